@@ -1,0 +1,137 @@
+# scrm - one non-recursive Makefile.
+#
+#   make            build ./build/scrm
+#   make test       build and run the unit + end-to-end tests
+#   make asan       the same tests under AddressSanitizer + UBSan (build-asan/)
+#   make tsan       ring and pipeline tests under ThreadSanitizer (build-tsan/)
+#   make bench      throughput benchmark (bench/run.sh; needs ~3 GB free in $BENCH_DIR)
+#   make fuzz       build libFuzzer targets (clang) into build-fuzz/
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# Honours CC, CXX, CFLAGS, CXXFLAGS, LDFLAGS, PREFIX, DESTDIR. WERROR=1 adds -Werror.
+
+CC       ?= cc
+CXX      ?= c++
+PREFIX   ?= /usr/local
+BUILD    ?= build
+OPT      ?= -O2
+SAN      ?=
+WERROR   ?=
+
+WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(WERROR),-Werror)
+CPPFLAGS += -D_GNU_SOURCE -Iengine -Iclassifiers -MMD -MP
+CFLAGS   ?= $(OPT) -g
+CXXFLAGS ?= $(OPT) -g
+ALL_CFLAGS   = -std=c11 $(WARN) $(SAN) $(CFLAGS)
+ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS)
+
+# jemalloc is the allocator, except under sanitizers (they bring their own).
+MALLOC_LIB = $(if $(SAN),,-ljemalloc)
+LIBS = -lsimdjson -luring -lxxhash -lzstd $(MALLOC_LIB) -lpthread -lstdc++ -lm
+
+ENGINE_C   = $(filter-out engine/main.c,$(wildcard engine/*.c))
+ENGINE_CXX = $(wildcard engine/*.cpp)
+CLASS_C    = $(wildcard classifiers/*.c)
+LIB_OBJS   = $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_C) $(CLASS_C)) \
+             $(patsubst %.cpp,$(BUILD)/%.o,$(ENGINE_CXX))
+TEST_C     = $(wildcard tests/test_*.c)
+TEST_OBJS  = $(patsubst %.c,$(BUILD)/%.o,$(TEST_C))
+
+SCRM = $(BUILD)/scrm
+LIB  = $(BUILD)/libscrm.a
+UNIT = $(BUILD)/tests/unit
+
+.PHONY: all test unit e2e asan tsan bench fuzz install clean
+
+all: $(SCRM)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SCRM): $(BUILD)/engine/main.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(UNIT): $(TEST_OBJS) $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+
+# One test file alone, for working on a module: make build/tests/one_ring
+$(BUILD)/tests/one_%: $(BUILD)/tests/test_%.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
+
+# Unit tests (Criterion) then end-to-end tests (shell, against the built binary).
+test: $(UNIT) $(SCRM)
+	SCRM=$(abspath $(SCRM)) $(UNIT) --jobs 2 $(TEST_ARGS)
+	SCRM=$(abspath $(SCRM)) tests/e2e.sh
+
+unit: $(UNIT) $(SCRM)
+	SCRM=$(abspath $(SCRM)) $(UNIT) --jobs 2 $(TEST_ARGS)
+
+e2e: $(SCRM)
+	SCRM=$(abspath $(SCRM)) tests/e2e.sh
+
+asan:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# Criterion cannot run under TSan (Snaipe/Criterion#274): a plain driver instead.
+tsan:
+	$(MAKE) BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread" build-tsan/scrm build-tsan/tests/tsan_stress
+	rm -rf build-tsan/stress && mkdir -p build-tsan/stress
+	build-tsan/scrm gen --count 4000 --seed 3 > build-tsan/stress/in.ndjson
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress
+
+$(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: $(SCRM) $(BUILD)/bench/bench_parse
+	bench/run.sh $(abspath $(SCRM))
+
+$(BUILD)/bench/bench_parse: $(BUILD)/bench/bench_parse.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CXX=clang++ OPT=-O1 \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libscrm.a
+	@mkdir -p build-fuzz/fuzz
+	for f in tests/fuzz/fuzz_*.c; do \
+	  n=$$(basename $$f .c); \
+	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $$f build-fuzz/libscrm.a \
+	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
+	done
+
+install: $(SCRM)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(SCRM) $(DESTDIR)$(PREFIX)/bin/scrm
+
+clean:
+	rm -rf build build-asan build-tsan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The two commands README.md opens with.
+.PHONY: deps demo check
+deps:
+	scripts/install-deps.sh
+
+demo: deps
+	$(MAKE) all
+	rm -rf demo-out
+	$(SCRM) run -o demo-out corpora/sample/firehose.ndjson
+	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst):"
+	@zstdcat demo-out/inbox.ndjson.zst | head -n 2
+	@echo "--- outputs:"; ls -l demo-out
+
+check: deps
+	$(MAKE) test
+	$(MAKE) asan
+	$(MAKE) tsan

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# run.sh - scrm throughput benchmark, all figures from one run on one machine.
+#
+# Usage: bench/run.sh [SCRM_BINARY]      (make bench)
+# Env:   BENCH_DIR (default /tmp/scrm-bench)   BENCH_RECORDS (default 1300000, ~1.05 GB)
+#        BENCH_REPEATS (default 3)             BENCH_JOBS (default "1 2")
+#        BENCH_LEVELS (zstd levels to sweep at -j1, default "-5 -3 -1 1 3")
+# Prints its configuration, the physical limits (cat to /dev/null, newline scan), JSON
+# parse alone, the pipeline at each -j (min and median of the repeats, MB/s, records/s,
+# records per CPU-second, peak RSS), the ratios, and hashes of the outputs.
+set -eu
+SCRM=${1:-build/scrm}
+BIN_DIR=$(dirname "$SCRM")
+D=${BENCH_DIR:-/tmp/scrm-bench}
+N=${BENCH_RECORDS:-1300000}
+R=${BENCH_REPEATS:-3}
+JOBS=${BENCH_JOBS:-"1 2"}
+LEVELS=${BENCH_LEVELS:-"-5 -3 -1 1 3"}
+mkdir -p "$D"
+corpus="$D/corpus-$N.ndjson"
+[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
+bytes=$(stat -c %s "$corpus")
+
+num() { grep -o "\"$2\":[-0-9.e]*" "$1" | head -1 | cut -d: -f2; }
+mintime() { # mintime CMD... -> min and median wall seconds over R runs
+	local ts=()
+	for _ in $(seq "$R"); do
+		local s e
+		s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+		ts+=("$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.4f", (b-a)/1e9}')")
+	done
+	printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END{printf "%s %s\n", a[1], a[int((NR+1)/2)]}'
+}
+
+echo "== configuration"
+echo "commit:   $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+echo "compiler: $(${CC:-cc} --version | head -1)"
+echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) online cores)"
+echo "kernel:   $(uname -r)"
+echo "libs:     $(dpkg-query -W -f='${Package} ${Version}; ' libsimdjson-dev libzstd-dev liburing-dev libjemalloc-dev 2>/dev/null)"
+echo "corpus:   $corpus ($bytes bytes, $N records, seed 2026), repeats $R"
+
+cat "$corpus" >/dev/null  # into the page cache
+echo "== physical limits (one core)"
+read -r cmin cmed < <(mintime cat "$corpus")
+awk -v b="$bytes" -v t="$cmin" -v m="$cmed" 'BEGIN{printf "cat > /dev/null        min %.3f s  median %.3f s  %8.1f MB/s\n", t, m, b/1e6/t}'
+"$BIN_DIR/bench/bench_parse" "$corpus" "$R"
+
+echo "== pipeline: scrm run -o OUT -j N (compressed output, zstd level default)"
+out="$D/out"
+declare -A REC_S
+for j in $JOBS; do
+	best=""
+	walls=()
+	for _ in $(seq "$R"); do
+		rm -rf "$out"
+		"$SCRM" run -q --no-progress -o "$out" -j "$j" --stats-json "$D/st.json" "$corpus"
+		w=$(num "$D/st.json" wall_s)
+		walls+=("$w")
+		if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then
+			best=$w; cp "$D/st.json" "$D/best-j$j.json"
+		fi
+	done
+	med=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	f="$D/best-j$j.json"
+	recs=$(num "$f" records_in); cu=$(num "$f" cpu_user_s); cs=$(num "$f" cpu_sys_s)
+	rss=$(num "$f" peak_rss_kb); bo=$(num "$f" bytes_out)
+	REC_S[$j]=$(awk -v r="$recs" -v w="$best" 'BEGIN{printf "%.0f", r/w}')
+	awk -v j="$j" -v w="$best" -v m="$med" -v b="$bytes" -v r="$recs" -v cu="$cu" -v cs="$cs" -v rss="$rss" -v bo="$bo" \
+		'BEGIN{printf "-j%-2s wall min %.3f s median %.3f s  %7.1f MB/s  %9.0f rec/s  %9.0f rec/s/worker  %9.0f rec/cpu-s  cpu %.2f s  peak RSS %.0f MiB  out %.1f MB (%.2fx)\n", j, w, m, b/1e6/w, r/w, r/w/j, r/(cu+cs), cu+cs, rss/1024, bo/1e6, b/bo}'
+	echo "     output sha256 $(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)  events $(num "$f" events_out)"
+done
+set -- $JOBS
+if [ $# -ge 2 ]; then
+	awk -v a="${REC_S[$1]}" -v b="${REC_S[$2]}" -v j1="$1" -v j2="$2" 'BEGIN{printf "ratio -j%s / -j%s wall-clock throughput: %.2f\n", j2, j1, b/a}'
+fi
+
+echo "== zstd level trade-off (-j1, one run each)"
+for lv in $LEVELS; do
+	rm -rf "$out"
+	"$SCRM" run -q --no-progress -o "$out" -j 1 --zstd-level="$lv" --stats-json "$D/st.json" "$corpus"
+	recs=$(num "$D/st.json" records_in); cu=$(num "$D/st.json" cpu_user_s); cs=$(num "$D/st.json" cpu_sys_s)
+	bo=$(num "$D/st.json" bytes_out); es=$(grep -o '"emit":{[^}]*}' "$D/st.json" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
+	awk -v lv="$lv" -v r="$recs" -v cu="$cu" -v cs="$cs" -v bo="$bo" -v b="$bytes" -v es="$es" \
+		'BEGIN{printf "level %3s  %9.0f rec/cpu-s  emit (serialize+zstd) %.2f s  out %7.1f MB  ratio vs input %.2fx\n", lv, r/(cu+cs), es, bo/1e6, b/bo}'
+done
+rm -rf "$out"

@@ -1,0 +1,53 @@
+/* buf.c - growable byte buffers (see buf.h). */
+#include "buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int scrm_buf_reserve(scrm_buf *b, size_t extra)
+{
+	size_t need = b->len + extra + SCRM_PADDING;
+	if (need < b->len)
+		return -ENOMEM;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < need)
+		cap *= 2;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int scrm_buf_append(scrm_buf *b, const void *p, size_t n)
+{
+	int rc = scrm_buf_reserve(b, n);
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+scrm_str scrm_buf_add_str(scrm_buf *b, const void *p, size_t n)
+{
+	if (b->len + n >= UINT32_MAX || n >= UINT32_MAX)
+		return SCRM_STR_NONE;
+	uint32_t off = (uint32_t)b->len;
+	if (scrm_buf_append(b, p, n))
+		return SCRM_STR_NONE;
+	return (scrm_str){off, (uint32_t)n};
+}
+
+void scrm_buf_free(scrm_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

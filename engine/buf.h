@@ -1,0 +1,57 @@
+/*
+ * buf.h - growable byte buffers and the string references that point into them.
+ *
+ * A scrm_buf is owned by exactly one stage at a time (it travels inside a chunk).
+ * It grows geometrically and never shrinks, so a buffer that is reused for every
+ * chunk stops allocating once it has seen the largest chunk: no per-record malloc.
+ *
+ * Strings inside a record are scrm_str: an offset and a length into the owning
+ * chunk's arena, so they stay valid when the arena is reallocated.
+ */
+#ifndef SCRM_BUF_H
+#define SCRM_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Bytes that must stay readable past the end of any buffer handed to the JSON
+ * parser (simdjson reads up to 64 bytes ahead). */
+#define SCRM_PADDING 64
+
+typedef struct scrm_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} scrm_buf;
+
+/* A string inside an arena. SCRM_STR_NONE marks an absent field (JSON null). */
+typedef struct scrm_str {
+	uint32_t off;
+	uint32_t len;
+} scrm_str;
+
+#define SCRM_STR_NONE ((scrm_str){UINT32_MAX, 0})
+
+static inline int scrm_str_present(scrm_str s) { return s.off != UINT32_MAX; }
+
+/* Ensure room for `extra` more bytes plus SCRM_PADDING. Returns 0 or -ENOMEM. */
+int scrm_buf_reserve(scrm_buf *b, size_t extra);
+
+/* Append bytes. Returns 0 or -ENOMEM. */
+int scrm_buf_append(scrm_buf *b, const void *p, size_t n);
+
+/* Append bytes and return a scrm_str for them (SCRM_STR_NONE on -ENOMEM or if the
+ * arena would pass 4 GiB). */
+scrm_str scrm_buf_add_str(scrm_buf *b, const void *p, size_t n);
+
+/* Release the memory; the buffer is left empty and reusable. Accepts NULL. */
+void scrm_buf_free(scrm_buf *b);
+
+/* Pointer to a string's first byte (not NUL-terminated). */
+static inline const char *scrm_str_ptr(const scrm_buf *arena, scrm_str s)
+{
+	return arena->data + s.off;
+}
+
+#endif

@@ -1,0 +1,1636 @@
+/*
+ * json_shim.cpp - normalize.h on top of simdjson's DOM parser (a thin C++ shim behind a
+ * C API: C-like code, simdjson's error-code API only; no exception escapes: the C
+ * entry points catch std::bad_alloc from the reused vectors and return -ENOMEM).
+ *
+ * Why DOM and not On-Demand: listen must quarantine every line that is not strict
+ * JSON (RFC 8259, incl. UTF-8), and the DOM parser validates the whole document
+ * before we look at it. One parser per normalizer, reused, so its buffers stop
+ * growing after the largest line; records and their strings go into the caller's
+ * recvec and arena; the only other buffers (repair scratch, v2 include indexes) are
+ * per normalizer and reused. Nothing allocates per record once warm.
+ *
+ * Every object is walked once: each key is looked up in a small perfect-ish hash
+ * table built at compile time (keytab), and the values we need are kept by slot.
+ *
+ * Detection (SCRM_FORMAT_AUTO), in this order: "channel" -> scrm schema (no
+ * platform object has a top-level "channel"); "data" object/array -> X API v2; a
+ * "user" object plus "text"/"full_text" -> Twitter v1.1; "subreddit" plus "body" or
+ * "title" -> Reddit; then Twitter stream control messages (skipped), an "errors" body
+ * (api_error), else unknown_schema. A forced format only tries its own test (Twitter
+ * formats still skip control messages and report API errors). A repeated key keeps
+ * its first value, as simdjson's at_key does.
+ *
+ * Choices the sources leave open: v1.1 has no conversation id, so conversation = the
+ * parent (in_reply_to) or, for a post that answers nothing, its own id; v2 uses
+ * conversation_id and falls back the same way when default fields omit it. A Reddit
+ * author "[deleted]" leaves author_handle absent (it is a placeholder shared by
+ * thousands, not a person). Twitter and Reddit text has &amp; &lt; &gt; decoded.
+ *
+ * Invalid input, in order of the work done on it:
+ *   - a trailing '\r' is dropped; a line of only JSON whitespace is SKIP_EMPTY;
+ *   - invalid UTF-8: the line is copied into scratch with each maximal subpart of an
+ *     ill-formed sequence replaced by U+FFFD (Unicode ch. 3 "substitution of maximal
+ *     subparts", the WHATWG/Python errors="replace" policy), and parsed again;
+ *   - lone or inverted UTF-16 surrogate escapes (simdjson 3.0.1 rejects them with
+ *     STRING_ERROR) are rewritten in place to \ufffd (same length) and parsed again;
+ *   - a line that parses only after a repair has res->repaired = 1 and
+ *     SCRM_REC_REPAIRED_UTF8 on each record.
+ *
+ * Canonical scrm input schema (one JSON object per line):
+ *
+ *   {"id":          string, required, non-empty
+ *    "ts":          RFC 3339 / ISO 8601 string (see scrm_parse_time), or an integer
+ *                   count of milliseconds since 1970-01-01T00:00:00Z
+ *    "channel":     string, required, non-empty ("email", "chat", "call", "twitter", ...)
+ *    "direction":   "in" | "out"; default "in" (from a customer; "out" = the brand's own)
+ *    "text":        string, required, non-empty; kept verbatim (no entity decoding)
+ *    "author":      {"id": string, "handle": string, "name": string,
+ *                    "followers": integer, "verified": boolean}
+ *    "conversation": string,   "in_reply_to": string,
+ *    "retweet_of":  string (sets the retweet flag), "quote_of": string (sets the quote flag),
+ *    "lang":        string,    "place": string,
+ *    "metrics":     {"retweets": integer, "likes": integer, "replies": integer,
+ *                    "quotes": integer}}
+ *
+ *   Every field but id, channel and text is optional; null means absent. Unknown keys
+ *   are ignored. A field of the wrong type rejects the line as unknown_schema with a
+ *   detail naming the field; a missing id is missing_id; a missing, null or empty text
+ *   is missing_text. A line is taken as a scrm record when it has a top-level "channel".
+ */
+#include <simdjson.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string_view>
+#include <vector>
+
+/* The C headers do not wrap buf.h/record.h in extern "C"; give them C linkage here. */
+extern "C" {
+#include "normalize.h"
+}
+
+using simdjson::error_code;
+using simdjson::SUCCESS;
+using simdjson::dom::array;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
+using sv = std::string_view;
+
+static constexpr scrm_str k_none = {UINT32_MAX, 0};
+
+/* ---------------------------------------------------------------- key tables ---- */
+
+/* A compile-time open-addressing table from key name to slot index. */
+struct keytab {
+	const char *name[64];
+	uint8_t len[64];
+	uint8_t slot[256]; /* slot index + 1, 0 = empty */
+};
+
+static constexpr unsigned key_hash(const char *s, size_t n)
+{
+	return (unsigned)(n * 29u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
+			  (unsigned char)s[n / 2]) & 255u;
+}
+
+static constexpr size_t cstr_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+template <size_t N> static constexpr keytab make_keytab(const char *const (&names)[N])
+{
+	static_assert(N <= 64, "a key set must fit the 64-bit presence mask");
+	keytab t{};
+	for (size_t i = 0; i < N; i++) {
+		size_t n = cstr_len(names[i]);
+		t.name[i] = names[i];
+		t.len[i] = (uint8_t)n;
+		unsigned h = key_hash(names[i], n);
+		while (t.slot[h])
+			h = (h + 1) & 255u;
+		t.slot[h] = (uint8_t)(i + 1);
+	}
+	return t;
+}
+
+/* Equality of two n-byte keys with overlapping word loads that never read past
+ * either: cheaper than a memcmp call for the 2..40-byte keys of these APIs. */
+static inline bool key_eq(const char *a, const char *b, size_t n) noexcept
+{
+	uint64_t x, y, x2, y2;
+	uint32_t u, w, u2, w2;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x2, a + n - 8, 8);
+		memcpy(&y2, b + n - 8, 8);
+		return x2 == y2;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&w, b, 4);
+		memcpy(&u2, a + n - 4, 4);
+		memcpy(&w2, b + n - 4, 4);
+		return u == w && u2 == w2;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+static inline int key_find(const keytab &t, sv k) noexcept
+{
+	size_t n = k.size();
+	if (n == 0 || n > 40)
+		return -1;
+	unsigned h = key_hash(k.data(), n);
+	for (;;) {
+		unsigned s = t.slot[h];
+		if (!s)
+			return -1;
+		if (t.len[s - 1] == n && key_eq(t.name[s - 1], k.data(), n))
+			return (int)s - 1;
+		h = (h + 1) & 255u;
+	}
+}
+
+/* Keys of a post-like object: the top level of every schema, a v1 tweet (also when
+ * nested as retweeted_status), a v2 tweet. Shared names (id, text, ...) share a slot. */
+#define POST_KEYS(X)                                                                     \
+	X(DELETE, "delete") X(LIMIT, "limit") X(WARNING, "warning")                      \
+	X(STATUS_WITHHELD, "status_withheld") X(USER_WITHHELD, "user_withheld")          \
+	X(FRIENDS, "friends") X(FRIENDS_STR, "friends_str")                              \
+	X(DIRECT_MESSAGE, "direct_message") X(EVENT, "event") X(SCRUB_GEO, "scrub_geo")  \
+	X(DISCONNECT, "disconnect") X(CONTROL, "control")                                \
+	X(DATA, "data") X(INCLUDES, "includes") X(ERRORS, "errors")                      \
+	X(ID, "id") X(ID_STR, "id_str") X(TEXT, "text") X(FULL_TEXT, "full_text")        \
+	X(EXTENDED_TWEET, "extended_tweet") X(RETWEETED_STATUS, "retweeted_status")      \
+	X(QUOTED_STATUS, "quoted_status") X(QUOTED_STATUS_ID_STR, "quoted_status_id_str") \
+	X(QUOTED_STATUS_ID, "quoted_status_id") X(TRUNCATED, "truncated")                \
+	X(TIMESTAMP_MS, "timestamp_ms") X(CREATED_AT, "created_at") X(USER, "user")      \
+	X(IN_REPLY_TO_STATUS_ID_STR, "in_reply_to_status_id_str")                        \
+	X(IN_REPLY_TO_STATUS_ID, "in_reply_to_status_id") X(LANG, "lang")                \
+	X(RETWEET_COUNT, "retweet_count") X(FAVORITE_COUNT, "favorite_count")            \
+	X(REPLY_COUNT, "reply_count") X(QUOTE_COUNT, "quote_count")                      \
+	X(AUTHOR_ID, "author_id") X(NOTE_TWEET, "note_tweet")                            \
+	X(REFERENCED_TWEETS, "referenced_tweets") X(CONVERSATION_ID, "conversation_id")  \
+	X(PUBLIC_METRICS, "public_metrics")                                              \
+	X(NAME, "name") X(BODY, "body") X(TITLE, "title") X(SELFTEXT, "selftext")        \
+	X(AUTHOR, "author") X(AUTHOR_FULLNAME, "author_fullname")                        \
+	X(SUBREDDIT, "subreddit") X(CREATED_UTC, "created_utc") X(PARENT_ID, "parent_id") \
+	X(LINK_ID, "link_id") X(SCORE, "score") X(NUM_COMMENTS, "num_comments")          \
+	X(TS, "ts") X(CHANNEL, "channel") X(DIRECTION, "direction")                      \
+	X(CONVERSATION, "conversation") X(IN_REPLY_TO, "in_reply_to")                    \
+	X(RETWEET_OF, "retweet_of") X(QUOTE_OF, "quote_of") X(PLACE, "place")            \
+	X(METRICS, "metrics")
+
+/* Keys of a user object: v1 user, v2 includes.users entry, canonical author. */
+#define USER_KEYS(X)                                                                     \
+	X(ID, "id") X(ID_STR, "id_str") X(SCREEN_NAME, "screen_name")                    \
+	X(USERNAME, "username") X(HANDLE, "handle") X(NAME, "name")                      \
+	X(FOLLOWERS_COUNT, "followers_count") X(FOLLOWERS, "followers")                  \
+	X(VERIFIED, "verified") X(PUBLIC_METRICS, "public_metrics")
+
+/* Keys of a metrics object: v2 public_metrics, canonical metrics. */
+#define METRIC_KEYS(X)                                                                   \
+	X(RETWEET_COUNT, "retweet_count") X(LIKE_COUNT, "like_count")                    \
+	X(REPLY_COUNT, "reply_count") X(QUOTE_COUNT, "quote_count")                      \
+	X(FOLLOWERS_COUNT, "followers_count") X(RETWEETS, "retweets") X(LIKES, "likes")  \
+	X(REPLIES, "replies") X(QUOTES, "quotes")
+
+#define KEY_ENUM_P(e, s) P_##e,
+#define KEY_ENUM_U(e, s) U_##e,
+#define KEY_ENUM_M(e, s) M_##e,
+#define KEY_NAME(e, s) s,
+enum post_key { POST_KEYS(KEY_ENUM_P) P__COUNT };
+enum user_key { USER_KEYS(KEY_ENUM_U) U__COUNT };
+enum metric_key { METRIC_KEYS(KEY_ENUM_M) M__COUNT };
+static constexpr const char *k_post_names[] = {POST_KEYS(KEY_NAME)};
+static constexpr const char *k_user_names[] = {USER_KEYS(KEY_NAME)};
+static constexpr const char *k_metric_names[] = {METRIC_KEYS(KEY_NAME)};
+static constexpr keytab k_post = make_keytab(k_post_names);
+static constexpr keytab k_user = make_keytab(k_user_names);
+static constexpr keytab k_metric = make_keytab(k_metric_names);
+
+/* The values of the known keys of one object; `have` says which slots are set. The
+ * slots are raw storage, constructed only when a key is seen: a post_fields is ~1 KB
+ * and zeroing it twice per tweet would cost more than filling it. */
+template <int N> struct fields {
+	uint64_t have = 0;
+	union slot {
+		element e;
+		slot() noexcept {}
+	} v_[N];
+	bool has(int k) const { return (have >> k) & 1u; }
+	const element &v(int k) const { return v_[k].e; }
+};
+using post_fields = fields<P__COUNT>;
+using user_fields = fields<U__COUNT>;
+using metric_fields = fields<M__COUNT>;
+
+/* Walk an object once. A repeated key keeps its first value, as simdjson's at_key
+ * does. With a `want` mask the walk stops once all those keys are seen: a v1 user
+ * object has some 40 keys and the six we need come early. */
+template <int N> static void scan(object o, const keytab &t, fields<N> &f, uint64_t want = 0) noexcept
+{
+	for (simdjson::dom::key_value_pair kv : o) {
+		int k = key_find(t, kv.key);
+		if (k < 0 || f.has(k))
+			continue;
+		new (&f.v_[k].e) element(kv.value);
+		f.have |= 1ull << k;
+		if (want && (f.have & want) == want)
+			return;
+	}
+}
+
+/* ------------------------------------------------------------- value access ---- */
+
+static bool str_of(element e, sv &s) noexcept
+{
+	return e.type() == element_type::STRING && e.get_string().get(s) == SUCCESS;
+}
+
+template <int N> static bool get_str(const fields<N> &f, int k, sv &s) noexcept
+{
+	return f.has(k) && str_of(f.v(k), s);
+}
+
+/* A non-empty string (an empty id or name is as good as none). */
+template <int N> static bool get_nstr(const fields<N> &f, int k, sv &s) noexcept
+{
+	return get_str(f, k, s) && !s.empty();
+}
+
+template <int N> static bool get_obj(const fields<N> &f, int k, object &o) noexcept
+{
+	return f.has(k) && f.v(k).type() == element_type::OBJECT && f.v(k).get_object().get(o) == SUCCESS;
+}
+
+template <int N> static bool get_arr(const fields<N> &f, int k, array &a) noexcept
+{
+	return f.has(k) && f.v(k).type() == element_type::ARRAY && f.v(k).get_array().get(a) == SUCCESS;
+}
+
+template <int N> static int get_bool(const fields<N> &f, int k) noexcept /* -1 absent */
+{
+	bool b;
+	if (!f.has(k) || f.v(k).type() != element_type::BOOL || f.v(k).get_bool().get(b) != SUCCESS)
+		return -1;
+	return b;
+}
+
+template <int N> static bool is_null(const fields<N> &f, int k) noexcept
+{
+	return !f.has(k) || f.v(k).type() == element_type::NULL_VALUE;
+}
+
+/* An integer count. Integral doubles are taken (some producers write 3.0). */
+static bool int_of(element e, int64_t &v) noexcept
+{
+	switch (e.type()) {
+	case element_type::INT64:
+		return e.get_int64().get(v) == SUCCESS;
+	case element_type::UINT64:
+		v = INT64_MAX; /* only above INT64_MAX is a value stored as uint64 */
+		return true;
+	case element_type::DOUBLE: {
+		double d;
+		if (e.get_double().get(d) != SUCCESS || !(d > -9.2e18 && d < 9.2e18) || d != std::floor(d))
+			return false;
+		v = (int64_t)d;
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+template <int N> static bool get_int(const fields<N> &f, int k, int64_t &v) noexcept
+{
+	return f.has(k) && int_of(f.v(k), v);
+}
+
+static sv fmt_u64(uint64_t v, char (&buf)[24]) noexcept
+{
+	char *end = buf + sizeof buf, *p = end;
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return sv(p, (size_t)(end - p));
+}
+
+/* An id: a non-empty string, or a non-negative integer written in decimal. Doubles
+ * are refused: above 2^53 they are not exact. */
+static bool id_of(element e, char (&buf)[24], sv &s) noexcept
+{
+	switch (e.type()) {
+	case element_type::STRING:
+		return str_of(e, s) && !s.empty();
+	case element_type::INT64: {
+		int64_t v;
+		if (e.get_int64().get(v) != SUCCESS || v < 0)
+			return false;
+		s = fmt_u64((uint64_t)v, buf);
+		return true;
+	}
+	case element_type::UINT64: {
+		uint64_t v;
+		if (e.get_uint64().get(v) != SUCCESS)
+			return false;
+		s = fmt_u64(v, buf);
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+/* The id of a v1 object: id_str when present (exact), else the numeric id (2006-2010
+ * tweets and old stream messages have no id_str). */
+template <int N> static bool v1_id(const fields<N> &f, int k_str, int k_num, char (&buf)[24], sv &s) noexcept
+{
+	return (f.has(k_str) && id_of(f.v(k_str), buf, s)) || (f.has(k_num) && id_of(f.v(k_num), buf, s));
+}
+
+/* Milliseconds from an all-digits string. */
+static bool digits_ms(sv s, int64_t &v) noexcept
+{
+	if (s.empty() || s.size() > 18)
+		return false;
+	int64_t x = 0;
+	for (char ch : s) {
+		if (ch < '0' || ch > '9')
+			return false;
+		x = x * 10 + (ch - '0');
+	}
+	v = x;
+	return true;
+}
+
+/* "secs[.frac]" -> ms, sub-millisecond digits dropped. */
+static bool decimal_secs_ms(sv s, int64_t &ms) noexcept
+{
+	size_t dot = s.find('.');
+	int64_t secs, frac = 0;
+	if (!digits_ms(s.substr(0, dot), secs) || secs > INT64_MAX / 1000)
+		return false;
+	if (dot != sv::npos) {
+		sv f = s.substr(dot + 1);
+		int nd = 0;
+		for (char ch : f) {
+			if (ch < '0' || ch > '9')
+				return false;
+			if (nd < 3)
+				frac = frac * 10 + (ch - '0'), nd++;
+		}
+		for (; nd < 3; nd++)
+			frac *= 10;
+	}
+	ms = secs * 1000 + frac;
+	return true;
+}
+
+/* Seconds since the epoch (Reddit created_utc): integer, float, or either as a string. */
+static bool secs_ms(element e, int64_t &ms) noexcept
+{
+	double d;
+	sv s;
+	int64_t i;
+	switch (e.type()) {
+	case element_type::INT64:
+		if (e.get_int64().get(i) != SUCCESS || i > INT64_MAX / 1000 || i < INT64_MIN / 1000)
+			return false;
+		ms = i * 1000;
+		return true;
+	case element_type::DOUBLE:
+		if (e.get_double().get(d) != SUCCESS)
+			return false;
+		break;
+	case element_type::STRING:
+		/* "1234567890" or "1706745600.0": parsed by hand, strtod would follow the locale. */
+		return str_of(e, s) && decimal_secs_ms(s, ms);
+	default:
+		return false;
+	}
+	if (!(d > -9.2e15 && d < 9.2e15))
+		return false;
+	ms = (int64_t)std::llround(d * 1000.0);
+	return true;
+}
+
+/* ------------------------------------------------------------- the normalizer ---- */
+
+struct ix_entry {
+	sv id;
+	element e;
+};
+
+/* id -> object over an includes array (v2 users, tweets); rebuilt per page, reused. */
+struct id_index {
+	std::vector<ix_entry> ent;
+	std::vector<int32_t> slot;
+	uint32_t mask = 0;
+};
+
+struct scrm_normalizer {
+	simdjson::dom::parser parser;
+	enum scrm_format format;
+	char *scratch = nullptr; /* repair copy of a line, SCRM_PADDING bytes of slack */
+	size_t scratch_cap = 0;
+	id_index users, tweets;
+
+	~scrm_normalizer() { free(scratch); }
+};
+
+/* State of one scrm_normalize_line call. */
+struct ctx {
+	scrm_normalizer *n;
+	scrm_recvec *out;
+	scrm_buf *arena;
+	scrm_norm_result *res;
+	uint8_t flags0; /* flags every record of this line gets (REPAIRED_UTF8) */
+	bool oom;
+};
+
+static uint32_t hash_id(sv s) noexcept
+{
+	uint64_t h = 1469598103934665603ull;
+	for (unsigned char ch : s)
+		h = (h ^ ch) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 29));
+}
+
+/* May throw std::bad_alloc (caught at the entry point). */
+static void ix_build(id_index &ix, array a)
+{
+	ix.ent.clear();
+	for (element e : a) {
+		object o;
+		element id;
+		sv s;
+		if (e.get_object().get(o) == SUCCESS && o.at_key("id").get(id) == SUCCESS && str_of(id, s))
+			ix.ent.push_back({s, e});
+	}
+	size_t size = 16;
+	while (size < ix.ent.size() * 2)
+		size *= 2;
+	ix.slot.assign(size, -1);
+	ix.mask = (uint32_t)size - 1;
+	for (size_t i = 0; i < ix.ent.size(); i++) {
+		uint32_t h = hash_id(ix.ent[i].id) & ix.mask;
+		while (ix.slot[h] >= 0)
+			h = (h + 1) & ix.mask;
+		ix.slot[h] = (int32_t)i;
+	}
+}
+
+static void ix_clear(id_index &ix) noexcept
+{
+	ix.ent.clear();
+}
+
+static bool ix_find(const id_index &ix, sv id, object &o) noexcept
+{
+	if (ix.ent.empty())
+		return false;
+	for (uint32_t h = hash_id(id) & ix.mask; ix.slot[h] >= 0; h = (h + 1) & ix.mask) {
+		const ix_entry &en = ix.ent[(size_t)ix.slot[h]];
+		if (en.id == id)
+			return en.e.get_object().get(o) == SUCCESS;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------ arena output ---- */
+
+static bool arena_room(ctx &c, size_t n) noexcept
+{
+	/* scrm_str offsets are 32-bit: a chunk's arena stops at 4 GiB (reported as -ENOMEM;
+	 * the caller starts a new chunk long before). */
+	if (c.oom || c.arena->len + n >= UINT32_MAX || scrm_buf_reserve(c.arena, n)) {
+		c.oom = true;
+		return false;
+	}
+	return true;
+}
+
+static void arena_raw(ctx &c, sv s) noexcept
+{
+	if (!arena_room(c, s.size()))
+		return;
+	memcpy(c.arena->data + c.arena->len, s.data(), s.size());
+	c.arena->len += s.size();
+}
+
+/* Append text, decoding the only HTML entities Twitter and Reddit emit (&amp; &lt;
+ * &gt;). One pass, so "&amp;lt;" becomes "&lt;", as the APIs mean it. */
+static void arena_text(ctx &c, sv s, bool decode) noexcept
+{
+	if (!decode)
+		return arena_raw(c, s);
+	if (!arena_room(c, s.size()))
+		return;
+	char *d = c.arena->data + c.arena->len, *d0 = d;
+	const char *p = s.data(), *end = p + s.size();
+	while (p < end) {
+		const char *amp = (const char *)memchr(p, '&', (size_t)(end - p));
+		if (!amp) {
+			memcpy(d, p, (size_t)(end - p));
+			d += end - p;
+			break;
+		}
+		memcpy(d, p, (size_t)(amp - p));
+		d += amp - p;
+		size_t left = (size_t)(end - amp);
+		if (left >= 5 && memcmp(amp, "&amp;", 5) == 0) {
+			*d++ = '&';
+			p = amp + 5;
+		} else if (left >= 4 && (memcmp(amp, "&lt;", 4) == 0 || memcmp(amp, "&gt;", 4) == 0)) {
+			*d++ = amp[1] == 'l' ? '<' : '>';
+			p = amp + 4;
+		} else {
+			*d++ = '&';
+			p = amp + 1;
+		}
+	}
+	c.arena->len += (size_t)(d - d0);
+}
+
+static scrm_str str_since(const ctx &c, size_t off) noexcept
+{
+	if (c.oom)
+		return k_none;
+	return scrm_str{(uint32_t)off, (uint32_t)(c.arena->len - off)};
+}
+
+static scrm_str put(ctx &c, sv s) noexcept
+{
+	size_t off = c.arena->len;
+	arena_raw(c, s);
+	return str_since(c, off);
+}
+
+static scrm_str put2(ctx &c, sv a, sv b) noexcept
+{
+	size_t off = c.arena->len;
+	arena_raw(c, a);
+	arena_raw(c, b);
+	return str_since(c, off);
+}
+
+static scrm_str put_opt(ctx &c, bool present, sv s) noexcept
+{
+	return present && !s.empty() ? put(c, s) : k_none;
+}
+
+static scrm_record *push(ctx &c, enum scrm_schema schema, uint8_t flags) noexcept
+{
+	scrm_record *r = scrm_recvec_push(c.out);
+	if (!r) {
+		c.oom = true;
+		return nullptr;
+	}
+	r->sub = (uint32_t)c.res->nrec++;
+	r->schema = (uint8_t)schema;
+	r->direction = SCRM_DIR_IN;
+	r->flags = (uint8_t)(c.flags0 | flags);
+	return r;
+}
+
+static int reject(ctx &c, enum scrm_reject why, const char *detail) noexcept
+{
+	c.res->reject = why;
+	c.res->detail = detail;
+	return 0;
+}
+
+/* ------------------------------------------------------------- Twitter v1.1 ---- */
+
+/* The full text of a v1 status: extended_tweet.full_text (stream, compat mode), else
+ * full_text (REST tweet_mode=extended), else text. Sets *trunc when the status says
+ * it is truncated and no full text came with it. */
+static bool v1_text(const post_fields &s, sv &text, bool &trunc) noexcept
+{
+	object ext;
+	element ft;
+	trunc = false;
+	if (get_obj(s, P_EXTENDED_TWEET, ext) && ext.at_key("full_text").get(ft) == SUCCESS && str_of(ft, text))
+		return true;
+	if (get_str(s, P_FULL_TEXT, text))
+		return true;
+	trunc = get_bool(s, P_TRUNCATED) == 1;
+	return get_str(s, P_TEXT, text);
+}
+
+static void v1_user(ctx &c, scrm_record *r, object uo) noexcept
+{
+	user_fields u;
+	char buf[24];
+	sv s;
+	int64_t v;
+	const uint64_t want = 1u << U_ID | 1u << U_ID_STR | 1u << U_SCREEN_NAME | 1u << U_NAME |
+			      1u << U_FOLLOWERS_COUNT | 1u << U_VERIFIED;
+	scan(uo, k_user, u, want);
+	if (v1_id(u, U_ID_STR, U_ID, buf, s))
+		r->author_id = put(c, s);
+	r->author_handle = put_opt(c, get_str(u, U_SCREEN_NAME, s), s);
+	r->author_name = put_opt(c, get_str(u, U_NAME, s), s);
+	if (get_int(u, U_FOLLOWERS_COUNT, v))
+		r->followers = v;
+	r->verified = (int8_t)get_bool(u, U_VERIFIED);
+}
+
+static int64_t v1_ts(const post_fields &f) noexcept
+{
+	int64_t ms;
+	sv s;
+	if (f.has(P_TIMESTAMP_MS)) {
+		if (get_str(f, P_TIMESTAMP_MS, s) ? digits_ms(s, ms) : int_of(f.v(P_TIMESTAMP_MS), ms))
+			return ms;
+	}
+	if (get_str(f, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0)
+		return ms;
+	return SCRM_UNKNOWN_INT;
+}
+
+/* The quoted post: quoted_status_id_str, quoted_status_id, or quoted_status's own id. */
+static bool v1_quote(const post_fields &f, char (&buf)[24], sv &s) noexcept
+{
+	object qo;
+	element e;
+	if (v1_id(f, P_QUOTED_STATUS_ID_STR, P_QUOTED_STATUS_ID, buf, s))
+		return true;
+	if (!get_obj(f, P_QUOTED_STATUS, qo))
+		return false;
+	return (qo.at_key("id_str").get(e) == SUCCESS && id_of(e, buf, s)) ||
+	       (qo.at_key("id").get(e) == SUCCESS && id_of(e, buf, s));
+}
+
+static int norm_v1(ctx &c, const post_fields &f) noexcept
+{
+	char idb[24], rtb[24], qb[24], rpb[24];
+	sv id, text, rt_id, q_id, rp_id, s;
+	bool trunc;
+	uint8_t flags = 0;
+	object rso, uo;
+	int64_t v;
+
+	if (!v1_id(f, P_ID_STR, P_ID, idb, id))
+		return reject(c, SCRM_REJ_MISSING_ID, "tweet without id_str or id");
+	if (get_obj(f, P_RETWEETED_STATUS, rso)) {
+		/* A retweet's own text is "RT @user: " plus a cut-off copy: use the original's. */
+		post_fields rs;
+		scan(rso, k_post, rs);
+		if (!v1_text(rs, text, trunc))
+			return reject(c, SCRM_REJ_MISSING_TEXT, "retweeted_status without text");
+		if (v1_id(rs, P_ID_STR, P_ID, rtb, rt_id))
+			flags |= SCRM_REC_RETWEET;
+	} else if (!v1_text(f, text, trunc)) {
+		return reject(c, SCRM_REJ_MISSING_TEXT, "tweet without text");
+	}
+	if (text.empty())
+		return reject(c, SCRM_REJ_MISSING_TEXT, "empty text");
+	if (trunc)
+		flags |= SCRM_REC_TRUNCATED;
+	if (v1_quote(f, qb, q_id))
+		flags |= SCRM_REC_QUOTE;
+
+	scrm_record *r = push(c, SCRM_SCHEMA_TWITTER_V1, flags);
+	if (!r)
+		return 0;
+	r->id = put(c, id);
+	r->channel = put(c, "twitter");
+	if (flags & SCRM_REC_RETWEET)
+		r->retweet_of = put(c, rt_id);
+	if (flags & SCRM_REC_QUOTE)
+		r->quote_of = put(c, q_id);
+	/* v1.1 has no conversation id: the parent stands in for it (a reply joins its
+	 * parent's thread; a post that answers nothing starts its own). */
+	if (v1_id(f, P_IN_REPLY_TO_STATUS_ID_STR, P_IN_REPLY_TO_STATUS_ID, rpb, rp_id)) {
+		r->in_reply_to = put(c, rp_id);
+		r->conversation = r->in_reply_to;
+	} else {
+		r->conversation = r->id;
+	}
+	r->lang = put_opt(c, get_str(f, P_LANG, s), s);
+	if (get_obj(f, P_USER, uo))
+		v1_user(c, r, uo);
+	r->ts_ms = v1_ts(f);
+	if (get_int(f, P_RETWEET_COUNT, v))
+		r->retweets = v;
+	if (get_int(f, P_FAVORITE_COUNT, v))
+		r->likes = v;
+	if (get_int(f, P_REPLY_COUNT, v))
+		r->replies = v;
+	if (get_int(f, P_QUOTE_COUNT, v))
+		r->quotes = v;
+	size_t off = c.arena->len;
+	arena_text(c, text, true);
+	r->text = str_since(c, off);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- X API v2 ---- */
+
+/* A v2 tweet's full text: note_tweet.text (long posts) else text. */
+static bool v2_text(const post_fields &t, sv &text) noexcept
+{
+	object nt;
+	element e;
+	if (get_obj(t, P_NOTE_TWEET, nt) && nt.at_key("text").get(e) == SUCCESS && str_of(e, text) && !text.empty())
+		return true;
+	return get_str(t, P_TEXT, text);
+}
+
+static void v2_author(ctx &c, scrm_record *r, sv author_id) noexcept
+{
+	object uo, pm;
+	user_fields u;
+	element e;
+	sv s;
+	int64_t v;
+	if (!ix_find(c.n->users, author_id, uo))
+		return;
+	scan(uo, k_user, u);
+	r->author_handle = put_opt(c, get_str(u, U_USERNAME, s), s);
+	r->author_name = put_opt(c, get_str(u, U_NAME, s), s);
+	r->verified = (int8_t)get_bool(u, U_VERIFIED);
+	if (get_obj(u, U_PUBLIC_METRICS, pm) && pm.at_key("followers_count").get(e) == SUCCESS && int_of(e, v))
+		r->followers = v;
+}
+
+static void v2_metrics(scrm_record *r, object pm) noexcept
+{
+	metric_fields m;
+	int64_t v;
+	scan(pm, k_metric, m);
+	if (get_int(m, M_RETWEET_COUNT, v))
+		r->retweets = v;
+	if (get_int(m, M_LIKE_COUNT, v))
+		r->likes = v;
+	if (get_int(m, M_REPLY_COUNT, v))
+		r->replies = v;
+	if (get_int(m, M_QUOTE_COUNT, v))
+		r->quotes = v;
+}
+
+/* The ids a v2 tweet references, by kind. */
+struct v2_refs {
+	sv retweet_of, quote_of, reply_to;
+};
+
+static void v2_refs_of(const post_fields &t, v2_refs &rf) noexcept
+{
+	array a;
+	if (!get_arr(t, P_REFERENCED_TWEETS, a))
+		return;
+	for (element e : a) {
+		element te, ie;
+		sv type, id;
+		if (e.at_key("type").get(te) != SUCCESS || e.at_key("id").get(ie) != SUCCESS || !str_of(te, type) ||
+		    !str_of(ie, id) || id.empty())
+			continue;
+		if (type == "retweeted")
+			rf.retweet_of = id;
+		else if (type == "quoted")
+			rf.quote_of = id;
+		else if (type == "replied_to")
+			rf.reply_to = id;
+	}
+}
+
+/* Normalize one tweet of a page; returns SCRM_REJ_NONE or why it was unusable. */
+static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
+{
+	post_fields t;
+	object to, rto, pm;
+	v2_refs rf;
+	sv id, text, s;
+	uint8_t flags = 0;
+	int64_t ms;
+
+	if (te.get_object().get(to) != SUCCESS)
+		return SCRM_REJ_UNKNOWN_SCHEMA;
+	scan(to, k_post, t);
+	if (!get_nstr(t, P_ID, id))
+		return SCRM_REJ_MISSING_ID;
+	if (!v2_text(t, text) || text.empty())
+		return SCRM_REJ_MISSING_TEXT;
+	v2_refs_of(t, rf);
+	if (!rf.retweet_of.empty()) {
+		/* Like v1, a retweet carries the original's full text when the page has it. */
+		post_fields rt;
+		sv full;
+		flags |= SCRM_REC_RETWEET;
+		if (ix_find(c.n->tweets, rf.retweet_of, rto) && (scan(rto, k_post, rt), v2_text(rt, full)) && !full.empty())
+			text = full;
+		else
+			flags |= SCRM_REC_TRUNCATED;
+	}
+	if (!rf.quote_of.empty())
+		flags |= SCRM_REC_QUOTE;
+
+	scrm_record *r = push(c, SCRM_SCHEMA_TWITTER_V2, flags);
+	if (!r)
+		return SCRM_REJ_NONE;
+	r->id = put(c, id);
+	r->channel = put(c, "twitter");
+	r->retweet_of = put_opt(c, true, rf.retweet_of);
+	r->quote_of = put_opt(c, true, rf.quote_of);
+	r->in_reply_to = put_opt(c, true, rf.reply_to);
+	/* Default-fields pages have no conversation_id: fall back as for v1. */
+	if (get_nstr(t, P_CONVERSATION_ID, s))
+		r->conversation = put(c, s);
+	else
+		r->conversation = scrm_str_present(r->in_reply_to) ? r->in_reply_to : r->id;
+	r->lang = put_opt(c, get_str(t, P_LANG, s), s);
+	if (get_nstr(t, P_AUTHOR_ID, s)) {
+		r->author_id = put(c, s);
+		v2_author(c, r, s);
+	}
+	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0)
+		r->ts_ms = ms;
+	if (get_obj(t, P_PUBLIC_METRICS, pm))
+		v2_metrics(r, pm);
+	size_t off = c.arena->len;
+	arena_text(c, text, true);
+	r->text = str_since(c, off);
+	return SCRM_REJ_NONE;
+}
+
+static const char *v2_partial_detail(enum scrm_reject why) noexcept
+{
+	switch (why) {
+	case SCRM_REJ_MISSING_ID:
+		return "v2: a tweet in data has no id";
+	case SCRM_REJ_MISSING_TEXT:
+		return "v2: a tweet in data has no text";
+	default:
+		return "v2: an element of data is not an object";
+	}
+}
+
+static int norm_v2(ctx &c, const post_fields &f)
+{
+	object inc;
+	array a;
+	enum scrm_reject first = SCRM_REJ_NONE;
+
+	ix_clear(c.n->users);
+	ix_clear(c.n->tweets);
+	if (get_obj(f, P_INCLUDES, inc)) {
+		element e;
+		if (inc.at_key("users").get(e) == SUCCESS && e.get_array().get(a) == SUCCESS)
+			ix_build(c.n->users, a);
+		if (inc.at_key("tweets").get(e) == SUCCESS && e.get_array().get(a) == SUCCESS)
+			ix_build(c.n->tweets, a);
+	}
+	if (f.v(P_DATA).type() == element_type::OBJECT) {
+		first = norm_v2_tweet(c, f.v(P_DATA));
+	} else if (f.v(P_DATA).get_array().get(a) == SUCCESS) {
+		for (element te : a) {
+			enum scrm_reject why = norm_v2_tweet(c, te);
+			if (first == SCRM_REJ_NONE)
+				first = why;
+		}
+		if (a.size() == 0) {
+			/* An empty result page: paging metadata, not a message. */
+			c.res->skip = SCRM_SKIP_CONTROL;
+			return 0;
+		}
+	}
+	/* Unusable tweets are never dropped silently: the line reports the first reason,
+	 * with nrec > 0 when other tweets of the page were kept (see normalize.h). */
+	if (first != SCRM_REJ_NONE)
+		return reject(c, first, v2_partial_detail(first));
+	return 0;
+}
+
+/* ----------------------------------------------------------- Reddit/Pushshift ---- */
+
+static bool reddit_gone(sv s) noexcept
+{
+	return s == "[deleted]" || s == "[removed]";
+}
+
+static int norm_reddit(ctx &c, const post_fields &f) noexcept
+{
+	sv body, title, self, s;
+	int64_t v;
+	char buf[24];
+	bool comment = get_str(f, P_BODY, body);
+	bool has_self = false, has_name;
+
+	if (comment) {
+		if (reddit_gone(body))
+			return reject(c, SCRM_REJ_MISSING_TEXT, "deleted");
+		if (body.empty())
+			return reject(c, SCRM_REJ_MISSING_TEXT, "empty body");
+	} else {
+		get_str(f, P_TITLE, title);
+		has_self = get_str(f, P_SELFTEXT, self) && !self.empty() && !reddit_gone(self);
+		if (title.empty() && !has_self)
+			return reject(c, SCRM_REJ_MISSING_TEXT, "submission without title or selftext");
+	}
+	/* The id is the fullname: `name` when given, else the kind prefix plus `id`. */
+	sv name, id;
+	has_name = get_nstr(f, P_NAME, name);
+	if (!has_name && !(f.has(P_ID) && id_of(f.v(P_ID), buf, id)))
+		return reject(c, SCRM_REJ_MISSING_ID, "reddit post without id or name");
+
+	scrm_record *r = push(c, SCRM_SCHEMA_REDDIT, 0);
+	if (!r)
+		return 0;
+	if (has_name)
+		r->id = put(c, name);
+	else if (id.size() > 3 && id[0] == 't' && id[2] == '_')
+		r->id = put(c, id);
+	else
+		r->id = put2(c, comment ? "t1_" : "t3_", id);
+	r->channel = put(c, "reddit");
+	/* "[deleted]" is a placeholder, not a handle: many people would share it. */
+	if (get_nstr(f, P_AUTHOR, s) && !reddit_gone(s))
+		r->author_handle = put(c, s);
+	r->author_id = put_opt(c, get_str(f, P_AUTHOR_FULLNAME, s), s);
+	r->place = put_opt(c, get_str(f, P_SUBREDDIT, s), s);
+	if (f.has(P_CREATED_UTC) && secs_ms(f.v(P_CREATED_UTC), v))
+		r->ts_ms = v;
+	if (comment) {
+		r->in_reply_to = put_opt(c, get_str(f, P_PARENT_ID, s), s);
+		r->conversation = put_opt(c, get_str(f, P_LINK_ID, s), s);
+	} else {
+		r->conversation = r->id;
+	}
+	if (get_int(f, P_SCORE, v))
+		r->likes = v;
+	if (get_int(f, P_NUM_COMMENTS, v))
+		r->replies = v;
+	size_t off = c.arena->len;
+	if (comment) {
+		arena_text(c, body, true);
+	} else {
+		arena_text(c, title, true);
+		if (has_self) {
+			if (!title.empty())
+				arena_raw(c, "\n\n");
+			arena_text(c, self, true);
+		}
+	}
+	r->text = str_since(c, off);
+	return 0;
+}
+
+/* ------------------------------------------------------- canonical scrm schema ---- */
+
+/* An optional string field: absent/null -> none, string -> copied, else an error. */
+template <int N> static bool scrm_opt_str(ctx &c, const fields<N> &f, int k, scrm_str &dst) noexcept
+{
+	sv s;
+	if (is_null(f, k))
+		return true;
+	if (!get_str(f, k, s))
+		return false;
+	dst = put_opt(c, true, s);
+	return true;
+}
+
+template <int N> static bool scrm_opt_int(const fields<N> &f, int k, int64_t &dst) noexcept
+{
+	if (is_null(f, k))
+		return true;
+	element_type t = f.v(k).type();
+	return (t == element_type::INT64 || t == element_type::UINT64) && int_of(f.v(k), dst);
+}
+
+static const char *scrm_author(ctx &c, scrm_record *r, const post_fields &f) noexcept
+{
+	object o;
+	user_fields u;
+	if (is_null(f, P_AUTHOR))
+		return nullptr;
+	if (!get_obj(f, P_AUTHOR, o))
+		return "scrm: \"author\" must be an object";
+	scan(o, k_user, u);
+	if (!scrm_opt_str(c, u, U_ID, r->author_id))
+		return "scrm: \"author.id\" must be a string";
+	if (!scrm_opt_str(c, u, U_HANDLE, r->author_handle))
+		return "scrm: \"author.handle\" must be a string";
+	if (!scrm_opt_str(c, u, U_NAME, r->author_name))
+		return "scrm: \"author.name\" must be a string";
+	if (!scrm_opt_int(u, U_FOLLOWERS, r->followers))
+		return "scrm: \"author.followers\" must be an integer";
+	if (!is_null(u, U_VERIFIED) && (r->verified = (int8_t)get_bool(u, U_VERIFIED)) < 0)
+		return "scrm: \"author.verified\" must be a boolean";
+	return nullptr;
+}
+
+static const char *scrm_metrics(scrm_record *r, const post_fields &f) noexcept
+{
+	object o;
+	metric_fields m;
+	if (is_null(f, P_METRICS))
+		return nullptr;
+	if (!get_obj(f, P_METRICS, o))
+		return "scrm: \"metrics\" must be an object";
+	scan(o, k_metric, m);
+	if (!scrm_opt_int(m, M_RETWEETS, r->retweets))
+		return "scrm: \"metrics.retweets\" must be an integer";
+	if (!scrm_opt_int(m, M_LIKES, r->likes))
+		return "scrm: \"metrics.likes\" must be an integer";
+	if (!scrm_opt_int(m, M_REPLIES, r->replies))
+		return "scrm: \"metrics.replies\" must be an integer";
+	if (!scrm_opt_int(m, M_QUOTES, r->quotes))
+		return "scrm: \"metrics.quotes\" must be an integer";
+	return nullptr;
+}
+
+static const char *scrm_ts(scrm_record *r, const post_fields &f) noexcept
+{
+	sv s;
+	int64_t ms;
+	element_type t = f.has(P_TS) ? f.v(P_TS).type() : element_type::NULL_VALUE;
+	if (t == element_type::NULL_VALUE)
+		return nullptr;
+	if (get_str(f, P_TS, s) ? scrm_parse_time(s.data(), s.size(), &ms) == 0
+				: (t == element_type::INT64 && int_of(f.v(P_TS), ms))) {
+		r->ts_ms = ms;
+		return nullptr;
+	}
+	return "scrm: \"ts\" must be an ISO-8601 string or integer milliseconds";
+}
+
+static const char *scrm_direction(scrm_record *r, const post_fields &f) noexcept
+{
+	sv s;
+	if (is_null(f, P_DIRECTION))
+		return nullptr;
+	if (get_str(f, P_DIRECTION, s) && (s == "in" || s == "out")) {
+		r->direction = s == "in" ? SCRM_DIR_IN : SCRM_DIR_OUT;
+		return nullptr;
+	}
+	return "scrm: \"direction\" must be \"in\" or \"out\"";
+}
+
+/* The optional string fields, in the order of the spec. */
+static const char *scrm_strings(ctx &c, scrm_record *r, const post_fields &f) noexcept
+{
+	if (!scrm_opt_str(c, f, P_CONVERSATION, r->conversation))
+		return "scrm: \"conversation\" must be a string";
+	if (!scrm_opt_str(c, f, P_IN_REPLY_TO, r->in_reply_to))
+		return "scrm: \"in_reply_to\" must be a string";
+	if (!scrm_opt_str(c, f, P_RETWEET_OF, r->retweet_of))
+		return "scrm: \"retweet_of\" must be a string";
+	if (!scrm_opt_str(c, f, P_QUOTE_OF, r->quote_of))
+		return "scrm: \"quote_of\" must be a string";
+	if (!scrm_opt_str(c, f, P_LANG, r->lang))
+		return "scrm: \"lang\" must be a string";
+	if (!scrm_opt_str(c, f, P_PLACE, r->place))
+		return "scrm: \"place\" must be a string";
+	if (scrm_str_present(r->retweet_of))
+		r->flags |= SCRM_REC_RETWEET;
+	if (scrm_str_present(r->quote_of))
+		r->flags |= SCRM_REC_QUOTE;
+	return nullptr;
+}
+
+/* Fields are checked while the record is filled; on an error the entry point pops the
+ * record and restores the arena. */
+static int norm_scrm(ctx &c, const post_fields &f) noexcept
+{
+	sv id, channel, text;
+	const char *err;
+
+	if (is_null(f, P_ID))
+		return reject(c, SCRM_REJ_MISSING_ID, "scrm: no \"id\"");
+	if (!get_str(f, P_ID, id))
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "scrm: \"id\" must be a string");
+	if (id.empty())
+		return reject(c, SCRM_REJ_MISSING_ID, "scrm: empty \"id\"");
+	if (!get_nstr(f, P_CHANNEL, channel))
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "scrm: \"channel\" must be a non-empty string");
+	if (is_null(f, P_TEXT))
+		return reject(c, SCRM_REJ_MISSING_TEXT, "scrm: no \"text\"");
+	if (!get_str(f, P_TEXT, text))
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "scrm: \"text\" must be a string");
+	if (text.empty())
+		return reject(c, SCRM_REJ_MISSING_TEXT, "scrm: empty \"text\"");
+
+	scrm_record *r = push(c, SCRM_SCHEMA_SCRM, 0);
+	if (!r)
+		return 0;
+	r->id = put(c, id);
+	r->channel = put(c, channel);
+	if ((err = scrm_ts(r, f)) || (err = scrm_direction(r, f)) || (err = scrm_author(c, r, f)) ||
+	    (err = scrm_strings(c, r, f)) || (err = scrm_metrics(r, f))) {
+		c.out->len--;
+		c.res->nrec--;
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, err);
+	}
+	r->text = put(c, text);
+	return 0;
+}
+
+/* ------------------------------------------------------ detection and dispatch ---- */
+
+static bool is_v2(const post_fields &f) noexcept
+{
+	return f.has(P_DATA) && (f.v(P_DATA).type() == element_type::OBJECT || f.v(P_DATA).type() == element_type::ARRAY);
+}
+
+static bool is_v1(const post_fields &f) noexcept
+{
+	object o;
+	sv s;
+	return get_obj(f, P_USER, o) && (get_str(f, P_TEXT, s) || get_str(f, P_FULL_TEXT, s));
+}
+
+static bool is_reddit(const post_fields &f) noexcept
+{
+	return f.has(P_SUBREDDIT) && (f.has(P_BODY) || f.has(P_TITLE));
+}
+
+/* A top-level "channel" marks a scrm record (no platform object has one), so a scrm
+ * record without text is quarantined as missing_text, not as an unknown schema. */
+static bool is_scrm(const post_fields &f) noexcept
+{
+	return f.has(P_CHANNEL);
+}
+
+/* Twitter stream messages that are not posts; checked after the post schemas. */
+static enum scrm_skip control_kind(const post_fields &f) noexcept
+{
+	if (f.has(P_DELETE))
+		return SCRM_SKIP_DELETE;
+	if (f.has(P_LIMIT))
+		return SCRM_SKIP_LIMIT;
+	if (f.has(P_WARNING))
+		return SCRM_SKIP_WARNING;
+	if (f.has(P_STATUS_WITHHELD) || f.has(P_USER_WITHHELD))
+		return SCRM_SKIP_WITHHELD;
+	const int other[] = {P_FRIENDS, P_FRIENDS_STR, P_DIRECT_MESSAGE, P_EVENT, P_SCRUB_GEO, P_DISCONNECT, P_CONTROL};
+	for (int k : other)
+		if (f.has(k))
+			return SCRM_SKIP_CONTROL;
+	return SCRM_SKIP_NONE;
+}
+
+/* What is not a post in a Twitter feed: control messages and API error bodies. */
+static int twitter_other(ctx &c, const post_fields &f) noexcept
+{
+	array a;
+	enum scrm_skip sk = control_kind(f);
+	if (sk != SCRM_SKIP_NONE) {
+		c.res->skip = sk;
+		return 0;
+	}
+	if (get_arr(f, P_ERRORS, a))
+		return reject(c, SCRM_REJ_API_ERROR, "API error body: errors without data");
+	return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "no known schema matches");
+}
+
+static int dispatch(ctx &c, element root)
+{
+	object o;
+	post_fields f;
+	enum scrm_format fmt = c.n->format;
+
+	if (root.get_object().get(o) != SUCCESS)
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a JSON object");
+	scan(o, k_post, f);
+	switch (fmt) {
+	case SCRM_FORMAT_TWITTER_V1:
+		return is_v1(f) ? norm_v1(c, f) : twitter_other(c, f);
+	case SCRM_FORMAT_TWITTER_V2:
+		return is_v2(f) ? norm_v2(c, f) : twitter_other(c, f);
+	case SCRM_FORMAT_REDDIT:
+		return is_reddit(f) ? norm_reddit(c, f) : reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a reddit post");
+	case SCRM_FORMAT_SCRM:
+		return is_scrm(f) ? norm_scrm(c, f)
+				  : reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a scrm record (needs \"channel\")");
+	default:
+		break;
+	}
+	/* No platform object has a top-level "channel": testing the scrm schema first lets
+	 * a scrm record carry any other key (even "data" or "user") and still be ignored. */
+	if (is_scrm(f))
+		return norm_scrm(c, f);
+	if (is_v2(f))
+		return norm_v2(c, f);
+	if (is_v1(f))
+		return norm_v1(c, f);
+	if (is_reddit(f))
+		return norm_reddit(c, f);
+	return twitter_other(c, f);
+}
+
+/* --------------------------------------------------------------- UTF-8 repair ---- */
+
+/* Copy src to dst replacing each maximal subpart of an ill-formed UTF-8 sequence with
+ * U+FFFD. dst must hold 3 * len bytes. Returns the bytes written. */
+static size_t utf8_repair(const unsigned char *s, size_t len, char *dst) noexcept
+{
+	char *d = dst;
+	size_t i = 0;
+	while (i < len) {
+		unsigned c0 = s[i];
+		if (c0 < 0x80) {
+			*d++ = (char)c0;
+			i++;
+			continue;
+		}
+		unsigned need, lo = 0x80, hi = 0xBF;
+		if (c0 >= 0xC2 && c0 <= 0xDF)
+			need = 1;
+		else if (c0 >= 0xE0 && c0 <= 0xEF)
+			need = 2, lo = c0 == 0xE0 ? 0xA0 : 0x80, hi = c0 == 0xED ? 0x9F : 0xBF;
+		else if (c0 >= 0xF0 && c0 <= 0xF4)
+			need = 3, lo = c0 == 0xF0 ? 0x90 : 0x80, hi = c0 == 0xF4 ? 0x8F : 0xBF;
+		else
+			need = 0; /* 80..C1, F5..FF never start a sequence */
+		size_t j = i + 1;
+		unsigned k = 0;
+		for (; k < need; k++, j++)
+			if (j >= len || s[j] < (k ? 0x80u : lo) || s[j] > (k ? 0xBFu : hi))
+				break;
+		if (need && k == need) {
+			memcpy(d, s + i, j - i);
+			d += j - i;
+			i = j;
+		} else {
+			/* s[j] cannot continue the sequence: it is looked at afresh. */
+			memcpy(d, "\xEF\xBF\xBD", 3);
+			d += 3;
+			i = need ? j : i + 1;
+		}
+	}
+	return (size_t)(d - dst);
+}
+
+static int hex_digit(char ch) noexcept
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = (char)(ch | 0x20);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+static bool hex4(const char *p, const char *end, unsigned &cp) noexcept
+{
+	if (end - p < 4)
+		return false;
+	cp = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hex_digit(p[i]);
+		if (h < 0)
+			return false;
+		cp = cp << 4 | (unsigned)h;
+	}
+	return true;
+}
+
+/* Rewrite, in place, each \uD800-\uDFFF escape that is not half of a high-low pair to
+ * \ufffd (same length). Follows string boundaries and escapes, so "\\ud800" (an
+ * escaped backslash) is left alone. Returns how many escapes were rewritten. */
+static size_t surrogate_repair(char *p, size_t len) noexcept
+{
+	size_t fixed = 0;
+	bool in_str = false;
+	const char *end = p + len;
+	for (size_t i = 0; i < len; i++) {
+		if (!in_str) {
+			in_str = p[i] == '"';
+			continue;
+		}
+		if (p[i] == '"') {
+			in_str = false;
+			continue;
+		}
+		if (p[i] != '\\' || i + 1 >= len)
+			continue;
+		unsigned cp, lo;
+		if (p[i + 1] != 'u' || !hex4(p + i + 2, end, cp)) {
+			i++; /* skip the escaped character, which may be a quote */
+			continue;
+		}
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 12 <= len && p[i + 6] == '\\' && p[i + 7] == 'u' &&
+		    hex4(p + i + 8, end, lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+			i += 11;
+			continue;
+		}
+		if (cp >= 0xD800 && cp <= 0xDFFF) {
+			memcpy(p + i, "\\ufffd", 6);
+			fixed++;
+		}
+		i += 5;
+	}
+	return fixed;
+}
+
+/* Make the scratch buffer hold `len` bytes plus the parser's padding. */
+static char *scratch_get(scrm_normalizer *n, size_t len)
+{
+	if (len + SCRM_PADDING > n->scratch_cap) {
+		size_t cap = len + SCRM_PADDING + (len >> 1);
+		char *p = (char *)realloc(n->scratch, cap);
+		if (!p)
+			throw std::bad_alloc();
+		n->scratch = p;
+		n->scratch_cap = cap;
+	}
+	return n->scratch;
+}
+
+/* Parse a line, repairing invalid UTF-8 and lone surrogates when that is what stops
+ * it. Returns the final error; *first is the first parse's error. */
+static error_code parse_repair(ctx &c, const char *p, size_t len, element &root, error_code &first)
+{
+	simdjson::dom::parser &ps = c.n->parser;
+	error_code err = ps.parse(p, len, false).get(root);
+	first = err;
+	bool repaired = false;
+	if (err == simdjson::UTF8_ERROR) {
+		char *s = scratch_get(c.n, 3 * len);
+		len = utf8_repair((const unsigned char *)p, len, s);
+		p = s;
+		repaired = true;
+		err = ps.parse(p, len, false).get(root);
+	}
+	if (err == simdjson::STRING_ERROR) {
+		char *s = c.n->scratch;
+		if (p != s) {
+			s = scratch_get(c.n, len);
+			memcpy(s, p, len);
+			p = s;
+		}
+		if (surrogate_repair(s, len)) {
+			repaired = true;
+			err = ps.parse(p, len, false).get(root);
+		}
+	}
+	if (!err && repaired) {
+		c.res->repaired = 1;
+		c.flags0 |= SCRM_REC_REPAIRED_UTF8;
+	}
+	return err;
+}
+
+static bool is_blank(const char *p, size_t len) noexcept
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\n' && p[i] != '\r')
+			return false;
+	return true;
+}
+
+static int normalize(ctx &c, const char *line, size_t len)
+{
+	element root;
+	error_code first;
+
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (is_blank(line, len)) {
+		c.res->skip = SCRM_SKIP_EMPTY;
+		return 0;
+	}
+	error_code err = parse_repair(c, line, len, root, first);
+	if (err == simdjson::MEMALLOC)
+		return -ENOMEM;
+	if (err == simdjson::DEPTH_ERROR)
+		return reject(c, SCRM_REJ_TOO_DEEP, simdjson::error_message(err));
+	if (err)
+		return reject(c, first == simdjson::UTF8_ERROR ? SCRM_REJ_BAD_UTF8 : SCRM_REJ_BAD_JSON,
+			      simdjson::error_message(err));
+	return dispatch(c, root);
+}
+
+/* ------------------------------------------------------------------- C API ---- */
+
+extern "C" scrm_normalizer *scrm_normalizer_create(enum scrm_format format)
+{
+	if (format < SCRM_FORMAT_AUTO || format > SCRM_FORMAT_REDDIT) {
+		errno = EINVAL;
+		return nullptr;
+	}
+	scrm_normalizer *n = new (std::nothrow) scrm_normalizer;
+	if (!n) {
+		errno = ENOMEM;
+		return nullptr;
+	}
+	n->format = format;
+	return n;
+}
+
+extern "C" void scrm_normalizer_free(scrm_normalizer *n)
+{
+	delete n;
+}
+
+extern "C" int scrm_normalize_line(scrm_normalizer *n, const char *line, size_t len, scrm_recvec *out,
+				   scrm_buf *arena, scrm_norm_result *res)
+{
+	ctx c = {n, out, arena, res, 0, false};
+	size_t out_mark = out->len, arena_mark = arena->len;
+	int rc;
+
+	*res = scrm_norm_result{0, SCRM_REJ_NONE, SCRM_SKIP_NONE, 0, nullptr};
+	try {
+		rc = normalize(c, line, len);
+	} catch (...) { /* only std::bad_alloc can come out of the vectors and scratch */
+		rc = -ENOMEM;
+	}
+	if (c.oom)
+		rc = -ENOMEM;
+	if (rc || (res->reject != SCRM_REJ_NONE && res->nrec == 0)) {
+		out->len = out_mark;
+		arena->len = arena_mark;
+		res->nrec = 0;
+	}
+	return rc;
+}
+
+extern "C" int scrm_json_validate(scrm_normalizer *n, const char *line, size_t len)
+{
+	element root;
+	if (len && line[len - 1] == '\r')
+		len--;
+	error_code err = n->parser.parse(line, len, false).get(root);
+	if (err == simdjson::MEMALLOC)
+		return -ENOMEM;
+	return err ? 1 : 0;
+}
+
+extern "C" const char *scrm_reject_name(enum scrm_reject r)
+{
+	static const char *const names[SCRM_REJ__COUNT] = {
+		"none",        "bad_json", "bad_utf8",  "missing_text", "missing_id",
+		"unknown_schema", "api_error", "oversize", "too_deep",
+	};
+	return (unsigned)r < SCRM_REJ__COUNT ? names[r] : "invalid";
+}
+
+extern "C" const char *scrm_skip_name(enum scrm_skip s)
+{
+	static const char *const names[SCRM_SKIP__COUNT] = {
+		"none", "delete", "limit", "warning", "withheld", "control", "empty",
+	};
+	return (unsigned)s < SCRM_SKIP__COUNT ? names[s] : "invalid";
+}
+
+/* --------------------------------------------------------------------- time ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil):
+ * exact for any year, no libc timezone or locale involved. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) noexcept
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool leap(int y) noexcept
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static bool date_ok(int y, int m, int d) noexcept
+{
+	static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m < 1 || m > 12 || d < 1)
+		return false;
+	return d <= mdays[m - 1] + (m == 2 && leap(y));
+}
+
+/* A cursor over the string being parsed. */
+struct tcur {
+	const char *p, *end;
+	bool eat(char ch) noexcept { return p < end && *p == ch ? (p++, true) : false; }
+	bool num(int ndig, int &v) noexcept
+	{
+		if (end - p < ndig)
+			return false;
+		v = 0;
+		for (int i = 0; i < ndig; i++, p++) {
+			if (*p < '0' || *p > '9')
+				return false;
+			v = v * 10 + (*p - '0');
+		}
+		return true;
+	}
+};
+
+/* hh:mm[:ss[.fff...]] -> ms into the day. */
+static bool parse_clock(tcur &t, int64_t &ms, bool need_sec) noexcept
+{
+	int hh, mi, ss = 0, frac = 0;
+	if (!t.num(2, hh) || !t.eat(':') || !t.num(2, mi) || hh > 23 || mi > 59)
+		return false;
+	if (t.eat(':')) {
+		if (!t.num(2, ss) || ss > 60) /* 60: a leap second */
+			return false;
+		if (t.eat('.') || t.eat(',')) {
+			int nd = 0;
+			for (; t.p < t.end && *t.p >= '0' && *t.p <= '9'; t.p++, nd++)
+				if (nd < 3)
+					frac = frac * 10 + (*t.p - '0');
+			if (nd == 0)
+				return false;
+			for (; nd < 3; nd++)
+				frac *= 10;
+		}
+	} else if (need_sec) {
+		return false;
+	}
+	ms = ((hh * 60 + mi) * 60 + ss) * 1000LL + frac;
+	return true;
+}
+
+/* Z, +hh:mm, +hhmm, +hh (or - ...) -> offset in ms east of UTC. */
+static bool parse_zone(tcur &t, int64_t &off) noexcept
+{
+	int hh, mm = 0;
+	off = 0;
+	if (t.eat('Z') || t.eat('z'))
+		return true;
+	int sign = t.eat('+') ? 1 : t.eat('-') ? -1 : 0;
+	if (!sign || !t.num(2, hh) || hh > 23)
+		return false;
+	if (t.eat(':')) {
+		if (!t.num(2, mm))
+			return false;
+	} else if (t.end - t.p >= 2 && t.p[0] >= '0' && t.p[0] <= '9') {
+		if (!t.num(2, mm))
+			return false;
+	}
+	if (mm > 59)
+		return false;
+	off = sign * (hh * 60 + mm) * 60000LL;
+	return true;
+}
+
+/* 2015-02-24T19:15:45.123Z, 2015-02-24 11:35:52 -0800, 2015-02-24T19:15 (UTC). */
+static bool parse_iso(tcur t, int64_t &ms) noexcept
+{
+	int y, mo, d;
+	int64_t clock = 0, off = 0;
+	if (!t.num(4, y) || !t.eat('-') || !t.num(2, mo) || !t.eat('-') || !t.num(2, d) || !date_ok(y, mo, d))
+		return false;
+	if (t.p < t.end) {
+		if (!(t.eat('T') || t.eat('t') || t.eat(' ')) || !parse_clock(t, clock, false))
+			return false;
+		t.eat(' ');
+		if (t.p < t.end && !parse_zone(t, off))
+			return false;
+	}
+	if (t.p != t.end)
+		return false;
+	ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000LL + clock - off;
+	return true;
+}
+
+/* Twitter v1.1: "Wed Aug 27 13:08:45 +0000 2008". */
+static bool parse_twitter(tcur t, int64_t &ms) noexcept
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	int y, d, mo = 0;
+	int64_t clock, off;
+	if (t.end - t.p < 30 || t.p[3] != ' ' || t.p[7] != ' ')
+		return false;
+	for (int i = 0; i < 12; i++)
+		if (memcmp(months + 3 * i, t.p + 4, 3) == 0)
+			mo = i + 1;
+	t.p += 8;
+	if (!mo || !t.num(2, d) || !t.eat(' ') || !parse_clock(t, clock, true) || !t.eat(' ') ||
+	    !parse_zone(t, off) || !t.eat(' ') || !t.num(4, y) || t.p != t.end || !date_ok(y, mo, d))
+		return false;
+	ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000LL + clock - off;
+	return true;
+}
+
+extern "C" int scrm_parse_time(const char *s, size_t len, int64_t *ms)
+{
+	tcur t = {s, s + len};
+	int64_t v;
+	if (len >= 10 && s[0] >= '0' && s[0] <= '9' ? parse_iso(t, v) : parse_twitter(t, v)) {
+		*ms = v;
+		return 0;
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,314 @@
+/*
+ * main.c - the scrm command line: one binary, subcommands.
+ *
+ * Exit codes: 0 success (rejected lines are not failures), 1 runtime error (unreadable
+ * input, unwritable output, full disk), 2 usage error, 128+N after a signal N stopped
+ * the run (in-flight batches are drained and outputs flushed first).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "normalize.h"
+#include "pipeline.h"
+
+#ifndef SCRM_VERSION
+#define SCRM_VERSION "0.1.0"
+#endif
+
+static volatile sig_atomic_t g_stop; /* set by the signal handler only */
+
+static void on_signal(int sig) { g_stop = sig; }
+
+static void usage(FILE *fp)
+{
+	fputs("usage: scrm <command> [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  run [options] [INPUT...]       process inputs (NDJSON or .zst; '-' or none: stdin)\n"
+	      "  replay [options] ARCHIVE...    replay archives at recorded pace (--speed X|max)\n"
+	      "  gen --count N --seed S ...     write a synthetic firehose (scrm gen --help)\n"
+	      "  version                        print the version\n"
+	      "\n"
+	      "run / replay options:\n"
+	      "  -o, --out DIR          one zstd NDJSON file per route in DIR, plus DIR/rejects.ndjson\n"
+	      "                         (default: events as NDJSON on stdout, rejects on stderr)\n"
+	      "  -j, --jobs N           analyze workers (default: online cores)\n"
+	      "  -p, --partition-threads N  relate/act threads (default: ceil(N/4))\n"
+	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record)\n"
+	      "      --max-record SIZE  longest accepted line (default 1M)\n"
+	      "      --chunk-size SIZE  bytes per batch (default 2M)\n"
+	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
+	      "      --rejects FILE     where quarantined lines go\n"
+	      "      --no-uring         read files with read(2) instead of io_uring\n"
+	      "      --stats[=SECS]     a stats line on stderr every SECS seconds (default 1)\n"
+	      "      --stats-json FILE  write the final statistics as JSON\n"
+	      "      --no-progress      no progress line even on a terminal\n"
+	      "  -q, --quiet            no summary at exit\n"
+	      "replay only:\n"
+	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
+	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
+	      "      --to TIME          stop at records from TIME on\n",
+	      fp);
+}
+
+/* "123", "64K", "2M", "1G" (binary multiples), "1MiB". */
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	unsigned long long mul = 1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	default: break;
+	}
+	if (mul > 1 && (strcmp(end, "iB") == 0 || strcmp(end, "B") == 0))
+		end += strlen(end);
+	if (*end || v == 0 || v > (1ull << 40) / mul)
+		return -EINVAL;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_time_arg(const char *s, int64_t *ms)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!errno && end != s && !*end) {
+		*ms = v;
+		return 0;
+	}
+	return scrm_parse_time(s, strlen(s), ms);
+}
+
+static int parse_format(const char *s, enum scrm_format *f)
+{
+	static const struct { const char *name; enum scrm_format f; } tab[] = {
+		{"auto", SCRM_FORMAT_AUTO}, {"scrm", SCRM_FORMAT_SCRM},
+		{"twitter-v1", SCRM_FORMAT_TWITTER_V1}, {"twitter-v2", SCRM_FORMAT_TWITTER_V2},
+		{"reddit", SCRM_FORMAT_REDDIT},
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strcmp(s, tab[i].name) == 0) {
+			*f = tab[i].f;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int bad_opt(const char *cmd, const char *opt, const char *val)
+{
+	fprintf(stderr, "scrm %s: invalid value for %s: '%s'\n", cmd, opt, val);
+	return 2;
+}
+
+enum {
+	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
+	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
+};
+
+static int cmd_run(int argc, char **argv, bool replay)
+{
+	const char *cmd = replay ? "replay" : "run";
+	scrm_pipeline_cfg cfg;
+	scrm_pipeline_cfg_default(&cfg);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg.workers = ncpu > 0 ? (int)ncpu : 1;
+	cfg.relate_threads = -1;
+	cfg.progress = isatty(STDERR_FILENO);
+	if (replay)
+		cfg.speed = 1.0;
+	bool quiet = false;
+	static const struct option opts[] = {
+		{"out", required_argument, 0, 'o'},
+		{"jobs", required_argument, 0, 'j'},
+		{"partition-threads", required_argument, 0, 'p'},
+		{"format", required_argument, 0, OPT_FORMAT},
+		{"max-record", required_argument, 0, OPT_MAXREC},
+		{"chunk-size", required_argument, 0, OPT_CHUNK},
+		{"zstd-level", required_argument, 0, OPT_ZLEVEL},
+		{"rejects", required_argument, 0, OPT_REJECTS},
+		{"no-uring", no_argument, 0, OPT_NOURING},
+		{"stats", optional_argument, 0, OPT_STATS},
+		{"stats-json", required_argument, 0, OPT_STATSJSON},
+		{"no-progress", no_argument, 0, OPT_NOPROGRESS},
+		{"quiet", no_argument, 0, 'q'},
+		{"speed", required_argument, 0, OPT_SPEED},
+		{"from", required_argument, 0, OPT_FROM},
+		{"to", required_argument, 0, OPT_TO},
+		{"help", no_argument, 0, OPT_HELP},
+		{0, 0, 0, 0},
+	};
+	optind = 1;
+	int c;
+	long v;
+	while ((c = getopt_long(argc, argv, "o:j:p:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': cfg.out_dir = optarg; break;
+		case 'j':
+			if (parse_int(optarg, 1, SCRM_MAX_WORKERS, &v))
+				return bad_opt(cmd, "-j", optarg);
+			cfg.workers = (int)v;
+			break;
+		case 'p':
+			if (parse_int(optarg, 1, SCRM_MAX_RELATE, &v))
+				return bad_opt(cmd, "-p", optarg);
+			cfg.relate_threads = (int)v;
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &cfg.format))
+				return bad_opt(cmd, "--format", optarg);
+			break;
+		case OPT_MAXREC:
+			if (parse_size(optarg, &cfg.max_record))
+				return bad_opt(cmd, "--max-record", optarg);
+			break;
+		case OPT_CHUNK:
+			if (parse_size(optarg, &cfg.chunk_size) || cfg.chunk_size < 4096)
+				return bad_opt(cmd, "--chunk-size", optarg);
+			break;
+		case OPT_ZLEVEL:
+			if (parse_int(optarg, -131072, 22, &v))
+				return bad_opt(cmd, "--zstd-level", optarg);
+			cfg.zstd_level = (int)v;
+			break;
+		case OPT_REJECTS: cfg.rejects_path = optarg; break;
+		case OPT_NOURING: cfg.no_uring = true; break;
+		case OPT_STATS:
+			cfg.stats_interval = 1.0;
+			if (optarg) {
+				char *end;
+				double d = strtod(optarg, &end);
+				if (*end || !(d > 0))
+					return bad_opt(cmd, "--stats", optarg);
+				cfg.stats_interval = d;
+			}
+			break;
+		case OPT_STATSJSON: cfg.stats_json = optarg; break;
+		case OPT_NOPROGRESS: cfg.progress = false; break;
+		case 'q': quiet = true; break;
+		case OPT_SPEED:
+			if (!replay) {
+				fprintf(stderr, "scrm run: --speed is a replay option (scrm replay)\n");
+				return 2;
+			}
+			if (strcmp(optarg, "max") == 0) {
+				cfg.speed = 0;
+			} else {
+				char *end;
+				double d = strtod(optarg, &end);
+				if (*end || !(d > 0))
+					return bad_opt(cmd, "--speed", optarg);
+				cfg.speed = d;
+			}
+			break;
+		case OPT_FROM:
+		case OPT_TO: {
+			int64_t ms;
+			if (!replay) {
+				fprintf(stderr, "scrm run: --from/--to are replay options (scrm replay)\n");
+				return 2;
+			}
+			if (parse_time_arg(optarg, &ms))
+				return bad_opt(cmd, c == OPT_FROM ? "--from" : "--to", optarg);
+			if (c == OPT_FROM)
+				cfg.from_ms = ms;
+			else
+				cfg.to_ms = ms;
+			cfg.time_window = true;
+			break;
+		}
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (cfg.relate_threads < 0)
+		cfg.relate_threads = (cfg.workers + 3) / 4;
+	static const char *const stdin_only[] = {"-"};
+	cfg.inputs = (const char *const *)(argv + optind);
+	cfg.n_inputs = (size_t)(argc - optind);
+	if (cfg.n_inputs == 0) {
+		if (replay) {
+			fprintf(stderr, "scrm replay: no archive given\n");
+			return 2;
+		}
+		cfg.inputs = stdin_only;
+		cfg.n_inputs = 1;
+	}
+	if (cfg.chunk_size <= cfg.max_record)
+		cfg.chunk_size = cfg.max_record * 2;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	cfg.stop = &g_stop;
+
+	scrm_run_stats st;
+	int rc = scrm_pipeline_run(&cfg, &st);
+	if (!quiet)
+		scrm_run_stats_print(&st, stderr);
+	if (cfg.stats_json) {
+		int jrc = scrm_run_stats_write_json(&st, cfg.stats_json);
+		if (jrc)
+			fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
+	}
+	if (rc)
+		return 1;
+	if (g_stop)
+		return 128 + g_stop;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1, false);
+	if (strcmp(cmd, "replay") == 0)
+		return cmd_run(argc - 1, argv + 1, true);
+	if (strcmp(cmd, "gen") == 0)
+		return scrm_gen_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("scrm %s\n", SCRM_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "scrm: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,1133 @@
+/*
+ * pipeline.c - threads, chunks and rings of the scrm pipeline (design in pipeline.h).
+ *
+ * Chunk lifecycle (one owner at a time, handed over by ring pushes):
+ *   pool --(free ring)--> reader --(in[w])--> worker w: analyze
+ *   worker w --(to_relate[w][t], every t)--> relate t: relate + act on its records
+ *   relate t --(ack[t][w])--> worker w: once all P acks are in, emit (serialize+zstd)
+ *   worker w --(to_writer[w])--> writer: append frames in chunk order --> free ring
+ * While relate threads hold a chunk they only write the records they own (disjoint
+ * slots); the worker reads them again only after every relate thread has released the
+ * chunk through its ack ring (acquire/release on the ring indices).
+ *
+ * End of stream: the reader sends N end markers with the next N chunk numbers, one to
+ * each worker; every consumer that walks chunk numbers in order stops after N markers.
+ */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include "buf.h"
+#include "event.h"
+#include "record.h"
+#include "relate.h"
+#include "ring.h"
+#include "sink.h"
+#include "source.h"
+
+/* In-flight limits. IN_CAP chunks may wait for a worker, a worker keeps at most
+ * PENDING chunks between analyze and emit, and OUT_CAP finished chunks may wait for
+ * the writer. The ack and to_relate rings hold PENDING entries, so pushes into them
+ * never block (no cycle can deadlock). */
+#define IN_CAP 2
+#define PENDING 4
+#define OUT_CAP 4
+
+typedef struct chunk {
+	uint64_t seq;
+	uint32_t in_index;
+	bool end;                 /* end-of-stream marker */
+	char *data;               /* input bytes, cap + SCRM_PADDING allocated */
+	size_t len, cap;
+	scrm_chunk_info info;
+	scrm_recvec recs;
+	scrm_buf arena;
+	uint32_t *pidx;           /* record indices grouped by relate thread */
+	size_t pidx_cap;
+	uint32_t pstart[SCRM_MAX_RELATE + 1];
+	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
+	uint64_t route_events[SCRM_MAX_ROUTES];
+	scrm_buf rej;             /* reject lines (NDJSON) */
+	uint64_t lines, rejected, repaired, filtered;
+	uint64_t rejects[SCRM_REJ__COUNT];
+	uint64_t skipped[SCRM_SKIP__COUNT];
+	unsigned acks;            /* worker-local: relate threads done with this chunk */
+} chunk;
+
+typedef struct pipeline pipeline;
+
+typedef struct worker {
+	pipeline *pl;
+	int id;
+	pthread_t th;
+	scrm_waiter wait;
+	scrm_ring in;                     /* reader -> this worker */
+	scrm_ring to_relate[SCRM_MAX_RELATE];
+	scrm_ring to_writer;
+	scrm_normalizer *norm;
+	ZSTD_CCtx *cctx;
+	scrm_buf scratch[SCRM_MAX_ROUTES];
+	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
+	unsigned pend_head, pend_len;
+	_Atomic uint64_t records, bytes, ns_analyze, ns_emit, out_bytes;
+	int error;
+} worker;
+
+typedef struct relate {
+	pipeline *pl;
+	int id;
+	pthread_t th;
+	scrm_waiter wait;
+	scrm_ring ack[SCRM_MAX_WORKERS];  /* this relate thread -> worker w */
+	scrm_custtab customers;
+	_Atomic uint64_t records, ns;
+	int error;
+} relate;
+
+struct pipeline {
+	const scrm_pipeline_cfg *cfg;
+	int nw, np;
+	worker *workers;
+	relate *relates;
+	chunk *pool;
+	size_t pool_n;
+	chunk *ends;
+	scrm_ring free_ring;              /* writer -> reader */
+	scrm_waiter reader_wait, writer_wait;
+	scrm_sink *route_sink[SCRM_MAX_ROUTES];
+	scrm_sink *rej_sink;
+	scrm_event_names names;
+	const char *route_names[SCRM_MAX_ROUTES];
+	size_t n_routes;
+	bool compress;
+	_Atomic int fatal;                /* -errno of the first fatal error */
+	_Atomic int done;
+	/* reader stats */
+	_Atomic uint64_t rd_bytes, rd_raw, rd_ns, rd_chunks;
+	_Atomic bool uring;
+	/* writer stats */
+	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
+	uint64_t route_events[SCRM_MAX_ROUTES];
+	uint64_t lines, rejected, repaired, filtered;
+	uint64_t rejects[SCRM_REJ__COUNT];
+	uint64_t skipped[SCRM_SKIP__COUNT];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void set_fatal(pipeline *pl, int err)
+{
+	int zero = 0;
+	atomic_compare_exchange_strong(&pl->fatal, &zero, err);
+}
+
+static bool should_stop(pipeline *pl)
+{
+	if (atomic_load_explicit(&pl->fatal, memory_order_relaxed))
+		return true;
+	return pl->cfg->stop && *pl->cfg->stop;
+}
+
+void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->workers = 1;
+	cfg->relate_threads = 1;
+	cfg->chunk_size = 2u << 20;
+	cfg->max_record = 1u << 20;
+	cfg->zstd_level = SCRM_DEFAULT_ZSTD_LEVEL;
+	cfg->format = SCRM_FORMAT_AUTO;
+	cfg->from_ms = INT64_MIN;
+	cfg->to_ms = INT64_MAX;
+}
+
+/* ------------------------------------------------------------------ rejects */
+
+static const char b64tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int put_base64(scrm_buf *out, const unsigned char *s, size_t n)
+{
+	if (scrm_buf_reserve(out, (n + 2) / 3 * 4 + 2))
+		return -ENOMEM;
+	char *o = out->data + out->len;
+	*o++ = '"';
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
+		*o++ = b64tab[v >> 18];
+		*o++ = b64tab[(v >> 12) & 63];
+		*o++ = b64tab[(v >> 6) & 63];
+		*o++ = b64tab[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)s[i] << 16 | (i + 1 < n ? (uint32_t)s[i + 1] << 8 : 0);
+		*o++ = b64tab[v >> 18];
+		*o++ = b64tab[(v >> 12) & 63];
+		*o++ = i + 1 < n ? b64tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o++ = '"';
+	out->len = (size_t)(o - out->data);
+	return 0;
+}
+
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t l;
+		unsigned min;
+		if (c >= 0xc2 && c <= 0xdf) { l = 2; min = 0x80; }
+		else if (c >= 0xe0 && c <= 0xef) { l = 3; min = 0x800; }
+		else if (c >= 0xf0 && c <= 0xf4) { l = 4; min = 0x10000; }
+		else return false;
+		if (i + l > n)
+			return false;
+		unsigned cp = c & (0xff >> (l + 1));
+		for (size_t k = 1; k < l; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+#define LIT(b, s) scrm_buf_append((b), (s), sizeof(s) - 1)
+
+/* One quarantine line: where the line was, why, and the line itself (as a JSON string
+ * when it is valid UTF-8, else base64 in raw_b64) so nothing is lost. */
+static int write_reject(scrm_buf *o, const char *input, uint64_t offset, uint64_t line,
+			const char *reason, const char *detail, const char *raw, size_t rawlen,
+			uint64_t length)
+{
+	int rc = 0;
+	rc |= LIT(o, "{\"input\":");
+	rc |= scrm_json_put_str(o, input, strlen(input));
+	rc |= LIT(o, ",\"offset\":");
+	rc |= scrm_json_put_i64(o, (int64_t)offset);
+	rc |= LIT(o, ",\"line\":");
+	rc |= scrm_json_put_i64(o, (int64_t)line);
+	rc |= LIT(o, ",\"reason\":");
+	rc |= scrm_json_put_str(o, reason, strlen(reason));
+	rc |= LIT(o, ",\"detail\":");
+	if (detail)
+		rc |= scrm_json_put_str(o, detail, strlen(detail));
+	else
+		rc |= LIT(o, "null");
+	rc |= LIT(o, ",\"length\":");
+	rc |= scrm_json_put_i64(o, (int64_t)length);
+	if (raw) {
+		if (utf8_valid((const unsigned char *)raw, rawlen)) {
+			rc |= LIT(o, ",\"raw\":");
+			rc |= scrm_json_put_str(o, raw, rawlen);
+		} else {
+			rc |= LIT(o, ",\"raw_b64\":");
+			rc |= put_base64(o, (const unsigned char *)raw, rawlen);
+		}
+	}
+	rc |= LIT(o, "}\n");
+	return rc ? -ENOMEM : 0;
+}
+
+/* ------------------------------------------------------------------ analyze */
+
+static void chunk_reset(chunk *c)
+{
+	c->recs.len = 0;
+	c->arena.len = 0;
+	c->rej.len = 0;
+	c->lines = c->rejected = c->repaired = c->filtered = 0;
+	memset(c->rejects, 0, sizeof c->rejects);
+	memset(c->skipped, 0, sizeof c->skipped);
+	memset(c->route_events, 0, sizeof c->route_events);
+	c->acks = 0;
+}
+
+static bool in_window(const scrm_pipeline_cfg *cfg, int64_t ts)
+{
+	if (!cfg->time_window)
+		return true;
+	if (ts == SCRM_UNKNOWN_INT)
+		return false;
+	return ts >= cfg->from_ms && ts < cfg->to_ms;
+}
+
+/* Phase 1: lines -> records (or rejects), customer hash and partition grouping. */
+static int analyze_chunk(worker *wk, chunk *c)
+{
+	pipeline *pl = wk->pl;
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	const char *input = cfg->inputs[c->in_index];
+	chunk_reset(c);
+
+	const scrm_chunk_info *info = &c->info;
+	unsigned oi = 0;
+	for (; oi < info->n_oversize && info->oversize[oi].offset < info->base_offset; oi++) {
+		const scrm_oversize *ov = &info->oversize[oi];
+		if (write_reject(&c->rej, input, ov->offset, ov->line, "oversize",
+				 "line longer than --max-record", NULL, 0, ov->length))
+			return -ENOMEM;
+		c->rejects[SCRM_REJ_OVERSIZE]++;
+		c->rejected++;
+		c->lines++;
+	}
+
+	const char *p = c->data, *end = c->data + c->len;
+	uint64_t off = info->base_offset, lineno = info->base_line;
+	while (p < end) {
+		/* An oversize line the chunker cut out of the middle of this chunk. */
+		while (oi < info->n_oversize && info->oversize[oi].offset == off) {
+			const scrm_oversize *ov = &info->oversize[oi++];
+			if (write_reject(&c->rej, input, ov->offset, ov->line, "oversize",
+					 "line longer than --max-record", NULL, 0, ov->length))
+				return -ENOMEM;
+			c->rejects[SCRM_REJ_OVERSIZE]++;
+			c->rejected++;
+			c->lines++;
+			off += ov->length + 1;
+			lineno++;
+		}
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		size_t first = c->recs.len;
+		scrm_norm_result res;
+		int rc = scrm_normalize_line(wk->norm, p, len, &c->recs, &c->arena, &res);
+		if (rc)
+			return rc;
+		c->lines++;
+		if (res.skip != SCRM_SKIP_NONE)
+			c->skipped[res.skip]++;
+		if (res.repaired)
+			c->repaired++;
+		if (res.reject != SCRM_REJ_NONE) {
+			size_t rawlen = len && p[len - 1] == '\r' ? len - 1 : len;
+			if (write_reject(&c->rej, input, off, lineno, scrm_reject_name(res.reject),
+					 res.detail, p, rawlen, rawlen))
+				return -ENOMEM;
+			c->rejects[res.reject]++;
+			c->rejected++;
+		}
+		size_t keep = first;
+		for (size_t i = first; i < c->recs.len; i++) {
+			scrm_record *r = &c->recs.v[i];
+			if (!in_window(cfg, r->ts_ms)) {
+				c->filtered++;
+				continue;
+			}
+			r->in_offset = off;
+			r->in_line = lineno;
+			r->in_index = c->in_index;
+			if (res.repaired)
+				r->flags |= SCRM_REC_REPAIRED_UTF8;
+			r->cust_hash = scrm_customer_hash(r, &c->arena);
+			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
+			if (keep != i)
+				c->recs.v[keep] = *r;
+			keep++;
+		}
+		c->recs.len = keep;
+		off += len + 1;
+		lineno++;
+		p += len + 1;
+	}
+	for (; oi < info->n_oversize; oi++) {
+		const scrm_oversize *ov = &info->oversize[oi];
+		if (write_reject(&c->rej, input, ov->offset, ov->line, "oversize",
+				 "line longer than --max-record", NULL, 0, ov->length))
+			return -ENOMEM;
+		c->rejects[SCRM_REJ_OVERSIZE]++;
+		c->rejected++;
+		c->lines++;
+	}
+	if (info->oversize_dropped) {
+		c->rejects[SCRM_REJ_OVERSIZE] += info->oversize_dropped;
+		c->rejected += info->oversize_dropped;
+	}
+
+	/* Group record indices by relate thread (counting sort keeps input order). */
+	int np = pl->np;
+	if (c->pidx_cap < c->recs.len) {
+		size_t cap = c->recs.cap;
+		uint32_t *p2 = realloc(c->pidx, cap * sizeof *p2);
+		if (!p2)
+			return -ENOMEM;
+		c->pidx = p2;
+		c->pidx_cap = cap;
+	}
+	uint32_t cnt[SCRM_MAX_RELATE + 1] = {0};
+	for (size_t i = 0; i < c->recs.len; i++)
+		cnt[c->recs.v[i].partition % np + 1]++;
+	for (int t = 0; t < np; t++)
+		cnt[t + 1] += cnt[t];
+	memcpy(c->pstart, cnt, sizeof(uint32_t) * (size_t)(np + 1));
+	for (size_t i = 0; i < c->recs.len; i++)
+		c->pidx[cnt[c->recs.v[i].partition % np]++] = (uint32_t)i;
+	return 0;
+}
+
+/* Phase 2: events per route, one zstd frame (or plain text) per route. */
+static int emit_chunk(worker *wk, chunk *c)
+{
+	pipeline *pl = wk->pl;
+	size_t nr = pl->n_routes;
+	for (size_t r = 0; r < nr; r++) {
+		wk->scratch[r].len = 0;
+		c->out[r].len = 0;
+	}
+	for (size_t i = 0; i < c->recs.len; i++) {
+		const scrm_record *r = &c->recs.v[i];
+		size_t route = pl->compress ? r->route : 0;
+		scrm_buf *dst = pl->compress ? &wk->scratch[route] : &c->out[0];
+		if (scrm_event_write(dst, r, &c->arena, &pl->names))
+			return -ENOMEM;
+		c->route_events[r->route]++;
+	}
+	if (!pl->compress)
+		return 0;
+	for (size_t r = 0; r < nr; r++) {
+		const scrm_buf *src = &wk->scratch[r];
+		if (!src->len)
+			continue;
+		size_t bound = ZSTD_compressBound(src->len);
+		if (scrm_buf_reserve(&c->out[r], bound))
+			return -ENOMEM;
+		size_t z = ZSTD_compress2(wk->cctx, c->out[r].data, bound, src->data, src->len);
+		if (ZSTD_isError(z)) {
+			fprintf(stderr, "scrm: zstd: %s\n", ZSTD_getErrorName(z));
+			return -EIO;
+		}
+		c->out[r].len = z;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	worker *wk = arg;
+	pipeline *pl = wk->pl;
+	int np = pl->np;
+	bool ended = false;
+	for (;;) {
+		bool progress = false;
+		/* Collect acks; they arrive in chunk order from each relate thread. */
+		for (int t = 0; t < np; t++) {
+			chunk *a;
+			while ((a = scrm_ring_try_pop(&pl->relates[t].ack[wk->id]))) {
+				a->acks++;
+				progress = true;
+			}
+		}
+		/* Emit the oldest pending chunk once every relate thread is done with it. */
+		while (wk->pend_len) {
+			chunk *c = wk->pending[wk->pend_head];
+			if (c->acks < (unsigned)np)
+				break;
+			wk->pend_head = (wk->pend_head + 1) % PENDING;
+			wk->pend_len--;
+			if (!c->end) {
+				uint64_t t0 = now_ns();
+				int rc = wk->error ? 0 : emit_chunk(wk, c);
+				if (rc) {
+					wk->error = rc;
+					set_fatal(pl, rc);
+				}
+				uint64_t outb = 0;
+				for (size_t r = 0; r < pl->n_routes; r++)
+					outb += c->out[r].len;
+				atomic_fetch_add_explicit(&wk->out_bytes, outb, memory_order_relaxed);
+				atomic_fetch_add_explicit(&wk->ns_emit, now_ns() - t0, memory_order_relaxed);
+			}
+			scrm_ring_push(&wk->to_writer, c);
+			progress = true;
+			if (c->end)
+				return NULL;
+		}
+		if (!ended && wk->pend_len < PENDING) {
+			chunk *c = scrm_ring_try_pop(&wk->in);
+			if (c) {
+				if (c->end) {
+					ended = true;
+				} else {
+					uint64_t t0 = now_ns();
+					int rc = wk->error ? 0 : analyze_chunk(wk, c);
+					if (rc) {
+						wk->error = rc;
+						set_fatal(pl, rc);
+						c->recs.len = 0;
+						memset(c->pstart, 0, sizeof c->pstart);
+					}
+					atomic_fetch_add_explicit(&wk->records, c->recs.len, memory_order_relaxed);
+					atomic_fetch_add_explicit(&wk->bytes, c->len, memory_order_relaxed);
+					atomic_fetch_add_explicit(&wk->ns_analyze, now_ns() - t0, memory_order_relaxed);
+				}
+				wk->pending[(wk->pend_head + wk->pend_len) % PENDING] = c;
+				wk->pend_len++;
+				for (int t = 0; t < np; t++)
+					scrm_ring_push(&wk->to_relate[t], c);
+				progress = true;
+			}
+		}
+		if (progress)
+			continue;
+		/* Nothing to do: sleep until a ring we read from changes. */
+		uint32_t tok = scrm_waiter_prepare(&wk->wait);
+		bool ready = false;
+		for (int t = 0; t < np && !ready; t++)
+			ready = scrm_ring_count(&pl->relates[t].ack[wk->id]) > 0;
+		if (!ready && !ended && wk->pend_len < PENDING)
+			ready = scrm_ring_count(&wk->in) > 0;
+		if (ready)
+			scrm_waiter_cancel(&wk->wait);
+		else
+			scrm_waiter_sleep(&wk->wait, tok);
+	}
+}
+
+/* ------------------------------------------------------------------ relate/act */
+
+static void *relate_main(void *arg)
+{
+	relate *rt = arg;
+	pipeline *pl = rt->pl;
+	int nw = pl->nw;
+	uint64_t base = 0;
+	int ends = 0;
+	for (uint64_t k = 0; ends < nw; k++) {
+		int w = (int)(k % (uint64_t)nw);
+		chunk *c = scrm_ring_pop(&pl->workers[w].to_relate[rt->id]);
+		if (c->end) {
+			ends++;
+		} else {
+			uint64_t t0 = now_ns();
+			uint32_t b = c->pstart[rt->id], e = c->pstart[rt->id + 1];
+			for (uint32_t i = b; i < e; i++) {
+				uint32_t idx = c->pidx[i];
+				scrm_record *r = &c->recs.v[idx];
+				r->seq = base + idx;
+				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(&rt->customers, r->cust_hash);
+				if (!cs) {
+					rt->error = -ENOMEM;
+					set_fatal(pl, -ENOMEM);
+				} else {
+					r->cust_count = ++cs->interactions;
+				}
+				/* act: no routing rules yet, every event takes the default route. */
+				r->route = 0;
+			}
+			base += c->recs.len;
+			atomic_fetch_add_explicit(&rt->records, e - b, memory_order_relaxed);
+			atomic_fetch_add_explicit(&rt->ns, now_ns() - t0, memory_order_relaxed);
+		}
+		scrm_ring_push(&rt->ack[w], c);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+static void *writer_main(void *arg)
+{
+	pipeline *pl = arg;
+	int nw = pl->nw;
+	int ends = 0;
+	for (uint64_t k = 0; ends < nw; k++) {
+		int w = (int)(k % (uint64_t)nw);
+		chunk *c = scrm_ring_pop(&pl->workers[w].to_writer);
+		if (c->end) {
+			ends++;
+			continue;
+		}
+		uint64_t t0 = now_ns();
+		if (c->rej.len && pl->rej_sink) {
+			int rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
+			if (rc && !atomic_load(&pl->fatal)) {
+				fprintf(stderr, "scrm: writing %s: %s\n", scrm_sink_name(pl->rej_sink), strerror(-rc));
+				set_fatal(pl, rc);
+			}
+		}
+		uint64_t bytes = 0;
+		for (size_t r = 0; r < pl->n_routes; r++) {
+			if (!c->out[r].len)
+				continue;
+			int rc = scrm_sink_write(pl->route_sink[r], c->out[r].data, c->out[r].len);
+			if (rc) {
+				if (!atomic_load(&pl->fatal))
+					fprintf(stderr, "scrm: writing %s: %s\n",
+						scrm_sink_name(pl->route_sink[r]), strerror(-rc));
+				set_fatal(pl, rc);
+			} else {
+				bytes += c->out[r].len;
+			}
+		}
+		uint64_t ev = 0;
+		for (size_t r = 0; r < pl->n_routes; r++) {
+			pl->route_events[r] += c->route_events[r];
+			ev += c->route_events[r];
+		}
+		pl->lines += c->lines;
+		pl->rejected += c->rejected;
+		pl->repaired += c->repaired;
+		pl->filtered += c->filtered;
+		for (int i = 0; i < SCRM_REJ__COUNT; i++)
+			pl->rejects[i] += c->rejects[i];
+		for (int i = 0; i < SCRM_SKIP__COUNT; i++)
+			pl->skipped[i] += c->skipped[i];
+		atomic_fetch_add_explicit(&pl->wr_events, ev, memory_order_relaxed);
+		atomic_fetch_add_explicit(&pl->wr_bytes, bytes, memory_order_relaxed);
+		atomic_fetch_add_explicit(&pl->wr_chunks, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&pl->wr_ns, now_ns() - t0, memory_order_relaxed);
+		scrm_ring_push(&pl->free_ring, c);
+	}
+	atomic_store(&pl->done, 1);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+typedef struct reader_state {
+	pipeline *pl;
+	uint64_t next_seq;
+	chunk *spare;
+	scrm_normalizer *pace_norm; /* replay pacing: timestamps of lines */
+	scrm_recvec pace_recs;
+	scrm_buf pace_arena;
+	bool paced_started;
+	int64_t pace_ts0;
+	uint64_t pace_wall0;
+} reader_state;
+
+static chunk *reader_get_chunk(reader_state *rs)
+{
+	if (rs->spare) {
+		chunk *c = rs->spare;
+		rs->spare = NULL;
+		return c;
+	}
+	return scrm_ring_pop(&rs->pl->free_ring);
+}
+
+static void reader_send(reader_state *rs, chunk *c)
+{
+	pipeline *pl = rs->pl;
+	c->seq = rs->next_seq++;
+	c->end = false;
+	atomic_fetch_add_explicit(&pl->rd_chunks, 1, memory_order_relaxed);
+	scrm_ring_push(&pl->workers[c->seq % (uint64_t)pl->nw].in, c);
+}
+
+/* Timestamp of the first record of a line, for pacing (SCRM_UNKNOWN_INT if none). */
+static int64_t line_ts(reader_state *rs, const char *p, size_t len)
+{
+	scrm_norm_result res;
+	rs->pace_recs.len = 0;
+	rs->pace_arena.len = 0;
+	if (scrm_normalize_line(rs->pace_norm, p, len, &rs->pace_recs, &rs->pace_arena, &res))
+		return SCRM_UNKNOWN_INT;
+	return rs->pace_recs.len ? rs->pace_recs.v[0].ts_ms : SCRM_UNKNOWN_INT;
+}
+
+static void sleep_until_ns(uint64_t t)
+{
+	uint64_t now = now_ns();
+	if (t <= now)
+		return;
+	uint64_t d = t - now;
+	struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+/* Replay at recorded pace: send the chunk in pieces, each released when the wall
+ * clock reaches the scheduled time of its first line (ts scaled by 1/speed). */
+static void reader_send_paced(reader_state *rs, chunk *c)
+{
+	pipeline *pl = rs->pl;
+	const double speed = pl->cfg->speed;
+	const uint64_t slack = 20000000ull; /* lines due within 20 ms travel together */
+	for (;;) {
+		const char *p = c->data, *end = c->data + c->len;
+		uint64_t first_due = 0;
+		bool have_due = false;
+		size_t cut = c->len;
+		uint64_t lines_before_cut = 0;
+		while (p < end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			int64_t ts = line_ts(rs, p, len);
+			if (ts != SCRM_UNKNOWN_INT && in_window(pl->cfg, ts)) {
+				if (!rs->paced_started) {
+					rs->paced_started = true;
+					rs->pace_ts0 = ts;
+					rs->pace_wall0 = now_ns();
+				}
+				double dt = (double)(ts - rs->pace_ts0) / speed;
+				uint64_t due = rs->pace_wall0 + (dt > 0 ? (uint64_t)(dt * 1e6) : 0);
+				if (!have_due) {
+					have_due = true;
+					first_due = due;
+				} else if (due > first_due + slack) {
+					cut = (size_t)(p - c->data);
+					break;
+				}
+			}
+			p += len + 1;
+			lines_before_cut++;
+		}
+		if (have_due)
+			sleep_until_ns(first_due);
+		if (cut >= c->len || should_stop(pl)) {
+			reader_send(rs, c);
+			return;
+		}
+		/* Split: the rest moves to a fresh chunk, with its own input position.
+		 * Oversize lines the chunker cut out before the cut point stay with the
+		 * first piece (and shift the second piece's offset and line number). */
+		chunk *d = reader_get_chunk(rs);
+		memcpy(d->data, c->data + cut, c->len - cut);
+		d->len = c->len - cut;
+		d->in_index = c->in_index;
+		d->info = c->info;
+		unsigned keep = 0, moved = 0;
+		uint64_t gap_b = 0, gap_l = 0;
+		for (unsigned i = 0; i < c->info.n_oversize; i++) {
+			scrm_oversize ov = c->info.oversize[i];
+			bool before = ov.offset < c->info.base_offset ||
+				      ov.offset - c->info.base_offset - gap_b <= cut;
+			if (before) {
+				if (ov.offset >= c->info.base_offset) {
+					gap_b += ov.length + 1;
+					gap_l++;
+				}
+				c->info.oversize[keep++] = ov;
+			} else {
+				d->info.oversize[moved++] = ov;
+			}
+		}
+		c->info.n_oversize = keep;
+		d->info.n_oversize = moved;
+		d->info.oversize_dropped = 0;
+		d->info.base_offset = c->info.base_offset + cut + gap_b;
+		d->info.base_line = c->info.base_line + lines_before_cut + gap_l;
+		c->len = cut;
+		reader_send(rs, c);
+		c = d;
+	}
+}
+
+static int reader_run(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	reader_state rs = {.pl = pl};
+	int err = 0;
+	if (cfg->speed > 0) {
+		rs.pace_norm = scrm_normalizer_create(cfg->format);
+		if (!rs.pace_norm)
+			err = -ENOMEM;
+	}
+	scrm_source_opts sopts = {.no_uring = cfg->no_uring};
+	for (size_t i = 0; i < cfg->n_inputs && !err && !should_stop(pl); i++) {
+		char msg[512];
+		scrm_source *src = NULL;
+		scrm_chunker *ck = NULL;
+		int rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
+		if (rc) {
+			fprintf(stderr, "scrm: %s\n", msg);
+			err = rc;
+			break;
+		}
+		if (scrm_source_uses_uring(src))
+			atomic_store(&pl->uring, true);
+		rc = scrm_chunker_create(&ck, src, cfg->max_record);
+		if (rc) {
+			scrm_source_close(src);
+			err = rc;
+			break;
+		}
+		for (;;) {
+			if (should_stop(pl))
+				break;
+			chunk *c = reader_get_chunk(&rs);
+			uint64_t t0 = now_ns();
+			ssize_t n = scrm_chunker_next(ck, c->data, c->cap, &c->info);
+			atomic_fetch_add_explicit(&pl->rd_ns, now_ns() - t0, memory_order_relaxed);
+			if (n < 0) {
+				const char *why = scrm_source_error(src);
+				if (why && *why)
+					fprintf(stderr, "scrm: reading %s\n", why);
+				else
+					fprintf(stderr, "scrm: reading %s: %s\n", cfg->inputs[i], strerror((int)-n));
+				rs.spare = c;
+				err = (int)n;
+				break;
+			}
+			if (n == 0 && c->info.n_oversize == 0 && c->info.oversize_dropped == 0) {
+				rs.spare = c;
+				break;
+			}
+			c->len = (size_t)n;
+			c->in_index = (uint32_t)i;
+			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
+			if (cfg->speed > 0 && n > 0)
+				reader_send_paced(&rs, c);
+			else
+				reader_send(&rs, c);
+			if (n == 0)
+				break;
+		}
+		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
+		scrm_chunker_free(ck);
+		scrm_source_close(src);
+	}
+	if (err)
+		set_fatal(pl, err);
+	/* End markers: the next N chunk numbers, one per worker. */
+	for (int i = 0; i < pl->nw; i++) {
+		chunk *e = &pl->ends[i];
+		e->end = true;
+		e->seq = rs.next_seq + (uint64_t)i;
+		scrm_ring_push(&pl->workers[e->seq % (uint64_t)pl->nw].in, e);
+	}
+	scrm_normalizer_free(rs.pace_norm);
+	scrm_recvec_free(&rs.pace_recs);
+	scrm_buf_free(&rs.pace_arena);
+	return err;
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static void chunk_free(chunk *c)
+{
+	free(c->data);
+	scrm_recvec_free(&c->recs);
+	scrm_buf_free(&c->arena);
+	free(c->pidx);
+	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
+		scrm_buf_free(&c->out[r]);
+	scrm_buf_free(&c->rej);
+}
+
+static int open_outputs(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	char path[4096], err[512];
+	int rc;
+	if (cfg->out_dir) {
+		if (mkdir(cfg->out_dir, 0755) != 0 && errno != EEXIST) {
+			rc = -errno;
+			fprintf(stderr, "scrm: cannot create output directory %s: %s\n", cfg->out_dir, strerror(errno));
+			return rc;
+		}
+		for (size_t r = 0; r < pl->n_routes; r++) {
+			snprintf(path, sizeof path, "%s/%s.ndjson.zst", cfg->out_dir, pl->route_names[r]);
+			rc = scrm_sink_open_file(&pl->route_sink[r], path, err, sizeof err);
+			if (rc) {
+				fprintf(stderr, "scrm: %s\n", err);
+				return rc;
+			}
+		}
+	} else {
+		rc = scrm_sink_open_fd(&pl->route_sink[0], STDOUT_FILENO, "<stdout>");
+		if (rc)
+			return rc;
+	}
+	if (cfg->rejects_path) {
+		rc = scrm_sink_open_file(&pl->rej_sink, cfg->rejects_path, err, sizeof err);
+	} else if (cfg->out_dir) {
+		snprintf(path, sizeof path, "%s/rejects.ndjson", cfg->out_dir);
+		rc = scrm_sink_open_file(&pl->rej_sink, path, err, sizeof err);
+	} else {
+		rc = scrm_sink_open_fd(&pl->rej_sink, STDERR_FILENO, "<stderr>");
+		snprintf(err, sizeof err, "cannot use stderr");
+	}
+	if (rc) {
+		fprintf(stderr, "scrm: %s\n", err);
+		return rc;
+	}
+	return 0;
+}
+
+static int close_outputs(pipeline *pl)
+{
+	int first = 0;
+	for (size_t r = 0; r < SCRM_MAX_ROUTES; r++) {
+		if (!pl->route_sink[r])
+			continue;
+		int rc = scrm_sink_close(pl->route_sink[r]);
+		if (rc && !first) {
+			fprintf(stderr, "scrm: closing %s output: %s\n", pl->route_names[r], strerror(-rc));
+			first = rc;
+		}
+		pl->route_sink[r] = NULL;
+	}
+	int rc = scrm_sink_close(pl->rej_sink);
+	pl->rej_sink = NULL;
+	return first ? first : rc;
+}
+
+static double tv_s(struct timeval tv) { return (double)tv.tv_sec + tv.tv_usec / 1e6; }
+
+static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
+{
+	memset(st, 0, sizeof *st);
+	st->workers = pl->nw;
+	st->relate_threads = pl->np;
+	st->n_routes = pl->n_routes;
+	for (size_t r = 0; r < pl->n_routes; r++) {
+		st->route_names[r] = pl->route_names[r];
+		st->route_events[r] = pl->route_events[r];
+		st->events_out += pl->route_events[r];
+	}
+	st->lines = pl->lines;
+	st->rejected = pl->rejected;
+	st->repaired = pl->repaired;
+	st->filtered = pl->filtered;
+	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
+	memcpy(st->skipped, pl->skipped, sizeof st->skipped);
+	st->bytes_in = atomic_load(&pl->rd_bytes);
+	st->raw_bytes_in = atomic_load(&pl->rd_raw);
+	st->chunks = atomic_load(&pl->rd_chunks);
+	st->bytes_out = atomic_load(&pl->wr_bytes);
+	st->uring = atomic_load(&pl->uring);
+	st->read = (scrm_stage_stats){st->lines, st->bytes_in, atomic_load(&pl->rd_ns), 1};
+	st->write = (scrm_stage_stats){st->events_out, st->bytes_out, atomic_load(&pl->wr_ns), 1};
+	for (int w = 0; w < pl->nw; w++) {
+		worker *wk = &pl->workers[w];
+		st->records_in += atomic_load(&wk->records);
+		st->analyze.records += atomic_load(&wk->records);
+		st->analyze.bytes += atomic_load(&wk->bytes);
+		st->analyze.busy_ns += atomic_load(&wk->ns_analyze);
+		st->emit.records += atomic_load(&wk->records);
+		st->emit.bytes += atomic_load(&wk->out_bytes);
+		st->emit.busy_ns += atomic_load(&wk->ns_emit);
+		st->stalls_in += atomic_load(&wk->in.full_stalls);
+		st->stalls_write += atomic_load(&wk->to_writer.empty_stalls);
+		st->sleeps += atomic_load(&wk->wait.sleeps);
+	}
+	st->analyze.threads = st->emit.threads = (uint64_t)pl->nw;
+	for (int t = 0; t < pl->np; t++) {
+		relate *rt = &pl->relates[t];
+		st->relate.records += atomic_load(&rt->records);
+		st->relate.busy_ns += atomic_load(&rt->ns);
+		for (int w = 0; w < pl->nw; w++)
+			st->stalls_relate += atomic_load(&pl->workers[w].to_relate[t].empty_stalls);
+		st->sleeps += atomic_load(&rt->wait.sleeps);
+	}
+	st->relate.bytes = st->analyze.bytes;
+	st->relate.threads = (uint64_t)pl->np;
+	st->stalls_pool = atomic_load(&pl->free_ring.empty_stalls);
+	st->sleeps += atomic_load(&pl->reader_wait.sleeps) + atomic_load(&pl->writer_wait.sleeps);
+	st->wall_s = (double)(now_ns() - t_start) / 1e9;
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		st->cpu_user_s = tv_s(ru.ru_utime);
+		st->cpu_sys_s = tv_s(ru.ru_stime);
+		st->peak_rss_kb = ru.ru_maxrss;
+	}
+}
+
+static void print_progress(pipeline *pl, uint64_t t_start, bool final)
+{
+	double s = (double)(now_ns() - t_start) / 1e9;
+	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
+	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
+	fprintf(stderr, "\rscrm: %.1f s  %" PRIu64 " events  %.1f MB read  %.1f MB/s  %.0f events/s   %s",
+		s, ev, b / 1e6, s > 0 ? b / 1e6 / s : 0.0, s > 0 ? ev / s : 0.0, final ? "\n" : "");
+}
+
+static void print_interval(pipeline *pl, uint64_t t_start)
+{
+	double s = (double)(now_ns() - t_start) / 1e9;
+	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
+	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
+	uint64_t ob = atomic_load_explicit(&pl->wr_bytes, memory_order_relaxed);
+	fprintf(stderr, "scrm: stats t=%.1fs read=%.1fMB events=%" PRIu64 " written=%.1fMB %.1fMB/s %.0f events/s\n",
+		s, b / 1e6, ev, ob / 1e6, s > 0 ? b / 1e6 / s : 0.0, s > 0 ? ev / s : 0.0);
+}
+
+static void *reader_thread(void *arg)
+{
+	reader_run(arg);
+	return NULL;
+}
+
+int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
+{
+	uint64_t t_start = now_ns();
+	pipeline *pl = calloc(1, sizeof *pl);
+	if (!pl)
+		return -ENOMEM;
+	int rc = 0;
+	pl->cfg = cfg;
+	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
+	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
+	pl->compress = cfg->out_dir != NULL;
+	pl->n_routes = 1;
+	pl->route_names[0] = "inbox";
+	pl->names.routes = pl->route_names;
+	pl->names.inputs = cfg->inputs;
+	size_t cap = cfg->chunk_size;
+	if (cap <= cfg->max_record)
+		cap = cfg->max_record * 2;
+
+	scrm_waiter_init(&pl->reader_wait);
+	scrm_waiter_init(&pl->writer_wait);
+	pl->workers = calloc((size_t)pl->nw, sizeof *pl->workers);
+	pl->relates = calloc((size_t)pl->np, sizeof *pl->relates);
+	pl->ends = calloc((size_t)pl->nw, sizeof *pl->ends);
+	pl->pool_n = (size_t)pl->nw * (IN_CAP + PENDING) + 4;
+	pl->pool = calloc(pl->pool_n, sizeof *pl->pool);
+	if (!pl->workers || !pl->relates || !pl->ends || !pl->pool) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	if ((rc = scrm_ring_init(&pl->free_ring, pl->pool_n, &pl->writer_wait, &pl->reader_wait)))
+		goto out_free;
+	for (size_t i = 0; i < pl->pool_n; i++) {
+		chunk *c = &pl->pool[i];
+		c->cap = cap;
+		c->data = malloc(cap + SCRM_PADDING);
+		if (!c->data) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		memset(c->data + cap, 0, SCRM_PADDING);
+		scrm_ring_try_push(&pl->free_ring, c);
+	}
+	for (int w = 0; w < pl->nw; w++) {
+		worker *wk = &pl->workers[w];
+		wk->pl = pl;
+		wk->id = w;
+		scrm_waiter_init(&wk->wait);
+		wk->norm = scrm_normalizer_create(cfg->format);
+		wk->cctx = ZSTD_createCCtx();
+		if (!wk->norm || !wk->cctx) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		ZSTD_CCtx_setParameter(wk->cctx, ZSTD_c_compressionLevel, cfg->zstd_level);
+		ZSTD_CCtx_setParameter(wk->cctx, ZSTD_c_checksumFlag, 1);
+		if ((rc = scrm_ring_init(&wk->in, IN_CAP, &pl->reader_wait, &wk->wait)) ||
+		    (rc = scrm_ring_init(&wk->to_writer, OUT_CAP, &wk->wait, &pl->writer_wait)))
+			goto out_free;
+	}
+	for (int t = 0; t < pl->np; t++) {
+		relate *rt = &pl->relates[t];
+		rt->pl = pl;
+		rt->id = t;
+		scrm_waiter_init(&rt->wait);
+		if ((rc = scrm_custtab_init(&rt->customers, 4096)))
+			goto out_free;
+		for (int w = 0; w < pl->nw; w++) {
+			if ((rc = scrm_ring_init(&pl->workers[w].to_relate[t], PENDING, &pl->workers[w].wait, &rt->wait)) ||
+			    (rc = scrm_ring_init(&rt->ack[w], PENDING, &rt->wait, &pl->workers[w].wait)))
+				goto out_free;
+		}
+	}
+	if ((rc = open_outputs(pl)))
+		goto out_close;
+
+	pthread_t rd, wr;
+	bool rd_ok = false, wr_ok = false;
+	int nw_started = 0, np_started = 0;
+	for (; np_started < pl->np; np_started++)
+		if (pthread_create(&pl->relates[np_started].th, NULL, relate_main, &pl->relates[np_started]))
+			break;
+	for (; nw_started < pl->nw; nw_started++)
+		if (pthread_create(&pl->workers[nw_started].th, NULL, worker_main, &pl->workers[nw_started]))
+			break;
+	wr_ok = pthread_create(&wr, NULL, writer_main, pl) == 0;
+	rd_ok = wr_ok && np_started == pl->np && nw_started == pl->nw &&
+		pthread_create(&rd, NULL, reader_thread, pl) == 0;
+	if (!rd_ok) {
+		/* Could not start everything: run the reader's shutdown inline so the
+		 * threads that did start see end markers and exit. */
+		fprintf(stderr, "scrm: cannot start threads\n");
+		set_fatal(pl, -EAGAIN);
+		if (np_started == pl->np && nw_started == pl->nw && wr_ok)
+			reader_run(pl);
+		else
+			abort(); /* partially started pipeline cannot be drained safely */
+	}
+
+	/* The calling thread reports progress while the pipeline runs. */
+	uint64_t last_interval = t_start;
+	while (!atomic_load(&pl->done)) {
+		struct timespec ts = {0, 100000000};
+		nanosleep(&ts, NULL);
+		if (cfg->progress)
+			print_progress(pl, t_start, false);
+		if (cfg->stats_interval > 0 && now_ns() - last_interval >= (uint64_t)(cfg->stats_interval * 1e9)) {
+			last_interval = now_ns();
+			print_interval(pl, t_start);
+		}
+	}
+	if (cfg->progress)
+		print_progress(pl, t_start, true);
+	if (rd_ok)
+		pthread_join(rd, NULL);
+	pthread_join(wr, NULL);
+	for (int w = 0; w < nw_started; w++)
+		pthread_join(pl->workers[w].th, NULL);
+	for (int t = 0; t < np_started; t++)
+		pthread_join(pl->relates[t].th, NULL);
+	rc = atomic_load(&pl->fatal);
+
+out_close:;
+	int crc = close_outputs(pl);
+	if (!rc)
+		rc = crc;
+out_free:
+	if (st) {
+		collect_stats(pl, st, t_start);
+		st->interrupted = cfg->stop && *cfg->stop;
+	}
+	for (int w = 0; pl->workers && w < pl->nw; w++) {
+		worker *wk = &pl->workers[w];
+		scrm_normalizer_free(wk->norm);
+		ZSTD_freeCCtx(wk->cctx);
+		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
+			scrm_buf_free(&wk->scratch[r]);
+		scrm_ring_destroy(&wk->in);
+		scrm_ring_destroy(&wk->to_writer);
+		for (int t = 0; t < pl->np; t++)
+			scrm_ring_destroy(&wk->to_relate[t]);
+	}
+	for (int t = 0; pl->relates && t < pl->np; t++) {
+		scrm_custtab_free(&pl->relates[t].customers);
+		for (int w = 0; w < pl->nw; w++)
+			scrm_ring_destroy(&pl->relates[t].ack[w]);
+	}
+	for (size_t i = 0; pl->pool && i < pl->pool_n; i++)
+		chunk_free(&pl->pool[i]);
+	scrm_ring_destroy(&pl->free_ring);
+	free(pl->pool);
+	free(pl->ends);
+	free(pl->workers);
+	free(pl->relates);
+	free(pl);
+	return rc;
+}

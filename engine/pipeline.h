@@ -1,0 +1,124 @@
+/*
+ * pipeline.h - the multi-core pipeline: listen -> analyze -> relate -> act -> emit.
+ *
+ * DESIGN. Threads and what they own:
+ *   reader      opens the inputs (source.h), cuts them into chunks of whole lines and
+ *               hands chunk k to analyze worker k mod N. Chunks come from a fixed pool:
+ *               when every chunk is in flight the reader waits (backpressure), so
+ *               memory is bounded by pool size x chunk size, whatever the input rate.
+ *   worker w    (N of them, -j N) phase 1: parses and normalizes every line of its
+ *               chunks (normalize.h), quarantines bad lines, hashes the customer key,
+ *               and gives every relate thread the chunk with the list of its records.
+ *               Phase 2, once every relate thread has acknowledged the chunk:
+ *               serializes the routed events and compresses one zstd frame per route.
+ *   relate t    (P of them) owns the customers of the logical partitions p with
+ *               p mod P = t (SCRM_PARTITIONS logical partitions, fixed, independent of
+ *               -j). It consumes chunks strictly in chunk order, so each customer's
+ *               interactions are processed in input order without locks; it assigns
+ *               global sequence numbers, updates per-customer state, and acts (routes).
+ *   writer      takes finished chunks in chunk order and appends each route's frame to
+ *               its output, then returns the chunk to the pool.
+ * Every arrow is a bounded SPSC ring (ring.h) carrying chunk pointers. Because every
+ * consumer takes chunks in chunk order and the frames are cut per chunk, the output
+ * bytes do not depend on N or P: the same input and config give identical outputs.
+ *
+ * Per record there is no malloc (buffers live in pooled chunks and grow to a high-water
+ * mark), no lock, no syscall and no log line.
+ */
+#ifndef SCRM_PIPELINE_H
+#define SCRM_PIPELINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "normalize.h"
+
+#define SCRM_PARTITIONS 64  /* logical partitions of the customer space */
+#define SCRM_MAX_WORKERS 256
+#define SCRM_MAX_RELATE 64
+#define SCRM_MAX_ROUTES 16
+
+typedef struct scrm_pipeline_cfg {
+	const char *const *inputs; /* paths; "-" is stdin */
+	size_t n_inputs;
+	const char *out_dir;       /* NULL: events as NDJSON on stdout */
+	const char *rejects_path;  /* NULL: <out_dir>/rejects.ndjson, or stderr without out_dir */
+	int workers;               /* analyze workers (>= 1) */
+	int relate_threads;        /* relate/act threads (>= 1) */
+	size_t chunk_size;         /* bytes per chunk (> max_record) */
+	size_t max_record;         /* longest accepted line */
+	int zstd_level;            /* compression level of the route files */
+	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
+	bool no_uring;             /* read files with read(2) */
+	/* replay */
+	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
+	int64_t from_ms, to_ms;    /* keep records with from <= ts < to (INT64_MIN/MAX: open) */
+	bool time_window;          /* from/to given: records without a timestamp are filtered */
+	/* observability */
+	double stats_interval;     /* > 0: a stats line on stderr every so many seconds */
+	bool progress;             /* a progress line on stderr (when it is a terminal) */
+	const char *stats_json;    /* write the final stats as JSON here (NULL: not) */
+	volatile sig_atomic_t *stop; /* set by a signal handler: drain and stop (may be NULL) */
+} scrm_pipeline_cfg;
+
+/* Fill with defaults: 1 worker, 1 relate thread, 2 MiB chunks, 1 MiB records,
+ * zstd level SCRM_DEFAULT_ZSTD_LEVEL, auto format, no window. */
+void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg);
+
+#define SCRM_DEFAULT_ZSTD_LEVEL 1
+
+typedef struct scrm_stage_stats {
+	uint64_t records;  /* records handled */
+	uint64_t bytes;    /* bytes handled (input bytes, or output bytes for emit/write) */
+	uint64_t busy_ns;  /* summed over the stage's threads */
+	uint64_t threads;
+} scrm_stage_stats;
+
+typedef struct scrm_run_stats {
+	uint64_t lines;                 /* input lines seen (incl. blank and rejected) */
+	uint64_t records_in;            /* records normalized (a v2 page gives several) */
+	uint64_t events_out;            /* events written to a route */
+	uint64_t rejected;              /* lines quarantined */
+	uint64_t rejects[SCRM_REJ__COUNT];
+	uint64_t skipped[SCRM_SKIP__COUNT];
+	uint64_t filtered;              /* outside the replay window */
+	uint64_t repaired;              /* lines whose invalid UTF-8 was repaired */
+	uint64_t bytes_in;              /* decompressed input bytes */
+	uint64_t raw_bytes_in;          /* bytes read from files (compressed size for .zst) */
+	uint64_t bytes_out;             /* bytes written to route outputs */
+	uint64_t chunks;
+	size_t n_routes;
+	const char *route_names[SCRM_MAX_ROUTES];
+	uint64_t route_events[SCRM_MAX_ROUTES];
+	scrm_stage_stats read, analyze, relate, emit, write;
+	uint64_t stalls_pool;           /* reader waited for a free chunk (backpressure) */
+	uint64_t stalls_in;             /* reader found a worker's input ring full */
+	uint64_t stalls_relate;         /* relate threads waited for the next chunk */
+	uint64_t stalls_write;          /* writer waited for the next finished chunk */
+	uint64_t sleeps;                /* futex sleeps over all threads */
+	double wall_s;
+	double cpu_user_s, cpu_sys_s;
+	long peak_rss_kb;
+	int workers, relate_threads;
+	bool uring;                     /* at least one input was read with io_uring */
+	bool interrupted;
+} scrm_run_stats;
+
+/*
+ * Run the pipeline to the end of all inputs (or until *cfg->stop is set, or a fatal
+ * error). Rejected lines never stop the run. Returns 0 on success, or -errno after
+ * printing a clear message on stderr (unreadable input, unwritable output, full disk);
+ * every output is closed cleanly either way: route files end with whole zstd frames.
+ * `st` receives the statistics (also on error).
+ */
+int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st);
+
+/* Print the human summary of a run on `fp` (stderr in the CLI). */
+void scrm_run_stats_print(const scrm_run_stats *st, void *fp);
+
+/* Write the stats as one JSON object to `path`. Returns 0 or -errno. */
+int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path);
+
+#endif

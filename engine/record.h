@@ -1,0 +1,101 @@
+/*
+ * record.h - the canonical scrm record: what every input schema is normalized into.
+ *
+ * A record lives inside a chunk (see chunk.h); its strings are scrm_str references
+ * into that chunk's arena. The listen stage fills the "input" and "canonical" parts;
+ * relate and act fill the rest. A record is written by one thread at a time: the
+ * chunk it lives in is handed between stages through the rings.
+ */
+#ifndef SCRM_RECORD_H
+#define SCRM_RECORD_H
+
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Marks an unknown integer field (followers, metrics). */
+#define SCRM_UNKNOWN_INT INT64_MIN
+
+enum scrm_schema {
+	SCRM_SCHEMA_SCRM = 0,       /* the canonical scrm schema (README) */
+	SCRM_SCHEMA_TWITTER_V1 = 1, /* X/Twitter API v1.1 tweet object */
+	SCRM_SCHEMA_TWITTER_V2 = 2, /* X API v2 response page or stream line */
+	SCRM_SCHEMA_REDDIT = 3,     /* Pushshift comment or submission */
+};
+
+/* What --format may force; AUTO detects per record. */
+enum scrm_format {
+	SCRM_FORMAT_AUTO = -1,
+	SCRM_FORMAT_SCRM = SCRM_SCHEMA_SCRM,
+	SCRM_FORMAT_TWITTER_V1 = SCRM_SCHEMA_TWITTER_V1,
+	SCRM_FORMAT_TWITTER_V2 = SCRM_SCHEMA_TWITTER_V2,
+	SCRM_FORMAT_REDDIT = SCRM_SCHEMA_REDDIT,
+};
+
+enum scrm_direction {
+	SCRM_DIR_IN = 0,  /* from a customer / the public */
+	SCRM_DIR_OUT = 1, /* the brand's own message */
+};
+
+/* Record flags. */
+#define SCRM_REC_REPAIRED_UTF8 0x01u /* invalid UTF-8 was replaced with U+FFFD */
+#define SCRM_REC_RETWEET 0x02u       /* a retweet/repost: retweet_of is set */
+#define SCRM_REC_QUOTE 0x04u         /* quotes another post: quote_of is set */
+#define SCRM_REC_TRUNCATED 0x08u     /* only truncated text was available */
+
+typedef struct scrm_record {
+	/* --- input position (set by the analyze worker) --- */
+	uint64_t in_offset; /* byte offset of the line in its (decompressed) input */
+	uint64_t in_line;   /* 1-based line number in its input */
+	uint32_t in_index;  /* which input file (index into the run's input list) */
+	uint32_t sub;       /* index of this record within its line (v2 pages hold many) */
+
+	/* --- canonical fields (set by the normalizer) --- */
+	int64_t ts_ms;      /* creation time, ms since the epoch; SCRM_UNKNOWN_INT if absent */
+	int64_t followers;  /* author's followers; SCRM_UNKNOWN_INT if unknown */
+	int64_t retweets;   /* repost count; SCRM_UNKNOWN_INT if unknown */
+	int64_t likes;      /* like/favorite count or Reddit score; SCRM_UNKNOWN_INT if unknown */
+	int64_t replies;    /* reply/comment count; SCRM_UNKNOWN_INT if unknown */
+	int64_t quotes;     /* quote count; SCRM_UNKNOWN_INT if unknown */
+	int8_t verified;    /* -1 unknown, 0 no, 1 yes */
+	uint8_t schema;     /* enum scrm_schema */
+	uint8_t direction;  /* enum scrm_direction */
+	uint8_t flags;      /* SCRM_REC_* */
+
+	scrm_str id;            /* post id as a string ("t1_..." / "t3_..." for Reddit) */
+	scrm_str channel;       /* "twitter", "reddit", or the canonical record's channel */
+	scrm_str conversation;  /* thread / conversation id */
+	scrm_str in_reply_to;   /* id of the post this one answers */
+	scrm_str retweet_of;    /* id of the reposted post */
+	scrm_str quote_of;      /* id of the quoted post */
+	scrm_str lang;          /* language tag as given by the source */
+	scrm_str author_id;     /* platform user id */
+	scrm_str author_handle; /* screen name / username / Reddit author, no '@' */
+	scrm_str author_name;   /* display name */
+	scrm_str place;         /* subreddit for Reddit; absent otherwise */
+	scrm_str text;          /* full text, JSON-unescaped UTF-8, HTML entities &amp; &lt; &gt; decoded */
+
+	/* --- relate / act (set by the partition thread that owns the customer) --- */
+	uint64_t seq;           /* global 0-based ordinal of the record in the run */
+	uint64_t cust_hash;     /* XXH3 of the customer key material */
+	uint32_t cust_count;    /* this customer's interaction count so far, this one included */
+	uint16_t partition;     /* logical partition (fixed count, independent of -j) */
+	uint16_t route;         /* index into the run's route table */
+} scrm_record;
+
+/* A growable array of records; owned like scrm_buf. */
+typedef struct scrm_recvec {
+	scrm_record *v;
+	size_t len;
+	size_t cap;
+} scrm_recvec;
+
+/* Append one zeroed record (strings SCRM_STR_NONE, ints unknown) and return it, or
+ * NULL on -ENOMEM. The pointer is valid until the next push. */
+scrm_record *scrm_recvec_push(scrm_recvec *rv);
+void scrm_recvec_free(scrm_recvec *rv);
+
+/* Reset a record to "all unknown". */
+void scrm_record_init(scrm_record *r);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * sink.h - where emitted bytes go, behind one small interface.
+ *
+ * A sink appends whole batches. If a write fails part-way (a full disk), the sink
+ * truncates its file back to the end of the last whole batch, so the file always ends
+ * on a batch boundary (for route files: a complete zstd frame). Implementations: a
+ * file (created or truncated), an inherited descriptor (stdout/stderr). A Kafka
+ * producer will plug in as another implementation.
+ *
+ * Threads: one thread at a time (the writer thread).
+ */
+#ifndef SCRM_SINK_H
+#define SCRM_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct scrm_sink scrm_sink;
+
+/* Create/truncate `path` for writing. Returns 0 or -errno (message in err). */
+int scrm_sink_open_file(scrm_sink **out, const char *path, char *err, size_t errlen);
+
+/* Wrap an open descriptor (not closed by scrm_sink_close). */
+int scrm_sink_open_fd(scrm_sink **out, int fd, const char *name);
+
+/* Append n bytes as one batch. Returns 0 or -errno; after an error the sink refuses
+ * further writes with the same error. */
+int scrm_sink_write(scrm_sink *s, const void *p, size_t n);
+
+const char *scrm_sink_name(const scrm_sink *s);
+uint64_t scrm_sink_bytes(const scrm_sink *s);
+
+/* Close (fsync is not implied). Returns 0 or -errno from close. Accepts NULL. */
+int scrm_sink_close(scrm_sink *s);
+
+#endif

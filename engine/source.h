@@ -1,0 +1,96 @@
+/*
+ * source.h - where the listen stage's bytes come from, behind one small interface.
+ *
+ * A source yields a byte stream. Implementations: a regular file read with io_uring
+ * (falling back to read(2) where io_uring is unavailable), stdin or a pipe with read(2),
+ * an in-memory buffer (tests), and a zstd decompressor wrapped around any of them
+ * (detected by the zstd frame magic, so `cat x.zst | scrm run -` works; multi-frame
+ * and skippable frames are handled). Kafka will plug in as another implementation.
+ *
+ * Threads: a source is used by one thread at a time (the reader thread).
+ */
+#ifndef SCRM_SOURCE_H
+#define SCRM_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct scrm_source scrm_source;
+
+typedef struct scrm_source_opts {
+	bool no_uring;    /* force read(2) even where io_uring works */
+	bool quiet;       /* do not print the one-line fallback notice */
+} scrm_source_opts;
+
+/* Open `path` ("-" is stdin). Detects zstd by magic and decompresses transparently.
+ * Returns 0 and sets *out, or -errno (ENOENT, EACCES, EISDIR, ...). On error, if
+ * `err` is not NULL, a human-readable message is written to it (NUL-terminated). */
+int scrm_source_open(scrm_source **out, const char *path, const scrm_source_opts *opts,
+		     char *err, size_t errlen);
+
+/* A source over caller-owned memory (must outlive the source); zstd is detected too. */
+int scrm_source_open_mem(scrm_source **out, const void *data, size_t len, const char *name);
+
+/* Read up to `cap` bytes into `buf`. Returns the count (> 0), 0 at end of stream, or
+ * -errno on a read or decompression error (-EBADMSG for corrupt zstd data). A short
+ * count does not mean end of stream. */
+ssize_t scrm_source_read(scrm_source *s, void *buf, size_t cap);
+
+/* Name for messages and rejects ("-" shows as "<stdin>"). Valid until close. */
+const char *scrm_source_name(const scrm_source *s);
+
+/* Why the last failed scrm_source_read failed, naming the source (e.g. "x.zst:
+ * truncated zstd frame"); "" before any failure. Valid until close. */
+const char *scrm_source_error(const scrm_source *s);
+
+/* True if this source reads with io_uring. */
+bool scrm_source_uses_uring(const scrm_source *s);
+
+/* Bytes read from the underlying file so far (compressed bytes for .zst). */
+unsigned long long scrm_source_raw_bytes(const scrm_source *s);
+
+/* Close and free. Accepts NULL. */
+void scrm_source_close(scrm_source *s);
+
+/*
+ * The chunker cuts a source's stream into chunks of whole lines.
+ *
+ * A chunk is up to `cap` bytes ending at a line boundary (the last line of the stream
+ * may lack its '\n'). A line longer than `max_record` bytes is never delivered: it is
+ * skipped up to its '\n' and reported in the chunk info as oversize (with its offset,
+ * line number and length), so line numbers and offsets stay exact.
+ */
+typedef struct scrm_chunker scrm_chunker;
+
+#define SCRM_CHUNK_MAX_OVERSIZE 16
+
+typedef struct scrm_oversize {
+	unsigned long long offset; /* byte offset of the line's first byte */
+	unsigned long long line;   /* 1-based line number */
+	unsigned long long length; /* its length without the '\n' */
+} scrm_oversize;
+
+typedef struct scrm_chunk_info {
+	unsigned long long base_offset; /* stream offset of the chunk's first byte */
+	unsigned long long base_line;   /* line number of the chunk's first line (1-based) */
+	unsigned n_oversize;            /* oversize lines skipped before/inside this chunk */
+	scrm_oversize oversize[SCRM_CHUNK_MAX_OVERSIZE];
+	unsigned long long oversize_dropped; /* more than SCRM_CHUNK_MAX_OVERSIZE: only counted */
+} scrm_chunk_info;
+
+/* Create a chunker over `src` (borrowed). `max_record` >= 1. Returns 0 or -ENOMEM. */
+int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record);
+
+/* Fill `buf` (capacity `cap`, which must be > max_record; the caller also leaves
+ * SCRM_PADDING bytes after cap) with the next chunk. Returns the chunk length (> 0),
+ * 0 at end of stream (info may still report oversize lines), or -errno from the
+ * source. Note: a chunk may also carry oversize reports with length > 0. */
+ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_info *info);
+
+/* Total bytes delivered or skipped so far (the stream offset reached). */
+unsigned long long scrm_chunker_offset(const scrm_chunker *c);
+
+void scrm_chunker_free(scrm_chunker *c);
+
+#endif

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# install-deps.sh - install the Debian packages scrm needs, only those missing.
+# Usage: scripts/install-deps.sh [--bench]   (as root, or with sudo available)
+set -eu
+pkgs=(build-essential pkg-config zstd libsimdjson-dev liburing-dev libxxhash-dev
+      libjemalloc-dev libzstd-dev libcriterion-dev)
+if [ "${1:-}" = "--bench" ]; then pkgs+=(hyperfine); fi
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "scrm: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

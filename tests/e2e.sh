@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# e2e.sh - end-to-end tests of the scrm binary: what a user types, what they get.
+# Usage: SCRM=build/scrm tests/e2e.sh   (run from the repository root)
+set -u
+SCRM=${SCRM:-build/scrm}
+SHARED=${SCRM_SHARED:-../shared}
+T=$(mktemp -d /tmp/scrm-e2e-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skip() { skip=$((skip + 1)); echo "skip $1: $2"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
+}
+lines() { wc -l <"$1" | tr -d ' '; }
+json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
+	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
+}
+
+# --- gen -------------------------------------------------------------------
+"$SCRM" gen --count 3000 --seed 5 >"$T/in.ndjson"
+"$SCRM" gen --count 3000 --seed 5 >"$T/in2.ndjson"
+check "gen is deterministic for a seed" cmp -s "$T/in.ndjson" "$T/in2.ndjson"
+check "gen writes --count lines" test "$(lines "$T/in.ndjson")" -eq 3000
+"$SCRM" gen --count 3000 --seed 6 >"$T/in3.ndjson"
+check "gen differs across seeds" bash -c "! cmp -s '$T/in.ndjson' '$T/in3.ndjson'"
+
+# --- run: zstd multi-frame input, per-route outputs, determinism across -j ----
+head -n 1000 "$T/in.ndjson" | zstd -q -c >"$T/in.ndjson.zst"
+tail -n +1001 "$T/in.ndjson" | zstd -q -c >>"$T/in.ndjson.zst"
+for j in 1 2 4; do
+	"$SCRM" run -q -o "$T/o$j" -j $j --chunk-size 256K --stats-json "$T/st$j.json" "$T/in.ndjson.zst"
+	echo $? >"$T/rc$j"
+done
+check "run -j1 exits 0" test "$(cat "$T/rc1")" -eq 0
+check "run -j2 exits 0" test "$(cat "$T/rc2")" -eq 0
+check "route file is valid zstd" zstd -q -t "$T/o1/inbox.ndjson.zst"
+check "one event per record" test "$(zstdcat "$T/o1/inbox.ndjson.zst" | wc -l)" -eq 3000
+check "stats-json counts records" test "$(json_num "$T/st2.json" records_in)" -eq 3000
+check "outputs identical -j1 vs -j2" cmp -s "$T/o1/inbox.ndjson.zst" "$T/o2/inbox.ndjson.zst"
+check "outputs identical -j1 vs -j4" cmp -s "$T/o1/inbox.ndjson.zst" "$T/o4/inbox.ndjson.zst"
+check "rejects identical -j1 vs -j4" cmp -s "$T/o1/rejects.ndjson" "$T/o4/rejects.ndjson"
+check "events carry the schema version and route" \
+	bash -c "zstdcat '$T/o1/inbox.ndjson.zst' | head -1 | grep -q '^{\"v\":1,\"seq\":0,.*\"route\":\"inbox\"'"
+
+# --- stdin, stdout ------------------------------------------------------------
+cat "$T/in.ndjson" | "$SCRM" run -q -j2 - >"$T/stdout.ndjson"
+check "stdin to stdout: one event per record" test "$(lines "$T/stdout.ndjson")" -eq 3000
+zstd -q -c "$T/in.ndjson" | "$SCRM" run -q -j2 >"$T/stdout2.ndjson"
+check "compressed stdin is detected" cmp -s "$T/stdout.ndjson" "$T/stdout2.ndjson"
+
+# --- bad input is quarantined, never fatal --------------------------------------
+{
+	head -n 10 "$T/in.ndjson"
+	echo '{"this is": not json'
+	printf '{"id":"x","channel":"chat","text":"ok \xff"}\n'
+	echo '{"id":"y","channel":"chat"}'
+	tail -n 5 "$T/in.ndjson"
+} >"$T/mixed.ndjson"
+"$SCRM" run -q -o "$T/om" --stats-json "$T/stm.json" "$T/mixed.ndjson"
+check "bad lines do not stop the run" test $? -eq 0
+check "good records all come out" test "$(zstdcat "$T/om/inbox.ndjson.zst" | wc -l)" -eq 16
+check "bad lines go to rejects.ndjson" test "$(lines "$T/om/rejects.ndjson")" -eq 2
+check "reject names input, offset, line and reason" \
+	grep -q "\"input\":\"$T/mixed.ndjson\",\"offset\":[0-9]*,\"line\":11,\"reason\":\"bad_json\"" "$T/om/rejects.ndjson"
+check "missing text is a reason of its own" grep -q '"line":13,"reason":"missing_text"' "$T/om/rejects.ndjson"
+
+# --- replay -------------------------------------------------------------------
+"$SCRM" replay -q -o "$T/or" --speed max -j2 "$T/in.ndjson.zst"
+check "replay --speed max equals run" cmp -s "$T/o1/inbox.ndjson.zst" "$T/or/inbox.ndjson.zst"
+for i in 0 1 2 3 4; do
+	printf '{"id":"r%d","channel":"chat","ts":%d,"text":"message %d","author":{"handle":"u%d"}}\n' \
+		$i $((1767603600000 + i * 1000)) $i $i
+done >"$T/paced.ndjson"
+start=$(date +%s%N)
+"$SCRM" replay -q --speed 10 "$T/paced.ndjson" >"$T/paced.out"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "replay --speed 10 paces 4 s of records into ~0.4 s (took ${ms} ms)" test $ms -ge 350 -a $ms -lt 3000
+check "paced replay emits every record" test "$(lines "$T/paced.out")" -eq 5
+"$SCRM" replay -q --speed max --from 1767603601000 --to 1767603603000 "$T/paced.ndjson" >"$T/window.out"
+check "replay --from/--to keeps the window" test "$(lines "$T/window.out")" -eq 2
+check "window starts at r1" grep -q '"id":"r1"' "$T/window.out"
+
+# --- signals: drain and flush ---------------------------------------------------
+for i in $(seq 0 59); do
+	printf '{"id":"s%d","channel":"chat","ts":%d,"text":"tick %d","author":{"handle":"u"}}\n' \
+		$i $((1767603600000 + i * 1000)) $i
+done >"$T/slow.ndjson"
+"$SCRM" replay -o "$T/os" --speed 1 --no-progress "$T/slow.ndjson" 2>"$T/sig.err" &
+pid=$!
+sleep 1.5
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT exits 130 after draining" test $rc -eq 130
+check "interrupted run leaves valid zstd" zstd -q -t "$T/os/inbox.ndjson.zst"
+check "interrupted run flushed what it read" test "$(zstdcat "$T/os/inbox.ndjson.zst" | wc -l)" -ge 1
+check "summary says interrupted" grep -q interrupted "$T/sig.err"
+
+# --- clear errors ------------------------------------------------------------------
+"$SCRM" run -q -o "$T/oe" /nonexistent/input.ndjson 2>"$T/err1"
+check "missing input exits 1" test $? -eq 1
+check "missing input is named" grep -q "/nonexistent/input.ndjson" "$T/err1"
+"$SCRM" run -q -o /dev/null/out "$T/in.ndjson" 2>"$T/err2"
+check "unwritable output exits 1" test $? -eq 1
+check "unwritable output is named" grep -q "/dev/null/out" "$T/err2"
+"$SCRM" run -j 0 "$T/in.ndjson" 2>/dev/null
+check "bad option exits 2" test $? -eq 2
+"$SCRM" frobnicate 2>/dev/null
+check "unknown command exits 2" test $? -eq 2
+
+# --- real firehose records (read in place from ../shared) ------------------------------
+if [ -d "$SHARED/corpora/firehose" ]; then
+	"$SCRM" run -q -o "$T/of" -j2 --stats-json "$T/stf.json" \
+		"$SHARED"/corpora/firehose/twitter-v1/*.ndjson "$SHARED"/corpora/firehose/twitter-v2/*.ndjson \
+		"$SHARED"/corpora/firehose/twitter-v2/*.malformed.txt "$SHARED"/corpora/firehose/reddit/*.ndjson
+	check "real firehose runs to the end" test $? -eq 0
+	check "real firehose: truncated stream line is quarantined" \
+		grep -q '"reason":"bad_json"' "$T/of/rejects.ndjson"
+	check "real firehose: events out" test "$(zstdcat "$T/of/inbox.ndjson.zst" | wc -l)" -eq "$(json_num "$T/stf.json" events_out)"
+	check "real firehose: more than 4000 events" test "$(json_num "$T/stf.json" events_out)" -gt 4000
+else
+	skip "real firehose" "$SHARED/corpora/firehose not found"
+fi
+
+# --- the bundled sample (README's first command) --------------------------------------
+if [ -f corpora/sample/firehose.ndjson ]; then
+	"$SCRM" run -q -o "$T/sample" corpora/sample/firehose.ndjson
+	check "bundled sample runs" test $? -eq 0
+	check "bundled sample gives events" test "$(zstdcat "$T/sample/inbox.ndjson.zst" | wc -l)" -gt 100
+fi
+
+echo "e2e: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,249 @@
+/*
+ * fuzz_chunker.c - libFuzzer target for the chunker and the zstd source.
+ *
+ * Input: byte 0 picks max_record (1..64), byte 1 picks cap (max_record+1 ..
+ * 3*max_record+1), byte 2 bit 0 asks to zstd-compress the stream first; the rest is
+ * the stream. A stream that starts with a zstd magic is decoded by the source itself,
+ * so the reference decodes it too and, if the data is bad, expects -EBADMSG after a
+ * prefix of the good output. Checks: delivered bytes == stream minus oversize lines,
+ * chunks end at '\n' (except the stream's last line), base offsets/lines and oversize
+ * reports equal the obvious splitter's, the chunker's offset ends at the stream length.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "buf.h"
+#include "source.h"
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "fuzz_chunker: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                          \
+		}                                                                         \
+	} while (0)
+
+/* Reference decoding stops here: a few bytes of zstd can declare gigabytes. */
+#define REF_MAX_OUT ((size_t)1 << 20)
+
+typedef struct ref_line {
+	unsigned long long off, line, len;
+} ref_line;
+
+typedef struct ref_split {
+	unsigned char *out;
+	size_t out_len;
+	ref_line *kept, *over;
+	size_t nkept, nover;
+} ref_split;
+
+static int ref_split_run(ref_split *r, const unsigned char *in, size_t n, size_t max_record)
+{
+	memset(r, 0, sizeof *r);
+	r->out = malloc(n + 1);
+	r->kept = malloc((n + 1) * sizeof *r->kept);
+	r->over = malloc((n + 1) * sizeof *r->over);
+	if (!r->out || !r->kept || !r->over)
+		return -ENOMEM;
+	unsigned long long line = 1;
+	for (size_t i = 0; i < n; line++) {
+		size_t len = 0;
+		while (i + len < n && in[i + len] != '\n')
+			len++;
+		size_t take = len + (i + len < n);
+		ref_line l = {i, line, len};
+		if (len > max_record) {
+			r->over[r->nover++] = l;
+		} else {
+			r->kept[r->nkept++] = l;
+			memcpy(r->out + r->out_len, in + i, take);
+			r->out_len += take;
+		}
+		i += take;
+	}
+	return 0;
+}
+
+static void ref_split_free(ref_split *r)
+{
+	free(r->out);
+	free(r->kept);
+	free(r->over);
+}
+
+/* Decode all frames, at most `step` output bytes per call; returns 0 if the data is
+ * good, 1 if bad (*out holds what decoded before the bad spot; it is reused by the next
+ * call), -1 if the output would be too big to check. On an error zstd does not report the output of the failing
+ * call, so to know everything that can come out before an error, decode again with
+ * step 1. */
+static int ref_decode_step(const unsigned char *in, size_t n, size_t step, unsigned char **out,
+			   size_t *out_len)
+{
+	/* Contexts are reused across runs: creating them dominates a run's cost. */
+	static ZSTD_DCtx *d;
+	if (!d)
+		d = ZSTD_createDCtx();
+	CHECK(d);
+	ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+	/* The output buffer is kept too: fresh megabytes cost page faults every run. */
+	static unsigned char *o;
+	static size_t room;
+	if (!o) {
+		room = 1 << 16;
+		o = malloc(room);
+	}
+	CHECK(o);
+	ZSTD_inBuffer ib = {in, n, 0};
+	ZSTD_outBuffer ob = {o, 0, 0};
+	size_t ret = 0;
+	int rc = 0;
+	for (;;) {
+		if (ib.pos == ib.size && ret == 0)
+			break;
+		size_t in0 = ib.pos, out0 = ob.pos;
+		size_t want = ob.pos + step < REF_MAX_OUT + 1 ? ob.pos + step : REF_MAX_OUT + 1;
+		if (want > room) {
+			room = want > 2 * room ? want : 2 * room;
+			o = realloc(o, room);
+			CHECK(o);
+			ob.dst = o;
+		}
+		ob.size = want;
+		ret = ZSTD_decompressStream(d, &ob, &ib);
+		if (ZSTD_isError(ret)) {
+			rc = 1;
+			break;
+		}
+		if (ob.pos > REF_MAX_OUT) {
+			rc = -1;
+			break;
+		}
+		if (ib.pos == in0 && ob.pos == out0) {
+			rc = 1; /* truncated */
+			break;
+		}
+	}
+	*out = o;
+	*out_len = ob.pos;
+	return rc;
+}
+
+static int ref_decode(const unsigned char *in, size_t n, unsigned char **out, size_t *out_len)
+{
+	int rc = ref_decode_step(in, n, (size_t)1 << 20, out, out_len);
+	if (rc != 1)
+		return rc;
+	return ref_decode_step(in, n, 1, out, out_len);
+}
+
+static void run(const unsigned char *stream, size_t n, const unsigned char *ref_in, size_t ref_n,
+		bool expect_error, size_t max_record, size_t cap)
+{
+	ref_split r;
+	CHECK(ref_split_run(&r, ref_in, ref_n, max_record) == 0);
+	scrm_source *s;
+	CHECK(scrm_source_open_mem(&s, stream, n, "fuzz") == 0);
+	scrm_chunker *c;
+	CHECK(scrm_chunker_create(&c, s, max_record) == 0);
+	size_t pos = 0, ki = 0, oi = 0;
+	bool unterminated = false;
+	ssize_t got;
+	for (;;) {
+		/* A fresh buffer per call: the chunker may not rely on the previous one. */
+		char *buf = malloc(cap + SCRM_PADDING);
+		CHECK(buf);
+		scrm_chunk_info info;
+		got = scrm_chunker_next(c, buf, cap, &info);
+		if (got < 0) {
+			free(buf);
+			break;
+		}
+		CHECK((size_t)got <= cap);
+		CHECK(info.n_oversize <= SCRM_CHUNK_MAX_OVERSIZE);
+		CHECK(!info.oversize_dropped || info.n_oversize == SCRM_CHUNK_MAX_OVERSIZE);
+		for (unsigned k = 0; k < info.n_oversize; k++) {
+			CHECK(oi + k < r.nover);
+			CHECK(info.oversize[k].offset == r.over[oi + k].off);
+			CHECK(info.oversize[k].line == r.over[oi + k].line);
+			CHECK(info.oversize[k].length == r.over[oi + k].len);
+		}
+		oi += info.n_oversize + info.oversize_dropped;
+		if (got == 0) {
+			free(buf);
+			break;
+		}
+		CHECK(!unterminated);
+		CHECK(pos + (size_t)got <= r.out_len);
+		CHECK(memcmp(buf, r.out + pos, (size_t)got) == 0);
+		CHECK(ki < r.nkept);
+		CHECK(info.base_offset == r.kept[ki].off);
+		CHECK(info.base_line == r.kept[ki].line);
+		for (ssize_t i = 0; i < got; i++)
+			ki += buf[i] == '\n';
+		if (buf[got - 1] != '\n') {
+			unterminated = true;
+			ki++;
+			if (!expect_error)
+				CHECK(pos + (size_t)got == r.out_len);
+		}
+		pos += (size_t)got;
+		free(buf);
+	}
+	if (expect_error) {
+		/* Good output first, then the error (an unterminated tail may be cut). */
+		CHECK(got == -EBADMSG);
+	} else {
+		CHECK(got == 0);
+		CHECK(pos == r.out_len);
+		CHECK(ki == r.nkept);
+		CHECK(oi == r.nover);
+		CHECK(scrm_chunker_offset(c) == ref_n);
+	}
+	scrm_chunker_free(c);
+	scrm_source_close(s);
+	ref_split_free(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 3)
+		return 0;
+	size_t max_record = 1 + data[0] % 64;
+	size_t cap = max_record + 1 + data[1] % (2 * max_record + 1);
+	bool compress = data[2] & 1;
+	const unsigned char *stream = data + 3;
+	size_t n = size - 3;
+
+	uint32_t magic = n >= 4 ? (uint32_t)stream[0] | (uint32_t)stream[1] << 8 |
+					  (uint32_t)stream[2] << 16 | (uint32_t)stream[3] << 24
+				: 0;
+	bool is_zstd = n >= 4 && (magic == ZSTD_MAGICNUMBER ||
+				  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+	if (is_zstd) {
+		unsigned char *plain;
+		size_t plain_len;
+		int bad = ref_decode(stream, n, &plain, &plain_len);
+		if (bad >= 0)
+			run(stream, n, plain, plain_len, bad == 1, max_record, cap);
+		return 0;
+	}
+	run(stream, n, stream, n, false, max_record, cap);
+	if (compress) {
+		size_t bound = ZSTD_compressBound(n);
+		unsigned char *z = malloc(bound);
+		CHECK(z);
+		static ZSTD_CCtx *cc;
+		if (!cc)
+			cc = ZSTD_createCCtx();
+		CHECK(cc);
+		size_t zn = ZSTD_compressCCtx(cc, z, bound, stream, n, 1);
+		CHECK(!ZSTD_isError(zn));
+		run(z, zn, stream, n, false, max_record, cap);
+		free(z);
+	}
+	return 0;
+}

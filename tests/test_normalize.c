@@ -1,0 +1,1142 @@
+/*
+ * test_normalize.c - the normalizer (engine/json_shim.cpp): one hand-written fixture
+ * per schema with every field asserted, the repair and reject paths, time parsing,
+ * and the real corpora in ../shared/corpora/firehose read in place.
+ *
+ * Throughput (off by default; prints MB/s):
+ *   SCRM_BENCH=1 ./build/tests/one_normalize --jobs 1 --filter 'normalize/bench_*' --verbose
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "normalize.h"
+
+#define FIXTURES "tests/fixtures/"
+#define FIREHOSE "../shared/corpora/firehose/"
+
+/* ---------------------------------------------------------------- helpers ---- */
+
+typedef struct harness {
+	scrm_normalizer *n;
+	scrm_recvec rv;
+	scrm_buf arena;
+	scrm_norm_result res;
+	char *line; /* padded copy of the last line */
+} harness;
+
+static harness *h_new(enum scrm_format fmt)
+{
+	harness *h = calloc(1, sizeof *h);
+	cr_assert_not_null(h);
+	h->n = scrm_normalizer_create(fmt);
+	cr_assert_not_null(h->n);
+	return h;
+}
+
+static void h_free(harness *h)
+{
+	scrm_normalizer_free(h->n);
+	scrm_recvec_free(&h->rv);
+	scrm_buf_free(&h->arena);
+	free(h->line);
+	free(h);
+}
+
+/* Every string of records [from, len) lies inside the arena. */
+static void check_strings(const harness *h, size_t from)
+{
+	for (size_t i = from; i < h->rv.len; i++) {
+		const scrm_record *r = &h->rv.v[i];
+		const scrm_str s[] = {r->id, r->channel, r->conversation, r->in_reply_to, r->retweet_of,
+				      r->quote_of, r->lang, r->author_id, r->author_handle, r->author_name,
+				      r->place, r->text};
+		for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+			if (scrm_str_present(s[k]))
+				cr_assert_leq((size_t)s[k].off + s[k].len, h->arena.len, "record %zu field %zu", i, k);
+		cr_assert(scrm_str_present(r->id) && r->id.len > 0);
+		cr_assert(scrm_str_present(r->text) && r->text.len > 0);
+		cr_assert(scrm_str_present(r->channel));
+	}
+}
+
+/* Normalize bytes (copied behind SCRM_PADDING bytes of padding); returns nrec. */
+static int run(harness *h, const char *s, size_t len)
+{
+	size_t before = h->rv.len;
+	free(h->line);
+	h->line = malloc(len + SCRM_PADDING);
+	cr_assert_not_null(h->line);
+	memcpy(h->line, s, len);
+	memset(h->line + len, 'x', SCRM_PADDING); /* content must not matter */
+	int rc = scrm_normalize_line(h->n, h->line, len, &h->rv, &h->arena, &h->res);
+	cr_assert_eq(rc, 0, "scrm_normalize_line: %d", rc);
+	cr_assert_eq(h->rv.len - before, (size_t)h->res.nrec);
+	check_strings(h, before);
+	return h->res.nrec;
+}
+
+static int run_str(harness *h, const char *s)
+{
+	return run(h, s, strlen(s));
+}
+
+/* Read a whole file behind SCRM_PADDING bytes of padding. NULL if it is missing. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0, got;
+	char *b = malloc(cap + SCRM_PADDING);
+	cr_assert_not_null(b);
+	while ((got = fread(b + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			cap *= 2;
+			b = realloc(b, cap + SCRM_PADDING);
+			cr_assert_not_null(b);
+		}
+	}
+	fclose(f);
+	memset(b + n, 0, SCRM_PADDING);
+	*len = n;
+	return b;
+}
+
+/* Line `lineno` (1-based) of a fixture. */
+static int run_fixture(harness *h, const char *name, int lineno)
+{
+	char path[256];
+	size_t len;
+	snprintf(path, sizeof path, FIXTURES "%s", name);
+	char *b = slurp(path, &len);
+	cr_assert_not_null(b, "missing fixture %s", path);
+	char *p = b, *end = b + len;
+	for (int i = 1; i < lineno; i++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		cr_assert_not_null(p, "%s has no line %d", name, lineno);
+		p++;
+	}
+	char *nl = memchr(p, '\n', (size_t)(end - p));
+	int n = run(h, p, nl ? (size_t)(nl - p) : (size_t)(end - p));
+	free(b);
+	return n;
+}
+
+static scrm_record *rec(harness *h, size_t i)
+{
+	cr_assert_lt(i, h->rv.len);
+	return &h->rv.v[i];
+}
+
+/* A string field equals `exp` (NULL: absent). */
+#define assert_str(h, s, exp)                                                                        \
+	do {                                                                                         \
+		scrm_str s_ = (s);                                                                   \
+		const char *e_ = (exp);                                                              \
+		if (!e_) {                                                                           \
+			cr_assert(!scrm_str_present(s_), "%s: expected absent, got \"%.*s\"", #s,    \
+				  (int)s_.len, scrm_str_ptr(&(h)->arena, s_));                       \
+		} else {                                                                             \
+			cr_assert(scrm_str_present(s_), "%s: absent, expected \"%s\"", #s, e_);      \
+			cr_assert(s_.len == strlen(e_) && !memcmp(scrm_str_ptr(&(h)->arena, s_), e_, s_.len), \
+				  "%s: got \"%.*s\", expected \"%s\"", #s, (int)s_.len,              \
+				  scrm_str_ptr(&(h)->arena, s_), e_);                                \
+		}                                                                                    \
+	} while (0)
+
+#define assert_ok(h, want_)                                                                           \
+	do {                                                                                         \
+		cr_assert_eq((h)->res.reject, SCRM_REJ_NONE, "rejected: %s (%s)",                    \
+			     scrm_reject_name((h)->res.reject),                                      \
+			     (h)->res.detail ? (h)->res.detail : "");                                 \
+		cr_assert_eq((h)->res.skip, SCRM_SKIP_NONE, "skipped: %s", scrm_skip_name((h)->res.skip)); \
+		cr_assert_eq((h)->res.nrec, (want_));                                               \
+	} while (0)
+
+#define assert_reject(h, why)                                                                        \
+	do {                                                                                         \
+		cr_assert_eq((h)->res.reject, (why), "reject %s, expected %s",                       \
+			     scrm_reject_name((h)->res.reject), scrm_reject_name(why));              \
+		cr_assert_eq((h)->res.nrec, 0);                                                      \
+	} while (0)
+
+#define U 		SCRM_UNKNOWN_INT
+
+/* ------------------------------------------------------------- Twitter v1.1 ---- */
+
+Test(normalize, v1_plain)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v1_plain.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->schema, SCRM_SCHEMA_TWITTER_V1);
+	cr_assert_eq(r->sub, 0);
+	cr_assert_eq(r->direction, SCRM_DIR_IN);
+	cr_assert_eq(r->flags, 0);
+	assert_str(h, r->id, "926169535442333697");
+	assert_str(h, r->channel, "twitter");
+	assert_str(h, r->text, "@acme my order #4411 never arrived & support is silent <sigh>");
+	assert_str(h, r->in_reply_to, "926160000000000001");
+	assert_str(h, r->conversation, "926160000000000001");
+	assert_str(h, r->retweet_of, NULL);
+	assert_str(h, r->quote_of, NULL);
+	assert_str(h, r->lang, "en");
+	assert_str(h, r->author_id, "340926209");
+	assert_str(h, r->author_handle, "danaq");
+	assert_str(h, r->author_name, "Dana Q");
+	assert_str(h, r->place, NULL);
+	cr_assert_eq(r->followers, 2776);
+	cr_assert_eq(r->verified, 0);
+	cr_assert_eq(r->ts_ms, 1509650999123); /* timestamp_ms wins over created_at */
+	cr_assert_eq(r->retweets, 3);
+	cr_assert_eq(r->likes, 7);
+	cr_assert_eq(r->replies, 1);
+	cr_assert_eq(r->quotes, 2);
+	h_free(h);
+}
+
+Test(normalize, v1_numeric_ids)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v1_plain.ndjson", 2); /* 2008: no id_str anywhere */
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	assert_str(h, r->id, "900000001");
+	assert_str(h, r->text, "hello world");
+	assert_str(h, r->in_reply_to, "899999999");
+	assert_str(h, r->conversation, "899999999");
+	assert_str(h, r->author_id, "12");
+	assert_str(h, r->author_handle, "jack");
+	assert_str(h, r->author_name, "Jack");
+	assert_str(h, r->lang, NULL);
+	cr_assert_eq(r->verified, 1);
+	cr_assert_eq(r->followers, 100);
+	cr_assert_eq(r->ts_ms, 1219842525000); /* created_at */
+	cr_assert_eq(r->retweets, 0);
+	cr_assert_eq(r->likes, U);
+	cr_assert_eq(r->replies, U);
+	cr_assert_eq(r->quotes, U);
+
+	run_fixture(h, "norm_v1_plain.ndjson", 3); /* above 2^53: exact */
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	assert_str(h, r->id, "1234567890123456789");
+	assert_str(h, r->conversation, "1234567890123456789"); /* no parent: its own thread */
+	assert_str(h, r->author_id, "1");
+	cr_assert_eq(r->ts_ms, U);
+	cr_assert_eq(r->verified, -1);
+	cr_assert_eq(r->followers, U);
+
+	run_fixture(h, "norm_v1_plain.ndjson", 4); /* above 2^63 (uint64) */
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 2)->id, "18446744073709551615");
+	cr_assert_eq(rec(h, 2)->ts_ms, 1509650999456); /* numeric timestamp_ms */
+	cr_assert_eq(rec(h, 2)->sub, 0);
+	h_free(h);
+}
+
+Test(normalize, v1_extended)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v1_extended.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_QUOTE); /* truncated, but the full text came along */
+	assert_str(h, r->id, "971000000000000001");
+	assert_str(h, r->text,
+		   "This is the truncated start of a long tweet about flight delays at the gate and it goes on "
+		   "past 140 characters & beyond, so the stream cut it.");
+	assert_str(h, r->quote_of, "970000000000000002");
+	assert_str(h, r->retweet_of, NULL);
+	assert_str(h, r->in_reply_to, NULL);
+	assert_str(h, r->conversation, "971000000000000001");
+	assert_str(h, r->author_id, "55");
+	assert_str(h, r->author_handle, "flyer");
+	assert_str(h, r->author_name, "Fly Er");
+	assert_str(h, r->lang, "en");
+	cr_assert_eq(r->followers, 10);
+	cr_assert_eq(r->verified, 0);
+	cr_assert_eq(r->ts_ms, 1520589600000);
+	cr_assert_eq(r->retweets, 0);
+	cr_assert_eq(r->likes, 0);
+	cr_assert_eq(r->replies, U);
+	cr_assert_eq(r->quotes, U);
+
+	run_fixture(h, "norm_v1_extended.ndjson", 2); /* compat mode: no extended_tweet */
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	cr_assert_eq(r->flags, SCRM_REC_TRUNCATED | SCRM_REC_QUOTE);
+	assert_str(h, r->text, "A compat-mode quote whose end was cut \xE2\x80\xA6");
+	assert_str(h, r->quote_of, "970000000000000003"); /* from quoted_status.id_str */
+	cr_assert_eq(r->ts_ms, 1520589600000);
+
+	run_fixture(h, "norm_v1_extended.ndjson", 3); /* REST tweet_mode=extended */
+	assert_ok(h, 1);
+	r = rec(h, 2);
+	cr_assert_eq(r->flags, 0);
+	assert_str(h, r->id, "738567564641599489");
+	assert_str(h, r->text, "Full text from REST extended mode");
+	assert_str(h, r->lang, "ru");
+	assert_str(h, r->author_handle, "rest");
+	assert_str(h, r->author_name, NULL);
+	cr_assert_eq(r->ts_ms, 1465041600000);
+	h_free(h);
+}
+
+Test(normalize, v1_retweet_of_extended)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v1_retweet.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
+	assert_str(h, r->id, "926169539640000000");
+	assert_str(h, r->retweet_of, "926146900000000000");
+	assert_str(h, r->text, "Original long text that was cut in the retweet copy, here in full with a link https://t.co/x");
+	assert_str(h, r->quote_of, NULL);
+	assert_str(h, r->in_reply_to, NULL);
+	assert_str(h, r->conversation, "926169539640000000");
+	assert_str(h, r->author_id, "42"); /* the retweeter, not the original author */
+	assert_str(h, r->author_handle, "rter");
+	assert_str(h, r->author_name, "R T");
+	assert_str(h, r->lang, "en");
+	cr_assert_eq(r->followers, 5);
+	cr_assert_eq(r->verified, 0);
+	cr_assert_eq(r->ts_ms, 1509651000000);
+	cr_assert_eq(r->retweets, 50);
+	cr_assert_eq(r->likes, 0);
+	h_free(h);
+}
+
+Test(normalize, v1_escapes)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v1_escapes.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, 0);
+	cr_assert_eq(h->res.repaired, 0);
+	/* \/ \" \\ \n \t, a surrogate pair -> F0 9F 98 AD, \u00e9, raw UTF-8, one-pass entity
+	 * decoding, and an escaped backslash before "ud83d" that is not an escape. */
+	assert_str(h, r->text,
+		   "a/b \"q\" back\\slash\nnew\tline \xF0\x9F\x98\xAD caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC raw"
+		   "\xF0\x9F\x98\xAD &amp; <3 \\ud83d");
+	assert_str(h, r->author_handle, "esc_ape");
+	assert_str(h, r->author_name, "Dana");
+	cr_assert_eq(r->ts_ms, 1514764800000);
+	h_free(h);
+}
+
+/* ---------------------------------------------------------------- X API v2 ---- */
+
+Test(normalize, v2_page)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v2_page.ndjson", 1);
+	assert_ok(h, 2);
+
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->schema, SCRM_SCHEMA_TWITTER_V2);
+	cr_assert_eq(r->sub, 0);
+	cr_assert_eq(r->flags, 0);
+	assert_str(h, r->id, "1400000000000000001");
+	assert_str(h, r->channel, "twitter");
+	assert_str(h, r->text, "@acme thanks & bye");
+	assert_str(h, r->in_reply_to, "1399999999999999999");
+	assert_str(h, r->conversation, "1399999999999999999");
+	assert_str(h, r->retweet_of, NULL);
+	assert_str(h, r->quote_of, NULL);
+	assert_str(h, r->lang, "en");
+	assert_str(h, r->author_id, "111");
+	assert_str(h, r->author_handle, "dana");
+	assert_str(h, r->author_name, "Dana");
+	assert_str(h, r->place, NULL);
+	cr_assert_eq(r->verified, 0);
+	cr_assert_eq(r->followers, 10);
+	cr_assert_eq(r->ts_ms, 1622548800000);
+	cr_assert_eq(r->retweets, 1);
+	cr_assert_eq(r->replies, 2);
+	cr_assert_eq(r->likes, 3);
+	cr_assert_eq(r->quotes, 4);
+
+	r = rec(h, 1);
+	cr_assert_eq(r->sub, 1);
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
+	assert_str(h, r->id, "1400000000000000002");
+	assert_str(h, r->retweet_of, "1300000000000000003");
+	/* The full text from includes.tweets, its note_tweet winning over its text. */
+	assert_str(h, r->text, "Our new plan is live for every customer in the country. Long version > short.");
+	assert_str(h, r->conversation, "1400000000000000002");
+	assert_str(h, r->in_reply_to, NULL);
+	assert_str(h, r->author_id, "222");
+	assert_str(h, r->author_handle, "eve");
+	assert_str(h, r->author_name, "Eve E");
+	cr_assert_eq(r->verified, 1);
+	cr_assert_eq(r->followers, 2000);
+	cr_assert_eq(r->ts_ms, 1622548801500);
+	cr_assert_eq(r->retweets, 9);
+	cr_assert_eq(r->likes, 0);
+	h_free(h);
+}
+
+Test(normalize, v2_stream_line)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v2_page.ndjson", 2);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	/* The retweeted tweet is not in includes: keep the "RT @" text, say so. */
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET | SCRM_REC_QUOTE | SCRM_REC_TRUNCATED);
+	assert_str(h, r->id, "1500000000000000005");
+	assert_str(h, r->text, "RT @x: cut text\xE2\x80\xA6");
+	assert_str(h, r->retweet_of, "1500000000000000004");
+	assert_str(h, r->quote_of, "1500000000000000003");
+	assert_str(h, r->conversation, "1500000000000000005");
+	assert_str(h, r->author_id, "444");
+	assert_str(h, r->author_handle, "solo");
+	assert_str(h, r->author_name, "Solo");
+	assert_str(h, r->lang, NULL);
+	cr_assert_eq(r->verified, -1);
+	cr_assert_eq(r->followers, U);
+	cr_assert_eq(r->ts_ms, U);
+	cr_assert_eq(r->retweets, U);
+	h_free(h);
+}
+
+Test(normalize, v2_partial_and_empty)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_v2_page.ndjson", 3); /* errors beside data; one tweet without text */
+	cr_assert_eq(h->res.nrec, 1);
+	cr_assert_eq(h->res.reject, SCRM_REJ_MISSING_TEXT);
+	cr_assert_not_null(h->res.detail);
+	assert_str(h, rec(h, 0)->id, "1600000000000000002");
+	assert_str(h, rec(h, 0)->text, "kept");
+	cr_assert_eq(rec(h, 0)->sub, 0);
+
+	run_fixture(h, "norm_v2_page.ndjson", 4); /* empty result page */
+	cr_assert_eq(h->res.skip, SCRM_SKIP_CONTROL);
+	cr_assert_eq(h->res.reject, SCRM_REJ_NONE);
+	cr_assert_eq(h->res.nrec, 0);
+
+	size_t alen = h->arena.len;
+	run_fixture(h, "norm_v2_page.ndjson", 5); /* nothing usable: an ordinary reject */
+	assert_reject(h, SCRM_REJ_MISSING_TEXT);
+	cr_assert_eq(h->rv.len, 1);
+	cr_assert_eq(h->arena.len, alen);
+	h_free(h);
+}
+
+/* ------------------------------------------------------------------- Reddit ---- */
+
+Test(normalize, reddit_comment)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_reddit.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->schema, SCRM_SCHEMA_REDDIT);
+	cr_assert_eq(r->flags, 0);
+	assert_str(h, r->id, "t1_c0abc12");
+	assert_str(h, r->channel, "reddit");
+	assert_str(h, r->text, "Peer review matters & so does replication > hype");
+	assert_str(h, r->author_handle, "kat_q");
+	assert_str(h, r->author_id, "t2_abc12");
+	assert_str(h, r->author_name, NULL);
+	assert_str(h, r->place, "science");
+	assert_str(h, r->in_reply_to, "t1_c0abc00");
+	assert_str(h, r->conversation, "t3_8zz1y");
+	assert_str(h, r->retweet_of, NULL);
+	assert_str(h, r->quote_of, NULL);
+	assert_str(h, r->lang, NULL);
+	cr_assert_eq(r->ts_ms, 1244764800000); /* string created_utc */
+	cr_assert_eq(r->likes, 12);
+	cr_assert_eq(r->replies, U);
+	cr_assert_eq(r->retweets, U);
+	cr_assert_eq(r->followers, U);
+	cr_assert_eq(r->verified, -1);
+
+	run_fixture(h, "norm_reddit.ndjson", 5); /* 2009 dump: `name` is the fullname */
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	assert_str(h, r->id, "t1_c0old");
+	assert_str(h, r->text, "old style");
+	assert_str(h, r->in_reply_to, "t3_8zz1y");
+	assert_str(h, r->place, "reddit.com");
+	cr_assert_eq(r->ts_ms, 1244764801000);
+	cr_assert_eq(r->likes, U);
+	h_free(h);
+}
+
+Test(normalize, reddit_submission)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_reddit.ndjson", 2);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->schema, SCRM_SCHEMA_REDDIT);
+	assert_str(h, r->id, "t3_1aftxyz");
+	assert_str(h, r->text, "Show r/programming: a stream engine\n\nBody of the post with a link & details.");
+	assert_str(h, r->author_handle, "poster");
+	assert_str(h, r->author_id, "t2_p0st");
+	assert_str(h, r->place, "programming");
+	assert_str(h, r->conversation, "t3_1aftxyz");
+	assert_str(h, r->in_reply_to, NULL);
+	cr_assert_eq(r->ts_ms, 1706745600000); /* float created_utc */
+	cr_assert_eq(r->likes, 314);
+	cr_assert_eq(r->replies, 42);
+
+	run_fixture(h, "norm_reddit.ndjson", 4); /* [removed] selftext, [deleted] author */
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	assert_str(h, r->id, "t3_zz9");
+	assert_str(h, r->text, "Title only");
+	assert_str(h, r->author_handle, NULL);
+	cr_assert_eq(r->replies, 0);
+	cr_assert_eq(r->ts_ms, 1600000000000);
+	h_free(h);
+}
+
+Test(normalize, reddit_deleted)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_reddit.ndjson", 3);
+	assert_reject(h, SCRM_REJ_MISSING_TEXT);
+	cr_assert_str_eq(h->res.detail, "deleted");
+	run_str(h, "{\"body\":\"[removed]\",\"id\":\"x\",\"subreddit\":\"s\"}");
+	assert_reject(h, SCRM_REJ_MISSING_TEXT);
+	cr_assert_str_eq(h->res.detail, "deleted");
+	run_str(h, "{\"body\":\"ok\",\"subreddit\":\"s\"}");
+	assert_reject(h, SCRM_REJ_MISSING_ID);
+	h_free(h);
+}
+
+/* --------------------------------------------------------- canonical schema ---- */
+
+Test(normalize, scrm_full)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_fixture(h, "norm_scrm.ndjson", 1);
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->schema, SCRM_SCHEMA_SCRM);
+	cr_assert_eq(r->direction, SCRM_DIR_OUT);
+	cr_assert_eq(r->flags, SCRM_REC_QUOTE);
+	assert_str(h, r->id, "call-2024-0001");
+	assert_str(h, r->channel, "call");
+	assert_str(h, r->text, "Called back about the refund &amp; confirmed."); /* verbatim */
+	assert_str(h, r->author_id, "agent-7");
+	assert_str(h, r->author_handle, "maria.s");
+	assert_str(h, r->author_name, "Maria S");
+	cr_assert_eq(r->followers, 0);
+	cr_assert_eq(r->verified, 1);
+	assert_str(h, r->conversation, "case-991");
+	assert_str(h, r->in_reply_to, "email-77");
+	assert_str(h, r->retweet_of, NULL);
+	assert_str(h, r->quote_of, "q-1");
+	assert_str(h, r->lang, "en");
+	assert_str(h, r->place, "Berlin");
+	cr_assert_eq(r->ts_ms, 1709627400000);
+	cr_assert_eq(r->retweets, 0);
+	cr_assert_eq(r->likes, 1);
+	cr_assert_eq(r->replies, 2);
+	cr_assert_eq(r->quotes, 3);
+
+	run_fixture(h, "norm_scrm.ndjson", 2);
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	assert_str(h, r->id, "e-1");
+	assert_str(h, r->channel, "email");
+	assert_str(h, r->text, "Hi");
+	cr_assert_eq(r->direction, SCRM_DIR_IN);
+	cr_assert_eq(r->ts_ms, 1700000000123);
+	assert_str(h, r->conversation, NULL);
+	assert_str(h, r->author_handle, NULL);
+	cr_assert_eq(r->verified, -1);
+	cr_assert_eq(r->likes, U);
+
+	/* Unknown keys are ignored, even ones that name another schema's keys. */
+	run_str(h, "{\"data\":[],\"user\":{},\"delete\":1,\"subreddit\":\"s\",\"body\":\"b\",\"id\":\"k\","
+		   "\"channel\":\"chat\",\"text\":\"kept\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(rec(h, 2)->schema, SCRM_SCHEMA_SCRM);
+	assert_str(h, rec(h, 2)->text, "kept");
+	h_free(h);
+}
+
+Test(normalize, scrm_errors)
+{
+	static const struct {
+		int line;
+		enum scrm_reject why;
+		const char *field; /* must appear in the detail */
+	} cases[] = {
+		{3, SCRM_REJ_UNKNOWN_SCHEMA, "author.followers"},
+		{4, SCRM_REJ_UNKNOWN_SCHEMA, "\"id\""},
+		{5, SCRM_REJ_MISSING_ID, "id"},
+		{6, SCRM_REJ_MISSING_TEXT, "text"},
+		{7, SCRM_REJ_UNKNOWN_SCHEMA, "\"ts\""},
+		{8, SCRM_REJ_UNKNOWN_SCHEMA, "\"direction\""},
+		{9, SCRM_REJ_UNKNOWN_SCHEMA, "metrics.likes"},
+		{10, SCRM_REJ_UNKNOWN_SCHEMA, "\"channel\""},
+	};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t alen = h->arena.len;
+		run_fixture(h, "norm_scrm.ndjson", cases[i].line);
+		assert_reject(h, cases[i].why);
+		cr_assert_not_null(h->res.detail);
+		cr_assert(strstr(h->res.detail, cases[i].field), "line %d: detail \"%s\"", cases[i].line,
+			  h->res.detail);
+		cr_assert_eq(h->rv.len, 0);
+		cr_assert_eq(h->arena.len, alen, "a reject leaves the arena as it was");
+	}
+	h_free(h);
+}
+
+/* ------------------------------------------------- control, errors, schema ---- */
+
+Test(normalize, control_messages)
+{
+	static const enum scrm_skip want[] = {
+		SCRM_SKIP_DELETE,   SCRM_SKIP_LIMIT,    SCRM_SKIP_WARNING,  SCRM_SKIP_WITHHELD, SCRM_SKIP_WITHHELD,
+		SCRM_SKIP_CONTROL,  SCRM_SKIP_CONTROL,  SCRM_SKIP_CONTROL,  SCRM_SKIP_CONTROL,  SCRM_SKIP_CONTROL,
+		SCRM_SKIP_CONTROL,  SCRM_SKIP_CONTROL,
+	};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (int i = 0; i < (int)(sizeof want / sizeof want[0]); i++) {
+		run_fixture(h, "norm_control.ndjson", i + 1);
+		cr_assert_eq(h->res.skip, want[i], "line %d: %s", i + 1, scrm_skip_name(h->res.skip));
+		cr_assert_eq(h->res.reject, SCRM_REJ_NONE);
+		cr_assert_eq(h->res.nrec, 0);
+	}
+	run_fixture(h, "norm_control.ndjson", 13);
+	assert_reject(h, SCRM_REJ_API_ERROR);
+	cr_assert_eq(h->res.skip, SCRM_SKIP_NONE);
+	h_free(h);
+}
+
+Test(normalize, unknown_schema)
+{
+	const char *lines[] = {"[1,2]", "\"str\"", "42", "null", "{}", "{\"foo\":1}", "{\"data\":\"x\"}",
+			       "{\"text\":\"no user\"}", "{\"user\":{},\"text\":5}"};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		run_str(h, lines[i]);
+		assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+		cr_assert_not_null(h->res.detail);
+	}
+	run_str(h, "{\"user\":{},\"text\":\"x\"}"); /* a v1 tweet without an id */
+	assert_reject(h, SCRM_REJ_MISSING_ID);
+	run_str(h, "{\"id_str\":\"1\",\"user\":{},\"text\":\"\"}");
+	assert_reject(h, SCRM_REJ_MISSING_TEXT);
+	h_free(h);
+}
+
+Test(normalize, forced_format)
+{
+	const char *tweet = "{\"id_str\":\"1\",\"text\":\"t\",\"user\":{\"id_str\":\"2\"}}";
+	const char *del = "{\"delete\":{\"status\":{\"id\":1}}}";
+	harness *h = h_new(SCRM_FORMAT_REDDIT);
+	run_str(h, tweet);
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	h_free(h);
+
+	h = h_new(SCRM_FORMAT_SCRM);
+	run_str(h, tweet);
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	h_free(h);
+
+	h = h_new(SCRM_FORMAT_TWITTER_V2);
+	run_str(h, tweet);
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	run_str(h, del);
+	cr_assert_eq(h->res.skip, SCRM_SKIP_DELETE);
+	h_free(h);
+
+	h = h_new(SCRM_FORMAT_TWITTER_V1);
+	run_str(h, tweet);
+	assert_ok(h, 1);
+	run_str(h, del);
+	cr_assert_eq(h->res.skip, SCRM_SKIP_DELETE);
+	h_free(h);
+
+	cr_assert_null(scrm_normalizer_create((enum scrm_format)7));
+	scrm_normalizer_free(NULL);
+}
+
+/* ------------------------------------------------ repair and bad input paths ---- */
+
+Test(normalize, utf8_repair)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	/* Maximal subparts: FF alone; E2 82 (cut 3-byte); C0 (never a lead); AF (stray
+	 * continuation); ED A0 80 (an encoded surrogate: ED cannot take A0, so three);
+	 * F0 9F 98 cut by the closing quote (one). */
+	run_str(h, "{\"id\":\"u1\",\"channel\":\"chat\",\"text\":\"a\xff" "b\xe2\x82" "c\xc0\xaf" "d\xed\xa0\x80"
+		   "e \xc3\xa9\xf0\x9f\x98\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_UTF8);
+	assert_str(h, r->text, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD"
+			       "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "e \xC3\xA9\xEF\xBF\xBD");
+
+	/* Invalid UTF-8 that is not the only problem: still bad UTF-8. */
+	run_str(h, "{\"a\":\xff}");
+	assert_reject(h, SCRM_REJ_BAD_UTF8);
+	cr_assert_not_null(h->res.detail);
+	run_str(h, "[\"\xff\",]");
+	assert_reject(h, SCRM_REJ_BAD_UTF8);
+	cr_assert_eq(h->res.repaired, 0);
+	/* simdjson reports an unclosed string before the bad byte in it: bad JSON. */
+	run_str(h, "{\"a\":\"\xff");
+	assert_reject(h, SCRM_REJ_BAD_JSON);
+
+	/* The next clean line is not marked repaired. */
+	run_str(h, "{\"id\":\"u2\",\"channel\":\"chat\",\"text\":\"ok\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 0);
+	cr_assert_eq(rec(h, 1)->flags, 0);
+	h_free(h);
+}
+
+Test(normalize, surrogate_repair)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"id_str\":\"5\",\"text\":\"broken \\ud83d emoji, lone \\ude2d, inverted \\udc00\\ud800, "
+		   "high-high \\ud800\\ud800, ok \\ud83d\\ude2d, escaped \\\\ud800\",\"user\":{\"id_str\":\"1\"}}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_UTF8);
+	assert_str(h, r->text, "broken \xEF\xBF\xBD emoji, lone \xEF\xBF\xBD, inverted \xEF\xBF\xBD\xEF\xBF\xBD, "
+			       "high-high \xEF\xBF\xBD\xEF\xBF\xBD, ok \xF0\x9F\x98\xAD, escaped \\ud800");
+
+	/* Both repairs on one line. */
+	run_str(h, "{\"id\":\"b\",\"channel\":\"chat\",\"text\":\"\\udc00\xff\"}");
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 1)->text, "\xEF\xBF\xBD\xEF\xBF\xBD");
+
+	/* A string error that is not a surrogate stays bad JSON. */
+	run_str(h, "{\"id\":\"b\",\"channel\":\"chat\",\"text\":\"\\x41\"}");
+	assert_reject(h, SCRM_REJ_BAD_JSON);
+	run_str(h, "[\"\\ud800\\u1\"]");
+	assert_reject(h, SCRM_REJ_BAD_JSON);
+	h_free(h);
+}
+
+Test(normalize, bad_json_and_blank)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"data\": {\"author_id\": \"1021159080151404544\"");
+	assert_reject(h, SCRM_REJ_BAD_JSON);
+	cr_assert_not_null(h->res.detail);
+	cr_assert_eq(scrm_json_validate(h->n, h->line, strlen("{\"data\": {\"author_id\": \"1021159080151404544\"")), 1);
+
+	const char *bad[] = {"{\"a\":1}x", "{'a':1}", "{\"a\":1,}", "[1] [2]", "\xef\xbb\xbf{}", "{\"a\":\"\x01\"}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		run_str(h, bad[i]);
+		assert_reject(h, SCRM_REJ_BAD_JSON);
+	}
+	run(h, "[1,\0]", 5); /* a NUL byte */
+	assert_reject(h, SCRM_REJ_BAD_JSON);
+
+	const char *blank[] = {"", " ", "\t \t", "\r", "  \r"};
+	for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++) {
+		run_str(h, blank[i]);
+		cr_assert_eq(h->res.skip, SCRM_SKIP_EMPTY, "blank line %zu", i);
+		cr_assert_eq(h->res.reject, SCRM_REJ_NONE);
+	}
+
+	run_str(h, "{\"id\":\"r1\",\"channel\":\"chat\",\"text\":\"crlf\"}\r");
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 0)->text, "crlf");
+
+	char deep[3000];
+	memset(deep, '[', 2000);
+	memset(deep + 2000, ']', 1000);
+	run(h, deep, 3000);
+	assert_reject(h, SCRM_REJ_TOO_DEEP);
+	h_free(h);
+}
+
+Test(normalize, validate)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	const char *good = "{\"a\":[1,2,{\"b\":null}]}\r";
+	char buf[128] = {0};
+	memcpy(buf, good, strlen(good));
+	cr_assert_eq(scrm_json_validate(h->n, buf, strlen(good)), 0);
+	memcpy(buf, "{\"a\":", 5);
+	cr_assert_eq(scrm_json_validate(h->n, buf, 5), 1);
+	cr_assert_eq(scrm_json_validate(h->n, buf, 0), 1);
+	h_free(h);
+}
+
+Test(normalize, names)
+{
+	static const char *rej[] = {"none", "bad_json", "bad_utf8", "missing_text", "missing_id",
+				    "unknown_schema", "api_error", "oversize", "too_deep"};
+	static const char *skip[] = {"none", "delete", "limit", "warning", "withheld", "control", "empty"};
+	for (int i = 0; i < SCRM_REJ__COUNT; i++)
+		cr_assert_str_eq(scrm_reject_name((enum scrm_reject)i), rej[i]);
+	for (int i = 0; i < SCRM_SKIP__COUNT; i++)
+		cr_assert_str_eq(scrm_skip_name((enum scrm_skip)i), skip[i]);
+	cr_assert_str_eq(scrm_reject_name((enum scrm_reject)99), "invalid");
+}
+
+/* --------------------------------------------------------------------- time ---- */
+
+Test(normalize, parse_time)
+{
+	static const struct {
+		const char *s;
+		int64_t ms;
+	} ok[] = {
+		{"2015-02-24T19:15:45Z", 1424805345000},
+		{"2015-02-24 11:35:52 -0800", 1424806552000},
+		{"2015-02-24T11:35:52-08:00", 1424806552000},
+		{"2021-06-01T12:00:00.000Z", 1622548800000},
+		{"2021-06-01T12:00:00.1234Z", 1622548800123},
+		{"2021-06-01T12:00:00.5z", 1622548800500},
+		{"2021-06-01T17:30:00+05:30", 1622548800000},
+		{"2021-06-01T17:30:00+0530", 1622548800000},
+		{"2021-06-01T14:00:00+02", 1622548800000},
+		{"2021-06-01T12:00:00", 1622548800000},
+		{"2021-06-01T12:00Z", 1622548800000},
+		{"2021-06-01", 1622505600000},
+		{"Wed Aug 27 13:08:45 +0000 2008", 1219842525000},
+		{"Thu Nov 02 19:29:59 +0000 2017", 1509650999000},
+		{"Thu Nov 02 21:29:59 +0200 2017", 1509650999000},
+		{"1970-01-01T00:00:00Z", 0},
+		{"1969-12-31T23:59:59Z", -1000},
+		{"2000-02-29T00:00:00Z", 951782400000},
+		{"1600-03-01T00:00:00Z", -11670912000000},
+		{"9999-12-31T23:59:59Z", 253402300799000},
+	};
+	static const char *bad[] = {
+		"", "garbage", "2001-02-29T00:00:00Z", "2015-13-01T00:00:00Z", "2015-02-24T25:00:00Z",
+		"2015-02-24T19:60:00Z", "2015-02-24T19:15:45+2400", "2015-02-24T19:15:45Q", "2015-02-24T19:15:45.Z",
+		"2015-2-24T19:15:45Z", "Wed Foo 27 13:08:45 +0000 2008", "Wed Aug 27 13:08:45 +0000 08",
+		"Wed Aug 32 13:08:45 +0000 2008", "Wed Aug 27 13:08 +0000 2008", "1424805345",
+	};
+	int64_t ms;
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		ms = 42;
+		cr_assert_eq(scrm_parse_time(ok[i].s, strlen(ok[i].s), &ms), 0, "%s", ok[i].s);
+		cr_assert_eq(ms, ok[i].ms, "%s: %lld", ok[i].s, (long long)ms);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ms = 42;
+		cr_assert_eq(scrm_parse_time(bad[i], strlen(bad[i]), &ms), -EINVAL, "%s", bad[i]);
+		cr_assert_eq(ms, 42);
+	}
+	/* Only `len` bytes count. */
+	cr_assert_eq(scrm_parse_time("2015-02-24T19:15:45Zjunk", 20, &ms), 0);
+	cr_assert_eq(ms, 1424805345000);
+}
+
+/* ------------------------------------------------------- corpora, in place ---- */
+
+typedef struct tally {
+	long lines, records, skip[SCRM_SKIP__COUNT], reject[SCRM_REJ__COUNT], partial, repaired;
+} tally;
+
+/* Normalize every line of a file, asserting that none is rejected as not JSON. */
+static void corpus_file(harness *h, const char *path, tally *t)
+{
+	size_t len;
+	char *b = slurp(path, &len);
+	cr_assert_not_null(b, "%s", path);
+	char *p = b, *end = b + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		h->rv.len = 0;
+		h->arena.len = 0;
+		int rc = scrm_normalize_line(h->n, p, n, &h->rv, &h->arena, &h->res);
+		cr_assert_eq(rc, 0);
+		cr_assert_eq(h->rv.len, (size_t)h->res.nrec);
+		check_strings(h, 0);
+		enum scrm_reject rj = h->res.reject;
+		cr_assert(rj != SCRM_REJ_BAD_JSON && rj != SCRM_REJ_BAD_UTF8 && rj != SCRM_REJ_TOO_DEEP,
+			  "%s line %ld: %s (%s)", path, t->lines + 1, scrm_reject_name(rj), h->res.detail);
+		cr_assert(h->res.nrec > 0 || rj != SCRM_REJ_NONE || h->res.skip != SCRM_SKIP_NONE,
+			  "%s line %ld: no outcome", path, t->lines + 1);
+		t->lines++;
+		t->records += h->res.nrec;
+		t->skip[h->res.skip]++;
+		t->reject[rj]++;
+		t->partial += h->res.nrec > 0 && rj != SCRM_REJ_NONE;
+		t->repaired += h->res.repaired;
+		p += n + 1;
+	}
+	free(b);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* All files of a corpus directory with a suffix, in name order; 0 if it is missing. */
+static int corpus_dir(const char *dir, const char *suffix, tally *t)
+{
+	struct dirent **ents;
+	char path[512];
+	int n = scandir(dir, &ents, NULL, alphasort);
+	if (n < 0)
+		return 0;
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (int i = 0; i < n; i++) {
+		if (ends_with(ents[i]->d_name, suffix)) {
+			snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+			corpus_file(h, path, t);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	h_free(h);
+	return 1;
+}
+
+static void print_tally(const char *name, const tally *t)
+{
+	fprintf(stderr, "%s: %ld lines, %ld records, %ld partial, %ld repaired;", name, t->lines, t->records,
+		t->partial, t->repaired);
+	for (int i = 1; i < SCRM_SKIP__COUNT; i++)
+		if (t->skip[i])
+			fprintf(stderr, " skip %s %ld", scrm_skip_name((enum scrm_skip)i), t->skip[i]);
+	for (int i = 1; i < SCRM_REJ__COUNT; i++)
+		if (t->reject[i])
+			fprintf(stderr, " reject %s %ld", scrm_reject_name((enum scrm_reject)i), t->reject[i]);
+	fputc('\n', stderr);
+}
+
+#define NEED_CORPUS(dir)                                                                             \
+	do {                                                                                         \
+		if (!opendir_ok(dir))                                                                \
+			cr_skip_test("%s is missing: the firehose corpus is read in place from ../shared", dir); \
+	} while (0)
+
+static int opendir_ok(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d)
+		closedir(d);
+	return d != NULL;
+}
+
+Test(normalize, corpus_twitter_v1)
+{
+	tally t = {0};
+	NEED_CORPUS(FIREHOSE "twitter-v1");
+	corpus_dir(FIREHOSE "twitter-v1", ".ndjson", &t);
+	print_tally("twitter-v1", &t);
+	/* SOURCES.md: 1,663 records, 1,650 tweets and 13 non-tweets. */
+	cr_assert_eq(t.lines, 1663);
+	cr_assert_eq(t.records, 1650);
+	cr_assert_eq(t.skip[SCRM_SKIP_DELETE], 4);
+	cr_assert_eq(t.skip[SCRM_SKIP_LIMIT], 2);
+	cr_assert_eq(t.skip[SCRM_SKIP_WARNING], 1);
+	cr_assert_eq(t.skip[SCRM_SKIP_WITHHELD], 1);
+	cr_assert_eq(t.skip[SCRM_SKIP_CONTROL], 4); /* friends, direct_message, disconnect, control */
+	cr_assert_eq(t.reject[SCRM_REJ_API_ERROR], 1);
+	cr_assert_eq(t.lines - t.records, 13);
+	cr_assert_eq(t.repaired, 0);
+}
+
+Test(normalize, corpus_twitter_v2)
+{
+	tally t = {0};
+	NEED_CORPUS(FIREHOSE "twitter-v2");
+	corpus_dir(FIREHOSE "twitter-v2", ".ndjson", &t);
+	print_tally("twitter-v2", &t);
+	/* SOURCES.md: 47 lines holding 1,223 tweets in `data`; every one is kept. */
+	cr_assert_eq(t.lines, 47);
+	cr_assert_eq(t.records, 1223);
+	cr_assert_eq(t.partial, 0);
+	for (int i = 1; i < SCRM_REJ__COUNT; i++)
+		cr_assert_eq(t.reject[i], 0, "%s", scrm_reject_name((enum scrm_reject)i));
+}
+
+Test(normalize, corpus_twitter_v2_malformed)
+{
+	tally t = {0};
+	NEED_CORPUS(FIREHOSE "twitter-v2");
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	size_t len;
+	char *b = slurp(FIREHOSE "twitter-v2/twarc-csv.filtered-stream.malformed.txt", &len);
+	cr_assert_not_null(b);
+	char *p = b, *end = b + len;
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		run(h, p, n);
+		assert_reject(h, SCRM_REJ_BAD_JSON);
+		t.lines++;
+		p += n + 1;
+	}
+	cr_assert_eq(t.lines, 1);
+	free(b);
+	h_free(h);
+}
+
+Test(normalize, corpus_reddit)
+{
+	tally t = {0};
+	NEED_CORPUS(FIREHOSE "reddit");
+	corpus_dir(FIREHOSE "reddit", ".ndjson", &t);
+	print_tally("reddit", &t);
+	/* SOURCES.md: 963 comments and 396 submissions; 195 comments have a [deleted] or
+	 * [removed] body (192 pmaw, 2 pushshift-importer, 1 RC_2009-06) and are rejected. */
+	cr_assert_eq(t.lines, 1359);
+	cr_assert_eq(t.reject[SCRM_REJ_MISSING_TEXT], 195);
+	cr_assert_eq(t.records, 963 - 195 + 396);
+	cr_assert_eq(t.lines - t.records - t.reject[SCRM_REJ_MISSING_TEXT], 0);
+}
+
+/* Every JSONTestSuite file, whole, as one line. */
+Test(normalize, corpus_jsontestsuite)
+{
+	struct dirent **ents;
+	char path[512];
+	const char *dir = FIREHOSE "jsontestsuite";
+	long ny = 0, nn = 0, ni = 0, n_empty = 0, i_ok = 0;
+	NEED_CORPUS(dir);
+	int n = scandir(dir, &ents, NULL, alphasort);
+	cr_assert_gt(n, 0);
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (ends_with(name, ".json")) {
+			size_t len;
+			snprintf(path, sizeof path, "%s/%s", dir, name);
+			char *b = slurp(path, &len);
+			cr_assert_not_null(b);
+			h->rv.len = h->arena.len = 0;
+			cr_assert_eq(scrm_normalize_line(h->n, b, len, &h->rv, &h->arena, &h->res), 0, "%s", name);
+			check_strings(h, 0);
+			enum scrm_reject rj = h->res.reject;
+			int not_json = rj == SCRM_REJ_BAD_JSON || rj == SCRM_REJ_BAD_UTF8 || rj == SCRM_REJ_TOO_DEEP;
+			int valid = scrm_json_validate(h->n, b, len) == 0;
+			if (name[0] == 'y') {
+				ny++;
+				cr_assert(!not_json, "%s: %s (%s)", name, scrm_reject_name(rj), h->res.detail);
+				cr_assert(valid, "%s: validate", name);
+			} else if (name[0] == 'n') {
+				nn++;
+				cr_assert(!valid, "%s: validate accepted it", name);
+				/* An empty or all-space file is a blank line to the normalizer. */
+				if (h->res.skip == SCRM_SKIP_EMPTY)
+					n_empty++;
+				else
+					cr_assert(not_json, "%s: %s", name, scrm_reject_name(rj));
+			} else if (name[0] == 'i') {
+				ni++;
+				i_ok += !not_json;
+			}
+			free(b);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	h_free(h);
+	fprintf(stderr, "jsontestsuite: %ld y, %ld n (%ld blank), %ld i (%ld accepted)\n", ny, nn, n_empty, ni,
+		i_ok);
+	cr_assert_eq(ny, 63);
+	cr_assert_eq(nn, 115);
+	cr_assert_eq(ni, 21);
+	cr_assert_eq(n_empty, 2); /* n_single_space, n_structure_no_data */
+}
+
+/* ---------------------------------------------------------------- benchmark ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* MB/s over every twitter-v1 line, 30 passes after a warm-up pass; `norm` picks
+ * normalize or parse-only. Reports the best pass and the median. */
+static void bench(int norm)
+{
+	enum { REPS = 30 };
+	if (!getenv("SCRM_BENCH"))
+		cr_skip_test("set SCRM_BENCH=1 to run the throughput benchmark");
+	NEED_CORPUS(FIREHOSE "twitter-v1");
+	struct dirent **ents;
+	char path[512];
+	scrm_buf all = {0};
+	size_t nlines = 0;
+	int n = scandir(FIREHOSE "twitter-v1", &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (ends_with(ents[i]->d_name, ".ndjson")) {
+			size_t len;
+			snprintf(path, sizeof path, FIREHOSE "twitter-v1/%s", ents[i]->d_name);
+			char *b = slurp(path, &len);
+			cr_assert_eq(scrm_buf_append(&all, b, len), 0);
+			free(b);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	memset(all.data + all.len, 0, SCRM_PADDING);
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	double dt[REPS + 1];
+	long records = 0;
+	for (int rep = 0; rep <= REPS; rep++) {
+		double t0 = now_s();
+		char *p = all.data, *end = all.data + all.len;
+		nlines = 0;
+		records = 0;
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (norm) {
+				h->rv.len = h->arena.len = 0;
+				scrm_normalize_line(h->n, p, len, &h->rv, &h->arena, &h->res);
+				records += h->res.nrec;
+			} else {
+				records += scrm_json_validate(h->n, p, len) == 0;
+			}
+			nlines++;
+			p += len + 1;
+		}
+		dt[rep] = now_s() - t0;
+	}
+	qsort(dt + 1, REPS, sizeof dt[0], cmp_double); /* dt[0] was the warm-up */
+	fprintf(stderr, "%s: %zu lines, %.1f MB (avg %.0f B/line), %ld records/pass: best %.1f MB/s "
+			"(%.3f M lines/s), median %.1f MB/s\n",
+		norm ? "normalize" : "parse-only", nlines, all.len / 1e6, (double)all.len / (double)nlines, records,
+		all.len / dt[1] / 1e6, nlines / dt[1] / 1e6, all.len / dt[1 + REPS / 2] / 1e6);
+	h_free(h);
+	scrm_buf_free(&all);
+}
+
+Test(normalize, bench_parse_only)
+{
+	bench(0);
+}
+
+Test(normalize, bench_normalize)
+{
+	bench(1);
+}
