@@ -505,17 +505,17 @@ static const struct pname last_en[] = {
 	{"Kowalski", "kowalski"}, {"Adeyemi", "adeyemi"}, {"Price", "price"}, {"Holt", "holt"},
 };
 static const struct pname first_es[] = {
-	{"Jos\xC3\xA9", "jose"}, {"Luc\xC3\xAD" "a", "lucia"}, {"Mateo", "mateo"}, {"Valentina", "valentina"},
-	{"Alejandro", "alejandro"}, {"Camila", "camila"}, {"Andr\xC3\xA9s", "andres"}, {"Sof\xC3\xAD" "a", "sofia"},
-	{"Javier", "javier"}, {"Mar\xC3\xAD" "a", "maria"},
+	{"Jos\xC3\xA9", "jose"}, {"Luc\xC3\255a", "lucia"}, {"Mateo", "mateo"}, {"Valentina", "valentina"},
+	{"Alejandro", "alejandro"}, {"Camila", "camila"}, {"Andr\xC3\xA9s", "andres"}, {"Sof\xC3\255a", "sofia"},
+	{"Javier", "javier"}, {"Mar\xC3\255a", "maria"},
 };
 static const struct pname last_es[] = {
-	{"Garc\xC3\xAD" "a", "garcia"}, {"Fern\xC3\xA1ndez", "fernandez"}, {"L\xC3\xB3pez", "lopez"},
+	{"Garc\xC3\255a", "garcia"}, {"Fern\xC3\xA1ndez", "fernandez"}, {"L\xC3\xB3pez", "lopez"},
 	{"Mart\xC3\xADnez", "martinez"}, {"Ruiz", "ruiz"}, {"Ortega", "ortega"}, {"Navarro", "navarro"},
 	{"Castillo", "castillo"},
 };
 static const struct pname first_fr[] = {
-	{"Chlo\xC3\xA9", "chloe"}, {"L\xC3\xA9" "a", "lea"}, {"Hugo", "hugo"}, {"\xC3\x89tienne", "etienne"},
+	{"Chlo\xC3\xA9", "chloe"}, {"L\xC3\251a", "lea"}, {"Hugo", "hugo"}, {"\xC3\x89tienne", "etienne"},
 	{"Manon", "manon"}, {"Th\xC3\xA9o", "theo"}, {"Camille", "camille"}, {"Ana\xC3\xAFs", "anais"},
 };
 static const struct pname last_fr[] = {
@@ -555,9 +555,9 @@ static const struct {
 static const char *const locations[L__COUNT][8] = {
 	{"London, England", "Austin, TX", "Toronto, Ontario", "Manchester", "Dublin, Ireland",
 	 "Lagos, Nigeria", "Chicago, IL", "somewhere over the rainbow"},
-	{"Madrid, Espa\xC3\xB1" "a", "Ciudad de M\xC3\xA9xico", "Buenos Aires", "Bogot\xC3\xA1",
+	{"Madrid, Espa\xC3\261a", "Ciudad de M\xC3\xA9xico", "Buenos Aires", "Bogot\xC3\xA1",
 	 "Sevilla", "Valencia", "Lima, Per\xC3\xBA", "Barcelona"},
-	{"Paris, France", "Lyon", "Montr\xC3\xA9" "al, Qu\xC3\xA9" "bec", "Marseille", "Bruxelles",
+	{"Paris, France", "Lyon", "Montr\xC3\251al, Qu\xC3\251bec", "Marseille", "Bruxelles",
 	 "Nantes", "Toulouse", "Bordeaux"},
 	{"Berlin, Deutschland", "M\xC3\xBCnchen", "Wien", "Hamburg", "K\xC3\xB6ln", "Z\xC3\xBCrich",
 	 "Leipzig", "Frankfurt am Main"},
@@ -575,7 +575,7 @@ static const char *const bio_bits[L__COUNT][10] = {
 	{"caf\xC3\xA9 & croissants", "d\xC3\xA9veloppeur", "avis perso", "fan de foot",
 	 "voyageuse \xE2\x9C\x88\xEF\xB8\x8F", "papa de deux", "lectrice", "\xC3\xA9tudiant", "infirmi\xC3\xA8re",
 	 "cin\xC3\xA9phile"},
-	{"Kaffee & Code", "Papa von zwei", "Meinung privat", "Fu\xC3\x9F" "ballfan \xE2\x9A\xBD",
+	{"Kaffee & Code", "Papa von zwei", "Meinung privat", "Fu\xC3\237ballfan \xE2\x9A\xBD",
 	 "reise gern \xE2\x9C\x88\xEF\xB8\x8F", "Lehrerin", "Student", "Musik \xF0\x9F\x8E\xB6", "Ingenieur",
 	 "Hundemensch \xF0\x9F\x90\xB6"},
 	{"\xE3\x82\xB3\xE3\x83\xBC\xE3\x83\x92\xE3\x83\xBC\xE5\xA5\xBD\xE3\x81\x8D \xE2\x98\x95",
@@ -877,15 +877,15 @@ static const char *const en_fill_pos[] = {
 };
 
 static const char *const es_complaint[] = {
-	"{B} mi pedido lleva {D} d\xC3\xAD" "as de retraso y nadie responde {e}",
+	"{B} mi pedido lleva {D} d\xC3\255as de retraso y nadie responde {e}",
 	"{B} me cobraron dos veces, quiero un reembolso!!",
 	"{B} llevo {N} minutos en espera. p\xC3\xA9simo servicio {e}",
 	"{B} no funciona la app otra vez {e}",
 	"{B} cancelaron mi reserva sin avisar. ref {R}",
 };
 static const char *const es_question[] = {
-	"{B} \xC2\xBF" "c\xC3\xB3mo puedo cambiar los datos de mi cuenta?",
-	"{B} \xC2\xBF" "cu\xC3\xA1nto tarda un reembolso?",
+	"{B} \xC2\277c\xC3\xB3mo puedo cambiar los datos de mi cuenta?",
+	"{B} \xC2\277cu\xC3\xA1nto tarda un reembolso?",
 	"{B} hola, \xC2\xBFtienen atenci\xC3\xB3n al cliente el domingo?",
 };
 static const char *const es_praise[] = {
@@ -898,15 +898,15 @@ static const char *const es_churn[] = {
 };
 static const char *const es_offtopic[] = {
 	"qu\xC3\xA9 calor hace hoy {e}",
-	"buenos d\xC3\xAD" "as a todos {h}",
+	"buenos d\xC3\255as a todos {h}",
 	"{@} jajaja no puede ser",
 };
 static const char *const es_crisis[] = {
-	"{B} \xC2\xBFotra vez ca\xC3\xAD" "do? {X} {e}",
+	"{B} \xC2\xBFotra vez ca\xC3\255do? {X} {e}",
 	"{X} {B} llevo {N} horas sin servicio",
 };
 static const char *const es_reply[] = {
-	"{M} Hola {F}, lamentamos lo ocurrido. Env\xC3\xAD" "anos un DM con tu n\xC3\xBAmero de referencia y lo revisamos. ^{A}",
+	"{M} Hola {F}, lamentamos lo ocurrido. Env\xC3\255anos un DM con tu n\xC3\xBAmero de referencia y lo revisamos. ^{A}",
 	"{M} Hola {F}, gracias por escribirnos. Te respondemos por DM en breve. ^{A}",
 };
 static const char *const es_reply_praise[] = {
@@ -936,7 +936,7 @@ static const char *const fr_churn[] = {
 };
 static const char *const fr_offtopic[] = {
 	"encore lundi\xE2\x80\xA6 {e}",
-	"quelle belle journ\xC3\xA9" "e {h}",
+	"quelle belle journ\xC3\251e {h}",
 	"{@} mdr trop vrai",
 };
 static const char *const fr_crisis[] = {
@@ -944,7 +944,7 @@ static const char *const fr_crisis[] = {
 	"{X} {B} aucun service depuis {N} heures",
 };
 static const char *const fr_reply[] = {
-	"{M} Bonjour {F}, nous sommes d\xC3\xA9sol\xC3\xA9s. Pouvez-vous nous envoyer un DM avec votre r\xC3\xA9" "f\xC3\xA9rence ? ^{A}",
+	"{M} Bonjour {F}, nous sommes d\xC3\xA9sol\xC3\xA9s. Pouvez-vous nous envoyer un DM avec votre r\xC3\251f\xC3\xA9rence ? ^{A}",
 };
 static const char *const fr_reply_praise[] = {"{M} Merci {F} ! {h} ^{A}"};
 static const char *const fr_follow_neg[] = {"{B} toujours rien {e}"};
@@ -958,7 +958,7 @@ static const char *const de_complaint[] = {
 };
 static const char *const de_question[] = {
 	"{B} wie kann ich mein Abo k\xC3\xBCndigen?",
-	"{B} hallo, habt ihr sonntags ge\xC3\xB6" "ffnet?",
+	"{B} hallo, habt ihr sonntags ge\xC3\266ffnet?",
 	"{B} wie lange dauert eine Erstattung?",
 };
 static const char *const de_praise[] = {
@@ -1012,7 +1012,7 @@ static const char *const ja_crisis[] = {
 	"{X} {B} {N}\xE6\x99\x82\xE9\x96\x93\xE3\x82\x82\xE3\x81\xA4\xE3\x81\xAA\xE3\x81\x8C\xE3\x82\x89\xE3\x81\xAA\xE3\x81\x84",
 };
 static const char *const ja_reply[] = {
-	"{M} {F}\xE6\xA7\x98\xE3\x80\x81\xE3\x81\x94\xE4\xB8\x8D\xE4\xBE\xBF\xE3\x82\x92\xE3\x81\x8A\xE3\x81\x8B\xE3\x81\x91\xE3\x81\x97\xE3\x81\xA6\xE7\x94\xB3\xE3\x81\x97\xE8\xA8\xB3\xE3\x81\x94\xE3\x81\x96\xE3\x81\x84\xE3\x81\xBE\xE3\x81\x9B\xE3\x82\x93\xE3\x80\x82" "DM\xE3\x81\xAB\xE3\x81\xA6\xE8\xA9\xB3\xE7\xB4\xB0\xE3\x82\x92\xE3\x81\x8A\xE7\x9F\xA5\xE3\x82\x89\xE3\x81\x9B\xE3\x81\x8F\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84\xE3\x80\x82^{A}",
+	"{M} {F}\xE6\xA7\x98\xE3\x80\x81\xE3\x81\x94\xE4\xB8\x8D\xE4\xBE\xBF\xE3\x82\x92\xE3\x81\x8A\xE3\x81\x8B\xE3\x81\x91\xE3\x81\x97\xE3\x81\xA6\xE7\x94\xB3\xE3\x81\x97\xE8\xA8\xB3\xE3\x81\x94\xE3\x81\x96\xE3\x81\x84\xE3\x81\xBE\xE3\x81\x9B\xE3\x82\x93\xE3\x80\202DM\xE3\x81\xAB\xE3\x81\xA6\xE8\xA9\xB3\xE7\xB4\xB0\xE3\x82\x92\xE3\x81\x8A\xE7\x9F\xA5\xE3\x82\x89\xE3\x81\x9B\xE3\x81\x8F\xE3\x81\xA0\xE3\x81\x95\xE3\x81\x84\xE3\x80\x82^{A}",
 };
 static const char *const ja_reply_praise[] = {
 	"{M} {F}\xE6\xA7\x98\xE3\x80\x81\xE3\x81\x82\xE3\x82\x8A\xE3\x81\x8C\xE3\x81\xA8\xE3\x81\x86\xE3\x81\x94\xE3\x81\x96\xE3\x81\x84\xE3\x81\xBE\xE3\x81\x99\xEF\xBC\x81 {h} ^{A}",

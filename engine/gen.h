@@ -25,7 +25,7 @@
  *     start_ms), non-decreasing timestamps, increasing snowflake ids (18-19 digits).
  *
  * Formats:
- *   TWITTER_V1  v1.1 stream tweets, trimmed to about 850 bytes: created_at, id, id_str,
+ *   TWITTER_V1  v1.1 stream tweets, trimmed to about 870 bytes: created_at, id, id_str,
  *               text, source, in_reply_to_status_id(_str), in_reply_to_user_id_str,
  *               in_reply_to_screen_name, user{id, id_str, name, screen_name, location,
  *               description, verified, followers_count, friends_count, created_at},

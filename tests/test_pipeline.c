@@ -116,7 +116,7 @@ static int run_cfg(int workers, int relate, const char *sub, scrm_run_stats *st)
 	scrm_pipeline_cfg_default(&cfg);
 	cfg.inputs = inputs;
 	cfg.n_inputs = 2;
-	cfg.out_dir = strdup(out);
+	cfg.out_dir = out;
 	cfg.workers = workers;
 	cfg.relate_threads = relate;
 	cfg.chunk_size = 64 << 10; /* many chunks, so ordering across workers matters */
