@@ -7,6 +7,7 @@
 #include "event.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 /* 0: copy as is; 1: needs a short escape or \u00XX; 2: start of a multi-byte UTF-8
  * sequence to validate. */
@@ -196,116 +197,259 @@ size_t scrm_format_time(char *buf, int64_t ms)
 	return (size_t)(o - buf);
 }
 
-/* Small appenders used below; each reserves its own room. */
-#define LIT(out, s) scrm_buf_append((out), (s), sizeof(s) - 1)
+/*
+ * The event writer reserves an upper bound once per event and then writes through a
+ * plain pointer: no per-field calls into the buffer code.
+ */
 
-static int put_opt_str(scrm_buf *out, const scrm_buf *arena, scrm_str s)
+#define PUT_LIT(o, s) (memcpy((o), (s), sizeof(s) - 1), (o) + sizeof(s) - 1)
+
+/* Strings from the arena are valid UTF-8 (the parser validated or repaired them), so
+ * only '"', '\\' and control bytes need escaping; scan 8 bytes at a time for them. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t needs_escape8(uint64_t v)
+{
+	uint64_t lt20 = (v - ONES * 0x20) & ~v;
+	uint64_t q = v ^ (ONES * '"');
+	uint64_t bs = v ^ (ONES * '\\');
+	return (lt20 | ((q - ONES) & ~q) | ((bs - ONES) & ~bs)) & HIGHS;
+}
+
+static char *put_valid_str(char *o, const char *s, size_t n)
+{
+	*o++ = '"';
+	size_t i = 0;
+	while (i < n) {
+		while (i + 8 <= n) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			if (needs_escape8(v))
+				break;
+			memcpy(o, &v, 8);
+			o += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned char c = (unsigned char)s[i++];
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			continue;
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hexdig[c >> 4];
+			*o++ = hexdig[c & 15];
+		}
+	}
+	*o++ = '"';
+	return o;
+}
+
+static char *put_i64(char *o, int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	if (v < 0) {
+		*o++ = '-';
+		u = 0 - u;
+	}
+	return put_u64(o, u);
+}
+
+static inline char *put_arena_str(char *o, const scrm_buf *arena, scrm_str s)
 {
 	if (!scrm_str_present(s))
-		return LIT(out, "null");
-	return scrm_json_put_str(out, scrm_str_ptr(arena, s), s.len);
+		return PUT_LIT(o, "null");
+	return put_valid_str(o, scrm_str_ptr(arena, s), s.len);
 }
 
-static int put_opt_int(scrm_buf *out, int64_t v)
+static inline char *put_opt_int(char *o, int64_t v)
 {
 	if (v == SCRM_UNKNOWN_INT)
-		return LIT(out, "null");
-	return scrm_json_put_i64(out, v);
+		return PUT_LIT(o, "null");
+	return put_i64(o, v);
 }
 
+static inline size_t str_bound(scrm_str s) { return scrm_str_present(s) ? 6u * s.len + 2 : 4; }
+
 static const char *const schema_names[] = {"scrm", "twitter_v1", "twitter_v2", "reddit"};
+static const char *const flag_names[] = {"repaired_utf8", "retweet", "quote", "truncated"};
 
 int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		     const scrm_event_names *names)
 {
-	int rc = 0;
-	char tbuf[40];
-	rc |= LIT(out, "{\"v\":1,\"seq\":");
-	rc |= scrm_json_put_i64(out, (int64_t)r->seq);
-	rc |= LIT(out, ",\"id\":");
-	rc |= put_opt_str(out, arena, r->id);
-	rc |= LIT(out, ",\"ts\":");
+	const char *route = names->routes_json[r->route];
+	const char *input = names->inputs_json[r->in_index];
+	size_t route_len = names->routes_json_len[r->route], input_len = names->inputs_json_len[r->in_index];
+	size_t bound = 640 + route_len + input_len + str_bound(r->id) + str_bound(r->channel) +
+		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
+		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
+		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
+		       str_bound(r->text);
+	if (scrm_buf_reserve(out, bound))
+		return -ENOMEM;
+	char *o = out->data + out->len;
+
+	o = PUT_LIT(o, "{\"v\":1,\"seq\":");
+	o = put_u64(o, r->seq);
+	o = PUT_LIT(o, ",\"id\":");
+	o = put_arena_str(o, arena, r->id);
+	o = PUT_LIT(o, ",\"ts\":");
 	if (r->ts_ms == SCRM_UNKNOWN_INT) {
-		rc |= LIT(out, "null");
+		o = PUT_LIT(o, "null");
 	} else {
-		tbuf[0] = '"';
-		size_t n = scrm_format_time(tbuf + 1, r->ts_ms);
-		tbuf[n + 1] = '"';
-		rc |= scrm_buf_append(out, tbuf, n + 2);
+		*o++ = '"';
+		o += scrm_format_time(o, r->ts_ms);
+		*o++ = '"';
 	}
-	rc |= LIT(out, ",\"channel\":");
-	rc |= put_opt_str(out, arena, r->channel);
-	rc |= r->direction == SCRM_DIR_OUT ? LIT(out, ",\"direction\":\"out\"")
-					   : LIT(out, ",\"direction\":\"in\"");
-	rc |= LIT(out, ",\"source\":\"");
-	rc |= scrm_buf_append(out, schema_names[r->schema & 3], strlen(schema_names[r->schema & 3]));
-	rc |= LIT(out, "\",\"conversation\":");
-	rc |= put_opt_str(out, arena, r->conversation);
-	rc |= LIT(out, ",\"in_reply_to\":");
-	rc |= put_opt_str(out, arena, r->in_reply_to);
-	rc |= LIT(out, ",\"retweet_of\":");
-	rc |= put_opt_str(out, arena, r->retweet_of);
-	rc |= LIT(out, ",\"quote_of\":");
-	rc |= put_opt_str(out, arena, r->quote_of);
-	rc |= LIT(out, ",\"lang\":");
-	rc |= put_opt_str(out, arena, r->lang);
-	rc |= LIT(out, ",\"customer\":{\"key\":\"p:");
-	{
-		char hex[16];
-		for (int i = 0; i < 16; i++)
-			hex[i] = hexdig[(r->cust_hash >> (60 - 4 * i)) & 15];
-		rc |= scrm_buf_append(out, hex, 16);
+	o = PUT_LIT(o, ",\"channel\":");
+	o = put_arena_str(o, arena, r->channel);
+	o = r->direction == SCRM_DIR_OUT ? PUT_LIT(o, ",\"direction\":\"out\",\"source\":\"")
+					 : PUT_LIT(o, ",\"direction\":\"in\",\"source\":\"");
+	const char *sn = schema_names[r->schema & 3];
+	size_t snl = strlen(sn);
+	memcpy(o, sn, snl);
+	o += snl;
+	o = PUT_LIT(o, "\",\"conversation\":");
+	o = put_arena_str(o, arena, r->conversation);
+	/* Optional links and place: written only when present. */
+	if (scrm_str_present(r->in_reply_to)) {
+		o = PUT_LIT(o, ",\"in_reply_to\":");
+		o = put_arena_str(o, arena, r->in_reply_to);
 	}
-	rc |= LIT(out, "\",\"known\":false,\"partition\":");
-	rc |= scrm_json_put_i64(out, r->partition);
-	rc |= LIT(out, ",\"interactions\":");
-	rc |= scrm_json_put_i64(out, r->cust_count);
-	rc |= LIT(out, "},\"author\":{\"id\":");
-	rc |= put_opt_str(out, arena, r->author_id);
-	rc |= LIT(out, ",\"handle\":");
-	rc |= put_opt_str(out, arena, r->author_handle);
-	rc |= LIT(out, ",\"name\":");
-	rc |= put_opt_str(out, arena, r->author_name);
-	rc |= LIT(out, ",\"followers\":");
-	rc |= put_opt_int(out, r->followers);
-	rc |= LIT(out, ",\"verified\":");
-	rc |= r->verified < 0 ? LIT(out, "null") : r->verified ? LIT(out, "true") : LIT(out, "false");
-	rc |= LIT(out, "},\"metrics\":{\"retweets\":");
-	rc |= put_opt_int(out, r->retweets);
-	rc |= LIT(out, ",\"likes\":");
-	rc |= put_opt_int(out, r->likes);
-	rc |= LIT(out, ",\"replies\":");
-	rc |= put_opt_int(out, r->replies);
-	rc |= LIT(out, ",\"quotes\":");
-	rc |= put_opt_int(out, r->quotes);
-	rc |= LIT(out, "},\"place\":");
-	rc |= put_opt_str(out, arena, r->place);
-	rc |= LIT(out, ",\"text\":");
-	rc |= put_opt_str(out, arena, r->text);
-	rc |= LIT(out, ",\"flags\":[");
-	{
-		static const char *const fl[] = {"repaired_utf8", "retweet", "quote", "truncated"};
-		int first = 1;
+	if (scrm_str_present(r->retweet_of)) {
+		o = PUT_LIT(o, ",\"retweet_of\":");
+		o = put_arena_str(o, arena, r->retweet_of);
+	}
+	if (scrm_str_present(r->quote_of)) {
+		o = PUT_LIT(o, ",\"quote_of\":");
+		o = put_arena_str(o, arena, r->quote_of);
+	}
+	o = PUT_LIT(o, ",\"lang\":");
+	o = put_arena_str(o, arena, r->lang);
+	o = PUT_LIT(o, ",\"customer\":{\"key\":\"p:");
+	for (int i = 0; i < 16; i++)
+		*o++ = hexdig[(r->cust_hash >> (60 - 4 * i)) & 15];
+	o = PUT_LIT(o, "\",\"known\":false,\"partition\":");
+	o = put_u64(o, r->partition);
+	o = PUT_LIT(o, ",\"interactions\":");
+	o = put_u64(o, r->cust_count);
+	o = PUT_LIT(o, "},\"author\":{\"id\":");
+	o = put_arena_str(o, arena, r->author_id);
+	o = PUT_LIT(o, ",\"handle\":");
+	o = put_arena_str(o, arena, r->author_handle);
+	o = PUT_LIT(o, ",\"name\":");
+	o = put_arena_str(o, arena, r->author_name);
+	o = PUT_LIT(o, ",\"followers\":");
+	o = put_opt_int(o, r->followers);
+	o = PUT_LIT(o, ",\"verified\":");
+	o = r->verified < 0 ? PUT_LIT(o, "null") : r->verified ? PUT_LIT(o, "true") : PUT_LIT(o, "false");
+	o = PUT_LIT(o, "},\"metrics\":{\"retweets\":");
+	o = put_opt_int(o, r->retweets);
+	o = PUT_LIT(o, ",\"likes\":");
+	o = put_opt_int(o, r->likes);
+	o = PUT_LIT(o, ",\"replies\":");
+	o = put_opt_int(o, r->replies);
+	o = PUT_LIT(o, ",\"quotes\":");
+	o = put_opt_int(o, r->quotes);
+	*o++ = '}';
+	if (scrm_str_present(r->place)) {
+		o = PUT_LIT(o, ",\"place\":");
+		o = put_arena_str(o, arena, r->place);
+	}
+	o = PUT_LIT(o, ",\"text\":");
+	o = put_arena_str(o, arena, r->text);
+	if (r->flags) {
+		o = PUT_LIT(o, ",\"flags\":[");
+		const char *sep = "";
 		for (int i = 0; i < 4; i++) {
 			if (!(r->flags & (1u << i)))
 				continue;
-			if (!first)
-				rc |= LIT(out, ",");
-			first = 0;
-			rc |= scrm_json_put_str(out, fl[i], strlen(fl[i]));
+			if (*sep)
+				*o++ = ',';
+			sep = ",";
+			*o++ = '"';
+			size_t fl = strlen(flag_names[i]);
+			memcpy(o, flag_names[i], fl);
+			o += fl;
+			*o++ = '"';
 		}
+		*o++ = ']';
 	}
-	rc |= LIT(out, "],\"route\":");
-	rc |= scrm_json_put_str(out, names->routes[r->route], strlen(names->routes[r->route]));
-	rc |= LIT(out, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"}"
-		       ",\"input\":{\"file\":");
-	rc |= scrm_json_put_str(out, names->inputs[r->in_index], strlen(names->inputs[r->in_index]));
-	rc |= LIT(out, ",\"offset\":");
-	rc |= scrm_json_put_i64(out, (int64_t)r->in_offset);
-	rc |= LIT(out, ",\"line\":");
-	rc |= scrm_json_put_i64(out, (int64_t)r->in_line);
-	rc |= LIT(out, ",\"sub\":");
-	rc |= scrm_json_put_i64(out, r->sub);
-	rc |= LIT(out, "}}\n");
-	return rc ? -ENOMEM : 0;
+	o = PUT_LIT(o, ",\"route\":");
+	memcpy(o, route, route_len);
+	o += route_len;
+	o = PUT_LIT(o, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"},\"input\":{\"file\":");
+	memcpy(o, input, input_len);
+	o += input_len;
+	o = PUT_LIT(o, ",\"offset\":");
+	o = put_u64(o, r->in_offset);
+	o = PUT_LIT(o, ",\"line\":");
+	o = put_u64(o, r->in_line);
+	o = PUT_LIT(o, ",\"sub\":");
+	o = put_u64(o, r->sub);
+	o = PUT_LIT(o, "}}\n");
+	out->len = (size_t)(o - out->data);
+	return 0;
+}
+
+/* Quote and escape each name once, as scrm_json_put_str would. */
+static int quote_all(const char *const *in, size_t n, char ***out, size_t **lens)
+{
+	*out = calloc(n ? n : 1, sizeof **out);
+	*lens = calloc(n ? n : 1, sizeof **lens);
+	if (!*out || !*lens)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		scrm_buf b = {0};
+		if (scrm_json_put_str(&b, in[i], strlen(in[i])) || scrm_buf_append(&b, "", 1)) {
+			scrm_buf_free(&b);
+			return -ENOMEM;
+		}
+		(*out)[i] = b.data;
+		(*lens)[i] = b.len - 1;
+	}
+	return 0;
+}
+
+int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
+			  const char *const *inputs, size_t n_inputs)
+{
+	memset(nm, 0, sizeof *nm);
+	nm->n_routes = n_routes;
+	nm->n_inputs = n_inputs;
+	if (quote_all(routes, n_routes, &nm->routes_json, &nm->routes_json_len) ||
+	    quote_all(inputs, n_inputs, &nm->inputs_json, &nm->inputs_json_len)) {
+		scrm_event_names_free(nm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void scrm_event_names_free(scrm_event_names *nm)
+{
+	if (!nm)
+		return;
+	for (size_t i = 0; nm->routes_json && i < nm->n_routes; i++)
+		free(nm->routes_json[i]);
+	for (size_t i = 0; nm->inputs_json && i < nm->n_inputs; i++)
+		free(nm->inputs_json[i]);
+	free(nm->routes_json);
+	free(nm->inputs_json);
+	free(nm->routes_json_len);
+	free(nm->inputs_json_len);
+	memset(nm, 0, sizeof *nm);
 }

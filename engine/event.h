@@ -18,13 +18,27 @@
 
 #define SCRM_EVENT_VERSION 1
 
-/* Read-only names the serializer needs; built once per run. */
+/* Read-only names the serializer needs, quoted and escaped as JSON strings once per
+ * run (scrm_event_names_init), so the hot path only copies them. */
 typedef struct scrm_event_names {
-	const char *const *routes; /* route index -> name */
-	const char *const *inputs; /* input index -> name as given on the command line */
+	char **routes_json;        /* route index -> "name" */
+	size_t *routes_json_len;
+	size_t n_routes;
+	char **inputs_json;        /* input index -> "path as given on the command line" */
+	size_t *inputs_json_len;
+	size_t n_inputs;
 } scrm_event_names;
 
-/* Append the event for `r` (strings in `arena`) and a '\n' to `out`.
+/* Build the quoted names. Returns 0 or -ENOMEM (nothing to free then). */
+int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
+			  const char *const *inputs, size_t n_inputs);
+
+/* Free what scrm_event_names_init allocated. Accepts NULL. */
+void scrm_event_names_free(scrm_event_names *nm);
+
+/* Append the event for `r` (strings in `arena`, which must be valid UTF-8, as the
+ * normalizer guarantees) and a '\n' to `out`. Absent optional fields (in_reply_to,
+ * retweet_of, quote_of, place, flags) are left out; the others are written as null.
  * Returns 0 or -ENOMEM. */
 int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		     const scrm_event_names *names);

@@ -987,8 +987,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->compress = cfg->out_dir != NULL;
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
-	pl->names.routes = pl->route_names;
-	pl->names.inputs = cfg->inputs;
+	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs)) {
+		free(pl);
+		return -ENOMEM;
+	}
 	size_t cap = cfg->chunk_size;
 	if (cap <= cfg->max_record)
 		cap = cfg->max_record * 2;
@@ -1073,11 +1075,19 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			abort(); /* partially started pipeline cannot be drained safely */
 	}
 
-	/* The calling thread reports progress while the pipeline runs. */
+	/* The calling thread reports progress while the pipeline runs; the timed join
+	 * returns as soon as the writer (the last stage) is done. */
 	uint64_t last_interval = t_start;
-	while (!atomic_load(&pl->done)) {
-		struct timespec ts = {0, 100000000};
-		nanosleep(&ts, NULL);
+	for (;;) {
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_nsec += 100000000;
+		if (dl.tv_nsec >= 1000000000) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(wr, NULL, &dl) == 0)
+			break;
 		if (cfg->progress)
 			print_progress(pl, t_start, false);
 		if (cfg->stats_interval > 0 && now_ns() - last_interval >= (uint64_t)(cfg->stats_interval * 1e9)) {
@@ -1089,7 +1099,6 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		print_progress(pl, t_start, true);
 	if (rd_ok)
 		pthread_join(rd, NULL);
-	pthread_join(wr, NULL);
 	for (int w = 0; w < nw_started; w++)
 		pthread_join(pl->workers[w].th, NULL);
 	for (int t = 0; t < np_started; t++)
@@ -1128,6 +1137,7 @@ out_free:
 	free(pl->ends);
 	free(pl->workers);
 	free(pl->relates);
+	scrm_event_names_free(&pl->names);
 	free(pl);
 	return rc;
 }
