@@ -41,7 +41,7 @@ SCRM = $(BUILD)/scrm
 LIB  = $(BUILD)/libscrm.a
 UNIT = $(BUILD)/tests/unit
 
-.PHONY: all test unit e2e asan tsan bench fuzz install clean
+.PHONY: all test unit e2e asan tsan bench fuzz fuzz-run install clean
 
 all: $(SCRM)
 
@@ -108,6 +108,15 @@ fuzz:
 	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $$f build-fuzz/libscrm.a \
 	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
 	done
+
+# Run every fuzz target for FUZZ_SECONDS (default 60), seeded with the fixtures.
+FUZZ_SECONDS ?= 60
+fuzz-run: fuzz
+	@mkdir -p build-fuzz/corpus-normalize build-fuzz/corpus-chunker
+	@cat tests/fixtures/norm_*.ndjson | split -l 1 - build-fuzz/corpus-normalize/fixture-
+	@cp tests/fixtures/norm_*.ndjson build-fuzz/corpus-chunker/
+	build-fuzz/fuzz/fuzz_normalize -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-normalize
+	build-fuzz/fuzz/fuzz_chunker -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build-fuzz/corpus-chunker
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin
