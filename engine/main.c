@@ -259,8 +259,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.inputs = stdin_only;
 		cfg.n_inputs = 1;
 	}
-	if (cfg.chunk_size <= cfg.max_record)
+	if (cfg.chunk_size <= cfg.max_record) {
+		fprintf(stderr, "scrm %s: --chunk-size raised to %zu bytes (it must exceed --max-record %zu)\n",
+			cmd, cfg.max_record * 2, cfg.max_record);
 		cfg.chunk_size = cfg.max_record * 2;
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -126,6 +126,31 @@ else
 	skip "real firehose" "$SHARED/corpora/firehose not found"
 fi
 
+# --- every generated schema through the pipeline; forced --format --------------------
+for f in twitter-v1 twitter-v2 reddit scrm; do
+	"$SCRM" gen --count 500 --seed 11 --format $f >"$T/f-$f.ndjson"
+	"$SCRM" run -q -j2 --stats-json "$T/sf-$f.json" --format $f "$T/f-$f.ndjson" >"$T/f-$f.out"
+	check "gen --format $f: 500 records normalized under --format $f" \
+		test "$(json_num "$T/sf-$f.json" records_in)" -eq 500 -a "$(json_num "$T/sf-$f.json" rejected)" -eq 0
+done
+check "scrm schema: brand replies keep direction out" grep -q '"direction":"out"' "$T/f-scrm.out"
+check "reddit: fullname ids" grep -q '"id":"t[13]_' "$T/f-reddit.out"
+"$SCRM" run -q --format twitter-v2 --stats-json "$T/sfx.json" "$T/f-twitter-v1.ndjson" >/dev/null 2>"$T/fx.err"
+check "forcing the wrong --format quarantines every line as unknown_schema" \
+	test "$(json_num "$T/sfx.json" unknown_schema)" -eq 500
+"$SCRM" run -q --format nonsense "$T/f-scrm.ndjson" 2>/dev/null
+check "unknown --format exits 2" test $? -eq 2
+
+# --- memory is bounded by the chunk pool, not by the input ------------------------------
+"$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
+head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"
+"$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/obig" --stats-json "$T/sbig.json" "$T/big.ndjson"
+"$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/oq" --stats-json "$T/sq.json" "$T/quarter.ndjson"
+big_kb=$(json_num "$T/sbig.json" peak_rss_kb); q_kb=$(json_num "$T/sq.json" peak_rss_kb)
+check "peak RSS with 256K chunks on 100 MB input ($((big_kb / 1024)) MiB) stays under 48 MiB" test "$big_kb" -lt 49152
+check "peak RSS does not grow with input (${q_kb} KiB for 26 MB, ${big_kb} KiB for 104 MB)" \
+	test "$big_kb" -lt $((q_kb + q_kb / 4))
+
 # --- the bundled sample (README's first command) --------------------------------------
 if [ -f corpora/sample/firehose.ndjson ]; then
 	"$SCRM" run -q -o "$T/sample" corpora/sample/firehose.ndjson
