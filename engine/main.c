@@ -43,7 +43,7 @@ static void usage(FILE *fp)
 	      "  -p, --partition-threads N  relate/act threads (default: ceil(N/4))\n"
 	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record)\n"
 	      "      --max-record SIZE  longest accepted line (default 1M)\n"
-	      "      --chunk-size SIZE  bytes per batch (default 2M)\n"
+	      "      --chunk-size SIZE  target bytes per batch (default 512K)\n"
 	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
 	      "      --rejects FILE     where quarantined lines go\n"
 	      "      --no-uring         read files with read(2) instead of io_uring\n"
@@ -259,12 +259,6 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.inputs = stdin_only;
 		cfg.n_inputs = 1;
 	}
-	if (cfg.chunk_size <= cfg.max_record) {
-		fprintf(stderr, "scrm %s: --chunk-size raised to %zu bytes (it must exceed --max-record %zu)\n",
-			cmd, cfg.max_record * 2, cfg.max_record);
-		cfg.chunk_size = cfg.max_record * 2;
-	}
-
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -40,9 +40,15 @@
  * PENDING chunks between analyze and emit, and OUT_CAP finished chunks may wait for
  * the writer. The ack and to_relate rings hold PENDING entries, so pushes into them
  * never block (no cycle can deadlock). */
+#ifndef IN_CAP
 #define IN_CAP 2
+#endif
+#ifndef PENDING
 #define PENDING 4
+#endif
+#ifndef OUT_CAP
 #define OUT_CAP 4
+#endif
 
 typedef struct chunk {
 	uint64_t seq;
@@ -149,7 +155,7 @@ void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg)
 	memset(cfg, 0, sizeof *cfg);
 	cfg->workers = 1;
 	cfg->relate_threads = 1;
-	cfg->chunk_size = 2u << 20;
+	cfg->chunk_size = 512u << 10;
 	cfg->max_record = 1u << 20;
 	cfg->zstd_level = SCRM_DEFAULT_ZSTD_LEVEL;
 	cfg->format = SCRM_FORMAT_AUTO;
@@ -767,6 +773,7 @@ static int reader_run(pipeline *pl)
 			err = rc;
 			break;
 		}
+		scrm_chunker_set_target(ck, cfg->chunk_size);
 		for (;;) {
 			if (should_stop(pl))
 				break;
@@ -991,9 +998,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		free(pl);
 		return -ENOMEM;
 	}
-	size_t cap = cfg->chunk_size;
-	if (cap <= cfg->max_record)
-		cap = cfg->max_record * 2;
+	/* Buffers have room for a max-size line; fills aim at chunk_size. */
+	size_t cap = cfg->chunk_size > cfg->max_record ? cfg->chunk_size : cfg->max_record + 1;
 
 	scrm_waiter_init(&pl->reader_wait);
 	scrm_waiter_init(&pl->writer_wait);

@@ -47,7 +47,8 @@ typedef struct scrm_pipeline_cfg {
 	const char *rejects_path;  /* NULL: <out_dir>/rejects.ndjson, or stderr without out_dir */
 	int workers;               /* analyze workers (>= 1) */
 	int relate_threads;        /* relate/act threads (>= 1) */
-	size_t chunk_size;         /* bytes per chunk (> max_record) */
+	size_t chunk_size;         /* target bytes per chunk (a chunk grows past it only to
+				      hold one line of up to max_record bytes) */
 	size_t max_record;         /* longest accepted line */
 	int zstd_level;            /* compression level of the route files */
 	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
@@ -63,7 +64,7 @@ typedef struct scrm_pipeline_cfg {
 	volatile sig_atomic_t *stop; /* set by a signal handler: drain and stop (may be NULL) */
 } scrm_pipeline_cfg;
 
-/* Fill with defaults: 1 worker, 1 relate thread, 2 MiB chunks, 1 MiB records,
+/* Fill with defaults: 1 worker, 1 relate thread, 512 KiB chunks, 1 MiB records,
  * zstd level SCRM_DEFAULT_ZSTD_LEVEL, auto format, no window. */
 void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg);
 

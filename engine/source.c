@@ -591,7 +591,13 @@ struct scrm_chunker {
 	unsigned long long skip_len;  /* bytes of it dropped so far */
 	bool eof;
 	int err; /* sticky source error */
+	size_t target; /* bytes per fill when whole lines fit (0: fill the buffer) */
 };
+
+void scrm_chunker_set_target(scrm_chunker *c, size_t target)
+{
+	c->target = target;
+}
 
 int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record)
 {
@@ -711,7 +717,11 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 	 * from a pipe that would make us wait. */
 	while (done == 0) {
 		/* Here w - done <= max_record < cap, so there is room to read. */
-		ssize_t n = scrm_source_read(c->src, buf + w, cap - w);
+		/* Read up to the target size; past it only to complete a long line. */
+		size_t want = cap - w;
+		if (c->target && w < c->target && c->target - w < want)
+			want = c->target - w;
+		ssize_t n = scrm_source_read(c->src, buf + w, want);
 		if (n < 0) {
 			c->err = (int)n;
 			ret = n;

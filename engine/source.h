@@ -88,6 +88,11 @@ int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record)
  * source. Note: a chunk may also carry oversize reports with length > 0. */
 ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_info *info);
 
+/* Aim for chunks of about `target` bytes (0, the default: fill the whole buffer). A
+ * smaller target keeps the working set in cache while the buffer still has room for
+ * a max_record line: a fill stops reading at the target once it holds a whole line. */
+void scrm_chunker_set_target(scrm_chunker *c, size_t target);
+
 /* Total bytes delivered or skipped so far (the stream offset reached). */
 unsigned long long scrm_chunker_offset(const scrm_chunker *c);
 

@@ -956,3 +956,49 @@ Test(chunker, source_error_is_returned)
 	scrm_source_close(s);
 	bytes_free(&z);
 }
+
+/* With a target, chunks stay near the target; a line longer than the target (but within
+ * max_record) still arrives whole, and the concatenation is the input. */
+Test(chunker, target_limits_chunk_size_but_not_line_size)
+{
+	size_t n = 0, cap = 4096, max_record = 4000, target = 256;
+	char *in = malloc(200000);
+	for (int i = 0; i < 2000; i++) {
+		size_t len = (i % 97 == 0) ? 3000 : (size_t)(i % 50);
+		memset(in + n, 'a' + i % 26, len);
+		n += len;
+		in[n++] = '\n';
+	}
+	scrm_source *s;
+	scrm_chunker *c;
+	cr_assert_eq(scrm_source_open_mem(&s, in, n, "mem"), 0);
+	cr_assert_eq(scrm_chunker_create(&c, s, max_record), 0);
+	scrm_chunker_set_target(c, target);
+	char *buf = malloc(cap + SCRM_PADDING);
+	size_t got = 0, chunks = 0, small = 0;
+	scrm_chunk_info info;
+	ssize_t k;
+	while ((k = scrm_chunker_next(c, buf, cap, &info)) > 0) {
+		cr_assert_eq(info.base_offset, got);
+		cr_assert_eq(memcmp(buf, in + got, (size_t)k), 0);
+		cr_assert_eq(buf[k - 1], '\n');
+		/* Over the target only when one line needed the room. */
+		if ((size_t)k > target) {
+			const char *first_nl = memchr(buf, '\n', (size_t)k);
+			cr_assert((size_t)(first_nl - buf) + 1 > target / 2 || (size_t)k <= 2 * target,
+				  "chunk of %zd bytes without a long line", k);
+		} else {
+			small++;
+		}
+		got += (size_t)k;
+		chunks++;
+	}
+	cr_assert_eq(k, 0);
+	cr_assert_eq(got, n);
+	cr_assert_gt(chunks, n / 1024, "target must make many small chunks (%zu)", chunks);
+	cr_assert_gt(small, chunks / 2);
+	scrm_chunker_free(c);
+	scrm_source_close(s);
+	free(buf);
+	free(in);
+}
