@@ -69,7 +69,7 @@ check "reject names input, offset, line and reason" \
 check "missing text is a reason of its own" grep -q '"line":13,"reason":"missing_text"' "$T/om/rejects.ndjson"
 
 # --- replay -------------------------------------------------------------------
-"$SCRM" replay -q -o "$T/or" --speed max -j2 "$T/in.ndjson.zst"
+"$SCRM" replay -q -o "$T/or" --speed max -j2 --chunk-size 256K "$T/in.ndjson.zst"
 check "replay --speed max equals run" cmp -s "$T/o1/inbox.ndjson.zst" "$T/or/inbox.ndjson.zst"
 for i in 0 1 2 3 4; do
 	printf '{"id":"r%d","channel":"chat","ts":%d,"text":"message %d","author":{"handle":"u%d"}}\n' \
