@@ -6,6 +6,7 @@
  * the run (in-flight batches are drained and outputs flushed first).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -23,8 +24,18 @@
 #endif
 
 static volatile sig_atomic_t g_stop; /* set by the signal handler only */
+static int g_stop_pipe[2] = {-1, -1};  /* written by the handler: wakes a blocked reader */
 
-static void on_signal(int sig) { g_stop = sig; }
+static void on_signal(int sig)
+{
+	g_stop = sig;
+	if (g_stop_pipe[1] >= 0) {
+		int saved = errno;
+		ssize_t w = write(g_stop_pipe[1], "x", 1);
+		(void)w;
+		errno = saved;
+	}
+}
 
 static void usage(FILE *fp)
 {
@@ -259,6 +270,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.inputs = stdin_only;
 		cfg.n_inputs = 1;
 	}
+	if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+		cfg.stop_fd = g_stop_pipe[0];
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

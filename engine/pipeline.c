@@ -161,6 +161,7 @@ void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg)
 	cfg->format = SCRM_FORMAT_AUTO;
 	cfg->from_ms = INT64_MIN;
 	cfg->to_ms = INT64_MAX;
+	cfg->stop_fd = -1;
 }
 
 /* ------------------------------------------------------------------ rejects */
@@ -657,14 +658,19 @@ static int64_t line_ts(reader_state *rs, const char *p, size_t len)
 	return rs->pace_recs.len ? rs->pace_recs.v[0].ts_ms : SCRM_UNKNOWN_INT;
 }
 
-static void sleep_until_ns(uint64_t t)
+/* Sleep until t, waking every 50 ms so a stop request is seen promptly. */
+static void sleep_until_ns(pipeline *pl, uint64_t t)
 {
-	uint64_t now = now_ns();
-	if (t <= now)
-		return;
-	uint64_t d = t - now;
-	struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
-	nanosleep(&ts, NULL);
+	for (;;) {
+		uint64_t now = now_ns();
+		if (t <= now || should_stop(pl))
+			return;
+		uint64_t d = t - now;
+		if (d > 50000000ull)
+			d = 50000000ull;
+		struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
+		nanosleep(&ts, NULL);
+	}
 }
 
 /* Replay at recorded pace: send the chunk in pieces, each released when the wall
@@ -704,7 +710,7 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 			lines_before_cut++;
 		}
 		if (have_due)
-			sleep_until_ns(first_due);
+			sleep_until_ns(pl, first_due);
 		if (cut >= c->len || should_stop(pl)) {
 			reader_send(rs, c);
 			return;
@@ -754,7 +760,8 @@ static int reader_run(pipeline *pl)
 		if (!rs.pace_norm)
 			err = -ENOMEM;
 	}
-	scrm_source_opts sopts = {.no_uring = cfg->no_uring};
+	scrm_source_opts sopts = {.no_uring = cfg->no_uring, .watch_stop = cfg->stop_fd >= 0,
+				  .stop_fd = cfg->stop_fd};
 	for (size_t i = 0; i < cfg->n_inputs && !err && !should_stop(pl); i++) {
 		char msg[512];
 		scrm_source *src = NULL;

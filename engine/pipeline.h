@@ -62,6 +62,8 @@ typedef struct scrm_pipeline_cfg {
 	bool progress;             /* a progress line on stderr (when it is a terminal) */
 	const char *stats_json;    /* write the final stats as JSON here (NULL: not) */
 	volatile sig_atomic_t *stop; /* set by a signal handler: drain and stop (may be NULL) */
+	int stop_fd;               /* readable once stop is set (a self-pipe), so a read blocked
+				      on stdin or a pipe ends at once; -1: none */
 } scrm_pipeline_cfg;
 
 /* Fill with defaults: 1 worker, 1 relate thread, 512 KiB chunks, 1 MiB records,

@@ -107,6 +107,7 @@ typedef struct fd_source {
 	bool own_fd;  /* false for stdin */
 	bool regular; /* a short read means end of file, so fill the whole buffer */
 	bool uring;
+	int stop_fd;  /* >= 0: end the stream when it becomes readable (pipes only) */
 	unsigned long long off; /* file offset of the next io_uring read */
 	struct io_uring ring;
 } fd_source;
@@ -142,6 +143,16 @@ static ssize_t uring_read_once(fd_source *f, void *buf, size_t len)
 static ssize_t sys_read_once(fd_source *f, void *buf, size_t len)
 {
 	for (;;) {
+		if (f->stop_fd >= 0) {
+			/* Wait for data or for the stop signal; a stop ends the stream. */
+			struct pollfd p[2] = {{.fd = f->fd, .events = POLLIN}, {.fd = f->stop_fd, .events = POLLIN}};
+			if (poll(p, 2, -1) < 0 && errno != EINTR)
+				return -errno;
+			if (p[1].revents)
+				return 0;
+			if (!p[0].revents)
+				continue;
+		}
 		ssize_t n = read(f->fd, buf, len);
 		if (n >= 0)
 			return n;
@@ -270,6 +281,7 @@ static int fd_source_open(scrm_source **out, const char *path, const scrm_source
 	f->fd = fd;
 	f->own_fd = !is_stdin;
 	f->regular = S_ISREG(st.st_mode);
+	f->stop_fd = (!f->regular && opts && opts->watch_stop) ? opts->stop_fd : -1;
 	rc = base_init(&f->base, &fd_ops, name);
 	if (rc < 0) {
 		set_err(err, errlen, "%s: %s", name, -rc);

@@ -21,6 +21,9 @@ typedef struct scrm_source scrm_source;
 typedef struct scrm_source_opts {
 	bool no_uring;    /* force read(2) even where io_uring works */
 	bool quiet;       /* do not print the one-line fallback notice */
+	bool watch_stop;  /* pipes and terminals also watch stop_fd: */
+	int stop_fd;      /* once it is readable, a blocked read ends the stream (returns 0),
+			     so a signal handler can stop a reader waiting on stdin */
 } scrm_source_opts;
 
 /* Open `path` ("-" is stdin). Detects zstd by magic and decompresses transparently.

@@ -100,6 +100,30 @@ check "interrupted run leaves valid zstd" zstd -q -t "$T/os/inbox.ndjson.zst"
 check "interrupted run flushed what it read" test "$(zstdcat "$T/os/inbox.ndjson.zst" | wc -l)" -ge 1
 check "summary says interrupted" grep -q interrupted "$T/sig.err"
 
+mkfifo "$T/fifo"
+"$SCRM" run -q - <"$T/fifo" >/dev/null &
+pid=$!
+exec 3>"$T/fifo"  # a writer that never writes: the reader blocks
+sleep 0.5
+kill -INT $pid
+t0=$(date +%s%N)
+wait $pid
+rc=$?
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+exec 3>&-
+check "SIGINT stops a run blocked on stdin at once (${waited} ms, rc $rc)" test $rc -eq 130 -a $waited -lt 2000
+printf '{"id":"h1","channel":"chat","ts":0,"text":"first","author":{"handle":"u"}}\n{"id":"h2","channel":"chat","ts":3600000,"text":"an hour later","author":{"handle":"u"}}\n' >"$T/hour.ndjson"
+"$SCRM" replay -q --speed 1 "$T/hour.ndjson" >"$T/hour.out" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+t0=$(date +%s%N)
+wait $pid
+rc=$?
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "SIGTERM stops a paced replay waiting an hour (${waited} ms, rc $rc)" test $rc -eq 143 -a $waited -lt 2000
+check "the stopped replay still emitted what it had read" test "$(lines "$T/hour.out")" -ge 1
+
 # --- clear errors ------------------------------------------------------------------
 "$SCRM" run -q -o "$T/oe" /nonexistent/input.ndjson 2>"$T/err1"
 check "missing input exits 1" test $? -eq 1
