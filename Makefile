@@ -70,12 +70,14 @@ $(BUILD)/tests/one_%: $(BUILD)/tests/test_%.o $(LIB)
 # Unit tests (Criterion) then end-to-end tests (shell, against the built binary).
 test: $(UNIT) $(SCRM)
 	SCRM=$(abspath $(SCRM)) $(UNIT) --jobs 2 $(TEST_ARGS)
+	SCRM=$(abspath $(SCRM)) tests/e2e_faults.sh
 	SCRM=$(abspath $(SCRM)) tests/e2e.sh
 
 unit: $(UNIT) $(SCRM)
 	SCRM=$(abspath $(SCRM)) $(UNIT) --jobs 2 $(TEST_ARGS)
 
 e2e: $(SCRM)
+	SCRM=$(abspath $(SCRM)) tests/e2e_faults.sh
 	SCRM=$(abspath $(SCRM)) tests/e2e.sh
 
 asan:

@@ -69,6 +69,8 @@ typedef struct chunk {
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	unsigned acks;            /* worker-local: relate threads done with this chunk */
+	bool failed;              /* analysis or emit failed: the writer must not use it */
+	uint8_t relate_failed[SCRM_MAX_RELATE]; /* set by relate thread t (its own slot) */
 } chunk;
 
 typedef struct pipeline pipeline;
@@ -117,6 +119,7 @@ struct pipeline {
 	const char *route_names[SCRM_MAX_ROUTES];
 	size_t n_routes;
 	bool compress;
+	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
 	/* reader stats */
@@ -263,11 +266,18 @@ static int write_reject(scrm_buf *o, const char *input, uint64_t offset, uint64_
 
 /* ------------------------------------------------------------------ analyze */
 
+/* Called by the worker when it takes a chunk from the reader: nothing from the
+ * chunk's previous trip through the pool may survive (outputs, acks, flags). */
 static void chunk_reset(chunk *c)
 {
 	c->recs.len = 0;
 	c->arena.len = 0;
 	c->rej.len = 0;
+	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
+		c->out[r].len = 0;
+	memset(c->pstart, 0, sizeof c->pstart);
+	memset(c->relate_failed, 0, sizeof c->relate_failed);
+	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->filtered = 0;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
@@ -290,7 +300,6 @@ static int analyze_chunk(worker *wk, chunk *c)
 	pipeline *pl = wk->pl;
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	const char *input = cfg->inputs[c->in_index];
-	chunk_reset(c);
 
 	const scrm_chunk_info *info = &c->info;
 	unsigned oi = 0;
@@ -458,11 +467,16 @@ static void *worker_main(void *arg)
 			wk->pend_len--;
 			if (!c->end) {
 				uint64_t t0 = now_ns();
-				int rc = wk->error ? 0 : emit_chunk(wk, c);
+				for (int t = 0; t < np; t++)
+					c->failed |= c->relate_failed[t] != 0;
+				int rc = (wk->error || c->failed) ? 0 : emit_chunk(wk, c);
 				if (rc) {
+					fprintf(stderr, "scrm: worker %d: emitting events: %s\n", wk->id, strerror(-rc));
 					wk->error = rc;
 					set_fatal(pl, rc);
 				}
+				if (wk->error)
+					c->failed = true;
 				uint64_t outb = 0;
 				for (size_t r = 0; r < pl->n_routes; r++)
 					outb += c->out[r].len;
@@ -481,11 +495,20 @@ static void *worker_main(void *arg)
 					ended = true;
 				} else {
 					uint64_t t0 = now_ns();
+					chunk_reset(c);
 					int rc = wk->error ? 0 : analyze_chunk(wk, c);
 					if (rc) {
+						fprintf(stderr, "scrm: worker %d: analyzing %s: %s\n", wk->id,
+							pl->cfg->inputs[c->in_index], strerror(-rc));
 						wk->error = rc;
 						set_fatal(pl, rc);
+					}
+					if (wk->error) {
+						/* Relate threads still see the chunk (they count
+						 * chunks), but with no records in it. */
+						c->failed = true;
 						c->recs.len = 0;
+						c->rej.len = 0;
 						memset(c->pstart, 0, sizeof c->pstart);
 					}
 					atomic_fetch_add_explicit(&wk->records, c->recs.len, memory_order_relaxed);
@@ -538,8 +561,12 @@ static void *relate_main(void *arg)
 				r->seq = base + idx;
 				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(&rt->customers, r->cust_hash);
 				if (!cs) {
+					if (!rt->error)
+						fprintf(stderr, "scrm: relate thread %d: customer table: %s\n",
+							rt->id, strerror(ENOMEM));
 					rt->error = -ENOMEM;
 					set_fatal(pl, -ENOMEM);
+					c->relate_failed[rt->id] = 1;
 				} else {
 					r->cust_count = ++cs->interactions;
 				}
@@ -570,26 +597,39 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		uint64_t t0 = now_ns();
+		if (c->failed)
+			pl->writer_stopped = true;
+		if (pl->writer_stopped) {
+			/* After a failure the outputs end at the last whole chunk before it:
+			 * a clean prefix of the input, never a chunk with a hole. */
+			scrm_ring_push(&pl->free_ring, c);
+			continue;
+		}
+		/* Rejects first, then each route; the first failed write stops all
+		 * output (each file ends on its last whole batch) and the chunk is not
+		 * counted as written. */
+		int rc = 0;
+		const char *what = NULL;
 		if (c->rej.len && pl->rej_sink) {
-			int rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
-			if (rc && !atomic_load(&pl->fatal)) {
-				fprintf(stderr, "scrm: writing %s: %s\n", scrm_sink_name(pl->rej_sink), strerror(-rc));
-				set_fatal(pl, rc);
-			}
+			rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
+			what = scrm_sink_name(pl->rej_sink);
 		}
 		uint64_t bytes = 0;
-		for (size_t r = 0; r < pl->n_routes; r++) {
+		for (size_t r = 0; r < pl->n_routes && !rc; r++) {
 			if (!c->out[r].len)
 				continue;
-			int rc = scrm_sink_write(pl->route_sink[r], c->out[r].data, c->out[r].len);
-			if (rc) {
-				if (!atomic_load(&pl->fatal))
-					fprintf(stderr, "scrm: writing %s: %s\n",
-						scrm_sink_name(pl->route_sink[r]), strerror(-rc));
-				set_fatal(pl, rc);
-			} else {
+			rc = scrm_sink_write(pl->route_sink[r], c->out[r].data, c->out[r].len);
+			what = scrm_sink_name(pl->route_sink[r]);
+			if (!rc)
 				bytes += c->out[r].len;
-			}
+		}
+		if (rc) {
+			if (!atomic_load(&pl->fatal))
+				fprintf(stderr, "scrm: writing %s: %s\n", what, strerror(-rc));
+			set_fatal(pl, rc);
+			pl->writer_stopped = true;
+			scrm_ring_push(&pl->free_ring, c);
+			continue;
 		}
 		uint64_t ev = 0;
 		for (size_t r = 0; r < pl->n_routes; r++) {
@@ -767,6 +807,8 @@ static int reader_run(pipeline *pl)
 		scrm_source *src = NULL;
 		scrm_chunker *ck = NULL;
 		int rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
+		if (rc == -ECANCELED)
+			break; /* stopped while open() peeked at a pipe for the zstd magic */
 		if (rc) {
 			fprintf(stderr, "scrm: %s\n", msg);
 			err = rc;
@@ -788,6 +830,12 @@ static int reader_run(pipeline *pl)
 			uint64_t t0 = now_ns();
 			ssize_t n = scrm_chunker_next(ck, c->data, c->cap, &c->info);
 			atomic_fetch_add_explicit(&pl->rd_ns, now_ns() - t0, memory_order_relaxed);
+			if (n == -ECANCELED) {
+				/* Stopped by a signal while waiting for input: the lines
+				 * already delivered are drained; a partial line is dropped. */
+				rs.spare = c;
+				break;
+			}
 			if (n < 0) {
 				const char *why = scrm_source_error(src);
 				if (why && *why)
@@ -800,7 +848,9 @@ static int reader_run(pipeline *pl)
 			}
 			if (n == 0 && c->info.n_oversize == 0 && c->info.oversize_dropped == 0) {
 				rs.spare = c;
-				break;
+				if (scrm_chunker_eof(ck))
+					break;
+				continue;
 			}
 			c->len = (size_t)n;
 			c->in_index = (uint32_t)i;
@@ -809,7 +859,7 @@ static int reader_run(pipeline *pl)
 				reader_send_paced(&rs, c);
 			else
 				reader_send(&rs, c);
-			if (n == 0)
+			if (scrm_chunker_eof(ck))
 				break;
 		}
 		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
@@ -890,6 +940,13 @@ static int close_outputs(pipeline *pl)
 	for (size_t r = 0; r < SCRM_MAX_ROUTES; r++) {
 		if (!pl->route_sink[r])
 			continue;
+		if (pl->compress && scrm_sink_bytes(pl->route_sink[r]) == 0) {
+			/* A route with no events is still a valid (empty) zstd file. */
+			char frame[64];
+			size_t z = ZSTD_compress(frame, sizeof frame, "", 0, 1);
+			if (!ZSTD_isError(z))
+				(void)scrm_sink_write(pl->route_sink[r], frame, z);
+		}
 		int rc = scrm_sink_close(pl->route_sink[r]);
 		if (rc && !first) {
 			fprintf(stderr, "scrm: closing %s output: %s\n", pl->route_names[r], strerror(-rc));

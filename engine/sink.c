@@ -32,7 +32,9 @@ static int sink_new(scrm_sink **out, int fd, bool owns, const char *name)
 	struct stat stt;
 	s->fd = fd;
 	s->owns_fd = owns;
-	s->seekable = fstat(fd, &stt) == 0 && S_ISREG(stt.st_mode);
+	/* Only a file we created may be cut back: an inherited descriptor may share its
+	 * offset with other writers or be in append mode, and its bytes are not ours. */
+	s->seekable = owns && fstat(fd, &stt) == 0 && S_ISREG(stt.st_mode);
 	if (s->seekable) {
 		off_t pos = lseek(fd, 0, SEEK_CUR);
 		s->good = pos > 0 ? (uint64_t)pos : 0;

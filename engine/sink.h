@@ -1,9 +1,10 @@
 /*
  * sink.h - where emitted bytes go, behind one small interface.
  *
- * A sink appends whole batches. If a write fails part-way (a full disk), the sink
- * truncates its file back to the end of the last whole batch, so the file always ends
- * on a batch boundary (for route files: a complete zstd frame). Implementations: a
+ * A sink appends whole batches. If a write to a file the sink created fails part-way
+ * (a full disk), the sink truncates the file back to the end of the last whole batch,
+ * so it always ends on a batch boundary (for route files: a complete zstd frame). An
+ * inherited descriptor (stdout, `>> file`) is never truncated: its bytes may not be ours. Implementations: a
  * file (created or truncated), an inherited descriptor (stdout/stderr). A Kafka
  * producer will plug in as another implementation.
  *

@@ -149,7 +149,7 @@ static ssize_t sys_read_once(fd_source *f, void *buf, size_t len)
 			if (poll(p, 2, -1) < 0 && errno != EINTR)
 				return -errno;
 			if (p[1].revents)
-				return 0;
+				return -ECANCELED; /* stopped: not an end of stream, not an error */
 			if (!p[0].revents)
 				continue;
 		}
@@ -733,6 +733,16 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 		size_t want = cap - w;
 		if (c->target && w < c->target && c->target - w < want)
 			want = c->target - w;
+		/* A read of k * (max_record + 2) bytes can finish at most k + 1 oversize
+		 * lines: read no more than the free report slots can take, so no report
+		 * is ever dropped (positions after it would be wrong). When the slots are
+		 * full, deliver what we have, even if that is no line at all. */
+		unsigned slots = SCRM_CHUNK_MAX_OVERSIZE - info->n_oversize;
+		if (slots <= 1)
+			break;
+		size_t lim = (size_t)(slots - 1) * (c->max_record + 2);
+		if (want > lim)
+			want = lim;
 		ssize_t n = scrm_source_read(c->src, buf + w, want);
 		if (n < 0) {
 			c->err = (int)n;
@@ -763,6 +773,11 @@ keep_tail:
 	c->carry_len = w - done;
 	memcpy(c->carry, buf + done, c->carry_len);
 	return done ? (ssize_t)done : ret;
+}
+
+bool scrm_chunker_eof(const scrm_chunker *c)
+{
+	return c->eof;
 }
 
 unsigned long long scrm_chunker_offset(const scrm_chunker *c)

@@ -22,8 +22,8 @@ typedef struct scrm_source_opts {
 	bool no_uring;    /* force read(2) even where io_uring works */
 	bool quiet;       /* do not print the one-line fallback notice */
 	bool watch_stop;  /* pipes and terminals also watch stop_fd: */
-	int stop_fd;      /* once it is readable, a blocked read ends the stream (returns 0),
-			     so a signal handler can stop a reader waiting on stdin */
+	int stop_fd;      /* once it is readable, reads return -ECANCELED, so a signal
+			     handler can stop a reader blocked on stdin */
 } scrm_source_opts;
 
 /* Open `path` ("-" is stdin). Detects zstd by magic and decompresses transparently.
@@ -87,9 +87,14 @@ int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record)
 
 /* Fill `buf` (capacity `cap`, which must be > max_record; the caller also leaves
  * SCRM_PADDING bytes after cap) with the next chunk. Returns the chunk length (> 0),
- * 0 at end of stream (info may still report oversize lines), or -errno from the
- * source. Note: a chunk may also carry oversize reports with length > 0. */
+ * 0 when no line was delivered, or -errno from the source. A chunk may carry oversize
+ * reports whatever its length; reports are never dropped (reads are sized so that
+ * they fit), so a run of oversize lines can also come as a 0-length chunk before the
+ * end: only scrm_chunker_eof() says the stream has ended. */
 ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_info *info);
+
+/* True once the source reached its end (everything has been delivered). */
+bool scrm_chunker_eof(const scrm_chunker *c);
 
 /* Aim for chunks of about `target` bytes (0, the default: fill the whole buffer). A
  * smaller target keeps the working set in cache while the buffer still has room for

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# e2e_faults.sh - end-to-end regressions from the review of pipeline/sink/main: error
+# paths, signals and positions, as a user meets them.
+# Usage: SCRM=build/scrm tests/e2e_faults.sh   (run from the repository root)
+set -u
+SCRM=${SCRM:-build/scrm}
+T=$(mktemp -d /tmp/scrm-e2e-review-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skip() { skip=$((skip + 1)); echo "skip $1: $2"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
+}
+lines() { wc -l <"$1" | tr -d ' '; }
+
+"$SCRM" gen --count 20000 --seed 3 >"$T/in.ndjson"
+
+# --- fatal errors end the run cleanly (these pass: regression cover) ---------------
+{ head -n 5000 "$T/in.ndjson"; for i in $(seq 200); do echo '{bad'; done; tail -n 15000 "$T/in.ndjson"; } >"$T/mixed.ndjson"
+timeout 30 "$SCRM" run -q -j2 -o "$T/ofull" --rejects /dev/full --chunk-size 64K "$T/mixed.ndjson" 2>"$T/full.err"
+check "rejects on a full device (ENOSPC) exits 1" test $? -eq 1
+check "ENOSPC: route file still ends on a whole frame" zstd -q -t "$T/ofull/inbox.ndjson.zst"
+check "ENOSPC is named" grep -q "No space left" "$T/full.err"
+timeout 30 "$SCRM" run -q -o "$T/odir" --rejects "$T/in.ndjson/x" "$T/in.ndjson" 2>/dev/null
+check "rejects under a regular file (ENOTDIR) exits 1" test $? -eq 1
+zstd -q -c "$T/in.ndjson" >"$T/in.zst"
+head -c $(($(stat -c %s "$T/in.zst") / 2)) "$T/in.zst" >"$T/trunc.zst"
+timeout 30 "$SCRM" run -q -j3 -o "$T/otr" "$T/trunc.zst" "$T/in.ndjson" 2>"$T/tr.err"
+check "truncated .zst mid-run exits 1" test $? -eq 1
+check "truncated .zst: output ends on a whole frame" zstd -q -t "$T/otr/inbox.ndjson.zst"
+check "truncated .zst is named" grep -q "trunc.zst: truncated zstd frame" "$T/tr.err"
+
+# --- worker ENOMEM: stale chunk fields are written again --------------------------------
+# pipeline.c worker_main: once wk->error is set, analyze_chunk/emit_chunk are skipped, so
+# chunk_reset never runs: the chunk keeps the out[]/rej/recs/acks of its previous trip
+# through the pool, and the writer appends those old frames again (duplicate events).
+if ldd "$SCRM" | grep -q -e libasan -e libtsan; then
+	skip "worker ENOMEM" "$SCRM is built with a sanitizer, which must be the first library loaded (no LD_PRELOAD)"
+elif cc -O2 -shared -fPIC -o "$T/fault_alloc.so" tests/fault_alloc.c -ljemalloc 2>/dev/null; then
+	for i in $(seq -w 0 20); do
+		printf '{"id":"f%s","channel":"chat","text":"file %s","author":{"handle":"u%s"}}\n' $i $i $i >"$T/s$i.ndjson"
+	done
+	# 3 MB of invalid UTF-8 in one text: repaired to 9 MB, so normalizing it needs > 8 MB.
+	{ printf '{"id":"big","channel":"chat","text":"'; head -c 3000000 /dev/zero | tr '\0' '\377'; printf '","author":{"handle":"b"}}\n'; } >"$T/big.ndjson"
+	for j in 1 2; do
+		timeout 30 env FAIL_MIN=8000000 LD_PRELOAD="$T/fault_alloc.so" "$SCRM" run -q -j$j -p1 --max-record 4M --chunk-size 64K \
+			"$T"/s0*.ndjson "$T"/s1*.ndjson "$T/big.ndjson" "$T"/s2*.ndjson >"$T/enomem$j.out" 2>"$T/enomem$j.err"
+		echo $? >"$T/enomem$j.rc"
+	done
+	check "worker ENOMEM exits 1" test "$(cat "$T/enomem1.rc")" -eq 1
+	check "worker ENOMEM -j1: no event written twice" \
+		test -z "$(grep -o '"seq":[0-9]*,"id":"[^"]*"' "$T/enomem1.out" | sort | uniq -d)"
+	check "worker ENOMEM -j2: no event written twice" \
+		test -z "$(grep -o '"seq":[0-9]*,"id":"[^"]*"' "$T/enomem2.out" | sort | uniq -d)"
+	check "worker ENOMEM is reported on stderr" grep -qi "memory" "$T/enomem1.err"
+else
+	skip "worker ENOMEM" "cannot build tests/fault_alloc.c (needs jemalloc)"
+fi
+
+# --- sink truncation on inherited descriptors ----------------------------------------------
+# sink.c: `good` is a private count starting at lseek(SEEK_CUR), which is 0 for a fresh
+# O_APPEND descriptor and ignores other writers of a shared description; a failed batch
+# truncates the file to that count.
+head -c 300000 /dev/zero | tr '\0' 'P' >"$T/app.out"; echo >>"$T/app.out"
+( trap '' XFSZ; ulimit -f 400; "$SCRM" run -q -j1 "$T/in.ndjson" >>"$T/app.out" 2>/dev/null )
+check "'>> file' on a full disk keeps the file's old content" test "$(head -c 300000 "$T/app.out" | tr -d 'P' | wc -c)" -eq 0 -a "$(stat -c %s "$T/app.out")" -ge 300001
+awk 'NR % 3 == 0 { print "{bad " NR "}"; next } { print }' "$T/in.ndjson" >"$T/mix3.ndjson"
+( trap '' XFSZ; ulimit -f 400; "$SCRM" run -q -j1 "$T/mix3.ndjson" >"$T/shared.out" 2>&1 )
+check "'> f 2>&1' on a full disk keeps whole lines written before the failure" \
+	test "$(stat -c %s "$T/shared.out")" -ge 300000
+
+# --- signals ------------------------------------------------------------------------------
+mkfifo "$T/fifo"
+( exec 3>"$T/fifo"; head -c 5000 "$T/in.zst" >&3; sleep 6 ) &
+wpid=$!
+timeout 5 "$SCRM" run -q -j2 -o "$T/osz" - <"$T/fifo" 2>"$T/sz.err" &
+pid=$!
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+check "SIGINT while compressed stdin is mid-frame exits 130 (got $rc)" test $rc -eq 130
+check "SIGINT on compressed stdin is not reported as corrupt input" bash -c "! grep -q truncated '$T/sz.err'"
+kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+( exec 3>"$T/fifo"; printf '{"id":"a","channel":"chat","text":"hi","author":{"handle":"u"}}\n{"id":"b","chan' >&3; sleep 6 ) &
+wpid=$!
+timeout 5 "$SCRM" run -q -j2 -o "$T/osp" - <"$T/fifo" 2>/dev/null &
+pid=$!
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+check "SIGINT on stdin exits 130" test $rc -eq 130
+check "SIGINT does not quarantine the half-received last line" test "$(lines "$T/osp/rejects.ndjson")" -eq 0
+kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+
+# --- outputs and positions ------------------------------------------------------------------
+: >"$T/empty.ndjson"
+"$SCRM" run -q -o "$T/oempty" "$T/empty.ndjson"
+check "empty input: route file is a valid zstd stream" zstd -q -t "$T/oempty/inbox.ndjson.zst"
+printf '{bad\n' >"$T/onlybad.ndjson"
+"$SCRM" run -q -o "$T/obad" "$T/onlybad.ndjson"
+check "rejects-only input: zstdcat of the route file succeeds" zstdcat "$T/obad/inbox.ndjson.zst"
+{
+	echo '{"id":"a","channel":"chat","text":"ok","author":{"handle":"u"}}'
+	for i in $(seq 20); do printf '{"id":"o","text":"%s"}\n' "$(head -c 90 /dev/zero | tr '\0' x)"; done
+	echo '{bad'
+	echo '{"id":"b","channel":"chat","text":"ok","author":{"handle":"u"}}'
+} >"$T/over.ndjson"
+off=$(grep -b -m1 '^{bad' "$T/over.ndjson" | cut -d: -f1)
+"$SCRM" run -q --max-record 100 --chunk-size 4096 --rejects "$T/over.rej" "$T/over.ndjson" >"$T/over.out"
+check "more than 16 oversize lines in a chunk: later reject keeps offset and line" \
+	grep -q "\"offset\":$off,\"line\":22,\"reason\":\"bad_json\"" "$T/over.rej"
+check "more than 16 oversize lines in a chunk: later event keeps its line" grep -q '"line":23' "$T/over.out"
+check "more than 16 oversize lines in a chunk: each gets a reject record" test "$(grep -c oversize "$T/over.rej")" -eq 20
+
+echo "e2e-faults: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

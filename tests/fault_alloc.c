@@ -1,0 +1,60 @@
+/* fault_alloc.c - LD_PRELOAD shim for tests/e2e_faults.sh (test-only, not linked into scrm;
+ * preload it into scrm only: it routes malloc/realloc to jemalloc):
+ * allocations of at least $FAIL_MIN bytes made off the main thread fail with ENOMEM;
+ * $FAIL_LOG: log them (size, thread, caller) instead of failing. Needs jemalloc (mallocx). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+extern void *mallocx(size_t, int);
+extern void *rallocx(void *, size_t, int);
+static int should_fail(size_t n, void *ra)
+{
+	static size_t min = (size_t)-1;
+	static int init;
+	if (!init) {
+		const char *s = getenv("FAIL_MIN");
+		if (s)
+			min = strtoull(s, NULL, 10);
+		init = 1;
+	}
+	if (n < min || syscall(SYS_gettid) == getpid())
+		return 0;
+	if (getenv("FAIL_LOG")) {
+		Dl_info di = {0};
+		dladdr(ra, &di);
+		char b[256];
+		int l = snprintf(b, sizeof b, "big alloc %zu tid %ld %s+%lx\n", n, (long)syscall(SYS_gettid),
+				 di.dli_fname, (unsigned long)((char *)ra - (char *)di.dli_fbase));
+		if (write(2, b, (size_t)l) < 0)
+			return 0;
+		return 0;
+	}
+	return 1;
+}
+static void *do_malloc(size_t n, void *ra)
+{
+	if (should_fail(n, ra)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return mallocx(n ? n : 1, 0);
+}
+void *malloc(size_t n) { return do_malloc(n, __builtin_return_address(0)); }
+void *realloc(void *p, size_t n)
+{
+	if (!p)
+		return do_malloc(n, __builtin_return_address(0));
+	if (!n) {
+		free(p);
+		return NULL;
+	}
+	if (should_fail(n, __builtin_return_address(0))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return rallocx(p, n, 0);
+}
