@@ -32,6 +32,28 @@ static const uint8_t esc_class[256] = {
 
 static const char hexdig[] = "0123456789abcdef";
 
+/* The JSON escape of one byte that may not appear raw in a string. */
+static char *put_escape(char *o, unsigned c)
+{
+	*o++ = '\\';
+	switch (c) {
+	case '"': *o++ = '"'; break;
+	case '\\': *o++ = '\\'; break;
+	case '\n': *o++ = 'n'; break;
+	case '\r': *o++ = 'r'; break;
+	case '\t': *o++ = 't'; break;
+	case '\b': *o++ = 'b'; break;
+	case '\f': *o++ = 'f'; break;
+	default:
+		*o++ = 'u';
+		*o++ = '0';
+		*o++ = '0';
+		*o++ = hexdig[c >> 4];
+		*o++ = hexdig[c & 15];
+	}
+	return o;
+}
+
 /* Length of a valid UTF-8 sequence at s (n bytes available), or 0 if invalid. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
@@ -87,22 +109,7 @@ int scrm_json_put_str(scrm_buf *out, const char *str, size_t n)
 				continue;
 			}
 		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hexdig[c >> 4];
-			*o++ = hexdig[c & 15];
-		}
+		o = put_escape(o, c);
 		i++;
 	}
 	*o++ = '"';
@@ -238,22 +245,7 @@ static char *put_valid_str(char *o, const char *s, size_t n)
 			*o++ = (char)c;
 			continue;
 		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\r': *o++ = 'r'; break;
-		case '\t': *o++ = 't'; break;
-		case '\b': *o++ = 'b'; break;
-		case '\f': *o++ = 'f'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hexdig[c >> 4];
-			*o++ = hexdig[c & 15];
-		}
+		o = put_escape(o, c);
 	}
 	*o++ = '"';
 	return o;

@@ -2,23 +2,8 @@
 # e2e.sh - end-to-end tests of the scrm binary: what a user types, what they get.
 # Usage: SCRM=build/scrm tests/e2e.sh   (run from the repository root)
 set -u
-SCRM=${SCRM:-build/scrm}
-SHARED=${SCRM_SHARED:-../shared}
-T=$(mktemp -d /tmp/scrm-e2e-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-skip() { skip=$((skip + 1)); echo "skip $1: $2"; }
-check() { # check NAME COMMAND...
-	local name=$1; shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
-}
-lines() { wc -l <"$1" | tr -d ' '; }
-json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
-	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
-}
+NAME=e2e
+. "$(dirname "$0")/e2e_lib.sh"
 
 # --- gen -------------------------------------------------------------------
 "$SCRM" gen --count 3000 --seed 5 >"$T/in.ndjson"
@@ -182,5 +167,4 @@ if [ -f corpora/sample/firehose.ndjson ]; then
 	check "bundled sample gives events" test "$(zstdcat "$T/sample/inbox.ndjson.zst" | wc -l)" -gt 100
 fi
 
-echo "e2e: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+finish

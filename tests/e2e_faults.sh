@@ -3,19 +3,8 @@
 # paths, signals and positions, as a user meets them.
 # Usage: SCRM=build/scrm tests/e2e_faults.sh   (run from the repository root)
 set -u
-SCRM=${SCRM:-build/scrm}
-T=$(mktemp -d /tmp/scrm-e2e-review-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 skip=0
-
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-skip() { skip=$((skip + 1)); echo "skip $1: $2"; }
-check() { # check NAME COMMAND...
-	local name=$1; shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
-}
-lines() { wc -l <"$1" | tr -d ' '; }
+NAME=e2e-faults
+. "$(dirname "$0")/e2e_lib.sh"
 
 "$SCRM" gen --count 20000 --seed 3 >"$T/in.ndjson"
 
@@ -112,5 +101,4 @@ check "more than 16 oversize lines in a chunk: later reject keeps offset and lin
 check "more than 16 oversize lines in a chunk: later event keeps its line" grep -q '"line":23' "$T/over.out"
 check "more than 16 oversize lines in a chunk: each gets a reject record" test "$(grep -c oversize "$T/over.rej")" -eq 20
 
-echo "e2e-faults: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -17,6 +17,7 @@
 
 #include "pipeline.h"
 #include "sink.h"
+#include "testutil.h"
 
 static char g_dir[64];
 
@@ -24,30 +25,6 @@ static void mk_dir(void)
 {
 	snprintf(g_dir, sizeof g_dir, "/tmp/scrm-review-XXXXXX");
 	cr_assert(mkdtemp(g_dir));
-}
-
-static void write_all(const char *path, const void *p, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-	cr_assert(fp, "cannot create %s", path);
-	cr_assert_eq(fwrite(p, 1, n, fp), n);
-	fclose(fp);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	cr_assert(fp, "cannot open %s", path);
-	fseek(fp, 0, SEEK_END);
-	long n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	char *buf = malloc((size_t)n + 1);
-	cr_assert(buf);
-	cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	buf[n] = 0;
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
 }
 
 static off_t file_size(const char *path)
@@ -95,7 +72,7 @@ Test(faults, sink_append_fd_failure_keeps_existing_content)
 		      "pre-existing content and the whole first batch must survive (file is %lld bytes)",
 		      (long long)file_size(path));
 	size_t n;
-	char *got = slurp(path, &n);
+	char *got = read_file(path, &n);
 	cr_expect(n >= sizeof old && memcmp(got, old, sizeof old) == 0, "pre-existing bytes changed");
 	free(got);
 }
@@ -184,7 +161,7 @@ Test(faults, oversize_overflow_keeps_positions)
 	char rp[160], want[256];
 	snprintf(rp, sizeof rp, "%s/o.rej", g_dir);
 	size_t rl;
-	char *rj = slurp(rp, &rl);
+	char *rj = read_file(rp, &rl);
 	snprintf(want, sizeof want, "\"offset\":%zu,\"line\":22,\"reason\":\"bad_json\"", bad_off);
 	cr_expect(strstr(rj, want), "want %s in rejects:\n%s", want, strstr(rj, "bad_json") ? strstr(rj, "bad_json") - 60 : rj);
 	size_t oversize_records = 0;
@@ -207,7 +184,7 @@ Test(faults, empty_route_file_is_valid_zstd)
 	cr_assert_eq(st.rejected, 2);
 	snprintf(route, sizeof route, "%s/o/inbox.ndjson.zst", g_dir);
 	size_t n;
-	char *z = slurp(route, &n);
+	char *z = read_file(route, &n);
 	cr_expect_gt(n, 0, "route file is empty: not a zstd frame");
 	if (n) {
 		size_t fl = ZSTD_findFrameCompressedSize(z, n);

@@ -1,0 +1,24 @@
+# e2e_lib.sh - what the end-to-end scripts share; source it after setting NAME.
+# Provides $SCRM, a scratch dir $T (removed at exit), ok/bad/skip/check, lines, json_num
+# and finish (prints "NAME: N passed, N failed, N skipped" and sets the exit status).
+SCRM=${SCRM:-build/scrm}
+SHARED=${SCRM_SHARED:-../shared}
+T=$(mktemp -d "/tmp/scrm-$NAME-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0 skip=0
+
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+skip() { skip=$((skip + 1)); echo "skip $1: $2"; }
+check() { # check NAME COMMAND...
+	local name=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
+}
+lines() { wc -l <"$1" | tr -d ' '; }
+json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
+	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
+}
+finish() {
+	echo "$NAME: $pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
