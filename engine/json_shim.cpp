@@ -84,17 +84,72 @@ static constexpr scrm_str k_none = {UINT32_MAX, 0};
 
 /* ---------------------------------------------------------------- key tables ---- */
 
-/* A compile-time open-addressing table from key name to slot index. */
+/*
+ * A compile-time perfect hash from key name to slot index. A key is read as two words
+ * that hold all of its bytes when it is at most 16 long (key_words); the hash of the
+ * words and the length uses a multiplier that make_keytab searches for, so that every
+ * name of a set gets a slot of its own. A lookup is then one probe: no chain to walk,
+ * and one compare of the words and length (plus the middle bytes of a key over 16).
+ * Entry 0 is a sentinel of length 0 that no key matches, so an empty slot needs no
+ * test of its own.
+ */
+#define KEYTAB_BITS 9
 struct keytab {
-	const char *name[64];
-	uint8_t len[64];
-	uint8_t slot[256]; /* slot index + 1, 0 = empty */
+	uint64_t mul;
+	uint64_t wa[65], wb[65];
+	const char *name[65];
+	uint8_t len[65];
+	uint16_t slot[1u << KEYTAB_BITS]; /* entry index, 0 = none */
 };
 
-static constexpr unsigned key_hash(const char *s, size_t n)
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "key words are built little-endian at compile time");
+
+static constexpr uint64_t word_of(const char *s, size_t nbytes)
 {
-	return (unsigned)(n * 29u + (unsigned char)s[0] * 7u + (unsigned char)s[n - 1] * 3u +
-			  (unsigned char)s[n / 2]) & 255u;
+	uint64_t w = 0;
+	for (size_t i = 0; i < nbytes; i++)
+		w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+	return w;
+}
+
+/* The two words of an n-byte key, 1 <= n: the first and last 8 bytes from 8 bytes up;
+ * the first and last 4 from 4 up; else the first, middle and last byte. Never reads
+ * outside the key. constexpr twin of load_words. */
+static constexpr void key_words_c(const char *s, size_t n, uint64_t &a, uint64_t &b)
+{
+	if (n >= 8) {
+		a = word_of(s, 8);
+		b = word_of(s + n - 8, 8);
+	} else if (n >= 4) {
+		a = word_of(s, 4) | word_of(s + n - 4, 4) << 32;
+		b = 0;
+	} else {
+		a = word_of(s, 1) | word_of(s + n / 2, 1) << 8 | word_of(s + n - 1, 1) << 16;
+		b = 0;
+	}
+}
+
+static inline void key_words(const char *s, size_t n, uint64_t &a, uint64_t &b) noexcept
+{
+	uint32_t x, y;
+	if (n >= 8) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + n - 4, 4);
+		a = x | (uint64_t)y << 32;
+		b = 0;
+	} else {
+		a = (uint64_t)(unsigned char)s[0] | (uint64_t)(unsigned char)s[n / 2] << 8 |
+		    (uint64_t)(unsigned char)s[n - 1] << 16;
+		b = 0;
+	}
+}
+
+static constexpr unsigned key_hash(uint64_t mul, uint64_t a, uint64_t b, size_t n)
+{
+	return (unsigned)(((a ^ (b * 0x9E3779B97F4A7C15ull) ^ n) * mul) >> (64 - KEYTAB_BITS));
 }
 
 static constexpr size_t cstr_len(const char *s)
@@ -105,24 +160,45 @@ static constexpr size_t cstr_len(const char *s)
 	return n;
 }
 
+template <size_t N> static constexpr bool keytab_try(keytab &t, const char *const (&names)[N], uint64_t mul)
+{
+	for (unsigned h = 0; h < (1u << KEYTAB_BITS); h++)
+		t.slot[h] = 0;
+	t.mul = mul;
+	for (size_t i = 0; i < N; i++) {
+		unsigned h = key_hash(mul, t.wa[i + 1], t.wb[i + 1], t.len[i + 1]);
+		if (t.slot[h])
+			return false;
+		t.slot[h] = (uint16_t)(i + 1);
+	}
+	return true;
+}
+
 template <size_t N> static constexpr keytab make_keytab(const char *const (&names)[N])
 {
 	static_assert(N <= 64, "a key set must fit the 64-bit presence mask");
 	keytab t{};
+	t.name[0] = "";
 	for (size_t i = 0; i < N; i++) {
 		size_t n = cstr_len(names[i]);
-		t.name[i] = names[i];
-		t.len[i] = (uint8_t)n;
-		unsigned h = key_hash(names[i], n);
-		while (t.slot[h])
-			h = (h + 1) & 255u;
-		t.slot[h] = (uint8_t)(i + 1);
+		if (n < 1 || n > 40)
+			throw "key length out of range"; /* not a constant expression: fails the build */
+		t.name[i + 1] = names[i];
+		t.len[i + 1] = (uint8_t)n;
+		key_words_c(names[i], n, t.wa[i + 1], t.wb[i + 1]);
 	}
-	return t;
+	/* Odd multipliers from a fixed sequence until one separates every key. */
+	uint64_t mul = 0x9E3779B97F4A7C15ull;
+	for (int tries = 0; tries < 100000; tries++) {
+		if (keytab_try(t, names, mul | 1))
+			return t;
+		mul = mul * 6364136223846793005ull + 1442695040888963407ull;
+	}
+	throw "no perfect hash found"; /* fails the build */
 }
 
-/* Equality of two n-byte keys with overlapping word loads that never read past
- * either: cheaper than a memcmp call for the 2..40-byte keys of these APIs. */
+/* Equality of two n-byte strings with overlapping word loads that never read past
+ * either: cheaper than a memcmp call for short keys. */
 static inline bool key_eq(const char *a, const char *b, size_t n) noexcept
 {
 	uint64_t x, y, x2, y2;
@@ -151,20 +227,20 @@ static inline bool key_eq(const char *a, const char *b, size_t n) noexcept
 	return true;
 }
 
-static inline int key_find(const keytab &t, sv k) noexcept
+/* The slot of key k in t, or -1. */
+static inline __attribute__((always_inline)) int key_find(const keytab &t, sv k) noexcept
 {
 	size_t n = k.size();
-	if (n == 0 || n > 40)
+	uint64_t a, b;
+	if (n - 1 >= 40) /* 0 or over 40: no such key */
 		return -1;
-	unsigned h = key_hash(k.data(), n);
-	for (;;) {
-		unsigned s = t.slot[h];
-		if (!s)
-			return -1;
-		if (t.len[s - 1] == n && key_eq(t.name[s - 1], k.data(), n))
-			return (int)s - 1;
-		h = (h + 1) & 255u;
-	}
+	key_words(k.data(), n, a, b);
+	unsigned i = t.slot[key_hash(t.mul, a, b, n)];
+	if (((t.wa[i] ^ a) | (t.wb[i] ^ b) | (t.len[i] ^ n)) != 0)
+		return -1;
+	if (n > 16 && !key_eq(t.name[i] + 8, k.data() + 8, n - 16))
+		return -1;
+	return (int)i - 1;
 }
 
 /* Keys of a post-like object: the top level of every schema, a v1 tweet (also when
@@ -366,16 +442,39 @@ template <int N> static bool v1_id(const fields<N> &f, int k_str, int k_num, cha
 	return (f.has(k_str) && id_of(f.v(k_str), buf, s)) || (f.has(k_num) && id_of(f.v(k_num), buf, s));
 }
 
-/* Milliseconds from an all-digits string. */
+/* The value of 8 ASCII digits (first digit in the low byte), or -1 if one is not a
+ * digit: three multiplies instead of a chain of eight (Lemire's SWAR method). */
+static int64_t digits8(const char *p) noexcept
+{
+	uint64_t w, d;
+	memcpy(&w, p, 8);
+	d = w - 0x3030303030303030ull; /* no borrow: only bytes 0x30..0x3F pass the next test */
+	if ((w & 0xF0F0F0F0F0F0F0F0ull) != 0x3030303030303030ull || ((d + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull))
+		return -1;
+	d = d * 10 + (d >> 8); /* pairs */
+	d = ((d & 0x000000FF000000FFull) * (100 + (1000000ull << 32)) +
+	     ((d >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32))) >> 32;
+	return (int64_t)d;
+}
+
+/* Milliseconds from an all-digits string (timestamp_ms has 13). */
 static bool digits_ms(sv s, int64_t &v) noexcept
 {
-	if (s.empty() || s.size() > 18)
-		return false;
+	size_t n = s.size(), i = 0;
+	const char *p = s.data();
 	int64_t x = 0;
-	for (char ch : s) {
-		if (ch < '0' || ch > '9')
+	if (n == 0 || n > 18)
+		return false;
+	for (; i + 8 <= n; i += 8) {
+		int64_t d = digits8(p + i);
+		if (d < 0)
 			return false;
-		x = x * 10 + (ch - '0');
+		x = x * 100000000 + d;
+	}
+	for (; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		x = x * 10 + (p[i] - '0');
 	}
 	v = x;
 	return true;
@@ -520,8 +619,12 @@ static bool ix_find(const id_index &ix, sv id, object &o) noexcept
 static bool arena_room(ctx &c, size_t n) noexcept
 {
 	/* scrm_str offsets are 32-bit: a chunk's arena stops at 4 GiB (reported as -ENOMEM;
-	 * the caller starts a new chunk long before). */
-	if (c.oom || c.arena->len + n >= UINT32_MAX || scrm_buf_reserve(c.arena, n)) {
+	 * the caller starts a new chunk long before). The common case, room already there,
+	 * is tested here: scrm_buf_reserve is a call per string. */
+	size_t need = c.arena->len + n;
+	if (simdjson_likely(!c.oom && need < UINT32_MAX && need + SCRM_PADDING <= c.arena->cap))
+		return true;
+	if (c.oom || need >= UINT32_MAX || scrm_buf_reserve(c.arena, n)) {
 		c.oom = true;
 		return false;
 	}

@@ -242,6 +242,85 @@ Test(normalize, v1_numeric_ids)
 	h_free(h);
 }
 
+/* timestamp_ms as a digit string: read 8 digits at a time, so every position of a bad
+ * byte and every length around 8 and 16 is tried; anything but 1..18 plain digits falls
+ * back to created_at. */
+Test(normalize, v1_timestamp_ms_digits)
+{
+	static const struct {
+		const char *ts;
+		int64_t ms; /* -1: falls back to created_at */
+	} cases[] = {
+		{"1509650999123", 1509650999123}, {"0", 0}, {"7", 7}, {"12345678", 12345678},
+		{"123456789", 123456789}, {"1234567890123456", 1234567890123456},
+		{"123456789012345678", 123456789012345678}, {"000000001509650999", 1509650999},
+		{"999999999999999999", 999999999999999999}, {"1234567890123456789", -1}, {"", -1},
+		{"150965099912x", -1}, {"15096x0999123", -1}, {"x509650999123", -1}, {"1509650:99123", -1},
+		{"1509650/99123", -1}, {"15096509991 3", -1}, {"-1509650999123", -1}, {"1.5", -1},
+		{"15096509\xc3\xa9", -1}, {"1509650999123\\u0000", -1}, {"12345678?", -1}, {"?12345678", -1},
+		{"1234567\x7f", -1}, {"\xb1" "2345678", -1},
+	};
+	const int64_t created = 1219842525000; /* Wed Aug 27 13:08:45 +0000 2008 */
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	char line[512];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int n = snprintf(line, sizeof line,
+				 "{\"id_str\":\"1\",\"text\":\"t\",\"user\":{\"id_str\":\"2\"},"
+				 "\"created_at\":\"Wed Aug 27 13:08:45 +0000 2008\",\"timestamp_ms\":\"%s\"}",
+				 cases[i].ts);
+		h->rv.len = 0;
+		h->arena.len = 0;
+		run(h, line, (size_t)n);
+		if (h->res.reject == SCRM_REJ_BAD_UTF8 || h->res.reject == SCRM_REJ_BAD_JSON)
+			continue; /* not the case under test (a control byte, a bad escape) */
+		assert_ok(h, 1);
+		cr_assert_eq(rec(h, 0)->ts_ms, cases[i].ms < 0 ? created : cases[i].ms, "timestamp_ms \"%s\"",
+			     cases[i].ts);
+	}
+	h_free(h);
+}
+
+/* Keys are matched by a perfect hash over their first and last bytes: a key that differs
+ * from a known one in any single byte, or only in length, must not be taken for it. */
+Test(normalize, key_near_misses)
+{
+	static const char *const keys[] = {"in_reply_to_status_id_str", "quoted_status_id_str", "id_str", "lang"};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	char line[512], key[64];
+	run_str(h, "{\"id\":5,\"text\":\"t\",\"user\":{\"id\":2},\"in_reply_to_status_id_str\":\"7\","
+		   "\"quoted_status_id_str\":\"8\",\"lang\":\"en\",\"id_str\":\"9\"}");
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 0)->id, "9");
+	assert_str(h, rec(h, 0)->in_reply_to, "7");
+	assert_str(h, rec(h, 0)->quote_of, "8");
+	assert_str(h, rec(h, 0)->lang, "en");
+	for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+		size_t kl = strlen(keys[k]);
+		/* every single-byte change, then one byte shorter and one longer */
+		for (size_t pos = 0; pos <= kl + 1; pos++) {
+			memcpy(key, keys[k], kl + 1);
+			if (pos < kl)
+				key[pos] = key[pos] == 'Q' ? 'R' : 'Q';
+			else if (pos == kl)
+				key[kl - 1] = '\0';
+			else
+				memcpy(key + kl, "_", 2);
+			int n = snprintf(line, sizeof line,
+					 "{\"id\":5,\"text\":\"t\",\"user\":{\"id\":2},\"%s\":\"7\"}", key);
+			h->rv.len = 0;
+			h->arena.len = 0;
+			run(h, line, (size_t)n);
+			assert_ok(h, 1);
+			scrm_record *r = rec(h, 0);
+			assert_str(h, r->id, "5");
+			assert_str(h, r->in_reply_to, NULL);
+			assert_str(h, r->quote_of, NULL);
+			assert_str(h, r->lang, NULL);
+		}
+	}
+	h_free(h);
+}
+
 Test(normalize, v1_extended)
 {
 	harness *h = h_new(SCRM_FORMAT_AUTO);
