@@ -137,9 +137,11 @@ deps:
 demo: deps
 	$(MAKE) all
 	rm -rf demo-out
-	$(SCRM) run -o demo-out corpora/sample/firehose.ndjson
-	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst):"
+	$(SCRM) run -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst | head -n 2):"
 	@zstdcat demo-out/inbox.ndjson.zst | head -n 2
+	@echo "--- quarantined lines (demo-out/rejects.ndjson):"
+	@cut -c1-160 demo-out/rejects.ndjson
 	@echo "--- outputs:"; ls -l demo-out
 
 check: deps

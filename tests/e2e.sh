@@ -164,7 +164,11 @@ check "peak RSS does not grow with input (${q_kb} KiB for 26 MB, ${big_kb} KiB f
 if [ -f corpora/sample/firehose.ndjson ]; then
 	"$SCRM" run -q -o "$T/sample" corpora/sample/firehose.ndjson
 	check "bundled sample runs" test $? -eq 0
-	check "bundled sample gives events" test "$(zstdcat "$T/sample/inbox.ndjson.zst" | wc -l)" -gt 100
+	check "bundled sample gives events" test "$(zstdcat "$T/sample/inbox.ndjson.zst" | wc -l)" -eq 400
+	"$SCRM" run -q -o "$T/mixed-sample" --stats-json "$T/smix.json" corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	check "mixed sample: 445 events" test "$(json_num "$T/smix.json" events_out)" -eq 445
+	check "mixed sample: 2 quarantined lines" test "$(lines "$T/mixed-sample/rejects.ndjson")" -eq 2
+	check "mixed sample: the delete notice is skipped" test "$(json_num "$T/smix.json" delete)" -eq 1
 fi
 
 finish
