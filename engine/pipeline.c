@@ -88,7 +88,7 @@ typedef struct worker {
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
 	unsigned pend_head, pend_len;
-	_Atomic uint64_t records, bytes, ns_analyze, ns_emit, out_bytes;
+	_Atomic uint64_t records, bytes, ns_analyze, ns_emit, event_bytes;
 	int error;
 } worker;
 
@@ -122,6 +122,11 @@ struct pipeline {
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
+	/* Start gate: threads wait here until every thread exists (1) or one could not
+	 * be created (-1: they all return at once). Start-up only, never per record. */
+	pthread_mutex_t gate_mu;
+	pthread_cond_t gate_cv;
+	int gate;
 	/* reader stats */
 	_Atomic uint64_t rd_bytes, rd_raw, rd_ns, rd_chunks;
 	_Atomic bool uring;
@@ -138,6 +143,24 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool gate_pass(pipeline *pl)
+{
+	pthread_mutex_lock(&pl->gate_mu);
+	while (pl->gate == 0)
+		pthread_cond_wait(&pl->gate_cv, &pl->gate_mu);
+	bool go = pl->gate > 0;
+	pthread_mutex_unlock(&pl->gate_mu);
+	return go;
+}
+
+static void gate_open(pipeline *pl, int value)
+{
+	pthread_mutex_lock(&pl->gate_mu);
+	pl->gate = value;
+	pthread_cond_broadcast(&pl->gate_cv);
+	pthread_mutex_unlock(&pl->gate_mu);
 }
 
 static void set_fatal(pipeline *pl, int err)
@@ -446,6 +469,8 @@ static void *worker_main(void *arg)
 {
 	worker *wk = arg;
 	pipeline *pl = wk->pl;
+	if (!gate_pass(pl))
+		return NULL;
 	int np = pl->np;
 	bool ended = false;
 	for (;;) {
@@ -477,10 +502,11 @@ static void *worker_main(void *arg)
 				}
 				if (wk->error)
 					c->failed = true;
-				uint64_t outb = 0;
-				for (size_t r = 0; r < pl->n_routes; r++)
-					outb += c->out[r].len;
-				atomic_fetch_add_explicit(&wk->out_bytes, outb, memory_order_relaxed);
+				/* The emit stage's bytes are the events before compression. */
+				uint64_t evb = 0;
+				for (size_t r = 0; !c->failed && r < pl->n_routes; r++)
+					evb += pl->compress ? wk->scratch[r].len : c->out[r].len;
+				atomic_fetch_add_explicit(&wk->event_bytes, evb, memory_order_relaxed);
 				atomic_fetch_add_explicit(&wk->ns_emit, now_ns() - t0, memory_order_relaxed);
 			}
 			scrm_ring_push(&wk->to_writer, c);
@@ -544,6 +570,8 @@ static void *relate_main(void *arg)
 {
 	relate *rt = arg;
 	pipeline *pl = rt->pl;
+	if (!gate_pass(pl))
+		return NULL;
 	int nw = pl->nw;
 	uint64_t base = 0;
 	int ends = 0;
@@ -587,6 +615,8 @@ static void *relate_main(void *arg)
 static void *writer_main(void *arg)
 {
 	pipeline *pl = arg;
+	if (!gate_pass(pl))
+		return NULL;
 	int nw = pl->nw;
 	int ends = 0;
 	for (uint64_t k = 0; ends < nw; k++) {
@@ -992,7 +1022,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->analyze.bytes += atomic_load(&wk->bytes);
 		st->analyze.busy_ns += atomic_load(&wk->ns_analyze);
 		st->emit.records += atomic_load(&wk->records);
-		st->emit.bytes += atomic_load(&wk->out_bytes);
+		st->emit.bytes += atomic_load(&wk->event_bytes);
 		st->emit.busy_ns += atomic_load(&wk->ns_emit);
 		st->stalls_in += atomic_load(&wk->in.full_stalls);
 		st->stalls_write += atomic_load(&wk->to_writer.empty_stalls);
@@ -1041,7 +1071,8 @@ static void print_interval(pipeline *pl, uint64_t t_start)
 
 static void *reader_thread(void *arg)
 {
-	reader_run(arg);
+	if (gate_pass(arg))
+		reader_run(arg);
 	return NULL;
 }
 
@@ -1053,6 +1084,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		return -ENOMEM;
 	int rc = 0;
 	pl->cfg = cfg;
+	pthread_mutex_init(&pl->gate_mu, NULL);
+	pthread_cond_init(&pl->gate_cv, NULL);
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
 	pl->compress = cfg->out_dir != NULL;
@@ -1128,21 +1161,19 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	for (; np_started < pl->np; np_started++)
 		if (pthread_create(&pl->relates[np_started].th, NULL, relate_main, &pl->relates[np_started]))
 			break;
-	for (; nw_started < pl->nw; nw_started++)
+	for (; np_started == pl->np && nw_started < pl->nw; nw_started++)
 		if (pthread_create(&pl->workers[nw_started].th, NULL, worker_main, &pl->workers[nw_started]))
 			break;
-	wr_ok = pthread_create(&wr, NULL, writer_main, pl) == 0;
-	rd_ok = wr_ok && np_started == pl->np && nw_started == pl->nw &&
-		pthread_create(&rd, NULL, reader_thread, pl) == 0;
+	wr_ok = nw_started == pl->nw && pthread_create(&wr, NULL, writer_main, pl) == 0;
+	rd_ok = wr_ok && pthread_create(&rd, NULL, reader_thread, pl) == 0;
+	gate_open(pl, rd_ok ? 1 : -1);
 	if (!rd_ok) {
-		/* Could not start everything: run the reader's shutdown inline so the
-		 * threads that did start see end markers and exit. */
-		fprintf(stderr, "scrm: cannot start threads\n");
+		/* Not every thread exists: the ones that do return at the gate. */
+		fprintf(stderr, "scrm: cannot start the pipeline's threads: %s\n", strerror(EAGAIN));
 		set_fatal(pl, -EAGAIN);
-		if (np_started == pl->np && nw_started == pl->nw && wr_ok)
-			reader_run(pl);
-		else
-			abort(); /* partially started pipeline cannot be drained safely */
+		if (wr_ok)
+			pthread_join(wr, NULL);
+		goto joined_main;
 	}
 
 	/* The calling thread reports progress while the pipeline runs; the timed join
@@ -1167,8 +1198,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	if (cfg->progress)
 		print_progress(pl, t_start, true);
-	if (rd_ok)
-		pthread_join(rd, NULL);
+	pthread_join(rd, NULL);
+joined_main:
 	for (int w = 0; w < nw_started; w++)
 		pthread_join(pl->workers[w].th, NULL);
 	for (int t = 0; t < np_started; t++)
@@ -1208,6 +1239,8 @@ out_free:
 	free(pl->workers);
 	free(pl->relates);
 	scrm_event_names_free(&pl->names);
+	pthread_mutex_destroy(&pl->gate_mu);
+	pthread_cond_destroy(&pl->gate_cv);
 	free(pl);
 	return rc;
 }

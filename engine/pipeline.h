@@ -74,7 +74,8 @@ void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg);
 
 typedef struct scrm_stage_stats {
 	uint64_t records;  /* records handled */
-	uint64_t bytes;    /* bytes handled (input bytes, or output bytes for emit/write) */
+	uint64_t bytes;    /* bytes handled: input bytes (read, analyze, relate), event bytes
+			      before compression (emit), bytes written (write) */
 	uint64_t busy_ns;  /* summed over the stage's threads */
 	uint64_t threads;
 } scrm_stage_stats;

@@ -46,6 +46,16 @@ elif cc -O2 -shared -fPIC -o "$T/fault_alloc.so" tests/fault_alloc.c -ljemalloc 
 	check "worker ENOMEM -j2: no event written twice" \
 		test -z "$(grep -o '"seq":[0-9]*,"id":"[^"]*"' "$T/enomem2.out" | sort | uniq -d)"
 	check "worker ENOMEM is reported on stderr" grep -qi "memory" "$T/enomem1.err"
+	# A thread that cannot be created: every other thread returns at the start gate.
+	for n in 1 2 3 4; do
+		timeout 20 env FAIL_THREAD=$n LD_PRELOAD="$T/fault_alloc.so" "$SCRM" run -q -j2 -o "$T/othr$n" \
+			"$T/in.ndjson" 2>"$T/thr$n.err" >/dev/null
+		echo $? >"$T/thr$n.rc"
+	done
+	check "failed pthread_create (relate, worker, worker, writer) exits 1 without hanging" \
+		test "$(cat "$T"/thr1.rc "$T"/thr2.rc "$T"/thr3.rc "$T"/thr4.rc | tr '\n' ' ')" = "1 1 1 1 "
+	check "failed pthread_create is reported" grep -q "cannot start the pipeline's threads" "$T/thr3.err"
+	check "failed pthread_create leaves valid (empty) outputs" zstd -q -t "$T/othr3/inbox.ndjson.zst"
 else
 	skip "worker ENOMEM" "cannot build tests/fault_alloc.c (needs jemalloc)"
 fi

@@ -1,7 +1,8 @@
 /* fault_alloc.c - LD_PRELOAD shim for tests/e2e_faults.sh (test-only, not linked into scrm;
  * preload it into scrm only: it routes malloc/realloc to jemalloc):
  * allocations of at least $FAIL_MIN bytes made off the main thread fail with ENOMEM;
- * $FAIL_LOG: log them (size, thread, caller) instead of failing. Needs jemalloc (mallocx). */
+ * $FAIL_LOG: log them (size, thread, caller) instead of failing. Needs jemalloc (mallocx).
+ * $FAIL_THREAD=N: the N-th pthread_create fails with EAGAIN. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -57,4 +58,18 @@ void *realloc(void *p, size_t n)
 		return NULL;
 	}
 	return rallocx(p, n, 0);
+}
+
+/* $FAIL_THREAD=N: the N-th pthread_create (1-based) fails with EAGAIN. */
+#include <pthread.h>
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), void *arg)
+{
+	static int calls;
+	static int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	if (!real)
+		real = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))dlsym(RTLD_NEXT, "pthread_create");
+	const char *s = getenv("FAIL_THREAD");
+	if (s && ++calls == atoi(s))
+		return EAGAIN;
+	return real(t, a, fn, arg);
 }
