@@ -19,7 +19,7 @@ SAN      ?=
 WERROR   ?=
 
 WARN      = -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(WERROR),-Werror)
-CPPFLAGS += -D_GNU_SOURCE -Iengine -Iclassifiers -MMD -MP
+CPPFLAGS += -D_GNU_SOURCE -Iengine -Iclassifiers -I/usr/include/hs -MMD -MP
 CFLAGS   ?= $(OPT) -g
 CXXFLAGS ?= $(OPT) -g
 ALL_CFLAGS   = -std=c11 $(WARN) $(SAN) $(CFLAGS)
@@ -27,7 +27,7 @@ ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS)
 
 # jemalloc is the allocator, except under sanitizers (they bring their own).
 MALLOC_LIB = $(if $(SAN),,-ljemalloc)
-LIBS = -lsimdjson -luring -lxxhash -lzstd $(MALLOC_LIB) -lpthread -lstdc++ -lm
+LIBS = -lhs -lsimdjson -luring -lxxhash -lzstd $(MALLOC_LIB) -lpthread -lstdc++ -lm
 
 ENGINE_C   = $(filter-out engine/main.c,$(wildcard engine/*.c))
 ENGINE_CXX = $(wildcard engine/*.cpp)
@@ -108,7 +108,7 @@ fuzz:
 	for f in tests/fuzz/fuzz_*.c; do \
 	  n=$$(basename $$f .c); \
 	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $$f build-fuzz/libscrm.a \
-	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
+	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
 	done
 
 # Run every fuzz target for FUZZ_SECONDS (default 60), seeded with the fixtures.

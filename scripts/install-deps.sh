@@ -2,8 +2,13 @@
 # install-deps.sh - install the Debian packages scrm needs, only those missing.
 # Usage: scripts/install-deps.sh [--bench]   (as root, or with sudo available)
 set -eu
+# Hyperscan where Debian builds it (amd64); Vectorscan, its portable fork, elsewhere.
+hs=libhyperscan-dev
+if ! apt-cache show libhyperscan-dev >/dev/null 2>&1 || [ "$(dpkg --print-architecture)" != amd64 ]; then
+	hs=libvectorscan-dev
+fi
 pkgs=(build-essential pkg-config zstd libsimdjson-dev liburing-dev libxxhash-dev
-      libjemalloc-dev libzstd-dev libcriterion-dev)
+      libjemalloc-dev libzstd-dev libcriterion-dev "$hs")
 if [ "${1:-}" = "--bench" ]; then pkgs+=(hyperfine); fi
 missing=()
 for p in "${pkgs[@]}"; do
