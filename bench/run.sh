@@ -69,6 +69,12 @@ for j in $JOBS; do
 	awk -v j="$j" -v w="$best" -v m="$med" -v b="$bytes" -v r="$recs" -v cu="$cu" -v cs="$cs" -v rss="$rss" -v bo="$bo" \
 		'BEGIN{printf "-j%-2s wall min %.3f s median %.3f s  %7.1f MB/s  %9.0f rec/s  %9.0f rec/s/worker  %9.0f rec/cpu-s  cpu %.2f s  peak RSS %.0f MiB  out %.1f MB (%.2fx)\n", j, w, m, b/1e6/w, r/w, r/w/j, r/(cu+cs), cu+cs, rss/1024, bo/1e6, b/bo}'
 	echo "     output sha256 $(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)  events $(num "$f" events_out)"
+	line="     busy per record:"
+	for stage in read analyze relate emit write; do
+		b=$(grep -o "\"$stage\":{[^}]*}" "$f" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
+		line="$line $stage $(awk -v b="$b" -v r="$recs" 'BEGIN{printf "%.3f", b/r*1e6}') us"
+	done
+	echo "$line"
 done
 set -- $JOBS
 if [ $# -ge 2 ]; then
