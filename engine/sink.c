@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 struct scrm_sink {
+	const scrm_sink_ops *ops; /* a sink implemented elsewhere, or NULL for a descriptor */
+	void *ctx;
 	int fd;
 	bool owns_fd;
 	bool seekable;  /* regular file: a torn batch can be truncated away */
@@ -66,10 +68,37 @@ int scrm_sink_open_fd(scrm_sink **out, int fd, const char *name)
 	return sink_new(out, fd, false, name);
 }
 
+int scrm_sink_open_custom(scrm_sink **out, const scrm_sink_ops *ops, void *ctx, const char *name)
+{
+	if (!ops || !ops->write)
+		return -EINVAL;
+	scrm_sink *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->name = strdup(name ? name : "<sink>");
+	if (!s->name) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->ops = ops;
+	s->ctx = ctx;
+	s->fd = -1;
+	*out = s;
+	return 0;
+}
+
 int scrm_sink_write(scrm_sink *s, const void *p, size_t n)
 {
 	if (s->error)
 		return s->error;
+	if (s->ops) {
+		int rc = s->ops->write(s->ctx, p, n);
+		if (rc)
+			s->error = rc < 0 ? rc : -EIO;
+		else
+			s->good += n;
+		return s->error;
+	}
 	const char *c = p;
 	size_t done = 0;
 	while (done < n) {
@@ -107,8 +136,12 @@ int scrm_sink_close(scrm_sink *s)
 	if (!s)
 		return 0;
 	int rc = 0;
-	if (s->owns_fd && close(s->fd) != 0)
+	if (s->ops) {
+		if (s->ops->close)
+			rc = s->ops->close(s->ctx);
+	} else if (s->owns_fd && close(s->fd) != 0) {
 		rc = -errno;
+	}
 	free(s->name);
 	free(s);
 	return rc;

@@ -24,6 +24,18 @@ int scrm_sink_open_file(scrm_sink **out, const char *path, char *err, size_t err
 /* Wrap an open descriptor (not closed by scrm_sink_close). */
 int scrm_sink_open_fd(scrm_sink **out, int fd, const char *name);
 
+/* A sink implemented outside the engine (a Kafka producer, a socket): how a new kind
+ * of output plugs in without touching the stages. write must take the whole batch or
+ * fail with -errno (then the sink refuses further writes); it is called from the
+ * writer thread only. close (may be NULL) flushes and releases ctx; returns 0 or -errno. */
+typedef struct scrm_sink_ops {
+	int (*write)(void *ctx, const void *p, size_t n);
+	int (*close)(void *ctx);
+} scrm_sink_ops;
+
+/* Wrap a custom sink (ops must outlive it). On success the sink owns ctx. */
+int scrm_sink_open_custom(scrm_sink **out, const scrm_sink_ops *ops, void *ctx, const char *name);
+
 /* Append n bytes as one batch. Returns 0 or -errno; after an error the sink refuses
  * further writes with the same error. */
 int scrm_sink_write(scrm_sink *s, const void *p, size_t n);

@@ -337,6 +337,42 @@ static const scrm_source_ops mem_ops = {
 	.close = mem_close,
 };
 
+/* ---- a stream implemented elsewhere (Kafka, sockets): scrm_source_open_stream ---- */
+
+typedef struct stream_source {
+	scrm_source base;
+	const scrm_stream_ops *ops;
+	void *ctx;
+} stream_source;
+
+static ssize_t stream_read(scrm_source *s, void *buf, size_t cap)
+{
+	stream_source *st = (stream_source *)s;
+	ssize_t n = st->ops->read(st->ctx, buf, cap);
+	if (n > 0)
+		s->raw_bytes += (unsigned long long)n;
+	else if (n < 0)
+		snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", s->name, strerror((int)-n));
+	return n;
+}
+
+static void stream_close(scrm_source *s)
+{
+	stream_source *st = (stream_source *)s;
+	if (st->ops->close)
+		st->ops->close(st->ctx);
+	free(s->name);
+	free(s);
+}
+
+static const scrm_source_ops stream_ops = {
+	.read = stream_read,
+	.name = base_name,
+	.uses_uring = base_no_uring,
+	.raw_bytes = base_raw_bytes,
+	.close = stream_close,
+};
+
 /* ---- zstd decompressor around another source ---- */
 
 typedef struct zstd_source {
@@ -541,6 +577,33 @@ close_m:
 free_m:
 	free(m);
 	return rc;
+}
+
+int scrm_source_open_stream(scrm_source **out, const scrm_stream_ops *ops, void *ctx, const char *name)
+{
+	*out = NULL;
+	if (!ops || !ops->read)
+		return -EINVAL;
+	stream_source *st = calloc(1, sizeof *st);
+	if (!st)
+		return -ENOMEM;
+	st->ops = ops;
+	st->ctx = ctx;
+	int rc = base_init(&st->base, &stream_ops, name ? name : "<stream>");
+	if (rc < 0) {
+		free(st);
+		return rc;
+	}
+	scrm_source *s = &st->base;
+	rc = detect_zstd(&s);
+	if (rc < 0) {
+		/* The caller keeps ctx on failure: do not call ops->close. */
+		free(st->base.name);
+		free(st);
+		return rc;
+	}
+	*out = s;
+	return 0;
 }
 
 ssize_t scrm_source_read(scrm_source *s, void *buf, size_t cap)

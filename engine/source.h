@@ -32,6 +32,19 @@ typedef struct scrm_source_opts {
 int scrm_source_open(scrm_source **out, const char *path, const scrm_source_opts *opts,
 		     char *err, size_t errlen);
 
+/* A byte stream implemented outside the engine (a Kafka consumer, a socket): how a new
+ * kind of input plugs in without touching the stages. read returns > 0 bytes, 0 at the
+ * end of the stream, or -errno (-ECANCELED: stopped); it is called from the reader
+ * thread only. close (may be NULL) releases ctx when the source is closed. */
+typedef struct scrm_stream_ops {
+	ssize_t (*read)(void *ctx, void *buf, size_t cap);
+	void (*close)(void *ctx);
+} scrm_stream_ops;
+
+/* Wrap a stream (ops must outlive the source; zstd is detected too). On success the
+ * source owns ctx; on failure (-errno) the caller still does. */
+int scrm_source_open_stream(scrm_source **out, const scrm_stream_ops *ops, void *ctx, const char *name);
+
 /* A source over caller-owned memory (must outlive the source); zstd is detected too. */
 int scrm_source_open_mem(scrm_source **out, const void *data, size_t len, const char *name);
 
