@@ -114,12 +114,16 @@ fuzz:
 # Run every fuzz target for FUZZ_SECONDS (default 60), seeded with the fixtures.
 FUZZ_SECONDS ?= 60
 fuzz-run: fuzz
-	@mkdir -p build-fuzz/corpus-normalize build-fuzz/corpus-chunker
+	@mkdir -p build-fuzz/corpus-normalize build-fuzz/corpus-chunker build-fuzz/corpus-lexicon
 	@cat tests/fixtures/norm_*.ndjson | split -l 1 - build-fuzz/corpus-normalize/fixture-
 	@cp tests/fixtures/norm_*.ndjson build-fuzz/corpus-chunker/
 	@cp tests/fuzz/regress/chunker-* build-fuzz/corpus-chunker/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_normalize -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-normalize
 	build-fuzz/fuzz/fuzz_chunker -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build-fuzz/corpus-chunker
+	@mkdir -p build-fuzz/corpus-lexicon
+	@printf 'good\t1.9\t0.3\t[2, 2]\nbad\t-2.5\t0.5\t[-3, -2]\n' > build-fuzz/corpus-lexicon/vader-format
+	@printf 'good\t3\nbad\t-3\n' > build-fuzz/corpus-lexicon/afinn-format
+	build-fuzz/fuzz/fuzz_lexicon -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build-fuzz/corpus-lexicon
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

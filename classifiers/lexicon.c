@@ -1,0 +1,601 @@
+/*
+ * lexicon.c - loader and hash tables for sentiment and emoji lexicons (see lexicon.h).
+ *
+ * Everything is parsed from one in-memory copy of each file; keys and descriptions are
+ * copied into one arena per table so that the loaded lexicon is three flat allocations.
+ */
+#include "lexicon.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EMPTY_SLOT UINT32_MAX
+
+struct lex_slot {
+	uint64_t hash;
+	uint32_t off; /* into keys; EMPTY_SLOT when free */
+	uint32_t len;
+	double val;
+};
+
+struct emoji_slot {
+	uint32_t cp; /* EMPTY_SLOT when free */
+	uint32_t off; /* into descs */
+	uint32_t len;
+};
+
+struct scrm_lexicon {
+	struct lex_slot *slots;
+	size_t cap, count; /* cap is a power of two */
+	char *keys;
+	size_t keys_len, keys_cap;
+	struct emoji_slot *eslots;
+	size_t ecap, ecount, eunreachable, emax;
+	char *descs;
+	size_t descs_len, descs_cap;
+	uint64_t ascii_emoji[2]; /* bit c set: code point c < 128 has an entry */
+	enum scrm_lexicon_format format;
+};
+
+/* ------------------------------------------------------------------ hashing ---- */
+
+uint64_t scrm_lexicon_hash(const void *key, size_t len)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xff51afd7ed558ccdULL), w;
+	while (len >= 8) {
+		w = 0;
+		for (size_t k = 0; k < 8; k++)
+			w |= (uint64_t)p[k] << (8 * k);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+		p += 8;
+		len -= 8;
+	}
+	w = 0;
+	for (size_t k = 0; k < len; k++) /* the little-endian value of the tail, on any host */
+		w |= (uint64_t)p[k] << (8 * k);
+	h = (h ^ w) * 0x94d049bb133111ebULL;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+static inline uint64_t cp_hash(uint32_t cp)
+{
+	uint64_t h = cp * 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
+}
+
+/* ------------------------------------------------------------------ lookups ---- */
+
+int scrm_lexicon_find_hashed(const scrm_lexicon *lex, const char *key, size_t len, uint64_t hash,
+			     double *valence)
+{
+	size_t mask = lex->cap - 1;
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		const struct lex_slot *s = &lex->slots[i];
+		if (s->off == EMPTY_SLOT)
+			return 0;
+		if (s->hash == hash && s->len == len && memcmp(lex->keys + s->off, key, len) == 0) {
+			*valence = s->val;
+			return 1;
+		}
+	}
+}
+
+int scrm_lexicon_find(const scrm_lexicon *lex, const char *key, size_t len, double *valence)
+{
+	return scrm_lexicon_find_hashed(lex, key, len, scrm_lexicon_hash(key, len), valence);
+}
+
+const char *scrm_lexicon_emoji(const scrm_lexicon *lex, uint32_t cp, size_t *len)
+{
+	if (lex->ecount == 0)
+		return NULL;
+	size_t mask = lex->ecap - 1;
+	for (size_t i = cp_hash(cp) & mask;; i = (i + 1) & mask) {
+		const struct emoji_slot *s = &lex->eslots[i];
+		if (s->cp == EMPTY_SLOT)
+			return NULL;
+		if (s->cp == cp) {
+			*len = s->len;
+			return lex->descs + s->off;
+		}
+	}
+}
+
+int scrm_lexicon_emoji_has_ascii(const scrm_lexicon *lex, unsigned char c)
+{
+	return c < 128 && (lex->ascii_emoji[c >> 6] >> (c & 63) & 1);
+}
+
+size_t scrm_lexicon_emoji_max_len(const scrm_lexicon *lex) { return lex->emax; }
+size_t scrm_lexicon_size(const scrm_lexicon *lex) { return lex->count; }
+size_t scrm_lexicon_emoji_size(const scrm_lexicon *lex) { return lex->ecount; }
+size_t scrm_lexicon_emoji_unreachable(const scrm_lexicon *lex) { return lex->eunreachable; }
+enum scrm_lexicon_format scrm_lexicon_format(const scrm_lexicon *lex) { return lex->format; }
+
+/* ------------------------------------------------------------------ building ---- */
+
+static int arena_put(char **buf, size_t *len, size_t *cap, const char *s, size_t n, uint32_t *off)
+{
+	if (n > UINT32_MAX / 2 || *len + n > UINT32_MAX / 2)
+		return -E2BIG;
+	if (*len + n > *cap || !*buf) { /* allocate even for n == 0: offsets point into it */
+		size_t ncap = *cap ? *cap : 4096;
+		while (ncap < *len + n)
+			ncap *= 2;
+		char *nb = realloc(*buf, ncap);
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = ncap;
+	}
+	if (n)
+		memcpy(*buf + *len, s, n);
+	*off = (uint32_t)*len;
+	*len += n;
+	return 0;
+}
+
+static int lex_grow(scrm_lexicon *lex)
+{
+	size_t ncap = lex->cap ? lex->cap * 2 : 1024;
+	struct lex_slot *ns = malloc(ncap * sizeof *ns);
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < ncap; i++)
+		ns[i].off = EMPTY_SLOT;
+	for (size_t i = 0; i < lex->cap; i++) {
+		const struct lex_slot *s = &lex->slots[i];
+		if (s->off == EMPTY_SLOT)
+			continue;
+		size_t j = s->hash & (ncap - 1);
+		while (ns[j].off != EMPTY_SLOT)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = *s;
+	}
+	free(lex->slots);
+	lex->slots = ns;
+	lex->cap = ncap;
+	return 0;
+}
+
+static int lex_put(scrm_lexicon *lex, const char *key, size_t len, double val)
+{
+	int rc;
+	if ((lex->count + 1) * 2 > lex->cap && (rc = lex_grow(lex)) < 0)
+		return rc;
+	uint64_t h = scrm_lexicon_hash(key, len);
+	size_t mask = lex->cap - 1, i;
+	for (i = h & mask; lex->slots[i].off != EMPTY_SLOT; i = (i + 1) & mask) {
+		struct lex_slot *s = &lex->slots[i];
+		if (s->hash == h && s->len == len && memcmp(lex->keys + s->off, key, len) == 0) {
+			s->val = val; /* a duplicate: the last one wins, as in a Python dict */
+			return 0;
+		}
+	}
+	uint32_t off;
+	if ((rc = arena_put(&lex->keys, &lex->keys_len, &lex->keys_cap, key, len, &off)) < 0)
+		return rc;
+	lex->slots[i] = (struct lex_slot){.hash = h, .off = off, .len = (uint32_t)len, .val = val};
+	lex->count++;
+	return 0;
+}
+
+static int emoji_grow(scrm_lexicon *lex)
+{
+	size_t ncap = lex->ecap ? lex->ecap * 2 : 1024;
+	struct emoji_slot *ns = malloc(ncap * sizeof *ns);
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < ncap; i++)
+		ns[i].cp = EMPTY_SLOT;
+	for (size_t i = 0; i < lex->ecap; i++) {
+		const struct emoji_slot *s = &lex->eslots[i];
+		if (s->cp == EMPTY_SLOT)
+			continue;
+		size_t j = cp_hash(s->cp) & (ncap - 1);
+		while (ns[j].cp != EMPTY_SLOT)
+			j = (j + 1) & (ncap - 1);
+		ns[j] = *s;
+	}
+	free(lex->eslots);
+	lex->eslots = ns;
+	lex->ecap = ncap;
+	return 0;
+}
+
+static int emoji_put(scrm_lexicon *lex, uint32_t cp, const char *desc, size_t len)
+{
+	int rc;
+	if ((lex->ecount + 1) * 2 > lex->ecap && (rc = emoji_grow(lex)) < 0)
+		return rc;
+	uint32_t off;
+	if ((rc = arena_put(&lex->descs, &lex->descs_len, &lex->descs_cap, desc, len, &off)) < 0)
+		return rc;
+	if (len > lex->emax)
+		lex->emax = len;
+	size_t mask = lex->ecap - 1, i;
+	for (i = cp_hash(cp) & mask; lex->eslots[i].cp != EMPTY_SLOT; i = (i + 1) & mask)
+		if (lex->eslots[i].cp == cp)
+			break;
+	if (lex->eslots[i].cp == EMPTY_SLOT)
+		lex->ecount++;
+	lex->eslots[i] = (struct emoji_slot){.cp = cp, .off = off, .len = (uint32_t)len};
+	if (cp < 128)
+		lex->ascii_emoji[cp >> 6] |= 1ULL << (cp & 63);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ parsing ---- */
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Length of the valid UTF-8 prefix of s (strict: no overlongs, surrogates, > U+10FFFF). */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = s[i], need, lo = 0x80, hi = 0xBF;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			need = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+		else if (c >= 0xF0 && c <= 0xF4)
+			need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+		else
+			return i;
+		if (n - i <= need)
+			return i;
+		if (s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (unsigned k = 2; k <= need; k++)
+			if ((s[i + k] & 0xC0) != 0x80)
+				return i;
+		i += need + 1;
+	}
+	return n;
+}
+
+static int is_ws(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
+
+/* A field as a printable snippet for error messages. */
+static const char *snip(const char *s, size_t n, char *buf, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 4 < cap; i++)
+		buf[k++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (n > 0 && k + 4 >= cap)
+		buf[k++] = '.', buf[k++] = '.', buf[k++] = '.';
+	buf[k] = 0;
+	return buf;
+}
+
+/* Python float() for the usual spellings: decimal or exponent form, surrounding
+ * whitespace allowed; also rejects nan/inf/hex, which no lexicon uses. */
+static int parse_double(const char *s, size_t n, double *out)
+{
+	char tmp[64];
+	while (n && is_ws((unsigned char)*s))
+		s++, n--;
+	while (n && is_ws((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0 || n >= sizeof tmp)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'))
+			return -1;
+	}
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	char *end;
+	errno = 0;
+	double v = strtod(tmp, &end);
+	if (end != tmp + n || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_int(const char *s, size_t n, double *out)
+{
+	size_t i = 0;
+	long v = 0;
+	int neg = 0;
+	if (i < n && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (i == n || n - i > 9)
+		return -1;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = (double)(neg ? -v : v);
+	return 0;
+}
+
+struct field {
+	const char *p;
+	size_t n;
+};
+
+/* Strip the line, split on TAB into at most `max` fields; returns the field count
+ * (the last field keeps any further TABs only when max is reached: callers ask for
+ * enough). 0 for a blank line. */
+static size_t split_line(const char *p, size_t n, struct field *f, size_t max)
+{
+	while (n && is_ws((unsigned char)*p))
+		p++, n--;
+	while (n && is_ws((unsigned char)p[n - 1]))
+		n--;
+	if (n == 0)
+		return 0;
+	size_t k = 0;
+	const char *end = p + n;
+	while (k < max) {
+		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		f[k].p = p;
+		f[k].n = (size_t)((tab ? tab : end) - p);
+		k++;
+		if (!tab)
+			return k;
+		p = tab + 1;
+	}
+	return k + 1; /* more fields than max; f[max - 1] ends at its TAB */
+}
+
+static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const char *name, char *err,
+		       size_t errlen)
+{
+	char sn[48];
+	size_t ok = utf8_valid_prefix((const unsigned char *)buf, len);
+	if (ok < len) {
+		size_t line = 1;
+		for (size_t i = 0; i < ok; i++)
+			line += buf[i] == '\n';
+		errf(err, errlen, "%s:%zu: not valid UTF-8", name, line);
+		return -EINVAL;
+	}
+	const char *p = buf, *end = buf + len;
+	size_t lineno = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		struct field f[5];
+		lineno++;
+		size_t nf = split_line(p, (size_t)(le - p), f, 4);
+		p = nl ? nl + 1 : end;
+		if (nf == 0)
+			continue;
+		if (lex->format == SCRM_LEXICON_EMPTY) {
+			double tmp;
+			lex->format = (nf == 2 && parse_int(f[1].p, f[1].n, &tmp) == 0) ? SCRM_LEXICON_AFINN
+											: SCRM_LEXICON_VADER;
+		}
+		const char *fmt = lex->format == SCRM_LEXICON_AFINN ? "AFINN" : "VADER";
+		if (nf < 2) {
+			errf(err, errlen, "%s:%zu: expected TAB-separated fields (%s format), got '%s'", name,
+			     lineno, fmt, snip(f[0].p, f[0].n, sn, sizeof sn));
+			return -EINVAL;
+		}
+		double v, sd;
+		if (lex->format == SCRM_LEXICON_AFINN) {
+			if (nf != 2) {
+				errf(err, errlen, "%s:%zu: expected 2 fields word<TAB>integer (AFINN format, as line 1)",
+				     name, lineno);
+				return -EINVAL;
+			}
+			if (parse_int(f[1].p, f[1].n, &v) < 0) {
+				errf(err, errlen, "%s:%zu: expected an integer in field 2, got '%s'", name, lineno,
+				     snip(f[1].p, f[1].n, sn, sizeof sn));
+				return -EINVAL;
+			}
+		} else {
+			if (parse_double(f[1].p, f[1].n, &v) < 0) {
+				errf(err, errlen, "%s:%zu: expected a number (mean valence) in field 2, got '%s'", name,
+				     lineno, snip(f[1].p, f[1].n, sn, sizeof sn));
+				return -EINVAL;
+			}
+			if (nf >= 3 && parse_double(f[2].p, f[2].n, &sd) < 0) {
+				errf(err, errlen, "%s:%zu: expected a number (std dev) in field 3, got '%s'", name,
+				     lineno, snip(f[2].p, f[2].n, sn, sizeof sn));
+				return -EINVAL;
+			}
+		}
+		int rc = lex_put(lex, f[0].p, f[0].n, v);
+		if (rc < 0) {
+			errf(err, errlen, "%s:%zu: %s", name, lineno, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static uint32_t utf8_decode1(const unsigned char *s, size_t n, size_t *used)
+{
+	unsigned c = s[0];
+	if (c < 0x80 || n < 2) {
+		*used = 1;
+		return c;
+	}
+	if (c < 0xE0) {
+		*used = 2;
+		return (c & 0x1F) << 6 | (s[1] & 0x3F);
+	}
+	if (c < 0xF0 || n < 4) {
+		*used = 3;
+		return (c & 0x0F) << 12 | (s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+	}
+	*used = 4;
+	return (c & 0x07) << 18 | (s[1] & 0x3F) << 12 | (s[2] & 0x3F) << 6 | (s[3] & 0x3F);
+}
+
+static int parse_emoji(scrm_lexicon *lex, const char *buf, size_t len, const char *name, char *err,
+		       size_t errlen)
+{
+	char sn[48];
+	size_t ok = utf8_valid_prefix((const unsigned char *)buf, len);
+	if (ok < len) {
+		size_t line = 1;
+		for (size_t i = 0; i < ok; i++)
+			line += buf[i] == '\n';
+		errf(err, errlen, "%s:%zu: not valid UTF-8", name, line);
+		return -EINVAL;
+	}
+	const char *p = buf, *end = buf + len;
+	size_t lineno = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		struct field f[3];
+		lineno++;
+		size_t nf = split_line(p, (size_t)(le - p), f, 2);
+		p = nl ? nl + 1 : end;
+		if (nf == 0)
+			continue;
+		if (nf < 2) {
+			errf(err, errlen, "%s:%zu: expected emoji<TAB>description, got '%s'", name, lineno,
+			     snip(f[0].p, f[0].n, sn, sizeof sn));
+			return -EINVAL;
+		}
+		/* further fields are ignored: the reference keeps fields [0:2] */
+		size_t used;
+		uint32_t cp = utf8_decode1((const unsigned char *)f[0].p, f[0].n, &used);
+		if (used != f[0].n) {
+			lex->eunreachable++;
+			continue;
+		}
+		int rc = emoji_put(lex, cp, f[1].p, f[1].n);
+		if (rc < 0) {
+			errf(err, errlen, "%s:%zu: %s", name, lineno, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int scrm_lexicon_load_mem(scrm_lexicon **out, const char *lexbuf, size_t lex_len, const char *lex_name,
+			  const char *emoji, size_t emoji_len, const char *emoji_name, char *err, size_t errlen)
+{
+	int rc;
+	assert(out);
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	if (!lexbuf && lex_len)
+		return -EINVAL;
+	scrm_lexicon *lex = calloc(1, sizeof *lex);
+	if (!lex)
+		return -ENOMEM;
+	if ((rc = lex_grow(lex)) < 0 || (rc = emoji_grow(lex)) < 0) {
+		errf(err, errlen, "%s: %s", lex_name, strerror(-rc));
+		goto fail_lex;
+	}
+	if ((rc = parse_words(lex, lexbuf, lex_len, lex_name ? lex_name : "lexicon", err, errlen)) < 0)
+		goto fail_lex;
+	if (emoji &&
+	    (rc = parse_emoji(lex, emoji, emoji_len, emoji_name ? emoji_name : "emoji lexicon", err, errlen)) < 0)
+		goto fail_lex;
+	*out = lex;
+	return 0;
+fail_lex:
+	scrm_lexicon_free(lex);
+	return rc;
+}
+
+static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	int rc;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		rc = -errno;
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	size_t cap = 1 << 16, n = 0;
+	char *b = malloc(cap);
+	if (!b) {
+		rc = -ENOMEM;
+		goto fail_file;
+	}
+	for (;;) {
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (n < cap) {
+			if (ferror(f)) {
+				rc = -EIO;
+				goto fail_buf;
+			}
+			break;
+		}
+		char *nb = realloc(b, cap * 2);
+		if (!nb) {
+			rc = -ENOMEM;
+			goto fail_buf;
+		}
+		b = nb;
+		cap *= 2;
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+fail_buf:
+	free(b);
+fail_file:
+	errf(err, errlen, "%s: %s", path, strerror(-rc));
+	fclose(f);
+	return rc;
+}
+
+int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *emoji_path, char *err,
+		      size_t errlen)
+{
+	char *lb = NULL, *eb = NULL;
+	size_t ll = 0, el = 0;
+	int rc;
+	assert(out && lexicon_path);
+	*out = NULL;
+	if ((rc = read_file(lexicon_path, &lb, &ll, err, errlen)) < 0)
+		return rc;
+	if (emoji_path && (rc = read_file(emoji_path, &eb, &el, err, errlen)) < 0)
+		goto out_lex;
+	rc = scrm_lexicon_load_mem(out, lb, ll, lexicon_path, eb, el, emoji_path, err, errlen);
+	free(eb);
+out_lex:
+	free(lb);
+	return rc;
+}
+
+void scrm_lexicon_free(scrm_lexicon *lex)
+{
+	if (!lex)
+		return;
+	free(lex->slots);
+	free(lex->keys);
+	free(lex->eslots);
+	free(lex->descs);
+	free(lex);
+}

@@ -1,0 +1,95 @@
+/*
+ * lexicon.h - sentiment lexicons (word -> valence) and the emoji description table,
+ * loaded once and shared read-only by every analyze worker.
+ *
+ * DESIGN. A lexicon is data, never code: the project does not ship one (see
+ * scripts/fetch-lexicons.sh). Two word-list formats are read, detected per file from its
+ * first non-blank line:
+ *
+ *   VADER  token<TAB>mean<TAB>std<TAB>ratings   (cjhutto/vaderSentiment vader_lexicon.txt)
+ *          fields past the second are optional; when present, std must be a number.
+ *   AFINN  word<TAB>integer                      (afinn-165.tsv)
+ *
+ * Values are used as written (AFINN's -5..+5 is not rescaled). Like the reference
+ * (a Python dict), keys are stored exactly as written (not lower-cased: callers look up
+ * lower-cased tokens, so a key with capitals never matches) and a duplicate key
+ * replaces the earlier value. Each line is stripped of surrounding ASCII whitespace
+ * (CR included) before it is split on TAB; blank lines are skipped. Any other bad
+ * line is a load error "path:line: why"; so is a file that is not UTF-8.
+ *
+ * The emoji file is emoji<TAB>description. The reference replaces each *code point*
+ * of the text found in this table by its description, so only keys that are a single
+ * code point can ever match; longer keys (ZWJ sequences, keycaps, flags) are loaded,
+ * counted in scrm_lexicon_emoji_unreachable() and otherwise ignored, as in the reference.
+ *
+ * Both tables are open-addressing hash tables (linear probing, load <= 1/2): the word
+ * table keyed by the key's bytes with scrm_lexicon_hash(), the emoji table by code point.
+ *
+ * Threads: load/free from one thread; every other function may be called by any number
+ * of threads at once on a loaded lexicon (it is never written after load).
+ */
+#ifndef SCRM_LEXICON_H
+#define SCRM_LEXICON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct scrm_lexicon scrm_lexicon;
+
+enum scrm_lexicon_format {
+	SCRM_LEXICON_EMPTY = 0, /* the file held no entries */
+	SCRM_LEXICON_VADER = 1,
+	SCRM_LEXICON_AFINN = 2,
+};
+
+/*
+ * Load a word lexicon and, if emoji_path is not NULL, an emoji description lexicon.
+ * On success returns 0 and stores a new lexicon in *out (free it with
+ * scrm_lexicon_free). On failure returns -errno (-ENOENT, -EINVAL for a bad line,
+ * -ENOMEM ...), leaves *out NULL and writes a NUL-terminated message such as
+ * "lex.txt:12: expected a number in field 2, got 'x'" into err (if errlen > 0).
+ */
+int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *emoji_path, char *err,
+		      size_t errlen);
+
+/*
+ * The same from memory (used by the fuzz target and tests). The buffers need not be
+ * NUL-terminated and are not kept; the names are used only in error messages.
+ * emoji may be NULL (no emoji table).
+ */
+int scrm_lexicon_load_mem(scrm_lexicon **out, const char *lex, size_t lex_len, const char *lex_name,
+			  const char *emoji, size_t emoji_len, const char *emoji_name, char *err, size_t errlen);
+
+/* Free a lexicon; NULL is ignored. No scorer created on it may be used afterwards. */
+void scrm_lexicon_free(scrm_lexicon *lex);
+
+/* The hash the word table uses; pass its result to scrm_lexicon_find_hashed(). */
+uint64_t scrm_lexicon_hash(const void *key, size_t len);
+
+/*
+ * Look a key up (exact bytes). Returns 1 and stores the valence in *valence if found,
+ * else 0. `hash` must be scrm_lexicon_hash(key, len).
+ */
+int scrm_lexicon_find_hashed(const scrm_lexicon *lex, const char *key, size_t len, uint64_t hash,
+			     double *valence);
+int scrm_lexicon_find(const scrm_lexicon *lex, const char *key, size_t len, double *valence);
+
+/*
+ * The description of the single-code-point emoji `cp`, or NULL. *len receives its
+ * length in bytes. The pointer lives as long as the lexicon.
+ */
+const char *scrm_lexicon_emoji(const scrm_lexicon *lex, uint32_t cp, size_t *len);
+
+/* Nonzero if some ASCII code point (< 128) has an emoji entry (rare; lets scorers skip
+ * the lookup for plain ASCII text). */
+int scrm_lexicon_emoji_has_ascii(const scrm_lexicon *lex, unsigned char c);
+
+/* Longest emoji description in bytes (0 without an emoji table). */
+size_t scrm_lexicon_emoji_max_len(const scrm_lexicon *lex);
+
+size_t scrm_lexicon_size(const scrm_lexicon *lex);            /* distinct word keys */
+size_t scrm_lexicon_emoji_size(const scrm_lexicon *lex);      /* single-code-point emojis */
+size_t scrm_lexicon_emoji_unreachable(const scrm_lexicon *lex); /* multi-code-point keys */
+enum scrm_lexicon_format scrm_lexicon_format(const scrm_lexicon *lex);
+
+#endif

