@@ -261,6 +261,32 @@ static char *put_i64(char *o, int64_t v)
 	return put_u64(o, u);
 }
 
+/* A score already rounded to `dec` decimals, printed the shortest way that keeps them
+ * ("0.0", "-0.5829", "0.704", "1.0"): exact and locale-free, unlike printf("%g"). */
+static char *put_fixed(char *o, double v, int dec)
+{
+	int64_t scale = dec == 4 ? 10000 : 1000;
+	double x = v * (double)scale;
+	int64_t q = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+	if (q < 0) {
+		*o++ = '-';
+		q = -q;
+	}
+	o = put_u64(o, (uint64_t)(q / scale));
+	*o++ = '.';
+	int64_t frac = q % scale;
+	char d[4];
+	int n = dec;
+	for (int i = dec - 1; i >= 0; i--) {
+		d[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	while (n > 1 && d[n - 1] == '0')
+		n--;
+	memcpy(o, d, (size_t)n);
+	return o + n;
+}
+
 static inline char *put_arena_str(char *o, const scrm_buf *arena, scrm_str s)
 {
 	if (!scrm_str_present(s))
@@ -286,7 +312,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	const char *route = names->routes_json[r->route];
 	const char *input = names->inputs_json[r->in_index];
 	size_t route_len = names->routes_json_len[r->route], input_len = names->inputs_json_len[r->in_index];
-	size_t bound = 640 + route_len + input_len + str_bound(r->id) + str_bound(r->channel) +
+	size_t bound = 768 + route_len + input_len + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
 		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
@@ -364,6 +390,17 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	}
 	o = PUT_LIT(o, ",\"text\":");
 	o = put_arena_str(o, arena, r->text);
+	if (r->has_sentiment) {
+		o = PUT_LIT(o, ",\"sentiment\":{\"mode\":\"vader\",\"compound\":");
+		o = put_fixed(o, r->sent_compound, 4);
+		o = PUT_LIT(o, ",\"pos\":");
+		o = put_fixed(o, r->sent_pos, 3);
+		o = PUT_LIT(o, ",\"neu\":");
+		o = put_fixed(o, r->sent_neu, 3);
+		o = PUT_LIT(o, ",\"neg\":");
+		o = put_fixed(o, r->sent_neg, 3);
+		*o++ = '}';
+	}
 	if (r->flags) {
 		o = PUT_LIT(o, ",\"flags\":[");
 		const char *sep = "";

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gen.h"
+#include "lexicon.h"
 #include "normalize.h"
 #include "pipeline.h"
 
@@ -62,6 +63,9 @@ static void usage(FILE *fp)
 	      "      --stats-json FILE  write the final statistics as JSON\n"
 	      "      --no-progress      no progress line even on a terminal\n"
 	      "  -q, --quiet            no summary at exit\n"
+	      "      --lexicon FILE     score sentiment (VADER) with this lexicon (VADER or AFINN format;\n"
+	      "                         scripts/fetch-lexicons.sh fetches the default one)\n"
+	      "      --emoji-lexicon FILE  emoji descriptions for VADER (emoji_utf8_lexicon.txt format)\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -139,6 +143,7 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
+	OPT_LEXICON, OPT_EMOJI,
 };
 
 static int cmd_run(int argc, char **argv, bool replay)
@@ -153,6 +158,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	if (replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
+	const char *lexicon_path = NULL, *emoji_path = NULL;
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},
@@ -171,6 +177,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"from", required_argument, 0, OPT_FROM},
 		{"to", required_argument, 0, OPT_TO},
 		{"help", no_argument, 0, OPT_HELP},
+		{"lexicon", required_argument, 0, OPT_LEXICON},
+		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
 		{0, 0, 0, 0},
 	};
 	optind = 1;
@@ -252,6 +260,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 			cfg.time_window = true;
 			break;
 		}
+		case OPT_LEXICON: lexicon_path = optarg; break;
+		case OPT_EMOJI: emoji_path = optarg; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -272,6 +282,20 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
 		cfg.stop_fd = g_stop_pipe[0];
+	if (emoji_path && !lexicon_path) {
+		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);
+		return 2;
+	}
+	scrm_lexicon *lex = NULL;
+	if (lexicon_path) {
+		char err[512];
+		if (scrm_lexicon_load(&lex, lexicon_path, emoji_path, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s\n", cmd, err);
+			return 2;
+		}
+		cfg.lexicon = lex;
+	}
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -283,6 +307,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 
 	scrm_run_stats st;
 	int rc = scrm_pipeline_run(&cfg, &st);
+	scrm_lexicon_free(lex);
 	if (!quiet)
 		scrm_run_stats_print(&st, stderr);
 	if (cfg.stats_json) {

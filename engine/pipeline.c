@@ -35,6 +35,7 @@
 #include "ring.h"
 #include "sink.h"
 #include "source.h"
+#include "vader.h"
 
 /* In-flight limits. IN_CAP chunks may wait for a worker, a worker keeps at most
  * PENDING chunks between analyze and emit, and OUT_CAP finished chunks may wait for
@@ -84,6 +85,7 @@ typedef struct worker {
 	scrm_ring to_relate[SCRM_MAX_RELATE];
 	scrm_ring to_writer;
 	scrm_normalizer *norm;
+	scrm_vader *vader;                /* NULL without a lexicon */
 	ZSTD_CCtx *cctx;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
@@ -119,6 +121,7 @@ struct pipeline {
 	const char *route_names[SCRM_MAX_ROUTES];
 	size_t n_routes;
 	bool compress;
+	size_t sent_max;                  /* bytes of a text given to VADER at most */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -383,6 +386,19 @@ static int analyze_chunk(worker *wk, chunk *c)
 			r->in_index = c->in_index;
 			if (res.repaired)
 				r->flags |= SCRM_REC_REPAIRED_UTF8;
+			if (wk->vader && scrm_str_present(r->text)) {
+				/* VADER's "but" rule is quadratic in tokens: bound the text. */
+				size_t tl = r->text.len < pl->sent_max ? r->text.len : pl->sent_max;
+				scrm_sentiment sv;
+				int vrc = scrm_vader_score(wk->vader, scrm_str_ptr(&c->arena, r->text), tl, &sv);
+				if (vrc)
+					return vrc;
+				r->sent_neg = (float)sv.neg;
+				r->sent_neu = (float)sv.neu;
+				r->sent_pos = (float)sv.pos;
+				r->sent_compound = (float)sv.compound;
+				r->has_sentiment = 1;
+			}
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
 			if (keep != i)
@@ -654,7 +670,8 @@ static void *writer_main(void *arg)
 				bytes += c->out[r].len;
 		}
 		if (rc) {
-			if (!atomic_load(&pl->fatal))
+			/* A reader that went away (| head) is not worth a message. */
+			if (!atomic_load(&pl->fatal) && rc != -EPIPE)
 				fprintf(stderr, "scrm: writing %s: %s\n", what, strerror(-rc));
 			set_fatal(pl, rc);
 			pl->writer_stopped = true;
@@ -1089,6 +1106,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
 	pl->compress = cfg->out_dir != NULL;
+	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : 16384;
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
 	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs)) {
@@ -1129,7 +1147,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		scrm_waiter_init(&wk->wait);
 		wk->norm = scrm_normalizer_create(cfg->format);
 		wk->cctx = ZSTD_createCCtx();
-		if (!wk->norm || !wk->cctx) {
+		wk->vader = cfg->lexicon ? scrm_vader_create(cfg->lexicon) : NULL;
+		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->vader)) {
 			rc = -ENOMEM;
 			goto out_free;
 		}
@@ -1218,6 +1237,7 @@ out_free:
 	for (int w = 0; pl->workers && w < pl->nw; w++) {
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
+		scrm_vader_free(wk->vader);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 			scrm_buf_free(&wk->scratch[r]);

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lexicon.h"
 #include "normalize.h"
 
 #define SCRM_PARTITIONS 64  /* logical partitions of the customer space */
@@ -52,6 +53,9 @@ typedef struct scrm_pipeline_cfg {
 	size_t max_record;         /* longest accepted line */
 	int zstd_level;            /* compression level of the route files */
 	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
+	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored with
+				        VADER (borrowed: must outlive the run) */
+	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */
 	bool no_uring;             /* read files with read(2) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */

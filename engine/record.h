@@ -75,6 +75,10 @@ typedef struct scrm_record {
 	scrm_str place;         /* subreddit for Reddit; absent otherwise */
 	scrm_str text;          /* full text, JSON-unescaped UTF-8, HTML entities &amp; &lt; &gt; decoded */
 
+	/* --- analyze (set by the analyze worker) --- */
+	float sent_neg, sent_neu, sent_pos, sent_compound; /* VADER scores, when has_sentiment */
+	uint8_t has_sentiment;
+
 	/* --- relate / act (set by the partition thread that owns the customer) --- */
 	uint64_t seq;           /* global 0-based ordinal of the record in the run */
 	uint64_t cust_hash;     /* XXH3 of the customer key material */

@@ -150,6 +150,31 @@ check "forcing the wrong --format quarantines every line as unknown_schema" \
 "$SCRM" run -q --format nonsense "$T/f-scrm.ndjson" 2>/dev/null
 check "unknown --format exits 2" test $? -eq 2
 
+# --- sentiment (VADER) with the reference lexicon -----------------------------------------
+LEX="$SHARED/corpora/lexicons/vader"
+if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv" ]; then
+	# vader-tweets id 1 and its reference scores (vader-reference/vader-tweets.dev.tsv)
+	text=$(awk -F'\t' 'NR>1 && $1=="1"{print $2}' "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv")
+	ref=$(awk -F'\t' 'NR>1 && $1=="1"{print $5}' "$SHARED/corpora/vader-reference/vader-tweets.dev.tsv")
+	printf '{"id":"t1","channel":"chat","text":"%s","author":{"handle":"u"}}\n' "$text" >"$T/vt.ndjson"
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" "$T/vt.ndjson" >"$T/vt.out"
+	check "sentiment matches the VADER reference (compound $ref)" grep -q "\"compound\":$ref," "$T/vt.out"
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" -o "$T/os1" -j1 "$T/in.ndjson"
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" -o "$T/os2" -j2 "$T/in.ndjson"
+	check "with sentiment, outputs identical -j1 vs -j2" cmp -s "$T/os1/inbox.ndjson.zst" "$T/os2/inbox.ndjson.zst"
+	check "every event carries sentiment" test "$(zstdcat "$T/os1/inbox.ndjson.zst" | grep -c '"sentiment":{"mode":"vader"')" -eq 3000
+else
+	skip "sentiment" "$LEX/vader_lexicon.txt not found"
+fi
+"$SCRM" run -q --lexicon "$T/nonexistent.txt" "$T/in.ndjson" 2>"$T/lex.err" >/dev/null
+check "a missing lexicon is a usage error (exit 2)" test $? -eq 2
+check "a missing lexicon is named" grep -q nonexistent.txt "$T/lex.err"
+printf 'good\tnot-a-number\t0.5\t[1]\n' >"$T/badlex.txt"
+"$SCRM" run -q --lexicon "$T/badlex.txt" "$T/in.ndjson" 2>"$T/lex2.err" >/dev/null
+check "a malformed lexicon gives file:line" grep -q "badlex.txt:1" "$T/lex2.err"
+"$SCRM" run -q "$T/in.ndjson" 2>"$T/pipe.err" | head -n 1 >/dev/null
+check "a closed stdout (| head) is not reported as an error" test ! -s "$T/pipe.err"
+
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
 head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"
