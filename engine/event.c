@@ -312,7 +312,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	const char *route = names->routes_json[r->route];
 	const char *input = names->inputs_json[r->in_index];
 	size_t route_len = names->routes_json_len[r->route], input_len = names->inputs_json_len[r->in_index];
-	size_t bound = 768 + route_len + input_len + str_bound(r->id) + str_bound(r->channel) +
+	size_t bound = 768 + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
 		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
@@ -390,6 +390,27 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	}
 	o = PUT_LIT(o, ",\"text\":");
 	o = put_arena_str(o, arena, r->text);
+	if (scrm_str_present(r->topic_ids)) {
+		/* Topics and cues matched, in rules-file order. */
+		size_t n = r->topic_ids.len / sizeof(uint16_t);
+		const char *ids = scrm_str_ptr(arena, r->topic_ids);
+		for (int cue = 0; cue < 2; cue++) {
+			o = cue ? PUT_LIT(o, ",\"cues\":[") : PUT_LIT(o, ",\"topics\":[");
+			const char *sep = "";
+			for (size_t i = 0; i < n; i++) {
+				uint16_t id;
+				memcpy(&id, ids + i * sizeof id, sizeof id);
+				if (id >= names->n_topics || names->topic_is_cue[id] != cue)
+					continue;
+				if (*sep)
+					*o++ = ',';
+				sep = ",";
+				memcpy(o, names->topics_json[id], names->topics_json_len[id]);
+				o += names->topics_json_len[id];
+			}
+			*o++ = ']';
+		}
+	}
 	if (r->has_sentiment) {
 		o = PUT_LIT(o, ",\"sentiment\":{\"mode\":\"vader\",\"compound\":");
 		o = put_fixed(o, r->sent_compound, 4);
@@ -455,17 +476,40 @@ static int quote_all(const char *const *in, size_t n, char ***out, size_t **lens
 }
 
 int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
-			  const char *const *inputs, size_t n_inputs)
+			  const char *const *inputs, size_t n_inputs, const scrm_topics *topics)
 {
 	memset(nm, 0, sizeof *nm);
 	nm->n_routes = n_routes;
 	nm->n_inputs = n_inputs;
 	if (quote_all(routes, n_routes, &nm->routes_json, &nm->routes_json_len) ||
-	    quote_all(inputs, n_inputs, &nm->inputs_json, &nm->inputs_json_len)) {
-		scrm_event_names_free(nm);
-		return -ENOMEM;
+	    quote_all(inputs, n_inputs, &nm->inputs_json, &nm->inputs_json_len))
+		goto nomem;
+	if (topics) {
+		size_t n = scrm_topics_count(topics);
+		const char **names = calloc(n ? n : 1, sizeof *names);
+		nm->topic_is_cue = calloc(n ? n : 1, 1);
+		if (!names || !nm->topic_is_cue) {
+			free(names);
+			goto nomem;
+		}
+		for (size_t i = 0; i < n; i++) {
+			names[i] = scrm_topics_name(topics, (uint16_t)i);
+			nm->topic_is_cue[i] = (uint8_t)scrm_topics_is_cue(topics, (uint16_t)i);
+		}
+		nm->n_topics = n;
+		int rc = quote_all(names, n, &nm->topics_json, &nm->topics_json_len);
+		free(names);
+		if (rc)
+			goto nomem;
+		/* Room for every name once (an event lists each matched id once). */
+		nm->topics_bound = 32;
+		for (size_t i = 0; i < n; i++)
+			nm->topics_bound += nm->topics_json_len[i] + 1;
 	}
 	return 0;
+nomem:
+	scrm_event_names_free(nm);
+	return -ENOMEM;
 }
 
 void scrm_event_names_free(scrm_event_names *nm)
@@ -476,6 +520,11 @@ void scrm_event_names_free(scrm_event_names *nm)
 		free(nm->routes_json[i]);
 	for (size_t i = 0; nm->inputs_json && i < nm->n_inputs; i++)
 		free(nm->inputs_json[i]);
+	for (size_t i = 0; nm->topics_json && i < nm->n_topics; i++)
+		free(nm->topics_json[i]);
+	free(nm->topics_json);
+	free(nm->topics_json_len);
+	free(nm->topic_is_cue);
 	free(nm->routes_json);
 	free(nm->inputs_json);
 	free(nm->routes_json_len);

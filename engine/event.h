@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "record.h"
+#include "topics.h"
 
 #define SCRM_EVENT_VERSION 1
 
@@ -27,11 +28,16 @@ typedef struct scrm_event_names {
 	char **inputs_json;        /* input index -> "path as given on the command line" */
 	size_t *inputs_json_len;
 	size_t n_inputs;
+	char **topics_json;        /* topic/cue id -> "name" (NULL without rules) */
+	size_t *topics_json_len;
+	uint8_t *topic_is_cue;
+	size_t n_topics;
+	size_t topics_bound;       /* bytes the topics and cues lists of one event can take */
 } scrm_event_names;
 
 /* Build the quoted names. Returns 0 or -ENOMEM (nothing to free then). */
 int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
-			  const char *const *inputs, size_t n_inputs);
+			  const char *const *inputs, size_t n_inputs, const scrm_topics *topics);
 
 /* Free what scrm_event_names_init allocated. Accepts NULL. */
 void scrm_event_names_free(scrm_event_names *nm);

@@ -17,6 +17,8 @@
 
 #include "gen.h"
 #include "lexicon.h"
+#include "rules.h"
+#include "topics.h"
 #include "normalize.h"
 #include "pipeline.h"
 
@@ -46,6 +48,7 @@ static void usage(FILE *fp)
 	      "  run [options] [INPUT...]       process inputs (NDJSON or .zst; '-' or none: stdin)\n"
 	      "  replay [options] ARCHIVE...    replay archives at recorded pace (--speed X|max)\n"
 	      "  gen --count N --seed S ...     write a synthetic firehose (scrm gen --help)\n"
+	      "  check RULES                    validate a rules file: errors with file:line:col\n"
 	      "  version                        print the version\n"
 	      "\n"
 	      "run / replay options:\n"
@@ -66,6 +69,7 @@ static void usage(FILE *fp)
 	      "      --lexicon FILE     score sentiment (VADER) with this lexicon (VADER or AFINN format;\n"
 	      "                         scripts/fetch-lexicons.sh fetches the default one)\n"
 	      "      --emoji-lexicon FILE  emoji descriptions for VADER (emoji_utf8_lexicon.txt format)\n"
+	      "      --rules FILE       listening topics and cues (see corpora/sample/rules.scrm)\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -143,7 +147,7 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
-	OPT_LEXICON, OPT_EMOJI,
+	OPT_LEXICON, OPT_EMOJI, OPT_RULES,
 };
 
 static int cmd_run(int argc, char **argv, bool replay)
@@ -158,7 +162,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	if (replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
-	const char *lexicon_path = NULL, *emoji_path = NULL;
+	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},
@@ -179,6 +183,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"help", no_argument, 0, OPT_HELP},
 		{"lexicon", required_argument, 0, OPT_LEXICON},
 		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
+		{"rules", required_argument, 0, OPT_RULES},
 		{0, 0, 0, 0},
 	};
 	optind = 1;
@@ -262,6 +267,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		case OPT_LEXICON: lexicon_path = optarg; break;
 		case OPT_EMOJI: emoji_path = optarg; break;
+		case OPT_RULES: rules_path = optarg; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -296,6 +302,20 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.lexicon = lex;
 	}
 
+	scrm_rules *rules = NULL;
+	scrm_topics *topics = NULL;
+	if (rules_path) {
+		char err[2048];
+		if (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
+		    scrm_topics_compile(&topics, rules, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s\n", cmd, err);
+			scrm_rules_free(rules);
+			scrm_lexicon_free(lex);
+			return 2;
+		}
+		cfg.topics = topics;
+	}
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -308,6 +328,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	scrm_run_stats st;
 	int rc = scrm_pipeline_run(&cfg, &st);
 	scrm_lexicon_free(lex);
+	scrm_topics_free(topics);
+	scrm_rules_free(rules);
 	if (!quiet)
 		scrm_run_stats_print(&st, stderr);
 	if (cfg.stats_json) {
@@ -335,6 +357,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "gen") == 0)
 		return scrm_gen_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return scrm_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("scrm %s\n", SCRM_VERSION);
 		return 0;

@@ -86,6 +86,7 @@ typedef struct worker {
 	scrm_ring to_writer;
 	scrm_normalizer *norm;
 	scrm_vader *vader;                /* NULL without a lexicon */
+	scrm_topics_scratch *topics;      /* NULL without rules */
 	ZSTD_CCtx *cctx;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
@@ -398,6 +399,18 @@ static int analyze_chunk(worker *wk, chunk *c)
 				r->sent_pos = (float)sv.pos;
 				r->sent_compound = (float)sv.compound;
 				r->has_sentiment = 1;
+			}
+			if (wk->topics && scrm_str_present(r->text)) {
+				scrm_topic_hits hits;
+				const char *h = scrm_str_present(r->author_handle) ? scrm_str_ptr(&c->arena, r->author_handle) : NULL;
+				const char *lg = scrm_str_present(r->lang) ? scrm_str_ptr(&c->arena, r->lang) : NULL;
+				int trc = scrm_topics_match(wk->topics, scrm_str_ptr(&c->arena, r->text), r->text.len,
+							    h, h ? r->author_handle.len : 0, lg, lg ? r->lang.len : 0, &hits);
+				if (trc)
+					return trc;
+				r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
+				if (!scrm_str_present(r->topic_ids))
+					return -ENOMEM;
 			}
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
@@ -1109,7 +1122,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : 16384;
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
-	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs)) {
+	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs,
+				  cfg->topics)) {
 		free(pl);
 		return -ENOMEM;
 	}
@@ -1148,7 +1162,9 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->norm = scrm_normalizer_create(cfg->format);
 		wk->cctx = ZSTD_createCCtx();
 		wk->vader = cfg->lexicon ? scrm_vader_create(cfg->lexicon) : NULL;
-		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->vader)) {
+		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
+			wk->topics = NULL;
+		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->vader) || (cfg->topics && !wk->topics)) {
 			rc = -ENOMEM;
 			goto out_free;
 		}
@@ -1238,6 +1254,7 @@ out_free:
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
 		scrm_vader_free(wk->vader);
+		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 			scrm_buf_free(&wk->scratch[r]);

@@ -35,6 +35,7 @@
 
 #include "lexicon.h"
 #include "normalize.h"
+#include "topics.h"
 
 #define SCRM_PARTITIONS 64  /* logical partitions of the customer space */
 #define SCRM_MAX_WORKERS 256
@@ -56,6 +57,8 @@ typedef struct scrm_pipeline_cfg {
 	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored with
 				        VADER (borrowed: must outlive the run) */
 	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */
+	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
+				      (borrowed: must outlive the run) */
 	bool no_uring;             /* read files with read(2) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */

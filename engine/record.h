@@ -78,6 +78,8 @@ typedef struct scrm_record {
 	/* --- analyze (set by the analyze worker) --- */
 	float sent_neg, sent_neu, sent_pos, sent_compound; /* VADER scores, when has_sentiment */
 	uint8_t has_sentiment;
+	scrm_str topic_ids;   /* matched topic/cue ids: uint16_t values stored in the arena
+				 (len = 2 x count); absent when no rules are loaded */
 
 	/* --- relate / act (set by the partition thread that owns the customer) --- */
 	uint64_t seq;           /* global 0-based ordinal of the record in the run */

@@ -175,6 +175,24 @@ check "a malformed lexicon gives file:line" grep -q "badlex.txt:1" "$T/lex2.err"
 "$SCRM" run -q "$T/in.ndjson" 2>"$T/pipe.err" | head -n 1 >/dev/null
 check "a closed stdout (| head) is not reported as an error" test ! -s "$T/pipe.err"
 
+# --- listening topics (rules file) ----------------------------------------------------------
+"$SCRM" check corpora/sample/rules.scrm >"$T/check.txt" 2>&1
+check "scrm check accepts the sample rules" test $? -eq 0
+check "scrm check reports compile time and database size" grep -q "database [0-9]* bytes" "$T/check.txt"
+printf 'topic ok: refund\ntopic broken: (refund OR\n' >"$T/bad.rules"
+"$SCRM" check "$T/bad.rules" >"$T/checkbad.txt" 2>&1
+check "scrm check rejects a bad rule (exit 1)" test $? -eq 1
+check "scrm check points at file:line:col" grep -q "bad.rules:2:[0-9]*:" "$T/checkbad.txt"
+"$SCRM" run -q --rules "$T/bad.rules" "$T/in.ndjson" >/dev/null 2>"$T/runbad.txt"
+check "run with a bad rules file is a usage error (exit 2)" test $? -eq 2
+"$SCRM" run -q --rules corpora/sample/rules.scrm -o "$T/ot1" -j1 "$T/in.ndjson"
+"$SCRM" run -q --rules corpora/sample/rules.scrm -o "$T/ot2" -j2 "$T/in.ndjson"
+check "with topics, outputs identical -j1 vs -j2" cmp -s "$T/ot1/inbox.ndjson.zst" "$T/ot2/inbox.ndjson.zst"
+check "events carry topics and cues" \
+	test "$(zstdcat "$T/ot1/inbox.ndjson.zst" | grep -c '"topics":\[.*\],"cues":\[')" -eq 3000
+check "a brand mention matches its topic" \
+	bash -c "zstdcat '$T/ot1/inbox.ndjson.zst' | grep '\"text\":\"@NorthwaveMobile' | head -1 | grep -q '\"topics\":\[\"northwave\"'"
+
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
 head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"

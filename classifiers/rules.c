@@ -1,0 +1,949 @@
+/*
+ * rules.c - parser for the scrm rules file (see rules.h for the language).
+ *
+ * DESIGN: the file is split into lines; each line is one statement. A query is tokenized
+ * lazily by a one-token-lookahead lexer and parsed by recursive descent into a node pool
+ * (indices, not pointers, so the pool can grow). An error records its message with the
+ * source line and a caret, abandons the statement and resumes with the next line: one
+ * run reports every bad line. Nesting is bounded (SCRM_RULES_DEPTH_MAX) so hostile input
+ * cannot exhaust the stack.
+ */
+#include "rules.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct scrm_rules {
+	char *file;
+	char *src;          /* copy of the text, NUL-terminated */
+	size_t srclen;
+	uint32_t *line_off; /* byte offset of each line's start, [nlines] */
+	uint32_t nlines;
+	scrm_rules_node *nodes;
+	uint32_t nnodes, capnodes;
+	scrm_rules_stmt *stmts;
+	uint32_t nstmts, capstmts;
+	char **strs; /* every string the nodes and statements point to */
+	uint32_t nstrs, capstrs;
+};
+
+/* ------------------------------------------------------------------------------ */
+/* Error formatting                                                                 */
+
+static size_t line_len(const char *s)
+{
+	size_t n = 0;
+	while (s[n] && s[n] != '\n')
+		n++;
+	if (n && s[n - 1] == '\r')
+		n--;
+	return n;
+}
+
+static void append(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	size_t used = strnlen(err, errlen);
+	if (used >= errlen - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err + used, errlen - used, fmt, ap);
+	va_end(ap);
+}
+
+void scrm_rules_format_error(const scrm_rules *r, uint32_t line, uint32_t col, const char *msg,
+			     char *err, size_t errlen)
+{
+	append(err, errlen, "%s:%u:%u: %s\n", r->file, line, col, msg);
+	if (line < 1 || line > r->nlines)
+		return;
+	const char *s = r->src + r->line_off[line - 1];
+	size_t n = line_len(s);
+	append(err, errlen, "%.*s\n", (int)n, s);
+	/* Caret under column col: copy tabs so it lines up, one space per character. */
+	uint32_t c = 1;
+	for (size_t i = 0; i < n && c < col; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if ((ch & 0xC0) == 0x80)
+			continue;
+		append(err, errlen, "%c", ch == '\t' ? '\t' : ' ');
+		c++;
+	}
+	for (; c < col; c++)
+		append(err, errlen, " ");
+	append(err, errlen, "^\n");
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Storage                                                                          */
+
+static char *keep_str(scrm_rules *r, const char *s, size_t n)
+{
+	if (r->nstrs == r->capstrs) {
+		uint32_t cap = r->capstrs ? r->capstrs * 2 : 32;
+		char **p = realloc(r->strs, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		r->strs = p;
+		r->capstrs = cap;
+	}
+	char *c = malloc(n + 1);
+	if (!c)
+		return NULL;
+	memcpy(c, s, n);
+	c[n] = 0;
+	r->strs[r->nstrs++] = c;
+	return c;
+}
+
+static int32_t new_node(scrm_rules *r, scrm_rules_node_kind kind, uint32_t line, uint32_t col)
+{
+	if (r->nnodes == r->capnodes) {
+		uint32_t cap = r->capnodes ? r->capnodes * 2 : 64;
+		scrm_rules_node *p = realloc(r->nodes, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		r->nodes = p;
+		r->capnodes = cap;
+	}
+	scrm_rules_node *n = &r->nodes[r->nnodes];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->a = n->b = -1;
+	n->line = line;
+	n->col = col;
+	n->text = "";
+	return (int32_t)r->nnodes++;
+}
+
+static scrm_rules_stmt *new_stmt(scrm_rules *r)
+{
+	if (r->nstmts == r->capstmts) {
+		uint32_t cap = r->capstmts ? r->capstmts * 2 : 16;
+		scrm_rules_stmt *p = realloc(r->stmts, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		r->stmts = p;
+		r->capstmts = cap;
+	}
+	scrm_rules_stmt *s = &r->stmts[r->nstmts++];
+	memset(s, 0, sizeof(*s));
+	s->root = -1;
+	return s;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Lexer                                                                            */
+
+enum tok {
+	T_EOL,
+	T_LPAREN,
+	T_RPAREN,
+	T_OR,
+	T_AND,
+	T_NEAR,
+	T_NOT, /* '-' glued to what follows */
+	T_TERM,
+	T_PHRASE,
+	T_HASHTAG,
+	T_MENTION,
+	T_REGEX,
+	T_FROM,
+	T_LANG,
+};
+
+struct parser {
+	scrm_rules *r;
+	char *err;
+	size_t errlen;
+	unsigned nerrors;
+	bool oom;
+	bool failed; /* current statement has an error */
+	uint32_t line;
+	const char *ls;  /* line start */
+	const char *le;  /* line end (exclusive) */
+	const char *p;   /* lexer position */
+	/* current token */
+	enum tok t;
+	const char *ts, *te; /* token text span in the line (payload for leaves) */
+	const char *tpos;    /* where the token starts (for columns) */
+	uint16_t near;
+	uint8_t wildcard, reflags;
+	int depth;
+};
+
+static uint32_t col_of(const struct parser *ps, const char *at)
+{
+	uint32_t c = 1;
+	for (const char *q = ps->ls; q < at; q++)
+		if (((unsigned char)*q & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
+{
+	if (ps->failed)
+		return;
+	ps->failed = true;
+	ps->nerrors++;
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	scrm_rules_format_error(ps->r, ps->line, col_of(ps, at), msg, ps->err, ps->errlen);
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t'; }
+static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_name_char(char c) { return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-'; }
+static bool ends_term(char c) { return is_space(c) || c == '(' || c == ')' || c == '"'; }
+
+/* A byte that may be part of a hashtag, mention or handle: ASCII word char or UTF-8. */
+static bool is_tag_char(char c) { return is_alpha(c) || is_digit(c) || c == '_' || ((unsigned char)c & 0x80); }
+
+static void lex(struct parser *ps)
+{
+	while (ps->p < ps->le && is_space(*ps->p))
+		ps->p++;
+	ps->tpos = ps->ts = ps->p;
+	ps->wildcard = 0;
+	ps->reflags = 0;
+	if (ps->p >= ps->le) {
+		ps->t = T_EOL;
+		ps->te = ps->p;
+		return;
+	}
+	char c = *ps->p;
+	if (c == '(' || c == ')') {
+		ps->t = c == '(' ? T_LPAREN : T_RPAREN;
+		ps->te = ++ps->p;
+		return;
+	}
+	if (c == '-') {
+		if (ps->p + 1 >= ps->le || is_space(ps->p[1]) || ps->p[1] == ')') {
+			perror_at(ps, ps->p, "'-' must be followed by what it negates");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->t = T_NOT;
+		ps->te = ++ps->p;
+		return;
+	}
+	if (c == '"') {
+		const char *q = ps->p + 1;
+		while (q < ps->le && *q != '"')
+			q++;
+		if (q >= ps->le) {
+			perror_at(ps, ps->p, "unterminated phrase: missing '\"'");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->ts = ps->p + 1;
+		ps->te = q;
+		ps->p = q + 1;
+		const char *w = ps->ts;
+		while (w < ps->te && is_space(*w))
+			w++;
+		if (w == ps->te) {
+			perror_at(ps, ps->tpos, "empty phrase");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->t = T_PHRASE;
+		return;
+	}
+	if (c == '/') {
+		const char *q = ps->p + 1;
+		while (q < ps->le && *q != '/') {
+			if (*q == '\\' && q + 1 < ps->le)
+				q++;
+			q++;
+		}
+		if (q >= ps->le) {
+			perror_at(ps, ps->p, "unterminated regex: missing closing '/'");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->ts = ps->p + 1;
+		ps->te = q;
+		if (ps->te == ps->ts) {
+			perror_at(ps, ps->p, "empty regex");
+			ps->t = T_EOL;
+			return;
+		}
+		q++;
+		while (q < ps->le && !ends_term(*q)) {
+			switch (*q) {
+			case 'i': ps->reflags |= SCRM_RE_CASELESS; break;
+			case 's': ps->reflags |= SCRM_RE_DOTALL; break;
+			case 'm': ps->reflags |= SCRM_RE_MULTILINE; break;
+			default:
+				perror_at(ps, q, "unknown regex flag '%c' (expected i, s or m)", *q);
+				ps->t = T_EOL;
+				return;
+			}
+			q++;
+		}
+		ps->p = q;
+		ps->t = T_REGEX;
+		return;
+	}
+	/* A bare word: up to whitespace, parenthesis or quote. */
+	const char *q = ps->p;
+	while (q < ps->le && !ends_term(*q))
+		q++;
+	ps->p = q;
+	ps->te = q;
+	size_t n = (size_t)(q - ps->ts);
+	const char *s = ps->ts;
+	if (n == 2 && !memcmp(s, "OR", 2)) {
+		ps->t = T_OR;
+		return;
+	}
+	if (n == 3 && !memcmp(s, "AND", 3)) {
+		ps->t = T_AND;
+		return;
+	}
+	if ((n == 4 && !memcmp(s, "NEAR", 4)) || (n > 4 && !memcmp(s, "NEAR/", 5))) {
+		if (n == 4) {
+			perror_at(ps, s, "NEAR needs a distance: NEAR/n");
+			ps->t = T_EOL;
+			return;
+		}
+		unsigned v = 0;
+		size_t i = 5;
+		for (; i < n && is_digit(s[i]) && v <= 255; i++)
+			v = v * 10 + (unsigned)(s[i] - '0');
+		if (i == 5 || i != n || v > 255) {
+			perror_at(ps, s + 5, "NEAR/n: n must be a number from 0 to 255");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->near = (uint16_t)v;
+		ps->t = T_NEAR;
+		return;
+	}
+	if (c == '#' || c == '@') {
+		ps->ts = s + 1;
+		if (n == 1) {
+			perror_at(ps, s, "empty %s", c == '#' ? "hashtag" : "mention");
+			ps->t = T_EOL;
+			return;
+		}
+		for (const char *w = s + 1; w < q; w++)
+			if (!is_tag_char(*w)) {
+				perror_at(ps, w, "unexpected '%c' in %s", *w, c == '#' ? "hashtag" : "mention");
+				ps->t = T_EOL;
+				return;
+			}
+		ps->t = c == '#' ? T_HASHTAG : T_MENTION;
+		return;
+	}
+	/* letters followed by ':' is an operator: from:, lang: or an unsupported one. */
+	const char *colon = s;
+	while (colon < q && is_alpha(*colon))
+		colon++;
+	if (colon > s && colon < q && *colon == ':') {
+		size_t kn = (size_t)(colon - s);
+		const char *v = colon + 1;
+		if (kn == 4 && !memcmp(s, "from", 4)) {
+			if (v < q && *v == '@')
+				v++;
+			if (v == q) {
+				perror_at(ps, s, "from: needs a handle");
+				ps->t = T_EOL;
+				return;
+			}
+			for (const char *w = v; w < q; w++)
+				if (!is_tag_char(*w)) {
+					perror_at(ps, w, "unexpected '%c' in handle", *w);
+					ps->t = T_EOL;
+					return;
+				}
+			ps->ts = v;
+			ps->t = T_FROM;
+			return;
+		}
+		if (kn == 4 && !memcmp(s, "lang", 4)) {
+			/* BCP 47-ish: 2-3 letters, optional -REGION */
+			const char *w = v;
+			while (w < q && is_alpha(*w))
+				w++;
+			size_t ln = (size_t)(w - v);
+			if (ln >= 2 && ln <= 3 && w < q && *w == '-') {
+				w++;
+				while (w < q && (is_alpha(*w) || is_digit(*w)))
+					w++;
+			}
+			if (ln < 2 || ln > 3 || w != q || q[-1] == '-') {
+				perror_at(ps, v, "lang: needs a language code such as en or pt-BR");
+				ps->t = T_EOL;
+				return;
+			}
+			ps->ts = v;
+			ps->t = T_LANG;
+			return;
+		}
+		perror_at(ps, s, "unknown operator '%.*s:' (supported: from:, lang:)", (int)kn, s);
+		ps->t = T_EOL;
+		return;
+	}
+	/* A term; '*' only as a trailing wildcard after >= 2 characters. */
+	for (const char *w = s; w < q; w++) {
+		if (*w != '*')
+			continue;
+		if (w != q - 1) {
+			perror_at(ps, w, "wildcard '*' is only supported at the end of a term");
+			ps->t = T_EOL;
+			return;
+		}
+		if (col_of(ps, w) - col_of(ps, s) < 2) {
+			perror_at(ps, w, "wildcard '*' needs at least 2 characters before it");
+			ps->t = T_EOL;
+			return;
+		}
+		ps->wildcard = 1;
+		ps->te = w;
+	}
+	ps->t = T_TERM;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Parser                                                                           */
+
+static int32_t parse_or(struct parser *ps);
+
+static int32_t leaf(struct parser *ps, scrm_rules_node_kind kind)
+{
+	int32_t i = new_node(ps->r, kind, ps->line, col_of(ps, ps->tpos));
+	if (i < 0) {
+		ps->oom = ps->failed = true;
+		return -1;
+	}
+	const char *text = keep_str(ps->r, ps->ts, (size_t)(ps->te - ps->ts));
+	if (!text) {
+		ps->oom = ps->failed = true;
+		return -1;
+	}
+	scrm_rules_node *n = &ps->r->nodes[i];
+	n->text = text;
+	n->len = (uint32_t)(ps->te - ps->ts);
+	n->wildcard = ps->wildcard;
+	n->regex_flags = ps->reflags;
+	lex(ps);
+	return i;
+}
+
+static int32_t binary(struct parser *ps, scrm_rules_node_kind kind, int32_t a, int32_t b, uint32_t line,
+		      uint32_t col)
+{
+	if (a < 0 || b < 0)
+		return -1;
+	int32_t i = new_node(ps->r, kind, line, col);
+	if (i < 0) {
+		ps->oom = ps->failed = true;
+		return -1;
+	}
+	ps->r->nodes[i].a = a;
+	ps->r->nodes[i].b = b;
+	return i;
+}
+
+static bool starts_operand(enum tok t)
+{
+	return t == T_LPAREN || t == T_NOT || t >= T_TERM;
+}
+
+static int32_t parse_unary(struct parser *ps)
+{
+	if (ps->failed)
+		return -1;
+	if (++ps->depth > SCRM_RULES_DEPTH_MAX) {
+		perror_at(ps, ps->tpos, "query nested more than %d levels deep", SCRM_RULES_DEPTH_MAX);
+		return -1;
+	}
+	int32_t res = -1;
+	const char *at = ps->tpos;
+	switch (ps->t) {
+	case T_NOT: {
+		lex(ps);
+		if (!starts_operand(ps->t)) {
+			perror_at(ps, at, "'-' must be followed by what it negates");
+			break;
+		}
+		int32_t a = parse_unary(ps);
+		if (a < 0)
+			break;
+		res = new_node(ps->r, SCRM_NODE_NOT, ps->line, col_of(ps, at));
+		if (res < 0) {
+			ps->oom = ps->failed = true;
+			break;
+		}
+		ps->r->nodes[res].a = a;
+		break;
+	}
+	case T_LPAREN: {
+		lex(ps);
+		if (ps->t == T_RPAREN) {
+			perror_at(ps, at, "empty parentheses");
+			break;
+		}
+		res = parse_or(ps);
+		if (res < 0)
+			break;
+		if (ps->t != T_RPAREN) {
+			perror_at(ps, at, "unbalanced '(': missing ')'");
+			res = -1;
+			break;
+		}
+		lex(ps);
+		break;
+	}
+	case T_TERM: res = leaf(ps, SCRM_NODE_TERM); break;
+	case T_PHRASE: res = leaf(ps, SCRM_NODE_PHRASE); break;
+	case T_HASHTAG: res = leaf(ps, SCRM_NODE_HASHTAG); break;
+	case T_MENTION: res = leaf(ps, SCRM_NODE_MENTION); break;
+	case T_REGEX: res = leaf(ps, SCRM_NODE_REGEX); break;
+	case T_FROM: res = leaf(ps, SCRM_NODE_FROM); break;
+	case T_LANG: res = leaf(ps, SCRM_NODE_LANG); break;
+	case T_RPAREN: perror_at(ps, at, "unbalanced ')': no matching '('"); break;
+	case T_OR: perror_at(ps, at, "OR needs an operand on each side"); break;
+	case T_AND: perror_at(ps, at, "AND needs an operand on each side"); break;
+	case T_NEAR: perror_at(ps, at, "NEAR/%u needs a left operand", ps->near); break;
+	case T_EOL: perror_at(ps, at, "expected a term"); break;
+	}
+	ps->depth--;
+	return res;
+}
+
+/* NEAR operands: terms, phrases, hashtags, mentions, and ORs of them. */
+static bool positional(const scrm_rules *r, int32_t i)
+{
+	const scrm_rules_node *n = &r->nodes[i];
+	switch (n->kind) {
+	case SCRM_NODE_TERM:
+	case SCRM_NODE_PHRASE:
+	case SCRM_NODE_HASHTAG:
+	case SCRM_NODE_MENTION: return true;
+	case SCRM_NODE_OR: return positional(r, n->a) && positional(r, n->b);
+	default: return false;
+	}
+}
+
+static int32_t parse_near(struct parser *ps)
+{
+	int32_t a = parse_unary(ps);
+	if (a < 0 || ps->t != T_NEAR)
+		return a;
+	const char *at = ps->tpos;
+	uint16_t n = ps->near;
+	lex(ps);
+	if (!starts_operand(ps->t)) {
+		perror_at(ps, at, "NEAR/%u needs a right operand", n);
+		return -1;
+	}
+	int32_t b = parse_unary(ps);
+	if (b < 0)
+		return -1;
+	if (!positional(ps->r, a) || !positional(ps->r, b)) {
+		perror_at(ps, at,
+			  "NEAR/%u operands must be terms, phrases, hashtags, mentions or ORs of them", n);
+		return -1;
+	}
+	if (ps->t == T_NEAR) {
+		perror_at(ps, ps->tpos, "NEAR cannot be chained: use parentheses and AND");
+		return -1;
+	}
+	int32_t i = binary(ps, SCRM_NODE_NEAR, a, b, ps->line, col_of(ps, at));
+	if (i >= 0)
+		ps->r->nodes[i].near = n;
+	return i;
+}
+
+static int32_t parse_and(struct parser *ps)
+{
+	int32_t a = parse_near(ps);
+	for (;;) {
+		if (a < 0)
+			return -1;
+		const char *at = ps->tpos;
+		if (ps->t == T_AND) {
+			lex(ps);
+			if (!starts_operand(ps->t)) {
+				perror_at(ps, at, "AND needs an operand on each side");
+				return -1;
+			}
+		} else if (!starts_operand(ps->t)) {
+			return a;
+		}
+		int32_t b = parse_near(ps);
+		a = binary(ps, SCRM_NODE_AND, a, b, ps->line, col_of(ps, at));
+	}
+}
+
+static int32_t parse_or(struct parser *ps)
+{
+	int32_t a = parse_and(ps);
+	while (a >= 0 && ps->t == T_OR) {
+		const char *at = ps->tpos;
+		lex(ps);
+		if (!starts_operand(ps->t)) {
+			perror_at(ps, at, "OR needs an operand on each side");
+			return -1;
+		}
+		int32_t b = parse_and(ps);
+		a = binary(ps, SCRM_NODE_OR, a, b, ps->line, col_of(ps, at));
+	}
+	return a;
+}
+
+static int32_t parse_query(struct parser *ps, const char *start)
+{
+	ps->p = start;
+	ps->depth = 0;
+	lex(ps);
+	if (ps->failed)
+		return -1;
+	if (ps->t == T_EOL) {
+		perror_at(ps, start, "empty query");
+		return -1;
+	}
+	int32_t root = parse_or(ps);
+	if (ps->failed)
+		return -1;
+	if (root >= 0 && ps->t != T_EOL) {
+		if (ps->t == T_RPAREN)
+			perror_at(ps, ps->tpos, "unbalanced ')': no matching '('");
+		else
+			perror_at(ps, ps->tpos, "unexpected token");
+		return -1;
+	}
+	return root;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Statements                                                                       */
+
+static const char *skip_space(const char *p, const char *e)
+{
+	while (p < e && is_space(*p))
+		p++;
+	return p;
+}
+
+/* Parse NAME at *pp; returns its end or NULL after reporting. */
+static const char *parse_name(struct parser *ps, const char *p, const char *what)
+{
+	const char *s = p;
+	if (p >= ps->le || !(is_alpha(*p) || *p == '_')) {
+		perror_at(ps, p, "expected a %s name", what);
+		return NULL;
+	}
+	while (p < ps->le && is_name_char(*p))
+		p++;
+	if (p - s > SCRM_RULES_NAME_MAX) {
+		perror_at(ps, s, "%s name longer than %d bytes", what, SCRM_RULES_NAME_MAX);
+		return NULL;
+	}
+	return p;
+}
+
+static void parse_line(struct parser *ps)
+{
+	scrm_rules *r = ps->r;
+	const char *p = skip_space(ps->ls, ps->le);
+	if (p == ps->le || *p == '#')
+		return;
+	const char *kw = p;
+	while (p < ps->le && (is_alpha(*p) || *p == '_'))
+		p++;
+	size_t kn = (size_t)(p - kw);
+	bool topic = kn == 5 && !memcmp(kw, "topic", 5);
+	bool cue = kn == 3 && !memcmp(kw, "cue", 3);
+	if (topic || cue) {
+		const char *ns = skip_space(p, ps->le);
+		if (ns == p) {
+			perror_at(ps, p, "expected a %s name", kw[0] == 't' ? "topic" : "cue");
+			return;
+		}
+		const char *ne = parse_name(ps, ns, topic ? "topic" : "cue");
+		if (!ne)
+			return;
+		const char *c = skip_space(ne, ps->le);
+		if (c >= ps->le || *c != ':') {
+			perror_at(ps, c, "expected ':' after the %s name", topic ? "topic" : "cue");
+			return;
+		}
+		for (uint32_t i = 0; i < r->nstmts; i++) {
+			const scrm_rules_stmt *o = &r->stmts[i];
+			if ((o->kind == SCRM_STMT_TOPIC || o->kind == SCRM_STMT_CUE) &&
+			    strlen(o->name) == (size_t)(ne - ns) && !memcmp(o->name, ns, (size_t)(ne - ns))) {
+				perror_at(ps, ns, "duplicate name '%.*s' (first defined at line %u)", (int)(ne - ns),
+					  ns, o->line);
+				return;
+			}
+		}
+		int32_t root = parse_query(ps, c + 1);
+		if (root < 0)
+			return;
+		const char *name = keep_str(r, ns, (size_t)(ne - ns));
+		scrm_rules_stmt *s = name ? new_stmt(r) : NULL;
+		if (!s) {
+			ps->oom = ps->failed = true;
+			return;
+		}
+		s->kind = topic ? SCRM_STMT_TOPIC : SCRM_STMT_CUE;
+		s->line = ps->line;
+		s->name = name;
+		s->root = root;
+		return;
+	}
+	if (kn == 3 && !memcmp(kw, "set", 3)) {
+		const char *ks = skip_space(p, ps->le);
+		if (ks == p) {
+			perror_at(ps, p, "expected a setting name");
+			return;
+		}
+		const char *ke = parse_name(ps, ks, "setting");
+		if (!ke)
+			return;
+		const char *eq = skip_space(ke, ps->le);
+		if (eq >= ps->le || *eq != '=') {
+			perror_at(ps, eq, "expected '=' after the setting name");
+			return;
+		}
+		const char *vs = skip_space(eq + 1, ps->le), *ve = ps->le;
+		while (ve > vs && is_space(ve[-1]))
+			ve--;
+		if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+			vs++;
+			ve--;
+		}
+		if (ve == vs) {
+			perror_at(ps, eq + 1, "empty value for setting '%.*s'", (int)(ke - ks), ks);
+			return;
+		}
+		const char *key = keep_str(r, ks, (size_t)(ke - ks));
+		const char *val = key ? keep_str(r, vs, (size_t)(ve - vs)) : NULL;
+		scrm_rules_stmt *s = val ? new_stmt(r) : NULL;
+		if (!s) {
+			ps->oom = ps->failed = true;
+			return;
+		}
+		s->kind = SCRM_STMT_SET;
+		s->line = ps->line;
+		s->name = key;
+		s->value = val;
+		return;
+	}
+	bool route = kn == 5 && !memcmp(kw, "route", 5);
+	bool drop = kn == 4 && !memcmp(kw, "drop", 4);
+	if ((route || drop) && (p == ps->le || is_space(*p))) {
+		const char *val = keep_str(r, kw, (size_t)(ps->le - kw));
+		scrm_rules_stmt *s = val ? new_stmt(r) : NULL;
+		if (!s) {
+			ps->oom = ps->failed = true;
+			return;
+		}
+		s->kind = route ? SCRM_STMT_ROUTE : SCRM_STMT_DROP;
+		s->line = ps->line;
+		s->value = val;
+		return;
+	}
+	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)",
+		  (int)(kn ? kn : 1), kw);
+}
+
+int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t len, char *err,
+		     size_t errlen)
+{
+	assert(out && file && (buf || !len));
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	scrm_rules *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->file = strdup(file);
+	r->src = malloc(len + 1);
+	if (!r->file || !r->src)
+		goto fail_oom;
+	if (len)
+		memcpy(r->src, buf, len);
+	r->src[len] = 0;
+	r->srclen = len;
+	/* NUL bytes would cut lines short in messages: treat them as spaces. */
+	for (size_t i = 0; i < len; i++)
+		if (!r->src[i])
+			r->src[i] = ' ';
+	uint32_t cap = 1;
+	for (size_t i = 0; i < len; i++)
+		cap += r->src[i] == '\n';
+	r->line_off = malloc(cap * sizeof(uint32_t));
+	if (!r->line_off)
+		goto fail_oom;
+	r->line_off[r->nlines++] = 0;
+	for (size_t i = 0; i < len; i++)
+		if (r->src[i] == '\n')
+			r->line_off[r->nlines++] = (uint32_t)(i + 1);
+
+	struct parser ps = {.r = r, .err = err, .errlen = errlen};
+	for (uint32_t l = 0; l < r->nlines; l++) {
+		ps.line = l + 1;
+		ps.ls = r->src + r->line_off[l];
+		ps.le = ps.ls + line_len(ps.ls);
+		ps.failed = false;
+		parse_line(&ps);
+		if (ps.oom)
+			goto fail_oom;
+	}
+	if (ps.nerrors) {
+		scrm_rules_free(r);
+		return -EINVAL;
+	}
+	*out = r;
+	return 0;
+fail_oom:
+	scrm_rules_free(r);
+	append(err, errlen, "%s: out of memory\n", file);
+	return -ENOMEM;
+}
+
+int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		int e = errno;
+		append(err, errlen, "%s: %s\n", path, strerror(e));
+		return -e;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	int rc = 0;
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (len < cap)
+			break;
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (!buf) {
+		rc = -ENOMEM;
+	} else if (ferror(fp)) {
+		rc = -EIO;
+		append(err, errlen, "%s: read error\n", path);
+	}
+	fclose(fp);
+	if (!rc)
+		rc = scrm_rules_parse(out, path, buf, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
+void scrm_rules_free(scrm_rules *r)
+{
+	if (!r)
+		return;
+	for (uint32_t i = 0; i < r->nstrs; i++)
+		free(r->strs[i]);
+	free(r->strs);
+	free(r->stmts);
+	free(r->nodes);
+	free(r->line_off);
+	free(r->src);
+	free(r->file);
+	free(r);
+}
+
+const char *scrm_rules_file(const scrm_rules *r) { return r->file; }
+uint32_t scrm_rules_stmt_count(const scrm_rules *r) { return r->nstmts; }
+
+const scrm_rules_stmt *scrm_rules_stmt_at(const scrm_rules *r, uint32_t i)
+{
+	assert(i < r->nstmts);
+	return &r->stmts[i];
+}
+
+const scrm_rules_node *scrm_rules_node_at(const scrm_rules *r, int32_t i)
+{
+	assert(i >= 0 && (uint32_t)i < r->nnodes);
+	return &r->nodes[i];
+}
+
+struct sbuf {
+	char *p;
+	size_t cap, len;
+};
+
+static void sput(struct sbuf *b, const char *fmt, ...)
+{
+	bool room = b->len < b->cap;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(room ? b->p + b->len : NULL, room ? b->cap - b->len : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += (size_t)n;
+}
+
+static void node_str(const scrm_rules *r, int32_t i, struct sbuf *b)
+{
+	const scrm_rules_node *n = scrm_rules_node_at(r, i);
+	switch (n->kind) {
+	case SCRM_NODE_TERM: sput(b, "%s%s", n->text, n->wildcard ? "*" : ""); break;
+	case SCRM_NODE_PHRASE: sput(b, "\"%s\"", n->text); break;
+	case SCRM_NODE_HASHTAG: sput(b, "#%s", n->text); break;
+	case SCRM_NODE_MENTION: sput(b, "@%s", n->text); break;
+	case SCRM_NODE_REGEX:
+		sput(b, "/%s/%s%s%s", n->text, n->regex_flags & SCRM_RE_CASELESS ? "i" : "",
+		     n->regex_flags & SCRM_RE_DOTALL ? "s" : "", n->regex_flags & SCRM_RE_MULTILINE ? "m" : "");
+		break;
+	case SCRM_NODE_FROM: sput(b, "from:%s", n->text); break;
+	case SCRM_NODE_LANG: sput(b, "lang:%s", n->text); break;
+	case SCRM_NODE_NOT:
+		sput(b, "-");
+		node_str(r, n->a, b);
+		break;
+	case SCRM_NODE_AND:
+	case SCRM_NODE_OR:
+	case SCRM_NODE_NEAR:
+		sput(b, "(");
+		node_str(r, n->a, b);
+		if (n->kind == SCRM_NODE_NEAR)
+			sput(b, " NEAR/%u ", n->near);
+		else
+			sput(b, n->kind == SCRM_NODE_AND ? " AND " : " OR ");
+		node_str(r, n->b, b);
+		sput(b, ")");
+		break;
+	}
+}
+
+size_t scrm_rules_node_string(const scrm_rules *r, int32_t i, char *buf, size_t cap)
+{
+	struct sbuf b = {buf, cap, 0};
+	if (cap)
+		buf[0] = 0;
+	node_str(r, i, &b);
+	return b.len;
+}

@@ -1,0 +1,1212 @@
+/*
+ * topics.c - compile listening topics and cues into one Hyperscan database; match.
+ *
+ * DESIGN: every distinct leaf pattern (term, phrase, hashtag, mention, regex) of every
+ * topic and cue becomes one expression of a single block-mode database (identical
+ * patterns are shared). Each topic's query is flattened into a small postfix program
+ * over those pattern ids, evaluated after the scan from a per-record bitset of matched
+ * patterns.
+ *
+ * Why not HS_FLAG_COMBINATION: Hyperscan's logical combinations can express AND/OR/NOT
+ * of sub-expressions, but not NEAR/n (which needs match positions and a word count), nor
+ * from:/lang: (record fields, not text). Splitting topics between two evaluators would
+ * double the semantics to test; a postfix program over a bitset costs a few ns per
+ * candidate topic, and only topics that one of their patterns triggered are evaluated
+ * (plus those that can match without any pattern, e.g. `lang:ja -spam`).
+ *
+ * NEAR: Hyperscan reports end offsets only (start-of-match tracking is costly), so each
+ * occurrence of a NEAR operand pattern is stored as (pattern, end offset); when a NEAR is
+ * evaluated the text is swept once to turn end offsets into word indices; a pattern's
+ * span is [last word - words in pattern + 1, last word].
+ */
+#include "topics.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <hs.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR };
+
+struct op {
+	uint8_t code;
+	uint32_t arg; /* OP_TERM: pattern id; OP_FROM/OP_LANG: string index; OP_NEAR: near index */
+};
+
+struct pattern {
+	char *expr;
+	unsigned flags;
+	uint8_t nwords;  /* words the pattern spans (NEAR operands) */
+	uint8_t near;    /* some NEAR uses it: record its positions */
+	uint8_t lb, rb;  /* check a word boundary before / after the match */
+	uint8_t is_regex;
+	uint32_t fixed;  /* bytes every match spans (start = end - fixed), 0 if it varies */
+	uint32_t line, col;
+	uint32_t topic_off, topic_n; /* CSR into topic_of[] */
+};
+
+struct near {
+	uint16_t n;
+	uint32_t a_off, a_n, b_off, b_n; /* into near_pat[] */
+};
+
+struct topic {
+	char *name;
+	uint8_t is_cue, never;
+	uint32_t line;
+	uint32_t op_off, op_n;
+};
+
+struct scrm_topics {
+	hs_database_t *db;
+	hs_scratch_t *proto;
+	struct pattern *pats;
+	uint32_t npats, cappats;
+	struct topic *topics;
+	uint32_t ntopics;
+	struct op *ops;
+	uint32_t nops, capops;
+	struct near *nears;
+	uint32_t nnears, capnears;
+	uint32_t *near_pat;
+	uint32_t nnear_pat, capnear_pat;
+	char **strs; /* from:/lang: values */
+	uint32_t nstrs, capstrs;
+	uint16_t *topic_of; /* CSR payload: topics using each pattern */
+	uint16_t *always;   /* topics that can match without any pattern */
+	uint32_t nalways;
+	uint32_t max_stack;
+	size_t db_size;
+	double compile_ms;
+};
+
+struct pos {
+	uint32_t pat, end, word; /* word: index of the last word of the match */
+};
+
+struct scrm_topics_scratch {
+	const scrm_topics *t;
+	hs_scratch_t *hs;
+	uint64_t *pat_bits;
+	uint32_t *pat_list;
+	uint32_t npat_list;
+	uint64_t *cand_bits;
+	uint16_t *cands;
+	uint32_t ncands;
+	uint8_t *stack;
+	struct pos pos[SCRM_TOPICS_MAX_POS];
+	uint32_t npos;
+	bool words_done;
+	const char *text; /* the record being scanned */
+	size_t len;
+};
+
+/* ------------------------------------------------------------------------------ */
+/* Words                                                                            */
+
+/*
+ * The non-ASCII code points that Hyperscan 5.4's UCP \w matches (\p{L}, \p{N}, per its
+ * Unicode tables), as inclusive ranges: extracted by scanning every code point with a
+ * database of "\w" (HS_FLAG_UTF8 | HS_FLAG_UCP); the test topics/word_table_is_hyperscans
+ * repeats that check, so a libhs with other Unicode tables is caught.
+ */
+static const uint32_t word_ranges[][2] = {
+	{0xAA, 0xAA}, {0xB2, 0xB3}, {0xB5, 0xB5}, {0xB9, 0xBA}, {0xBC, 0xBE}, {0xC0, 0xD6},
+	{0xD8, 0xF6}, {0xF8, 0x2C1}, {0x2C6, 0x2D1}, {0x2E0, 0x2E4}, {0x2EC, 0x2EC}, {0x2EE, 0x2EE},
+	{0x370, 0x374}, {0x376, 0x377}, {0x37A, 0x37D}, {0x37F, 0x37F}, {0x386, 0x386}, {0x388, 0x38A},
+	{0x38C, 0x38C}, {0x38E, 0x3A1}, {0x3A3, 0x3F5}, {0x3F7, 0x481}, {0x48A, 0x52F}, {0x531, 0x556},
+	{0x559, 0x559}, {0x561, 0x587}, {0x5D0, 0x5EA}, {0x5F0, 0x5F2}, {0x620, 0x64A}, {0x660, 0x669},
+	{0x66E, 0x66F}, {0x671, 0x6D3}, {0x6D5, 0x6D5}, {0x6E5, 0x6E6}, {0x6EE, 0x6FC}, {0x6FF, 0x6FF},
+	{0x710, 0x710}, {0x712, 0x72F}, {0x74D, 0x7A5}, {0x7B1, 0x7B1}, {0x7C0, 0x7EA}, {0x7F4, 0x7F5},
+	{0x7FA, 0x7FA}, {0x800, 0x815}, {0x81A, 0x81A}, {0x824, 0x824}, {0x828, 0x828}, {0x840, 0x858},
+	{0x8A0, 0x8B2}, {0x904, 0x939}, {0x93D, 0x93D}, {0x950, 0x950}, {0x958, 0x961}, {0x966, 0x96F},
+	{0x971, 0x980}, {0x985, 0x98C}, {0x98F, 0x990}, {0x993, 0x9A8}, {0x9AA, 0x9B0}, {0x9B2, 0x9B2},
+	{0x9B6, 0x9B9}, {0x9BD, 0x9BD}, {0x9CE, 0x9CE}, {0x9DC, 0x9DD}, {0x9DF, 0x9E1}, {0x9E6, 0x9F1},
+	{0x9F4, 0x9F9}, {0xA05, 0xA0A}, {0xA0F, 0xA10}, {0xA13, 0xA28}, {0xA2A, 0xA30}, {0xA32, 0xA33},
+	{0xA35, 0xA36}, {0xA38, 0xA39}, {0xA59, 0xA5C}, {0xA5E, 0xA5E}, {0xA66, 0xA6F}, {0xA72, 0xA74},
+	{0xA85, 0xA8D}, {0xA8F, 0xA91}, {0xA93, 0xAA8}, {0xAAA, 0xAB0}, {0xAB2, 0xAB3}, {0xAB5, 0xAB9},
+	{0xABD, 0xABD}, {0xAD0, 0xAD0}, {0xAE0, 0xAE1}, {0xAE6, 0xAEF}, {0xB05, 0xB0C}, {0xB0F, 0xB10},
+	{0xB13, 0xB28}, {0xB2A, 0xB30}, {0xB32, 0xB33}, {0xB35, 0xB39}, {0xB3D, 0xB3D}, {0xB5C, 0xB5D},
+	{0xB5F, 0xB61}, {0xB66, 0xB6F}, {0xB71, 0xB77}, {0xB83, 0xB83}, {0xB85, 0xB8A}, {0xB8E, 0xB90},
+	{0xB92, 0xB95}, {0xB99, 0xB9A}, {0xB9C, 0xB9C}, {0xB9E, 0xB9F}, {0xBA3, 0xBA4}, {0xBA8, 0xBAA},
+	{0xBAE, 0xBB9}, {0xBD0, 0xBD0}, {0xBE6, 0xBF2}, {0xC05, 0xC0C}, {0xC0E, 0xC10}, {0xC12, 0xC28},
+	{0xC2A, 0xC39}, {0xC3D, 0xC3D}, {0xC58, 0xC59}, {0xC60, 0xC61}, {0xC66, 0xC6F}, {0xC78, 0xC7E},
+	{0xC85, 0xC8C}, {0xC8E, 0xC90}, {0xC92, 0xCA8}, {0xCAA, 0xCB3}, {0xCB5, 0xCB9}, {0xCBD, 0xCBD},
+	{0xCDE, 0xCDE}, {0xCE0, 0xCE1}, {0xCE6, 0xCEF}, {0xCF1, 0xCF2}, {0xD05, 0xD0C}, {0xD0E, 0xD10},
+	{0xD12, 0xD3A}, {0xD3D, 0xD3D}, {0xD4E, 0xD4E}, {0xD60, 0xD61}, {0xD66, 0xD75}, {0xD7A, 0xD7F},
+	{0xD85, 0xD96}, {0xD9A, 0xDB1}, {0xDB3, 0xDBB}, {0xDBD, 0xDBD}, {0xDC0, 0xDC6}, {0xDE6, 0xDEF},
+	{0xE01, 0xE30}, {0xE32, 0xE33}, {0xE40, 0xE46}, {0xE50, 0xE59}, {0xE81, 0xE82}, {0xE84, 0xE84},
+	{0xE87, 0xE88}, {0xE8A, 0xE8A}, {0xE8D, 0xE8D}, {0xE94, 0xE97}, {0xE99, 0xE9F}, {0xEA1, 0xEA3},
+	{0xEA5, 0xEA5}, {0xEA7, 0xEA7}, {0xEAA, 0xEAB}, {0xEAD, 0xEB0}, {0xEB2, 0xEB3}, {0xEBD, 0xEBD},
+	{0xEC0, 0xEC4}, {0xEC6, 0xEC6}, {0xED0, 0xED9}, {0xEDC, 0xEDF}, {0xF00, 0xF00}, {0xF20, 0xF33},
+	{0xF40, 0xF47}, {0xF49, 0xF6C}, {0xF88, 0xF8C}, {0x1000, 0x102A}, {0x103F, 0x1049},
+	{0x1050, 0x1055}, {0x105A, 0x105D}, {0x1061, 0x1061}, {0x1065, 0x1066}, {0x106E, 0x1070},
+	{0x1075, 0x1081}, {0x108E, 0x108E}, {0x1090, 0x1099}, {0x10A0, 0x10C5}, {0x10C7, 0x10C7},
+	{0x10CD, 0x10CD}, {0x10D0, 0x10FA}, {0x10FC, 0x1248}, {0x124A, 0x124D}, {0x1250, 0x1256},
+	{0x1258, 0x1258}, {0x125A, 0x125D}, {0x1260, 0x1288}, {0x128A, 0x128D}, {0x1290, 0x12B0},
+	{0x12B2, 0x12B5}, {0x12B8, 0x12BE}, {0x12C0, 0x12C0}, {0x12C2, 0x12C5}, {0x12C8, 0x12D6},
+	{0x12D8, 0x1310}, {0x1312, 0x1315}, {0x1318, 0x135A}, {0x1369, 0x137C}, {0x1380, 0x138F},
+	{0x13A0, 0x13F4}, {0x1401, 0x166C}, {0x166F, 0x167F}, {0x1681, 0x169A}, {0x16A0, 0x16EA},
+	{0x16EE, 0x16F8}, {0x1700, 0x170C}, {0x170E, 0x1711}, {0x1720, 0x1731}, {0x1740, 0x1751},
+	{0x1760, 0x176C}, {0x176E, 0x1770}, {0x1780, 0x17B3}, {0x17D7, 0x17D7}, {0x17DC, 0x17DC},
+	{0x17E0, 0x17E9}, {0x17F0, 0x17F9}, {0x1810, 0x1819}, {0x1820, 0x1877}, {0x1880, 0x18A8},
+	{0x18AA, 0x18AA}, {0x18B0, 0x18F5}, {0x1900, 0x191E}, {0x1946, 0x196D}, {0x1970, 0x1974},
+	{0x1980, 0x19AB}, {0x19C1, 0x19C7}, {0x19D0, 0x19DA}, {0x1A00, 0x1A16}, {0x1A20, 0x1A54},
+	{0x1A80, 0x1A89}, {0x1A90, 0x1A99}, {0x1AA7, 0x1AA7}, {0x1B05, 0x1B33}, {0x1B45, 0x1B4B},
+	{0x1B50, 0x1B59}, {0x1B83, 0x1BA0}, {0x1BAE, 0x1BE5}, {0x1C00, 0x1C23}, {0x1C40, 0x1C49},
+	{0x1C4D, 0x1C7D}, {0x1CE9, 0x1CEC}, {0x1CEE, 0x1CF1}, {0x1CF5, 0x1CF6}, {0x1D00, 0x1DBF},
+	{0x1E00, 0x1F15}, {0x1F18, 0x1F1D}, {0x1F20, 0x1F45}, {0x1F48, 0x1F4D}, {0x1F50, 0x1F57},
+	{0x1F59, 0x1F59}, {0x1F5B, 0x1F5B}, {0x1F5D, 0x1F5D}, {0x1F5F, 0x1F7D}, {0x1F80, 0x1FB4},
+	{0x1FB6, 0x1FBC}, {0x1FBE, 0x1FBE}, {0x1FC2, 0x1FC4}, {0x1FC6, 0x1FCC}, {0x1FD0, 0x1FD3},
+	{0x1FD6, 0x1FDB}, {0x1FE0, 0x1FEC}, {0x1FF2, 0x1FF4}, {0x1FF6, 0x1FFC}, {0x2070, 0x2071},
+	{0x2074, 0x2079}, {0x207F, 0x2089}, {0x2090, 0x209C}, {0x2102, 0x2102}, {0x2107, 0x2107},
+	{0x210A, 0x2113}, {0x2115, 0x2115}, {0x2119, 0x211D}, {0x2124, 0x2124}, {0x2126, 0x2126},
+	{0x2128, 0x2128}, {0x212A, 0x212D}, {0x212F, 0x2139}, {0x213C, 0x213F}, {0x2145, 0x2149},
+	{0x214E, 0x214E}, {0x2150, 0x2189}, {0x2460, 0x249B}, {0x24EA, 0x24FF}, {0x2776, 0x2793},
+	{0x2C00, 0x2C2E}, {0x2C30, 0x2C5E}, {0x2C60, 0x2CE4}, {0x2CEB, 0x2CEE}, {0x2CF2, 0x2CF3},
+	{0x2CFD, 0x2CFD}, {0x2D00, 0x2D25}, {0x2D27, 0x2D27}, {0x2D2D, 0x2D2D}, {0x2D30, 0x2D67},
+	{0x2D6F, 0x2D6F}, {0x2D80, 0x2D96}, {0x2DA0, 0x2DA6}, {0x2DA8, 0x2DAE}, {0x2DB0, 0x2DB6},
+	{0x2DB8, 0x2DBE}, {0x2DC0, 0x2DC6}, {0x2DC8, 0x2DCE}, {0x2DD0, 0x2DD6}, {0x2DD8, 0x2DDE},
+	{0x2E2F, 0x2E2F}, {0x3005, 0x3007}, {0x3021, 0x3029}, {0x3031, 0x3035}, {0x3038, 0x303C},
+	{0x3041, 0x3096}, {0x309D, 0x309F}, {0x30A1, 0x30FA}, {0x30FC, 0x30FF}, {0x3105, 0x312D},
+	{0x3131, 0x318E}, {0x3192, 0x3195}, {0x31A0, 0x31BA}, {0x31F0, 0x31FF}, {0x3220, 0x3229},
+	{0x3248, 0x324F}, {0x3251, 0x325F}, {0x3280, 0x3289}, {0x32B1, 0x32BF}, {0x3400, 0x4DB5},
+	{0x4E00, 0x9FCC}, {0xA000, 0xA48C}, {0xA4D0, 0xA4FD}, {0xA500, 0xA60C}, {0xA610, 0xA62B},
+	{0xA640, 0xA66E}, {0xA67F, 0xA69D}, {0xA6A0, 0xA6EF}, {0xA717, 0xA71F}, {0xA722, 0xA788},
+	{0xA78B, 0xA78E}, {0xA790, 0xA7AD}, {0xA7B0, 0xA7B1}, {0xA7F7, 0xA801}, {0xA803, 0xA805},
+	{0xA807, 0xA80A}, {0xA80C, 0xA822}, {0xA830, 0xA835}, {0xA840, 0xA873}, {0xA882, 0xA8B3},
+	{0xA8D0, 0xA8D9}, {0xA8F2, 0xA8F7}, {0xA8FB, 0xA8FB}, {0xA900, 0xA925}, {0xA930, 0xA946},
+	{0xA960, 0xA97C}, {0xA984, 0xA9B2}, {0xA9CF, 0xA9D9}, {0xA9E0, 0xA9E4}, {0xA9E6, 0xA9FE},
+	{0xAA00, 0xAA28}, {0xAA40, 0xAA42}, {0xAA44, 0xAA4B}, {0xAA50, 0xAA59}, {0xAA60, 0xAA76},
+	{0xAA7A, 0xAA7A}, {0xAA7E, 0xAAAF}, {0xAAB1, 0xAAB1}, {0xAAB5, 0xAAB6}, {0xAAB9, 0xAABD},
+	{0xAAC0, 0xAAC0}, {0xAAC2, 0xAAC2}, {0xAADB, 0xAADD}, {0xAAE0, 0xAAEA}, {0xAAF2, 0xAAF4},
+	{0xAB01, 0xAB06}, {0xAB09, 0xAB0E}, {0xAB11, 0xAB16}, {0xAB20, 0xAB26}, {0xAB28, 0xAB2E},
+	{0xAB30, 0xAB5A}, {0xAB5C, 0xAB5F}, {0xAB64, 0xAB65}, {0xABC0, 0xABE2}, {0xABF0, 0xABF9},
+	{0xAC00, 0xD7A3}, {0xD7B0, 0xD7C6}, {0xD7CB, 0xD7FB}, {0xF900, 0xFA6D}, {0xFA70, 0xFAD9},
+	{0xFB00, 0xFB06}, {0xFB13, 0xFB17}, {0xFB1D, 0xFB1D}, {0xFB1F, 0xFB28}, {0xFB2A, 0xFB36},
+	{0xFB38, 0xFB3C}, {0xFB3E, 0xFB3E}, {0xFB40, 0xFB41}, {0xFB43, 0xFB44}, {0xFB46, 0xFBB1},
+	{0xFBD3, 0xFD3D}, {0xFD50, 0xFD8F}, {0xFD92, 0xFDC7}, {0xFDF0, 0xFDFB}, {0xFE70, 0xFE74},
+	{0xFE76, 0xFEFC}, {0xFF10, 0xFF19}, {0xFF21, 0xFF3A}, {0xFF41, 0xFF5A}, {0xFF66, 0xFFBE},
+	{0xFFC2, 0xFFC7}, {0xFFCA, 0xFFCF}, {0xFFD2, 0xFFD7}, {0xFFDA, 0xFFDC}, {0x10000, 0x1000B},
+	{0x1000D, 0x10026}, {0x10028, 0x1003A}, {0x1003C, 0x1003D}, {0x1003F, 0x1004D}, {0x10050, 0x1005D},
+	{0x10080, 0x100FA}, {0x10107, 0x10133}, {0x10140, 0x10178}, {0x1018A, 0x1018B}, {0x10280, 0x1029C},
+	{0x102A0, 0x102D0}, {0x102E1, 0x102FB}, {0x10300, 0x10323}, {0x10330, 0x1034A}, {0x10350, 0x10375},
+	{0x10380, 0x1039D}, {0x103A0, 0x103C3}, {0x103C8, 0x103CF}, {0x103D1, 0x103D5}, {0x10400, 0x1049D},
+	{0x104A0, 0x104A9}, {0x10500, 0x10527}, {0x10530, 0x10563}, {0x10600, 0x10736}, {0x10740, 0x10755},
+	{0x10760, 0x10767}, {0x10800, 0x10805}, {0x10808, 0x10808}, {0x1080A, 0x10835}, {0x10837, 0x10838},
+	{0x1083C, 0x1083C}, {0x1083F, 0x10855}, {0x10858, 0x10876}, {0x10879, 0x1089E}, {0x108A7, 0x108AF},
+	{0x10900, 0x1091B}, {0x10920, 0x10939}, {0x10980, 0x109B7}, {0x109BE, 0x109BF}, {0x10A00, 0x10A00},
+	{0x10A10, 0x10A13}, {0x10A15, 0x10A17}, {0x10A19, 0x10A33}, {0x10A40, 0x10A47}, {0x10A60, 0x10A7E},
+	{0x10A80, 0x10A9F}, {0x10AC0, 0x10AC7}, {0x10AC9, 0x10AE4}, {0x10AEB, 0x10AEF}, {0x10B00, 0x10B35},
+	{0x10B40, 0x10B55}, {0x10B58, 0x10B72}, {0x10B78, 0x10B91}, {0x10BA9, 0x10BAF}, {0x10C00, 0x10C48},
+	{0x10E60, 0x10E7E}, {0x11003, 0x11037}, {0x11052, 0x1106F}, {0x11083, 0x110AF}, {0x110D0, 0x110E8},
+	{0x110F0, 0x110F9}, {0x11103, 0x11126}, {0x11136, 0x1113F}, {0x11150, 0x11172}, {0x11176, 0x11176},
+	{0x11183, 0x111B2}, {0x111C1, 0x111C4}, {0x111D0, 0x111DA}, {0x111E1, 0x111F4}, {0x11200, 0x11211},
+	{0x11213, 0x1122B}, {0x112B0, 0x112DE}, {0x112F0, 0x112F9}, {0x11305, 0x1130C}, {0x1130F, 0x11310},
+	{0x11313, 0x11328}, {0x1132A, 0x11330}, {0x11332, 0x11333}, {0x11335, 0x11339}, {0x1133D, 0x1133D},
+	{0x1135D, 0x11361}, {0x11480, 0x114AF}, {0x114C4, 0x114C5}, {0x114C7, 0x114C7}, {0x114D0, 0x114D9},
+	{0x11580, 0x115AE}, {0x11600, 0x1162F}, {0x11644, 0x11644}, {0x11650, 0x11659}, {0x11680, 0x116AA},
+	{0x116C0, 0x116C9}, {0x118A0, 0x118F2}, {0x118FF, 0x118FF}, {0x11AC0, 0x11AF8}, {0x12000, 0x12398},
+	{0x12400, 0x1246E}, {0x13000, 0x1342E}, {0x16800, 0x16A38}, {0x16A40, 0x16A5E}, {0x16A60, 0x16A69},
+	{0x16AD0, 0x16AED}, {0x16B00, 0x16B2F}, {0x16B40, 0x16B43}, {0x16B50, 0x16B59}, {0x16B5B, 0x16B61},
+	{0x16B63, 0x16B77}, {0x16B7D, 0x16B8F}, {0x16F00, 0x16F44}, {0x16F50, 0x16F50}, {0x16F93, 0x16F9F},
+	{0x1B000, 0x1B001}, {0x1BC00, 0x1BC6A}, {0x1BC70, 0x1BC7C}, {0x1BC80, 0x1BC88}, {0x1BC90, 0x1BC99},
+	{0x1D360, 0x1D371}, {0x1D400, 0x1D454}, {0x1D456, 0x1D49C}, {0x1D49E, 0x1D49F}, {0x1D4A2, 0x1D4A2},
+	{0x1D4A5, 0x1D4A6}, {0x1D4A9, 0x1D4AC}, {0x1D4AE, 0x1D4B9}, {0x1D4BB, 0x1D4BB}, {0x1D4BD, 0x1D4C3},
+	{0x1D4C5, 0x1D505}, {0x1D507, 0x1D50A}, {0x1D50D, 0x1D514}, {0x1D516, 0x1D51C}, {0x1D51E, 0x1D539},
+	{0x1D53B, 0x1D53E}, {0x1D540, 0x1D544}, {0x1D546, 0x1D546}, {0x1D54A, 0x1D550}, {0x1D552, 0x1D6A5},
+	{0x1D6A8, 0x1D6C0}, {0x1D6C2, 0x1D6DA}, {0x1D6DC, 0x1D6FA}, {0x1D6FC, 0x1D714}, {0x1D716, 0x1D734},
+	{0x1D736, 0x1D74E}, {0x1D750, 0x1D76E}, {0x1D770, 0x1D788}, {0x1D78A, 0x1D7A8}, {0x1D7AA, 0x1D7C2},
+	{0x1D7C4, 0x1D7CB}, {0x1D7CE, 0x1D7FF}, {0x1E800, 0x1E8C4}, {0x1E8C7, 0x1E8CF}, {0x1EE00, 0x1EE03},
+	{0x1EE05, 0x1EE1F}, {0x1EE21, 0x1EE22}, {0x1EE24, 0x1EE24}, {0x1EE27, 0x1EE27}, {0x1EE29, 0x1EE32},
+	{0x1EE34, 0x1EE37}, {0x1EE39, 0x1EE39}, {0x1EE3B, 0x1EE3B}, {0x1EE42, 0x1EE42}, {0x1EE47, 0x1EE47},
+	{0x1EE49, 0x1EE49}, {0x1EE4B, 0x1EE4B}, {0x1EE4D, 0x1EE4F}, {0x1EE51, 0x1EE52}, {0x1EE54, 0x1EE54},
+	{0x1EE57, 0x1EE57}, {0x1EE59, 0x1EE59}, {0x1EE5B, 0x1EE5B}, {0x1EE5D, 0x1EE5D}, {0x1EE5F, 0x1EE5F},
+	{0x1EE61, 0x1EE62}, {0x1EE64, 0x1EE64}, {0x1EE67, 0x1EE6A}, {0x1EE6C, 0x1EE72}, {0x1EE74, 0x1EE77},
+	{0x1EE79, 0x1EE7C}, {0x1EE7E, 0x1EE7E}, {0x1EE80, 0x1EE89}, {0x1EE8B, 0x1EE9B}, {0x1EEA1, 0x1EEA3},
+	{0x1EEA5, 0x1EEA9}, {0x1EEAB, 0x1EEBB}, {0x1F100, 0x1F10C}, {0x20000, 0x2A6D6}, {0x2A700, 0x2B734},
+	{0x2B740, 0x2B81D}, {0x2F800, 0x2FA1D},
+};
+
+int scrm_topics_is_word_cp(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+		       cp == '_';
+	size_t lo = 0, hi = sizeof(word_ranges) / sizeof(word_ranges[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp < word_ranges[mid][0])
+			hi = mid;
+		else if (cp > word_ranges[mid][1])
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Decode one UTF-8 sequence at s[0..n); invalid bytes decode as themselves (U+0080..). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+	if (k == 0 || k > n) {
+		*cp = 0x80; /* stray byte: not a word character */
+		return 1;
+	}
+	uint32_t v = k == 1 ? c : k == 2 ? (c & 0x1Fu) : k == 3 ? (c & 0x0Fu) : (c & 0x07u);
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*cp = 0x80;
+			return 1;
+		}
+		v = (v << 6) | (s[i] & 0x3Fu);
+	}
+	*cp = v;
+	return k;
+}
+
+static uint32_t count_words(const char *s, size_t n)
+{
+	uint32_t w = 0;
+	bool in = false;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += utf8_next((const unsigned char *)s + i, n - i, &cp);
+		bool wc = scrm_topics_is_word_cp(cp);
+		if (wc && !in)
+			w++;
+		in = wc;
+	}
+	return w;
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Compile                                                                          */
+
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_putn(struct sb *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_puts(struct sb *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+/* Literal text as a pattern: ASCII punctuation escaped, UTF-8 passed through. */
+static void sb_literal(struct sb *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		if (c < 0x80 && !alnum) {
+			char e[5];
+			if (c < 0x20 || c == 0x7F)
+				snprintf(e, sizeof(e), "\\x%02x", c);
+			else
+				snprintf(e, sizeof(e), "\\%c", c);
+			sb_puts(b, e);
+		} else {
+			sb_putn(b, (const char *)&c, 1);
+		}
+	}
+}
+
+struct build {
+	scrm_topics *t;
+	const scrm_rules *r;
+	bool oom;
+};
+
+#define GROW(b, arr, n, cap)                                                                  \
+	do {                                                                                  \
+		if ((n) == (cap)) {                                                           \
+			uint32_t nc_ = (cap) ? (cap) * 2 : 32;                                \
+			void *np_ = realloc((arr), nc_ * sizeof(*(arr)));                     \
+			if (!np_) {                                                           \
+				(b)->oom = true;                                              \
+				return 0;                                                     \
+			}                                                                     \
+			(arr) = np_;                                                          \
+			(cap) = nc_;                                                          \
+		}                                                                             \
+	} while (0)
+
+/*
+ * Word boundaries. Hyperscan refuses \b with HS_FLAG_UCP, and without UCP \w is ASCII
+ * only (a boundary would split "café"); spelling a boundary as (?:^|\W) with UCP costs
+ * 50-180 ms of compile time and ~190 KB per pattern (measured here). So literals are
+ * compiled as plain caseless UTF-8 literals (with start-of-match reporting where their
+ * length varies, see below), and the match callback checks the code points on each side
+ * with scrm_topics_is_word_cp(), a copy of Hyperscan's own UCP \w table. An edge
+ * in a script written without spaces (Han, kana, Thai, ...) gets no check: there a
+ * boundary would forbid nearly every match.
+ */
+static bool is_spaceless(uint32_t cp)
+{
+	return (cp >= 0x0E00 && cp <= 0x0EFF) || (cp >= 0x1000 && cp <= 0x109F) ||
+	       (cp >= 0x1780 && cp <= 0x17FF) || (cp >= 0x3040 && cp <= 0x30FF) ||
+	       (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF66 && cp <= 0xFF9F) ||
+	       (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+static bool edge_needs_boundary(const char *s, size_t n, bool last)
+{
+	if (!n)
+		return false;
+	size_t i = 0;
+	if (last) {
+		i = n - 1;
+		while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i--;
+	}
+	uint32_t cp;
+	utf8_next((const unsigned char *)s + i, n - i, &cp);
+	return scrm_topics_is_word_cp(cp) && !is_spaceless(cp);
+}
+
+/* Pattern id for leaf @n (created or shared); UINT32_MAX on OOM. */
+static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
+{
+	scrm_topics *t = b->t;
+	struct sb e = {0};
+	unsigned flags = HS_FLAG_UTF8 | HS_FLAG_UCP | HS_FLAG_CASELESS;
+	const char *s = n->text;
+	size_t len = n->len;
+	uint32_t nwords = count_words(s, len);
+	uint8_t lb = 0, rb = 0;
+	switch (n->kind) {
+	case SCRM_NODE_TERM:
+	case SCRM_NODE_PHRASE:
+		while (len && (*s == ' ' || *s == '\t'))
+			s++, len--;
+		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		lb = edge_needs_boundary(s, len, false);
+		rb = !n->wildcard && edge_needs_boundary(s, len, true);
+		for (size_t i = 0; i < len;) {
+			size_t j = i;
+			while (j < len && s[j] != ' ' && s[j] != '\t')
+				j++;
+			sb_literal(&e, s + i, j - i);
+			if (j == len)
+				break;
+			/* \s+ with UCP costs ~3 ms of compile time per phrase; ASCII space ~0.1 */
+			sb_puts(&e, "[ \\t\\r\\n]+");
+			while (j < len && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			i = j;
+		}
+		break;
+	case SCRM_NODE_HASHTAG:
+	case SCRM_NODE_MENTION:
+		lb = 1;
+		rb = edge_needs_boundary(s, len, true);
+		sb_puts(&e, n->kind == SCRM_NODE_HASHTAG ? "#" : "@");
+		sb_literal(&e, s, len);
+		break;
+	case SCRM_NODE_REGEX:
+		/* No UCP: users write \b, which Hyperscan refuses in UCP mode; \w, \b are ASCII. */
+		flags = HS_FLAG_UTF8;
+		sb_putn(&e, s, len);
+		if (n->regex_flags & SCRM_RE_CASELESS)
+			flags |= HS_FLAG_CASELESS;
+		if (n->regex_flags & SCRM_RE_DOTALL)
+			flags |= HS_FLAG_DOTALL;
+		if (n->regex_flags & SCRM_RE_MULTILINE)
+			flags |= HS_FLAG_MULTILINE;
+		break;
+	default: assert(0); break;
+	}
+	/* The left boundary needs the match start. An ASCII literal of one word matches a
+	 * fixed number of bytes when Unicode case folding is off (no UCP: 'k' must not match
+	 * the Kelvin sign anyway), so its start is end - length; reporting the start of match
+	 * (SOM) costs ~15% of scan time, so only phrases and non-ASCII literals pay for it. */
+	uint32_t fixed = 0;
+	if (n->kind != SCRM_NODE_REGEX && n->kind != SCRM_NODE_PHRASE) {
+		bool ascii = true;
+		for (size_t i = 0; i < len; i++)
+			ascii &= (unsigned char)s[i] < 0x80;
+		if (ascii) {
+			fixed = (uint32_t)len + (n->kind != SCRM_NODE_TERM);
+			flags = HS_FLAG_UTF8 | HS_FLAG_CASELESS;
+		}
+	}
+	if (lb && !fixed)
+		flags |= HS_FLAG_SOM_LEFTMOST;
+	if (e.oom || !e.p) {
+		free(e.p);
+		b->oom = true;
+		return UINT32_MAX;
+	}
+	for (uint32_t i = 0; i < t->npats; i++)
+		if (t->pats[i].flags == flags && t->pats[i].lb == lb && t->pats[i].rb == rb &&
+		    !strcmp(t->pats[i].expr, e.p)) {
+			free(e.p);
+			return i;
+		}
+	if (t->npats == t->cappats) {
+		uint32_t cap = t->cappats ? t->cappats * 2 : 32;
+		struct pattern *p = realloc(t->pats, cap * sizeof(*p));
+		if (!p) {
+			free(e.p);
+			b->oom = true;
+			return UINT32_MAX;
+		}
+		t->pats = p;
+		t->cappats = cap;
+	}
+	struct pattern *p = &t->pats[t->npats];
+	memset(p, 0, sizeof(*p));
+	p->expr = e.p;
+	p->flags = flags;
+	p->lb = lb;
+	p->rb = rb;
+	p->is_regex = n->kind == SCRM_NODE_REGEX;
+	p->fixed = fixed;
+	p->nwords = (uint8_t)(nwords > 255 ? 255 : nwords);
+	p->line = n->line;
+	p->col = n->col;
+	return t->npats++;
+}
+
+static int emit(struct build *b, uint8_t code, uint32_t arg)
+{
+	scrm_topics *t = b->t;
+	GROW(b, t->ops, t->nops, t->capops);
+	t->ops[t->nops].code = code;
+	t->ops[t->nops].arg = arg;
+	t->nops++;
+	return 1;
+}
+
+static int add_str(struct build *b, const char *s, uint32_t *idx)
+{
+	scrm_topics *t = b->t;
+	for (uint32_t i = 0; i < t->nstrs; i++)
+		if (!strcasecmp(t->strs[i], s)) {
+			*idx = i;
+			return 1;
+		}
+	GROW(b, t->strs, t->nstrs, t->capstrs);
+	t->strs[t->nstrs] = strdup(s);
+	if (!t->strs[t->nstrs]) {
+		b->oom = true;
+		return 0;
+	}
+	*idx = t->nstrs++;
+	return 1;
+}
+
+/* Pattern ids of the positional leaves under @i into near_pat[]. */
+static int near_leaves(struct build *b, int32_t i)
+{
+	const scrm_rules_node *n = scrm_rules_node_at(b->r, i);
+	if (n->kind == SCRM_NODE_OR)
+		return near_leaves(b, n->a) && near_leaves(b, n->b);
+	uint32_t p = leaf_pattern(b, n);
+	if (p == UINT32_MAX)
+		return 0;
+	b->t->pats[p].near = 1;
+	scrm_topics *t = b->t;
+	GROW(b, t->near_pat, t->nnear_pat, t->capnear_pat);
+	t->near_pat[t->nnear_pat++] = p;
+	return 1;
+}
+
+/* Postfix code for node @i; returns the stack depth it needs (0 on OOM). */
+static uint32_t gen(struct build *b, int32_t i)
+{
+	const scrm_rules_node *n = scrm_rules_node_at(b->r, i);
+	uint32_t d1, d2, idx;
+	switch (n->kind) {
+	case SCRM_NODE_TERM:
+	case SCRM_NODE_PHRASE:
+	case SCRM_NODE_HASHTAG:
+	case SCRM_NODE_MENTION:
+	case SCRM_NODE_REGEX:
+		idx = leaf_pattern(b, n);
+		return idx != UINT32_MAX && emit(b, OP_TERM, idx) ? 1 : 0;
+	case SCRM_NODE_FROM:
+	case SCRM_NODE_LANG:
+		if (!add_str(b, n->text, &idx))
+			return 0;
+		return emit(b, n->kind == SCRM_NODE_FROM ? OP_FROM : OP_LANG, idx) ? 1 : 0;
+	case SCRM_NODE_NOT:
+		d1 = gen(b, n->a);
+		return d1 && emit(b, OP_NOT, 0) ? d1 : 0;
+	case SCRM_NODE_AND:
+	case SCRM_NODE_OR:
+		d1 = gen(b, n->a);
+		d2 = d1 ? gen(b, n->b) : 0;
+		if (!d2 || !emit(b, n->kind == SCRM_NODE_AND ? OP_AND : OP_OR, 0))
+			return 0;
+		return d1 > d2 + 1 ? d1 : d2 + 1;
+	case SCRM_NODE_NEAR: {
+		scrm_topics *t = b->t;
+		GROW(b, t->nears, t->nnears, t->capnears);
+		struct near nr = {.n = n->near, .a_off = t->nnear_pat};
+		if (!near_leaves(b, n->a))
+			return 0;
+		nr.a_n = t->nnear_pat - nr.a_off;
+		nr.b_off = t->nnear_pat;
+		if (!near_leaves(b, n->b))
+			return 0;
+		nr.b_n = t->nnear_pat - nr.b_off;
+		t->nears[t->nnears] = nr;
+		return emit(b, OP_NEAR, t->nnears++) ? 1 : 0;
+	}
+	}
+	return 0;
+}
+
+/* Calls visit(t, pattern, topic, arg) once per (pattern, topic using it) pair. */
+static void each_use(scrm_topics *t, uint32_t *last, void (*visit)(scrm_topics *, uint32_t, uint16_t, void *),
+		     void *arg)
+{
+	for (uint32_t p = 0; p < t->npats; p++)
+		last[p] = UINT32_MAX;
+	for (uint32_t i = 0; i < t->ntopics; i++) {
+		const struct topic *tp = &t->topics[i];
+		for (uint32_t j = 0; j < tp->op_n; j++) {
+			const struct op *o = &t->ops[tp->op_off + j];
+			const uint32_t *list = &o->arg;
+			uint32_t n = o->code == OP_TERM;
+			if (o->code == OP_NEAR) {
+				const struct near *nr = &t->nears[o->arg];
+				list = t->near_pat + nr->a_off;
+				n = nr->a_n + nr->b_n; /* b follows a in near_pat[] */
+			}
+			for (uint32_t k = 0; k < n; k++)
+				if (last[list[k]] != i) {
+					last[list[k]] = i;
+					visit(t, list[k], (uint16_t)i, arg);
+				}
+		}
+	}
+}
+
+static void count_use(scrm_topics *t, uint32_t p, uint16_t topic, void *arg)
+{
+	(void)topic;
+	(void)arg;
+	t->pats[p].topic_n++;
+}
+
+static void fill_use(scrm_topics *t, uint32_t p, uint16_t topic, void *arg)
+{
+	uint32_t *fill = arg;
+	t->topic_of[t->pats[p].topic_off + fill[p]++] = topic;
+}
+
+static bool link_patterns(scrm_topics *t)
+{
+	uint32_t *last = malloc((t->npats ? t->npats : 1) * sizeof(uint32_t));
+	uint32_t *fill = calloc(t->npats ? t->npats : 1, sizeof(uint32_t));
+	bool ok = false;
+	if (!last || !fill)
+		goto out;
+	each_use(t, last, count_use, NULL);
+	uint32_t total = 0;
+	for (uint32_t p = 0; p < t->npats; p++) {
+		t->pats[p].topic_off = total;
+		total += t->pats[p].topic_n;
+	}
+	t->topic_of = malloc((total ? total : 1) * sizeof(uint16_t));
+	if (!t->topic_of)
+		goto out;
+	each_use(t, last, fill_use, fill);
+	ok = true;
+out:
+	free(last);
+	free(fill);
+	return ok;
+}
+
+/* Can the topic's program be true when no pattern matched? (then it is always evaluated) */
+static bool needs_pattern(const struct op *ops, uint32_t n)
+{
+	/* Abstract evaluation: each stack slot is "requires a pattern" (true/false). */
+	uint8_t st[512];
+	uint32_t sp = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		switch (ops[i].code) {
+		case OP_TERM:
+		case OP_NEAR: st[sp++] = 1; break;
+		case OP_FROM:
+		case OP_LANG: st[sp++] = 0; break;
+		case OP_NOT: st[sp - 1] = 0; break;
+		case OP_AND: sp--; st[sp - 1] = st[sp - 1] || st[sp]; break;
+		case OP_OR: sp--; st[sp - 1] = st[sp - 1] && st[sp]; break;
+		}
+		if (sp >= sizeof(st))
+			return false;
+	}
+	return sp == 1 && st[0];
+}
+
+/* Contradiction check: try every assignment of the topic's distinct leaves. */
+static bool never_matches(const scrm_topics *t, const struct topic *tp)
+{
+	uint32_t var_key[16];
+	uint8_t var_kind[16];
+	uint32_t nvars = 0;
+	const struct op *ops = t->ops + tp->op_off;
+	for (uint32_t i = 0; i < tp->op_n; i++) {
+		uint8_t k = ops[i].code;
+		if (k != OP_TERM && k != OP_FROM && k != OP_LANG && k != OP_NEAR)
+			continue;
+		uint32_t keys[64];
+		uint32_t nk = 0;
+		if (k == OP_NEAR) {
+			const struct near *nr = &t->nears[ops[i].arg];
+			for (uint32_t j = 0; j < nr->a_n + nr->b_n && nk < 64; j++)
+				keys[nk++] = t->near_pat[nr->a_off + j];
+			k = OP_TERM;
+		} else {
+			keys[nk++] = ops[i].arg;
+		}
+		for (uint32_t j = 0; j < nk; j++) {
+			uint32_t v = 0;
+			while (v < nvars && !(var_kind[v] == k && var_key[v] == keys[j]))
+				v++;
+			if (v == nvars) {
+				if (nvars == 16)
+					return false;
+				var_kind[nvars] = k;
+				var_key[nvars++] = keys[j];
+			}
+		}
+	}
+	if (tp->op_n > 512)
+		return false;
+	for (uint32_t m = 0; m < (1u << nvars); m++) {
+		/* lang: and from: hold one value each: at most one of each kind true. */
+		int nlang = 0, nfrom = 0;
+		for (uint32_t v = 0; v < nvars; v++)
+			if (m >> v & 1) {
+				nlang += var_kind[v] == OP_LANG;
+				nfrom += var_kind[v] == OP_FROM;
+			}
+		if (nlang > 1 || nfrom > 1)
+			continue;
+		uint8_t st[512];
+		uint32_t sp = 0;
+		for (uint32_t i = 0; i < tp->op_n; i++) {
+			const struct op *o = &ops[i];
+			uint32_t v;
+			switch (o->code) {
+			case OP_TERM:
+			case OP_FROM:
+			case OP_LANG:
+				for (v = 0; v < nvars; v++)
+					if (var_kind[v] == o->code && var_key[v] == o->arg)
+						break;
+				st[sp++] = m >> v & 1;
+				break;
+			case OP_NEAR: {
+				/* Over-approximation: some A leaf and some B leaf matched. */
+				const struct near *nr = &t->nears[o->arg];
+				uint8_t a = 0, bb = 0;
+				for (uint32_t j = 0; j < nr->a_n + nr->b_n; j++) {
+					for (v = 0; v < nvars; v++)
+						if (var_kind[v] == OP_TERM && var_key[v] == t->near_pat[nr->a_off + j])
+							break;
+					if (v < nvars && (m >> v & 1)) {
+						if (j < nr->a_n)
+							a = 1;
+						else
+							bb = 1;
+					}
+				}
+				st[sp++] = a && bb;
+				break;
+			}
+			case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
+			case OP_AND: sp--; st[sp - 1] = st[sp - 1] && st[sp]; break;
+			case OP_OR: sp--; st[sp - 1] = st[sp - 1] || st[sp]; break;
+			}
+		}
+		if (st[0])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * After hs_compile_multi() failed: compile each pattern alone so that every rejected
+ * pattern is reported, not only the first. A regex error's "at index N" moves the
+ * caret onto the offending character. Return: how many were reported.
+ */
+static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, const unsigned *flags, char *err,
+				size_t errlen)
+{
+	unsigned bad = 0;
+	for (uint32_t i = 0; i < t->npats; i++) {
+		const struct pattern *p = &t->pats[i];
+		hs_database_t *db = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_compile(p->expr, flags[i], HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
+			hs_free_database(db);
+			continue;
+		}
+		uint32_t col = p->col;
+		const char *at = ce ? strstr(ce->message, " at index ") : NULL;
+		if (p->is_regex && at) {
+			unsigned long idx = strtoul(at + 10, NULL, 10);
+			col++; /* the opening '/' */
+			for (unsigned long k = 0; k < idx && p->expr[k]; k++)
+				col += ((unsigned char)p->expr[k] & 0xC0) != 0x80;
+		}
+		char msg[512];
+		snprintf(msg, sizeof(msg), "Hyperscan rejects this pattern (%s): %s", p->expr,
+			 ce ? ce->message : "unknown error");
+		scrm_rules_format_error(r, p->line, col, msg, err, errlen);
+		hs_free_compile_error(ce);
+		bad++;
+	}
+	return bad;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_t errlen)
+{
+	assert(out && r);
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	double t0 = now_ms();
+	scrm_topics *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	struct build b = {.t = t, .r = r};
+	int rc = -ENOMEM;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
+		scrm_rules_stmt_kind k = scrm_rules_stmt_at(r, i)->kind;
+		n += k == SCRM_STMT_TOPIC || k == SCRM_STMT_CUE;
+	}
+	if (n > UINT16_MAX) {
+		snprintf(err, errlen, "%s: more than %u topics and cues\n", scrm_rules_file(r), UINT16_MAX);
+		rc = -E2BIG;
+		goto fail;
+	}
+	t->topics = calloc(n ? n : 1, sizeof(*t->topics));
+	if (!t->topics)
+		goto fail;
+	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
+		const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);
+		if (s->kind != SCRM_STMT_TOPIC && s->kind != SCRM_STMT_CUE)
+			continue;
+		struct topic *tp = &t->topics[t->ntopics];
+		tp->name = strdup(s->name);
+		if (!tp->name)
+			goto fail;
+		t->ntopics++;
+		tp->is_cue = s->kind == SCRM_STMT_CUE;
+		tp->line = s->line;
+		tp->op_off = t->nops;
+		uint32_t depth = gen(&b, s->root);
+		if (!depth || b.oom)
+			goto fail;
+		tp->op_n = t->nops - tp->op_off;
+		if (depth > t->max_stack)
+			t->max_stack = depth;
+	}
+	/* Which topics each pattern can trigger (CSR, two passes over the code), and which
+	 * must always be evaluated. */
+	if (!link_patterns(t))
+		goto fail;
+	t->always = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
+	if (!t->always)
+		goto fail;
+	for (uint32_t i = 0; i < t->ntopics; i++) {
+		struct topic *tp = &t->topics[i];
+		if (!needs_pattern(t->ops + tp->op_off, tp->op_n))
+			t->always[t->nalways++] = (uint16_t)i;
+		tp->never = never_matches(t, tp);
+	}
+	if (t->npats) {
+		const char **exprs = malloc(t->npats * sizeof(*exprs));
+		unsigned *flags = malloc(t->npats * sizeof(*flags));
+		unsigned *ids = malloc(t->npats * sizeof(*ids));
+		if (!exprs || !flags || !ids) {
+			free(exprs);
+			free(flags);
+			free(ids);
+			goto fail;
+		}
+		for (uint32_t i = 0; i < t->npats; i++) {
+			exprs[i] = t->pats[i].expr;
+			/* SINGLEMATCH only where the first match settles it (SOM excludes it anyway) */
+			const struct pattern *p = &t->pats[i];
+			flags[i] = p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
+			ids[i] = i;
+		}
+		hs_compile_error_t *ce = NULL;
+		hs_error_t he = hs_compile_multi(exprs, flags, ids, t->npats, HS_MODE_BLOCK, NULL, &t->db, &ce);
+		if (he != HS_SUCCESS && !report_rejected(t, r, flags, err, errlen))
+			snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
+				 ce ? ce->message : "unknown error");
+		hs_free_compile_error(ce);
+		free(exprs);
+		free(flags);
+		free(ids);
+		if (he != HS_SUCCESS) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		if (hs_alloc_scratch(t->db, &t->proto) != HS_SUCCESS)
+			goto fail;
+		hs_database_size(t->db, &t->db_size);
+	}
+	t->compile_ms = now_ms() - t0;
+	*out = t;
+	return 0;
+fail:
+	if (rc == -ENOMEM && err && errlen && !err[0])
+		snprintf(err, errlen, "%s: out of memory\n", scrm_rules_file(r));
+	scrm_topics_free(t);
+	return rc;
+}
+
+void scrm_topics_free(scrm_topics *t)
+{
+	if (!t)
+		return;
+	hs_free_scratch(t->proto);
+	hs_free_database(t->db);
+	for (uint32_t i = 0; i < t->npats; i++)
+		free(t->pats[i].expr);
+	for (uint32_t i = 0; i < t->ntopics; i++)
+		free(t->topics[i].name);
+	for (uint32_t i = 0; i < t->nstrs; i++)
+		free(t->strs[i]);
+	free(t->pats);
+	free(t->topics);
+	free(t->ops);
+	free(t->nears);
+	free(t->near_pat);
+	free(t->strs);
+	free(t->topic_of);
+	free(t->always);
+	free(t);
+}
+
+uint32_t scrm_topics_count(const scrm_topics *t) { return t->ntopics; }
+
+const char *scrm_topics_name(const scrm_topics *t, uint16_t id)
+{
+	assert(id < t->ntopics);
+	return t->topics[id].name;
+}
+
+int scrm_topics_is_cue(const scrm_topics *t, uint16_t id)
+{
+	assert(id < t->ntopics);
+	return t->topics[id].is_cue;
+}
+
+uint32_t scrm_topics_line(const scrm_topics *t, uint16_t id)
+{
+	assert(id < t->ntopics);
+	return t->topics[id].line;
+}
+
+int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
+{
+	assert(id < t->ntopics);
+	return t->topics[id].never;
+}
+
+uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
+size_t scrm_topics_db_size(const scrm_topics *t) { return t->db_size; }
+double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
+
+/* ------------------------------------------------------------------------------ */
+/* Match                                                                            */
+
+int scrm_topics_scratch_create(scrm_topics_scratch **out, const scrm_topics *t)
+{
+	*out = NULL;
+	scrm_topics_scratch *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->t = t;
+	size_t pw = (t->npats + 63) / 64, tw = (t->ntopics + 63) / 64;
+	s->pat_bits = calloc(pw ? pw : 1, sizeof(uint64_t));
+	s->pat_list = malloc((t->npats ? t->npats : 1) * sizeof(uint32_t));
+	s->cand_bits = calloc(tw ? tw : 1, sizeof(uint64_t));
+	s->cands = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
+	s->stack = malloc(t->max_stack + 1);
+	if (!s->pat_bits || !s->pat_list || !s->cand_bits || !s->cands || !s->stack)
+		goto fail;
+	if (t->proto && hs_clone_scratch(t->proto, &s->hs) != HS_SUCCESS)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	scrm_topics_scratch_free(s);
+	return -ENOMEM;
+}
+
+void scrm_topics_scratch_free(scrm_topics_scratch *s)
+{
+	if (!s)
+		return;
+	hs_free_scratch(s->hs);
+	free(s->pat_bits);
+	free(s->pat_list);
+	free(s->cand_bits);
+	free(s->cands);
+	free(s->stack);
+	free(s);
+}
+
+static bool prev_is_word(const char *text, size_t at)
+{
+	size_t i = at - 1, stop = at > 4 ? at - 4 : 0;
+	while (i > stop && ((unsigned char)text[i] & 0xC0) == 0x80)
+		i--;
+	uint32_t cp;
+	if (i + utf8_next((const unsigned char *)text + i, at - i, &cp) != at)
+		cp = 0x80; /* broken sequence: not a word character */
+	return scrm_topics_is_word_cp(cp);
+}
+
+static bool next_is_word(const char *text, size_t n)
+{
+	uint32_t cp;
+	utf8_next((const unsigned char *)text, n, &cp);
+	return scrm_topics_is_word_cp(cp);
+}
+
+static void add_cand(scrm_topics_scratch *s, uint16_t topic)
+{
+	uint64_t bit = UINT64_C(1) << (topic & 63);
+	if (s->cand_bits[topic >> 6] & bit)
+		return;
+	s->cand_bits[topic >> 6] |= bit;
+	s->cands[s->ncands++] = topic;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
+		    void *ctx)
+{
+	(void)flags;
+	scrm_topics_scratch *s = ctx;
+	const struct pattern *p = &s->t->pats[id];
+	if (p->fixed)
+		from = to - p->fixed;
+	if (p->lb && from > 0 && prev_is_word(s->text, (size_t)from))
+		return 0;
+	if (p->rb && to < s->len && next_is_word(s->text + to, s->len - (size_t)to))
+		return 0;
+	uint64_t bit = UINT64_C(1) << (id & 63);
+	if (!(s->pat_bits[id >> 6] & bit)) {
+		s->pat_bits[id >> 6] |= bit;
+		s->pat_list[s->npat_list++] = id;
+		for (uint32_t i = 0; i < p->topic_n; i++)
+			add_cand(s, s->t->topic_of[p->topic_off + i]);
+	}
+	if (p->near && s->npos < SCRM_TOPICS_MAX_POS)
+		s->pos[s->npos++] = (struct pos){.pat = id, .end = (uint32_t)to};
+	return 0;
+}
+
+/* End offsets of the recorded positions -> index of the word each match ends in. */
+static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
+{
+	struct pos *p = s->pos;
+	for (uint32_t i = 1; i < s->npos; i++) { /* insertion sort: nearly sorted already */
+		struct pos x = p[i];
+		uint32_t j = i;
+		while (j > 0 && p[j - 1].end > x.end) {
+			p[j] = p[j - 1];
+			j--;
+		}
+		p[j] = x;
+	}
+	uint32_t words = 0, k = 0;
+	bool in = false;
+	for (size_t i = 0; i <= len && k < s->npos;) {
+		while (k < s->npos && p[k].end <= i)
+			p[k++].word = words ? words - 1 : 0;
+		if (i == len)
+			break;
+		uint32_t cp;
+		i += utf8_next((const unsigned char *)text + i, len - i, &cp);
+		bool wc = scrm_topics_is_word_cp(cp);
+		if (wc && !in)
+			words++;
+		in = wc;
+	}
+	s->words_done = true;
+}
+
+static bool in_list(const uint32_t *l, uint32_t n, uint32_t v)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (l[i] == v)
+			return true;
+	return false;
+}
+
+static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len)
+{
+	const scrm_topics *t = s->t;
+	const uint32_t *al = t->near_pat + nr->a_off, *bl = t->near_pat + nr->b_off;
+	bool any_a = false, any_b = false;
+	for (uint32_t i = 0; i < nr->a_n; i++)
+		any_a |= (s->pat_bits[al[i] >> 6] >> (al[i] & 63)) & 1;
+	for (uint32_t i = 0; i < nr->b_n; i++)
+		any_b |= (s->pat_bits[bl[i] >> 6] >> (bl[i] & 63)) & 1;
+	if (!any_a || !any_b)
+		return false;
+	if (!s->words_done)
+		assign_words(s, text, len);
+	for (uint32_t i = 0; i < s->npos; i++) {
+		const struct pos *a = &s->pos[i];
+		if (!in_list(al, nr->a_n, a->pat))
+			continue;
+		int64_t ae = a->word, as = ae - t->pats[a->pat].nwords + 1;
+		for (uint32_t j = 0; j < s->npos; j++) {
+			const struct pos *b = &s->pos[j];
+			if (!in_list(bl, nr->b_n, b->pat))
+				continue;
+			int64_t be = b->word, bs = be - t->pats[b->pat].nwords + 1;
+			int64_t gap = be < as ? as - be - 1 : ae < bs ? bs - ae - 1 : 0;
+			if (gap <= nr->n)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool eq_fold(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b);
+	if (an != bn)
+		return false;
+	for (size_t i = 0; i < an; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const char *text, size_t len,
+		       const char *handle, size_t hlen, const char *lang, size_t llen)
+{
+	const scrm_topics *t = s->t;
+	uint8_t *st = s->stack;
+	uint32_t sp = 0;
+	for (uint32_t i = 0; i < tp->op_n; i++) {
+		const struct op *o = &t->ops[tp->op_off + i];
+		switch (o->code) {
+		case OP_TERM: st[sp++] = (s->pat_bits[o->arg >> 6] >> (o->arg & 63)) & 1; break;
+		case OP_FROM: st[sp++] = handle && eq_fold(handle, hlen, t->strs[o->arg]); break;
+		case OP_LANG: st[sp++] = lang && eq_fold(lang, llen, t->strs[o->arg]); break;
+		case OP_NEAR: st[sp++] = eval_near(s, &t->nears[o->arg], text, len); break;
+		case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
+		case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
+		case OP_OR: sp--; st[sp - 1] |= st[sp]; break;
+		}
+	}
+	assert(sp == 1);
+	return st[0];
+}
+
+int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
+		      size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out)
+{
+	const scrm_topics *t = s->t;
+	int rc = 0;
+	out->n = out->dropped = 0;
+	s->npat_list = s->ncands = s->npos = 0;
+	s->words_done = false;
+	if (handle && hlen && handle[0] == '@')
+		handle++, hlen--;
+	for (uint32_t i = 0; i < t->nalways; i++)
+		add_cand(s, t->always[i]);
+	if (t->db && len > UINT32_MAX) {
+		rc = -EINVAL;
+		goto reset;
+	}
+	s->text = text;
+	s->len = len;
+	if (t->db && hs_scan(t->db, text ? text : "", (unsigned)len, 0, s->hs, on_match, s) != HS_SUCCESS) {
+		rc = -EIO;
+		goto reset;
+	}
+	/* Report in id order: sort the candidates (few) or walk their bitset (many). */
+	if (s->ncands <= 64) {
+		for (uint32_t i = 1; i < s->ncands; i++) {
+			uint16_t x = s->cands[i];
+			uint32_t j = i;
+			while (j > 0 && s->cands[j - 1] > x) {
+				s->cands[j] = s->cands[j - 1];
+				j--;
+			}
+			s->cands[j] = x;
+		}
+	} else {
+		uint32_t k = 0;
+		for (uint32_t w = 0; w < (t->ntopics + 63) / 64; w++)
+			for (uint64_t m = s->cand_bits[w]; m; m &= m - 1)
+				s->cands[k++] = (uint16_t)(w * 64 + (uint32_t)__builtin_ctzll(m));
+	}
+	for (uint32_t i = 0; i < s->ncands; i++) {
+		uint16_t id = s->cands[i];
+		if (!eval_topic(s, &t->topics[id], text, len, handle, hlen, lang, llen))
+			continue;
+		if (out->n < SCRM_TOPICS_MAX_HITS)
+			out->ids[out->n++] = id;
+		else
+			out->dropped++;
+	}
+reset:
+	for (uint32_t i = 0; i < s->npat_list; i++)
+		s->pat_bits[s->pat_list[i] >> 6] = 0;
+	for (uint32_t i = 0; i < s->ncands; i++)
+		s->cand_bits[s->cands[i] >> 6] = 0;
+	return rc;
+}

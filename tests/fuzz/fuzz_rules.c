@@ -1,0 +1,99 @@
+/*
+ * fuzz_rules.c - libFuzzer target for the rules-file parser.
+ *
+ * Input: a rules file. Checks: the parser never crashes or leaks; on error the message
+ * is non-empty, NUL-terminated and starts with "fuzz.scrm:" and a line number; on
+ * success every topic/cue written back in canonical form (scrm_rules_node_string)
+ * parses again to the same canonical form (unless the canonical form's parentheses
+ * exceed the nesting limit, which must then be the reported error). Small inputs
+ * without regexes (whose compile time is unbounded) are also compiled into Hyperscan
+ * and every line of the input itself, arbitrary bytes included, is matched: ids must
+ * be in range and ascending.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules.h"
+#include "topics.h"
+
+#define CHECK(cond)                                                                       \
+	do {                                                                              \
+		if (!(cond)) {                                                            \
+			fprintf(stderr, "fuzz_rules: %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
+			abort();                                                          \
+		}                                                                         \
+	} while (0)
+
+static char err[8192];
+
+static void check_topics(const scrm_rules *r, const char *data, size_t size)
+{
+	scrm_topics *t = NULL;
+	int rc = scrm_topics_compile(&t, r, err, sizeof(err));
+	if (rc) { /* e.g. an invalid UTF-8 term: must point into the file */
+		CHECK(rc == -EINVAL && !t && !strncmp(err, "fuzz.scrm:", 10));
+		return;
+	}
+	scrm_topics_scratch *s = NULL;
+	CHECK(scrm_topics_scratch_create(&s, t) == 0);
+	for (size_t i = 0; i <= size;) {
+		const char *e = memchr(data + i, '\n', size - i);
+		size_t n = e ? (size_t)(e - (data + i)) : size - i;
+		scrm_topic_hits h;
+		CHECK(scrm_topics_match(s, data + i, n, data + i, n < 8 ? n : 8, data + i, n < 2 ? n : 2, &h) == 0);
+		for (uint32_t k = 0; k < h.n; k++)
+			CHECK(h.ids[k] < scrm_topics_count(t) && (k == 0 || h.ids[k - 1] < h.ids[k]));
+		i += n + 1;
+	}
+	scrm_topics_scratch_free(s);
+	scrm_topics_free(t);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	scrm_rules *r = NULL;
+	int rc = scrm_rules_parse(&r, "fuzz.scrm", (const char *)data, size, err, sizeof(err));
+	CHECK(rc == 0 || rc == -EINVAL);
+	CHECK(memchr(err, 0, sizeof(err)));
+	if (rc) {
+		CHECK(!r);
+		CHECK(!strncmp(err, "fuzz.scrm:", 10) && err[10] >= '1' && err[10] <= '9');
+		return 0;
+	}
+	CHECK(r && !err[0]);
+	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
+		const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);
+		if (s->kind != SCRM_STMT_TOPIC && s->kind != SCRM_STMT_CUE)
+			continue;
+		size_t n = scrm_rules_node_string(r, s->root, NULL, 0);
+		char *canon = malloc(n + 1), *src = malloc(n + 16);
+		CHECK(canon && src);
+		CHECK(scrm_rules_node_string(r, s->root, canon, n + 1) == n);
+		CHECK(strlen(canon) == n);
+		int m = snprintf(src, n + 16, "topic t: %s\n", canon);
+		scrm_rules *r2 = NULL;
+		int rc2 = scrm_rules_parse(&r2, "fuzz.scrm", src, (size_t)m, err, sizeof(err));
+		if (rc2) {
+			CHECK(strstr(err, "nested more than"));
+		} else {
+			char *again = malloc(n + 1);
+			CHECK(again);
+			CHECK(scrm_rules_node_string(r2, scrm_rules_stmt_at(r2, 0)->root, again, n + 1) == n);
+			if (strcmp(again, canon)) {
+				fprintf(stderr, "canon: %s\nagain: %s\n", canon, again);
+				CHECK(0);
+			}
+			free(again);
+		}
+		scrm_rules_free(r2);
+		free(canon);
+		free(src);
+	}
+	if (size <= 512 && !memchr(data, '/', size))
+		check_topics(r, (const char *)data, size);
+	scrm_rules_free(r);
+	return 0;
+}

@@ -1,0 +1,1012 @@
+/*
+ * test_rules.c - the rules parser (suite "rules"), topic matching and `scrm check`
+ * (suite "topics"), and a differential test of the Hyperscan path against a slow,
+ * obvious evaluator over the generated firehose.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hs.h>
+
+#include "rules.h"
+#include "topics.h"
+
+#define SAMPLE "corpora/sample/rules.scrm"
+
+static scrm_rules *parse_ok(const char *src)
+{
+	char err[4096];
+	scrm_rules *r = NULL;
+	int rc = scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err));
+	cr_assert_eq(rc, 0, "parse failed: %s", err);
+	cr_assert_str_empty(err);
+	return r;
+}
+
+/* Canonical form of statement @i's query. */
+static const char *tree(const scrm_rules *r, uint32_t i)
+{
+	static char buf[1024];
+	const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);
+	scrm_rules_node_string(r, s->root, buf, sizeof(buf));
+	return buf;
+}
+
+static void expect_tree(const char *query, const char *want)
+{
+	char src[512];
+	snprintf(src, sizeof(src), "topic t: %s\n", query);
+	scrm_rules *r = parse_ok(src);
+	cr_assert_str_eq(tree(r, 0), want, "query %s", query);
+	scrm_rules_free(r);
+}
+
+/* The first line of the error text must be exactly @want. */
+static void expect_error(const char *src, const char *want)
+{
+	char err[4096];
+	scrm_rules *r = (scrm_rules *)1;
+	int rc = scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err));
+	cr_assert_eq(rc, -EINVAL, "expected an error for: %s", src);
+	cr_assert_null(r);
+	size_t n = strcspn(err, "\n");
+	cr_assert(n == strlen(want) && !strncmp(err, want, n), "for %s\n got: %.*s\nwant: %s", src, (int)n, err,
+		  want);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Parser                                                                           */
+
+Test(rules, every_construct)
+{
+	expect_tree("refund", "refund");
+	expect_tree("refund*", "refund*");
+	expect_tree("\"still no\"", "\"still no\"");
+	expect_tree("#SkyVista", "#SkyVista");
+	expect_tree("@NorthwaveMobile", "@NorthwaveMobile");
+	expect_tree("from:@bob_1", "from:bob_1");
+	expect_tree("lang:en", "lang:en");
+	expect_tree("lang:pt-BR", "lang:pt-BR");
+	expect_tree("/a\\/b[0-9]+/ism", "/a\\/b[0-9]+/ism");
+	expect_tree("-giveaway x", "(-giveaway AND x)");
+	expect_tree("-(a OR b) c", "(-(a OR b) AND c)");
+	expect_tree("a NEAR/3 b", "(a NEAR/3 b)");
+	expect_tree("(a OR \"b c\") NEAR/0 #d", "((a OR \"b c\") NEAR/0 #d)");
+	expect_tree("café 払い戻し", "(café AND 払い戻し)");
+	expect_tree("or and near/3", "((or AND and) AND near/3)"); /* lower case: terms */
+	expect_tree("24/7 c++", "(24/7 AND c++)");
+	expect_tree("10:30", "10:30");
+	expect_tree("NEARLY NEAR/1 NEARBY", "(NEARLY NEAR/1 NEARBY)");
+	expect_tree("ORDER ANDROID", "(ORDER AND ANDROID)");
+}
+
+Test(rules, precedence)
+{
+	/* AND (explicit or implicit) binds tighter than OR; NEAR tighter than AND. */
+	expect_tree("a b OR c", "((a AND b) OR c)");
+	expect_tree("a OR b c", "(a OR (b AND c))");
+	expect_tree("a AND b OR c AND d", "((a AND b) OR (c AND d))");
+	expect_tree("a OR b OR c", "((a OR b) OR c)");
+	expect_tree("a b c", "((a AND b) AND c)");
+	expect_tree("a NEAR/2 b c", "((a NEAR/2 b) AND c)");
+	expect_tree("x a NEAR/2 b", "(x AND (a NEAR/2 b))");
+	expect_tree("-a OR b", "(-a OR b)");
+	expect_tree("(a OR b) c", "((a OR b) AND c)");
+	expect_tree("--a", "--a");
+}
+
+Test(rules, statements_and_lines)
+{
+	const char *src = "# comment\n"
+			  "\n"
+			  "topic sky: skyvista\n"
+			  "  cue spam.giveaway : /giveaway/i   \n"
+			  "set lexicon = data/lexicons/vader_lexicon.txt\n"
+			  "set name = \"quoted value\"\n"
+			  "route support when topic = sky priority P1\n"
+			  "drop when spam\r\n";
+	scrm_rules *r = parse_ok(src);
+	cr_assert_eq(scrm_rules_stmt_count(r), 6);
+	const scrm_rules_stmt *s = scrm_rules_stmt_at(r, 0);
+	cr_assert_eq(s->kind, SCRM_STMT_TOPIC);
+	cr_assert_eq(s->line, 3);
+	cr_assert_str_eq(s->name, "sky");
+	s = scrm_rules_stmt_at(r, 1);
+	cr_assert_eq(s->kind, SCRM_STMT_CUE);
+	cr_assert_eq(s->line, 4);
+	cr_assert_str_eq(s->name, "spam.giveaway");
+	cr_assert_str_eq(tree(r, 1), "/giveaway/i");
+	s = scrm_rules_stmt_at(r, 2);
+	cr_assert_eq(s->kind, SCRM_STMT_SET);
+	cr_assert_str_eq(s->name, "lexicon");
+	cr_assert_str_eq(s->value, "data/lexicons/vader_lexicon.txt");
+	cr_assert_str_eq(scrm_rules_stmt_at(r, 3)->value, "quoted value");
+	s = scrm_rules_stmt_at(r, 4);
+	cr_assert_eq(s->kind, SCRM_STMT_ROUTE);
+	cr_assert_eq(s->line, 7);
+	cr_assert_str_eq(s->value, "route support when topic = sky priority P1");
+	s = scrm_rules_stmt_at(r, 5);
+	cr_assert_eq(s->kind, SCRM_STMT_DROP);
+	cr_assert_eq(s->line, 8);
+	cr_assert_str_eq(s->value, "drop when spam");
+	scrm_rules_free(r);
+}
+
+Test(rules, errors_with_line_and_column)
+{
+	expect_error("topic a: (x OR y\n", "t.scrm:1:10: unbalanced '(': missing ')'");
+	expect_error("topic a: x OR y)\n", "t.scrm:1:16: unbalanced ')': no matching '('");
+	expect_error("topic a: ((x) OR (y)\n", "t.scrm:1:10: unbalanced '(': missing ')'");
+	expect_error("topic a:\n", "t.scrm:1:9: empty query");
+	expect_error("topic a:    \n", "t.scrm:1:9: empty query");
+	expect_error("topic a: ()\n", "t.scrm:1:10: empty parentheses");
+	expect_error("# ok\ntopc a: x\n",
+		     "t.scrm:2:1: unknown keyword 'topc' (expected topic, cue, set, route or drop)");
+	expect_error("topic a: x\ncue b: y\ntopic a: z\n",
+		     "t.scrm:3:7: duplicate name 'a' (first defined at line 1)");
+	expect_error("topic a: x NEAR/3\n", "t.scrm:1:12: NEAR/3 needs a right operand");
+	expect_error("topic a: NEAR/3 x\n", "t.scrm:1:10: NEAR/3 needs a left operand");
+	expect_error("topic a: x NEAR/3 OR y\n", "t.scrm:1:12: NEAR/3 needs a right operand");
+	expect_error("topic a: x NEAR y\n", "t.scrm:1:12: NEAR needs a distance: NEAR/n");
+	expect_error("topic a: x NEAR/999 y\n", "t.scrm:1:17: NEAR/n: n must be a number from 0 to 255");
+	expect_error("topic a: x NEAR/2 lang:en\n",
+		     "t.scrm:1:12: NEAR/2 operands must be terms, phrases, hashtags, mentions or ORs of them");
+	expect_error("topic a: a NEAR/2 b NEAR/2 c\n",
+		     "t.scrm:1:21: NEAR cannot be chained: use parentheses and AND");
+	expect_error("topic a: x OR\n", "t.scrm:1:12: OR needs an operand on each side");
+	expect_error("topic a: OR x\n", "t.scrm:1:10: OR needs an operand on each side");
+	expect_error("topic a: re*fund\n", "t.scrm:1:12: wildcard '*' is only supported at the end of a term");
+	expect_error("topic a: r*\n", "t.scrm:1:11: wildcard '*' needs at least 2 characters before it");
+	expect_error("topic a: has:links\n", "t.scrm:1:10: unknown operator 'has:' (supported: from:, lang:)");
+	expect_error("topic a: lang:english\n", "t.scrm:1:15: lang: needs a language code such as en or pt-BR");
+	expect_error("topic a: \"still no\n", "t.scrm:1:10: unterminated phrase: missing '\"'");
+	expect_error("topic a: \"  \"\n", "t.scrm:1:10: empty phrase");
+	expect_error("topic a: /abc\n", "t.scrm:1:10: unterminated regex: missing closing '/'");
+	expect_error("topic a: /abc/x\n", "t.scrm:1:15: unknown regex flag 'x' (expected i, s or m)");
+	expect_error("topic a: x - y\n", "t.scrm:1:12: '-' must be followed by what it negates");
+	expect_error("topic a: # x\n", "t.scrm:1:10: empty hashtag");
+	expect_error("topic a: #sky-vista\n", "t.scrm:1:14: unexpected '-' in hashtag");
+	expect_error("topic 1a: x\n", "t.scrm:1:7: expected a topic name");
+	expect_error("topic a x\n", "t.scrm:1:9: expected ':' after the topic name");
+	expect_error("set lexicon\n", "t.scrm:1:12: expected '=' after the setting name");
+	/* columns count characters, not bytes */
+	expect_error("topic c: café x)\n", "t.scrm:1:16: unbalanced ')': no matching '('");
+}
+
+Test(rules, error_text_has_source_line_and_caret)
+{
+	char err[1024];
+	scrm_rules *r;
+	const char *src = "topic ok: a\n\ttopic bad: (x OR y\n";
+	cr_assert_eq(scrm_rules_parse(&r, "f.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
+	cr_assert_str_eq(err, "f.scrm:2:13: unbalanced '(': missing ')'\n"
+			      "\ttopic bad: (x OR y\n"
+			      "\t           ^\n");
+}
+
+Test(rules, every_bad_line_is_reported)
+{
+	char err[4096];
+	scrm_rules *r;
+	const char *src = "topic a: (x\ntopic b: fine\nbogus\ntopic c: y)\n";
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "t.scrm:1:10: unbalanced '('"), "%s", err);
+	cr_assert(strstr(err, "t.scrm:3:1: unknown keyword 'bogus'"), "%s", err);
+	cr_assert(strstr(err, "t.scrm:4:11: unbalanced ')'"), "%s", err);
+	cr_assert_null(strstr(err, ":2:"), "%s", err);
+}
+
+Test(rules, nesting_is_bounded)
+{
+	char src[400] = "topic a: ";
+	for (int i = 0; i < 100; i++)
+		strcat(src, "(");
+	strcat(src, "x");
+	for (int i = 0; i < 100; i++)
+		strcat(src, ")");
+	char err[1024];
+	scrm_rules *r;
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "t.scrm:1:74: query nested more than 64 levels deep"), "%s", err);
+}
+
+Test(rules, error_buffer_truncates_safely)
+{
+	char err[16];
+	scrm_rules *r;
+	const char *src = "bogus\nbogus\n";
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
+	cr_assert_eq(strlen(err), 15);
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), NULL, 0), -EINVAL);
+}
+
+Test(rules, sample_file_parses)
+{
+	char err[4096];
+	scrm_rules *r;
+	cr_assert_eq(scrm_rules_load(&r, SAMPLE, err, sizeof(err)), 0, "%s", err);
+	uint32_t topics = 0, cues = 0, sets = 0;
+	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
+		scrm_rules_stmt_kind k = scrm_rules_stmt_at(r, i)->kind;
+		topics += k == SCRM_STMT_TOPIC;
+		cues += k == SCRM_STMT_CUE;
+		sets += k == SCRM_STMT_SET;
+	}
+	cr_assert_eq(topics, 18);
+	cr_assert_eq(cues, 5);
+	cr_assert_eq(sets, 2);
+	scrm_rules_free(r);
+	cr_assert_eq(scrm_rules_load(&r, "/nonexistent/rules.scrm", err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "/nonexistent/rules.scrm: "), "%s", err);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Matching                                                                         */
+
+struct fx {
+	scrm_rules *r;
+	scrm_topics *t;
+	scrm_topics_scratch *s;
+};
+
+static struct fx fx_make(const char *src)
+{
+	struct fx f;
+	char err[4096];
+	f.r = parse_ok(src);
+	cr_assert_eq(scrm_topics_compile(&f.t, f.r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_scratch_create(&f.s, f.t), 0);
+	return f;
+}
+
+static void fx_free(struct fx *f)
+{
+	scrm_topics_scratch_free(f->s);
+	scrm_topics_free(f->t);
+	scrm_rules_free(f->r);
+}
+
+/* Names of the matching topics, comma-separated, for a record. */
+static const char *match3(struct fx *f, const char *text, const char *handle, const char *lang)
+{
+	static char out[1024];
+	scrm_topic_hits h;
+	cr_assert_eq(scrm_topics_match(f->s, text, strlen(text), handle, handle ? strlen(handle) : 0, lang,
+				       lang ? strlen(lang) : 0, &h),
+		     0);
+	out[0] = 0;
+	for (uint32_t i = 0; i < h.n; i++) {
+		if (i)
+			strcat(out, ",");
+		strcat(out, scrm_topics_name(f->t, h.ids[i]));
+	}
+	return out;
+}
+
+static const char *match(struct fx *f, const char *text) { return match3(f, text, "someone", "en"); }
+
+Test(topics, word_boundaries_case_and_wildcard)
+{
+	struct fx f = fx_make("topic exact: refund\n"
+			      "topic wild: refund*\n"
+			      "topic phrase: \"still no\"\n");
+	cr_assert_str_eq(match(&f, "I want a refund"), "exact,wild");
+	cr_assert_str_eq(match(&f, "REFUND!!!"), "exact,wild");
+	cr_assert_str_eq(match(&f, "Refund?"), "exact,wild");
+	cr_assert_str_eq(match(&f, "refunded yesterday"), "wild");
+	cr_assert_str_eq(match(&f, "refunds"), "wild");
+	cr_assert_str_eq(match(&f, "nonrefundable"), "");
+	cr_assert_str_eq(match(&f, "refund_ok"), "wild"); /* '_' is a word character */
+	cr_assert_str_eq(match(&f, "#refund"), "exact,wild");
+	cr_assert_str_eq(match(&f, "refund😡"), "exact,wild");
+	cr_assert_str_eq(match(&f, "still no reply"), "phrase");
+	cr_assert_str_eq(match(&f, "Still   NO\nreply"), "phrase");
+	cr_assert_str_eq(match(&f, "still nothing"), "");
+	cr_assert_str_eq(match(&f, "still, no"), "");
+	cr_assert_str_eq(match(&f, "is still no"), "phrase");
+	fx_free(&f);
+}
+
+Test(topics, unicode_words)
+{
+	struct fx f = fx_make("topic cafe: café\n"
+			      "topic ja: 返金\n"
+			      "topic ue: über\n");
+	cr_assert_str_eq(match(&f, "un café noir"), "cafe");
+	cr_assert_str_eq(match(&f, "UN CAFÉ NOIR"), "cafe");
+	cr_assert_str_eq(match(&f, "cafés"), "");      /* boundary after é: 's' continues the word */
+	cr_assert_str_eq(match(&f, "décafé"), "");     /* 'é' before 'c' is a letter */
+	cr_assert_str_eq(match(&f, "café☕"), "cafe"); /* a symbol ends the word */
+	cr_assert_str_eq(match(&f, "返金はまだですか？"), "ja"); /* no spaces in Japanese */
+	cr_assert_str_eq(match(&f, "Über alles"), "ue");
+	cr_assert_str_eq(match(&f, "Süber"), "");
+	fx_free(&f);
+}
+
+Test(topics, hashtag_mention_boolean)
+{
+	struct fx f = fx_make("topic tag: #skyvista\n"
+			      "topic men: @SkyVistaAir\n"
+			      "topic neg: skyvista -giveaway\n"
+			      "topic or: outage OR down\n"
+			      "topic and: down @NorthwaveMobile\n"
+			      "topic paren: (a OR b) (c OR d)\n"
+			      "topic prec: a b OR c\n");
+	cr_assert_str_eq(match(&f, "#SkyVista rocks"), "tag,neg");
+	cr_assert_str_eq(match(&f, "#skyvistadown"), "");
+	cr_assert_str_eq(match(&f, "x#skyvista"), "neg"); /* not the hashtag, but the word */
+	cr_assert_str_eq(match(&f, "@skyvistaair hi"), "men");
+	cr_assert_str_eq(match(&f, "@SkyVistaAirline"), "");
+	cr_assert_str_eq(match(&f, "mail bob@SkyVistaAir.com"), "");
+	cr_assert_str_eq(match(&f, "skyvista giveaway!"), "");
+	cr_assert_str_eq(match(&f, "network down"), "or");
+	cr_assert_str_eq(match(&f, "@NorthwaveMobile is down"), "or,and");
+	cr_assert_str_eq(match(&f, "b then d"), "paren");
+	cr_assert_str_eq(match(&f, "a d"), "paren");
+	cr_assert_str_eq(match(&f, "a c"), "paren,prec");
+	cr_assert_str_eq(match(&f, "b c"), "paren,prec");
+	cr_assert_str_eq(match(&f, "a b"), "prec");
+	cr_assert_str_eq(match(&f, "b"), "");
+	fx_free(&f);
+}
+
+Test(topics, near_boundary)
+{
+	struct fx f = fx_make("topic n2: refund NEAR/2 waiting\n"
+			      "topic n0: refund NEAR/0 \"still no\"\n"
+			      "topic nor: (refund OR money) NEAR/1 (back OR waiting)\n"
+			      "topic ntag: #skyvista NEAR/1 delayed\n");
+	cr_assert_str_eq(match(&f, "refund waiting"), "n2,nor");
+	cr_assert_str_eq(match(&f, "refund a b waiting"), "n2");       /* 2 words between */
+	cr_assert_str_eq(match(&f, "refund a b c waiting"), "");       /* 3 words between */
+	cr_assert_str_eq(match(&f, "waiting, a b: refund!"), "n2");    /* either order */
+	cr_assert_str_eq(match(&f, "waiting a b c refund"), "");
+	cr_assert_str_eq(match(&f, "refund a b c d waiting refund"), "n2,nor"); /* the second refund */
+	cr_assert_str_eq(match(&f, "refund still no"), "n0");
+	cr_assert_str_eq(match(&f, "still no refund"), "n0");
+	cr_assert_str_eq(match(&f, "refund it still no"), "");
+	cr_assert_str_eq(match(&f, "money it back"), "nor");
+	cr_assert_str_eq(match(&f, "money it it back"), "");
+	cr_assert_str_eq(match(&f, "😡 #SkyVista 😡 delayed"), "ntag");
+	cr_assert_str_eq(match(&f, "#SkyVista is so delayed"), "");
+	cr_assert_str_eq(match(&f, "café café refund é é waiting"), "n2");
+	fx_free(&f);
+}
+
+Test(topics, from_and_lang)
+{
+	struct fx f = fx_make("topic bob: from:Bob_1\n"
+			      "topic en: lang:en refund\n"
+			      "topic notja: refund -lang:ja\n"
+			      "topic ptbr: lang:pt-BR\n");
+	cr_assert_str_eq(match3(&f, "hello", "bob_1", "en"), "bob");
+	cr_assert_str_eq(match3(&f, "hello", "@BOB_1", "en"), "bob");
+	cr_assert_str_eq(match3(&f, "hello", "bob_12", "en"), "");
+	cr_assert_str_eq(match3(&f, "refund", "x", "EN"), "en,notja");
+	cr_assert_str_eq(match3(&f, "refund", "x", "ja"), "");
+	cr_assert_str_eq(match3(&f, "refund", NULL, NULL), "notja");
+	cr_assert_str_eq(match3(&f, "x", NULL, "pt-br"), "ptbr");
+	cr_assert_str_eq(match3(&f, "from:bob_1 lang:en", "x", "fr"), ""); /* fields, not text */
+	fx_free(&f);
+}
+
+Test(topics, regex_cue)
+{
+	struct fx f = fx_make("cue spam: /\\b(giveaway|free followers)\\b/i\n"
+			      "cue caps: /\\b[A-Z]{5,}\\b/\n"
+			      "cue multi: /^rt @/m\n");
+	cr_assert_str_eq(match(&f, "🎁 GIVEAWAY 🎁"), "spam,caps");
+	cr_assert_str_eq(match(&f, "get Free Followers now"), "spam");
+	cr_assert_str_eq(match(&f, "giveaways"), "");
+	cr_assert_str_eq(match(&f, "ok\nrt @bob"), "multi");
+	cr_assert_eq(scrm_topics_is_cue(f.t, 0), 1);
+	fx_free(&f);
+}
+
+Test(topics, hits_overflow_and_names)
+{
+	char src[8192] = "";
+	for (int i = 0; i < 70; i++) {
+		char line[64];
+		snprintf(line, sizeof(line), "topic t%d: x\n", i);
+		strcat(src, line);
+	}
+	struct fx f = fx_make(src);
+	scrm_topic_hits h;
+	cr_assert_eq(scrm_topics_match(f.s, "x", 1, NULL, 0, NULL, 0, &h), 0);
+	cr_assert_eq(h.n, 64);
+	cr_assert_eq(h.dropped, 6);
+	for (uint32_t i = 0; i < 64; i++)
+		cr_assert_eq(h.ids[i], i);
+	cr_assert_str_eq(scrm_topics_name(f.t, 69), "t69");
+	cr_assert_eq(scrm_topics_line(f.t, 69), 70);
+	cr_assert_eq(scrm_topics_pattern_count(f.t), 1); /* shared pattern */
+	fx_free(&f);
+}
+
+Test(topics, never_matches)
+{
+	struct fx f = fx_make("topic a: x -x\n"
+			      "topic b: lang:en lang:fr x\n"
+			      "topic c: x y\n"
+			      "topic d: lang:en OR lang:fr\n"
+			      "topic e: from:a from:b\n"
+			      "topic f: (x NEAR/2 y) -y\n"
+			      "topic g: -x\n");
+	cr_assert_eq(scrm_topics_never_matches(f.t, 0), 1);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 1), 1);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 2), 0);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 3), 0);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 4), 1);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 5), 1);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 6), 0);
+	cr_assert_str_eq(match(&f, "nothing here"), "d,g"); /* pattern-free topics still run */
+	fx_free(&f);
+}
+
+Test(topics, bad_regex_points_at_pattern)
+{
+	const char *src = "topic ok: a\ncue bad: x OR /(ab/\ncue bad2: /a{2,1}/\n";
+	scrm_rules *r = parse_ok(src);
+	scrm_topics *t = (scrm_topics *)1;
+	char err[2048];
+	cr_assert_eq(scrm_topics_compile(&t, r, err, sizeof(err)), -EINVAL);
+	cr_assert_null(t);
+	/* every rejected pattern is reported, the caret on the character Hyperscan names */
+	cr_assert(strstr(err, "t.scrm:2:16: Hyperscan rejects this pattern ((ab): Missing close parenthesis") == err,
+		  "%s", err);
+	cr_assert(strstr(err, "\ncue bad: x OR /(ab/\n               ^\n"), "%s", err);
+	cr_assert(strstr(err, "t.scrm:3:13: Hyperscan rejects this pattern (a{2,1}): Invalid repeat at index 1."),
+		  "%s", err);
+	scrm_rules_free(r);
+	/* a regex that matches the empty string is rejected too */
+	r = parse_ok("cue e: /a*/\n");
+	cr_assert_eq(scrm_topics_compile(&t, r, err, sizeof(err)), -EINVAL);
+	cr_assert(!strncmp(err, "t.scrm:1:", 9) && strstr(err, "Hyperscan rejects this pattern (a*)"), "%s", err);
+	scrm_rules_free(r);
+}
+
+Test(topics, no_patterns_and_empty_text)
+{
+	struct fx f = fx_make("topic l: lang:ja\n");
+	cr_assert_str_eq(match3(&f, "", "x", "ja"), "l");
+	cr_assert_eq(scrm_topics_db_size(f.t), 0);
+	fx_free(&f);
+	f = fx_make("topic r: refund\n");
+	cr_assert_str_eq(match(&f, ""), "");
+	fx_free(&f);
+}
+
+static int on_any(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+	(void)id, (void)from, (void)to, (void)flags;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+Test(topics, word_table_is_hyperscans)
+{
+	/* Boundaries are checked outside Hyperscan: they must agree with its UCP \w everywhere. */
+	hs_database_t *db;
+	hs_compile_error_t *ce;
+	hs_scratch_t *hs = NULL;
+	cr_assert_eq(hs_compile("\\w", HS_FLAG_UTF8 | HS_FLAG_UCP, HS_MODE_BLOCK, NULL, &db, &ce), HS_SUCCESS);
+	cr_assert_eq(hs_alloc_scratch(db, &hs), HS_SUCCESS);
+	unsigned bad = 0;
+	for (uint32_t cp = 0; cp < 0x110000; cp++) {
+		if (cp >= 0xD800 && cp < 0xE000)
+			continue;
+		unsigned char b[4];
+		unsigned n;
+		if (cp < 0x80) {
+			b[0] = (unsigned char)cp;
+			n = 1;
+		} else if (cp < 0x800) {
+			b[0] = (unsigned char)(0xC0 | cp >> 6);
+			b[1] = (unsigned char)(0x80 | (cp & 63));
+			n = 2;
+		} else if (cp < 0x10000) {
+			b[0] = (unsigned char)(0xE0 | cp >> 12);
+			b[1] = (unsigned char)(0x80 | (cp >> 6 & 63));
+			b[2] = (unsigned char)(0x80 | (cp & 63));
+			n = 3;
+		} else {
+			b[0] = (unsigned char)(0xF0 | cp >> 18);
+			b[1] = (unsigned char)(0x80 | (cp >> 12 & 63));
+			b[2] = (unsigned char)(0x80 | (cp >> 6 & 63));
+			b[3] = (unsigned char)(0x80 | (cp & 63));
+			n = 4;
+		}
+		int hit = 0;
+		cr_assert_eq(hs_scan(db, (const char *)b, n, 0, hs, on_any, &hit), HS_SUCCESS);
+		if (hit != scrm_topics_is_word_cp(cp) && bad++ < 5)
+			fprintf(stderr, "U+%04X: hyperscan \\w %d, scrm_topics_is_word_cp %d\n", cp, hit,
+				scrm_topics_is_word_cp(cp));
+	}
+	cr_assert_eq(bad, 0);
+	hs_free_scratch(hs);
+	hs_free_database(db);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* scrm check                                                                       */
+
+static int check_src(const char *src)
+{
+	char path[] = "/tmp/scrm-check-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, src, strlen(src)), (ssize_t)strlen(src));
+	close(fd);
+	char *argv[] = {"check", path, NULL};
+	int rc = scrm_check_main(2, argv);
+	unlink(path);
+	return rc;
+}
+
+Test(topics, check_command)
+{
+	char *argv[] = {"check", SAMPLE, NULL};
+	cr_assert_eq(scrm_check_main(2, argv), 0);
+	cr_assert_eq(check_src("topic a: x -x\nroute support when topic = a\n"), 0); /* warnings only */
+	cr_assert_eq(check_src("topic a: (x\n"), 1);
+	cr_assert_eq(check_src("cue a: /(x/\n"), 1);
+	char *bad[] = {"check", NULL};
+	cr_assert_eq(scrm_check_main(1, bad), 2);
+	char *missing[] = {"check", "/nonexistent.scrm", NULL};
+	cr_assert_eq(scrm_check_main(2, missing), 1);
+}
+
+/* ------------------------------------------------------------------------------ */
+/* Differential: Hyperscan path vs a slow, obvious evaluator                        */
+
+/* The reference works on words: runs of word characters, located by byte offsets. */
+struct words {
+	uint32_t n;
+	uint32_t s[4096], e[4096];
+};
+
+static size_t dec(const char *t, size_t n, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)t;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	size_t k = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 1;
+	if (k > n || k == 1) {
+		*cp = 0x80;
+		return 1;
+	}
+	uint32_t v = s[0] & (0x7F >> k);
+	for (size_t i = 1; i < k; i++)
+		v = (v << 6) | (s[i] & 0x3F);
+	*cp = v;
+	return k;
+}
+
+static void split_words(const char *t, size_t n, struct words *w)
+{
+	w->n = 0;
+	bool in = false;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = dec(t + i, n - i, &cp);
+		bool wc = scrm_topics_is_word_cp(cp);
+		if (wc && !in && w->n < 4096)
+			w->s[w->n++] = (uint32_t)i;
+		if (wc)
+			w->e[w->n - 1] = (uint32_t)(i + k);
+		in = wc;
+		i += k;
+	}
+}
+
+/* ASCII and Latin-1 case folding, byte-wise on UTF-8 (enough for these texts). */
+static void fold(const char *in, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		if (i > 0 && (unsigned char)in[i - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97)
+			c += 0x20;
+		out[i] = (char)c;
+	}
+}
+
+static bool spaceless(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0xE3 && (unsigned char)*s <= 0xE9)
+			return true; /* kana and CJK ideographs in this corpus */
+	return false;
+}
+
+struct doc {
+	const char *text, *ftext; /* ftext: folded */
+	size_t len;
+	struct words w;
+	const char *handle, *lang;
+};
+
+/* Word spans [first, last] where leaf @n occurs; returns how many (up to cap). */
+static int occurrences(const struct doc *d, const scrm_rules_node *n, int *first, int *last, int cap)
+{
+	char pat[256];
+	cr_assert(n->len < sizeof(pat));
+	fold(n->text, n->len, pat);
+	pat[n->len] = 0;
+	int found = 0;
+	struct words pw;
+	split_words(pat, n->len, &pw);
+	cr_assert(pw.n > 0, "leaf without words: %s", n->text);
+	if (spaceless(pat)) {
+		/* No word boundaries: a substring anywhere; it spans the words it overlaps. */
+		for (const char *p = d->ftext; found < cap && (p = memmem(p, d->len - (size_t)(p - d->ftext), pat, n->len));
+		     p++) {
+			uint32_t end = (uint32_t)(p - d->ftext) + n->len, w = 0;
+			while (w < d->w.n && d->w.s[w] < end)
+				w++;
+			last[found] = (int)w - 1;
+			first[found] = last[found] - (int)pw.n + 1;
+			found++;
+		}
+		return found;
+	}
+	/* Split the leaf into words and separators: matching words, in order, with the
+	 * same separators between them (phrases: any run of ASCII whitespace). */
+	for (uint32_t k = 0; k + pw.n <= d->w.n && found < cap; k++) {
+		bool ok = true;
+		for (uint32_t j = 0; j < pw.n && ok; j++) {
+			uint32_t ws = d->w.s[k + j], we = d->w.e[k + j];
+			uint32_t ps = pw.s[j], pe = pw.e[j];
+			bool last_word = j == pw.n - 1;
+			if (last_word && n->wildcard)
+				ok = we - ws >= pe - ps && !memcmp(d->ftext + ws, pat + ps, pe - ps);
+			else
+				ok = we - ws == pe - ps && !memcmp(d->ftext + ws, pat + ps, pe - ps);
+			if (ok && j > 0) {
+				const char *ts = d->ftext + d->w.e[k + j - 1], *te = d->ftext + ws;
+				const char *qs = pat + pw.e[j - 1], *qe = pat + ps;
+				bool qspace = true;
+				for (const char *c = qs; c < qe; c++)
+					qspace &= *c == ' ' || *c == '\t';
+				if (n->kind == SCRM_NODE_PHRASE && qspace) {
+					for (const char *c = ts; c < te && ok; c++)
+						ok = *c == ' ' || *c == '\t' || *c == '\r' || *c == '\n';
+				} else {
+					ok = te - ts == qe - qs && !memcmp(ts, qs, (size_t)(te - ts));
+				}
+			}
+		}
+		if (ok && (n->kind == SCRM_NODE_HASHTAG || n->kind == SCRM_NODE_MENTION)) {
+			uint32_t ws = d->w.s[k];
+			char sig = n->kind == SCRM_NODE_HASHTAG ? '#' : '@';
+			ok = ws >= 1 && d->text[ws - 1] == sig;
+			if (ok && ws >= 2) { /* the sign must not follow a word character */
+				size_t b = ws - 2;
+				while (b > 0 && ((unsigned char)d->text[b] & 0xC0) == 0x80)
+					b--;
+				uint32_t cp;
+				dec(d->text + b, d->len - b, &cp);
+				ok = !scrm_topics_is_word_cp(cp);
+			}
+		}
+		if (ok) {
+			first[found] = (int)k;
+			last[found++] = (int)(k + pw.n - 1);
+		}
+	}
+	return found;
+}
+
+static bool ref_regex(const struct doc *d, const scrm_rules_node *n)
+{
+	regex_t re;
+	int fl = REG_EXTENDED | REG_NOSUB | (n->regex_flags & SCRM_RE_CASELESS ? REG_ICASE : 0) |
+		 (n->regex_flags & SCRM_RE_MULTILINE ? REG_NEWLINE : 0);
+	cr_assert_eq(regcomp(&re, n->text, fl), 0, "regcomp %s", n->text);
+	bool m = regexec(&re, d->text, 0, NULL, 0) == 0;
+	regfree(&re);
+	return m;
+}
+
+static bool ieq(const char *a, const char *b) { return strcasecmp(a, b) == 0; }
+
+static int near_spans(const scrm_rules *r, const struct doc *d, int32_t i, int *first, int *last, int cap)
+{
+	const scrm_rules_node *n = scrm_rules_node_at(r, i);
+	if (n->kind == SCRM_NODE_OR) {
+		int k = near_spans(r, d, n->a, first, last, cap);
+		return k + near_spans(r, d, n->b, first + k, last + k, cap - k);
+	}
+	return occurrences(d, n, first, last, cap);
+}
+
+static bool ref_eval(const scrm_rules *r, const struct doc *d, int32_t i)
+{
+	const scrm_rules_node *n = scrm_rules_node_at(r, i);
+	int f1[512], l1[512], f2[512], l2[512];
+	switch (n->kind) {
+	case SCRM_NODE_TERM:
+	case SCRM_NODE_PHRASE:
+	case SCRM_NODE_HASHTAG:
+	case SCRM_NODE_MENTION: return occurrences(d, n, f1, l1, 1) > 0;
+	case SCRM_NODE_REGEX: return ref_regex(d, n);
+	case SCRM_NODE_FROM: return ieq(d->handle, n->text);
+	case SCRM_NODE_LANG: return ieq(d->lang, n->text);
+	case SCRM_NODE_NOT: return !ref_eval(r, d, n->a);
+	case SCRM_NODE_AND: return ref_eval(r, d, n->a) && ref_eval(r, d, n->b);
+	case SCRM_NODE_OR: return ref_eval(r, d, n->a) || ref_eval(r, d, n->b);
+	case SCRM_NODE_NEAR: {
+		int na = near_spans(r, d, n->a, f1, l1, 512), nb = near_spans(r, d, n->b, f2, l2, 512);
+		for (int a = 0; a < na; a++)
+			for (int b = 0; b < nb; b++) {
+				int gap = l2[b] < f1[a] ? f1[a] - l2[b] - 1 : l1[a] < f2[b] ? f2[b] - l1[a] - 1 : 0;
+				if (gap <= n->near)
+					return true;
+			}
+		return false;
+	}
+	}
+	return false;
+}
+
+/* The value of the first "key":"..." in a JSON line, unescaped to UTF-8. */
+static bool json_str(const char *line, const char *key, bool last, char *out, size_t cap)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":\"", key);
+	const char *p = strstr(line, k);
+	if (!p)
+		return false;
+	if (last)
+		for (const char *q; (q = strstr(p + 1, k));)
+			p = q;
+	p += strlen(k);
+	size_t o = 0;
+	while (*p && *p != '"' && o + 5 < cap) {
+		if (*p != '\\') {
+			out[o++] = *p++;
+			continue;
+		}
+		p++;
+		char c = *p++;
+		if (c == 'n')
+			out[o++] = '\n';
+		else if (c == 't')
+			out[o++] = '\t';
+		else if (c == 'r')
+			out[o++] = '\r';
+		else if (c == 'u') {
+			unsigned v = (unsigned)strtoul((char[]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
+			p += 4;
+			if (v >= 0xD800 && v < 0xDC00 && p[0] == '\\' && p[1] == 'u') {
+				unsigned lo = (unsigned)strtoul((char[]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+				p += 6;
+				v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			if (v < 0x80) {
+				out[o++] = (char)v;
+			} else if (v < 0x800) {
+				out[o++] = (char)(0xC0 | v >> 6);
+				out[o++] = (char)(0x80 | (v & 0x3F));
+			} else if (v < 0x10000) {
+				out[o++] = (char)(0xE0 | v >> 12);
+				out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
+				out[o++] = (char)(0x80 | (v & 0x3F));
+			} else {
+				out[o++] = (char)(0xF0 | v >> 18);
+				out[o++] = (char)(0x80 | (v >> 12 & 0x3F));
+				out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
+				out[o++] = (char)(0x80 | (v & 0x3F));
+			}
+		} else {
+			out[o++] = c;
+		}
+	}
+	out[o] = 0;
+	return true;
+}
+
+/* Runs `SCRM gen ARGS`, compares both evaluators on every record; returns texts seen. */
+static uint32_t differential(const char *args, const char *handle_key)
+{
+	const char *scrm = getenv("SCRM") ? getenv("SCRM") : "build/scrm";
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "%s gen %s", scrm, args);
+	FILE *fp = popen(cmd, "r");
+	cr_assert(fp);
+	struct fx f;
+	char err[4096];
+	cr_assert_eq(scrm_rules_load(&f.r, SAMPLE, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_compile(&f.t, f.r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_scratch_create(&f.s, f.t), 0);
+	static char line[1 << 16], text[1 << 14], ftext[1 << 14], handle[256], lang[32];
+	static struct doc d;
+	uint32_t lines = 0, hits = 0, disagree = 0, per_topic[64] = {0};
+	while (fgets(line, sizeof(line), fp)) {
+		if (!json_str(line, "full_text", false, text, sizeof(text)) &&
+		    !json_str(line, "text", false, text, sizeof(text)) &&
+		    !json_str(line, "body", false, text, sizeof(text)))
+			cr_assert(json_str(line, "selftext", false, text, sizeof(text)), "no text in %s", line);
+		cr_assert(json_str(line, handle_key, false, handle, sizeof(handle)));
+		if (!json_str(line, "lang", true, lang, sizeof(lang)))
+			lang[0] = 0;
+		d.text = text;
+		d.len = strlen(text);
+		fold(text, d.len, ftext);
+		ftext[d.len] = 0;
+		d.ftext = ftext;
+		d.handle = handle;
+		d.lang = lang;
+		split_words(text, d.len, &d.w);
+		scrm_topic_hits h;
+		cr_assert_eq(scrm_topics_match(f.s, text, d.len, handle, strlen(handle), lang, strlen(lang), &h), 0);
+		uint32_t k = 0, id = 0;
+		for (uint32_t i = 0; i < scrm_rules_stmt_count(f.r); i++) {
+			const scrm_rules_stmt *s = scrm_rules_stmt_at(f.r, i);
+			if (s->kind != SCRM_STMT_TOPIC && s->kind != SCRM_STMT_CUE)
+				continue;
+			bool want = ref_eval(f.r, &d, s->root);
+			bool got = k < h.n && h.ids[k] == id;
+			k += got;
+			if (want != got && disagree++ < 10)
+				fprintf(stderr, "differential: %s: reference %d, hyperscan %d: %s\n", s->name, want,
+					got, text);
+			per_topic[id] += got;
+			hits += got;
+			id++;
+		}
+		cr_assert_eq(k, h.n);
+		lines++;
+	}
+	pclose(fp);
+	fprintf(stderr, "differential (gen %s): %u texts, %u topic/cue hits, %u disagreements; per id:", args,
+		lines, hits, disagree);
+	for (uint32_t i = 0; i < scrm_topics_count(f.t); i++)
+		fprintf(stderr, " %s=%u", scrm_topics_name(f.t, (uint16_t)i), per_topic[i]);
+	fprintf(stderr, "\n");
+	cr_assert_eq(disagree, 0);
+	if (!strcmp(args, "--count 3000 --seed 5")) /* every topic and cue fires on this corpus */
+		for (uint32_t i = 0; i < scrm_topics_count(f.t); i++)
+			cr_assert(per_topic[i] > 0, "%s never matched", scrm_topics_name(f.t, (uint16_t)i));
+	fx_free(&f);
+	return lines;
+}
+
+Test(topics, differential_against_reference_on_generated_firehose, .timeout = 120)
+{
+	const char *scrm = getenv("SCRM") ? getenv("SCRM") : "build/scrm";
+	if (access(scrm, X_OK) != 0)
+		cr_skip_test("generator binary %s not built: run make first", scrm);
+	cr_assert_eq(differential("--count 3000 --seed 5", "screen_name"), 3000);
+	cr_assert_eq(differential("--count 3000 --seed 6 --format scrm", "handle"), 3000);
+	cr_assert_eq(differential("--count 2000 --seed 7 --format reddit", "author"), 2000);
+}
+
+/* Random queries over a small vocabulary against random texts built from the same
+ * words (glued, inflected, accented, capitalized, next to emoji and signs): stresses
+ * boundaries, wildcards, phrases, negation and NEAR/n at its exact limit. */
+static uint64_t rng_state;
+static uint32_t rnd(uint32_t n)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rng_state >> 33) % n;
+}
+
+static void rand_positional(char *q, size_t cap)
+{
+	static const char *const leaves[] = {"refund", "ref*", "still", "\"still no\"", "\"no refund\"", "café",
+					     "#sky", "@sky", "sky", "waiting", "返金", "a"};
+	if (rnd(4) == 0) {
+		char a[128], b[128];
+		rand_positional(a, sizeof(a));
+		rand_positional(b, sizeof(b));
+		snprintf(q, cap, "(%s OR %s)", a, b);
+		return;
+	}
+	snprintf(q, cap, "%s", leaves[rnd(sizeof(leaves) / sizeof(leaves[0]))]);
+}
+
+static void rand_query(char *q, size_t cap, int depth)
+{
+	char a[512], b[512];
+	uint32_t k = depth > 2 ? 0 : rnd(7);
+	switch (k) {
+	case 0:
+	case 1:
+		if (rnd(6) == 0)
+			snprintf(q, cap, "%s", rnd(2) ? (rnd(2) ? "lang:en" : "lang:fr") : "from:bob");
+		else
+			rand_positional(q, cap);
+		break;
+	case 2:
+		rand_query(a, sizeof(a), depth + 1);
+		snprintf(q, cap, "-(%s)", a);
+		break;
+	case 3:
+	case 4:
+		rand_query(a, sizeof(a), depth + 1);
+		rand_query(b, sizeof(b), depth + 1);
+		snprintf(q, cap, "(%s %s %s)", a, k == 3 ? "OR" : "AND", b);
+		break;
+	default:
+		rand_positional(a, sizeof(a));
+		rand_positional(b, sizeof(b));
+		snprintf(q, cap, "(%s NEAR/%u %s)", a, rnd(4), b);
+		break;
+	}
+}
+
+Test(topics, differential_random_queries_and_texts, .timeout = 120)
+{
+	static const char *const toks[] = {"refund", "Refund", "REFUNDS", "refunded", "still", "Still", "no", "NO",
+					   "waiting", "café", "CAFÉ", "cafés", "a", "sky", "#sky", "@sky", "#Sky",
+					   "x#sky", "#skyline", "😡", "!", ",", "é", "返金", "返金は", "bob@sky"};
+	static const char *const seps[] = {" ", " ", " ", "  ", "\n", "", ", ", "\t"};
+	static char text[1024], ftext[1024];
+	static struct doc d;
+	uint32_t disagree = 0, hits = 0;
+	rng_state = 42;
+	/* 6 databases of 50 random topics (so that no record matches more than 64 of them) */
+	for (int group = 0; group < 6; group++) {
+		char *src = malloc(1 << 16);
+		cr_assert(src);
+		size_t o = 0;
+		for (int i = 0; i < 50; i++) {
+			char q[2048];
+			rand_query(q, sizeof(q), 0);
+			o += (size_t)snprintf(src + o, (1 << 16) - o, "topic q%d: %s\n", i, q);
+		}
+		struct fx f = fx_make(src);
+		free(src);
+		for (int n = 0; n < 2000; n++) {
+			size_t len = 0;
+			uint32_t ntok = 1 + rnd(12);
+			for (uint32_t i = 0; i < ntok; i++) {
+				if (i)
+					len += (size_t)snprintf(text + len, sizeof(text) - len, "%s", seps[rnd(8)]);
+				len += (size_t)snprintf(text + len, sizeof(text) - len, "%s", toks[rnd(26)]);
+			}
+			d.text = text;
+			d.len = len;
+			fold(text, len, ftext);
+			ftext[len] = 0;
+			d.ftext = ftext;
+			d.handle = rnd(2) ? "bob" : "alice";
+			d.lang = rnd(2) ? "en" : "fr";
+			split_words(text, len, &d.w);
+			scrm_topic_hits h;
+			cr_assert_eq(scrm_topics_match(f.s, text, len, d.handle, strlen(d.handle), d.lang, 2, &h), 0);
+			cr_assert_eq(h.dropped, 0);
+			uint32_t k = 0;
+			for (uint32_t id = 0; id < 50; id++) {
+				const scrm_rules_stmt *s = scrm_rules_stmt_at(f.r, id);
+				bool want = ref_eval(f.r, &d, s->root);
+				bool got = k < h.n && h.ids[k] == id;
+				k += got;
+				hits += got;
+				if (want != got && disagree++ < 10) {
+					char q[2048];
+					scrm_rules_node_string(f.r, s->root, q, sizeof(q));
+					fprintf(stderr, "random differential: %s: reference %d, hyperscan %d\n  text: [%s]\n",
+						q, want, got, text);
+				}
+			}
+			cr_assert_eq(k, h.n);
+		}
+		fx_free(&f);
+	}
+	fprintf(stderr, "random differential: 300 queries x 2000 texts, %u hits, %u disagreements\n", hits,
+		disagree);
+	cr_assert_eq(disagree, 0);
+	cr_assert_gt(hits, 10000);
+}
