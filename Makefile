@@ -90,7 +90,8 @@ tsan:
 	rm -rf build-tsan/stress && mkdir -p build-tsan/stress
 	build-tsan/scrm gen --count 4000 --seed 3 > build-tsan/stress/in.ndjson
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress
+	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress \
+	  corpora/sample/rules.scrm $(wildcard ../shared/corpora/lexicons/vader/vader_lexicon.txt)
 
 $(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)

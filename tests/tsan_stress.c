@@ -5,7 +5,9 @@
  * Snaipe/Criterion#274), so this is a plain program: `make tsan` builds it with
  * -fsanitize=thread and runs it; TSan aborts on the first race (halt_on_error=1), and
  * the program checks real values itself.
- * Usage: tsan_stress INPUT.ndjson OUTDIR
+ * Usage: tsan_stress INPUT.ndjson OUTDIR [RULES [LEXICON]]
+ * With RULES and LEXICON the analyzers run too: the shared, read-only Hyperscan database
+ * and lexicon are read by every worker at once.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -13,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lexicon.h"
 #include "pipeline.h"
+#include "rules.h"
+#include "topics.h"
 #include "ring.h"
 
 static int passed, failed;
@@ -103,8 +108,21 @@ static char *slurp(const char *path, size_t *n)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: tsan_stress INPUT.ndjson OUTDIR\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: tsan_stress INPUT.ndjson OUTDIR [RULES [LEXICON]]\n");
+		return 2;
+	}
+	scrm_rules *rules = NULL;
+	scrm_topics *topics = NULL;
+	scrm_lexicon *lex = NULL;
+	char err[2048];
+	if (argc > 3 && (scrm_rules_load(&rules, argv[3], err, sizeof err) ||
+			 scrm_topics_compile(&topics, rules, err, sizeof err))) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (argc > 4 && scrm_lexicon_load(&lex, argv[4], NULL, err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 	ring_stress(2, 100000);
@@ -126,6 +144,8 @@ int main(int argc, char **argv)
 		cfg.relate_threads = cfgs[i].p;
 		cfg.chunk_size = 32 << 10;
 		cfg.max_record = 8 << 10;
+		cfg.topics = topics;
+		cfg.lexicon = lex;
 		scrm_run_stats st;
 		int rc = scrm_pipeline_run(&cfg, &st);
 		CHECK(rc == 0, "pipeline -j%d -p%d returned %d", cfgs[i].w, cfgs[i].p, rc);
@@ -144,6 +164,10 @@ int main(int argc, char **argv)
 		free(a);
 		free(b);
 	}
-	printf("tsan: %d passed, %d failed\n", passed, failed);
+	scrm_topics_free(topics);
+	scrm_rules_free(rules);
+	scrm_lexicon_free(lex);
+	printf("tsan: %d passed, %d failed%s\n", passed, failed,
+	       topics && lex ? " (with topics and sentiment)" : "");
 	return failed ? 1 : 0;
 }
