@@ -17,10 +17,10 @@
 #define EMPTY_SLOT UINT32_MAX
 
 struct lex_slot {
-	uint64_t hash;
+	uint64_t k0, k1; /* the key's first 16 bytes, zero-padded (scrm_lexicon_hash_words) */
+	double val;
 	uint32_t off; /* into keys; EMPTY_SLOT when free */
 	uint32_t len;
-	double val;
 };
 
 struct emoji_slot {
@@ -44,26 +44,34 @@ struct scrm_lexicon {
 
 /* ------------------------------------------------------------------ hashing ---- */
 
+/* The key's first 16 bytes, zero-padded, as two words. */
+static void key_words(const char *key, size_t len, uint64_t *w0, uint64_t *w1)
+{
+	char b[16] = {0};
+	if (len) /* key may be NULL when len is 0 */
+		memcpy(b, key, len < 16 ? len : 16);
+	memcpy(w0, b, 8);
+	memcpy(w1, b + 8, 8);
+}
+
 uint64_t scrm_lexicon_hash(const void *key, size_t len)
 {
-	const unsigned char *p = key;
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (len * 0xff51afd7ed558ccdULL), w;
-	while (len >= 8) {
-		w = 0;
-		for (size_t k = 0; k < 8; k++)
-			w |= (uint64_t)p[k] << (8 * k);
+	uint64_t w0, w1;
+	key_words(key, len, &w0, &w1);
+	uint64_t h = scrm_lexicon_hash_words(w0, w1, len);
+	if (len <= 16)
+		return h;
+	const unsigned char *p = (const unsigned char *)key + 16;
+	len -= 16;
+	while (len) { /* longer keys are rare: fold the rest in, a word at a time */
+		uint64_t w = 0;
+		size_t k = len < 8 ? len : 8;
+		memcpy(&w, p, k);
 		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
 		h ^= h >> 31;
-		p += 8;
-		len -= 8;
+		p += k;
+		len -= k;
 	}
-	w = 0;
-	for (size_t k = 0; k < len; k++) /* the little-endian value of the tail, on any host */
-		w |= (uint64_t)p[k] << (8 * k);
-	h = (h ^ w) * 0x94d049bb133111ebULL;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 32;
 	return h;
 }
 
@@ -78,12 +86,30 @@ static inline uint64_t cp_hash(uint32_t cp)
 int scrm_lexicon_find_hashed(const scrm_lexicon *lex, const char *key, size_t len, uint64_t hash,
 			     double *valence)
 {
+	uint64_t w0, w1;
+	key_words(key, len, &w0, &w1);
 	size_t mask = lex->cap - 1;
 	for (size_t i = hash & mask;; i = (i + 1) & mask) {
 		const struct lex_slot *s = &lex->slots[i];
 		if (s->off == EMPTY_SLOT)
 			return 0;
-		if (s->hash == hash && s->len == len && memcmp(lex->keys + s->off, key, len) == 0) {
+		if (s->len == len && s->k0 == w0 && s->k1 == w1 &&
+		    (len <= 16 || memcmp(lex->keys + s->off + 16, key + 16, len - 16) == 0)) {
+			*valence = s->val;
+			return 1;
+		}
+	}
+}
+
+int scrm_lexicon_find_words(const scrm_lexicon *lex, uint64_t w0, uint64_t w1, size_t len, uint64_t hash,
+			    double *valence)
+{
+	size_t mask = lex->cap - 1; /* len <= 16 (not asserted: this is the per-token path) */
+	for (size_t i = hash & mask;; i = (i + 1) & mask) {
+		const struct lex_slot *s = &lex->slots[i];
+		if (s->off == EMPTY_SLOT)
+			return 0;
+		if (s->k0 == w0 && s->k1 == w1 && s->len == len) {
 			*valence = s->val;
 			return 1;
 		}
@@ -157,7 +183,7 @@ static int lex_grow(scrm_lexicon *lex)
 		const struct lex_slot *s = &lex->slots[i];
 		if (s->off == EMPTY_SLOT)
 			continue;
-		size_t j = s->hash & (ncap - 1);
+		size_t j = scrm_lexicon_hash(lex->keys + s->off, s->len) & (ncap - 1);
 		while (ns[j].off != EMPTY_SLOT)
 			j = (j + 1) & (ncap - 1);
 		ns[j] = *s;
@@ -173,11 +199,12 @@ static int lex_put(scrm_lexicon *lex, const char *key, size_t len, double val)
 	int rc;
 	if ((lex->count + 1) * 2 > lex->cap && (rc = lex_grow(lex)) < 0)
 		return rc;
-	uint64_t h = scrm_lexicon_hash(key, len);
+	uint64_t h = scrm_lexicon_hash(key, len), w0, w1;
+	key_words(key, len, &w0, &w1);
 	size_t mask = lex->cap - 1, i;
 	for (i = h & mask; lex->slots[i].off != EMPTY_SLOT; i = (i + 1) & mask) {
 		struct lex_slot *s = &lex->slots[i];
-		if (s->hash == h && s->len == len && memcmp(lex->keys + s->off, key, len) == 0) {
+		if (s->len == len && s->k0 == w0 && s->k1 == w1 && memcmp(lex->keys + s->off, key, len) == 0) {
 			s->val = val; /* a duplicate: the last one wins, as in a Python dict */
 			return 0;
 		}
@@ -185,7 +212,7 @@ static int lex_put(scrm_lexicon *lex, const char *key, size_t len, double val)
 	uint32_t off;
 	if ((rc = arena_put(&lex->keys, &lex->keys_len, &lex->keys_cap, key, len, &off)) < 0)
 		return rc;
-	lex->slots[i] = (struct lex_slot){.hash = h, .off = off, .len = (uint32_t)len, .val = val};
+	lex->slots[i] = (struct lex_slot){.k0 = w0, .k1 = w1, .off = off, .len = (uint32_t)len, .val = val};
 	lex->count++;
 	return 0;
 }

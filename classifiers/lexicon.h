@@ -24,6 +24,10 @@
  *
  * Both tables are open-addressing hash tables (linear probing, load <= 1/2): the word
  * table keyed by the key's bytes with scrm_lexicon_hash(), the emoji table by code point.
+ * A word slot holds the first 16 bytes of its key inline, so that looking up a key of
+ * at most 16 bytes (nearly every token) compares two words and never touches the key
+ * arena; scrm_lexicon_find_words() is that lookup for callers that already hold the
+ * key as words.
  *
  * Threads: load/free from one thread; every other function may be called by any number
  * of threads at once on a loaded lexicon (it is never written after load).
@@ -67,12 +71,33 @@ void scrm_lexicon_free(scrm_lexicon *lex);
 uint64_t scrm_lexicon_hash(const void *key, size_t len);
 
 /*
+ * scrm_lexicon_hash() of a key of len <= 16 bytes given as two words: the key's bytes
+ * zero-padded to 16 and read with memcpy (host byte order) into w0 (bytes 0-7) and w1
+ * (bytes 8-15). Inline so that a tokenizer holding the words pays a few multiplies.
+ */
+static inline uint64_t scrm_lexicon_hash_words(uint64_t w0, uint64_t w1, size_t len)
+{
+	uint64_t h = (w0 ^ (len * 0xff51afd7ed558ccdULL) ^ 0x9E3779B97F4A7C15ULL) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 29;
+	h = (h ^ w1) * 0x94d049bb133111ebULL;
+	h ^= h >> 32;
+	return h;
+}
+
+/*
  * Look a key up (exact bytes). Returns 1 and stores the valence in *valence if found,
  * else 0. `hash` must be scrm_lexicon_hash(key, len).
  */
 int scrm_lexicon_find_hashed(const scrm_lexicon *lex, const char *key, size_t len, uint64_t hash,
 			     double *valence);
 int scrm_lexicon_find(const scrm_lexicon *lex, const char *key, size_t len, double *valence);
+
+/*
+ * The same for a key of len <= 16 bytes given as words (see scrm_lexicon_hash_words;
+ * `hash` must be scrm_lexicon_hash_words(w0, w1, len)).
+ */
+int scrm_lexicon_find_words(const scrm_lexicon *lex, uint64_t w0, uint64_t w1, size_t len, uint64_t hash,
+			    double *valence);
 
 /*
  * The description of the single-code-point emoji `cp`, or NULL. *len receives its

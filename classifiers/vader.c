@@ -11,6 +11,13 @@
  * dict, we compare word ids: every word that appears in a constant phrase gets an id
  * in a small per-scorer table, and since tokens never contain spaces, "a b" equals
  * "x y" exactly when a equals x and b equals y.
+ *
+ * Speed (see vader.h for figures): plain-ASCII text is tokenized from a whitespace
+ * bitmap (scan_ascii, tokenize_ascii) with each short token handled as two words, and
+ * per-token facts that depend only on the lower-cased word (lexicon valence, constant-
+ * word id, negation, booster) come from a per-scorer direct-mapped cache. The general
+ * UTF-8 tokenizer (tokenize_utf8) is the original one; the two must agree bit for bit,
+ * which the differential test checks by pushing ASCII texts through both.
  */
 #include "vader.h"
 
@@ -24,6 +31,9 @@
 #include <string.h>
 #include <sys/types.h>
 #include <wctype.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define B_INCR 0.293
 #define B_DECR (-0.293)
@@ -138,16 +148,29 @@ static int special3(uint8_t a, uint8_t b, uint8_t c, double *v)
 /* ------------------------------------------------------------ scorer state ---- */
 
 #define SW_CAP 512 /* power of two, > 2x the constant words */
+#define SW_MAXLEN 16 /* every constant word is at most this long (checked at create) */
 
+/* A constant word, keyed like the lexicon by its zero-padded first 16 bytes. */
 struct sw_slot {
-	uint64_t hash;
-	const char *w; /* NULL: free */
-	uint8_t len, id, neg, is_boost;
+	uint64_t k0, k1;
 	double boost;
+	uint8_t len; /* 0: free */
+	uint8_t id, neg, is_boost;
+};
+
+#define TC_CAP 8192 /* power of two */
+
+struct tc_entry {
+	uint64_t k0, k1; /* the word, zero-padded (scrm_lexicon_hash_words) */
+	double val;      /* lexicon valence when in_lex */
+	uint8_t len;     /* 0: empty */
+	uint8_t in_lex, id, neg;
+	uint8_t boost;   /* BOOSTER_DICT: 0 none, 1 B_INCR, 2 B_DECR */
 };
 
 struct vtok {
-	uint32_t off, len; /* lower-cased token in v->low */
+	uint32_t off, len; /* len: bytes lower-cased; off: where, in v->low (not kept for
+			    * ASCII tokens of <= 16 bytes, handled as words) */
 	double val;        /* lexicon valence when in_lex */
 	double boost;      /* BOOSTER_DICT value when is_boost */
 	uint8_t id, in_lex, is_boost, neg, upper;
@@ -157,41 +180,65 @@ struct scrm_vader {
 	const scrm_lexicon *lex;
 	locale_t loc; /* C.UTF-8 case tables for non-ASCII; (locale_t)0 if unavailable */
 	int ascii_emoji;
-	char *text;
+	char *text; /* ASCII path: the text, padded (scan_ascii) */
 	size_t text_cap;
+	char *rep; /* the text with emoji replaced (replace_emoji) */
+	size_t rep_cap;
 	char *low;
 	size_t low_cap;
 	struct vtok *tok;
 	size_t tok_cap;
 	double *sent;
 	size_t sent_cap;
+	uint64_t *spaces; /* ASCII path: bit i set when byte i of v->text is whitespace */
+	size_t spaces_cap;
+	uint64_t sw_bloom[16]; /* bit (hash >> 54) set for each constant word */
 	struct sw_slot sw[SW_CAP];
+	/* What classify_short() found for recently seen words, direct-mapped by hash:
+	 * a few thousand words make up most tokens, and a hit is one probe instead of a
+	 * lexicon lookup, a constant-word lookup and the "n't" test. */
+	struct tc_entry cache[TC_CAP];
 };
+
+/* The zero-padded first 16 bytes of w[0..n) as two words. */
+static inline void load_words(const char *w, size_t n, uint64_t *w0, uint64_t *w1)
+{
+	char b[16] = {0};
+	memcpy(b, w, n < 16 ? n : 16);
+	memcpy(w0, b, 8);
+	memcpy(w1, b + 8, 8);
+}
 
 static struct sw_slot *sw_slot_for(scrm_vader *v, const char *w)
 {
 	size_t n = strlen(w);
-	uint64_t h = scrm_lexicon_hash(w, n);
+	uint64_t w0, w1;
+	assert(n > 0 && n <= SW_MAXLEN);
+	load_words(w, n, &w0, &w1);
+	uint64_t h = scrm_lexicon_hash_words(w0, w1, n);
+	v->sw_bloom[h >> 60] |= 1ULL << (h >> 54 & 63);
 	for (size_t i = h & (SW_CAP - 1);; i = (i + 1) & (SW_CAP - 1)) {
 		struct sw_slot *s = &v->sw[i];
-		if (!s->w) {
-			s->w = w;
-			s->hash = h;
+		if (!s->len) {
+			s->k0 = w0;
+			s->k1 = w1;
 			s->len = (uint8_t)n;
 			return s;
 		}
-		if (s->hash == h && s->len == n && memcmp(s->w, w, n) == 0)
+		if (s->k0 == w0 && s->k1 == w1 && s->len == n)
 			return s;
 	}
 }
 
-static const struct sw_slot *sw_find(const scrm_vader *v, const char *w, size_t n, uint64_t h)
+static inline const struct sw_slot *sw_find(const scrm_vader *v, uint64_t w0, uint64_t w1, size_t n, uint64_t h)
 {
+	if (!(v->sw_bloom[h >> 60] >> (h >> 54 & 63) & 1)) /* most tokens: not a constant word */
+		return NULL;
 	for (size_t i = h & (SW_CAP - 1);; i = (i + 1) & (SW_CAP - 1)) {
 		const struct sw_slot *s = &v->sw[i];
-		if (!s->w)
+		if (!s->len)
 			return NULL;
-		if (s->hash == h && s->len == n && memcmp(s->w, w, n) == 0)
+		if (s->k0 == w0 && s->k1 == w1 && s->len == n)
 			return s;
 	}
 }
@@ -214,6 +261,7 @@ scrm_vader *scrm_vader_create(const scrm_lexicon *lex)
 		struct sw_slot *s = sw_slot_for(v, boosters[k].w);
 		s->is_boost = 1;
 		s->boost = boosters[k].v;
+		assert(s->boost == B_INCR || s->boost == B_DECR); /* the cache keeps 0/1/2 */
 	}
 	return v;
 }
@@ -225,9 +273,11 @@ void scrm_vader_free(scrm_vader *v)
 	if (v->loc)
 		freelocale(v->loc);
 	free(v->text);
+	free(v->rep);
 	free(v->low);
 	free(v->tok);
 	free(v->sent);
+	free(v->spaces);
 	free(v);
 }
 
@@ -574,20 +624,20 @@ static void score_valence(const double *sent, size_t n, unsigned ep_count, unsig
 }
 
 /* Replace emoji code points by their descriptions (polarity_scores' first loop) into
- * v->text as valid UTF-8. Returns the length or -ENOMEM. Python's prev_space is derived
+ * v->rep as valid UTF-8. Returns the length or -ENOMEM. Python's prev_space is derived
  * from what was written: true at the start, false right after a description, else
  * whether the last character written was ' '. */
 static ssize_t replace_emoji(scrm_vader *v, const unsigned char *s, size_t len)
 {
 	size_t o = 0, i = 0, after_emoji = SIZE_MAX;
-	if (reserve((void **)&v->text, &v->text_cap, len * 3 + 16, 1) < 0)
+	if (reserve((void **)&v->rep, &v->rep_cap, len * 3 + 16, 1) < 0)
 		return -ENOMEM;
 	while (i < len) {
 		size_t run = i;
 		while (run < len && s[run] < 0x80 && !(v->ascii_emoji && scrm_lexicon_emoji_has_ascii(v->lex, s[run])))
 			run++;
 		if (run > i) {
-			memcpy(v->text + o, s + i, run - i);
+			memcpy(v->rep + o, s + i, run - i);
 			o += run - i;
 			i = run;
 			if (i == len)
@@ -598,43 +648,100 @@ static ssize_t replace_emoji(scrm_vader *v, const unsigned char *s, size_t len)
 		const char *desc = scrm_lexicon_emoji(v->lex, cp, &dl);
 		i += used;
 		if (desc) {
-			int prev_space = o == after_emoji ? 0 : o == 0 ? 1 : v->text[o - 1] == ' ';
-			if (reserve((void **)&v->text, &v->text_cap, o + 1 + dl + (len - i) * 3 + 16, 1) < 0)
+			int prev_space = o == after_emoji ? 0 : o == 0 ? 1 : v->rep[o - 1] == ' ';
+			if (reserve((void **)&v->rep, &v->rep_cap, o + 1 + dl + (len - i) * 3 + 16, 1) < 0)
 				return -ENOMEM;
 			if (!prev_space)
-				v->text[o++] = ' ';
-			memcpy(v->text + o, desc, dl);
+				v->rep[o++] = ' ';
+			memcpy(v->rep + o, desc, dl);
 			o += dl;
 			after_emoji = o;
 		} else {
-			o += encode(cp, v->text + o);
+			o += encode(cp, v->rep + o);
 		}
 	}
 	return (ssize_t)o;
 }
 
-/* True if the text is plain ASCII with no byte that is an emoji key: it can then be
- * tokenized in place, with no copy. */
-static int plain_ascii(const scrm_vader *v, const unsigned char *s, size_t len)
+/* Masks of 16 bytes at p: bit k of *sp set when p[k] is ASCII whitespace (str.split()),
+ * of *hi when p[k] >= 0x80, of *ex / *qu when it is '!' / '?'.
+ * (*sp is only meaningful for ASCII bytes; callers give up on any *hi bit.) */
+#if defined(__SSE2__)
+static inline void scan16(const unsigned char *p, unsigned *sp, unsigned *hi, unsigned *ex, unsigned *qu)
 {
-	size_t i = 0;
-	uint64_t acc = 0, w;
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, s + i, 8);
-		acc |= w;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* 0x09-0x0d or 0x1c-0x20 (signed compares: bytes >= 0x80 are caught by *hi) */
+	__m128i ws = _mm_or_si128(
+		_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x08)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x0e))),
+		_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(0x1b)), _mm_cmplt_epi8(x, _mm_set1_epi8(0x21))));
+	__m128i e = _mm_cmpeq_epi8(x, _mm_set1_epi8('!')), q = _mm_cmpeq_epi8(x, _mm_set1_epi8('?'));
+	*sp = (unsigned)_mm_movemask_epi8(ws);
+	*hi = (unsigned)_mm_movemask_epi8(x);
+	*ex = *qu = 0;
+	if (_mm_movemask_epi8(_mm_or_si128(e, q))) { /* rare */
+		*ex = (unsigned)_mm_movemask_epi8(e);
+		*qu = (unsigned)_mm_movemask_epi8(q);
 	}
-	for (; i < len; i++)
-		acc |= s[i];
-	if (acc & 0x8080808080808080ULL)
+}
+#else
+static inline void scan16(const unsigned char *p, unsigned *sp, unsigned *hi, unsigned *ex, unsigned *qu)
+{
+	*sp = *hi = *ex = *qu = 0;
+	for (unsigned k = 0; k < 16; k++) {
+		*sp |= (unsigned)((byte_class[p[k]] & C_SPACE) != 0) << k;
+		*hi |= (unsigned)(p[k] >> 7) << k;
+		*ex |= (unsigned)(p[k] == '!') << k;
+		*qu |= (unsigned)(p[k] == '?') << k;
+	}
+}
+#endif
+
+/* The ASCII fast path's preparation: copy the text into v->text, zero-padded to a
+ * multiple of 64 bytes plus 16 (so that 16-byte loads at any token start stay inside),
+ * and build v->spaces, whose bits from len on are set (a sentinel for the token scan).
+ * Counts ! and ?. Returns 1 if the text is plain
+ * ASCII with (if check_emoji) no byte that is an emoji key, 0 if it is not (the
+ * buffers are then unspecified), -ENOMEM. */
+static int scan_ascii(scrm_vader *v, const unsigned char *s, size_t len, int check_emoji, unsigned *ep,
+		      unsigned *qm)
+{
+	size_t nw = len / 64 + 1, padded = nw * 64 + 16;
+	if (reserve((void **)&v->text, &v->text_cap, padded, 1) < 0 ||
+	    reserve((void **)&v->spaces, &v->spaces_cap, nw, sizeof *v->spaces) < 0)
+		return -ENOMEM;
+	unsigned char *t = (unsigned char *)v->text;
+	if (len)
+		memcpy(t, s, len);
+	memset(t + len, 0, padded - len);
+	unsigned hi_any = 0, ep_count = 0, qm_count = 0;
+	size_t nchunk = len / 16 + 1; /* 16-byte chunks holding text (and position len) */
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t bits = 0;
+		for (unsigned k = 0; k < 4 && w * 4 + k < nchunk; k++) {
+			unsigned sp, hi, ex, qu;
+			scan16(t + w * 64 + k * 16, &sp, &hi, &ex, &qu);
+			bits |= (uint64_t)sp << (16 * k);
+			hi_any |= hi;
+			if (ex | qu) { /* rare; popcount is a libgcc call without -mpopcnt */
+				ep_count += (unsigned)__builtin_popcount(ex);
+				qm_count += (unsigned)__builtin_popcount(qu);
+			}
+		}
+		v->spaces[w] = bits;
+	}
+	if (hi_any)
 		return 0;
-	if (v->ascii_emoji)
-		for (i = 0; i < len; i++)
+	if (check_emoji && v->ascii_emoji)
+		for (size_t i = 0; i < len; i++)
 			if (scrm_lexicon_emoji_has_ascii(v->lex, s[i]))
 				return 0;
+	v->spaces[nw - 1] |= ~0ULL << (len & 63);
+	*ep = ep_count;
+	*qm = qm_count;
 	return 1;
 }
 
-/* Lower-case [a, b) of v->text into v->low at *lo (Python str.lower()) and return
+/* Lower-case [a, b) of v->rep into v->low at *lo (Python str.lower()) and return
  * str.isupper() of it. */
 static int lower_token(scrm_vader *v, const unsigned char *a, const unsigned char *b, size_t *lo)
 {
@@ -709,30 +816,160 @@ static int ascii_isupper(const unsigned char *a, size_t n, const char *low)
 	return 1;
 }
 
-int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment *out)
-{
-	if (!v || !out || (!text && len))
-		return -EINVAL;
-	memset(out, 0, sizeof *out);
-	const unsigned char *s = (const unsigned char *)text;
-	ssize_t tl = (ssize_t)len;
-	int ascii = plain_ascii(v, s, len);
-	if (!ascii) {
-		if ((tl = replace_emoji(v, s, len)) < 0)
-			return (int)tl;
-		s = (const unsigned char *)v->text;
-	}
-	const unsigned char *end = s + tl;
-	if (reserve((void **)&v->low, &v->low_cap, (size_t)tl * 2 + 16, 1) < 0 ||
-	    reserve((void **)&v->tok, &v->tok_cap, (size_t)tl / 2 + 2, sizeof *v->tok) < 0 ||
-	    reserve((void **)&v->sent, &v->sent_cap, (size_t)tl / 2 + 2, sizeof *v->sent) < 0)
-		return -ENOMEM;
-	if (ascii)
-		lower_ascii(s, len, v->low);
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
 
-	/* SentiText: split(), strip punctuation, lower(), isupper(); count ! and ? */
-	size_t n = 0, lo = 0, nupper = 0;
+/* lo_masks[n], hi_masks[n]: bytes 0..n-1 (n <= 16) of a token loaded as two
+ * little-endian words. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the word-at-a-time token code assumes a little-endian host"
+#endif
+#define M(n) (~(~0ULL << (8 * (n))))
+static const uint64_t lo_masks[17] = {
+	0, M(1), M(2), M(3), M(4), M(5), M(6), M(7), ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL, ~0ULL,
+};
+static const uint64_t hi_masks[17] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, M(1), M(2), M(3), M(4), M(5), M(6), M(7), ~0ULL,
+};
+#undef M
+
+/* negated()'s "n't" in word, for a word not in NEGATE */
+static int has_nt(const char *w, size_t n)
+{
+	for (size_t k = 1; k + 1 < n; k++)
+		if (w[k] == '\'' && w[k - 1] == 'n' && w[k + 1] == 't')
+			return 1;
+	return 0;
+}
+
+/* The cache miss: look the word up in the lexicon and the constant words and fill e. */
+static void cache_fill(const scrm_vader *v, struct tc_entry *e, size_t n, uint64_t w0, uint64_t w1, uint64_t h)
+{
+	double val = 0.0;
+	e->k0 = w0;
+	e->k1 = w1;
+	e->len = (uint8_t)n;
+	e->in_lex = (uint8_t)scrm_lexicon_find_words(v->lex, w0, w1, n, h, &val);
+	e->val = val;
+	const struct sw_slot *sw = sw_find(v, w0, w1, n, h);
+	e->id = sw ? sw->id : W_NONE;
+	e->boost = sw && sw->is_boost ? (sw->boost > 0 ? 1 : 2) : 0;
+	e->neg = sw ? sw->neg : 0;
+	if (!e->neg && n >= 3) {
+		char b[16];
+		memcpy(b, &w0, 8);
+		memcpy(b + 8, &w1, 8);
+		e->neg = (uint8_t)has_nt(b, n);
+	}
+}
+
+/* Fill in t's lexicon valence, constant-word fields and negation from its lower-cased
+ * text of n <= 16 bytes, given zero-padded as two words, through the scorer's cache. */
+__attribute__((always_inline)) static inline void classify_short(scrm_vader *v, struct vtok *t, size_t n,
+								 uint64_t w0, uint64_t w1)
+{
+	static const double boost_val[3] = {0.0, B_INCR, B_DECR};
+	uint64_t h = scrm_lexicon_hash_words(w0, w1, n);
+	struct tc_entry *e = &v->cache[h & (TC_CAP - 1)];
+	if (!(e->k0 == w0 && e->k1 == w1 && e->len == n))
+		cache_fill(v, e, n, w0, w1, h);
+	t->in_lex = e->in_lex;
+	t->val = e->val;
+	t->id = e->id;
+	t->neg = e->neg;
+	t->is_boost = e->boost != 0;
+	t->boost = boost_val[e->boost];
+}
+
+/* The same for a token of any length at w (no constant word is longer than 16 bytes). */
+static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
+{
+	if (n <= 16) {
+		uint64_t w0, w1;
+		load_words(w, n, &w0, &w1);
+		classify_short(v, t, n, w0, w1);
+		return;
+	}
+	t->in_lex = (uint8_t)scrm_lexicon_find_hashed(v->lex, w, n, scrm_lexicon_hash(w, n), &t->val);
+	t->id = W_NONE;
+	t->is_boost = 0;
+	t->boost = 0.0;
+	t->neg = (uint8_t)has_nt(w, n);
+}
+
+/* SentiText for plain ASCII text prepared by scan_ascii(): split() by the whitespace
+ * bitmap, strip punctuation, lower(), isupper(), each token of up to 16 bytes handled
+ * as two words. Returns the token count. */
+static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has_but)
+{
+	const unsigned char *s = (const unsigned char *)v->text;
+	const uint64_t *sp = v->spaces;
+	size_t nw = len / 64 + 1, n = 0, nup = 0, wi = 0;
+	int but = 0;
+	uint64_t cur = ~sp[0]; /* token bytes not yet visited in word wi */
+	for (;;) {
+		while (!cur) {
+			if (++wi == nw)
+				goto done;
+			cur = ~sp[wi];
+		}
+		size_t start = wi * 64 + (size_t)__builtin_ctzll(cur);
+		/* the token ends at the next whitespace bit (the sentinel bits guarantee one) */
+		uint64_t sw = sp[wi] & (~0ULL << (start & 63));
+		while (!sw)
+			sw = sp[++wi];
+		size_t stop = wi * 64 + (size_t)__builtin_ctzll(sw);
+		cur = ~sp[wi] & (~0ULL << (stop & 63));
+
+		const unsigned char *a = s + start, *b = s + stop, *sa = a, *sb = b;
+		while (sa < sb && ascii_punct(*sa))
+			sa++;
+		while (sb > sa && ascii_punct(sb[-1]))
+			sb--;
+		if (sb - sa > 2) /* ASCII: bytes are code points */
+			a = sa, b = sb;
+
+		struct vtok *t = &v->tok[n++];
+		size_t tl = (size_t)(b - a);
+		t->len = (uint32_t)tl;
+		if (tl <= 16) {
+			uint64_t o0, o1;
+			memcpy(&o0, a, 8);
+			memcpy(&o1, a + 8, 8);
+			o0 &= lo_masks[tl];
+			o1 &= hi_masks[tl];
+			/* for bytes < 0x80: +0x3f sets the top bit from 'A' up, +0x25 from '['
+			 * up; +0x1f from 'a' up, +0x05 from '{' up; no carries between bytes */
+			uint64_t up0 = (o0 + 0x3f * ONES) & ~(o0 + 0x25 * ONES) & HIGHS;
+			uint64_t up1 = (o1 + 0x3f * ONES) & ~(o1 + 0x25 * ONES) & HIGHS;
+			uint64_t lw = ((o0 + 0x1f * ONES) & ~(o0 + 0x05 * ONES)) | ((o1 + 0x1f * ONES) & ~(o1 + 0x05 * ONES));
+			t->upper = (uint8_t)(((up0 | up1) != 0) & ((lw & HIGHS) == 0));
+			classify_short(v, t, tl, o0 | up0 >> 2, o1 | up1 >> 2);
+		} else {
+			t->off = (uint32_t)(a - s);
+			char *w = v->low + t->off;
+			lower_ascii(a, tl, w);
+			t->upper = (uint8_t)ascii_isupper(a, tl, w);
+			classify(v, t, w, tl);
+		}
+		nup += t->upper;
+		but |= t->id == W_BUT;
+	}
+done:
+	*nupper = nup;
+	*has_but = but;
+	return n;
+}
+
+/* SentiText for any other text, already through replace_emoji(): tokens are lower-cased
+ * into v->low one by one. */
+static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, unsigned *ep, unsigned *qm,
+			    size_t *nupper, int *has_but)
+{
+	const unsigned char *end = s + tl;
+	size_t n = 0, lo = 0, nup = 0;
 	unsigned ep_count = 0, qm_count = 0;
+	int but = 0;
 	const unsigned char *p = s;
 	while (p < end) {
 		size_t sl = space_len(p, (size_t)(end - p));
@@ -768,43 +1005,72 @@ int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment
 			a = sa, b = sb;
 
 		struct vtok *t = &v->tok[n++];
-		if (ascii) {
-			t->off = (uint32_t)(a - s);
-			t->len = (uint32_t)(b - a);
-			t->upper = (uint8_t)ascii_isupper(a, t->len, v->low + t->off);
-		} else {
-			t->off = (uint32_t)lo;
-			t->upper = (uint8_t)lower_token(v, a, b, &lo);
-			t->len = (uint32_t)(lo - t->off);
-		}
-		nupper += t->upper;
-		const char *w = v->low + t->off;
-		uint64_t h = scrm_lexicon_hash(w, t->len);
-		t->in_lex = (uint8_t)scrm_lexicon_find_hashed(v->lex, w, t->len, h, &t->val);
-		const struct sw_slot *sw = sw_find(v, w, t->len, h);
-		t->id = sw ? sw->id : W_NONE;
-		t->is_boost = sw ? sw->is_boost : 0;
-		t->boost = sw ? sw->boost : 0.0;
-		t->neg = sw ? sw->neg : 0;
-		if (!t->neg && t->len >= 3) /* negated(): "n't" in word */
-			for (size_t k = 1; k + 1 < t->len; k++)
-				if (w[k] == '\'' && w[k - 1] == 'n' && w[k + 1] == 't') {
-					t->neg = 1;
-					break;
-				}
+		t->off = (uint32_t)lo;
+		t->upper = (uint8_t)lower_token(v, a, b, &lo);
+		t->len = (uint32_t)(lo - t->off);
+		nup += t->upper;
+		classify(v, t, v->low + t->off, t->len);
+		but |= t->id == W_BUT;
 	}
+	*ep = ep_count;
+	*qm = qm_count;
+	*nupper = nup;
+	*has_but = but;
+	return n;
+}
+
+int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment *out)
+{
+	if (!v || !out || (!text && len))
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	const unsigned char *s = (const unsigned char *)text;
+	size_t n, nupper;
+	unsigned ep_count, qm_count;
+	int has_but, rc;
+	if (reserve((void **)&v->tok, &v->tok_cap, len / 2 + 2, sizeof *v->tok) < 0 ||
+	    reserve((void **)&v->sent, &v->sent_cap, len / 2 + 2, sizeof *v->sent) < 0 ||
+	    reserve((void **)&v->low, &v->low_cap, len + 1, 1) < 0)
+		return -ENOMEM;
+	if ((rc = scan_ascii(v, s, len, 1, &ep_count, &qm_count)) < 0)
+		return rc;
+	if (!rc) {
+		ssize_t tl = replace_emoji(v, s, len);
+		if (tl < 0)
+			return (int)tl;
+		if (reserve((void **)&v->low, &v->low_cap, (size_t)tl * 2 + 16, 1) < 0 ||
+		    reserve((void **)&v->tok, &v->tok_cap, (size_t)tl / 2 + 2, sizeof *v->tok) < 0 ||
+		    reserve((void **)&v->sent, &v->sent_cap, (size_t)tl / 2 + 2, sizeof *v->sent) < 0)
+			return -ENOMEM;
+		/* emoji descriptions are ASCII: most texts are plain ASCII now (and must
+		 * not have emoji replaced again) */
+		if ((rc = scan_ascii(v, (const unsigned char *)v->rep, (size_t)tl, 0, &ep_count, &qm_count)) < 0)
+			return rc;
+		len = (size_t)tl;
+	}
+	if (rc)
+		n = tokenize_ascii(v, len, &nupper, &has_but);
+	else
+		n = tokenize_utf8(v, (const unsigned char *)v->rep, len, &ep_count, &qm_count, &nupper, &has_but);
 	/* allcap_differential */
 	int is_cap_diff = nupper > 0 && nupper < n;
 
 	const struct vtok *t = v->tok;
 	double *sent = v->sent;
+	int any = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].is_boost || (i < n - 1 && t[i].id == W_KIND && t[i + 1].id == W_OF) || !t[i].in_lex)
+		if (!t[i].in_lex || t[i].is_boost || (i < n - 1 && t[i].id == W_KIND && t[i + 1].id == W_OF))
 			sent[i] = 0;
 		else
 			sent[i] = sentiment_valence(t, n, i, is_cap_diff);
+		any |= sent[i] != 0;
 	}
-	but_check(t, n, sent);
+	if (!any) { /* what score_valence() computes when every sentiment is 0 */
+		out->neu = n ? 1.0 : 0.0;
+		return 0;
+	}
+	if (has_but)
+		but_check(t, n, sent);
 	score_valence(sent, n, ep_count, qm_count, out);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,5 +648,140 @@ Test(vader, lexicon_reference_files)
 	/* 3,570 lines: 1,212 single code points, 2,358 longer sequences */
 	cr_expect_eq(scrm_lexicon_emoji_size(lex), 1212);
 	cr_expect_eq(scrm_lexicon_emoji_unreachable(lex), 2358);
+	scrm_lexicon_free(lex);
+}
+
+/* ------------------------------------------------------ differential tests ---- */
+
+/*
+ * Generated texts that exercise every rule and both tokenizers: lexicon words and
+ * emoticons, NEGATE words and "n't", boosters, "but", "kind of", "least", idioms,
+ * capitals, ! and ?, tokens of 1, 2, 8, 16, 17 and more bytes, leading and trailing
+ * punctuation, tabs and other ASCII whitespace, emoji and non-ASCII letters.
+ */
+static const char *const gen_words[] = {
+	"good", "bad", "love", "hate", "great", "terrible", "happy", "sad", "nice", "awful", "lol", "wtf",
+	":)", ":(", ":D", ":-)", "<3", "no", "not", "never", "nor", "or", "so", "this", "without", "doubt",
+	"but", "BUT", "kind", "of", "sort", "just", "enough", "least", "at", "very", "the", "shit", "bomb",
+	"bad", "ass", "yeah", "right", "kiss", "death", "to", "die", "for", "beating", "heart", "broken",
+	"don't", "isn't", "can't", "won't", "DON'T", "ain't", "aint", "uh-uh", "nothing", "rarely",
+	"extremely", "EXTREMELY", "barely", "kinda", "kind-of", "sort-of", "fucking", "totally", "more",
+	"a", "I", "it", "is", "was", "movie", "service", "flight", "my", "you", "@user", "#fail",
+	"http://example.com/a/very/long/path", "extraordinarily", "unbelievablegood", "abcdefgh",
+	"abcdefghijklmnop", "abcdefghijklmnopq", "GOOD", "Good", "gOOD", "BAD!", "good!!!", "bad??",
+	"(good)", "'bad'", "...", "!!", "?", "x", "-", "'", "n't", "1st", "10/10", "wasn't",
+	"caf\xC3\xA9", "\xC3\x89NORME", "\xC4\xB0stanbul", "\xF0\x9F\x98\x81", "\xF0\x9F\x98\xA1",
+	"\xE2\x9D\xA4", "\xE2\x80\x94", "na\xC3\xAFve", "\xD0\x94\xD0\x90", "good\xF0\x9F\x98\x82",
+};
+static const char *const gen_seps[] = {" ", " ", " ", " ", "  ", "\t", "\n", " \r\n", "\x1c", ", ", ". "};
+
+static int all_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+static uint64_t gen_next(uint64_t *st)
+{
+	uint64_t x = *st; /* xorshift64* */
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*st = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Text number k (deterministic) into buf; returns its length. */
+static size_t gen_text(uint64_t *st, char *buf, size_t cap)
+{
+	size_t n = 0, words = 1 + gen_next(st) % 24;
+	int ascii_only = gen_next(st) % 3 != 0;
+	for (size_t w = 0; w < words; w++) {
+		const char *word, *sep = gen_seps[gen_next(st) % (sizeof gen_seps / sizeof gen_seps[0])];
+		do
+			word = gen_words[gen_next(st) % (sizeof gen_words / sizeof gen_words[0])];
+		while (ascii_only && !all_ascii(word, strlen(word)));
+		size_t wl = strlen(word), sl = strlen(sep);
+		if (n + wl + sl + 1 >= cap)
+			break;
+		memcpy(buf + n, word, wl);
+		n += wl;
+		if (w + 1 < words) {
+			memcpy(buf + n, sep, sl);
+			n += sl;
+		}
+	}
+	return n;
+}
+
+static int same_sentiment(const scrm_sentiment *a, const scrm_sentiment *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
+}
+
+/* FNV-1a over the four doubles' bytes. */
+static uint64_t sentiment_hash(uint64_t h, const scrm_sentiment *s)
+{
+	const double d[4] = {s->neg, s->neu, s->pos, s->compound};
+	const unsigned char *p = (const unsigned char *)d;
+	for (size_t i = 0; i < sizeof d; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The ASCII fast path against the general path: a text that is plain ASCII scores the
+ * same as the text with a NO-BREAK SPACE appended (U+00A0 is whitespace to str.split(),
+ * so the tokens and the counts are unchanged, but the text now takes the UTF-8 path),
+ * and the scorer's word cache does not change results: a second scorer fed the texts
+ * in reverse order agrees bit for bit. The output hash was recorded with the scorer
+ * before the fast path and the cache existed.
+ */
+Test(vader, differential_fast_path_and_cache, .timeout = 120)
+{
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora/lexicons not found");
+		return;
+	}
+	enum { NTEXT = 20000 };
+	scrm_lexicon *lex = load_ref_lexicon();
+	scrm_vader *v = scrm_vader_create(lex), *v2 = scrm_vader_create(lex);
+	cr_assert(v && v2);
+	scrm_sentiment *first = calloc(NTEXT, sizeof *first);
+	uint64_t *seeds = calloc(NTEXT, sizeof *seeds);
+	cr_assert(first && seeds);
+	uint64_t st = 0x5eed5eed5eedULL, h = 0xcbf29ce484222325ULL;
+	size_t nascii = 0;
+	char buf[600];
+	for (size_t k = 0; k < NTEXT; k++) {
+		seeds[k] = st;
+		size_t n = gen_text(&st, buf, sizeof buf - 2);
+		cr_assert_eq(scrm_vader_score(v, buf, n, &first[k]), 0);
+		h = sentiment_hash(h, &first[k]);
+		if (!all_ascii(buf, n))
+			continue;
+		nascii++;
+		memcpy(buf + n, "\xC2\xA0", 2);
+		scrm_sentiment s;
+		cr_assert_eq(scrm_vader_score(v, buf, n + 2, &s), 0);
+		cr_expect(same_sentiment(&s, &first[k]), "fast and UTF-8 paths differ on \"%.*s\"", (int)n, buf);
+	}
+	for (size_t k = NTEXT; k-- > 0;) {
+		uint64_t st2 = seeds[k];
+		size_t n = gen_text(&st2, buf, sizeof buf - 2);
+		scrm_sentiment s;
+		cr_assert_eq(scrm_vader_score(v2, buf, n, &s), 0);
+		cr_expect(same_sentiment(&s, &first[k]), "order-dependent result on \"%.*s\"", (int)n, buf);
+	}
+	cr_expect_geq(nascii, NTEXT / 2);
+	printf("vader differential: %d texts (%zu ASCII), output hash %016llx\n", NTEXT, nascii,
+	       (unsigned long long)h);
+	cr_expect_eq(h, 0x73fc6a77a8e90037ULL, "output hash changed: %016llx", (unsigned long long)h);
+	free(seeds);
+	free(first);
+	scrm_vader_free(v2);
+	scrm_vader_free(v);
 	scrm_lexicon_free(lex);
 }
