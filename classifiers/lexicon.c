@@ -5,6 +5,7 @@
  * copied into one arena per table so that the loaded lexicon is three flat allocations.
  */
 #include "lexicon.h"
+#include "utf8.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -274,35 +275,6 @@ static void errf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Length of the valid UTF-8 prefix of s (strict: no overlongs, surrogates, > U+10FFFF). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], need, lo = 0x80, hi = 0xBF;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		else
-			return i;
-		if (n - i <= need)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (unsigned k = 2; k <= need; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-		i += need + 1;
-	}
-	return n;
-}
 
 static int is_ws(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f); }
 
@@ -393,18 +365,26 @@ static size_t split_line(const char *p, size_t n, struct field *f, size_t max)
 	return k + 1; /* more fields than max; f[max - 1] ends at its TAB */
 }
 
+/* A lexicon file must be UTF-8 throughout: say on which line it stops being so. */
+static int check_utf8(const char *buf, size_t len, const char *name, char *err, size_t errlen)
+{
+	size_t ok = scrm_utf8_valid_prefix((const unsigned char *)buf, len);
+	if (ok == len)
+		return 0;
+	size_t line = 1;
+	for (size_t i = 0; i < ok; i++)
+		line += buf[i] == '\n';
+	errf(err, errlen, "%s:%zu: not valid UTF-8", name, line);
+	return -EINVAL;
+}
+
 static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const char *name, char *err,
 		       size_t errlen)
 {
 	char sn[48];
-	size_t ok = utf8_valid_prefix((const unsigned char *)buf, len);
-	if (ok < len) {
-		size_t line = 1;
-		for (size_t i = 0; i < ok; i++)
-			line += buf[i] == '\n';
-		errf(err, errlen, "%s:%zu: not valid UTF-8", name, line);
-		return -EINVAL;
-	}
+	int vrc = check_utf8(buf, len, name, err, errlen);
+	if (vrc)
+		return vrc;
 	const char *p = buf, *end = buf + len;
 	size_t lineno = 0;
 	while (p < end) {
@@ -483,14 +463,9 @@ static int parse_emoji(scrm_lexicon *lex, const char *buf, size_t len, const cha
 		       size_t errlen)
 {
 	char sn[48];
-	size_t ok = utf8_valid_prefix((const unsigned char *)buf, len);
-	if (ok < len) {
-		size_t line = 1;
-		for (size_t i = 0; i < ok; i++)
-			line += buf[i] == '\n';
-		errf(err, errlen, "%s:%zu: not valid UTF-8", name, line);
-		return -EINVAL;
-	}
+	int vrc = check_utf8(buf, len, name, err, errlen);
+	if (vrc)
+		return vrc;
 	const char *p = buf, *end = buf + len;
 	size_t lineno = 0;
 	while (p < end) {

@@ -35,6 +35,7 @@
 #include "ring.h"
 #include "sink.h"
 #include "source.h"
+#include "utf8.h"
 #include "vader.h"
 
 /* In-flight limits. IN_CAP chunks may wait for a worker, a worker keeps at most
@@ -224,35 +225,6 @@ static int put_base64(scrm_buf *out, const unsigned char *s, size_t n)
 	return 0;
 }
 
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t l;
-		unsigned min;
-		if (c >= 0xc2 && c <= 0xdf) { l = 2; min = 0x80; }
-		else if (c >= 0xe0 && c <= 0xef) { l = 3; min = 0x800; }
-		else if (c >= 0xf0 && c <= 0xf4) { l = 4; min = 0x10000; }
-		else return false;
-		if (i + l > n)
-			return false;
-		unsigned cp = c & (0xff >> (l + 1));
-		for (size_t k = 1; k < l; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += l;
-	}
-	return true;
-}
 
 #define LIT(b, s) scrm_buf_append((b), (s), sizeof(s) - 1)
 
@@ -279,7 +251,7 @@ static int write_reject(scrm_buf *o, const char *input, uint64_t offset, uint64_
 	rc |= LIT(o, ",\"length\":");
 	rc |= scrm_json_put_i64(o, (int64_t)length);
 	if (raw) {
-		if (utf8_valid((const unsigned char *)raw, rawlen)) {
+		if (scrm_utf8_valid_prefix((const unsigned char *)raw, rawlen) == rawlen) {
 			rc |= LIT(o, ",\"raw\":");
 			rc |= scrm_json_put_str(o, raw, rawlen);
 		} else {
