@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "normalize.h"
+#include "utf8.h"
 
 #define CHECK(x)                                                                                     \
 	do {                                                                                         \
@@ -25,30 +26,10 @@
 			__builtin_trap();                                                            \
 	} while (0)
 
+/* The engine's strict validator: independent of the simdjson code under test. */
 static int utf8_valid(const unsigned char *s, size_t n)
 {
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], need, lo = 0x80, hi = 0xBF;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-		else
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if (i + k >= n || s[i + k] < (k == 1 ? lo : 0x80) || s[i + k] > (k == 1 ? hi : 0xBF))
-				return 0;
-		}
-		i += need + 1;
-	}
-	return 1;
+	return scrm_utf8_valid_prefix(s, n) == n;
 }
 
 static void check_str(const scrm_buf *arena, scrm_str s, int required)
