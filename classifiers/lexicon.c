@@ -378,6 +378,17 @@ static int check_utf8(const char *buf, size_t len, const char *name, char *err, 
 	return -EINVAL;
 }
 
+/* The next line of [*p, end) without its '\n' (length in *len), or NULL at the end. */
+static const char *next_line(const char **p, const char *end, size_t *len)
+{
+	if (*p >= end)
+		return NULL;
+	const char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
+	*len = (size_t)((nl ? nl : end) - line);
+	*p = nl ? nl + 1 : end;
+	return line;
+}
+
 static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const char *name, char *err,
 		       size_t errlen)
 {
@@ -385,15 +396,12 @@ static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const cha
 	int vrc = check_utf8(buf, len, name, err, errlen);
 	if (vrc)
 		return vrc;
-	const char *p = buf, *end = buf + len;
-	size_t lineno = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
+	const char *p = buf, *end = buf + len, *line;
+	size_t lineno = 0, llen;
+	while ((line = next_line(&p, end, &llen))) {
 		struct field f[5];
 		lineno++;
-		size_t nf = split_line(p, (size_t)(le - p), f, 4);
-		p = nl ? nl + 1 : end;
+		size_t nf = split_line(line, llen, f, 4);
 		if (nf == 0)
 			continue;
 		if (lex->format == SCRM_LEXICON_EMPTY) {
@@ -466,15 +474,12 @@ static int parse_emoji(scrm_lexicon *lex, const char *buf, size_t len, const cha
 	int vrc = check_utf8(buf, len, name, err, errlen);
 	if (vrc)
 		return vrc;
-	const char *p = buf, *end = buf + len;
-	size_t lineno = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
+	const char *p = buf, *end = buf + len, *line;
+	size_t lineno = 0, llen;
+	while ((line = next_line(&p, end, &llen))) {
 		struct field f[3];
 		lineno++;
-		size_t nf = split_line(p, (size_t)(le - p), f, 2);
-		p = nl ? nl + 1 : end;
+		size_t nf = split_line(line, llen, f, 2);
 		if (nf == 0)
 			continue;
 		if (nf < 2) {
