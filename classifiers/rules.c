@@ -658,6 +658,18 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 	return p;
 }
 
+/* The settings the engine reads (see rules.h). */
+static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window"};
+#define SETTINGS_LIST "lexicon, emoji-lexicon, sentiment, dup-window"
+
+static bool known_setting(const char *k, size_t n)
+{
+	for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+		if (strlen(settings[i]) == n && !memcmp(settings[i], k, n))
+			return true;
+	return false;
+}
+
 static void parse_line(struct parser *ps)
 {
 	scrm_rules *r = ps->r;
@@ -732,6 +744,18 @@ static void parse_line(struct parser *ps)
 		if (ve == vs) {
 			perror_at(ps, eq + 1, "empty value for setting '%.*s'", (int)(ke - ks), ks);
 			return;
+		}
+		if (!known_setting(ks, (size_t)(ke - ks))) {
+			perror_at(ps, ks, "unknown setting '%.*s' (known: %s)", (int)(ke - ks), ks, SETTINGS_LIST);
+			return;
+		}
+		for (uint32_t i = 0; i < r->nstmts; i++) {
+			const scrm_rules_stmt *o = &r->stmts[i];
+			if (o->kind == SCRM_STMT_SET && strlen(o->name) == (size_t)(ke - ks) &&
+			    !memcmp(o->name, ks, (size_t)(ke - ks))) {
+				perror_at(ps, ks, "setting '%.*s' already set at line %u", (int)(ke - ks), ks, o->line);
+				return;
+			}
 		}
 		const char *key = keep_str(r, ks, (size_t)(ke - ks));
 		const char *val = key ? keep_str(r, vs, (size_t)(ve - vs)) : NULL;
@@ -946,4 +970,25 @@ size_t scrm_rules_node_string(const scrm_rules *r, int32_t i, char *buf, size_t 
 		buf[0] = 0;
 	node_str(r, i, &b);
 	return b.len;
+}
+
+const char *scrm_rules_get(const scrm_rules *r, const char *key, uint32_t *line)
+{
+	for (uint32_t i = 0; i < r->nstmts; i++) {
+		const scrm_rules_stmt *s = &r->stmts[i];
+		if (s->kind == SCRM_STMT_SET && strcmp(s->name, key) == 0) {
+			if (line)
+				*line = s->line;
+			return s->value;
+		}
+	}
+	return NULL;
+}
+
+int scrm_rules_resolve_path(const scrm_rules *r, const char *value, char *buf, size_t cap)
+{
+	const char *slash = value[0] == '/' ? NULL : strrchr(r->file, '/');
+	int dir = slash ? (int)(slash - r->file) + 1 : 0;
+	int n = snprintf(buf, cap, "%.*s%s", dir, r->file, value);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }

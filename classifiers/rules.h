@@ -6,10 +6,19 @@
  *   # comment                  (only as a whole line: inside a query '#' starts a hashtag)
  *   topic NAME: QUERY          listening topic, a boolean query (grammar below)
  *   cue NAME: QUERY            spam/intent cue: same grammar, reported as a cue
- *   set KEY = VALUE            engine setting (e.g. set lexicon = data/vader_lexicon.txt)
+ *   set KEY = VALUE            engine setting (e.g. set lexicon = ../data/vader_lexicon.txt)
  *   route ... / drop ...       routing rules: reserved for a later issue. Such lines are
  *                              kept with their line number (SCRM_STMT_ROUTE/_DROP) and
  *                              `scrm check` reports them as not yet supported.
+ *
+ * Settings (each at most once; an unknown key is an error; command-line options win):
+ *   lexicon = PATH         sentiment lexicon (VADER or AFINN format), like --lexicon
+ *   emoji-lexicon = PATH   emoji descriptions, like --emoji-lexicon
+ *   sentiment = MODES      which sentiment scores events carry: scrm, vader or both
+ *                          (like --sentiment; routing always uses the scrm mode)
+ *   dup-window = DURATION  near-duplicate window, e.g. 30m, 1h, 0 (off); like --dup-window
+ * A relative PATH is relative to the directory of the rules file, so a rules file and
+ * the lexicons next to it work from any working directory.
  *
  * NAME is [A-Za-z_][A-Za-z0-9_.-]* (at most 64 bytes); topics and cues share one
  * namespace and one id space (file order). KEY is [A-Za-z_][A-Za-z0-9_.-]*; VALUE is the
@@ -148,6 +157,18 @@ const char *scrm_rules_file(const scrm_rules *r);
 uint32_t scrm_rules_stmt_count(const scrm_rules *r);
 const scrm_rules_stmt *scrm_rules_stmt_at(const scrm_rules *r, uint32_t i);
 const scrm_rules_node *scrm_rules_node_at(const scrm_rules *r, int32_t i);
+
+/*
+ * scrm_rules_get() - the value of `set @key = ...`, or NULL when the file does not set it;
+ * its line number in *line (if not NULL). The pointer lives as long as @r.
+ */
+const char *scrm_rules_get(const scrm_rules *r, const char *key, uint32_t *line);
+
+/*
+ * scrm_rules_resolve_path() - a path setting's @value resolved against the directory of
+ * the rules file (absolute values are kept), into @buf. Return: 0 or -ENAMETOOLONG.
+ */
+int scrm_rules_resolve_path(const scrm_rules *r, const char *value, char *buf, size_t cap);
 
 /*
  * scrm_rules_format_error() - write "FILE:LINE:COL: MSG\n<line>\n<caret>\n" for a

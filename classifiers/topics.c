@@ -35,11 +35,13 @@ enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR };
 
 struct op {
 	uint8_t code;
+	uint8_t neg;  /* under an odd number of NOTs: its matches do not explain a hit */
 	uint32_t arg; /* OP_TERM: pattern id; OP_FROM/OP_LANG: string index; OP_NEAR: near index */
 };
 
 struct pattern {
 	char *expr;
+	char *disp;      /* the leaf as written in the rules file (first use), for `why` */
 	unsigned flags;
 	uint8_t nwords;  /* words the pattern spans (NEAR operands) */
 	uint8_t near;    /* some NEAR uses it: record its positions */
@@ -342,6 +344,7 @@ struct build {
 	scrm_topics *t;
 	const scrm_rules *r;
 	bool oom;
+	bool neg;  /* generating under an odd number of NOTs */
 };
 
 #define GROW(b, arr, n, cap)                                                                  \
@@ -483,9 +486,34 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 		t->pats = p;
 		t->cappats = cap;
 	}
+	struct sb d = {0};
+	switch (n->kind) {
+	case SCRM_NODE_PHRASE: sb_puts(&d, "\""); sb_putn(&d, n->text, n->len); sb_puts(&d, "\""); break;
+	case SCRM_NODE_HASHTAG: sb_puts(&d, "#"); sb_putn(&d, n->text, n->len); break;
+	case SCRM_NODE_MENTION: sb_puts(&d, "@"); sb_putn(&d, n->text, n->len); break;
+	case SCRM_NODE_REGEX:
+		sb_puts(&d, "/");
+		sb_putn(&d, n->text, n->len);
+		sb_puts(&d, "/");
+		if (n->regex_flags & SCRM_RE_CASELESS)
+			sb_puts(&d, "i");
+		if (n->regex_flags & SCRM_RE_DOTALL)
+			sb_puts(&d, "s");
+		if (n->regex_flags & SCRM_RE_MULTILINE)
+			sb_puts(&d, "m");
+		break;
+	default: sb_putn(&d, n->text, n->len); if (n->wildcard) sb_puts(&d, "*"); break;
+	}
+	if (d.oom || !d.p) {
+		free(d.p);
+		free(e.p);
+		b->oom = true;
+		return UINT32_MAX;
+	}
 	struct pattern *p = &t->pats[t->npats];
 	memset(p, 0, sizeof(*p));
 	p->expr = e.p;
+	p->disp = d.p;
 	p->flags = flags;
 	p->lb = lb;
 	p->rb = rb;
@@ -502,6 +530,7 @@ static int emit(struct build *b, uint8_t code, uint32_t arg)
 	scrm_topics *t = b->t;
 	GROW(b, t->ops, t->nops, t->capops);
 	t->ops[t->nops].code = code;
+	t->ops[t->nops].neg = b->neg;
 	t->ops[t->nops].arg = arg;
 	t->nops++;
 	return 1;
@@ -560,7 +589,9 @@ static uint32_t gen(struct build *b, int32_t i)
 			return 0;
 		return emit(b, n->kind == SCRM_NODE_FROM ? OP_FROM : OP_LANG, idx) ? 1 : 0;
 	case SCRM_NODE_NOT:
+		b->neg = !b->neg;
 		d1 = gen(b, n->a);
+		b->neg = !b->neg;
 		return d1 && emit(b, OP_NOT, 0) ? d1 : 0;
 	case SCRM_NODE_AND:
 	case SCRM_NODE_OR:
@@ -909,8 +940,10 @@ void scrm_topics_free(scrm_topics *t)
 		return;
 	hs_free_scratch(t->proto);
 	hs_free_database(t->db);
-	for (uint32_t i = 0; i < t->npats; i++)
+	for (uint32_t i = 0; i < t->npats; i++) {
 		free(t->pats[i].expr);
+		free(t->pats[i].disp);
+	}
 	for (uint32_t i = 0; i < t->ntopics; i++)
 		free(t->topics[i].name);
 	for (uint32_t i = 0; i < t->nstrs; i++)
@@ -1155,12 +1188,68 @@ static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const cha
 	return st[0];
 }
 
+static bool pat_matched(const scrm_topics_scratch *s, uint32_t p)
+{
+	return (s->pat_bits[p >> 6] >> (p & 63)) & 1;
+}
+
+static void add_term(scrm_topic_terms *terms, uint32_t first, uint16_t hit, uint32_t pat)
+{
+	for (uint32_t k = first; k < terms->n; k++)
+		if (terms->pat[k] == pat)
+			return;
+	if (terms->n == SCRM_TOPICS_MAX_TERMS) {
+		terms->dropped++;
+		return;
+	}
+	terms->hit[terms->n] = hit;
+	terms->pat[terms->n++] = pat;
+}
+
+/* The matched, non-negated leaves of topic @tp, which just matched as hit @hit. */
+static void explain_topic(const scrm_topics_scratch *s, const struct topic *tp, uint16_t hit,
+			  scrm_topic_terms *terms)
+{
+	const scrm_topics *t = s->t;
+	uint32_t first = terms->n;
+	for (uint32_t i = 0; i < tp->op_n; i++) {
+		const struct op *o = &t->ops[tp->op_off + i];
+		if (o->neg)
+			continue;
+		if (o->code == OP_TERM && pat_matched(s, o->arg)) {
+			add_term(terms, first, hit, o->arg);
+		} else if (o->code == OP_NEAR) {
+			const struct near *nr = &t->nears[o->arg];
+			for (uint32_t k = 0; k < nr->a_n + nr->b_n; k++) {
+				uint32_t p = t->near_pat[(k < nr->a_n ? nr->a_off + k : nr->b_off + k - nr->a_n)];
+				if (pat_matched(s, p))
+					add_term(terms, first, hit, p);
+			}
+		}
+	}
+}
+
+const char *scrm_topics_term_text(const scrm_topics *t, uint32_t pat)
+{
+	assert(pat < t->npats);
+	return t->pats[pat].disp;
+}
+
 int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
 		      size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out)
+{
+	return scrm_topics_match_why(s, text, len, handle, hlen, lang, llen, out, NULL);
+}
+
+int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
+			  size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out,
+			  scrm_topic_terms *terms)
 {
 	const scrm_topics *t = s->t;
 	int rc = 0;
 	out->n = out->dropped = 0;
+	if (terms)
+		terms->n = terms->dropped = 0;
 	s->npat_list = s->ncands = s->npos = 0;
 	s->words_done = false;
 	if (handle && hlen && handle[0] == '@')
@@ -1198,9 +1287,11 @@ int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, cons
 		uint16_t id = s->cands[i];
 		if (!eval_topic(s, &t->topics[id], text, len, handle, hlen, lang, llen))
 			continue;
-		if (out->n < SCRM_TOPICS_MAX_HITS)
+		if (out->n < SCRM_TOPICS_MAX_HITS) {
+			if (terms)
+				explain_topic(s, &t->topics[id], (uint16_t)out->n, terms);
 			out->ids[out->n++] = id;
-		else
+		} else
 			out->dropped++;
 	}
 reset:

@@ -95,6 +95,31 @@ void scrm_topics_scratch_free(scrm_topics_scratch *s);
 int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
 		      size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out);
 
+#define SCRM_TOPICS_MAX_TERMS 64
+
+/* Why each hit matched: the leaves (terms, phrases, hashtags, mentions, regexes) of its
+ * query that matched the text, not counting leaves under a negation; in query order,
+ * each leaf once per hit. from:/lang: are field filters, not terms: not listed. */
+typedef struct scrm_topic_terms {
+	uint32_t n;
+	uint32_t dropped;                      /* further terms not stored */
+	uint16_t hit[SCRM_TOPICS_MAX_TERMS];   /* index into scrm_topic_hits.ids */
+	uint32_t pat[SCRM_TOPICS_MAX_TERMS];   /* term id: scrm_topics_term_text() */
+} scrm_topic_terms;
+
+/*
+ * scrm_topics_match_why() - scrm_topics_match() that also fills @terms (may be NULL:
+ * then it is scrm_topics_match()). Costs a walk over each hit's query.
+ */
+int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
+			  size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out,
+			  scrm_topic_terms *terms);
+
+/* The term @pat as written in the rules file (`refund*`, `"still waiting"`, `#tag`,
+ * `@handle`, `/re/i`), NUL-terminated; lives as long as @t. A term shared by several
+ * queries is shown as first written. */
+const char *scrm_topics_term_text(const scrm_topics *t, uint32_t pat);
+
 /*
  * scrm_topics_never_matches() - 1 if topic/cue @id can be shown never to match: a
  * contradiction such as `a -a` or `lang:en lang:fr` (checked by trying every assignment

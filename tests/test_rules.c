@@ -47,6 +47,36 @@ static void expect_tree(const char *query, const char *want)
 	scrm_rules_free(r);
 }
 
+Test(rules, settings_lookup_paths_and_errors)
+{
+	scrm_rules *r = NULL;
+	char err[1024];
+	const char *src = "set lexicon = ../data/lex.txt\nset sentiment = both\nset emoji-lexicon = /abs/e.txt\n";
+	cr_assert_eq(scrm_rules_parse(&r, "conf/dir/rules.scrm", src, strlen(src), err, sizeof err), 0, "%s", err);
+	uint32_t line = 0;
+	cr_assert_str_eq(scrm_rules_get(r, "sentiment", &line), "both");
+	cr_assert_eq(line, 2);
+	cr_assert_null(scrm_rules_get(r, "dup-window", NULL));
+	char path[64];
+	cr_assert_eq(scrm_rules_resolve_path(r, scrm_rules_get(r, "lexicon", NULL), path, sizeof path), 0);
+	cr_assert_str_eq(path, "conf/dir/../data/lex.txt");
+	cr_assert_eq(scrm_rules_resolve_path(r, "/abs/e.txt", path, sizeof path), 0);
+	cr_assert_str_eq(path, "/abs/e.txt");
+	cr_assert_eq(scrm_rules_resolve_path(r, "x", path, 8), -ENAMETOOLONG);
+	scrm_rules_free(r);
+
+	cr_assert_eq(scrm_rules_parse(&r, "plain.scrm", "set lexicon = a\n", 16, err, sizeof err), 0);
+	cr_assert_eq(scrm_rules_resolve_path(r, "a", path, sizeof path), 0);
+	cr_assert_str_eq(path, "a"); /* no directory part: relative to the working directory */
+	scrm_rules_free(r);
+
+	const char *bad = "set lexicon = a\nset lexicon = b\nset colour = blue\n";
+	cr_assert_eq(scrm_rules_parse(&r, "b.scrm", bad, strlen(bad), err, sizeof err), -EINVAL);
+	cr_assert_null(r);
+	cr_assert(strstr(err, "b.scrm:2:5: setting 'lexicon' already set at line 1"), "%s", err);
+	cr_assert(strstr(err, "b.scrm:3:5: unknown setting 'colour'"), "%s", err);
+}
+
 /* The first line of the error text must be exactly @want. */
 static void expect_error(const char *src, const char *want)
 {
@@ -108,7 +138,7 @@ Test(rules, statements_and_lines)
 			  "topic sky: skyvista\n"
 			  "  cue spam.giveaway : /giveaway/i   \n"
 			  "set lexicon = data/lexicons/vader_lexicon.txt\n"
-			  "set name = \"quoted value\"\n"
+			  "set emoji-lexicon = \"quoted value\"\n"
 			  "route support when topic = sky priority P1\n"
 			  "drop when spam\r\n";
 	scrm_rules *r = parse_ok(src);
@@ -1009,4 +1039,44 @@ Test(topics, differential_random_queries_and_texts, .timeout = 120)
 		disagree);
 	cr_assert_eq(disagree, 0);
 	cr_assert_gt(hits, 10000);
+}
+
+/* "topic=term|term;topic=..." for a record: what `why` reports. */
+static const char *why(struct fx *f, const char *text)
+{
+	static char out[1024];
+	scrm_topic_hits h;
+	scrm_topic_terms t;
+	cr_assert_eq(scrm_topics_match_why(f->s, text, strlen(text), "someone", 7, "en", 2, &h, &t), 0);
+	out[0] = 0;
+	for (uint32_t i = 0; i < h.n; i++) {
+		if (i)
+			strcat(out, ";");
+		strcat(out, scrm_topics_name(f->t, h.ids[i]));
+		strcat(out, "=");
+		int first = 1;
+		for (uint32_t k = 0; k < t.n; k++) {
+			if (t.hit[k] != i)
+				continue;
+			if (!first)
+				strcat(out, "|");
+			strcat(out, scrm_topics_term_text(f->t, t.pat[k]));
+			first = 0;
+		}
+	}
+	return out;
+}
+
+Test(topics, why_lists_the_terms_that_matched)
+{
+	struct fx f = fx_make("topic sky: (@SkyVistaAir OR #skyvista OR skyvista) -giveaway\n"
+			      "topic refunds: refund* NEAR/3 (waiting OR \"still no\") lang:en\n"
+			      "cue spam.x: /free +followers/i OR skyvista\n");
+	cr_assert_str_eq(why(&f, "@SkyVistaAir refunded? still no reply #skyvista"),
+			 "sky=@SkyVistaAir|#skyvista|skyvista;refunds=refund*|\"still no\";spam.x=skyvista");
+	cr_assert_str_eq(why(&f, "skyvista: FREE  followers"), "sky=skyvista;spam.x=/free +followers/i|skyvista");
+	/* A negated leaf never explains a hit, even when it matched elsewhere in the text. */
+	cr_assert_str_eq(why(&f, "skyvista giveaway"), "spam.x=skyvista");
+	cr_assert_str_eq(why(&f, "nothing here"), "");
+	fx_free(&f);
 }

@@ -1,0 +1,200 @@
+/*
+ * spam.c - structural spam signals and the near-duplicate window (see spam.h).
+ */
+#include "spam.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+static const char *const names[SCRM_SPAM__COUNT] = {
+	"links", "hashtags", "mentions", "repeated_text", "cue", "duplicate",
+};
+
+const char *scrm_spam_name(unsigned bit)
+{
+	return bit < SCRM_SPAM__COUNT ? names[bit] : "?";
+}
+
+static bool is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static bool is_link(const char *w, size_t n)
+{
+	return (n > 7 && !memcmp(w, "http://", 7)) || (n > 8 && !memcmp(w, "https://", 8)) ||
+	       (n > 4 && !memcmp(w, "www.", 4));
+}
+
+#define REPEAT_WORDS 64
+
+unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
+{
+	scrm_spam_counts c = {0};
+	uint64_t h[REPEAT_WORDS];
+	uint32_t nh = 0;
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && is_space((unsigned char)text[i]))
+			i++;
+		if (i == len)
+			break;
+		size_t s = i;
+		while (i < len && !is_space((unsigned char)text[i]))
+			i++;
+		const char *w = text + s;
+		size_t n = i - s;
+		c.words++;
+		if (is_link(w, n)) {
+			c.links++;
+		} else if (w[0] == '#' && n > 1) {
+			c.hashtags++;
+		} else if (w[0] == '@' && n > 1) {
+			c.mentions++;
+		} else if (nh < REPEAT_WORDS && n >= 2) {
+			/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one */
+			char lw[32];
+			size_t m = n < sizeof lw ? n : sizeof lw;
+			for (size_t k = 0; k < m; k++) {
+				unsigned char ch = (unsigned char)w[k];
+				lw[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+			}
+			while (m > 1 && (lw[m - 1] == '!' || lw[m - 1] == '.' || lw[m - 1] == ',' || lw[m - 1] == '?'))
+				m--;
+			h[nh++] = XXH3_64bits(lw, m);
+		}
+	}
+	/* The most repeated ordinary word (few words: quadratic is fine). */
+	for (uint32_t a = 0; a < nh; a++) {
+		uint32_t k = 0;
+		for (uint32_t b = 0; b < nh; b++)
+			k += h[a] == h[b];
+		if (k > c.top_repeat)
+			c.top_repeat = k;
+	}
+	uint32_t plain = c.words - c.links - c.hashtags - c.mentions;
+	unsigned f = 0;
+	if (c.links >= 3 || (c.links >= 1 && c.hashtags >= 2 && plain <= 1))
+		f |= SCRM_SPAM_LINKS;
+	if (c.hashtags >= 3 && plain <= 2)
+		f |= SCRM_SPAM_HASHTAGS;
+	if (c.mentions >= 5)
+		f |= SCRM_SPAM_MENTIONS;
+	if (c.top_repeat >= 4 && 2 * c.top_repeat >= c.words)
+		f |= SCRM_SPAM_REPEAT;
+	if (counts)
+		*counts = c;
+	return f;
+}
+
+uint64_t scrm_spam_text_key(const char *text, size_t len)
+{
+	char buf[1024];
+	size_t o = 0, i = 0;
+	uint32_t words = 0;
+	bool first = true;
+	while (i < len && o < sizeof buf - 1) {
+		while (i < len && is_space((unsigned char)text[i]))
+			i++;
+		if (i == len)
+			break;
+		size_t s = i;
+		while (i < len && !is_space((unsigned char)text[i]))
+			i++;
+		const char *w = text + s;
+		size_t n = i - s;
+		bool rt = first && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
+		first = false;
+		if (rt || w[0] == '@' || is_link(w, n))
+			continue;
+		size_t before = o;
+		for (size_t k = 0; k < n && o < sizeof buf - 1; k++) {
+			unsigned char ch = (unsigned char)w[k];
+			if (ch >= 'A' && ch <= 'Z')
+				buf[o++] = (char)(ch + 32);
+			else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
+				buf[o++] = (char)ch;
+		}
+		if (o > before) {
+			words++;
+			if (o < sizeof buf - 1)
+				buf[o++] = ' ';
+		}
+	}
+	if (words < 4)
+		return 0;
+	uint64_t k = XXH3_64bits(buf, o);
+	return k ? k : 1;
+}
+
+/* ------------------------------------------------------------ the window ---- */
+
+#define WAYS 4
+
+struct entry {
+	uint64_t key;      /* 0: empty */
+	uint64_t first_seq;
+	int64_t last_ts;
+	uint32_t count;    /* posts in the current burst */
+};
+
+struct scrm_dupwin {
+	struct entry *e;
+	size_t sets;       /* power of two */
+};
+
+scrm_dupwin *scrm_dupwin_create(size_t slots)
+{
+	size_t n = 64;
+	while (n < slots && n < ((size_t)1 << 30))
+		n <<= 1;
+	scrm_dupwin *w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->e = calloc(n, sizeof *w->e);
+	if (!w->e) {
+		free(w);
+		return NULL;
+	}
+	w->sets = n / WAYS;
+	return w;
+}
+
+void scrm_dupwin_free(scrm_dupwin *w)
+{
+	if (!w)
+		return;
+	free(w->e);
+	free(w);
+}
+
+uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t seq, int64_t window_ms,
+			 uint64_t *first_seq)
+{
+	struct entry *set = &w->e[(key >> 7 & (w->sets - 1)) * WAYS];
+	struct entry *victim = &set[0];
+	for (int k = 0; k < WAYS; k++) {
+		struct entry *e = &set[k];
+		if (e->key == key) {
+			if (ts_ms < e->last_ts)
+				ts_ms = e->last_ts;
+			if (ts_ms - e->last_ts > window_ms) {
+				e->count = 0;  /* the last burst is over: start a new one */
+				e->first_seq = seq;
+			}
+			e->last_ts = ts_ms;
+			*first_seq = e->first_seq;
+			return e->count++;
+		}
+		if (victim->key && (!e->key || e->last_ts < victim->last_ts))
+			victim = e;
+	}
+	victim->key = key;
+	victim->first_seq = seq;
+	victim->last_ts = ts_ms;
+	victim->count = 1;
+	*first_seq = seq;
+	return 0;
+}

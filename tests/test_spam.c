@@ -1,0 +1,99 @@
+/*
+ * test_spam.c - structural spam signals, the near-duplicate key and its window
+ * (classifiers/spam.c).
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "spam.h"
+
+static unsigned scan(const char *s, scrm_spam_counts *c)
+{
+	return scrm_spam_scan(s, strlen(s), c);
+}
+
+Test(spam, structural_signals)
+{
+	scrm_spam_counts c;
+	cr_assert_eq(scan("my flight was delayed again, still waiting on a refund", &c), 0);
+	cr_assert_eq(c.words, 10);
+	cr_assert_eq(c.top_repeat, 1);
+
+	cr_assert_eq(scan("deals http://a.co/1 https://b.co/2 www.c.com more", &c), SCRM_SPAM_LINKS);
+	cr_assert_eq(c.links, 3);
+	cr_assert_eq(scan("win https://x.co #free #iphone", NULL), SCRM_SPAM_LINKS);
+	cr_assert_eq(scan("see https://x.co for the #outage #update details today", NULL), 0);
+
+	cr_assert_eq(scan("#followback #f4f #teamfollow #gain", &c), SCRM_SPAM_HASHTAGS);
+	cr_assert_eq(c.hashtags, 4);
+	cr_assert_eq(scan("love it #a #b #c", NULL), SCRM_SPAM_HASHTAGS);
+	cr_assert_eq(scan("really love the new app #a #b #c", NULL), 0);
+	cr_assert_eq(scan("# # # plain", NULL), 0); /* a bare '#' is not a hashtag */
+
+	cr_assert_eq(scan("@a @b @c @d @e check this", &c), SCRM_SPAM_MENTIONS);
+	cr_assert_eq(c.mentions, 5);
+	cr_assert_eq(scan("@a @b @c @d thanks", NULL), 0);
+
+	cr_assert_eq(scan("buy BUY buy! Buy now", &c), SCRM_SPAM_REPEAT);
+	cr_assert_eq(c.top_repeat, 4);
+	cr_assert_eq(scan("no no no no, I said the plan was fine and then it was not", NULL), 0);
+	cr_assert_eq(scan("", &c), 0);
+	cr_assert_eq(c.words, 0);
+}
+
+Test(spam, names)
+{
+	cr_assert_str_eq(scrm_spam_name(0), "links");
+	cr_assert_str_eq(scrm_spam_name(3), "repeated_text");
+	cr_assert_str_eq(scrm_spam_name(5), "duplicate");
+	cr_assert_str_eq(scrm_spam_name(99), "?");
+}
+
+Test(spam, text_key_ignores_what_copies_vary)
+{
+	uint64_t k = scrm_spam_text_key("Win a FREE trip to Paris today!!", 32);
+	cr_assert_neq(k, 0);
+	const char *same[] = {
+		"RT @promo: win a free trip to paris today",
+		"win a free trip to Paris today https://t.co/xyz @friend",
+		"Win  a free trip, to Paris... today 2024",
+	};
+	for (size_t i = 0; i < 3; i++)
+		cr_assert_eq(scrm_spam_text_key(same[i], strlen(same[i])), k, "%s", same[i]);
+	const char *other = "win a free trip to Rome today";
+	cr_assert_neq(scrm_spam_text_key(other, strlen(other)), k);
+	cr_assert_eq(scrm_spam_text_key("thank you so!", 13), 0); /* three words: no key */
+	cr_assert_eq(scrm_spam_text_key("RT @a: https://x.co @b", 22), 0);
+}
+
+Test(spam, window_bursts)
+{
+	scrm_dupwin *w = scrm_dupwin_create(100);
+	cr_assert_not_null(w);
+	uint64_t first = 99;
+	const int64_t min = 60000;
+	cr_assert_eq(scrm_dupwin_see(w, 42, 1000, 10, 10 * min, &first), 0);
+	cr_assert_eq(first, 10);
+	cr_assert_eq(scrm_dupwin_see(w, 42, 1000 + 5 * min, 11, 10 * min, &first), 1);
+	cr_assert_eq(first, 10);
+	cr_assert_eq(scrm_dupwin_see(w, 42, 1000 + 14 * min, 12, 10 * min, &first), 2); /* 9 min gap */
+	cr_assert_eq(scrm_dupwin_see(w, 42, 1000 + 13 * min, 13, 10 * min, &first), 3); /* out of order */
+	cr_assert_eq(scrm_dupwin_see(w, 42, 1000 + 30 * min, 14, 10 * min, &first), 0); /* gap > window */
+	cr_assert_eq(first, 14);
+	cr_assert_eq(scrm_dupwin_see(w, 43, 0, 15, 10 * min, &first), 0);
+	scrm_dupwin_free(w);
+	scrm_dupwin_free(NULL);
+}
+
+Test(spam, window_is_bounded_and_evicts_oldest)
+{
+	scrm_dupwin *w = scrm_dupwin_create(64); /* 16 sets of 4 ways */
+	uint64_t first;
+	/* Five keys in one set (same bits 7..10): the oldest is evicted by the fifth. */
+	for (uint64_t i = 0; i < 5; i++)
+		cr_assert_eq(scrm_dupwin_see(w, (i << 20) | 1, (int64_t)i, i, 1000000, &first), 0);
+	cr_assert_eq(scrm_dupwin_see(w, (4ull << 20) | 1, 10, 5, 1000000, &first), 1);
+	cr_assert_eq(scrm_dupwin_see(w, (1ull << 20) | 1, 10, 6, 1000000, &first), 1);
+	cr_assert_eq(scrm_dupwin_see(w, (0ull << 20) | 1, 10, 7, 1000000, &first), 0); /* was evicted */
+	scrm_dupwin_free(w);
+}

@@ -1,0 +1,95 @@
+/*
+ * test_tsv.c - the corpora TSV reader (engine/tsv.c): escapes, header lookup, short and
+ * long rows, CRLF, blank lines, headerless files, and the writer's round trip.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tsv.h"
+
+static FILE *mem(const char *s)
+{
+	FILE *f = fmemopen((void *)s, strlen(s), "r");
+	cr_assert_not_null(f);
+	return f;
+}
+
+Test(tsv, header_escapes_and_rows)
+{
+	FILE *f = mem("id\ttext\tlabel\r\n1\ta\\tb\\\\c\\nd\\re\\x\tpos\n2\tshort\n3\tx\ty\tz\tw\n\n");
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, f, 1), 0);
+	cr_assert_eq(scrm_tsv_ncols(t), 3);
+	cr_assert_str_eq(scrm_tsv_colname(t, 2), "label"); /* CR dropped */
+	cr_assert_eq(scrm_tsv_col(t, "text"), 1);
+	cr_assert_eq(scrm_tsv_col(t, "nope"), -1);
+
+	size_t len;
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_eq(scrm_tsv_line(t), 2);
+	const char *s = scrm_tsv_field(t, 1, &len);
+	cr_assert_eq(len, 11);
+	cr_assert_eq(memcmp(s, "a\tb\\c\nd\re\\x", 11), 0);
+	cr_assert_str_eq(scrm_tsv_field(t, 2, NULL), "pos");
+	cr_assert_eq(scrm_tsv_extra(t) + scrm_tsv_missing(t), 0);
+
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_str_eq(scrm_tsv_field(t, 1, NULL), "short");
+	cr_assert_str_eq(scrm_tsv_field(t, 2, &len), "");
+	cr_assert_eq(len, 0);
+	cr_assert_eq(scrm_tsv_missing(t), 1);
+
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_str_eq(scrm_tsv_field(t, 2, NULL), "y");
+	cr_assert_eq(scrm_tsv_extra(t), 2);
+	cr_assert_eq(scrm_tsv_line(t), 4);
+
+	cr_assert_eq(scrm_tsv_next(t), 1); /* the blank line is a row */
+	cr_assert_eq(scrm_tsv_missing(t), 2);
+	cr_assert_str_eq(scrm_tsv_field(t, 0, NULL), "");
+	cr_assert_eq(scrm_tsv_next(t), 0);
+	cr_assert_eq(scrm_tsv_field(t, 7, &len)[0], 0); /* out of range reads as empty */
+	scrm_tsv_free(t);
+	fclose(f);
+}
+
+Test(tsv, headerless_and_empty)
+{
+	FILE *f = mem("hello world\nsecond");
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, f, 0), 0);
+	cr_assert_eq(scrm_tsv_ncols(t), 1);
+	cr_assert_str_eq(scrm_tsv_colname(t, 0), "");
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_str_eq(scrm_tsv_field(t, 0, NULL), "hello world");
+	cr_assert_eq(scrm_tsv_line(t), 1);
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_str_eq(scrm_tsv_field(t, 0, NULL), "second"); /* no final LF */
+	cr_assert_eq(scrm_tsv_next(t), 0);
+	scrm_tsv_free(t);
+	fclose(f);
+
+	FILE *e = mem("");
+	cr_assert_eq(scrm_tsv_open(&t, e, 1), -ENODATA);
+	cr_assert_null(t);
+	fclose(e);
+	scrm_tsv_free(NULL);
+}
+
+Test(tsv, write_escaped_round_trips)
+{
+	const char in[] = "a\\b\tc\nd\re\0f";
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *w = open_memstream(&buf, &sz);
+	cr_assert_eq(scrm_tsv_write_escaped(w, in, sizeof in - 1), 0);
+	fclose(w);
+	cr_assert_eq(memchr(buf, '\t', sz), NULL);
+	cr_assert_eq(memchr(buf, '\n', sz), NULL);
+	size_t n = scrm_tsv_unescape(buf, sz);
+	cr_assert_eq(n, sizeof in - 1);
+	cr_assert_eq(memcmp(buf, in, n), 0);
+	free(buf);
+}
