@@ -127,15 +127,31 @@ static int alloc_cols(scrm_tsv *t, size_t ncols)
 	return t->names && t->field && t->flen ? 0 : -ENOMEM;
 }
 
-int scrm_tsv_open(scrm_tsv **out, FILE *fp, int header)
+/* Open on @fp; the first line is @first (n bytes, LF excluded) when given, else read. */
+static int open_common(scrm_tsv **out, FILE *fp, int header, const char *first, size_t flen)
 {
 	*out = NULL;
 	scrm_tsv *t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
 	t->fp = fp;
-	size_t n;
-	int rc = read_line(t, &n);
+	size_t n = flen;
+	int rc = 1;
+	if (first) {
+		t->line_cap = flen + 1;
+		t->line = malloc(t->line_cap);
+		if (!t->line) {
+			scrm_tsv_free(t);
+			return -ENOMEM;
+		}
+		memcpy(t->line, first, flen);
+		if (n > 0 && t->line[n - 1] == '\r')
+			n--;
+		t->line[n] = 0;
+		t->lineno = 1;
+	} else {
+		rc = read_line(t, &n);
+	}
 	if (rc <= 0) {
 		scrm_tsv_free(t);
 		return rc ? rc : -ENODATA;
@@ -158,6 +174,16 @@ int scrm_tsv_open(scrm_tsv **out, FILE *fp, int header)
 	}
 	*out = t;
 	return 0;
+}
+
+int scrm_tsv_open(scrm_tsv **out, FILE *fp, int header)
+{
+	return open_common(out, fp, header, NULL, 0);
+}
+
+int scrm_tsv_open_header(scrm_tsv **out, FILE *fp, const char *header, size_t len)
+{
+	return open_common(out, fp, 1, header, len);
 }
 
 void scrm_tsv_free(scrm_tsv *t)

@@ -34,6 +34,13 @@ typedef struct scrm_tsv scrm_tsv;
  */
 int scrm_tsv_open(scrm_tsv **out, FILE *fp, int header);
 
+/*
+ * scrm_tsv_open_header() - the same, for a caller that has read the header line itself
+ * (to look at it first): @header is that line, @len bytes without its LF; the rows come
+ * from @fp, which must be positioned after it. Row line numbers start at 2.
+ */
+int scrm_tsv_open_header(scrm_tsv **out, FILE *fp, const char *header, size_t len);
+
 /* Free the reader; NULL is ignored. */
 void scrm_tsv_free(scrm_tsv *t);
 

@@ -93,3 +93,17 @@ Test(tsv, write_escaped_round_trips)
 	cr_assert_eq(memcmp(buf, in, n), 0);
 	free(buf);
 }
+
+Test(tsv, open_with_a_header_read_by_the_caller)
+{
+	FILE *f = mem("7\tx\\ty\n");
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open_header(&t, f, "id\ttext\r", 8), 0);
+	cr_assert_eq(scrm_tsv_col(t, "text"), 1);
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_eq(scrm_tsv_line(t), 2);
+	cr_assert_str_eq(scrm_tsv_field(t, 1, NULL), "x\ty");
+	cr_assert_eq(scrm_tsv_next(t), 0);
+	scrm_tsv_free(t);
+	fclose(f);
+}
