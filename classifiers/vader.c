@@ -147,13 +147,14 @@ static int special3(uint8_t a, uint8_t b, uint8_t c, double *v)
 
 /* ------------------------------------------------------------ scorer state ---- */
 
-#define SW_CAP 512 /* power of two, > 2x the constant words */
+#define SW_CAP 2048 /* power of two, > 2x the constant words plus the extra words */
 #define SW_MAXLEN 16 /* every constant word is at most this long (checked at create) */
 
 /* A constant word, keyed like the lexicon by its zero-padded first 16 bytes. */
 struct sw_slot {
 	uint64_t k0, k1;
 	double boost;
+	uint16_t xid; /* extra word id (scrm_vader_set_extra_words), 0 none */
 	uint8_t len; /* 0: free */
 	uint8_t id, neg, is_boost;
 };
@@ -163,18 +164,14 @@ struct sw_slot {
 struct tc_entry {
 	uint64_t k0, k1; /* the word, zero-padded (scrm_lexicon_hash_words) */
 	double val;      /* lexicon valence when in_lex */
+	uint16_t xid;    /* extra word id, 0 none */
 	uint8_t len;     /* 0: empty */
 	uint8_t in_lex, id, neg;
 	uint8_t boost;   /* BOOSTER_DICT: 0 none, 1 B_INCR, 2 B_DECR */
 };
 
-struct vtok {
-	uint32_t off, len; /* len: bytes lower-cased; off: where, in v->low (not kept for
-			    * ASCII tokens of <= 16 bytes, handled as words) */
-	double val;        /* lexicon valence when in_lex */
-	double boost;      /* BOOSTER_DICT value when is_boost */
-	uint8_t id, in_lex, is_boost, neg, upper;
-};
+/* The token (scrm_vader_tok in vader.h, for sentiment.c). */
+#define vtok scrm_vader_tok
 
 struct scrm_vader {
 	const scrm_lexicon *lex;
@@ -853,6 +850,7 @@ static void cache_fill(const scrm_vader *v, struct tc_entry *e, size_t n, uint64
 	e->val = val;
 	const struct sw_slot *sw = sw_find(v, w0, w1, n, h);
 	e->id = sw ? sw->id : W_NONE;
+	e->xid = sw ? sw->xid : 0;
 	e->boost = sw && sw->is_boost ? (sw->boost > 0 ? 1 : 2) : 0;
 	e->neg = sw ? sw->neg : 0;
 	if (!e->neg && n >= 3) {
@@ -876,6 +874,7 @@ __attribute__((always_inline)) static inline void classify_short(scrm_vader *v, 
 	t->in_lex = e->in_lex;
 	t->val = e->val;
 	t->id = e->id;
+	t->xid = e->xid;
 	t->neg = e->neg;
 	t->is_boost = e->boost != 0;
 	t->boost = boost_val[e->boost];
@@ -892,6 +891,7 @@ static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
 	}
 	t->in_lex = (uint8_t)scrm_lexicon_find_hashed(v->lex, w, n, scrm_lexicon_hash(w, n), &t->val);
 	t->id = W_NONE;
+	t->xid = 0;
 	t->is_boost = 0;
 	t->boost = 0.0;
 	t->neg = (uint8_t)has_nt(w, n);
@@ -930,8 +930,10 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 			a = sa, b = sb;
 
 		struct vtok *t = &v->tok[n++];
+		t->mention = a > s + start && a[-1] == '@';
 		size_t tl = (size_t)(b - a);
 		t->len = (uint32_t)tl;
+		t->off = (uint32_t)(a - s);
 		if (tl <= 16) {
 			uint64_t o0, o1;
 			memcpy(&o0, a, 8);
@@ -946,7 +948,6 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 			t->upper = (uint8_t)(((up0 | up1) != 0) & ((lw & HIGHS) == 0));
 			classify_short(v, t, tl, o0 | up0 >> 2, o1 | up1 >> 2);
 		} else {
-			t->off = (uint32_t)(a - s);
 			char *w = v->low + t->off;
 			lower_ascii(a, tl, w);
 			t->upper = (uint8_t)ascii_isupper(a, tl, w);
@@ -1001,10 +1002,14 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 			for (const unsigned char *q = sa; q < sb; q++)
 				ncp += (*q & 0xC0) != 0x80;
 		}
-		if (ncp > 2)
+		int mention = 0;
+		if (ncp > 2) {
+			mention = sa > a && sa[-1] == '@';
 			a = sa, b = sb;
+		}
 
 		struct vtok *t = &v->tok[n++];
+		t->mention = (uint8_t)mention;
 		t->off = (uint32_t)lo;
 		t->upper = (uint8_t)lower_token(v, a, b, &lo);
 		t->len = (uint32_t)(lo - t->off);
@@ -1019,11 +1024,11 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 	return n;
 }
 
-int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment *out)
+int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_text *x)
 {
-	if (!v || !out || (!text && len))
+	if (!v || !x || (!text && len))
 		return -EINVAL;
-	memset(out, 0, sizeof *out);
+	memset(x, 0, sizeof *x);
 	const unsigned char *s = (const unsigned char *)text;
 	size_t n, nupper;
 	unsigned ep_count, qm_count;
@@ -1065,12 +1070,73 @@ int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment
 			sent[i] = sentiment_valence(t, n, i, is_cap_diff);
 		any |= sent[i] != 0;
 	}
-	if (!any) { /* what score_valence() computes when every sentiment is 0 */
-		out->neu = n ? 1.0 : 0.0;
-		return 0;
+	x->tok = t;
+	x->sent = sent;
+	x->n = n;
+	x->nupper = nupper;
+	x->ep = ep_count;
+	x->qm = qm_count;
+	x->has_but = has_but;
+	x->any = any;
+	x->is_cap_diff = is_cap_diff;
+	x->ascii = rc;
+	x->text = v->text;
+	x->low = v->low;
+	return 0;
+}
+
+void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!x->any) { /* what score_valence() computes when every sentiment is 0 */
+		out->neu = x->n ? 1.0 : 0.0;
+		return;
 	}
-	if (has_but)
-		but_check(t, n, sent);
-	score_valence(sent, n, ep_count, qm_count, out);
+	if (x->has_but)
+		but_check(x->tok, x->n, sent);
+	score_valence(sent, x->n, x->ep, x->qm, out);
+}
+
+void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scrm_sentiment *out)
+{
+	score_valence(sent, n, ep, qm, out);
+}
+
+const char *scrm_vader_token_key(const scrm_vader_text *x, size_t i, char buf[16])
+{
+	const scrm_vader_tok *t = &x->tok[i];
+	if (!x->ascii || t->len > 16)
+		return x->low + t->off;
+	lower_ascii((const unsigned char *)x->text + t->off, t->len, buf);
+	return buf;
+}
+
+int scrm_vader_set_extra_words(scrm_vader *v, const char *const *words, size_t n)
+{
+	if (!v || (n && !words) || n > SW_CAP / 2 - 256)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		size_t l = strlen(words[k]);
+		if (l == 0 || l > SW_MAXLEN)
+			return -EINVAL;
+	}
+	for (size_t k = 0; k < n; k++)
+		sw_slot_for(v, words[k])->xid = (uint16_t)(k + 1);
+	for (size_t k = 0; k < TC_CAP; k++) /* cached words may have become extra words */
+		v->cache[k].len = 0;
+	return 0;
+}
+
+int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment *out)
+{
+	if (!v || !out || (!text && len))
+		return -EINVAL;
+	scrm_vader_text x;
+	int rc = scrm_vader_analyze(v, text, len, &x);
+	if (rc < 0) {
+		memset(out, 0, sizeof *out);
+		return rc;
+	}
+	scrm_vader_finish(&x, x.sent, out);
 	return 0;
 }

@@ -45,6 +45,7 @@
 #define SCRM_VADER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lexicon.h"
 
@@ -77,5 +78,54 @@ int scrm_vader_score(scrm_vader *v, const char *text, size_t len, scrm_sentiment
  * half-even at the decimal place, decided on x's exact binary value. Exposed for tests.
  */
 double scrm_py_round(double x, int ndigits);
+
+/*
+ * ---- Internal to classifiers/: the stages of scrm_vader_score(), shared with
+ * sentiment.c (the scrm mode), so that one tokenization serves both modes. ----
+ *
+ * scrm_vader_score(v, text, len, out) is exactly scrm_vader_analyze() then
+ * scrm_vader_finish(&x, x.sent, out).
+ */
+typedef struct scrm_vader_tok {
+	uint32_t off, len; /* the token's bytes: see scrm_vader_token_key() */
+	double val;        /* lexicon valence when in_lex */
+	double boost;      /* BOOSTER_DICT value when is_boost */
+	uint16_t xid;      /* extra word id (scrm_vader_set_extra_words), 0 none */
+	uint8_t id, in_lex, is_boost, neg, upper; /* id: vader.c's own word ids (opaque) */
+	uint8_t mention;   /* the stripped token came right after an '@' ("@united") */
+} scrm_vader_tok;
+
+typedef struct scrm_vader_text {
+	const scrm_vader_tok *tok; /* n tokens, in text order */
+	double *sent;              /* n valences of sentiment_valence(), before _but_check; the
+				    * scorer's scratch, writable, valid until its next call */
+	size_t n, nupper;          /* tokens; tokens that are all capitals */
+	unsigned ep, qm;           /* '!' and '?' in the text */
+	int has_but, any, is_cap_diff, ascii;
+	const char *text, *low;    /* scratch the tokens point into (scrm_vader_token_key) */
+} scrm_vader_text;
+
+/* Tokenize and value every token (polarity_scores() up to _but_check). Returns 0,
+ * -ENOMEM, -EINVAL. Everything in *x lives until the scorer's next call. */
+int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_text *x);
+
+/* _but_check() on sent (n values, modified in place; x->sent or a copy of it) and the
+ * reference's rounding into *out. */
+void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out);
+
+/* score_valence() alone (punctuation emphasis, normalize, proportions, rounding). */
+void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scrm_sentiment *out);
+
+/* The lower-cased bytes (x->tok[i].len of them) of token i: in buf (for short ASCII
+ * tokens) or in the scorer's scratch. */
+const char *scrm_vader_token_key(const scrm_vader_text *x, size_t i, char buf[16]);
+
+/*
+ * Give each word of words[0..n) (1..16 bytes, lower-case, as tokens appear after
+ * lower-casing) the id k + 1 in scrm_vader_tok.xid. Call once, before scoring; the
+ * valences of vader mode do not depend on it. Returns 0 or -EINVAL (bad length,
+ * more than 768 words).
+ */
+int scrm_vader_set_extra_words(scrm_vader *v, const char *const *words, size_t n);
 
 #endif

@@ -6,6 +6,9 @@
  */
 #include "event.h"
 
+#include "sentiment.h"
+#include "spam.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
@@ -303,6 +306,19 @@ static inline char *put_opt_int(char *o, int64_t v)
 
 static inline size_t str_bound(scrm_str s) { return scrm_str_present(s) ? 6u * s.len + 2 : 4; }
 
+static inline char *put_sep_name(char *o, const char **sep, const char *name)
+{
+	if (**sep)
+		*o++ = ',';
+	*sep = ",";
+	*o++ = '"';
+	size_t n = strlen(name);
+	memcpy(o, name, n);
+	o += n;
+	*o++ = '"';
+	return o;
+}
+
 static const char *const schema_names[] = {"scrm", "twitter_v1", "twitter_v2", "reddit"};
 static const char *const flag_names[] = {"repaired_utf8", "retweet", "quote", "truncated"};
 
@@ -312,7 +328,18 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	const char *route = names->routes_json[r->route];
 	const char *input = names->inputs_json[r->in_index];
 	size_t route_len = names->routes_json_len[r->route], input_len = names->inputs_json_len[r->in_index];
-	size_t bound = 768 + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
+	size_t sent_bound = 0;
+	scrm_sent_term st[SCRM_SENT_EXPLAIN_MAX];
+	size_t nst = 0;
+	if (scrm_str_present(r->sent_terms)) {
+		nst = r->sent_terms.len / sizeof st[0];
+		if (nst > SCRM_SENT_EXPLAIN_MAX)
+			nst = SCRM_SENT_EXPLAIN_MAX;
+		memcpy(st, scrm_str_ptr(arena, r->sent_terms), nst * sizeof st[0]);
+		for (size_t i = 0; i < nst; i++)
+			sent_bound += 6u * st[i].len + 24;
+	}
+	size_t bound = 1024 + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
 		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
@@ -411,15 +438,41 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 			*o++ = ']';
 		}
 	}
-	if (r->has_sentiment) {
-		o = PUT_LIT(o, ",\"sentiment\":{\"mode\":\"vader\",\"compound\":");
-		o = put_fixed(o, r->sent_compound, 4);
+	for (int k = 0; k < 2; k++) {
+		/* The primary mode as "sentiment", the other (when scored) as "sentiment_<mode>". */
+		int m = k == 0 ? r->sent_primary : !r->sent_primary;
+		if (!(r->has_sentiment & (1u << m)))
+			continue;
+		if (k == 0)
+			o = PUT_LIT(o, ",\"sentiment\":{\"mode\":");
+		else
+			o = m == SCRM_SENT_VADER ? PUT_LIT(o, ",\"sentiment_vader\":{\"mode\":")
+						 : PUT_LIT(o, ",\"sentiment_scrm\":{\"mode\":");
+		o = m == SCRM_SENT_VADER ? PUT_LIT(o, "\"vader\",\"compound\":") : PUT_LIT(o, "\"scrm\",\"compound\":");
+		o = put_fixed(o, r->sent[m].compound, 4);
 		o = PUT_LIT(o, ",\"pos\":");
-		o = put_fixed(o, r->sent_pos, 3);
+		o = put_fixed(o, r->sent[m].pos, 3);
 		o = PUT_LIT(o, ",\"neu\":");
-		o = put_fixed(o, r->sent_neu, 3);
+		o = put_fixed(o, r->sent[m].neu, 3);
 		o = PUT_LIT(o, ",\"neg\":");
-		o = put_fixed(o, r->sent_neg, 3);
+		o = put_fixed(o, r->sent[m].neg, 3);
+		*o++ = '}';
+	}
+	if (r->spam) {
+		o = PUT_LIT(o, ",\"spam\":[");
+		const char *sep = "";
+		for (unsigned i = 0; i < SCRM_SPAM__COUNT; i++) {
+			if (!(r->spam & (1u << i)))
+				continue;
+			o = put_sep_name(o, &sep, scrm_spam_name(i));
+		}
+		*o++ = ']';
+	}
+	if (r->dup_count) {
+		o = PUT_LIT(o, ",\"dup\":{\"count\":");
+		o = put_u64(o, r->dup_count);
+		o = PUT_LIT(o, ",\"first_seq\":");
+		o = put_u64(o, r->dup_first);
 		*o++ = '}';
 	}
 	if (r->flags) {
@@ -442,7 +495,53 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	o = PUT_LIT(o, ",\"route\":");
 	memcpy(o, route, route_len);
 	o += route_len;
-	o = PUT_LIT(o, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"},\"input\":{\"file\":");
+	o = PUT_LIT(o, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"");
+	if (scrm_str_present(r->topic_terms) && scrm_str_present(r->topic_ids)) {
+		/* {"topic":["term",...],...}: the terms that made each topic and cue match. */
+		size_t nt = r->topic_terms.len / sizeof(scrm_topic_why_term);
+		size_t nh = r->topic_ids.len / sizeof(uint16_t);
+		const char *tt = scrm_str_ptr(arena, r->topic_terms), *ids = scrm_str_ptr(arena, r->topic_ids);
+		o = PUT_LIT(o, ",\"topics\":{");
+		uint32_t open = UINT32_MAX;
+		for (size_t i = 0; i < nt; i++) {
+			scrm_topic_why_term w;
+			memcpy(&w, tt + i * sizeof w, sizeof w);
+			if (w.hit >= nh || w.term >= names->n_terms)
+				continue;
+			if (w.hit != open) {
+				uint16_t id;
+				memcpy(&id, ids + w.hit * sizeof id, sizeof id);
+				if (id >= names->n_topics)
+					continue;
+				if (open != UINT32_MAX)
+					o = PUT_LIT(o, "],");
+				memcpy(o, names->topics_json[id], names->topics_json_len[id]);
+				o += names->topics_json_len[id];
+				o = PUT_LIT(o, ":[");
+				open = w.hit;
+			} else {
+				*o++ = ',';
+			}
+			memcpy(o, names->terms_json[w.term], names->terms_json_len[w.term]);
+			o += names->terms_json_len[w.term];
+		}
+		if (open != UINT32_MAX)
+			*o++ = ']';
+		*o++ = '}';
+	}
+	if (nst) {
+		/* {"word":valence,...}: what moved the primary mode's score, after its rules. */
+		o = PUT_LIT(o, ",\"sentiment\":{");
+		for (size_t i = 0; i < nst; i++) {
+			if (i)
+				*o++ = ',';
+			o = put_valid_str(o, st[i].word, st[i].len);
+			*o++ = ':';
+			o = put_fixed(o, st[i].valence, 3);
+		}
+		*o++ = '}';
+	}
+	o = PUT_LIT(o, "},\"input\":{\"file\":");
 	memcpy(o, input, input_len);
 	o += input_len;
 	o = PUT_LIT(o, ",\"offset\":");
@@ -505,6 +604,21 @@ int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_
 		nm->topics_bound = 32;
 		for (size_t i = 0; i < n; i++)
 			nm->topics_bound += nm->topics_json_len[i] + 1;
+		size_t nt = scrm_topics_pattern_count(topics);
+		const char **terms = calloc(nt ? nt : 1, sizeof *terms);
+		if (!terms)
+			goto nomem;
+		for (size_t i = 0; i < nt; i++)
+			terms[i] = scrm_topics_term_text(topics, (uint32_t)i);
+		nm->n_terms = nt;
+		rc = quote_all(terms, nt, &nm->terms_json, &nm->terms_json_len);
+		free(terms);
+		if (rc)
+			goto nomem;
+		size_t longest = 0;
+		for (size_t i = 0; i < nt; i++)
+			longest = nm->terms_json_len[i] > longest ? nm->terms_json_len[i] : longest;
+		nm->terms_bound = 32 + SCRM_TOPICS_MAX_TERMS * (longest + 4);
 	}
 	return 0;
 nomem:
@@ -523,6 +637,10 @@ void scrm_event_names_free(scrm_event_names *nm)
 	for (size_t i = 0; nm->topics_json && i < nm->n_topics; i++)
 		free(nm->topics_json[i]);
 	free(nm->topics_json);
+	for (size_t i = 0; nm->terms_json && i < nm->n_terms; i++)
+		free(nm->terms_json[i]);
+	free(nm->terms_json);
+	free(nm->terms_json_len);
 	free(nm->topics_json_len);
 	free(nm->topic_is_cue);
 	free(nm->routes_json);

@@ -33,6 +33,10 @@ typedef struct scrm_event_names {
 	uint8_t *topic_is_cue;
 	size_t n_topics;
 	size_t topics_bound;       /* bytes the topics and cues lists of one event can take */
+	char **terms_json;         /* topics term id -> "term as written" (why.topics) */
+	size_t *terms_json_len;
+	size_t n_terms;
+	size_t terms_bound;        /* bytes the terms of why.topics can take */
 } scrm_event_names;
 
 /* Build the quoted names. Returns 0 or -ENOMEM (nothing to free then). */

@@ -18,6 +18,8 @@
 #include "gen.h"
 #include "lexicon.h"
 #include "rules.h"
+#include "score.h"
+#include "sentiment.h"
 #include "topics.h"
 #include "normalize.h"
 #include "pipeline.h"
@@ -49,6 +51,7 @@ static void usage(FILE *fp)
 	      "  replay [options] ARCHIVE...    replay archives at recorded pace (--speed X|max)\n"
 	      "  gen --count N --seed S ...     write a synthetic firehose (scrm gen --help)\n"
 	      "  check RULES                    validate a rules file: errors with file:line:col\n"
+	      "  score [options] [FILE]         sentiment of each row of a TSV or line of text\n"
 	      "  version                        print the version\n"
 	      "\n"
 	      "run / replay options:\n"
@@ -66,10 +69,14 @@ static void usage(FILE *fp)
 	      "      --stats-json FILE  write the final statistics as JSON\n"
 	      "      --no-progress      no progress line even on a terminal\n"
 	      "  -q, --quiet            no summary at exit\n"
-	      "      --lexicon FILE     score sentiment (VADER) with this lexicon (VADER or AFINN format;\n"
+	      "      --lexicon FILE     score sentiment with this lexicon (VADER or AFINN format;\n"
 	      "                         scripts/fetch-lexicons.sh fetches the default one)\n"
 	      "      --emoji-lexicon FILE  emoji descriptions for VADER (emoji_utf8_lexicon.txt format)\n"
-	      "      --rules FILE       listening topics and cues (see corpora/sample/rules.scrm)\n"
+	      "      --sentiment MODES  scrm (default), vader, or both: the scores events carry;\n"
+	      "                         routing and why use scrm when it is scored\n"
+	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
+	      "      --rules FILE       topics, cues and settings (see corpora/sample/rules.scrm);\n"
+	      "                         options given here win over the file's settings\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -147,8 +154,87 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
-	OPT_LEXICON, OPT_EMOJI, OPT_RULES,
+	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN,
 };
+
+/* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
+static int parse_modes(const char *s, unsigned *modes)
+{
+	scrm_sent_mode m;
+	if (strcmp(s, "both") == 0) {
+		*modes = 1u << SCRM_SENT_VADER | 1u << SCRM_SENT_SCRM;
+		return 0;
+	}
+	if (scrm_sent_mode_parse(s, &m))
+		return -EINVAL;
+	*modes = 1u << m;
+	return 0;
+}
+
+/* "0", "90s", "30m", "1h", "2d", "500ms" (a bare number is seconds) -> ms. */
+static int parse_duration(const char *s, int64_t *ms)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	long long mul = 1000;
+	if (!strcmp(end, "ms"))
+		mul = 1;
+	else if (!strcmp(end, "m"))
+		mul = 60000;
+	else if (!strcmp(end, "h"))
+		mul = 3600000;
+	else if (!strcmp(end, "d"))
+		mul = 86400000;
+	else if (*end && strcmp(end, "s"))
+		return -EINVAL;
+	if (v > INT64_MAX / mul)
+		return -EINVAL;
+	*ms = v * mul;
+	return 0;
+}
+
+/* Settings of the rules file that no option overrode (rules.h lists them). */
+static int apply_settings(const char *cmd, const scrm_rules *rules, const char **lexicon_path,
+			  const char **emoji_path, char *lexbuf, char *emojibuf, size_t cap, unsigned *modes,
+			  bool *modes_set, int64_t *dup_ms, bool *dup_set)
+{
+	uint32_t line;
+	const char *v, *file = scrm_rules_file(rules);
+	if (!*lexicon_path && (v = scrm_rules_get(rules, "lexicon", &line))) {
+		if (scrm_rules_resolve_path(rules, v, lexbuf, cap))
+			goto toolong;
+		*lexicon_path = lexbuf;
+		/* the emoji lexicon goes with the word lexicon it was set beside */
+		if (!*emoji_path && (v = scrm_rules_get(rules, "emoji-lexicon", &line))) {
+			if (scrm_rules_resolve_path(rules, v, emojibuf, cap))
+				goto toolong;
+			*emoji_path = emojibuf;
+		}
+	}
+	if (!*modes_set && (v = scrm_rules_get(rules, "sentiment", &line))) {
+		if (parse_modes(v, modes)) {
+			fprintf(stderr, "scrm %s: %s:%u: sentiment must be scrm, vader or both, not '%s'\n", cmd,
+				file, line, v);
+			return 2;
+		}
+		*modes_set = true;
+	}
+	if (!*dup_set && (v = scrm_rules_get(rules, "dup-window", &line))) {
+		if (parse_duration(v, dup_ms)) {
+			fprintf(stderr, "scrm %s: %s:%u: dup-window must be a duration (90s, 30m, 1h, 0), not '%s'\n",
+				cmd, file, line, v);
+			return 2;
+		}
+		*dup_set = true;
+	}
+	return 0;
+toolong:
+	fprintf(stderr, "scrm %s: %s:%u: path too long\n", cmd, file, line);
+	return 2;
+}
 
 static int cmd_run(int argc, char **argv, bool replay)
 {
@@ -163,6 +249,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
+	bool modes_set = false, dup_set = false;
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},
@@ -184,6 +271,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"lexicon", required_argument, 0, OPT_LEXICON},
 		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
 		{"rules", required_argument, 0, OPT_RULES},
+		{"sentiment", required_argument, 0, OPT_SENTIMENT},
+		{"dup-window", required_argument, 0, OPT_DUPWIN},
 		{0, 0, 0, 0},
 	};
 	optind = 1;
@@ -268,6 +357,16 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_LEXICON: lexicon_path = optarg; break;
 		case OPT_EMOJI: emoji_path = optarg; break;
 		case OPT_RULES: rules_path = optarg; break;
+		case OPT_SENTIMENT:
+			if (parse_modes(optarg, &cfg.sentiment_modes))
+				return bad_opt(cmd, "--sentiment", optarg);
+			modes_set = true;
+			break;
+		case OPT_DUPWIN:
+			if (parse_duration(optarg, &cfg.dup_window_ms))
+				return bad_opt(cmd, "--dup-window", optarg);
+			dup_set = true;
+			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -288,32 +387,40 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
 		cfg.stop_fd = g_stop_pipe[0];
-	if (emoji_path && !lexicon_path) {
-		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);
-		return 2;
-	}
-	scrm_lexicon *lex = NULL;
-	if (lexicon_path) {
-		char err[512];
-		if (scrm_lexicon_load(&lex, lexicon_path, emoji_path, err, sizeof err)) {
-			fprintf(stderr, "scrm %s: %s\n", cmd, err);
-			return 2;
-		}
-		cfg.lexicon = lex;
-	}
-
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
+	scrm_lexicon *lex = NULL;
+	char lexbuf[4096], emojibuf[4096];
+	int rc = 2;
 	if (rules_path) {
 		char err[2048];
 		if (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
 		    scrm_topics_compile(&topics, rules, err, sizeof err)) {
-			fprintf(stderr, "scrm %s: %s\n", cmd, err);
-			scrm_rules_free(rules);
-			scrm_lexicon_free(lex);
-			return 2;
+			fprintf(stderr, "scrm %s: %s", cmd, err);
+			goto out;
 		}
 		cfg.topics = topics;
+		if ((rc = apply_settings(cmd, rules, &lexicon_path, &emoji_path, lexbuf, emojibuf, sizeof lexbuf,
+					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)))
+			goto out;
+		rc = 2;
+	}
+	if (emoji_path && !lexicon_path) {
+		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);
+		goto out;
+	}
+	if (modes_set && !lexicon_path) {
+		fprintf(stderr, "scrm %s: --sentiment needs a lexicon (--lexicon FILE or `set lexicon` in the rules)\n",
+			cmd);
+		goto out;
+	}
+	if (lexicon_path) {
+		char err[512];
+		if (scrm_lexicon_load(&lex, lexicon_path, emoji_path, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s\n", cmd, err);
+			goto out;
+		}
+		cfg.lexicon = lex;
 	}
 
 	struct sigaction sa;
@@ -326,10 +433,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	cfg.stop = &g_stop;
 
 	scrm_run_stats st;
-	int rc = scrm_pipeline_run(&cfg, &st);
-	scrm_lexicon_free(lex);
-	scrm_topics_free(topics);
-	scrm_rules_free(rules);
+	rc = scrm_pipeline_run(&cfg, &st);
 	if (!quiet)
 		scrm_run_stats_print(&st, stderr);
 	if (cfg.stats_json) {
@@ -337,11 +441,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 		if (jrc)
 			fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
 	}
-	if (rc)
-		return 1;
-	if (g_stop)
-		return 128 + g_stop;
-	return 0;
+	rc = rc ? 1 : g_stop ? 128 + g_stop : 0;
+out:
+	scrm_lexicon_free(lex);
+	scrm_topics_free(topics);
+	scrm_rules_free(rules);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -359,6 +464,8 @@ int main(int argc, char **argv)
 		return scrm_gen_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return scrm_check_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "score") == 0)
+		return scrm_score_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("scrm %s\n", SCRM_VERSION);
 		return 0;

@@ -36,7 +36,8 @@
 #include "sink.h"
 #include "source.h"
 #include "utf8.h"
-#include "vader.h"
+#include "sentiment.h"
+#include "spam.h"
 
 /* In-flight limits. IN_CAP chunks may wait for a worker, a worker keeps at most
  * PENDING chunks between analyze and emit, and OUT_CAP finished chunks may wait for
@@ -64,6 +65,10 @@ typedef struct chunk {
 	uint32_t *pidx;           /* record indices grouped by relate thread */
 	size_t pidx_cap;
 	uint32_t pstart[SCRM_MAX_RELATE + 1];
+	uint32_t *didx;           /* indices of records with a near-duplicate key, grouped by
+				     the relate thread that owns the key's window */
+	size_t didx_cap;
+	uint32_t dstart[SCRM_MAX_RELATE + 1];
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	scrm_buf rej;             /* reject lines (NDJSON) */
@@ -86,7 +91,7 @@ typedef struct worker {
 	scrm_ring to_relate[SCRM_MAX_RELATE];
 	scrm_ring to_writer;
 	scrm_normalizer *norm;
-	scrm_vader *vader;                /* NULL without a lexicon */
+	scrm_sent *sent;                  /* NULL without a lexicon */
 	scrm_topics_scratch *topics;      /* NULL without rules */
 	ZSTD_CCtx *cctx;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
@@ -124,6 +129,11 @@ struct pipeline {
 	size_t n_routes;
 	bool compress;
 	size_t sent_max;                  /* bytes of a text given to VADER at most */
+	unsigned sent_modes;              /* bit per scrm_sent_mode scored */
+	scrm_sent_mode sent_primary;      /* the mode `why` explains (scrm when scored) */
+	uint32_t spam_cue_bits[65536 / 32]; /* cue ids named spam.* */
+	bool have_spam_cues;
+	scrm_dupwin *dupwin[SCRM_PARTITIONS]; /* window p: owned by relate thread p mod np */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -193,6 +203,7 @@ void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg)
 	cfg->from_ms = INT64_MIN;
 	cfg->to_ms = INT64_MAX;
 	cfg->stop_fd = -1;
+	cfg->dup_window_ms = SCRM_DEFAULT_DUP_WINDOW_MS;
 }
 
 /* ------------------------------------------------------------------ rejects */
@@ -275,6 +286,7 @@ static void chunk_reset(chunk *c)
 	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 		c->out[r].len = 0;
 	memset(c->pstart, 0, sizeof c->pstart);
+	memset(c->dstart, 0, sizeof c->dstart);
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->filtered = 0;
@@ -291,6 +303,109 @@ static bool in_window(const scrm_pipeline_cfg *cfg, int64_t ts)
 	if (ts == SCRM_UNKNOWN_INT)
 		return false;
 	return ts >= cfg->from_ms && ts < cfg->to_ms;
+}
+
+static bool is_spam_cue(const pipeline *pl, uint16_t id)
+{
+	return (pl->spam_cue_bits[id >> 5] >> (id & 31)) & 1;
+}
+
+/* Sentiment, topics, spam signals and the near-duplicate key of one record. */
+static int analyze_record(worker *wk, chunk *c, scrm_record *r)
+{
+	pipeline *pl = wk->pl;
+	/* Appending to the arena may move it: text pointers are taken afresh after that. */
+	const char *text = scrm_str_ptr(&c->arena, r->text);
+	r->spam |= (uint8_t)scrm_spam_scan(text, r->text.len, NULL);
+	if (pl->cfg->dup_window_ms > 0)
+		r->text_key = scrm_spam_text_key(text, r->text.len);
+	if (wk->sent) {
+		/* VADER's "but" rule is quadratic in tokens: bound the text. */
+		size_t tl = r->text.len < pl->sent_max ? r->text.len : pl->sent_max;
+		scrm_sentiment sv[2];
+		scrm_sent_explain ex;
+		int vrc;
+		if (pl->sent_modes == 3u)
+			vrc = scrm_sent_score_both(wk->sent, text, tl, &sv[SCRM_SENT_VADER], &sv[SCRM_SENT_SCRM],
+						   pl->sent_primary == SCRM_SENT_VADER ? &ex : NULL,
+						   pl->sent_primary == SCRM_SENT_SCRM ? &ex : NULL);
+		else
+			vrc = scrm_sent_score(wk->sent, pl->sent_primary, text, tl, &sv[pl->sent_primary], &ex);
+		if (vrc)
+			return vrc;
+		for (int m = 0; m < 2; m++) {
+			if (!(pl->sent_modes & (1u << m)))
+				continue;
+			r->sent[m] = (scrm_scores){(float)sv[m].neg, (float)sv[m].neu, (float)sv[m].pos,
+						   (float)sv[m].compound};
+		}
+		r->has_sentiment = (uint8_t)pl->sent_modes;
+		r->sent_primary = (uint8_t)pl->sent_primary;
+		if (ex.n) {
+			r->sent_terms = scrm_buf_add_str(&c->arena, ex.term, ex.n * sizeof ex.term[0]);
+			if (!scrm_str_present(r->sent_terms))
+				return -ENOMEM;
+		}
+	}
+	if (wk->topics) {
+		text = scrm_str_ptr(&c->arena, r->text);
+		scrm_topic_hits hits;
+		scrm_topic_terms terms;
+		const char *h = scrm_str_present(r->author_handle) ? scrm_str_ptr(&c->arena, r->author_handle) : NULL;
+		const char *lg = scrm_str_present(r->lang) ? scrm_str_ptr(&c->arena, r->lang) : NULL;
+		int trc = scrm_topics_match_why(wk->topics, text, r->text.len, h, h ? r->author_handle.len : 0, lg,
+						lg ? r->lang.len : 0, &hits, &terms);
+		if (trc)
+			return trc;
+		r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
+		if (!scrm_str_present(r->topic_ids))
+			return -ENOMEM;
+		if (terms.n) {
+			scrm_topic_why_term wt[SCRM_TOPICS_MAX_TERMS];
+			for (uint32_t i = 0; i < terms.n; i++)
+				wt[i] = (scrm_topic_why_term){terms.hit[i], terms.pat[i]};
+			r->topic_terms = scrm_buf_add_str(&c->arena, wt, terms.n * sizeof wt[0]);
+			if (!scrm_str_present(r->topic_terms))
+				return -ENOMEM;
+		}
+		if (pl->have_spam_cues)
+			for (uint32_t i = 0; i < hits.n; i++)
+				if (is_spam_cue(pl, hits.ids[i]))
+					r->spam |= SCRM_SPAM_CUE;
+	}
+	return 0;
+}
+
+/* Counting sort of the chunk's record indices by owner thread (input order kept). */
+static int group_by_thread(chunk *c, int np, uint32_t **idx, size_t *idx_cap, uint32_t *start, bool dup)
+{
+	if (*idx_cap < c->recs.len) {
+		size_t cap = c->recs.cap;
+		uint32_t *p2 = realloc(*idx, cap * sizeof *p2);
+		if (!p2)
+			return -ENOMEM;
+		*idx = p2;
+		*idx_cap = cap;
+	}
+	uint32_t cnt[SCRM_MAX_RELATE + 1] = {0};
+	for (size_t i = 0; i < c->recs.len; i++) {
+		const scrm_record *r = &c->recs.v[i];
+		if (!dup)
+			cnt[r->partition % np + 1]++;
+		else if (r->text_key)
+			cnt[(r->text_key % SCRM_PARTITIONS) % np + 1]++;
+	}
+	for (int t = 0; t < np; t++)
+		cnt[t + 1] += cnt[t];
+	memcpy(start, cnt, sizeof(uint32_t) * (size_t)(np + 1));
+	for (size_t i = 0; i < c->recs.len; i++) {
+		const scrm_record *r = &c->recs.v[i];
+		if (!dup)
+			(*idx)[cnt[r->partition % np]++] = (uint32_t)i;
+		else if (r->text_key)
+			(*idx)[cnt[(r->text_key % SCRM_PARTITIONS) % np]++] = (uint32_t)i;
+	}
+	return 0;
 }
 
 /* Phase 1: lines -> records (or rejects), customer hash and partition grouping. */
@@ -359,31 +474,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 			r->in_index = c->in_index;
 			if (res.repaired)
 				r->flags |= SCRM_REC_REPAIRED_UTF8;
-			if (wk->vader && scrm_str_present(r->text)) {
-				/* VADER's "but" rule is quadratic in tokens: bound the text. */
-				size_t tl = r->text.len < pl->sent_max ? r->text.len : pl->sent_max;
-				scrm_sentiment sv;
-				int vrc = scrm_vader_score(wk->vader, scrm_str_ptr(&c->arena, r->text), tl, &sv);
-				if (vrc)
-					return vrc;
-				r->sent_neg = (float)sv.neg;
-				r->sent_neu = (float)sv.neu;
-				r->sent_pos = (float)sv.pos;
-				r->sent_compound = (float)sv.compound;
-				r->has_sentiment = 1;
-			}
-			if (wk->topics && scrm_str_present(r->text)) {
-				scrm_topic_hits hits;
-				const char *h = scrm_str_present(r->author_handle) ? scrm_str_ptr(&c->arena, r->author_handle) : NULL;
-				const char *lg = scrm_str_present(r->lang) ? scrm_str_ptr(&c->arena, r->lang) : NULL;
-				int trc = scrm_topics_match(wk->topics, scrm_str_ptr(&c->arena, r->text), r->text.len,
-							    h, h ? r->author_handle.len : 0, lg, lg ? r->lang.len : 0, &hits);
-				if (trc)
-					return trc;
-				r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
-				if (!scrm_str_present(r->topic_ids))
-					return -ENOMEM;
-			}
+			if (scrm_str_present(r->text) && (rc = analyze_record(wk, c, r)))
+				return rc;
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
 			if (keep != i)
@@ -409,25 +501,11 @@ static int analyze_chunk(worker *wk, chunk *c)
 		c->rejected += info->oversize_dropped;
 	}
 
-	/* Group record indices by relate thread (counting sort keeps input order). */
-	int np = pl->np;
-	if (c->pidx_cap < c->recs.len) {
-		size_t cap = c->recs.cap;
-		uint32_t *p2 = realloc(c->pidx, cap * sizeof *p2);
-		if (!p2)
-			return -ENOMEM;
-		c->pidx = p2;
-		c->pidx_cap = cap;
-	}
-	uint32_t cnt[SCRM_MAX_RELATE + 1] = {0};
-	for (size_t i = 0; i < c->recs.len; i++)
-		cnt[c->recs.v[i].partition % np + 1]++;
-	for (int t = 0; t < np; t++)
-		cnt[t + 1] += cnt[t];
-	memcpy(c->pstart, cnt, sizeof(uint32_t) * (size_t)(np + 1));
-	for (size_t i = 0; i < c->recs.len; i++)
-		c->pidx[cnt[c->recs.v[i].partition % np]++] = (uint32_t)i;
-	return 0;
+	/* Group record indices by relate thread: by customer, and by near-duplicate key. */
+	int gr = group_by_thread(c, pl->np, &c->pidx, &c->pidx_cap, c->pstart, false);
+	if (!gr && pl->cfg->dup_window_ms > 0)
+		gr = group_by_thread(c, pl->np, &c->didx, &c->didx_cap, c->dstart, true);
+	return gr;
 }
 
 /* Phase 2: events per route, one zstd frame (or plain text) per route. */
@@ -601,6 +679,18 @@ static void *relate_main(void *arg)
 				}
 				/* act: no routing rules yet, every event takes the default route. */
 				r->route = 0;
+			}
+			/* Near-duplicates: the windows of the partitions this thread owns, keyed
+			 * by text, fed in input order (so the counts do not depend on -j). */
+			int64_t win = pl->cfg->dup_window_ms;
+			for (uint32_t i = c->dstart[rt->id]; i < c->dstart[rt->id + 1]; i++) {
+				uint32_t idx = c->didx[i];
+				scrm_record *r = &c->recs.v[idx];
+				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
+				r->dup_count = scrm_dupwin_see(pl->dupwin[r->text_key % SCRM_PARTITIONS], r->text_key, ts,
+							       base + idx, win, &r->dup_first);
+				if (r->dup_count >= SCRM_DUP_SPAM_MIN)
+					r->spam |= SCRM_SPAM_DUP;
 			}
 			base += c->recs.len;
 			atomic_fetch_add_explicit(&rt->records, e - b, memory_order_relaxed);
@@ -921,6 +1011,7 @@ static void chunk_free(chunk *c)
 	scrm_recvec_free(&c->recs);
 	scrm_buf_free(&c->arena);
 	free(c->pidx);
+	free(c->didx);
 	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 		scrm_buf_free(&c->out[r]);
 	scrm_buf_free(&c->rej);
@@ -1092,6 +1183,15 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
 	pl->compress = cfg->out_dir != NULL;
 	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : 16384;
+	pl->sent_modes = cfg->sentiment_modes ? cfg->sentiment_modes & 3u : 1u << SCRM_SENT_SCRM;
+	pl->sent_primary = pl->sent_modes & (1u << SCRM_SENT_SCRM) ? SCRM_SENT_SCRM : SCRM_SENT_VADER;
+	for (uint32_t id = 0; cfg->topics && id < scrm_topics_count(cfg->topics); id++) {
+		if (scrm_topics_is_cue(cfg->topics, (uint16_t)id) &&
+		    !strncmp(scrm_topics_name(cfg->topics, (uint16_t)id), "spam.", 5)) {
+			pl->spam_cue_bits[id >> 5] |= 1u << (id & 31);
+			pl->have_spam_cues = true;
+		}
+	}
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
 	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs,
@@ -1133,10 +1233,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		scrm_waiter_init(&wk->wait);
 		wk->norm = scrm_normalizer_create(cfg->format);
 		wk->cctx = ZSTD_createCCtx();
-		wk->vader = cfg->lexicon ? scrm_vader_create(cfg->lexicon) : NULL;
+		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
-		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->vader) || (cfg->topics && !wk->topics)) {
+		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->sent) || (cfg->topics && !wk->topics)) {
 			rc = -ENOMEM;
 			goto out_free;
 		}
@@ -1145,6 +1245,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		if ((rc = scrm_ring_init(&wk->in, IN_CAP, &pl->reader_wait, &wk->wait)) ||
 		    (rc = scrm_ring_init(&wk->to_writer, OUT_CAP, &wk->wait, &pl->writer_wait)))
 			goto out_free;
+	}
+	for (int p = 0; cfg->dup_window_ms > 0 && p < SCRM_PARTITIONS; p++) {
+		if (!(pl->dupwin[p] = scrm_dupwin_create(SCRM_DUP_SLOTS))) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
 	}
 	for (int t = 0; t < pl->np; t++) {
 		relate *rt = &pl->relates[t];
@@ -1225,7 +1331,7 @@ out_free:
 	for (int w = 0; pl->workers && w < pl->nw; w++) {
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
-		scrm_vader_free(wk->vader);
+		scrm_sent_free(wk->sent);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
@@ -1240,6 +1346,8 @@ out_free:
 		for (int w = 0; w < pl->nw; w++)
 			scrm_ring_destroy(&pl->relates[t].ack[w]);
 	}
+	for (int p = 0; p < SCRM_PARTITIONS; p++)
+		scrm_dupwin_free(pl->dupwin[p]);
 	for (size_t i = 0; pl->pool && i < pl->pool_n; i++)
 		chunk_free(&pl->pool[i]);
 	scrm_ring_destroy(&pl->free_ring);

@@ -38,6 +38,8 @@
 #include "topics.h"
 
 #define SCRM_PARTITIONS 64  /* logical partitions of the customer space */
+#define SCRM_DUP_SLOTS 4096 /* near-duplicate keys remembered per logical partition */
+#define SCRM_DEFAULT_DUP_WINDOW_MS (60 * 60 * 1000)
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64
 #define SCRM_MAX_ROUTES 16
@@ -54,9 +56,13 @@ typedef struct scrm_pipeline_cfg {
 	size_t max_record;         /* longest accepted line */
 	int zstd_level;            /* compression level of the route files */
 	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
-	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored with
-				        VADER (borrowed: must outlive the run) */
+	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored in the
+				        sentiment_modes (borrowed: must outlive the run) */
 	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */
+	unsigned sentiment_modes;  /* with a lexicon: bit 1 << scrm_sent_mode per mode scored
+				      (0: the scrm mode only); the scrm mode is the primary one
+				      (routing, `why`) when scored, else vader */
+	int64_t dup_window_ms;     /* near-duplicate window (spam.h); 0: off */
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
 	bool no_uring;             /* read files with read(2) */

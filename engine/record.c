@@ -12,7 +12,7 @@ void scrm_record_init(scrm_record *r)
 	r->id = r->channel = r->conversation = r->in_reply_to = SCRM_STR_NONE;
 	r->retweet_of = r->quote_of = r->lang = r->author_id = SCRM_STR_NONE;
 	r->author_handle = r->author_name = r->place = r->text = SCRM_STR_NONE;
-	r->topic_ids = SCRM_STR_NONE;
+	r->topic_ids = r->topic_terms = r->sent_terms = SCRM_STR_NONE;
 }
 
 scrm_record *scrm_recvec_push(scrm_recvec *rv)

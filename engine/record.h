@@ -43,6 +43,17 @@ enum scrm_direction {
 #define SCRM_REC_QUOTE 0x04u         /* quotes another post: quote_of is set */
 #define SCRM_REC_TRUNCATED 0x08u     /* only truncated text was available */
 
+/* One sentiment mode's scores (float: the event prints 3-4 decimals). */
+typedef struct scrm_scores {
+	float neg, neu, pos, compound;
+} scrm_scores;
+
+/* A topic term that explains hit `hit` of the record's topic_ids (topics.h term id). */
+typedef struct scrm_topic_why_term {
+	uint32_t hit;
+	uint32_t term;
+} scrm_topic_why_term;
+
 typedef struct scrm_record {
 	/* --- input position (set by the analyze worker) --- */
 	uint64_t in_offset; /* byte offset of the line in its (decompressed) input */
@@ -76,10 +87,17 @@ typedef struct scrm_record {
 	scrm_str text;          /* full text, JSON-unescaped UTF-8, HTML entities &amp; &lt; &gt; decoded */
 
 	/* --- analyze (set by the analyze worker) --- */
-	float sent_neg, sent_neu, sent_pos, sent_compound; /* VADER scores, when has_sentiment */
-	uint8_t has_sentiment;
+	scrm_scores sent[2];  /* [SCRM_SENT_VADER], [SCRM_SENT_SCRM] (sentiment.h modes) */
+	uint8_t has_sentiment; /* bit m set: sent[m] is filled */
+	uint8_t sent_primary;  /* the mode routing uses and `why` explains */
+	uint8_t spam;          /* SCRM_SPAM_* (spam.h) */
 	scrm_str topic_ids;   /* matched topic/cue ids: uint16_t values stored in the arena
 				 (len = 2 x count); absent when no rules are loaded */
+	scrm_str topic_terms; /* why: scrm_topic_why_term array in the arena */
+	scrm_str sent_terms;  /* why: scrm_sent_term array (sentiment.h) of the primary mode */
+	uint64_t text_key;    /* near-duplicate key (spam.h), 0: none */
+	uint64_t dup_first;   /* seq of the first post of the duplicate burst */
+	uint32_t dup_count;   /* earlier posts in the burst (0: not a duplicate) */
 
 	/* --- relate / act (set by the partition thread that owns the customer) --- */
 	uint64_t seq;           /* global 0-based ordinal of the record in the run */

@@ -150,6 +150,20 @@ check "forcing the wrong --format quarantines every line as unknown_schema" \
 "$SCRM" run -q --format nonsense "$T/f-scrm.ndjson" 2>/dev/null
 check "unknown --format exits 2" test $? -eq 2
 
+# Inputs shared by the sections below. The sample rules set a lexicon under data/ (fetched
+# by the demo's setup); the checks use a copy without the settings so they do not need it.
+grep -v '^set ' corpora/sample/rules.scrm >"$T/topics.scrm"
+# a copy-paste campaign (four copies a minute apart, one three hours later), an
+# all-hashtag post and an ordinary complaint
+{
+	for i in 1 2 3 4; do
+		printf '{"id":"c%d","channel":"chat","ts":"2026-01-01T10:0%d:00Z","text":"RT @promo: Win a FREE trip to Paris today, only %d left! https://t.co/x%d","author":{"handle":"u%d"}}\n' "$i" "$i" "$i" "$i" "$i"
+	done
+	printf '{"id":"late","channel":"chat","ts":"2026-01-01T13:00:00Z","text":"win a free trip to paris today - only 9 left","author":{"handle":"u9"}}\n'
+	printf '{"id":"tags","channel":"chat","text":"#followback #f4f #teamfollow #gain","author":{"handle":"t"}}\n'
+	printf '{"id":"ok","channel":"chat","text":"my refund is still not here after three weeks","author":{"handle":"k"}}\n'
+} >"$T/spam.ndjson"
+
 # --- sentiment (VADER) with the reference lexicon -----------------------------------------
 LEX="$SHARED/corpora/lexicons/vader"
 if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv" ]; then
@@ -157,12 +171,51 @@ if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.gro
 	text=$(awk -F'\t' 'NR>1 && $1=="1"{print $2}' "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv")
 	ref=$(awk -F'\t' 'NR>1 && $1=="1"{print $5}' "$SHARED/corpora/vader-reference/vader-tweets.dev.tsv")
 	printf '{"id":"t1","channel":"chat","text":"%s","author":{"handle":"u"}}\n' "$text" >"$T/vt.ndjson"
-	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" "$T/vt.ndjson" >"$T/vt.out"
+	"$SCRM" run -q --sentiment vader --lexicon "$LEX/vader_lexicon.txt" --emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" "$T/vt.ndjson" >"$T/vt.out"
 	check "sentiment matches the VADER reference (compound $ref)" grep -q "\"compound\":$ref," "$T/vt.out"
 	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" -o "$T/os1" -j1 "$T/in.ndjson"
 	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" -o "$T/os2" -j2 "$T/in.ndjson"
 	check "with sentiment, outputs identical -j1 vs -j2" cmp -s "$T/os1/inbox.ndjson.zst" "$T/os2/inbox.ndjson.zst"
-	check "every event carries sentiment" test "$(zstdcat "$T/os1/inbox.ndjson.zst" | grep -c '"sentiment":{"mode":"vader"')" -eq 3000
+	check "every event carries sentiment (scrm mode by default)" test "$(zstdcat "$T/os1/inbox.ndjson.zst" | grep -c '"sentiment":{"mode":"scrm"')" -eq 3000
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --sentiment both --rules "$T/topics.scrm" -o "$T/ob1" -j1 "$T/in.ndjson"
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --sentiment both --rules "$T/topics.scrm" -o "$T/ob2" -j2 -p 3 "$T/in.ndjson"
+	check "both modes, topics and duplicates: identical -j1 vs -j2 -p3" cmp -s "$T/ob1/inbox.ndjson.zst" "$T/ob2/inbox.ndjson.zst"
+	check "--sentiment both: scrm scores plus sentiment_vader" \
+		test "$(zstdcat "$T/ob1/inbox.ndjson.zst" | grep -c '"sentiment":{"mode":"scrm".*"sentiment_vader":{"mode":"vader"')" -eq 3000
+	check "why lists the lexicon terms that moved the score" \
+		bash -c "zstdcat '$T/ob1/inbox.ndjson.zst' | grep -q '\"why\":{[^}]*\"sentiment\":{\"[a-z]*\":-\?[0-9]'"
+	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --sentiment vader "$T/vt.ndjson" >"$T/vt2.out"
+	check "--sentiment vader gives the reference scores" grep -q "\"sentiment\":{\"mode\":\"vader\",\"compound\":$ref," "$T/vt2.out"
+	# settings in the rules file: paths relative to the file, options win
+	mkdir -p "$T/conf/rules" "$T/conf/lex"
+	cp "$LEX/vader_lexicon.txt" "$T/conf/lex/"
+	{ cat "$T/topics.scrm"; printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment = vader\nset dup-window = 0\n'; } >"$T/conf/rules/r.scrm"
+	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" "$T/vt.ndjson" >"$T/set.out"
+	check "set lexicon (relative to the rules file) and set sentiment apply" grep -q '"sentiment":{"mode":"vader"' "$T/set.out"
+	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" --sentiment scrm "$T/vt.ndjson" >"$T/set2.out"
+	check "--sentiment wins over set sentiment" grep -q '"sentiment":{"mode":"scrm"' "$T/set2.out"
+	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" "$T/spam.ndjson" >"$T/set3.out"
+	check "set dup-window = 0 turns near-duplicates off" test "$(grep -c '"dup"' "$T/set3.out")" -eq 0
+	printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment = maybe\n' >"$T/conf/rules/bad.scrm"
+	"$SCRM" run -q --rules "$T/conf/rules/bad.scrm" "$T/vt.ndjson" 2>"$T/setbad.err" >/dev/null
+	check "a bad setting value exits 2 with file:line" bash -c "test $? -eq 2 && grep -q 'bad.scrm:2: sentiment' '$T/setbad.err'"
+
+	# scrm score: byte-identical to the reference implementation's outputs on every set
+	for ref_tsv in "$SHARED"/corpora/vader-reference/*.dev.tsv; do
+		set_name=$(basename "$ref_tsv" .dev.tsv)
+		src=$(ls "$SHARED/corpora/$set_name"/dev.tweets.tsv "$SHARED/corpora/$set_name"/dev.groundtruth.tsv 2>/dev/null | head -1)
+		[ -n "$src" ] || continue
+		"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" "$src" >"$T/score.tsv"
+		check "scrm score --mode vader = reference on $set_name ($(($(lines "$ref_tsv") - 1)) texts)" cmp -s "$T/score.tsv" "$ref_tsv"
+	done
+	printf 'I love it\nthis is terrible\tawful\n' | "$SCRM" score --plain --mode vader --lexicon "$LEX/vader_lexicon.txt" >"$T/plain.tsv"
+	check "score reads plain lines from stdin (ids are line numbers, TABs kept)" \
+		bash -c "test \"\$(cut -f1,5 '$T/plain.tsv' | tr '\t\n' ' ;')\" = 'id compound;1 0.6369;2 -0.7269;'"
+	printf 'text\nI love it\n' >"$T/notext.tsv"
+	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --text-col body "$T/notext.tsv" >"$T/nt.tsv"
+	check "score on a file without the text column reads every line as text" test "$(lines "$T/nt.tsv")" -eq 3
+	"$SCRM" score --mode sideways --lexicon "$LEX/vader_lexicon.txt" "$T/notext.tsv" 2>/dev/null
+	check "score with a bad --mode exits 2" test $? -eq 2
 else
 	skip "sentiment" "$LEX/vader_lexicon.txt not found"
 fi
@@ -185,13 +238,35 @@ check "scrm check rejects a bad rule (exit 1)" test $? -eq 1
 check "scrm check points at file:line:col" grep -q "bad.rules:2:[0-9]*:" "$T/checkbad.txt"
 "$SCRM" run -q --rules "$T/bad.rules" "$T/in.ndjson" >/dev/null 2>"$T/runbad.txt"
 check "run with a bad rules file is a usage error (exit 2)" test $? -eq 2
-"$SCRM" run -q --rules corpora/sample/rules.scrm -o "$T/ot1" -j1 "$T/in.ndjson"
-"$SCRM" run -q --rules corpora/sample/rules.scrm -o "$T/ot2" -j2 "$T/in.ndjson"
+"$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot1" -j1 "$T/in.ndjson"
+"$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot2" -j2 "$T/in.ndjson"
 check "with topics, outputs identical -j1 vs -j2" cmp -s "$T/ot1/inbox.ndjson.zst" "$T/ot2/inbox.ndjson.zst"
 check "events carry topics and cues" \
 	test "$(zstdcat "$T/ot1/inbox.ndjson.zst" | grep -c '"topics":\[.*\],"cues":\[')" -eq 3000
 check "a brand mention matches its topic" \
 	bash -c "zstdcat '$T/ot1/inbox.ndjson.zst' | grep '\"text\":\"@NorthwaveMobile' | head -1 | grep -q '\"topics\":\[\"northwave\"'"
+
+check "why lists the terms that matched each topic" \
+	bash -c "zstdcat '$T/ot1/inbox.ndjson.zst' | grep '\"text\":\"@NorthwaveMobile' | head -1 | grep -q '\"why\":{\"rule\":\"default\",\"topics\":{\"northwave\":\[\"@NorthwaveMobile\"'"
+
+# --- spam signals and near-duplicates ---------------------------------------------------
+"$SCRM" run -q -j2 "$T/spam.ndjson" >"$T/spam.out"
+check "the first copy is not a duplicate" bash -c "grep '\"id\":\"c1\"' '$T/spam.out' | grep -vq '\"dup\"'"
+check "copies count up within the window (first_seq 0)" \
+	bash -c "grep '\"id\":\"c4\"' '$T/spam.out' | grep -q '\"spam\":\[\"duplicate\"\],\"dup\":{\"count\":3,\"first_seq\":0}'"
+check "the second copy is marked but not spam" \
+	bash -c "grep '\"id\":\"c2\"' '$T/spam.out' | grep '\"dup\":{\"count\":1,' | grep -vq '\"spam\"'"
+check "a copy after a gap longer than the window starts a new burst" \
+	bash -c "grep '\"id\":\"late\"' '$T/spam.out' | grep -vq '\"dup\"'"
+check "an all-hashtag post is flagged" bash -c "grep '\"id\":\"tags\"' '$T/spam.out' | grep -q '\"spam\":\[\"hashtags\"\]'"
+check "an ordinary complaint is not flagged" bash -c "grep '\"id\":\"ok\"' '$T/spam.out' | grep -vq '\"spam\"'"
+"$SCRM" run -q --dup-window 0 "$T/spam.ndjson" >"$T/spam0.out"
+check "--dup-window 0 turns near-duplicates off" test "$(grep -c '"dup"' "$T/spam0.out")" -eq 0
+"$SCRM" run -q --dup-window 3h "$T/spam.ndjson" >"$T/spam3.out"
+check "a longer --dup-window joins the late copy to the burst" \
+	bash -c "grep '\"id\":\"late\"' '$T/spam3.out' | grep -q '\"count\":4,'"
+"$SCRM" run -q --dup-window soon "$T/spam.ndjson" 2>/dev/null
+check "a bad --dup-window exits 2" test $? -eq 2
 
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"

@@ -270,7 +270,7 @@ Test(rules, sample_file_parses)
 	}
 	cr_assert_eq(topics, 18);
 	cr_assert_eq(cues, 5);
-	cr_assert_eq(sets, 2);
+	cr_assert_eq(sets, 3);
 	scrm_rules_free(r);
 	cr_assert_eq(scrm_rules_load(&r, "/nonexistent/rules.scrm", err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/nonexistent/rules.scrm: "), "%s", err);
