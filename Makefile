@@ -132,6 +132,7 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-lexicon
 	@printf 'good\t1.9\t0.3\t[2, 2]\nbad\t-2.5\t0.5\t[-3, -2]\n' > build-fuzz/corpus-lexicon/vader-format
 	@printf 'good\t3\nbad\t-3\n' > build-fuzz/corpus-lexicon/afinn-format
+	@cp tests/fuzz/regress/lexicon-* build-fuzz/corpus-lexicon/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_lexicon -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build-fuzz/corpus-lexicon
 	@mkdir -p build-fuzz/corpus-rules && cp corpora/sample/rules.scrm build-fuzz/corpus-rules/
 	build-fuzz/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-rules

@@ -14,9 +14,13 @@
  *   ABSENCE   a thing customers ask for (a refund, a reply): mild by itself, and
  *             negative when negated ("no response", "never got a refund")
  *   PHRASE    several words whose meaning is not the sum of the words' ("on hold",
- *             "still waiting", "on time"); replaces the words' own valences
+ *             "still waiting", "customer care": a desk, not caring); replaces the
+ *             words' own valences
  *   FUNCTION  something that should work ("working", "load"): negative when negated
  *             ("not working", "won't load"), neutral otherwise
+ *
+ * A WORD of valence 0 silences a VADER word that misleads in support text: "please"
+ * asks, "security" is the airport line, "credit card" is a card.
  */
 #include "sentiment.h"
 

@@ -439,6 +439,11 @@ static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const cha
 				return -EINVAL;
 			}
 		}
+		if (fabs(v) > SCRM_LEXICON_MAX_VALENCE) {
+			errf(err, errlen, "%s:%zu: valence %g is out of range (at most %g either way)", name, lineno, v,
+			     (double)SCRM_LEXICON_MAX_VALENCE);
+			return -EINVAL;
+		}
 		int rc = lex_put(lex, f[0].p, f[0].n, v);
 		if (rc < 0) {
 			errf(err, errlen, "%s:%zu: %s", name, lineno, strerror(-rc));

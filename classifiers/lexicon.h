@@ -10,7 +10,8 @@
  *          fields past the second are optional; when present, std must be a number.
  *   AFINN  word<TAB>integer                      (afinn-165.tsv)
  *
- * Values are used as written (AFINN's -5..+5 is not rescaled). Like the reference
+ * Values are used as written (AFINN's -5..+5 is not rescaled); a |value| above
+ * SCRM_LEXICON_MAX_VALENCE is a load error. Like the reference
  * (a Python dict), keys are stored exactly as written (not lower-cased: callers look up
  * lower-cased tokens, so a key with capitals never matches) and a duplicate key
  * replaces the earlier value. Each line is stripped of surrounding ASCII whitespace
@@ -39,6 +40,10 @@
 #include <stdint.h>
 
 typedef struct scrm_lexicon scrm_lexicon;
+
+/* Largest |valence| a lexicon may hold (VADER uses -4..4, AFINN -5..5): beyond it a line
+ * is a load error, so sums and explanations stay finite in float. */
+#define SCRM_LEXICON_MAX_VALENCE 1000.0
 
 enum scrm_lexicon_format {
 	SCRM_LEXICON_EMPTY = 0, /* the file held no entries */

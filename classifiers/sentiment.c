@@ -11,22 +11,43 @@
  *      treats "no" so before its own words);
  *   2. ABSENCE entries ("no response", "never got a refund") and FUNCTION entries
  *      ("not working", "won't load") become negative when negated;
- *   3. phrases replace their words' valences ("on hold", "still waiting", "on time");
- *   4. "help" in a request is not praise (scaled by help_scale);
+ *   3. phrases replace their words' valences ("on hold", "still waiting", "customer
+ *      care");
+ *   4. "help" in a request is not praise (help_scale); "@united" is a handle, not a
+ *      word (mention); "like" counts fully only as a verb, after a pronoun or a
+ *      negation (like_other: "looks like", "like a" are not liking);
  *   5. "but": words before it x0.5, after it x1.5, by position (VADER scales the first
- *      token with an equal value, a quirk of list.index);
+ *      token with an equal value, a quirk of list.index; this changes little);
  *   6. in a text with a '?', positive valences are damped (q_pos): questions to a brand
  *      ("can you help?", "any update?") are rarely praise;
- *   7. the compound is rescaled so that |compound| < dz_pos / dz_neg lands inside the
- *      unchanged +-0.05 neutral band (piecewise linear, monotone, continuous): VADER
- *      calls almost any text with one sentiment word positive or negative, while about
- *      half of the tweets people label are neutral.
+ *   7. negative valences weigh neg_weight times the positive ones (people label a text
+ *      negative on less evidence), long texts are scaled down (len_norm: one word in
+ *      forty is weaker evidence than one in five), and every valence by gain (the
+ *      same as a larger alpha in VADER's normalize());
+ *   8. the compound is squashed so that 0 < compound < dz_pos lands inside the unchanged
+ *      +-0.05 neutral band (monotone; above dz_pos it is left alone, which keeps the
+ *      Pearson r on VADER's own sets): VADER calls almost any text with one weak
+ *      positive word positive, while about half of the tweets people label are neutral.
+ *
+ * Results (bench/sent_accuracy, all dev rows): scrm beats vader on Pearson r on the four
+ * vader-* sets and on accuracy, macro-recall and macro-F1 on semeval2017-4a, airline-
+ * sentiment and sentiment140-test; 3-class accuracy on the vader-* sets (gold: the sign
+ * of the human mean, almost never neutral) goes down, the cost of the neutral zone and
+ * of neg_weight. SemEval macro-recall is 0.589 (vader 0.571).
  *
  * TUNING. The constants in scrm_default_params were chosen on dev half A only (half A:
  * XXH64 of the row's split key, seed 0, even; bench/sent_accuracy.c) of the seven
  * labelled sets (vader-tweets/movie/amazon/nyt, semeval2017-4a, airline-sentiment,
- * sentiment140-test), maximizing the worst per-set gain over VADER; half B was only
- * read to report. The values are round numbers on purpose.
+ * sentiment140-test) by small grids, keeping only settings where every set gained over
+ * VADER on half A and then taking the best SemEval macro-recall; half B was only read to
+ * report. The values are round numbers on purpose. The domain lexicon's entries were
+ * written by reading what the words mean in support messages. Half A was then used
+ * twice: to drop an entry that misled ("on time": customers write it about flights that
+ * were not), and, from a count of which lexicon terms fire on texts of each gold class,
+ * to spot VADER words that mislead in support text; the few added from that ("security",
+ * "credit card", "customer care", "health care", "joke", the "like" and "@handle"
+ * rules) were written as judgements, not fitted weights.
+ * Every constant can be changed per scorer for ablations (scrm_sent_set_param).
  */
 #include "sentiment.h"
 

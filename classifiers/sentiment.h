@@ -5,8 +5,10 @@
  *   scrm   VADER's tokens and rules plus fixes for customer-care text: a
  *          project-written domain lexicon (domain_lexicon.c: "delayed", "on hold",
  *          "no response", "not working"), requests that VADER reads as praise
- *          ("please", "help"), a positional "but" (VADER's list.index quirk removed),
- *          damped positive words in questions, and a calibrated neutral zone (the 3-class
+ *          ("please", "help"), @handles that VADER reads as words ("@united"), "like"
+ *          as a preposition, a positional "but" (VADER's list.index quirk removed),
+ *          damped positive words in questions, heavier negatives, length
+ *          normalization, and a calibrated neutral zone (the 3-class
  *          cut at +-0.05 stays; the compound is rescaled so that weak evidence falls in
  *          it). Every constant and what it was tuned on is documented in sentiment.c;
  *          bench/sent_accuracy.c prints both modes on every labelled corpus.

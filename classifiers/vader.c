@@ -18,6 +18,12 @@
  * word id, negation, booster) come from a per-scorer direct-mapped cache. The general
  * UTF-8 tokenizer (tokenize_utf8) is the original one; the two must agree bit for bit,
  * which the differential test checks by pushing ASCII texts through both.
+ *
+ * Stages (vader.h, internal section): scrm_vader_analyze() tokenizes and values every
+ * token, scrm_vader_finish() applies _but_check and the rounding. sentiment.c runs the
+ * scrm mode between the two on the same tokens, so both modes share one tokenization.
+ * The extra word ids (scrm_vader_set_extra_words) and the '@' flag ride along in the
+ * constant-word table, the word cache and the token; vader mode never reads them.
  */
 #include "vader.h"
 

@@ -562,6 +562,9 @@ Test(vader, lexicon_errors_name_the_line)
 		{"a\t1\nb\t2.5\n", "t.txt:2: expected an integer in field 2, got '2.5'"},
 		{"a\t1\nb\t\xff\n", "t.txt:2: not valid UTF-8"},
 		{"good\tinf\t1\t[]\n", "t.txt:1: expected a number (mean valence) in field 2, got 'inf'"},
+		/* found by fuzz_lexicon: a valence that overflows float in the explanation */
+		{"good\t1\nbad\t-2222\n", "t.txt:2: valence -2222 is out of range (at most 1000 either way)"},
+		{"good\t1.5\t0\t[]\nbad\t-1000.5\t0\t[]\n", "t.txt:2: valence -1000.5 is out of range (at most 1000 either way)"},
 	};
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
 		char err[256] = "";

@@ -10,7 +10,10 @@
  *     and starts with the file name;
  *   - every score is finite, compound in [-1, 1], neg/neu/pos in [0, 1], and either all
  *     zero or summing to 1 within the rounding (3 x 0.0005);
- *   - scoring the same text twice (warm scratch) gives the same result.
+ *   - scoring the same text twice (warm scratch) gives the same result;
+ *   - through scrm_sent (sentiment.h): the vader mode equals scrm_vader_score, the scrm
+ *     mode obeys the same ranges, scoring both modes in one call equals two calls, and
+ *     every explain term has a non-empty word and a finite valence.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iclassifiers \
  *       tests/fuzz/fuzz_lexicon.c classifiers/lexicon.c classifiers/vader.c -lm \
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #include "lexicon.h"
+#include "sentiment.h"
 #include "vader.h"
 
 #define CHECK(x)                                                                                     \
@@ -42,6 +46,35 @@ static void check_score(scrm_vader *v, const char *text, size_t len)
 	CHECK(sum == 0 || fabs(sum - 1.0) <= 0.0015 + 1e-9);
 	CHECK(scrm_vader_score(v, text, len, &b) == 0);
 	CHECK(memcmp(&a, &b, sizeof a) == 0);
+}
+
+static void check_ranges(const scrm_sentiment *a)
+{
+	CHECK(isfinite(a->compound) && a->compound >= -1.0 && a->compound <= 1.0);
+	CHECK(a->neg >= 0 && a->neg <= 1 && a->neu >= 0 && a->neu <= 1 && a->pos >= 0 && a->pos <= 1);
+}
+
+static void check_explain(const scrm_sent_explain *ex)
+{
+	CHECK(ex->n <= SCRM_SENT_EXPLAIN_MAX);
+	for (uint32_t i = 0; i < ex->n; i++)
+		CHECK(ex->term[i].word && ex->term[i].len > 0 && isfinite(ex->term[i].valence));
+}
+
+static void check_modes(scrm_sent *s, scrm_vader *v, const char *text, size_t len)
+{
+	scrm_sentiment ref, a, b, bv, bs;
+	scrm_sent_explain ea, eb, exv, exs;
+	CHECK(scrm_vader_score(v, text, len, &ref) == 0);
+	CHECK(scrm_sent_score(s, SCRM_SENT_VADER, text, len, &a, &ea) == 0);
+	CHECK(memcmp(&a, &ref, sizeof a) == 0);
+	CHECK(scrm_sent_score(s, SCRM_SENT_SCRM, text, len, &b, &eb) == 0);
+	check_ranges(&b);
+	check_explain(&ea);
+	check_explain(&eb);
+	CHECK(scrm_sent_score_both(s, text, len, &bv, &bs, &exv, &exs) == 0);
+	CHECK(memcmp(&bv, &a, sizeof a) == 0 && memcmp(&bs, &b, sizeof b) == 0);
+	CHECK(exv.n == ea.n && exs.n == eb.n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -75,6 +108,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_score(v, lex, lex_len);
 	if (emoji)
 		check_score(v, emoji, emoji_len);
+	scrm_sent *s = scrm_sent_create(l);
+	CHECK(s != NULL);
+	for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
+		check_modes(s, v, texts[k], strlen(texts[k]));
+	check_modes(s, v, lex, lex_len);
+	scrm_sent_free(s);
 	scrm_vader_free(v);
 	scrm_lexicon_free(l);
 	return 0;
