@@ -5,9 +5,15 @@
 # Env:   BENCH_DIR (default /tmp/scrm-bench)   BENCH_RECORDS (default 1300000, ~1.05 GB)
 #        BENCH_REPEATS (default 3)             BENCH_JOBS (default "1 2")
 #        BENCH_LEVELS (zstd levels to sweep at -j1, default "-5 -3 -1 1 3")
+#        BENCH_ANALYZE_RECORDS (records for bench_analyze, default 0: all of the corpus)
+#        BENCH_VADER_TEXTS (texts for the NLTK / npm comparison, default 20000)
+#        BENCH_RULES (default bench/rules-bench.scrm)
 # Prints its configuration, the physical limits (cat to /dev/null, newline scan), JSON
 # parse alone, the pipeline at each -j (min and median of the repeats, MB/s, records/s,
-# records per CPU-second, peak RSS), the ratios, and hashes of the outputs.
+# records per CPU-second, peak RSS), the ratios, and hashes of the outputs; then the
+# analyze stage (issue 3): topics + VADER alone against parse + normalize
+# (bench_analyze), the pipeline with --rules and --lexicon, and VADER beside NLTK's and
+# the npm port's on the same texts (vader_compare.sh), each against its target.
 set -eu
 SCRM=${1:-build/scrm}
 BIN_DIR=$(dirname "$SCRM")
@@ -99,6 +105,61 @@ if [ -f "$LEX/vader_lexicon.txt" ]; then
 	awk -v r="$recs" -v c="$best" -v ab="$ab" \
 		'BEGIN{printf "-j1 with sentiment  %9.0f rec/cpu-s  cpu %.2f s  analyze (parse+normalize+VADER) %.3f us/rec\n", r/c, c, ab/r*1e6}'
 	echo "     output sha256 $(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)"
+fi
+
+# --- the analyze stage (issue 3) --------------------------------------------------------
+RULES=${BENCH_RULES:-bench/rules-bench.scrm}
+NA=${BENCH_ANALYZE_RECORDS:-0}
+LEXF=""
+for f in data/lexicons/vader_lexicon.txt ../shared/corpora/lexicons/vader/vader_lexicon.txt; do
+	[ -f "$f" ] && { LEXF=$f; break; }
+done
+EMOJI=""
+for f in data/lexicons/emoji_utf8_lexicon.txt ../shared/corpora/lexicons/vader/emoji_utf8_lexicon.txt; do
+	[ -f "$f" ] && { EMOJI=$f; break; }
+done
+if [ -z "$LEXF" ]; then
+	echo "== analyze stage: skipped: no VADER lexicon (scripts/fetch-lexicons.sh)"
+else
+	lexopt=(--lexicon "$LEXF")
+	[ -n "$EMOJI" ] && lexopt+=(--emoji-lexicon "$EMOJI")
+	echo "== analyze stage alone, one core (bench_analyze: $RULES + ${lexopt[*]}, warm-up + $R passes)"
+	"$SCRM" check "$RULES"
+	"$BIN_DIR/bench/bench_analyze" --rules "$RULES" "${lexopt[@]}" --repeats "$R" --records "$NA" "$corpus" |
+		tee "$D/analyze.txt"
+	# The analyze stage as issue 3 defines it: (d) scan + both sentiment modes.
+	arate=$(sed -n 's/^(d) scan + both modes.* \([0-9]*\) rec\/cpu-s .*/\1/p' "$D/analyze.txt")
+	[ -n "$arate" ] && awk -v a="$arate" 'BEGIN{printf "target: analyze stage alone (scan + both sentiment modes) >= 1,000,000 rec/cpu-s: %.0f (%s)\n", a, (a >= 1e6 ? "met" : "NOT met")}'
+
+	for j in $JOBS; do
+		echo "== pipeline with analysis: scrm run -o OUT -j $j --rules $RULES ${lexopt[*]} --sentiment both, best CPU of $R"
+		best=""
+		for _ in $(seq "$R"); do
+			rm -rf "$out"
+			"$SCRM" run -q --no-progress -o "$out" -j "$j" --rules "$RULES" "${lexopt[@]}" \
+				--sentiment both --stats-json "$D/st.json" "$corpus"
+			c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
+			if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
+				best=$c; cp "$D/st.json" "$D/analysis-j$j.json"
+			fi
+		done
+		f="$D/analysis-j$j.json"
+		recs=$(num "$f" records_in); w=$(num "$f" wall_s); rss=$(num "$f" peak_rss_kb)
+		ab=$(grep -o '"analyze":{[^}]*}' "$f" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
+		eb=$(grep -o '"emit":{[^}]*}' "$f" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
+		awk -v j="$j" -v r="$recs" -v c="$best" -v w="$w" -v ab="$ab" -v eb="$eb" -v rss="$rss" -v b="$bytes" \
+			'BEGIN{printf "-j%-2s with analysis %9.0f rec/cpu-s  cpu %.2f s  wall %.3f s  %9.0f rec/s  analyze (parse+normalize+topics+both sentiment modes+spam) %.3f us/rec  emit %.3f us/rec  peak RSS %.0f MiB\n", j, r/c, c, w, r/w, ab/r*1e6, eb/r*1e6, rss/1024}'
+		echo "     output sha256 $(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)  events $(num "$f" events_out)"
+		[ "$j" = 1 ] && awk -v r="$recs" -v c="$best" 'BEGIN{printf "target: pipeline with analysis, compressed output >= 400,000 rec/cpu-s: %.0f (%s)\n", r/c, (r/c >= 4e5 ? "met" : "NOT met")}'
+	done
+
+	echo "== VADER side by side, one thread each (bench/vader_compare.sh)"
+	BIN_DIR="$BIN_DIR/bench" VADER_OUT="$D/vader" "$(dirname "$0")/vader_compare.sh" "$corpus" "$LEXF" \
+		"${BENCH_VADER_TEXTS:-20000}" "$R" | tee "$D/vader.txt"
+	r1=$(sed -n 's/^ratio scrm \/ NLTK VADER per core: \([0-9.]*\)x/\1/p' "$D/vader.txt")
+	r2=$(sed -n 's/^ratio scrm \/ npm vader-sentiment per core: \([0-9.]*\)x/\1/p' "$D/vader.txt")
+	[ -n "$r1" ] && awk -v a="$r1" 'BEGIN{printf "target: >= 40x NLTK VADER per core: %.1fx (%s)\n", a, (a >= 40 ? "met" : "NOT met")}'
+	[ -n "$r2" ] && awk -v a="$r2" 'BEGIN{printf "target: >= 80x the npm port per core: %.1fx (%s)\n", a, (a >= 80 ? "met" : "NOT met")}'
 fi
 
 echo "== zstd level trade-off (-j1, best CPU time of $R runs each)"
