@@ -22,6 +22,22 @@ static bool is_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* The next run of non-space bytes at or after *i (NULL at the end); *n its length. */
+static const char *next_word(const char *text, size_t len, size_t *i, size_t *n)
+{
+	size_t p = *i;
+	while (p < len && is_space((unsigned char)text[p]))
+		p++;
+	if (p == len)
+		return NULL;
+	size_t s = p;
+	while (p < len && !is_space((unsigned char)text[p]))
+		p++;
+	*i = p;
+	*n = p - s;
+	return text + s;
+}
+
 static bool is_link(const char *w, size_t n)
 {
 	return (n > 7 && !memcmp(w, "http://", 7)) || (n > 8 && !memcmp(w, "https://", 8)) ||
@@ -35,17 +51,9 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
 	scrm_spam_counts c = {0};
 	uint64_t h[REPEAT_WORDS];
 	uint32_t nh = 0;
-	size_t i = 0;
-	while (i < len) {
-		while (i < len && is_space((unsigned char)text[i]))
-			i++;
-		if (i == len)
-			break;
-		size_t s = i;
-		while (i < len && !is_space((unsigned char)text[i]))
-			i++;
-		const char *w = text + s;
-		size_t n = i - s;
+	size_t i = 0, n;
+	const char *w;
+	while ((w = next_word(text, len, &i, &n))) {
 		c.words++;
 		if (is_link(w, n)) {
 			c.links++;
@@ -95,16 +103,9 @@ uint64_t scrm_spam_text_key(const char *text, size_t len)
 	size_t o = 0, i = 0;
 	uint32_t words = 0;
 	bool first = true;
-	while (i < len && o < sizeof buf - 1) {
-		while (i < len && is_space((unsigned char)text[i]))
-			i++;
-		if (i == len)
-			break;
-		size_t s = i;
-		while (i < len && !is_space((unsigned char)text[i]))
-			i++;
-		const char *w = text + s;
-		size_t n = i - s;
+	const char *w;
+	size_t n;
+	while (o < sizeof buf - 1 && (w = next_word(text, len, &i, &n))) {
 		bool rt = first && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
 		first = false;
 		if (rt || w[0] == '@' || is_link(w, n))
