@@ -73,7 +73,8 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-	"$CC" -std=c11 -D_GNU_SOURCE -I"$ROOT/classifiers" "$TMP/check.c" "$ROOT/classifiers/lexicon.c" -lm \
+	"$CC" -std=c11 -D_GNU_SOURCE -I"$ROOT/classifiers" -I"$ROOT/engine" "$TMP/check.c" "$ROOT/classifiers/lexicon.c" \
+		"$ROOT/engine/utf8.c" -lm \
 		-o "$TMP/check"
 	if [ -n "$EMOJI_OUT" ]; then
 		"$TMP/check" "$DIR/vader_lexicon.txt" "$EMOJI_OUT"
