@@ -1,0 +1,912 @@
+/*
+ * linear.c - softmax regression over hashed features: training (AdaGrad SGD), prediction
+ * with an explanation, and the model file.
+ *
+ * MODEL FILE FORMAT, version 1. All integers are unsigned little-endian, floats are
+ * IEEE-754 binary32 little-endian; there is no padding anywhere.
+ *
+ *   offset  size  field
+ *   ------  ----  -----------------------------------------------------------------
+ *        0     8  magic: the bytes 73 63 72 6D 4C 49 4E 00 ("scrmLIN\0")
+ *        8     4  version: 1
+ *       12     4  D: dimension bits; the feature space has 2^D slots; 8 <= D <= 24
+ *       16     4  K: number of labels; 2 <= K <= 1024; 2^D x K <= 2^28
+ *       20     4  feature kinds: bit mask of scrm_feat_kind (featurize.h), bits 0..7 only
+ *       24     1  signed hashing: 0 or 1
+ *       25     1  char n-gram min length (code points)   \ 1 <= min <= max <= 8 when the
+ *       26     1  char n-gram max length (code points)   / char kind (bit 2) is set
+ *       27     1  balanced class weights: 0 or 1
+ *       28     4  epochs                                 \
+ *       32     4  learning rate (f32)                     | training hyperparameters,
+ *       36     4  L2 strength (f32)                       | informational (the weights
+ *       40     8  shuffle seed (u64)                      | below are what predicts)
+ *       48     4  number of training samples             /
+ *       52     4  T: entries in the named-feature table; T <= K x 24
+ *       56     8  reserved, must be zero
+ *       64        variable part, in this order:
+ *                 task name:        1 byte length L (0..255), L bytes
+ *                 K label names:    each 1 byte length L (1..255), L bytes
+ *                 T table entries:  4 label (< K), 4 feature index (< 2^D),
+ *                                   4 weight (f32: what the feature adds to the label's
+ *                                   logit at value 1, i.e. the weight times its hash
+ *                                   sign), 1 byte name length L (1..255),
+ *                                   L bytes of the feature string
+ *                 K biases (f32), label order
+ *                 2^D x K weights (f32), feature-major: the weight of feature i for
+ *                                   label k is entry i*K + k
+ *                 8 checksum: XXH3_64bits (seed 0) of every byte before it
+ *   The file ends right after the checksum. Names hold no NUL byte; label names are
+ *   distinct. Every float must be finite.
+ *
+ * The named-feature table is the only place feature strings survive (a hashed index
+ * cannot be turned back into text): for each label, its strongest positive weights whose
+ * feature string was seen in training, strongest first. It is for explaining a model;
+ * predict() names a vector's own features from the vector.
+ *
+ * A loader checks, in this order: enough bytes for the 64-byte header (after the magic,
+ * if 8 bytes are there), magic, version, the header's ranges, the variable part's
+ * lengths, the exact total size implied by D and K, the checksum, then each name and
+ * weight. Any failure is -EINVAL with "NAME: what [at offset N]"; nothing is trusted
+ * before it is checked, so a hostile file cannot make it read out of bounds or allocate
+ * more than the file's own size (fuzzed: tests/fuzz/fuzz_linear_model.c).
+ */
+#include "linear.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#define HEADER_SIZE 64
+#define MAGIC "scrmLIN\0"
+#define MAX_CELLS (1u << 28) /* 2^D x K */
+
+typedef struct top_ent {
+	uint32_t label, idx;
+	float weight;
+	char *name; /* into the model's string arena */
+} top_ent;
+
+struct scrm_linear {
+	scrm_linear_opts o; /* o.task points at task[] */
+	char task[SCRM_LINEAR_NAME_MAX + 1];
+	uint32_t K, n_train;
+	uint32_t dim; /* 2^D */
+	char **label;
+	float *bias;   /* K */
+	float *w;      /* dim x K */
+	top_ent *top;  /* grouped by label, strongest first */
+	uint32_t n_top;
+	char *strs; /* label and feature names */
+};
+
+void scrm_linear_opts_default(scrm_linear_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	/* chosen by 5-fold cross-validation on the intent-scrm and complaints dev files
+	 * (text features only; tests/test_linear.c prints the figures) */
+	o->epochs = 8;
+	o->learning_rate = 0.1f;
+	o->l2 = 1e-3f;
+	o->seed = 1;
+	o->balanced = 1;
+	o->task = "";
+	scrm_feat_opts_default(&o->feat);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void scrm_linear_free(scrm_linear *m)
+{
+	if (!m)
+		return;
+	free(m->label);
+	free(m->bias);
+	free(m->w);
+	free(m->top);
+	free(m->strs);
+	free(m);
+}
+
+uint32_t scrm_linear_nlabels(const scrm_linear *m)
+{
+	return m->K;
+}
+
+const char *scrm_linear_label(const scrm_linear *m, uint32_t k)
+{
+	return k < m->K ? m->label[k] : NULL;
+}
+
+int scrm_linear_label_index(const scrm_linear *m, const char *name)
+{
+	for (uint32_t k = 0; k < m->K; k++)
+		if (strcmp(m->label[k], name) == 0)
+			return (int)k;
+	return -1;
+}
+
+const char *scrm_linear_task(const scrm_linear *m)
+{
+	return m->task;
+}
+
+const scrm_linear_opts *scrm_linear_options(const scrm_linear *m)
+{
+	return &m->o;
+}
+
+const scrm_feat_opts *scrm_linear_feat_opts(const scrm_linear *m)
+{
+	return &m->o.feat;
+}
+
+/* ---- training ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* Softmax of K logits in place (max-shifted). */
+static void softmax(float *z, uint32_t K)
+{
+	float mx = z[0];
+	for (uint32_t k = 1; k < K; k++)
+		if (z[k] > mx)
+			mx = z[k];
+	double sum = 0;
+	for (uint32_t k = 0; k < K; k++) {
+		z[k] = expf(z[k] - mx);
+		sum += z[k];
+	}
+	float inv = (float)(1.0 / sum);
+	for (uint32_t k = 0; k < K; k++)
+		z[k] *= inv;
+}
+
+static void logits(const scrm_linear *m, const scrm_feat_vec *v, float *z)
+{
+	const uint32_t K = m->K;
+	memcpy(z, m->bias, K * sizeof(float));
+	for (uint32_t j = 0; j < v->n; j++) {
+		if (v->idx[j] >= m->dim)
+			continue;
+		const float *wr = m->w + (size_t)v->idx[j] * K;
+		const float x = v->val[j];
+		for (uint32_t k = 0; k < K; k++)
+			z[k] += x * wr[k];
+	}
+}
+
+/* Does top entry a rank before b (for one label)? weight desc, then idx asc. */
+static int top_before(const top_ent *a, const top_ent *b)
+{
+	return a->weight > b->weight || (a->weight == b->weight && a->idx < b->idx);
+}
+
+/* Keep the strongest named positive weights of each label (see the format comment). */
+static int build_top(scrm_linear *m, const scrm_feat_set *set)
+{
+	const uint32_t K = m->K, P = SCRM_LINEAR_TOP_PER_LABEL;
+	top_ent *t = calloc((size_t)K * P, sizeof *t);
+	uint32_t *cnt = calloc(K, sizeof *cnt);
+	const char **nm = calloc((size_t)K * P, sizeof *nm);
+	if (!t || !cnt || !nm)
+		goto nomem;
+	for (uint32_t i = 0; i < m->dim; i++) {
+		const char *name = scrm_feat_set_name(set, i);
+		if (!name || !name[0])
+			continue;
+		/* with signed hashing the feature enters as -value when bit 63 of its hash is set */
+		float sign = m->o.feat.signed_hash && (XXH3_64bits(name, strlen(name)) >> 63) ? -1.0f : 1.0f;
+		for (uint32_t k = 0; k < K; k++) {
+			top_ent e = {.label = k, .idx = i, .weight = sign * m->w[(size_t)i * K + k]};
+			if (!(e.weight > 0))
+				continue;
+			top_ent *row = t + (size_t)k * P;
+			const char **nrow = nm + (size_t)k * P;
+			if (cnt[k] == P && !top_before(&e, &row[P - 1]))
+				continue;
+			uint32_t pos = cnt[k] < P ? cnt[k]++ : P - 1;
+			while (pos > 0 && top_before(&e, &row[pos - 1])) {
+				row[pos] = row[pos - 1];
+				nrow[pos] = nrow[pos - 1];
+				pos--;
+			}
+			row[pos] = e;
+			nrow[pos] = name;
+		}
+	}
+	/* compact, and copy the names into one arena after the label names */
+	size_t total = 0, n = 0, old = 0;
+	for (uint32_t k = 0; k < K; k++)
+		for (uint32_t j = 0; j < cnt[k]; j++) {
+			size_t l = strlen(nm[(size_t)k * P + j]);
+			total += (l > SCRM_LINEAR_NAME_MAX ? SCRM_LINEAR_NAME_MAX : l) + 1;
+		}
+	for (uint32_t k = 0; k < K; k++)
+		old += strlen(m->label[k]) + 1;
+	char *arena = malloc(old + total + 1);
+	if (!arena)
+		goto nomem;
+	memcpy(arena, m->strs, old);
+	for (uint32_t k = 0; k < K; k++) /* re-point the labels into the new arena */
+		m->label[k] = arena + (m->label[k] - m->strs);
+	free(m->strs);
+	m->strs = arena;
+	char *p = arena + old;
+	for (uint32_t k = 0; k < K; k++)
+		for (uint32_t j = 0; j < cnt[k]; j++) {
+			const char *s = nm[(size_t)k * P + j];
+			size_t l = strlen(s);
+			if (l > SCRM_LINEAR_NAME_MAX)
+				l = SCRM_LINEAR_NAME_MAX;
+			memcpy(p, s, l);
+			p[l] = 0;
+			t[n] = t[(size_t)k * P + j];
+			t[n].name = p;
+			p += l + 1;
+			n++;
+		}
+	m->top = t;
+	m->n_top = (uint32_t)n;
+	free(cnt);
+	free(nm);
+	return 0;
+nomem:
+	free(t);
+	free(cnt);
+	free(nm);
+	return -ENOMEM;
+}
+
+static int check_name(const char *s, const char *what, char *err, size_t errlen, int allow_empty)
+{
+	size_t l = s ? strlen(s) : 0;
+	if (!s || (!allow_empty && l == 0) || l > SCRM_LINEAR_NAME_MAX) {
+		set_err(err, errlen, "%s must be %s1..%d bytes", what, allow_empty ? "0 or " : "",
+			SCRM_LINEAR_NAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A model shell with K labels copied in and zeroed weights. */
+static int model_new(scrm_linear **out, uint32_t D, uint32_t K, const char *const *labels, const char *task)
+{
+	scrm_linear *m = calloc(1, sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	m->K = K;
+	m->dim = 1u << D;
+	size_t sl = 0;
+	for (uint32_t k = 0; k < K; k++)
+		sl += strlen(labels[k]) + 1;
+	m->label = malloc(K * sizeof(char *));
+	m->strs = malloc(sl);
+	m->bias = calloc(K, sizeof(float));
+	m->w = calloc((size_t)m->dim * K, sizeof(float));
+	if (!m->label || !m->strs || !m->bias || !m->w) {
+		scrm_linear_free(m);
+		return -ENOMEM;
+	}
+	char *p = m->strs;
+	for (uint32_t k = 0; k < K; k++) {
+		size_t l = strlen(labels[k]);
+		memcpy(p, labels[k], l + 1);
+		m->label[k] = p;
+		p += l + 1;
+	}
+	snprintf(m->task, sizeof m->task, "%s", task);
+	*out = m;
+	return 0;
+}
+
+int scrm_linear_train(scrm_linear **out, const scrm_feat_set *set, const uint32_t *rows, size_t n,
+		      const uint32_t *labels, const char *const *label_names, uint32_t K,
+		      const scrm_linear_opts *opts, char *err, size_t errlen)
+{
+	if (out)
+		*out = NULL;
+	if (!out || !set || !labels || !label_names || !opts) {
+		set_err(err, errlen, "train: NULL argument");
+		return -EINVAL;
+	}
+	const scrm_feat_opts *fo = &opts->feat;
+	if (scrm_feat_opts_check(fo) < 0 || fo->dim_bits != scrm_feat_set_dim_bits(set)) {
+		set_err(err, errlen, "train: bad feature options or dimension (%u bits) unlike the samples' (%u)",
+			(unsigned)fo->dim_bits, scrm_feat_set_dim_bits(set));
+		return -EINVAL;
+	}
+	if (K < 2 || K > SCRM_LINEAR_MAX_K || ((uint64_t)1 << fo->dim_bits) * K > MAX_CELLS) {
+		set_err(err, errlen, "train: %u labels (2..%d, and 2^D x K <= 2^28)", K, SCRM_LINEAR_MAX_K);
+		return -EINVAL;
+	}
+	if (n == 0 || n > UINT32_MAX || opts->epochs == 0 || opts->epochs > 100000 ||
+	    !(opts->learning_rate > 0) || !isfinite(opts->learning_rate) || !(opts->l2 >= 0) ||
+	    !isfinite(opts->l2) || opts->balanced > 1) {
+		set_err(err, errlen, "train: need samples, 1..100000 epochs, a positive learning rate, l2 >= 0");
+		return -EINVAL;
+	}
+	if (check_name(opts->task, "task name", err, errlen, 1) < 0)
+		return -EINVAL;
+	for (uint32_t k = 0; k < K; k++) {
+		if (check_name(label_names[k], "label name", err, errlen, 0) < 0)
+			return -EINVAL;
+		for (uint32_t j = 0; j < k; j++)
+			if (strcmp(label_names[j], label_names[k]) == 0) {
+				set_err(err, errlen, "train: label \"%s\" given twice", label_names[k]);
+				return -EINVAL;
+			}
+	}
+	size_t nset = scrm_feat_set_count(set);
+	for (size_t i = 0; i < n; i++) {
+		if (labels[i] >= K || (rows ? rows[i] : i) >= nset) {
+			set_err(err, errlen, "train: sample %zu: label %u or row out of range", i, labels[i]);
+			return -EINVAL;
+		}
+	}
+
+	scrm_linear *m = NULL;
+	int rc = model_new(&m, fo->dim_bits, K, label_names, opts->task);
+	if (rc < 0)
+		return rc;
+	m->o = *opts;
+	m->o.task = m->task;
+	m->n_train = (uint32_t)n;
+
+	rc = -ENOMEM;
+	float *G = calloc((size_t)m->dim * K, sizeof(float));
+	float *Gb = calloc(K, sizeof(float));
+	float *z = malloc(K * sizeof(float));
+	float *cw = malloc(K * sizeof(float));
+	uint32_t *order = malloc(n * sizeof(uint32_t));
+	if (!G || !Gb || !z || !cw || !order)
+		goto out;
+
+	/* class weights: n / (K * n_k) when balanced */
+	for (uint32_t k = 0; k < K; k++)
+		cw[k] = 0;
+	for (size_t i = 0; i < n; i++)
+		cw[labels[i]] += 1;
+	for (uint32_t k = 0; k < K; k++)
+		cw[k] = opts->balanced ? (cw[k] > 0 ? (float)n / ((float)K * cw[k]) : 0.0f) : 1.0f;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	uint64_t rng = opts->seed;
+	const float lr = opts->learning_rate, l2 = opts->l2, eps = 1e-6f;
+	for (uint32_t ep = 0; ep < opts->epochs; ep++) {
+		for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates */
+			size_t j = (size_t)(splitmix64(&rng) % (i + 1));
+			uint32_t t = order[i];
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (size_t s = 0; s < n; s++) {
+			uint32_t i = order[s];
+			scrm_feat_vec v;
+			scrm_feat_set_get(set, rows ? rows[i] : i, &v);
+			logits(m, &v, z);
+			softmax(z, K);
+			const float wgt = cw[labels[i]];
+			for (uint32_t k = 0; k < K; k++) /* dL/dz_k */
+				z[k] = (z[k] - (k == labels[i] ? 1.0f : 0.0f)) * wgt;
+			for (uint32_t k = 0; k < K; k++) {
+				Gb[k] += z[k] * z[k];
+				m->bias[k] -= lr * z[k] / (sqrtf(Gb[k]) + eps);
+			}
+			for (uint32_t j = 0; j < v.n; j++) {
+				float *wr = m->w + (size_t)v.idx[j] * K, *gr = G + (size_t)v.idx[j] * K;
+				const float x = v.val[j];
+				for (uint32_t k = 0; k < K; k++) {
+					float g = z[k] * x + l2 * wr[k];
+					gr[k] += g * g;
+					wr[k] -= lr * g / (sqrtf(gr[k]) + eps);
+				}
+			}
+		}
+	}
+	rc = build_top(m, set);
+out:
+	free(G);
+	free(Gb);
+	free(z);
+	free(cw);
+	free(order);
+	if (rc < 0) {
+		scrm_linear_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+/* ---- prediction ---- */
+
+static const char *table_name(const scrm_linear *m, uint32_t idx)
+{
+	for (uint32_t t = 0; t < m->n_top; t++)
+		if (m->top[t].idx == idx)
+			return m->top[t].name;
+	return NULL;
+}
+
+int scrm_linear_predict(const scrm_linear *m, const scrm_feat_vec *v, float *probs, uint32_t *label,
+			scrm_linear_explain *ex)
+{
+	if (!m || !v || !probs)
+		return -EINVAL;
+	const uint32_t K = m->K;
+	logits(m, v, probs);
+	softmax(probs, K);
+	uint32_t best = 0;
+	for (uint32_t k = 1; k < K; k++)
+		if (probs[k] > probs[best])
+			best = k;
+	if (label)
+		*label = best;
+	if (!ex)
+		return 0;
+	ex->n = 0;
+	ex->bias = m->bias[best];
+	for (uint32_t j = 0; j < v->n; j++) {
+		if (v->idx[j] >= m->dim)
+			continue;
+		float c = v->val[j] * m->w[(size_t)v->idx[j] * K + best];
+		if (!(c > 0))
+			continue;
+		if (ex->n == SCRM_LINEAR_EXPLAIN_MAX && !(c > ex->c[ex->n - 1].weight))
+			continue;
+		uint32_t pos = ex->n < SCRM_LINEAR_EXPLAIN_MAX ? ex->n++ : SCRM_LINEAR_EXPLAIN_MAX - 1;
+		while (pos > 0 && c > ex->c[pos - 1].weight) {
+			ex->c[pos] = ex->c[pos - 1];
+			pos--;
+		}
+		ex->c[pos] = (scrm_linear_contrib){
+			.idx = v->idx[j], .kind = v->kind ? v->kind[j] : 0, .weight = c, .name = NULL};
+		ex->c[pos].name = v->name ? v->name[j] : NULL; /* resolved below if NULL */
+	}
+	for (uint32_t i = 0; i < ex->n; i++)
+		if (!ex->c[i].name)
+			ex->c[i].name = table_name(m, ex->c[i].idx);
+	return 0;
+}
+
+uint32_t scrm_linear_top_features(const scrm_linear *m, uint32_t k, scrm_linear_contrib *out, uint32_t max)
+{
+	uint32_t n = 0;
+	for (uint32_t t = 0; t < m->n_top && n < max; t++) {
+		if (m->top[t].label != k)
+			continue;
+		out[n++] = (scrm_linear_contrib){.idx = m->top[t].idx, .weight = m->top[t].weight,
+						 .name = m->top[t].name, .kind = 0};
+		/* the kind is in the name's prefix ("w:", "c:" ...); 0 here */
+	}
+	return n;
+}
+
+/* ---- the file ---- */
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put_u64(uint8_t *p, uint64_t v)
+{
+	put_u32(p, (uint32_t)v);
+	put_u32(p + 4, (uint32_t)(v >> 32));
+}
+
+static void put_f32(uint8_t *p, float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	put_u32(p, u);
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const uint8_t *p)
+{
+	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
+static float get_f32(const uint8_t *p)
+{
+	uint32_t u = get_u32(p);
+	float f;
+	memcpy(&f, &u, 4);
+	return f;
+}
+
+static uint8_t *put_name(uint8_t *p, const char *s)
+{
+	size_t l = strlen(s);
+	assert(l <= SCRM_LINEAR_NAME_MAX);
+	*p++ = (uint8_t)l;
+	memcpy(p, s, l);
+	return p + l;
+}
+
+int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
+{
+	const uint32_t K = m->K;
+	size_t size = HEADER_SIZE + 1 + strlen(m->task);
+	for (uint32_t k = 0; k < K; k++)
+		size += 1 + strlen(m->label[k]);
+	for (uint32_t t = 0; t < m->n_top; t++)
+		size += 13 + strlen(m->top[t].name);
+	size += 4 * (size_t)K + 4 * (size_t)m->dim * K + 8;
+	uint8_t *b = calloc(1, size), *p = b;
+	if (!b)
+		return -ENOMEM;
+	const scrm_linear_opts *o = &m->o;
+	memcpy(p, MAGIC, 8);
+	put_u32(p + 8, SCRM_LINEAR_VERSION);
+	put_u32(p + 12, o->feat.dim_bits);
+	put_u32(p + 16, K);
+	put_u32(p + 20, o->feat.kinds);
+	p[24] = o->feat.signed_hash;
+	p[25] = o->feat.char_min;
+	p[26] = o->feat.char_max;
+	p[27] = (uint8_t)o->balanced;
+	put_u32(p + 28, o->epochs);
+	put_f32(p + 32, o->learning_rate);
+	put_f32(p + 36, o->l2);
+	put_u64(p + 40, o->seed);
+	put_u32(p + 48, m->n_train);
+	put_u32(p + 52, m->n_top);
+	p += HEADER_SIZE; /* 56..63 stay zero */
+	p = put_name(p, m->task);
+	for (uint32_t k = 0; k < K; k++)
+		p = put_name(p, m->label[k]);
+	for (uint32_t t = 0; t < m->n_top; t++) {
+		put_u32(p, m->top[t].label);
+		put_u32(p + 4, m->top[t].idx);
+		put_f32(p + 8, m->top[t].weight);
+		p = put_name(p + 12, m->top[t].name);
+	}
+	for (uint32_t k = 0; k < K; k++, p += 4)
+		put_f32(p, m->bias[k]);
+	const size_t cells = (size_t)m->dim * K;
+	for (size_t i = 0; i < cells; i++, p += 4)
+		put_f32(p, m->w[i]);
+	put_u64(p, XXH3_64bits(b, (size_t)(p - b)));
+	p += 8;
+	assert((size_t)(p - b) == size);
+	*buf = b;
+	*len = size;
+	return 0;
+}
+
+int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t errlen)
+{
+	uint8_t *b;
+	size_t len;
+	int rc = scrm_linear_serialize(m, &b, &len);
+	if (rc < 0) {
+		set_err(err, errlen, "%s: out of memory", path);
+		return rc;
+	}
+	size_t pl = strlen(path);
+	char *tmp = malloc(pl + 5);
+	if (!tmp) {
+		free(b);
+		set_err(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	memcpy(tmp, path, pl);
+	memcpy(tmp + pl, ".tmp", 5);
+	FILE *fp = fopen(tmp, "wb");
+	if (!fp) {
+		rc = -errno;
+		set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	size_t wr = fwrite(b, 1, len, fp);
+	int werr = wr != len ? errno : 0;
+	if (fclose(fp) != 0 && !werr)
+		werr = errno;
+	if (wr != len || werr) {
+		rc = -(werr ? werr : EIO);
+		set_err(err, errlen, "%s: write failed: %s", tmp, strerror(-rc));
+		remove(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s: rename from %s: %s", path, tmp, strerror(errno));
+		remove(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	free(b);
+	return rc;
+}
+
+/* A bounds-checked reader over the image; the first failure sticks. */
+typedef struct rd {
+	const uint8_t *b;
+	size_t len, pos;
+} rd;
+
+/* Read a length-prefixed name at r->pos; NULL if it does not fit. */
+static const uint8_t *rd_name(rd *r, size_t *l)
+{
+	if (r->pos + 1 > r->len)
+		return NULL;
+	*l = r->b[r->pos];
+	if (r->pos + 1 + *l > r->len)
+		return NULL;
+	const uint8_t *s = r->b + r->pos + 1;
+	r->pos += 1 + *l;
+	return s;
+}
+
+#define FAIL(...)                                                \
+	do {                                                     \
+		set_err(err, errlen, __VA_ARGS__);               \
+		rc = -EINVAL;                                    \
+		goto fail;                                       \
+	} while (0)
+
+int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const char *name, char *err,
+			 size_t errlen)
+{
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!name)
+		name = "model";
+	if (!data && len) {
+		set_err(err, errlen, "%s: no data", name);
+		return -EINVAL;
+	}
+	const uint8_t *b = data;
+	int rc;
+	scrm_linear *m = NULL;
+	const char **labels = NULL;
+	char *lab_arena = NULL;
+
+	if (len >= 8 && memcmp(b, MAGIC, 8) != 0)
+		FAIL("%s: not a scrm linear model (bad magic at offset 0)", name);
+	if (len < HEADER_SIZE)
+		FAIL("%s: truncated: %zu bytes, shorter than the %d-byte header", name, len, HEADER_SIZE);
+	uint32_t version = get_u32(b + 8);
+	if (version != SCRM_LINEAR_VERSION)
+		FAIL("%s: unsupported model version %u (this build reads version %d) at offset 8", name, version,
+		     SCRM_LINEAR_VERSION);
+	uint32_t D = get_u32(b + 12), K = get_u32(b + 16), kinds = get_u32(b + 20);
+	if (D < SCRM_FEAT_DIM_BITS_MIN || D > SCRM_FEAT_DIM_BITS_MAX)
+		FAIL("%s: dimension bits %u out of range %d..%d at offset 12", name, D, SCRM_FEAT_DIM_BITS_MIN,
+		     SCRM_FEAT_DIM_BITS_MAX);
+	if (K < 2 || K > SCRM_LINEAR_MAX_K || ((uint64_t)1 << D) * K > MAX_CELLS)
+		FAIL("%s: label count %u out of range (2..%d, 2^D x K <= 2^28) at offset 16", name, K,
+		     SCRM_LINEAR_MAX_K);
+	scrm_linear_opts o;
+	scrm_linear_opts_default(&o);
+	o.feat.dim_bits = (uint8_t)D;
+	o.feat.kinds = kinds;
+	o.feat.signed_hash = b[24];
+	o.feat.char_min = b[25];
+	o.feat.char_max = b[26];
+	if (scrm_feat_opts_check(&o.feat) < 0)
+		FAIL("%s: bad feature options (kinds 0x%x, signed %u, char n-grams %u..%u) at offset 20", name,
+		     kinds, b[24], b[25], b[26]);
+	if (b[27] > 1)
+		FAIL("%s: balanced flag %u is not 0 or 1 at offset 27", name, b[27]);
+	o.balanced = b[27];
+	o.epochs = get_u32(b + 28);
+	o.learning_rate = get_f32(b + 32);
+	o.l2 = get_f32(b + 36);
+	o.seed = get_u64(b + 40);
+	uint32_t n_train = get_u32(b + 48), T = get_u32(b + 52);
+	if (!isfinite(o.learning_rate) || !isfinite(o.l2))
+		FAIL("%s: non-finite hyperparameter at offset 32", name);
+	if (T > K * SCRM_LINEAR_TOP_PER_LABEL)
+		FAIL("%s: %u named features, more than %u for %u labels, at offset 52", name, T,
+		     K * SCRM_LINEAR_TOP_PER_LABEL, K);
+	if (get_u64(b + 56) != 0)
+		FAIL("%s: reserved bytes at offset 56 are not zero", name);
+
+	/* variable part: lengths first, contents after the checksum */
+	rd r = {.b = b, .len = len, .pos = HEADER_SIZE};
+	size_t tl, task_at = r.pos;
+	const uint8_t *task = rd_name(&r, &tl);
+	if (!task)
+		FAIL("%s: truncated in the task name at offset %zu", name, task_at);
+	size_t labels_at = r.pos;
+	for (uint32_t k = 0; k < K; k++) {
+		size_t at = r.pos, l;
+		if (!rd_name(&r, &l))
+			FAIL("%s: truncated in label name %u at offset %zu", name, k, at);
+		if (l == 0)
+			FAIL("%s: label name %u is empty at offset %zu", name, k, at);
+	}
+	size_t top_at = r.pos;
+	for (uint32_t t = 0; t < T; t++) {
+		size_t at = r.pos, l;
+		r.pos += 12;
+		if (r.pos > len || !rd_name(&r, &l))
+			FAIL("%s: truncated in named feature %u at offset %zu", name, t, at);
+		if (l == 0)
+			FAIL("%s: named feature %u has an empty name at offset %zu", name, t, at);
+	}
+	const size_t dim = (size_t)1 << D;
+	const size_t need = r.pos + 4 * (size_t)K + 4 * dim * K + 8;
+	if (len < need)
+		FAIL("%s: truncated: %zu bytes, but 2^%u features x %u labels need %zu", name, len, D, K, need);
+	if (len > need)
+		FAIL("%s: %zu unexpected bytes after the checksum at offset %zu", name, len - need, need);
+	uint64_t sum = get_u64(b + need - 8), want = XXH3_64bits(b, need - 8);
+	if (sum != want)
+		FAIL("%s: checksum mismatch (file says %016llx, contents give %016llx): the file is corrupt", name,
+		     (unsigned long long)sum, (unsigned long long)want);
+
+	/* contents */
+	labels = malloc(K * sizeof(char *));
+	lab_arena = malloc((size_t)K * (SCRM_LINEAR_NAME_MAX + 1));
+	if (!labels || !lab_arena) {
+		rc = -ENOMEM;
+		set_err(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	if (memchr(task, 0, tl))
+		FAIL("%s: NUL byte in the task name at offset %zu", name, task_at);
+	r.pos = labels_at;
+	for (uint32_t k = 0; k < K; k++) {
+		size_t at = r.pos, l;
+		const uint8_t *s = rd_name(&r, &l);
+		char *dst = lab_arena + (size_t)k * (SCRM_LINEAR_NAME_MAX + 1);
+		if (memchr(s, 0, l))
+			FAIL("%s: NUL byte in label name %u at offset %zu", name, k, at);
+		memcpy(dst, s, l);
+		dst[l] = 0;
+		labels[k] = dst;
+		for (uint32_t j = 0; j < k; j++)
+			if (strcmp(labels[j], dst) == 0)
+				FAIL("%s: label \"%s\" appears twice (offset %zu)", name, dst, at);
+	}
+	char task_s[SCRM_LINEAR_NAME_MAX + 1];
+	memcpy(task_s, task, tl);
+	task_s[tl] = 0;
+	rc = model_new(&m, D, K, labels, task_s);
+	if (rc < 0) {
+		set_err(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	o.task = m->task;
+	m->o = o;
+	m->n_train = n_train;
+
+	/* named features: one arena after the labels */
+	size_t old = 0, tot = 0;
+	for (uint32_t k = 0; k < K; k++)
+		old += strlen(m->label[k]) + 1;
+	r.pos = top_at;
+	for (uint32_t t = 0; t < T; t++) {
+		tot += (size_t)b[r.pos + 12] + 1;
+		r.pos += 13 + b[r.pos + 12];
+	}
+	char *arena = malloc(old + tot + 1);
+	m->top = calloc(T ? T : 1, sizeof(top_ent));
+	if (!arena || !m->top) {
+		free(arena);
+		rc = -ENOMEM;
+		set_err(err, errlen, "%s: out of memory", name);
+		goto fail;
+	}
+	memcpy(arena, m->strs, old);
+	for (uint32_t k = 0; k < K; k++)
+		m->label[k] = arena + (m->label[k] - m->strs);
+	free(m->strs);
+	m->strs = arena;
+	char *p = arena + old;
+	r.pos = top_at;
+	for (uint32_t t = 0; t < T; t++) {
+		size_t at = r.pos, l;
+		top_ent *e = &m->top[t];
+		e->label = get_u32(b + r.pos);
+		e->idx = get_u32(b + r.pos + 4);
+		e->weight = get_f32(b + r.pos + 8);
+		r.pos += 12;
+		const uint8_t *s = rd_name(&r, &l);
+		if (e->label >= K || e->idx >= dim || !isfinite(e->weight))
+			FAIL("%s: named feature %u: label %u / index %u / weight out of range at offset %zu", name, t,
+			     e->label, e->idx, at);
+		if (memchr(s, 0, l))
+			FAIL("%s: NUL byte in named feature %u at offset %zu", name, t, at);
+		memcpy(p, s, l);
+		p[l] = 0;
+		e->name = p;
+		p += l + 1;
+	}
+	m->n_top = T;
+	for (uint32_t k = 0; k < K; k++, r.pos += 4)
+		if (!isfinite(m->bias[k] = get_f32(b + r.pos)))
+			FAIL("%s: non-finite bias for label %u at offset %zu", name, k, r.pos);
+	const size_t cells = dim * K;
+	for (size_t i = 0; i < cells; i++, r.pos += 4)
+		if (!isfinite(m->w[i] = get_f32(b + r.pos)))
+			FAIL("%s: non-finite weight %zu at offset %zu", name, i, r.pos);
+	assert(r.pos + 8 == len);
+	free(labels);
+	free(lab_arena);
+	*out = m;
+	return 0;
+fail:
+	scrm_linear_free(m);
+	free(labels);
+	free(lab_arena);
+	return rc;
+}
+
+int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errlen)
+{
+	if (!out || !path)
+		return -EINVAL;
+	*out = NULL;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		int e = errno;
+		set_err(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	int rc;
+	uint8_t *buf = NULL;
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0) {
+		rc = -errno;
+		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > ((off_t)4 << 30)) {
+		rc = -EINVAL;
+		set_err(err, errlen, "%s: not a regular file of at most 4 GiB", path);
+		goto out;
+	}
+	size_t len = (size_t)st.st_size;
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		set_err(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	if (fread(buf, 1, len, fp) != len) {
+		rc = -EIO;
+		set_err(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	rc = scrm_linear_load_mem(out, buf, len, path, err, errlen);
+out:
+	free(buf);
+	fclose(fp);
+	return rc;
+}

@@ -1,0 +1,140 @@
+/*
+ * linear.h - a multinomial logistic regression (softmax) over hashed features
+ * (featurize.h): the model behind the `linear` classifier and `scrm train`.
+ *
+ * DESIGN. A model is K label names, the feature options it was trained with (so the
+ * caller builds the same extractor at predict time: scrm_linear_feat_opts()), one bias
+ * per label and a dense float32 weight matrix of 2^D x K, stored feature-major so that a
+ * sparse vector touches K contiguous floats per entry. Training minimizes the mean
+ * (optionally class-balanced) cross-entropy plus L2, by AdaGrad SGD: a fixed-seed
+ * shuffle per epoch, a fixed number of epochs, the L2 gradient applied to the weights of
+ * the features present in each sample (lazy L2: a rare feature is shrunk less often).
+ * Same samples + options -> byte-identical model file (on one build; the arithmetic is
+ * plain IEEE float, no threads, no FMA contraction is relied upon).
+ * The model file format (v1) is specified byte for byte at the top of linear.c.
+ *
+ * A model is read-only after training/loading: any number of threads may call
+ * scrm_linear_predict() on one model at once (it allocates nothing).
+ *
+ * Dependencies: featurize.h, libxxhash.
+ */
+#ifndef SCRM_LINEAR_H
+#define SCRM_LINEAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "featurize.h"
+
+#define SCRM_LINEAR_VERSION 1
+#define SCRM_LINEAR_MAX_K 1024      /* labels */
+#define SCRM_LINEAR_NAME_MAX 255    /* bytes of a label or task name */
+#define SCRM_LINEAR_TOP_PER_LABEL 24 /* named strongest features kept per label */
+#define SCRM_LINEAR_EXPLAIN_MAX 8
+
+typedef struct scrm_linear scrm_linear;
+
+typedef struct scrm_linear_opts {
+	uint32_t epochs;      /* passes over the data (default 8) */
+	float learning_rate;  /* AdaGrad base rate (default 0.1) */
+	float l2;             /* L2 strength per sample update (default 1e-3) */
+	uint64_t seed;        /* shuffle seed (default 1) */
+	uint32_t balanced;    /* 1: weigh each sample by n / (K * n_label) (default 1) */
+	const char *task;     /* task name stored in the file, e.g. "intent" (default "") */
+	scrm_feat_opts feat;  /* the extractor the samples came from (default scrm_feat_opts_default) */
+} scrm_linear_opts;
+
+void scrm_linear_opts_default(scrm_linear_opts *o);
+
+/*
+ * scrm_linear_train() - fit a model.
+ * @set:    the samples (its dim_bits must equal opts->feat.dim_bits); its names give the
+ *          model's table of strongest named features;
+ * @rows:   which samples of @set to train on, @n of them; NULL: samples 0..n-1;
+ * @labels: the label (0..K-1) of each of the @n training samples, in the order of @rows;
+ * @label_names: K names, each 1..SCRM_LINEAR_NAME_MAX bytes, copied;
+ * @K:      2..SCRM_LINEAR_MAX_K.
+ * Cost: O(epochs x total nonzeros x K) time, 2 x 2^D x K floats of memory.
+ * Return: 0 and a new model in *out (free with scrm_linear_free()); -EINVAL (bad
+ * arguments, message in @err); -ENOMEM.
+ */
+int scrm_linear_train(scrm_linear **out, const scrm_feat_set *set, const uint32_t *rows, size_t n,
+		      const uint32_t *labels, const char *const *label_names, uint32_t K,
+		      const scrm_linear_opts *opts, char *err, size_t errlen);
+
+/* NULL is ignored. */
+void scrm_linear_free(scrm_linear *m);
+
+uint32_t scrm_linear_nlabels(const scrm_linear *m);
+/* Name of label @k (< K); lives as long as the model. */
+const char *scrm_linear_label(const scrm_linear *m, uint32_t k);
+/* Index of the label named @name, or -1. */
+int scrm_linear_label_index(const scrm_linear *m, const char *name);
+const char *scrm_linear_task(const scrm_linear *m);
+/* The training options as stored (task points into the model). */
+const scrm_linear_opts *scrm_linear_options(const scrm_linear *m);
+/* The feature options to build the predict-time extractor with. */
+const scrm_feat_opts *scrm_linear_feat_opts(const scrm_linear *m);
+
+typedef struct scrm_linear_contrib {
+	uint32_t idx;
+	uint8_t kind;     /* scrm_feat_kind */
+	float weight;     /* value x weight for the predicted label */
+	const char *name; /* the feature string, NUL-terminated: from the vector's names, else
+			     the model's table, else NULL (then explain by scrm_feat_kind_name) */
+} scrm_linear_contrib;
+
+typedef struct scrm_linear_explain {
+	uint32_t n; /* contributions stored, strongest positive first */
+	scrm_linear_contrib c[SCRM_LINEAR_EXPLAIN_MAX];
+	float bias; /* the predicted label's bias */
+} scrm_linear_explain;
+
+/*
+ * scrm_linear_predict() - probabilities of the K labels for @v.
+ * @v:     a vector from an extractor with scrm_linear_feat_opts(m) (entries with idx
+ *         beyond the dimension are ignored);
+ * @probs: K floats, filled (sum 1);
+ * @label: the argmax (lowest index on ties), may be NULL;
+ * @ex:    if not NULL, the entries that pushed the predicted label up most.
+ * Return: 0, or -EINVAL for NULL m/v/probs.
+ */
+int scrm_linear_predict(const scrm_linear *m, const scrm_feat_vec *v, float *probs, uint32_t *label,
+			scrm_linear_explain *ex);
+
+/*
+ * The model's table of strongest named features for label @k: up to
+ * SCRM_LINEAR_TOP_PER_LABEL, strongest first; returns how many were written to @out
+ * (room for @max). Names live as long as the model.
+ */
+uint32_t scrm_linear_top_features(const scrm_linear *m, uint32_t k, scrm_linear_contrib *out, uint32_t max);
+
+/*
+ * scrm_linear_serialize() - the model file image in a new heap buffer (*buf, *len;
+ * free() it). Return: 0 or -ENOMEM.
+ */
+int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len);
+
+/*
+ * scrm_linear_save() - write the model file to @path (through PATH.tmp + rename, so a
+ * crash never leaves half a model). Return: 0; -errno of the failing call, with
+ * "PATH: why" in @err.
+ */
+int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t errlen);
+
+/*
+ * scrm_linear_load_mem() - parse a model file image (@data, @len; borrowed, copied).
+ * @name: what to call the data in messages (the file name).
+ * Every field is checked: magic, version, dimension and label count ranges, lengths,
+ * the exact file size, finite weights and the XXH3-64 checksum.
+ * Return: 0 and a new model in *out; -EINVAL (then *out is NULL and @err holds
+ * "NAME: what is wrong [at offset N]"); -ENOMEM.
+ */
+int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const char *name, char *err,
+			 size_t errlen);
+
+/* scrm_linear_load() - read @path and scrm_linear_load_mem() it. -errno of open/read
+ * failures (with "PATH: strerror" in @err), else as scrm_linear_load_mem(). */
+int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errlen);
+
+#endif
