@@ -138,6 +138,8 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-rules
 	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
 	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
+	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed
+	build-fuzz/fuzz/fuzz_linear_model -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build-fuzz/corpus-linear
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin
