@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "eval.h"
 #include "gen.h"
 #include "lexicon.h"
 #include "rules.h"
@@ -52,6 +53,7 @@ static void usage(FILE *fp)
 	      "  gen --count N --seed S ...     write a synthetic firehose (scrm gen --help)\n"
 	      "  check RULES                    validate a rules file: errors with file:line:col\n"
 	      "  score [options] [FILE]         sentiment of each row of a TSV or line of text\n"
+	      "  eval --task T --data FILE.tsv  benchmark classifiers on labelled data (scrm eval --help)\n"
 	      "  version                        print the version\n"
 	      "\n"
 	      "run / replay options:\n"
@@ -466,6 +468,8 @@ int main(int argc, char **argv)
 		return scrm_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "score") == 0)
 		return scrm_score_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "eval") == 0)
+		return scrm_eval_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("scrm %s\n", SCRM_VERSION);
 		return 0;

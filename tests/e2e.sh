@@ -289,4 +289,36 @@ if [ -f corpora/sample/firehose.ndjson ]; then
 	check "mixed sample: the delete notice is skipped" test "$(json_num "$T/smix.json" delete)" -eq 1
 fi
 
+# --- eval: benchmark classifiers on a labelled TSV ----------------------------------------
+printf 'good\t1.9\nbad\t-2.5\n' >"$T/eval-lex.txt"
+printf 'id\ttext\tlabel\n1\tgood day\tpositive\n2\tbad day\tnegative\n3\tmeh\tneutral\n4\tgood grief\tnegative\n' \
+	>"$T/eval.tsv"
+"$SCRM" eval --task sentiment --data "$T/eval.tsv" --classifier vader --lexicon "$T/eval-lex.txt" --json \
+	>"$T/eval.json" 2>"$T/eval.err"
+check "eval --json exits 0" test $? -eq 0
+check "eval: vader is right on 3 of 4 hand-made rows" test "$(json_num "$T/eval.json" accuracy)" = 0.75
+check "eval: the confusion matrix (rows gold)" grep -q '"confusion":\[\[1,0,1\],\[0,1,0\],\[0,0,1\]\]' "$T/eval.json"
+"$SCRM" eval --task sentiment --data "$T/eval.tsv" --lexicon "$T/eval-lex.txt" >"$T/eval.txt" 2>&1
+check "eval: both sentiment classifiers side by side" grep -Eq '^ +vader +scrm$' "$T/eval.txt"
+printf 'id\ttext\tlabel\n1\tgood\tposit\n' >"$T/eval-bad.tsv"
+"$SCRM" eval --task sentiment --data "$T/eval-bad.tsv" --lexicon "$T/eval-lex.txt" >/dev/null 2>"$T/eval-bad.err"
+check "eval: an unknown gold label exits 2" test $? -eq 2
+check "eval: ... and names file:line and the label" grep -q "eval-bad.tsv:2: unknown label 'posit'" "$T/eval-bad.err"
+check "eval --list shows the sentiment classifiers" bash -c "'$SCRM' eval --list | grep -q '^  scrm '"
+check "scrm help lists eval" bash -c "'$SCRM' help | grep -q '^  eval '"
+evlex="$SHARED/corpora/lexicons/vader/vader_lexicon.txt"
+if [ -f "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv" ] && [ -f "$evlex" ]; then
+	"$SCRM" eval --task sentiment --data "$SHARED/corpora/vader-tweets/dev.groundtruth.tsv" \
+		--label-col mean_rating --lexicon "$evlex" --json >"$T/eval-vt.json"
+	check "eval vader-tweets by mean_rating: numeric gold" grep -q '"gold":"numeric"' "$T/eval-vt.json"
+	check "eval vader-tweets: vader Pearson r > 0.85 (paper, whole set: 0.881)" \
+		awk -v r="$(json_num "$T/eval-vt.json" pearson_r)" 'BEGIN { exit !(r > 0.85) }'
+	"$SCRM" eval --task sentiment --data "$SHARED/corpora/semeval2017-4a/dev.tweets.tsv" --lexicon "$evlex" \
+		--json >"$T/eval-se.json"
+	check "eval semeval2017-4a: 10065 rows, macro_recall reported" \
+		bash -c "grep -q '\"rows\":10065' '$T/eval-se.json' && grep -q '\"macro_recall\":0\.' '$T/eval-se.json'"
+else
+	skip "eval on real corpora" "$SHARED/corpora absent"
+fi
+
 finish

@@ -1,0 +1,272 @@
+/*
+ * classifier.c - the classifier registry, the tasks' label sets and the instance
+ * wrapper (classifier.h has the contract).
+ *
+ * The registry is the built-in table below plus up to 64 descriptors added by
+ * scrm_classifier_register() at start-up; both are only read afterwards.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classifier.h"
+
+/* Adding a built-in classifier is one line here. */
+static const scrm_classifier_desc *const builtin[] = {
+	&scrm_clf_sentiment_vader,
+	&scrm_clf_sentiment_scrm,
+};
+#define NBUILTIN (sizeof builtin / sizeof builtin[0])
+
+#define MAX_ADDED 64
+static const scrm_classifier_desc *added[MAX_ADDED]; /* start-up config: written before workers start */
+static size_t nadded;
+
+static const char *const task_names[SCRM_TASK_COUNT] = {
+	"sentiment", "intent", "action", "complaint", "airline-reason",
+};
+
+static const char *const sentiment_labels[] = {"negative", "neutral", "positive"};
+static const char *const intent_labels[] = {"question", "complaint", "praise", "purchase",
+					    "churn",    "suggestion", "spam",  "other"};
+static const char *const yesno_labels[] = {"no", "yes"};
+/* airline-sentiment's negativereason values as the corpus writes them (SOURCES.md). */
+static const char *const airline_labels[] = {
+	"Customer Service Issue", "Late Flight", "Can't Tell", "Cancelled Flight", "Lost Luggage",
+	"Bad Flight", "Flight Booking Problems", "Flight Attendant Complaints", "longlines",
+	"Damaged Luggage",
+};
+
+static const struct {
+	const char *const *labels;
+	size_t n;
+} task_labels[SCRM_TASK_COUNT] = {
+	[SCRM_TASK_SENTIMENT] = {sentiment_labels, 3},
+	[SCRM_TASK_INTENT] = {intent_labels, 8},
+	[SCRM_TASK_ACTION] = {yesno_labels, 2},
+	[SCRM_TASK_COMPLAINT] = {yesno_labels, 2},
+	[SCRM_TASK_AIRLINE_REASON] = {airline_labels, sizeof airline_labels / sizeof airline_labels[0]},
+};
+
+const char *scrm_task_name(scrm_task t)
+{
+	return (unsigned)t < SCRM_TASK_COUNT ? task_names[t] : "?";
+}
+
+int scrm_task_parse(const char *name, scrm_task *t)
+{
+	if (!name || !t)
+		return -EINVAL;
+	for (int i = 0; i < SCRM_TASK_COUNT; i++)
+		if (strcmp(name, task_names[i]) == 0) {
+			*t = (scrm_task)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *const *scrm_task_labels(scrm_task t, size_t *n)
+{
+	if ((unsigned)t >= SCRM_TASK_COUNT) {
+		*n = 0;
+		return NULL;
+	}
+	*n = task_labels[t].n;
+	return task_labels[t].labels;
+}
+
+static int eq_nocase(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
+}
+
+int scrm_task_label_parse(scrm_task t, const char *s, size_t len)
+{
+	if ((unsigned)t >= SCRM_TASK_COUNT || !s)
+		return -ENOENT;
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	for (size_t i = 0; i < task_labels[t].n; i++)
+		if (eq_nocase(s, len, task_labels[t].labels[i]))
+			return (int)i;
+	if (t == SCRM_TASK_ACTION || t == SCRM_TASK_COMPLAINT) {
+		if (eq_nocase(s, len, "0") || eq_nocase(s, len, "false"))
+			return 0;
+		if (eq_nocase(s, len, "1") || eq_nocase(s, len, "true"))
+			return 1;
+	}
+	return -ENOENT;
+}
+
+int scrm_clf_sentiment_class(double compound)
+{
+	return compound >= 0.05 ? SCRM_SENT_POSITIVE : compound <= -0.05 ? SCRM_SENT_NEGATIVE : SCRM_SENT_NEUTRAL;
+}
+
+void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len)
+{
+	memset(it, 0, sizeof *it);
+	it->text = text;
+	it->len = len;
+	it->followers = -1;
+	it->verified = -1;
+	it->is_reply = -1;
+}
+
+/* ---- registry ---- */
+
+size_t scrm_classifier_count(void)
+{
+	return NBUILTIN + nadded;
+}
+
+const scrm_classifier_desc *scrm_classifier_at(size_t i)
+{
+	if (i < NBUILTIN)
+		return builtin[i];
+	i -= NBUILTIN;
+	return i < nadded ? added[i] : NULL;
+}
+
+const scrm_classifier_desc *scrm_classifier_find(scrm_task task, const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < scrm_classifier_count(); i++) {
+		const scrm_classifier_desc *d = scrm_classifier_at(i);
+		if (d->task == task && strcmp(d->name, name) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+size_t scrm_classifier_list(scrm_task task, const scrm_classifier_desc **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < scrm_classifier_count(); i++) {
+		const scrm_classifier_desc *d = scrm_classifier_at(i);
+		if (d->task != task)
+			continue;
+		if (n < cap)
+			out[n] = d;
+		n++;
+	}
+	return n;
+}
+
+/* [a-z0-9_-]+: safe in file names (eval's temporary models) and in JSON keys. */
+static int valid_name(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+int scrm_classifier_register(const scrm_classifier_desc *d)
+{
+	if (!d || (unsigned)d->task >= SCRM_TASK_COUNT || !valid_name(d->name) || !d->create || !d->free ||
+	    !d->classify)
+		return -EINVAL;
+	if (scrm_classifier_find(d->task, d->name))
+		return -EEXIST;
+	if (nadded == MAX_ADDED)
+		return -ENOSPC;
+	added[nadded++] = d;
+	return 0;
+}
+
+/* ---- instances ---- */
+
+struct scrm_classifier {
+	const scrm_classifier_desc *d;
+	void *state;
+};
+
+static void set_err(char *err, size_t errlen, const char *fmt, const char *a, const char *b)
+{
+	if (err && errlen)
+		snprintf(err, errlen, fmt, a, b);
+}
+
+int scrm_classifier_create(scrm_classifier **out, const scrm_classifier_desc *d, const scrm_clf_config *cfg,
+			   char *err, size_t errlen)
+{
+	static const scrm_clf_config none = {0};
+	if (err && errlen)
+		err[0] = 0;
+	if (!out || !d)
+		return -EINVAL;
+	*out = NULL;
+	if (!cfg)
+		cfg = &none;
+	if ((d->flags & SCRM_CLF_NEEDS_LEXICON) && !cfg->lexicon) {
+		set_err(err, errlen, "classifier %s/%s needs a lexicon", scrm_task_name(d->task), d->name);
+		return -EINVAL;
+	}
+	if ((d->flags & SCRM_CLF_NEEDS_MODEL) && !cfg->model_path) {
+		set_err(err, errlen, "classifier %s/%s needs a model file", scrm_task_name(d->task), d->name);
+		return -EINVAL;
+	}
+	scrm_classifier *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->d = d;
+	int rc = d->create(&c->state, cfg, err, errlen);
+	if (rc) {
+		free(c);
+		if (err && errlen && !err[0])
+			snprintf(err, errlen, "classifier %s/%s: %s", scrm_task_name(d->task), d->name,
+				 strerror(-rc));
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void scrm_classifier_free(scrm_classifier *c)
+{
+	if (!c)
+		return;
+	c->d->free(c->state);
+	free(c);
+}
+
+const scrm_classifier_desc *scrm_classifier_desc_of(const scrm_classifier *c)
+{
+	return c->d;
+}
+
+int scrm_classifier_classify(scrm_classifier *c, const scrm_clf_item *items, size_t n, scrm_clf_out *out,
+			     unsigned flags)
+{
+	if (!c || (n && (!items || !out)))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	return c->d->classify(c->state, items, n, out, flags);
+}
+
+int scrm_classifier_train(const scrm_classifier_desc *d, const scrm_clf_config *cfg, const scrm_clf_item *items,
+			  const uint32_t *gold, size_t n, const char *model_path, char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = 0;
+	if (!d || !model_path || (n && (!items || !gold)))
+		return -EINVAL;
+	if (!d->train) {
+		set_err(err, errlen, "classifier %s/%s is rule-based: nothing to train", scrm_task_name(d->task),
+			d->name);
+		return -EOPNOTSUPP;
+	}
+	static const scrm_clf_config none = {0};
+	return d->train(cfg ? cfg : &none, items, gold, n, model_path, err, errlen);
+}

@@ -1,0 +1,230 @@
+/*
+ * classifier.h - one interface for every classifier: sentiment (both modes), intent,
+ * action-needed, complaint, airline negative reason; `scrm eval`, `scrm train` and the
+ * pipeline pick any of them by (task, name).
+ *
+ * DESIGN. A classifier is a static, immutable descriptor (scrm_classifier_desc): its
+ * task, its name, a function table and flags. The task fixes the label set, so every
+ * classifier of one task writes indices into the same labels and `scrm eval` can put
+ * them side by side. Built-in descriptors are listed in one table in classifier.c
+ * (adding a classifier is one line there); scrm_classifier_register() adds more at
+ * start-up (tests, later plug-ins).
+ *
+ * A classifier instance (scrm_classifier) is made from a config (borrowed lexicon,
+ * compiled topics, optional model path) and holds per-thread state only: one instance
+ * per analyze worker, created at start-up, like a Hyperscan scratch. It classifies a
+ * BATCH of analyzed records (scrm_clf_item: the text and what the analyze stage already
+ * found) and writes, per record, a label index, a score where the task has one, a
+ * confidence in 0..1 and a short explanation.
+ *
+ * Trainable classifiers (the later `linear`) have a `train` hook: items + gold label
+ * indices -> a model file; the instance then loads that file through config.model_path.
+ * Rule-based ones leave `train` NULL.
+ *
+ * Threads: descriptors and the registry are read-only after start-up; lookups may run on
+ * any thread once every scrm_classifier_register() call has returned (register only from
+ * the main thread, before starting workers). An instance is used by one thread at a
+ * time. The config's lexicon and topics are shared read-only by all instances and must
+ * outlive them.
+ *
+ * Errors: functions return 0 or -errno; where a human-readable reason helps (bad model
+ * file, missing lexicon), it is written to err (NUL-terminated, truncated to errlen).
+ *
+ * Dependencies: lexicon.h, topics.h, vader.h (scrm_sentiment). Hierarchy: common <-
+ * classifiers <- engine.
+ */
+#ifndef SCRM_CLASSIFIER_H
+#define SCRM_CLASSIFIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lexicon.h"
+#include "topics.h"
+#include "vader.h"
+
+/* ---- Tasks and their label sets ---- */
+
+typedef enum scrm_task {
+	SCRM_TASK_SENTIMENT = 0, /* negative / neutral / positive (+ compound score) */
+	SCRM_TASK_INTENT,        /* question complaint praise purchase churn suggestion spam other */
+	SCRM_TASK_ACTION,        /* action_needed: no / yes */
+	SCRM_TASK_COMPLAINT,     /* complaint vs not: no / yes */
+	SCRM_TASK_AIRLINE_REASON,/* airline-sentiment negativereason (10 classes) */
+	SCRM_TASK_COUNT
+} scrm_task;
+
+/* Sentiment label indices (the cut of scrm_clf_sentiment_class()). */
+enum { SCRM_SENT_NEGATIVE = 0, SCRM_SENT_NEUTRAL = 1, SCRM_SENT_POSITIVE = 2 };
+
+/* "sentiment", "intent", "action", "complaint", "airline-reason"; "?" out of range. */
+const char *scrm_task_name(scrm_task t);
+
+/* Parse a task name (exact, as above) into *t: 0 or -EINVAL. */
+int scrm_task_parse(const char *name, scrm_task *t);
+
+/* The task's label names (static) and their count in *n. Label index i is labels[i]. */
+const char *const *scrm_task_labels(scrm_task t, size_t *n);
+
+/*
+ * scrm_task_label_parse() - the label index of a gold value as written in a corpus:
+ * a label name, ASCII case-insensitive, surrounding spaces ignored; for the two yes/no
+ * tasks also "0"/"1" and "false"/"true" (as the corpora write them). Numeric gold for
+ * sentiment (a mean rating) is not a label: see scrm_clf_sentiment_class().
+ * Return: the index (>= 0), or -ENOENT when the value is no label of the task.
+ */
+int scrm_task_label_parse(scrm_task t, const char *s, size_t len);
+
+/*
+ * The fixed 3-class cut on a sentiment compound (VADER's thresholds):
+ * >= 0.05 positive, <= -0.05 negative, else neutral. Returns SCRM_SENT_*.
+ */
+int scrm_clf_sentiment_class(double compound);
+
+/* ---- What a classifier sees and writes ---- */
+
+/*
+ * One analyzed record. Everything is borrowed from the caller for the duration of the
+ * classify call. Fields the caller did not compute are NULL / -1: a classifier must cope
+ * (compute what it needs itself, or do without) and never fail on them.
+ */
+typedef struct scrm_clf_item {
+	const char *text; /* UTF-8, len bytes, need not be NUL-terminated */
+	size_t len;
+	/* Topic and cue ids matched by the rules of config.topics (topics.h); NULL when no
+	 * rules were given or the caller did not match. */
+	const scrm_topic_hits *hits;
+	/* Sentiment by mode (index scrm_sent_mode: [0] vader, [1] scrm); NULL where not
+	 * scored. The sentiment classifiers use a given score instead of rescoring. */
+	const scrm_sentiment *sentiment[2];
+	int64_t followers; /* author followers, -1 unknown */
+	int8_t verified;   /* author verified: 1, 0, or -1 unknown */
+	int8_t is_reply;   /* the record replies to another: 1, 0, or -1 unknown */
+} scrm_clf_item;
+
+/* Initialize an item: text only, every other field unknown. */
+void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len);
+
+#define SCRM_CLF_WHY_MAX 64
+
+typedef struct scrm_clf_out {
+	uint32_t label;    /* index into the task's labels */
+	float confidence;  /* 0..1: how sure (classifier-defined; see its descriptor's doc) */
+	double score;      /* the task's numeric score (sentiment: compound); 0 if none */
+	/* NUL-terminated, at most SCRM_CLF_WHY_MAX - 1 bytes, whole words/terms only; ""
+	 * unless SCRM_CLF_EXPLAIN was passed. */
+	char why[SCRM_CLF_WHY_MAX];
+} scrm_clf_out;
+
+/* ---- Descriptors ---- */
+
+typedef struct scrm_clf_config {
+	const scrm_lexicon *lexicon; /* borrowed; NULL if none loaded */
+	const scrm_topics *topics;   /* borrowed, compiled rules; NULL if none */
+	const char *model_path;      /* copied by create if needed; NULL if none */
+} scrm_clf_config;
+
+enum scrm_clf_flags {
+	SCRM_CLF_HAS_SCORE = 1u << 0,       /* writes a meaningful scrm_clf_out.score */
+	SCRM_CLF_NEEDS_LEXICON = 1u << 1,   /* create fails (-EINVAL) without config.lexicon */
+	SCRM_CLF_NEEDS_MODEL = 1u << 2,     /* create fails (-EINVAL) without config.model_path */
+	SCRM_CLF_USES_SENTIMENT = 1u << 3,  /* reads item.sentiment: callers should fill it */
+	SCRM_CLF_USES_TOPICS = 1u << 4,     /* reads item.hits: callers should match rules */
+};
+
+/* scrm_classifier_classify() flags */
+#define SCRM_CLF_EXPLAIN 1u /* fill scrm_clf_out.why (costs some formatting per record) */
+
+typedef struct scrm_classifier_desc {
+	scrm_task task;
+	const char *name;    /* unique within the task: [a-z0-9_-]+ */
+	const char *summary; /* one line for listings */
+	unsigned flags;      /* enum scrm_clf_flags */
+
+	/* Make per-thread state from cfg in *state. 0, -ENOMEM, -EINVAL (config lacks what
+	 * the classifier needs), -errno or -EBADMSG for a model file; reason in err. */
+	int (*create)(void **state, const scrm_clf_config *cfg, char *err, size_t errlen);
+	/* Free state; NULL is ignored. */
+	void (*free)(void *state);
+	/* Classify items[0..n) into out[0..n). No allocation once warm is expected in the
+	 * pipeline. Return 0, or -ENOMEM (then out is unspecified). */
+	int (*classify)(void *state, const scrm_clf_item *items, size_t n, scrm_clf_out *out,
+			unsigned flags);
+	/* NULL for rule-based classifiers. Fit a model on items[0..n) with gold label
+	 * indices gold[0..n) and write it to model_path (created or replaced). cfg is the
+	 * config the model will be used with (model_path in it is ignored). May run on any
+	 * thread; keeps nothing. Return 0 or -errno, reason in err. */
+	int (*train)(const scrm_clf_config *cfg, const scrm_clf_item *items, const uint32_t *gold, size_t n,
+		     const char *model_path, char *err, size_t errlen);
+} scrm_classifier_desc;
+
+/* ---- Registry ---- */
+
+/*
+ * scrm_classifier_register() - add a descriptor (borrowed: static storage, or anything
+ * that outlives every lookup). Start-up only, main thread, before any other thread
+ * looks classifiers up.
+ * Return: 0; -EEXIST (same task and name already registered); -EINVAL (bad task, a
+ * name not [a-z0-9_-]+, NULL create/free/classify); -ENOSPC (more than 64 added).
+ */
+int scrm_classifier_register(const scrm_classifier_desc *d);
+
+/* The descriptor of (task, name), or NULL. */
+const scrm_classifier_desc *scrm_classifier_find(scrm_task task, const char *name);
+
+/* Number of registered descriptors (built-in first, then registered, in that order). */
+size_t scrm_classifier_count(void);
+
+/* Descriptor i (0 .. count-1), or NULL out of range. */
+const scrm_classifier_desc *scrm_classifier_at(size_t i);
+
+/*
+ * The descriptors of one task, in registry order, into out[0..cap). Returns how many
+ * the task has (may exceed cap: then only cap were stored).
+ */
+size_t scrm_classifier_list(scrm_task task, const scrm_classifier_desc **out, size_t cap);
+
+/* ---- Instances ---- */
+
+typedef struct scrm_classifier scrm_classifier;
+
+/*
+ * scrm_classifier_create() - one instance of @d on @cfg (its lexicon and topics must
+ * outlive the instance; model_path is not kept). Free with scrm_classifier_free().
+ * Return: 0 and *out; -ENOMEM; -EINVAL or another -errno from the descriptor's create,
+ * with the reason in err.
+ */
+int scrm_classifier_create(scrm_classifier **out, const scrm_classifier_desc *d, const scrm_clf_config *cfg,
+			   char *err, size_t errlen);
+
+/* NULL is ignored. */
+void scrm_classifier_free(scrm_classifier *c);
+
+/* The instance's descriptor. */
+const scrm_classifier_desc *scrm_classifier_desc_of(const scrm_classifier *c);
+
+/*
+ * scrm_classifier_classify() - items[0..n) into out[0..n); flags: SCRM_CLF_EXPLAIN or 0.
+ * Return: 0, -ENOMEM, -EINVAL (NULL arguments).
+ */
+int scrm_classifier_classify(scrm_classifier *c, const scrm_clf_item *items, size_t n, scrm_clf_out *out,
+			     unsigned flags);
+
+/*
+ * scrm_classifier_train() - the descriptor's train hook; -EOPNOTSUPP when it has none
+ * (a rule-based classifier).
+ */
+int scrm_classifier_train(const scrm_classifier_desc *d, const scrm_clf_config *cfg, const scrm_clf_item *items,
+			  const uint32_t *gold, size_t n, const char *model_path, char *err, size_t errlen);
+
+/* ---- Built-in descriptors (clf_sentiment.c) ---- */
+
+/* Task sentiment, "vader": the exact VADER (vader.h); label from the compound at the
+ * fixed cut; score = compound; confidence = distance from the nearest class boundary,
+ * scaled to 0..1 within the class's compound range (a margin, not a probability). */
+extern const scrm_classifier_desc scrm_clf_sentiment_vader;
+/* Task sentiment, "scrm": the scrm mode of sentiment.h; the same label, score and
+ * confidence rules. */
+extern const scrm_classifier_desc scrm_clf_sentiment_scrm;
+
+#endif

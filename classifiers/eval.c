@@ -1,0 +1,1004 @@
+/*
+ * eval.c - `scrm eval`: benchmark the classifiers of one task on a labelled TSV, side by
+ * side in one run.
+ *
+ *   scrm eval --task T --data FILE.tsv [--classifier NAME]... [--model MODEL]
+ *             [--text-col NAME] [--label-col NAME] [--id-col NAME]
+ *             [--lexicon F] [--emoji-lexicon F] [--rules F]
+ *             [--folds K | --train FILE] [--json]
+ *   scrm eval --list
+ *
+ * T is sentiment, intent, action, complaint or airline-reason (classifier.h has the
+ * label sets). Default classifiers: every one registered for the task.
+ *
+ * INPUT: the corpora TSV format (tsv.h); the text column (default "text") and the gold
+ * column (default "label"). Gold values are the task's label names, ASCII
+ * case-insensitive (plus 0/1, false/true for the yes/no tasks). For sentiment the gold
+ * may instead be numeric (a mean rating, as vader-*'s `mean_rating`): the file's first
+ * non-empty gold value decides. Numeric gold is classed by its sign, as SOURCES.md
+ * derives `label_sign3` (> 0 positive, < 0 negative, 0 neutral), and Pearson r of each
+ * classifier's score against it is reported.
+ * Rows whose gold is EMPTY are counted and skipped ("missing", as the format says; e.g.
+ * airline `negativereason` outside negatives). A gold value that is not a label of the
+ * task is an ERROR (exit 2) naming FILE:LINE and the value: it means the wrong --task or
+ * --label-col, and silently dropping such rows would bias every number. Rows with more
+ * fields than the header are used (extra fields ignored) and reported.
+ *
+ * WHAT RUNS. The file is read once; the shared analysis (topic/cue matching with
+ * --rules; both sentiment modes when a selected classifier reads item sentiment) runs
+ * once, timed apart. Then each classifier gets a fresh instance and classifies every
+ * row in batches of 256. records/s counts classification only (no reading, no shared
+ * analysis): the fastest of up to 5 passes over the rows (passes stop once 0.5 s is
+ * spent); every pass must give the same labels and scores, or eval fails (exit 1).
+ *
+ * TRAINING. --folds K: each trainable classifier is trained K times, on the rows whose
+ * fold (scrm_kfold_of of the --id-col value, default "id"; the line number without such
+ * a column) differs from k, and predicts the rows of fold k; the metrics pool every
+ * row's out-of-fold prediction. --train FILE: trained on FILE (same columns), evaluated
+ * on --data. Models go to a temporary directory, removed at exit. Rule-based
+ * classifiers ignore both and are evaluated on all of --data; when none of the selected
+ * classifiers is trainable, a note says so (not an error). --model MODEL is the model
+ * file of the classifiers that load one (not with --folds/--train).
+ *
+ * OUTPUT (text): a header (task, file, rows, skipped, gold kind, lexicon), then one
+ * column per classifier: accuracy, macro-F1, macro-recall, macro-precision, Pearson r,
+ * records/s, how it was trained; per-class precision / recall / F1 beside the gold
+ * support; and one confusion matrix per classifier (rows gold, columns predicted).
+ * Metrics are those of metrics.h (zero divisions count as 0; macro averages over the
+ * classes present in gold or predictions).
+ *
+ * OUTPUT (--json): one object on one line:
+ *   {"task","data","train","folds","text_col","label_col","gold":"categorical"|"numeric",
+ *    "rows","skipped_no_label","labels":[...],"lexicon","analysis_s",
+ *    "classifiers":{NAME:{"trained":"rule-based"|"model"|"train-file"|"folds",
+ *      "n","correct","accuracy","macro_f1","macro_recall","macro_precision",
+ *      "pearson_r" (numeric gold and a scoring classifier only; null if undefined),
+ *      "records_per_s","classify_s","train_s",
+ *      "per_class":{LABEL:{"precision","recall","f1","support","predicted"}},
+ *      "confusion":[[...gold row 0...],...]}, ...}}
+ * Numbers are printed as the shortest decimal that reads back to the same double.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "classifier.h"
+#include "eval.h"
+#include "lexicon.h"
+#include "metrics.h"
+#include "rules.h"
+#include "sentiment.h"
+#include "topics.h"
+#include "tsv.h"
+
+#define DEFAULT_LEXICON "data/lexicons/vader_lexicon.txt"
+#define BATCH 256
+#define MAX_CLF 32
+#define MAX_PASSES 5
+#define PASS_BUDGET_S 0.5
+
+static void usage(FILE *fp)
+{
+	fputs("usage: scrm eval --task TASK --data FILE.tsv [--classifier NAME]... [--model MODEL]\n"
+	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
+	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
+	      "                 [--folds K | --train FILE] [--json]\n"
+	      "       scrm eval --list\n"
+	      "\n"
+	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
+	      "macro-recall, per-class precision/recall/F1, confusion matrix, Pearson r (numeric gold),\n"
+	      "records/s; every classifier of the task side by side unless --classifier picks some.\n"
+	      "TASK: sentiment, intent, action, complaint, airline-reason. Columns default to 'text'\n"
+	      "and 'label'. Empty gold values are skipped; unknown ones are an error (file:line).\n"
+	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
+	      "'id'; or on FILE) and evaluate on the rest. --list shows the registered classifiers.\n"
+	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " DEFAULT_LEXICON ".\n",
+	      fp);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- the labelled rows ---- */
+
+typedef struct row {
+	size_t off, len;  /* text in the arena */
+	uint32_t gold;    /* label index */
+	uint32_t fold;
+	double num;       /* numeric gold (numeric files only) */
+} row;
+
+typedef struct dataset {
+	const char *path;
+	row *rows;
+	size_t n, cap;
+	char *arena;
+	size_t alen, acap;
+	int numeric;       /* gold column read as numbers */
+	uint64_t skipped;  /* empty gold */
+	scrm_clf_item *items; /* built once every row is read (the arena has stopped moving) */
+	uint32_t *gold;
+} dataset;
+
+static void dataset_free(dataset *d)
+{
+	free(d->rows);
+	free(d->arena);
+	free(d->items);
+	free(d->gold);
+	memset(d, 0, sizeof *d);
+}
+
+static int arena_put(dataset *d, const char *s, size_t len, size_t *off)
+{
+	if (d->acap - d->alen < len + 1) {
+		size_t cap = d->acap ? d->acap : 1 << 16;
+		while (cap - d->alen < len + 1)
+			cap *= 2;
+		char *a = realloc(d->arena, cap);
+		if (!a)
+			return -ENOMEM;
+		d->arena = a;
+		d->acap = cap;
+	}
+	memcpy(d->arena + d->alen, s, len);
+	d->arena[d->alen + len] = 0;
+	*off = d->alen;
+	d->alen += len + 1;
+	return 0;
+}
+
+/* A whole field that is a finite number (surrounding spaces allowed). */
+static int parse_number(const char *s, double *v)
+{
+	char *end;
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	double x = strtod(s, &end);
+	while (*end == ' ')
+		end++;
+	if (end == s || *end || errno == ERANGE || !isfinite(x))
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+struct opts {
+	scrm_task task;
+	const char *data, *train, *model, *text_col, *label_col, *id_col;
+	const char *lexicon, *emoji, *rules;
+	long folds;
+	int json;
+};
+
+static void list_labels(FILE *fp, scrm_task task)
+{
+	size_t nl;
+	const char *const *labels = scrm_task_labels(task, &nl);
+	for (size_t i = 0; i < nl; i++)
+		fprintf(fp, "%s%s", i ? ", " : "", labels[i]);
+}
+
+/*
+ * Read @d->path. Returns 0, or an exit code (1 I/O, 2 bad data) after printing why.
+ */
+static int dataset_load(dataset *d, const struct opts *o)
+{
+	FILE *fp = fopen(d->path, "rb");
+	if (!fp) {
+		fprintf(stderr, "scrm eval: %s: %s\n", d->path, strerror(errno));
+		return 1;
+	}
+	scrm_tsv *t = NULL;
+	int rc = scrm_tsv_open(&t, fp, 1), ret = 0;
+	if (rc) {
+		fprintf(stderr, "scrm eval: %s: %s\n", d->path,
+			rc == -ENODATA ? "empty file (no header line)" : strerror(-rc));
+		ret = rc == -ENODATA ? 2 : 1;
+		goto out;
+	}
+	long tcol = scrm_tsv_col(t, o->text_col), lcol = scrm_tsv_col(t, o->label_col);
+	long icol = scrm_tsv_col(t, o->id_col);
+	if (tcol < 0 || lcol < 0) {
+		fprintf(stderr, "scrm eval: %s: no column '%s' (%s; columns:", d->path,
+			tcol < 0 ? o->text_col : o->label_col, tcol < 0 ? "--text-col" : "--label-col");
+		for (size_t i = 0; i < scrm_tsv_ncols(t); i++)
+			fprintf(stderr, " %s", scrm_tsv_colname(t, i));
+		fputs(")\n", stderr);
+		ret = 2;
+		goto out;
+	}
+	if (o->folds && icol < 0)
+		fprintf(stderr, "scrm eval: %s: no column '%s': folds are split by line number\n", d->path, o->id_col);
+	int decided = 0;
+	uint64_t first_line = 0, warned = 0;
+	char num[24];
+	while ((rc = scrm_tsv_next(t)) == 1) {
+		size_t glen, tlen, ilen;
+		const char *g = scrm_tsv_field(t, (size_t)lcol, &glen);
+		uint64_t line = scrm_tsv_line(t);
+		if (scrm_tsv_extra(t) && warned++ < 10)
+			fprintf(stderr, "scrm eval: %s:%" PRIu64 ": %zu fields, header has %zu (extra ignored)\n", d->path,
+				line, scrm_tsv_ncols(t) + scrm_tsv_extra(t), scrm_tsv_ncols(t));
+		size_t sp = 0;
+		while (sp < glen && (g[sp] == ' ' || g[sp] == '\t'))
+			sp++;
+		if (sp == glen) {
+			d->skipped++;
+			continue;
+		}
+		row r = {0};
+		int label = scrm_task_label_parse(o->task, g, glen);
+		double v;
+		if (!decided && o->task == SCRM_TASK_SENTIMENT && label < 0 && parse_number(g, &v) == 0)
+			d->numeric = 1;
+		if (!decided) {
+			decided = 1;
+			first_line = line;
+		}
+		if (d->numeric) {
+			if (parse_number(g, &v)) {
+				fprintf(stderr,
+					"scrm eval: %s:%" PRIu64 ": gold '%s' in column '%s' is not a number (the column "
+					"is numeric: line %" PRIu64 " holds one)\n",
+					d->path, line, g, o->label_col, first_line);
+				ret = 2;
+				goto out;
+			}
+			r.num = v;
+			label = v > 0 ? SCRM_SENT_POSITIVE : v < 0 ? SCRM_SENT_NEGATIVE : SCRM_SENT_NEUTRAL;
+		} else if (label < 0) {
+			fprintf(stderr, "scrm eval: %s:%" PRIu64 ": unknown label '%s' in column '%s' for task %s (labels: ",
+				d->path, line, g, o->label_col, scrm_task_name(o->task));
+			list_labels(stderr, o->task);
+			fputs(o->task == SCRM_TASK_SENTIMENT ? "; or a numeric gold column)\n" : ")\n", stderr);
+			ret = 2;
+			goto out;
+		}
+		r.gold = (uint32_t)label;
+		const char *text = scrm_tsv_field(t, (size_t)tcol, &tlen);
+		if (arena_put(d, text, tlen, &r.off)) {
+			rc = -ENOMEM;
+			break;
+		}
+		r.len = tlen;
+		if (o->folds) {
+			const char *id;
+			if (icol >= 0) {
+				id = scrm_tsv_field(t, (size_t)icol, &ilen);
+			} else {
+				ilen = (size_t)snprintf(num, sizeof num, "%" PRIu64, line);
+				id = num;
+			}
+			r.fold = scrm_kfold_of(id, ilen, (uint32_t)o->folds);
+		}
+		if (d->n == d->cap) {
+			size_t cap = d->cap ? 2 * d->cap : 1024;
+			row *nr = realloc(d->rows, cap * sizeof *nr);
+			if (!nr) {
+				rc = -ENOMEM;
+				break;
+			}
+			d->rows = nr;
+			d->cap = cap;
+		}
+		d->rows[d->n++] = r;
+	}
+	if (rc < 0 || ferror(fp)) {
+		fprintf(stderr, "scrm eval: %s: %s\n", d->path, strerror(rc < 0 ? -rc : EIO));
+		ret = 1;
+		goto out;
+	}
+	if (d->n == 0) {
+		fprintf(stderr, "scrm eval: %s: no row with a gold label in column '%s'\n", d->path, o->label_col);
+		ret = 2;
+		goto out;
+	}
+	d->items = calloc(d->n, sizeof *d->items);
+	d->gold = calloc(d->n, sizeof *d->gold);
+	if (!d->items || !d->gold) {
+		fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		scrm_clf_item_init(&d->items[i], d->arena + d->rows[i].off, d->rows[i].len);
+		d->gold[i] = d->rows[i].gold;
+	}
+out:
+	scrm_tsv_free(t);
+	fclose(fp);
+	return ret;
+}
+
+/* ---- shared analysis: what the pipeline's analyze stage gives a classifier ---- */
+
+typedef struct analysis {
+	scrm_topic_hits *hits;
+	scrm_sentiment *sent; /* 2 per row: vader, scrm */
+	double secs;
+} analysis;
+
+static int analyze(dataset *d, analysis *a, const scrm_topics *topics, const scrm_lexicon *lex, int want_sent)
+{
+	int rc = 0;
+	scrm_topics_scratch *ts = NULL;
+	scrm_sent *ss = NULL;
+	if (topics) {
+		if (!(a->hits = calloc(d->n, sizeof *a->hits)) || (rc = scrm_topics_scratch_create(&ts, topics)))
+			goto out;
+	}
+	if (want_sent && lex) {
+		if (!(a->sent = calloc(2 * d->n, sizeof *a->sent)) || !(ss = scrm_sent_create(lex)))
+			goto nomem;
+	}
+	double t0 = now_s();
+	for (size_t i = 0; i < d->n; i++) {
+		scrm_clf_item *it = &d->items[i];
+		if (ts) {
+			if ((rc = scrm_topics_match(ts, it->text, it->len, NULL, 0, NULL, 0, &a->hits[i])))
+				goto out;
+			it->hits = &a->hits[i];
+		}
+		if (ss) {
+			scrm_sentiment *s = &a->sent[2 * i];
+			if ((rc = scrm_sent_score_both(ss, it->text, it->len, &s[0], &s[1], NULL, NULL)))
+				goto out;
+			it->sentiment[SCRM_SENT_VADER] = &s[0];
+			it->sentiment[SCRM_SENT_SCRM] = &s[1];
+		}
+	}
+	if (ts || ss)
+		a->secs = now_s() - t0;
+	goto out;
+nomem:
+	rc = -ENOMEM;
+out:
+	scrm_topics_scratch_free(ts);
+	scrm_sent_free(ss);
+	return rc;
+}
+
+/* ---- one classifier ---- */
+
+typedef struct result {
+	const scrm_classifier_desc *d;
+	const char *trained; /* "rule-based", "model", "train-file", "folds" */
+	uint32_t *pred;      /* per row of the data */
+	double *score;
+	double classify_s, train_s;
+	scrm_confusion conf;
+	scrm_class_metrics *pc;
+	scrm_metrics m;
+	int has_r, r_ok;
+	double r;
+} result;
+
+/*
+ * Classify items[0..n) with a fresh instance of @d on @cfg: labels and scores into
+ * pred/score, the fastest pass's time added to *secs. Returns 0 or an exit code.
+ */
+static int classify_rows(const scrm_classifier_desc *d, const scrm_clf_config *cfg, const scrm_clf_item *items,
+			 size_t n, uint32_t *pred, double *score, double *secs)
+{
+	char err[512];
+	scrm_classifier *c = NULL;
+	int rc = scrm_classifier_create(&c, d, cfg, err, sizeof err);
+	if (rc) {
+		fprintf(stderr, "scrm eval: %s\n", err);
+		return rc == -ENOMEM ? 1 : 2;
+	}
+	scrm_clf_out *out = malloc(BATCH * sizeof *out);
+	int ret = 0;
+	if (!out) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	double best = INFINITY, spent = 0;
+	for (int pass = 0; pass < MAX_PASSES && (pass == 0 || spent < PASS_BUDGET_S); pass++) {
+		double t = 0;
+		for (size_t i = 0; i < n; i += BATCH) {
+			size_t m = n - i < BATCH ? n - i : BATCH;
+			double t0 = now_s();
+			rc = scrm_classifier_classify(c, items + i, m, out, 0);
+			t += now_s() - t0;
+			if (rc)
+				goto fail;
+			for (size_t j = 0; j < m; j++) {
+				if (pass == 0) {
+					pred[i + j] = out[j].label;
+					score[i + j] = out[j].score;
+				} else if (pred[i + j] != out[j].label ||
+					   memcmp(&score[i + j], &out[j].score, sizeof(double))) {
+					fprintf(stderr, "scrm eval: classifier %s is not deterministic: row %zu differs "
+							"between passes 1 and %d\n",
+						d->name, i + j + 1, pass + 1);
+					ret = 1;
+					goto out;
+				}
+			}
+		}
+		spent += t;
+		if (t < best)
+			best = t;
+	}
+	*secs += best;
+	goto out;
+fail:
+	fprintf(stderr, "scrm eval: classifier %s: %s\n", d->name, strerror(-rc));
+	ret = 1;
+out:
+	free(out);
+	scrm_classifier_free(c);
+	return ret;
+}
+
+static int train_model(const scrm_classifier_desc *d, const scrm_clf_config *cfg, const scrm_clf_item *items,
+		       const uint32_t *gold, size_t n, const char *path, double *secs)
+{
+	char err[512];
+	double t0 = now_s();
+	int rc = scrm_classifier_train(d, cfg, items, gold, n, path, err, sizeof err);
+	*secs += now_s() - t0;
+	if (rc) {
+		fprintf(stderr, "scrm eval: training %s: %s\n", d->name, err[0] ? err : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+/* K-fold: train on the other folds, predict fold k; every row predicted once. */
+static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, long k, const char *tmpdir)
+{
+	scrm_clf_item *tr_items = malloc(d->n * sizeof *tr_items), *te_items = malloc(d->n * sizeof *te_items);
+	uint32_t *tr_gold = malloc(d->n * sizeof *tr_gold), *te_pred = malloc(d->n * sizeof *te_pred);
+	size_t *te_row = malloc(d->n * sizeof *te_row);
+	double *te_score = malloc(d->n * sizeof *te_score);
+	int ret = 0;
+	if (!tr_items || !te_items || !tr_gold || !te_pred || !te_row || !te_score) {
+		fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
+		ret = 1;
+		goto out;
+	}
+	for (long f = 0; f < k && !ret; f++) {
+		size_t ntr = 0, nte = 0;
+		for (size_t i = 0; i < d->n; i++) {
+			if (d->rows[i].fold == (uint32_t)f) {
+				te_items[nte] = d->items[i];
+				te_row[nte++] = i;
+			} else {
+				tr_items[ntr] = d->items[i];
+				tr_gold[ntr++] = d->gold[i];
+			}
+		}
+		if (nte == 0)
+			continue; /* nothing to predict in this fold */
+		if (ntr == 0) {
+			fprintf(stderr, "scrm eval: fold %ld of %ld holds every row: nothing to train on (fewer folds?)\n",
+				f + 1, k);
+			ret = 2;
+			break;
+		}
+		char path[4096];
+		if ((size_t)snprintf(path, sizeof path, "%s/%s.fold%ld.model", tmpdir, r->d->name, f) >= sizeof path) {
+			fprintf(stderr, "scrm eval: %s: %s\n", tmpdir, strerror(ENAMETOOLONG));
+			ret = 1;
+			break;
+		}
+		scrm_clf_config cfg = *base;
+		cfg.model_path = path;
+		ret = train_model(r->d, &cfg, tr_items, tr_gold, ntr, path, &r->train_s);
+		if (!ret)
+			ret = classify_rows(r->d, &cfg, te_items, nte, te_pred, te_score, &r->classify_s);
+		for (size_t j = 0; !ret && j < nte; j++) {
+			r->pred[te_row[j]] = te_pred[j];
+			r->score[te_row[j]] = te_score[j];
+		}
+		unlink(path);
+	}
+out:
+	free(tr_items);
+	free(te_items);
+	free(tr_gold);
+	free(te_pred);
+	free(te_row);
+	free(te_score);
+	return ret;
+}
+
+static int score_result(result *r, const dataset *d, size_t k)
+{
+	if (scrm_confusion_init(&r->conf, k) || !(r->pc = calloc(k, sizeof *r->pc)))
+		return -ENOMEM;
+	scrm_pearson p;
+	scrm_pearson_init(&p);
+	for (size_t i = 0; i < d->n; i++) {
+		if (scrm_confusion_add(&r->conf, d->gold[i], r->pred[i]))
+			return -ERANGE; /* a classifier wrote a label outside its task's set */
+		scrm_pearson_add(&p, r->score[i], d->rows[i].num);
+	}
+	scrm_metrics_compute(&r->conf, r->pc, &r->m);
+	r->has_r = d->numeric && (r->d->flags & SCRM_CLF_HAS_SCORE);
+	r->r_ok = r->has_r && scrm_pearson_r(&p, &r->r) == 0;
+	return 0;
+}
+
+/* ---- output ---- */
+
+/* The shortest decimal that reads back to v; null when not finite. */
+static void put_num(FILE *fp, double v)
+{
+	if (!isfinite(v)) {
+		fputs("null", fp);
+		return;
+	}
+	char b[40];
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(b, sizeof b, "%.*g", prec, v);
+		if (strtod(b, NULL) == v)
+			break;
+	}
+	fputs(b, fp);
+}
+
+static void put_str(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(fp, "\\u%04x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+static void key(FILE *fp, const char *k)
+{
+	put_str(fp, k);
+	fputc(':', fp);
+}
+
+static double per_s(const result *r, size_t n)
+{
+	return r->classify_s > 0 ? (double)n / r->classify_s : 0;
+}
+
+static void print_json(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
+		       result *res, size_t nres)
+{
+	size_t k;
+	const char *const *labels = scrm_task_labels(o->task, &k);
+	fputc('{', fp);
+	key(fp, "task"), put_str(fp, scrm_task_name(o->task));
+	fputc(',', fp), key(fp, "data"), put_str(fp, o->data);
+	fputc(',', fp), key(fp, "train");
+	o->train ? put_str(fp, o->train) : (void)fputs("null", fp);
+	fprintf(fp, ",\"folds\":%ld,", o->folds);
+	key(fp, "text_col"), put_str(fp, o->text_col);
+	fputc(',', fp), key(fp, "label_col"), put_str(fp, o->label_col);
+	fprintf(fp, ",\"gold\":\"%s\",\"rows\":%zu,\"skipped_no_label\":%" PRIu64 ",\"labels\":[",
+		d->numeric ? "numeric" : "categorical", d->n, d->skipped);
+	for (size_t i = 0; i < k; i++)
+		fputs(i ? "," : "", fp), put_str(fp, labels[i]);
+	fputs("],\"lexicon\":", fp);
+	lexpath ? put_str(fp, lexpath) : (void)fputs("null", fp);
+	fputs(",\"analysis_s\":", fp), put_num(fp, a->secs);
+	fputs(",\"classifiers\":{", fp);
+	for (size_t c = 0; c < nres; c++) {
+		const result *r = &res[c];
+		fputs(c ? "," : "", fp), key(fp, r->d->name);
+		fprintf(fp, "{\"trained\":\"%s\",\"n\":%" PRIu64 ",\"correct\":%" PRIu64 ",\"accuracy\":", r->trained,
+			r->m.n, r->m.correct);
+		put_num(fp, r->m.accuracy);
+		fputs(",\"macro_f1\":", fp), put_num(fp, r->m.macro_f1);
+		fputs(",\"macro_recall\":", fp), put_num(fp, r->m.macro_recall);
+		fputs(",\"macro_precision\":", fp), put_num(fp, r->m.macro_precision);
+		if (r->has_r)
+			fputs(",\"pearson_r\":", fp), r->r_ok ? put_num(fp, r->r) : (void)fputs("null", fp);
+		fprintf(fp, ",\"records_per_s\":%.0f,\"classify_s\":", per_s(r, d->n));
+		put_num(fp, r->classify_s);
+		fputs(",\"train_s\":", fp), put_num(fp, r->train_s);
+		fputs(",\"per_class\":{", fp);
+		for (size_t i = 0; i < k; i++) {
+			const scrm_class_metrics *m = &r->pc[i];
+			fputs(i ? "," : "", fp), key(fp, labels[i]);
+			fputs("{\"precision\":", fp), put_num(fp, m->precision);
+			fputs(",\"recall\":", fp), put_num(fp, m->recall);
+			fputs(",\"f1\":", fp), put_num(fp, m->f1);
+			fprintf(fp, ",\"support\":%" PRIu64 ",\"predicted\":%" PRIu64 "}", m->support, m->predicted);
+		}
+		fputs("},\"confusion\":[", fp);
+		for (size_t g = 0; g < k; g++) {
+			fputs(g ? ",[" : "[", fp);
+			for (size_t p = 0; p < k; p++)
+				fprintf(fp, "%s%" PRIu64, p ? "," : "", scrm_confusion_at(&r->conf, g, p));
+			fputc(']', fp);
+		}
+		fputs("]}", fp);
+	}
+	fputs("}}\n", fp);
+}
+
+static void print_text(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
+		       result *res, size_t nres)
+{
+	size_t k, lw = 12;
+	const char *const *labels = scrm_task_labels(o->task, &k);
+	for (size_t i = 0; i < k; i++)
+		if (strlen(labels[i]) + 2 > lw)
+			lw = strlen(labels[i]) + 2;
+	int cw = 12; /* one classifier's column */
+	for (size_t c = 0; c < nres; c++)
+		if ((int)strlen(res[c].d->name) + 2 > cw)
+			cw = (int)strlen(res[c].d->name) + 2;
+
+	fprintf(fp, "task %s: %zu rows of %s (text '%s', gold '%s', %s)", scrm_task_name(o->task), d->n, o->data,
+		o->text_col, o->label_col,
+		d->numeric ? "numeric: classes by sign, Pearson r on the score" : "categorical");
+	if (d->skipped)
+		fprintf(fp, "; %" PRIu64 " rows without a gold label skipped", d->skipped);
+	fputc('\n', fp);
+	if (o->train)
+		fprintf(fp, "trainable classifiers trained on %s\n", o->train);
+	if (o->folds)
+		fprintf(fp, "trainable classifiers: %ld-fold cross-validation by '%s'\n", o->folds, o->id_col);
+	if (lexpath)
+		fprintf(fp, "lexicon %s\n", lexpath);
+	if (a->hits || a->sent)
+		fprintf(fp, "shared analysis (%s%s%s): %.0f records/s, not counted below\n", a->hits ? "topics" : "",
+			a->hits && a->sent ? " + " : "", a->sent ? "sentiment" : "",
+			a->secs > 0 ? (double)d->n / a->secs : 0);
+
+	fprintf(fp, "\n%-*s", (int)lw + 6, "");
+	for (size_t c = 0; c < nres; c++)
+		fprintf(fp, "%*s", cw, res[c].d->name);
+	static const char *const rowname[] = {"accuracy", "macro-F1", "macro-recall", "macro-precision"};
+	for (int m = 0; m < 4; m++) {
+		fprintf(fp, "\n%-*s", (int)lw + 6, rowname[m]);
+		for (size_t c = 0; c < nres; c++) {
+			const scrm_metrics *x = &res[c].m;
+			double v = m == 0 ? x->accuracy : m == 1 ? x->macro_f1 : m == 2 ? x->macro_recall : x->macro_precision;
+			fprintf(fp, "%*.4f", cw, v);
+		}
+	}
+	if (d->numeric) {
+		fprintf(fp, "\n%-*s", (int)lw + 6, "pearson r");
+		for (size_t c = 0; c < nres; c++) {
+			if (res[c].r_ok)
+				fprintf(fp, "%*.4f", cw, res[c].r);
+			else
+				fprintf(fp, "%*s", cw, res[c].has_r ? "undefined" : "-");
+		}
+	}
+	fprintf(fp, "\n%-*s", (int)lw + 6, "records/s");
+	for (size_t c = 0; c < nres; c++)
+		fprintf(fp, "%*.0f", cw, per_s(&res[c], d->n));
+	fprintf(fp, "\n%-*s", (int)lw + 6, "model");
+	for (size_t c = 0; c < nres; c++)
+		fprintf(fp, "%*s", cw, res[c].trained);
+
+	fprintf(fp, "\n\nper class: precision recall F1\n%-*s%8s", (int)lw, "", "support");
+	int pw = cw > 21 ? cw : 21;
+	for (size_t c = 0; c < nres; c++)
+		fprintf(fp, "%*s", pw, res[c].d->name);
+	for (size_t i = 0; i < k; i++) {
+		fprintf(fp, "\n%-*s%8" PRIu64, (int)lw, labels[i], res[0].pc[i].support);
+		for (size_t c = 0; c < nres; c++) {
+			const scrm_class_metrics *m = &res[c].pc[i];
+			fprintf(fp, "%*s%.3f  %.3f  %.3f", pw - 19, "", m->precision, m->recall, m->f1);
+		}
+	}
+	fputc('\n', fp);
+
+	for (size_t c = 0; c < nres; c++) {
+		fprintf(fp, "\nconfusion %s (rows gold, columns predicted)\n%-*s", res[c].d->name, (int)lw, "");
+		for (size_t p = 0; p < k; p++)
+			fprintf(fp, "%*.*s", 9, 8, labels[p]);
+		for (size_t g = 0; g < k; g++) {
+			fprintf(fp, "\n%-*s", (int)lw, labels[g]);
+			for (size_t p = 0; p < k; p++)
+				fprintf(fp, "%9" PRIu64, scrm_confusion_at(&res[c].conf, g, p));
+		}
+		fputc('\n', fp);
+	}
+}
+
+static void list_classifiers(FILE *fp)
+{
+	for (int t = 0; t < SCRM_TASK_COUNT; t++) {
+		const scrm_classifier_desc *ds[MAX_CLF];
+		size_t n = scrm_classifier_list((scrm_task)t, ds, MAX_CLF);
+		fprintf(fp, "%s (labels: ", scrm_task_name((scrm_task)t));
+		list_labels(fp, (scrm_task)t);
+		fputs(")\n", fp);
+		if (n == 0)
+			fputs("  (no classifier yet)\n", fp);
+		for (size_t i = 0; i < n && i < MAX_CLF; i++)
+			fprintf(fp, "  %-12s %-10s %s\n", ds[i]->name, ds[i]->train ? "trainable" : "rule-based",
+				ds[i]->summary ? ds[i]->summary : "");
+	}
+}
+
+enum {
+	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_HELP,
+};
+
+int scrm_eval_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"task", required_argument, 0, OPT_TASK},
+		{"data", required_argument, 0, OPT_DATA},
+		{"classifier", required_argument, 0, OPT_CLF},
+		{"model", required_argument, 0, OPT_MODEL},
+		{"text-col", required_argument, 0, OPT_TEXTCOL},
+		{"label-col", required_argument, 0, OPT_LABELCOL},
+		{"id-col", required_argument, 0, OPT_IDCOL},
+		{"lexicon", required_argument, 0, OPT_LEX},
+		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
+		{"rules", required_argument, 0, OPT_RULES},
+		{"folds", required_argument, 0, OPT_FOLDS},
+		{"train", required_argument, 0, OPT_TRAIN},
+		{"json", no_argument, 0, OPT_JSON},
+		{"list", no_argument, 0, OPT_LIST},
+		{"help", no_argument, 0, OPT_HELP},
+		{0, 0, 0, 0},
+	};
+	struct opts o = {.text_col = "text", .label_col = "label", .id_col = "id"};
+	const char *task_name = NULL, *clf_names[MAX_CLF];
+	size_t nnames = 0;
+	int c, list = 0;
+	optind = 0; /* GNU: full re-initialization, so scrm_eval_main can run twice in a process */
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TASK: task_name = optarg; break;
+		case OPT_DATA: o.data = optarg; break;
+		case OPT_CLF:
+			if (nnames == MAX_CLF) {
+				fprintf(stderr, "scrm eval: at most %d --classifier\n", MAX_CLF);
+				return 2;
+			}
+			clf_names[nnames++] = optarg;
+			break;
+		case OPT_MODEL: o.model = optarg; break;
+		case OPT_TEXTCOL: o.text_col = optarg; break;
+		case OPT_LABELCOL: o.label_col = optarg; break;
+		case OPT_IDCOL: o.id_col = optarg; break;
+		case OPT_LEX: o.lexicon = optarg; break;
+		case OPT_EMOJI: o.emoji = optarg; break;
+		case OPT_RULES: o.rules = optarg; break;
+		case OPT_FOLDS: {
+			char *end;
+			errno = 0;
+			o.folds = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.folds < 2 || o.folds > 1000) {
+				fprintf(stderr, "scrm eval: invalid value for --folds: '%s' (2..1000)\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case OPT_TRAIN: o.train = optarg; break;
+		case OPT_JSON: o.json = 1; break;
+		case OPT_LIST: list = 1; break;
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (list) {
+		list_classifiers(stdout);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (optind < argc || !task_name || !o.data) {
+		if (optind < argc)
+			fprintf(stderr, "scrm eval: unexpected argument '%s'\n", argv[optind]);
+		else
+			fprintf(stderr, "scrm eval: %s is required\n", task_name ? "--data" : "--task");
+		usage(stderr);
+		return 2;
+	}
+	if (scrm_task_parse(task_name, &o.task)) {
+		fprintf(stderr, "scrm eval: unknown task '%s' (sentiment, intent, action, complaint, airline-reason)\n",
+			task_name);
+		return 2;
+	}
+	if (o.folds && o.train) {
+		fprintf(stderr, "scrm eval: --folds and --train exclude each other\n");
+		return 2;
+	}
+	if (o.model && (o.folds || o.train)) {
+		fprintf(stderr, "scrm eval: --model loads a trained model; --folds/--train train new ones: pick one\n");
+		return 2;
+	}
+
+	/* The classifiers, in registry order unless named. */
+	const scrm_classifier_desc *sel[MAX_CLF];
+	size_t nsel = 0;
+	if (nnames == 0) {
+		nsel = scrm_classifier_list(o.task, sel, MAX_CLF);
+		if (nsel > MAX_CLF)
+			nsel = MAX_CLF;
+		if (nsel == 0) {
+			fprintf(stderr, "scrm eval: no classifier is registered for task %s yet (scrm eval --list)\n",
+				task_name);
+			return 2;
+		}
+	}
+	for (size_t i = 0; i < nnames; i++) {
+		const scrm_classifier_desc *d = scrm_classifier_find(o.task, clf_names[i]);
+		if (!d) {
+			const scrm_classifier_desc *all[MAX_CLF];
+			size_t na = scrm_classifier_list(o.task, all, MAX_CLF);
+			fprintf(stderr, "scrm eval: no classifier '%s' for task %s (", clf_names[i], task_name);
+			if (na == 0)
+				fputs("none registered yet", stderr);
+			for (size_t j = 0; j < na && j < MAX_CLF; j++)
+				fprintf(stderr, "%s%s", j ? ", " : "have: ", all[j]->name);
+			fputs(")\n", stderr);
+			return 2;
+		}
+		int dup = 0;
+		for (size_t j = 0; j < nsel; j++)
+			dup |= sel[j] == d;
+		if (!dup)
+			sel[nsel++] = d;
+	}
+	int need_lex = 0, want_sent = 0, trainable = 0;
+	for (size_t i = 0; i < nsel; i++) {
+		need_lex |= (sel[i]->flags & (SCRM_CLF_NEEDS_LEXICON | SCRM_CLF_USES_SENTIMENT)) != 0;
+		want_sent |= (sel[i]->flags & SCRM_CLF_USES_SENTIMENT) != 0;
+		trainable += sel[i]->train != NULL;
+	}
+	if ((o.folds || o.train) && !trainable) {
+		fprintf(stderr, "scrm eval: %s: no trainable classifier for task %s among those selected (", 
+			o.folds ? "--folds" : "--train", task_name);
+		for (size_t i = 0; i < nsel; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", sel[i]->name);
+		fprintf(stderr, " %s rule-based); evaluating on all of %s\n", nsel == 1 ? "is" : "are", o.data);
+	}
+
+	int ret = 2;
+	scrm_lexicon *lex = NULL;
+	scrm_rules *rules = NULL;
+	scrm_topics *topics = NULL;
+	dataset data = {.path = o.data}, tdata = {.path = o.train};
+	analysis an = {0}, tan = {0};
+	result res[MAX_CLF];
+	memset(res, 0, sizeof res);
+	char tmpdir[4096] = "";
+	const char *lexpath = o.lexicon;
+
+	if (!lexpath && (need_lex || o.emoji))
+		lexpath = getenv("SCRM_LEXICON");
+	if (!lexpath && (need_lex || o.emoji)) {
+		if (access(DEFAULT_LEXICON, R_OK) != 0) {
+			fprintf(stderr, "scrm eval: no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh fetches "
+					"the default one into " DEFAULT_LEXICON ")\n");
+			goto out;
+		}
+		lexpath = DEFAULT_LEXICON;
+	}
+	char err[2048];
+	if (lexpath && scrm_lexicon_load(&lex, lexpath, o.emoji, err, sizeof err)) {
+		fprintf(stderr, "scrm eval: %s\n", err);
+		goto out;
+	}
+	if (o.rules && (scrm_rules_load(&rules, o.rules, err, sizeof err) ||
+			scrm_topics_compile(&topics, rules, err, sizeof err))) {
+		fprintf(stderr, "scrm eval: %s", err);
+		goto out;
+	}
+	if ((ret = dataset_load(&data, &o)))
+		goto out;
+	if (o.train && trainable) {
+		struct opts to = o;
+		to.folds = 0;
+		if ((ret = dataset_load(&tdata, &to)))
+			goto out;
+	}
+	ret = 1;
+	int arc = analyze(&data, &an, topics, lex, want_sent);
+	if (!arc && tdata.n)
+		arc = analyze(&tdata, &tan, topics, lex, want_sent);
+	if (arc) {
+		fprintf(stderr, "scrm eval: analysis: %s\n", strerror(-arc));
+		goto out;
+	}
+	if ((o.folds || o.train) && trainable) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(tmpdir, sizeof tmpdir, "%s/scrm-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpdir)) {
+			fprintf(stderr, "scrm eval: %s: %s\n", tmpdir, strerror(errno));
+			tmpdir[0] = 0;
+			goto out;
+		}
+	}
+
+	size_t k;
+	scrm_task_labels(o.task, &k);
+	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = o.model};
+	for (size_t i = 0; i < nsel; i++) {
+		result *r = &res[i];
+		r->d = sel[i];
+		r->pred = calloc(data.n, sizeof *r->pred);
+		r->score = calloc(data.n, sizeof *r->score);
+		if (!r->pred || !r->score) {
+			fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
+			goto out;
+		}
+		if (r->d->train && o.folds) {
+			r->trained = "folds";
+			ret = run_folds(r, &cfg, &data, o.folds, tmpdir);
+		} else if (r->d->train && o.train) {
+			char path[4096];
+			if ((size_t)snprintf(path, sizeof path, "%s/%s.model", tmpdir, r->d->name) >= sizeof path) {
+				fprintf(stderr, "scrm eval: %s: %s\n", tmpdir, strerror(ENAMETOOLONG));
+				ret = 1;
+				goto out;
+			}
+			scrm_clf_config tc = cfg;
+			tc.model_path = path;
+			r->trained = "train-file";
+			ret = train_model(r->d, &tc, tdata.items, tdata.gold, tdata.n, path, &r->train_s);
+			if (!ret)
+				ret = classify_rows(r->d, &tc, data.items, data.n, r->pred, r->score, &r->classify_s);
+			unlink(path);
+		} else {
+			r->trained = r->d->train || (r->d->flags & SCRM_CLF_NEEDS_MODEL) ? "model" : "rule-based";
+			ret = classify_rows(r->d, &cfg, data.items, data.n, r->pred, r->score, &r->classify_s);
+		}
+		if (ret)
+			goto out;
+		int src = score_result(r, &data, k);
+		if (src) {
+			fprintf(stderr, "scrm eval: classifier %s: %s\n", r->d->name,
+				src == -ERANGE ? "wrote a label outside the task's set" : strerror(-src));
+			ret = 1;
+			goto out;
+		}
+	}
+	if (o.json)
+		print_json(stdout, &o, &data, &an, lexpath, res, nsel);
+	else
+		print_text(stdout, &o, &data, &an, lexpath, res, nsel);
+	ret = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "scrm eval: stdout: %s\n", strerror(errno));
+		ret = 1;
+	}
+out:
+	for (size_t i = 0; i < nsel; i++) {
+		free(res[i].pred);
+		free(res[i].score);
+		free(res[i].pc);
+		scrm_confusion_free(&res[i].conf);
+	}
+	if (tmpdir[0])
+		rmdir(tmpdir);
+	free(an.hits);
+	free(an.sent);
+	free(tan.hits);
+	free(tan.sent);
+	dataset_free(&data);
+	dataset_free(&tdata);
+	scrm_topics_free(topics);
+	scrm_rules_free(rules);
+	scrm_lexicon_free(lex);
+	return ret;
+}

@@ -1,0 +1,17 @@
+/*
+ * eval.h - `scrm eval`: benchmark classifiers on a labelled TSV (eval.c documents the
+ * command, its output and its JSON).
+ */
+#ifndef SCRM_EVAL_H
+#define SCRM_EVAL_H
+
+/*
+ * scrm_eval_main() - argv[0] is "eval". Prints the report (text, or one JSON object
+ * with --json) on stdout, diagnostics on stderr. Uses getopt (resets it first).
+ * Return: 0; 1 on an I/O or runtime error (unreadable file, a classifier failing);
+ * 2 on a usage error, an unknown task or classifier, a missing column, a gold label the
+ * task does not have, or an unloadable lexicon, rules or model.
+ */
+int scrm_eval_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * metrics.c - confusion matrix, per-class and macro metrics, Pearson r, K-fold
+ * (metrics.h has the definitions, zero divisions included).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "metrics.h"
+
+int scrm_confusion_init(scrm_confusion *c, size_t k)
+{
+	if (!c || k == 0 || k > SCRM_METRICS_MAX_K)
+		return -EINVAL;
+	memset(c, 0, sizeof *c);
+	if (!(c->m = calloc(k * k, sizeof *c->m)))
+		return -ENOMEM;
+	c->k = k;
+	return 0;
+}
+
+void scrm_confusion_free(scrm_confusion *c)
+{
+	if (!c)
+		return;
+	free(c->m);
+	memset(c, 0, sizeof *c);
+}
+
+int scrm_confusion_add(scrm_confusion *c, size_t gold, size_t pred)
+{
+	if (gold >= c->k || pred >= c->k)
+		return -ERANGE;
+	c->m[gold * c->k + pred]++;
+	c->n++;
+	return 0;
+}
+
+uint64_t scrm_confusion_at(const scrm_confusion *c, size_t gold, size_t pred)
+{
+	return gold < c->k && pred < c->k ? c->m[gold * c->k + pred] : 0;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+int scrm_metrics_compute(const scrm_confusion *c, scrm_class_metrics *per_class, scrm_metrics *out)
+{
+	if (!c || !out || !c->m || !c->k)
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	out->n = c->n;
+	double sp = 0, sr = 0, sf = 0;
+	for (size_t i = 0; i < c->k; i++) {
+		scrm_class_metrics m = {0};
+		m.tp = c->m[i * c->k + i];
+		for (size_t j = 0; j < c->k; j++) {
+			m.support += c->m[i * c->k + j];
+			m.predicted += c->m[j * c->k + i];
+		}
+		m.precision = ratio(m.tp, m.predicted);
+		m.recall = ratio(m.tp, m.support);
+		m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0.0;
+		out->correct += m.tp;
+		if (m.support || m.predicted) {
+			out->present++;
+			sp += m.precision;
+			sr += m.recall;
+			sf += m.f1;
+		}
+		if (per_class)
+			per_class[i] = m;
+	}
+	out->accuracy = ratio(out->correct, out->n);
+	if (out->present) {
+		out->macro_precision = sp / (double)out->present;
+		out->macro_recall = sr / (double)out->present;
+		out->macro_f1 = sf / (double)out->present;
+	}
+	return 0;
+}
+
+void scrm_pearson_init(scrm_pearson *p)
+{
+	memset(p, 0, sizeof *p);
+}
+
+void scrm_pearson_add(scrm_pearson *p, double x, double y)
+{
+	if (p->n == 0) {
+		p->kx = x;
+		p->ky = y;
+	}
+	x -= p->kx; /* shifted by the first pair: values far from 0 keep their digits */
+	y -= p->ky;
+	p->n++;
+	double dx = x - p->mx, dy = y - p->my;
+	p->mx += dx / (double)p->n;
+	p->my += dy / (double)p->n;
+	p->sxx += dx * (x - p->mx);
+	p->syy += dy * (y - p->my);
+	p->sxy += dx * (y - p->my);
+}
+
+int scrm_pearson_r(const scrm_pearson *p, double *r)
+{
+	*r = 0;
+	if (p->n < 2 || !(p->sxx > 0) || !(p->syy > 0))
+		return -EDOM;
+	double v = p->sxy / sqrt(p->sxx * p->syy);
+	*r = v > 1 ? 1 : v < -1 ? -1 : v;
+	return 0;
+}
+
+uint32_t scrm_kfold_of(const void *id, size_t len, uint32_t k)
+{
+	return k ? (uint32_t)(XXH64(id, len, 0) % k) : 0;
+}
