@@ -6,6 +6,7 @@
  */
 #include "event.h"
 
+#include "classifier.h"
 #include "sentiment.h"
 #include "spam.h"
 
@@ -339,7 +340,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		for (size_t i = 0; i < nst; i++)
 			sent_bound += 6u * st[i].len + 24;
 	}
-	size_t bound = 1024 + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
+	size_t bound = 1024 + 2 * (6 * SCRM_CLF_WHY_MAX + 96) + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
 		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
@@ -468,6 +469,30 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		}
 		*o++ = ']';
 	}
+	static const char *const clf_key[2] = {",\"intent\":{\"label\":\"", ",\"action_needed\":{\"value\":"};
+	for (int k = 0; k < 2; k++) {
+		if (!(r->has_clf & (1u << k)) || r->clf_label[k] >= names->clf_nlabels[k])
+			continue;
+		size_t kl = strlen(clf_key[k]);
+		memcpy(o, clf_key[k], kl);
+		o += kl;
+		if (k == 0) {
+			const char *lab = names->clf_labels[0][r->clf_label[0]];
+			size_t ll = strlen(lab);
+			memcpy(o, lab, ll);
+			o += ll;
+			*o++ = '"';
+		} else {
+			o = r->clf_label[1] ? PUT_LIT(o, "true") : PUT_LIT(o, "false");
+		}
+		o = PUT_LIT(o, ",\"confidence\":");
+		o = put_fixed(o, r->clf_conf[k], 3);
+		o = PUT_LIT(o, ",\"classifier\":\"");
+		size_t nl = strlen(names->clf_name[k]);
+		memcpy(o, names->clf_name[k], nl);
+		o += nl;
+		o = PUT_LIT(o, "\"}");
+	}
 	if (r->dup_count) {
 		o = PUT_LIT(o, ",\"dup\":{\"count\":");
 		o = put_u64(o, r->dup_count);
@@ -528,6 +553,12 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		if (open != UINT32_MAX)
 			*o++ = ']';
 		*o++ = '}';
+	}
+	for (int k = 0; k < 2; k++) {
+		if (!scrm_str_present(r->clf_why[k]))
+			continue;
+		o = k == 0 ? PUT_LIT(o, ",\"intent\":") : PUT_LIT(o, ",\"action_needed\":");
+		o = put_arena_str(o, arena, r->clf_why[k]);
 	}
 	if (nst) {
 		/* {"word":valence,...}: what moved the primary mode's score, after its rules. */

@@ -37,6 +37,11 @@ typedef struct scrm_event_names {
 	size_t *terms_json_len;
 	size_t n_terms;
 	size_t terms_bound;        /* bytes the terms of why.topics can take */
+	/* Classifiers [0] intent, [1] action (set by the pipeline; plain identifiers, written
+	   unescaped): the classifier's name and its task's label names. */
+	const char *clf_name[2];
+	const char *const *clf_labels[2];
+	size_t clf_nlabels[2];
 } scrm_event_names;
 
 /* Build the quoted names. Returns 0 or -ENOMEM (nothing to free then). */

@@ -36,6 +36,7 @@
 #include "sink.h"
 #include "source.h"
 #include "utf8.h"
+#include "classifier.h"
 #include "sentiment.h"
 #include "spam.h"
 
@@ -93,6 +94,12 @@ typedef struct worker {
 	scrm_normalizer *norm;
 	scrm_sent *sent;                  /* NULL without a lexicon */
 	scrm_topics_scratch *topics;      /* NULL without rules */
+	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
+	scrm_clf_item *items;             /* classifier batch scratch (grows to a chunk) */
+	scrm_clf_out *outs;
+	scrm_sentiment *sents;
+	scrm_topic_hits *hits;
+	size_t items_cap;
 	ZSTD_CCtx *cctx;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
@@ -310,6 +317,75 @@ static bool is_spam_cue(const pipeline *pl, uint16_t id)
 	return (pl->spam_cue_bits[id >> 5] >> (id & 31)) & 1;
 }
 
+/* The configured classifiers (intent, action) over the chunk's records, one batch each. */
+static int classify_records(worker *wk, chunk *c)
+{
+	if (!wk->clf[0] && !wk->clf[1])
+		return 0;
+	scrm_recvec *rv = &c->recs;
+	if (wk->items_cap < rv->len) {
+		size_t cap = rv->cap;
+		scrm_clf_item *it = realloc(wk->items, cap * sizeof *it);
+		if (it)
+			wk->items = it;
+		scrm_clf_out *o = realloc(wk->outs, cap * sizeof *o);
+		if (o)
+			wk->outs = o;
+		scrm_sentiment *se = realloc(wk->sents, cap * sizeof *se);
+		if (se)
+			wk->sents = se;
+		scrm_topic_hits *h = wk->topics ? realloc(wk->hits, cap * sizeof *h) : NULL;
+		if (h)
+			wk->hits = h;
+		if (!it || !o || !se || (wk->topics && !h))
+			return -ENOMEM;
+		wk->items_cap = cap;
+	}
+	scrm_topic_hits *hits = wk->hits; /* rebuilt from each record's ids */
+	for (size_t i = 0; i < rv->len; i++) {
+		const scrm_record *r = &rv->v[i];
+		scrm_clf_item *it = &wk->items[i];
+		const char *text = scrm_str_present(r->text) ? scrm_str_ptr(&c->arena, r->text) : "";
+		scrm_clf_item_init(it, text, scrm_str_present(r->text) ? r->text.len : 0);
+		if (wk->topics && scrm_str_present(r->topic_ids)) {
+			size_t n = r->topic_ids.len / sizeof(uint16_t);
+			hits[i].n = (uint32_t)n;
+			hits[i].dropped = 0;
+			memcpy(hits[i].ids, scrm_str_ptr(&c->arena, r->topic_ids), n * sizeof(uint16_t));
+			it->hits = &hits[i];
+		}
+		if (r->has_sentiment & (1u << SCRM_SENT_SCRM)) {
+			const scrm_scores *sc = &r->sent[SCRM_SENT_SCRM];
+			wk->sents[i] = (scrm_sentiment){sc->neg, sc->neu, sc->pos, sc->compound};
+			it->sentiment[SCRM_SENT_SCRM] = &wk->sents[i];
+		}
+		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
+		it->verified = r->verified;
+		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+	}
+	for (int k = 0; k < 2; k++) {
+		if (!wk->clf[k])
+			continue;
+		int rc = scrm_classifier_classify(wk->clf[k], wk->items, rv->len, wk->outs, SCRM_CLF_EXPLAIN);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < rv->len; i++) {
+			scrm_record *r = &rv->v[i];
+			const scrm_clf_out *o = &wk->outs[i];
+			r->clf_label[k] = (uint8_t)o->label;
+			r->clf_conf[k] = o->confidence;
+			r->has_clf |= (uint8_t)(1u << k);
+			size_t wl = strnlen(o->why, SCRM_CLF_WHY_MAX);
+			if (wl) {
+				r->clf_why[k] = scrm_buf_add_str(&c->arena, o->why, wl);
+				if (!scrm_str_present(r->clf_why[k]))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * Analysis of a chunk's records, one analyzer at a time over the whole chunk: each pass
  * keeps its own tables hot (the Hyperscan database, the lexicon and word cache) instead
@@ -393,7 +469,7 @@ static int analyze_records(worker *wk, chunk *c)
 				if (is_spam_cue(pl, hits.ids[k]))
 					r->spam |= SCRM_SPAM_CUE;
 	}
-	return 0;
+	return classify_records(wk, c);
 }
 
 /* Counting sort of the chunk's record indices by owner thread (input order kept). */
@@ -1221,6 +1297,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		free(pl);
 		return -ENOMEM;
 	}
+	for (int k = 0; k < 2; k++) {
+		if (!cfg->clf[k])
+			continue;
+		pl->names.clf_name[k] = cfg->clf[k]->name;
+		pl->names.clf_labels[k] = scrm_task_labels(cfg->clf[k]->task, &pl->names.clf_nlabels[k]);
+	}
 	/* Buffers have room for a max-size line; fills aim at chunk_size. */
 	size_t cap = cfg->chunk_size > cfg->max_record ? cfg->chunk_size : cfg->max_record + 1;
 
@@ -1258,6 +1340,16 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
+		for (int k = 0; k < 2; k++) {
+			if (!cfg->clf[k])
+				continue;
+			char err[256];
+			scrm_clf_config cc = {cfg->lexicon, cfg->topics, cfg->clf_model[k]};
+			if ((rc = scrm_classifier_create(&wk->clf[k], cfg->clf[k], &cc, err, sizeof err))) {
+				fprintf(stderr, "scrm: %s\n", err);
+				goto out_free;
+			}
+		}
 		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->sent) || (cfg->topics && !wk->topics)) {
 			rc = -ENOMEM;
 			goto out_free;
@@ -1354,6 +1446,12 @@ out_free:
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
 		scrm_sent_free(wk->sent);
+		scrm_classifier_free(wk->clf[0]);
+		scrm_classifier_free(wk->clf[1]);
+		free(wk->items);
+		free(wk->outs);
+		free(wk->sents);
+		free(wk->hits);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)

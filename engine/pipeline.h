@@ -63,6 +63,10 @@ typedef struct scrm_pipeline_cfg {
 				      (0: the scrm mode only); the scrm mode is the primary one
 				      (routing, `why`) when scored, else vader */
 	int64_t dup_window_ms;     /* near-duplicate window (spam.h); 0: off */
+	/* Classifiers run on every record (classifier.h), NULL: none. [0] intent, [1] action
+	   (action_needed); each worker creates its own instance with the model file given. */
+	const struct scrm_classifier_desc *clf[2];
+	const char *clf_model[2];
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
 	bool no_uring;             /* read files with read(2) */

@@ -95,6 +95,10 @@ typedef struct scrm_record {
 				 (len = 2 x count); absent when no rules are loaded */
 	scrm_str topic_terms; /* why: scrm_topic_why_term array in the arena */
 	scrm_str sent_terms;  /* why: scrm_sent_term array (sentiment.h) of the primary mode */
+	scrm_str clf_why[2];  /* why: the intent [0] / action [1] classifier's explanation */
+	float clf_conf[2];    /* their confidences */
+	uint8_t clf_label[2]; /* intent label index, action (0 no, 1 yes) (classifier.h) */
+	uint8_t has_clf;      /* bit 0: intent set, bit 1: action set */
 	uint64_t text_key;    /* near-duplicate key (spam.h), 0: none */
 	uint64_t dup_first;   /* seq of the first post of the duplicate burst */
 	uint32_t dup_count;   /* earlier posts in the burst (0: not a duplicate) */

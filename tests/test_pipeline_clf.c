@@ -1,0 +1,120 @@
+/*
+ * test_pipeline_clf.c - classifiers in the pipeline: every event carries the intent and
+ * action_needed labels of the configured classifiers, with confidence and explanation,
+ * identically for any -j / -p. Two toy classifiers registered here make the expected
+ * values obvious.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classifier.h"
+#include "pipeline.h"
+#include "testutil.h"
+
+/* intent: "complaint" when the text says refund, else "other"; action: yes on '?'. */
+static int toy_create(void **st, const scrm_clf_config *cfg, char *err, size_t errlen)
+{
+	(void)cfg;
+	(void)err;
+	(void)errlen;
+	*st = malloc(1);
+	return *st ? 0 : -ENOMEM;
+}
+
+static int toy_intent(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out *out, unsigned flags)
+{
+	(void)st;
+	for (size_t i = 0; i < n; i++) {
+		int refund = memmem(it[i].text, it[i].len, "refund", 6) != NULL;
+		out[i].label = (uint32_t)scrm_task_label_parse(SCRM_TASK_INTENT, refund ? "complaint" : "other",
+							     refund ? 9 : 5);
+		out[i].confidence = refund ? 0.75f : 0.5f;
+		out[i].score = 0;
+		snprintf(out[i].why, sizeof out[i].why, "%s", (flags & SCRM_CLF_EXPLAIN) && refund ? "saw \"refund\"" : "");
+	}
+	return 0;
+}
+
+static int toy_action(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out *out, unsigned flags)
+{
+	(void)st;
+	(void)flags;
+	for (size_t i = 0; i < n; i++) {
+		int q = memchr(it[i].text, '?', it[i].len) != NULL;
+		out[i].label = (uint32_t)q;
+		out[i].confidence = 1.0f;
+		out[i].score = 0;
+		out[i].why[0] = 0;
+	}
+	return 0;
+}
+
+static const scrm_classifier_desc toy_i = {SCRM_TASK_INTENT, "toy", "test", 0, toy_create, free, toy_intent, NULL};
+static const scrm_classifier_desc toy_a = {SCRM_TASK_ACTION, "toy", "test", 0, toy_create, free, toy_action, NULL};
+
+static char *run(const char *dir, const char *in, int j, int p)
+{
+	scrm_pipeline_cfg cfg;
+	scrm_pipeline_cfg_default(&cfg);
+	const char *inputs[] = {in};
+	cfg.inputs = inputs;
+	cfg.n_inputs = 1;
+	cfg.out_dir = dir;
+	cfg.workers = j;
+	cfg.relate_threads = p;
+	cfg.chunk_size = 4096;
+	cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "toy");
+	cfg.clf[1] = scrm_classifier_find(SCRM_TASK_ACTION, "toy");
+	cr_assert(cfg.clf[0] && cfg.clf[1]);
+	scrm_run_stats st;
+	cr_assert_eq(scrm_pipeline_run(&cfg, &st), 0);
+	cr_assert_eq(st.events_out, 300);
+	char path[512];
+	snprintf(path, sizeof path, "%s/inbox.ndjson.zst", dir);
+	size_t n;
+	char *s = unzstd(path, &n);
+	cr_assert_not_null(s);
+	return s;
+}
+
+Test(pipeline_clf, events_carry_intent_and_action)
+{
+	scrm_classifier_register(&toy_i);
+	scrm_classifier_register(&toy_a);
+	char dir[] = "/tmp/scrm-clf-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char in[300];
+	snprintf(in, sizeof in, "%s/in.ndjson", dir);
+	FILE *f = fopen(in, "w");
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "{\"id\":\"m%d\",\"channel\":\"chat\",\"text\":\"%s %d\",\"author\":{\"handle\":\"u%d\"}}\n", i,
+			i % 3 == 0 ? "where is my refund?" : i % 3 == 1 ? "lovely day" : "is it open?", i, i % 7);
+	fclose(f);
+	char d1[400], d2[400];
+	snprintf(d1, sizeof d1, "%s/o1", dir);
+	snprintf(d2, sizeof d2, "%s/o2", dir);
+	char *a = run(d1, in, 1, 1), *b = run(d2, in, 2, 3);
+	cr_assert_str_eq(a, b, "outputs differ between -j1 -p1 and -j2 -p3");
+	const char *first = strstr(a, "\"id\":\"m0\"");
+	cr_assert(first);
+	cr_assert(strstr(first, "\"intent\":{\"label\":\"complaint\",\"confidence\":0.75,\"classifier\":\"toy\"},"
+				"\"action_needed\":{\"value\":true,\"confidence\":1.0,\"classifier\":\"toy\"}"),
+		  "%.600s", first);
+	cr_assert(strstr(first, "\"why\":{\"rule\":\"default\",\"intent\":\"saw \\\"refund\\\"\"}"), "%.900s", first);
+	const char *second = strstr(a, "\"id\":\"m1\"");
+	cr_assert(second && strstr(second, "\"intent\":{\"label\":\"other\",\"confidence\":0.5,"));
+	cr_assert(strstr(second, "\"action_needed\":{\"value\":false,"));
+	size_t complaints = 0;
+	for (const char *p = a; (p = strstr(p, "\"label\":\"complaint\"")); p++)
+		complaints++;
+	cr_assert_eq(complaints, 100);
+	free(a);
+	free(b);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
