@@ -416,6 +416,17 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		o = PUT_LIT(o, ",\"place\":");
 		o = put_arena_str(o, arena, r->place);
 	}
+	o = PUT_LIT(o, ",\"influence\":{\"score\":");
+	o = put_u64(o, r->infl[0]);
+	o = PUT_LIT(o, ",\"reach\":");
+	o = put_u64(o, r->infl[1]);
+	o = PUT_LIT(o, ",\"engagement\":");
+	o = put_u64(o, r->infl[2]);
+	o = PUT_LIT(o, ",\"authority\":");
+	o = put_u64(o, r->infl[3]);
+	o = PUT_LIT(o, ",\"network\":");
+	o = put_u64(o, r->infl[4]);
+	*o++ = '}';
 	o = PUT_LIT(o, ",\"text\":");
 	o = put_arena_str(o, arena, r->text);
 	if (scrm_str_present(r->topic_ids)) {

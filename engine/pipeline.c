@@ -37,6 +37,7 @@
 #include "source.h"
 #include "utf8.h"
 #include "classifier.h"
+#include "influence.h"
 #include "sentiment.h"
 #include "spam.h"
 
@@ -70,6 +71,10 @@ typedef struct chunk {
 				     the relate thread that owns the key's window */
 	size_t didx_cap;
 	uint32_t dstart[SCRM_MAX_RELATE + 1];
+	uint32_t *midx;           /* mentions (record index << 3 | mention index), grouped by the
+				     relate thread that owns the mentioned handle's partition */
+	size_t midx_cap;
+	uint32_t mstart[SCRM_MAX_RELATE + 1];
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	scrm_buf rej;             /* reject lines (NDJSON) */
@@ -141,6 +146,7 @@ struct pipeline {
 	uint32_t spam_cue_bits[65536 / 32]; /* cue ids named spam.* */
 	bool have_spam_cues;
 	scrm_dupwin *dupwin[SCRM_PARTITIONS]; /* window p: owned by relate thread p mod np */
+	scrm_nettab *net[SCRM_PARTITIONS];    /* network weights (influence.h), owned likewise */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -294,6 +300,7 @@ static void chunk_reset(chunk *c)
 		c->out[r].len = 0;
 	memset(c->pstart, 0, sizeof c->pstart);
 	memset(c->dstart, 0, sizeof c->dstart);
+	memset(c->mstart, 0, sizeof c->mstart);
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->filtered = 0;
@@ -406,6 +413,26 @@ static int analyze_records(worker *wk, chunk *c)
 		if (pl->cfg->dup_window_ms > 0)
 			r->text_key = scrm_spam_text_key(text, r->text.len);
 	}
+	/* Influence from the post itself, and whom it points at (for the network part). */
+	for (size_t i = 0; i < rv->len; i++) {
+		scrm_record *r = &rv->v[i];
+		r->infl[1] = scrm_influence_reach(r->followers);
+		r->infl[2] = scrm_influence_engagement(r->followers, r->retweets, r->likes, r->replies, r->quotes);
+		r->infl[3] = scrm_influence_authority(r->verified);
+		if (!scrm_str_present(r->text))
+			continue;
+		scrm_mention m[SCRM_MENTIONS_MAX];
+		const char *ch = scrm_str_present(r->channel) ? scrm_str_ptr(&c->arena, r->channel) : "";
+		const char *self = scrm_str_present(r->author_handle) ? scrm_str_ptr(&c->arena, r->author_handle) : NULL;
+		size_t n = scrm_mentions_scan(scrm_str_ptr(&c->arena, r->text), r->text.len, ch,
+					      scrm_str_present(r->channel) ? r->channel.len : 0, self,
+					      self ? r->author_handle.len : 0, scrm_str_present(r->in_reply_to), m);
+		if (n) {
+			r->mentions = scrm_buf_add_str(&c->arena, m, n * sizeof m[0]);
+			if (!scrm_str_present(r->mentions))
+				return -ENOMEM;
+		}
+	}
 	/* Sentiment. Appending to the arena may move it: pointers are taken per record. */
 	for (size_t i = 0; wk->sent && i < rv->len; i++) {
 		scrm_record *r = &rv->v[i];
@@ -500,6 +527,43 @@ static int group_by_thread(chunk *c, int np, uint32_t **idx, size_t *idx_cap, ui
 			(*idx)[cnt[r->partition % np]++] = (uint32_t)i;
 		else if (r->text_key)
 			(*idx)[cnt[(r->text_key % SCRM_PARTITIONS) % np]++] = (uint32_t)i;
+	}
+	return 0;
+}
+
+/* Mentions grouped by the relate thread owning the mentioned handle (input order kept). */
+static int group_mentions(chunk *c, int np)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < c->recs.len; i++)
+		total += c->recs.v[i].mentions.len / sizeof(scrm_mention);
+	if (c->midx_cap < total) {
+		uint32_t *p2 = realloc(c->midx, total * sizeof *p2);
+		if (!p2)
+			return -ENOMEM;
+		c->midx = p2;
+		c->midx_cap = total;
+	}
+	uint32_t cnt[SCRM_MAX_RELATE + 1] = {0};
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < c->recs.len; i++) {
+			const scrm_record *r = &c->recs.v[i];
+			size_t n = r->mentions.len / sizeof(scrm_mention);
+			for (size_t k = 0; k < n; k++) {
+				scrm_mention m;
+				memcpy(&m, scrm_str_ptr(&c->arena, r->mentions) + k * sizeof m, sizeof m);
+				int t = (int)((m.key % SCRM_PARTITIONS) % (uint64_t)np);
+				if (pass == 0)
+					cnt[t + 1]++;
+				else
+					c->midx[cnt[t]++] = (uint32_t)i << 3 | (uint32_t)k;
+			}
+		}
+		if (pass == 0) {
+			for (int t = 0; t < np; t++)
+				cnt[t + 1] += cnt[t];
+			memcpy(c->mstart, cnt, sizeof(uint32_t) * (size_t)(np + 1));
+		}
 	}
 	return 0;
 }
@@ -603,6 +667,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 	int gr = group_by_thread(c, pl->np, &c->pidx, &c->pidx_cap, c->pstart, false);
 	if (!gr && pl->cfg->dup_window_ms > 0)
 		gr = group_by_thread(c, pl->np, &c->didx, &c->didx_cap, c->dstart, true);
+	if (!gr)
+		gr = group_mentions(c, pl->np);
 	return gr;
 }
 
@@ -760,8 +826,20 @@ static void *relate_main(void *arg)
 		} else {
 			uint64_t t0 = now_ns();
 			uint32_t b = c->pstart[rt->id], e = c->pstart[rt->id + 1];
-			for (uint32_t i = b; i < e; i++) {
-				uint32_t idx = c->pidx[i];
+			uint32_t mi = c->mstart[rt->id], me = c->mstart[rt->id + 1];
+			for (uint32_t i = b; i <= e; i++) {
+				uint32_t idx = i < e ? c->pidx[i] : UINT32_MAX;
+				/* Mentions made by the posts before this one, in input order. */
+				for (; mi < me && (c->midx[mi] >> 3) < idx; mi++) {
+					const scrm_record *src = &c->recs.v[c->midx[mi] >> 3];
+					scrm_mention m;
+					memcpy(&m, scrm_str_ptr(&c->arena, src->mentions) + (c->midx[mi] & 7) * sizeof m,
+					       sizeof m);
+					int64_t mts = src->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : src->ts_ms;
+					scrm_nettab_add(pl->net[m.key % SCRM_PARTITIONS], m.key, mts, m.weight);
+				}
+				if (i == e)
+					break;
 				scrm_record *r = &c->recs.v[idx];
 				r->seq = base + idx;
 				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(&rt->customers, r->cust_hash);
@@ -775,6 +853,14 @@ static void *relate_main(void *arg)
 				} else {
 					r->cust_count = ++cs->interactions;
 				}
+				/* influence: the network part from the weights the stream gave her so far */
+				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
+				scrm_influence inf = {0, r->infl[1], r->infl[2], r->infl[3],
+						      scrm_influence_network(scrm_nettab_weight(pl->net[r->partition],
+												r->cust_hash, ts))};
+				scrm_influence_combine(&inf);
+				r->infl[0] = inf.score;
+				r->infl[4] = inf.network;
 				/* act: no routing rules yet, every event takes the default route. */
 				r->route = 0;
 			}
@@ -1110,6 +1196,7 @@ static void chunk_free(chunk *c)
 	scrm_buf_free(&c->arena);
 	free(c->pidx);
 	free(c->didx);
+	free(c->midx);
 	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 		scrm_buf_free(&c->out[r]);
 	scrm_buf_free(&c->rej);
@@ -1366,6 +1453,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			goto out_free;
 		}
 	}
+	for (int p = 0; p < SCRM_PARTITIONS; p++) {
+		if (!(pl->net[p] = scrm_nettab_create(SCRM_NET_SLOTS))) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+	}
 	for (int t = 0; t < pl->np; t++) {
 		relate *rt = &pl->relates[t];
 		rt->pl = pl;
@@ -1466,8 +1559,10 @@ out_free:
 		for (int w = 0; w < pl->nw; w++)
 			scrm_ring_destroy(&pl->relates[t].ack[w]);
 	}
-	for (int p = 0; p < SCRM_PARTITIONS; p++)
+	for (int p = 0; p < SCRM_PARTITIONS; p++) {
 		scrm_dupwin_free(pl->dupwin[p]);
+		scrm_nettab_free(pl->net[p]);
+	}
 	for (size_t i = 0; pl->pool && i < pl->pool_n; i++)
 		chunk_free(&pl->pool[i]);
 	scrm_ring_destroy(&pl->free_ring);

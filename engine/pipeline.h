@@ -39,6 +39,7 @@
 
 #define SCRM_PARTITIONS 64  /* logical partitions of the customer space */
 #define SCRM_DUP_SLOTS 4096 /* near-duplicate keys remembered per logical partition */
+#define SCRM_NET_SLOTS 4096 /* handles with a network weight (influence.h) per partition */
 #define SCRM_DEFAULT_DUP_WINDOW_MS (60 * 60 * 1000)
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64

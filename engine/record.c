@@ -13,7 +13,7 @@ void scrm_record_init(scrm_record *r)
 	r->retweet_of = r->quote_of = r->lang = r->author_id = SCRM_STR_NONE;
 	r->author_handle = r->author_name = r->place = r->text = SCRM_STR_NONE;
 	r->topic_ids = r->topic_terms = r->sent_terms = SCRM_STR_NONE;
-	r->clf_why[0] = r->clf_why[1] = SCRM_STR_NONE;
+	r->clf_why[0] = r->clf_why[1] = r->mentions = SCRM_STR_NONE;
 }
 
 scrm_record *scrm_recvec_push(scrm_recvec *rv)

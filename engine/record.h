@@ -99,6 +99,8 @@ typedef struct scrm_record {
 	float clf_conf[2];    /* their confidences */
 	uint8_t clf_label[2]; /* intent label index, action (0 no, 1 yes) (classifier.h) */
 	uint8_t has_clf;      /* bit 0: intent set, bit 1: action set */
+	scrm_str mentions;    /* scrm_mention array (influence.h): whom the post points at */
+	uint8_t infl[5];      /* influence score, reach, engagement, authority, network */
 	uint64_t text_key;    /* near-duplicate key (spam.h), 0: none */
 	uint64_t dup_first;   /* seq of the first post of the duplicate burst */
 	uint32_t dup_count;   /* earlier posts in the burst (0: not a duplicate) */

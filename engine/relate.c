@@ -1,6 +1,8 @@
 /* relate.c - customer keys and per-partition customer state (see relate.h). */
 #include "relate.h"
 
+#include "influence.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <xxhash.h>
@@ -17,6 +19,10 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena)
 	buf[n++] = ':';
 	scrm_str who = r->author_handle;
 	char tag = 'h';
+	if (scrm_str_present(who) && who.len > 0)
+		/* the same key as a mention of the handle (influence.h) */
+		return scrm_handle_key(scrm_str_present(r->channel) ? scrm_str_ptr(arena, r->channel) : "",
+				       scrm_str_present(r->channel) ? r->channel.len : 0, scrm_str_ptr(arena, who), who.len);
 	if (!scrm_str_present(who) || who.len == 0) {
 		who = r->author_id;
 		tag = 'i';

@@ -268,6 +268,19 @@ check "a longer --dup-window joins the late copy to the burst" \
 "$SCRM" run -q --dup-window soon "$T/spam.ndjson" 2>/dev/null
 check "a bad --dup-window exits 2" test $? -eq 2
 
+# --- influence: the network part comes from the stream ------------------------------------
+{
+	for i in 1 2 3; do
+		printf '{"id":"n%d","channel":"twitter","ts":"2026-01-01T10:00:0%dZ","text":"hey @Brand where is my order","author":{"handle":"fan%d","followers":9}}\n' "$i" "$i" "$i"
+	done
+	printf '{"id":"b1","channel":"twitter","ts":"2026-01-01T10:00:09Z","text":"we are on it","author":{"handle":"brand","followers":999,"verified":true}}\n'
+} >"$T/net.ndjson"
+"$SCRM" run -q -j2 -p 2 "$T/net.ndjson" >"$T/net.out"
+check "influence: 3 mentions give the brand network 20, reach 43, authority 100 (score 37)" \
+	bash -c "grep '\"id\":\"b1\"' '$T/net.out' | grep -q '\"influence\":{\"score\":37,\"reach\":43,\"engagement\":0,\"authority\":100,\"network\":20}'"
+check "influence: a fan nobody mentions has network 0" \
+	bash -c "grep '\"id\":\"n3\"' '$T/net.out' | grep -q '\"reach\":14,\"engagement\":0,\"authority\":0,\"network\":0}'"
+
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
 head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"

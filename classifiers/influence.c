@@ -1,0 +1,218 @@
+/*
+ * influence.c - influence parts, mentions and the network-weight table (influence.h).
+ */
+#include "influence.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+static uint8_t pct(double x)
+{
+	if (!(x > 0))
+		return 0;
+	if (x >= 1)
+		return 100;
+	return (uint8_t)lround(100.0 * x);
+}
+
+uint8_t scrm_influence_reach(int64_t followers)
+{
+	if (followers <= 0)
+		return 0;
+	return pct(log10(1.0 + (double)followers) / 7.0);
+}
+
+uint8_t scrm_influence_engagement(int64_t followers, int64_t retweets, int64_t likes, int64_t replies,
+				  int64_t quotes)
+{
+	const int64_t parts[] = {retweets, likes, replies, quotes};
+	double e = 0;
+	for (size_t i = 0; i < 4; i++)
+		if (parts[i] > 0)
+			e += (double)parts[i];
+	double base = followers > 100 ? (double)followers : 100.0;
+	return pct(log10(1.0 + 1000.0 * e / base) / 3.0);
+}
+
+uint8_t scrm_influence_authority(int verified)
+{
+	return verified > 0 ? 100 : 0;
+}
+
+uint8_t scrm_influence_network(double weight)
+{
+	return pct(log10(1.0 + weight) / 3.0);
+}
+
+void scrm_influence_combine(scrm_influence *o)
+{
+	double s = 0.40 * o->reach + 0.20 * o->engagement + 0.15 * o->authority + 0.25 * o->network;
+	o->score = (uint8_t)lround(s > 100 ? 100 : s);
+}
+
+uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, size_t hlen)
+{
+	char buf[320];
+	size_t n = 0;
+	if (handle && hlen && handle[0] == '@')
+		handle++, hlen--;
+	size_t l = clen < 64 ? clen : 64;
+	if (l)
+		memcpy(buf, channel, l);
+	n = l;
+	buf[n++] = ':';
+	buf[n++] = 'h';
+	buf[n++] = ':';
+	l = hlen < 240 ? hlen : 240;
+	for (size_t i = 0; i < l; i++) {
+		char c = handle[i];
+		buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+	}
+	uint64_t h = XXH3_64bits(buf, n);
+	return h ? h : 1;
+}
+
+static bool handle_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static unsigned char lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+static bool same_handle(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an != bn)
+		return false;
+	for (size_t i = 0; i < an; i++)
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+size_t scrm_mentions_scan(const char *text, size_t len, const char *channel, size_t clen, const char *self,
+			  size_t slen, int is_reply, scrm_mention *out)
+{
+	size_t n = 0;
+	if (self && slen && self[0] == '@')
+		self++, slen--;
+	bool rt = len >= 4 && lower((unsigned char)text[0]) == 'r' && lower((unsigned char)text[1]) == 't' &&
+		  text[2] == ' ' && text[3] == '@';
+	/* The leading run of @handles of a reply names whom it answers. */
+	size_t lead_end = 0;
+	for (size_t p = 0; is_reply > 0 && !rt && p < len;) {
+		while (p < len && text[p] == ' ')
+			p++;
+		if (p == len || text[p] != '@')
+			break;
+		for (p++; p < len && handle_char((unsigned char)text[p]); p++)
+			;
+		lead_end = p;
+	}
+	for (size_t i = 0; i < len && n < SCRM_MENTIONS_MAX; i++) {
+		if (text[i] != '@' || (i > 0 && handle_char((unsigned char)text[i - 1])))
+			continue;
+		size_t s = i + 1, e = s;
+		while (e < len && handle_char((unsigned char)text[e]))
+			e++;
+		size_t hl = e - s;
+		float w = rt && i == 3 ? 2.0f : i < lead_end ? 1.5f : 1.0f;
+		if (e > s)
+			i = e - 1;
+		if (hl == 0 || hl > 15 || (e < len && text[e] == '@'))
+			continue;
+		if (self && same_handle(text + s, hl, self, slen))
+			continue;
+		uint64_t k = scrm_handle_key(channel, clen, text + s, hl);
+		size_t j = 0;
+		while (j < n && out[j].key != k)
+			j++;
+		if (j < n) {
+			if (w > out[j].weight)
+				out[j].weight = w;
+			continue;
+		}
+		out[n++] = (scrm_mention){k, w};
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------- the table ---- */
+
+#define WAYS 4
+
+struct slot {
+	uint64_t key; /* 0: empty */
+	int64_t ts;   /* time of the last update */
+	double w;     /* weight at ts */
+};
+
+struct scrm_nettab {
+	struct slot *s;
+	size_t sets;
+};
+
+scrm_nettab *scrm_nettab_create(size_t slots)
+{
+	size_t n = 64;
+	while (n < slots && n < ((size_t)1 << 30))
+		n <<= 1;
+	scrm_nettab *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->s = calloc(n, sizeof *t->s);
+	if (!t->s) {
+		free(t);
+		return NULL;
+	}
+	t->sets = n / WAYS;
+	return t;
+}
+
+void scrm_nettab_free(scrm_nettab *t)
+{
+	if (!t)
+		return;
+	free(t->s);
+	free(t);
+}
+
+static double decayed(const struct slot *s, int64_t ts)
+{
+	if (ts <= s->ts)
+		return s->w;
+	return s->w * exp2(-(double)(ts - s->ts) / (double)SCRM_NET_HALF_LIFE_MS);
+}
+
+double scrm_nettab_weight(const scrm_nettab *t, uint64_t key, int64_t ts_ms)
+{
+	const struct slot *set = &t->s[(key >> 9 & (t->sets - 1)) * WAYS];
+	for (int k = 0; k < WAYS; k++)
+		if (set[k].key == key)
+			return decayed(&set[k], ts_ms);
+	return 0;
+}
+
+void scrm_nettab_add(scrm_nettab *t, uint64_t key, int64_t ts_ms, double w)
+{
+	struct slot *set = &t->s[(key >> 9 & (t->sets - 1)) * WAYS];
+	struct slot *victim = &set[0];
+	for (int k = 0; k < WAYS; k++) {
+		struct slot *e = &set[k];
+		if (e->key == key) {
+			if (ts_ms < e->ts)
+				ts_ms = e->ts;
+			e->w = decayed(e, ts_ms) + w;
+			e->ts = ts_ms;
+			return;
+		}
+		if (victim->key && (!e->key || e->ts < victim->ts))
+			victim = e;
+	}
+	*victim = (struct slot){key, ts_ms, w};
+}
