@@ -17,6 +17,13 @@
 static const scrm_classifier_desc *const builtin[] = {
 	&scrm_clf_sentiment_vader,
 	&scrm_clf_sentiment_scrm,
+	&scrm_clf_intent_cues,
+	&scrm_clf_intent_linear,
+	&scrm_clf_action_cues,
+	&scrm_clf_action_linear,
+	&scrm_clf_complaint_cues,
+	&scrm_clf_complaint_linear,
+	&scrm_clf_airline_linear,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 

@@ -227,4 +227,25 @@ extern const scrm_classifier_desc scrm_clf_sentiment_vader;
  * confidence rules. */
 extern const scrm_classifier_desc scrm_clf_sentiment_scrm;
 
+/* ---- Built-in descriptors (clf_cues.c): "cues", transparent rules ---- */
+
+/* Tasks intent, action and complaint, "cues": built-in cue phrases (Hyperscan), the
+ * scrm sentiment, spam.h's structural signals and reply structure, in a fixed precedence
+ * (clf_cues.c); why names the rule and the words. Confidence: 0.8 a phrase decided, 0.6
+ * sentiment or a structural signal did, 0.5 nothing matched (not a probability). */
+extern const scrm_classifier_desc scrm_clf_intent_cues;
+extern const scrm_classifier_desc scrm_clf_action_cues;
+extern const scrm_classifier_desc scrm_clf_complaint_cues;
+
+/* ---- Built-in descriptors (clf_linear.c): "linear", trained ---- */
+
+/* Tasks intent, action, complaint and airline-reason, "linear": softmax over hashed text
+ * features, the cues' evidence, scrm sentiment and is_reply (linear.h); needs a model file
+ * of its task (scrm train); confidence = the label's probability; why = the label and its
+ * strongest contributing features. */
+extern const scrm_classifier_desc scrm_clf_intent_linear;
+extern const scrm_classifier_desc scrm_clf_action_linear;
+extern const scrm_classifier_desc scrm_clf_complaint_linear;
+extern const scrm_classifier_desc scrm_clf_airline_linear;
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * eval.h - `scrm eval`: benchmark classifiers on a labelled TSV (eval.c documents the
- * command, its output and its JSON).
+ * command, its output and its JSON); and `scrm train`, which writes the model files that
+ * `scrm eval --model` and the pipeline load (train.c documents it).
  */
 #ifndef SCRM_EVAL_H
 #define SCRM_EVAL_H
@@ -13,5 +14,14 @@
  * task does not have, or an unloadable lexicon, rules or model.
  */
 int scrm_eval_main(int argc, char **argv);
+
+/*
+ * scrm_train_main() - argv[0] is "train". Trains a classifier on a labelled TSV and
+ * writes its model file; a summary on stdout, diagnostics on stderr.
+ * Return: 0; 1 on an I/O or runtime error (unreadable data, unwritable model); 2 on a
+ * usage error, an unknown task or classifier, a rule-based classifier, a missing column,
+ * a gold label the task does not have, or an unloadable lexicon.
+ */
+int scrm_train_main(int argc, char **argv);
 
 #endif

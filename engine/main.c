@@ -54,6 +54,7 @@ static void usage(FILE *fp)
 	      "  check RULES                    validate a rules file: errors with file:line:col\n"
 	      "  score [options] [FILE]         sentiment of each row of a TSV or line of text\n"
 	      "  eval --task T --data FILE.tsv  benchmark classifiers on labelled data (scrm eval --help)\n"
+	      "  train --task T --data F -o M   train a classifier's model file (scrm train --help)\n"
 	      "  version                        print the version\n"
 	      "\n"
 	      "run / replay options:\n"
@@ -470,6 +471,8 @@ int main(int argc, char **argv)
 		return scrm_score_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "eval") == 0)
 		return scrm_eval_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "train") == 0)
+		return scrm_train_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("scrm %s\n", SCRM_VERSION);
 		return 0;

@@ -334,4 +334,37 @@ else
 	skip "eval on real corpora" "$SHARED/corpora absent"
 fi
 
+# --- train: write a model file, then evaluate with it --------------------------------------
+printf 'id\ttext\tcomplaint\n' >"$T/train.tsv"
+for i in 1 2 3 4 5 6; do
+	printf 'a%s\t@acme my order %s is late and broken\t1\nb%s\t@acme thanks, love the app %s\t0\n' $i $i $i $i \
+		>>"$T/train.tsv"
+done
+"$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
+	-o "$T/complaint.model" >"$T/train.out" 2>"$T/train.err"
+check "train exits 0" test $? -eq 0
+check "train writes a model file" test -s "$T/complaint.model"
+check "train reports rows, labels, time and accuracy" bash -c "grep -q '12 rows' '$T/train.out' &&
+	grep -q 'labels: no 6, yes 6' '$T/train.out' && grep -q '^training time ' '$T/train.out' &&
+	grep -q '^training accuracy 1.0000' '$T/train.out'"
+"$SCRM" train --task bogus --data "$T/train.tsv" -o "$T/bogus.model" >/dev/null 2>"$T/train-bad.err"
+check "train: an unknown --task exits 2" test $? -eq 2
+"$SCRM" train --task complaint --classifier cues --data "$T/train.tsv" -o "$T/x.model" >/dev/null 2>&1
+check "train: a rule-based classifier exits 2" test $? -eq 2
+"$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
+	-o "$T/no-such-dir/m.model" >/dev/null 2>&1
+check "train: an unwritable model path exits 1" test $? -eq 1
+"$SCRM" eval --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
+	--classifier linear --model "$T/complaint.model" --json >"$T/train-eval.json" 2>"$T/train-eval.err"
+check "eval --model with the trained model exits 0" test $? -eq 0
+check "eval --model: the trained model is right on its training rows" \
+	test "$(json_num "$T/train-eval.json" accuracy)" = 1
+printf 'id\ttext\tintent\n1\t@acme late again\tcomplaint\n' >"$T/intent1.tsv"
+"$SCRM" eval --task intent --data "$T/intent1.tsv" --label-col intent --lexicon "$T/eval-lex.txt" \
+	--classifier linear --model "$T/complaint.model" >/dev/null 2>"$T/train-wrong.err"
+check "eval --model: a model for another task exits 2" test $? -eq 2
+check "eval --model: ... naming the file and both tasks" \
+	grep -q "complaint.model: a model for task 'complaint', not 'intent'" "$T/train-wrong.err"
+check "scrm help lists train" bash -c "'$SCRM' help | grep -q '^  train '"
+
 finish

@@ -293,9 +293,9 @@ Test(eval, usage_errors)
 	const char *a2[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "bert", "--lexicon", lex_path, NULL};
 	cr_assert_eq(run(a2), 2);
 	cr_assert(strstr(err_text, "no classifier 'bert' for task sentiment (have: vader, scrm)"), "%s", err_text);
-	const char *a3[] = {"eval", "--task", "intent", "--data", data, NULL};
+	const char *a3[] = {"eval", "--task", "intent", "--data", data, "--classifier", "bert", NULL};
 	cr_assert_eq(run(a3), 2);
-	cr_assert(strstr(err_text, "no classifier is registered for task intent yet"), "%s", err_text);
+	cr_assert(strstr(err_text, "no classifier 'bert' for task intent (have: cues, linear)"), "%s", err_text);
 	const char *a4[] = {"eval", "--data", data, NULL};
 	cr_assert_eq(run(a4), 2);
 	cr_assert(strstr(err_text, "--task is required"), "%s", err_text);
@@ -424,7 +424,7 @@ Test(eval, train_file_then_evaluate)
 	path_in(data, sizeof data, "data.tsv");
 	private_tmp(tmp, sizeof tmp);
 	const char *argv[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint",
-			      "--train", train, "--json", NULL};
+			      "--classifier", "majority", "--train", train, "--json", NULL};
 	cr_assert_eq(run(argv), 0, "%s", err_text);
 	cr_assert(strstr(out_text, "\"trained\":\"train-file\""), "%s", out_text);
 	EXPECT(NUM("\"majority\":", "\"accuracy\":"), 0.4);
@@ -442,7 +442,7 @@ Test(eval, train_file_then_evaluate)
 	char model[128];
 	path_in(model, sizeof model, "no.model");
 	const char *argv2[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint",
-			       "--model", model, "--json", NULL};
+			       "--classifier", "majority", "--model", model, "--json", NULL};
 	cr_assert_eq(run(argv2), 0, "%s", err_text);
 	cr_assert(strstr(out_text, "\"trained\":\"model\""), "%s", out_text);
 	EXPECT(NUM("\"majority\":", "\"accuracy\":"), 0.6);
@@ -452,11 +452,12 @@ Test(eval, train_file_then_evaluate)
 	path_in(model, sizeof model, "bad.model");
 	cr_assert_eq(run(argv2), 2);
 	cr_assert(strstr(err_text, "bad.model: not a majority model"), "%s", err_text);
-	const char *argv3[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint", NULL};
+	const char *argv3[] = {"eval",	    "--task",	   "complaint", "--data", data, "--classifier",
+			       "majority", "--label-col", "complaint", NULL};
 	cr_assert_eq(run(argv3), 2);
 	cr_assert(strstr(err_text, "needs a model file"), "%s", err_text);
 	const char *argv4[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint",
-			       "--model", model, "--train", train, NULL};
+			       "--classifier", "majority", "--model", model, "--train", train, NULL};
 	cr_assert_eq(run(argv4), 2, "--model with --train");
 }
 
@@ -497,7 +498,7 @@ Test(eval, folds_pool_out_of_fold_predictions)
 	path_in(data, sizeof data, "f.tsv");
 	private_tmp(tmp, sizeof tmp);
 	const char *argv[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint",
-			      "--folds", "3", "--json", NULL};
+			      "--classifier", "majority", "--folds", "3", "--json", NULL};
 	cr_assert_eq(run(argv), 0, "%s", err_text);
 	cr_assert(strstr(out_text, "\"trained\":\"folds\""), "%s", out_text);
 	EXPECT(NUM("\"folds\":"), 3);

@@ -1,0 +1,532 @@
+/*
+ * clf_cues.c - the `cues` classifier of tasks intent, action and complaint: transparent
+ * rules over built-in cue phrases, the scrm-mode sentiment, spam.h's structural signals
+ * and reply structure. Every decision names the rule and the words that made it.
+ *
+ * MATCHER. The phrase lists below are compiled ONCE per process (on the first create,
+ * ~0.25 s) into a Hyperscan block-mode database of their own, with leftmost start of match so an
+ * explanation can quote the words; one scan per record finds every group's leftmost hit.
+ * Hyperscan rather than a hand-written matcher: about 100 patterns with alternations and
+ * word boundaries are one pass per record instead of one pass per phrase, and the engine
+ * already links Hyperscan for the rules file (topics.h). The lists are independent of
+ * the user's rules file on purpose: the classifier behaves the same with or without one.
+ *
+ * RULES, first that fires wins (the precedence; README "Benchmarking classifiers" has
+ * the same list):
+ *   1. spam        a strong spam cue ("giveaway", "promo code", "cashed out", "#ad"), or
+ *                  a weak one ("free", "win", "sale") with a link, or a structural signal
+ *                  of scrm_spam_scan() (many links, hashtag stuffing, mention spam,
+ *                  repeated words), unless a complaint or question cue is also present;
+ *   2. churn       a churn cue ("cancel my subscription", "switching to", "never again");
+ *   3. purchase    a purchase cue ("want to buy", "how much", "sign up", "upgrade",
+ *                  "quote") without a complaint cue (a purchase blocked by a failure is
+ *                  a complaint, GUIDELINE.md rule 4);
+ *   4. suggestion  a suggestion cue ("would be great if", "please add", "you should")
+ *                  without a complaint cue;
+ *   5. complaint   a complaint cue ("still waiting", "not working", "delayed", "worst"),
+ *                  or negative scrm sentiment (compound <= -0.25) addressed to someone
+ *                  (an @mention or a reply);
+ *   6. question    a question cue ("how do i", "can i", "?", "anyone know");
+ *   7. praise      a praise cue ("thank", "love") or positive sentiment (>= 0.5);
+ *   8. other.
+ * action_needed (GUIDELINE.md "action_needed: rules"): churn -> yes always; complaint,
+ * question, purchase and suggestion -> yes when addressed (an @mention anywhere, or a
+ * known reply); other -> yes only for a mid-thread information reply (an info cue:
+ * "done", "dm sent", an OS or device name) that is addressed; praise and spam -> no.
+ * complaint task: yes when the intent is complaint or churn.
+ *
+ * Confidence (a margin of evidence, not a probability): 0.8 when a phrase cue decided,
+ * 0.6 when sentiment or a structural signal did, 0.5 for other with nothing matched.
+ *
+ * The lists were tuned on intent-scrm dev rows only (README has the figures).
+ */
+#include <errno.h>
+#include <hs.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "classifier.h"
+#include "clf_cues.h"
+#include "sentiment.h"
+#include "spam.h"
+
+#define AP "(?:'|\xe2\x80\x99)?" /* an optional apostrophe, ASCII or U+2019 */
+
+static const struct cue_pat {
+	uint8_t group;
+	const char *re;
+} pats[] = {
+	/* question */
+	{SCRM_CUE_QUESTION, "\\?"},
+	{SCRM_CUE_QUESTION, "\\bhow (do|can|should|would|does|did) (i|we|you|u|one)\\b"},
+	{SCRM_CUE_QUESTION, "\\bhow to\\b"},
+	{SCRM_CUE_QUESTION, "\\b(can|could|may|should) (i|we|someone|anyone|u)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(any ?(one|body)|does anyone|do you guys) (know|have|else)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(is there|is it possible|am i able|are you able)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(please|pls|plz) (help|advise|assist|see|check)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(please|pls|plz|can you|could you|would someone|someone) (\\w+ )?(dm|message|"
+			    "send|tell|confirm|let me know|explain)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(help me|need help|need some help|any idea|any update|wondering)\\b"},
+	{SCRM_CUE_QUESTION, "\\b(what|where|when|which|who)" AP "(s| is| are| do| does| can| will| should| time)\\b"},
+	/* complaint */
+	{SCRM_CUE_COMPLAINT, "\\b(not|isn" AP "t|doesn" AP "t|don" AP "t|won" AP "t|can" AP "t|cannot|couldn" AP
+			     "t|didn" AP "t|wasn" AP "t|aren" AP "t|wont|cant|dont|doesnt) (work|load|play|open|"
+			     "let|connect|respond|log|show|sync|download|stream|get)\\w*"},
+	{SCRM_CUE_COMPLAINT, "\\bstill (waiting|no|not|haven" AP "t|hasn" AP "t|nothing|broken|can" AP "t)\\b"},
+	{SCRM_CUE_COMPLAINT, "\\b(worst|terrible|horrible|awful|ridiculous|unacceptable|pathetic|useless|"
+			     "disgusting|disappoint\\w*|frustrat\\w*|annoy\\w*|sucks?|rude|poor|shit\\w*|crap|"
+			     "wtf|smh|ugh|incompetent|lousy|nightmare|fed up|sick of|tired of|hate)\\b"},
+	{SCRM_CUE_COMPLAINT, "\\b(delay\\w*|late|cancell?ed|lost|broken|missing|damaged|stuck|stranded|"
+			     "overbook\\w*|on hold|error|issues?|problems?|bug|bugs|glitch\\w*|crash\\w*|"
+			     "keeps? \\w+ing|refund|charged|fix|fixed yet|no response|no reply|no answer|"
+			     "never (got|received|arrived|heard)|hasn" AP "t (arrived|come)|wrong|"
+			     "stopped working|logged out|skipping|no longer|rebook\\w*)\\b"},
+	{SCRM_CUE_COMPLAINT, "\\b(no one|nobody|hours|waited|waiting|gave up|give up|unbelievable|"
+			     "can" AP "t believe|cant believe|screwed|worse|isn" AP "t even|not even|not once|"
+			     "took my money|my money back|(hasn|didn|doesn)" AP "t help\\w*|suddenly|\\w+sucks)\\b"},
+	{SCRM_CUE_COMPLAINT, "\\b(why (is|are|did|do|does|has|have|would|was|were|can" AP "t|cant|won" AP "t|isn" AP
+			     "t)|how come)\\b"},
+	{SCRM_CUE_COMPLAINT, "(:\\(|\xf0\x9f\x98\xa1|\xf0\x9f\x98\xa4|\xf0\x9f\x98\xa0|\xf0\x9f\x99\x84|"
+			     "\xf0\x9f\x98\x92|\xf0\x9f\x98\xa9|\xf0\x9f\x98\x9e|\xf0\x9f\x98\xab|\xf0\x9f\x98\xa2|"
+			     "\xf0\x9f\x98\xad|#fail\\w*)"},
+	{SCRM_CUE_COMPLAINT, "(^|\\s):/($|[^/])"},
+	/* praise */
+	{SCRM_CUE_PRAISE, "\\b(thank|thanks|thx|thnx|ty|tysm|cheers)\\b"},
+	{SCRM_CUE_PRAISE, "\\b(love|loving|loved|awesome|amazing|great|best|excellent|fantastic|perfect|"
+			  "appreciate\\w*|kudos|brilliant|wonderful|helpful|sorted|works now|all good|"
+			  "well done|good job|shout ?out|impressed)\\b"},
+	{SCRM_CUE_PRAISE, "(\xe2\x9d\xa4|\xf0\x9f\x98\x8d|\xf0\x9f\x99\x8c|\xf0\x9f\x91\x8f|\xf0\x9f\x92\x99|"
+			  "\xf0\x9f\x98\x8a|\xf0\x9f\x92\x9a|\xf0\x9f\x91\x8d)"},
+	/* purchase */
+	{SCRM_CUE_PURCHASE, "\\b(want|wanna|going|looking|trying|ready|planning|like|love|hoping) to (buy|purchase|"
+			    "book|order|upgrade|sign up|subscribe|get (a|the|premium|family|student))\\b"},
+	{SCRM_CUE_PURCHASE, "\\b(how much (is|are|does|do|would|will|for|to)|sign(ing)? up|upgrade (to|my)|"
+			    "quote|pricing for|price (of|for)|where (can|do) i (buy|get|order|purchase)|"
+			    "pre-?order|restock\\w*|in stock|back in stock|family plan|"
+			    "student (plan|discount|premium)|companion pass|flight booking problems)\\b"},
+	{SCRM_CUE_PURCHASE, "\\b(when|will) .{0,20}\\b(available|availability|come out|release)\\b"},
+	/* churn */
+	{SCRM_CUE_CHURN, "\\bcancel+(ing|ed|s)? (my|our|the) (\\w+ )?(sub\\w*|account|membership|premium|plan|"
+			 "service|family plan)\\b"},
+	{SCRM_CUE_CHURN, "\\b(switch(ing)? (to|back)|unsubscrib\\w*|moving (to|over to)|"
+			 "going back to|done with|first and last|last time i|delete my account|"
+			 "close my account|taking my business|take my business|lost a (customer|client)|"
+			 "losing a customer)\\b"},
+	{SCRM_CUE_CHURN, "\\bleaving (you|spotify)\\b"},
+	{SCRM_CUE_CHURN, "\\bnever (again|fly|flying|use|using|buy|buying|book|booking|going back|coming back|"
+			 "choose|choosing)\\b"},
+	{SCRM_CUE_CHURN, "\\b(won" AP "t|will not|wont) (be )?(fly|flying|use|using|buy|buying|back|renew\\w*|"
+			 "book|booking|return)\\b"},
+	{SCRM_CUE_CHURN, "\\b(fly|flying|stick|sticking|go|going|stay|staying|back) (to|with) @?(delta|"
+			 "southwest|jetblue|virgin|alaska|spirit|frontier)\\b"},
+	/* suggestion */
+	{SCRM_CUE_SUGGESTION, "\\b(you|u|y" AP "all|you guys|spotify|they) (really |seriously |definitely )?"
+			      "(should|need to|needs to)\\b"},
+	{SCRM_CUE_SUGGESTION, "\\bshould (add|make|let|bring|offer|consider|allow|introduce|implement|"
+			      "include|create|start)\\b"},
+	{SCRM_CUE_SUGGESTION, "\\b(please|pls|plz) (add|make|bring|let|allow|consider|introduce|implement|"
+			      "give us)\\b"},
+	{SCRM_CUE_SUGGESTION, "\\b(feature request|features?|would be (so |really |very |much )?(nice|great|cool|"
+			      "awesome|helpful|amazing|better|faster|easier|an important)|i wish (you|there|spotify|they|it)|my wish|"
+			      "i suggest|suggesting|suggestion|(great|good|an|my) idea|"
+			      "how about|an option to|bring back|would love (to see|it if|a|an)|what if)\\b"},
+	{SCRM_CUE_SUGGESTION, "\\b(can|could) you (guys )?(add|make|bring|introduce|implement)\\b"},
+	/* spam, strong */
+	{SCRM_CUE_SPAM, "\\b(giveaway|cash(ed)? ?out|signup bonus|referral|promo code|discount code|coupon|"
+			"use code|use my (link|code|promo ?code)|promo ?code|the code|newsletter|sweepstakes|"
+			"new blog|blog (article|post)|listen to my|support the activities|lightning deal|"
+			"shop now|buy now|order now|click here|visit us|read blog|check out my|"
+			"follow us|now hiring|limited time|enter to win|chance to win|\\d+ ?% off)\\b"},
+	{SCRM_CUE_SPAM, "#(ad|sponsored|giveaway|win|hiring|deals?|sale)\\b"},
+	/* spam, weak: needs a link */
+	{SCRM_CUE_SPAM_WEAK, "\\b(free|win|sale|promo|discount|shop|store|ebay|etsy|blog|subscribe|"
+			     "check (it )?out|follow)\\b"},
+	/* information replies */
+	{SCRM_CUE_INFO, "\\b(done|sent|dm" AP "d|dmed|dm sent|screenshot\\w*|version|ios|android|iphone|ipad|"
+			"windows|mac|macbook|samsung|pixel|chromecast|ps4|xbox|app store|in advance|"
+			"case number|confirmation number)\\b"},
+};
+#define NPATS (sizeof pats / sizeof pats[0])
+
+static const char *const group_names[SCRM_CUE_NGROUPS] = {
+	"question", "complaint", "praise", "purchase", "churn", "suggestion", "spam", "spam_weak", "info",
+};
+
+const char *scrm_cue_group_name(unsigned g)
+{
+	return g < SCRM_CUE_NGROUPS ? group_names[g] : "?";
+}
+
+/*
+ * The database: compiled once per process, on first use, and read-only afterwards (like
+ * start-up config; it is never freed). The lists are large alternations with leftmost
+ * start of match, which Hyperscan takes ~0.25 s to compile: once, not per instance.
+ * Each instance only allocates its own scratch.
+ */
+static struct {
+	pthread_once_t once;
+	hs_database_t *db;
+	int rc;
+	char err[256];
+} shared = {PTHREAD_ONCE_INIT, NULL, 0, ""};
+
+static void compile_once(void)
+{
+	static const char *exprs[NPATS];
+	static unsigned flags[NPATS], ids[NPATS];
+	for (unsigned i = 0; i < NPATS; i++) {
+		exprs[i] = pats[i].re;
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+		ids[i] = i;
+	}
+	hs_compile_error_t *ce = NULL;
+	if (hs_compile_multi(exprs, flags, ids, NPATS, HS_MODE_BLOCK, NULL, &shared.db, &ce) != HS_SUCCESS) {
+		snprintf(shared.err, sizeof shared.err, "cues: built-in pattern %d rejected: %s", ce ? ce->expression : -1,
+			 ce ? ce->message : "?");
+		hs_free_compile_error(ce);
+		shared.db = NULL;
+		shared.rc = -EIO;
+	}
+}
+
+struct scrm_cues {
+	hs_scratch_t *scratch;
+};
+
+int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	pthread_once(&shared.once, compile_once);
+	if (shared.rc) {
+		snprintf(err, errlen, "%s", shared.err);
+		return shared.rc;
+	}
+	scrm_cues *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	if (hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS) {
+		free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+void scrm_cues_free(scrm_cues *c)
+{
+	if (!c)
+		return;
+	hs_free_scratch(c->scratch);
+	free(c);
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)fl;
+	scrm_cues_hits *h = ctx;
+	unsigned g = pats[id].group;
+	/* leftmost per group; on equal starts the longer match */
+	if (!(h->groups & (1u << g)) || from < h->from[g] || (from == h->from[g] && to > h->to[g])) {
+		h->groups |= 1u << g;
+		h->from[g] = (uint32_t)from;
+		h->to[g] = (uint32_t)to;
+	}
+	return 0;
+}
+
+static int is_word(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
+}
+
+static int starts_ci(const char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	return n >= l && strncasecmp(s, lit, l) == 0;
+}
+
+int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, scrm_cues_hits *h)
+{
+	memset(h, 0, sizeof *h);
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	if (len && hs_scan(shared.db, text, (unsigned)len, 0, c->scratch, on_match, h) != HS_SUCCESS)
+		return -EIO;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == '@' && is_word((unsigned char)text[i + 1]) && (i == 0 || !is_word((unsigned char)text[i - 1]))) {
+			h->mention = 1;
+			break;
+		}
+	for (size_t i = 0; i + 4 <= len; i++)
+		if ((i == 0 || !is_word((unsigned char)text[i - 1])) &&
+		    (starts_ci(text + i, len - i, "http://") || starts_ci(text + i, len - i, "https://") ||
+		     starts_ci(text + i, len - i, "www.")))
+			h->links++;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (text[i] == '#' && is_word((unsigned char)text[i + 1]) && (i == 0 || !is_word((unsigned char)text[i - 1])))
+			h->hashtags++;
+	h->spam_bits = scrm_spam_scan(text, len, NULL);
+	return 0;
+}
+
+enum { L_QUESTION, L_COMPLAINT, L_PRAISE, L_PURCHASE, L_CHURN, L_SUGGESTION, L_SPAM, L_OTHER };
+
+#define NEG_CUT (-0.05)
+#define POS_CUT 0.5
+
+void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, scrm_cues_decision *d)
+{
+	uint32_t g = h->groups;
+	/* airline-sentiment writes "Flight Booking Problems" for a booking: not a complaint */
+	if (((g >> SCRM_CUE_COMPLAINT) & 1) && ((g >> SCRM_CUE_PURCHASE) & 1) &&
+	    h->from[SCRM_CUE_COMPLAINT] >= h->from[SCRM_CUE_PURCHASE] && h->to[SCRM_CUE_COMPLAINT] <= h->to[SCRM_CUE_PURCHASE])
+		g &= ~(1u << SCRM_CUE_COMPLAINT);
+#define HAS(x) ((g >> (x)) & 1u)
+	int addressed = h->mention || is_reply == 1;
+	int neg = s && s->compound <= NEG_CUT, pos = s && s->compound >= POS_CUT;
+	int link = h->links > 0;
+	d->addressed = (uint8_t)addressed;
+	d->group = -1;
+	d->confidence = 0.8f;
+	int care = HAS(SCRM_CUE_COMPLAINT);
+	if (HAS(SCRM_CUE_SPAM) && !care) {
+		d->intent = L_SPAM, d->group = SCRM_CUE_SPAM;
+	} else if (HAS(SCRM_CUE_SPAM_WEAK) && link && !care) {
+		d->intent = L_SPAM, d->group = SCRM_CUE_SPAM_WEAK;
+	} else if ((h->spam_bits & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT)) &&
+		   !care) {
+		d->intent = L_SPAM, d->confidence = 0.6f;
+	} else if (HAS(SCRM_CUE_CHURN)) {
+		d->intent = L_CHURN, d->group = SCRM_CUE_CHURN;
+	} else if (HAS(SCRM_CUE_PURCHASE) && !HAS(SCRM_CUE_COMPLAINT)) {
+		d->intent = L_PURCHASE, d->group = SCRM_CUE_PURCHASE;
+	} else if (HAS(SCRM_CUE_SUGGESTION) && !HAS(SCRM_CUE_COMPLAINT)) {
+		d->intent = L_SUGGESTION, d->group = SCRM_CUE_SUGGESTION;
+	} else if (HAS(SCRM_CUE_COMPLAINT)) {
+		d->intent = L_COMPLAINT, d->group = SCRM_CUE_COMPLAINT;
+	} else if (neg && addressed) {
+		d->intent = L_COMPLAINT, d->confidence = 0.6f;
+	} else if (HAS(SCRM_CUE_QUESTION) && (addressed || h->to[SCRM_CUE_QUESTION] - h->from[SCRM_CUE_QUESTION] > 1)) {
+		d->intent = L_QUESTION, d->group = SCRM_CUE_QUESTION;
+	} else if (HAS(SCRM_CUE_PRAISE)) {
+		d->intent = L_PRAISE, d->group = SCRM_CUE_PRAISE;
+	} else if (pos && addressed) {
+		d->intent = L_PRAISE, d->confidence = 0.6f;
+	} else {
+		d->intent = L_OTHER, d->confidence = 0.5f;
+	}
+	switch (d->intent) {
+	case L_CHURN: d->action = 1; break;
+	case L_COMPLAINT:
+	case L_QUESTION:
+	case L_PURCHASE:
+	case L_SUGGESTION: d->action = (uint32_t)addressed; break;
+	case L_OTHER: d->action = addressed && HAS(SCRM_CUE_INFO); break;
+	default: d->action = 0; break;
+	}
+#undef HAS
+}
+
+/* ---- the classifier ---- */
+
+typedef struct clf_cues {
+	scrm_cues *cues;
+	scrm_sent *sent; /* NULL without a lexicon: items without sentiment then go without */
+	scrm_task task;
+} clf_cues;
+
+static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task, char *err, size_t errlen)
+{
+	clf_cues *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->task = task;
+	int rc = scrm_cues_create(&c->cues, err, errlen);
+	if (!rc && cfg->lexicon && !(c->sent = scrm_sent_create(cfg->lexicon)))
+		rc = -ENOMEM;
+	if (rc) {
+		scrm_cues_free(c->cues);
+		free(c);
+		return rc;
+	}
+	*state = c;
+	return 0;
+}
+
+static int create_intent(void **s, const scrm_clf_config *cfg, char *err, size_t errlen)
+{
+	return create_task(s, cfg, SCRM_TASK_INTENT, err, errlen);
+}
+
+static int create_action(void **s, const scrm_clf_config *cfg, char *err, size_t errlen)
+{
+	return create_task(s, cfg, SCRM_TASK_ACTION, err, errlen);
+}
+
+static int create_complaint(void **s, const scrm_clf_config *cfg, char *err, size_t errlen)
+{
+	return create_task(s, cfg, SCRM_TASK_COMPLAINT, err, errlen);
+}
+
+static void free_cues(void *state)
+{
+	clf_cues *c = state;
+	if (!c)
+		return;
+	scrm_cues_free(c->cues);
+	scrm_sent_free(c->sent);
+	free(c);
+}
+
+/* Append printf output to why[*len..] only if it fits whole. */
+__attribute__((format(printf, 3, 4))) static void put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *fmt, ...)
+{
+	char tmp[SCRM_CLF_WHY_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || *len + (size_t)n >= SCRM_CLF_WHY_MAX)
+		return;
+	memcpy(why + *len, tmp, (size_t)n + 1);
+	*len += (size_t)n;
+}
+
+/* The matched words of group g, quoted, at most 28 bytes (cut at a space), controls as spaces. */
+static void put_match(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text, const scrm_cues_hits *h,
+		      unsigned g)
+{
+	char q[32];
+	size_t n = h->to[g] - h->from[g], qn = 0;
+	if (n > 28) {
+		n = 28;
+		while (n && text[h->from[g] + n] != ' ')
+			n--;
+		if (!n)
+			return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)text[h->from[g] + i];
+		q[qn++] = ch < 0x20 || ch == '"' ? ' ' : (char)ch;
+	}
+	q[qn] = 0;
+	put(why, len, "\"%s\"", q);
+}
+
+/* "complaint: \"still waiting\"", "complaint: sentiment -0.62 + @mention", "spam: links". */
+static void put_reason(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text, const scrm_cues_hits *h,
+		       const scrm_cues_decision *d, const scrm_sentiment *s)
+{
+	size_t nl;
+	const char *const *labels = scrm_task_labels(SCRM_TASK_INTENT, &nl);
+	put(why, len, "%s: ", labels[d->intent]);
+	if (d->group >= 0) {
+		if (d->group == SCRM_CUE_SPAM_WEAK)
+			put(why, len, "link + ");
+		put_match(why, len, text, h, (unsigned)d->group);
+	} else if (d->intent == L_SPAM) {
+		for (unsigned b = 0; b < SCRM_SPAM__COUNT; b++)
+			if (h->spam_bits & (1u << b)) {
+				put(why, len, "%s", scrm_spam_name(b));
+				break;
+			}
+	} else if (s && (d->intent == L_COMPLAINT || d->intent == L_PRAISE)) {
+		put(why, len, "sentiment %+.2f%s", s->compound, d->intent == L_COMPLAINT ? " + addressed" : "");
+	} else {
+		put(why, len, "no cue");
+	}
+}
+
+static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *text, const scrm_cues_hits *h,
+		    const scrm_cues_decision *d, const scrm_sentiment *s)
+{
+	size_t len = 0;
+	why[0] = 0;
+	if (c->task == SCRM_TASK_INTENT) {
+		put_reason(why, &len, text, h, d, s);
+		return;
+	}
+	if (c->task == SCRM_TASK_COMPLAINT) {
+		put(why, &len, "%s, ", d->intent == L_COMPLAINT || d->intent == L_CHURN ? "yes" : "no");
+		put_reason(why, &len, text, h, d, s);
+		return;
+	}
+	put(why, &len, "%s, ", d->action ? "yes" : "no");
+	put_reason(why, &len, text, h, d, s);
+	if (d->intent == L_PRAISE || d->intent == L_SPAM || d->intent == L_CHURN)
+		return;
+	if (d->intent == L_OTHER && d->addressed && !d->action)
+		put(why, &len, ", no info cue");
+	else if (d->intent == L_OTHER && d->action)
+		put(why, &len, ", info reply");
+	else
+		put(why, &len, d->addressed ? (h->mention ? ", @mention" : ", reply") : ", not addressed");
+}
+
+static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm_clf_out *out, unsigned flags)
+{
+	clf_cues *c = state;
+	for (size_t i = 0; i < n; i++) {
+		const scrm_clf_item *it = &items[i];
+		const char *text = it->text ? it->text : "";
+		size_t len = it->text ? it->len : 0;
+		scrm_cues_hits h;
+		int rc = scrm_cues_scan(c->cues, text, len, &h);
+		if (rc)
+			return rc;
+		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
+		scrm_sentiment sv;
+		if (!s && c->sent) {
+			if ((rc = scrm_sent_score(c->sent, SCRM_SENT_SCRM, text, len, &sv, NULL)))
+				return rc;
+			s = &sv;
+		}
+		scrm_cues_decision d;
+		scrm_cues_decide(&h, s, it->is_reply, &d);
+		out[i].label = c->task == SCRM_TASK_INTENT    ? d.intent
+			       : c->task == SCRM_TASK_ACTION ? d.action
+							     : (uint32_t)(d.intent == L_COMPLAINT || d.intent == L_CHURN);
+		out[i].confidence = d.confidence;
+		out[i].score = 0;
+		out[i].why[0] = 0;
+		if (flags & SCRM_CLF_EXPLAIN)
+			explain(c, out[i].why, text, &h, &d, s);
+	}
+	return 0;
+}
+
+#define CUES_FLAGS (SCRM_CLF_USES_SENTIMENT)
+
+const scrm_classifier_desc scrm_clf_intent_cues = {
+	.task = SCRM_TASK_INTENT,
+	.name = "cues",
+	.summary = "transparent rules: built-in cue phrases, scrm sentiment, spam signals, replies",
+	.flags = CUES_FLAGS,
+	.create = create_intent,
+	.free = free_cues,
+	.classify = classify_cues,
+};
+
+const scrm_classifier_desc scrm_clf_action_cues = {
+	.task = SCRM_TASK_ACTION,
+	.name = "cues",
+	.summary = "the intent rules + addressed (@mention or reply), GUIDELINE.md's action rules",
+	.flags = CUES_FLAGS,
+	.create = create_action,
+	.free = free_cues,
+	.classify = classify_cues,
+};
+
+const scrm_classifier_desc scrm_clf_complaint_cues = {
+	.task = SCRM_TASK_COMPLAINT,
+	.name = "cues",
+	.summary = "yes when the intent rules say complaint or churn",
+	.flags = CUES_FLAGS,
+	.create = create_complaint,
+	.free = free_cues,
+	.classify = classify_cues,
+};

@@ -1,0 +1,85 @@
+/*
+ * clf_cues.h - the built-in intent cues: phrase lists for question, complaint, praise,
+ * purchase, churn, suggestion, spam and mid-thread information replies, compiled once
+ * into a Hyperscan database of their own, and the transparent rules of the `cues`
+ * classifier (clf_cues.c) that turn cue hits, the scrm-mode sentiment, spam.h's
+ * structural signals and reply structure into an intent and action_needed.
+ *
+ * The `linear` classifier (clf_linear.c) uses the same matcher: the cue groups that fired
+ * and the rules' intent are features of its model, so both classifiers see the same
+ * evidence.
+ *
+ * Lifecycle and threads: the first scrm_cues_create() in the process compiles the
+ * database (once, thread-safe; it is shared read-only and lives as long as the process);
+ * every create allocates its own Hyperscan scratch, and the object is then used by one
+ * thread at a time (one per classifier instance, so per analyze worker). Scanning
+ * allocates nothing.
+ *
+ * Dependencies: libhs, spam.h, vader.h (scrm_sentiment), classifier.h (label indices).
+ */
+#ifndef SCRM_CLF_CUES_H
+#define SCRM_CLF_CUES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vader.h"
+
+/* Cue groups (bit i of scrm_cues_hits.groups). */
+typedef enum scrm_cue_group {
+	SCRM_CUE_QUESTION = 0,  /* "how do i", "can i", "?", "anyone know" */
+	SCRM_CUE_COMPLAINT,     /* "still waiting", "not working", "worst", "delayed" */
+	SCRM_CUE_PRAISE,        /* "thank", "love", "awesome" */
+	SCRM_CUE_PURCHASE,      /* "want to buy", "how much", "sign up", "upgrade", "quote" */
+	SCRM_CUE_CHURN,         /* "cancel my", "switching to", "never again" */
+	SCRM_CUE_SUGGESTION,    /* "would be great if", "please add", "you should" */
+	SCRM_CUE_SPAM,          /* "giveaway", "promo code", "cashed out" (strong) */
+	SCRM_CUE_SPAM_WEAK,     /* "free", "win", "sale": spam only with a link */
+	SCRM_CUE_INFO,          /* mid-thread information: "done", "dm sent", an OS or device */
+	SCRM_CUE_NGROUPS
+} scrm_cue_group;
+
+/* "question", "complaint", ..., "spam_weak", "info". */
+const char *scrm_cue_group_name(unsigned g);
+
+/* What one text matched: per group, the first (leftmost) match as a byte range. */
+typedef struct scrm_cues_hits {
+	uint32_t groups;                       /* bit g: group g matched */
+	uint32_t from[SCRM_CUE_NGROUPS];       /* leftmost match of group g: text[from, to) */
+	uint32_t to[SCRM_CUE_NGROUPS];
+	uint32_t mention;                      /* 1: an @mention in the text */
+	uint32_t hashtags;                     /* #hashtags in the text */
+	uint32_t links;                        /* http://, https://, www. links */
+	uint32_t spam_bits;                    /* scrm_spam_scan() of the text */
+} scrm_cues_hits;
+
+typedef struct scrm_cues scrm_cues;
+
+/*
+ * scrm_cues_create() - a matcher: the shared database (compiled on the first call, about
+ * 0.25 s) and a scratch of its own. Return: 0; -ENOMEM; -EIO if Hyperscan rejects the lists (a bug:
+ * the message names the pattern).
+ */
+int scrm_cues_create(scrm_cues **out, char *err, size_t errlen);
+/* NULL is ignored. */
+void scrm_cues_free(scrm_cues *c);
+
+/* Scan @len bytes of @text into *h. Return: 0, or -EIO if Hyperscan fails. */
+int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, scrm_cues_hits *h);
+
+/* The rules' decision for one text (clf_cues.c documents the precedence). */
+typedef struct scrm_cues_decision {
+	uint32_t intent;   /* SCRM_TASK_INTENT label index */
+	uint32_t action;   /* 0 / 1 */
+	int group;         /* the cue group that decided the intent, or -1 (sentiment or none) */
+	float confidence;  /* by kind of evidence, see clf_cues.c; not a probability */
+	uint8_t addressed; /* @mention or known reply */
+} scrm_cues_decision;
+
+/*
+ * scrm_cues_decide() - apply the rules to hits @h of @text, the scrm-mode sentiment @s
+ * (NULL: unknown, sentiment rules do not fire) and @is_reply (1, 0, -1 unknown).
+ */
+void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, scrm_cues_decision *d);
+
+#endif

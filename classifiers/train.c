@@ -1,0 +1,329 @@
+/*
+ * train.c - `scrm train`: fit a trainable classifier (classifier.h's train hook) on a
+ * labelled TSV and write its model file.
+ *
+ *   scrm train --task T --data FILE.tsv -o MODEL [--classifier NAME] [--text-col NAME]
+ *              [--label-col NAME] [--lexicon F]
+ *
+ * The input is read as `scrm eval` reads it (tsv.h; gold values are the task's label
+ * names, ASCII case-insensitive, plus 0/1 and false/true for the yes/no tasks; empty gold
+ * is skipped; an unknown one is an error naming FILE:LINE). Each row gets what the
+ * pipeline's analyze stage would give a classifier: both sentiment modes when the
+ * classifier reads sentiment (then a lexicon is required: --lexicon, else $SCRM_LEXICON,
+ * else data/lexicons/vader_lexicon.txt). The default classifier is `linear`.
+ *
+ * Prints (stdout): rows and skipped rows, the label counts, the training time, the
+ * training accuracy (the written model, loaded back through the classifier's create,
+ * classifying the training rows: a check that the file round-trips, not an estimate of
+ * accuracy on new data: use `scrm eval --folds K` for that) and the model's size.
+ *
+ * Exit: 0; 1 I/O or runtime error (unreadable data, model not writable); 2 usage error,
+ * unknown task or classifier, a rule-based classifier, a missing column, an unknown gold
+ * label, no labelled rows, or an unloadable lexicon.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "classifier.h"
+#include "eval.h"
+#include "lexicon.h"
+#include "sentiment.h"
+#include "tsv.h"
+
+#define DEFAULT_LEXICON "data/lexicons/vader_lexicon.txt"
+
+static void usage(FILE *fp)
+{
+	fputs("usage: scrm train --task TASK --data FILE.tsv -o MODEL [--classifier NAME]\n"
+	      "                  [--text-col NAME] [--label-col NAME] [--lexicon FILE]\n"
+	      "\n"
+	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
+	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
+	      "TASK: intent, action, complaint, airline-reason. Columns default to 'text' and 'label'.\n"
+	      "Use the model with: scrm eval --task TASK --data FILE --classifier NAME --model MODEL.\n"
+	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " DEFAULT_LEXICON ".\n",
+	      fp);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct rows {
+	char **text;
+	size_t *len;
+	uint32_t *gold;
+	size_t n, cap;
+	uint64_t skipped;
+} rows;
+
+static void rows_free(rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->text[i]);
+	free(r->text);
+	free(r->len);
+	free(r->gold);
+}
+
+static int rows_push(rows *r, const char *s, size_t len, uint32_t gold)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 1024;
+		char **t = realloc(r->text, cap * sizeof *t);
+		if (t)
+			r->text = t;
+		size_t *l = realloc(r->len, cap * sizeof *l);
+		if (l)
+			r->len = l;
+		uint32_t *g = realloc(r->gold, cap * sizeof *g);
+		if (g)
+			r->gold = g;
+		if (!t || !l || !g)
+			return -ENOMEM;
+		r->cap = cap;
+	}
+	char *c = malloc(len + 1);
+	if (!c)
+		return -ENOMEM;
+	memcpy(c, s, len);
+	c[len] = 0;
+	r->text[r->n] = c;
+	r->len[r->n] = len;
+	r->gold[r->n++] = gold;
+	return 0;
+}
+
+/* Returns 0 or an exit code after printing why. */
+static int load(rows *r, const char *path, scrm_task task, const char *text_col, const char *label_col)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		fprintf(stderr, "scrm train: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	scrm_tsv *t = NULL;
+	int rc = scrm_tsv_open(&t, fp, 1), ret = 0;
+	if (rc) {
+		fprintf(stderr, "scrm train: %s: %s\n", path, rc == -ENODATA ? "empty file (no header line)" : strerror(-rc));
+		ret = rc == -ENODATA ? 2 : 1;
+		goto out;
+	}
+	long tcol = scrm_tsv_col(t, text_col), lcol = scrm_tsv_col(t, label_col);
+	if (tcol < 0 || lcol < 0) {
+		fprintf(stderr, "scrm train: %s: no column '%s' (%s; columns:", path, tcol < 0 ? text_col : label_col,
+			tcol < 0 ? "--text-col" : "--label-col");
+		for (size_t i = 0; i < scrm_tsv_ncols(t); i++)
+			fprintf(stderr, " %s", scrm_tsv_colname(t, i));
+		fputs(")\n", stderr);
+		ret = 2;
+		goto out;
+	}
+	while ((rc = scrm_tsv_next(t)) == 1) {
+		size_t glen, tlen;
+		const char *g = scrm_tsv_field(t, (size_t)lcol, &glen);
+		size_t sp = 0;
+		while (sp < glen && (g[sp] == ' ' || g[sp] == '\t'))
+			sp++;
+		if (sp == glen) {
+			r->skipped++;
+			continue;
+		}
+		int label = scrm_task_label_parse(task, g, glen);
+		if (label < 0) {
+			size_t nl;
+			const char *const *labels = scrm_task_labels(task, &nl);
+			fprintf(stderr, "scrm train: %s:%" PRIu64 ": unknown label '%s' in column '%s' for task %s (labels: ",
+				path, scrm_tsv_line(t), g, label_col, scrm_task_name(task));
+			for (size_t i = 0; i < nl; i++)
+				fprintf(stderr, "%s%s", i ? ", " : "", labels[i]);
+			fputs(")\n", stderr);
+			ret = 2;
+			goto out;
+		}
+		const char *text = scrm_tsv_field(t, (size_t)tcol, &tlen);
+		if ((rc = rows_push(r, text, tlen, (uint32_t)label)))
+			break;
+	}
+	if (rc < 0 || ferror(fp)) {
+		fprintf(stderr, "scrm train: %s: %s\n", path, strerror(rc < 0 ? -rc : EIO));
+		ret = 1;
+		goto out;
+	}
+	if (r->n == 0) {
+		fprintf(stderr, "scrm train: %s: no row with a gold label in column '%s'\n", path, label_col);
+		ret = 2;
+	}
+out:
+	scrm_tsv_free(t);
+	fclose(fp);
+	return ret;
+}
+
+enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_HELP };
+
+int scrm_train_main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{"task", required_argument, 0, OPT_TASK},
+		{"data", required_argument, 0, OPT_DATA},
+		{"out", required_argument, 0, 'o'},
+		{"classifier", required_argument, 0, OPT_CLF},
+		{"text-col", required_argument, 0, OPT_TEXTCOL},
+		{"label-col", required_argument, 0, OPT_LABELCOL},
+		{"lexicon", required_argument, 0, OPT_LEX},
+		{"help", no_argument, 0, OPT_HELP},
+		{0, 0, 0, 0},
+	};
+	const char *task_name = NULL, *data = NULL, *out = NULL, *clf = "linear", *text_col = "text";
+	const char *label_col = "label", *lexpath = NULL;
+	int c;
+	optind = 0; /* GNU: full re-initialization */
+	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TASK: task_name = optarg; break;
+		case OPT_DATA: data = optarg; break;
+		case 'o': out = optarg; break;
+		case OPT_CLF: clf = optarg; break;
+		case OPT_TEXTCOL: text_col = optarg; break;
+		case OPT_LABELCOL: label_col = optarg; break;
+		case OPT_LEX: lexpath = optarg; break;
+		case 'h':
+		case OPT_HELP: usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || !task_name || !data || !out) {
+		if (optind < argc)
+			fprintf(stderr, "scrm train: unexpected argument '%s'\n", argv[optind]);
+		else
+			fprintf(stderr, "scrm train: %s is required\n", !task_name ? "--task" : !data ? "--data" : "-o MODEL");
+		usage(stderr);
+		return 2;
+	}
+	scrm_task task;
+	if (scrm_task_parse(task_name, &task)) {
+		fprintf(stderr, "scrm train: unknown task '%s' (sentiment, intent, action, complaint, airline-reason)\n",
+			task_name);
+		return 2;
+	}
+	const scrm_classifier_desc *d = scrm_classifier_find(task, clf);
+	if (!d) {
+		fprintf(stderr, "scrm train: no classifier '%s' for task %s (scrm eval --list)\n", clf, task_name);
+		return 2;
+	}
+	if (!d->train) {
+		fprintf(stderr, "scrm train: classifier %s/%s is rule-based: nothing to train\n", task_name, clf);
+		return 2;
+	}
+
+	int ret = 2;
+	char err[2048];
+	scrm_lexicon *lex = NULL;
+	scrm_sent *ss = NULL;
+	scrm_clf_item *items = NULL;
+	scrm_sentiment *sent = NULL;
+	scrm_classifier *inst = NULL;
+	rows r = {0};
+	int want_sent = (d->flags & (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_NEEDS_LEXICON)) != 0;
+	if (want_sent && !lexpath)
+		lexpath = getenv("SCRM_LEXICON");
+	if (want_sent && !lexpath) {
+		if (access(DEFAULT_LEXICON, R_OK) != 0) {
+			fprintf(stderr, "scrm train: no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh fetches "
+					"the default one into " DEFAULT_LEXICON ")\n");
+			goto out;
+		}
+		lexpath = DEFAULT_LEXICON;
+	}
+	if (lexpath && scrm_lexicon_load(&lex, lexpath, NULL, err, sizeof err)) {
+		fprintf(stderr, "scrm train: %s\n", err);
+		goto out;
+	}
+	if ((ret = load(&r, data, task, text_col, label_col)))
+		goto out;
+	ret = 1;
+	items = calloc(r.n, sizeof *items);
+	sent = calloc(2 * r.n, sizeof *sent);
+	if (!items || !sent || (lex && !(ss = scrm_sent_create(lex)))) {
+		fprintf(stderr, "scrm train: %s\n", strerror(ENOMEM));
+		goto out;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		scrm_clf_item_init(&items[i], r.text[i], r.len[i]);
+		if (ss) {
+			int rc = scrm_sent_score_both(ss, r.text[i], r.len[i], &sent[2 * i], &sent[2 * i + 1], NULL, NULL);
+			if (rc) {
+				fprintf(stderr, "scrm train: sentiment: %s\n", strerror(-rc));
+				goto out;
+			}
+			items[i].sentiment[SCRM_SENT_VADER] = &sent[2 * i];
+			items[i].sentiment[SCRM_SENT_SCRM] = &sent[2 * i + 1];
+		}
+	}
+	scrm_clf_config cfg = {.lexicon = lex, .topics = NULL, .model_path = out};
+	double t0 = now_s();
+	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
+	double secs = now_s() - t0;
+	if (rc) {
+		fprintf(stderr, "scrm train: %s\n", err[0] ? err : strerror(-rc));
+		ret = rc == -EINVAL ? 2 : 1;
+		goto out;
+	}
+	if ((rc = scrm_classifier_create(&inst, d, &cfg, err, sizeof err))) {
+		fprintf(stderr, "scrm train: reading back %s: %s\n", out, err);
+		goto out;
+	}
+	scrm_clf_out o[256];
+	uint64_t correct = 0;
+	for (size_t i = 0; i < r.n; i += 256) {
+		size_t m = r.n - i < 256 ? r.n - i : 256;
+		if ((rc = scrm_classifier_classify(inst, items + i, m, o, 0))) {
+			fprintf(stderr, "scrm train: classify: %s\n", strerror(-rc));
+			goto out;
+		}
+		for (size_t j = 0; j < m; j++)
+			correct += o[j].label == r.gold[i + j];
+	}
+	size_t nl;
+	const char *const *labels = scrm_task_labels(task, &nl);
+	printf("task %s, classifier %s: %zu rows of %s (text '%s', gold '%s')", task_name, clf, r.n, data, text_col,
+	       label_col);
+	if (r.skipped)
+		printf("; %" PRIu64 " rows without a gold label skipped", r.skipped);
+	printf("\nlabels:");
+	for (size_t k = 0; k < nl; k++) {
+		size_t cnt = 0;
+		for (size_t i = 0; i < r.n; i++)
+			cnt += r.gold[i] == k;
+		printf("%s %s %zu", k ? "," : "", labels[k], cnt);
+	}
+	struct stat st;
+	printf("\nlexicon %s\ntraining time %.3f s\ntraining accuracy %.4f (%" PRIu64 " of %zu; on the training rows)\n"
+	       "model %s (%lld bytes)\n",
+	       lexpath ? lexpath : "(none)", secs, (double)correct / (double)r.n, correct, r.n, out,
+	       stat(out, &st) == 0 ? (long long)st.st_size : -1LL);
+	ret = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "scrm train: stdout: %s\n", strerror(errno));
+		ret = 1;
+	}
+out:
+	scrm_classifier_free(inst);
+	free(items);
+	free(sent);
+	rows_free(&r);
+	scrm_sent_free(ss);
+	scrm_lexicon_free(lex);
+	return ret;
+}

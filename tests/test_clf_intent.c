@@ -1,0 +1,324 @@
+/*
+ * test_clf_intent.c - the intent classifiers: every rule of `cues` on hand-made texts
+ * (label, action_needed and the explanation naming the rule), the `linear` classifier
+ * through the classifier interface (train hook -> model file -> create -> classify, a
+ * model for the wrong task and a corrupt one rejected), and `scrm eval --folds 5` of both
+ * on the real dev corpora when they are present (intent and action on intent-scrm,
+ * complaint on complaints), each against the majority-class macro-F1.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "classifier.h"
+#include "sentiment.h"
+
+/* ---- cues ---- */
+
+typedef struct cue_case {
+	const char *text;
+	int is_reply;      /* -1 unknown */
+	double compound;   /* scrm sentiment given to the item; NAN-free sentinel 9 = none */
+	const char *intent;
+	int action;
+	const char *why;   /* substring of the intent explanation */
+	const char *awhy;  /* substring of the action explanation */
+} cue_case;
+
+#define NOSENT 9.0
+
+static const cue_case cue_cases[] = {
+	/* question: phrase, addressed / not addressed */
+	{"@acme how do i change my password", -1, NOSENT, "question", 1, "question: \"how do i\"", "yes, question"},
+	{"anyone know a good pizza place", -1, NOSENT, "question", 0, "question: \"anyone know\"", "not addressed"},
+	/* a bare '?' counts only when addressed */
+	{"@acme open on sunday?", -1, NOSENT, "question", 1, "question: \"?\"", "@mention"},
+	{"is it sunday already?", -1, NOSENT, "other", 0, "other: no cue", "no, other"},
+	/* complaint: phrase; negative sentiment addressed to someone */
+	{"@acme still waiting for my order", -1, NOSENT, "complaint", 1, "complaint: \"still waiting\"", "@mention"},
+	{"@acme meh meh meh", -1, -0.6, "complaint", 1, "complaint: sentiment -0.60 + addressed", "yes"},
+	{"meh meh meh", -1, -0.6, "other", 0, "other: no cue", "no"},
+	{"the app is not working again", -1, NOSENT, "complaint", 0, "complaint: \"not working\"", "not addressed"},
+	/* praise: phrase; positive sentiment in a reply */
+	{"@acme thank you so much", -1, NOSENT, "praise", 0, "praise: \"thank\"", "no, praise"},
+	{"so good", 1, 0.8, "praise", 0, "praise: sentiment +0.80", "no"},
+	/* purchase */
+	{"@acme how much is the family plan", -1, NOSENT, "purchase", 1, "purchase: \"how much is\"", "@mention"},
+	{"i want to buy a new phone", -1, NOSENT, "purchase", 0, "purchase: \"want to buy\"", "not addressed"},
+	/* churn: always action */
+	{"@acme i am cancelling my subscription", -1, NOSENT, "churn", 1, "churn: \"cancelling my subscription\"", "yes"},
+	{"never again with this airline", -1, NOSENT, "churn", 1, "churn: \"never again\"", "yes"},
+	/* suggestion */
+	{"@acme please add a sleep timer", -1, NOSENT, "suggestion", 1, "suggestion: \"please add\"", "@mention"},
+	{"it would be great if it had a sleep timer", -1, NOSENT, "suggestion", 0, "suggestion: \"would be great\"",
+	 "not addressed"},
+	/* spam: strong cue; weak cue + link; structural */
+	{"huge giveaway retweet to enter", -1, NOSENT, "spam", 0, "spam: \"giveaway\"", "no, spam"},
+	{"free stuff here https://x.co/abc", -1, NOSENT, "spam", 0, "spam: link + \"free\"", "no"},
+	{"#one #two #three #four", -1, NOSENT, "spam", 0, "spam: hashtags", "no"},
+	/* other: nothing; a mid-thread information reply */
+	{"nice weather for ducks", -1, NOSENT, "other", 0, "other: no cue", "no, other"},
+	{"@acme done, iphone 8 on ios 11", 1, NOSENT, "other", 1, "other: no cue", "info reply"},
+	{"@acme ok", 1, NOSENT, "other", 0, "other: no cue", "no info cue"},
+	/* precedence: spam > churn > purchase > suggestion > complaint > question > praise */
+	{"@acme the app is not working, i am switching to deezer", -1, NOSENT, "churn", 1, "churn: \"switching to\"",
+	 "yes"},
+	{"@acme i want to buy it but checkout is broken", -1, NOSENT, "complaint", 1, "complaint: \"broken\"", "yes"},
+	{"@acme thanks but how do i log in?", -1, NOSENT, "question", 1, "question:", "yes"},
+	{"@acme giveaway: free promo code, how do i enter?", -1, NOSENT, "spam", 0, "spam: \"giveaway\"", "no"},
+};
+
+static int run_cues(scrm_task task, const cue_case *cc, scrm_clf_out *out)
+{
+	const scrm_classifier_desc *d = scrm_classifier_find(task, "cues");
+	cr_assert_not_null(d, "cues for task %s", scrm_task_name(task));
+	cr_assert_null(d->train, "cues is rule-based");
+	scrm_classifier *c;
+	char err[256];
+	scrm_clf_config cfg = {0}; /* no lexicon: the items carry sentiment or go without */
+	cr_assert_eq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), 0, "%s", err);
+	scrm_clf_item it;
+	scrm_clf_item_init(&it, cc->text, strlen(cc->text));
+	it.is_reply = (int8_t)cc->is_reply;
+	scrm_sentiment s = {0, 1, 0, cc->compound};
+	if (cc->compound != NOSENT)
+		it.sentiment[SCRM_SENT_SCRM] = &s;
+	int rc = scrm_classifier_classify(c, &it, 1, out, SCRM_CLF_EXPLAIN);
+	scrm_classifier_free(c);
+	return rc;
+}
+
+Test(cues, every_rule_label_action_and_why)
+{
+	size_t nl;
+	const char *const *labels = scrm_task_labels(SCRM_TASK_INTENT, &nl);
+	for (size_t i = 0; i < sizeof cue_cases / sizeof cue_cases[0]; i++) {
+		const cue_case *cc = &cue_cases[i];
+		scrm_clf_out o;
+		cr_assert_eq(run_cues(SCRM_TASK_INTENT, cc, &o), 0);
+		cr_expect_str_eq(labels[o.label], cc->intent, "'%s': intent %s, want %s (why: %s)", cc->text,
+				 labels[o.label], cc->intent, o.why);
+		cr_expect(strstr(o.why, cc->why), "'%s': why '%s' lacks '%s'", cc->text, o.why, cc->why);
+		cr_expect(strlen(o.why) < SCRM_CLF_WHY_MAX);
+		cr_expect(o.confidence >= 0.5f && o.confidence <= 0.8f);
+		cr_assert_eq(run_cues(SCRM_TASK_ACTION, cc, &o), 0);
+		cr_expect_eq((int)o.label, cc->action, "'%s': action %u, want %d (why: %s)", cc->text, o.label,
+			     cc->action, o.why);
+		cr_expect(strstr(o.why, cc->awhy), "'%s': action why '%s' lacks '%s'", cc->text, o.why, cc->awhy);
+	}
+}
+
+Test(cues, complaint_task_and_no_explain)
+{
+	cue_case cc = {"@acme my flight was delayed 5 hours", -1, NOSENT, NULL, 0, NULL, NULL};
+	scrm_clf_out o;
+	cr_assert_eq(run_cues(SCRM_TASK_COMPLAINT, &cc, &o), 0);
+	cr_assert_eq(o.label, 1);
+	cr_assert(strstr(o.why, "yes, complaint: \"delayed\""), "%s", o.why);
+	cue_case churn = {"cancel my account now", -1, NOSENT, NULL, 0, NULL, NULL};
+	cr_assert_eq(run_cues(SCRM_TASK_COMPLAINT, &churn, &o), 0);
+	cr_assert_eq(o.label, 1, "churn counts as a complaint: %s", o.why);
+	/* without SCRM_CLF_EXPLAIN why stays empty; empty text is other */
+	scrm_classifier *c;
+	char err[256];
+	cr_assert_eq(scrm_classifier_create(&c, scrm_classifier_find(SCRM_TASK_INTENT, "cues"), NULL, err, sizeof err),
+		     0);
+	scrm_clf_item it[2];
+	scrm_clf_item_init(&it[0], "", 0);
+	scrm_clf_item_init(&it[1], NULL, 0);
+	scrm_clf_out out[2];
+	memset(out, 'x', sizeof out);
+	cr_assert_eq(scrm_classifier_classify(c, it, 2, out, 0), 0);
+	cr_assert_eq(out[0].label, 7);
+	cr_assert_eq(out[1].label, 7);
+	cr_assert_eq(out[0].why[0], 0);
+	scrm_classifier_free(c);
+}
+
+/* ---- linear through the interface ---- */
+
+static const struct {
+	const char *text;
+	uint32_t yes;
+} toy[] = {
+	{"@acme my order is late again", 1},           {"@acme the app is broken and crashing", 1},
+	{"@acme still no refund after two weeks", 1},  {"@acme worst service ever, order late", 1},
+	{"@acme refund me, the box arrived broken", 1}, {"@acme the delivery is late and broken", 1},
+	{"@acme crashing every time i open it", 1},    {"@acme where is my refund, so late", 1},
+	{"@acme love the new update, thanks", 0},      {"@acme thanks for the quick help", 0},
+	{"@acme great playlist today", 0},             {"@acme love this song so much", 0},
+	{"happy friday everyone", 0},                  {"@acme thanks, all sorted now", 0},
+	{"@acme great job on the new design", 0},      {"what a lovely morning", 0},
+};
+#define NTOY (sizeof toy / sizeof toy[0])
+
+static void toy_model(const char *path)
+{
+	scrm_clf_item items[NTOY];
+	uint32_t gold[NTOY];
+	for (size_t i = 0; i < NTOY; i++) {
+		scrm_clf_item_init(&items[i], toy[i].text, strlen(toy[i].text));
+		gold[i] = toy[i].yes;
+	}
+	const scrm_classifier_desc *d = scrm_classifier_find(SCRM_TASK_COMPLAINT, "linear");
+	cr_assert_not_null(d);
+	cr_assert_not_null(d->train);
+	cr_assert(d->flags & SCRM_CLF_NEEDS_MODEL);
+	char err[512];
+	scrm_clf_config cfg = {0};
+	cr_assert_eq(scrm_classifier_train(d, &cfg, items, gold, NTOY, path, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(access(path, R_OK), 0);
+}
+
+Test(linear_clf, train_save_create_classify)
+{
+	char path[] = "/tmp/scrm-test-linear-XXXXXX";
+	int fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	toy_model(path);
+	const scrm_classifier_desc *d = scrm_classifier_find(SCRM_TASK_COMPLAINT, "linear");
+	scrm_classifier *c;
+	char err[512];
+	scrm_clf_config cfg = {.model_path = path};
+	cr_assert_eq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), 0, "%s", err);
+	const char *texts[] = {"@acme my parcel is late and the lid is broken", "@acme thanks, love it"};
+	scrm_clf_item it[2];
+	for (int i = 0; i < 2; i++)
+		scrm_clf_item_init(&it[i], texts[i], strlen(texts[i]));
+	scrm_clf_out o[2];
+	cr_assert_eq(scrm_classifier_classify(c, it, 2, o, SCRM_CLF_EXPLAIN), 0);
+	cr_assert_eq(o[0].label, 1, "why: %s", o[0].why);
+	cr_assert_eq(o[1].label, 0, "why: %s", o[1].why);
+	cr_assert(o[0].confidence > 0.5f && o[0].confidence <= 1.0f);
+	/* the explanation: the label, then the strongest features, whole terms */
+	cr_assert(strncmp(o[0].why, "yes: ", 5) == 0, "%s", o[0].why);
+	cr_assert(strstr(o[0].why, "late") || strstr(o[0].why, "broken") || strstr(o[0].why, "cue:complaint"), "%s",
+		  o[0].why);
+	cr_assert(strncmp(o[1].why, "no: ", 4) == 0, "%s", o[1].why);
+	fprintf(stderr, "linear toy: '%s' -> %s; '%s' -> %s\n", texts[0], o[0].why, texts[1], o[1].why);
+	scrm_classifier_free(c);
+
+	/* needs a model; a model for another task; a corrupt file: clear errors naming it */
+	scrm_clf_config none = {0};
+	cr_assert_eq(scrm_classifier_create(&c, d, &none, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "model"), "%s", err);
+	cr_assert_eq(scrm_classifier_create(&c, scrm_classifier_find(SCRM_TASK_INTENT, "linear"), &cfg, err, sizeof err),
+		     -EINVAL);
+	cr_assert(strstr(err, path) && strstr(err, "task 'complaint', not 'intent'"), "%s", err);
+	cr_assert_eq(scrm_classifier_create(&c, scrm_classifier_find(SCRM_TASK_ACTION, "linear"), &cfg, err, sizeof err),
+		     -EINVAL, "same labels (no/yes), other task: still refused");
+	FILE *fp = fopen(path, "r+b");
+	cr_assert_not_null(fp);
+	fseek(fp, 100, SEEK_SET);
+	int ch = fgetc(fp);
+	fseek(fp, 100, SEEK_SET);
+	fputc(ch ^ 0x55, fp);
+	fclose(fp);
+	cr_assert_eq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, path), "%s", err);
+	fprintf(stderr, "linear corrupt model: %s\n", err);
+	unlink(path);
+	cr_assert_neq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), 0);
+	cr_assert(strstr(err, path), "%s", err);
+}
+
+Test(linear_clf, registered_for_four_tasks)
+{
+	scrm_task t[] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION, SCRM_TASK_COMPLAINT, SCRM_TASK_AIRLINE_REASON};
+	for (size_t i = 0; i < 4; i++) {
+		const scrm_classifier_desc *d = scrm_classifier_find(t[i], "linear");
+		cr_assert_not_null(d, "%s", scrm_task_name(t[i]));
+		cr_assert_not_null(d->train);
+	}
+	cr_assert_not_null(scrm_classifier_find(SCRM_TASK_INTENT, "cues"));
+	cr_assert_not_null(scrm_classifier_find(SCRM_TASK_ACTION, "cues"));
+}
+
+/* ---- scrm eval on the real dev corpora ---- */
+
+static const char *LEXICONS[] = {"../shared/corpora/lexicons/vader/vader_lexicon.txt",
+				 "data/lexicons/vader_lexicon.txt"};
+
+/* The number after "KEY": at or after p, or -1. */
+static double num_after(const char *p, const char *key)
+{
+	const char *q = strstr(p, key);
+	return q ? strtod(q + strlen(key), NULL) : -1;
+}
+
+static void eval_both(const char *task, const char *data, const char *label_col)
+{
+	const char *scrm = getenv("SCRM");
+	if (!scrm || access(scrm, X_OK) != 0) {
+		fprintf(stderr, "eval %s: skipped: $SCRM (the built binary) not set\n", task);
+		cr_skip_test("SCRM not set");
+	}
+	if (access(data, R_OK) != 0) {
+		fprintf(stderr, "eval %s: skipped: %s not found (run from the repo root with ../shared/corpora)\n", task,
+			data);
+		cr_skip_test("%s not found", data);
+	}
+	const char *lex = NULL;
+	for (size_t i = 0; i < 2 && !lex; i++)
+		if (access(LEXICONS[i], R_OK) == 0)
+			lex = LEXICONS[i];
+	if (!lex) {
+		fprintf(stderr, "eval %s: skipped: no VADER lexicon\n", task);
+		cr_skip_test("no lexicon");
+	}
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd,
+		 "'%s' eval --task %s --data '%s' --label-col %s --lexicon '%s' --classifier cues --classifier linear "
+		 "--folds 5 --json",
+		 scrm, task, data, label_col, lex);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	static char js[1 << 16];
+	size_t n = fread(js, 1, sizeof js - 1, p);
+	js[n] = 0;
+	cr_assert_eq(pclose(p), 0, "%s failed", cmd);
+	/* majority-class macro-F1 from the gold supports (macro over the gold classes) */
+	const char *pc = strstr(js, "\"per_class\":{");
+	cr_assert_not_null(pc);
+	const char *end = strstr(pc, "},\"confusion\"");
+	double sup[64], total = 0, best = 0;
+	int k = 0;
+	for (const char *q = pc; (q = strstr(q, "\"support\":")) && q < end && k < 64; q++) {
+		sup[k] = strtod(q + 10, NULL);
+		total += sup[k];
+		if (sup[k] > best)
+			best = sup[k];
+		k++;
+	}
+	int present = 0;
+	for (int i = 0; i < k; i++)
+		present += sup[i] > 0;
+	double base = 2 * best / (best + total) / present;
+	const char *cu = strstr(js, "\"cues\":{"), *li = strstr(js, "\"linear\":{");
+	cr_assert(cu && li);
+	double f_cues = num_after(cu, "\"macro_f1\":"), f_lin = num_after(li, "\"macro_f1\":");
+	double a_cues = num_after(cu, "\"accuracy\":"), a_lin = num_after(li, "\"accuracy\":");
+	fprintf(stderr, "eval %s on %s, 5-fold: macro-F1 cues %.4f, linear %.4f (accuracy %.4f, %.4f); majority %.4f\n",
+		task, data, f_cues, f_lin, a_cues, a_lin, base);
+	cr_expect_gt(f_cues, base + 0.1, "cues %.4f vs majority %.4f", f_cues, base);
+	cr_expect_gt(f_lin, base + 0.1, "linear %.4f vs majority %.4f", f_lin, base);
+}
+
+Test(eval_corpora, intent_scrm_intent, .timeout = 300)
+{
+	eval_both("intent", "../shared/corpora/intent-scrm/dev.tweets.tsv", "intent");
+}
+
+Test(eval_corpora, intent_scrm_action, .timeout = 300)
+{
+	eval_both("action", "../shared/corpora/intent-scrm/dev.tweets.tsv", "action_needed");
+}
+
+Test(eval_corpora, complaints, .timeout = 300)
+{
+	eval_both("complaint", "../shared/corpora/complaints/dev.tweets.tsv", "complaint");
+}
