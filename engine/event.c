@@ -480,6 +480,13 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		}
 		*o++ = ']';
 	}
+	if (r->dup_count) {
+		o = PUT_LIT(o, ",\"dup\":{\"count\":");
+		o = put_u64(o, r->dup_count);
+		o = PUT_LIT(o, ",\"first_seq\":");
+		o = put_u64(o, r->dup_first);
+		*o++ = '}';
+	}
 	static const char *const clf_key[2] = {",\"intent\":{\"label\":\"", ",\"action_needed\":{\"value\":"};
 	for (int k = 0; k < 2; k++) {
 		if (!(r->has_clf & (1u << k)) || r->clf_label[k] >= names->clf_nlabels[k])
@@ -503,13 +510,6 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		memcpy(o, names->clf_name[k], nl);
 		o += nl;
 		o = PUT_LIT(o, "\"}");
-	}
-	if (r->dup_count) {
-		o = PUT_LIT(o, ",\"dup\":{\"count\":");
-		o = put_u64(o, r->dup_count);
-		o = PUT_LIT(o, ",\"first_seq\":");
-		o = put_u64(o, r->dup_first);
-		*o++ = '}';
 	}
 	if (r->flags) {
 		o = PUT_LIT(o, ",\"flags\":[");

@@ -19,6 +19,7 @@
 #include "gen.h"
 #include "lexicon.h"
 #include "rules.h"
+#include "classifier.h"
 #include "score.h"
 #include "sentiment.h"
 #include "topics.h"
@@ -78,6 +79,11 @@ static void usage(FILE *fp)
 	      "      --sentiment MODES  scrm (default), vader, or both: the scores events carry;\n"
 	      "                         routing and why use scrm when it is scored\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
+	      "      --intent NAME      intent classifier: cues (default), linear (needs --intent-model),\n"
+	      "                         none\n"
+	      "      --intent-model F   model file for --intent linear (scrm train --task intent)\n"
+	      "      --action NAME      action_needed classifier: cues (default), linear, none\n"
+	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --rules FILE       topics, cues and settings (see corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
 	      "replay only:\n"
@@ -157,7 +163,8 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
-	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN,
+	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
+	OPT_ACTION, OPT_ACTION_MODEL,
 };
 
 /* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
@@ -253,6 +260,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
 	bool modes_set = false, dup_set = false;
+	const char *clf_name[2] = {"cues", "cues"};
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},
@@ -276,6 +284,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"rules", required_argument, 0, OPT_RULES},
 		{"sentiment", required_argument, 0, OPT_SENTIMENT},
 		{"dup-window", required_argument, 0, OPT_DUPWIN},
+		{"intent", required_argument, 0, OPT_INTENT},
+		{"intent-model", required_argument, 0, OPT_INTENT_MODEL},
+		{"action", required_argument, 0, OPT_ACTION},
+		{"action-model", required_argument, 0, OPT_ACTION_MODEL},
 		{0, 0, 0, 0},
 	};
 	optind = 1;
@@ -365,6 +377,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return bad_opt(cmd, "--sentiment", optarg);
 			modes_set = true;
 			break;
+		case OPT_INTENT: clf_name[0] = optarg; break;
+		case OPT_ACTION: clf_name[1] = optarg; break;
+		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
+		case OPT_ACTION_MODEL: cfg.clf_model[1] = optarg; break;
 		case OPT_DUPWIN:
 			if (parse_duration(optarg, &cfg.dup_window_ms))
 				return bad_opt(cmd, "--dup-window", optarg);
@@ -416,6 +432,28 @@ static int cmd_run(int argc, char **argv, bool replay)
 		fprintf(stderr, "scrm %s: --sentiment needs a lexicon (--lexicon FILE or `set lexicon` in the rules)\n",
 			cmd);
 		goto out;
+	}
+	static const scrm_task clf_task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
+	static const char *const clf_opt[2] = {"--intent", "--action"};
+	for (int k = 0; k < 2; k++) {
+		if (strcmp(clf_name[k], "none") == 0) {
+			if (cfg.clf_model[k]) {
+				fprintf(stderr, "scrm %s: %s-model given with %s none\n", cmd, clf_opt[k], clf_opt[k]);
+				goto out;
+			}
+			continue;
+		}
+		cfg.clf[k] = scrm_classifier_find(clf_task[k], clf_name[k]);
+		if (!cfg.clf[k]) {
+			fprintf(stderr, "scrm %s: no %s classifier '%s' (scrm eval --list shows them)\n", cmd,
+				scrm_task_name(clf_task[k]), clf_name[k]);
+			goto out;
+		}
+		if ((cfg.clf[k]->flags & SCRM_CLF_NEEDS_MODEL) && !cfg.clf_model[k]) {
+			fprintf(stderr, "scrm %s: %s %s needs %s-model FILE (scrm train --task %s)\n", cmd, clf_opt[k],
+				clf_name[k], clf_opt[k], scrm_task_name(clf_task[k]));
+			goto out;
+		}
 	}
 	if (lexicon_path) {
 		char err[512];

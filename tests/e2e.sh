@@ -255,11 +255,11 @@ check "the first copy is not a duplicate" bash -c "grep '\"id\":\"c1\"' '$T/spam
 check "copies count up within the window (first_seq 0)" \
 	bash -c "grep '\"id\":\"c4\"' '$T/spam.out' | grep -q '\"spam\":\[\"duplicate\"\],\"dup\":{\"count\":3,\"first_seq\":0}'"
 check "the second copy is marked but not spam" \
-	bash -c "grep '\"id\":\"c2\"' '$T/spam.out' | grep '\"dup\":{\"count\":1,' | grep -vq '\"spam\"'"
+	bash -c "grep '\"id\":\"c2\"' '$T/spam.out' | grep '\"dup\":{\"count\":1,' | grep -vq '\"spam\":\\['"
 check "a copy after a gap longer than the window starts a new burst" \
 	bash -c "grep '\"id\":\"late\"' '$T/spam.out' | grep -vq '\"dup\"'"
 check "an all-hashtag post is flagged" bash -c "grep '\"id\":\"tags\"' '$T/spam.out' | grep -q '\"spam\":\[\"hashtags\"\]'"
-check "an ordinary complaint is not flagged" bash -c "grep '\"id\":\"ok\"' '$T/spam.out' | grep -vq '\"spam\"'"
+check "an ordinary complaint is not flagged" bash -c "grep '\"id\":\"ok\"' '$T/spam.out' | grep -vq '\"spam\":\\['"
 "$SCRM" run -q --dup-window 0 "$T/spam.ndjson" >"$T/spam0.out"
 check "--dup-window 0 turns near-duplicates off" test "$(grep -c '"dup"' "$T/spam0.out")" -eq 0
 "$SCRM" run -q --dup-window 3h "$T/spam.ndjson" >"$T/spam3.out"
@@ -280,6 +280,25 @@ check "influence: 3 mentions give the brand network 20, reach 43, authority 100 
 	bash -c "grep '\"id\":\"b1\"' '$T/net.out' | grep -q '\"influence\":{\"score\":37,\"reach\":43,\"engagement\":0,\"authority\":100,\"network\":20}'"
 check "influence: a fan nobody mentions has network 0" \
 	bash -c "grep '\"id\":\"n3\"' '$T/net.out' | grep -q '\"reach\":14,\"engagement\":0,\"authority\":0,\"network\":0}'"
+
+# --- intent and action_needed in the events -----------------------------------------------
+"$SCRM" run -q "$T/spam.ndjson" >"$T/intent.out"
+check "events carry intent and action_needed from the cues classifiers by default" \
+	test "$(grep -c '"intent":{"label":"[a-z]*","confidence":[0-9.]*,"classifier":"cues"},"action_needed":{"value":[a-z]*,' "$T/intent.out")" -eq 7
+check "an ordinary complaint is a complaint; addressed to nobody, it needs no action" \
+	bash -c "grep '\"id\":\"ok\"' '$T/intent.out' | grep -q '\"intent\":{\"label\":\"complaint\".*\"action_needed\":{\"value\":false'"
+"$SCRM" run -q --intent none --action none "$T/spam.ndjson" >"$T/intent0.out"
+check "--intent none --action none leave them out" test "$(grep -c '"intent"\|"action_needed"' "$T/intent0.out")" -eq 0
+"$SCRM" run -q --intent linear "$T/spam.ndjson" >/dev/null 2>"$T/intent.err"
+check "--intent linear without a model exits 2 and says so" \
+	bash -c "test $? -eq 2 && grep -q 'needs --intent-model' '$T/intent.err'"
+"$SCRM" run -q --action nosuch "$T/spam.ndjson" >/dev/null 2>&1
+check "an unknown classifier exits 2" test $? -eq 2
+printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset my password?\tquestion\n4\tcancel my account now\tchurn\n5\tmy refund never came\tcomplaint\n' >"$T/intent.tsv"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent -o "$T/intent.model" >/dev/null 2>&1
+"$SCRM" run -q -j2 --intent linear --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l.out"
+check "--intent linear --intent-model: events carry the trained model's intent" \
+	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
 
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
