@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier.h"
 #include "lexicon.h"
 #include "pipeline.h"
 #include "rules.h"
@@ -146,6 +147,10 @@ int main(int argc, char **argv)
 		cfg.max_record = 8 << 10;
 		cfg.topics = topics;
 		cfg.lexicon = lex;
+		cfg.sentiment_modes = 3; /* both modes */
+		cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "cues");
+		cfg.clf[1] = scrm_classifier_find(SCRM_TASK_ACTION, "cues");
+		CHECK(cfg.clf[0] && cfg.clf[1], "cues classifiers not registered");
 		scrm_run_stats st;
 		int rc = scrm_pipeline_run(&cfg, &st);
 		CHECK(rc == 0, "pipeline -j%d -p%d returned %d", cfgs[i].w, cfgs[i].p, rc);
@@ -168,7 +173,7 @@ int main(int argc, char **argv)
 	scrm_rules_free(rules);
 	scrm_lexicon_free(lex);
 	if (topics && lex)
-		printf("tsan: the pipeline ran with topics and sentiment\n");
+		printf("tsan: the pipeline ran with topics, both sentiment modes, intent and action classifiers\n");
 	printf("tsan: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
