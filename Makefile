@@ -158,7 +158,7 @@ deps:
 demo: deps data/lexicons/vader_lexicon.txt
 	$(MAKE) all
 	rm -rf demo-out
-	$(SCRM) run --rules corpora/sample/rules.scrm -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	$(SCRM) run --rules corpora/sample/rules.scrm --intent cues --action cues -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
 	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst | head -n 2):"
 	@zstdcat demo-out/inbox.ndjson.zst | head -n 2
 	@echo "--- quarantined lines (demo-out/rejects.ndjson):"

@@ -79,10 +79,10 @@ static void usage(FILE *fp)
 	      "      --sentiment MODES  scrm (default), vader, or both: the scores events carry;\n"
 	      "                         routing and why use scrm when it is scored\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
-	      "      --intent NAME      intent classifier: cues (default), linear (needs --intent-model),\n"
-	      "                         none\n"
+	      "      --intent NAME      intent classifier: none (default), cues, or linear (needs\n"
+	      "                         --intent-model)\n"
 	      "      --intent-model F   model file for --intent linear (scrm train --task intent)\n"
-	      "      --action NAME      action_needed classifier: cues (default), linear, none\n"
+	      "      --action NAME      action_needed classifier: none (default), cues, linear\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --rules FILE       topics, cues and settings (see corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
@@ -260,7 +260,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
 	bool modes_set = false, dup_set = false;
-	const char *clf_name[2] = {"cues", "cues"};
+	const char *clf_name[2] = {"none", "none"};
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},

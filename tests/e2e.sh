@@ -282,13 +282,13 @@ check "influence: a fan nobody mentions has network 0" \
 	bash -c "grep '\"id\":\"n3\"' '$T/net.out' | grep -q '\"reach\":14,\"engagement\":0,\"authority\":0,\"network\":0}'"
 
 # --- intent and action_needed in the events -----------------------------------------------
-"$SCRM" run -q "$T/spam.ndjson" >"$T/intent.out"
-check "events carry intent and action_needed from the cues classifiers by default" \
+"$SCRM" run -q --intent cues --action cues "$T/spam.ndjson" >"$T/intent.out"
+check "--intent cues --action cues: events carry intent and action_needed" \
 	test "$(grep -c '"intent":{"label":"[a-z]*","confidence":[0-9.]*,"classifier":"cues"},"action_needed":{"value":[a-z]*,' "$T/intent.out")" -eq 7
 check "an ordinary complaint is a complaint; addressed to nobody, it needs no action" \
 	bash -c "grep '\"id\":\"ok\"' '$T/intent.out' | grep -q '\"intent\":{\"label\":\"complaint\".*\"action_needed\":{\"value\":false'"
-"$SCRM" run -q --intent none --action none "$T/spam.ndjson" >"$T/intent0.out"
-check "--intent none --action none leave them out" test "$(grep -c '"intent"\|"action_needed"' "$T/intent0.out")" -eq 0
+"$SCRM" run -q "$T/spam.ndjson" >"$T/intent0.out"
+check "by default events carry no intent or action_needed" test "$(grep -c '"intent"\|"action_needed"' "$T/intent0.out")" -eq 0
 "$SCRM" run -q --intent linear "$T/spam.ndjson" >/dev/null 2>"$T/intent.err"
 check "--intent linear without a model exits 2 and says so" \
 	bash -c "test $? -eq 2 && grep -q 'needs --intent-model' '$T/intent.err'"
