@@ -295,7 +295,9 @@ check "--intent linear without a model exits 2 and says so" \
 "$SCRM" run -q --action nosuch "$T/spam.ndjson" >/dev/null 2>&1
 check "an unknown classifier exits 2" test $? -eq 2
 printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset my password?\tquestion\n4\tcancel my account now\tchurn\n5\tmy refund never came\tcomplaint\n' >"$T/intent.tsv"
-"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent -o "$T/intent.model" >/dev/null 2>&1
+printf 'refund\t-1.0\t0.5\t[-1]\nlove\t3.2\t0.4\t[3]\n' >"$T/intent-lex.txt"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	-o "$T/intent.model" >/dev/null 2>&1
 "$SCRM" run -q -j2 --intent linear --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l.out"
 check "--intent linear --intent-model: events carry the trained model's intent" \
 	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
