@@ -467,6 +467,21 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 		put(why, &len, d->addressed ? (h->mention ? ", @mention" : ", reply") : ", not addressed");
 }
 
+int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
+		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d)
+{
+	int rc = scrm_cues_scan(c, text, len, h);
+	if (rc)
+		return rc;
+	if (!*s && sent) {
+		if ((rc = scrm_sent_score(sent, SCRM_SENT_SCRM, text, len, scratch, NULL)))
+			return rc;
+		*s = scratch;
+	}
+	scrm_cues_decide(h, *s, is_reply, d);
+	return 0;
+}
+
 static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm_clf_out *out, unsigned flags)
 {
 	clf_cues *c = state;
@@ -475,18 +490,12 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 		const char *text = it->text ? it->text : "";
 		size_t len = it->text ? it->len : 0;
 		scrm_cues_hits h;
-		int rc = scrm_cues_scan(c->cues, text, len, &h);
-		if (rc)
-			return rc;
+		scrm_cues_decision d;
 		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 		scrm_sentiment sv;
-		if (!s && c->sent) {
-			if ((rc = scrm_sent_score(c->sent, SCRM_SENT_SCRM, text, len, &sv, NULL)))
-				return rc;
-			s = &sv;
-		}
-		scrm_cues_decision d;
-		scrm_cues_decide(&h, s, it->is_reply, &d);
+		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, &s, &sv, &h, &d);
+		if (rc)
+			return rc;
 		out[i].label = c->task == SCRM_TASK_INTENT    ? d.intent
 			       : c->task == SCRM_TASK_ACTION ? d.action
 							     : (uint32_t)(d.intent == L_COMPLAINT || d.intent == L_CHURN);

@@ -85,18 +85,12 @@ static int featurize_item(featurizer *z, const scrm_clf_item *it, scrm_feat_vec 
 		for (uint32_t i = 0; i < it->hits->n && n < SCRM_TOPICS_MAX_HITS; i++)
 			z->ids[n++] = it->hits->ids[i];
 	scrm_cues_hits h;
-	int rc = scrm_cues_scan(z->cues, text, len, &h);
-	if (rc)
-		return rc;
+	scrm_cues_decision d;
 	const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 	scrm_sentiment sv;
-	if (!s && z->sent) {
-		if ((rc = scrm_sent_score(z->sent, SCRM_SENT_SCRM, text, len, &sv, NULL)))
-			return rc;
-		s = &sv;
-	}
-	scrm_cues_decision d;
-	scrm_cues_decide(&h, s, it->is_reply, &d);
+	int rc = scrm_cues_analyze(z->cues, z->sent, text, len, it->is_reply, &s, &sv, &h, &d);
+	if (rc)
+		return rc;
 	for (unsigned g = 0; g < SCRM_CUE_NGROUPS; g++)
 		if (h.groups & (1u << g))
 			z->ids[n++] = (uint16_t)(CUE_GROUP_BASE + g);
