@@ -24,6 +24,7 @@ static const scrm_classifier_desc *const builtin[] = {
 	&scrm_clf_complaint_cues,
 	&scrm_clf_complaint_linear,
 	&scrm_clf_airline_linear,
+	&scrm_clf_sentiment_linear,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 

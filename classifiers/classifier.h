@@ -239,7 +239,7 @@ extern const scrm_classifier_desc scrm_clf_complaint_cues;
 
 /* ---- Built-in descriptors (clf_linear.c): "linear", trained ---- */
 
-/* Tasks intent, action, complaint and airline-reason, "linear": softmax over hashed text
+/* Tasks intent, action, complaint, airline-reason and sentiment, "linear": softmax over hashed text
  * features, the cues' evidence, scrm sentiment and is_reply (linear.h); needs a model file
  * of its task (scrm train); confidence = the label's probability; why = the label and its
  * strongest contributing features. */
@@ -247,5 +247,6 @@ extern const scrm_classifier_desc scrm_clf_intent_linear;
 extern const scrm_classifier_desc scrm_clf_action_linear;
 extern const scrm_classifier_desc scrm_clf_complaint_linear;
 extern const scrm_classifier_desc scrm_clf_airline_linear;
+extern const scrm_classifier_desc scrm_clf_sentiment_linear; /* 3 classes; score 0 */
 
 #endif

@@ -353,6 +353,7 @@ TASK_FNS(intent, SCRM_TASK_INTENT)
 TASK_FNS(action, SCRM_TASK_ACTION)
 TASK_FNS(complaint, SCRM_TASK_COMPLAINT)
 TASK_FNS(airline, SCRM_TASK_AIRLINE_REASON)
+TASK_FNS(sentiment, SCRM_TASK_SENTIMENT)
 
 #define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS)
 #define LINEAR_SUMMARY "softmax over hashed words, char n-grams, cues, sentiment, reply (scrm train)"
@@ -368,6 +369,10 @@ const scrm_classifier_desc scrm_clf_action_linear = {
 const scrm_classifier_desc scrm_clf_complaint_linear = {
 	SCRM_TASK_COMPLAINT, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_complaint, free_linear, classify_linear,
 	train_complaint,
+};
+const scrm_classifier_desc scrm_clf_sentiment_linear = {
+	SCRM_TASK_SENTIMENT, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_sentiment, free_linear,
+	classify_linear, train_sentiment,
 };
 const scrm_classifier_desc scrm_clf_airline_linear = {
 	SCRM_TASK_AIRLINE_REASON, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_airline, free_linear,

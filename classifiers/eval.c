@@ -839,6 +839,23 @@ int scrm_eval_main(int argc, char **argv)
 				task_name);
 			return 2;
 		}
+		/* Unless asked to train or given a model, the default set is what can run as is. */
+		if (!o.folds && !o.train && !o.model) {
+			size_t k = 0;
+			for (size_t i = 0; i < nsel; i++) {
+				if (sel[i]->flags & SCRM_CLF_NEEDS_MODEL)
+					fprintf(stderr, "scrm eval: leaving out %s (it needs --model, --folds or --train)\n",
+						sel[i]->name);
+				else
+					sel[k++] = sel[i];
+			}
+			if (k == 0) {
+				fprintf(stderr, "scrm eval: every classifier of task %s needs a model: give --model, "
+						"--folds K or --train FILE\n", task_name);
+				return 2;
+			}
+			nsel = k;
+		}
 	}
 	for (size_t i = 0; i < nnames; i++) {
 		const scrm_classifier_desc *d = scrm_classifier_find(o.task, clf_names[i]);

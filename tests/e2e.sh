@@ -301,6 +301,10 @@ printf 'refund\t-1.0\t0.5\t[-1]\nlove\t3.2\t0.4\t[3]\n' >"$T/intent-lex.txt"
 "$SCRM" run -q -j2 --intent linear --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l.out"
 check "--intent linear --intent-model: events carry the trained model's intent" \
 	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	>"$T/ev-default.out" 2>"$T/ev-default.err"
+check "eval without --model/--folds/--train runs the rule-based classifiers and says what it left out" \
+	bash -c "test $? -eq 0 && grep -q 'leaving out linear' '$T/ev-default.err' && grep -q 'cues' '$T/ev-default.out'"
 
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"

@@ -292,7 +292,7 @@ Test(eval, usage_errors)
 	cr_assert(strstr(err_text, "unknown task 'mood'"), "%s", err_text);
 	const char *a2[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "bert", "--lexicon", lex_path, NULL};
 	cr_assert_eq(run(a2), 2);
-	cr_assert(strstr(err_text, "no classifier 'bert' for task sentiment (have: vader, scrm)"), "%s", err_text);
+	cr_assert(strstr(err_text, "no classifier 'bert' for task sentiment (have: vader, scrm, linear)"), "%s", err_text);
 	const char *a3[] = {"eval", "--task", "intent", "--data", data, "--classifier", "bert", NULL};
 	cr_assert_eq(run(a3), 2);
 	cr_assert(strstr(err_text, "no classifier 'bert' for task intent (have: cues, linear)"), "%s", err_text);
