@@ -659,8 +659,9 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 }
 
 /* The settings the engine reads (see rules.h). */
-static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window"};
-#define SETTINGS_LIST "lexicon, emoji-lexicon, sentiment, dup-window"
+static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window",
+				       "intent", "intent-model", "action", "action-model"};
+#define SETTINGS_LIST "lexicon, emoji-lexicon, sentiment, dup-window, intent, intent-model, action, action-model"
 
 static bool known_setting(const char *k, size_t n)
 {

@@ -17,6 +17,10 @@
  *   sentiment = MODES      which sentiment scores events carry: scrm, vader or both
  *                          (like --sentiment; routing always uses the scrm mode)
  *   dup-window = DURATION  near-duplicate window, e.g. 30m, 1h, 0 (off); like --dup-window
+ *   intent = NAME          intent classifier (none, cues, linear); like --intent
+ *   intent-model = PATH    its model file; like --intent-model
+ *   action = NAME          action_needed classifier; like --action
+ *   action-model = PATH    its model file; like --action-model
  * A relative PATH is relative to the directory of the rules file, so a rules file and
  * the lexicons next to it work from any working directory.
  *

@@ -207,6 +207,27 @@ static int parse_duration(const char *s, int64_t *ms)
 }
 
 /* Settings of the rules file that no option overrode (rules.h lists them). */
+/* The classifier settings of the rules file that no option overrode. */
+static int apply_clf_settings(const scrm_rules *rules, const char **name, bool *name_set, const char **model,
+			      char (*modelbuf)[4096], const char *cmd)
+{
+	static const char *const keys[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};
+	for (int k = 0; k < 2; k++) {
+		uint32_t line;
+		const char *v;
+		if (!name_set[k] && (v = scrm_rules_get(rules, keys[k][0], &line)))
+			name[k] = v;
+		if (!model[k] && (v = scrm_rules_get(rules, keys[k][1], &line))) {
+			if (scrm_rules_resolve_path(rules, v, modelbuf[k], sizeof modelbuf[k])) {
+				fprintf(stderr, "scrm %s: %s:%u: path too long\n", cmd, scrm_rules_file(rules), line);
+				return 2;
+			}
+			model[k] = modelbuf[k];
+		}
+	}
+	return 0;
+}
+
 static int apply_settings(const char *cmd, const scrm_rules *rules, const char **lexicon_path,
 			  const char **emoji_path, char *lexbuf, char *emojibuf, size_t cap, unsigned *modes,
 			  bool *modes_set, int64_t *dup_ms, bool *dup_set)
@@ -261,6 +282,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
 	bool modes_set = false, dup_set = false;
 	const char *clf_name[2] = {"none", "none"};
+	bool clf_set[2] = {false, false};
+	char modelbuf[2][4096];
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
 		{"jobs", required_argument, 0, 'j'},
@@ -377,8 +400,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return bad_opt(cmd, "--sentiment", optarg);
 			modes_set = true;
 			break;
-		case OPT_INTENT: clf_name[0] = optarg; break;
-		case OPT_ACTION: clf_name[1] = optarg; break;
+		case OPT_INTENT: clf_name[0] = optarg; clf_set[0] = true; break;
+		case OPT_ACTION: clf_name[1] = optarg; clf_set[1] = true; break;
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
 		case OPT_ACTION_MODEL: cfg.clf_model[1] = optarg; break;
 		case OPT_DUPWIN:
@@ -420,7 +443,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		cfg.topics = topics;
 		if ((rc = apply_settings(cmd, rules, &lexicon_path, &emoji_path, lexbuf, emojibuf, sizeof lexbuf,
-					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)))
+					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)) ||
+		    (rc = apply_clf_settings(rules, clf_name, clf_set, cfg.clf_model, modelbuf, cmd)))
 			goto out;
 		rc = 2;
 	}
@@ -437,10 +461,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 	static const char *const clf_opt[2] = {"--intent", "--action"};
 	for (int k = 0; k < 2; k++) {
 		if (strcmp(clf_name[k], "none") == 0) {
-			if (cfg.clf_model[k]) {
+			if (cfg.clf_model[k] && cfg.clf_model[k] != modelbuf[k]) {
 				fprintf(stderr, "scrm %s: %s-model given with %s none\n", cmd, clf_opt[k], clf_opt[k]);
 				goto out;
 			}
+			cfg.clf_model[k] = NULL; /* a model set in the rules file, for a classifier turned off */
 			continue;
 		}
 		cfg.clf[k] = scrm_classifier_find(clf_task[k], clf_name[k]);

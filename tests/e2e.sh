@@ -301,6 +301,14 @@ printf 'refund\t-1.0\t0.5\t[-1]\nlove\t3.2\t0.4\t[3]\n' >"$T/intent-lex.txt"
 "$SCRM" run -q -j2 --intent linear --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l.out"
 check "--intent linear --intent-model: events carry the trained model's intent" \
 	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
+mkdir -p "$T/cr/rules" "$T/cr/models" && cp "$T/intent.model" "$T/cr/models/"
+printf 'topic t: refund\nset intent = linear\nset intent-model = ../models/intent.model\nset action = cues\n' >"$T/cr/rules/r.scrm"
+"$SCRM" run -q --rules "$T/cr/rules/r.scrm" "$T/spam.ndjson" >"$T/cr.out"
+check "set intent/intent-model/action in the rules file (model path relative to it)" \
+	bash -c "test \$(grep -c '\"intent\":{[^}]*\"classifier\":\"linear\"},\"action_needed\":{[^}]*\"classifier\":\"cues\"}' '$T/cr.out') -eq 7"
+"$SCRM" run -q --rules "$T/cr/rules/r.scrm" --intent none "$T/spam.ndjson" >"$T/cr2.out"
+check "--intent none wins over set intent" \
+	bash -c "test $? -eq 0 && test \$(grep -c '\"intent\"' '$T/cr2.out') -eq 0 && test \$(grep -c '\"action_needed\"' '$T/cr2.out') -eq 7"
 "$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
 	>"$T/ev-default.out" 2>"$T/ev-default.err"
 check "eval without --model/--folds/--train runs the rule-based classifiers and says what it left out" \
