@@ -88,6 +88,19 @@ int scrm_clf_sentiment_class(double compound);
  * classify call. Fields the caller did not compute are NULL / -1: a classifier must cope
  * (compute what it needs itself, or do without) and never fail on them.
  */
+/*
+ * Scratch that the classifiers of one record share within a batch, so that work several
+ * of them need (the cues scan that intent, action and linear all use) is done once. The
+ * caller zeroes `owner` before the first classifier sees the record; a classifier that
+ * fills `data` sets `owner` to its own nonzero tag, and one that finds its tag reuses it.
+ */
+#define SCRM_CLF_MEMO_BYTES 256
+typedef struct scrm_clf_memo {
+	uint32_t owner;
+	uint32_t reserved;
+	_Alignas(8) unsigned char data[SCRM_CLF_MEMO_BYTES];
+} scrm_clf_memo;
+
 typedef struct scrm_clf_item {
 	const char *text; /* UTF-8, len bytes, need not be NUL-terminated */
 	size_t len;
@@ -100,6 +113,7 @@ typedef struct scrm_clf_item {
 	int64_t followers; /* author followers, -1 unknown */
 	int8_t verified;   /* author verified: 1, 0, or -1 unknown */
 	int8_t is_reply;   /* the record replies to another: 1, 0, or -1 unknown */
+	scrm_clf_memo *memo; /* shared scratch (above), NULL: none; set by the caller */
 } scrm_clf_item;
 
 /* Initialize an item: text only, every other field unknown. */

@@ -467,9 +467,30 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 		put(why, &len, d->addressed ? (h->mention ? ", @mention" : ", reply") : ", not addressed");
 }
 
+/* What scrm_cues_analyze() keeps in a record's memo. */
+struct cues_memo {
+	scrm_cues_hits h;
+	scrm_cues_decision d;
+	scrm_sentiment sv;
+	int has_sv;
+};
+#define CUES_MEMO_TAG 0x63756573u /* "cues" */
+_Static_assert(sizeof(struct cues_memo) <= SCRM_CLF_MEMO_BYTES, "cues memo too large");
+
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d)
+		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
+		      struct scrm_clf_memo *memo)
 {
+	if (memo && memo->owner == CUES_MEMO_TAG) {
+		const struct cues_memo *m = (const struct cues_memo *)memo->data;
+		*h = m->h;
+		*d = m->d;
+		if (!*s && m->has_sv) {
+			*scratch = m->sv;
+			*s = scratch;
+		}
+		return 0;
+	}
 	int rc = scrm_cues_scan(c, text, len, h);
 	if (rc)
 		return rc;
@@ -479,6 +500,15 @@ int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, si
 		*s = scratch;
 	}
 	scrm_cues_decide(h, *s, is_reply, d);
+	if (memo) {
+		struct cues_memo *m = (struct cues_memo *)memo->data;
+		m->h = *h;
+		m->d = *d;
+		m->has_sv = *s != NULL;
+		if (*s)
+			m->sv = **s;
+		memo->owner = CUES_MEMO_TAG;
+	}
 	return 0;
 }
 
@@ -493,7 +523,7 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 		scrm_cues_decision d;
 		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 		scrm_sentiment sv;
-		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, &s, &sv, &h, &d);
+		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, &s, &sv, &h, &d, it->memo);
 		if (rc)
 			return rc;
 		out[i].label = c->task == SCRM_TASK_INTENT    ? d.intent

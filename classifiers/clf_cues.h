@@ -83,12 +83,16 @@ typedef struct scrm_cues_decision {
 void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, scrm_cues_decision *d);
 
 struct scrm_sent;
+struct scrm_clf_memo;
 /*
  * scrm_cues_analyze() - scan @text and decide in one step. *@s is the scrm-mode sentiment
  * the caller has (may be NULL); when it is NULL and @sent (a scorer of sentiment.h) is
- * not, the text is scored into *@scratch and *@s points there. Return 0 or -errno.
+ * not, the text is scored into *@scratch and *@s points there. With @memo (classifier.h;
+ * may be NULL) the result is kept there, and a later call on the same record reuses it
+ * instead of scanning again. Return 0 or -errno.
  */
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d);
+		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
+		      struct scrm_clf_memo *memo);
 
 #endif

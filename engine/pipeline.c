@@ -104,6 +104,7 @@ typedef struct worker {
 	scrm_clf_out *outs;
 	scrm_sentiment *sents;
 	scrm_topic_hits *hits;
+	scrm_clf_memo *memos;             /* one per record: work the classifiers share */
 	size_t items_cap;
 	ZSTD_CCtx *cctx;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
@@ -344,7 +345,10 @@ static int classify_records(worker *wk, chunk *c)
 		scrm_topic_hits *h = wk->topics ? realloc(wk->hits, cap * sizeof *h) : NULL;
 		if (h)
 			wk->hits = h;
-		if (!it || !o || !se || (wk->topics && !h))
+		scrm_clf_memo *mm = realloc(wk->memos, cap * sizeof *mm);
+		if (mm)
+			wk->memos = mm;
+		if (!it || !o || !se || !mm || (wk->topics && !h))
 			return -ENOMEM;
 		wk->items_cap = cap;
 	}
@@ -369,6 +373,8 @@ static int classify_records(worker *wk, chunk *c)
 		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
 		it->verified = r->verified;
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+		wk->memos[i].owner = 0;
+		it->memo = &wk->memos[i];
 	}
 	for (int k = 0; k < 2; k++) {
 		if (!wk->clf[k])
@@ -1545,6 +1551,7 @@ out_free:
 		free(wk->outs);
 		free(wk->sents);
 		free(wk->hits);
+		free(wk->memos);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
