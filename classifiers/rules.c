@@ -671,6 +671,29 @@ static bool known_setting(const char *k, size_t n)
 	return false;
 }
 
+static bool eqn(const char *a, size_t n, const char *lit)
+{
+	return strlen(lit) == n && !memcmp(a, lit, n);
+}
+
+/* What is wrong with the value of a setting whose syntax is fixed, or NULL: the file is
+ * checked before anything runs (scrm check too), not when the engine reads it. */
+static const char *bad_setting_value(const char *k, size_t kn, const char *v, size_t vn)
+{
+	if (eqn(k, kn, "sentiment"))
+		return eqn(v, vn, "scrm") || eqn(v, vn, "vader") || eqn(v, vn, "both") ? NULL
+										     : "expected scrm, vader or both";
+	if (eqn(k, kn, "dup-window")) {
+		size_t i = 0;
+		while (i < vn && v[i] >= '0' && v[i] <= '9')
+			i++;
+		bool unit = i == vn || eqn(v + i, vn - i, "ms") || eqn(v + i, vn - i, "s") || eqn(v + i, vn - i, "m") ||
+			    eqn(v + i, vn - i, "h") || eqn(v + i, vn - i, "d");
+		return i > 0 && i <= 12 && unit ? NULL : "expected a duration such as 90s, 30m, 1h or 0";
+	}
+	return NULL;
+}
+
 static void parse_line(struct parser *ps)
 {
 	scrm_rules *r = ps->r;
@@ -757,6 +780,11 @@ static void parse_line(struct parser *ps)
 				perror_at(ps, ks, "setting '%.*s' already set at line %u", (int)(ke - ks), ks, o->line);
 				return;
 			}
+		}
+		const char *bad = bad_setting_value(ks, (size_t)(ke - ks), vs, (size_t)(ve - vs));
+		if (bad) {
+			perror_at(ps, vs, "%.*s: %s, not '%.*s'", (int)(ke - ks), ks, bad, (int)(ve - vs), vs);
+			return;
 		}
 		const char *key = keep_str(r, ks, (size_t)(ke - ks));
 		const char *val = key ? keep_str(r, vs, (size_t)(ve - vs)) : NULL;

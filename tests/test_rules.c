@@ -75,6 +75,15 @@ Test(rules, settings_lookup_paths_and_errors)
 	cr_assert_null(r);
 	cr_assert(strstr(err, "b.scrm:2:5: setting 'lexicon' already set at line 1"), "%s", err);
 	cr_assert(strstr(err, "b.scrm:3:5: unknown setting 'colour'"), "%s", err);
+	const char *badv = "set sentiment = maybe\nset dup-window = soon\nset dup-window = 10x\n";
+	cr_assert_eq(scrm_rules_parse(&r, "v.scrm", badv, strlen(badv), err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "v.scrm:1:17: sentiment: expected scrm, vader or both, not 'maybe'"), "%s", err);
+	cr_assert(strstr(err, "v.scrm:2:18: dup-window: expected a duration such as 90s, 30m, 1h or 0, not 'soon'"),
+		  "%s", err);
+	cr_assert(strstr(err, "v.scrm:3:"), "%s", err);
+	const char *goodv = "set sentiment = both\nset dup-window = 90s\n";
+	cr_assert_eq(scrm_rules_parse(&r, "g.scrm", goodv, strlen(goodv), err, sizeof err), 0, "%s", err);
+	scrm_rules_free(r);
 }
 
 /* The first line of the error text must be exactly @want. */
