@@ -77,7 +77,6 @@
 #include "topics.h"
 #include "tsv.h"
 
-#define DEFAULT_LEXICON "data/lexicons/vader_lexicon.txt"
 #define BATCH 256
 #define MAX_CLF 32
 #define MAX_PASSES 5
@@ -98,7 +97,7 @@ static void usage(FILE *fp)
 	      "and 'label'. Empty gold values are skipped; unknown ones are an error (file:line).\n"
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
 	      "'id'; or on FILE) and evaluate on the rest. --list shows the registered classifiers.\n"
-	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " DEFAULT_LEXICON ".\n",
+	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
 
@@ -901,17 +900,11 @@ int scrm_eval_main(int argc, char **argv)
 	char tmpdir[4096] = "";
 	const char *lexpath = o.lexicon;
 
-	if (!lexpath && (need_lex || o.emoji))
-		lexpath = getenv("SCRM_LEXICON");
-	if (!lexpath && (need_lex || o.emoji)) {
-		if (access(DEFAULT_LEXICON, R_OK) != 0) {
-			fprintf(stderr, "scrm eval: no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh fetches "
-					"the default one into " DEFAULT_LEXICON ")\n");
-			goto out;
-		}
-		lexpath = DEFAULT_LEXICON;
-	}
 	char err[2048];
+	if ((need_lex || o.emoji) && !(lexpath = scrm_lexicon_path(lexpath, err, sizeof err))) {
+		fprintf(stderr, "scrm eval: %s\n", err);
+		goto out;
+	}
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, o.emoji, err, sizeof err)) {
 		fprintf(stderr, "scrm eval: %s\n", err);
 		goto out;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EMPTY_SLOT UINT32_MAX
 
@@ -610,4 +611,18 @@ void scrm_lexicon_free(scrm_lexicon *lex)
 	free(lex->eslots);
 	free(lex->descs);
 	free(lex);
+}
+
+const char *scrm_lexicon_path(const char *given, char *err, size_t errlen)
+{
+	if (given)
+		return given;
+	const char *env = getenv("SCRM_LEXICON");
+	if (env && *env)
+		return env;
+	if (access(SCRM_LEXICON_DEFAULT, R_OK) == 0)
+		return SCRM_LEXICON_DEFAULT;
+	errf(err, errlen, "no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh fetches the default one into "
+			  SCRM_LEXICON_DEFAULT ")");
+	return NULL;
 }

@@ -69,6 +69,16 @@ int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *
 int scrm_lexicon_load_mem(scrm_lexicon **out, const char *lex, size_t lex_len, const char *lex_name,
 			  const char *emoji, size_t emoji_len, const char *emoji_name, char *err, size_t errlen);
 
+/* Where scripts/fetch-lexicons.sh puts the default lexicon (relative to the checkout). */
+#define SCRM_LEXICON_DEFAULT "data/lexicons/vader_lexicon.txt"
+
+/*
+ * scrm_lexicon_path() - the lexicon a command uses: @given when not NULL, else
+ * $SCRM_LEXICON when set, else SCRM_LEXICON_DEFAULT when readable. Returns NULL when
+ * there is none and writes "no lexicon: pass --lexicon FILE (...)" into err.
+ */
+const char *scrm_lexicon_path(const char *given, char *err, size_t errlen);
+
 /* Free a lexicon; NULL is ignored. No scorer created on it may be used afterwards. */
 void scrm_lexicon_free(scrm_lexicon *lex);
 

@@ -32,7 +32,6 @@
 
 
 
-#define DEFAULT_LEXICON "data/lexicons/vader_lexicon.txt"
 
 static void usage(FILE *fp)
 {
@@ -42,7 +41,7 @@ static void usage(FILE *fp)
 	      "Score the sentiment of every row of a TSV (header line; the text column, default\n"
 	      "'text') or of every line of a plain text file; write TSV id, neg, neu, pos, compound\n"
 	      "in input order. --mode: scrm (default) or vader (the reference algorithm, exact).\n"
-	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " DEFAULT_LEXICON "\n"
+	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT "\n"
 	      "(scripts/fetch-lexicons.sh fetches it).\n",
 	      fp);
 }
@@ -119,17 +118,11 @@ int scrm_score_main(int argc, char **argv)
 		return 2;
 	}
 	const char *in_path = optind < argc ? argv[optind] : "-";
-	if (!lex_path)
-		lex_path = getenv("SCRM_LEXICON");
-	if (!lex_path) {
-		if (access(DEFAULT_LEXICON, R_OK) != 0) {
-			fprintf(stderr, "scrm score: no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh "
-					"fetches the default one into " DEFAULT_LEXICON ")\n");
-			return 2;
-		}
-		lex_path = DEFAULT_LEXICON;
-	}
 	char err[512];
+	if (!(lex_path = scrm_lexicon_path(lex_path, err, sizeof err))) {
+		fprintf(stderr, "scrm score: %s\n", err);
+		return 2;
+	}
 	scrm_lexicon *lex = NULL;
 	if (scrm_lexicon_load(&lex, lex_path, emoji_path, err, sizeof err)) {
 		fprintf(stderr, "scrm score: %s\n", err);

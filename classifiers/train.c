@@ -37,7 +37,6 @@
 #include "sentiment.h"
 #include "tsv.h"
 
-#define DEFAULT_LEXICON "data/lexicons/vader_lexicon.txt"
 
 static void usage(FILE *fp)
 {
@@ -48,7 +47,7 @@ static void usage(FILE *fp)
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
 	      "TASK: intent, action, complaint, airline-reason. Columns default to 'text' and 'label'.\n"
 	      "Use the model with: scrm eval --task TASK --data FILE --classifier NAME --model MODEL.\n"
-	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " DEFAULT_LEXICON ".\n",
+	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
 
@@ -236,15 +235,9 @@ int scrm_train_main(int argc, char **argv)
 	scrm_classifier *inst = NULL;
 	rows r = {0};
 	int want_sent = (d->flags & (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_NEEDS_LEXICON)) != 0;
-	if (want_sent && !lexpath)
-		lexpath = getenv("SCRM_LEXICON");
-	if (want_sent && !lexpath) {
-		if (access(DEFAULT_LEXICON, R_OK) != 0) {
-			fprintf(stderr, "scrm train: no lexicon: pass --lexicon FILE (scripts/fetch-lexicons.sh fetches "
-					"the default one into " DEFAULT_LEXICON ")\n");
-			goto out;
-		}
-		lexpath = DEFAULT_LEXICON;
+	if (want_sent && !(lexpath = scrm_lexicon_path(lexpath, err, sizeof err))) {
+		fprintf(stderr, "scrm train: %s\n", err);
+		goto out;
 	}
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, NULL, err, sizeof err)) {
 		fprintf(stderr, "scrm train: %s\n", err);
