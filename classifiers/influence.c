@@ -3,6 +3,8 @@
  */
 #include "influence.h"
 
+#include "ktab.h"
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -144,45 +146,19 @@ size_t scrm_mentions_scan(const char *text, size_t len, const char *channel, siz
 
 /* ---------------------------------------------------------- the table ---- */
 
-#define WAYS 4
-
-struct slot {
-	uint64_t key; /* 0: empty */
-	int64_t ts;   /* time of the last update */
-	double w;     /* weight at ts */
-};
-
-struct scrm_nettab {
-	struct slot *s;
-	size_t sets;
-};
+/* Slots: w = weight at ts, the time of the last update. */
 
 scrm_nettab *scrm_nettab_create(size_t slots)
 {
-	size_t n = 64;
-	while (n < slots && n < ((size_t)1 << 30))
-		n <<= 1;
-	scrm_nettab *t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->s = calloc(n, sizeof *t->s);
-	if (!t->s) {
-		free(t);
-		return NULL;
-	}
-	t->sets = n / WAYS;
-	return t;
+	return scrm_ktab_create(slots);
 }
 
 void scrm_nettab_free(scrm_nettab *t)
 {
-	if (!t)
-		return;
-	free(t->s);
-	free(t);
+	scrm_ktab_free(t);
 }
 
-static double decayed(const struct slot *s, int64_t ts)
+static double decayed(const scrm_ktab_slot *s, int64_t ts)
 {
 	if (ts <= s->ts)
 		return s->w;
@@ -191,28 +167,21 @@ static double decayed(const struct slot *s, int64_t ts)
 
 double scrm_nettab_weight(const scrm_nettab *t, uint64_t key, int64_t ts_ms)
 {
-	const struct slot *set = &t->s[(key >> 9 & (t->sets - 1)) * WAYS];
-	for (int k = 0; k < WAYS; k++)
-		if (set[k].key == key)
-			return decayed(&set[k], ts_ms);
-	return 0;
+	const scrm_ktab_slot *s = scrm_ktab_find(t, key);
+	return s ? decayed(s, ts_ms) : 0;
 }
 
 void scrm_nettab_add(scrm_nettab *t, uint64_t key, int64_t ts_ms, double w)
 {
-	struct slot *set = &t->s[(key >> 9 & (t->sets - 1)) * WAYS];
-	struct slot *victim = &set[0];
-	for (int k = 0; k < WAYS; k++) {
-		struct slot *e = &set[k];
-		if (e->key == key) {
-			if (ts_ms < e->ts)
-				ts_ms = e->ts;
-			e->w = decayed(e, ts_ms) + w;
-			e->ts = ts_ms;
-			return;
-		}
-		if (victim->key && (!e->key || e->ts < victim->ts))
-			victim = e;
+	int fresh;
+	scrm_ktab_slot *e = scrm_ktab_get(t, key, &fresh);
+	if (fresh) {
+		e->ts = ts_ms;
+		e->w = w;
+		return;
 	}
-	*victim = (struct slot){key, ts_ms, w};
+	if (ts_ms < e->ts)
+		ts_ms = e->ts;
+	e->w = decayed(e, ts_ms) + w;
+	e->ts = ts_ms;
 }

@@ -72,7 +72,7 @@ uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, s
 size_t scrm_mentions_scan(const char *text, size_t len, const char *channel, size_t clen, const char *self,
 			  size_t slen, int is_reply, scrm_mention *out);
 
-typedef struct scrm_nettab scrm_nettab;
+typedef struct scrm_ktab scrm_nettab; /* a ktab.h table */
 
 /* A table of @slots entries (rounded up to a power of two, >= 64). NULL on -ENOMEM. */
 scrm_nettab *scrm_nettab_create(size_t slots);

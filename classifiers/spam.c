@@ -3,6 +3,8 @@
  */
 #include "spam.h"
 
+#include "ktab.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,70 +134,30 @@ uint64_t scrm_spam_text_key(const char *text, size_t len)
 
 /* ------------------------------------------------------------ the window ---- */
 
-#define WAYS 4
-
-struct entry {
-	uint64_t key;      /* 0: empty */
-	uint64_t first_seq;
-	int64_t last_ts;
-	uint32_t count;    /* posts in the current burst */
-};
-
-struct scrm_dupwin {
-	struct entry *e;
-	size_t sets;       /* power of two */
-};
+/* Slots: a = seq of the burst's first post, n = posts in the burst, ts = the last one. */
 
 scrm_dupwin *scrm_dupwin_create(size_t slots)
 {
-	size_t n = 64;
-	while (n < slots && n < ((size_t)1 << 30))
-		n <<= 1;
-	scrm_dupwin *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
-	w->e = calloc(n, sizeof *w->e);
-	if (!w->e) {
-		free(w);
-		return NULL;
-	}
-	w->sets = n / WAYS;
-	return w;
+	return scrm_ktab_create(slots);
 }
 
 void scrm_dupwin_free(scrm_dupwin *w)
 {
-	if (!w)
-		return;
-	free(w->e);
-	free(w);
+	scrm_ktab_free(w);
 }
 
 uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t seq, int64_t window_ms,
 			 uint64_t *first_seq)
 {
-	struct entry *set = &w->e[(key >> 7 & (w->sets - 1)) * WAYS];
-	struct entry *victim = &set[0];
-	for (int k = 0; k < WAYS; k++) {
-		struct entry *e = &set[k];
-		if (e->key == key) {
-			if (ts_ms < e->last_ts)
-				ts_ms = e->last_ts;
-			if (ts_ms - e->last_ts > window_ms) {
-				e->count = 0;  /* the last burst is over: start a new one */
-				e->first_seq = seq;
-			}
-			e->last_ts = ts_ms;
-			*first_seq = e->first_seq;
-			return e->count++;
-		}
-		if (victim->key && (!e->key || e->last_ts < victim->last_ts))
-			victim = e;
+	int fresh;
+	scrm_ktab_slot *e = scrm_ktab_get(w, key, &fresh);
+	if (!fresh && ts_ms < e->ts)
+		ts_ms = e->ts;
+	if (fresh || ts_ms - e->ts > window_ms) {
+		e->n = 0; /* first sighting, or the last burst is over: start a new one */
+		e->a = seq;
 	}
-	victim->key = key;
-	victim->first_seq = seq;
-	victim->last_ts = ts_ms;
-	victim->count = 1;
-	*first_seq = seq;
-	return 0;
+	e->ts = ts_ms;
+	*first_seq = e->a;
+	return e->n++;
 }

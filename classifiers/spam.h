@@ -65,7 +65,7 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts);
  */
 uint64_t scrm_spam_text_key(const char *text, size_t len);
 
-typedef struct scrm_dupwin scrm_dupwin;
+typedef struct scrm_ktab scrm_dupwin; /* a ktab.h table */
 
 /* A window of @slots entries (rounded up to a power of two, >= 64). NULL on -ENOMEM. */
 scrm_dupwin *scrm_dupwin_create(size_t slots);
