@@ -671,6 +671,31 @@ static bool known_setting(const char *k, size_t n)
 	return false;
 }
 
+int scrm_rules_parse_duration(const char *s, size_t n, int64_t *ms)
+{
+	size_t i = 0;
+	int64_t v = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (v > (INT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (s[i++] - '0');
+	}
+	if (i == 0)
+		return -EINVAL;
+	static const struct { const char *unit; int64_t mul; } units[] = {
+		{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
+	};
+	for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+		if (strlen(units[u].unit) == n - i && !memcmp(s + i, units[u].unit, n - i)) {
+			if (v > INT64_MAX / units[u].mul)
+				return -EINVAL;
+			*ms = v * units[u].mul;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static bool eqn(const char *a, size_t n, const char *lit)
 {
 	return strlen(lit) == n && !memcmp(a, lit, n);
@@ -683,14 +708,9 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 	if (eqn(k, kn, "sentiment"))
 		return eqn(v, vn, "scrm") || eqn(v, vn, "vader") || eqn(v, vn, "both") ? NULL
 										     : "expected scrm, vader or both";
-	if (eqn(k, kn, "dup-window")) {
-		size_t i = 0;
-		while (i < vn && v[i] >= '0' && v[i] <= '9')
-			i++;
-		bool unit = i == vn || eqn(v + i, vn - i, "ms") || eqn(v + i, vn - i, "s") || eqn(v + i, vn - i, "m") ||
-			    eqn(v + i, vn - i, "h") || eqn(v + i, vn - i, "d");
-		return i > 0 && i <= 12 && unit ? NULL : "expected a duration such as 90s, 30m, 1h or 0";
-	}
+	int64_t ms;
+	if (eqn(k, kn, "dup-window"))
+		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;
 	return NULL;
 }
 

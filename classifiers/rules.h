@@ -175,6 +175,12 @@ const char *scrm_rules_get(const scrm_rules *r, const char *key, uint32_t *line)
 int scrm_rules_resolve_path(const scrm_rules *r, const char *value, char *buf, size_t cap);
 
 /*
+ * scrm_rules_parse_duration() - "0", "90s", "30m", "1h", "2d", "500ms" (a bare number is
+ * seconds), @n bytes, into milliseconds. Return: 0 or -EINVAL (also on overflow).
+ */
+int scrm_rules_parse_duration(const char *s, size_t n, int64_t *ms);
+
+/*
  * scrm_rules_format_error() - write "FILE:LINE:COL: MSG\n<line>\n<caret>\n" for a
  * position in @r's source to @err (truncated to @errlen, appended after what @err
  * already holds). Used by later stages (Hyperscan compile errors) to point into the file.

@@ -181,32 +181,11 @@ static int parse_modes(const char *s, unsigned *modes)
 	return 0;
 }
 
-/* "0", "90s", "30m", "1h", "2d", "500ms" (a bare number is seconds) -> ms. */
 static int parse_duration(const char *s, int64_t *ms)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -EINVAL;
-	long long mul = 1000;
-	if (!strcmp(end, "ms"))
-		mul = 1;
-	else if (!strcmp(end, "m"))
-		mul = 60000;
-	else if (!strcmp(end, "h"))
-		mul = 3600000;
-	else if (!strcmp(end, "d"))
-		mul = 86400000;
-	else if (*end && strcmp(end, "s"))
-		return -EINVAL;
-	if (v > INT64_MAX / mul)
-		return -EINVAL;
-	*ms = v * mul;
-	return 0;
+	return scrm_rules_parse_duration(s, strlen(s), ms);
 }
 
-/* Settings of the rules file that no option overrode (rules.h lists them). */
 /* The classifier settings of the rules file that no option overrode. */
 static int apply_clf_settings(const scrm_rules *rules, const char **name, bool *name_set, const char **model,
 			      char (*modelbuf)[4096], const char *cmd)

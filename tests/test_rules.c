@@ -81,6 +81,18 @@ Test(rules, settings_lookup_paths_and_errors)
 	cr_assert(strstr(err, "v.scrm:2:18: dup-window: expected a duration such as 90s, 30m, 1h or 0, not 'soon'"),
 		  "%s", err);
 	cr_assert(strstr(err, "v.scrm:3:"), "%s", err);
+	int64_t ms = -1;
+	static const struct { const char *s; int64_t ms; } dur[] = {
+		{"0", 0}, {"90", 90000}, {"500ms", 500}, {"90s", 90000}, {"30m", 1800000}, {"1h", 3600000},
+		{"2d", 172800000},
+	};
+	for (size_t k = 0; k < sizeof dur / sizeof dur[0]; k++) {
+		cr_assert_eq(scrm_rules_parse_duration(dur[k].s, strlen(dur[k].s), &ms), 0, "%s", dur[k].s);
+		cr_assert_eq(ms, dur[k].ms, "%s", dur[k].s);
+	}
+	static const char *const baddur[] = {"", "h", "-1", "1x", "1 h", "99999999999999999999", "9223372036854775807d"};
+	for (size_t k = 0; k < sizeof baddur / sizeof baddur[0]; k++)
+		cr_assert_eq(scrm_rules_parse_duration(baddur[k], strlen(baddur[k]), &ms), -EINVAL, "'%s'", baddur[k]);
 	const char *goodv = "set sentiment = both\nset dup-window = 90s\n";
 	cr_assert_eq(scrm_rules_parse(&r, "g.scrm", goodv, strlen(goodv), err, sizeof err), 0, "%s", err);
 	scrm_rules_free(r);
