@@ -352,13 +352,16 @@ static int classify_records(worker *wk, chunk *c)
 			return -ENOMEM;
 		wk->items_cap = cap;
 	}
-	scrm_topic_hits *hits = wk->hits; /* rebuilt from each record's ids */
+	scrm_topic_hits *hits = wk->hits; /* rebuilt from each record's ids, when used */
+	bool need_hits = false;
+	for (int k = 0; k < 2; k++)
+		need_hits |= wk->clf[k] && (scrm_classifier_desc_of(wk->clf[k])->flags & SCRM_CLF_USES_TOPICS);
 	for (size_t i = 0; i < rv->len; i++) {
 		const scrm_record *r = &rv->v[i];
 		scrm_clf_item *it = &wk->items[i];
 		const char *text = scrm_str_present(r->text) ? scrm_str_ptr(&c->arena, r->text) : "";
 		scrm_clf_item_init(it, text, scrm_str_present(r->text) ? r->text.len : 0);
-		if (wk->topics && scrm_str_present(r->topic_ids)) {
+		if (need_hits && wk->topics && scrm_str_present(r->topic_ids)) {
 			size_t n = r->topic_ids.len / sizeof(uint16_t);
 			hits[i].n = (uint32_t)n;
 			hits[i].dropped = 0;
