@@ -25,6 +25,7 @@ static const scrm_classifier_desc *const builtin[] = {
 	&scrm_clf_complaint_linear,
 	&scrm_clf_airline_linear,
 	&scrm_clf_sentiment_linear,
+	&scrm_clf_labels_linear,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -33,7 +34,7 @@ static const scrm_classifier_desc *added[MAX_ADDED]; /* start-up config: written
 static size_t nadded;
 
 static const char *const task_names[SCRM_TASK_COUNT] = {
-	"sentiment", "intent", "action", "complaint", "airline-reason",
+	"sentiment", "intent", "action", "complaint", "airline-reason", "labels",
 };
 
 static const char *const sentiment_labels[] = {"negative", "neutral", "positive"};
@@ -47,7 +48,11 @@ static const char *const airline_labels[] = {
 	"Damaged Luggage",
 };
 
-static const struct {
+/* SCRM_TASK_LABELS: start-up config written by scrm_task_set_labels(), then only read. */
+static char *dyn_labels[SCRM_TASK_MAX_LABELS];
+static size_t ndyn;
+
+static struct {
 	const char *const *labels;
 	size_t n;
 } task_labels[SCRM_TASK_COUNT] = {
@@ -56,7 +61,34 @@ static const struct {
 	[SCRM_TASK_ACTION] = {yesno_labels, 2},
 	[SCRM_TASK_COMPLAINT] = {yesno_labels, 2},
 	[SCRM_TASK_AIRLINE_REASON] = {airline_labels, sizeof airline_labels / sizeof airline_labels[0]},
+	[SCRM_TASK_LABELS] = {(const char *const *)dyn_labels, 0},
 };
+
+int scrm_task_set_labels(scrm_task t, const char *const *names, size_t n)
+{
+	if (t != SCRM_TASK_LABELS || !names || n == 0 || n > SCRM_TASK_MAX_LABELS)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i] || !names[i][0])
+			return -EINVAL;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(names[i], names[j]) == 0)
+				return -EINVAL;
+	}
+	char *copy[SCRM_TASK_MAX_LABELS];
+	for (size_t i = 0; i < n; i++)
+		if (!(copy[i] = strdup(names[i]))) {
+			while (i)
+				free(copy[--i]);
+			return -ENOMEM;
+		}
+	for (size_t i = 0; i < ndyn; i++)
+		free(dyn_labels[i]);
+	memcpy(dyn_labels, copy, n * sizeof copy[0]);
+	ndyn = n;
+	task_labels[SCRM_TASK_LABELS].n = n;
+	return 0;
+}
 
 const char *scrm_task_name(scrm_task t)
 {
@@ -100,9 +132,11 @@ int scrm_task_label_parse(scrm_task t, const char *s, size_t len)
 	}
 	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
-	for (size_t i = 0; i < task_labels[t].n; i++)
-		if (eq_nocase(s, len, task_labels[t].labels[i]))
+	for (size_t i = 0; i < task_labels[t].n; i++) {
+		const char *l = task_labels[t].labels[i];
+		if (t == SCRM_TASK_LABELS ? strlen(l) == len && memcmp(s, l, len) == 0 : eq_nocase(s, len, l))
 			return (int)i;
+	}
 	if (t == SCRM_TASK_ACTION || t == SCRM_TASK_COMPLAINT) {
 		if (eq_nocase(s, len, "0") || eq_nocase(s, len, "false"))
 			return 0;

@@ -51,20 +51,34 @@ typedef enum scrm_task {
 	SCRM_TASK_ACTION,        /* action_needed: no / yes */
 	SCRM_TASK_COMPLAINT,     /* complaint vs not: no / yes */
 	SCRM_TASK_AIRLINE_REASON,/* airline-sentiment negativereason (10 classes) */
+	SCRM_TASK_LABELS,        /* any label set, taken from the data or the model (e.g. banking77) */
 	SCRM_TASK_COUNT
 } scrm_task;
 
 /* Sentiment label indices (the cut of scrm_clf_sentiment_class()). */
 enum { SCRM_SENT_NEGATIVE = 0, SCRM_SENT_NEUTRAL = 1, SCRM_SENT_POSITIVE = 2 };
 
-/* "sentiment", "intent", "action", "complaint", "airline-reason"; "?" out of range. */
+/* "sentiment", "intent", "action", "complaint", "airline-reason", "labels"; "?" out of range. */
 const char *scrm_task_name(scrm_task t);
 
 /* Parse a task name (exact, as above) into *t: 0 or -EINVAL. */
 int scrm_task_parse(const char *name, scrm_task *t);
 
-/* The task's label names (static) and their count in *n. Label index i is labels[i]. */
+/* The task's label names (static) and their count in *n. Label index i is labels[i].
+ * SCRM_TASK_LABELS has the names last given to scrm_task_set_labels() (none before). */
 const char *const *scrm_task_labels(scrm_task t, size_t *n);
+
+#define SCRM_TASK_MAX_LABELS 1024
+
+/*
+ * scrm_task_set_labels() - the label set of SCRM_TASK_LABELS: @n (1..SCRM_TASK_MAX_LABELS)
+ * distinct names, copied; replaces the previous set. Start-up configuration: call it
+ * before any classifier of that task is created, from one thread (`scrm eval` and
+ * `scrm train` take the set from the data or from the model). Gold values of that task
+ * match a name exactly (after trimming spaces), not case-insensitively.
+ * Return: 0; -EINVAL (another task, n out of range, an empty or repeated name); -ENOMEM.
+ */
+int scrm_task_set_labels(scrm_task t, const char *const *names, size_t n);
 
 /*
  * scrm_task_label_parse() - the label index of a gold value as written in a corpus:
@@ -253,7 +267,7 @@ extern const scrm_classifier_desc scrm_clf_complaint_cues;
 
 /* ---- Built-in descriptors (clf_linear.c): "linear", trained ---- */
 
-/* Tasks intent, action, complaint, airline-reason and sentiment, "linear": softmax over hashed text
+/* Tasks intent, action, complaint, airline-reason, labels and sentiment, "linear": softmax over hashed text
  * features, the cues' evidence, scrm sentiment and is_reply (linear.h); needs a model file
  * of its task (scrm train); confidence = the label's probability; why = the label and its
  * strongest contributing features. */
@@ -261,6 +275,7 @@ extern const scrm_classifier_desc scrm_clf_intent_linear;
 extern const scrm_classifier_desc scrm_clf_action_linear;
 extern const scrm_classifier_desc scrm_clf_complaint_linear;
 extern const scrm_classifier_desc scrm_clf_airline_linear;
+extern const scrm_classifier_desc scrm_clf_labels_linear;   /* the labels of scrm_task_set_labels() */
 extern const scrm_classifier_desc scrm_clf_sentiment_linear; /* 3 classes; score 0 */
 
 #endif

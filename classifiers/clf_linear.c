@@ -354,6 +354,7 @@ TASK_FNS(action, SCRM_TASK_ACTION)
 TASK_FNS(complaint, SCRM_TASK_COMPLAINT)
 TASK_FNS(airline, SCRM_TASK_AIRLINE_REASON)
 TASK_FNS(sentiment, SCRM_TASK_SENTIMENT)
+TASK_FNS(labels, SCRM_TASK_LABELS)
 
 #define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS)
 #define LINEAR_SUMMARY "softmax over hashed words, char n-grams, cues, sentiment, reply (scrm train)"
@@ -377,4 +378,8 @@ const scrm_classifier_desc scrm_clf_sentiment_linear = {
 const scrm_classifier_desc scrm_clf_airline_linear = {
 	SCRM_TASK_AIRLINE_REASON, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_airline, free_linear,
 	classify_linear, train_airline,
+};
+const scrm_classifier_desc scrm_clf_labels_linear = {
+	SCRM_TASK_LABELS, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_labels, free_linear, classify_linear,
+	train_labels,
 };

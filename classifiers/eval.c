@@ -8,8 +8,10 @@
  *             [--folds K | --train FILE] [--json]
  *   scrm eval --list
  *
- * T is sentiment, intent, action, complaint or airline-reason (classifier.h has the
- * label sets). Default classifiers: every one registered for the task.
+ * T is sentiment, intent, action, complaint, airline-reason or labels (classifier.h has the
+ * label sets; `labels` is any label set: the distinct gold values of --data and --train,
+ * sorted by bytes, or with --model the model's labels; its gold values match exactly).
+ * Default classifiers: every one registered for the task.
  *
  * INPUT: the corpora TSV format (tsv.h); the text column (default "text") and the gold
  * column (default "label"). Gold values are the task's label names, ASCII
@@ -71,6 +73,7 @@
 #include "classifier.h"
 #include "eval.h"
 #include "lexicon.h"
+#include "linear.h"
 #include "metrics.h"
 #include "rules.h"
 #include "sentiment.h"
@@ -93,8 +96,10 @@ static void usage(FILE *fp)
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
 	      "macro-recall, per-class precision/recall/F1, confusion matrix, Pearson r (numeric gold),\n"
 	      "records/s; every classifier of the task side by side unless --classifier picks some.\n"
-	      "TASK: sentiment, intent, action, complaint, airline-reason. Columns default to 'text'\n"
-	      "and 'label'. Empty gold values are skipped; unknown ones are an error (file:line).\n"
+	      "TASK: sentiment, intent, action, complaint, airline-reason, labels. Columns default to\n"
+	      "'text' and 'label'. Empty gold values are skipped; unknown ones are an error (file:line).\n"
+	      "Task 'labels' takes any label set: the distinct values of the label column (of --data\n"
+	      "and --train), or the labels of --model.\n"
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
 	      "'id'; or on FILE) and evaluate on the rest. --list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
@@ -182,6 +187,111 @@ struct opts {
 	long folds;
 	int json;
 };
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col)
+{
+	char *names[SCRM_TASK_MAX_LABELS];
+	size_t n = 0;
+	int ret = 0;
+	for (size_t p = 0; p < npaths && !ret; p++) {
+		FILE *fp = fopen(paths[p], "rb");
+		if (!fp) {
+			fprintf(stderr, "%s: %s: %s\n", prog, paths[p], strerror(errno));
+			ret = 1;
+			break;
+		}
+		scrm_tsv *t = NULL;
+		int rc = scrm_tsv_open(&t, fp, 1);
+		long lcol = rc ? -1 : scrm_tsv_col(t, label_col);
+		if (rc || lcol < 0) {
+			if (rc)
+				fprintf(stderr, "%s: %s: %s\n", prog, paths[p],
+					rc == -ENODATA ? "empty file (no header line)" : strerror(-rc));
+			else
+				fprintf(stderr, "%s: %s: no column '%s' (--label-col)\n", prog, paths[p], label_col);
+			ret = rc && rc != -ENODATA ? 1 : 2;
+		}
+		while (!ret && (rc = scrm_tsv_next(t)) == 1) {
+			size_t len;
+			const char *g = scrm_tsv_field(t, (size_t)lcol, &len);
+			while (len && (*g == ' ' || *g == '\t')) {
+				g++;
+				len--;
+			}
+			while (len && (g[len - 1] == ' ' || g[len - 1] == '\t'))
+				len--;
+			if (!len)
+				continue;
+			size_t i = 0;
+			while (i < n && !(strlen(names[i]) == len && memcmp(names[i], g, len) == 0))
+				i++;
+			if (i < n)
+				continue;
+			if (n == SCRM_TASK_MAX_LABELS) {
+				fprintf(stderr, "%s: %s:%" PRIu64 ": more than %d distinct labels in column '%s'\n", prog,
+					paths[p], scrm_tsv_line(t), SCRM_TASK_MAX_LABELS, label_col);
+				ret = 2;
+			} else if (!(names[n] = strndup(g, len))) {
+				ret = 1;
+			} else {
+				n++;
+			}
+		}
+		if (!ret && (rc < 0 || ferror(fp))) {
+			fprintf(stderr, "%s: %s: %s\n", prog, paths[p], strerror(rc < 0 ? -rc : EIO));
+			ret = 1;
+		}
+		scrm_tsv_free(t);
+		fclose(fp);
+	}
+	if (!ret && n < 2) {
+		fprintf(stderr, "%s: column '%s' holds %zu distinct label%s: a classifier needs at least 2\n", prog,
+			label_col, n, n == 1 ? "" : "s");
+		ret = 2;
+	}
+	if (!ret) {
+		qsort(names, n, sizeof names[0], cmp_str);
+		int rc = scrm_task_set_labels(SCRM_TASK_LABELS, (const char *const *)names, n);
+		if (rc) {
+			fprintf(stderr, "%s: labels: %s\n", prog, strerror(-rc));
+			ret = 1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	return ret;
+}
+
+/* Task labels with --model: the label set is the model's. 0 or an exit code. */
+static int labels_from_model(const char *path)
+{
+	char err[1024];
+	scrm_linear *m = NULL;
+	if (scrm_linear_load(&m, path, err, sizeof err)) {
+		fprintf(stderr, "scrm eval: %s\n", err);
+		return 2;
+	}
+	uint32_t k = scrm_linear_nlabels(m);
+	const char *names[SCRM_TASK_MAX_LABELS];
+	int ret = 0;
+	if (k > SCRM_TASK_MAX_LABELS) {
+		fprintf(stderr, "scrm eval: %s: %u labels (at most %d)\n", path, k, SCRM_TASK_MAX_LABELS);
+		ret = 2;
+	}
+	for (uint32_t i = 0; !ret && i < k; i++)
+		names[i] = scrm_linear_label(m, i);
+	if (!ret && scrm_task_set_labels(SCRM_TASK_LABELS, names, k)) {
+		fprintf(stderr, "scrm eval: %s: the model's labels cannot be used\n", path);
+		ret = 2;
+	}
+	scrm_linear_free(m);
+	return ret;
+}
 
 static void list_labels(FILE *fp, scrm_task task)
 {
@@ -813,7 +923,7 @@ int scrm_eval_main(int argc, char **argv)
 		return 2;
 	}
 	if (scrm_task_parse(task_name, &o.task)) {
-		fprintf(stderr, "scrm eval: unknown task '%s' (sentiment, intent, action, complaint, airline-reason)\n",
+		fprintf(stderr, "scrm eval: unknown task '%s' (sentiment, intent, action, complaint, airline-reason, labels)\n",
 			task_name);
 		return 2;
 	}
@@ -913,6 +1023,13 @@ int scrm_eval_main(int argc, char **argv)
 			scrm_topics_compile(&topics, rules, err, sizeof err))) {
 		fprintf(stderr, "scrm eval: %s", err);
 		goto out;
+	}
+	if (o.task == SCRM_TASK_LABELS) {
+		const char *paths[2] = {o.data, o.train};
+		if ((ret = o.model ? labels_from_model(o.model)
+				   : scrm_task_labels_from_tsv("scrm eval", paths, o.train ? 2 : 1, o.label_col)))
+			goto out;
+		ret = 2;
 	}
 	if ((ret = dataset_load(&data, &o)))
 		goto out;

@@ -24,4 +24,13 @@ int scrm_eval_main(int argc, char **argv);
  */
 int scrm_train_main(int argc, char **argv);
 
+/*
+ * scrm_task_labels_from_tsv() - the label set of task `labels` (classifier.h): the
+ * distinct non-empty values (spaces trimmed) of column @label_col in the TSV files
+ * @paths[0..npaths), sorted by bytes, given to scrm_task_set_labels(). Start-up only.
+ * Return: 0, or an exit code (1 I/O, 2 bad data: a missing column, fewer than 2 or more
+ * than SCRM_TASK_MAX_LABELS labels) after printing why, prefixed with @prog.
+ */
+int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col);
+
 #endif

@@ -45,7 +45,8 @@ static void usage(FILE *fp)
 	      "\n"
 	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
-	      "TASK: intent, action, complaint, airline-reason. Columns default to 'text' and 'label'.\n"
+	      "TASK: intent, action, complaint, airline-reason, labels (any label set: the values\n"
+	      "of the label column). Columns default to 'text' and 'label'.\n"
 	      "Use the model with: scrm eval --task TASK --data FILE --classifier NAME --model MODEL.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
@@ -212,7 +213,7 @@ int scrm_train_main(int argc, char **argv)
 	}
 	scrm_task task;
 	if (scrm_task_parse(task_name, &task)) {
-		fprintf(stderr, "scrm train: unknown task '%s' (sentiment, intent, action, complaint, airline-reason)\n",
+		fprintf(stderr, "scrm train: unknown task '%s' (sentiment, intent, action, complaint, airline-reason, labels)\n",
 			task_name);
 		return 2;
 	}
@@ -243,6 +244,9 @@ int scrm_train_main(int argc, char **argv)
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}
+	if (task == SCRM_TASK_LABELS &&
+	    (ret = scrm_task_labels_from_tsv("scrm train", (const char *const[]){data}, 1, label_col)))
+		goto out;
 	if ((ret = load(&r, data, task, text_col, label_col)))
 		goto out;
 	ret = 1;

@@ -372,6 +372,40 @@ else
 	skip "eval on real corpora" "$SHARED/corpora absent"
 fi
 
+# --- task labels: any label set, taken from the data or the model ----------------------------
+printf 'id\ttext\ttopic\n' >"$T/lab.tsv"
+for i in 1 2 3 4 5 6 7 8; do
+	printf 'a%s\tmy card has not arrived yet week %s\tcard_arrival\n' $i $i >>"$T/lab.tsv"
+	printf 'b%s\thow do I top up my account with cash %s\ttop_up\n' $i $i >>"$T/lab.tsv"
+	printf 'c%s\twhat is the exchange rate for euros %s\texchange_rate\n' $i $i >>"$T/lab.tsv"
+done
+"$SCRM" eval --task labels --data "$T/lab.tsv" --train "$T/lab.tsv" --label-col topic --lexicon "$T/intent-lex.txt" \
+	--json >"$T/lab.json"
+check "eval --task labels: labels are the data's distinct values, sorted" \
+	grep -q '"labels":\["card_arrival","exchange_rate","top_up"\]' "$T/lab.json"
+check "eval --task labels: linear trained on the rows gets all 24 right" grep -q '"correct":24,' "$T/lab.json"
+"$SCRM" train --task labels --data "$T/lab.tsv" --label-col topic --lexicon "$T/intent-lex.txt" -o "$T/lab.model" \
+	>"$T/lab-train.out"
+check "train --task labels names its 3 labels" grep -q 'card_arrival 8, exchange_rate 8, top_up 8' "$T/lab-train.out"
+head -n 4 "$T/lab.tsv" >"$T/lab-other.tsv"
+printf 'z1\twhere is my refund\trefund\n' >>"$T/lab-other.tsv"
+"$SCRM" eval --task labels --data "$T/lab-other.tsv" --model "$T/lab.model" --label-col topic \
+	--lexicon "$T/intent-lex.txt" >/dev/null 2>"$T/lab-other.err"
+check "eval --task labels --model: a gold label the model lacks exits 2 naming it" \
+	bash -c "test $? -eq 2 && grep -q \"lab-other.tsv:5: .*'refund'\" '$T/lab-other.err'"
+if [ -f "$SHARED/corpora/banking77/dev.queries.tsv" ]; then
+	awk -F'\t' 'NR == 1 || $4 == "train"' "$SHARED/corpora/banking77/dev.queries.tsv" >"$T/b77-train.tsv"
+	awk -F'\t' 'NR == 1 || $4 == "test"' "$SHARED/corpora/banking77/dev.queries.tsv" >"$T/b77-test.tsv"
+	"$SCRM" eval --task labels --data "$T/b77-test.tsv" --train "$T/b77-train.tsv" --label-col intent \
+		--lexicon "$T/intent-lex.txt" --json >"$T/b77.json"
+	acc=$(json_num "$T/b77.json" accuracy)
+	nlab=$(grep -o '"labels":\[[^]]*\]' "$T/b77.json" | tr , '\n' | wc -l)
+	check "banking77 (dev: official train -> official test rows): $nlab labels, linear accuracy $acc >= 0.88" \
+		awk -v a="$acc" -v n="$nlab" 'BEGIN { exit !(a >= 0.88 && n == 77) }'
+else
+	skip "banking77" "$SHARED/corpora/banking77 absent"
+fi
+
 # --- train: write a model file, then evaluate with it --------------------------------------
 printf 'id\ttext\tcomplaint\n' >"$T/train.tsv"
 for i in 1 2 3 4 5 6; do

@@ -28,7 +28,7 @@ static scrm_lexicon *mini(void)
 Test(classifier, tasks_and_labels)
 {
 	scrm_task t;
-	static const char *const names[] = {"sentiment", "intent", "action", "complaint", "airline-reason"};
+	static const char *const names[] = {"sentiment", "intent", "action", "complaint", "airline-reason", "labels"};
 	for (int i = 0; i < SCRM_TASK_COUNT; i++) {
 		cr_assert_eq(scrm_task_parse(names[i], &t), 0);
 		cr_assert_eq(t, (scrm_task)i);
@@ -48,6 +48,33 @@ Test(classifier, tasks_and_labels)
 	cr_assert_str_eq(l[7], "other");
 	l = scrm_task_labels(SCRM_TASK_AIRLINE_REASON, &n);
 	cr_assert_eq(n, 10);
+}
+
+Test(classifier, labels_task_takes_any_label_set)
+{
+	static const char *const names[] = {"card_arrival", "Card_Arrival", "top_up"};
+	static const char *const two[] = {"b", "a"};
+	static const char *const dup[] = {"x", "x"};
+	static const char *const empty[] = {"x", ""};
+	size_t n;
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_INTENT, names, 3), -EINVAL, "fixed sets stay fixed");
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_LABELS, dup, 2), -EINVAL, "repeated name");
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_LABELS, empty, 2), -EINVAL, "empty name");
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_LABELS, names, 0), -EINVAL);
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_LABELS, names, 3), 0);
+	const char *const *l = scrm_task_labels(SCRM_TASK_LABELS, &n);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(l[1], "Card_Arrival");
+	cr_assert_eq(scrm_task_label_parse(SCRM_TASK_LABELS, " Card_Arrival ", 14), 1, "exact, spaces trimmed");
+	cr_assert_eq(scrm_task_label_parse(SCRM_TASK_LABELS, "card_arrival", 12), 0, "case matters");
+	cr_assert_eq(scrm_task_label_parse(SCRM_TASK_LABELS, "CARD_ARRIVAL", 12), -ENOENT);
+	cr_assert_eq(scrm_task_label_parse(SCRM_TASK_LABELS, "top_up_x", 6), 2, "len bytes only");
+	cr_assert_eq(scrm_task_set_labels(SCRM_TASK_LABELS, two, 2), 0, "a new set replaces the old");
+	l = scrm_task_labels(SCRM_TASK_LABELS, &n);
+	cr_assert_eq(n, 2);
+	cr_assert_str_eq(l[0], "b");
+	cr_assert_eq(scrm_task_label_parse(SCRM_TASK_LABELS, "top_up", 6), -ENOENT);
+	cr_assert_not_null(scrm_classifier_find(SCRM_TASK_LABELS, "linear"));
 }
 
 Test(classifier, gold_label_parsing)
