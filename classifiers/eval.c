@@ -37,7 +37,9 @@
  * fold (scrm_kfold_of of the --id-col value, default "id"; the line number without such
  * a column) differs from k, and predicts the rows of fold k; the metrics pool every
  * row's out-of-fold prediction. --train FILE: trained on FILE (same columns), evaluated
- * on --data. Models go to a temporary directory, removed at exit. Rule-based
+ * on --data. Both: K-fold over --data, with every row of FILE added to each fold's
+ * training rows (extra training data that is never scored). Models go to a temporary
+ * directory, removed at exit. Rule-based
  * classifiers ignore both and are evaluated on all of --data; when none of the selected
  * classifiers is trainable, a note says so (not an error). --model MODEL is the model
  * file of the classifiers that load one (not with --folds/--train).
@@ -101,7 +103,8 @@ static void usage(FILE *fp)
 	      "Task 'labels' takes any label set: the distinct values of the label column (of --data\n"
 	      "and --train), or the labels of --model.\n"
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
-	      "'id'; or on FILE) and evaluate on the rest. --list shows the registered classifiers.\n"
+	      "'id'; or on FILE) and evaluate on the rest; both: FILE joins every fold's training rows.\n"
+	      "--list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
@@ -570,10 +573,13 @@ static int train_model(const scrm_classifier_desc *d, const scrm_clf_config *cfg
 }
 
 /* K-fold: train on the other folds, predict fold k; every row predicted once. */
-static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, long k, const char *tmpdir)
+/* K-fold over @d; every fold's training rows also hold all of @extra (--train with --folds). */
+static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, const dataset *extra, long k,
+		     const char *tmpdir)
 {
-	scrm_clf_item *tr_items = malloc(d->n * sizeof *tr_items), *te_items = malloc(d->n * sizeof *te_items);
-	uint32_t *tr_gold = malloc(d->n * sizeof *tr_gold), *te_pred = malloc(d->n * sizeof *te_pred);
+	size_t trcap = d->n + extra->n;
+	scrm_clf_item *tr_items = malloc(trcap * sizeof *tr_items), *te_items = malloc(d->n * sizeof *te_items);
+	uint32_t *tr_gold = malloc(trcap * sizeof *tr_gold), *te_pred = malloc(d->n * sizeof *te_pred);
 	size_t *te_row = malloc(d->n * sizeof *te_row);
 	double *te_score = malloc(d->n * sizeof *te_score);
 	int ret = 0;
@@ -592,6 +598,10 @@ static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, l
 				tr_items[ntr] = d->items[i];
 				tr_gold[ntr++] = d->gold[i];
 			}
+		}
+		for (size_t i = 0; i < extra->n; i++) {
+			tr_items[ntr] = extra->items[i];
+			tr_gold[ntr++] = extra->gold[i];
 		}
 		if (nte == 0)
 			continue; /* nothing to predict in this fold */
@@ -763,10 +773,11 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 	if (d->skipped)
 		fprintf(fp, "; %" PRIu64 " rows without a gold label skipped", d->skipped);
 	fputc('\n', fp);
-	if (o->train)
+	if (o->train && !o->folds)
 		fprintf(fp, "trainable classifiers trained on %s\n", o->train);
 	if (o->folds)
-		fprintf(fp, "trainable classifiers: %ld-fold cross-validation by '%s'\n", o->folds, o->id_col);
+		fprintf(fp, "trainable classifiers: %ld-fold cross-validation by '%s'%s%s\n", o->folds, o->id_col,
+			o->train ? ", every fold also trained on all of " : "", o->train ? o->train : "");
 	if (lexpath)
 		fprintf(fp, "lexicon %s\n", lexpath);
 	if (a->hits || a->sent)
@@ -927,10 +938,6 @@ int scrm_eval_main(int argc, char **argv)
 			task_name);
 		return 2;
 	}
-	if (o.folds && o.train) {
-		fprintf(stderr, "scrm eval: --folds and --train exclude each other\n");
-		return 2;
-	}
 	if (o.model && (o.folds || o.train)) {
 		fprintf(stderr, "scrm eval: --model loads a trained model; --folds/--train train new ones: pick one\n");
 		return 2;
@@ -1071,7 +1078,7 @@ int scrm_eval_main(int argc, char **argv)
 		}
 		if (r->d->train && o.folds) {
 			r->trained = "folds";
-			ret = run_folds(r, &cfg, &data, o.folds, tmpdir);
+			ret = run_folds(r, &cfg, &data, &tdata, o.folds, tmpdir);
 		} else if (r->d->train && o.train) {
 			char path[4096];
 			if ((size_t)snprintf(path, sizeof path, "%s/%s.model", tmpdir, r->d->name) >= sizeof path) {

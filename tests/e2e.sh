@@ -393,6 +393,17 @@ printf 'z1\twhere is my refund\trefund\n' >>"$T/lab-other.tsv"
 	--lexicon "$T/intent-lex.txt" >/dev/null 2>"$T/lab-other.err"
 check "eval --task labels --model: a gold label the model lacks exits 2 naming it" \
 	bash -c "test $? -eq 2 && grep -q \"lab-other.tsv:5: .*'refund'\" '$T/lab-other.err'"
+# --folds with --train: the file's rows join every fold's training rows (never scored).
+printf 'id\ttext\ttopic\n' >"$T/fx.tsv"
+for i in 1 2 3 4 5 6 7 8 9; do
+	printf 'r%s\tqq%swordx qq%swordy\t%s\n' $i $i $i "$(echo card_arrival exchange_rate top_up | cut -d' ' -f$(( (i % 3) + 1 )))" >>"$T/fx.tsv"
+done
+"$SCRM" eval --task labels --data "$T/fx.tsv" --folds 3 --label-col topic --lexicon "$T/intent-lex.txt" --json >"$T/fx1.json"
+"$SCRM" eval --task labels --data "$T/fx.tsv" --folds 3 --train "$T/fx.tsv" --label-col topic \
+	--lexicon "$T/intent-lex.txt" --json >"$T/fx2.json"
+c1=$(json_num "$T/fx1.json" correct); c2=$(json_num "$T/fx2.json" correct)
+check "--folds with --train: rows whose words only the extra file holds are learnt ($c1 -> $c2 of 9 right)" \
+	test "$c2" -eq 9 -a "$c1" -lt 9
 if [ -f "$SHARED/corpora/banking77/dev.queries.tsv" ]; then
 	awk -F'\t' 'NR == 1 || $4 == "train"' "$SHARED/corpora/banking77/dev.queries.tsv" >"$T/b77-train.tsv"
 	awk -F'\t' 'NR == 1 || $4 == "test"' "$SHARED/corpora/banking77/dev.queries.tsv" >"$T/b77-test.tsv"
