@@ -25,6 +25,7 @@ static const scrm_classifier_desc *const builtin[] = {
 	&scrm_clf_complaint_linear,
 	&scrm_clf_airline_linear,
 	&scrm_clf_sentiment_linear,
+	&scrm_clf_sentiment_learned,
 	&scrm_clf_labels_linear,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])

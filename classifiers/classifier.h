@@ -277,5 +277,10 @@ extern const scrm_classifier_desc scrm_clf_complaint_linear;
 extern const scrm_classifier_desc scrm_clf_airline_linear;
 extern const scrm_classifier_desc scrm_clf_labels_linear;   /* the labels of scrm_task_set_labels() */
 extern const scrm_classifier_desc scrm_clf_sentiment_linear; /* 3 classes; score 0 */
+/* Task sentiment, "scrm-learned": the scrm mode with a learned correction. It needs a
+ * lexicon and a sentiment model (the linear one's: scrm train --task sentiment); score =
+ * W x the scrm mode's compound + (1 - W) x (P(positive) - P(negative)) of the model; the
+ * label is cut from that score at +-0.05, as for the rule modes. */
+extern const scrm_classifier_desc scrm_clf_sentiment_learned;
 
 #endif

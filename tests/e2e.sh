@@ -417,6 +417,26 @@ else
 	skip "banking77" "$SHARED/corpora/banking77 absent"
 fi
 
+# --- scrm-learned: the scrm mode's compound blended with a trained sentiment model ----------
+# Made-up words carry no lexicon valence: the rule mode says neutral (compound 0) for
+# every row, so only the learned half can put them in their classes.
+printf 'id\ttext\tlabel\n' >"$T/sl.tsv"
+for i in 1 2 3 4 5 6; do
+	printf 'p%s\tzorbly flimp %s\tpositive\n' $i $i >>"$T/sl.tsv"
+	printf 'n%s\tgrakk wumbo %s\tnegative\n' $i $i >>"$T/sl.tsv"
+	printf 'u%s\tplonk tessel %s\tneutral\n' $i $i >>"$T/sl.tsv"
+done
+"$SCRM" eval --task sentiment --data "$T/sl.tsv" --train "$T/sl.tsv" --classifier scrm --classifier scrm-learned \
+	--lexicon "$T/intent-lex.txt" --json >"$T/sl.json"
+sl_rules=$(grep -o '"scrm":{[^}]*"correct":[0-9]*' "$T/sl.json" | grep -o '[0-9]*$')
+sl_learned=$(grep -o '"scrm-learned":{[^}]*"correct":[0-9]*' "$T/sl.json" | grep -o '[0-9]*$')
+check "scrm-learned moves made-up words into their classes (rules $sl_rules of 18, learned $sl_learned of 18)" \
+	test "$sl_rules" -eq 6 -a "$sl_learned" -eq 18
+"$SCRM" eval --task sentiment --data "$T/sl.tsv" --classifier scrm-learned --lexicon "$T/intent-lex.txt" \
+	>/dev/null 2>"$T/sl.err"
+check "scrm-learned without a model is left out by name" \
+	bash -c "test $? -eq 2 && grep -q 'scrm-learned' '$T/sl.err'"
+
 # --- train: write a model file, then evaluate with it --------------------------------------
 printf 'id\ttext\tcomplaint\n' >"$T/train.tsv"
 for i in 1 2 3 4 5 6; do

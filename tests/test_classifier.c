@@ -116,11 +116,12 @@ Test(classifier, registry)
 	cr_assert_null(scrm_classifier_find(SCRM_TASK_SENTIMENT, NULL));
 	cr_assert_null(scrm_classifier_at(scrm_classifier_count()));
 	const scrm_classifier_desc *list[4];
-	cr_assert_eq(scrm_classifier_list(SCRM_TASK_SENTIMENT, list, 4), 3);
+	cr_assert_eq(scrm_classifier_list(SCRM_TASK_SENTIMENT, list, 4), 4);
 	cr_assert_eq(list[0], v, "registry order");
 	cr_assert_eq(list[1], s);
 	cr_assert_eq(list[2], &scrm_clf_sentiment_linear);
-	cr_assert_eq(scrm_classifier_list(SCRM_TASK_SENTIMENT, list, 1), 3, "the count even past cap");
+	cr_assert_eq(list[3], &scrm_clf_sentiment_learned);
+	cr_assert_eq(scrm_classifier_list(SCRM_TASK_SENTIMENT, list, 1), 4, "the count even past cap");
 	cr_assert_null(v->train, "rule-based");
 	cr_assert(v->flags & SCRM_CLF_HAS_SCORE);
 

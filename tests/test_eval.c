@@ -292,7 +292,7 @@ Test(eval, usage_errors)
 	cr_assert(strstr(err_text, "unknown task 'mood'"), "%s", err_text);
 	const char *a2[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "bert", "--lexicon", lex_path, NULL};
 	cr_assert_eq(run(a2), 2);
-	cr_assert(strstr(err_text, "no classifier 'bert' for task sentiment (have: vader, scrm, linear)"), "%s", err_text);
+	cr_assert(strstr(err_text, "no classifier 'bert' for task sentiment (have: vader, scrm, linear, scrm-learned)"), "%s", err_text);
 	const char *a3[] = {"eval", "--task", "intent", "--data", data, "--classifier", "bert", NULL};
 	cr_assert_eq(run(a3), 2);
 	cr_assert(strstr(err_text, "no classifier 'bert' for task intent (have: cues, linear)"), "%s", err_text);
@@ -304,8 +304,9 @@ Test(eval, usage_errors)
 	cr_assert(strstr(err_text, "missing.tsv: No such file"), "%s", err_text);
 	const char *a6[] = {"eval", "--task", "sentiment", "--data", data, "--folds", "1", NULL};
 	cr_assert_eq(run(a6), 2);
-	const char *a7[] = {"eval", "--task", "sentiment", "--data", data, "--folds", "2", "--train", data, NULL};
+	const char *a7[] = {"eval", "--task", "sentiment", "--data", data, "--folds", "2", "--model", data, NULL};
 	cr_assert_eq(run(a7), 2);
+	cr_assert(strstr(err_text, "--model loads a trained model"), "%s", err_text);
 	const char *a8[] = {"eval", "--list", NULL};
 	cr_assert_eq(run(a8), 0);
 	cr_assert(strstr(out_text, "sentiment (labels: negative, neutral, positive)"), "%s", out_text);
