@@ -1,15 +1,18 @@
 /*
  * check.c - `scrm check RULES`: validate a rules file before anything runs.
  *
- * Parses (every bad line reported with file:line:col and a caret), compiles the topics
- * into the Hyperscan database (a rejected pattern is pointed at), then warns about what
- * is legal but wrong: topics that can never match, and routing lines that are not
- * supported yet.
- * Prints a summary: topics, cues, settings, patterns, compile time, database size.
+ * Parses (every bad line reported with file:line:col and a caret), compiles the routing
+ * rules and the topics into the Hyperscan database (a bad rule or rejected pattern is
+ * pointed at), then warns about what is legal but wrong: topics that can never match,
+ * routing rules that can never fire or name a near-miss team (route.h, "Lint"), and
+ * lists the topics no routing rule uses.
+ * Prints a summary: topics, cues, settings, patterns, compile time, database size,
+ * routing rules and teams.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "route.h"
 #include "rules.h"
 #include "topics.h"
 
@@ -36,34 +39,36 @@ int scrm_check_main(int argc, char **argv)
 	const char *path = argv[1];
 	scrm_rules *r = NULL;
 	scrm_topics *t = NULL;
+	scrm_routes *rt = NULL;
 	int rc = 1;
 	if (scrm_rules_load(&r, path, err, sizeof(err)) != 0) {
 		fputs(err, stderr);
 		goto out;
 	}
+	/* Both compilers report what they find, so one run shows every bad rule. */
+	int route_rc = scrm_route_compile(&rt, r, err, sizeof(err));
+	if (route_rc)
+		fputs(err, stderr);
+	err[0] = 0;
 	if (scrm_topics_compile(&t, r, err, sizeof(err)) != 0) {
 		fputs(err, stderr);
 		goto out;
 	}
+	if (route_rc)
+		goto out;
 	unsigned warnings = 0, topics = 0, cues = 0, sets = 0;
 	char msg[256];
 	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
 		const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);
-		switch (s->kind) {
-		case SCRM_STMT_TOPIC: topics++; break;
-		case SCRM_STMT_CUE: cues++; break;
-		case SCRM_STMT_SET: sets++; break;
-		case SCRM_STMT_ROUTE:
-		case SCRM_STMT_DROP:
-			err[0] = 0;
-			snprintf(msg, sizeof(msg), "warning: '%s' rules are not yet supported; line ignored",
-				 s->kind == SCRM_STMT_ROUTE ? "route" : "drop");
-			scrm_rules_format_error(r, s->line, 1, msg, err, sizeof(err));
-			fputs(err, stderr);
-			warnings++;
-			break;
-		}
+		topics += s->kind == SCRM_STMT_TOPIC;
+		cues += s->kind == SCRM_STMT_CUE;
+		sets += s->kind == SCRM_STMT_SET;
 	}
+	err[0] = 0;
+	scrm_route_lint_counts lc;
+	scrm_route_lint(rt, r, err, sizeof(err), &lc);
+	fputs(err, stderr);
+	warnings += lc.warnings;
 	for (uint32_t id = 0; id < scrm_topics_count(t); id++) {
 		if (!scrm_topics_never_matches(t, (uint16_t)id))
 			continue;
@@ -75,12 +80,16 @@ int scrm_check_main(int argc, char **argv)
 		warnings++;
 	}
 	printf("%s: ok: %u topics, %u cues, %u settings, %u patterns; compiled in %.1f ms; "
-	       "database %zu bytes; %u warnings\n",
+	       "database %zu bytes; %u routing rules, %u teams:",
 	       path, topics, cues, sets, scrm_topics_pattern_count(t), scrm_topics_compile_ms(t),
-	       scrm_topics_db_size(t), warnings);
+	       scrm_topics_db_size(t), scrm_route_rule_count(rt), scrm_route_team_count(rt));
+	for (uint32_t i = 0; i < scrm_route_team_count(rt); i++)
+		printf(" %s", scrm_route_team_name(rt, (uint16_t)i));
+	printf("; %u warnings\n", warnings);
 	rc = 0;
 out:
 	fflush(stdout);
+	scrm_routes_free(rt);
 	scrm_topics_free(t);
 	scrm_rules_free(r);
 	return rc;

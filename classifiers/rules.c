@@ -660,8 +660,11 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 
 /* The settings the engine reads (see rules.h). */
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window",
-				       "intent", "intent-model", "action", "action-model"};
-#define SETTINGS_LIST "lexicon, emoji-lexicon, sentiment, dup-window, intent, intent-model, action, action-model"
+				       "intent", "intent-model", "action", "action-model",
+				       "default-route", "default-priority", "default-sla"};
+#define SETTINGS_LIST                                                                         \
+	"lexicon, emoji-lexicon, sentiment, dup-window, intent, intent-model, action, action-model, " \
+	"default-route, default-priority, default-sla"
 
 static bool known_setting(const char *k, size_t n)
 {
@@ -709,8 +712,17 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 		return eqn(v, vn, "scrm") || eqn(v, vn, "vader") || eqn(v, vn, "both") ? NULL
 										     : "expected scrm, vader or both";
 	int64_t ms;
-	if (eqn(k, kn, "dup-window"))
+	if (eqn(k, kn, "dup-window") || eqn(k, kn, "default-sla"))
 		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;
+	if (eqn(k, kn, "default-priority"))
+		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";
+	if (eqn(k, kn, "default-route")) {
+		/* A team name becomes a file name (<team>.ndjson.zst): route.h's TEAM syntax. */
+		bool ok = vn <= SCRM_RULES_NAME_MAX && v[0] >= 'a' && v[0] <= 'z';
+		for (size_t i = 1; ok && i < vn; i++)
+			ok = (v[i] >= 'a' && v[i] <= 'z') || is_digit(v[i]) || v[i] == '_' || v[i] == '-';
+		return ok ? NULL : "expected a team name ([a-z][a-z0-9_-]*) such as inbox or support";
+	}
 	return NULL;
 }
 
@@ -760,6 +772,7 @@ static void parse_line(struct parser *ps)
 		}
 		s->kind = topic ? SCRM_STMT_TOPIC : SCRM_STMT_CUE;
 		s->line = ps->line;
+		s->col = col_of(ps, kw);
 		s->name = name;
 		s->root = root;
 		return;
@@ -815,6 +828,7 @@ static void parse_line(struct parser *ps)
 		}
 		s->kind = SCRM_STMT_SET;
 		s->line = ps->line;
+		s->col = col_of(ps, kw);
 		s->name = key;
 		s->value = val;
 		return;
@@ -830,6 +844,7 @@ static void parse_line(struct parser *ps)
 		}
 		s->kind = route ? SCRM_STMT_ROUTE : SCRM_STMT_DROP;
 		s->line = ps->line;
+		s->col = col_of(ps, kw);
 		s->value = val;
 		return;
 	}

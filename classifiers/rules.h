@@ -7,9 +7,9 @@
  *   topic NAME: QUERY          listening topic, a boolean query (grammar below)
  *   cue NAME: QUERY            spam/intent cue: same grammar, reported as a cue
  *   set KEY = VALUE            engine setting (e.g. set lexicon = ../data/vader_lexicon.txt)
- *   route ... / drop ...       routing rules: reserved for a later issue. Such lines are
- *                              kept with their line number (SCRM_STMT_ROUTE/_DROP) and
- *                              `scrm check` reports them as not yet supported.
+ *   route ... / drop ...       routing rules. This parser keeps such lines raw, with their
+ *                              line and column (SCRM_STMT_ROUTE/_DROP); route.h defines
+ *                              their grammar and scrm_route_compile() parses them.
  *
  * Settings (each at most once; an unknown key is an error; command-line options win):
  *   lexicon = PATH         sentiment lexicon (VADER or AFINN format), like --lexicon
@@ -21,6 +21,10 @@
  *   intent-model = PATH    its model file; like --intent-model
  *   action = NAME          action_needed classifier; like --action
  *   action-model = PATH    its model file; like --action-model
+ *   default-route = TEAM   where an event goes when no routing rule matches (route.h;
+ *                          default inbox); TEAM is [a-z][a-z0-9_-]*
+ *   default-priority = Pn  priority P0..P3 of such events and of rules that give none (P3)
+ *   default-sla = DURATION their SLA, like dup-window's durations (default: none)
  * A relative PATH is relative to the directory of the rules file, so a rules file and
  * the lexicons next to it work from any working directory.
  *
@@ -124,8 +128,8 @@ typedef enum scrm_rules_stmt_kind {
 	SCRM_STMT_TOPIC,
 	SCRM_STMT_CUE,
 	SCRM_STMT_SET,
-	SCRM_STMT_ROUTE, /* reserved: kept, not parsed */
-	SCRM_STMT_DROP,  /* reserved: kept, not parsed */
+	SCRM_STMT_ROUTE, /* kept raw here, parsed by route.c */
+	SCRM_STMT_DROP,  /* kept raw here, parsed by route.c */
 } scrm_rules_stmt_kind;
 
 typedef struct scrm_rules_stmt {
@@ -134,6 +138,8 @@ typedef struct scrm_rules_stmt {
 	const char *name;  /* TOPIC/CUE: the name; SET: the key; else NULL */
 	const char *value; /* SET: the value; ROUTE/DROP: the whole line; else NULL */
 	int32_t root;      /* TOPIC/CUE: root node index; else -1 */
+	uint32_t col;      /* column of the statement's keyword (UTF-8 characters, from 1):
+			      ROUTE/DROP's value starts there */
 } scrm_rules_stmt;
 
 typedef struct scrm_rules scrm_rules;
