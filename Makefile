@@ -143,6 +143,9 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-route && cp tests/fuzz/regress/route-* build-fuzz/corpus-route/ 2>/dev/null || true
 	@printf 'route pr when topic = a and sentiment < -0.5 and influence >= 60 priority P0 alert\ndrop when spam\nroute support when customer.complaints_24h >= 3 or customer.open_case priority P1 sla 1h\nroute x when not (cue = urgent or spam.links) and lang = "pt-BR" sla 15m\n' > build-fuzz/corpus-route/seed
 	build-fuzz/fuzz/fuzz_route -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-route
+	@mkdir -p build-fuzz/corpus-customers && printf 'customer_id,name,tier,lifetime_value,twitter,email,phone,x_notes\r\nC1,"Hart, Mira",gold,12.5,@Mira,"a@x.example; b@x.example",+1 (555) 010-0001,"say ""hi"""\r\nC2,Bob,,,bob,,,\r\n' > build-fuzz/corpus-customers/seed
+	@printf '\xef\xbb\xbfcustomer_id,reddit,facebook,instagram,chat,forum,review\nK1,u/bob,fb,ig,ch,fo,rv\nK1,/u/Bob,,,,,\n' > build-fuzz/corpus-customers/seed-dup
+	build-fuzz/fuzz/fuzz_customers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-customers
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -130,10 +130,33 @@ int scrm_gen_author(uint64_t seed, uint32_t i, scrm_gen_author_info *out);
 int scrm_gen_brand(unsigned b, scrm_gen_author_info *out);
 
 /*
+ * Write the CRM export (the CSV of customers.h, CRLF line ends) that goes with the
+ * stream scrm_gen_write() writes for the same options: one row per known customer, in
+ * author order, with customer_id (unique, unordered digits), name, tier (gold, silver,
+ * bronze or empty), lifetime_value (log-normal around the tier's typical value; empty for
+ * ~8 %), the identities the records carry and x_gen_author (the author index).
+ *   - Known authors: 98 % of the most active, falling to 72 % at the end of the
+ *     population (so about 4 in 5 of the authors a run shows, and ~90 % of their
+ *     records); the rest are strangers, absent from the file. Brands never appear.
+ *   - twitter-v1/v2: columns twitter (always; sometimes "@Handle" or lower case),
+ *     email (~60 %) and phone (~40 %), which these streams never show.
+ *     reddit: reddit (always; sometimes "u/name" or "/u/name") and email.
+ *     scrm: twitter ~95 %, facebook ~85 %, email ~97 %, phone ~90 % (half written
+ *     "+1 (555) 000-000-0042"), chat ~90 %, forum ~75 %, review ~75 %, each exactly the
+ *     handle, address or number the records of that channel carry.
+ *   - ~10 % of the e-mail cells hold a second, older address ("a; b").
+ * A pure function of (seed, format, population): the customers, tiers and values are
+ * the same in every format. Writing it does not touch the firehose's generator.
+ * Returns 0, or -errno as scrm_gen_write() (-EINVAL bad options, -ENOMEM, write(2)).
+ * Memory: 1 MiB; time: O(population).
+ */
+int scrm_gen_customers_write(int fd, const scrm_gen_opts *o);
+
+/*
  * `scrm gen [options]`; argv[0] is "gen". Options:
  *   --count N  --seed S  --format twitter-v1|twitter-v2|reddit|scrm
  *   --start ISO8601 (2026-01-05T09:00:00Z, fractional seconds and +hh:mm allowed,
- *   or a bare date)  --rate R  --authors N  -o FILE  --help
+ *   or a bare date)  --rate R  --authors N  -o FILE  --customers FILE  --help
  * (also --opt=value). Writes to stdout unless -o is given; messages go to stderr.
  * Returns the process exit code: 0 success (also when the reader of stdout went away:
  * EPIPE), 1 an I/O error, 2 a usage error (unknown option, missing or malformed value).
