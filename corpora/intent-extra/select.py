@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Candidate selection for corpora/intent-extra (reproducible; assigns NO labels).
+
+Usage:
+    python3 corpora/intent-extra/select.py [SHARED_CORPORA_DIR] > candidates.tsv
+    python3 corpora/intent-extra/select.py [SHARED_CORPORA_DIR] --show > /tmp/labeling/read.tsv
+
+Default SHARED_CORPORA_DIR: ../../../shared/corpora relative to this file
+(i.e. ../shared/corpora from the repository root).
+
+Output (stdout): TSV with header `n, id, source, group` (group = `random` or
+`enrich:<family>`), in reading order. With --show a fourth column `text`
+(escaped as in the source file) is appended so that an annotator can read the
+candidates; that output is for a temporary file only and must never be
+committed.
+
+Only the id and text columns of the source files are read; the sets' own
+label columns (airline_sentiment, negativereason, complaint, label) are never
+used. Keyword filters below only choose and order what is read; the label of
+every candidate is assigned by a human-style reading against
+intent-scrm/GUIDELINE.md.
+"""
+import os
+import random
+import re
+import sys
+
+SEED = 20261205
+
+# set name -> (file, id column, source prefix)
+SETS = [
+    ("twcs", "twcs/dev.spotify_inbound.tsv", "tweet_id"),
+    ("airline", "airline-sentiment/dev.tweets.tsv", "id"),
+    ("complaints", "complaints/dev.tweets.tsv", "id"),
+    ("semeval", "semeval2017-4a/dev.tweets.tsv", "id"),
+]
+RANDOM_COUNTS = {"twcs": 100, "airline": 100, "complaints": 60, "semeval": 40}
+ENRICH_PER_FAMILY = 100
+
+# Families in processing order. The first four filters are copied verbatim
+# from intent-scrm/GUIDELINE.md ("Targeted enrichment"); question and praise
+# are this project's own filters, in the same spirit.
+FILTERS = {
+    "churn": [
+        r"\bcancel+(ing|ed|s)? (my|our|the|your|this) ?(\w+ )?(sub|subs|subscription|account|membership|premium|plan|service|order|card|credit card|family plan)\b",
+        r"\bswitch(ing|ed)? (to|over|back|providers?|carriers?|airlines?|services?|to another)",
+        r"\bunsubscrib",
+        r"\brefund",
+        r"\bleaving (you|spotify|for|this|the)\b",
+        r"\bnever (again|fly|flying|flown|use|using|buy|buying|shop|shopping|order|ordering|going back|coming back|choose|choosing|book|booking)\b",
+        r"\b(i'?m|i am|we'?re|we are|so|officially|totally) done with\b",
+        r"\bmoving (to|over to)\b",
+        r"\bgoing back to\b",
+        r"\b(last time|first and last)\b",
+        r"\blost (a|my|our|another|one) (customer|client|business|loyal)",
+        r"\b(take|taking|took) (my|our) (business|money)\b",
+        r"\b(good ?bye|bye bye|farewell)\b",
+        r"\bloyal(ty)?\b",
+        r"\b(won'?t|will not|wont|never will i) (be )?(fly|flying|use|using|buy|buying|back|ordering|order|return|renew|renewing|choose|book|booking)\b",
+        r"\b(fly|flying|stick|sticking|switch|go|going|stay|staying|book|booking|back)( back)? (to|with) @?(delta|united|southwest|jetblue|jet blue|american|aa|virgin|virgin america|alaska|spirit|frontier|us ?airways|southwestair|americanair|virginamerica|usairways)\b",
+        r"\b(apple music|itunes|deezer|tidal|google play music|google music|youtube music|youtube red|pandora|amazon music|soundcloud|napster|rhapsody)\b",
+    ],
+    "spam": [
+        r"\bgiveaway\b",
+        r"\b(win|winning|enter to win|chance to win)\b",
+        r"\bfollow (us|me|back|and|&amp;|for)\b",
+        r"\bclick (here|the link|link|to)\b",
+        r"\bpromo\b",
+        r"\bfree\b",
+        r"\bdiscount\b",
+        r"\b\d+ ?% off\b",
+        r"\bcoupon\b",
+        r"\bsign ?up\b",
+        r"\bcash(ed)? ?out\b",
+        r"\bshop now\b",
+        r"\bvisit (us|our|my|the)\b",
+        r"\bcheck (out|it out)\b",
+        r"\b(dm|text|message) me\b",
+        r"\b(order|buy) now\b",
+        r"#(ad|sponsored|deal|deals|sale|win)\b",
+        r"\bsale\b",
+        r"\blimited time\b",
+        r"\buse code\b",
+        r"\bread (blog|more|the full)\b",
+        r"\b(new post|newsletter|blog)\b",
+        r"\b(ebay|etsy)\b",
+        r"\b(our|my|online) (shop|store|boutique)\b",
+        r"\b(subscribe (now|today|to (my|our))|join us|register (now|today|here)|apply now|now hiring|#hiring)\b",
+        r"(#\w+.*){5,}",
+    ],
+    "suggestion": [
+        r"\b(you|u|y'?all|you guys|ya'?ll|spotify|they|someone|somebody|airlines?|companies|brands?) (really |seriously |totally |definitely )?(should|shud|need to|needs to)\b",
+        r"\bshould (add|have|make|let|bring|offer|consider|allow|start|be able|introduce|implement|do|put|give|create|include|change|get|stop)\b",
+        r"\bplease add\b",
+        r"\bfeatures?\b",
+        r"\bwould be (so |really |very )?(nice|great|cool|awesome|helpful|good|amazing)\b",
+        r"\bwish\b",
+        r"\bsuggest",
+        r"\bidea\b",
+        r"\bwhy not\b",
+        r"\b(need|needs) to (add|have|make|bring|start|offer)\b",
+        r"\bplease (make|bring|let|allow|consider|give|introduce|implement|offer|start)\b",
+        r"\b(can|could) you (guys )?(add|make|bring|introduce|implement|offer)\b",
+        r"\bhow about\b",
+        r"\bwhat if\b",
+        r"\bfeedback\b",
+        r"\brequest(s|ed)?\b",
+        r"\boption to\b",
+    ],
+    "purchase": [
+        r"\b(buy|buying|purchas\w*)\b",
+        r"\b(price|prices|pricing|cost|costs)\b",
+        r"\bhow much\b",
+        r"\bupgrad\w*\b",
+        r"\b(get|buy|upgrade to|sign up for|subscribe to|go|pay for|try|join|want|afford) (spotify |the )?(premium|family|student)\b",
+        r"\bpremium (price|cost|for|in|subscription price|plan)\b",
+        r"\b(book|booking) (a|an|my|me|the|another|new|tickets?|flights?|seats?|trip|vacation|travel|us)\b",
+        r"\b(order|ordering|pre-?order)\b",
+        r"\b(deal|deals)\b",
+        r"\b(when|will|is|are|be|it|they|still|you)\b[^.!?]{0,30}\b(available|availability)\b",
+        r"\b(restock|in stock|back in stock|sold out)\b",
+        r"\b(family plan|student (plan|discount|premium|account))\b",
+        r"\b(fare|fares)\b",
+        r"\b(get|buy|purchase|grab|afford|want|need) (\w+ )?tickets?\b",
+    ],
+    # Own filter (not in the GUIDELINE): information/help requests.
+    "question": [
+        r"\?",
+        r"\b(how|where|when|what|which|who) (do|does|did|can|could|should|will|would|is|are|was|were|to|long|much|many)\b",
+        r"\b(can|could|would|will) (you|u|i|we|someone|anyone|somebody)\b",
+        r"\bplease (help|advise|assist|dm|check|let me know|confirm|tell)\b",
+        r"\b(any|some) (idea|ideas|info|information|update|updates|news|way|chance|help|advice)\b",
+        r"\bdo (you|u|i|we) (know|have|offer|need)\b",
+        r"\b(wondering|wonder) (if|whether|how|why|when|what)\b",
+        r"\bneed (help|assistance|info|to know)\b",
+    ],
+    # Own filter (not in the GUIDELINE): compliments, thanks, resolutions.
+    "praise": [
+        r"\b(thanks?|thank (you|u)|thx|thnx|ty|tysm|cheers)\b",
+        r"\bappreciat\w*",
+        r"\b(love|loving|loved|luv)\b",
+        r"\b(great|awesome|amazing|excellent|fantastic|wonderful|brilliant|superb|outstanding|perfect|fabulous|stellar)\b",
+        r"\b(kudos|props|shout ?out|bravo|well done|nice job|good job|great job)\b",
+        r"\b(fixed|sorted|resolved|all good|works (now|again)|working (now|again))\b",
+        r"\b(impressed|pleased|happy|delighted|thrilled)\b",
+        r"\b(rock|rocks|rockstar|the best|mvp)\b",
+        "(\u2764|\u2665|\U0001F60D|\U0001F64C|\U0001F44F|\U0001F44D|\U0001F60A|\U0001F64F|\U0001F499|\U0001F49A)",
+    ],
+}
+FAMILY_ORDER = ["churn", "spam", "suggestion", "purchase", "question", "praise"]
+# The question and praise families read only the brand-addressed streams
+# (semeval general tweets almost never ask a company or thank one).
+FAMILY_SETS = {
+    "question": ["twcs", "airline", "complaints"],
+    "praise": ["twcs", "airline", "complaints"],
+}
+
+UNESC = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def unescape(s):
+    out, i = [], 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s) and s[i + 1] in UNESC:
+            out.append(UNESC[s[i + 1]])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def read_rows(path, idcol):
+    """Yield (id, raw_text, text) reading only the id and text columns."""
+    with open(path, encoding="utf-8", newline="\n") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        ii, ti = header.index(idcol), header.index("text")
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            yield p[ii], p[ti], unescape(p[ti])
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    show = "--show" in sys.argv[1:]
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = args[0] if args else os.path.join(here, "..", "..", "..", "shared", "corpora")
+
+    # Existing intent-scrm rows: ids and texts are excluded.
+    taken_ids, taken_texts = set(), set()
+    for rid, _raw, text in read_rows(os.path.join(root, "intent-scrm", "dev.tweets.tsv"), "id"):
+        taken_ids.add(rid)
+        taken_texts.add(text)
+
+    data = {}
+    for name, rel, idcol in SETS:
+        data[name] = [(f"{name}:{i}", raw, t) for i, raw, t in read_rows(os.path.join(root, rel), idcol)]
+
+    out = []  # (id, source, group, raw)
+
+    def try_take(rid, raw, text, src, group):
+        if not text.strip() or rid in taken_ids or text in taken_texts:
+            return False
+        taken_ids.add(rid)
+        taken_texts.add(text)
+        out.append((rid, src, group, raw))
+        return True
+
+    # 1. Seeded random sample.
+    for name, _rel, _idcol in SETS:
+        rows = data[name]
+        rng = random.Random(f"{SEED}:dev:{name}")
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        got = 0
+        for k in order:
+            if got >= RANDOM_COUNTS[name]:
+                break
+            rid, raw, text = rows[k]
+            if try_take(rid, raw, text, name, "random"):
+                got += 1
+
+    # 2. Targeted enrichment by keyword family.
+    for fam in FAMILY_ORDER:
+        pats = [re.compile(p, re.I) for p in FILTERS[fam]]
+        sets = FAMILY_SETS.get(fam, [s for s, _r, _i in SETS])
+        pool = []
+        for name in sets:
+            for rid, raw, text in data[name]:
+                if any(p.search(text) for p in pats):
+                    pool.append((rid, raw, text, name))
+        random.Random(f"{SEED}:enrich:dev:{fam}").shuffle(pool)
+        got = 0
+        for rid, raw, text, name in pool:
+            if got >= ENRICH_PER_FAMILY:
+                break
+            if try_take(rid, raw, text, name, f"enrich:{fam}"):
+                got += 1
+        print(f"family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
+
+    w = sys.stdout
+    w.write("n\tid\tsource\tgroup" + ("\ttext" if show else "") + "\n")
+    for n, (rid, src, group, raw) in enumerate(out, 1):
+        w.write(f"{n}\t{rid}\t{src}\t{group}" + (f"\t{raw}" if show else "") + "\n")
+
+
+if __name__ == "__main__":
+    main()
