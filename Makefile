@@ -89,10 +89,11 @@ asan:
 tsan:
 	$(MAKE) BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread" build-tsan/scrm build-tsan/tests/tsan_stress
 	rm -rf build-tsan/stress && mkdir -p build-tsan/stress
-	build-tsan/scrm gen --count 4000 --seed 3 > build-tsan/stress/in.ndjson
+	build-tsan/scrm gen --count 4000 --seed 3 --customers build-tsan/stress/customers.csv > build-tsan/stress/in.ndjson
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress \
-	  corpora/sample/rules.scrm $(wildcard ../shared/corpora/lexicons/vader/vader_lexicon.txt)
+	  corpora/sample/rules.scrm $(or $(wildcard ../shared/corpora/lexicons/vader/vader_lexicon.txt),-) \
+	  build-tsan/stress/customers.csv
 
 $(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -164,9 +165,11 @@ deps:
 demo: deps data/lexicons/vader_lexicon.txt
 	$(MAKE) all
 	rm -rf demo-out
-	$(SCRM) run --rules corpora/sample/rules.scrm --intent cues --action cues -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
-	@echo "--- first two routed events (zstdcat demo-out/inbox.ndjson.zst | head -n 2):"
-	@zstdcat demo-out/inbox.ndjson.zst | head -n 2
+	$(SCRM) run --rules corpora/sample/rules.scrm --customers corpora/sample/customers.csv --intent cues --action cues -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	@echo "--- first two events routed to support (zstdcat demo-out/support.ndjson.zst | head -n 2):"
+	@zstdcat demo-out/support.ndjson.zst | head -n 2
+	@echo "--- the P0 alert (zstdcat demo-out/alerts.ndjson.zst):"
+	@zstdcat demo-out/alerts.ndjson.zst | head -n 1
 	@echo "--- quarantined lines (demo-out/rejects.ndjson):"
 	@cut -c1-160 demo-out/rejects.ndjson
 	@echo "--- outputs:"; ls -l demo-out

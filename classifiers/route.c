@@ -1318,6 +1318,14 @@ void scrm_route_default(const scrm_routes *rt, scrm_route_decision *d) { *d = rt
 
 uint32_t scrm_route_hit_words(const scrm_routes *rt) { return (rt->nnames + 63) / 64; }
 uint64_t scrm_route_fields_used(const scrm_routes *rt) { return rt->used; }
+const char *scrm_route_rule_why(const scrm_routes *rt, int32_t i)
+{
+	if (i < 0)
+		return pool_str(rt, rt->def_why);
+	assert((uint32_t)i < rt->nrules);
+	return pool_str(rt, rt->rules[i].why);
+}
+
 uint32_t scrm_route_rule_count(const scrm_routes *rt) { return rt->nrules; }
 
 uint32_t scrm_route_rule_line(const scrm_routes *rt, uint32_t i)

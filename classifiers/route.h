@@ -355,6 +355,8 @@ uint64_t scrm_route_fields_used(const scrm_routes *rt);
 /* Rules, in file order. @i must be in range (asserted). */
 uint32_t scrm_route_rule_count(const scrm_routes *rt);
 uint32_t scrm_route_rule_line(const scrm_routes *rt, uint32_t i);
+/* The decision's why string of rule @i ("FILE:LINE"), or of the default route for -1. */
+const char *scrm_route_rule_why(const scrm_routes *rt, int32_t i);
 
 /*
  * scrm_route_rule_string() - rule @i written back in canonical form: every and/or

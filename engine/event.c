@@ -8,6 +8,7 @@
 
 #include "classifier.h"
 #include "sentiment.h"
+#include "customers.h"
 #include "spam.h"
 
 #include <errno.h>
@@ -340,7 +341,13 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		for (size_t i = 0; i < nst; i++)
 			sent_bound += 6u * st[i].len + 24;
 	}
-	size_t bound = 1024 + 2 * (6 * SCRM_CLF_WHY_MAX + 96) + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
+	const scrm_customer *cust = names->customers && r->cust_index
+					    ? scrm_customers_at(names->customers, r->cust_index - 1)
+					    : NULL;
+	size_t rule_idx = r->route_rule < 0 ? names->n_rules : (size_t)r->route_rule;
+	size_t cust_bound = cust ? 6u * (cust->key_len + cust->tier_len) + 64 : 0;
+	size_t rule_bound = r->routed && names->rules_json ? names->rules_json_len[rule_idx] : 0;
+	size_t bound = 1024 + cust_bound + rule_bound + 2 * (6 * SCRM_CLF_WHY_MAX + 96) + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
 		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
@@ -386,10 +393,18 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	}
 	o = PUT_LIT(o, ",\"lang\":");
 	o = put_arena_str(o, arena, r->lang);
-	o = PUT_LIT(o, ",\"customer\":{\"key\":\"p:");
-	for (int i = 0; i < 16; i++)
-		*o++ = hexdig[(r->cust_hash >> (60 - 4 * i)) & 15];
-	o = PUT_LIT(o, "\",\"known\":false,\"partition\":");
+	if (cust) {
+		o = PUT_LIT(o, ",\"customer\":{\"key\":");
+		o = put_valid_str(o, cust->key, cust->key_len);
+		o = PUT_LIT(o, ",\"known\":true,\"tier\":");
+		o = cust->tier_len ? put_valid_str(o, cust->tier, cust->tier_len) : PUT_LIT(o, "null");
+		o = PUT_LIT(o, ",\"partition\":");
+	} else {
+		o = PUT_LIT(o, ",\"customer\":{\"key\":\"p:");
+		for (int i = 0; i < 16; i++)
+			*o++ = hexdig[(r->cust_hash >> (60 - 4 * i)) & 15];
+		o = PUT_LIT(o, "\",\"known\":false,\"partition\":");
+	}
 	o = put_u64(o, r->partition);
 	o = PUT_LIT(o, ",\"interactions\":");
 	o = put_u64(o, r->cust_count);
@@ -531,7 +546,25 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	o = PUT_LIT(o, ",\"route\":");
 	memcpy(o, route, route_len);
 	o += route_len;
-	o = PUT_LIT(o, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"");
+	if (r->routed && names->rules_json) {
+		o = PUT_LIT(o, ",\"priority\":\"P");
+		*o++ = (char)('0' + (r->priority & 3));
+		o = PUT_LIT(o, "\",\"sla_due\":");
+		if (r->sla_due_ms == SCRM_UNKNOWN_INT) {
+			o = PUT_LIT(o, "null");
+		} else {
+			*o++ = '"';
+			o += scrm_format_time(o, r->sla_due_ms);
+			*o++ = '"';
+		}
+		if (r->alert)
+			o = PUT_LIT(o, ",\"alert\":true");
+		o = PUT_LIT(o, ",\"why\":{\"rule\":");
+		memcpy(o, names->rules_json[rule_idx], names->rules_json_len[rule_idx]);
+		o += names->rules_json_len[rule_idx];
+	} else {
+		o = PUT_LIT(o, ",\"priority\":null,\"sla_due\":null,\"why\":{\"rule\":\"default\"");
+	}
 	if (scrm_str_present(r->topic_terms) && scrm_str_present(r->topic_ids)) {
 		/* {"topic":["term",...],...}: the terms that made each topic and cue match. */
 		size_t nt = r->topic_terms.len / sizeof(scrm_topic_why_term);
@@ -616,6 +649,20 @@ static int quote_all(const char *const *in, size_t n, char ***out, size_t **lens
 	return 0;
 }
 
+int scrm_event_names_set_rules(scrm_event_names *nm, const char *const *whys, size_t n, const char *default_why)
+{
+	const char **all = malloc((n + 1) * sizeof *all);
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		all[i] = whys[i];
+	all[n] = default_why;
+	nm->n_rules = n; /* so that scrm_event_names_free() also frees a partial table */
+	int rc = quote_all(all, n + 1, &nm->rules_json, &nm->rules_json_len);
+	free(all);
+	return rc ? -ENOMEM : 0;
+}
+
 int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
 			  const char *const *inputs, size_t n_inputs, const scrm_topics *topics)
 {
@@ -685,6 +732,10 @@ void scrm_event_names_free(scrm_event_names *nm)
 	free(nm->terms_json_len);
 	free(nm->topics_json_len);
 	free(nm->topic_is_cue);
+	for (size_t i = 0; nm->rules_json && i <= nm->n_rules; i++)
+		free(nm->rules_json[i]);
+	free(nm->rules_json);
+	free(nm->rules_json_len);
 	free(nm->routes_json);
 	free(nm->inputs_json);
 	free(nm->routes_json_len);

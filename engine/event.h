@@ -42,11 +42,20 @@ typedef struct scrm_event_names {
 	const char *clf_name[2];
 	const char *const *clf_labels[2];
 	size_t clf_nlabels[2];
+	/* Set by the pipeline when it routes and resolves customers (else NULL / 0): */
+	const struct scrm_customers *customers; /* the CRM table (record.cust_index), borrowed */
+	char **rules_json;         /* routing rule i -> "FILE:LINE"; [n_rules] -> "default" */
+	size_t *rules_json_len;
+	size_t n_rules;
 } scrm_event_names;
 
 /* Build the quoted names. Returns 0 or -ENOMEM (nothing to free then). */
 int scrm_event_names_init(scrm_event_names *nm, const char *const *routes, size_t n_routes,
 			  const char *const *inputs, size_t n_inputs, const scrm_topics *topics);
+
+/* The routing rules' "why.rule" strings: @whys[0..n) for the rules in file order, then
+ * @default_why. Returns 0 or -ENOMEM. Freed by scrm_event_names_free(). */
+int scrm_event_names_set_rules(scrm_event_names *nm, const char *const *whys, size_t n, const char *default_why);
 
 /* Free what scrm_event_names_init allocated. Accepts NULL. */
 void scrm_event_names_free(scrm_event_names *nm);

@@ -20,6 +20,8 @@
 #include "lexicon.h"
 #include "rules.h"
 #include "classifier.h"
+#include "customers.h"
+#include "route.h"
 #include "score.h"
 #include "sentiment.h"
 #include "topics.h"
@@ -84,7 +86,8 @@ static void usage(FILE *fp)
 	      "      --intent-model F   model file for --intent linear (scrm train --task intent)\n"
 	      "      --action NAME      action_needed classifier: none (default), cues, linear\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
-	      "      --rules FILE       topics, cues and settings (see corpora/sample/rules.scrm);\n"
+	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
+	      "      --rules FILE       topics, cues, routing rules and settings (corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
@@ -164,7 +167,7 @@ enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
-	OPT_ACTION, OPT_ACTION_MODEL,
+	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS,
 };
 
 /* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
@@ -290,8 +293,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"intent-model", required_argument, 0, OPT_INTENT_MODEL},
 		{"action", required_argument, 0, OPT_ACTION},
 		{"action-model", required_argument, 0, OPT_ACTION_MODEL},
+		{"customers", required_argument, 0, OPT_CUSTOMERS},
 		{0, 0, 0, 0},
 	};
+	const char *customers_path = NULL;
 	optind = 1;
 	int c;
 	long v;
@@ -382,6 +387,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_INTENT: clf_name[0] = optarg; clf_set[0] = true; break;
 		case OPT_ACTION: clf_name[1] = optarg; clf_set[1] = true; break;
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
+		case OPT_CUSTOMERS: customers_path = optarg; break;
 		case OPT_ACTION_MODEL: cfg.clf_model[1] = optarg; break;
 		case OPT_DUPWIN:
 			if (parse_duration(optarg, &cfg.dup_window_ms))
@@ -410,6 +416,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.stop_fd = g_stop_pipe[0];
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
+	scrm_routes *routes = NULL;
+	scrm_customers *customers = NULL;
 	scrm_lexicon *lex = NULL;
 	char lexbuf[4096], emojibuf[4096];
 	int rc = 2;
@@ -421,6 +429,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		cfg.topics = topics;
+		if (scrm_route_compile(&routes, rules, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s", cmd, err);
+			goto out;
+		}
+		/* Routing is on when the file routes (rules or a default-route); otherwise
+		 * every event goes to "inbox" as without rules. */
+		if (scrm_route_rule_count(routes) || scrm_rules_get(rules, "default-route", NULL))
+			cfg.routes = routes;
 		if ((rc = apply_settings(cmd, rules, &lexicon_path, &emoji_path, lexbuf, emojibuf, sizeof lexbuf,
 					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)) ||
 		    (rc = apply_clf_settings(rules, clf_name, clf_set, cfg.clf_model, modelbuf, cmd)))
@@ -459,6 +475,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 	}
+	if (customers_path) {
+		char err[4096];
+		if (scrm_customers_load(&customers, customers_path, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s%s", cmd, err, err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+			goto out;
+		}
+		cfg.customers = customers;
+	}
 	if (lexicon_path) {
 		char err[512];
 		if (scrm_lexicon_load(&lex, lexicon_path, emoji_path, err, sizeof err)) {
@@ -489,6 +513,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	rc = rc ? 1 : g_stop ? 128 + g_stop : 0;
 out:
 	scrm_lexicon_free(lex);
+	scrm_customers_free(customers);
+	scrm_routes_free(routes);
 	scrm_topics_free(topics);
 	scrm_rules_free(rules);
 	return rc;

@@ -37,6 +37,8 @@
 #include "source.h"
 #include "utf8.h"
 #include "classifier.h"
+#include "customers.h"
+#include "route.h"
 #include "influence.h"
 #include "sentiment.h"
 #include "spam.h"
@@ -77,6 +79,7 @@ typedef struct chunk {
 	uint32_t mstart[SCRM_MAX_RELATE + 1];
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
+	uint64_t alert_copies;    /* events also written to the alerts route */
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, filtered;
 	uint64_t rejects[SCRM_REJ__COUNT];
@@ -148,6 +151,9 @@ struct pipeline {
 	bool have_spam_cues;
 	scrm_dupwin *dupwin[SCRM_PARTITIONS]; /* window p: owned by relate thread p mod np */
 	scrm_nettab *net[SCRM_PARTITIONS];    /* network weights (influence.h), owned likewise */
+	int intent_complaint;             /* label index of "complaint" (customer windows) */
+	uint32_t hit_words;               /* routing: words of the topic/cue bitset */
+	uint64_t alert_copies;            /* events also written to the alerts route */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -308,6 +314,7 @@ static void chunk_reset(chunk *c)
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
+	c->alert_copies = 0;
 	c->acks = 0;
 }
 
@@ -644,6 +651,15 @@ static int analyze_chunk(worker *wk, chunk *c)
 			if (res.repaired)
 				r->flags |= SCRM_REC_REPAIRED_UTF8;
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
+			if (pl->cfg->customers && scrm_str_present(r->channel) && scrm_str_present(r->author_handle)) {
+				const scrm_customer *cu = scrm_customers_find(
+					pl->cfg->customers, scrm_str_ptr(&c->arena, r->channel), r->channel.len,
+					scrm_str_ptr(&c->arena, r->author_handle), r->author_handle.len);
+				if (cu) {
+					r->cust_hash = cu->key_hash;
+					r->cust_index = cu->index + 1;
+				}
+			}
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
 			if (keep != i)
 				c->recs.v[keep] = *r;
@@ -681,6 +697,74 @@ static int analyze_chunk(worker *wk, chunk *c)
 	return gr;
 }
 
+/*
+ * Act: the routing rules decide the record's team, priority, SLA and alert. Runs in the
+ * worker once every relate thread is done with the chunk, so the record's customer
+ * windows and near-duplicate count (set by possibly different relate threads) are final.
+ */
+static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *arena)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	scrm_route_facts f;
+	uint64_t hits[64];
+	scrm_route_facts_init(&f);
+	int prim = r->sent_primary;
+	if ((r->has_sentiment >> prim) & 1) {
+		scrm_route_facts_num(&f, SCRM_RF_SENTIMENT, r->sent[prim].compound);
+		scrm_route_facts_num(&f, SCRM_RF_SENT_POS, r->sent[prim].pos);
+		scrm_route_facts_num(&f, SCRM_RF_SENT_NEG, r->sent[prim].neg);
+		scrm_route_facts_num(&f, SCRM_RF_SENT_NEU, r->sent[prim].neu);
+	}
+	if (r->has_clf & 1)
+		scrm_route_facts_intent(&f, r->clf_label[0], r->clf_conf[0]);
+	if (r->has_clf & 2)
+		scrm_route_facts_bool(&f, SCRM_RF_ACTION_NEEDED, r->clf_label[1] == 1);
+	scrm_route_facts_num(&f, SCRM_RF_DUP, r->dup_count);
+	scrm_route_facts_num(&f, SCRM_RF_INFLUENCE, r->infl[0]);
+	if (r->followers != SCRM_UNKNOWN_INT)
+		scrm_route_facts_num(&f, SCRM_RF_FOLLOWERS, (double)r->followers);
+	scrm_route_facts_bool(&f, SCRM_RF_VERIFIED, r->verified);
+	scrm_route_facts_bool(&f, SCRM_RF_RETWEET, (r->flags & SCRM_REC_RETWEET) != 0);
+	scrm_route_facts_bool(&f, SCRM_RF_REPLY, scrm_str_present(r->in_reply_to));
+	if (scrm_str_present(r->channel))
+		scrm_route_facts_str(&f, SCRM_RF_CHANNEL, scrm_str_ptr(arena, r->channel), r->channel.len);
+	if (scrm_str_present(r->lang))
+		scrm_route_facts_str(&f, SCRM_RF_LANG, scrm_str_ptr(arena, r->lang), r->lang.len);
+	scrm_route_facts_direction(&f, r->direction);
+	f.spam = r->spam;
+	const scrm_customer *cu = cfg->customers && r->cust_index ? scrm_customers_at(cfg->customers, r->cust_index - 1)
+								: NULL;
+	scrm_route_facts_bool(&f, SCRM_RF_CUST_KNOWN, cu != NULL);
+	if (cu) {
+		scrm_route_facts_str(&f, SCRM_RF_CUST_TIER, cu->tier, cu->tier_len);
+		scrm_route_facts_num(&f, SCRM_RF_CUST_LTV, cu->ltv);
+	}
+	scrm_route_facts_num(&f, SCRM_RF_CUST_INTERACTIONS_24H, r->cust_int_24h);
+	scrm_route_facts_num(&f, SCRM_RF_CUST_INTERACTIONS_7D, r->cust_int_7d);
+	if (r->has_clf & 1)
+		scrm_route_facts_num(&f, SCRM_RF_CUST_COMPLAINTS_24H, r->cust_compl_24h);
+	if (r->cust_sent_known)
+		scrm_route_facts_num(&f, SCRM_RF_CUST_SENTIMENT_AVG, r->cust_sent_avg);
+	/* customer.open_case stays missing until outbound replies close cases (issue 5). */
+	if (pl->hit_words && scrm_str_present(r->topic_ids)) {
+		uint16_t ids[SCRM_TOPICS_MAX_HITS];
+		size_t n = r->topic_ids.len / sizeof(uint16_t);
+		if (n > SCRM_TOPICS_MAX_HITS)
+			n = SCRM_TOPICS_MAX_HITS;
+		memcpy(ids, scrm_str_ptr(arena, r->topic_ids), n * sizeof ids[0]);
+		f.hit_words = scrm_route_hits_fill(hits, pl->hit_words, ids, (uint32_t)n);
+		f.hits = hits;
+	}
+	scrm_route_decision d;
+	scrm_route_eval(cfg->routes, &f, &d);
+	r->routed = 1;
+	r->route = d.team;
+	r->priority = d.priority;
+	r->alert = d.alert;
+	r->route_rule = d.rule;
+	r->sla_due_ms = d.sla_ms >= 0 && r->ts_ms != SCRM_UNKNOWN_INT ? r->ts_ms + d.sla_ms : SCRM_UNKNOWN_INT;
+}
+
 /* Phase 2: events per route, one zstd frame (or plain text) per route. */
 static int emit_chunk(worker *wk, chunk *c)
 {
@@ -691,12 +775,20 @@ static int emit_chunk(worker *wk, chunk *c)
 		c->out[r].len = 0;
 	}
 	for (size_t i = 0; i < c->recs.len; i++) {
-		const scrm_record *r = &c->recs.v[i];
+		scrm_record *r = &c->recs.v[i];
+		if (pl->cfg->routes)
+			route_record(pl, r, &c->arena);
 		size_t route = pl->compress ? r->route : 0;
 		scrm_buf *dst = pl->compress ? &wk->scratch[route] : &c->out[0];
 		if (scrm_event_write(dst, r, &c->arena, &pl->names))
 			return -ENOMEM;
 		c->route_events[r->route]++;
+		if (r->alert && pl->compress && r->route != SCRM_TEAM_ALERTS) {
+			/* the copy for the alerts route (stdout gets the event once, "alert":true) */
+			if (scrm_event_write(&wk->scratch[SCRM_TEAM_ALERTS], r, &c->arena, &pl->names))
+				return -ENOMEM;
+			c->alert_copies++;
+		}
 	}
 	if (!pl->compress)
 		return 0;
@@ -860,7 +952,21 @@ static void *relate_main(void *arg)
 					set_fatal(pl, -ENOMEM);
 					c->relate_failed[rt->id] = 1;
 				} else {
-					r->cust_count = ++cs->interactions;
+					int prim = r->sent_primary;
+					scrm_cust_update u = {
+						.ts_ms = r->ts_ms,
+						.complaint = (r->has_clf & 1) ? r->clf_label[0] == pl->intent_complaint : -1,
+						.has_sentiment = (r->has_sentiment >> prim) & 1,
+						.sentiment = r->sent[prim].compound,
+					};
+					scrm_cust_view v;
+					scrm_cust_state_add(cs, &u, &v);
+					r->cust_count = cs->interactions;
+					r->cust_int_24h = v.interactions_24h;
+					r->cust_int_7d = v.interactions_7d;
+					r->cust_compl_24h = v.complaints_24h;
+					r->cust_sent_avg = v.sent_avg;
+					r->cust_sent_known = v.sent_n > 0;
 				}
 				/* influence: the network part from the weights the stream gave her so far */
 				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
@@ -870,8 +976,6 @@ static void *relate_main(void *arg)
 				scrm_influence_combine(&inf);
 				r->infl[0] = inf.score;
 				r->infl[4] = inf.network;
-				/* act: no routing rules yet, every event takes the default route. */
-				r->route = 0;
 			}
 			/* Near-duplicates: the windows of the partitions this thread owns, keyed
 			 * by text, fed in input order (so the counts do not depend on -j). */
@@ -951,6 +1055,7 @@ static void *writer_main(void *arg)
 			pl->route_events[r] += c->route_events[r];
 			ev += c->route_events[r];
 		}
+		pl->alert_copies += c->alert_copies;
 		pl->lines += c->lines;
 		pl->rejected += c->rejected;
 		pl->repaired += c->repaired;
@@ -1289,6 +1394,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->route_events[r] = pl->route_events[r];
 		st->events_out += pl->route_events[r];
 	}
+	st->alert_copies = pl->alert_copies;
 	st->lines = pl->lines;
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
@@ -1388,10 +1494,41 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
+	pl->intent_complaint = scrm_task_label_parse(SCRM_TASK_INTENT, "complaint", 9);
+	if (cfg->routes) {
+		uint32_t nt = scrm_route_team_count(cfg->routes);
+		if (nt > SCRM_MAX_ROUTES) {
+			fprintf(stderr, "scrm: the routing rules name %u teams; at most %d\n", nt, SCRM_MAX_ROUTES);
+			free(pl);
+			return -E2BIG;
+		}
+		pl->n_routes = nt;
+		for (uint32_t t = 0; t < nt; t++)
+			pl->route_names[t] = scrm_route_team_name(cfg->routes, (uint16_t)t);
+		pl->hit_words = scrm_route_hit_words(cfg->routes);
+		if (pl->hit_words > 64)
+			pl->hit_words = 64; /* 4,096 topic/cue ids: route_record's bitset */
+	}
 	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs,
 				  cfg->topics)) {
 		free(pl);
 		return -ENOMEM;
+	}
+	pl->names.customers = cfg->customers;
+	if (cfg->routes) {
+		uint32_t nr = scrm_route_rule_count(cfg->routes);
+		const char **whys = malloc((nr ? nr : 1) * sizeof *whys);
+		int src = whys ? 0 : -ENOMEM;
+		for (uint32_t i = 0; whys && i < nr; i++)
+			whys[i] = scrm_route_rule_why(cfg->routes, (int32_t)i);
+		if (!src)
+			src = scrm_event_names_set_rules(&pl->names, whys, nr, scrm_route_rule_why(cfg->routes, -1));
+		free(whys);
+		if (src) {
+			scrm_event_names_free(&pl->names);
+			free(pl);
+			return -ENOMEM;
+		}
 	}
 	for (int k = 0; k < 2; k++) {
 		if (!cfg->clf[k])

@@ -43,7 +43,7 @@
 #define SCRM_DEFAULT_DUP_WINDOW_MS (60 * 60 * 1000)
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64
-#define SCRM_MAX_ROUTES 16
+#define SCRM_MAX_ROUTES 32
 
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */
@@ -70,6 +70,13 @@ typedef struct scrm_pipeline_cfg {
 	const char *clf_model[2];
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
+	/* Routing rules (route.h, compiled from the same rules file as topics, whose topic
+	   and cue ids they use), NULL: every event goes to "inbox" with no priority or SLA.
+	   With rules the route files are the teams (scrm_route_team_name), at most
+	   SCRM_MAX_ROUTES. Borrowed: must outlive the run. */
+	const struct scrm_routes *routes;
+	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed. */
+	const struct scrm_customers *customers;
 	bool no_uring;             /* read files with read(2) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
@@ -114,6 +121,7 @@ typedef struct scrm_run_stats {
 	size_t n_routes;
 	const char *route_names[SCRM_MAX_ROUTES];
 	uint64_t route_events[SCRM_MAX_ROUTES];
+	uint64_t alert_copies;          /* events also copied to the alerts route (not in events_out) */
 	scrm_stage_stats read, analyze, relate, emit, write;
 	uint64_t stalls_pool;           /* reader waited for a free chunk (backpressure) */
 	uint64_t stalls_in;             /* reader found a worker's input ring full */

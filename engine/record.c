@@ -9,6 +9,8 @@ void scrm_record_init(scrm_record *r)
 	r->ts_ms = SCRM_UNKNOWN_INT;
 	r->followers = r->retweets = r->likes = r->replies = r->quotes = SCRM_UNKNOWN_INT;
 	r->verified = -1;
+	r->route_rule = -1;
+	r->sla_due_ms = SCRM_UNKNOWN_INT;
 	r->id = r->channel = r->conversation = r->in_reply_to = SCRM_STR_NONE;
 	r->retweet_of = r->quote_of = r->lang = r->author_id = SCRM_STR_NONE;
 	r->author_handle = r->author_name = r->place = r->text = SCRM_STR_NONE;

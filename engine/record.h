@@ -110,7 +110,19 @@ typedef struct scrm_record {
 	uint64_t cust_hash;     /* XXH3 of the customer key material */
 	uint32_t cust_count;    /* this customer's interaction count so far, this one included */
 	uint16_t partition;     /* logical partition (fixed count, independent of -j) */
+	uint32_t cust_index;    /* CRM export (customers.h): 1 + the customer's index; 0 unknown */
+	/* the customer's windows after this interaction (relate.h scrm_cust_view) */
+	uint32_t cust_int_24h, cust_int_7d, cust_compl_24h;
+	float cust_sent_avg;
+	uint8_t cust_sent_known; /* cust_sent_avg is set */
+
+	/* --- act (set by the analyze worker once relate is done with the chunk) --- */
 	uint16_t route;         /* index into the run's route table */
+	uint8_t routed;         /* routing rules decided route..sla_due_ms (else the default "inbox") */
+	uint8_t priority;       /* 0..3: P0..P3 */
+	uint8_t alert;          /* 1: a copy also goes to the alerts route */
+	int32_t route_rule;     /* the rule that fired (file order), -1: the default route */
+	int64_t sla_due_ms;     /* ts + the SLA; SCRM_UNKNOWN_INT: none */
 } scrm_record;
 
 /* A growable array of records; owned like scrm_buf. */

@@ -4,6 +4,8 @@
 #include "influence.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <string.h>
 #include <stdlib.h>
 #include <xxhash.h>
 
@@ -98,9 +100,87 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 		return NULL;
 	scrm_cust_state *s = probe(t->slots, t->cap, key);
 	if (!s->key) {
+		memset(s, 0, sizeof *s);
 		s->key = key;
-		s->interactions = 0;
+		s->hbucket = s->dbucket = INT32_MIN;
 		t->used++;
 	}
 	return s;
+}
+
+static int32_t bucket_of(int64_t ts, int64_t width)
+{
+	int64_t b = ts >= 0 ? ts / width : -((-ts + width - 1) / width);
+	return b < INT32_MIN + 1 ? INT32_MIN + 1 : b > INT32_MAX ? INT32_MAX : (int32_t)b;
+}
+
+static unsigned slot(int64_t b, int n)
+{
+	int64_t m = b % n;
+	return (unsigned)(m < 0 ? m + n : m);
+}
+
+/* Move a bucket clock to @b, clearing the slots it passes in @a and @b2 (may be NULL);
+ * returns the bucket the record counts in (never older than the newest). */
+static int32_t advance(int32_t *newest, int32_t b, uint16_t *a, uint16_t *a2, int n)
+{
+	if (*newest == INT32_MIN) {
+		*newest = b;
+		return b;
+	}
+	if (b <= *newest)
+		return *newest;
+	int64_t gap = (int64_t)b - *newest;
+	for (int64_t k = 1; k <= gap && k <= n; k++) {
+		unsigned i = slot((int64_t)*newest + k, n);
+		a[i] = 0;
+		if (a2)
+			a2[i] = 0;
+	}
+	*newest = b;
+	return b;
+}
+
+static uint32_t ring_sum(const uint16_t *ring, int n)
+{
+	uint32_t t = 0;
+	for (int i = 0; i < n; i++)
+		t += ring[i];
+	return t;
+}
+
+static void bump(uint16_t *c)
+{
+	if (*c < UINT16_MAX)
+		(*c)++;
+}
+
+void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v)
+{
+	s->interactions++;
+	int32_t hb, db;
+	if (u->ts_ms == SCRM_UNKNOWN_INT) {
+		hb = s->hbucket == INT32_MIN ? 0 : s->hbucket;
+		db = s->dbucket == INT32_MIN ? 0 : s->dbucket;
+	} else {
+		hb = bucket_of(u->ts_ms, SCRM_CUST_H_BUCKET_MS);
+		db = bucket_of(u->ts_ms, SCRM_CUST_D_BUCKET_MS);
+	}
+	unsigned h = slot(advance(&s->hbucket, hb, s->inter_h, s->compl_h, SCRM_CUST_H_BUCKETS), SCRM_CUST_H_BUCKETS);
+	unsigned d = slot(advance(&s->dbucket, db, s->inter_d, NULL, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
+	bump(&s->inter_h[h]);
+	bump(&s->inter_d[d]);
+	if (u->complaint > 0)
+		bump(&s->compl_h[h]);
+	if (u->has_sentiment) {
+		s->sent_avg = s->sent_n ? SCRM_CUST_SENT_ALPHA * u->sentiment + (1 - SCRM_CUST_SENT_ALPHA) * s->sent_avg
+					: u->sentiment;
+		if (s->sent_n < UINT16_MAX)
+			s->sent_n++;
+	}
+	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
+	v->complaints_24h = ring_sum(s->compl_h, SCRM_CUST_H_BUCKETS);
+	v->interactions_7d = ring_sum(s->inter_d, SCRM_CUST_D_BUCKETS);
+	v->sent_avg = s->sent_avg;
+	v->sent_n = s->sent_n;
 }

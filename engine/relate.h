@@ -21,11 +21,52 @@
  * the post id, so that every record has a key. */
 uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena);
 
-/* Per-customer state owned by one relate thread: open addressing on the 64-bit hash. */
+/*
+ * Per-customer state owned by one relate thread: open addressing on the 64-bit hash.
+ *
+ * Windows. Counts "in the last 24 h" are kept in SCRM_CUST_H_BUCKETS buckets of
+ * SCRM_CUST_H_BUCKET_MS (4 h), counts "in the last 7 days" in 7 day buckets, both keyed
+ * by the record's own timestamp (event time, not wall-clock time, so a replay routes as
+ * the live run did). A count covers the bucket the record falls in and the earlier ones
+ * of the window: "24 h" is the last 20 to 24 hours, "7 d" the last 6 to 7 days. Records
+ * without a timestamp count in the customer's latest bucket. Time never runs backwards
+ * for a customer: a record older than the newest bucket counts there too.
+ */
+#define SCRM_CUST_H_BUCKETS 6
+#define SCRM_CUST_H_BUCKET_MS (4 * 3600 * 1000LL)
+#define SCRM_CUST_D_BUCKETS 7
+#define SCRM_CUST_D_BUCKET_MS (24 * 3600 * 1000LL)
+/* Weight of the newest interaction in the rolling sentiment (exponential average). */
+#define SCRM_CUST_SENT_ALPHA 0.3f
+
 typedef struct scrm_cust_state {
 	uint64_t key;       /* customer hash; 0 marks an empty slot (hash 0 is remapped) */
 	uint32_t interactions;
+	int32_t hbucket;    /* index (ts / SCRM_CUST_H_BUCKET_MS) of the newest hour bucket; INT32_MIN: none */
+	int32_t dbucket;    /* the same for day buckets */
+	float sent_avg;     /* rolling scrm sentiment; meaningful when sent_n > 0 */
+	uint16_t sent_n;    /* interactions with a sentiment (saturating) */
+	uint16_t inter_h[SCRM_CUST_H_BUCKETS];   /* ring by bucket index mod count */
+	uint16_t compl_h[SCRM_CUST_H_BUCKETS];
+	uint16_t inter_d[SCRM_CUST_D_BUCKETS];
 } scrm_cust_state;
+
+/* What one interaction leaves in its customer's windows, and what they then hold. */
+typedef struct scrm_cust_update {
+	int64_t ts_ms;      /* SCRM_UNKNOWN_INT: no timestamp */
+	int complaint;      /* 1 complaint, 0 not, -1 unknown (no intent classifier) */
+	int has_sentiment;
+	float sentiment;    /* scrm compound when has_sentiment */
+} scrm_cust_update;
+
+typedef struct scrm_cust_view {
+	uint32_t interactions_24h, interactions_7d, complaints_24h; /* this one included */
+	float sent_avg;     /* rolling sentiment, this one included; valid when sent_n > 0 */
+	uint16_t sent_n;
+} scrm_cust_view;
+
+/* Count one interaction of the customer of @s (in input order) and fill @v. */
+void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v);
 
 typedef struct scrm_custtab {
 	scrm_cust_state *slots;

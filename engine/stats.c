@@ -47,6 +47,8 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 	fprintf(fp, "  routes:");
 	for (size_t r = 0; r < st->n_routes; r++)
 		fprintf(fp, " %s %" PRIu64, st->route_names[r], st->route_events[r]);
+	if (st->alert_copies)
+		fprintf(fp, " (+%" PRIu64 " alert copies)", st->alert_copies);
 	fputc('\n', fp);
 	stage_line(fp, "read", &st->read, st->uring ? "io_uring" : "read(2)");
 	stage_line(fp, "analyze", &st->analyze, "parse+normalize");
@@ -92,7 +94,7 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 	fprintf(fp, "},\"routes\":{");
 	for (size_t r = 0; r < st->n_routes; r++)
 		fprintf(fp, "%s\"%s\":%" PRIu64, r ? "," : "", st->route_names[r], st->route_events[r]);
-	fprintf(fp, "},\"stages\":{");
+	fprintf(fp, "},\"alert_copies\":%" PRIu64 ",\"stages\":{", st->alert_copies);
 	json_stage(fp, "read", &st->read, "");
 	json_stage(fp, "analyze", &st->analyze, ",");
 	json_stage(fp, "relate", &st->relate, ",");

@@ -152,7 +152,7 @@ check "unknown --format exits 2" test $? -eq 2
 
 # Inputs shared by the sections below. The sample rules set a lexicon under data/ (fetched
 # by the demo's setup); the checks use a copy without the settings so they do not need it.
-grep -v '^set ' corpora/sample/rules.scrm >"$T/topics.scrm"
+grep -v -e '^set ' -e '^route ' -e '^drop ' corpora/sample/rules.scrm >"$T/topics.scrm"
 # a copy-paste campaign (four copies a minute apart, one three hours later), an
 # all-hashtag post and an ordinary complaint
 {
@@ -469,5 +469,79 @@ check "eval --model: a model for another task exits 2" test $? -eq 2
 check "eval --model: ... naming the file and both tasks" \
 	grep -q "complaint.model: a model for task 'complaint', not 'intent'" "$T/train-wrong.err"
 check "scrm help lists train" bash -c "'$SCRM' help | grep -q '^  train '"
+
+# --- relate and act: customers, per-customer windows and routing rules ---------------------
+if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
+	RLEX="$SHARED/corpora/lexicons/vader/vader_lexicon.txt"
+	for j in 1 2; do
+		"$SCRM" run -q -j$j --rules corpora/sample/rules.scrm --customers corpora/sample/customers.csv \
+			--intent cues --action cues --lexicon "$RLEX" -o "$T/rt$j" --stats-json "$T/rt$j.json" \
+			corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson 2>"$T/rt$j.err"
+	done
+	check "routing: the sample runs with rules, customers and classifiers" test -s "$T/rt1.json"
+	teams="support pr marketing sales product alerts drop inbox"
+	ok=1; for t in $teams; do zstd -q -t "$T/rt1/$t.ndjson.zst" || ok=0; done
+	check "routing: one valid zstd stream per team" test $ok -eq 1
+	ok=1; for t in $teams; do cmp -s "$T/rt1/$t.ndjson.zst" "$T/rt2/$t.ndjson.zst" || ok=0; done
+	check "routing: -j1 and -j2 outputs are byte-identical" test $ok -eq 1
+	for t in $teams; do zstdcat "$T/rt1/$t.ndjson.zst" | sed "s/^/$t\t/"; done >"$T/rt-all.tsv"
+	check "routing: each event is in the stream of its route (alerts: copies with alert)" \
+		awk -F'\t' '{ if ($1 == "alerts") { if ($2 !~ /"alert":true/) exit 1 }
+			     else if (index($2, "\"route\":\"" $1 "\"") == 0) exit 1 }' "$T/rt-all.tsv"
+	nev=$(grep -vc '^alerts' "$T/rt-all.tsv")
+	check "routing: every event routed once ($nev events = events_out)" test "$nev" -eq "$(json_num "$T/rt1.json" events_out)"
+	check "routing: alert copies counted apart ($(json_num "$T/rt1.json" alert_copies))" \
+		test "$(grep -c '^alerts' "$T/rt-all.tsv")" -eq "$(json_num "$T/rt1.json" alert_copies)"
+	bad=$(grep -o '"why":{"rule":"[^"]*"' "$T/rt-all.tsv" | sed 's/.*"rule":"//; s/"$//' | sort -u | while read -r w; do
+		[ "$w" = default ] && continue
+		n=${w#rules.scrm:}; sed -n "${n}p" corpora/sample/rules.scrm | grep -qE '^(route|drop) ' || echo "$w"
+	done)
+	check "routing: why.rule names a route/drop line of the rules file (bad: '$bad')" test -z "$bad"
+	check "routing: dropped events are spam from unknown authors" \
+		awk -F'\t' '$1 == "drop" && ($2 !~ /"spam":\[/ || $2 ~ /"known":true/) { exit 1 }' "$T/rt-all.tsv"
+	check "routing: default-route events say so" \
+		awk -F'\t' '$1 == "inbox" && $2 !~ /"priority":"P3","sla_due":null,"why":\{"rule":"default"/ { exit 1 }' "$T/rt-all.tsv"
+	nknown=$(grep -c '"customer":{"key":"c:[^"]*","known":true' "$T/rt-all.tsv")
+	check "customers: authors in the CRM export resolve ($nknown events with a c: key)" test "$nknown" -gt 200
+	gold_line=$(grep -n '^route support   when customer.tier = gold' corpora/sample/rules.scrm | cut -d: -f1)
+	check "customers: gold customers' complaints go to support P1 by the gold rule (line $gold_line) or an earlier one" \
+		awk -F'\t' -v g="$gold_line" '$1 != "alerts" && $2 ~ /"tier":"gold"/ && $2 ~ /"intent":\{"label":"complaint"/ {
+			match($2, /"rule":"rules.scrm:[0-9]+"/); n = substr($2, RSTART + 19, RLENGTH - 20) + 0
+			if (n > g) exit 1; if (n == g) { if ($2 !~ /"route":"support","priority":"P1"/) exit 1; hit++ } }
+			END { exit !(hit > 0) }' "$T/rt-all.tsv"
+	# sla_due = ts + the rule's SLA (rules.scrm:52 gives 15m)
+	check "routing: sla_due is ts + the rule's SLA" awk -F'\t' '
+		$2 ~ /"why":\{"rule":"rules.scrm:52"/ {
+			match($2, /"ts":"[^"]*"/); ts = substr($2, RSTART + 6, RLENGTH - 7)
+			match($2, /"sla_due":"[^"]*"/); due = substr($2, RSTART + 11, RLENGTH - 12)
+			split(ts, a, /[-T:Z]/); split(due, b, /[-T:Z]/)
+			d = (b[4] * 3600 + b[5] * 60 + b[6]) - (a[4] * 3600 + a[5] * 60 + a[6])
+			if (d != 900 && d != 900 - 86400) exit 1; n++ }
+		END { exit !(n > 0) }' "$T/rt-all.tsv"
+else
+	skip "routing on the sample" "$SHARED/corpora/lexicons absent"
+fi
+# complaints in the last 24 h: the third complaint of one customer in a day escalates
+{
+	for d in "2026-02-01T08:00:00Z" "2026-02-01T12:00:00Z" "2026-02-01T20:00:00Z" "2026-02-03T09:00:00Z"; do
+		printf '{"id":"k%s","channel":"chat","ts":"%s","text":"my order never arrived and nobody answers, this is unacceptable","author":{"handle":"kim"}}\n' "${d:8:2}${d:11:2}" "$d"
+	done
+	printf '{"id":"o1","channel":"chat","ts":"2026-02-01T21:00:00Z","text":"my order never arrived and nobody answers, this is unacceptable","author":{"handle":"lee"}}\n'
+} >"$T/c24.ndjson"
+printf 'topic t: order\nroute support when customer.complaints_24h >= 3 priority P1 sla 1h\nroute inbox when intent = complaint priority P2\n' >"$T/c24.scrm"
+"$SCRM" run -q --rules "$T/c24.scrm" --intent cues "$T/c24.ndjson" >"$T/c24.out"
+check "complaints_24h: the 3rd complaint in a day goes to support, 2 days later back to inbox, others untouched" \
+	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/c24.out" | paste -sd' ')" = \
+	'"id":"k0108" "route":"inbox" "id":"k0112" "route":"inbox" "id":"k0120" "route":"support" "id":"k0309" "route":"inbox" "id":"o1" "route":"inbox"'
+printf 'customer_id,twitter\nC1,@ann\nC2,@Ann\n' >"$T/dupcust.csv"
+"$SCRM" run -q --customers "$T/dupcust.csv" "$T/c24.ndjson" >/dev/null 2>"$T/dupcust.err"
+check "a CRM export linking one handle to two customers is a usage error naming both lines" \
+	bash -c "test $? -eq 2 && grep -q 'dupcust.csv:3: .*line 2' '$T/dupcust.err'"
+printf 'customer_id,twitter,tier\nC1,kim,gold\n' >"$T/kim.csv"
+sed 's/"channel":"chat"/"channel":"twitter"/' "$T/c24.ndjson" >"$T/c24t.ndjson"
+"$SCRM" run -q --customers "$T/kim.csv" "$T/c24t.ndjson" >"$T/kim.out"
+check "customers: a known handle gets its customer key and tier, others a prospect key" \
+	test "$(grep -c '"customer":{"key":"c:C1","known":true,"tier":"gold"' "$T/kim.out")" -eq 4 -a \
+	     "$(grep -c '"customer":{"key":"p:[0-9a-f]*","known":false' "$T/kim.out")" -eq 1
 
 finish

@@ -282,16 +282,20 @@ Test(rules, sample_file_parses)
 	char err[4096];
 	scrm_rules *r;
 	cr_assert_eq(scrm_rules_load(&r, SAMPLE, err, sizeof(err)), 0, "%s", err);
-	uint32_t topics = 0, cues = 0, sets = 0;
+	uint32_t topics = 0, cues = 0, sets = 0, routes = 0, drops = 0;
 	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
 		scrm_rules_stmt_kind k = scrm_rules_stmt_at(r, i)->kind;
 		topics += k == SCRM_STMT_TOPIC;
 		cues += k == SCRM_STMT_CUE;
 		sets += k == SCRM_STMT_SET;
+		routes += k == SCRM_STMT_ROUTE;
+		drops += k == SCRM_STMT_DROP;
 	}
 	cr_assert_eq(topics, 18);
 	cr_assert_eq(cues, 5);
-	cr_assert_eq(sets, 3);
+	cr_assert_eq(sets, 4);
+	cr_assert_eq(routes, 13);
+	cr_assert_eq(drops, 1);
 	scrm_rules_free(r);
 	cr_assert_eq(scrm_rules_load(&r, "/nonexistent/rules.scrm", err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "/nonexistent/rules.scrm: "), "%s", err);

@@ -19,6 +19,8 @@
 #include "lexicon.h"
 #include "pipeline.h"
 #include "rules.h"
+#include "route.h"
+#include "customers.h"
 #include "topics.h"
 #include "ring.h"
 
@@ -109,20 +111,27 @@ static char *slurp(const char *path, size_t *n)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "usage: tsan_stress INPUT.ndjson OUTDIR [RULES [LEXICON]]\n");
+	if (argc < 3 || argc > 6) {
+		fprintf(stderr, "usage: tsan_stress INPUT.ndjson OUTDIR [RULES [LEXICON [CUSTOMERS.csv]]]\n");
 		return 2;
 	}
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
+	scrm_routes *routes = NULL;
+	scrm_customers *customers = NULL;
 	scrm_lexicon *lex = NULL;
 	char err[2048];
 	if (argc > 3 && (scrm_rules_load(&rules, argv[3], err, sizeof err) ||
-			 scrm_topics_compile(&topics, rules, err, sizeof err))) {
+			 scrm_topics_compile(&topics, rules, err, sizeof err) ||
+			 scrm_route_compile(&routes, rules, err, sizeof err))) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (argc > 4 && scrm_lexicon_load(&lex, argv[4], NULL, err, sizeof err)) {
+	if (argc > 5 && scrm_customers_load(&customers, argv[5], err, sizeof err)) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (argc > 4 && strcmp(argv[4], "-") != 0 && scrm_lexicon_load(&lex, argv[4], NULL, err, sizeof err)) {
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
@@ -146,6 +155,8 @@ int main(int argc, char **argv)
 		cfg.chunk_size = 32 << 10;
 		cfg.max_record = 8 << 10;
 		cfg.topics = topics;
+		cfg.routes = routes && scrm_route_rule_count(routes) ? routes : NULL;
+		cfg.customers = customers;
 		cfg.lexicon = lex;
 		cfg.sentiment_modes = 3; /* both modes */
 		cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "cues");
@@ -155,25 +166,31 @@ int main(int argc, char **argv)
 		int rc = scrm_pipeline_run(&cfg, &st);
 		CHECK(rc == 0, "pipeline -j%d -p%d returned %d", cfgs[i].w, cfgs[i].p, rc);
 		CHECK(st.events_out > 0, "pipeline -j%d produced no events", cfgs[i].w);
-		char path[512];
-		snprintf(path, sizeof path, "%s/inbox.ndjson.zst", out);
 		if (!first[0]) {
-			snprintf(first, sizeof first, "%s", path);
+			snprintf(first, sizeof first, "%s", out);
 			first_events = st.events_out;
 			continue;
 		}
 		CHECK(st.events_out == first_events, "event count differs at -j%d", cfgs[i].w);
-		size_t na, nb;
-		char *a = slurp(first, &na), *b = slurp(path, &nb);
-		CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "%s differs from %s", path, first);
-		free(a);
-		free(b);
+		for (size_t r = 0; r < st.n_routes; r++) {
+			char pa[1024], pb[1024];
+			snprintf(pa, sizeof pa, "%s/%s.ndjson.zst", first, st.route_names[r]);
+			snprintf(pb, sizeof pb, "%s/%s.ndjson.zst", out, st.route_names[r]);
+			size_t na, nb;
+			char *a = slurp(pa, &na), *b = slurp(pb, &nb);
+			CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "%s differs from %s", pb, pa);
+			free(a);
+			free(b);
+		}
 	}
+	if (topics && lex)
+		printf("tsan: the pipeline ran with topics, both sentiment modes, intent and action classifiers%s%s\n",
+		       routes && scrm_route_rule_count(routes) ? ", routing rules" : "", customers ? ", customers" : "");
 	scrm_topics_free(topics);
+	scrm_routes_free(routes);
+	scrm_customers_free(customers);
 	scrm_rules_free(rules);
 	scrm_lexicon_free(lex);
-	if (topics && lex)
-		printf("tsan: the pipeline ran with topics, both sentiment modes, intent and action classifiers\n");
 	printf("tsan: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
