@@ -41,7 +41,7 @@ SCRM = $(BUILD)/scrm
 LIB  = $(BUILD)/libscrm.a
 UNIT = $(BUILD)/tests/unit
 
-.PHONY: all test unit e2e asan tsan bench fuzz fuzz-run install clean
+.PHONY: all test unit e2e asan tsan bench bench-ilog fuzz fuzz-run install clean
 
 all: $(SCRM)
 
@@ -111,6 +111,15 @@ $(BUILD)/bench/sent_accuracy: $(BUILD)/bench/sent_accuracy.o $(LIB)
 $(BUILD)/bench/bench_analyze: $(BUILD)/bench/bench_analyze.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The interaction log: write ILOG_N interactions, then time history queries (bench_ilog.c).
+$(BUILD)/bench/bench_ilog: $(BUILD)/bench/bench_ilog.o $(LIB)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+ILOG_BENCH_DIR ?= /tmp/scrm-bench-ilog
+ILOG_N ?= 10000000
+bench-ilog: $(BUILD)/bench/bench_ilog
+	rm -rf $(ILOG_BENCH_DIR) && $< -n $(ILOG_N) $(ILOG_BENCH_DIR); rc=$$?; rm -rf $(ILOG_BENCH_DIR); exit $$rc
+
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CXX=clang++ OPT=-O1 \
 	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libscrm.a
@@ -147,6 +156,8 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-customers && printf 'customer_id,name,tier,lifetime_value,twitter,email,phone,x_notes\r\nC1,"Hart, Mira",gold,12.5,@Mira,"a@x.example; b@x.example",+1 (555) 010-0001,"say ""hi"""\r\nC2,Bob,,,bob,,,\r\n' > build-fuzz/corpus-customers/seed
 	@printf '\xef\xbb\xbfcustomer_id,reddit,facebook,instagram,chat,forum,review\nK1,u/bob,fb,ig,ch,fo,rv\nK1,/u/Bob,,,,,\n' > build-fuzz/corpus-customers/seed-dup
 	build-fuzz/fuzz/fuzz_customers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-customers
+	@mkdir -p build-fuzz/corpus-ilog && cp tests/fuzz/regress/ilog-* build-fuzz/corpus-ilog/ 2>/dev/null || true
+	build-fuzz/fuzz/fuzz_ilog -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-ilog
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -791,8 +791,7 @@ static int row(struct build *b, uint32_t line)
 		memcpy(key + 2, s, n);
 		if ((rc = arena_put(b, s, n, &r->id)) || (rc = arena_put(b, key, n + 2, &r->key)))
 			return rc;
-		uint64_t kh = XXH3_64bits(b->arena + r->key, c->key_len);
-		c->key_hash = kh ? kh : 1;
+		c->key_hash = scrm_customers_key_hash(b->arena + r->key, c->key_len);
 		b->ids[slot] = (struct idslot){h, cust + 1};
 		break;
 	}
@@ -1046,4 +1045,10 @@ out_msg:
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s\n", path, strerror(-rc));
 	return rc;
+}
+
+uint64_t scrm_customers_key_hash(const char *key, size_t len)
+{
+	uint64_t h = XXH3_64bits(key, len);
+	return h ? h : 1;
 }

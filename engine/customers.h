@@ -194,6 +194,10 @@ void scrm_customers_stats(const scrm_customers *c, struct scrm_customers_stats *
  */
 uint64_t scrm_customers_prospect_hash(const char *channel, size_t clen, const char *handle, size_t hlen);
 
+/* The key hash of CRM key @key ("c:" + customer_id, @len bytes): scrm_customer.key_hash
+ * without the table (XXH3-64, 0 remapped to 1). Any thread. */
+uint64_t scrm_customers_key_hash(const char *key, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@
 
 #include "eval.h"
 #include "gen.h"
+#include "ilog.h"
 #include "lexicon.h"
 #include "rules.h"
 #include "classifier.h"
@@ -58,6 +59,9 @@ static void usage(FILE *fp)
 	      "  score [options] [FILE]         sentiment of each row of a TSV or line of text\n"
 	      "  eval --task T --data FILE.tsv  benchmark classifiers on labelled data (scrm eval --help)\n"
 	      "  train --task T --data F -o M   train a classifier's model file (scrm train --help)\n"
+	      "  log verify|dump DIR            check or export an interaction log (--log of run)\n"
+	      "  history --log DIR [--customers F] [--channel CH] [--json] WHO\n"
+	      "                                 a customer's interactions: c:ID, @handle, e-mail, p:HASH\n"
 	      "  version                        print the version\n"
 	      "\n"
 	      "run / replay options:\n"
@@ -87,6 +91,8 @@ static void usage(FILE *fp)
 	      "      --action NAME      action_needed classifier: none (default), cues, linear\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
+	      "      --log DIR          append every interaction to the interaction log in DIR\n"
+	      "      --fsync P          log durability: batch (default), always, interval[=MS], never\n"
 	      "      --rules FILE       topics, cues, routing rules and settings (corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
 	      "replay only:\n"
@@ -167,7 +173,7 @@ enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
-	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS,
+	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC,
 };
 
 /* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
@@ -294,6 +300,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"action", required_argument, 0, OPT_ACTION},
 		{"action-model", required_argument, 0, OPT_ACTION_MODEL},
 		{"customers", required_argument, 0, OPT_CUSTOMERS},
+		{"log", required_argument, 0, OPT_LOG},
+		{"fsync", required_argument, 0, OPT_FSYNC},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
@@ -388,6 +396,22 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_ACTION: clf_name[1] = optarg; clf_set[1] = true; break;
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
 		case OPT_CUSTOMERS: customers_path = optarg; break;
+		case OPT_LOG: cfg.log_dir = optarg; break;
+		case OPT_FSYNC:
+			if (!strcmp(optarg, "always"))
+				cfg.log_sync = SCRM_ILOG_SYNC_ALWAYS;
+			else if (!strcmp(optarg, "batch"))
+				cfg.log_sync = SCRM_ILOG_SYNC_BATCH;
+			else if (!strcmp(optarg, "never"))
+				cfg.log_sync = SCRM_ILOG_SYNC_NEVER;
+			else if (!strcmp(optarg, "interval"))
+				cfg.log_sync = SCRM_ILOG_SYNC_INTERVAL;
+			else if (!strncmp(optarg, "interval=", 9) && !parse_int(optarg + 9, 1, 3600000, &v)) {
+				cfg.log_sync = SCRM_ILOG_SYNC_INTERVAL;
+				cfg.log_interval_ms = (uint32_t)v;
+			} else
+				return bad_opt(cmd, "--fsync", optarg);
+			break;
 		case OPT_ACTION_MODEL: cfg.clf_model[1] = optarg; break;
 		case OPT_DUPWIN:
 			if (parse_duration(optarg, &cfg.dup_window_ms))
@@ -520,6 +544,97 @@ out:
 	return rc;
 }
 
+/* `scrm history`: who the user typed -> the customer key hash the log files it under. */
+struct who_ctx {
+	const scrm_customers *customers;
+	const char *channel;
+};
+
+static int resolve_who(void *ctx, const char *who, uint64_t *hash)
+{
+	const struct who_ctx *w = ctx;
+	size_t n = strlen(who);
+	if (n > 2 && who[0] == 'c' && who[1] == ':') {
+		/* a CRM key: its hash is XXH3 of the key itself (customers.h) */
+		if (w->customers) {
+			for (size_t i = 0; i < scrm_customers_count(w->customers); i++) {
+				const scrm_customer *c = scrm_customers_at(w->customers, i);
+				if (c->key_len == n && memcmp(c->key, who, n) == 0) {
+					*hash = c->key_hash;
+					return 0;
+				}
+			}
+			return -ENOENT;
+		}
+		*hash = scrm_customers_key_hash(who, n);
+		return 0;
+	}
+	if (n > 2 && who[0] == 'p' && who[1] == ':') {
+		char *end;
+		errno = 0;
+		unsigned long long h = strtoull(who + 2, &end, 16);
+		if (errno || *end || end - (who + 2) != 16)
+			return -EINVAL;
+		*hash = h;
+		return 0;
+	}
+	/* an identity: "@handle" on --channel (default twitter), or an e-mail address */
+	const char *ch = w->channel, *id = who;
+	if (who[0] == '@') {
+		id = who + 1;
+	} else if (strchr(who, '@')) {
+		ch = "email";
+	} else if (!w->customers) {
+		return -EINVAL;
+	}
+	if (w->customers) {
+		const scrm_customer *c = scrm_customers_find(w->customers, ch, strlen(ch), id, strlen(id));
+		if (c) {
+			*hash = c->key_hash;
+			return 0;
+		}
+	}
+	/* not in the CRM: the prospect key its messages were filed under */
+	if (!*id)
+		return -EINVAL;
+	*hash = scrm_customers_prospect_hash(ch, strlen(ch), id, strlen(id));
+	return 0;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+	struct who_ctx w = {NULL, "twitter"};
+	const char *cpath = NULL;
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (!args)
+		return 1;
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && !strcmp(argv[i], "--customers") && i + 1 < argc)
+			cpath = argv[++i];
+		else if (i > 0 && !strcmp(argv[i], "--channel") && i + 1 < argc)
+			w.channel = argv[++i];
+		else
+			args[n++] = argv[i];
+	}
+	scrm_customers *cust = NULL;
+	int rc = 2;
+	if (cpath) {
+		char err[4096];
+		if (scrm_customers_load(&cust, cpath, err, sizeof err)) {
+			fprintf(stderr, "scrm history: %s%s", err, err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+			goto out;
+		}
+		w.customers = cust;
+	}
+	scrm_history_resolver r = {resolve_who, &w};
+	rc = scrm_history_main_with(n, args, &r);
+out:
+	scrm_customers_free(cust);
+	free(args);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -533,6 +648,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "gen") == 0)
 		return scrm_gen_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "log") == 0)
+		return scrm_log_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "history") == 0)
+		return cmd_history(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return scrm_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "score") == 0)

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "ilog.h"
 #include "record.h"
 #include "relate.h"
 #include "ring.h"
@@ -80,6 +81,9 @@ typedef struct chunk {
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t alert_copies;    /* events also written to the alerts route */
+	scrm_buf logbuf;          /* with a log: each record's event, in record order ... */
+	uint32_t *logoff;         /* ... record i is logbuf[logoff[i], logoff[i + 1]) */
+	size_t logoff_cap;
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, filtered;
 	uint64_t rejects[SCRM_REJ__COUNT];
@@ -154,6 +158,8 @@ struct pipeline {
 	int intent_complaint;             /* label index of "complaint" (customer windows) */
 	uint32_t hit_words;               /* routing: words of the topic/cue bitset */
 	uint64_t alert_copies;            /* events also written to the alerts route */
+	scrm_ilog *ilog;                  /* the interaction log, written by the writer thread */
+	uint64_t log_commit, log_records, log_truncated;
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -315,6 +321,7 @@ static void chunk_reset(chunk *c)
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
 	c->alert_copies = 0;
+	c->logbuf.len = 0;
 	c->acks = 0;
 }
 
@@ -774,14 +781,29 @@ static int emit_chunk(worker *wk, chunk *c)
 		wk->scratch[r].len = 0;
 		c->out[r].len = 0;
 	}
+	if (pl->ilog && c->logoff_cap < c->recs.len + 1) {
+		uint32_t *lo = realloc(c->logoff, (c->recs.cap + 1) * sizeof *lo);
+		if (!lo)
+			return -ENOMEM;
+		c->logoff = lo;
+		c->logoff_cap = c->recs.cap + 1;
+	}
 	for (size_t i = 0; i < c->recs.len; i++) {
 		scrm_record *r = &c->recs.v[i];
 		if (pl->cfg->routes)
 			route_record(pl, r, &c->arena);
 		size_t route = pl->compress ? r->route : 0;
 		scrm_buf *dst = pl->compress ? &wk->scratch[route] : &c->out[0];
+		size_t before = dst->len;
 		if (scrm_event_write(dst, r, &c->arena, &pl->names))
 			return -ENOMEM;
+		if (pl->ilog) {
+			/* the interaction's payload: the event without its newline */
+			c->logoff[i] = (uint32_t)c->logbuf.len;
+			if (scrm_buf_append(&c->logbuf, dst->data + before, dst->len - before - 1))
+				return -ENOMEM;
+			c->logoff[i + 1] = (uint32_t)c->logbuf.len;
+		}
 		c->route_events[r->route]++;
 		if (r->alert && pl->compress && r->route != SCRM_TEAM_ALERTS) {
 			/* the copy for the alerts route (stdout gets the event once, "alert":true) */
@@ -1000,6 +1022,53 @@ static void *relate_main(void *arg)
 
 /* ------------------------------------------------------------------ writer */
 
+/*
+ * Append the chunk's interactions to the log (each to its customer's partition, in
+ * input order), commit one block per touched partition, sync them (BATCH), then commit
+ * a checkpoint of the inputs consumed so far to partition 0. Writer thread only.
+ */
+static int log_chunk(pipeline *pl, chunk *c)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	uint64_t touched = 0;
+	int rc = 0;
+	for (size_t i = 0; i < c->recs.len && !rc; i++) {
+		const scrm_record *r = &c->recs.v[i];
+		scrm_ilog_rec lr = {
+			.kind = SCRM_ILOG_INTERACTION,
+			.customer = r->cust_hash,
+			.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
+			.seq = r->seq,
+			.data = c->logbuf.data + c->logoff[i],
+			.len = c->logoff[i + 1] - c->logoff[i],
+		};
+		rc = scrm_ilog_append(pl->ilog, r->partition, &lr);
+		touched |= 1ull << r->partition;
+	}
+	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc; p++)
+		if (touched >> p & 1)
+			rc = scrm_ilog_commit(pl->ilog, p);
+	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH; p++)
+		if (touched >> p & 1)
+			rc = scrm_ilog_sync(pl->ilog, p);
+	if (rc)
+		return rc;
+	/* Inputs before this chunk's are complete (UINT64_MAX); this one is consumed up
+	 * to the end of the chunk's last whole line. */
+	scrm_ilog_input in[64];
+	uint32_t n = 0;
+	for (uint32_t k = 0; k <= c->in_index && k < cfg->n_inputs && n < 64; k++)
+		in[n++] = (scrm_ilog_input){cfg->inputs[k], strlen(cfg->inputs[k]),
+					    k < c->in_index ? UINT64_MAX : c->info.base_offset + c->len};
+	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in, .ninputs = n};
+	if (!(rc = scrm_ilog_append(pl->ilog, 0, &ck)) && !(rc = scrm_ilog_commit(pl->ilog, 0)) &&
+	    cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
+		rc = scrm_ilog_sync(pl->ilog, 0);
+	if (!rc)
+		pl->log_records += c->recs.len;
+	return rc;
+}
+
 static void *writer_main(void *arg)
 {
 	pipeline *pl = arg;
@@ -1023,12 +1092,16 @@ static void *writer_main(void *arg)
 			scrm_ring_push(&pl->free_ring, c);
 			continue;
 		}
+		/* The interaction log first: an event reaches a route output only once its
+		 * interaction is in the log (synced per the policy). */
+		int rc = 0;
+		const char *what = NULL;
+		if (pl->ilog && (rc = log_chunk(pl, c)))
+			what = "the interaction log";
 		/* Rejects first, then each route; the first failed write stops all
 		 * output (each file ends on its last whole batch) and the chunk is not
 		 * counted as written. */
-		int rc = 0;
-		const char *what = NULL;
-		if (c->rej.len && pl->rej_sink) {
+		if (!rc && c->rej.len && pl->rej_sink) {
 			rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
 			what = scrm_sink_name(pl->rej_sink);
 		}
@@ -1314,6 +1387,8 @@ static void chunk_free(chunk *c)
 	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 		scrm_buf_free(&c->out[r]);
 	scrm_buf_free(&c->rej);
+	scrm_buf_free(&c->logbuf);
+	free(c->logoff);
 }
 
 static int open_outputs(pipeline *pl)
@@ -1395,6 +1470,8 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->events_out += pl->route_events[r];
 	}
 	st->alert_copies = pl->alert_copies;
+	st->log_records = pl->log_records;
+	st->log_truncated = pl->log_truncated;
 	st->lines = pl->lines;
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
@@ -1620,6 +1697,23 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	if ((rc = open_outputs(pl)))
 		goto out_close;
+	if (cfg->log_dir) {
+		scrm_ilog_opts lo;
+		scrm_ilog_opts_default(&lo);
+		lo.sync = (scrm_ilog_sync_policy)cfg->log_sync;
+		if (cfg->log_interval_ms)
+			lo.interval_ms = cfg->log_interval_ms;
+		char err[1024];
+		if ((rc = scrm_ilog_open(&pl->ilog, cfg->log_dir, SCRM_PARTITIONS, &lo, err, sizeof err))) {
+			fprintf(stderr, "scrm: interaction log: %s\n", err);
+			goto out_close;
+		}
+		uint32_t cuts = 0;
+		pl->log_truncated = scrm_ilog_truncated(pl->ilog, &cuts);
+		if (cuts)
+			fprintf(stderr, "scrm: interaction log %s: recovery cut %" PRIu64 " bytes of torn tail in %u partition%s\n",
+				cfg->log_dir, pl->log_truncated, cuts, cuts == 1 ? "" : "s");
+	}
 
 	pthread_t rd, wr;
 	bool rd_ok = false, wr_ok = false;
@@ -1676,6 +1770,14 @@ out_close:;
 	int crc = close_outputs(pl);
 	if (!rc)
 		rc = crc;
+	if (pl->ilog) {
+		int lrc = scrm_ilog_close(pl->ilog);
+		pl->ilog = NULL;
+		if (lrc)
+			fprintf(stderr, "scrm: closing the interaction log: %s\n", strerror(-lrc));
+		if (!rc)
+			rc = lrc;
+	}
 out_free:
 	if (st) {
 		collect_stats(pl, st, t_start);

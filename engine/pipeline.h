@@ -77,6 +77,14 @@ typedef struct scrm_pipeline_cfg {
 	const struct scrm_routes *routes;
 	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed. */
 	const struct scrm_customers *customers;
+	/* The interaction log (ilog.h), NULL: none. Every routed event is appended, as its
+	   customer's interaction, to the log partition of its customer (SCRM_PARTITIONS
+	   partitions, so the log is the same for any -j/-p), one block per partition per
+	   batch, before the batch reaches the route outputs; then a checkpoint of how far
+	   each input was consumed. log_sync is a scrm_ilog_sync_policy. */
+	const char *log_dir;
+	int log_sync;
+	uint32_t log_interval_ms;
 	bool no_uring;             /* read files with read(2) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
@@ -122,6 +130,8 @@ typedef struct scrm_run_stats {
 	const char *route_names[SCRM_MAX_ROUTES];
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t alert_copies;          /* events also copied to the alerts route (not in events_out) */
+	uint64_t log_records;           /* interactions appended to the interaction log */
+	uint64_t log_truncated;         /* bytes recovery cut from torn log tails at start */
 	scrm_stage_stats read, analyze, relate, emit, write;
 	uint64_t stalls_pool;           /* reader waited for a free chunk (backpressure) */
 	uint64_t stalls_in;             /* reader found a worker's input ring full */

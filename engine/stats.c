@@ -50,6 +50,10 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 	if (st->alert_copies)
 		fprintf(fp, " (+%" PRIu64 " alert copies)", st->alert_copies);
 	fputc('\n', fp);
+	if (st->log_records || st->log_truncated)
+		fprintf(fp, "  interaction log: %" PRIu64 " interactions appended; %" PRIu64
+			    " bytes of torn tail cut at start\n",
+			st->log_records, st->log_truncated);
 	stage_line(fp, "read", &st->read, st->uring ? "io_uring" : "read(2)");
 	stage_line(fp, "analyze", &st->analyze, "parse+normalize");
 	stage_line(fp, "relate", &st->relate, "customer state+act");
@@ -94,7 +98,9 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 	fprintf(fp, "},\"routes\":{");
 	for (size_t r = 0; r < st->n_routes; r++)
 		fprintf(fp, "%s\"%s\":%" PRIu64, r ? "," : "", st->route_names[r], st->route_events[r]);
-	fprintf(fp, "},\"alert_copies\":%" PRIu64 ",\"stages\":{", st->alert_copies);
+	fprintf(fp, "},\"alert_copies\":%" PRIu64 ",\"log_records\":%" PRIu64 ",\"log_truncated\":%" PRIu64
+		    ",\"stages\":{",
+		st->alert_copies, st->log_records, st->log_truncated);
 	json_stage(fp, "read", &st->read, "");
 	json_stage(fp, "analyze", &st->analyze, ",");
 	json_stage(fp, "relate", &st->relate, ",");

@@ -157,6 +157,10 @@ int main(int argc, char **argv)
 		cfg.topics = topics;
 		cfg.routes = routes && scrm_route_rule_count(routes) ? routes : NULL;
 		cfg.customers = customers;
+		char logdir[512];
+		snprintf(logdir, sizeof logdir, "%s/log", out);
+		cfg.log_dir = logdir;
+		cfg.log_sync = 3; /* SCRM_ILOG_SYNC_NEVER: a stress test, not a durability one */
 		cfg.lexicon = lex;
 		cfg.sentiment_modes = 3; /* both modes */
 		cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "cues");
@@ -172,6 +176,18 @@ int main(int argc, char **argv)
 			continue;
 		}
 		CHECK(st.events_out == first_events, "event count differs at -j%d", cfgs[i].w);
+		CHECK(st.log_records == st.events_out, "log holds %llu of %llu events at -j%d",
+		      (unsigned long long)st.log_records, (unsigned long long)st.events_out, cfgs[i].w);
+		for (unsigned p = 0; p < 64; p++) {
+			char pa[1024], pb[1024];
+			snprintf(pa, sizeof pa, "%s/log/p%04u-000000000001.seg", first, p);
+			snprintf(pb, sizeof pb, "%s/log/p%04u-000000000001.seg", out, p);
+			size_t na = 0, nb = 0;
+			char *a = slurp(pa, &na), *b = slurp(pb, &nb);
+			CHECK((!a && !b) || (a && b && na == nb && memcmp(a, b, na) == 0), "%s differs from %s", pb, pa);
+			free(a);
+			free(b);
+		}
 		for (size_t r = 0; r < st.n_routes; r++) {
 			char pa[1024], pb[1024];
 			snprintf(pa, sizeof pa, "%s/%s.ndjson.zst", first, st.route_names[r]);

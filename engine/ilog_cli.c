@@ -1,0 +1,518 @@
+/*
+ * ilog_cli.c - `scrm log verify|dump` and `scrm history`: the interaction log for an
+ * operator (see ilog.h for the log itself).
+ *
+ * Output is for people (tables) or for jq (NDJSON on stdout); diagnostics go to stderr.
+ * The payload of an interaction is opaque to the log; `history` only peeks at a few
+ * top-level string fields of it (channel, direction, route, priority, text) for its
+ * table, with a small JSON walker that never trusts the payload to be well-formed.
+ */
+#include "ilog.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- output helpers ---- */
+
+static void json_str(FILE *f, const char *s, size_t n)
+{
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* An interaction as one NDJSON line (the format `log dump` and `history --json` share). */
+static void print_interaction(FILE *f, uint32_t part, const scrm_ilog_rec *r)
+{
+	fprintf(f, "{\"part\":%" PRIu32 ",\"seq\":%" PRIu64 ",\"customer\":\"%016" PRIx64 "\",\"ts\":%" PRId64
+		   ",\"data\":",
+		part, r->seq, r->customer, r->ts_ms);
+	if (r->len)
+		fwrite(r->data, 1, r->len, f);
+	else
+		fputs("null", f);
+	fputs("}\n", f);
+}
+
+static void print_checkpoint(FILE *f, uint32_t part, const scrm_ilog_rec *r)
+{
+	fprintf(f, "{\"part\":%" PRIu32 ",\"commit\":%" PRIu64 ",\"checkpoint\":[", part, r->commit);
+	for (uint32_t i = 0; i < r->ninputs; i++) {
+		fputs(i ? ",{\"input\":" : "{\"input\":", f);
+		json_str(f, r->inputs[i].input, r->inputs[i].input_len);
+		fprintf(f, ",\"offset\":%" PRIu64 "}", r->inputs[i].offset);
+	}
+	fputs("]}\n", f);
+}
+
+/* ---- scrm log ---- */
+
+static void log_usage(FILE *f)
+{
+	fputs("usage: scrm log verify DIR     check every segment and index (exit 0 clean, 1 problems)\n"
+	      "       scrm log dump DIR       every record as NDJSON, partition by partition, in log order\n",
+	      f);
+}
+
+typedef struct verify_out {
+	uint64_t segments, blocks, records, interactions, checkpoints, bytes, indexes;
+	uint32_t parts_with_data;
+} verify_out;
+
+static void verify_print(void *ctx, const scrm_ilog_report *r)
+{
+	verify_out *v = ctx;
+	if (r->kind == SCRM_ILOG_REPORT_PROBLEM) {
+		printf("problem: partition %" PRIu32 ": %s @ %" PRIu64 ": %s\n", r->part, r->path, r->offset, r->why);
+		return;
+	}
+	if (!r->segments)
+		return;
+	if (!v->parts_with_data++)
+		printf("%-9s %8s %8s %10s %12s %11s %12s %7s\n", "partition", "segments", "blocks", "records",
+		       "interactions", "checkpoints", "bytes", "indexes");
+	printf("%-9" PRIu32 " %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %11" PRIu64 " %12" PRIu64
+	       " %7" PRIu64 "\n",
+	       r->part, r->segments, r->blocks, r->records, r->interactions, r->checkpoints, r->bytes, r->indexes);
+	v->segments += r->segments;
+	v->blocks += r->blocks;
+	v->records += r->records;
+	v->interactions += r->interactions;
+	v->checkpoints += r->checkpoints;
+	v->bytes += r->bytes;
+	v->indexes += r->indexes;
+}
+
+static int log_verify(const char *dir)
+{
+	verify_out v = {0};
+	char err[512] = "";
+	long n = scrm_ilog_verify(dir, verify_print, &v, err, sizeof err);
+	if (n < 0) {
+		fprintf(stderr, "scrm log verify: %s\n", err);
+		return 1;
+	}
+	printf("%-9s %8" PRIu64 " %8" PRIu64 " %10" PRIu64 " %12" PRIu64 " %11" PRIu64 " %12" PRIu64 " %7" PRIu64
+	       "\n",
+	       "total", v.segments, v.blocks, v.records, v.interactions, v.checkpoints, v.bytes, v.indexes);
+	printf("%ld problem%s\n", n, n == 1 ? "" : "s");
+	return n ? 1 : 0;
+}
+
+static int log_dump(const char *dir)
+{
+	char err[512] = "";
+	int rc = 0;
+	for (uint32_t part = 0;; part++) {
+		scrm_ilog_iter *it;
+		int r = scrm_ilog_iter_open(&it, dir, part, err, sizeof err);
+		if (r == -EINVAL && part > 0)
+			break; /* past the last partition */
+		if (r) {
+			fprintf(stderr, "scrm log dump: %s\n", err);
+			return 1;
+		}
+		scrm_ilog_rec rec;
+		while ((r = scrm_ilog_iter_next(it, &rec)) == 1) {
+			if (rec.kind == SCRM_ILOG_INTERACTION)
+				print_interaction(stdout, part, &rec);
+			else
+				print_checkpoint(stdout, part, &rec);
+		}
+		if (r < 0) {
+			fprintf(stderr, "scrm log dump: %s\n", scrm_ilog_iter_error(it));
+			rc = 1; /* go on with the other partitions: dump what can be read */
+		}
+		scrm_ilog_iter_free(it);
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "scrm log dump: write error: %s\n", strerror(errno));
+		return 1;
+	}
+	return rc;
+}
+
+int scrm_log_main(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		log_usage(stdout);
+		return 0;
+	}
+	if (argc != 3) {
+		log_usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "verify"))
+		return log_verify(argv[2]);
+	if (!strcmp(argv[1], "dump"))
+		return log_dump(argv[2]);
+	fprintf(stderr, "scrm log: unknown subcommand '%s'\n", argv[1]);
+	log_usage(stderr);
+	return 2;
+}
+
+/* ---- scrm history ---- */
+
+static void history_usage(FILE *f)
+{
+	fputs("usage: scrm history --log DIR [--json] CUSTOMER\n"
+	      "  CUSTOMER: the customer key hash, 16 hex digits (as `scrm log dump` prints it)\n"
+	      "  --json    NDJSON (one interaction a line) instead of a table\n",
+	      f);
+}
+
+typedef struct hist_item {
+	uint32_t part;
+	int64_t ts;
+	uint64_t lsn, seq;
+	char *data;
+	size_t len;
+} hist_item;
+
+typedef struct hist_list {
+	hist_item *v;
+	size_t n, cap;
+} hist_list;
+
+static int hist_collect(void *ctx, uint32_t part, const scrm_ilog_rec *r)
+{
+	hist_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t c = l->cap ? 2 * l->cap : 64;
+		hist_item *v = realloc(l->v, c * sizeof *v);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = c;
+	}
+	char *d = malloc(r->len + 1);
+	if (!d)
+		return -ENOMEM;
+	memcpy(d, r->data, r->len);
+	d[r->len] = 0;
+	l->v[l->n++] = (hist_item){part, r->ts_ms, r->lsn, r->seq, d, r->len};
+	return 0;
+}
+
+/* Time order; log order (one partition: the LSN) among equal times. */
+static int hist_cmp(const void *a, const void *b)
+{
+	const hist_item *x = a, *y = b;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->lsn < y->lsn ? -1 : x->lsn > y->lsn;
+}
+
+/* A JSON walker over untrusted bytes: each returns the position after what it read,
+ * or NULL when the bytes are not JSON. */
+static const char *ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *skip_str(const char *p, const char *e)
+{
+	if (p >= e || *p != '"')
+		return NULL;
+	for (p++; p < e; p++) {
+		if (*p == '\\') {
+			if (++p == e)
+				return NULL;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+static const char *skip_value(const char *p, const char *e, int depth)
+{
+	p = ws(p, e);
+	if (p >= e || depth > 64)
+		return NULL;
+	if (*p == '"')
+		return skip_str(p, e);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		p = ws(p + 1, e);
+		if (p < e && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (!(p = skip_str(ws(p, e), e)))
+					return NULL;
+				p = ws(p, e);
+				if (p >= e || *p != ':')
+					return NULL;
+				p++;
+			}
+			if (!(p = skip_value(p, e, depth + 1)))
+				return NULL;
+			p = ws(p, e);
+			if (p < e && *p == ',') {
+				p++;
+				continue;
+			}
+			return p < e && *p == close ? p + 1 : NULL;
+		}
+	}
+	/* number, true, false, null */
+	const char *s = p;
+	while (p < e && (strchr("+-.eE", *p) || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')))
+		p++;
+	return p > s ? p : NULL;
+}
+
+static void put_utf8(char *out, size_t cap, size_t *n, uint32_t cp)
+{
+	char b[4];
+	size_t k;
+	if (cp < 0x80)
+		b[0] = (char)cp, k = 1;
+	else if (cp < 0x800)
+		b[0] = (char)(0xC0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3F)), k = 2;
+	else if (cp < 0x10000)
+		b[0] = (char)(0xE0 | cp >> 12), b[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+		b[2] = (char)(0x80 | (cp & 0x3F)), k = 3;
+	else
+		b[0] = (char)(0xF0 | cp >> 18), b[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (char)(0x80 | (cp & 0x3F)), k = 4;
+	if (*n + k < cap) {
+		memcpy(out + *n, b, k);
+		*n += k;
+	}
+}
+
+static int hex4(const char *p, const char *e, uint32_t *v)
+{
+	if (e - p < 4)
+		return 0;
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return 0;
+		*v = *v << 4 | (uint32_t)d;
+	}
+	return 1;
+}
+
+/* The top-level string field `key` of a JSON object, unescaped into out (control
+ * characters become spaces; cut at cap - 1 bytes). "" when absent or not a string. */
+static void json_field(const char *p, size_t len, const char *key, char *out, size_t cap)
+{
+	const char *e = p + len;
+	out[0] = 0;
+	p = ws(p, e);
+	if (p >= e || *p != '{')
+		return;
+	p++;
+	size_t klen = strlen(key);
+	for (;;) {
+		p = ws(p, e);
+		const char *ks = p;
+		if (!(p = skip_str(p, e)))
+			return;
+		int match = (size_t)(p - ks) == klen + 2 && memcmp(ks + 1, key, klen) == 0;
+		p = ws(p, e);
+		if (p >= e || *p != ':')
+			return;
+		p = ws(p + 1, e);
+		if (match && p < e && *p == '"') {
+			size_t n = 0;
+			for (p++; p < e && *p != '"' && n + 1 < cap; p++) {
+				unsigned char c = (unsigned char)*p;
+				if (c != '\\') {
+					out[n++] = c < 0x20 ? ' ' : (char)c;
+					continue;
+				}
+				if (++p == e)
+					break;
+				uint32_t cp;
+				switch (*p) {
+				case 'n': case 't': case 'r': case 'b': case 'f': out[n++] = ' '; break;
+				case 'u':
+					if (!hex4(p + 1, e, &cp))
+						goto done;
+					p += 4;
+					if (cp >= 0xD800 && cp < 0xDC00 && e - p > 6 && p[1] == '\\' && p[2] == 'u') {
+						uint32_t lo;
+						if (hex4(p + 3, e, &lo) && lo >= 0xDC00 && lo < 0xE000) {
+							cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+							p += 6;
+						}
+					}
+					if (cp >= 0xD800 && cp < 0xE000)
+						cp = 0xFFFD;
+					put_utf8(out, cap, &n, cp < 0x20 ? ' ' : cp);
+					break;
+				default: out[n++] = *p; break;
+				}
+			}
+		done:
+			out[n] = 0;
+			return;
+		}
+		if (!(p = skip_value(p, e, 0)))
+			return;
+		p = ws(p, e);
+		if (p >= e || *p != ',')
+			return;
+		p++;
+	}
+}
+
+/* Keep the first `cols` code points of s; if it had more, the last three kept become
+ * "..." (cut on a UTF-8 boundary). */
+static void clip(char *s, size_t cols)
+{
+	size_t total = 0;
+	for (const char *p = s; *p; p++)
+		total += ((unsigned char)*p & 0xC0) != 0x80;
+	if (total <= cols)
+		return;
+	size_t n = 0;
+	for (char *p = s; *p; p++) {
+		if (((unsigned char)*p & 0xC0) == 0x80)
+			continue;
+		if (n++ == cols - 3) {
+			memcpy(p, "...", 4); /* more than 3 code points follow: room for 4 bytes */
+			return;
+		}
+	}
+}
+
+static void print_row(const hist_item *it)
+{
+	char when[32] = "?";
+	time_t t = (time_t)(it->ts / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	char channel[24], dir[8], route[24], prio[8], text[512];
+	json_field(it->data, it->len, "channel", channel, sizeof channel);
+	json_field(it->data, it->len, "direction", dir, sizeof dir);
+	json_field(it->data, it->len, "route", route, sizeof route);
+	json_field(it->data, it->len, "priority", prio, sizeof prio);
+	json_field(it->data, it->len, "text", text, sizeof text);
+	clip(text, 72);
+	printf("%-19s  %-10.10s %-3.3s  %-10.10s %-4.4s %s\n", when, channel, dir, route, prio, text);
+}
+
+/* 16 hex digits (an optional 0x first) -> hash. */
+static int parse_hash(const char *s, uint64_t *h)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (strlen(s) != 16)
+		return -EINVAL;
+	uint64_t v = 0;
+	for (int i = 0; i < 16; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	*h = v;
+	return 0;
+}
+
+int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *res)
+{
+	const char *dir = NULL, *who = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			history_usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--json")) {
+			json = 1;
+		} else if (!strcmp(a, "--log") && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (!strncmp(a, "--log=", 6)) {
+			dir = a + 6;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "scrm history: unknown option '%s'\n", a);
+			history_usage(stderr);
+			return 2;
+		} else if (!who) {
+			who = a;
+		} else {
+			history_usage(stderr);
+			return 2;
+		}
+	}
+	if (!dir || !who) {
+		history_usage(stderr);
+		return 2;
+	}
+	uint64_t h;
+	if (parse_hash(who, &h)) {
+		int r = res && res->resolve ? res->resolve(res->ctx, who, &h) : -EINVAL;
+		if (r == -ENOENT) {
+			fprintf(stderr, "scrm history: unknown customer '%s'\n", who);
+			return 1;
+		}
+		if (r) {
+			fprintf(stderr, "scrm history: '%s' is not a customer hash (16 hex digits)%s\n", who,
+				res && res->resolve ? "" : " and no customer table is loaded");
+			return r == -EINVAL ? 2 : 1;
+		}
+	}
+	hist_list l = {0};
+	char err[512] = "";
+	int rc = scrm_ilog_history(dir, h, hist_collect, &l, err, sizeof err);
+	int status = 0;
+	if (rc == -ENOMEM)
+		snprintf(err, sizeof err, "out of memory");
+	if (rc) {
+		fprintf(stderr, "scrm history: %s\n", err);
+		status = 1; /* still print what was read before the damage */
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof *l.v, hist_cmp);
+	if (json) {
+		for (size_t i = 0; i < l.n; i++) {
+			scrm_ilog_rec r = {.kind = SCRM_ILOG_INTERACTION, .customer = h, .ts_ms = l.v[i].ts,
+					   .seq = l.v[i].seq, .data = l.v[i].data, .len = l.v[i].len};
+			print_interaction(stdout, l.v[i].part, &r);
+		}
+	} else {
+		printf("customer %016" PRIx64 ": %zu interaction%s\n", h, l.n, l.n == 1 ? "" : "s");
+		if (l.n)
+			printf("%-19s  %-10s %-3s  %-10s %-4s %s\n", "TIME (UTC)", "CHANNEL", "DIR", "ROUTE", "PRIO",
+			       "TEXT");
+		for (size_t i = 0; i < l.n; i++)
+			print_row(&l.v[i]);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].data);
+	free(l.v);
+	if (fflush(stdout)) {
+		fprintf(stderr, "scrm history: write error: %s\n", strerror(errno));
+		return 1;
+	}
+	return status;
+}
+
+int scrm_history_main(int argc, char **argv)
+{
+	return scrm_history_main_with(argc, argv, NULL);
+}
