@@ -341,9 +341,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		for (size_t i = 0; i < nst; i++)
 			sent_bound += 6u * st[i].len + 24;
 	}
-	const scrm_customer *cust = names->customers && r->cust_index
-					    ? scrm_customers_at(names->customers, r->cust_index - 1)
-					    : NULL;
+	const scrm_customer *cust = r->cust;
 	size_t rule_idx = r->route_rule < 0 ? names->n_rules : (size_t)r->route_rule;
 	size_t cust_bound = cust ? 6u * (cust->key_len + cust->tier_len) + 64 : 0;
 	size_t rule_bound = r->routed && names->rules_json ? names->rules_json_len[rule_idx] : 0;

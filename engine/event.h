@@ -42,8 +42,7 @@ typedef struct scrm_event_names {
 	const char *clf_name[2];
 	const char *const *clf_labels[2];
 	size_t clf_nlabels[2];
-	/* Set by the pipeline when it routes and resolves customers (else NULL / 0): */
-	const struct scrm_customers *customers; /* the CRM table (record.cust_index), borrowed */
+	/* Set by the pipeline when it routes (else NULL / 0): */
 	char **rules_json;         /* routing rule i -> "FILE:LINE"; [n_rules] -> "default" */
 	size_t *rules_json_len;
 	size_t n_rules;

@@ -34,6 +34,28 @@
 #endif
 
 static volatile sig_atomic_t g_stop; /* set by the signal handler only */
+static volatile sig_atomic_t g_reload; /* SIGHUP: reload the CRM export */
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	g_reload = 1;
+}
+
+/* The pipeline's customers_reload: the export given by --customers, loaded again. */
+static scrm_customers *reload_customers_file(void *ctx)
+{
+	const char *path = ctx;
+	char err[4096];
+	scrm_customers *c = NULL;
+	if (scrm_customers_load(&c, path, err, sizeof err)) {
+		fprintf(stderr, "scrm: SIGHUP: %s%skeeping the customers loaded before\n", err,
+			err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+		return NULL;
+	}
+	fprintf(stderr, "scrm: SIGHUP: reloaded %zu customers from %s\n", scrm_customers_count(c), path);
+	return c;
+}
 static int g_stop_pipe[2] = {-1, -1};  /* written by the handler: wakes a blocked reader */
 
 static void on_signal(int sig)
@@ -524,6 +546,17 @@ static int cmd_run(int argc, char **argv, bool replay)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	cfg.stop = &g_stop;
+	if (customers_path) {
+		struct sigaction hup;
+		memset(&hup, 0, sizeof hup);
+		hup.sa_handler = on_hup;
+		sigemptyset(&hup.sa_mask);
+		hup.sa_flags = SA_RESTART;
+		sigaction(SIGHUP, &hup, NULL);
+		cfg.reload = &g_reload;
+		cfg.customers_reload = reload_customers_file;
+		cfg.reload_ctx = (void *)customers_path;
+	}
 
 	scrm_run_stats st;
 	rc = scrm_pipeline_run(&cfg, &st);

@@ -158,6 +158,11 @@ struct pipeline {
 	int intent_complaint;             /* label index of "complaint" (customer windows) */
 	uint32_t hit_words;               /* routing: words of the topic/cue bitset */
 	uint64_t alert_copies;            /* events also written to the alerts route */
+	/* The CRM table in force: swapped whole by a reload (the calling thread); tables
+	 * replaced are kept until the run ends, since events may still point into them. */
+	_Atomic(const scrm_customers *) customers;
+	scrm_customers *retired[SCRM_MAX_RELOADS];
+	int nretired;
 	scrm_ilog *ilog;                  /* the interaction log, written by the writer thread */
 	uint64_t log_commit, log_records, log_truncated;
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
@@ -597,6 +602,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 	pipeline *pl = wk->pl;
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	const char *input = cfg->inputs[c->in_index];
+	/* The CRM table of this chunk: one snapshot, so a reload never splits a batch. */
+	const scrm_customers *custs = atomic_load_explicit(&pl->customers, memory_order_acquire);
 
 	const scrm_chunk_info *info = &c->info;
 	unsigned oi = 0;
@@ -658,13 +665,13 @@ static int analyze_chunk(worker *wk, chunk *c)
 			if (res.repaired)
 				r->flags |= SCRM_REC_REPAIRED_UTF8;
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
-			if (pl->cfg->customers && scrm_str_present(r->channel) && scrm_str_present(r->author_handle)) {
+			if (custs && scrm_str_present(r->channel) && scrm_str_present(r->author_handle)) {
 				const scrm_customer *cu = scrm_customers_find(
-					pl->cfg->customers, scrm_str_ptr(&c->arena, r->channel), r->channel.len,
+					custs, scrm_str_ptr(&c->arena, r->channel), r->channel.len,
 					scrm_str_ptr(&c->arena, r->author_handle), r->author_handle.len);
 				if (cu) {
 					r->cust_hash = cu->key_hash;
-					r->cust_index = cu->index + 1;
+					r->cust = cu;
 				}
 			}
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
@@ -739,8 +746,7 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
 		scrm_route_facts_str(&f, SCRM_RF_LANG, scrm_str_ptr(arena, r->lang), r->lang.len);
 	scrm_route_facts_direction(&f, r->direction);
 	f.spam = r->spam;
-	const scrm_customer *cu = cfg->customers && r->cust_index ? scrm_customers_at(cfg->customers, r->cust_index - 1)
-								: NULL;
+	const scrm_customer *cu = r->cust;
 	scrm_route_facts_bool(&f, SCRM_RF_CUST_KNOWN, cu != NULL);
 	if (cu) {
 		scrm_route_facts_str(&f, SCRM_RF_CUST_TIER, cu->tier, cu->tier_len);
@@ -1018,6 +1024,23 @@ static void *relate_main(void *arg)
 		scrm_ring_push(&rt->ack[w], c);
 	}
 	return NULL;
+}
+
+/* SIGHUP: load the CRM export again and swap it in whole; the stream goes on. On an
+ * error the old table stays. Calling thread only. */
+static void reload_customers(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	if (pl->nretired == SCRM_MAX_RELOADS) {
+		fprintf(stderr, "scrm: customers not reloaded: at most %d reloads per run\n", SCRM_MAX_RELOADS);
+		return;
+	}
+	scrm_customers *fresh = cfg->customers_reload(cfg->reload_ctx);
+	if (!fresh)
+		return; /* the callback said why */
+	/* the new one is kept (and freed at the end) like a replaced one */
+	pl->retired[pl->nretired++] = fresh;
+	atomic_store_explicit(&pl->customers, fresh, memory_order_release);
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -1572,6 +1595,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
 	pl->intent_complaint = scrm_task_label_parse(SCRM_TASK_INTENT, "complaint", 9);
+	atomic_init(&pl->customers, cfg->customers);
 	if (cfg->routes) {
 		uint32_t nt = scrm_route_team_count(cfg->routes);
 		if (nt > SCRM_MAX_ROUTES) {
@@ -1591,7 +1615,6 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		free(pl);
 		return -ENOMEM;
 	}
-	pl->names.customers = cfg->customers;
 	if (cfg->routes) {
 		uint32_t nr = scrm_route_rule_count(cfg->routes);
 		const char **whys = malloc((nr ? nr : 1) * sizeof *whys);
@@ -1749,6 +1772,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		}
 		if (pthread_timedjoin_np(wr, NULL, &dl) == 0)
 			break;
+		if (cfg->reload && *cfg->reload && cfg->customers_reload) {
+			*cfg->reload = 0;
+			reload_customers(pl);
+		}
 		if (cfg->progress)
 			print_progress(pl, t_start, false);
 		if (cfg->stats_interval > 0 && now_ns() - last_interval >= (uint64_t)(cfg->stats_interval * 1e9)) {
@@ -1779,6 +1806,8 @@ out_close:;
 			rc = lrc;
 	}
 out_free:
+	for (int i = 0; i < pl->nretired; i++)
+		scrm_customers_free(pl->retired[i]);
 	if (st) {
 		collect_stats(pl, st, t_start);
 		st->interrupted = cfg->stop && *cfg->stop;

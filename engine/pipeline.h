@@ -44,6 +44,7 @@
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64
 #define SCRM_MAX_ROUTES 32
+#define SCRM_MAX_RELOADS 64 /* customer tables loaded by SIGHUP in one run */
 
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */
@@ -77,6 +78,13 @@ typedef struct scrm_pipeline_cfg {
 	const struct scrm_routes *routes;
 	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed. */
 	const struct scrm_customers *customers;
+	/* Reload (SIGHUP): when *reload is set, the calling thread clears it and calls
+	   customers_reload(reload_ctx) for a new table (NULL: keep the old one; the callback
+	   reports why), which then applies from the next batch a worker starts. The pipeline
+	   owns the tables it gets and frees them when the run ends (at most SCRM_MAX_RELOADS). */
+	volatile sig_atomic_t *reload;
+	struct scrm_customers *(*customers_reload)(void *ctx);
+	void *reload_ctx;
 	/* The interaction log (ilog.h), NULL: none. Every routed event is appended, as its
 	   customer's interaction, to the log partition of its customer (SCRM_PARTITIONS
 	   partitions, so the log is the same for any -j/-p), one block per partition per

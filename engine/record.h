@@ -110,7 +110,8 @@ typedef struct scrm_record {
 	uint64_t cust_hash;     /* XXH3 of the customer key material */
 	uint32_t cust_count;    /* this customer's interaction count so far, this one included */
 	uint16_t partition;     /* logical partition (fixed count, independent of -j) */
-	uint32_t cust_index;    /* CRM export (customers.h): 1 + the customer's index; 0 unknown */
+	const struct scrm_customer *cust; /* CRM export (customers.h): her row, NULL unknown
+					     (lives as long as the run: tables are freed at its end) */
 	/* the customer's windows after this interaction (relate.h scrm_cust_view) */
 	uint32_t cust_int_24h, cust_int_7d, cust_compl_24h;
 	float cust_sent_avg;

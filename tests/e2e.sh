@@ -583,4 +583,26 @@ mkdir -p "$T/ro-parent" && touch "$T/ro-parent/file"
 check "log: an unusable log directory is an error (exit 1) naming it" \
 	bash -c "test $? -eq 1 && grep -q 'interaction log: .*ro-parent/file' '$T/ilog-bad.err'"
 
+# --- SIGHUP reloads the CRM export without stopping the stream ---------------------------
+printf 'customer_id,chat\nC1,amy\n' >"$T/hup.csv"
+rm -f "$T/hup.fifo"; mkfifo "$T/hup.fifo"
+"$SCRM" run -q --customers "$T/hup.csv" --chunk-size 4K "$T/hup.fifo" >"$T/hup.out" 2>"$T/hup.err" &
+hup_pid=$!
+exec 3>"$T/hup.fifo"
+for i in $(seq 1 40); do printf '{"id":"a%d","channel":"chat","text":"hello there number %d","author":{"handle":"amy"}}\n' $i $i >&3; done
+sleep 1
+printf 'customer_id,chat\nC1,amy\nC1,\n"broken' >"$T/hup.csv"   # a bad export: the old table stays
+kill -HUP $hup_pid; sleep 1
+printf 'customer_id,chat\nC9,amy\n' >"$T/hup.csv"
+kill -HUP $hup_pid; sleep 1
+for i in $(seq 41 80); do printf '{"id":"b%d","channel":"chat","text":"hello again number %d","author":{"handle":"amy"}}\n' $i $i >&3; done
+exec 3>&-
+wait $hup_pid
+hup_rc=$?
+check "SIGHUP: the run goes on and ends normally with all 80 events" \
+	test "$hup_rc" -eq 0 -a "$(wc -l <"$T/hup.out")" -eq 80
+check "SIGHUP with a bad export keeps the old table and says why" grep -q 'keeping the customers loaded before' "$T/hup.err"
+check "SIGHUP: messages after the reload resolve to the new customer" \
+	test "$(grep '"id":"b' "$T/hup.out" | grep -c '"key":"c:C9"')" -eq 40
+
 finish
