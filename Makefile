@@ -122,11 +122,11 @@ bench-ilog: $(BUILD)/bench/bench_ilog
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CXX=clang++ OPT=-O1 \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libscrm.a
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" build-fuzz/libscrm.a
 	@mkdir -p build-fuzz/fuzz
 	for f in tests/fuzz/fuzz_*.c; do \
 	  n=$$(basename $$f .c); \
-	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $$f build-fuzz/libscrm.a \
+	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $$f build-fuzz/libscrm.a \
 	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
 	done
 

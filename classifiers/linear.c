@@ -51,6 +51,7 @@
  * more than the file's own size (fuzzed: tests/fuzz/fuzz_linear_model.c).
  */
 #include "linear.h"
+#include "le.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -505,40 +506,16 @@ uint32_t scrm_linear_top_features(const scrm_linear *m, uint32_t k, scrm_linear_
 
 /* ---- the file ---- */
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)v);
-	put_u32(p + 4, (uint32_t)(v >> 32));
-}
-
 static void put_f32(uint8_t *p, float f)
 {
 	uint32_t u;
 	memcpy(&u, &f, 4);
-	put_u32(p, u);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+	scrm_le_put32(p, u);
 }
 
 static float get_f32(const uint8_t *p)
 {
-	uint32_t u = get_u32(p);
+	uint32_t u = scrm_le_get32(p);
 	float f;
 	memcpy(&f, &u, 4);
 	return f;
@@ -567,27 +544,27 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 		return -ENOMEM;
 	const scrm_linear_opts *o = &m->o;
 	memcpy(p, MAGIC, 8);
-	put_u32(p + 8, SCRM_LINEAR_VERSION);
-	put_u32(p + 12, o->feat.dim_bits);
-	put_u32(p + 16, K);
-	put_u32(p + 20, o->feat.kinds);
+	scrm_le_put32(p + 8, SCRM_LINEAR_VERSION);
+	scrm_le_put32(p + 12, o->feat.dim_bits);
+	scrm_le_put32(p + 16, K);
+	scrm_le_put32(p + 20, o->feat.kinds);
 	p[24] = o->feat.signed_hash;
 	p[25] = o->feat.char_min;
 	p[26] = o->feat.char_max;
 	p[27] = (uint8_t)o->balanced;
-	put_u32(p + 28, o->epochs);
+	scrm_le_put32(p + 28, o->epochs);
 	put_f32(p + 32, o->learning_rate);
 	put_f32(p + 36, o->l2);
-	put_u64(p + 40, o->seed);
-	put_u32(p + 48, m->n_train);
-	put_u32(p + 52, m->n_top);
+	scrm_le_put64(p + 40, o->seed);
+	scrm_le_put32(p + 48, m->n_train);
+	scrm_le_put32(p + 52, m->n_top);
 	p += HEADER_SIZE; /* 56..63 stay zero */
 	p = put_name(p, m->task);
 	for (uint32_t k = 0; k < K; k++)
 		p = put_name(p, m->label[k]);
 	for (uint32_t t = 0; t < m->n_top; t++) {
-		put_u32(p, m->top[t].label);
-		put_u32(p + 4, m->top[t].idx);
+		scrm_le_put32(p, m->top[t].label);
+		scrm_le_put32(p + 4, m->top[t].idx);
 		put_f32(p + 8, m->top[t].weight);
 		p = put_name(p + 12, m->top[t].name);
 	}
@@ -596,7 +573,7 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	const size_t cells = (size_t)m->dim * K;
 	for (size_t i = 0; i < cells; i++, p += 4)
 		put_f32(p, m->w[i]);
-	put_u64(p, XXH3_64bits(b, (size_t)(p - b)));
+	scrm_le_put64(p, XXH3_64bits(b, (size_t)(p - b)));
 	p += 8;
 	assert((size_t)(p - b) == size);
 	*buf = b;
@@ -699,11 +676,11 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 		FAIL("%s: not a scrm linear model (bad magic at offset 0)", name);
 	if (len < HEADER_SIZE)
 		FAIL("%s: truncated: %zu bytes, shorter than the %d-byte header", name, len, HEADER_SIZE);
-	uint32_t version = get_u32(b + 8);
+	uint32_t version = scrm_le_get32(b + 8);
 	if (version != SCRM_LINEAR_VERSION)
 		FAIL("%s: unsupported model version %u (this build reads version %d) at offset 8", name, version,
 		     SCRM_LINEAR_VERSION);
-	uint32_t D = get_u32(b + 12), K = get_u32(b + 16), kinds = get_u32(b + 20);
+	uint32_t D = scrm_le_get32(b + 12), K = scrm_le_get32(b + 16), kinds = scrm_le_get32(b + 20);
 	if (D < SCRM_FEAT_DIM_BITS_MIN || D > SCRM_FEAT_DIM_BITS_MAX)
 		FAIL("%s: dimension bits %u out of range %d..%d at offset 12", name, D, SCRM_FEAT_DIM_BITS_MIN,
 		     SCRM_FEAT_DIM_BITS_MAX);
@@ -723,17 +700,17 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	if (b[27] > 1)
 		FAIL("%s: balanced flag %u is not 0 or 1 at offset 27", name, b[27]);
 	o.balanced = b[27];
-	o.epochs = get_u32(b + 28);
+	o.epochs = scrm_le_get32(b + 28);
 	o.learning_rate = get_f32(b + 32);
 	o.l2 = get_f32(b + 36);
-	o.seed = get_u64(b + 40);
-	uint32_t n_train = get_u32(b + 48), T = get_u32(b + 52);
+	o.seed = scrm_le_get64(b + 40);
+	uint32_t n_train = scrm_le_get32(b + 48), T = scrm_le_get32(b + 52);
 	if (!isfinite(o.learning_rate) || !isfinite(o.l2))
 		FAIL("%s: non-finite hyperparameter at offset 32", name);
 	if (T > K * SCRM_LINEAR_TOP_PER_LABEL)
 		FAIL("%s: %u named features, more than %u for %u labels, at offset 52", name, T,
 		     K * SCRM_LINEAR_TOP_PER_LABEL, K);
-	if (get_u64(b + 56) != 0)
+	if (scrm_le_get64(b + 56) != 0)
 		FAIL("%s: reserved bytes at offset 56 are not zero", name);
 
 	/* variable part: lengths first, contents after the checksum */
@@ -765,7 +742,7 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 		FAIL("%s: truncated: %zu bytes, but 2^%u features x %u labels need %zu", name, len, D, K, need);
 	if (len > need)
 		FAIL("%s: %zu unexpected bytes after the checksum at offset %zu", name, len - need, need);
-	uint64_t sum = get_u64(b + need - 8), want = XXH3_64bits(b, need - 8);
+	uint64_t sum = scrm_le_get64(b + need - 8), want = XXH3_64bits(b, need - 8);
 	if (sum != want)
 		FAIL("%s: checksum mismatch (file says %016llx, contents give %016llx): the file is corrupt", name,
 		     (unsigned long long)sum, (unsigned long long)want);
@@ -833,8 +810,8 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	for (uint32_t t = 0; t < T; t++) {
 		size_t at = r.pos, l;
 		top_ent *e = &m->top[t];
-		e->label = get_u32(b + r.pos);
-		e->idx = get_u32(b + r.pos + 4);
+		e->label = scrm_le_get32(b + r.pos);
+		e->idx = scrm_le_get32(b + r.pos + 4);
 		e->weight = get_f32(b + r.pos + 8);
 		r.pos += 12;
 		const uint8_t *s = rd_name(&r, &l);

@@ -314,11 +314,7 @@ struct parser {
 
 static uint32_t col_of(const struct parser *ps, const char *at)
 {
-	uint32_t c = ps->col0;
-	for (const char *q = ps->s; q < at; q++)
-		if (((unsigned char)*q & 0xC0) != 0x80)
-			c++;
-	return c;
+	return scrm_rules_col(ps->s, at, ps->col0);
 }
 
 static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
@@ -327,12 +323,10 @@ static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
 		return;
 	ps->failed = true;
 	ps->nerrors++;
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scrm_rules_format_errorv(ps->r, ps->line, col_of(ps, at), ps->err, ps->errlen, fmt, ap);
 	va_end(ap);
-	scrm_rules_format_error(ps->r, ps->line, col_of(ps, at), msg, ps->err, ps->errlen);
 }
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -374,6 +368,8 @@ static int parse_number(const char *s, size_t n, double *out)
 			tz++;
 	int64_t m = 0;
 	size_t sig = 0;
+	if (in - tz > 15)
+		return -EINVAL; /* more significant digits than a double keeps (and m would overflow) */
 	for (size_t k = 0; k < in - tz; k++, sig++)
 		m = m * 10 + (ip[k] - '0');
 	for (size_t k = 0; k < fn; k++) {
@@ -1378,11 +1374,28 @@ static const char *field_name(unsigned field)
 	return "?";
 }
 
+/* @v as the grammar writes numbers (no exponent: %g's "-2e-06" would not parse back):
+ * the fewest decimals that parse back to @v. */
+static void num_str(double v, char *buf, size_t cap)
+{
+	for (int dec = 0; dec <= 22; dec++) {
+		double back;
+		int n = snprintf(buf, cap, "%.*f", dec, v);
+		if (n > 0 && (size_t)n < cap && parse_number(buf, (size_t)n, &back) == 0 && back == v)
+			return;
+	}
+	snprintf(buf, cap, "%.15g", v); /* not reached for a number the parser produced */
+}
+
 static void atom_str(const scrm_routes *rt, const struct atom *at, struct sbuf *b)
 {
 	const char *op = op_text[at->op];
+	char num[64];
 	switch ((enum kind)at->kind) {
-	case K_NUM: sput(b, "%s %s %.15g", field_name(at->field), op, at->num); break;
+	case K_NUM:
+		num_str(at->num, num, sizeof num);
+		sput(b, "%s %s %s", field_name(at->field), op, num);
+		break;
 	case K_BOOL:
 		if (at->op == OP_EQ && at->val)
 			sput(b, "%s", field_name(at->field));

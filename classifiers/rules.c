@@ -81,6 +81,23 @@ void scrm_rules_format_error(const scrm_rules *r, uint32_t line, uint32_t col, c
 	append(err, errlen, "^\n");
 }
 
+uint32_t scrm_rules_col(const char *from, const char *at, uint32_t col0)
+{
+	uint32_t c = col0;
+	for (const char *q = from; q < at; q++)
+		if (((unsigned char)*q & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+void scrm_rules_format_errorv(const scrm_rules *r, uint32_t line, uint32_t col, char *err, size_t errlen,
+			      const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scrm_rules_format_error(r, line, col, msg, err, errlen);
+}
+
 /* ------------------------------------------------------------------------------ */
 /* Storage                                                                          */
 
@@ -181,11 +198,7 @@ struct parser {
 
 static uint32_t col_of(const struct parser *ps, const char *at)
 {
-	uint32_t c = 1;
-	for (const char *q = ps->ls; q < at; q++)
-		if (((unsigned char)*q & 0xC0) != 0x80)
-			c++;
-	return c;
+	return scrm_rules_col(ps->ls, at, 1);
 }
 
 static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
@@ -194,12 +207,10 @@ static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
 		return;
 	ps->failed = true;
 	ps->nerrors++;
-	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	scrm_rules_format_errorv(ps->r, ps->line, col_of(ps, at), ps->err, ps->errlen, fmt, ap);
 	va_end(ap);
-	scrm_rules_format_error(ps->r, ps->line, col_of(ps, at), msg, ps->err, ps->errlen);
 }
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }

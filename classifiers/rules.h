@@ -87,6 +87,7 @@
 #ifndef SCRM_RULES_H
 #define SCRM_RULES_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -193,6 +194,13 @@ int scrm_rules_parse_duration(const char *s, size_t n, int64_t *ms);
  */
 void scrm_rules_format_error(const scrm_rules *r, uint32_t line, uint32_t col, const char *msg,
 			     char *err, size_t errlen);
+
+/* scrm_rules_format_error() with a printf-style message (at most 511 bytes). */
+void scrm_rules_format_errorv(const scrm_rules *r, uint32_t line, uint32_t col, char *err, size_t errlen,
+			      const char *fmt, va_list ap);
+
+/* The column (UTF-8 characters) of @at in a line whose byte @from is at column @col0. */
+uint32_t scrm_rules_col(const char *from, const char *at, uint32_t col0);
 
 /*
  * scrm_rules_node_string() - the query below node @i written back in canonical, fully

@@ -109,6 +109,7 @@
  * tests/fuzz/fuzz_ilog.c).
  */
 #include "ilog.h"
+#include "le.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -151,28 +152,6 @@ static const char BLK_MAGIC[4] = {'I', 'L', 'B', 'K'};
 #define BLK_SKIP 2
 
 /* ---- little-endian fields ---- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -348,9 +327,9 @@ static int meta_read(const char *dir, uint32_t *nparts, char *err, size_t errlen
 		set_err(err, errlen, "%s: cannot read", path);
 		rc = rc == BLK_TORN ? -EINVAL : rc;
 	} else if (!rc) {
-		uint32_t np = get32(m + 12);
-		if (memcmp(m, META_MAGIC, 8) || get32(m + 8) != SCRM_ILOG_VERSION ||
-		    get64(m + 16) != XXH3_64bits(m, 16) || np == 0 || np > SCRM_ILOG_MAX_PARTS) {
+		uint32_t np = scrm_le_get32(m + 12);
+		if (memcmp(m, META_MAGIC, 8) || scrm_le_get32(m + 8) != SCRM_ILOG_VERSION ||
+		    scrm_le_get64(m + 16) != XXH3_64bits(m, 16) || np == 0 || np > SCRM_ILOG_MAX_PARTS) {
 			set_err(err, errlen, "%s: bad header (not a version %d interaction log)", path,
 				SCRM_ILOG_VERSION);
 			rc = -EINVAL;
@@ -396,22 +375,22 @@ static int rec_decode(blk_reader *b, size_t *pos, scrm_ilog_rec *r, int check, c
 {
 	const uint8_t *p = b->raw + *pos;
 	size_t left = b->rlen - *pos;
-	if (left < FRAME || get32(p) > left - FRAME) {
+	if (left < FRAME || scrm_le_get32(p) > left - FRAME) {
 		*why = "record frame runs past the block";
 		return -EBADMSG;
 	}
-	uint32_t L = get32(p);
+	uint32_t L = scrm_le_get32(p);
 	const uint8_t *body = p + FRAME;
-	if (check && (uint32_t)XXH3_64bits(body, L) != get32(p + 4)) {
+	if (check && (uint32_t)XXH3_64bits(body, L) != scrm_le_get32(p + 4)) {
 		*why = "record checksum mismatch";
 		return -EBADMSG;
 	}
 	memset(r, 0, sizeof *r);
 	if (L >= INTER_MIN && body[0] == SCRM_ILOG_INTERACTION) {
 		r->kind = SCRM_ILOG_INTERACTION;
-		r->customer = get64(body + 1);
-		r->ts_ms = (int64_t)get64(body + 9);
-		r->seq = get64(body + 17);
+		r->customer = scrm_le_get64(body + 1);
+		r->ts_ms = (int64_t)scrm_le_get64(body + 9);
+		r->seq = scrm_le_get64(body + 17);
 		r->data = body + INTER_MIN;
 		r->len = L - INTER_MIN;
 		if (check && r->len > SCRM_ILOG_PAYLOAD_MAX) {
@@ -420,8 +399,8 @@ static int rec_decode(blk_reader *b, size_t *pos, scrm_ilog_rec *r, int check, c
 		}
 	} else if (L >= CKPT_MIN && body[0] == SCRM_ILOG_CHECKPOINT) {
 		r->kind = SCRM_ILOG_CHECKPOINT;
-		r->commit = get64(body + 1);
-		uint32_t n = get32(body + 9);
+		r->commit = scrm_le_get64(body + 1);
+		uint32_t n = scrm_le_get32(body + 9);
 		if (n > SCRM_ILOG_CKPT_MAX || (size_t)n * 11 > L - CKPT_MIN) {
 			*why = "bad checkpoint input count";
 			return -EBADMSG;
@@ -445,7 +424,7 @@ static int rec_decode(blk_reader *b, size_t *pos, scrm_ilog_rec *r, int check, c
 			}
 			b->ins[i].input = (const char *)body + q + 2;
 			b->ins[i].input_len = k;
-			b->ins[i].offset = get64(body + q + 2 + k);
+			b->ins[i].offset = scrm_le_get64(body + q + 2 + k);
 			q += 2 + k + 8;
 		}
 		if (q != L) {
@@ -526,14 +505,14 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 		*why = "bad block magic";
 		return -EBADMSG;
 	}
-	if (get64(h + 48) != XXH3_64bits(h, 48)) {
+	if (scrm_le_get64(h + 48) != XXH3_64bits(h, 48)) {
 		*why = "block header checksum mismatch";
 		return -EBADMSG;
 	}
-	uint32_t clen = get32(h + 4), rlen = get32(h + 8), nrec = get32(h + 12), flen = get32(h + 16);
+	uint32_t clen = scrm_le_get32(h + 4), rlen = scrm_le_get32(h + 8), nrec = scrm_le_get32(h + 12), flen = scrm_le_get32(h + 16);
 	if (clen == 0 || clen > ZSTD_compressBound(SCRM_ILOG_BLOCK_MAX) || rlen == 0 ||
 	    rlen > SCRM_ILOG_BLOCK_MAX || nrec == 0 || nrec > rlen / (FRAME + CKPT_MIN) || flen % 8 ||
-	    flen > 2 * (uint64_t)nrec + 8 || get32(h + 20) != 0 || (flen == 0 && get64(h + 40) != 0)) {
+	    flen > 2 * (uint64_t)nrec + 8 || scrm_le_get32(h + 20) != 0 || (flen == 0 && scrm_le_get64(h + 40) != 0)) {
 		*why = "bad block lengths";
 		return -EBADMSG;
 	}
@@ -546,7 +525,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 	b->nrec = nrec;
 	b->flen = flen;
 	b->blen = BLK_HDR + (uint64_t)flen + clen;
-	b->first_lsn = get64(h + 24);
+	b->first_lsn = scrm_le_get64(h + 24);
 	if (flen) {
 		if ((rc = grow((void **)&b->fbuf, &b->fcap, flen, 1, 256)))
 			return rc;
@@ -554,7 +533,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 			*why = "torn block";
 			return rc;
 		}
-		if (XXH3_64bits(b->fbuf, flen) != get64(h + 40)) {
+		if (XXH3_64bits(b->fbuf, flen) != scrm_le_get64(h + 40)) {
 			*why = "block filter checksum mismatch";
 			return -EBADMSG;
 		}
@@ -568,7 +547,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 		*why = "torn block";
 		return rc;
 	}
-	if (XXH3_64bits(b->cbuf, clen) != get64(h + 32)) {
+	if (XXH3_64bits(b->cbuf, clen) != scrm_le_get64(h + 32)) {
 		*why = "block checksum mismatch";
 		return -EBADMSG;
 	}
@@ -634,24 +613,24 @@ static int seg_open(const char *path, uint32_t part, uint64_t seq, uint32_t npar
 		rc = rc == BLK_TORN ? -EBADMSG : rc;
 		goto fail;
 	}
-	if (memcmp(h, SEG_MAGIC, 8) || get32(h + 8) != SCRM_ILOG_VERSION || get64(h + 40) != XXH3_64bits(h, 40)) {
+	if (memcmp(h, SEG_MAGIC, 8) || scrm_le_get32(h + 8) != SCRM_ILOG_VERSION || scrm_le_get64(h + 40) != XXH3_64bits(h, 40)) {
 		*why = "bad segment header (magic, version or checksum)";
 		rc = -EBADMSG;
 		goto fail;
 	}
-	if (get32(h + 12) != part || get64(h + 24) != seq || get32(h + 20) != 0) {
+	if (scrm_le_get32(h + 12) != part || scrm_le_get64(h + 24) != seq || scrm_le_get32(h + 20) != 0) {
 		*why = "segment header does not match its file name";
 		rc = -EBADMSG;
 		goto fail;
 	}
-	if (nparts && get32(h + 16) != nparts) {
+	if (nparts && scrm_le_get32(h + 16) != nparts) {
 		*why = "segment belongs to a log with a different partition count";
 		rc = -EINVAL;
 		goto fail;
 	}
 	*fdp = fd;
 	*fsize = (uint64_t)st.st_size;
-	*base_lsn = get64(h + 32);
+	*base_lsn = scrm_le_get64(h + 32);
 	return 0;
 fail:
 	close(fd);
@@ -719,26 +698,26 @@ static int idx_write(const char *dir, uint32_t part, uint64_t seq, uint64_t cove
 	if (!b)
 		return -ENOMEM;
 	memcpy(b, IDX_MAGIC, 8);
-	put32(b + 8, SCRM_ILOG_VERSION);
-	put32(b + 12, part);
-	put64(b + 16, seq);
-	put64(b + 24, covered);
-	put32(b + 32, (uint32_t)K);
-	put32(b + 36, (uint32_t)E);
+	scrm_le_put32(b + 8, SCRM_ILOG_VERSION);
+	scrm_le_put32(b + 12, part);
+	scrm_le_put64(b + 16, seq);
+	scrm_le_put64(b + 24, covered);
+	scrm_le_put32(b + 32, (uint32_t)K);
+	scrm_le_put32(b + 36, (uint32_t)E);
 	uint8_t *ke = b + IDX_HDR, *oe = b + IDX_HDR + 16 * K;
 	size_t k = 0;
 	for (size_t i = 0; i < E; i++) {
 		if (i == 0 || ix[i].h != ix[i - 1].h) {
-			put64(ke + 16 * k, ix[i].h);
-			put32(ke + 16 * k + 8, (uint32_t)i);
-			put32(ke + 16 * k + 12, 0);
+			scrm_le_put64(ke + 16 * k, ix[i].h);
+			scrm_le_put32(ke + 16 * k + 8, (uint32_t)i);
+			scrm_le_put32(ke + 16 * k + 12, 0);
 			k++;
 		}
 		uint8_t *cnt = ke + 16 * (k - 1) + 12;
-		put32(cnt, get32(cnt) + 1);
-		put64(oe + 8 * i, ix[i].off);
+		scrm_le_put32(cnt, scrm_le_get32(cnt) + 1);
+		scrm_le_put64(oe + 8 * i, ix[i].off);
 	}
-	put64(b + size - 8, XXH3_64bits(b, size - 8));
+	scrm_le_put64(b + size - 8, XXH3_64bits(b, size - 8));
 
 	char path[PATH_CAP], tmp[PATH_CAP];
 	seg_path(path, dir, part, seq, ".idx");
@@ -803,19 +782,19 @@ static int idx_load(const char *path, uint32_t part, uint64_t seq, uint64_t fsiz
 		goto out;
 	}
 	const uint8_t *b = ix->b;
-	uint64_t K = get32(b + 32), E = get32(b + 36);
-	if (memcmp(b, IDX_MAGIC, 8) || get32(b + 8) != SCRM_ILOG_VERSION || IDX_HDR + 16 * K + 8 * E + 8 != size ||
-	    get64(b + size - 8) != XXH3_64bits(b, size - 8)) {
+	uint64_t K = scrm_le_get32(b + 32), E = scrm_le_get32(b + 36);
+	if (memcmp(b, IDX_MAGIC, 8) || scrm_le_get32(b + 8) != SCRM_ILOG_VERSION || IDX_HDR + 16 * K + 8 * E + 8 != size ||
+	    scrm_le_get64(b + size - 8) != XXH3_64bits(b, size - 8)) {
 		*why = "bad index (magic, version, size or checksum)";
 		rc = -EBADMSG;
 		goto out;
 	}
-	if (get32(b + 12) != part || get64(b + 16) != seq) {
+	if (scrm_le_get32(b + 12) != part || scrm_le_get64(b + 16) != seq) {
 		*why = "index does not match its segment";
 		rc = -EBADMSG;
 		goto out;
 	}
-	ix->covered = get64(b + 24);
+	ix->covered = scrm_le_get64(b + 24);
 	if (ix->covered < SEG_HDR || ix->covered > fsize) {
 		*why = "index covers more than its segment";
 		rc = -EBADMSG;
@@ -825,16 +804,16 @@ static int idx_load(const char *path, uint32_t part, uint64_t seq, uint64_t fsiz
 	uint64_t next = 0;
 	for (uint64_t k = 0; k < K; k++) {
 		const uint8_t *e = b + IDX_HDR + 16 * k;
-		uint64_t first = get32(e + 8), cnt = get32(e + 12);
-		if ((k && get64(e) <= get64(e - 16)) || first != next || cnt == 0 || cnt > E - first) {
+		uint64_t first = scrm_le_get32(e + 8), cnt = scrm_le_get32(e + 12);
+		if ((k && scrm_le_get64(e) <= scrm_le_get64(e - 16)) || first != next || cnt == 0 || cnt > E - first) {
 			*why = "index entries out of order";
 			rc = -EBADMSG;
 			goto out;
 		}
 		const uint8_t *o = b + IDX_HDR + 16 * K + 8 * first;
 		for (uint64_t j = 0; j < cnt; j++) {
-			uint64_t off = get64(o + 8 * j);
-			if (off < SEG_HDR || off >= ix->covered || (j && off <= get64(o + 8 * (j - 1)))) {
+			uint64_t off = scrm_le_get64(o + 8 * j);
+			if (off < SEG_HDR || off >= ix->covered || (j && off <= scrm_le_get64(o + 8 * (j - 1)))) {
 				*why = "index offsets out of order or range";
 				rc = -EBADMSG;
 				goto out;
@@ -864,18 +843,18 @@ static const uint8_t *idx_find(const idx_file *ix, uint64_t h, uint32_t *n)
 	size_t lo = 0, hi = ix->K;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		uint64_t v = get64(ix->b + IDX_HDR + 16 * mid);
+		uint64_t v = scrm_le_get64(ix->b + IDX_HDR + 16 * mid);
 		if (v < h)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	*n = 0;
-	if (lo == ix->K || get64(ix->b + IDX_HDR + 16 * lo) != h)
+	if (lo == ix->K || scrm_le_get64(ix->b + IDX_HDR + 16 * lo) != h)
 		return NULL;
 	const uint8_t *e = ix->b + IDX_HDR + 16 * lo;
-	*n = get32(e + 12);
-	return ix->b + IDX_HDR + 16 * (size_t)ix->K + 8 * (size_t)get32(e + 8);
+	*n = scrm_le_get32(e + 12);
+	return ix->b + IDX_HDR + 16 * (size_t)ix->K + 8 * (size_t)scrm_le_get32(e + 8);
 }
 
 /* ---- the writer ---- */
@@ -957,12 +936,12 @@ static int part_new_segment(scrm_ilog *log, ipart *p, uint64_t seq)
 		return -errno;
 	uint8_t h[SEG_HDR] = {0};
 	memcpy(h, SEG_MAGIC, 8);
-	put32(h + 8, SCRM_ILOG_VERSION);
-	put32(h + 12, p->part);
-	put32(h + 16, log->nparts);
-	put64(h + 24, seq);
-	put64(h + 32, p->next_lsn);
-	put64(h + 40, XXH3_64bits(h, 40));
+	scrm_le_put32(h + 8, SCRM_ILOG_VERSION);
+	scrm_le_put32(h + 12, p->part);
+	scrm_le_put32(h + 16, log->nparts);
+	scrm_le_put64(h + 24, seq);
+	scrm_le_put64(h + 32, p->next_lsn);
+	scrm_le_put64(h + 40, XXH3_64bits(h, 40));
 	int rc = pwrite_all(fd, h, SEG_HDR, 0);
 	/* The segment must exist after a crash before any block in it is acknowledged. */
 	if (!rc && log->o.sync != SCRM_ILOG_SYNC_NEVER && (fdatasync(fd) || fsync(log->dirfd)))
@@ -1111,10 +1090,10 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 			goto oom;
 		for (uint32_t k = 0; k < ix.K; k++) {
 			uint32_t n;
-			uint64_t h = get64(ix.b + IDX_HDR + 16 * (size_t)k);
+			uint64_t h = scrm_le_get64(ix.b + IDX_HDR + 16 * (size_t)k);
 			const uint8_t *o = idx_find(&ix, h, &n);
 			for (uint32_t j = 0; j < n; j++)
-				p->ix[p->nix++] = (ix_pair){h, get64(o + 8 * j)};
+				p->ix[p->nix++] = (ix_pair){h, scrm_le_get64(o + 8 * j)};
 		}
 		from = ix.covered;
 	}
@@ -1232,9 +1211,9 @@ static int meta_init(scrm_ilog *log, char *err, size_t errlen)
 	if (st.st_size == 0) {
 		uint8_t m[META_SIZE];
 		memcpy(m, META_MAGIC, 8);
-		put32(m + 8, SCRM_ILOG_VERSION);
-		put32(m + 12, log->nparts);
-		put64(m + 16, XXH3_64bits(m, 16));
+		scrm_le_put32(m + 8, SCRM_ILOG_VERSION);
+		scrm_le_put32(m + 12, log->nparts);
+		scrm_le_put64(m + 16, XXH3_64bits(m, 16));
 		int rc = pwrite_all(log->lockfd, m, META_SIZE, 0);
 		if (!rc && (fsync(log->lockfd) || fsync(log->dirfd)))
 			rc = -errno;
@@ -1345,7 +1324,7 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 		while (end < nseg && segs[end].part == i)
 			end++;
 		recover_ctx c = {log, p, err, errlen};
-		if ((rc = part_recover(&c, segs + first, end - first)))
+		if ((rc = part_recover(&c, segs ? segs + first : NULL, end - first)))
 			goto fail;
 		first = end;
 	}
@@ -1398,32 +1377,32 @@ int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r)
 	if (rc)
 		return rc;
 	uint8_t *f = p->raw + p->raw_len, *b = f + FRAME;
-	put32(f, (uint32_t)body);
+	scrm_le_put32(f, (uint32_t)body);
 	b[0] = (uint8_t)r->kind;
 	if (r->kind == SCRM_ILOG_INTERACTION) {
 		if ((rc = grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256)))
 			return rc;
 		p->bh[p->nbh++] = r->customer;
-		put64(b + 1, r->customer);
-		put64(b + 9, (uint64_t)r->ts_ms);
-		put64(b + 17, r->seq);
+		scrm_le_put64(b + 1, r->customer);
+		scrm_le_put64(b + 9, (uint64_t)r->ts_ms);
+		scrm_le_put64(b + 17, r->seq);
 		if (r->len)
 			memcpy(b + INTER_MIN, r->data, r->len);
 	} else {
-		put64(b + 1, r->commit);
-		put32(b + 9, r->ninputs);
+		scrm_le_put64(b + 1, r->commit);
+		scrm_le_put32(b + 9, r->ninputs);
 		size_t q = CKPT_MIN;
 		for (uint32_t i = 0; i < r->ninputs; i++) {
 			size_t k = r->inputs[i].input_len;
 			b[q] = (uint8_t)k;
 			b[q + 1] = (uint8_t)(k >> 8);
 			memcpy(b + q + 2, r->inputs[i].input, k);
-			put64(b + q + 2 + k, r->inputs[i].offset);
+			scrm_le_put64(b + q + 2 + k, r->inputs[i].offset);
 			q += 2 + k + 8;
 		}
 		assert(q == body);
 	}
-	put32(f + 4, (uint32_t)XXH3_64bits(b, body));
+	scrm_le_put32(f + 4, (uint32_t)XXH3_64bits(b, body));
 	p->raw_len += FRAME + body;
 	p->nrec++;
 	return 0;
@@ -1464,15 +1443,15 @@ int scrm_ilog_commit(scrm_ilog *log, uint32_t part)
 	for (size_t i = 0; i < u; i++)
 		bloom_add(filter, (uint64_t)flen * 8, p->bh[i]);
 	memcpy(h, BLK_MAGIC, 4);
-	put32(h + 4, (uint32_t)clen);
-	put32(h + 8, (uint32_t)p->raw_len);
-	put32(h + 12, p->nrec);
-	put32(h + 16, (uint32_t)flen);
-	put32(h + 20, 0);
-	put64(h + 24, p->next_lsn);
-	put64(h + 32, XXH3_64bits(data, clen));
-	put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
-	put64(h + 48, XXH3_64bits(h, 48));
+	scrm_le_put32(h + 4, (uint32_t)clen);
+	scrm_le_put32(h + 8, (uint32_t)p->raw_len);
+	scrm_le_put32(h + 12, p->nrec);
+	scrm_le_put32(h + 16, (uint32_t)flen);
+	scrm_le_put32(h + 20, 0);
+	scrm_le_put64(h + 24, p->next_lsn);
+	scrm_le_put64(h + 32, XXH3_64bits(data, clen));
+	scrm_le_put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
+	scrm_le_put64(h + 48, XXH3_64bits(h, 48));
 	size_t blen = BLK_HDR + flen + clen;
 
 	if (p->seg_size > SEG_HDR && p->seg_size + blen > log->o.segment_bytes) {
@@ -1722,10 +1701,10 @@ static int verify_index(verify_ctx *v, const idx_file *ix)
 	size_t e = 0;
 	for (uint32_t k = 0; k < ix->K; k++) {
 		uint32_t cnt;
-		uint64_t h = get64(ix->b + IDX_HDR + 16 * (size_t)k);
+		uint64_t h = scrm_le_get64(ix->b + IDX_HDR + 16 * (size_t)k);
 		const uint8_t *o = idx_find(ix, h, &cnt);
 		for (uint32_t j = 0; j < cnt; j++, e++)
-			if (v->ix[e].h != h || v->ix[e].off != get64(o + 8 * j))
+			if (v->ix[e].h != h || v->ix[e].off != scrm_le_get64(o + 8 * j))
 				return 0;
 	}
 	return 1;
@@ -1903,7 +1882,7 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 			uint32_t n;
 			const uint8_t *o = idx_find(&ix, customer, &n);
 			for (uint32_t j = 0; j < n && !rc; j++) {
-				uint64_t off = get64(o + 8 * j);
+				uint64_t off = scrm_le_get64(o + 8 * j);
 				r = blk_read(&b, fd, off, fsize, 1, &customer, &why);
 				if (r == BLK_SKIP)
 					continue; /* a (checksummed) index that disagrees with its block */

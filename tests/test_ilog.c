@@ -21,6 +21,7 @@
 #include <zstd.h>
 
 #include "ilog.h"
+#include "le.h"
 
 /* ---- helpers ---- */
 
@@ -762,18 +763,6 @@ Test(ilog, errors_are_clear)
 
 /* ---- found by fuzzing ---- */
 
-static void le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A checkpoint whose input name holds a NUL byte: refused on append; read back from a
  * crafted block (checksums right) it is a corrupt block, not a short C string. */
 Test(ilog, checkpoint_input_with_nul)
@@ -790,30 +779,30 @@ Test(ilog, checkpoint_input_with_nul)
 	uint8_t raw[8 + 13 + 2 + 3 + 8] = {0};
 	uint8_t *b = raw + 8;
 	b[0] = 2;
-	le64(b + 1, 1);
-	le32(b + 9, 1);
+	scrm_le_put64(b + 1, 1);
+	scrm_le_put32(b + 9, 1);
 	b[13] = 3;
 	memcpy(b + 15, "a\0b", 3);
-	le64(b + 18, 9);
-	le32(raw, sizeof raw - 8);
-	le32(raw + 4, (uint32_t)XXH3_64bits(b, sizeof raw - 8));
+	scrm_le_put64(b + 18, 9);
+	scrm_le_put32(raw, sizeof raw - 8);
+	scrm_le_put32(raw + 4, (uint32_t)XXH3_64bits(b, sizeof raw - 8));
 	uint8_t img[48 + 56 + 256];
 	memset(img, 0, 48);
 	memcpy(img, "scrmILOG", 8);
-	le32(img + 8, 1);
-	le32(img + 16, 1);
-	le64(img + 24, 1);
-	le64(img + 40, XXH3_64bits(img, 40));
+	scrm_le_put32(img + 8, 1);
+	scrm_le_put32(img + 16, 1);
+	scrm_le_put64(img + 24, 1);
+	scrm_le_put64(img + 40, XXH3_64bits(img, 40));
 	size_t clen = ZSTD_compress(img + 104, 256, raw, sizeof raw, 1);
 	cr_assert(!ZSTD_isError(clen));
 	uint8_t *h = img + 48;
 	memset(h, 0, 56);
 	memcpy(h, "ILBK", 4);
-	le32(h + 4, (uint32_t)clen);
-	le32(h + 8, sizeof raw);
-	le32(h + 12, 1);
-	le64(h + 32, XXH3_64bits(img + 104, clen)); /* no interaction: no filter */
-	le64(h + 48, XXH3_64bits(h, 48));
+	scrm_le_put32(h + 4, (uint32_t)clen);
+	scrm_le_put32(h + 8, sizeof raw);
+	scrm_le_put32(h + 12, 1);
+	scrm_le_put64(h + 32, XXH3_64bits(img + 104, clen)); /* no interaction: no filter */
+	scrm_le_put64(h + 48, XXH3_64bits(h, 48));
 	seg_name(seg, sizeof seg, dir, 0, 1);
 	FILE *f = fopen(seg, "wb");
 	cr_assert(f);

@@ -122,6 +122,10 @@ Test(route, parse_errors_and_columns)
 	expect_error("route pr when followers >= 1234567890123456",
 		     "t.scrm:5:28: bad number '1234567890123456' (expected e.g. 3, -0.5 or 60.25, at most 15 significant "
 		     "digits)");
+	/* found by fuzz_route: a 19-digit integer overflowed the mantissa (UB) before the check */
+	expect_error("route pr when followers >= 4444444444444444444",
+		     "t.scrm:5:28: bad number '4444444444444444444' (expected e.g. 3, -0.5 or 60.25, at most 15 "
+		     "significant digits)");
 	expect_error("route pr when followers >= 10k",
 		     "t.scrm:5:28: bad number '10k' (expected e.g. 3, -0.5 or 60.25, at most 15 significant digits)");
 	expect_error("route pr when sentiment == 1", "t.scrm:5:25: use '=' to compare, not '=='");
@@ -215,6 +219,9 @@ Test(route, precedence_and_canonical_form)
 	expect_canon("route pr when verified != true and reply = false", "route pr when (verified != true and reply = false)");
 	expect_canon("route pr when topic != nestle and cue = spam.giveaway and intent = Complaint and direction = OUT",
 		     "route pr when (((topic != nestle and cue = spam.giveaway) and intent = complaint) and direction = out)");
+	/* found by fuzz_route: %g wrote -2e-06, which the grammar cannot read back */
+	expect_canon("route pr when sentiment < -.0000020000 and followers >= 1000000000000000",
+		     "route pr when (sentiment < -0.000002 and followers >= 1000000000000000)");
 	expect_canon("route marketing", "route marketing");
 	expect_canon("route marketing when true priority P0", "route marketing when true priority P0");
 }

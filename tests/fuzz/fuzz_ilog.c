@@ -29,6 +29,7 @@
 #include <zstd.h>
 
 #include "ilog.h"
+#include "le.h"
 
 #define CHECK(x)                                                                                     \
 	do {                                                                                         \
@@ -41,28 +42,6 @@
 static char g_dir[64];          /* the scratch log, made once */
 static uint8_t *g_seg;          /* a valid segment (image 3) */
 static size_t g_seglen;
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
 
 /* The block filter as ilog.c's format comment specifies it. */
 static void bloom_add(uint8_t *f, uint64_t m, uint64_t x)
@@ -106,9 +85,9 @@ static void write_meta(void)
 {
 	uint8_t m[24];
 	memcpy(m, "scrmILGM", 8);
-	put32(m + 8, 1);
-	put32(m + 12, 1);
-	put64(m + 16, XXH3_64bits(m, 16));
+	scrm_le_put32(m + 8, 1);
+	scrm_le_put32(m + 12, 1);
+	scrm_le_put64(m + 16, XXH3_64bits(m, 16));
 	write_file("ilog.meta", m, sizeof m);
 }
 
@@ -116,10 +95,10 @@ static void seg_header(uint8_t *h)
 {
 	memset(h, 0, 48);
 	memcpy(h, "scrmILOG", 8);
-	put32(h + 8, 1);
-	put32(h + 16, 1); /* nparts */
-	put64(h + 24, 1); /* seq */
-	put64(h + 40, XXH3_64bits(h, 40));
+	scrm_le_put32(h + 8, 1);
+	scrm_le_put32(h + 16, 1); /* nparts */
+	scrm_le_put64(h + 24, 1); /* seq */
+	scrm_le_put64(h + 40, XXH3_64bits(h, 40));
 }
 
 static int count_cb(void *ctx, uint32_t part, const scrm_ilog_rec *r)
@@ -263,10 +242,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(raw, data, size);
 		uint32_t nrec = 0, ninter = 0;
 		for (size_t pos = 0; size - pos >= 8;) {
-			uint32_t L = get32(raw + pos);
+			uint32_t L = scrm_le_get32(raw + pos);
 			if (L > size - pos - 8)
 				break;
-			put32(raw + pos + 4, (uint32_t)XXH3_64bits(raw + pos + 8, L));
+			scrm_le_put32(raw + pos + 4, (uint32_t)XXH3_64bits(raw + pos + 8, L));
 			ninter += L >= 25 && raw[pos + 8] == 1;
 			pos += 8 + L;
 			nrec++;
@@ -278,22 +257,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		seg_header(img);
 		uint8_t *h = img + 48, *filter = h + 56, *cdata = filter + flen;
 		for (size_t pos = 0, k = 0; k < nrec; k++) {
-			uint32_t L = get32(raw + pos);
+			uint32_t L = scrm_le_get32(raw + pos);
 			if (L >= 25 && raw[pos + 8] == 1)
-				bloom_add(filter, flen * 8, get64(raw + pos + 9));
+				bloom_add(filter, flen * 8, scrm_le_get64(raw + pos + 9));
 			pos += 8 + L;
 		}
 		size_t clen = ZSTD_compress(cdata, bound, raw, size, 1);
 		CHECK(!ZSTD_isError(clen));
 		memcpy(h, "ILBK", 4);
-		put32(h + 4, (uint32_t)clen);
-		put32(h + 8, (uint32_t)size);
-		put32(h + 12, nrec ? nrec : 1);
-		put32(h + 16, (uint32_t)flen);
-		put64(h + 24, 0);
-		put64(h + 32, XXH3_64bits(cdata, clen));
-		put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
-		put64(h + 48, XXH3_64bits(h, 48));
+		scrm_le_put32(h + 4, (uint32_t)clen);
+		scrm_le_put32(h + 8, (uint32_t)size);
+		scrm_le_put32(h + 12, nrec ? nrec : 1);
+		scrm_le_put32(h + 16, (uint32_t)flen);
+		scrm_le_put64(h + 24, 0);
+		scrm_le_put64(h + 32, XXH3_64bits(cdata, clen));
+		scrm_le_put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
+		scrm_le_put64(h + 48, XXH3_64bits(h, 48));
 		clean_dir();
 		write_meta();
 		write_file(SEG, img, 48 + 56 + flen + clen);
@@ -308,10 +287,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(ix);
 		memcpy(ix, data, size);
 		memcpy(ix, "scrmIIDX", 8);
-		put32(ix + 8, 1);
-		put32(ix + 12, 0);
-		put64(ix + 16, 1);
-		put64(ix + size - 8, XXH3_64bits(ix, size - 8));
+		scrm_le_put32(ix + 8, 1);
+		scrm_le_put32(ix + 12, 0);
+		scrm_le_put64(ix + 16, 1);
+		scrm_le_put64(ix + size - 8, XXH3_64bits(ix, size - 8));
 		clean_dir();
 		write_meta();
 		write_file(SEG, g_seg, g_seglen);
