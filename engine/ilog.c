@@ -898,6 +898,7 @@ void scrm_ilog_opts_default(scrm_ilog_opts *o)
 	o->sync = SCRM_ILOG_SYNC_BATCH;
 	o->interval_ms = 1000;
 	o->zstd_level = 1;
+	o->cut_seq = UINT64_MAX;
 }
 
 uint32_t scrm_ilog_nparts(const scrm_ilog *log)
@@ -975,6 +976,13 @@ static int part_close_segment(scrm_ilog *log, ipart *p)
 }
 
 static int ix_add_block(ipart *p, blk_reader *b, uint64_t off);
+
+/* blk_each: 1 (stop) at the first interaction at or past the seq in *ctx. */
+static int past_seq_cb(void *ctx, const scrm_ilog_rec *r)
+{
+	return r->kind == SCRM_ILOG_INTERACTION && r->seq >= *(const uint64_t *)ctx;
+}
+
 
 typedef struct recover_ctx {
 	scrm_ilog *log;
@@ -1056,6 +1064,14 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 	int have_ix = ixrc == 0;
 	if (ixrc == -EBADMSG)
 		unlink(ipath); /* stale (its segment was cut): it would name future blocks wrongly */
+	if (have_ix && log->o.cut_seq != UINT64_MAX) {
+		/* A cut by seq reads every block of the segment: a run that stopped on an
+		 * error still closed cleanly (indexing what it wrote past its checkpoint).
+		 * The index is made again from the blocks kept. */
+		free(ix.b);
+		have_ix = 0;
+		unlink(ipath);
+	}
 	int covered_ok = have_ix && ix.covered == SEG_HDR;
 
 	uint64_t off = SEG_HDR, lsn = base;
@@ -1109,6 +1125,15 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 			rc = rc < 0 && rc != BLK_TORN ? rc : -EIO;
 			set_err(c->err, c->errlen, "%s @ %" PRIu64 ": %s", path, o2, strerror(-rc));
 			goto out_ix;
+		}
+		if (log->o.cut_seq != UINT64_MAX && blk_each(&b, past_seq_cb, &log->o.cut_seq) == 1) {
+			/* written after the last checkpoint: the run that wrote it never
+			 * acknowledged it, and the resumed run writes it again */
+			good = o2;
+			lsn = b.first_lsn;
+			why = "interactions past the last checkpoint";
+			rc = 0;
+			break;
 		}
 		if ((rc = ix_add_block(p, &b, o2)))
 			goto oom;

@@ -91,6 +91,11 @@ typedef struct scrm_ilog_opts {
 	scrm_ilog_sync_policy sync;   /* default SCRM_ILOG_SYNC_BATCH */
 	uint32_t interval_ms;         /* for SCRM_ILOG_SYNC_INTERVAL (default 1000) */
 	int zstd_level;               /* default 1 */
+	/* Recovery also cuts, in each partition's last segment, the first block (and all
+	 * after it) holding an INTERACTION whose seq is >= cut_seq: what a crashed run wrote
+	 * past its last checkpoint. Blocks an index covers are not read. UINT64_MAX
+	 * (default): no such cut. */
+	uint64_t cut_seq;
 	/* Called by scrm_ilog_open() for each truncation recovery makes (may be NULL);
 	 * the pointers in *t live for the call only. */
 	void (*on_truncate)(void *ctx, const scrm_ilog_truncation *t);

@@ -115,6 +115,8 @@ static void usage(FILE *fp)
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
 	      "      --log DIR          append every interaction to the interaction log in DIR\n"
 	      "      --fsync P          log durability: batch (default), always, interval[=MS], never\n"
+	      "      --from-start       with --log: read the inputs from their start, not from the\n"
+	      "                         log's checkpoint (state and numbering still go on from the log)\n"
 	      "      --rules FILE       topics, cues, routing rules and settings (corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
 	      "replay only:\n"
@@ -195,7 +197,7 @@ enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
-	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC,
+	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START,
 };
 
 /* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
@@ -324,6 +326,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"customers", required_argument, 0, OPT_CUSTOMERS},
 		{"log", required_argument, 0, OPT_LOG},
 		{"fsync", required_argument, 0, OPT_FSYNC},
+		{"from-start", no_argument, 0, OPT_FROM_START},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
@@ -419,6 +422,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
 		case OPT_CUSTOMERS: customers_path = optarg; break;
 		case OPT_LOG: cfg.log_dir = optarg; break;
+		case OPT_FROM_START: cfg.log_from_start = true; break;
 		case OPT_FSYNC:
 			if (!strcmp(optarg, "always"))
 				cfg.log_sync = SCRM_ILOG_SYNC_ALWAYS;

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "event.h"
 #include "ilog.h"
+#include "logstream.h"
 #include "record.h"
 #include "relate.h"
 #include "ring.h"
@@ -62,6 +63,7 @@ typedef struct chunk {
 	uint64_t seq;
 	uint32_t in_index;
 	bool end;                 /* end-of-stream marker */
+	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
 	char *data;               /* input bytes, cap + SCRM_PADDING allocated */
 	size_t len, cap;
 	scrm_chunk_info info;
@@ -104,6 +106,7 @@ typedef struct worker {
 	scrm_ring to_relate[SCRM_MAX_RELATE];
 	scrm_ring to_writer;
 	scrm_normalizer *norm;
+	scrm_normalizer *norm_auto;       /* for the log's events when --format is forced */
 	scrm_sent *sent;                  /* NULL without a lexicon */
 	scrm_topics_scratch *topics;      /* NULL without rules */
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
@@ -165,6 +168,16 @@ struct pipeline {
 	int nretired;
 	scrm_ilog *ilog;                  /* the interaction log, written by the writer thread */
 	uint64_t log_commit, log_records, log_truncated;
+	/* Resume (set up before the threads start, then read-only): the log's latest
+	 * checkpoint says how far each input and output got and how many records there
+	 * were; the reader first streams the log's interactions back (silent chunks) to
+	 * rebuild the state, then skips what the inputs already gave. */
+	bool resume;
+	uint64_t resume_seq;              /* records of earlier runs (the next seq) */
+	uint64_t *resume_in;              /* per input: bytes already consumed, UINT64_MAX all */
+	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
+	uint64_t next_seq;                /* writer: records so far */
+	uint64_t rebuilt, skipped_bytes;  /* records streamed back from the log; input bytes skipped */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -636,7 +649,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
-		int rc = scrm_normalize_line(wk->norm, p, len, &c->recs, &c->arena, &res);
+		int rc = scrm_normalize_line(c->silent && wk->norm_auto ? wk->norm_auto : wk->norm, p, len, &c->recs,
+					     &c->arena, &res);
 		if (rc)
 			return rc;
 		c->lines++;
@@ -787,6 +801,8 @@ static int emit_chunk(worker *wk, chunk *c)
 		wk->scratch[r].len = 0;
 		c->out[r].len = 0;
 	}
+	if (c->silent)
+		return 0; /* state only: the log already holds these events */
 	if (pl->ilog && c->logoff_cap < c->recs.len + 1) {
 		uint32_t *lo = realloc(c->logoff, (c->recs.cap + 1) * sizeof *lo);
 		if (!lo)
@@ -1026,6 +1042,65 @@ static void *relate_main(void *arg)
 	return NULL;
 }
 
+/*
+ * With --log: the latest checkpoint decides where this run starts (README "Interaction
+ * log"). No log or no checkpoint: from the start (a log without a checkpoint has only
+ * what a crashed first batch wrote: all of it is cut). Setup only.
+ */
+static int resume_setup(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	for (size_t r = 0; r <= SCRM_MAX_ROUTES; r++)
+		pl->resume_out[r] = UINT64_MAX;
+	struct stat st;
+	if (stat(cfg->log_dir, &st) != 0)
+		return 0; /* a new log */
+	scrm_ilog_checkpoint *ck = NULL;
+	char err[1024];
+	int rc = scrm_ilog_checkpoint_latest(cfg->log_dir, &ck, err, sizeof err);
+	if (rc == -ENOENT) {
+		pl->resume_seq = 0; /* interactions without a checkpoint are cut */
+		return 0;
+	}
+	if (rc) {
+		fprintf(stderr, "scrm: interaction log: %s\n", err);
+		return rc;
+	}
+	bool have_seq = false;
+	if (!(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
+		scrm_ilog_checkpoint_free(ck);
+		return -ENOMEM;
+	}
+	for (uint32_t k = 0; k < ck->ninputs; k++) {
+		const scrm_ilog_input *e = &ck->inputs[k];
+		if (e->input_len == 3 && !memcmp(e->input, "seq", 3)) {
+			pl->resume_seq = e->offset;
+			have_seq = true;
+		} else if (e->input_len == 3 && !memcmp(e->input, "rej", 3)) {
+			pl->resume_out[SCRM_MAX_ROUTES] = e->offset;
+		} else if (e->input_len > 4 && !memcmp(e->input, "out:", 4)) {
+			for (size_t r = 0; r < pl->n_routes; r++)
+				if (strlen(pl->route_names[r]) == e->input_len - 4 &&
+				    !memcmp(pl->route_names[r], e->input + 4, e->input_len - 4))
+					pl->resume_out[r] = e->offset;
+		} else if (e->input_len > 3 && !memcmp(e->input, "in:", 3) && !cfg->log_from_start) {
+			for (size_t i = 0; i < cfg->n_inputs; i++)
+				if (strcmp(cfg->inputs[i], "-") && strlen(cfg->inputs[i]) == e->input_len - 3 &&
+				    !memcmp(cfg->inputs[i], e->input + 3, e->input_len - 3))
+					pl->resume_in[i] = e->offset;
+		}
+	}
+	pl->log_commit = ck->commit;
+	scrm_ilog_checkpoint_free(ck);
+	if (!have_seq) {
+		fprintf(stderr, "scrm: interaction log %s: its checkpoint has no record count (written by an older "
+				"scrm): cannot resume; use a new --log directory\n", cfg->log_dir);
+		return -EINVAL;
+	}
+	pl->resume = pl->resume_seq > 0;
+	return 0;
+}
+
 /* SIGHUP: load the CRM export again and swap it in whole; the stream goes on. On an
  * error the old table stays. Calling thread only. */
 static void reload_customers(pipeline *pl)
@@ -1074,21 +1149,56 @@ static int log_chunk(pipeline *pl, chunk *c)
 	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH; p++)
 		if (touched >> p & 1)
 			rc = scrm_ilog_sync(pl->ilog, p);
-	if (rc)
-		return rc;
-	/* Inputs before this chunk's are complete (UINT64_MAX); this one is consumed up
-	 * to the end of the chunk's last whole line. */
-	scrm_ilog_input in[64];
+	if (!rc)
+		pl->log_records += c->recs.len;
+	return rc;
+}
+
+#define CKPT_MAX (64 + SCRM_MAX_ROUTES + 2)
+
+/*
+ * The chunk's checkpoint, committed (and synced under BATCH) to partition 0 once its
+ * interactions are in the log and its events in the outputs. Entries (scrm_ilog_input
+ * names; README "Interaction log"): "seq" = records so far; "in:PATH" = bytes of that
+ * input consumed (UINT64_MAX: all of it); "out:ROUTE" and "rej" = bytes of those
+ * output files. A resumed run starts from exactly this state. Writer thread only.
+ */
+static int log_checkpoint(pipeline *pl, chunk *c)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	scrm_ilog_input in[CKPT_MAX];
+	char names[CKPT_MAX][96];
+	char *paths[64];
 	uint32_t n = 0;
-	for (uint32_t k = 0; k <= c->in_index && k < cfg->n_inputs && n < 64; k++)
-		in[n++] = (scrm_ilog_input){cfg->inputs[k], strlen(cfg->inputs[k]),
-					    k < c->in_index ? UINT64_MAX : c->info.base_offset + c->len};
+	int rc = 0;
+	in[n++] = (scrm_ilog_input){"seq", 3, pl->next_seq};
+	for (uint32_t k = 0; k <= c->in_index && k < cfg->n_inputs && k < 64; k++) {
+		size_t l = strlen(cfg->inputs[k]);
+		if (!(paths[k] = malloc(l + 4))) {
+			while (k)
+				free(paths[--k]);
+			return -ENOMEM;
+		}
+		memcpy(paths[k], "in:", 3);
+		memcpy(paths[k] + 3, cfg->inputs[k], l + 1);
+		in[n++] = (scrm_ilog_input){paths[k], l + 3, k < c->in_index ? UINT64_MAX : c->info.base_offset + c->len};
+	}
+	uint32_t npaths = n - 1;
+	if (cfg->out_dir) {
+		for (size_t r = 0; r < pl->n_routes; r++) {
+			int l = snprintf(names[n], sizeof names[n], "out:%s", pl->route_names[r]);
+			in[n] = (scrm_ilog_input){names[n], (size_t)l, scrm_sink_bytes(pl->route_sink[r])};
+			n++;
+		}
+		if (pl->rej_sink)
+			in[n++] = (scrm_ilog_input){"rej", 3, scrm_sink_bytes(pl->rej_sink)};
+	}
 	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in, .ninputs = n};
 	if (!(rc = scrm_ilog_append(pl->ilog, 0, &ck)) && !(rc = scrm_ilog_commit(pl->ilog, 0)) &&
 	    cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
 		rc = scrm_ilog_sync(pl->ilog, 0);
-	if (!rc)
-		pl->log_records += c->recs.len;
+	for (uint32_t k = 0; k < npaths; k++)
+		free(paths[k]);
 	return rc;
 }
 
@@ -1109,6 +1219,13 @@ static void *writer_main(void *arg)
 		uint64_t t0 = now_ns();
 		if (c->failed)
 			pl->writer_stopped = true;
+		if (c->recs.len)
+			pl->next_seq = c->recs.v[c->recs.len - 1].seq + 1;
+		if (c->silent && !pl->writer_stopped) {
+			pl->rebuilt += c->recs.len;
+			scrm_ring_push(&pl->free_ring, c);
+			continue;
+		}
 		if (pl->writer_stopped) {
 			/* After a failure the outputs end at the last whole chunk before it:
 			 * a clean prefix of the input, never a chunk with a hole. */
@@ -1141,6 +1258,14 @@ static void *writer_main(void *arg)
 			/* A reader that went away (| head) is not worth a message. */
 			if (!atomic_load(&pl->fatal) && rc != -EPIPE)
 				fprintf(stderr, "scrm: writing %s: %s\n", what, strerror(-rc));
+			set_fatal(pl, rc);
+			pl->writer_stopped = true;
+			scrm_ring_push(&pl->free_ring, c);
+			continue;
+		}
+		if (pl->ilog && (rc = log_checkpoint(pl, c))) {
+			if (!atomic_load(&pl->fatal))
+				fprintf(stderr, "scrm: writing the interaction log's checkpoint: %s\n", strerror(-rc));
 			set_fatal(pl, rc);
 			pl->writer_stopped = true;
 			scrm_ring_push(&pl->free_ring, c);
@@ -1318,15 +1443,31 @@ static int reader_run(pipeline *pl)
 	}
 	scrm_source_opts sopts = {.no_uring = cfg->no_uring, .watch_stop = cfg->stop_fd >= 0,
 				  .stop_fd = cfg->stop_fd};
-	for (size_t i = 0; i < cfg->n_inputs && !err && !should_stop(pl); i++) {
+	/* Input -1 (with a resume): the log's own interactions, to rebuild the state. */
+	for (ptrdiff_t i = pl->resume ? -1 : 0; i < (ptrdiff_t)cfg->n_inputs && !err && !should_stop(pl); i++) {
 		char msg[512];
 		scrm_source *src = NULL;
 		scrm_chunker *ck = NULL;
-		int rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
+		bool silent = i < 0;
+		uint64_t skip = silent ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
+		if (skip == UINT64_MAX)
+			continue; /* consumed whole by an earlier run */
+		int rc;
+		if (silent) {
+			static const scrm_stream_ops log_ops = {scrm_logstream_read, scrm_logstream_close};
+			scrm_logstream *ls = NULL;
+			rc = scrm_logstream_open(&ls, cfg->log_dir, pl->resume_seq, msg, sizeof msg);
+			if (!rc && (rc = scrm_source_open_stream(&src, &log_ops, ls, "<interaction log>"))) {
+				scrm_logstream_close(ls);
+				snprintf(msg, sizeof msg, "%s: %s", cfg->log_dir, strerror(-rc));
+			}
+		} else {
+			rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
+		}
 		if (rc == -ECANCELED)
 			break; /* stopped while open() peeked at a pipe for the zstd magic */
 		if (rc) {
-			fprintf(stderr, "scrm: %s\n", msg);
+			fprintf(stderr, "scrm: %s%s\n", silent ? "rebuilding state from the interaction log: " : "", msg);
 			err = rc;
 			break;
 		}
@@ -1369,15 +1510,47 @@ static int reader_run(pipeline *pl)
 				continue;
 			}
 			c->len = (size_t)n;
-			c->in_index = (uint32_t)i;
+			c->in_index = silent ? 0 : (uint32_t)i;
+			c->silent = silent;
+			if (skip && c->info.base_offset < skip) {
+				/* resumed: drop what an earlier run consumed (whole lines) */
+				uint64_t cut = skip - c->info.base_offset;
+				unsigned keep = 0;
+				for (unsigned k = 0; k < c->info.n_oversize; k++)
+					if (c->info.oversize[k].offset >= skip)
+						c->info.oversize[keep++] = c->info.oversize[k];
+				c->info.n_oversize = keep;
+				if (cut >= c->len) {
+					pl->skipped_bytes += c->len;
+					c->info.base_offset += c->len;
+					c->len = 0;
+				} else {
+					unsigned long long lines = 0;
+					for (const char *q = c->data; (q = memchr(q, '\n', (size_t)(c->data + cut - q))); q++)
+						lines++;
+					memmove(c->data, c->data + cut, c->len - cut);
+					c->len -= cut;
+					c->info.base_offset += cut;
+					c->info.base_line += lines;
+					pl->skipped_bytes += cut;
+				}
+				if (!c->len && !c->info.n_oversize) {
+					rs.spare = c;
+					if (scrm_chunker_eof(ck))
+						break;
+					continue;
+				}
+				n = (ssize_t)c->len;
+			}
 			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
-			if (cfg->speed > 0 && n > 0)
+			if (cfg->speed > 0 && n > 0 && !silent)
 				reader_send_paced(&rs, c);
 			else
 				reader_send(&rs, c);
 			if (scrm_chunker_eof(ck))
 				break;
 		}
+
 		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
 		scrm_chunker_free(ck);
 		scrm_source_close(src);
@@ -1427,9 +1600,12 @@ static int open_outputs(pipeline *pl)
 		}
 		for (size_t r = 0; r < pl->n_routes; r++) {
 			snprintf(path, sizeof path, "%s/%s.ndjson.zst", cfg->out_dir, pl->route_names[r]);
-			rc = scrm_sink_open_file(&pl->route_sink[r], path, err, sizeof err);
+			/* a resumed run goes on where the checkpoint left each file */
+			rc = pl->resume && pl->resume_out[r] != UINT64_MAX
+				     ? scrm_sink_open_file_at(&pl->route_sink[r], path, pl->resume_out[r], err, sizeof err)
+				     : scrm_sink_open_file(&pl->route_sink[r], path, err, sizeof err);
 			if (rc) {
-				fprintf(stderr, "scrm: %s\n", err);
+				fprintf(stderr, "scrm: %s%s\n", err, rc == -ESTALE ? " (cannot resume; move the log away)" : "");
 				return rc;
 			}
 		}
@@ -1442,7 +1618,9 @@ static int open_outputs(pipeline *pl)
 		rc = scrm_sink_open_file(&pl->rej_sink, cfg->rejects_path, err, sizeof err);
 	} else if (cfg->out_dir) {
 		snprintf(path, sizeof path, "%s/rejects.ndjson", cfg->out_dir);
-		rc = scrm_sink_open_file(&pl->rej_sink, path, err, sizeof err);
+		uint64_t at = pl->resume_out[SCRM_MAX_ROUTES];
+		rc = pl->resume && at != UINT64_MAX ? scrm_sink_open_file_at(&pl->rej_sink, path, at, err, sizeof err)
+						    : scrm_sink_open_file(&pl->rej_sink, path, err, sizeof err);
 	} else {
 		rc = scrm_sink_open_fd(&pl->rej_sink, STDERR_FILENO, "<stderr>");
 		snprintf(err, sizeof err, "cannot use stderr");
@@ -1495,6 +1673,9 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->alert_copies = pl->alert_copies;
 	st->log_records = pl->log_records;
 	st->log_truncated = pl->log_truncated;
+	st->log_rebuilt = pl->rebuilt;
+	st->resume_seq = pl->resume_seq;
+	st->skipped_bytes = pl->skipped_bytes;
 	st->lines = pl->lines;
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
@@ -1521,6 +1702,8 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->stalls_write += atomic_load(&wk->to_writer.empty_stalls);
 		st->sleeps += atomic_load(&wk->wait.sleeps);
 	}
+	/* the records streamed back from the log were analyzed again, but they are not new */
+	st->records_in -= pl->rebuilt < st->records_in ? pl->rebuilt : st->records_in;
 	st->analyze.threads = st->emit.threads = (uint64_t)pl->nw;
 	for (int t = 0; t < pl->np; t++) {
 		relate *rt = &pl->relates[t];
@@ -1650,6 +1833,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		rc = -ENOMEM;
 		goto out_free;
 	}
+	if (cfg->log_dir && (rc = resume_setup(pl)))
+		goto out_free;
 	if ((rc = scrm_ring_init(&pl->free_ring, pl->pool_n, &pl->writer_wait, &pl->reader_wait)))
 		goto out_free;
 	for (size_t i = 0; i < pl->pool_n; i++) {
@@ -1669,6 +1854,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->id = w;
 		scrm_waiter_init(&wk->wait);
 		wk->norm = scrm_normalizer_create(cfg->format);
+		if (pl->resume && cfg->format != SCRM_FORMAT_AUTO && !(wk->norm_auto = scrm_normalizer_create(SCRM_FORMAT_AUTO)))
+			wk->norm = NULL; /* reported as out of memory below */
 		wk->cctx = ZSTD_createCCtx();
 		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
@@ -1724,6 +1911,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		scrm_ilog_opts lo;
 		scrm_ilog_opts_default(&lo);
 		lo.sync = (scrm_ilog_sync_policy)cfg->log_sync;
+		lo.cut_seq = pl->resume_seq; /* what a crashed run wrote past its checkpoint */
 		if (cfg->log_interval_ms)
 			lo.interval_ms = cfg->log_interval_ms;
 		char err[1024];
@@ -1734,7 +1922,9 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		uint32_t cuts = 0;
 		pl->log_truncated = scrm_ilog_truncated(pl->ilog, &cuts);
 		if (cuts)
-			fprintf(stderr, "scrm: interaction log %s: recovery cut %" PRIu64 " bytes of torn tail in %u partition%s\n",
+			fprintf(stderr,
+				"scrm: interaction log %s: recovery cut %" PRIu64 " bytes in %u partition%s (torn blocks, "
+				"or interactions past the last checkpoint that this run writes again)\n",
 				cfg->log_dir, pl->log_truncated, cuts, cuts == 1 ? "" : "s");
 	}
 
@@ -1815,6 +2005,7 @@ out_free:
 	for (int w = 0; pl->workers && w < pl->nw; w++) {
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
+		scrm_normalizer_free(wk->norm_auto);
 		scrm_sent_free(wk->sent);
 		scrm_classifier_free(wk->clf[0]);
 		scrm_classifier_free(wk->clf[1]);
@@ -1848,6 +2039,7 @@ out_free:
 	free(pl->ends);
 	free(pl->workers);
 	free(pl->relates);
+	free(pl->resume_in);
 	scrm_event_names_free(&pl->names);
 	pthread_mutex_destroy(&pl->gate_mu);
 	pthread_cond_destroy(&pl->gate_cv);

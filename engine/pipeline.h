@@ -93,6 +93,13 @@ typedef struct scrm_pipeline_cfg {
 	const char *log_dir;
 	int log_sync;
 	uint32_t log_interval_ms;
+	/* With a log that holds a checkpoint, a run resumes: it first streams the log's
+	   interactions back through analyze and relate (state only, nothing emitted), so its
+	   state is what the earlier runs left; numbers records on from theirs; appends to
+	   the outputs from where the checkpoint left them; and skips the input bytes the
+	   checkpoint says were consumed. log_from_start: read every input from its start
+	   anyway (everything else as above). */
+	bool log_from_start;
 	bool no_uring;             /* read files with read(2) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
@@ -140,6 +147,9 @@ typedef struct scrm_run_stats {
 	uint64_t alert_copies;          /* events also copied to the alerts route (not in events_out) */
 	uint64_t log_records;           /* interactions appended to the interaction log */
 	uint64_t log_truncated;         /* bytes recovery cut from torn log tails at start */
+	uint64_t log_rebuilt;           /* interactions streamed back from the log to rebuild state */
+	uint64_t resume_seq;            /* records of the earlier runs this one went on from */
+	uint64_t skipped_bytes;         /* input bytes skipped: consumed by an earlier run */
 	scrm_stage_stats read, analyze, relate, emit, write;
 	uint64_t stalls_pool;           /* reader waited for a free chunk (backpressure) */
 	uint64_t stalls_in;             /* reader found a worker's input ring full */

@@ -63,6 +63,38 @@ int scrm_sink_open_file(scrm_sink **out, const char *path, char *err, size_t err
 	return rc;
 }
 
+int scrm_sink_open_file_at(scrm_sink **out, const char *path, uint64_t size, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	struct stat st;
+	int e = 0;
+	if (fd < 0)
+		e = errno;
+	else if (fstat(fd, &st))
+		e = errno;
+	else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < size)
+		e = ESTALE;
+	else if (ftruncate(fd, (off_t)size) || lseek(fd, (off_t)size, SEEK_SET) < 0)
+		e = errno;
+	if (e) {
+		if (err && e == ESTALE)
+			snprintf(err, errlen, "%s: %llu bytes, shorter than the %llu the checkpoint counted", path,
+				 fd >= 0 ? (unsigned long long)st.st_size : 0ULL, (unsigned long long)size);
+		else if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	int rc = sink_new(out, fd, true, path);
+	if (rc) {
+		close(fd);
+		if (err)
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-rc));
+	}
+	return rc;
+}
+
 int scrm_sink_open_fd(scrm_sink **out, int fd, const char *name)
 {
 	return sink_new(out, fd, false, name);

@@ -21,6 +21,12 @@ typedef struct scrm_sink scrm_sink;
 /* Create/truncate `path` for writing. Returns 0 or -errno (message in err). */
 int scrm_sink_open_file(scrm_sink **out, const char *path, char *err, size_t errlen);
 
+/* Open an existing output at byte @size to go on where a checkpoint left it: bytes past
+ * @size (a batch the checkpoint does not cover) are cut, then writes append. A missing
+ * file is created (then @size must be 0). -ESTALE (message in @err) when the file is
+ * shorter than @size or not a regular file; -errno otherwise. */
+int scrm_sink_open_file_at(scrm_sink **out, const char *path, uint64_t size, char *err, size_t errlen);
+
 /* Wrap an open descriptor (not closed by scrm_sink_close). */
 int scrm_sink_open_fd(scrm_sink **out, int fd, const char *name);
 

@@ -50,10 +50,14 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 	if (st->alert_copies)
 		fprintf(fp, " (+%" PRIu64 " alert copies)", st->alert_copies);
 	fputc('\n', fp);
-	if (st->log_records || st->log_truncated)
+	if (st->log_records || st->log_truncated || st->log_rebuilt)
 		fprintf(fp, "  interaction log: %" PRIu64 " interactions appended; %" PRIu64
 			    " bytes of torn tail cut at start\n",
 			st->log_records, st->log_truncated);
+	if (st->resume_seq)
+		fprintf(fp, "  resumed after %" PRIu64 " records: state rebuilt from %" PRIu64
+			    " logged interactions; %" PRIu64 " input bytes already done skipped\n",
+			st->resume_seq, st->log_rebuilt, st->skipped_bytes);
 	stage_line(fp, "read", &st->read, st->uring ? "io_uring" : "read(2)");
 	stage_line(fp, "analyze", &st->analyze, "parse+normalize");
 	stage_line(fp, "relate", &st->relate, "customer state+act");
@@ -99,8 +103,8 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 	for (size_t r = 0; r < st->n_routes; r++)
 		fprintf(fp, "%s\"%s\":%" PRIu64, r ? "," : "", st->route_names[r], st->route_events[r]);
 	fprintf(fp, "},\"alert_copies\":%" PRIu64 ",\"log_records\":%" PRIu64 ",\"log_truncated\":%" PRIu64
-		    ",\"stages\":{",
-		st->alert_copies, st->log_records, st->log_truncated);
+		    ",\"log_rebuilt\":%" PRIu64 ",\"resume_seq\":%" PRIu64 ",\"skipped_bytes\":%" PRIu64 ",\"stages\":{",
+		st->alert_copies, st->log_records, st->log_truncated, st->log_rebuilt, st->resume_seq, st->skipped_bytes);
 	json_stage(fp, "read", &st->read, "");
 	json_stage(fp, "analyze", &st->analyze, ",");
 	json_stage(fp, "relate", &st->relate, ",");

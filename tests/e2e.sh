@@ -573,7 +573,8 @@ seg=$(ls "$T/ilog"/p*.seg | head -n 1)
 printf 'torn-half-written-block' >>"$seg"
 "$SCRM" log verify "$T/ilog" >/dev/null 2>&1
 check "log verify reports a torn tail (exit 1)" test $? -eq 1
-"$SCRM" run -q --intent cues --log "$T/ilog" --stats-json "$T/ilog2.json" "$T/spam.ndjson" >/dev/null
+cp "$T/spam.ndjson" "$T/spam2.ndjson" # a new input (spam.ndjson is done: its bytes would be skipped)
+"$SCRM" run -q --intent cues --log "$T/ilog" --stats-json "$T/ilog2.json" "$T/spam2.ndjson" >/dev/null
 check "log: the next run cuts the torn tail ($(json_num "$T/ilog2.json" log_truncated) bytes) and appends" \
 	test "$(json_num "$T/ilog2.json" log_truncated)" -eq 23 -a "$(json_num "$T/ilog2.json" log_records)" -eq 7
 "$SCRM" log verify "$T/ilog" >/dev/null 2>&1
@@ -604,5 +605,59 @@ check "SIGHUP: the run goes on and ends normally with all 80 events" \
 check "SIGHUP with a bad export keeps the old table and says why" grep -q 'keeping the customers loaded before' "$T/hup.err"
 check "SIGHUP: messages after the reload resolve to the new customer" \
 	test "$(grep '"id":"b' "$T/hup.out" | grep -c '"key":"c:C9"')" -eq 40
+
+# --- resume: the same command after a stop or a crash goes on where the log's checkpoint is --
+if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
+	RSRC=$PWD
+	RARGS="-q -j2 --rules $RSRC/corpora/sample/rules.scrm --customers ../c.csv --intent cues --action cues
+		--lexicon $(cd "$SHARED/corpora/lexicons/vader" && pwd)/vader_lexicon.txt --chunk-size 64K -o out --log log"
+	mkdir -p "$T/res/u" "$T/res/r" "$T/res/k"
+	"$SCRM" gen --count 20000 --seed 5 --customers "$T/res/c.csv" -o "$T/res/full.ndjson"
+	cp "$T/res/full.ndjson" "$T/res/u/in.ndjson"
+	cp "$T/res/full.ndjson" "$T/res/k/in.ndjson"
+	head -n 9000 "$T/res/full.ndjson" >"$T/res/r/in.ndjson"
+	(cd "$T/res/u" && "$SCRM" run $RARGS in.ndjson)
+	(cd "$T/res/r" && "$SCRM" run $RARGS in.ndjson)
+	tail -n +9001 "$T/res/full.ndjson" >>"$T/res/r/in.ndjson"
+	(cd "$T/res/r" && "$SCRM" run $RARGS --stats-json s2.json in.ndjson)
+	check "resume: the second run rebuilt state from 9000 logged interactions and read only the new lines" \
+		test "$(json_num "$T/res/r/s2.json" log_rebuilt)" -eq 9000 -a "$(json_num "$T/res/r/s2.json" records_in)" -eq 11000
+	same_outputs() { # same_outputs DIR_A DIR_B: every route's events identical
+		for t in support pr marketing sales product alerts drop inbox; do
+			cmp -s <(zstdcat "$1/out/$t.ndjson.zst") <(zstdcat "$2/out/$t.ndjson.zst") || return 1
+		done
+		cmp -s "$1/out/rejects.ndjson" "$2/out/rejects.ndjson"
+	}
+	same_log() { cmp -s <("$SCRM" log dump "$1/log" | grep -v '"checkpoint"') <("$SCRM" log dump "$2/log" | grep -v '"checkpoint"'); }
+	check "resume after a stop: every route's events equal an uninterrupted run's (seq, windows, duplicates, influence)" \
+		same_outputs "$T/res/u" "$T/res/r"
+	check "resume after a stop: the log holds each interaction once, as the uninterrupted run's" same_log "$T/res/u" "$T/res/r"
+	# kill -9 at three moments (wherever they land: mid-batch, between log and outputs, or
+	# after the end), then the same command: the outcome must not depend on where it died
+	for d in 0.3 0.6 1.0; do
+		(cd "$T/res/k" && exec "$SCRM" run $RARGS in.ndjson 2>/dev/null) &
+		kpid=$!
+		sleep $d
+		kill -9 $kpid 2>/dev/null
+		wait $kpid 2>/dev/null
+	done
+	(cd "$T/res/k" && "$SCRM" run $RARGS in.ndjson 2>/dev/null)
+	check "resume after kill -9 (x3): every route's events equal an uninterrupted run's" same_outputs "$T/res/u" "$T/res/k"
+	check "resume after kill -9 (x3): the log holds each interaction once" same_log "$T/res/u" "$T/res/k"
+	"$SCRM" log verify "$T/res/k/log" >/dev/null 2>&1
+	check "resume after kill -9: log verify is clean" test $? -eq 0
+	(cd "$T/res/u" && "$SCRM" run $RARGS --from-start --stats-json s3.json in.ndjson)
+	check "--from-start reads the inputs again ($(json_num "$T/res/u/s3.json" records_in) new records)" \
+		test "$(json_num "$T/res/u/s3.json" records_in)" -eq 20000
+	first_new=$(for t in support pr marketing sales product drop inbox; do zstdcat "$T/res/u/out/$t.ndjson.zst"; done |
+		grep -o '"seq":[0-9]*' | cut -d: -f2 | awk '$1 >= 20000' | sort -n | head -n 1)
+	check "--from-start: the new events are numbered from 20000 ($first_new)" test "$first_new" = 20000
+	: >"$T/res/r/out/support.ndjson.zst"
+	(cd "$T/res/r" && "$SCRM" run $RARGS in.ndjson) 2>"$T/res/r/short.err"
+	check "resume refuses an output shorter than its checkpoint (exit 1, named)" \
+		bash -c "test $? -eq 1 && grep -q 'support.ndjson.zst: 0 bytes, shorter than' '$T/res/r/short.err'"
+else
+	skip "resume" "$SHARED/corpora/lexicons absent"
+fi
 
 finish

@@ -1036,3 +1036,52 @@ Test(ilog, damaged_closed_segment)
 	rm_rf(root);
 	free(root);
 }
+
+/* ---- cut_seq: what a crashed run wrote past its last checkpoint ---- */
+
+Test(ilog, cut_seq_drops_blocks_past_the_checkpoint)
+{
+	char *root = tmp_root(), dir[512];
+	cat_path(dir, sizeof dir, root, "log");
+	scrm_ilog *log = open_log(dir, 2, 0, NULL);
+	/* 10 batches of 10 interactions (seq 0..99), one block per partition per batch */
+	for (uint64_t b = 0; b < 10; b++) {
+		for (uint64_t k = 0; k < 10; k++) {
+			uint64_t seq = 10 * b + k;
+			scrm_ilog_rec r = {.kind = SCRM_ILOG_INTERACTION, .customer = seq, .ts_ms = (int64_t)seq,
+					   .seq = seq, .data = "{}", .len = 2};
+			cr_assert_eq(scrm_ilog_append(log, (uint32_t)(seq % 2), &r), 0);
+		}
+		cr_assert_eq(scrm_ilog_commit(log, 0), 0);
+		cr_assert_eq(scrm_ilog_commit(log, 1), 0);
+	}
+	cr_assert_eq(scrm_ilog_close(log), 0);
+	/* a checkpoint said 55 records: the batch holding 55 (50..59) and all after go */
+	scrm_ilog_opts o;
+	scrm_ilog_opts_default(&o);
+	o.sync = SCRM_ILOG_SYNC_NEVER;
+	o.cut_seq = 55;
+	char err[512];
+	cr_assert_eq(scrm_ilog_open(&log, dir, 2, &o, err, sizeof err), 0, "%s", err);
+	uint32_t cuts = 0;
+	cr_assert_gt(scrm_ilog_truncated(log, &cuts), 0);
+	/* partition 1's batch 50..59 holds 51..59 (odd): 55 is among them, so it goes too */
+	cr_assert_eq(cuts, 2);
+	cr_assert_eq(scrm_ilog_close(log), 0);
+	for (uint32_t p = 0; p < 2; p++) {
+		scrm_ilog_iter *it;
+		cr_assert_eq(scrm_ilog_iter_open(&it, dir, p, err, sizeof err), 0, "%s", err);
+		scrm_ilog_rec r;
+		uint64_t want = p, n = 0;
+		while (scrm_ilog_iter_next(it, &r) == 1) {
+			cr_assert_eq(r.seq, want, "partition %u: seq %llu, want %llu", p, (unsigned long long)r.seq,
+				     (unsigned long long)want);
+			want += 2;
+			n++;
+		}
+		cr_assert_eq(n, 25, "partition %u kept %llu interactions (seq < 50)", p, (unsigned long long)n);
+		scrm_ilog_iter_free(it);
+	}
+	rm_rf(root);
+	free(root);
+}
