@@ -139,7 +139,7 @@ size_t scrm_mentions_scan(const char *text, size_t len, const char *channel, siz
 				out[j].weight = w;
 			continue;
 		}
-		out[n++] = (scrm_mention){k, w};
+		out[n++] = (scrm_mention){k, w, (uint32_t)s << 4 | (uint32_t)hl};
 	}
 	return n;
 }

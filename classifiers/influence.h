@@ -51,8 +51,9 @@ void scrm_influence_combine(scrm_influence *out);
 
 /* A handle the post points at, and how much (weights above). */
 typedef struct scrm_mention {
-	uint64_t key;   /* scrm_handle_key() of the handle */
+	uint64_t key;     /* scrm_handle_key() of the handle (a caller may map it to a customer key) */
 	float weight;
+	uint32_t at;      /* where the handle (without '@') is in the text: offset << 4 | length */
 } scrm_mention;
 
 /*

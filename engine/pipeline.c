@@ -64,6 +64,7 @@ typedef struct chunk {
 	uint32_t in_index;
 	bool end;                 /* end-of-stream marker */
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
+	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
 	char *data;               /* input bytes, cap + SCRM_PADDING allocated */
 	size_t len, cap;
 	scrm_chunk_info info;
@@ -468,6 +469,15 @@ static int analyze_records(worker *wk, chunk *c)
 		size_t n = scrm_mentions_scan(scrm_str_ptr(&c->arena, r->text), r->text.len, ch,
 					      scrm_str_present(r->channel) ? r->channel.len : 0, self,
 					      self ? r->author_handle.len : 0, scrm_str_present(r->in_reply_to), m);
+		/* A mention of a CRM customer's handle counts for the customer (all her
+		 * channels), the key her own posts are partitioned and looked up by. */
+		for (size_t k = 0; c->custs && k < n; k++) {
+			const scrm_customer *cu =
+				scrm_customers_find(c->custs, ch, scrm_str_present(r->channel) ? r->channel.len : 0,
+						    scrm_str_ptr(&c->arena, r->text) + (m[k].at >> 4), m[k].at & 15);
+			if (cu)
+				m[k].key = cu->key_hash;
+		}
 		if (n) {
 			r->mentions = scrm_buf_add_str(&c->arena, m, n * sizeof m[0]);
 			if (!scrm_str_present(r->mentions))
@@ -617,6 +627,7 @@ static int analyze_chunk(worker *wk, chunk *c)
 	const char *input = cfg->inputs[c->in_index];
 	/* The CRM table of this chunk: one snapshot, so a reload never splits a batch. */
 	const scrm_customers *custs = atomic_load_explicit(&pl->customers, memory_order_acquire);
+	c->custs = custs;
 
 	const scrm_chunk_info *info = &c->info;
 	unsigned oi = 0;

@@ -501,6 +501,9 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 		awk -F'\t' '$1 == "drop" && ($2 !~ /"spam":\[/ || $2 ~ /"known":true/) { exit 1 }' "$T/rt-all.tsv"
 	check "routing: default-route events say so" \
 		awk -F'\t' '$1 == "inbox" && $2 !~ /"priority":"P3","sla_due":null,"why":\{"rule":"default"/ { exit 1 }' "$T/rt-all.tsv"
+	nnet=$(grep '"known":true' "$T/rt-all.tsv" | grep -c '"network":[1-9]')
+	check "customers: mentions of a CRM customer's handle count for her network influence ($nnet events)" \
+		test "$nnet" -gt 50
 	nknown=$(grep -c '"customer":{"key":"c:[^"]*","known":true' "$T/rt-all.tsv")
 	check "customers: authors in the CRM export resolve ($nknown events with a c: key)" test "$nknown" -gt 200
 	gold_line=$(grep -n '^route support   when customer.tier = gold' corpora/sample/rules.scrm | cut -d: -f1)
