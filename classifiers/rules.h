@@ -21,6 +21,8 @@
  *   intent-model = PATH    its model file; like --intent-model
  *   action = NAME          action_needed classifier; like --action
  *   action-model = PATH    its model file; like --action-model
+ *   brands = H1 H2 ...     the brand's own handles (space- or comma-separated, '@'
+ *                          optional): their posts are outbound replies (README)
  *   default-route = TEAM   where an event goes when no routing rule matches (route.h;
  *                          default inbox); TEAM is [a-z][a-z0-9_-]*
  *   default-priority = Pn  priority P0..P3 of such events and of rules that give none (P3)

@@ -406,6 +406,8 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	o = put_u64(o, r->partition);
 	o = PUT_LIT(o, ",\"interactions\":");
 	o = put_u64(o, r->cust_count);
+	if (r->routed)
+		o = r->open_case ? PUT_LIT(o, ",\"open_case\":true") : PUT_LIT(o, ",\"open_case\":false");
 	o = PUT_LIT(o, "},\"author\":{\"id\":");
 	o = put_arena_str(o, arena, r->author_id);
 	o = PUT_LIT(o, ",\"handle\":");
@@ -557,6 +559,19 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		}
 		if (r->alert)
 			o = PUT_LIT(o, ",\"alert\":true");
+		if (r->case_event == SCRM_CASE_OPENED) {
+			o = PUT_LIT(o, ",\"case\":{\"event\":\"opened\",\"opened_seq\":");
+			o = put_u64(o, r->case_open_seq);
+			*o++ = '}';
+		} else if (r->case_event == SCRM_CASE_CLOSED) {
+			o = PUT_LIT(o, ",\"case\":{\"event\":\"closed\",\"opened_seq\":");
+			o = put_u64(o, r->case_open_seq);
+			o = PUT_LIT(o, ",\"ttfr_s\":");
+			o = r->case_ttfr_ms == SCRM_UNKNOWN_INT ? PUT_LIT(o, "null") : put_fixed(o, r->case_ttfr_ms / 1000.0, 3);
+			o = PUT_LIT(o, ",\"sla_met\":");
+			o = r->case_sla_met < 0 ? PUT_LIT(o, "null") : r->case_sla_met ? PUT_LIT(o, "true") : PUT_LIT(o, "false");
+			*o++ = '}';
+		}
 		o = PUT_LIT(o, ",\"why\":{\"rule\":");
 		memcpy(o, names->rules_json[rule_idx], names->rules_json_len[rule_idx]);
 		o += names->rules_json_len[rule_idx];

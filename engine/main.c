@@ -113,6 +113,8 @@ static void usage(FILE *fp)
 	      "      --action NAME      action_needed classifier: none (default), cues, linear\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
+	      "      --brand HANDLE     a brand account (repeatable; also `set brands`): its posts are\n"
+	      "                         replies that close the case of the customer they answer\n"
 	      "      --log DIR          append every interaction to the interaction log in DIR\n"
 	      "      --fsync P          log durability: batch (default), always, interval[=MS], never\n"
 	      "      --from-start       with --log: read the inputs from their start, not from the\n"
@@ -197,8 +199,37 @@ enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
-	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START,
+	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
 };
+
+#define MAX_BRANDS 64
+
+/* Add the handles of @list ("@a, b c") to brands[]; -E2BIG past MAX_BRANDS. The strings
+ * are copied into @store (freed by the caller). */
+static int add_brands(const char *list, const char **brands, size_t *n, char **store)
+{
+	char *copy = strdup(list);
+	if (!copy)
+		return -ENOMEM;
+	*store = copy;
+	for (char *p = copy; *p;) {
+		while (*p == ' ' || *p == ',' || *p == '\t')
+			*p++ = 0;
+		if (!*p)
+			break;
+		char *h = p[0] == '@' ? p + 1 : p;
+		while (*p && *p != ' ' && *p != ',' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = 0;
+		if (!*h)
+			continue;
+		if (*n == MAX_BRANDS)
+			return -E2BIG;
+		brands[(*n)++] = h;
+	}
+	return 0;
+}
 
 /* --sentiment / `set sentiment`: "scrm", "vader" or "both" -> mode bits. */
 static int parse_modes(const char *s, unsigned *modes)
@@ -327,9 +358,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"log", required_argument, 0, OPT_LOG},
 		{"fsync", required_argument, 0, OPT_FSYNC},
 		{"from-start", no_argument, 0, OPT_FROM_START},
+		{"brand", required_argument, 0, OPT_BRAND},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
+	const char *brands[MAX_BRANDS];
+	size_t n_brands = 0;
+	char *brand_store[MAX_BRANDS + 1] = {0};
+	size_t n_store = 0;
 	optind = 1;
 	int c;
 	long v;
@@ -423,6 +459,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_CUSTOMERS: customers_path = optarg; break;
 		case OPT_LOG: cfg.log_dir = optarg; break;
 		case OPT_FROM_START: cfg.log_from_start = true; break;
+		case OPT_BRAND:
+			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
+				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
+				for (size_t i = 0; i < n_store; i++)
+					free(brand_store[i]);
+				return 2;
+			}
+			break;
 		case OPT_FSYNC:
 			if (!strcmp(optarg, "always"))
 				cfg.log_sync = SCRM_ILOG_SYNC_ALWAYS;
@@ -487,6 +531,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 		 * every event goes to "inbox" as without rules. */
 		if (scrm_route_rule_count(routes) || scrm_rules_get(rules, "default-route", NULL))
 			cfg.routes = routes;
+		const char *bl = scrm_rules_get(rules, "brands", NULL);
+		if (bl && !n_brands && add_brands(bl, brands, &n_brands, &brand_store[n_store++])) {
+			fprintf(stderr, "scrm %s: %s: at most %d brand handles\n", cmd, rules_path, MAX_BRANDS);
+			goto out;
+		}
 		if ((rc = apply_settings(cmd, rules, &lexicon_path, &emoji_path, lexbuf, emojibuf, sizeof lexbuf,
 					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)) ||
 		    (rc = apply_clf_settings(rules, clf_name, clf_set, cfg.clf_model, modelbuf, cmd)))
@@ -550,6 +599,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	cfg.stop = &g_stop;
+	cfg.brands = brands;
+	cfg.n_brands = n_brands;
 	if (customers_path) {
 		struct sigaction hup;
 		memset(&hup, 0, sizeof hup);
@@ -573,6 +624,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	rc = rc ? 1 : g_stop ? 128 + g_stop : 0;
 out:
+	for (size_t i = 0; i < n_store; i++)
+		free(brand_store[i]);
 	scrm_lexicon_free(lex);
 	scrm_customers_free(customers);
 	scrm_routes_free(routes);

@@ -15,13 +15,16 @@
  */
 #include "pipeline.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -65,6 +68,7 @@ typedef struct chunk {
 	bool end;                 /* end-of-stream marker */
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
 	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
+	_Atomic unsigned dup_done; /* relate threads done with the chunk's near-duplicates */
 	char *data;               /* input bytes, cap + SCRM_PADDING allocated */
 	size_t len, cap;
 	scrm_chunk_info info;
@@ -341,6 +345,7 @@ static void chunk_reset(chunk *c)
 	memset(c->route_events, 0, sizeof c->route_events);
 	c->alert_copies = 0;
 	c->logbuf.len = 0;
+	atomic_store_explicit(&c->dup_done, 0, memory_order_relaxed);
 	c->acks = 0;
 }
 
@@ -620,6 +625,48 @@ static int group_mentions(chunk *c, int np)
 }
 
 /* Phase 1: lines -> records (or rejects), customer hash and partition grouping. */
+/* The author is one of the brand's own accounts (--brand, `set brands`). */
+static bool is_brand(const scrm_pipeline_cfg *cfg, const scrm_record *r, const scrm_buf *arena)
+{
+	if (!cfg->n_brands || !scrm_str_present(r->author_handle))
+		return false;
+	const char *h = scrm_str_ptr(arena, r->author_handle);
+	size_t n = r->author_handle.len;
+	if (n && h[0] == '@')
+		h++, n--;
+	for (size_t b = 0; b < cfg->n_brands; b++)
+		if (strlen(cfg->brands[b]) == n && strncasecmp(cfg->brands[b], h, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The closed loop: a brand's reply that starts with the @handle it answers (as replies
+ * on X and most social channels do) is filed under that customer: her key, her
+ * partition, her case. Otherwise it stays the brand's own interaction.
+ */
+static void link_outbound(const scrm_customers *custs, scrm_record *r, const scrm_buf *arena)
+{
+	if (!scrm_str_present(r->text) || !scrm_str_present(r->channel))
+		return;
+	const char *t = scrm_str_ptr(arena, r->text);
+	size_t n = r->text.len, p = 0;
+	while (p < n && (t[p] == ' ' || t[p] == '\n'))
+		p++;
+	if (p == n || t[p] != '@')
+		return;
+	size_t s = ++p;
+	while (p < n && p - s < 64 && (isalnum((unsigned char)t[p]) || t[p] == '_'))
+		p++;
+	if (p == s)
+		return;
+	const char *ch = scrm_str_ptr(arena, r->channel);
+	const scrm_customer *cu = custs ? scrm_customers_find(custs, ch, r->channel.len, t + s, p - s) : NULL;
+	r->cust = cu;
+	r->cust_hash = cu ? cu->key_hash : scrm_customers_prospect_hash(ch, r->channel.len, t + s, p - s);
+	r->linked_out = 1;
+}
+
 static int analyze_chunk(worker *wk, chunk *c)
 {
 	pipeline *pl = wk->pl;
@@ -699,6 +746,10 @@ static int analyze_chunk(worker *wk, chunk *c)
 					r->cust = cu;
 				}
 			}
+			if (r->direction != SCRM_DIR_OUT && is_brand(cfg, r, &c->arena))
+				r->direction = SCRM_DIR_OUT;
+			if (r->direction == SCRM_DIR_OUT)
+				link_outbound(custs, r, &c->arena);
 			r->partition = (uint16_t)(r->cust_hash % SCRM_PARTITIONS);
 			if (keep != i)
 				c->recs.v[keep] = *r;
@@ -738,8 +789,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 
 /*
  * Act: the routing rules decide the record's team, priority, SLA and alert. Runs in the
- * worker once every relate thread is done with the chunk, so the record's customer
- * windows and near-duplicate count (set by possibly different relate threads) are final.
+ * relate thread that owns the customer, in input order, after her windows are updated
+ * and after every relate thread fed the chunk's near-duplicate keys (dup_barrier).
  */
 static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *arena)
 {
@@ -783,7 +834,7 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
 		scrm_route_facts_num(&f, SCRM_RF_CUST_COMPLAINTS_24H, r->cust_compl_24h);
 	if (r->cust_sent_known)
 		scrm_route_facts_num(&f, SCRM_RF_CUST_SENTIMENT_AVG, r->cust_sent_avg);
-	/* customer.open_case stays missing until outbound replies close cases (issue 5). */
+	scrm_route_facts_bool(&f, SCRM_RF_CUST_OPEN_CASE, r->open_case);
 	if (pl->hit_words && scrm_str_present(r->topic_ids)) {
 		uint16_t ids[SCRM_TOPICS_MAX_HITS];
 		size_t n = r->topic_ids.len / sizeof(uint16_t);
@@ -823,8 +874,6 @@ static int emit_chunk(worker *wk, chunk *c)
 	}
 	for (size_t i = 0; i < c->recs.len; i++) {
 		scrm_record *r = &c->recs.v[i];
-		if (pl->cfg->routes)
-			route_record(pl, r, &c->arena);
 		size_t route = pl->compress ? r->route : 0;
 		scrm_buf *dst = pl->compress ? &wk->scratch[route] : &c->out[0];
 		size_t before = dst->len;
@@ -965,6 +1014,56 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------------ relate/act */
 
+/*
+ * Act on one record in its customer's partition, in input order: the routing rules
+ * decide (they read the customer's windows and open case), then the case opens on an
+ * inbound message the rules give an SLA, and closes on the brand's first reply.
+ */
+static void act_record(pipeline *pl, scrm_record *r, scrm_cust_state *cs, const scrm_buf *arena)
+{
+	r->open_case = cs && cs->case_open;
+	if (!pl->cfg->routes)
+		return;
+	route_record(pl, r, arena);
+	if (!cs)
+		return;
+	if (r->linked_out) {
+		if (!cs->case_open)
+			return; /* a reply with no case waiting (a follow-up, or a case already answered) */
+		r->case_event = SCRM_CASE_CLOSED;
+		r->case_open_seq = cs->case_seq;
+		if (r->ts_ms != SCRM_UNKNOWN_INT && cs->case_opened_ms != SCRM_UNKNOWN_INT)
+			r->case_ttfr_ms = r->ts_ms - cs->case_opened_ms;
+		r->case_sla_met = cs->case_due_ms == SCRM_UNKNOWN_INT || r->ts_ms == SCRM_UNKNOWN_INT
+					  ? -1
+					  : r->ts_ms <= cs->case_due_ms;
+		cs->case_open = 0;
+		return;
+	}
+	if (r->direction == SCRM_DIR_IN && !cs->case_open && r->route != SCRM_TEAM_DROP &&
+	    r->sla_due_ms != SCRM_UNKNOWN_INT) {
+		cs->case_open = 1;
+		cs->case_opened_ms = r->ts_ms;
+		cs->case_due_ms = r->sla_due_ms;
+		cs->case_seq = r->seq;
+		r->case_event = SCRM_CASE_OPENED;
+		r->case_open_seq = r->seq;
+	}
+}
+
+/*
+ * Wait until every relate thread has fed this chunk's near-duplicate keys to its
+ * windows: routing (next) reads dup counts that other threads wrote. Every relate
+ * thread takes the chunks in the same order, so all of them reach this point.
+ */
+static void dup_barrier(pipeline *pl, chunk *c)
+{
+	atomic_fetch_add_explicit(&c->dup_done, 1, memory_order_acq_rel);
+	for (unsigned spins = 0; atomic_load_explicit(&c->dup_done, memory_order_acquire) < (unsigned)pl->np; spins++)
+		if (spins > 64)
+			sched_yield();
+}
+
 static void *relate_main(void *arg)
 {
 	relate *rt = arg;
@@ -981,6 +1080,20 @@ static void *relate_main(void *arg)
 			ends++;
 		} else {
 			uint64_t t0 = now_ns();
+			/* Near-duplicates first: the windows of the partitions this thread owns,
+			 * keyed by text, fed in input order (so the counts do not depend on -j). */
+			int64_t win = pl->cfg->dup_window_ms;
+			for (uint32_t i = c->dstart[rt->id]; i < c->dstart[rt->id + 1]; i++) {
+				uint32_t idx = c->didx[i];
+				scrm_record *r = &c->recs.v[idx];
+				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
+				r->dup_count = scrm_dupwin_see(pl->dupwin[r->text_key % SCRM_PARTITIONS], r->text_key, ts,
+							       base + idx, win, &r->dup_first);
+				if (r->dup_count >= SCRM_DUP_SPAM_MIN)
+					r->spam |= SCRM_SPAM_DUP;
+			}
+			if (pl->np > 1 && pl->cfg->routes)
+				dup_barrier(pl, c);
 			uint32_t b = c->pstart[rt->id], e = c->pstart[rt->id + 1];
 			uint32_t mi = c->mstart[rt->id], me = c->mstart[rt->id + 1];
 			for (uint32_t i = b; i <= e; i++) {
@@ -1015,7 +1128,10 @@ static void *relate_main(void *arg)
 						.sentiment = r->sent[prim].compound,
 					};
 					scrm_cust_view v;
-					scrm_cust_state_add(cs, &u, &v);
+					if (r->linked_out) /* the brand's reply: hers to read, not her own words */
+						scrm_cust_state_view(cs, &v);
+					else
+						scrm_cust_state_add(cs, &u, &v);
 					r->cust_count = cs->interactions;
 					r->cust_int_24h = v.interactions_24h;
 					r->cust_int_7d = v.interactions_7d;
@@ -1023,26 +1139,17 @@ static void *relate_main(void *arg)
 					r->cust_sent_avg = v.sent_avg;
 					r->cust_sent_known = v.sent_n > 0;
 				}
-				/* influence: the network part from the weights the stream gave her so far */
+				/* influence: the network part from the weights the stream gave her so far
+				 * (a brand's reply filed under the customer it answers has none here) */
 				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
 				scrm_influence inf = {0, r->infl[1], r->infl[2], r->infl[3],
-						      scrm_influence_network(scrm_nettab_weight(pl->net[r->partition],
-												r->cust_hash, ts))};
+						      r->linked_out ? 0
+								    : scrm_influence_network(scrm_nettab_weight(
+									      pl->net[r->partition], r->cust_hash, ts))};
 				scrm_influence_combine(&inf);
 				r->infl[0] = inf.score;
 				r->infl[4] = inf.network;
-			}
-			/* Near-duplicates: the windows of the partitions this thread owns, keyed
-			 * by text, fed in input order (so the counts do not depend on -j). */
-			int64_t win = pl->cfg->dup_window_ms;
-			for (uint32_t i = c->dstart[rt->id]; i < c->dstart[rt->id + 1]; i++) {
-				uint32_t idx = c->didx[i];
-				scrm_record *r = &c->recs.v[idx];
-				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
-				r->dup_count = scrm_dupwin_see(pl->dupwin[r->text_key % SCRM_PARTITIONS], r->text_key, ts,
-							       base + idx, win, &r->dup_first);
-				if (r->dup_count >= SCRM_DUP_SPAM_MIN)
-					r->spam |= SCRM_SPAM_DUP;
+				act_record(pl, r, cs, &c->arena);
 			}
 			base += c->recs.len;
 			atomic_fetch_add_explicit(&rt->records, e - b, memory_order_relaxed);

@@ -78,6 +78,11 @@ typedef struct scrm_pipeline_cfg {
 	const struct scrm_routes *routes;
 	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed. */
 	const struct scrm_customers *customers;
+	/* The brand's own handles (no '@'; ASCII case-insensitive): their posts are outbound
+	   (direction "out"), as are records marked so. An outbound reply that starts with
+	   an @handle is filed under that customer and closes her open case. */
+	const char *const *brands;
+	size_t n_brands;
 	/* Reload (SIGHUP): when *reload is set, the calling thread clears it and calls
 	   customers_reload(reload_ctx) for a new table (NULL: keep the old one; the callback
 	   reports why), which then applies from the next batch a worker starts. The pipeline

@@ -11,6 +11,8 @@ void scrm_record_init(scrm_record *r)
 	r->verified = -1;
 	r->route_rule = -1;
 	r->sla_due_ms = SCRM_UNKNOWN_INT;
+	r->case_ttfr_ms = SCRM_UNKNOWN_INT;
+	r->case_sla_met = -1;
 	r->id = r->channel = r->conversation = r->in_reply_to = SCRM_STR_NONE;
 	r->retweet_of = r->quote_of = r->lang = r->author_id = SCRM_STR_NONE;
 	r->author_handle = r->author_name = r->place = r->text = SCRM_STR_NONE;

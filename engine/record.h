@@ -124,7 +124,17 @@ typedef struct scrm_record {
 	uint8_t alert;          /* 1: a copy also goes to the alerts route */
 	int32_t route_rule;     /* the rule that fired (file order), -1: the default route */
 	int64_t sla_due_ms;     /* ts + the SLA; SCRM_UNKNOWN_INT: none */
+
+	/* --- the closed loop (relate, with routing): the customer's case --- */
+	uint8_t linked_out;     /* an outbound reply filed under the customer it answers */
+	uint8_t open_case;      /* the customer had an open case before this record */
+	uint8_t case_event;     /* SCRM_CASE_* */
+	int8_t case_sla_met;    /* closed: 1 met, 0 missed, -1 no SLA or no time */
+	uint64_t case_open_seq; /* opened / closed: seq of the message that opened it */
+	int64_t case_ttfr_ms;   /* closed: time to first response; SCRM_UNKNOWN_INT unknown */
 } scrm_record;
+
+enum { SCRM_CASE_NONE = 0, SCRM_CASE_OPENED = 1, SCRM_CASE_CLOSED = 2 };
 
 /* A growable array of records; owned like scrm_buf. */
 typedef struct scrm_recvec {

@@ -184,3 +184,12 @@ void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cus
 	v->sent_avg = s->sent_avg;
 	v->sent_n = s->sent_n;
 }
+
+void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
+{
+	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
+	v->complaints_24h = ring_sum(s->compl_h, SCRM_CUST_H_BUCKETS);
+	v->interactions_7d = ring_sum(s->inter_d, SCRM_CUST_D_BUCKETS);
+	v->sent_avg = s->sent_avg;
+	v->sent_n = s->sent_n;
+}

@@ -46,6 +46,10 @@ typedef struct scrm_cust_state {
 	int32_t dbucket;    /* the same for day buckets */
 	float sent_avg;     /* rolling scrm sentiment; meaningful when sent_n > 0 */
 	uint16_t sent_n;    /* interactions with a sentiment (saturating) */
+	uint8_t case_open;  /* an inbound message with an SLA waits for the brand's reply */
+	int64_t case_opened_ms; /* its time (SCRM_UNKNOWN_INT: none) */
+	int64_t case_due_ms;    /* its SLA due time (SCRM_UNKNOWN_INT: none) */
+	uint64_t case_seq;      /* its seq */
 	uint16_t inter_h[SCRM_CUST_H_BUCKETS];   /* ring by bucket index mod count */
 	uint16_t compl_h[SCRM_CUST_H_BUCKETS];
 	uint16_t inter_d[SCRM_CUST_D_BUCKETS];
@@ -67,6 +71,9 @@ typedef struct scrm_cust_view {
 
 /* Count one interaction of the customer of @s (in input order) and fill @v. */
 void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v);
+
+/* The windows as they stand (for a brand's reply, which does not count in them). */
+void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v);
 
 typedef struct scrm_custtab {
 	scrm_cust_state *slots;

@@ -479,7 +479,7 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 			corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson 2>"$T/rt$j.err"
 	done
 	check "routing: the sample runs with rules, customers and classifiers" test -s "$T/rt1.json"
-	teams="support pr marketing sales product alerts drop inbox"
+	teams="support pr marketing sales product alerts drop inbox replies"
 	ok=1; for t in $teams; do zstd -q -t "$T/rt1/$t.ndjson.zst" || ok=0; done
 	check "routing: one valid zstd stream per team" test $ok -eq 1
 	ok=1; for t in $teams; do cmp -s "$T/rt1/$t.ndjson.zst" "$T/rt2/$t.ndjson.zst" || ok=0; done
@@ -512,9 +512,10 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 			match($2, /"rule":"rules.scrm:[0-9]+"/); n = substr($2, RSTART + 19, RLENGTH - 20) + 0
 			if (n > g) exit 1; if (n == g) { if ($2 !~ /"route":"support","priority":"P1"/) exit 1; hit++ } }
 			END { exit !(hit > 0) }' "$T/rt-all.tsv"
-	# sla_due = ts + the rule's SLA (rules.scrm:52 gives 15m)
-	check "routing: sla_due is ts + the rule's SLA" awk -F'\t' '
-		$2 ~ /"why":\{"rule":"rules.scrm:52"/ {
+	# sla_due = ts + the rule's SLA (the crisis rule gives 15m)
+	crisis_line=$(grep -n '^route pr        when topic = crisis_tags' corpora/sample/rules.scrm | cut -d: -f1)
+	check "routing: sla_due is ts + the rule's SLA (rules.scrm:$crisis_line, 15m)" awk -F'\t' -v rl="rules.scrm:$crisis_line" '
+		index($2, "\"why\":{\"rule\":\"" rl "\"") {
 			match($2, /"ts":"[^"]*"/); ts = substr($2, RSTART + 6, RLENGTH - 7)
 			match($2, /"sla_due":"[^"]*"/); due = substr($2, RSTART + 11, RLENGTH - 12)
 			split(ts, a, /[-T:Z]/); split(due, b, /[-T:Z]/)
@@ -626,7 +627,7 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	check "resume: the second run rebuilt state from 9000 logged interactions and read only the new lines" \
 		test "$(json_num "$T/res/r/s2.json" log_rebuilt)" -eq 9000 -a "$(json_num "$T/res/r/s2.json" records_in)" -eq 11000
 	same_outputs() { # same_outputs DIR_A DIR_B: every route's events identical
-		for t in support pr marketing sales product alerts drop inbox; do
+		for t in support pr marketing sales product alerts drop inbox replies; do
 			cmp -s <(zstdcat "$1/out/$t.ndjson.zst") <(zstdcat "$2/out/$t.ndjson.zst") || return 1
 		done
 		cmp -s "$1/out/rejects.ndjson" "$2/out/rejects.ndjson"
@@ -652,7 +653,7 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	(cd "$T/res/u" && "$SCRM" run $RARGS --from-start --stats-json s3.json in.ndjson)
 	check "--from-start reads the inputs again ($(json_num "$T/res/u/s3.json" records_in) new records)" \
 		test "$(json_num "$T/res/u/s3.json" records_in)" -eq 20000
-	first_new=$(for t in support pr marketing sales product drop inbox; do zstdcat "$T/res/u/out/$t.ndjson.zst"; done |
+	first_new=$(for t in support pr marketing sales product drop inbox replies; do zstdcat "$T/res/u/out/$t.ndjson.zst"; done |
 		grep -o '"seq":[0-9]*' | cut -d: -f2 | awk '$1 >= 20000' | sort -n | head -n 1)
 	check "--from-start: the new events are numbered from 20000 ($first_new)" test "$first_new" = 20000
 	: >"$T/res/r/out/support.ndjson.zst"
@@ -662,5 +663,34 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 else
 	skip "resume" "$SHARED/corpora/lexicons absent"
 fi
+
+# --- the closed loop: a brand's reply closes the customer's case ---------------------------
+{
+	printf '{"id":"k1","channel":"twitter","ts":"2026-03-01T10:00:00Z","text":"@acme my order never arrived, unacceptable","author":{"handle":"kim"}}\n'
+	printf '{"id":"b1","channel":"twitter","ts":"2026-03-01T10:20:00Z","text":"@kim so sorry, we are on it","author":{"handle":"Acme"},"in_reply_to":"k1"}\n'
+	printf '{"id":"k2","channel":"twitter","ts":"2026-03-01T11:00:00Z","text":"@acme and now the refund is wrong, unacceptable","author":{"handle":"kim"}}\n'
+	printf '{"id":"k3","channel":"twitter","ts":"2026-03-01T11:30:00Z","text":"@acme still nothing, this is unacceptable","author":{"handle":"kim"}}\n'
+	printf '{"id":"b2","channel":"twitter","ts":"2026-03-01T13:00:00Z","text":"@kim fixed now, apologies","author":{"handle":"acme"},"in_reply_to":"k2"}\n'
+	printf '{"id":"b3","channel":"twitter","ts":"2026-03-01T13:05:00Z","text":"@lee thanks for the kind words","author":{"handle":"acme"}}\n'
+	printf '{"id":"o1","channel":"email","direction":"out","ts":"2026-03-01T13:06:00Z","text":"Dear customer, your invoice","author":{"handle":"billing@acme.example"}}\n'
+} >"$T/loop.ndjson"
+printf 'topic t: order\nroute replies when direction = out\nroute support when customer.open_case and intent = complaint priority P1 sla 30m\nroute support when intent = complaint priority P2 sla 1h\n' >"$T/loop.scrm"
+"$SCRM" run -q --rules "$T/loop.scrm" --intent cues --brand @acme "$T/loop.ndjson" >"$T/loop.out"
+loop_field() { grep "\"id\":\"$1\"" "$T/loop.out" | grep -o "$2" | head -n 1; }
+check "loop: a complaint with an SLA opens the case" test -n "$(loop_field k1 '"case":{"event":"opened","opened_seq":0}')"
+check "loop: the brand's reply is outbound, filed under the customer it answers" \
+	bash -c "grep '\"id\":\"b1\"' '$T/loop.out' | grep -q '\"direction\":\"out\"' &&
+		 test \"\$(grep '\"id\":\"b1\"' '$T/loop.out' | grep -o '\"customer\":{\"key\":\"[^\"]*\"')\" = \
+		      \"\$(grep '\"id\":\"k1\"' '$T/loop.out' | grep -o '\"customer\":{\"key\":\"[^\"]*\"')\""
+check "loop: the reply closes it: time to first response 1200 s, SLA met" \
+	test -n "$(loop_field b1 '"case":{"event":"closed","opened_seq":0,"ttfr_s":1200.0,"sla_met":true}')"
+check "loop: a follow-up while a case is open is routed by customer.open_case" \
+	bash -c "grep '\"id\":\"k3\"' '$T/loop.out' | grep -q '\"open_case\":true' &&
+		 grep '\"id\":\"k3\"' '$T/loop.out' | grep -q '\"priority\":\"P1\"'"
+check "loop: the second reply closes the second case late: 7200 s, SLA missed" \
+	test -n "$(loop_field b2 '"case":{"event":"closed","opened_seq":2,"ttfr_s":7200.0,"sla_met":false}')"
+check "loop: a reply with no case waiting closes nothing" test -z "$(loop_field b3 '"case"')"
+check "loop: a record marked outbound without an @handle stays the brand's own interaction" \
+	bash -c "grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"direction\":\"out\",' && ! grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"case\"'"
 
 finish

@@ -135,6 +135,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
+	/* the brands of the rules file (`set brands`): replies close cases across partitions */
+	const char *brands[16];
+	size_t n_brands = 0;
+	char blist[512] = "";
+	const char *bl = rules ? scrm_rules_get(rules, "brands", NULL) : NULL;
+	if (bl)
+		snprintf(blist, sizeof blist, "%s", bl);
+	for (char *p = blist; *p && n_brands < 16;) {
+		while (*p == ' ')
+			*p++ = 0;
+		if (!*p)
+			break;
+		brands[n_brands++] = p;
+		while (*p && *p != ' ')
+			p++;
+	}
 	ring_stress(2, 100000);
 	ring_stress(8, 200000);
 
@@ -157,6 +173,8 @@ int main(int argc, char **argv)
 		cfg.topics = topics;
 		cfg.routes = routes && scrm_route_rule_count(routes) ? routes : NULL;
 		cfg.customers = customers;
+		cfg.brands = brands;
+		cfg.n_brands = n_brands;
 		char logdir[512];
 		snprintf(logdir, sizeof logdir, "%s/log", out);
 		cfg.log_dir = logdir;
@@ -200,8 +218,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (topics && lex)
-		printf("tsan: the pipeline ran with topics, both sentiment modes, intent and action classifiers%s%s\n",
-		       routes && scrm_route_rule_count(routes) ? ", routing rules" : "", customers ? ", customers" : "");
+		printf("tsan: the pipeline ran with topics, both sentiment modes, intent and action classifiers%s%s, %zu brands\n",
+		       routes && scrm_route_rule_count(routes) ? ", routing rules" : "", customers ? ", customers" : "",
+		       n_brands);
 	scrm_topics_free(topics);
 	scrm_routes_free(routes);
 	scrm_customers_free(customers);
