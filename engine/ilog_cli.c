@@ -397,6 +397,50 @@ static void clip(char *s, size_t cols)
 	}
 }
 
+/* The bytes right after the first @pat in the payload (our own events: a quote inside a
+ * string value is escaped, so "key": patterns only match keys), copied up to the next
+ * ',' or '}' into out; "" when absent. */
+static void event_value(const char *p, size_t len, const char *pat, char *out, size_t cap)
+{
+	size_t pl = strlen(pat);
+	out[0] = 0;
+	const char *hit = len >= pl ? memmem(p, len, pat, pl) : NULL;
+	if (!hit)
+		return;
+	const char *v = hit + pl, *e = p + len;
+	size_t n = 0;
+	while (v < e && *v != ',' && *v != '}' && n + 1 < cap)
+		out[n++] = *v++;
+	out[n] = 0;
+}
+
+/* "opened", "closed 20m met", "closed 2h0m missed" from the event's case object. */
+static void case_text(const hist_item *it, char *out, size_t cap)
+{
+	char ev[16], ttfr[32], met[8];
+	out[0] = 0;
+	event_value(it->data, it->len, "\"case\":{\"event\":", ev, sizeof ev);
+	if (!strcmp(ev, "\"opened\"")) {
+		snprintf(out, cap, "opened");
+	} else if (!strcmp(ev, "\"closed\"")) {
+		event_value(it->data, it->len, "\"ttfr_s\":", ttfr, sizeof ttfr);
+		event_value(it->data, it->len, "\"sla_met\":", met, sizeof met);
+		double s = atof(ttfr);
+		long m = (long)(s / 60);
+		char dur[24];
+		if (!ttfr[0] || !strcmp(ttfr, "null"))
+			snprintf(dur, sizeof dur, "?");
+		else if (m >= 60)
+			snprintf(dur, sizeof dur, "%ldh%ldm", m / 60, m % 60);
+		else if (m > 0)
+			snprintf(dur, sizeof dur, "%ldm", m);
+		else
+			snprintf(dur, sizeof dur, "%.0fs", s);
+		snprintf(out, cap, "closed %s%s", dur,
+			 !strcmp(met, "true") ? " met" : !strcmp(met, "false") ? " missed" : "");
+	}
+}
+
 static void print_row(const hist_item *it)
 {
 	char when[32] = "?";
@@ -410,8 +454,12 @@ static void print_row(const hist_item *it)
 	json_field(it->data, it->len, "route", route, sizeof route);
 	json_field(it->data, it->len, "priority", prio, sizeof prio);
 	json_field(it->data, it->len, "text", text, sizeof text);
-	clip(text, 72);
-	printf("%-19s  %-10.10s %-3.3s  %-10.10s %-4.4s %s\n", when, channel, dir, route, prio, text);
+	char sent[16], cs[40];
+	event_value(it->data, it->len, "\"compound\":", sent, sizeof sent);
+	case_text(it, cs, sizeof cs);
+	clip(text, 60);
+	printf("%-19s  %-10.10s %-3.3s  %-10.10s %-4.4s %7.7s  %-18.18s %s\n", when, channel, dir, route, prio,
+	       sent[0] ? sent : "-", cs[0] ? cs : "-", text);
 }
 
 /* 16 hex digits (an optional 0x first) -> hash. */
@@ -497,8 +545,8 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 	} else {
 		printf("customer %016" PRIx64 ": %zu interaction%s\n", h, l.n, l.n == 1 ? "" : "s");
 		if (l.n)
-			printf("%-19s  %-10s %-3s  %-10s %-4s %s\n", "TIME (UTC)", "CHANNEL", "DIR", "ROUTE", "PRIO",
-			       "TEXT");
+			printf("%-19s  %-10s %-3s  %-10s %-4s %7s  %-18s %s\n", "TIME (UTC)", "CHANNEL", "DIR", "ROUTE",
+			       "PRIO", "SENT", "CASE", "TEXT");
 		for (size_t i = 0; i < l.n; i++)
 			print_row(&l.v[i]);
 	}

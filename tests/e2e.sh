@@ -690,6 +690,11 @@ check "loop: a follow-up while a case is open is routed by customer.open_case" \
 check "loop: the second reply closes the second case late: 7200 s, SLA missed" \
 	test -n "$(loop_field b2 '"case":{"event":"closed","opened_seq":2,"ttfr_s":7200.0,"sla_met":false}')"
 check "loop: a reply with no case waiting closes nothing" test -z "$(loop_field b3 '"case"')"
+"$SCRM" run -q --rules "$T/loop.scrm" --intent cues --brand @acme --log "$T/loop-log" "$T/loop.ndjson" >/dev/null
+"$SCRM" history --log "$T/loop-log" @kim >"$T/loop-hist.txt"
+check "history: the 360 view shows her messages and the brand's replies, with scores and case outcomes" \
+	bash -c "grep -q '^customer [0-9a-f]*: 5 interactions' '$T/loop-hist.txt' && grep -q 'out  replies .* closed 20m met ' '$T/loop-hist.txt' &&
+		 grep -q 'closed 2h0m missed' '$T/loop-hist.txt' && grep -q ' opened  ' '$T/loop-hist.txt'"
 check "loop: a record marked outbound without an @handle stays the brand's own interaction" \
 	bash -c "grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"direction\":\"out\",' && ! grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"case\"'"
 
