@@ -79,6 +79,14 @@ static const struct field_def {
 	{"customer.interactions_24h", FT_COUNT, SCRM_RF_CUST_INTERACTIONS_24H},
 	{"customer.interactions_7d", FT_COUNT, SCRM_RF_CUST_INTERACTIONS_7D},
 	{"customer.sentiment_avg", FT_NUM, SCRM_RF_CUST_SENTIMENT_AVG},
+	{"customer.questions_24h", FT_COUNT, SCRM_RF_CUST_QUESTIONS_24H},
+	{"customer.praise_24h", FT_COUNT, SCRM_RF_CUST_PRAISE_24H},
+	{"customer.purchases_24h", FT_COUNT, SCRM_RF_CUST_PURCHASES_24H},
+	{"customer.churn_24h", FT_COUNT, SCRM_RF_CUST_CHURN_24H},
+	{"customer.suggestions_24h", FT_COUNT, SCRM_RF_CUST_SUGGESTIONS_24H},
+	{"customer.spam_24h", FT_COUNT, SCRM_RF_CUST_SPAM_24H},
+	{"customer.other_24h", FT_COUNT, SCRM_RF_CUST_OTHER_24H},
+	{"customer.channels_7d", FT_COUNT, SCRM_RF_CUST_CHANNELS_7D},
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 

@@ -105,9 +105,17 @@
  *   customer.tier                 string: = and != only
  *   customer.ltv                  number
  *   customer.open_case            boolean (bare ok)
- *   customer.complaints_24h       counts (bare ok)
- *   customer.interactions_24h
+ *   customer.complaints_24h       counts (bare ok): her messages the intent classifier
+ *   customer.questions_24h          labelled so in the last 24 h (missing without an
+ *   customer.praise_24h             intent classifier)
+ *   customer.purchases_24h
+ *   customer.churn_24h
+ *   customer.suggestions_24h
+ *   customer.spam_24h
+ *   customer.other_24h
+ *   customer.interactions_24h     counts: all her messages, last 24 h / 7 days
  *   customer.interactions_7d
+ *   customer.channels_7d          count: the channels she wrote on in the last 7 days
  *   customer.sentiment_avg        number: rolling mean compound of the customer's messages
  *
  * A boolean compares with true or false (`verified = false`); numbers and counts with
@@ -192,6 +200,14 @@ typedef enum scrm_route_field {
 	SCRM_RF_CUST_INTERACTIONS_24H,
 	SCRM_RF_CUST_INTERACTIONS_7D,
 	SCRM_RF_CUST_SENTIMENT_AVG, /* float precision */
+	SCRM_RF_CUST_QUESTIONS_24H,  /* the customer's messages of each other intent, last 24 h */
+	SCRM_RF_CUST_PRAISE_24H,
+	SCRM_RF_CUST_PURCHASES_24H,
+	SCRM_RF_CUST_CHURN_24H,
+	SCRM_RF_CUST_SUGGESTIONS_24H,
+	SCRM_RF_CUST_SPAM_24H,
+	SCRM_RF_CUST_OTHER_24H,
+	SCRM_RF_CUST_CHANNELS_7D,    /* channels she wrote on in the last 7 days */
 	SCRM_RF_NUM__END,
 	/* booleans */
 	SCRM_RF_ACTION_NEEDED = SCRM_RF_NUM__END,

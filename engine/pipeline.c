@@ -163,7 +163,6 @@ struct pipeline {
 	bool have_spam_cues;
 	scrm_dupwin *dupwin[SCRM_PARTITIONS]; /* window p: owned by relate thread p mod np */
 	scrm_nettab *net[SCRM_PARTITIONS];    /* network weights (influence.h), owned likewise */
-	int intent_complaint;             /* label index of "complaint" (customer windows) */
 	uint32_t hit_words;               /* routing: words of the topic/cue bitset */
 	uint64_t alert_copies;            /* events also written to the alerts route */
 	/* The CRM table in force: swapped whole by a reload (the calling thread); tables
@@ -830,8 +829,17 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
 	}
 	scrm_route_facts_num(&f, SCRM_RF_CUST_INTERACTIONS_24H, r->cust_int_24h);
 	scrm_route_facts_num(&f, SCRM_RF_CUST_INTERACTIONS_7D, r->cust_int_7d);
-	if (r->has_clf & 1)
-		scrm_route_facts_num(&f, SCRM_RF_CUST_COMPLAINTS_24H, r->cust_compl_24h);
+	scrm_route_facts_num(&f, SCRM_RF_CUST_CHANNELS_7D, r->cust_channels_7d);
+	if (r->has_clf & 1) {
+		/* intent label index -> its field (classifier.h's order) */
+		static const scrm_route_field by_label[8] = {
+			SCRM_RF_CUST_QUESTIONS_24H,  SCRM_RF_CUST_COMPLAINTS_24H, SCRM_RF_CUST_PRAISE_24H,
+			SCRM_RF_CUST_PURCHASES_24H,  SCRM_RF_CUST_CHURN_24H,      SCRM_RF_CUST_SUGGESTIONS_24H,
+			SCRM_RF_CUST_SPAM_24H,       SCRM_RF_CUST_OTHER_24H,
+		};
+		for (int k = 0; k < 8; k++)
+			scrm_route_facts_num(&f, by_label[k], r->cust_intent_24h[k]);
+	}
 	if (r->cust_sent_known)
 		scrm_route_facts_num(&f, SCRM_RF_CUST_SENTIMENT_AVG, r->cust_sent_avg);
 	scrm_route_facts_bool(&f, SCRM_RF_CUST_OPEN_CASE, r->open_case);
@@ -1123,7 +1131,11 @@ static void *relate_main(void *arg)
 					int prim = r->sent_primary;
 					scrm_cust_update u = {
 						.ts_ms = r->ts_ms,
-						.complaint = (r->has_clf & 1) ? r->clf_label[0] == pl->intent_complaint : -1,
+						.intent = (r->has_clf & 1) ? r->clf_label[0] : -1,
+						.channel_bit = scrm_str_present(r->channel)
+								       ? scrm_cust_channel_bit(scrm_str_ptr(&c->arena, r->channel),
+											       r->channel.len)
+								       : 0,
 						.has_sentiment = (r->has_sentiment >> prim) & 1,
 						.sentiment = r->sent[prim].compound,
 					};
@@ -1135,7 +1147,8 @@ static void *relate_main(void *arg)
 					r->cust_count = cs->interactions;
 					r->cust_int_24h = v.interactions_24h;
 					r->cust_int_7d = v.interactions_7d;
-					r->cust_compl_24h = v.complaints_24h;
+					r->cust_channels_7d = v.channels_7d;
+					memcpy(r->cust_intent_24h, v.intents_24h, sizeof r->cust_intent_24h);
 					r->cust_sent_avg = v.sent_avg;
 					r->cust_sent_known = v.sent_n > 0;
 				}
@@ -1895,7 +1908,6 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	pl->n_routes = 1;
 	pl->route_names[0] = "inbox";
-	pl->intent_complaint = scrm_task_label_parse(SCRM_TASK_INTENT, "complaint", 9);
 	atomic_init(&pl->customers, cfg->customers);
 	if (cfg->routes) {
 		uint32_t nt = scrm_route_team_count(cfg->routes);

@@ -113,7 +113,8 @@ typedef struct scrm_record {
 	const struct scrm_customer *cust; /* CRM export (customers.h): her row, NULL unknown
 					     (lives as long as the run: tables are freed at its end) */
 	/* the customer's windows after this interaction (relate.h scrm_cust_view) */
-	uint32_t cust_int_24h, cust_int_7d, cust_compl_24h;
+	uint32_t cust_int_24h, cust_int_7d, cust_channels_7d;
+	uint32_t cust_intent_24h[8]; /* by intent label (classifier.h); valid with an intent classifier */
 	float cust_sent_avg;
 	uint8_t cust_sent_known; /* cust_sent_avg is set */
 

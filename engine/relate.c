@@ -1,6 +1,7 @@
 /* relate.c - customer keys and per-partition customer state (see relate.h). */
 #include "relate.h"
 
+#include "customers.h"
 #include "influence.h"
 
 #include <errno.h>
@@ -155,6 +156,28 @@ static void bump(uint16_t *c)
 		(*c)++;
 }
 
+uint16_t scrm_cust_channel_bit(const char *name, size_t len)
+{
+	int ch = scrm_customers_channel(name, len);
+	if (ch >= 0 && ch < 9)
+		return (uint16_t)(1u << ch);
+	return (uint16_t)(1u << (9 + XXH3_64bits(name, len) % 7));
+}
+
+static void view_of(const scrm_cust_state *s, scrm_cust_view *v)
+{
+	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
+	for (int k = 0; k < SCRM_CUST_INTENTS; k++)
+		v->intents_24h[k] = ring_sum(s->intent_h[k], SCRM_CUST_H_BUCKETS);
+	v->interactions_7d = ring_sum(s->inter_d, SCRM_CUST_D_BUCKETS);
+	unsigned bits = 0;
+	for (int d = 0; d < SCRM_CUST_D_BUCKETS; d++)
+		bits |= s->chan_d[d];
+	v->channels_7d = (uint32_t)__builtin_popcount(bits);
+	v->sent_avg = s->sent_avg;
+	v->sent_n = s->sent_n;
+}
+
 void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v)
 {
 	s->interactions++;
@@ -166,30 +189,31 @@ void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cus
 		hb = bucket_of(u->ts_ms, SCRM_CUST_H_BUCKET_MS);
 		db = bucket_of(u->ts_ms, SCRM_CUST_D_BUCKET_MS);
 	}
-	unsigned h = slot(advance(&s->hbucket, hb, s->inter_h, s->compl_h, SCRM_CUST_H_BUCKETS), SCRM_CUST_H_BUCKETS);
-	unsigned d = slot(advance(&s->dbucket, db, s->inter_d, NULL, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
+	/* the hour clock clears the intent rows' slots with inter_h's, the day clock chan_d's */
+	int32_t h_before = s->hbucket;
+	unsigned h = slot(advance(&s->hbucket, hb, s->inter_h, NULL, SCRM_CUST_H_BUCKETS), SCRM_CUST_H_BUCKETS);
+	if (h_before != INT32_MIN && s->hbucket > h_before) {
+		int64_t gap = (int64_t)s->hbucket - h_before;
+		for (int64_t k = 1; k <= gap && k <= SCRM_CUST_H_BUCKETS; k++)
+			for (int i = 0; i < SCRM_CUST_INTENTS; i++)
+				s->intent_h[i][slot((int64_t)h_before + k, SCRM_CUST_H_BUCKETS)] = 0;
+	}
+	unsigned d = slot(advance(&s->dbucket, db, s->inter_d, s->chan_d, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
 	bump(&s->inter_h[h]);
 	bump(&s->inter_d[d]);
-	if (u->complaint > 0)
-		bump(&s->compl_h[h]);
+	s->chan_d[d] |= u->channel_bit;
+	if (u->intent >= 0 && u->intent < SCRM_CUST_INTENTS)
+		bump(&s->intent_h[u->intent][h]);
 	if (u->has_sentiment) {
 		s->sent_avg = s->sent_n ? SCRM_CUST_SENT_ALPHA * u->sentiment + (1 - SCRM_CUST_SENT_ALPHA) * s->sent_avg
 					: u->sentiment;
 		if (s->sent_n < UINT16_MAX)
 			s->sent_n++;
 	}
-	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
-	v->complaints_24h = ring_sum(s->compl_h, SCRM_CUST_H_BUCKETS);
-	v->interactions_7d = ring_sum(s->inter_d, SCRM_CUST_D_BUCKETS);
-	v->sent_avg = s->sent_avg;
-	v->sent_n = s->sent_n;
+	view_of(s, v);
 }
 
 void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
 {
-	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
-	v->complaints_24h = ring_sum(s->compl_h, SCRM_CUST_H_BUCKETS);
-	v->interactions_7d = ring_sum(s->inter_d, SCRM_CUST_D_BUCKETS);
-	v->sent_avg = s->sent_avg;
-	v->sent_n = s->sent_n;
+	view_of(s, v);
 }

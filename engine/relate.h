@@ -38,6 +38,7 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena);
 #define SCRM_CUST_D_BUCKET_MS (24 * 3600 * 1000LL)
 /* Weight of the newest interaction in the rolling sentiment (exponential average). */
 #define SCRM_CUST_SENT_ALPHA 0.3f
+#define SCRM_CUST_INTENTS 8 /* the intent labels (classifier.h) */
 
 typedef struct scrm_cust_state {
 	uint64_t key;       /* customer hash; 0 marks an empty slot (hash 0 is remapped) */
@@ -51,26 +52,35 @@ typedef struct scrm_cust_state {
 	int64_t case_due_ms;    /* its SLA due time (SCRM_UNKNOWN_INT: none) */
 	uint64_t case_seq;      /* its seq */
 	uint16_t inter_h[SCRM_CUST_H_BUCKETS];   /* ring by bucket index mod count */
-	uint16_t compl_h[SCRM_CUST_H_BUCKETS];
+	uint16_t intent_h[SCRM_CUST_INTENTS][SCRM_CUST_H_BUCKETS]; /* per intent label */
 	uint16_t inter_d[SCRM_CUST_D_BUCKETS];
+	uint16_t chan_d[SCRM_CUST_D_BUCKETS];    /* channel bits (scrm_cust_channel_bit) per day */
 } scrm_cust_state;
 
 /* What one interaction leaves in its customer's windows, and what they then hold. */
 typedef struct scrm_cust_update {
 	int64_t ts_ms;      /* SCRM_UNKNOWN_INT: no timestamp */
-	int complaint;      /* 1 complaint, 0 not, -1 unknown (no intent classifier) */
+	int intent;         /* intent label index, -1 unknown (no intent classifier) */
+	uint16_t channel_bit; /* scrm_cust_channel_bit() of the message's channel */
 	int has_sentiment;
 	float sentiment;    /* scrm compound when has_sentiment */
 } scrm_cust_update;
 
 typedef struct scrm_cust_view {
-	uint32_t interactions_24h, interactions_7d, complaints_24h; /* this one included */
+	uint32_t interactions_24h, interactions_7d; /* this one included */
+	uint32_t intents_24h[SCRM_CUST_INTENTS];    /* by intent label */
+	uint32_t channels_7d;                       /* channels written on */
 	float sent_avg;     /* rolling sentiment, this one included; valid when sent_n > 0 */
 	uint16_t sent_n;
 } scrm_cust_view;
 
 /* Count one interaction of the customer of @s (in input order) and fill @v. */
 void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v);
+
+/* The bit that stands for channel @name (@len bytes) in the 7-day channel sets: one bit
+ * each for the channels of customers.h (twitter ... review), one of 7 more by hash for any
+ * other name (two rare channels may then share a bit). */
+uint16_t scrm_cust_channel_bit(const char *name, size_t len);
 
 /* The windows as they stand (for a brand's reply, which does not count in them). */
 void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v);

@@ -537,6 +537,18 @@ printf 'topic t: order\nroute support when customer.complaints_24h >= 3 priority
 check "complaints_24h: the 3rd complaint in a day goes to support, 2 days later back to inbox, others untouched" \
 	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/c24.out" | paste -sd' ')" = \
 	'"id":"k0108" "route":"inbox" "id":"k0112" "route":"inbox" "id":"k0120" "route":"support" "id":"k0309" "route":"inbox" "id":"o1" "route":"inbox"'
+# questions in 24 h by intent, and channels in 7 days across her CRM identities
+printf 'customer_id,chat,email\nC1,kim,kim@x.example\n' >"$T/q.csv"
+{
+	printf '{"id":"q1","channel":"chat","ts":"2026-02-01T08:00:00Z","text":"how do I change my plan?","author":{"handle":"kim"}}\n'
+	printf '{"id":"q2","channel":"email","ts":"2026-02-01T09:00:00Z","text":"how do I change my plan?","author":{"handle":"Kim@X.example"}}\n'
+	printf '{"id":"q3","channel":"chat","ts":"2026-02-01T10:00:00Z","text":"where can I change my plan?","author":{"handle":"kim"}}\n'
+} >"$T/q.ndjson"
+printf 'topic t: plan\nroute sales when customer.questions_24h >= 3 and customer.channels_7d >= 2\nroute inbox when true\n' >"$T/q.scrm"
+"$SCRM" run -q --rules "$T/q.scrm" --intent cues --customers "$T/q.csv" "$T/q.ndjson" >"$T/q.out"
+check "customer windows by intent and channel: her third question in a day, on her second channel, goes to sales" \
+	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/q.out" | paste -sd' ')" = \
+	'"id":"q1" "route":"inbox" "id":"q2" "route":"inbox" "id":"q3" "route":"sales"'
 printf 'customer_id,twitter\nC1,@ann\nC2,@Ann\n' >"$T/dupcust.csv"
 "$SCRM" run -q --customers "$T/dupcust.csv" "$T/c24.ndjson" >/dev/null 2>"$T/dupcust.err"
 check "a CRM export linking one handle to two customers is a usage error naming both lines" \
