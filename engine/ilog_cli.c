@@ -167,7 +167,7 @@ int scrm_log_main(int argc, char **argv)
 
 static void history_usage(FILE *f)
 {
-	fputs("usage: scrm history --log DIR [--json] CUSTOMER\n"
+	fputs("usage: scrm history [--log DIR] [--json] CUSTOMER   (--log defaults to $SCRM_LOG)\n"
 	      "  CUSTOMER: the customer key hash, 16 hex digits (as `scrm log dump` prints it)\n"
 	      "  --json    NDJSON (one interaction a line) instead of a table\n",
 	      f);
@@ -507,7 +507,11 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 			return 2;
 		}
 	}
-	if (!dir || !who) {
+	if (!dir)
+		dir = getenv("SCRM_LOG"); /* the log a deployment always uses */
+	if (!dir || !*dir || !who) {
+		if (who && (!dir || !*dir))
+			fprintf(stderr, "scrm history: no log: give --log DIR or set SCRM_LOG\n");
 		history_usage(stderr);
 		return 2;
 	}

@@ -577,8 +577,11 @@ check "history c:C1: her 4 interactions in time order" \
 	test "$(grep -o '"id":"k[0-9]*"' "$T/hist-c1.ndjson" | paste -sd' ')" = '"id":"k0108" "id":"k0112" "id":"k0120" "id":"k0309"'
 "$SCRM" history --log "$T/ilog" --customers "$T/kim.csv" --json @Kim >"$T/hist-kim.ndjson"
 check "history @Kim resolves through the CRM export to the same customer" cmp -s "$T/hist-c1.ndjson" "$T/hist-kim.ndjson"
-"$SCRM" history --log "$T/ilog" --json c:C1 >"$T/hist-c1b.ndjson"
-check "history c:KEY needs no export" cmp -s "$T/hist-c1.ndjson" "$T/hist-c1b.ndjson"
+SCRM_LOG="$T/ilog" "$SCRM" history --json c:C1 >"$T/hist-c1b.ndjson"
+check "history c:KEY needs no export (and --log defaults to \$SCRM_LOG)" cmp -s "$T/hist-c1.ndjson" "$T/hist-c1b.ndjson"
+env -u SCRM_LOG "$SCRM" history c:C1 >/dev/null 2>"$T/hist-nolog.err"
+check "history without --log or SCRM_LOG is a usage error that says so" \
+	bash -c "test $? -eq 2 && grep -q 'no log: give --log DIR or set SCRM_LOG' '$T/hist-nolog.err'"
 "$SCRM" history --log "$T/ilog" --channel chat --json @k >"$T/hist-k.ndjson"
 check "history @handle of a prospect on --channel" \
 	bash -c "test \$(wc -l <'$T/hist-k.ndjson') -eq 1 && grep -q '\"id\":\"ok\"' '$T/hist-k.ndjson'"
