@@ -475,7 +475,9 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		else
 			o = m == SCRM_SENT_VADER ? PUT_LIT(o, ",\"sentiment_vader\":{\"mode\":")
 						 : PUT_LIT(o, ",\"sentiment_scrm\":{\"mode\":");
-		o = m == SCRM_SENT_VADER ? PUT_LIT(o, "\"vader\",\"compound\":") : PUT_LIT(o, "\"scrm\",\"compound\":");
+		o = m == SCRM_SENT_VADER ? PUT_LIT(o, "\"vader\",\"compound\":")
+		    : r->sent_learned    ? PUT_LIT(o, "\"scrm-learned\",\"compound\":")
+					 : PUT_LIT(o, "\"scrm\",\"compound\":");
 		o = put_fixed(o, r->sent[m].compound, 4);
 		o = PUT_LIT(o, ",\"pos\":");
 		o = put_fixed(o, r->sent[m].pos, 3);

@@ -106,6 +106,8 @@ static void usage(FILE *fp)
 	      "      --emoji-lexicon FILE  emoji descriptions for VADER (emoji_utf8_lexicon.txt format)\n"
 	      "      --sentiment MODES  scrm (default), vader, or both: the scores events carry;\n"
 	      "                         routing and why use scrm when it is scored\n"
+	      "      --sentiment-model F  a model from scrm train --task sentiment: the scrm mode's\n"
+	      "                         learned correction (scrm-learned)\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
 	      "      --intent NAME      intent classifier: none (default), cues, or linear (needs\n"
 	      "                         --intent-model)\n"
@@ -200,6 +202,7 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
+	OPT_SENT_MODEL,
 };
 
 #define MAX_BRANDS 64
@@ -359,6 +362,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"fsync", required_argument, 0, OPT_FSYNC},
 		{"from-start", no_argument, 0, OPT_FROM_START},
 		{"brand", required_argument, 0, OPT_BRAND},
+		{"sentiment-model", required_argument, 0, OPT_SENT_MODEL},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
@@ -459,6 +463,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_CUSTOMERS: customers_path = optarg; break;
 		case OPT_LOG: cfg.log_dir = optarg; break;
 		case OPT_FROM_START: cfg.log_from_start = true; break;
+		case OPT_SENT_MODEL: cfg.sentiment_model = optarg; break;
 		case OPT_BRAND:
 			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
@@ -513,7 +518,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	scrm_routes *routes = NULL;
 	scrm_customers *customers = NULL;
 	scrm_lexicon *lex = NULL;
-	char lexbuf[4096], emojibuf[4096];
+	char lexbuf[4096], emojibuf[4096], smbuf[4096];
 	int rc = 2;
 	if (rules_path) {
 		char err[2048];
@@ -531,6 +536,15 @@ static int cmd_run(int argc, char **argv, bool replay)
 		 * every event goes to "inbox" as without rules. */
 		if (scrm_route_rule_count(routes) || scrm_rules_get(rules, "default-route", NULL))
 			cfg.routes = routes;
+		uint32_t sml;
+		const char *sm = scrm_rules_get(rules, "sentiment-model", &sml);
+		if (sm && !cfg.sentiment_model) {
+			if (scrm_rules_resolve_path(rules, sm, smbuf, sizeof smbuf)) {
+				fprintf(stderr, "scrm %s: %s:%u: path too long\n", cmd, scrm_rules_file(rules), sml);
+				goto out;
+			}
+			cfg.sentiment_model = smbuf;
+		}
 		const char *bl = scrm_rules_get(rules, "brands", NULL);
 		if (bl && !n_brands && add_brands(bl, brands, &n_brands, &brand_store[n_store++])) {
 			fprintf(stderr, "scrm %s: %s: at most %d brand handles\n", cmd, rules_path, MAX_BRANDS);
@@ -544,6 +558,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	if (emoji_path && !lexicon_path) {
 		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);
+		goto out;
+	}
+	if (cfg.sentiment_model && (!lexicon_path || (cfg.sentiment_modes && !(cfg.sentiment_modes & (1u << SCRM_SENT_SCRM))))) {
+		fprintf(stderr, "scrm %s: --sentiment-model corrects the scrm sentiment mode: it needs a lexicon and "
+				"the scrm mode (--sentiment scrm or both)\n", cmd);
 		goto out;
 	}
 	if (modes_set && !lexicon_path) {

@@ -115,6 +115,7 @@ typedef struct worker {
 	scrm_sent *sent;                  /* NULL without a lexicon */
 	scrm_topics_scratch *topics;      /* NULL without rules */
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
+	scrm_classifier *sent_learned;    /* --sentiment-model: scrm-learned, else NULL */
 	scrm_clf_item *items;             /* classifier batch scratch (grows to a chunk) */
 	scrm_clf_out *outs;
 	scrm_sentiment *sents;
@@ -365,7 +366,7 @@ static bool is_spam_cue(const pipeline *pl, uint16_t id)
 /* The configured classifiers (intent, action) over the chunk's records, one batch each. */
 static int classify_records(worker *wk, chunk *c)
 {
-	if (!wk->clf[0] && !wk->clf[1])
+	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
 		return 0;
 	scrm_recvec *rv = &c->recs;
 	if (wk->items_cap < rv->len) {
@@ -415,6 +416,21 @@ static int classify_records(worker *wk, chunk *c)
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
 		wk->memos[i].owner = 0;
 		it->memo = &wk->memos[i];
+	}
+	/* The scrm mode's learned correction (--sentiment-model): the compound becomes the
+	 * blend of classifier.h's scrm-learned (the intent and action models below were
+	 * trained on the rule scores, which they still get: the item holds a copy). */
+	if (wk->sent_learned) {
+		int rc = scrm_classifier_classify(wk->sent_learned, wk->items, rv->len, wk->outs, 0);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < rv->len; i++) {
+			scrm_record *r = &rv->v[i];
+			if (!(r->has_sentiment & (1u << SCRM_SENT_SCRM)) || !scrm_str_present(r->text))
+				continue;
+			r->sent[SCRM_SENT_SCRM].compound = (float)wk->outs[i].score;
+			r->sent_learned = 1;
+		}
 	}
 	for (int k = 0; k < 2; k++) {
 		if (!wk->clf[k])
@@ -1990,6 +2006,15 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
+		if (cfg->sentiment_model) {
+			char err[512];
+			scrm_clf_config cc = {cfg->lexicon, cfg->topics, cfg->sentiment_model};
+			if ((rc = scrm_classifier_create(&wk->sent_learned, &scrm_clf_sentiment_learned, &cc, err,
+							 sizeof err))) {
+				fprintf(stderr, "scrm: --sentiment-model: %s\n", err);
+				goto out_free;
+			}
+		}
 		for (int k = 0; k < 2; k++) {
 			if (!cfg->clf[k])
 				continue;
@@ -2139,6 +2164,7 @@ out_free:
 		scrm_sent_free(wk->sent);
 		scrm_classifier_free(wk->clf[0]);
 		scrm_classifier_free(wk->clf[1]);
+		scrm_classifier_free(wk->sent_learned);
 		free(wk->items);
 		free(wk->outs);
 		free(wk->sents);

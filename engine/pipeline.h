@@ -69,6 +69,10 @@ typedef struct scrm_pipeline_cfg {
 	   (action_needed); each worker creates its own instance with the model file given. */
 	const struct scrm_classifier_desc *clf[2];
 	const char *clf_model[2];
+	/* A sentiment model (scrm train --task sentiment), NULL: none. With it the scrm mode's
+	   compound is corrected by it (classifier.h's scrm-learned; the event's mode reads
+	   "scrm-learned"), for routing and the customer windows too. Needs the scrm mode. */
+	const char *sentiment_model;
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
 	/* Routing rules (route.h, compiled from the same rules file as topics, whose topic

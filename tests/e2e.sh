@@ -437,6 +437,16 @@ check "scrm-learned moves made-up words into their classes (rules $sl_rules of 1
 check "scrm-learned without a model is left out by name" \
 	bash -c "test $? -eq 2 && grep -q 'scrm-learned' '$T/sl.err'"
 
+"$SCRM" train --task sentiment --data "$T/sl.tsv" --lexicon "$T/intent-lex.txt" -o "$T/sl.model" >/dev/null
+printf '{"id":"s1","channel":"chat","text":"zorbly flimp again","author":{"handle":"a"}}\n{"id":"s2","channel":"chat","text":"grakk wumbo again","author":{"handle":"b"}}\n' >"$T/sl.ndjson"
+"$SCRM" run -q --lexicon "$T/intent-lex.txt" --sentiment-model "$T/sl.model" "$T/sl.ndjson" >"$T/sl.out"
+sl_c1=$(grep '"id":"s1"' "$T/sl.out" | grep -o '"mode":"scrm-learned","compound":[-0-9.]*' | cut -d: -f3)
+sl_c2=$(grep '"id":"s2"' "$T/sl.out" | grep -o '"mode":"scrm-learned","compound":[-0-9.]*' | cut -d: -f3)
+check "--sentiment-model: events carry the scrm mode's learned correction ($sl_c1 and $sl_c2 where the rules say 0)" \
+	awk -v a="$sl_c1" -v b="$sl_c2" 'BEGIN { exit !(a >= 0.05 && b <= -0.05) }'
+"$SCRM" run -q --sentiment-model "$T/sl.model" "$T/sl.ndjson" >/dev/null 2>"$T/sl-nolex.err"
+check "--sentiment-model without a lexicon is a usage error" bash -c "test $? -eq 2 && grep -q 'needs a lexicon' '$T/sl-nolex.err'"
+
 # --- train: write a model file, then evaluate with it --------------------------------------
 printf 'id\ttext\tcomplaint\n' >"$T/train.tsv"
 for i in 1 2 3 4 5 6; do
