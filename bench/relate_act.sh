@@ -59,7 +59,7 @@ run_cfg() { # run_cfg NAME ARGS...
 		'BEGIN{printf "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.0f | %.3f | %s |\n", n, c, a, r, e, w, N/c, c/b, h}'
 }
 run_cfg "topics, sentiment, intent+action cues (no routing)" --rules "$D/topics-only.scrm"
-run_cfg "+ routing rules (14)" --rules "$RULES"
+run_cfg "+ routing rules ($(grep -c -e "^route " -e "^drop " "$RULES"))" --rules "$RULES"
 run_cfg "+ routing + customers" --rules "$RULES" --customers "$cust"
 run_cfg "+ routing + customers + log (--fsync never)" --rules "$RULES" --customers "$cust" --log "$D/log" --fsync never
 run_cfg "+ routing + customers + log (--fsync batch)" --rules "$RULES" --customers "$cust" --log "$D/log" --fsync batch
