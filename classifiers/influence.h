@@ -57,9 +57,10 @@ typedef struct scrm_mention {
 } scrm_mention;
 
 /*
- * scrm_handle_key() - the key of (channel, handle): the same XXH3 of
- * "<channel>:<lower-cased handle>" as the customer key (relate.h), so a handle's
- * network weight lives in the partition of its own posts. A leading '@' is ignored.
+ * scrm_handle_key() - the key of (channel, handle): XXH3-64 of
+ * "<channel>:h:<lower-cased handle>", the prospect key of that author (relate.h), so a
+ * handle's network weight lives in the partition of its own posts (the pipeline maps a
+ * CRM customer's handles to her customer key). A leading '@' is ignored.
  */
 uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, size_t hlen);
 

@@ -1,10 +1,10 @@
 /*
- * relate.h - customer identity and per-customer state for the relate stage.
+ * relate.h - prospect keys and per-customer state for the relate stage.
  *
- * Until CRM exports are loaded (a later issue), every author is a prospect whose key is
- * derived from (channel, handle): "p:" followed by the 16 hex digits of
- * scrm_customer_hash(). The same hash picks the logical partition, so one customer's
- * interactions always meet in the same relate thread, in input order.
+ * An author the CRM export (customers.h) does not know is a prospect whose key is derived
+ * from (channel, handle): "p:" followed by the 16 hex digits of scrm_customer_hash(); a
+ * known one has her customer's key hash instead. That hash picks the logical partition,
+ * so one customer's interactions always meet in the same relate thread, in input order.
  *
  * Threads: scrm_customer_hash is pure (any thread). A scrm_custtab is owned by one
  * relate thread.
@@ -17,8 +17,9 @@
 
 #include "record.h"
 
-/* XXH3-64 of "<channel>:<lower-cased handle>", falling back to the author id, then to
- * the post id, so that every record has a key. */
+/* The prospect key hash: scrm_handle_key() of (channel, handle) (influence.h: XXH3-64 of
+ * "<channel>:h:<lower-cased handle>"), falling back to the author id, then to the post id
+ * ("<channel>:i:<id>", "<channel>:p:<id>"), so that every record has a key. */
 uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena);
 
 /*
