@@ -8,6 +8,7 @@
  * scratch arrays only ever grow, so a warm extractor does not allocate.
  */
 #include "featurize.h"
+#include "buf.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -119,22 +120,6 @@ const scrm_feat_opts *scrm_feat_options(const scrm_feat *f)
 	return &f->o;
 }
 
-/* Grow *p (of *cap elements of size sz) to hold at least `need`. 0 or -ENOMEM. */
-static int grow(void **p, size_t *cap, size_t need, size_t sz)
-{
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : 64;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(*p, c * sz);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-
 /* ---- tokenizer ---- */
 
 /* Decode one code point at s[0..n) (n >= 1); invalid bytes read as U+FFFD, length 1. */
@@ -223,8 +208,8 @@ static int prefix_ci(const unsigned char *s, size_t n, const char *p)
 
 static int push_tok(scrm_feat *f, size_t *ntok, size_t *tlen, const char *b, size_t len, int plain)
 {
-	if (grow((void **)&f->toks, &f->toks_cap, *ntok + 1, sizeof(tok)) < 0 ||
-	    grow((void **)&f->tok, &f->tok_cap, *tlen + len, 1) < 0)
+	if (scrm_array_grow((void **)&f->toks, &f->toks_cap, *ntok + 1, sizeof(tok), 64) < 0 ||
+	    scrm_array_grow((void **)&f->tok, &f->tok_cap, *tlen + len, 1, 64) < 0)
 		return -ENOMEM;
 	memcpy(f->tok + *tlen, b, len);
 	f->toks[*ntok] = (tok){.off = (uint32_t)*tlen, .len = (uint16_t)len, .plain = (uint8_t)plain};
@@ -368,8 +353,8 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 /* Make room for one more entry and one name of at most NAME_MAX_ bytes. */
 static int reserve(scrm_feat *f)
 {
-	if (grow((void **)&f->ents, &f->ents_cap, f->ents_len + 1, sizeof(ent)) < 0 ||
-	    grow((void **)&f->names, &f->names_cap, f->names_len + NAME_MAX_, 1) < 0)
+	if (scrm_array_grow((void **)&f->ents, &f->ents_cap, f->ents_len + 1, sizeof(ent), 64) < 0 ||
+	    scrm_array_grow((void **)&f->names, &f->names_cap, f->names_len + NAME_MAX_, 1, 64) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -703,7 +688,7 @@ static int set_name(scrm_feat_set *s, uint32_t idx, const char *name)
 		j = (j + 1) & (s->hcap - 1);
 	}
 	size_t nl = strlen(name) + 1;
-	if (grow((void **)&s->names, &s->names_cap, s->names_len + nl, 1) < 0)
+	if (scrm_array_grow((void **)&s->names, &s->names_cap, s->names_len + nl, 1, 64) < 0)
 		return -ENOMEM;
 	if (s->names_len > UINT32_MAX - nl)
 		return -ENOMEM;
@@ -724,7 +709,7 @@ int scrm_feat_set_add(scrm_feat_set *s, const scrm_feat_vec *v)
 		if (v->idx[i] >= dim)
 			return -EINVAL;
 	size_t need = s->len + v->n, cap = s->cap;
-	if (grow((void **)&s->idx, &cap, need, sizeof(uint32_t)) < 0)
+	if (scrm_array_grow((void **)&s->idx, &cap, need, sizeof(uint32_t), 64) < 0)
 		return -ENOMEM;
 	if (cap != s->cap) {
 		float *nv = realloc(s->val, cap * sizeof(float));
@@ -737,7 +722,7 @@ int scrm_feat_set_add(scrm_feat_set *s, const scrm_feat_vec *v)
 		s->kind = nk;
 		s->cap = cap;
 	}
-	if (grow((void **)&s->row, &s->rows_cap, s->n + 2, sizeof(size_t)) < 0)
+	if (scrm_array_grow((void **)&s->row, &s->rows_cap, s->n + 2, sizeof(size_t), 64) < 0)
 		return -ENOMEM;
 	if (v->name)
 		for (uint32_t i = 0; i < v->n; i++)

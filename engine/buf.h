@@ -48,6 +48,14 @@ scrm_str scrm_buf_add_str(scrm_buf *b, const void *p, size_t n);
 /* Release the memory; the buffer is left empty and reusable. Accepts NULL. */
 void scrm_buf_free(scrm_buf *b);
 
+/*
+ * scrm_array_grow() - make the array *p of *cap elements of @size bytes hold at least
+ * @need, doubling from @first (the first allocation) so appends cost O(1) amortized.
+ * On success *p and *cap are updated; on failure both are left as they were.
+ * Return: 0 or -ENOMEM (also when the size would overflow).
+ */
+int scrm_array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
+
 /* Pointer to a string's first byte (not NUL-terminated). */
 static inline const char *scrm_str_ptr(const scrm_buf *arena, scrm_str s)
 {

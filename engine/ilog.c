@@ -109,6 +109,7 @@
  * tests/fuzz/fuzz_ilog.c).
  */
 #include "ilog.h"
+#include "buf.h"
 #include "le.h"
 
 #include <assert.h>
@@ -170,21 +171,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Grow *p (element size sz) to hold at least need elements, geometrically. */
-static int grow(void **p, size_t *cap, size_t need, size_t sz, size_t first)
-{
-	if (need <= *cap)
-		return 0;
-	size_t c = *cap ? *cap : first;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(*p, c * sz);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = c;
-	return 0;
-}
 
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
@@ -283,7 +269,7 @@ static int list_segments(const char *dir, uint32_t part, seg_ref **out, size_t *
 			continue;
 		if (part != UINT32_MAX && s.part != part)
 			continue;
-		rc = grow((void **)&v, &cap, len + 1, sizeof *v, 16);
+		rc = scrm_array_grow((void **)&v, &cap, len + 1, sizeof *v, 16);
 		if (rc)
 			goto fail;
 		v[len++] = s;
@@ -405,7 +391,7 @@ static int rec_decode(blk_reader *b, size_t *pos, scrm_ilog_rec *r, int check, c
 			*why = "bad checkpoint input count";
 			return -EBADMSG;
 		}
-		if (grow((void **)&b->ins, &b->inscap, n ? n : 1, sizeof *b->ins, 8))
+		if (scrm_array_grow((void **)&b->ins, &b->inscap, n ? n : 1, sizeof *b->ins, 8))
 			return -ENOMEM;
 		size_t q = CKPT_MIN;
 		for (uint32_t i = 0; i < n; i++) {
@@ -527,7 +513,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 	b->blen = BLK_HDR + (uint64_t)flen + clen;
 	b->first_lsn = scrm_le_get64(h + 24);
 	if (flen) {
-		if ((rc = grow((void **)&b->fbuf, &b->fcap, flen, 1, 256)))
+		if ((rc = scrm_array_grow((void **)&b->fbuf, &b->fcap, flen, 1, 256)))
 			return rc;
 		if ((rc = pread_all(fd, b->fbuf, flen, off + BLK_HDR))) {
 			*why = "torn block";
@@ -540,7 +526,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 	}
 	if (want && (!flen || !bloom_has(b->fbuf, (uint64_t)flen * 8, *want)))
 		return BLK_SKIP;
-	if ((rc = grow((void **)&b->cbuf, &b->ccap, clen, 1, 4096)))
+	if ((rc = scrm_array_grow((void **)&b->cbuf, &b->ccap, clen, 1, 4096)))
 		return rc;
 	rc = pread_all(fd, b->cbuf, clen, off + BLK_HDR + flen);
 	if (rc) {
@@ -555,7 +541,7 @@ static int blk_read(blk_reader *b, int fd, uint64_t off, uint64_t fsize, int dec
 		return 1;
 	if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
 		return -ENOMEM;
-	if ((rc = grow((void **)&b->raw, &b->rcap, rlen, 1, 4096)))
+	if ((rc = scrm_array_grow((void **)&b->raw, &b->rcap, rlen, 1, 4096)))
 		return rc;
 	size_t got = ZSTD_decompressDCtx(b->dctx, b->raw, rlen, b->cbuf, clen);
 	if (ZSTD_isError(got) || got != rlen) {
@@ -1102,7 +1088,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 	 * or a crafted file) is cut like a corrupt one. */
 	uint64_t from = SEG_HDR;
 	if (have_ix && covered_ok) {
-		if ((rc = grow((void **)&p->ix, &p->ixcap, ix.E ? ix.E : 1, sizeof *p->ix, 1024)))
+		if ((rc = scrm_array_grow((void **)&p->ix, &p->ixcap, ix.E ? ix.E : 1, sizeof *p->ix, 1024)))
 			goto oom;
 		for (uint32_t k = 0; k < ix.K; k++) {
 			uint32_t n;
@@ -1169,7 +1155,7 @@ static int add_customer_cb(void *ctx, const scrm_ilog_rec *r)
 	ipart *p = ctx;
 	if (r->kind != SCRM_ILOG_INTERACTION)
 		return 0;
-	if (grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256))
+	if (scrm_array_grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256))
 		return -ENOMEM;
 	p->bh[p->nbh++] = r->customer;
 	return 0;
@@ -1184,7 +1170,7 @@ static int ix_add_block(ipart *p, blk_reader *b, uint64_t off)
 		return rc;
 	if (p->nbh)
 		qsort(p->bh, p->nbh, sizeof *p->bh, u64_cmp);
-	if ((rc = grow((void **)&p->ix, &p->ixcap, p->nix + p->nbh, sizeof *p->ix, 1024)))
+	if ((rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + p->nbh, sizeof *p->ix, 1024)))
 		return rc;
 	for (size_t i = 0; i < p->nbh; i++)
 		if (i == 0 || p->bh[i] != p->bh[i - 1])
@@ -1398,14 +1384,14 @@ int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r)
 	}
 	if (p->raw_len + FRAME + body > SCRM_ILOG_BLOCK_MAX)
 		return -E2BIG;
-	int rc = grow((void **)&p->raw, &p->raw_cap, p->raw_len + FRAME + body, 1, 64 << 10);
+	int rc = scrm_array_grow((void **)&p->raw, &p->raw_cap, p->raw_len + FRAME + body, 1, 64 << 10);
 	if (rc)
 		return rc;
 	uint8_t *f = p->raw + p->raw_len, *b = f + FRAME;
 	scrm_le_put32(f, (uint32_t)body);
 	b[0] = (uint8_t)r->kind;
 	if (r->kind == SCRM_ILOG_INTERACTION) {
-		if ((rc = grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256)))
+		if ((rc = scrm_array_grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256)))
 			return rc;
 		p->bh[p->nbh++] = r->customer;
 		scrm_le_put64(b + 1, r->customer);
@@ -1455,9 +1441,9 @@ int scrm_ilog_commit(scrm_ilog *log, uint32_t part)
 	p->nbh = u;
 	size_t flen = bloom_bytes(u);
 	size_t bound = ZSTD_compressBound(p->raw_len);
-	int rc = grow((void **)&p->out, &p->out_cap, BLK_HDR + flen + bound, 1, 64 << 10);
+	int rc = scrm_array_grow((void **)&p->out, &p->out_cap, BLK_HDR + flen + bound, 1, 64 << 10);
 	if (!rc)
-		rc = grow((void **)&p->ix, &p->ixcap, p->nix + u, sizeof *p->ix, 1024);
+		rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + u, sizeof *p->ix, 1024);
 	if (rc)
 		return rc;
 	uint8_t *h = p->out, *filter = p->out + BLK_HDR, *data = filter + flen;
@@ -1700,7 +1686,7 @@ static int verify_rec_cb(void *ctx, const scrm_ilog_rec *r)
 	}
 	v->part.interactions++;
 	/* One pair per record; idx_write-style dedup happens after sorting. */
-	if (grow((void **)&v->ix, &v->ixcap, v->nix + 1, sizeof *v->ix, 1024)) {
+	if (scrm_array_grow((void **)&v->ix, &v->ixcap, v->nix + 1, sizeof *v->ix, 1024)) {
 		v->oom = 1;
 		return -ENOMEM;
 	}
