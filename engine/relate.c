@@ -121,9 +121,10 @@ static unsigned slot(int64_t b, int n)
 	return (unsigned)(m < 0 ? m + n : m);
 }
 
-/* Move a bucket clock to @b, clearing the slots it passes in @a and @b2 (may be NULL);
- * returns the bucket the record counts in (never older than the newest). */
-static int32_t advance(int32_t *newest, int32_t b, uint16_t *a, uint16_t *a2, int n)
+/* Move a bucket clock to @b, clearing the slots it passes in each of the @nr rings that
+ * share it (@n slots each); returns the bucket the record counts in (never older than
+ * the newest). */
+static int32_t advance(int32_t *newest, int32_t b, uint16_t *const *rings, int nr, int n)
 {
 	if (*newest == INT32_MIN) {
 		*newest = b;
@@ -134,9 +135,8 @@ static int32_t advance(int32_t *newest, int32_t b, uint16_t *a, uint16_t *a2, in
 	int64_t gap = (int64_t)b - *newest;
 	for (int64_t k = 1; k <= gap && k <= n; k++) {
 		unsigned i = slot((int64_t)*newest + k, n);
-		a[i] = 0;
-		if (a2)
-			a2[i] = 0;
+		for (int r = 0; r < nr; r++)
+			rings[r][i] = 0;
 	}
 	*newest = b;
 	return b;
@@ -164,7 +164,7 @@ uint16_t scrm_cust_channel_bit(const char *name, size_t len)
 	return (uint16_t)(1u << (9 + XXH3_64bits(name, len) % 7));
 }
 
-static void view_of(const scrm_cust_state *s, scrm_cust_view *v)
+void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
 {
 	v->interactions_24h = ring_sum(s->inter_h, SCRM_CUST_H_BUCKETS);
 	for (int k = 0; k < SCRM_CUST_INTENTS; k++)
@@ -189,16 +189,14 @@ void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cus
 		hb = bucket_of(u->ts_ms, SCRM_CUST_H_BUCKET_MS);
 		db = bucket_of(u->ts_ms, SCRM_CUST_D_BUCKET_MS);
 	}
-	/* the hour clock clears the intent rows' slots with inter_h's, the day clock chan_d's */
-	int32_t h_before = s->hbucket;
-	unsigned h = slot(advance(&s->hbucket, hb, s->inter_h, NULL, SCRM_CUST_H_BUCKETS), SCRM_CUST_H_BUCKETS);
-	if (h_before != INT32_MIN && s->hbucket > h_before) {
-		int64_t gap = (int64_t)s->hbucket - h_before;
-		for (int64_t k = 1; k <= gap && k <= SCRM_CUST_H_BUCKETS; k++)
-			for (int i = 0; i < SCRM_CUST_INTENTS; i++)
-				s->intent_h[i][slot((int64_t)h_before + k, SCRM_CUST_H_BUCKETS)] = 0;
-	}
-	unsigned d = slot(advance(&s->dbucket, db, s->inter_d, s->chan_d, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
+	/* the hour clock runs inter_h and the intent rows, the day clock inter_d and chan_d */
+	uint16_t *hour_rings[1 + SCRM_CUST_INTENTS] = {s->inter_h};
+	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
+		hour_rings[1 + i] = s->intent_h[i];
+	uint16_t *day_rings[2] = {s->inter_d, s->chan_d};
+	unsigned h = slot(advance(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS),
+			  SCRM_CUST_H_BUCKETS);
+	unsigned d = slot(advance(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
 	bump(&s->inter_h[h]);
 	bump(&s->inter_d[d]);
 	s->chan_d[d] |= u->channel_bit;
@@ -210,10 +208,5 @@ void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cus
 		if (s->sent_n < UINT16_MAX)
 			s->sent_n++;
 	}
-	view_of(s, v);
-}
-
-void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
-{
-	view_of(s, v);
+	scrm_cust_state_view(s, v);
 }
