@@ -183,6 +183,9 @@ struct pipeline {
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
 	uint64_t rebuilt, skipped_bytes;  /* records streamed back from the log; input bytes skipped */
+	scrm_ilog_input *ckpt;            /* the checkpoint's entries (ckpt_setup) */
+	size_t nckpt;
+	char *ckpt_names;
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -1301,51 +1304,68 @@ static int log_chunk(pipeline *pl, chunk *c)
 	return rc;
 }
 
-#define CKPT_MAX (64 + SCRM_MAX_ROUTES + 2)
+/* The checkpoint's entries, named once at setup (log_checkpoint() fills the offsets):
+ * "seq", "in:PATH" per input, then with -o "out:ROUTE" per route and "rej". */
+static int ckpt_setup(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	size_t n = 1 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes + 1 : 0), bytes = 0;
+	for (size_t k = 0; k < cfg->n_inputs; k++)
+		bytes += 3 + strlen(cfg->inputs[k]);
+	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++)
+		bytes += 4 + strlen(pl->route_names[r]);
+	if (!(pl->ckpt = calloc(n, sizeof *pl->ckpt)) || !(pl->ckpt_names = malloc(bytes ? bytes : 1)))
+		return -ENOMEM;
+	char *o = pl->ckpt_names;
+	size_t e = 0;
+	pl->ckpt[e++] = (scrm_ilog_input){"seq", 3, 0};
+	for (size_t k = 0; k < cfg->n_inputs; k++) {
+		size_t l = strlen(cfg->inputs[k]);
+		memcpy(o, "in:", 3);
+		memcpy(o + 3, cfg->inputs[k], l);
+		pl->ckpt[e++] = (scrm_ilog_input){o, l + 3, 0};
+		o += l + 3;
+	}
+	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++) {
+		size_t l = strlen(pl->route_names[r]);
+		memcpy(o, "out:", 4);
+		memcpy(o + 4, pl->route_names[r], l);
+		pl->ckpt[e++] = (scrm_ilog_input){o, l + 4, 0};
+		o += l + 4;
+	}
+	if (cfg->out_dir)
+		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
+	pl->nckpt = e;
+	return 0;
+}
 
 /*
  * The chunk's checkpoint, committed (and synced under BATCH) to partition 0 once its
- * interactions are in the log and its events in the outputs. Entries (scrm_ilog_input
- * names; README "Interaction log"): "seq" = records so far; "in:PATH" = bytes of that
- * input consumed (UINT64_MAX: all of it); "out:ROUTE" and "rej" = bytes of those
- * output files. A resumed run starts from exactly this state. Writer thread only.
+ * interactions are in the log and its events in the outputs (entries: ckpt_setup(); the
+ * README "Interaction log" says what each means): inputs before the chunk's are whole,
+ * the chunk's is consumed to its last line, later ones not at all (0). A resumed run
+ * starts from exactly this state. Writer thread only.
  */
 static int log_checkpoint(pipeline *pl, chunk *c)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	scrm_ilog_input in[CKPT_MAX];
-	char names[CKPT_MAX][96];
-	char *paths[64];
-	uint32_t n = 0;
-	int rc = 0;
-	in[n++] = (scrm_ilog_input){"seq", 3, pl->next_seq};
-	for (uint32_t k = 0; k <= c->in_index && k < cfg->n_inputs && k < 64; k++) {
-		size_t l = strlen(cfg->inputs[k]);
-		if (!(paths[k] = malloc(l + 4))) {
-			while (k)
-				free(paths[--k]);
-			return -ENOMEM;
-		}
-		memcpy(paths[k], "in:", 3);
-		memcpy(paths[k] + 3, cfg->inputs[k], l + 1);
-		in[n++] = (scrm_ilog_input){paths[k], l + 3, k < c->in_index ? UINT64_MAX : c->info.base_offset + c->len};
-	}
-	uint32_t npaths = n - 1;
+	scrm_ilog_input *in = pl->ckpt;
+	in[0].offset = pl->next_seq;
+	for (uint32_t k = 0; k < cfg->n_inputs; k++)
+		in[1 + k].offset = k < c->in_index ? UINT64_MAX : k == c->in_index ? c->info.base_offset + c->len : 0;
 	if (cfg->out_dir) {
-		for (size_t r = 0; r < pl->n_routes; r++) {
-			int l = snprintf(names[n], sizeof names[n], "out:%s", pl->route_names[r]);
-			in[n] = (scrm_ilog_input){names[n], (size_t)l, scrm_sink_bytes(pl->route_sink[r])};
-			n++;
-		}
-		if (pl->rej_sink)
-			in[n++] = (scrm_ilog_input){"rej", 3, scrm_sink_bytes(pl->rej_sink)};
+		size_t at = 1 + cfg->n_inputs;
+		for (size_t r = 0; r < pl->n_routes; r++)
+			in[at + r].offset = scrm_sink_bytes(pl->route_sink[r]);
+		in[at + pl->n_routes].offset = pl->rej_sink ? scrm_sink_bytes(pl->rej_sink) : 0;
 	}
-	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in, .ninputs = n};
-	if (!(rc = scrm_ilog_append(pl->ilog, 0, &ck)) && !(rc = scrm_ilog_commit(pl->ilog, 0)) &&
-	    cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
+	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in,
+			    .ninputs = (uint32_t)pl->nckpt};
+	int rc = scrm_ilog_append(pl->ilog, 0, &ck);
+	if (!rc)
+		rc = scrm_ilog_commit(pl->ilog, 0);
+	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
 		rc = scrm_ilog_sync(pl->ilog, 0);
-	for (uint32_t k = 0; k < npaths; k++)
-		free(paths[k]);
 	return rc;
 }
 
@@ -2070,6 +2090,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		if (cfg->log_interval_ms)
 			lo.interval_ms = cfg->log_interval_ms;
 		char err[1024];
+		if ((rc = ckpt_setup(pl)))
+			goto out_close;
 		if ((rc = scrm_ilog_open(&pl->ilog, cfg->log_dir, SCRM_PARTITIONS, &lo, err, sizeof err))) {
 			fprintf(stderr, "scrm: interaction log: %s\n", err);
 			goto out_close;
@@ -2196,6 +2218,8 @@ out_free:
 	free(pl->workers);
 	free(pl->relates);
 	free(pl->resume_in);
+	free(pl->ckpt);
+	free(pl->ckpt_names);
 	scrm_event_names_free(&pl->names);
 	pthread_mutex_destroy(&pl->gate_mu);
 	pthread_cond_destroy(&pl->gate_cv);
