@@ -169,8 +169,8 @@ struct pipeline {
 	/* The CRM table in force: swapped whole by a reload (the calling thread); tables
 	 * replaced are kept until the run ends, since events may still point into them. */
 	_Atomic(const scrm_customers *) customers;
-	scrm_customers *retired[SCRM_MAX_RELOADS];
-	int nretired;
+	scrm_customers *reloaded[SCRM_MAX_RELOADS]; /* tables SIGHUP loaded, freed at the end */
+	int nreloaded;
 	scrm_ilog *ilog;                  /* the interaction log, written by the writer thread */
 	uint64_t log_commit, log_records, log_truncated;
 	/* Resume (set up before the threads start, then read-only): the log's latest
@@ -1256,7 +1256,7 @@ static int resume_setup(pipeline *pl)
 static void reload_customers(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	if (pl->nretired == SCRM_MAX_RELOADS) {
+	if (pl->nreloaded == SCRM_MAX_RELOADS) {
 		fprintf(stderr, "scrm: customers not reloaded: at most %d reloads per run\n", SCRM_MAX_RELOADS);
 		return;
 	}
@@ -1264,7 +1264,7 @@ static void reload_customers(pipeline *pl)
 	if (!fresh)
 		return; /* the callback said why */
 	/* the new one is kept (and freed at the end) like a replaced one */
-	pl->retired[pl->nretired++] = fresh;
+	pl->reloaded[pl->nreloaded++] = fresh;
 	atomic_store_explicit(&pl->customers, fresh, memory_order_release);
 }
 
@@ -2173,8 +2173,8 @@ out_close:;
 			rc = lrc;
 	}
 out_free:
-	for (int i = 0; i < pl->nretired; i++)
-		scrm_customers_free(pl->retired[i]);
+	for (int i = 0; i < pl->nreloaded; i++)
+		scrm_customers_free(pl->reloaded[i]);
 	if (st) {
 		collect_stats(pl, st, t_start);
 		st->interrupted = cfg->stop && *cfg->stop;
