@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "buf.h"
+
 #define WAYS 4
 
 struct scrm_ktab {
@@ -18,7 +20,7 @@ scrm_ktab *scrm_ktab_create(size_t slots)
 	scrm_ktab *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	t->s = calloc(n, sizeof *t->s);
+	t->s = scrm_table_zalloc(n, sizeof *t->s); /* written up front: see buf.h */
 	if (!t->s) {
 		free(t);
 		return NULL;

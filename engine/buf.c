@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 int scrm_buf_reserve(scrm_buf *b, size_t extra)
 {
@@ -71,4 +73,24 @@ int scrm_array_grow(void **p, size_t *cap, size_t need, size_t size, size_t firs
 	*p = q;
 	*cap = c;
 	return 0;
+}
+
+void *scrm_table_zalloc(size_t n, size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (size && n > (SIZE_MAX - huge) / size)
+		return NULL;
+	size_t bytes = n * size;
+	void *p;
+	if (bytes >= 2 * huge) {
+		bytes = (bytes + huge - 1) & ~(huge - 1);
+		p = aligned_alloc(huge, bytes);
+		if (p)
+			(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
+	} else {
+		p = malloc(bytes ? bytes : 1);
+	}
+	if (p)
+		memset(p, 0, bytes);
+	return p;
 }

@@ -56,6 +56,16 @@ void scrm_buf_free(scrm_buf *b);
  */
 int scrm_array_grow(void **p, size_t *cap, size_t need, size_t size, size_t first);
 
+/*
+ * scrm_table_zalloc() - a zeroed array of @n elements of @size bytes for a hash table,
+ * written once up front. calloc's lazily zeroed pages would fault twice under a table's
+ * random accesses (a read maps the shared zero page, the first write then copies it, and
+ * in a threaded process that copy flushes every core's TLB); a large array also asks for
+ * transparent huge pages, since every lookup lands on a random slot. Freed with free().
+ * Return: the array, or NULL on -ENOMEM (also when the size would overflow).
+ */
+void *scrm_table_zalloc(size_t n, size_t size);
+
 /* Pointer to a string's first byte (not NUL-terminated). */
 static inline const char *scrm_str_ptr(const scrm_buf *arena, scrm_str s)
 {

@@ -18,6 +18,7 @@
  * pages so that the TLB does not double that.
  */
 #include "customers.h"
+#include "buf.h"
 
 #include "influence.h"
 #include "utf8.h"
@@ -31,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -392,39 +392,13 @@ static struct slot *slot_probe(struct slot *slots, size_t cap, uint64_t h)
 	return &slots[i];
 }
 
-/*
- * A zeroed array for a hash table, written once up front: calloc's lazily zeroed pages
- * would fault twice (read, then copy on write) under a rehash's random writes. A large
- * one asks for transparent huge pages: every insert and lookup lands on a random slot,
- * and with 4 KiB pages each would also miss the TLB (a 1M-identity table is ~100 MB).
- * Freed with free().
- */
-static void *zalloc(size_t n, size_t size)
-{
-	const size_t huge = (size_t)2 << 20;
-	if (size && n > (SIZE_MAX - huge) / size)
-		return NULL;
-	size_t bytes = n * size;
-	void *p;
-	if (bytes >= 2 * huge) {
-		bytes = (bytes + huge - 1) & ~(huge - 1);
-		p = aligned_alloc(huge, bytes);
-		if (p)
-			(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: fine if refused */
-	} else {
-		p = malloc(bytes);
-	}
-	if (p)
-		memset(p, 0, bytes);
-	return p;
-}
 
 static int slots_grow(struct build *b, size_t want)
 {
 	size_t cap = b->scap ? b->scap * 2 : 16;
 	while (cap < want * 2)
 		cap *= 2;
-	struct slot *n = zalloc(cap, sizeof(*n));
+	struct slot *n = scrm_table_zalloc(cap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->scap; i++)
@@ -471,7 +445,7 @@ static int ident_add(struct build *b, unsigned ch, const char *norm, size_t n, u
 static int ids_grow(struct build *b)
 {
 	size_t cap = b->icap ? b->icap * 2 : 16;
-	struct idslot *n = zalloc(cap, sizeof(*n));
+	struct idslot *n = scrm_table_zalloc(cap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->icap; i++) {

@@ -53,7 +53,7 @@ int scrm_custtab_init(scrm_custtab *t, size_t initial)
 	size_t cap = 1024;
 	while (cap < initial)
 		cap *= 2;
-	t->slots = calloc(cap, sizeof *t->slots);
+	t->slots = scrm_table_zalloc(cap, sizeof *t->slots);
 	if (!t->slots)
 		return -ENOMEM;
 	t->cap = cap;
@@ -81,7 +81,7 @@ static scrm_cust_state *probe(scrm_cust_state *slots, size_t cap, uint64_t key)
 static int grow(scrm_custtab *t)
 {
 	size_t cap = t->cap * 2;
-	scrm_cust_state *n = calloc(cap, sizeof *n);
+	scrm_cust_state *n = scrm_table_zalloc(cap, sizeof *n);
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->cap; i++)
