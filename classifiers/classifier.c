@@ -160,6 +160,7 @@ void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len)
 	it->followers = -1;
 	it->verified = -1;
 	it->is_reply = -1;
+	it->spam_bits = -1;
 }
 
 /* ---- registry ---- */

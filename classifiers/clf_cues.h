@@ -64,8 +64,9 @@ int scrm_cues_create(scrm_cues **out, char *err, size_t errlen);
 /* NULL is ignored. */
 void scrm_cues_free(scrm_cues *c);
 
-/* Scan @len bytes of @text into *h. Return: 0, or -EIO if Hyperscan fails. */
-int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, scrm_cues_hits *h);
+/* Scan @len bytes of @text into *h; @spam_bits is scrm_spam_scan() of the text when the
+ * caller has it (>= 0), else -1 and it is computed. Return: 0, or -EIO if Hyperscan fails. */
+int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h);
 
 /* The rules' decision for one text (clf_cues.c documents the precedence). */
 typedef struct scrm_cues_decision {
@@ -85,14 +86,15 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
 struct scrm_sent;
 struct scrm_clf_memo;
 /*
- * scrm_cues_analyze() - scan @text and decide in one step. *@s is the scrm-mode sentiment
+ * scrm_cues_analyze() - scan @text and decide in one step (@spam_bits as for
+ * scrm_cues_scan()). *@s is the scrm-mode sentiment
  * the caller has (may be NULL); when it is NULL and @sent (a scorer of sentiment.h) is
  * not, the text is scored into *@scratch and *@s points there. With @memo (classifier.h;
  * may be NULL) the result is kept there, and a later call on the same record reuses it
  * instead of scanning again. Return 0 or -errno.
  */
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
+		      int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
 		      struct scrm_clf_memo *memo);
 
 #endif

@@ -417,6 +417,10 @@ static int classify_records(worker *wk, chunk *c)
 		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
 		it->verified = r->verified;
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+		/* analyze_records() scanned the structure; its four bits are all the scan sets */
+		if (scrm_str_present(r->text))
+			it->spam_bits = (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS |
+							     SCRM_SPAM_REPEAT));
 		wk->memos[i].owner = 0;
 		it->memo = &wk->memos[i];
 	}
