@@ -46,6 +46,8 @@ struct scrm_feat {
 	size_t names_len, names_cap;
 	ent *ents;
 	size_t ents_len, ents_cap;
+	ent *sort_tmp; /* the radix sort's other buffer */
+	size_t sort_tmp_cap;
 
 	/* the output vector's arrays */
 	uint32_t *idx;
@@ -108,6 +110,7 @@ void scrm_feat_free(scrm_feat *f)
 	free(f->toks);
 	free(f->names);
 	free(f->ents);
+	free(f->sort_tmp);
 	free(f->idx);
 	free(f->val);
 	free(f->kind);
@@ -388,34 +391,113 @@ static int emit(scrm_feat *f, unsigned kind, float val, const char *pre, const c
 	return 0;
 }
 
-static int cmp_ent(const void *pa, const void *pb)
+/*
+ * Sort e[0..n) by (idx, kind), stably. Entries are appended in name order, so this is the
+ * order (idx, kind, name), which makes the sums below the same whatever the sort. An LSD
+ * radix sort (kind, then idx a byte at a time) rather than qsort: a tweet has ~200
+ * entries, and qsort's calls through a comparator were the classifier's largest cost.
+ */
+static int sort_ents(scrm_feat *f, ent *e, size_t n)
 {
-	const ent *a = pa, *b = pb;
-	if (a->idx != b->idx)
-		return a->idx < b->idx ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	return a->name < b->name ? -1 : a->name > b->name;
+	if (n < 2)
+		return 0;
+	if (n <= 24) { /* insertion sort, stable */
+		for (size_t i = 1; i < n; i++) {
+			ent x = e[i];
+			size_t j = i;
+			while (j > 0 && (e[j - 1].idx > x.idx || (e[j - 1].idx == x.idx && e[j - 1].kind > x.kind))) {
+				e[j] = e[j - 1];
+				j--;
+			}
+			e[j] = x;
+		}
+		return 0;
+	}
+	if (scrm_array_grow((void **)&f->sort_tmp, &f->sort_tmp_cap, n, sizeof(ent), 256) < 0)
+		return -ENOMEM;
+	unsigned idx_bytes = 0;
+	for (uint32_t m = f->mask; m; m >>= 8)
+		idx_bytes++;
+	ent *src = e, *dst = f->sort_tmp;
+	for (unsigned pass = 0; pass <= idx_bytes; pass++) {
+		size_t cnt[256] = {0};
+		unsigned sh = pass ? 8 * (pass - 1) : 0;
+#define DIGIT(x) (pass ? ((x).idx >> sh) & 255u : (unsigned)(x).kind)
+		for (size_t i = 0; i < n; i++)
+			cnt[DIGIT(src[i])]++;
+		if (cnt[DIGIT(src[0])] == n)
+			continue; /* one digit value: the pass would not move anything */
+		size_t sum = 0;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+			cnt[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[cnt[DIGIT(src[i])]++] = src[i];
+#undef DIGIT
+		ent *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != e)
+		memcpy(e, src, n * sizeof(ent));
+	return 0;
 }
 
-/* Sort ents[from..) and merge equal indices (and equal kinds if by_kind), summing values;
- * entries that cancel to 0 are dropped. Returns the new end. */
-static size_t sort_merge(ent *e, size_t from, size_t to, int by_kind)
+/* Sort ents[0..n) and merge equal indices (and equal kinds if by_kind), summing values;
+ * entries that cancel to 0 are dropped. Returns the new end, or -ENOMEM. */
+static long sum_equal(ent *e, size_t n, int by_kind);
+
+static long sort_merge(scrm_feat *f, size_t n, int by_kind)
 {
-	qsort(e + from, to - from, sizeof(ent), cmp_ent);
-	size_t w = from;
-	for (size_t r = from; r < to; r++) {
-		if (w > from && e[w - 1].idx == e[r].idx && (!by_kind || e[w - 1].kind == e[r].kind)) {
+	if (sort_ents(f, f->ents, n) < 0)
+		return -ENOMEM;
+	return sum_equal(f->ents, n, by_kind);
+}
+
+/*
+ * The same when ents[0..sorted) are already in order: sort the tail alone and merge the
+ * two runs. On equal (idx, kind) the first run goes first: its names come first.
+ */
+static long sort_merge_tail(scrm_feat *f, size_t sorted, size_t n, int by_kind)
+{
+	ent *e = f->ents;
+	if (sort_ents(f, e + sorted, n - sorted) < 0 ||
+	    scrm_array_grow((void **)&f->sort_tmp, &f->sort_tmp_cap, n, sizeof(ent), 256) < 0)
+		return -ENOMEM;
+	ent *t = f->sort_tmp;
+	size_t i = 0, j = sorted, o = 0;
+	while (i < sorted && j < n) {
+		if (e[j].idx < e[i].idx || (e[j].idx == e[i].idx && e[j].kind < e[i].kind))
+			t[o++] = e[j++];
+		else
+			t[o++] = e[i++];
+	}
+	while (i < sorted)
+		t[o++] = e[i++];
+	while (j < n)
+		t[o++] = e[j++];
+	memcpy(e, t, n * sizeof(ent));
+	return sum_equal(e, n, by_kind);
+}
+
+/* Merge equal neighbours of sorted e[0..n) (see sort_merge). */
+static long sum_equal(ent *e, size_t n, int by_kind)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < n; r++) {
+		if (w > 0 && e[w - 1].idx == e[r].idx && (!by_kind || e[w - 1].kind == e[r].kind)) {
 			e[w - 1].val += e[r].val;
 			continue;
 		}
-		if (w > from && e[w - 1].val == 0.0f)
+		if (w > 0 && e[w - 1].val == 0.0f)
 			w--;
 		e[w++] = e[r];
 	}
-	if (w > from && e[w - 1].val == 0.0f)
+	if (w > 0 && e[w - 1].val == 0.0f)
 		w--;
-	return w;
+	return (long)w;
 }
 
 static int char_ngrams(scrm_feat *f, const char *t, size_t tl)
@@ -535,7 +617,10 @@ int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_fea
 		return -ENOMEM;
 
 	/* count -> 1 + ln(count) (keeping the hash sign), then unit L2 per block */
-	size_t nt = sort_merge(f->ents, 0, f->ents_len, 1);
+	long snt = sort_merge(f, f->ents_len, 1);
+	if (snt < 0)
+		return -ENOMEM;
+	size_t nt = (size_t)snt;
 	double ss_w = 0, ss_c = 0;
 	for (size_t i = 0; i < nt; i++) {
 		ent *e = &f->ents[i];
@@ -553,7 +638,10 @@ int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_fea
 
 	if (emit_extras(f, s, len, x) < 0)
 		return -ENOMEM;
-	size_t n = sort_merge(f->ents, 0, f->ents_len, 0);
+	long sn = sort_merge_tail(f, nt, f->ents_len, 0);
+	if (sn < 0)
+		return -ENOMEM;
+	size_t n = (size_t)sn;
 
 	if (n > f->out_cap) {
 		/* the four output arrays share one capacity */
