@@ -151,6 +151,8 @@ typedef struct scrm_clf_config {
 	const scrm_lexicon *lexicon; /* borrowed; NULL if none loaded */
 	const scrm_topics *topics;   /* borrowed, compiled rules; NULL if none */
 	const char *model_path;      /* copied by create if needed; NULL if none */
+	const char *features;        /* training only: a feature spec (featurize.h,
+					scrm_feat_opts_parse) over the classifier's defaults; NULL: none */
 } scrm_clf_config;
 
 enum scrm_clf_flags {

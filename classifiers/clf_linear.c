@@ -120,6 +120,8 @@ static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf
 		o.epochs = 16;
 		o.l2 = 1e-2f;
 	}
+	if (cfg->features && scrm_feat_opts_parse(cfg->features, &o.feat, err, errlen))
+		return -EINVAL;
 	featurizer z;
 	scrm_feat_set *set = NULL;
 	scrm_linear *m = NULL;

@@ -92,7 +92,7 @@ static void usage(FILE *fp)
 	fputs("usage: scrm eval --task TASK --data FILE.tsv [--classifier NAME]... [--model MODEL]\n"
 	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
-	      "                 [--folds K | --train FILE] [--json]\n"
+	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -104,6 +104,7 @@ static void usage(FILE *fp)
 	      "and --train), or the labels of --model.\n"
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
 	      "'id'; or on FILE) and evaluate on the rest; both: FILE joins every fold's training rows.\n"
+	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
 	      "--list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
@@ -186,7 +187,7 @@ static int parse_number(const char *s, double *v)
 struct opts {
 	scrm_task task;
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
-	const char *lexicon, *emoji, *rules;
+	const char *lexicon, *emoji, *rules, *features;
 	long folds;
 	int json;
 };
@@ -857,7 +858,7 @@ static void list_classifiers(FILE *fp)
 
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
-	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_HELP,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_HELP,
 };
 
 int scrm_eval_main(int argc, char **argv)
@@ -875,6 +876,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"rules", required_argument, 0, OPT_RULES},
 		{"folds", required_argument, 0, OPT_FOLDS},
 		{"train", required_argument, 0, OPT_TRAIN},
+		{"features", required_argument, 0, OPT_FEATURES},
 		{"json", no_argument, 0, OPT_JSON},
 		{"list", no_argument, 0, OPT_LIST},
 		{"help", no_argument, 0, OPT_HELP},
@@ -903,6 +905,7 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_LEX: o.lexicon = optarg; break;
 		case OPT_EMOJI: o.emoji = optarg; break;
 		case OPT_RULES: o.rules = optarg; break;
+		case OPT_FEATURES: o.features = optarg; break;
 		case OPT_FOLDS: {
 			char *end;
 			errno = 0;
@@ -1066,7 +1069,7 @@ int scrm_eval_main(int argc, char **argv)
 
 	size_t k;
 	scrm_task_labels(o.task, &k);
-	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = o.model};
+	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = o.model, .features = o.features};
 	for (size_t i = 0; i < nsel; i++) {
 		result *r = &res[i];
 		r->d = sel[i];

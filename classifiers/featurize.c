@@ -79,6 +79,86 @@ int scrm_feat_opts_check(const scrm_feat_opts *o)
 	return 0;
 }
 
+static int kind_of(const char *s, size_t n)
+{
+	for (unsigned k = 0; k < SCRM_FEAT_NKINDS; k++)
+		if (strlen(scrm_feat_kind_name(k)) == n && strncmp(scrm_feat_kind_name(k), s, n) == 0)
+			return (int)k;
+	return -1;
+}
+
+/* A decimal in s[0..n) into *v, 0..max; -1 if it is not one. */
+static int small_num(const char *s, size_t n, unsigned max, unsigned *v)
+{
+	unsigned x = 0;
+	if (n == 0 || n > 3)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		x = x * 10 + (unsigned)(s[i] - '0');
+	}
+	if (x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+int scrm_feat_opts_parse(const char *spec, scrm_feat_opts *o, char *err, size_t errlen)
+{
+	if (!spec || !o)
+		return -EINVAL;
+	int bare_seen = 0;
+	const char *p = spec;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		unsigned a, b;
+		int k;
+		if (n > 6 && strncmp(p, "chars=", 6) == 0) {
+			const char *dash = memchr(p + 6, '-', n - 6);
+			if (!dash || small_num(p + 6, (size_t)(dash - p - 6), 8, &a) ||
+			    small_num(dash + 1, (size_t)(p + n - dash - 1), 8, &b) || a < 1 || a > b) {
+				snprintf(err, errlen, "feature spec: '%.*s': want chars=A-B with 1 <= A <= B <= 8", (int)n, p);
+				return -EINVAL;
+			}
+			o->char_min = (uint8_t)a;
+			o->char_max = (uint8_t)b;
+		} else if (n > 4 && strncmp(p, "dim=", 4) == 0) {
+			if (small_num(p + 4, n - 4, 99, &a) || a < SCRM_FEAT_DIM_BITS_MIN || a > SCRM_FEAT_DIM_BITS_MAX) {
+				snprintf(err, errlen, "feature spec: '%.*s': want dim=D with %d <= D <= %d", (int)n, p,
+					 SCRM_FEAT_DIM_BITS_MIN, SCRM_FEAT_DIM_BITS_MAX);
+				return -EINVAL;
+			}
+			o->dim_bits = (uint8_t)a;
+		} else if (n > 1 && (p[0] == '-' || p[0] == '+') && (k = kind_of(p + 1, n - 1)) >= 0) {
+			if (p[0] == '-')
+				o->kinds &= ~SCRM_FEAT_K(k);
+			else
+				o->kinds |= SCRM_FEAT_K(k);
+		} else if ((k = kind_of(p, n)) >= 0) {
+			if (!bare_seen)
+				o->kinds = 0;
+			bare_seen = 1;
+			o->kinds |= SCRM_FEAT_K(k);
+		} else {
+			snprintf(err, errlen,
+				 "feature spec: unknown item '%.*s' (kinds: word bigram char punct len cue sent reply, "
+				 "as KIND, -KIND or +KIND; chars=A-B; dim=D)",
+				 (int)n, p);
+			return -EINVAL;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (o->kinds == 0) {
+		snprintf(err, errlen, "feature spec '%s' leaves no feature kind", spec);
+		return -EINVAL;
+	}
+	return scrm_feat_opts_check(o);
+}
+
 const char *scrm_feat_kind_name(unsigned kind)
 {
 	static const char *const names[SCRM_FEAT_NKINDS] = {"word", "bigram", "char", "punct",
@@ -356,6 +436,8 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 /* Make room for one more entry and one name of at most NAME_MAX_ bytes. */
 static int reserve(scrm_feat *f)
 {
+	if (f->ents_len + 1 <= f->ents_cap && f->names_len + NAME_MAX_ <= f->names_cap)
+		return 0; /* the usual case, without two calls per feature */
 	if (scrm_array_grow((void **)&f->ents, &f->ents_cap, f->ents_len + 1, sizeof(ent), 64) < 0 ||
 	    scrm_array_grow((void **)&f->names, &f->names_cap, f->names_len + NAME_MAX_, 1, 64) < 0)
 		return -ENOMEM;
@@ -576,15 +658,27 @@ static int emit_extras(scrm_feat *f, const unsigned char *s, size_t n, const scr
 		unsigned b = 0;
 		while (b < 5 && n >= lim[b])
 			b++;
-		snprintf(buf, sizeof buf, "len:%u", b);
-		if (emit_num(f, SCRM_FEAT_LEN, buf, 1.0f) < 0)
+		char lb[6] = {'l', 'e', 'n', ':', (char)('0' + b), 0};
+		if (emit_num(f, SCRM_FEAT_LEN, lb, 1.0f) < 0)
 			return -ENOMEM;
 	}
 	if (!x)
 		return 0;
 	if ((k & SCRM_FEAT_K(SCRM_FEAT_CUE)) && x->cue_ids)
 		for (uint32_t i = 0; i < x->n_cues; i++) {
-			snprintf(buf, sizeof buf, "cue:%u", (unsigned)x->cue_ids[i]);
+			/* "cue:%u" without printf (once per cue per record) */
+			char dig[8];
+			size_t nd = 0, o = 0;
+			unsigned id = x->cue_ids[i];
+			do {
+				dig[nd++] = (char)('0' + id % 10);
+				id /= 10;
+			} while (id);
+			memcpy(buf, "cue:", 4);
+			o = 4;
+			while (nd)
+				buf[o++] = dig[--nd];
+			buf[o] = 0;
 			if (emit_num(f, SCRM_FEAT_CUE, buf, 1.0f) < 0)
 				return -ENOMEM;
 		}

@@ -84,6 +84,19 @@ void scrm_feat_opts_default(scrm_feat_opts *o);
 /* 0 if @o is usable, else -EINVAL. */
 int scrm_feat_opts_check(const scrm_feat_opts *o);
 
+/*
+ * scrm_feat_opts_parse() - apply a feature spec to *@o (start from the defaults): a
+ * comma-separated list of
+ *   KIND        keep only the kinds listed this way (word, bigram, char, punct, len, cue,
+ *               sent, reply; the first bare kind clears the others)
+ *   -KIND       drop a kind       +KIND  add one
+ *   chars=A-B   char n-gram lengths (code points, 1 <= A <= B <= 8)
+ *   dim=D       2^D hashed slots (SCRM_FEAT_DIM_BITS_MIN..MAX)
+ * e.g. "-char" (no char n-grams: about 10x fewer features per tweet), "word,bigram,cue",
+ * "chars=2-4,dim=16". Return 0, or -EINVAL with a message in @err naming the item.
+ */
+int scrm_feat_opts_parse(const char *spec, scrm_feat_opts *o, char *err, size_t errlen);
+
 /* What the caller knows beyond the text; every member may be left zero/NULL. */
 typedef struct scrm_feat_extras {
 	const uint16_t *cue_ids; /* matched cue/topic ids (scrm_topic_hits.ids), n_cues of them */

@@ -42,12 +42,17 @@ static void usage(FILE *fp)
 {
 	fputs("usage: scrm train --task TASK --data FILE.tsv -o MODEL [--classifier NAME]\n"
 	      "                  [--text-col NAME] [--label-col NAME] [--lexicon FILE]\n"
+	      "                  [--features SPEC]\n"
 	      "\n"
 	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
 	      "TASK: intent, action, complaint, airline-reason, labels (any label set: the values\n"
 	      "of the label column). Columns default to 'text' and 'label'.\n"
 	      "Use the model with: scrm eval --task TASK --data FILE --classifier NAME --model MODEL.\n"
+	      "--features SPEC (linear): feature kinds and sizes over the defaults, comma-separated:\n"
+	      "KIND / -KIND / +KIND (word bigram char punct len cue sent reply), chars=A-B, dim=D;\n"
+	      "e.g. -char (about 10x fewer features per tweet: a faster model). The model file\n"
+	      "records them.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
@@ -170,7 +175,7 @@ out:
 	return ret;
 }
 
-enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_HELP };
+enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_FEATURES, OPT_HELP };
 
 int scrm_train_main(int argc, char **argv)
 {
@@ -182,11 +187,12 @@ int scrm_train_main(int argc, char **argv)
 		{"text-col", required_argument, 0, OPT_TEXTCOL},
 		{"label-col", required_argument, 0, OPT_LABELCOL},
 		{"lexicon", required_argument, 0, OPT_LEX},
+		{"features", required_argument, 0, OPT_FEATURES},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
 	};
 	const char *task_name = NULL, *data = NULL, *out = NULL, *clf = "linear", *text_col = "text";
-	const char *label_col = "label", *lexpath = NULL;
+	const char *label_col = "label", *lexpath = NULL, *features = NULL;
 	int c;
 	optind = 0; /* GNU: full re-initialization */
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
@@ -198,6 +204,7 @@ int scrm_train_main(int argc, char **argv)
 		case OPT_TEXTCOL: text_col = optarg; break;
 		case OPT_LABELCOL: label_col = optarg; break;
 		case OPT_LEX: lexpath = optarg; break;
+		case OPT_FEATURES: features = optarg; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -268,7 +275,7 @@ int scrm_train_main(int argc, char **argv)
 			items[i].sentiment[SCRM_SENT_SCRM] = &sent[2 * i + 1];
 		}
 	}
-	scrm_clf_config cfg = {.lexicon = lex, .topics = NULL, .model_path = out};
+	scrm_clf_config cfg = {.lexicon = lex, .topics = NULL, .model_path = out, .features = features};
 	double t0 = now_s();
 	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
 	double secs = now_s() - t0;

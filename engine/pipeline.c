@@ -2032,7 +2032,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			wk->topics = NULL;
 		if (cfg->sentiment_model) {
 			char err[512];
-			scrm_clf_config cc = {cfg->lexicon, cfg->topics, cfg->sentiment_model};
+			scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = cfg->sentiment_model};
 			if ((rc = scrm_classifier_create(&wk->sent_learned, &scrm_clf_sentiment_learned, &cc, err,
 							 sizeof err))) {
 				fprintf(stderr, "scrm: --sentiment-model: %s\n", err);
@@ -2043,7 +2043,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			if (!cfg->clf[k])
 				continue;
 			char err[256];
-			scrm_clf_config cc = {cfg->lexicon, cfg->topics, cfg->clf_model[k]};
+			scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = cfg->clf_model[k]};
 			if ((rc = scrm_classifier_create(&wk->clf[k], cfg->clf[k], &cc, err, sizeof err))) {
 				fprintf(stderr, "scrm: %s\n", err);
 				goto out_free;

@@ -57,6 +57,56 @@ Test(featurize, special_tokens_and_ngrams)
 	scrm_feat_free(f);
 }
 
+Test(featurize, spec_parse)
+{
+	scrm_feat_opts o;
+	char err[256];
+	scrm_feat_opts_default(&o);
+	cr_assert_eq(scrm_feat_opts_parse("-char", &o, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(o.kinds, SCRM_FEAT_K_ALL & ~SCRM_FEAT_K(SCRM_FEAT_CHAR));
+	cr_assert_eq(o.dim_bits, SCRM_FEAT_DIM_BITS_DEFAULT);
+	scrm_feat_opts_default(&o);
+	cr_assert_eq(scrm_feat_opts_parse("word,bigram,cue,dim=16", &o, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(o.kinds, SCRM_FEAT_K(SCRM_FEAT_WORD) | SCRM_FEAT_K(SCRM_FEAT_BIGRAM) | SCRM_FEAT_K(SCRM_FEAT_CUE));
+	cr_assert_eq(o.dim_bits, 16);
+	scrm_feat_opts_default(&o);
+	cr_assert_eq(scrm_feat_opts_parse("chars=2-4,-len,+len", &o, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(o.char_min, 2);
+	cr_assert_eq(o.char_max, 4);
+	cr_assert_eq(o.kinds, SCRM_FEAT_K_ALL);
+	const char *bad[] = {"chars=4-2", "chars=0-3", "chars=3", "dim=99", "dim=", "-chars", "words", "word,-word",
+			     "", ",", "chars=1-9"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		scrm_feat_opts_default(&o);
+		err[0] = 0;
+		int rc = scrm_feat_opts_parse(bad[i], &o, err, sizeof err);
+		if (!bad[i][0]) { /* the empty spec changes nothing */
+			cr_assert_eq(rc, 0, "empty spec");
+			continue;
+		}
+		cr_assert_eq(rc, -EINVAL, "'%s' accepted", bad[i]);
+		cr_assert(strstr(err, "feature spec"), "'%s': message '%s'", bad[i], err);
+	}
+	/* without char n-grams a tweet has far fewer features, and none of them c: */
+	const char *t = "@United why is my flight delayed again?? still waiting for a refund, so frustrating";
+	scrm_feat_opts full, fast;
+	scrm_feat_opts_default(&full);
+	scrm_feat_opts_default(&fast);
+	cr_assert_eq(scrm_feat_opts_parse("-char", &fast, err, sizeof err), 0);
+	scrm_feat *ff, *fs;
+	cr_assert_eq(scrm_feat_create(&ff, &full), 0);
+	cr_assert_eq(scrm_feat_create(&fs, &fast), 0);
+	scrm_feat_vec vf, vs;
+	cr_assert_eq(scrm_feat_extract(ff, t, strlen(t), NULL, &vf), 0);
+	cr_assert_eq(scrm_feat_extract(fs, t, strlen(t), NULL, &vs), 0);
+	cr_assert_gt(vf.n, 4 * vs.n, "full %u, -char %u", vf.n, vs.n);
+	for (uint32_t i = 0; i < vs.n; i++)
+		cr_assert_neq(strncmp(vs.name[i], "c:", 2), 0, "char n-gram %s", vs.name[i]);
+	cr_assert(has_name(&vs, "w:refund") && has_name(&vs, "b:still|waiting"));
+	scrm_feat_free(ff);
+	scrm_feat_free(fs);
+}
+
 Test(featurize, extras_deterministic_and_warm)
 {
 	scrm_feat_opts o;
