@@ -158,6 +158,10 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_customers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-customers
 	@mkdir -p build-fuzz/corpus-ilog && cp tests/fuzz/regress/ilog-* build-fuzz/corpus-ilog/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_ilog -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-ilog
+	@mkdir -p build-fuzz/corpus-featurize && printf -- '-char,dim=16\n@United WHY is flight 1234 late?? https://t.co/x #fail don\xe2\x80\x99t \xf0\x9f\x98\xa1\n' > build-fuzz/corpus-featurize/seed
+	@cp tests/fuzz/regress/featurize-* build-fuzz/corpus-featurize/ 2>/dev/null || true
+	@printf 'word,chars=2-6\nno problems or complaints, 10/10 \xc3\xa9t\xc3\xa9 caf\xc3\xa9\n' > build-fuzz/corpus-featurize/seed2
+	build-fuzz/fuzz/fuzz_featurize -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-featurize
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

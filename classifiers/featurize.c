@@ -368,7 +368,7 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 		}
 		/* A word (or the body of a hashtag): word chars, inner apostrophes, and
 		 * '.' ',' ':' between digits. Kept lower-cased, truncated to TOK_MAX bytes. */
-		size_t wl = 0;
+		size_t wl = 0, lim = TOK_MAX; /* lim drops to wl once a code point does not fit */
 		int digits_only = !hashtag;
 		if (hashtag) {
 			w[wl++] = '#';
@@ -381,19 +381,21 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 				if (d < 0x80) {
 					if (!(d >= '0' && d <= '9'))
 						digits_only = 0;
-					if (wl < TOK_MAX)
+					if (wl < lim)
 						w[wl++] = (char)(d >= 'A' && d <= 'Z' ? d | 0x20 : d);
 				} else {
 					uint32_t cp = utf8_cp(s + i, n - i, &adv);
 					digits_only = 0;
 					if (cp == 0xFFFD && adv == 1) {
-						if (wl < TOK_MAX)
+						if (wl < lim)
 							w[wl++] = (char)d;
-					} else if (wl + adv <= TOK_MAX) {
+					} else if (wl + adv <= lim) {
 						memcpy(w + wl, s + i, adv);
 						wl += adv;
 					} else {
-						wl = TOK_MAX; /* full: keep whole code points only */
+						lim = wl; /* full: keep whole code points only (setting wl
+							 * to TOK_MAX here kept unwritten bytes: the fuzzer
+							 * found names that changed between calls) */
 					}
 				}
 				i += adv;
@@ -406,7 +408,7 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 			else if (d == 0xE2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0x99 || s[i + 2] == 0x98))
 				alen = 3;
 			if (alen && wl > 0 && i + alen < n && word_at(s, n, i + alen, &adv)) {
-				if (wl < TOK_MAX)
+				if (wl < lim)
 					w[wl++] = '\'';
 				digits_only = 0;
 				i += alen;
@@ -414,7 +416,7 @@ static long tokenize(scrm_feat *f, const unsigned char *s, size_t n)
 			}
 			if ((d == '.' || d == ',' || d == ':') && wl > 0 && w[wl - 1] >= '0' && w[wl - 1] <= '9' &&
 			    i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9') {
-				if (wl < TOK_MAX)
+				if (wl < lim)
 					w[wl++] = (char)d;
 				i++;
 				continue;
@@ -544,6 +546,8 @@ static long sort_merge(scrm_feat *f, size_t n, int by_kind)
  */
 static long sort_merge_tail(scrm_feat *f, size_t sorted, size_t n, int by_kind)
 {
+	if (n == sorted) /* nothing appended (and with no entries at all, ents may be NULL) */
+		return sum_equal(f->ents, n, by_kind);
 	ent *e = f->ents;
 	if (sort_ents(f, e + sorted, n - sorted) < 0 ||
 	    scrm_array_grow((void **)&f->sort_tmp, &f->sort_tmp_cap, n, sizeof(ent), 256) < 0)

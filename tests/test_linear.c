@@ -57,6 +57,30 @@ Test(featurize, special_tokens_and_ngrams)
 	scrm_feat_free(f);
 }
 
+/* A long word is cut at whole code points: 63 ASCII letters then a 2-byte letter keep the
+ * 63 (the fuzzer found the old cut kept 64 bytes, one of them never written). */
+Test(featurize, long_word_cut_at_code_point)
+{
+	scrm_feat_opts o;
+	scrm_feat_opts_default(&o);
+	scrm_feat *f;
+	cr_assert_eq(scrm_feat_create(&f, &o), 0);
+	char t[128], want[80];
+	memset(t, 'a', 63);
+	memcpy(t + 63, "\xc3\xa9" "bc xyz", 8);
+	memcpy(want, "w:", 2);
+	memset(want + 2, 'a', 63);
+	want[65] = 0;
+	scrm_feat_vec v;
+	cr_assert_eq(scrm_feat_extract(f, t, 71, NULL, &v), 0);
+	cr_assert(has_name(&v, want), "no 63-letter word");
+	cr_assert(has_name(&v, "w:xyz"));
+	for (uint32_t i = 0; i < v.n; i++)
+		if (strncmp(v.name[i], "w:", 2) == 0)
+			cr_assert_leq(strlen(v.name[i]), 2 + 64);
+	scrm_feat_free(f);
+}
+
 Test(featurize, spec_parse)
 {
 	scrm_feat_opts o;
