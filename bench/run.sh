@@ -23,6 +23,9 @@ R=${BENCH_REPEATS:-3}
 JOBS=${BENCH_JOBS:-"1 2"}
 LEVELS=${BENCH_LEVELS:-"-5 -3 -1 1 3"}
 mkdir -p "$D"
+# The rows measure issue 2's and 3's stages: without the intent / action classifiers that
+# `scrm run` turns on by default (their cost: BENCHMARKS.md, "classification on").
+NOCLF="--intent none --action none"
 corpus="$D/corpus-$N.ndjson"
 [ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
 bytes=$(stat -c %s "$corpus")
@@ -60,7 +63,7 @@ for j in $JOBS; do
 	walls=()
 	for _ in $(seq "$R"); do
 		rm -rf "$out"
-		"$SCRM" run -q --no-progress -o "$out" -j "$j" --stats-json "$D/st.json" "$corpus"
+		"$SCRM" run -q --no-progress -o "$out" -j "$j" $NOCLF --stats-json "$D/st.json" "$corpus"
 		w=$(num "$D/st.json" wall_s)
 		walls+=("$w")
 		if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then
@@ -93,7 +96,7 @@ if [ -f "$LEX/vader_lexicon.txt" ]; then
 	best=""
 	for _ in $(seq "$R"); do
 		rm -rf "$out"
-		"$SCRM" run -q --no-progress -o "$out" -j 1 --lexicon "$LEX/vader_lexicon.txt" \
+		"$SCRM" run -q --no-progress -o "$out" -j 1 $NOCLF --lexicon "$LEX/vader_lexicon.txt" \
 			--emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" --stats-json "$D/st.json" "$corpus"
 		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
 		if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
@@ -136,7 +139,7 @@ else
 		best=""
 		for _ in $(seq "$R"); do
 			rm -rf "$out"
-			"$SCRM" run -q --no-progress -o "$out" -j "$j" --rules "$RULES" "${lexopt[@]}" \
+			"$SCRM" run -q --no-progress -o "$out" -j "$j" $NOCLF --rules "$RULES" "${lexopt[@]}" \
 				--sentiment both --stats-json "$D/st.json" "$corpus"
 			c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
 			if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
@@ -167,7 +170,7 @@ for lv in $LEVELS; do
 	best=""
 	for _ in $(seq "$R"); do
 		rm -rf "$out"
-		"$SCRM" run -q --no-progress -o "$out" -j 1 --zstd-level="$lv" --stats-json "$D/st.json" "$corpus"
+		"$SCRM" run -q --no-progress -o "$out" -j 1 $NOCLF --zstd-level="$lv" --stats-json "$D/st.json" "$corpus"
 		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
 		if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
 			best=$c; cp "$D/st.json" "$D/lv.json"

@@ -109,10 +109,11 @@ static void usage(FILE *fp)
 	      "      --sentiment-model F  a model from scrm train --task sentiment: the scrm mode's\n"
 	      "                         learned correction (scrm-learned)\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
-	      "      --intent NAME      intent classifier: none (default), cues, or linear (needs\n"
-	      "                         --intent-model)\n"
-	      "      --intent-model F   model file for --intent linear (scrm train --task intent)\n"
-	      "      --action NAME      action_needed classifier: none (default), cues, linear\n"
+	      "      --intent NAME      intent classifier: cues (default: rules, no model), linear\n"
+	      "                         (needs --intent-model), or none\n"
+	      "      --intent-model F   model file for --intent linear (scrm train --task intent);\n"
+	      "                         given alone, it selects linear\n"
+	      "      --action NAME      action_needed classifier: cues (default), linear, none\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
 	      "      --brand HANDLE     a brand account (repeatable; also `set brands`): its posts are\n"
@@ -261,8 +262,10 @@ static int apply_clf_settings(const scrm_rules *rules, const char **name, bool *
 	for (int k = 0; k < 2; k++) {
 		uint32_t line;
 		const char *v;
-		if (!name_set[k] && (v = scrm_rules_get(rules, keys[k][0], &line)))
+		if (!name_set[k] && (v = scrm_rules_get(rules, keys[k][0], &line))) {
 			name[k] = v;
+			name_set[k] = true;
+		}
 		if (!model[k] && (v = scrm_rules_get(rules, keys[k][1], &line))) {
 			if (scrm_rules_resolve_path(rules, v, modelbuf[k], sizeof modelbuf[k])) {
 				fprintf(stderr, "scrm %s: %s:%u: path too long\n", cmd, scrm_rules_file(rules), line);
@@ -327,7 +330,9 @@ static int cmd_run(int argc, char **argv, bool replay)
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
 	bool modes_set = false, dup_set = false;
-	const char *clf_name[2] = {"none", "none"};
+	/* cues by default: events carry intent and action_needed for about a quarter of the
+	 * analyze stage's cost (BENCHMARKS.md); a model given alone means linear (below) */
+	const char *clf_name[2] = {"cues", "cues"};
 	bool clf_set[2] = {false, false};
 	char modelbuf[2][4096];
 	static const struct option opts[] = {
@@ -573,6 +578,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	static const scrm_task clf_task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
 	static const char *const clf_opt[2] = {"--intent", "--action"};
 	for (int k = 0; k < 2; k++) {
+		if (!clf_set[k] && cfg.clf_model[k])
+			clf_name[k] = "linear"; /* --intent-model F (or set intent-model) alone */
 		if (strcmp(clf_name[k], "none") == 0) {
 			if (cfg.clf_model[k] && cfg.clf_model[k] != modelbuf[k]) {
 				fprintf(stderr, "scrm %s: %s-model given with %s none\n", cmd, clf_opt[k], clf_opt[k]);
