@@ -48,6 +48,8 @@
 /* What both training and prediction need to turn an item into a vector. */
 typedef struct featurizer {
 	scrm_feat *feat;
+	scrm_feat_opts opts;
+	const scrm_lexicon *lex; /* what sent scores with (features depend on it) */
 	scrm_cues *cues;
 	scrm_sent *sent; /* NULL without a lexicon */
 	uint16_t ids[MAX_IDS];
@@ -65,6 +67,8 @@ static int featurizer_init(featurizer *z, const scrm_feat_opts *fo, const scrm_l
 			   size_t errlen)
 {
 	memset(z, 0, sizeof *z);
+	z->opts = *fo;
+	z->lex = lex;
 	int rc = scrm_feat_create(&z->feat, fo);
 	if (!rc)
 		rc = scrm_cues_create(&z->cues, err, errlen);
@@ -172,11 +176,56 @@ typedef struct clf_linear {
 	float *probs;
 } clf_linear;
 
+/*
+ * The vector this thread's last featurize_item() made, and which featurizer's buffers hold
+ * it. The pipeline runs intent and action record by record; when both are linear models
+ * with the same features, the second takes the first's vector for the same item instead
+ * of tokenizing and hashing the text again (the features depend only on the item, the
+ * options and the lexicon). Cleared when that featurizer is freed.
+ */
+static _Thread_local struct {
+	const featurizer *z;
+	const scrm_clf_item *item;
+	const char *text;
+	size_t len;
+	scrm_feat_vec v;
+} last_vec;
+
+static int same_features(const featurizer *a, const featurizer *b)
+{
+	return a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
+	       a->opts.char_min == b->opts.char_min && a->opts.char_max == b->opts.char_max &&
+	       a->opts.kinds == b->opts.kinds;
+}
+
+/* featurize_item(), or the vector another featurizer of this thread just made for @it. */
+static int featurize_shared(featurizer *z, const scrm_clf_item *it, scrm_feat_vec *v)
+{
+	if (last_vec.z && last_vec.z != z && last_vec.item == it && last_vec.text == it->text &&
+	    last_vec.len == it->len && same_features(last_vec.z, z)) {
+		*v = last_vec.v;
+		return 0;
+	}
+	int rc = featurize_item(z, it, v);
+	if (rc) {
+		last_vec.z = NULL;
+		return rc;
+	}
+	last_vec.z = z;
+	last_vec.item = it;
+	last_vec.text = it->text;
+	last_vec.len = it->len;
+	last_vec.v = *v;
+	return 0;
+}
+
 static void free_linear(void *state)
 {
 	clf_linear *c = state;
 	if (!c)
 		return;
+	if (last_vec.z == &c->z)
+		last_vec.z = NULL;
 	scrm_linear_free(c->m);
 	featurizer_free(&c->z);
 	free(c->probs);
@@ -366,7 +415,7 @@ static int classify_linear(void *state, const scrm_clf_item *items, size_t n, sc
 	scrm_linear_explain ex;
 	for (size_t i = 0; i < n; i++) {
 		scrm_feat_vec v;
-		int rc = featurize_item(&c->z, &items[i], &v);
+		int rc = featurize_shared(&c->z, &items[i], &v);
 		if (rc)
 			return rc;
 		uint32_t label = 0;

@@ -118,6 +118,7 @@ typedef struct worker {
 	scrm_classifier *sent_learned;    /* --sentiment-model: scrm-learned, else NULL */
 	scrm_clf_item *items;             /* classifier batch scratch (grows to a chunk) */
 	scrm_clf_out *outs;
+	scrm_clf_out *outs2;              /* the second classifier's, when both run */
 	scrm_sentiment *sents;
 	scrm_topic_hits *hits;
 	scrm_clf_memo *memos;             /* one per record: work the classifiers share */
@@ -380,6 +381,9 @@ static int classify_records(worker *wk, chunk *c)
 		scrm_clf_out *o = realloc(wk->outs, cap * sizeof *o);
 		if (o)
 			wk->outs = o;
+		scrm_clf_out *o2 = realloc(wk->outs2, cap * sizeof *o2);
+		if (o2)
+			wk->outs2 = o2;
 		scrm_sentiment *se = realloc(wk->sents, cap * sizeof *se);
 		if (se)
 			wk->sents = se;
@@ -389,7 +393,7 @@ static int classify_records(worker *wk, chunk *c)
 		scrm_clf_memo *mm = realloc(wk->memos, cap * sizeof *mm);
 		if (mm)
 			wk->memos = mm;
-		if (!it || !o || !se || !mm || (wk->topics && !h))
+		if (!it || !o || !o2 || !se || !mm || (wk->topics && !h))
 			return -ENOMEM;
 		wk->items_cap = cap;
 	}
@@ -439,15 +443,32 @@ static int classify_records(worker *wk, chunk *c)
 			r->sent_learned = 1;
 		}
 	}
+	/* With both classifiers, record by record: the second can then reuse what the first
+	 * just computed for the same record (the cues scan through the memo; linear's
+	 * feature vector when both models have the same features, clf_linear.c). */
+	scrm_clf_out *outk[2] = {wk->outs, wk->outs2};
+	if (wk->clf[0] && wk->clf[1]) {
+		for (size_t i = 0; i < rv->len; i++)
+			for (int k = 0; k < 2; k++) {
+				int rc = scrm_classifier_classify(wk->clf[k], &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
+				if (rc)
+					return rc;
+			}
+	} else {
+		for (int k = 0; k < 2; k++) {
+			int rc = wk->clf[k] ? scrm_classifier_classify(wk->clf[k], wk->items, rv->len, outk[k],
+								  SCRM_CLF_EXPLAIN)
+					    : 0;
+			if (rc)
+				return rc;
+		}
+	}
 	for (int k = 0; k < 2; k++) {
 		if (!wk->clf[k])
 			continue;
-		int rc = scrm_classifier_classify(wk->clf[k], wk->items, rv->len, wk->outs, SCRM_CLF_EXPLAIN);
-		if (rc)
-			return rc;
 		for (size_t i = 0; i < rv->len; i++) {
 			scrm_record *r = &rv->v[i];
-			const scrm_clf_out *o = &wk->outs[i];
+			const scrm_clf_out *o = &outk[k][i];
 			r->clf_label[k] = (uint8_t)o->label;
 			r->clf_conf[k] = o->confidence;
 			r->has_clf |= (uint8_t)(1u << k);
@@ -2193,6 +2214,7 @@ out_free:
 		scrm_classifier_free(wk->sent_learned);
 		free(wk->items);
 		free(wk->outs);
+		free(wk->outs2);
 		free(wk->sents);
 		free(wk->hits);
 		free(wk->memos);
