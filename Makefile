@@ -34,6 +34,7 @@ ENGINE_CXX = $(wildcard engine/*.cpp)
 CLASS_C    = $(wildcard classifiers/*.c)
 LIB_OBJS   = $(patsubst %.c,$(BUILD)/%.o,$(ENGINE_C) $(CLASS_C)) \
              $(patsubst %.cpp,$(BUILD)/%.o,$(ENGINE_CXX))
+LIB_OBJS  += $(BUILD)/gen/cues_db.o
 TEST_C     = $(wildcard tests/test_*.c)
 TEST_OBJS  = $(patsubst %.c,$(BUILD)/%.o,$(TEST_C))
 
@@ -52,6 +53,18 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(CPPFLAGS) $(ALL_CXXFLAGS) -c $< -o $@
+
+# The built-in cue database, compiled at build time for this machine and embedded in the
+# binary (classifiers/gen/cues_dbgen.c; clf_cues.c compiles at start-up if it cannot use it).
+$(BUILD)/gen/cues_dbgen: classifiers/gen/cues_dbgen.c classifiers/cues_patterns.h classifiers/clf_cues.h
+	@mkdir -p $(dir $@)
+	$(CC) -D_GNU_SOURCE -Iengine -Iclassifiers -I/usr/include/hs -std=c11 -O1 -o $@ $< -lhs
+
+$(BUILD)/gen/cues_db.c: $(BUILD)/gen/cues_dbgen
+	$< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/cues_db.o: $(BUILD)/gen/cues_db.c
+	$(CC) -std=c11 $(SAN) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@

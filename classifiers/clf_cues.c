@@ -53,119 +53,7 @@
 #include "sentiment.h"
 #include "spam.h"
 
-#define AP "(?:'|\xe2\x80\x99)?" /* an optional apostrophe, ASCII or U+2019 */
-
-/*
- * SPEED. Start-of-match tracking is what Hyperscan charges for here: without it the scan
- * takes half the time, and nearly all of the extra was a few patterns with an unbounded
- * repeat (`\w*`, `(\w+ )?`). So a stem does not spell its word's tail: a pattern marked
- * `stem` ends at the stem ("\bdisappoint"), and on_match() extends the end to the end of
- * the word; that is the match `\bdisappoint\w*\b` had, start included. The one optional
- * middle word is bounded (`\w{1,30}`). Same hits and starts as the unbounded forms on the
- * 160k texts tried (every labelled set in ../shared and a generated firehose); the
- * scan costs 40-55% less.
- */
-static const struct cue_pat {
-	uint8_t group;
-	const char *re;
-	uint8_t stem; /* the match may stop inside a word: extend its end to the word's end */
-} pats[] = {
-	/* question */
-	{SCRM_CUE_QUESTION, "\\?", 0},
-	{SCRM_CUE_QUESTION, "\\bhow (do|can|should|would|does|did) (i|we|you|u|one)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\bhow to\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(can|could|may|should) (i|we|someone|anyone|u)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(any ?(one|body)|does anyone|do you guys) (know|have|else)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(is there|is it possible|am i able|are you able)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(please|pls|plz) (help|advise|assist|see|check)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(please|pls|plz|can you|could you|would someone|someone) (\\w{1,30} )?(dm|message|"
-			    "send|tell|confirm|let me know|explain)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(help me|need help|need some help|any idea|any update|wondering)\\b", 0},
-	{SCRM_CUE_QUESTION, "\\b(what|where|when|which|who)" AP "(s| is| are| do| does| can| will| should| time)\\b", 0},
-	/* complaint */
-	{SCRM_CUE_COMPLAINT, "\\b(not|isn" AP "t|doesn" AP "t|don" AP "t|won" AP "t|can" AP "t|cannot|couldn" AP
-			     "t|didn" AP "t|wasn" AP "t|aren" AP "t|wont|cant|dont|doesnt) (work|load|play|open|"
-			     "let|connect|respond|log|show|sync|download|stream|get)", 1},
-	{SCRM_CUE_COMPLAINT, "\\bstill (waiting|no|not|haven" AP "t|hasn" AP "t|nothing|broken|can" AP "t)\\b", 0},
-	{SCRM_CUE_COMPLAINT, "\\b(worst|terrible|horrible|awful|ridiculous|unacceptable|pathetic|useless|"
-			     "disgusting|sucks?|rude|poor|crap|"
-			     "wtf|smh|ugh|incompetent|lousy|nightmare|fed up|sick of|tired of|hate)\\b", 0},
-	{SCRM_CUE_COMPLAINT, "\\b(late|cancell?ed|lost|broken|missing|damaged|stuck|stranded|"
-			     "on hold|error|issues?|problems?|bug|bugs|"
-			     "keeps? \\w+ing|refund|charged|fix|fixed yet|no response|no reply|no answer|"
-			     "never (got|received|arrived|heard)|hasn" AP "t (arrived|come)|wrong|"
-			     "stopped working|logged out|skipping|no longer)\\b", 0},
-	{SCRM_CUE_COMPLAINT, "\\b(disappoint|frustrat|annoy|shit|delay|overbook|glitch|crash|rebook)", 1},
-	{SCRM_CUE_COMPLAINT, "\\b(no one|nobody|hours|waited|waiting|gave up|give up|unbelievable|"
-			     "can" AP "t believe|cant believe|screwed|worse|isn" AP "t even|not even|not once|"
-			     "took my money|my money back|(hasn|didn|doesn)" AP "t help\\w*|suddenly|\\w+sucks)\\b", 0},
-	{SCRM_CUE_COMPLAINT, "\\b(why (is|are|did|do|does|has|have|would|was|were|can" AP "t|cant|won" AP "t|isn" AP
-			     "t)|how come)\\b", 0},
-	{SCRM_CUE_COMPLAINT, "(:\\(|\xf0\x9f\x98\xa1|\xf0\x9f\x98\xa4|\xf0\x9f\x98\xa0|\xf0\x9f\x99\x84|"
-			     "\xf0\x9f\x98\x92|\xf0\x9f\x98\xa9|\xf0\x9f\x98\x9e|\xf0\x9f\x98\xab|\xf0\x9f\x98\xa2|"
-			     "\xf0\x9f\x98\xad|#fail\\w*)", 0},
-	{SCRM_CUE_COMPLAINT, "(^|\\s):/($|[^/])", 0},
-	/* praise */
-	{SCRM_CUE_PRAISE, "\\b(thank|thanks|thx|thnx|ty|tysm|cheers)\\b", 0},
-	{SCRM_CUE_PRAISE, "\\b(love|loving|loved|awesome|amazing|great|best|excellent|fantastic|perfect|"
-			  "kudos|brilliant|wonderful|helpful|sorted|works now|all good|"
-			  "well done|good job|shout ?out|impressed)\\b", 0},
-	{SCRM_CUE_PRAISE, "\\bappreciate", 1},
-	{SCRM_CUE_PRAISE, "(\xe2\x9d\xa4|\xf0\x9f\x98\x8d|\xf0\x9f\x99\x8c|\xf0\x9f\x91\x8f|\xf0\x9f\x92\x99|"
-			  "\xf0\x9f\x98\x8a|\xf0\x9f\x92\x9a|\xf0\x9f\x91\x8d)", 0},
-	/* purchase */
-	{SCRM_CUE_PURCHASE, "\\b(want|wanna|going|looking|trying|ready|planning|like|love|hoping) to (buy|purchase|"
-			    "book|order|upgrade|sign up|subscribe|get (a|the|premium|family|student))\\b", 0},
-	{SCRM_CUE_PURCHASE, "\\b(how much (is|are|does|do|would|will|for|to)|sign(ing)? up|upgrade (to|my)|"
-			    "quote|pricing for|price (of|for)|where (can|do) i (buy|get|order|purchase)|"
-			    "pre-?order|in stock|back in stock|family plan|"
-			    "student (plan|discount|premium)|companion pass|flight booking problems)\\b", 0},
-	{SCRM_CUE_PURCHASE, "\\brestock", 1},
-	{SCRM_CUE_PURCHASE, "\\b(when|will) .{0,20}\\b(available|availability|come out|release)\\b", 0},
-	/* churn */
-	{SCRM_CUE_CHURN, "\\bcancel+(ing|ed|s)? (my|our|the) (\\w+ )?(sub\\w*|account|membership|premium|plan|"
-			 "service|family plan)\\b", 0},
-	{SCRM_CUE_CHURN, "\\bunsubscrib", 1},
-	{SCRM_CUE_CHURN, "\\b(switch(ing)? (to|back)|moving (to|over to)|"
-			 "going back to|done with|first and last|last time i|delete my account|"
-			 "close my account|taking my business|take my business|lost a (customer|client)|"
-			 "losing a customer)\\b", 0},
-	{SCRM_CUE_CHURN, "\\bleaving (you|spotify)\\b", 0},
-	{SCRM_CUE_CHURN, "\\bnever (again|fly|flying|use|using|buy|buying|book|booking|going back|coming back|"
-			 "choose|choosing)\\b", 0},
-	{SCRM_CUE_CHURN, "\\b(won" AP "t|will not|wont) (be )?((fly|flying|use|using|buy|buying|back|"
-			 "book|booking|return)\\b|renew)", 1},
-	{SCRM_CUE_CHURN, "\\b(fly|flying|stick|sticking|go|going|stay|staying|back) (to|with) @?(delta|"
-			 "southwest|jetblue|virgin|alaska|spirit|frontier)\\b", 0},
-	/* suggestion */
-	{SCRM_CUE_SUGGESTION, "\\b(you|u|y" AP "all|you guys|spotify|they) (really |seriously |definitely )?"
-			      "(should|need to|needs to)\\b", 0},
-	{SCRM_CUE_SUGGESTION, "\\bshould (add|make|let|bring|offer|consider|allow|introduce|implement|"
-			      "include|create|start)\\b", 0},
-	{SCRM_CUE_SUGGESTION, "\\b(please|pls|plz) (add|make|bring|let|allow|consider|introduce|implement|"
-			      "give us)\\b", 0},
-	{SCRM_CUE_SUGGESTION, "\\b(feature request|features?|would be (so |really |very |much )?(nice|great|cool|"
-			      "awesome|helpful|amazing|better|faster|easier|an important)|i wish (you|there|spotify|they|it)|my wish|"
-			      "i suggest|suggesting|suggestion|(great|good|an|my) idea|"
-			      "how about|an option to|bring back|would love (to see|it if|a|an)|what if)\\b", 0},
-	{SCRM_CUE_SUGGESTION, "\\b(can|could) you (guys )?(add|make|bring|introduce|implement)\\b", 0},
-	/* spam, strong */
-	{SCRM_CUE_SPAM, "\\b(giveaway|cash(ed)? ?out|signup bonus|referral|promo code|discount code|coupon|"
-			"use code|use my (link|code|promo ?code)|promo ?code|the code|newsletter|sweepstakes|"
-			"new blog|blog (article|post)|listen to my|support the activities|lightning deal|"
-			"shop now|buy now|order now|click here|visit us|read blog|check out my|"
-			"follow us|now hiring|limited time|enter to win|chance to win|\\d+ ?% off)\\b", 0},
-	{SCRM_CUE_SPAM, "#(ad|sponsored|giveaway|win|hiring|deals?|sale)\\b", 0},
-	/* spam, weak: needs a link */
-	{SCRM_CUE_SPAM_WEAK, "\\b(free|win|sale|promo|discount|shop|store|ebay|etsy|blog|subscribe|"
-			     "check (it )?out|follow)\\b", 0},
-	/* information replies */
-	{SCRM_CUE_INFO, "\\bscreenshot", 1},
-	{SCRM_CUE_INFO, "\\b(done|sent|dm" AP "d|dmed|dm sent|version|ios|android|iphone|ipad|"
-			"windows|mac|macbook|samsung|pixel|chromecast|ps4|xbox|app store|in advance|"
-			"case number|confirmation number)\\b", 0},
-};
-#define NPATS (sizeof pats / sizeof pats[0])
+#include "cues_patterns.h"
 
 static const char *const group_names[SCRM_CUE_NGROUPS] = {
 	"question", "complaint", "praise", "purchase", "churn", "suggestion", "spam", "spam_weak", "info",
@@ -177,35 +65,48 @@ const char *scrm_cue_group_name(unsigned g)
 }
 
 /*
- * The database: compiled once per process, on first use, and read-only afterwards (like
- * start-up config; it is never freed). The lists are large alternations with leftmost
- * start of match, which Hyperscan takes ~0.25 s to compile: once, not per instance.
- * Each instance only allocates its own scratch.
+ * The database: loaded once per process, on first use, and read-only afterwards (like
+ * start-up config; it is never freed): deserialized from the copy compiled at build time,
+ * or compiled here (~0.25 s) when that copy cannot be used. Each instance only allocates
+ * its own scratch.
  */
 static struct {
 	pthread_once_t once;
 	hs_database_t *db;
 	int rc;
+	int embedded; /* 1: the database came from the binary, not compiled at start-up */
 	char err[256];
-} shared = {PTHREAD_ONCE_INIT, NULL, 0, ""};
+} shared = {PTHREAD_ONCE_INIT, NULL, 0, 0, ""};
+
+/* The database gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
+ * empty when it could not). */
+extern const unsigned char scrm_cues_db_blob[];
+extern const size_t scrm_cues_db_blob_len;
 
 static void compile_once(void)
 {
-	static const char *exprs[NPATS];
-	static unsigned flags[NPATS], ids[NPATS];
-	for (unsigned i = 0; i < NPATS; i++) {
-		exprs[i] = pats[i].re;
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
-		ids[i] = i;
+	/* The embedded database, unless this CPU cannot run it (it was compiled for the build
+	 * machine: Hyperscan refuses another platform's database) or it is damaged. */
+	if (scrm_cues_db_blob_len &&
+	    hs_deserialize_database((const char *)scrm_cues_db_blob, scrm_cues_db_blob_len, &shared.db) == HS_SUCCESS) {
+		shared.embedded = 1;
+		return;
 	}
+	shared.db = NULL;
 	hs_compile_error_t *ce = NULL;
-	if (hs_compile_multi(exprs, flags, ids, NPATS, HS_MODE_BLOCK, NULL, &shared.db, &ce) != HS_SUCCESS) {
+	if (cues_compile(&shared.db, &ce) != HS_SUCCESS) {
 		snprintf(shared.err, sizeof shared.err, "cues: built-in pattern %d rejected: %s", ce ? ce->expression : -1,
 			 ce ? ce->message : "?");
 		hs_free_compile_error(ce);
 		shared.db = NULL;
 		shared.rc = -EIO;
 	}
+}
+
+int scrm_cues_db_embedded(void)
+{
+	pthread_once(&shared.once, compile_once);
+	return shared.embedded;
 }
 
 struct scrm_cues {

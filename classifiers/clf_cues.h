@@ -64,6 +64,11 @@ int scrm_cues_create(scrm_cues **out, char *err, size_t errlen);
 /* NULL is ignored. */
 void scrm_cues_free(scrm_cues *c);
 
+/* 1 when the database is the one compiled at build time and embedded in the binary, 0
+ * when it was compiled at start-up (another CPU than the build machine's, or none
+ * embedded). Loads it if needed. */
+int scrm_cues_db_embedded(void);
+
 /* Scan @len bytes of @text into *h; @spam_bits is scrm_spam_scan() of the text when the
  * caller has it (>= 0), else -1 and it is computed. Return: 0, or -EIO if Hyperscan fails. */
 int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "classifier.h"
+#include "clf_cues.h"
 #include "sentiment.h"
 
 /* ---- cues ---- */
@@ -89,6 +90,32 @@ static int run_cues(scrm_task task, const cue_case *cc, scrm_clf_out *out)
 	int rc = scrm_classifier_classify(c, &it, 1, out, SCRM_CLF_EXPLAIN);
 	scrm_classifier_free(c);
 	return rc;
+}
+
+/* The cue database comes from the binary (compiled at build time for this machine), not
+ * from a compile at start-up; and it matches: a question cue and a complaint stem whose
+ * end is extended to the end of its word. */
+Test(cues, database_embedded_and_matching)
+{
+	cr_assert_eq(scrm_cues_db_embedded(), 1, "the embedded cue database was not used");
+	scrm_cues *c;
+	char err[256];
+	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
+	const char *t = "how do i get a refund? so disappointed";
+	scrm_cues_hits h;
+	cr_assert_eq(scrm_cues_scan(c, t, strlen(t), -1, &h), 0);
+	cr_assert(h.groups & (1u << SCRM_CUE_QUESTION));
+	cr_assert_eq(h.from[SCRM_CUE_QUESTION], 0);
+	cr_assert(h.groups & (1u << SCRM_CUE_COMPLAINT));
+	/* "refund" (at 15) is the leftmost complaint cue */
+	cr_assert_eq(h.from[SCRM_CUE_COMPLAINT], 15, "complaint at %u", h.from[SCRM_CUE_COMPLAINT]);
+	scrm_cues_free(c);
+	const char *t2 = "so disappointed today";
+	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_cues_scan(c, t2, strlen(t2), -1, &h), 0);
+	cr_assert_eq(h.from[SCRM_CUE_COMPLAINT], 3);
+	cr_assert_eq(h.to[SCRM_CUE_COMPLAINT], 15, "the stem's end is not the word's end");
+	scrm_cues_free(c);
 }
 
 Test(cues, every_rule_label_action_and_why)
