@@ -3,9 +3,9 @@
  * rules over built-in cue phrases, the scrm-mode sentiment, spam.h's structural signals
  * and reply structure. Every decision names the rule and the words that made it.
  *
- * MATCHER. The phrase lists below are compiled ONCE per process (on the first create,
- * ~0.25 s) into a Hyperscan block-mode database of their own, with leftmost start of match so an
- * explanation can quote the words; one scan per record finds every group's leftmost hit.
+ * MATCHER. The phrase lists (cues_patterns.h) form a Hyperscan block-mode database of their
+ * own, compiled at build time and embedded (else compiled on the first create, ~0.25 s),
+ * with leftmost start of match so an explanation can quote the words; one scan per record finds every group's leftmost hit.
  * Hyperscan rather than a hand-written matcher: about 100 patterns with alternations and
  * word boundaries are one pass per record instead of one pass per phrase, and the engine
  * already links Hyperscan for the rules file (topics.h). The lists are independent of

@@ -9,8 +9,9 @@
  * and the rules' intent are features of its model, so both classifiers see the same
  * evidence.
  *
- * Lifecycle and threads: the first scrm_cues_create() in the process compiles the
- * database (once, thread-safe; it is shared read-only and lives as long as the process);
+ * Lifecycle and threads: the first scrm_cues_create() in the process loads the database
+ * (the copy compiled at build time and embedded in the binary, else compiled then; once,
+ * thread-safe; it is shared read-only and lives as long as the process);
  * every create allocates its own Hyperscan scratch, and the object is then used by one
  * thread at a time (one per classifier instance, so per analyze worker). Scanning
  * allocates nothing.
