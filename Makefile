@@ -175,6 +175,9 @@ fuzz-run: fuzz
 	@cp tests/fuzz/regress/featurize-* build-fuzz/corpus-featurize/ 2>/dev/null || true
 	@printf 'word,chars=2-6\nno problems or complaints, 10/10 \xc3\xa9t\xc3\xa9 caf\xc3\xa9\n' > build-fuzz/corpus-featurize/seed2
 	build-fuzz/fuzz/fuzz_featurize -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-featurize
+	@mkdir -p build-fuzz/corpus-analyze && head -c 2000 corpora/sample/firehose.ndjson > build-fuzz/corpus-analyze/seed
+	@cp tests/fuzz/regress/analyze-* build-fuzz/corpus-analyze/ 2>/dev/null || true
+	build-fuzz/fuzz/fuzz_analyze -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus-analyze
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -1,0 +1,142 @@
+/*
+ * fuzz_analyze.c - libFuzzer target for what the analyze stage runs on a record's text
+ * (any bytes: the normalizer repairs UTF-8, but the analyzers must not rely on it): both
+ * sentiment modes with their explanations (classifiers/sentiment.c, vader.c), the spam
+ * signals and the near-duplicate key (spam.c), the mentions (influence.c), the listening
+ * topics with their terms (topics.c: the bench rules, with NEAR/n, regexes, several
+ * languages), the cues scan and decision (clf_cues.c) and the features (featurize.c).
+ *
+ * Invariants (a violation traps): every call succeeds; sentiment values are finite, pos /
+ * neu / neg in [0, 1] and compound in [-1, 1]; both modes score the text again to the same
+ * values; topic ids and terms are in range; cue ranges lie inside the text; mentions lie
+ * inside the text; the feature vector is sorted, unique and in range.
+ *
+ * The lexicon is ../shared/corpora/lexicons/vader/vader_lexicon.txt (+ the emoji lexicon)
+ * when it is there (run from the project root), else a few words; the rules are
+ * bench/rules-bench.scrm, else corpora/sample/rules.scrm.
+ *   make fuzz && build-fuzz/fuzz/fuzz_analyze -max_total_time=60 CORPUS_DIR
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clf_cues.h"
+#include "featurize.h"
+#include "influence.h"
+#include "lexicon.h"
+#include "rules.h"
+#include "sentiment.h"
+#include "spam.h"
+#include "topics.h"
+
+#define CHECK(x)                                                                                     \
+	do {                                                                                         \
+		if (!(x))                                                                            \
+			__builtin_trap();                                                            \
+	} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct {
+	int ready;
+	scrm_lexicon *lex;
+	scrm_sent *sent;
+	scrm_topics *topics;
+	scrm_topics_scratch *ts;
+	scrm_cues *cues;
+	scrm_feat *feat;
+} g;
+
+static void init(void)
+{
+	char err[1024];
+	if (scrm_lexicon_load(&g.lex, "../shared/corpora/lexicons/vader/vader_lexicon.txt",
+			      "../shared/corpora/lexicons/vader/emoji_utf8_lexicon.txt", err, sizeof err)) {
+		static const char mini[] = "good\t1.9\t0.3\t[2]\nbad\t-2.5\t0.5\t[-3]\nlove\t3.2\t0.4\t[3]\n"
+					   "hate\t-2.7\t0.6\t[-3]\nno\t-1.2\t0.4\t[-1]\n";
+		CHECK(scrm_lexicon_load_mem(&g.lex, mini, sizeof mini - 1, "mini", NULL, 0, NULL, err, sizeof err) == 0);
+	}
+	CHECK((g.sent = scrm_sent_create(g.lex)) != NULL);
+	scrm_rules *r = NULL;
+	if (scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err) &&
+	    scrm_rules_load(&r, "corpora/sample/rules.scrm", err, sizeof err))
+		r = NULL;
+	if (r) {
+		CHECK(scrm_topics_compile(&g.topics, r, err, sizeof err) == 0);
+		CHECK(scrm_topics_scratch_create(&g.ts, g.topics) == 0);
+		scrm_rules_free(r);
+	}
+	CHECK(scrm_cues_create(&g.cues, err, sizeof err) == 0);
+	scrm_feat_opts o;
+	scrm_feat_opts_default(&o);
+	CHECK(scrm_feat_create(&g.feat, &o) == 0);
+	g.ready = 1;
+}
+
+static void check_scores(const scrm_sentiment *s)
+{
+	CHECK(isfinite(s->pos) && isfinite(s->neu) && isfinite(s->neg) && isfinite(s->compound));
+	CHECK(s->pos >= 0 && s->pos <= 1 && s->neu >= 0 && s->neu <= 1 && s->neg >= 0 && s->neg <= 1);
+	CHECK(s->compound >= -1 && s->compound <= 1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!g.ready)
+		init();
+	const char *text = (const char *)data;
+
+	scrm_sentiment v, m, v2, m2;
+	scrm_sent_explain ev, em;
+	CHECK(scrm_sent_score_both(g.sent, text, size, &v, &m, &ev, &em) == 0);
+	check_scores(&v);
+	check_scores(&m);
+	CHECK(scrm_sent_score(g.sent, SCRM_SENT_VADER, text, size, &v2, NULL) == 0);
+	CHECK(scrm_sent_score(g.sent, SCRM_SENT_SCRM, text, size, &m2, NULL) == 0);
+	CHECK(memcmp(&v, &v2, sizeof v) == 0 && memcmp(&m, &m2, sizeof m) == 0);
+
+	unsigned spam = scrm_spam_scan(text, size, NULL);
+	CHECK((spam & ~(unsigned)(SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT)) == 0);
+	(void)scrm_spam_text_key(text, size);
+
+	scrm_mention men[SCRM_MENTIONS_MAX];
+	size_t nm = scrm_mentions_scan(text, size, "twitter", 7, "me", 2, (int)(size & 1), men);
+	CHECK(nm <= SCRM_MENTIONS_MAX);
+	for (size_t i = 0; i < nm; i++)
+		CHECK((men[i].at >> 4) + (men[i].at & 15) <= size && isfinite(men[i].weight));
+
+	if (g.topics) {
+		scrm_topic_hits h;
+		scrm_topic_terms terms;
+		CHECK(scrm_topics_match_why(g.ts, text, size, "SkyVistaAir", 11, "en", 2, &h, &terms) == 0);
+		CHECK(h.n <= SCRM_TOPICS_MAX_HITS);
+		for (uint32_t i = 0; i < h.n; i++)
+			CHECK(h.ids[i] < scrm_topics_count(g.topics));
+		CHECK(terms.n <= SCRM_TOPICS_MAX_TERMS);
+		for (uint32_t i = 0; i < terms.n; i++)
+			CHECK(terms.hit[i] < h.n);
+	}
+
+	scrm_cues_hits ch;
+	scrm_cues_decision d;
+	CHECK(scrm_cues_scan(g.cues, text, size, -1, &ch) == 0);
+	for (unsigned k = 0; k < SCRM_CUE_NGROUPS; k++)
+		if (ch.groups & (1u << k))
+			CHECK(ch.from[k] <= ch.to[k] && ch.to[k] <= size);
+	CHECK(ch.spam_bits == spam);
+	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, &d);
+	CHECK(d.intent < 8 && d.action <= 1);
+
+	scrm_feat_extras x = {.sent = &m, .is_reply = (int)(size % 3) - 1};
+	scrm_feat_vec fv;
+	CHECK(scrm_feat_extract(g.feat, text, size, &x, &fv) == 0);
+	for (uint32_t i = 0; i < fv.n; i++) {
+		CHECK(fv.idx[i] < (1u << SCRM_FEAT_DIM_BITS_DEFAULT) && isfinite(fv.val[i]));
+		if (i)
+			CHECK(fv.idx[i - 1] < fv.idx[i]);
+	}
+	return 0;
+}
