@@ -152,6 +152,22 @@ int scrm_clf_sentiment_class(double compound)
 	return compound >= 0.05 ? SCRM_SENT_POSITIVE : compound <= -0.05 ? SCRM_SENT_NEGATIVE : SCRM_SENT_NEUTRAL;
 }
 
+int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c)
+{
+	const char *part[3] = {a, b, c};
+	size_t pl[3], n = 0;
+	for (int i = 0; i < 3; i++)
+		n += pl[i] = part[i] ? strlen(part[i]) : 0;
+	if (*len + n >= SCRM_CLF_WHY_MAX)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		memcpy(why + *len, part[i] ? part[i] : "", pl[i]);
+		*len += pl[i];
+	}
+	why[*len] = 0;
+	return 0;
+}
+
 void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len)
 {
 	memset(it, 0, sizeof *it);

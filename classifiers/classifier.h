@@ -136,6 +136,14 @@ void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len);
 
 #define SCRM_CLF_WHY_MAX 64
 
+/*
+ * scrm_clf_why_put() - append @a @b @c (NULLs skipped) to the explanation why[*len..] as
+ * one unit: all of it if it fits (with the NUL), else nothing, so explanations keep whole
+ * terms. No printf: classifiers build an explanation per record.
+ * Return: 0, or -1 when it did not fit.
+ */
+int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c);
+
 typedef struct scrm_clf_out {
 	uint32_t label;    /* index into the task's labels */
 	float confidence;  /* 0..1: how sure (classifier-defined; see its descriptor's doc) */

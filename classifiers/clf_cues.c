@@ -338,26 +338,9 @@ static void free_cues(void *state)
 	free(c);
 }
 
-/* Append the concatenation of @a, @b and @c (NULLs skipped) to why[*len..] only if it fits
- * whole: one unit of the explanation. No printf on this per-record path. */
-static void put3(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c)
-{
-	const char *part[3] = {a, b, c};
-	size_t pl[3], n = 0;
-	for (int i = 0; i < 3; i++)
-		n += pl[i] = part[i] ? strlen(part[i]) : 0;
-	if (*len + n >= SCRM_CLF_WHY_MAX)
-		return;
-	for (int i = 0; i < 3; i++) {
-		memcpy(why + *len, part[i] ? part[i] : "", pl[i]);
-		*len += pl[i];
-	}
-	why[*len] = 0;
-}
-
 static void put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *s)
 {
-	put3(why, len, s, NULL, NULL);
+	(void)scrm_clf_why_put(why, len, s, NULL, NULL);
 }
 
 /* The same for printf output (the rare sentiment reason, which formats a number). */
@@ -390,7 +373,7 @@ static void put_match(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text,
 		q[qn++] = ch < 0x20 || ch == '"' ? ' ' : (char)ch;
 	}
 	q[qn] = 0;
-	put3(why, len, "\"", q, "\"");
+	(void)scrm_clf_why_put(why, len, "\"", q, "\"");
 }
 
 /* "complaint: \"still waiting\"", "complaint: sentiment -0.62 + @mention", "spam: links". */
@@ -399,7 +382,7 @@ static void put_reason(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text
 {
 	size_t nl;
 	const char *const *labels = scrm_task_labels(SCRM_TASK_INTENT, &nl);
-	put3(why, len, labels[d->intent], ": ", NULL);
+	(void)scrm_clf_why_put(why, len, labels[d->intent], ": ", NULL);
 	if (d->group >= 0) {
 		if (d->group == SCRM_CUE_SPAM_WEAK)
 			put(why, len, "link + ");
@@ -427,11 +410,11 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 		return;
 	}
 	if (c->task == SCRM_TASK_COMPLAINT) {
-		put3(why, &len, d->intent == L_COMPLAINT || d->intent == L_CHURN ? "yes" : "no", ", ", NULL);
+		(void)scrm_clf_why_put(why, &len, d->intent == L_COMPLAINT || d->intent == L_CHURN ? "yes" : "no", ", ", NULL);
 		put_reason(why, &len, text, h, d, s);
 		return;
 	}
-	put3(why, &len, d->action ? "yes" : "no", ", ", NULL);
+	(void)scrm_clf_why_put(why, &len, d->action ? "yes" : "no", ", ", NULL);
 	put_reason(why, &len, text, h, d, s);
 	if (d->intent == L_PRAISE || d->intent == L_SPAM || d->intent == L_CHURN)
 		return;

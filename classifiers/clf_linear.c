@@ -283,24 +283,6 @@ static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task,
 	return 0;
 }
 
-/* Append @a @b @c (NULLs skipped) only if all fit: explanations keep whole terms. No
- * printf on this per-record path (it was a tenth of the classifier's cost). */
-static int put3(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c)
-{
-	const char *part[3] = {a, b, c};
-	size_t pl[3], n = 0;
-	for (int i = 0; i < 3; i++)
-		n += pl[i] = part[i] ? strlen(part[i]) : 0;
-	if (*len + n >= SCRM_CLF_WHY_MAX)
-		return -1;
-	for (int i = 0; i < 3; i++) {
-		memcpy(why + *len, part[i] ? part[i] : "", pl[i]);
-		*len += pl[i];
-	}
-	why[*len] = 0;
-	return 0;
-}
-
 /* @w as printf's "%+.1f" writes it. A float times 10 is exact in a double, so rint()'s
  * ties-to-even rounding sees the exact value, as printf does. */
 static const char *fmt_w1(float w, char out[24])
@@ -392,7 +374,7 @@ static void explain(const clf_linear *c, char why[SCRM_CLF_WHY_MAX], uint32_t la
 	size_t len = 0;
 	char num[24];
 	why[0] = 0;
-	put3(why, &len, scrm_linear_label(c->m, label), ":", NULL);
+	scrm_clf_why_put(why, &len, scrm_linear_label(c->m, label), ":", NULL);
 	int any = 0;
 	for (uint32_t i = 0; i < ex->n; i++) {
 		if (ex->c[i].weight <= 0)
@@ -401,12 +383,12 @@ static void explain(const clf_linear *c, char why[SCRM_CLF_WHY_MAX], uint32_t la
 		term_of(c, &ex->c[i], term, sizeof term);
 		/* "%s %s %+.1f": one unit, all or nothing */
 		copy2(unit, sizeof unit, any ? ", " : " ", term);
-		if (strlen(unit) + 1 >= sizeof unit || put3(why, &len, unit, " ", fmt_w1(ex->c[i].weight, num)))
+		if (strlen(unit) + 1 >= sizeof unit || scrm_clf_why_put(why, &len, unit, " ", fmt_w1(ex->c[i].weight, num)))
 			break;
 		any = 1;
 	}
 	if (!any)
-		put3(why, &len, " bias ", fmt_w1(ex->bias, num), NULL);
+		scrm_clf_why_put(why, &len, " bias ", fmt_w1(ex->bias, num), NULL);
 }
 
 static int classify_linear(void *state, const scrm_clf_item *items, size_t n, scrm_clf_out *out, unsigned flags)
