@@ -52,11 +52,11 @@
  */
 #include "linear.h"
 #include "le.h"
+#include "buf.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,16 +98,6 @@ void scrm_linear_opts_default(scrm_linear_opts *o)
 	o->balanced = 1;
 	o->task = "";
 	scrm_feat_opts_default(&o->feat);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 void scrm_linear_free(scrm_linear *m)
@@ -282,7 +272,7 @@ static int check_name(const char *s, const char *what, char *err, size_t errlen,
 {
 	size_t l = s ? strlen(s) : 0;
 	if (!s || (!allow_empty && l == 0) || l > SCRM_LINEAR_NAME_MAX) {
-		set_err(err, errlen, "%s must be %s1..%d bytes", what, allow_empty ? "0 or " : "",
+		scrm_set_err(err, errlen, "%s must be %s1..%d bytes", what, allow_empty ? "0 or " : "",
 			SCRM_LINEAR_NAME_MAX);
 		return -EINVAL;
 	}
@@ -327,23 +317,23 @@ int scrm_linear_train(scrm_linear **out, const scrm_feat_set *set, const uint32_
 	if (out)
 		*out = NULL;
 	if (!out || !set || !labels || !label_names || !opts) {
-		set_err(err, errlen, "train: NULL argument");
+		scrm_set_err(err, errlen, "train: NULL argument");
 		return -EINVAL;
 	}
 	const scrm_feat_opts *fo = &opts->feat;
 	if (scrm_feat_opts_check(fo) < 0 || fo->dim_bits != scrm_feat_set_dim_bits(set)) {
-		set_err(err, errlen, "train: bad feature options or dimension (%u bits) unlike the samples' (%u)",
+		scrm_set_err(err, errlen, "train: bad feature options or dimension (%u bits) unlike the samples' (%u)",
 			(unsigned)fo->dim_bits, scrm_feat_set_dim_bits(set));
 		return -EINVAL;
 	}
 	if (K < 2 || K > SCRM_LINEAR_MAX_K || ((uint64_t)1 << fo->dim_bits) * K > MAX_CELLS) {
-		set_err(err, errlen, "train: %u labels (2..%d, and 2^D x K <= 2^28)", K, SCRM_LINEAR_MAX_K);
+		scrm_set_err(err, errlen, "train: %u labels (2..%d, and 2^D x K <= 2^28)", K, SCRM_LINEAR_MAX_K);
 		return -EINVAL;
 	}
 	if (n == 0 || n > UINT32_MAX || opts->epochs == 0 || opts->epochs > 100000 ||
 	    !(opts->learning_rate > 0) || !isfinite(opts->learning_rate) || !(opts->l2 >= 0) ||
 	    !isfinite(opts->l2) || opts->balanced > 1) {
-		set_err(err, errlen, "train: need samples, 1..100000 epochs, a positive learning rate, l2 >= 0");
+		scrm_set_err(err, errlen, "train: need samples, 1..100000 epochs, a positive learning rate, l2 >= 0");
 		return -EINVAL;
 	}
 	if (check_name(opts->task, "task name", err, errlen, 1) < 0)
@@ -353,14 +343,14 @@ int scrm_linear_train(scrm_linear **out, const scrm_feat_set *set, const uint32_
 			return -EINVAL;
 		for (uint32_t j = 0; j < k; j++)
 			if (strcmp(label_names[j], label_names[k]) == 0) {
-				set_err(err, errlen, "train: label \"%s\" given twice", label_names[k]);
+				scrm_set_err(err, errlen, "train: label \"%s\" given twice", label_names[k]);
 				return -EINVAL;
 			}
 	}
 	size_t nset = scrm_feat_set_count(set);
 	for (size_t i = 0; i < n; i++) {
 		if (labels[i] >= K || (rows ? rows[i] : i) >= nset) {
-			set_err(err, errlen, "train: sample %zu: label %u or row out of range", i, labels[i]);
+			scrm_set_err(err, errlen, "train: sample %zu: label %u or row out of range", i, labels[i]);
 			return -EINVAL;
 		}
 	}
@@ -587,14 +577,14 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 	size_t len;
 	int rc = scrm_linear_serialize(m, &b, &len);
 	if (rc < 0) {
-		set_err(err, errlen, "%s: out of memory", path);
+		scrm_set_err(err, errlen, "%s: out of memory", path);
 		return rc;
 	}
 	size_t pl = strlen(path);
 	char *tmp = malloc(pl + 5);
 	if (!tmp) {
 		free(b);
-		set_err(err, errlen, "%s: out of memory", path);
+		scrm_set_err(err, errlen, "%s: out of memory", path);
 		return -ENOMEM;
 	}
 	memcpy(tmp, path, pl);
@@ -602,7 +592,7 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 	FILE *fp = fopen(tmp, "wb");
 	if (!fp) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		scrm_set_err(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	size_t wr = fwrite(b, 1, len, fp);
@@ -611,13 +601,13 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 		werr = errno;
 	if (wr != len || werr) {
 		rc = -(werr ? werr : EIO);
-		set_err(err, errlen, "%s: write failed: %s", tmp, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: write failed: %s", tmp, strerror(-rc));
 		remove(tmp);
 		goto out;
 	}
 	if (rename(tmp, path) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "%s: rename from %s: %s", path, tmp, strerror(errno));
+		scrm_set_err(err, errlen, "%s: rename from %s: %s", path, tmp, strerror(errno));
 		remove(tmp);
 		goto out;
 	}
@@ -649,7 +639,7 @@ static const uint8_t *rd_name(rd *r, size_t *l)
 
 #define FAIL(...)                                                \
 	do {                                                     \
-		set_err(err, errlen, __VA_ARGS__);               \
+		scrm_set_err(err, errlen, __VA_ARGS__);               \
 		rc = -EINVAL;                                    \
 		goto fail;                                       \
 	} while (0)
@@ -663,7 +653,7 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	if (!name)
 		name = "model";
 	if (!data && len) {
-		set_err(err, errlen, "%s: no data", name);
+		scrm_set_err(err, errlen, "%s: no data", name);
 		return -EINVAL;
 	}
 	const uint8_t *b = data;
@@ -752,7 +742,7 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	lab_arena = malloc((size_t)K * (SCRM_LINEAR_NAME_MAX + 1));
 	if (!labels || !lab_arena) {
 		rc = -ENOMEM;
-		set_err(err, errlen, "%s: out of memory", name);
+		scrm_set_err(err, errlen, "%s: out of memory", name);
 		goto fail;
 	}
 	if (memchr(task, 0, tl))
@@ -776,7 +766,7 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	task_s[tl] = 0;
 	rc = model_new(&m, D, K, labels, task_s);
 	if (rc < 0) {
-		set_err(err, errlen, "%s: out of memory", name);
+		scrm_set_err(err, errlen, "%s: out of memory", name);
 		goto fail;
 	}
 	o.task = m->task;
@@ -797,7 +787,7 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	if (!arena || !m->top) {
 		free(arena);
 		rc = -ENOMEM;
-		set_err(err, errlen, "%s: out of memory", name);
+		scrm_set_err(err, errlen, "%s: out of memory", name);
 		goto fail;
 	}
 	memcpy(arena, m->strs, old);
@@ -853,7 +843,7 @@ int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errl
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		int e = errno;
-		set_err(err, errlen, "%s: %s", path, strerror(e));
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	int rc;
@@ -861,24 +851,24 @@ int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errl
 	struct stat st;
 	if (fstat(fileno(fp), &st) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > ((off_t)4 << 30)) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: not a regular file of at most 4 GiB", path);
+		scrm_set_err(err, errlen, "%s: not a regular file of at most 4 GiB", path);
 		goto out;
 	}
 	size_t len = (size_t)st.st_size;
 	buf = malloc(len ? len : 1);
 	if (!buf) {
 		rc = -ENOMEM;
-		set_err(err, errlen, "%s: out of memory", path);
+		scrm_set_err(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
 	if (fread(buf, 1, len, fp) != len) {
 		rc = -EIO;
-		set_err(err, errlen, "%s: read error", path);
+		scrm_set_err(err, errlen, "%s: read error", path);
 		goto out;
 	}
 	rc = scrm_linear_load_mem(out, buf, len, path, err, errlen);

@@ -66,6 +66,9 @@ int scrm_array_grow(void **p, size_t *cap, size_t need, size_t size, size_t firs
  */
 void *scrm_table_zalloc(size_t n, size_t size);
 
+/* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
+__attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);
+
 /* Pointer to a string's first byte (not NUL-terminated). */
 static inline const char *scrm_str_ptr(const scrm_buf *arena, scrm_str s)
 {

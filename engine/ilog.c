@@ -118,7 +118,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,16 +152,6 @@ static const char BLK_MAGIC[4] = {'I', 'L', 'B', 'K'};
 #define BLK_SKIP 2
 
 /* ---- little-endian fields ---- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t now_ms(void)
 {
@@ -295,28 +284,28 @@ static int meta_read(const char *dir, uint32_t *nparts, char *err, size_t errlen
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENOENT)
-			set_err(err, errlen, "%s: not an interaction log (no %s)", dir, META_NAME);
+			scrm_set_err(err, errlen, "%s: not an interaction log (no %s)", dir, META_NAME);
 		else
-			set_err(err, errlen, "%s: %s", path, strerror(e));
+			scrm_set_err(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
 	uint8_t m[META_SIZE];
 	struct stat st;
 	int rc = fstat(fd, &st) ? -errno : 0;
 	if (!rc && st.st_size == 0) {
-		set_err(err, errlen, "%s: not an interaction log (empty %s)", dir, META_NAME);
+		scrm_set_err(err, errlen, "%s: not an interaction log (empty %s)", dir, META_NAME);
 		rc = -ENOENT;
 	} else if (!rc && st.st_size != META_SIZE) {
-		set_err(err, errlen, "%s: bad size %lld (want %d)", path, (long long)st.st_size, META_SIZE);
+		scrm_set_err(err, errlen, "%s: bad size %lld (want %d)", path, (long long)st.st_size, META_SIZE);
 		rc = -EINVAL;
 	} else if (!rc && (rc = pread_all(fd, m, META_SIZE, 0)) != 0) {
-		set_err(err, errlen, "%s: cannot read", path);
+		scrm_set_err(err, errlen, "%s: cannot read", path);
 		rc = rc == BLK_TORN ? -EINVAL : rc;
 	} else if (!rc) {
 		uint32_t np = scrm_le_get32(m + 12);
 		if (memcmp(m, META_MAGIC, 8) || scrm_le_get32(m + 8) != SCRM_ILOG_VERSION ||
 		    scrm_le_get64(m + 16) != XXH3_64bits(m, 16) || np == 0 || np > SCRM_ILOG_MAX_PARTS) {
-			set_err(err, errlen, "%s: bad header (not a version %d interaction log)", path,
+			scrm_set_err(err, errlen, "%s: bad header (not a version %d interaction log)", path,
 				SCRM_ILOG_VERSION);
 			rc = -EINVAL;
 		} else {
@@ -1007,7 +996,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 		if (rc == 0)
 			break;
 		if (rc != -EBADMSG) {
-			set_err(c->err, c->errlen, "%s: %s", path, rc == -EINVAL ? why : strerror(-rc));
+			scrm_set_err(c->err, c->errlen, "%s: %s", path, rc == -EINVAL ? why : strerror(-rc));
 			goto out;
 		}
 		/* A segment no longer than its header never held a block: its creation was
@@ -1018,14 +1007,14 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 		uint64_t bytes = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 		if (bytes > SEG_HDR) {
 			rc = -EBADMSG;
-			set_err(c->err, c->errlen,
+			scrm_set_err(c->err, c->errlen,
 				"%s: %s, and %" PRIu64 " bytes follow it: refusing to delete them (move the file "
 				"away to open the log)", path, why, bytes - SEG_HDR);
 			goto out;
 		}
 		if (unlink(path)) {
 			rc = -errno;
-			set_err(c->err, c->errlen, "%s: cannot remove: %s", path, strerror(errno));
+			scrm_set_err(c->err, c->errlen, "%s: cannot remove: %s", path, strerror(errno));
 			goto out;
 		}
 		seg_path(ipath, log->dir, s.part, s.seq, ".idx");
@@ -1037,7 +1026,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 		p->next_lsn = 0;
 		rc = part_new_segment(log, p, 1);
 		if (rc)
-			set_err(c->err, c->errlen, "%s: cannot create partition %u's segment: %s", log->dir, p->part,
+			scrm_set_err(c->err, c->errlen, "%s: cannot create partition %u's segment: %s", log->dir, p->part,
 				strerror(-rc));
 		goto out;
 	}
@@ -1075,7 +1064,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 			covered_ok = 1;
 	}
 	if (rc < 0 && rc != -EBADMSG && rc != BLK_TORN) {
-		set_err(c->err, c->errlen, "%s: %s", path, strerror(-rc));
+		scrm_set_err(c->err, c->errlen, "%s: %s", path, strerror(-rc));
 		goto out_ix;
 	}
 	rc = 0;
@@ -1109,7 +1098,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 		}
 		if (rc != 1) {
 			rc = rc < 0 && rc != BLK_TORN ? rc : -EIO;
-			set_err(c->err, c->errlen, "%s @ %" PRIu64 ": %s", path, o2, strerror(-rc));
+			scrm_set_err(c->err, c->errlen, "%s @ %" PRIu64 ": %s", path, o2, strerror(-rc));
 			goto out_ix;
 		}
 		if (log->o.cut_seq != UINT64_MAX && blk_each(&b, past_seq_cb, &log->o.cut_seq) == 1) {
@@ -1127,7 +1116,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 	if (good < fsize) {
 		if (ftruncate(fd, (off_t)good) || (log->o.sync != SCRM_ILOG_SYNC_NEVER && fdatasync(fd))) {
 			rc = -errno;
-			set_err(c->err, c->errlen, "%s: cannot truncate: %s", path, strerror(errno));
+			scrm_set_err(c->err, c->errlen, "%s: cannot truncate: %s", path, strerror(errno));
 			goto out_ix;
 		}
 		report_trunc(c, path, good, fsize - good, 0, why);
@@ -1139,7 +1128,7 @@ static int part_recover(recover_ctx *c, seg_ref *segs, size_t nseg)
 	p->next_lsn = lsn;
 	goto out_ix;
 oom:
-	set_err(c->err, c->errlen, "%s: out of memory", path);
+	scrm_set_err(c->err, c->errlen, "%s: out of memory", path);
 out_ix:
 	if (have_ix)
 		free(ix.b);
@@ -1216,7 +1205,7 @@ static int meta_init(scrm_ilog *log, char *err, size_t errlen)
 	snprintf(path, sizeof path, "%s/" META_NAME, log->dir);
 	struct stat st;
 	if (fstat(log->lockfd, &st)) {
-		set_err(err, errlen, "%s: %s", path, strerror(errno));
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (st.st_size == 0) {
@@ -1229,7 +1218,7 @@ static int meta_init(scrm_ilog *log, char *err, size_t errlen)
 		if (!rc && (fsync(log->lockfd) || fsync(log->dirfd)))
 			rc = -errno;
 		if (rc)
-			set_err(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
+			scrm_set_err(err, errlen, "%s: cannot write: %s", path, strerror(-rc));
 		return rc;
 	}
 	uint32_t np = 0;
@@ -1237,7 +1226,7 @@ static int meta_init(scrm_ilog *log, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	if (np != log->nparts) {
-		set_err(err, errlen, "%s: the log has %" PRIu32 " partitions, opened with %" PRIu32
+		scrm_set_err(err, errlen, "%s: the log has %" PRIu32 " partitions, opened with %" PRIu32
 			" (the partition count is fixed when a log is created)", log->dir, np, log->nparts);
 		return -EINVAL;
 	}
@@ -1250,12 +1239,12 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 	assert(out && dir);
 	*out = NULL;
 	if (nparts == 0 || nparts > SCRM_ILOG_MAX_PARTS) {
-		set_err(err, errlen, "%s: partition count %" PRIu32 " out of range 1..%d", dir, nparts,
+		scrm_set_err(err, errlen, "%s: partition count %" PRIu32 " out of range 1..%d", dir, nparts,
 			SCRM_ILOG_MAX_PARTS);
 		return -EINVAL;
 	}
 	if (strlen(dir) == 0 || strlen(dir) > PATH_MAX - 64) {
-		set_err(err, errlen, "interaction log: bad directory name");
+		scrm_set_err(err, errlen, "interaction log: bad directory name");
 		return -EINVAL;
 	}
 	scrm_ilog_opts def;
@@ -1265,7 +1254,7 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 	}
 	if (o->zstd_level < ZSTD_minCLevel() || o->zstd_level > ZSTD_maxCLevel() || o->segment_bytes < SEG_HDR ||
 	    (unsigned)o->sync > SCRM_ILOG_SYNC_NEVER) {
-		set_err(err, errlen, "%s: bad options", dir);
+		scrm_set_err(err, errlen, "%s: bad options", dir);
 		return -EINVAL;
 	}
 	int rc = -ENOMEM;
@@ -1282,36 +1271,36 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		rc = -errno;
-		set_err(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+		scrm_set_err(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		goto fail;
 	}
 	if ((log->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "%s: %s", dir, strerror(errno));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(errno));
 		goto fail;
 	}
 	char path[PATH_CAP];
 	snprintf(path, sizeof path, "%s/" META_NAME, dir);
 	if ((log->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		rc = -errno;
-		set_err(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		scrm_set_err(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (flock(log->lockfd, LOCK_EX | LOCK_NB)) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		set_err(err, errlen, "%s: %s", dir,
+		scrm_set_err(err, errlen, "%s: %s", dir,
 			rc == -EBUSY ? "the log is open for writing by another process" : strerror(errno));
 		goto fail;
 	}
 	if ((rc = meta_init(log, err, errlen)))
 		goto fail;
 	if ((rc = list_segments(dir, UINT32_MAX, &segs, &nseg))) {
-		set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
 		goto fail;
 	}
 	if (nseg && segs[nseg - 1].part >= nparts) {
 		rc = -EINVAL;
-		set_err(err, errlen, "%s: has segments of partition %" PRIu32 ", but the log has %" PRIu32 " partitions",
+		scrm_set_err(err, errlen, "%s: has segments of partition %" PRIu32 ", but the log has %" PRIu32 " partitions",
 			dir, segs[nseg - 1].part, nparts);
 		goto fail;
 	}
@@ -1344,7 +1333,7 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 	return 0;
 fail_oom:
 	rc = -ENOMEM;
-	set_err(err, errlen, "%s: out of memory", dir);
+	scrm_set_err(err, errlen, "%s: out of memory", dir);
 fail:
 	free(segs);
 	log_free(log);
@@ -1549,21 +1538,21 @@ int scrm_ilog_iter_open(scrm_ilog_iter **out, const char *dir, uint32_t part, ch
 	if (rc)
 		return rc;
 	if (part >= nparts) {
-		set_err(err, errlen, "%s: partition %" PRIu32 " out of range (the log has %" PRIu32 ")", dir, part,
+		scrm_set_err(err, errlen, "%s: partition %" PRIu32 " out of range (the log has %" PRIu32 ")", dir, part,
 			nparts);
 		return -EINVAL;
 	}
 	scrm_ilog_iter *it = calloc(1, sizeof *it);
 	if (!it || !(it->dir = strdup(dir))) {
 		free(it);
-		set_err(err, errlen, "%s: out of memory", dir);
+		scrm_set_err(err, errlen, "%s: out of memory", dir);
 		return -ENOMEM;
 	}
 	it->part = part;
 	it->nparts = nparts;
 	it->fd = -1;
 	if ((rc = list_segments(dir, part, &it->segs, &it->nseg))) {
-		set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
 		scrm_ilog_iter_free(it);
 		return rc;
 	}
@@ -1731,7 +1720,7 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 	seg_ref *segs;
 	size_t nseg;
 	if ((rc = list_segments(dir, UINT32_MAX, &segs, &nseg))) {
-		set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	verify_ctx v = {.fn = fn, .ctx = ctx};
@@ -1786,7 +1775,7 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 				if (rc < 0) {
 					if (rc == -ENOMEM) {
 						result = -ENOMEM;
-						set_err(err, errlen, "%s: out of memory", path);
+						scrm_set_err(err, errlen, "%s: out of memory", path);
 						if (ixrc == 0)
 							free(ix.b);
 						close(fd);
@@ -1801,7 +1790,7 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 				v.blk_off = off;
 				if (blk_each(&b, verify_rec_cb, &v) && v.oom) {
 					result = -ENOMEM;
-					set_err(err, errlen, "%s: out of memory", path);
+					scrm_set_err(err, errlen, "%s: out of memory", path);
 					if (ixrc == 0)
 						free(ix.b);
 					close(fd);
@@ -1868,7 +1857,7 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 	seg_ref *segs;
 	size_t nseg;
 	if ((rc = list_segments(dir, h.part, &segs, &nseg))) {
-		set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	blk_reader b = {0};
@@ -1883,7 +1872,7 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 		int r = seg_open(path, h.part, segs[i].seq, nparts, O_RDONLY, &fd, &fsize, &base, &why);
 		if (r) {
 			if (!bad)
-				set_err(err, errlen, "%s: %s", path, r == -EBADMSG || r == -EINVAL ? why : strerror(-r));
+				scrm_set_err(err, errlen, "%s: %s", path, r == -EBADMSG || r == -EINVAL ? why : strerror(-r));
 			bad = r == -EINVAL ? -EBADMSG : r;
 			continue;
 		}
@@ -1899,7 +1888,7 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 					continue; /* a (checksummed) index that disagrees with its block */
 				if (r != 1) {
 					if (!bad)
-						set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
+						scrm_set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
 							r == -EBADMSG || r == BLK_TORN ? why : strerror(-r));
 					bad = r == BLK_TORN || r == 0 ? -EBADMSG : r;
 					continue;
@@ -1919,7 +1908,7 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 			}
 			if (r < 0) {
 				if (!bad)
-					set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
+					scrm_set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
 						r == -EBADMSG || r == BLK_TORN ? why : strerror(-r));
 				bad = r == BLK_TORN ? -EBADMSG : r;
 				break;
@@ -1993,7 +1982,7 @@ int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, cha
 	seg_ref *segs;
 	size_t nseg;
 	if ((rc = list_segments(dir, UINT32_MAX, &segs, &nseg))) {
-		set_err(err, errlen, "%s: %s", dir, strerror(-rc));
+		scrm_set_err(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	blk_reader b = {0};
@@ -2013,7 +2002,7 @@ int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, cha
 			const char *why = "";
 			rc = seg_open(path, part, segs[i - 1].seq, nparts, O_RDONLY, &fd, &fsize, &base, &why);
 			if (rc) {
-				set_err(err, errlen, "%s: %s", path, rc == -EBADMSG || rc == -EINVAL ? why : strerror(-rc));
+				scrm_set_err(err, errlen, "%s: %s", path, rc == -EBADMSG || rc == -EINVAL ? why : strerror(-rc));
 				rc = rc == -EINVAL ? -EBADMSG : rc;
 				break;
 			}
@@ -2023,7 +2012,7 @@ int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, cha
 					break;
 				if (r < 0) {
 					rc = r == BLK_TORN ? -EBADMSG : r;
-					set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
+					scrm_set_err(err, errlen, "%s @ %" PRIu64 ": %s", path, off,
 						rc == -EBADMSG ? why : strerror(-rc));
 					break;
 				}
@@ -2045,12 +2034,12 @@ int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, cha
 	free(segs);
 	if (rc) {
 		if (rc == -ENOMEM)
-			set_err(err, errlen, "%s: out of memory", dir);
+			scrm_set_err(err, errlen, "%s: out of memory", dir);
 		scrm_ilog_checkpoint_free(best);
 		return rc;
 	}
 	if (!best) {
-		set_err(err, errlen, "%s: no checkpoint in the log", dir);
+		scrm_set_err(err, errlen, "%s: no checkpoint in the log", dir);
 		return -ENOENT;
 	}
 	*out = best;
