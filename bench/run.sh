@@ -57,27 +57,32 @@ awk -v b="$bytes" -v t="$cmin" -v m="$cmed" 'BEGIN{printf "cat > /dev/null      
 
 echo "== pipeline: scrm run -o OUT -j N (compressed output, zstd level default)"
 out="$D/out"
-declare -A REC_S
-for j in $JOBS; do
-	best=""
-	walls=()
-	for _ in $(seq "$R"); do
+declare -A REC_S BEST WALLS HASH
+# The -j runs are interleaved (round 1: every -j, round 2: every -j, ...) so that every -j
+# sees the same load on a shared machine; the ratio is also given as the median of the
+# rounds' own ratios.
+for _ in $(seq "$R"); do
+	for j in $JOBS; do
 		rm -rf "$out"
 		"$SCRM" run -q --no-progress -o "$out" -j "$j" $NOCLF --stats-json "$D/st.json" "$corpus"
+		HASH[$j]=$(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)
 		w=$(num "$D/st.json" wall_s)
-		walls+=("$w")
-		if [ -z "$best" ] || awk -v a="$w" -v b="$best" 'BEGIN{exit !(a<b)}'; then
-			best=$w; cp "$D/st.json" "$D/best-j$j.json"
+		WALLS[$j]="${WALLS[$j]:-} $w"
+		if [ -z "${BEST[$j]:-}" ] || awk -v a="$w" -v b="${BEST[$j]}" 'BEGIN{exit !(a<b)}'; then
+			BEST[$j]=$w; cp "$D/st.json" "$D/best-j$j.json"
 		fi
 	done
-	med=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+done
+for j in $JOBS; do
+	best=${BEST[$j]}
+	med=$(printf '%s\n' ${WALLS[$j]} | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
 	f="$D/best-j$j.json"
 	recs=$(num "$f" records_in); cu=$(num "$f" cpu_user_s); cs=$(num "$f" cpu_sys_s)
 	rss=$(num "$f" peak_rss_kb); bo=$(num "$f" bytes_out)
 	REC_S[$j]=$(awk -v r="$recs" -v w="$best" 'BEGIN{printf "%.0f", r/w}')
 	awk -v j="$j" -v w="$best" -v m="$med" -v b="$bytes" -v r="$recs" -v cu="$cu" -v cs="$cs" -v rss="$rss" -v bo="$bo" \
 		'BEGIN{printf "-j%-2s wall min %.3f s median %.3f s  %7.1f MB/s  %9.0f rec/s  %9.0f rec/s/worker  %9.0f rec/cpu-s  cpu %.2f s  peak RSS %.0f MiB  out %.1f MB (%.2fx)\n", j, w, m, b/1e6/w, r/w, r/w/j, r/(cu+cs), cu+cs, rss/1024, bo/1e6, b/bo}'
-	echo "     output sha256 $(sha256sum "$out/inbox.ndjson.zst" | cut -c1-16)  events $(num "$f" events_out)"
+	echo "     output sha256 ${HASH[$j]}  events $(num "$f" events_out)"
 	line="     busy per record:"
 	for stage in read analyze relate emit write; do
 		b=$(grep -o "\"$stage\":{[^}]*}" "$f" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
@@ -87,7 +92,10 @@ for j in $JOBS; do
 done
 set -- $JOBS
 if [ $# -ge 2 ]; then
-	awk -v a="${REC_S[$1]}" -v b="${REC_S[$2]}" -v j1="$1" -v j2="$2" 'BEGIN{printf "ratio -j%s / -j%s wall-clock throughput: %.2f\n", j2, j1, b/a}'
+	awk -v a="${REC_S[$1]}" -v b="${REC_S[$2]}" -v j1="$1" -v j2="$2" 'BEGIN{printf "ratio -j%s / -j%s wall-clock throughput: %.2f (best runs)", j2, j1, b/a}'
+	# shellcheck disable=SC2086
+	paste <(printf '%s\n' ${WALLS[$1]}) <(printf '%s\n' ${WALLS[$2]}) | awk '{printf "%.6f\n", $1 / $2}' | sort -n |
+		awk '{r[NR] = $1} END{m = NR % 2 ? r[(NR+1)/2] : (r[NR/2] + r[NR/2+1]) / 2; printf ", %.2f (median of the %d rounds)\n", m, NR}'
 fi
 
 LEX=${BENCH_LEXICON:-../shared/corpora/lexicons/vader}
