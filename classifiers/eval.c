@@ -73,6 +73,7 @@
 #include <unistd.h>
 
 #include "classifier.h"
+#include "featurize.h"
 #include "eval.h"
 #include "lexicon.h"
 #include "linear.h"
@@ -940,6 +941,15 @@ int scrm_eval_main(int argc, char **argv)
 		fprintf(stderr, "scrm eval: unknown task '%s' (sentiment, intent, action, complaint, airline-reason, labels)\n",
 			task_name);
 		return 2;
+	}
+	if (o.features) { /* a bad spec is a usage error before any data is read */
+		scrm_feat_opts fo;
+		char ferr[256];
+		scrm_feat_opts_default(&fo);
+		if (scrm_feat_opts_parse(o.features, &fo, ferr, sizeof ferr)) {
+			fprintf(stderr, "scrm eval: --features: %s\n", ferr);
+			return 2;
+		}
 	}
 	if (o.model && (o.folds || o.train)) {
 		fprintf(stderr, "scrm eval: --model loads a trained model; --folds/--train train new ones: pick one\n");

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "classifier.h"
+#include "featurize.h"
 #include "eval.h"
 #include "lexicon.h"
 #include "sentiment.h"
@@ -217,6 +218,15 @@ int scrm_train_main(int argc, char **argv)
 			fprintf(stderr, "scrm train: %s is required\n", !task_name ? "--task" : !data ? "--data" : "-o MODEL");
 		usage(stderr);
 		return 2;
+	}
+	if (features) { /* a bad spec is a usage error before any data is read */
+		scrm_feat_opts fo;
+		char ferr[256];
+		scrm_feat_opts_default(&fo);
+		if (scrm_feat_opts_parse(features, &fo, ferr, sizeof ferr)) {
+			fprintf(stderr, "scrm train: --features: %s\n", ferr);
+			return 2;
+		}
 	}
 	scrm_task task;
 	if (scrm_task_parse(task_name, &task)) {

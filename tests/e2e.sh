@@ -307,6 +307,17 @@ check "--intent linear --intent-model: events carry the trained model's intent" 
 	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
 "$SCRM" run -q -j2 --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l2.out"
 check "--intent-model alone selects linear" cmp -s "$T/intent-l.out" "$T/intent-l2.out"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--features=-char,dim=12 -o "$T/intent-fast.model" >/dev/null 2>&1
+check "train --features=-char,dim=12: a model of 2^12 x 8 weights (under 1/8 of the default's size)" \
+	test "$(stat -c %s "$T/intent-fast.model")" -lt $(($(stat -c %s "$T/intent.model") / 8))
+"$SCRM" run -q --intent-model "$T/intent-fast.model" --action none "$T/spam.ndjson" >"$T/intent-f.out"
+check "a --features model runs in the pipeline with nothing more" \
+	test "$(grep -c '"classifier":"linear"' "$T/intent-f.out")" -eq 7
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --features=word,chars=9-9 \
+	-o "$T/bad.model" 2>"$T/feat.err"
+check "train --features with a bad item exits 2 naming it" \
+	bash -c "test $? -eq 2 && grep -q \"'chars=9-9'\" '$T/feat.err' && test ! -e '$T/bad.model'"
 mkdir -p "$T/cr/rules" "$T/cr/models" && cp "$T/intent.model" "$T/cr/models/"
 printf 'topic t: refund\nset intent = linear\nset intent-model = ../models/intent.model\nset action = cues\n' >"$T/cr/rules/r.scrm"
 "$SCRM" run -q --rules "$T/cr/rules/r.scrm" "$T/spam.ndjson" >"$T/cr.out"
