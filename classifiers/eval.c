@@ -950,6 +950,9 @@ int scrm_eval_main(int argc, char **argv)
 			fprintf(stderr, "scrm eval: --features: %s\n", ferr);
 			return 2;
 		}
+		if (!o.folds && !o.train)
+			fprintf(stderr, "scrm eval: --features applies to the models eval trains (--folds, --train); "
+					"a --model keeps the features it was trained with\n");
 	}
 	if (o.model && (o.folds || o.train)) {
 		fprintf(stderr, "scrm eval: --model loads a trained model; --folds/--train train new ones: pick one\n");

@@ -314,6 +314,10 @@ check "train --features=-char,dim=12: a model of 2^12 x 8 weights (under 1/8 of 
 "$SCRM" run -q --intent-model "$T/intent-fast.model" --action none "$T/spam.ndjson" >"$T/intent-f.out"
 check "a --features model runs in the pipeline with nothing more" \
 	test "$(grep -c '"classifier":"linear"' "$T/intent-f.out")" -eq 7
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--classifier linear --model "$T/intent.model" --features=-char >/dev/null 2>"$T/feat-model.err"
+check "eval --features with --model runs and says the model keeps its own features" \
+	bash -c "test $? -eq 0 && grep -q 'keeps the features it was trained with' '$T/feat-model.err'"
 "$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --features=word,chars=9-9 \
 	-o "$T/bad.model" 2>"$T/feat.err"
 check "train --features with a bad item exits 2 naming it" \
