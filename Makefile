@@ -58,7 +58,7 @@ $(BUILD)/%.o: %.cpp
 # binary (classifiers/gen/cues_dbgen.c; clf_cues.c compiles at start-up if it cannot use it).
 $(BUILD)/gen/cues_dbgen: classifiers/gen/cues_dbgen.c classifiers/cues_patterns.h classifiers/clf_cues.h
 	@mkdir -p $(dir $@)
-	$(CC) -D_GNU_SOURCE -Iengine -Iclassifiers -I/usr/include/hs -std=c11 -O1 -o $@ $< -lhs
+	$(CC) $(CPPFLAGS) -std=c11 -O1 -o $@ $< -lhs
 
 $(BUILD)/gen/cues_db.c: $(BUILD)/gen/cues_dbgen
 	$< > $@.tmp && mv $@.tmp $@

@@ -31,7 +31,6 @@ corpus="$D/corpus-$N.ndjson"
 [ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
 cat "$corpus" >/dev/null
 
-num() { grep -o "\"$2\":[-0-9.e]*" "$1" | head -1 | cut -d: -f2; }
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "corpus $corpus ($N records), rules $RULES, lexicon $LEX; classifiers: ${CLF[*]}"
 min_none="" min_clf="" ratios=()

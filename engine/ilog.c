@@ -160,7 +160,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
 	uint8_t *b = buf;
