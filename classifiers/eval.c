@@ -942,11 +942,9 @@ int scrm_eval_main(int argc, char **argv)
 			task_name);
 		return 2;
 	}
-	if (o.features) { /* a bad spec is a usage error before any data is read */
-		scrm_feat_opts fo;
+	if (o.features) {
 		char ferr[256];
-		scrm_feat_opts_default(&fo);
-		if (scrm_feat_opts_parse(o.features, &fo, ferr, sizeof ferr)) {
+		if (scrm_feat_spec_check(o.features, ferr, sizeof ferr)) { /* before any data is read */
 			fprintf(stderr, "scrm eval: --features: %s\n", ferr);
 			return 2;
 		}

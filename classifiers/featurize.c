@@ -159,6 +159,13 @@ int scrm_feat_opts_parse(const char *spec, scrm_feat_opts *o, char *err, size_t 
 	return scrm_feat_opts_check(o);
 }
 
+int scrm_feat_spec_check(const char *spec, char *err, size_t errlen)
+{
+	scrm_feat_opts o;
+	scrm_feat_opts_default(&o);
+	return scrm_feat_opts_parse(spec, &o, err, errlen);
+}
+
 const char *scrm_feat_kind_name(unsigned kind)
 {
 	static const char *const names[SCRM_FEAT_NKINDS] = {"word", "bigram", "char", "punct",

@@ -97,6 +97,10 @@ int scrm_feat_opts_check(const scrm_feat_opts *o);
  */
 int scrm_feat_opts_parse(const char *spec, scrm_feat_opts *o, char *err, size_t errlen);
 
+/* scrm_feat_opts_parse() over the defaults, result dropped: is @spec usable? (the
+ * commands check --features before reading any data). Return as scrm_feat_opts_parse(). */
+int scrm_feat_spec_check(const char *spec, char *err, size_t errlen);
+
 /* What the caller knows beyond the text; every member may be left zero/NULL. */
 typedef struct scrm_feat_extras {
 	const uint16_t *cue_ids; /* matched cue/topic ids (scrm_topic_hits.ids), n_cues of them */

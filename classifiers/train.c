@@ -219,14 +219,10 @@ int scrm_train_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (features) { /* a bad spec is a usage error before any data is read */
-		scrm_feat_opts fo;
-		char ferr[256];
-		scrm_feat_opts_default(&fo);
-		if (scrm_feat_opts_parse(features, &fo, ferr, sizeof ferr)) {
-			fprintf(stderr, "scrm train: --features: %s\n", ferr);
-			return 2;
-		}
+	char ferr[256];
+	if (features && scrm_feat_spec_check(features, ferr, sizeof ferr)) { /* before any data is read */
+		fprintf(stderr, "scrm train: --features: %s\n", ferr);
+		return 2;
 	}
 	scrm_task task;
 	if (scrm_task_parse(task_name, &task)) {
