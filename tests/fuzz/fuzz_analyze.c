@@ -31,14 +31,7 @@
 #include "sentiment.h"
 #include "spam.h"
 #include "topics.h"
-
-#define CHECK(x)                                                                                     \
-	do {                                                                                         \
-		if (!(x))                                                                            \
-			__builtin_trap();                                                            \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static struct {
 	int ready;

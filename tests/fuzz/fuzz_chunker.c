@@ -18,14 +18,7 @@
 
 #include "buf.h"
 #include "source.h"
-
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "fuzz_chunker: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
+#include "fuzz.h"
 
 /* Reference decoding stops here: a few bytes of zstd can declare gigabytes. */
 #define REF_MAX_OUT ((size_t)1 << 20)

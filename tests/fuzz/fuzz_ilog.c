@@ -30,12 +30,7 @@
 
 #include "ilog.h"
 #include "le.h"
-
-#define CHECK(x)                                                                                     \
-	do {                                                                                         \
-		if (!(x))                                                                            \
-			__builtin_trap();                                                            \
-	} while (0)
+#include "fuzz.h"
 
 #define SEG "p0000-000000000001.seg"
 

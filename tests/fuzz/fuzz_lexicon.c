@@ -28,12 +28,7 @@
 #include "lexicon.h"
 #include "sentiment.h"
 #include "vader.h"
-
-#define CHECK(x)                                                                                     \
-	do {                                                                                         \
-		if (!(x))                                                                            \
-			__builtin_trap();                                                            \
-	} while (0)
+#include "fuzz.h"
 
 static void check_score(scrm_vader *v, const char *text, size_t len)
 {

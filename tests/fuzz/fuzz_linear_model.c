@@ -25,12 +25,7 @@
 
 #include "featurize.h"
 #include "linear.h"
-
-#define CHECK(x)                                                                                     \
-	do {                                                                                         \
-		if (!(x))                                                                            \
-			__builtin_trap();                                                            \
-	} while (0)
+#include "fuzz.h"
 
 static void exercise(const scrm_linear *m, const uint8_t *img, size_t len)
 {

@@ -19,12 +19,7 @@
 
 #include "normalize.h"
 #include "utf8.h"
-
-#define CHECK(x)                                                                                     \
-	do {                                                                                         \
-		if (!(x))                                                                            \
-			__builtin_trap();                                                            \
-	} while (0)
+#include "fuzz.h"
 
 /* The engine's strict validator: independent of the simdjson code under test. */
 static int utf8_valid(const unsigned char *s, size_t n)

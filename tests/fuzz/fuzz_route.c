@@ -19,14 +19,7 @@
 
 #include "route.h"
 #include "rules.h"
-
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "fuzz_route: %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
+#include "fuzz.h"
 
 static const char head[] = "topic a: alpha\ntopic b.c-d: beta\ncue urgent: asap\ncue spam.x: xx\n";
 

@@ -18,14 +18,7 @@
 
 #include "rules.h"
 #include "topics.h"
-
-#define CHECK(cond)                                                                       \
-	do {                                                                              \
-		if (!(cond)) {                                                            \
-			fprintf(stderr, "fuzz_rules: %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
+#include "fuzz.h"
 
 static char err[8192];
 
