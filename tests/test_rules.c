@@ -434,6 +434,37 @@ Test(topics, near_boundary)
 	fx_free(&f);
 }
 
+/* Phrases are compiled with one space between their words; texts with other whitespace
+ * get the gaps pass (topics.c, scan_gaps): the same answers either way. */
+Test(topics, phrase_gaps_pass)
+{
+	struct fx f = fx_make("topic p: \"still no refund\"\n"
+			      "topic near: \"still no\" NEAR/1 refund\n"
+			      "topic tail: \"no refund\" -\"still no refund\"\n"
+			      "topic uni: \"café noir\"\n");
+	cr_assert_str_eq(match(&f, "still no refund"), "p,near");
+	cr_assert_str_eq(match(&f, "still\tno\r\nrefund"), "p,near");
+	cr_assert_str_eq(match(&f, "  still  no   refund  "), "p,near");
+	cr_assert_str_eq(match(&f, "still no\nrefund"), "p,near");
+	cr_assert_str_eq(match(&f, "xstill\nno refund"), "tail"); /* left boundary */
+	cr_assert_str_eq(match(&f, "still\nno refunds"), "");             /* right boundary */
+	cr_assert_str_eq(match(&f, "no\nrefund and still  no x refund"), "near,tail");
+	cr_assert_str_eq(match(&f, "still\n\nno x y refund"), "");        /* NEAR counts words */
+	cr_assert_str_eq(match(&f, "a b c d e still\n\nno x refund"), "near"); /* mapped back */
+	cr_assert_str_eq(match(&f, "no  refund, no refund"), "tail");
+	cr_assert_str_eq(match(&f, "CAFÉ\n\tNOIR"), "uni");
+	cr_assert_str_eq(match(&f, "cafés  noir"), "");
+	/* longer than the 1 KiB the pass starts with: its buffers grow */
+	static char big[5000];
+	size_t n = 0;
+	for (int i = 0; i < 600; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "w%d  ", i % 10);
+	snprintf(big + n, sizeof(big) - n, "still\n no \t refund");
+	cr_assert_str_eq(match(&f, big), "p,near");
+	cr_assert_str_eq(match(&f, "still no refund"), "p,near");
+	fx_free(&f);
+}
+
 Test(topics, from_and_lang)
 {
 	struct fx f = fx_make("topic bob: from:Bob_1\n"
