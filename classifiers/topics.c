@@ -641,13 +641,23 @@ static uint32_t gen(struct build *b, int32_t i)
  * The patterns that trigger topic @i: the topic can only be true when one of them
  * matched, so it is evaluated only then. Abstract evaluation of its program over sets of
  * patterns, kept as a stack in buf[] (each entry's patterns follow the one below it):
- * a leaf is its pattern(s); NEAR needs both sides, the smaller one is enough; AND keeps
- * the smaller operand (on a tie the right one, usually the narrower clause, e.g. the
- * product after the brand); OR the union; NOT, from: and lang: need no pattern (ALWAYS),
- * nor does OR with such an operand. Returns the count of patterns in buf[0..], which
- * may repeat, or ALWAYS: the topic can match without any pattern.
+ * a leaf is its pattern(s); NEAR needs both sides, one is enough; AND keeps one operand;
+ * OR the union; NOT, from: and lang: need no pattern (ALWAYS), nor does OR with such an
+ * operand. Of two sides the cheaper is kept: the one whose patterns the fewest topics
+ * use (uses[]), since a pattern that many topics share (a brand's name, before each of
+ * its products) is likely a frequent one; on a tie the right side. Returns the count of
+ * patterns in buf[0..], which may repeat, or ALWAYS: the topic can match without any.
  */
-static uint32_t topic_triggers(const scrm_topics *t, uint32_t i, uint32_t *buf, uint32_t *stk_n)
+static uint64_t uses_of(const uint32_t *uses, const uint32_t *p, uint32_t n)
+{
+	uint64_t c = 0;
+	for (uint32_t i = 0; i < n; i++)
+		c += uses[p[i]];
+	return c;
+}
+
+static uint32_t topic_triggers(const scrm_topics *t, uint32_t i, const uint32_t *uses, uint32_t *buf,
+			       uint32_t *stk_n)
 {
 	const struct topic *tp = &t->topics[i];
 	uint32_t sp = 0, top = 0; /* entries; end of the last entry's patterns in buf */
@@ -657,7 +667,8 @@ static uint32_t topic_triggers(const scrm_topics *t, uint32_t i, uint32_t *buf, 
 		case OP_TERM: buf[top++] = o->arg; stk_n[sp++] = 1; break;
 		case OP_NEAR: {
 			const struct near *nr = &t->nears[o->arg];
-			bool a = nr->a_n <= nr->b_n;
+			bool a = uses_of(uses, t->near_pat + nr->a_off, nr->a_n) <
+				 uses_of(uses, t->near_pat + nr->b_off, nr->b_n);
 			uint32_t off = a ? nr->a_off : nr->b_off, n = a ? nr->a_n : nr->b_n;
 			memcpy(buf + top, t->near_pat + off, n * sizeof(*buf));
 			top += n;
@@ -679,7 +690,8 @@ static uint32_t topic_triggers(const scrm_topics *t, uint32_t i, uint32_t *buf, 
 				stk_n[sp - 1] = x == ALWAYS || y == ALWAYS ? ALWAYS : xn + yn;
 				if (stk_n[sp - 1] == ALWAYS)
 					top = xo;
-			} else if (y != ALWAYS && (x == ALWAYS || yn <= xn)) {
+			} else if (y != ALWAYS &&
+				   (x == ALWAYS || uses_of(uses, buf + yo, yn) <= uses_of(uses, buf + xo, xn))) {
 				memmove(buf + xo, buf + yo, yn * sizeof(*buf));
 				top = xo + yn;
 				stk_n[sp - 1] = yn;
@@ -710,15 +722,33 @@ static bool link_patterns(scrm_topics *t)
 	uint32_t *buf = malloc(cap * sizeof(*buf)), *stk = malloc(cap * sizeof(*stk));
 	uint32_t *last = malloc((t->npats ? t->npats : 1) * sizeof(uint32_t));
 	uint32_t *fill = calloc(t->npats ? t->npats : 1, sizeof(uint32_t));
+	uint32_t *uses = calloc(t->npats ? t->npats : 1, sizeof(uint32_t));
 	t->always = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
 	bool ok = false;
-	if (!buf || !stk || !last || !fill || !t->always)
+	if (!buf || !stk || !last || !fill || !uses || !t->always)
 		goto out;
+	for (uint32_t p = 0; p < t->npats; p++)
+		last[p] = UINT32_MAX;
+	for (uint32_t i = 0; i < t->ntopics; i++) /* how many topics use each pattern */
+		for (uint32_t j = 0; j < t->topics[i].op_n; j++) {
+			const struct op *o = &t->ops[t->topics[i].op_off + j];
+			const uint32_t *list = &o->arg;
+			uint32_t n = o->code == OP_TERM;
+			if (o->code == OP_NEAR) {
+				list = t->near_pat + t->nears[o->arg].a_off;
+				n = t->nears[o->arg].a_n + t->nears[o->arg].b_n; /* b follows a */
+			}
+			for (uint32_t k = 0; k < n; k++)
+				if (last[list[k]] != i) {
+					last[list[k]] = i;
+					uses[list[k]]++;
+				}
+		}
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t p = 0; p < t->npats; p++)
 			last[p] = UINT32_MAX;
 		for (uint32_t i = 0; i < t->ntopics; i++) {
-			uint32_t n = topic_triggers(t, i, buf, stk);
+			uint32_t n = topic_triggers(t, i, uses, buf, stk);
 			if (n == ALWAYS) {
 				if (pass == 0)
 					t->always[t->nalways++] = (uint16_t)i;
@@ -752,6 +782,7 @@ out:
 	free(stk);
 	free(last);
 	free(fill);
+	free(uses);
 	return ok;
 }
 
