@@ -31,7 +31,7 @@
 #include <string.h>
 #include <time.h>
 
-enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR };
+enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR, OP_ANY };
 
 struct op {
 	uint8_t code;
@@ -63,6 +63,7 @@ struct topic {
 	uint8_t is_cue, never;
 	uint32_t line;
 	uint32_t op_off, op_n;
+	uint32_t fop_off, fop_n; /* the program eval_topic() runs (see fast_programs) */
 };
 
 struct scrm_topics {
@@ -75,6 +76,9 @@ struct scrm_topics {
 	uint32_t ntopics;
 	struct op *ops;
 	uint32_t nops, capops;
+	struct op *fops;  /* what eval_topic runs: ops with OR-ed terms merged into OP_ANY */
+	uint32_t *fpat;   /* OP_ANY: arg indexes its n patterns here */
+	uint16_t *fn;     /* OP_ANY: the count of patterns, per fop */
 	struct near *nears;
 	uint32_t nnears, capnears;
 	uint32_t *near_pat;
@@ -909,6 +913,46 @@ static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, const
 	return bad;
 }
 
+/*
+ * The programs eval_topic() runs: each term is a one-pattern OP_ANY, and an OR of two
+ * OP_ANY (the top two entries of the stack when they are the last two ops) merges them
+ * into one, whose patterns are contiguous in fpat[] (they were appended in that order).
+ * "(a OR b OR c) (d OR e) -f" is then 4 ops instead of 11: fewer dispatches, which cost
+ * a mispredicted indirect branch each as often as not.
+ */
+static bool fast_programs(scrm_topics *t)
+{
+	t->fops = malloc((t->nops ? t->nops : 1) * sizeof(*t->fops));
+	t->fn = malloc((t->nops ? t->nops : 1) * sizeof(*t->fn));
+	t->fpat = malloc((t->nops ? t->nops : 1) * sizeof(*t->fpat));
+	if (!t->fops || !t->fn || !t->fpat)
+		return false;
+	uint32_t nf = 0, np = 0;
+	for (uint32_t i = 0; i < t->ntopics; i++) {
+		struct topic *tp = &t->topics[i];
+		tp->fop_off = nf;
+		for (uint32_t j = 0; j < tp->op_n; j++) {
+			struct op o = t->ops[tp->op_off + j];
+			if (o.code == OP_TERM) {
+				t->fpat[np] = o.arg;
+				o.code = OP_ANY;
+				o.arg = np++;
+				t->fn[nf] = 1;
+			} else if (o.code == OP_OR && nf - tp->fop_off >= 2 && t->fops[nf - 1].code == OP_ANY &&
+				   t->fops[nf - 2].code == OP_ANY && t->fn[nf - 2] + t->fn[nf - 1] <= UINT16_MAX) {
+				t->fn[nf - 2] = (uint16_t)(t->fn[nf - 2] + t->fn[nf - 1]);
+				nf--;
+				continue;
+			} else {
+				t->fn[nf] = 0;
+			}
+			t->fops[nf++] = o;
+		}
+		tp->fop_n = nf - tp->fop_off;
+	}
+	return true;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -960,7 +1004,7 @@ int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_
 		if (depth > t->max_stack)
 			t->max_stack = depth;
 	}
-	if (!link_patterns(t))
+	if (!link_patterns(t) || !fast_programs(t))
 		goto fail;
 	for (uint32_t i = 0; i < t->ntopics; i++)
 		t->topics[i].never = never_matches(t, &t->topics[i]);
@@ -1047,6 +1091,9 @@ void scrm_topics_free(scrm_topics *t)
 	free(t->pats);
 	free(t->topics);
 	free(t->ops);
+	free(t->fops);
+	free(t->fpat);
+	free(t->fn);
 	free(t->nears);
 	free(t->near_pat);
 	free(t->strs);
@@ -1376,9 +1423,18 @@ static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const cha
 	const scrm_topics *t = s->t;
 	uint8_t *st = s->stack;
 	uint32_t sp = 0;
-	for (uint32_t i = 0; i < tp->op_n; i++) {
-		const struct op *o = &t->ops[tp->op_off + i];
+	for (uint32_t i = 0; i < tp->fop_n; i++) {
+		const struct op *o = &t->fops[tp->fop_off + i];
 		switch (o->code) {
+		case OP_ANY: {
+			const uint32_t *pl = t->fpat + o->arg;
+			uint32_t n = t->fn[tp->fop_off + i];
+			uint8_t v = 0;
+			for (uint32_t k = 0; k < n && !v; k++)
+				v = (s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
+			st[sp++] = v;
+			break;
+		}
 		case OP_TERM: st[sp++] = (s->pat_bits[o->arg >> 6] >> (o->arg & 63)) & 1; break;
 		case OP_FROM: st[sp++] = handle && eq_fold(handle, hlen, t->strs[o->arg]); break;
 		case OP_LANG: st[sp++] = lang && eq_fold(lang, llen, t->strs[o->arg]); break;
