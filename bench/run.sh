@@ -141,6 +141,13 @@ else
 	# The analyze stage as issue 3 defines it: (d) scan + both sentiment modes.
 	arate=$(sed -n 's/^(d) scan + both modes.* \([0-9]*\) rec\/cpu-s .*/\1/p' "$D/analyze.txt")
 	[ -n "$arate" ] && awk -v a="$arate" 'BEGIN{printf "target: analyze stage alone (scan + both sentiment modes) >= 1,000,000 rec/cpu-s: %.0f (%s)\n", a, (a >= 1e6 ? "met" : "NOT met")}'
+	# The generator writes single spaces only; real tweets also have TABs, newlines and
+	# runs of spaces, for which the topics scan makes a second pass (topics.c, scan_gaps).
+	real="$D/real-texts.ndjson"
+	if [ -d ../shared/corpora ] && command -v python3 >/dev/null && { [ -s "$real" ] || "$(dirname "$0")/real_texts.py" ../shared/corpora >"$real"; }; then
+		echo "== the same on real texts: the labelled sets of ../shared ($(wc -l <"$real") texts, bench/real_texts.py)"
+		"$BIN_DIR/bench/bench_analyze" --rules "$RULES" "${lexopt[@]}" --repeats "$R" "$real"
+	fi
 
 	for j in $JOBS; do
 		echo "== pipeline with analysis: scrm run -o OUT -j $j --rules $RULES ${lexopt[*]} --sentiment both, best CPU of $R"

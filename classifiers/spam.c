@@ -48,16 +48,54 @@ static bool is_link(const char *w, size_t n)
 
 #define REPEAT_WORDS 64
 
-unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
+/* A word's identity for the repeat count: lw[0..m) (m <= 32) mixed 8 bytes at a time
+ * (only equality matters; a collision is ~2^-64 per pair). */
+static uint64_t word_hash(const char *lw, size_t m)
+{
+	uint64_t h = m * UINT64_C(0x9E3779B97F4A7C15);
+	for (size_t k = 0; k < m; k += 8) {
+		uint64_t v = 0;
+		memcpy(&v, lw + k, m - k < 8 ? m - k : 8);
+		h = (h ^ v) * UINT64_C(0xBF58476D1CE4E5B9);
+		h ^= h >> 31;
+	}
+	return h;
+}
+
+/* One pass over the words for both: the structural signals and (when @key) the
+ * near-duplicate key. */
+static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, uint64_t *key)
 {
 	scrm_spam_counts c = {0};
 	uint64_t h[REPEAT_WORDS];
 	uint32_t nh = 0;
+	char buf[1024]; /* the key's text */
+	size_t o = 0;
+	uint32_t kwords = 0;
 	size_t i = 0, n;
 	const char *w;
 	while ((w = next_word(text, len, &i, &n))) {
+		bool link = is_link(w, n);
+		if (key && o < sizeof buf - 1) {
+			bool rt = c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
+			if (!rt && w[0] != '@' && !link) {
+				size_t before = o;
+				for (size_t k = 0; k < n && o < sizeof buf - 1; k++) {
+					unsigned char ch = (unsigned char)w[k];
+					if (ch >= 'A' && ch <= 'Z')
+						buf[o++] = (char)(ch + 32);
+					else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
+						buf[o++] = (char)ch;
+				}
+				if (o > before) {
+					kwords++;
+					if (o < sizeof buf - 1)
+						buf[o++] = ' ';
+				}
+			}
+		}
 		c.words++;
-		if (is_link(w, n)) {
+		if (link) {
 			c.links++;
 		} else if (w[0] == '#' && n > 1) {
 			c.hashtags++;
@@ -73,8 +111,12 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
 			}
 			while (m > 1 && (lw[m - 1] == '!' || lw[m - 1] == '.' || lw[m - 1] == ',' || lw[m - 1] == '?'))
 				m--;
-			h[nh++] = XXH3_64bits(lw, m);
+			h[nh++] = word_hash(lw, m);
 		}
+	}
+	if (key) {
+		uint64_t k = kwords < 4 ? 0 : XXH3_64bits(buf, o);
+		*key = kwords < 4 ? 0 : k ? k : 1;
 	}
 	/* The most repeated ordinary word (few words: quadratic is fine). */
 	for (uint32_t a = 0; a < nh; a++) {
@@ -99,37 +141,21 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
 	return f;
 }
 
+unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
+{
+	return signals(text, len, counts, NULL);
+}
+
 uint64_t scrm_spam_text_key(const char *text, size_t len)
 {
-	char buf[1024];
-	size_t o = 0, i = 0;
-	uint32_t words = 0;
-	bool first = true;
-	const char *w;
-	size_t n;
-	while (o < sizeof buf - 1 && (w = next_word(text, len, &i, &n))) {
-		bool rt = first && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
-		first = false;
-		if (rt || w[0] == '@' || is_link(w, n))
-			continue;
-		size_t before = o;
-		for (size_t k = 0; k < n && o < sizeof buf - 1; k++) {
-			unsigned char ch = (unsigned char)w[k];
-			if (ch >= 'A' && ch <= 'Z')
-				buf[o++] = (char)(ch + 32);
-			else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
-				buf[o++] = (char)ch;
-		}
-		if (o > before) {
-			words++;
-			if (o < sizeof buf - 1)
-				buf[o++] = ' ';
-		}
-	}
-	if (words < 4)
-		return 0;
-	uint64_t k = XXH3_64bits(buf, o);
-	return k ? k : 1;
+	uint64_t k;
+	signals(text, len, NULL, &k);
+	return k;
+}
+
+unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key)
+{
+	return signals(text, len, NULL, key);
 }
 
 /* ------------------------------------------------------------ the window ---- */

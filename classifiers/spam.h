@@ -17,7 +17,7 @@
  * set is live, the entry seen longest ago is replaced (a lost key only means a later
  * copy is counted from 1 again).
  *
- * Threads: scrm_spam_scan() and scrm_spam_text_key() are pure. A scrm_dupwin belongs to
+ * Threads: scrm_spam_scan(), scrm_spam_text_key() and scrm_spam_signals() are pure. A scrm_dupwin belongs to
  * one thread.
  */
 #ifndef SCRM_SPAM_H
@@ -64,6 +64,10 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts);
  * when fewer than 4 words are left, so "thank you!" is not a campaign.
  */
 uint64_t scrm_spam_text_key(const char *text, size_t len);
+
+/* Both in one pass over the words: returns scrm_spam_scan()'s bits, and stores
+ * scrm_spam_text_key()'s key in *key unless @key is NULL. */
+unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key);
 
 typedef struct scrm_ktab scrm_dupwin; /* a ktab.h table */
 

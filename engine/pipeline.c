@@ -499,9 +499,8 @@ static int analyze_records(worker *wk, chunk *c)
 		if (!scrm_str_present(r->text))
 			continue;
 		const char *text = scrm_str_ptr(&c->arena, r->text);
-		r->spam |= (uint8_t)scrm_spam_scan(text, r->text.len, NULL);
-		if (pl->cfg->dup_window_ms > 0)
-			r->text_key = scrm_spam_text_key(text, r->text.len);
+		r->spam |= (uint8_t)scrm_spam_signals(text, r->text.len,
+						      pl->cfg->dup_window_ms > 0 ? &r->text_key : NULL);
 	}
 	/* Influence from the post itself, and whom it points at (for the network part). */
 	for (size_t i = 0; i < rv->len; i++) {

@@ -3,6 +3,7 @@
  * (classifiers/spam.c).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "spam.h"
@@ -64,6 +65,39 @@ Test(spam, text_key_ignores_what_copies_vary)
 	cr_assert_neq(scrm_spam_text_key(other, strlen(other)), k);
 	cr_assert_eq(scrm_spam_text_key("thank you so!", 13), 0); /* three words: no key */
 	cr_assert_eq(scrm_spam_text_key("RT @a: https://x.co @b", 22), 0);
+}
+
+Test(spam, signals_is_scan_and_key_in_one_pass)
+{
+	const char *texts[] = {
+		"RT @promo: win a free trip to paris today",
+		"buy buy BUY buy! now",
+		"#a #b #c http://x.example/1 win",
+		"@a @b @c @d @e hello",
+		"thank you so!",
+		"",
+	};
+	unsigned want[] = {0, SCRM_SPAM_REPEAT, SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS, SCRM_SPAM_MENTIONS, 0, 0};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		size_t n = strlen(texts[i]);
+		uint64_t key = 7;
+		cr_assert_eq(scrm_spam_signals(texts[i], n, &key), want[i], "%s", texts[i]);
+		cr_assert_eq(scrm_spam_scan(texts[i], n, NULL), want[i], "%s", texts[i]);
+		cr_assert_eq(key, scrm_spam_text_key(texts[i], n), "%s", texts[i]);
+		cr_assert_eq(scrm_spam_signals(texts[i], n, NULL), want[i]);
+	}
+	uint64_t key = 7;
+	scrm_spam_signals(texts[4], strlen(texts[4]), &key);
+	cr_assert_eq(key, 0); /* three words: no key, and it is stored */
+	/* a text longer than the key's 1 KiB buffer: the key stops growing, the counts do not */
+	static char big[4096];
+	size_t o = 0;
+	for (int i = 0; i < 400; i++)
+		o += (size_t)snprintf(big + o, sizeof big - o, "w%c ", 'a' + i % 26);
+	scrm_spam_counts c;
+	cr_assert_eq(scrm_spam_scan(big, o, &c), 0);
+	cr_assert_eq(c.words, 400);
+	cr_assert_neq(scrm_spam_text_key(big, o), 0);
 }
 
 Test(spam, window_bursts)
