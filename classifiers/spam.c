@@ -19,9 +19,16 @@ const char *scrm_spam_name(unsigned bit)
 	return bit < SCRM_SPAM__COUNT ? names[bit] : "?";
 }
 
-static bool is_space(unsigned char c)
+/* The six ASCII spaces. */
+static const uint8_t space_of[256] = {['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, [' '] = 1};
+
+static bool is_space(unsigned char c) { return space_of[c]; }
+
+/* What the near-duplicate key keeps of byte c: ASCII letters lower-cased, bytes >= 0x80;
+ * 0: dropped (digits, punctuation). */
+static inline unsigned char key_char(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : (c >= 'a' && c <= 'z') || c >= 0x80 ? c : 0;
 }
 
 /* The next run of non-space bytes at or after *i (NULL at the end); *n its length. */
@@ -81,11 +88,9 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 			if (!rt && w[0] != '@' && !link) {
 				size_t before = o;
 				for (size_t k = 0; k < n && o < sizeof buf - 1; k++) {
-					unsigned char ch = (unsigned char)w[k];
-					if (ch >= 'A' && ch <= 'Z')
-						buf[o++] = (char)(ch + 32);
-					else if ((ch >= 'a' && ch <= 'z') || ch >= 0x80)
-						buf[o++] = (char)ch;
+					unsigned char ch = key_char((unsigned char)w[k]);
+					buf[o] = (char)ch;
+					o += ch != 0;
 				}
 				if (o > before) {
 					kwords++;
@@ -118,13 +123,22 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		uint64_t k = kwords < 4 ? 0 : XXH3_64bits(buf, o);
 		*key = kwords < 4 ? 0 : k ? k : 1;
 	}
-	/* The most repeated ordinary word (few words: quadratic is fine). */
+	/* The most repeated ordinary word: counts in an open-addressing table of 128 slots
+	 * (at most 64 words), whose used bits are the only part that needs clearing. */
+	uint64_t used[2] = {0, 0};
+	uint64_t slot_h[128];
+	uint8_t slot_n[128];
 	for (uint32_t a = 0; a < nh; a++) {
-		uint32_t k = 0;
-		for (uint32_t b = 0; b < nh; b++)
-			k += h[a] == h[b];
-		if (k > c.top_repeat)
-			c.top_repeat = k;
+		uint32_t x = (uint32_t)(h[a] >> 57);
+		while ((used[x >> 6] >> (x & 63) & 1) && slot_h[x] != h[a])
+			x = (x + 1) & 127;
+		if (!(used[x >> 6] >> (x & 63) & 1)) {
+			used[x >> 6] |= UINT64_C(1) << (x & 63);
+			slot_h[x] = h[a];
+			slot_n[x] = 0;
+		}
+		if (++slot_n[x] > c.top_repeat)
+			c.top_repeat = slot_n[x];
 	}
 	uint32_t plain = c.words - c.links - c.hashtags - c.mentions;
 	unsigned f = 0;
