@@ -52,6 +52,14 @@ const scrm_ktab_slot *scrm_ktab_find(const scrm_ktab *t, uint64_t key)
 	return NULL;
 }
 
+void scrm_ktab_prefetch(const scrm_ktab *t, uint64_t key)
+{
+	const char *set = (const char *)set_of(t, key);
+	for (size_t o = 0; o < WAYS * sizeof(scrm_ktab_slot); o += 64)
+		__builtin_prefetch(set + o, 1);
+	__builtin_prefetch(set + WAYS * sizeof(scrm_ktab_slot) - 1, 1);
+}
+
 scrm_ktab_slot *scrm_ktab_get(scrm_ktab *t, uint64_t key, int *fresh)
 {
 	scrm_ktab_slot *set = set_of(t, key), *victim = &set[0];

@@ -36,4 +36,7 @@ const scrm_ktab_slot *scrm_ktab_find(const scrm_ktab *t, uint64_t key);
  */
 scrm_ktab_slot *scrm_ktab_get(scrm_ktab *t, uint64_t key, int *fresh);
 
+/* Start loading the set of @key into the cache (a lookup a few records ahead). */
+void scrm_ktab_prefetch(const scrm_ktab *t, uint64_t key);
+
 #endif

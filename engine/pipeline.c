@@ -45,6 +45,7 @@
 #include "customers.h"
 #include "route.h"
 #include "influence.h"
+#include "ktab.h"
 #include "sentiment.h"
 #include "spam.h"
 
@@ -1115,6 +1116,10 @@ static void dup_barrier(pipeline *pl, chunk *c)
 			sched_yield();
 }
 
+/* How many records ahead the relate thread starts loading the table entries it will
+ * touch (customer windows, near-duplicate and network sets: megabytes, read at random). */
+#define RELATE_AHEAD 8
+
 static void *relate_main(void *arg)
 {
 	relate *rt = arg;
@@ -1137,6 +1142,10 @@ static void *relate_main(void *arg)
 			for (uint32_t i = c->dstart[rt->id]; i < c->dstart[rt->id + 1]; i++) {
 				uint32_t idx = c->didx[i];
 				scrm_record *r = &c->recs.v[idx];
+				if (i + RELATE_AHEAD < c->dstart[rt->id + 1]) { /* tables: random access */
+					uint64_t dk = c->recs.v[c->didx[i + RELATE_AHEAD]].text_key;
+					scrm_ktab_prefetch(pl->dupwin[dk % SCRM_PARTITIONS], dk);
+				}
 				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
 				r->dup_count = scrm_dupwin_see(pl->dupwin[r->text_key % SCRM_PARTITIONS], r->text_key, ts,
 							       base + idx, win, &r->dup_first);
@@ -1149,8 +1158,20 @@ static void *relate_main(void *arg)
 			uint32_t mi = c->mstart[rt->id], me = c->mstart[rt->id + 1];
 			for (uint32_t i = b; i <= e; i++) {
 				uint32_t idx = i < e ? c->pidx[i] : UINT32_MAX;
+				if (i + RELATE_AHEAD < e && !rt->error) {
+					const scrm_record *a = &c->recs.v[c->pidx[i + RELATE_AHEAD]];
+					scrm_custtab_prefetch(&rt->customers, a->cust_hash);
+					scrm_ktab_prefetch(pl->net[a->partition], a->cust_hash);
+				}
 				/* Mentions made by the posts before this one, in input order. */
 				for (; mi < me && (c->midx[mi] >> 3) < idx; mi++) {
+					if (mi + RELATE_AHEAD < me) {
+						uint32_t ma = c->midx[mi + RELATE_AHEAD];
+						scrm_mention m;
+						memcpy(&m, scrm_str_ptr(&c->arena, c->recs.v[ma >> 3].mentions) + (ma & 7) * sizeof m,
+						       sizeof m);
+						scrm_ktab_prefetch(pl->net[m.key % SCRM_PARTITIONS], m.key);
+					}
 					const scrm_record *src = &c->recs.v[c->midx[mi] >> 3];
 					scrm_mention m;
 					memcpy(&m, scrm_str_ptr(&c->arena, src->mentions) + (c->midx[mi] & 7) * sizeof m,

@@ -93,6 +93,16 @@ static int grow(scrm_custtab *t)
 	return 0;
 }
 
+void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key)
+{
+	if (!key)
+		key = 1;
+	const char *s = (const char *)&t->slots[(size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (t->cap - 1)];
+	for (size_t o = 0; o < sizeof(scrm_cust_state); o += 64)
+		__builtin_prefetch(s + o, 1);
+	__builtin_prefetch(s + sizeof(scrm_cust_state) - 1, 1);
+}
+
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 {
 	if (!key)

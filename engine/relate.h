@@ -99,4 +99,7 @@ void scrm_custtab_free(scrm_custtab *t);
  * pointer is valid until the next call. */
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key);
 
+/* Start loading the state of @key's slot (its first probe) into the cache. */
+void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key);
+
 #endif
