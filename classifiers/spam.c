@@ -26,10 +26,24 @@ static bool is_space(unsigned char c) { return space_of[c]; }
 
 /* What the near-duplicate key keeps of byte c: ASCII letters lower-cased, bytes >= 0x80;
  * 0: dropped (digits, punctuation). */
-static inline unsigned char key_char(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : (c >= 'a' && c <= 'z') || c >= 0x80 ? c : 0;
-}
+static const unsigned char key_of[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+	112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 0, 0, 0, 0, 0,
+	0, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+	112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 0, 0, 0, 0, 0,
+	128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143,
+	144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
+	160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175,
+	176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191,
+	192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207,
+	208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223,
+	224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+	240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255,
+};
 
 /* The next run of non-space bytes at or after *i (NULL at the end); *n its length. */
 static const char *next_word(const char *text, size_t len, size_t *i, size_t *n)
@@ -55,18 +69,29 @@ static bool is_link(const char *w, size_t n)
 
 #define REPEAT_WORDS 64
 
-/* A word's identity for the repeat count: lw[0..m) (m <= 32) mixed 8 bytes at a time
- * (only equality matters; a collision is ~2^-64 per pair). */
+/* A word's identity for the repeat count: lw[0..m) (m <= 32, zero bytes after it up to
+ * the next multiple of 8) mixed 8 bytes at a time (only equality matters; a collision is
+ * ~2^-64 per pair). */
 static uint64_t word_hash(const char *lw, size_t m)
 {
 	uint64_t h = m * UINT64_C(0x9E3779B97F4A7C15);
 	for (size_t k = 0; k < m; k += 8) {
-		uint64_t v = 0;
-		memcpy(&v, lw + k, m - k < 8 ? m - k : 8);
+		uint64_t v;
+		memcpy(&v, lw + k, 8);
 		h = (h ^ v) * UINT64_C(0xBF58476D1CE4E5B9);
 		h ^= h >> 31;
 	}
 	return h;
+}
+
+/* ASCII A-Z to a-z in the 8 bytes of v (others unchanged). */
+static inline uint64_t lower8(uint64_t v)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+	uint64_t a = v & ~high;
+	uint64_t ge_a = a + ones * (0x80 - 'A'), gt_z = a + ones * (0x80 - 'Z' - 1);
+	uint64_t up = ge_a & ~gt_z & ~v & high;
+	return v | up >> 2;
 }
 
 /* One pass over the words for both: the structural signals and (when @key) the
@@ -86,9 +111,15 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		if (key && o < sizeof buf - 1) {
 			bool rt = c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
 			if (!rt && w[0] != '@' && !link) {
-				size_t before = o;
-				for (size_t k = 0; k < n && o < sizeof buf - 1; k++) {
-					unsigned char ch = key_char((unsigned char)w[k]);
+				/* o grows by at most one a byte: the first lim bytes fit unchecked */
+				size_t before = o, k = 0, lim = n < sizeof buf - 1 - o ? n : sizeof buf - 1 - o;
+				for (; k < lim; k++) {
+					unsigned char ch = key_of[(unsigned char)w[k]];
+					buf[o] = (char)ch;
+					o += ch != 0;
+				}
+				for (; k < n && o < sizeof buf - 1; k++) {
+					unsigned char ch = key_of[(unsigned char)w[k]];
 					buf[o] = (char)ch;
 					o += ch != 0;
 				}
@@ -108,14 +139,17 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 			c.mentions++;
 		} else if (nh < REPEAT_WORDS && n >= 2) {
 			/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one */
-			char lw[32];
-			size_t m = n < sizeof lw ? n : sizeof lw;
-			for (size_t k = 0; k < m; k++) {
-				unsigned char ch = (unsigned char)w[k];
-				lw[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+			char lw[40] = {0};
+			size_t m = n < 32 ? n : 32;
+			memcpy(lw, w, m);
+			for (size_t k = 0; k < m; k += 8) {
+				uint64_t v;
+				memcpy(&v, lw + k, 8);
+				v = lower8(v);
+				memcpy(lw + k, &v, 8);
 			}
 			while (m > 1 && (lw[m - 1] == '!' || lw[m - 1] == '.' || lw[m - 1] == ',' || lw[m - 1] == '?'))
-				m--;
+				lw[--m] = 0;
 			h[nh++] = word_hash(lw, m);
 		}
 	}
