@@ -50,7 +50,6 @@ struct pattern {
 	uint8_t multi;   /* a phrase of several words: also in the gaps database */
 	uint32_t fixed;  /* bytes every match spans (start = end - fixed), 0 if it varies */
 	uint32_t line, col;
-	uint32_t topic_off, topic_n; /* CSR into topic_of[] */
 };
 
 struct near {
@@ -85,7 +84,13 @@ struct scrm_topics {
 	uint32_t nnear_pat, capnear_pat;
 	char **strs; /* from:/lang: values */
 	uint32_t nstrs, capstrs;
-	uint16_t *topic_of; /* CSR payload: topics using each pattern */
+	/* Keys: the patterns (ids 0..npats-1), then each from:/lang: value as a field key
+	 * (field_key()), set for a record by its author and language (mark_fields). */
+	uint32_t nkeys;
+	uint32_t *key_off, *key_n; /* CSR into topic_of[]: the topics each key triggers */
+	uint16_t *topic_of;
+	uint32_t *fmap;     /* open addressing: hash of a lower-cased value -> string index + 1 */
+	uint32_t fmap_mask;
 	uint16_t *always;   /* topics that can match without any pattern */
 	uint32_t nalways;
 	uint32_t max_stack;
@@ -641,13 +646,19 @@ static uint32_t gen(struct build *b, int32_t i)
 
 #define ALWAYS UINT32_MAX
 
+/* The key of a from: or lang: leaf: after the patterns, two per string (from, lang). */
+static uint32_t field_key(const scrm_topics *t, const struct op *o)
+{
+	return t->npats + 2 * o->arg + (o->code == OP_LANG);
+}
+
 /*
  * The patterns that trigger topic @i: the topic can only be true when one of them
  * matched, so it is evaluated only then. Abstract evaluation of its program over sets of
  * patterns, kept as a stack in buf[] (each entry's patterns follow the one below it):
- * a leaf is its pattern(s); NEAR needs both sides, one is enough; AND keeps one operand;
- * OR the union; NOT, from: and lang: need no pattern (ALWAYS), nor does OR with such an
- * operand. Of two sides the cheaper is kept: the one whose patterns the fewest topics
+ * a leaf is its pattern(s) (from: and lang: their field key); NEAR needs both sides, one
+ * is enough; AND keeps one operand; OR the union; NOT needs no pattern (ALWAYS), nor does
+ * OR with such an operand. Of two sides the cheaper is kept: the one whose patterns the fewest topics
  * use (uses[]), since a pattern that many topics share (a brand's name, before each of
  * its products) is likely a frequent one; on a tie the right side. Returns the count of
  * patterns in buf[0..], which may repeat, or ALWAYS: the topic can match without any.
@@ -680,7 +691,7 @@ static uint32_t topic_triggers(const scrm_topics *t, uint32_t i, const uint32_t 
 			break;
 		}
 		case OP_FROM:
-		case OP_LANG: stk_n[sp++] = ALWAYS; break;
+		case OP_LANG: buf[top++] = field_key(t, o); stk_n[sp++] = 1; break;
 		case OP_NOT:
 			top -= stk_n[sp - 1] == ALWAYS ? 0 : stk_n[sp - 1];
 			stk_n[sp - 1] = ALWAYS;
@@ -723,21 +734,26 @@ static bool link_patterns(scrm_topics *t)
 		}
 		cap = n > cap ? n : cap;
 	}
+	t->nkeys = t->npats + 2 * t->nstrs;
+	size_t nk = t->nkeys ? t->nkeys : 1;
 	uint32_t *buf = malloc(cap * sizeof(*buf)), *stk = malloc(cap * sizeof(*stk));
-	uint32_t *last = malloc((t->npats ? t->npats : 1) * sizeof(uint32_t));
-	uint32_t *fill = calloc(t->npats ? t->npats : 1, sizeof(uint32_t));
-	uint32_t *uses = calloc(t->npats ? t->npats : 1, sizeof(uint32_t));
+	uint32_t *last = malloc(nk * sizeof(uint32_t));
+	uint32_t *fill = calloc(nk, sizeof(uint32_t));
+	uint32_t *uses = calloc(nk, sizeof(uint32_t));
 	t->always = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
+	t->key_off = calloc(nk, sizeof(uint32_t));
+	t->key_n = calloc(nk, sizeof(uint32_t));
 	bool ok = false;
-	if (!buf || !stk || !last || !fill || !uses || !t->always)
+	if (!buf || !stk || !last || !fill || !uses || !t->always || !t->key_off || !t->key_n)
 		goto out;
-	for (uint32_t p = 0; p < t->npats; p++)
+	for (uint32_t p = 0; p < t->nkeys; p++)
 		last[p] = UINT32_MAX;
 	for (uint32_t i = 0; i < t->ntopics; i++) /* how many topics use each pattern */
 		for (uint32_t j = 0; j < t->topics[i].op_n; j++) {
 			const struct op *o = &t->ops[t->topics[i].op_off + j];
-			const uint32_t *list = &o->arg;
-			uint32_t n = o->code == OP_TERM;
+			uint32_t fk = o->code == OP_FROM || o->code == OP_LANG ? field_key(t, o) : o->arg;
+			const uint32_t *list = &fk;
+			uint32_t n = o->code == OP_TERM || o->code == OP_FROM || o->code == OP_LANG;
 			if (o->code == OP_NEAR) {
 				list = t->near_pat + t->nears[o->arg].a_off;
 				n = t->nears[o->arg].a_n + t->nears[o->arg].b_n; /* b follows a */
@@ -749,7 +765,7 @@ static bool link_patterns(scrm_topics *t)
 				}
 		}
 	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t p = 0; p < t->npats; p++)
+		for (uint32_t p = 0; p < t->nkeys; p++)
 			last[p] = UINT32_MAX;
 		for (uint32_t i = 0; i < t->ntopics; i++) {
 			uint32_t n = topic_triggers(t, i, uses, buf, stk);
@@ -764,16 +780,16 @@ static bool link_patterns(scrm_topics *t)
 					continue;
 				last[p] = i;
 				if (pass == 0)
-					t->pats[p].topic_n++;
+					t->key_n[p]++;
 				else
-					t->topic_of[t->pats[p].topic_off + fill[p]++] = (uint16_t)i;
+					t->topic_of[t->key_off[p] + fill[p]++] = (uint16_t)i;
 			}
 		}
 		if (pass == 0) {
 			uint32_t total = 0;
-			for (uint32_t p = 0; p < t->npats; p++) {
-				t->pats[p].topic_off = total;
-				total += t->pats[p].topic_n;
+			for (uint32_t p = 0; p < t->nkeys; p++) {
+				t->key_off[p] = total;
+				total += t->key_n[p];
 			}
 			t->topic_of = malloc((total ? total : 1) * sizeof(uint16_t));
 			if (!t->topic_of)
@@ -913,6 +929,38 @@ static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, const
 	return bad;
 }
 
+/* FNV-1a of s[0..n) with ASCII letters lower-cased (eq_fold's equality). */
+static uint64_t fold_hash(const char *s, size_t n)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+/* The from:/lang: values by fold_hash, for mark_fields(). */
+static bool field_map(scrm_topics *t)
+{
+	if (!t->nstrs)
+		return true;
+	uint32_t cap = 8;
+	while (cap < 2 * t->nstrs)
+		cap *= 2;
+	t->fmap = calloc(cap, sizeof(*t->fmap));
+	if (!t->fmap)
+		return false;
+	t->fmap_mask = cap - 1;
+	for (uint32_t i = 0; i < t->nstrs; i++) {
+		uint32_t x = (uint32_t)fold_hash(t->strs[i], strlen(t->strs[i])) & t->fmap_mask;
+		while (t->fmap[x])
+			x = (x + 1) & t->fmap_mask;
+		t->fmap[x] = i + 1;
+	}
+	return true;
+}
+
 /*
  * The programs eval_topic() runs: each term is a one-pattern OP_ANY, and an OR of two
  * OP_ANY (the top two entries of the stack when they are the last two ops) merges them
@@ -933,8 +981,8 @@ static bool fast_programs(scrm_topics *t)
 		tp->fop_off = nf;
 		for (uint32_t j = 0; j < tp->op_n; j++) {
 			struct op o = t->ops[tp->op_off + j];
-			if (o.code == OP_TERM) {
-				t->fpat[np] = o.arg;
+			if (o.code == OP_TERM || o.code == OP_FROM || o.code == OP_LANG) {
+				t->fpat[np] = o.code == OP_TERM ? o.arg : field_key(t, &o);
 				o.code = OP_ANY;
 				o.arg = np++;
 				t->fn[nf] = 1;
@@ -1004,7 +1052,7 @@ int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_
 		if (depth > t->max_stack)
 			t->max_stack = depth;
 	}
-	if (!link_patterns(t) || !fast_programs(t))
+	if (!link_patterns(t) || !fast_programs(t) || !field_map(t))
 		goto fail;
 	for (uint32_t i = 0; i < t->ntopics; i++)
 		t->topics[i].never = never_matches(t, &t->topics[i]);
@@ -1098,6 +1146,9 @@ void scrm_topics_free(scrm_topics *t)
 	free(t->near_pat);
 	free(t->strs);
 	free(t->topic_of);
+	free(t->key_off);
+	free(t->key_n);
+	free(t->fmap);
 	free(t->always);
 	free(t);
 }
@@ -1142,9 +1193,9 @@ int scrm_topics_scratch_create(scrm_topics_scratch **out, const scrm_topics *t)
 	if (!s)
 		return -ENOMEM;
 	s->t = t;
-	size_t pw = (t->npats + 63) / 64, tw = (t->ntopics + 63) / 64;
+	size_t pw = (t->nkeys + 63) / 64, tw = (t->ntopics + 63) / 64;
 	s->pat_bits = calloc(pw ? pw : 1, sizeof(uint64_t));
-	s->pat_list = malloc((t->npats ? t->npats : 1) * sizeof(uint32_t));
+	s->pat_list = malloc((t->nkeys ? t->nkeys : 1) * sizeof(uint32_t));
 	s->cand_bits = calloc(tw ? tw : 1, sizeof(uint64_t));
 	s->cands = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
 	s->stack = malloc(t->max_stack + 1);
@@ -1220,8 +1271,8 @@ static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 	if (!(s->pat_bits[id >> 6] & bit)) {
 		s->pat_bits[id >> 6] |= bit;
 		s->pat_list[s->npat_list++] = id;
-		for (uint32_t i = 0; i < p->topic_n; i++)
-			add_cand(s, s->t->topic_of[p->topic_off + i]);
+		for (uint32_t i = 0; i < s->t->key_n[id]; i++)
+			add_cand(s, s->t->topic_of[s->t->key_off[id] + i]);
 	}
 	if (p->near && s->npos < SCRM_TOPICS_MAX_POS)
 		s->pos[s->npos++] = (struct pos){.pat = id, .end = (uint32_t)to};
@@ -1417,8 +1468,25 @@ static bool eq_fold(const char *a, size_t an, const char *b)
 	return b[an] == 0;
 }
 
-static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const char *text, size_t len,
-		       const char *handle, size_t hlen, const char *lang, size_t llen)
+/* Set the field key of @v (the author's handle, kind 0, or the language, kind 1), if it is
+ * a from:/lang: value of the rules, and make the topics it triggers candidates. */
+static void mark_field(scrm_topics_scratch *s, const char *v, size_t n, uint32_t kind)
+{
+	const scrm_topics *t = s->t;
+	for (uint32_t x = (uint32_t)fold_hash(v, n) & t->fmap_mask; t->fmap[x]; x = (x + 1) & t->fmap_mask) {
+		uint32_t i = t->fmap[x] - 1;
+		if (!eq_fold(v, n, t->strs[i]))
+			continue;
+		uint32_t k = t->npats + 2 * i + kind;
+		s->pat_bits[k >> 6] |= UINT64_C(1) << (k & 63);
+		s->pat_list[s->npat_list++] = k;
+		for (uint32_t j = 0; j < t->key_n[k]; j++)
+			add_cand(s, t->topic_of[t->key_off[k] + j]);
+		return;
+	}
+}
+
+static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const char *text, size_t len)
 {
 	const scrm_topics *t = s->t;
 	uint8_t *st = s->stack;
@@ -1436,8 +1504,6 @@ static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const cha
 			break;
 		}
 		case OP_TERM: st[sp++] = (s->pat_bits[o->arg >> 6] >> (o->arg & 63)) & 1; break;
-		case OP_FROM: st[sp++] = handle && eq_fold(handle, hlen, t->strs[o->arg]); break;
-		case OP_LANG: st[sp++] = lang && eq_fold(lang, llen, t->strs[o->arg]); break;
 		case OP_NEAR: st[sp++] = eval_near(s, &t->nears[o->arg], text, len); break;
 		case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
 		case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
@@ -1516,6 +1582,12 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 		handle++, hlen--;
 	for (uint32_t i = 0; i < t->nalways; i++)
 		add_cand(s, t->always[i]);
+	if (t->fmap) {
+		if (handle && hlen)
+			mark_field(s, handle, hlen, 0);
+		if (lang && llen)
+			mark_field(s, lang, llen, 1);
+	}
 	if (t->db && len > UINT32_MAX) {
 		rc = -EINVAL;
 		goto reset;
@@ -1550,7 +1622,7 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	}
 	for (uint32_t i = 0; i < s->ncands; i++) {
 		uint16_t id = s->cands[i];
-		if (!eval_topic(s, &t->topics[id], text, len, handle, hlen, lang, llen))
+		if (!eval_topic(s, &t->topics[id], text, len))
 			continue;
 		if (out->n < SCRM_TOPICS_MAX_HITS) {
 			if (terms)
