@@ -251,6 +251,14 @@ static const uint32_t word_ranges[][2] = {
 	{0x2B740, 0x2B81D}, {0x2F800, 0x2FA1D},
 };
 
+/* ASCII word characters: [0-9A-Za-z_] (the fast path of the boundary and word scans). */
+static const uint8_t ascii_word[128] = {
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['_'] = 1,
+	['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 int scrm_topics_is_word_cp(uint32_t cp)
 {
 	if (cp < 0x80)
@@ -1234,6 +1242,8 @@ void scrm_topics_scratch_free(scrm_topics_scratch *s)
 
 static bool prev_is_word(const char *text, size_t at)
 {
+	if ((unsigned char)text[at - 1] < 0x80)
+		return ascii_word[(unsigned char)text[at - 1]];
 	size_t i = at - 1, stop = at > 4 ? at - 4 : 0;
 	while (i > stop && ((unsigned char)text[i] & 0xC0) == 0x80)
 		i--;
@@ -1245,6 +1255,8 @@ static bool prev_is_word(const char *text, size_t at)
 
 static bool next_is_word(const char *text, size_t n)
 {
+	if ((unsigned char)text[0] < 0x80)
+		return ascii_word[(unsigned char)text[0]];
 	uint32_t cp;
 	utf8_next((const unsigned char *)text, n, &cp);
 	return scrm_topics_is_word_cp(cp);
@@ -1402,11 +1414,17 @@ static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 			p[k++].word = words ? words - 1 : 0;
 		if (i == len)
 			break;
-		uint32_t cp;
-		i += utf8_next((const unsigned char *)text + i, len - i, &cp);
-		bool wc = scrm_topics_is_word_cp(cp);
-		if (wc && !in)
-			words++;
+		unsigned char c = (unsigned char)text[i];
+		bool wc;
+		if (c < 0x80) {
+			wc = ascii_word[c];
+			i++;
+		} else {
+			uint32_t cp;
+			i += utf8_next((const unsigned char *)text + i, len - i, &cp);
+			wc = scrm_topics_is_word_cp(cp);
+		}
+		words += wc && !in;
 		in = wc;
 	}
 	s->words_done = true;
