@@ -17,8 +17,12 @@
  * Rows: parse + normalize (the limit), (a) topics scan alone, (b) VADER alone
  * (scrm_vader_score), (b2) both sentiment modes (scrm_sent_score_both), (c) scan + VADER,
  * (d) scan + both modes: the analyze stage as issue 3 defines it; (e) what the pipeline's
- * analyze_record() does on top of it (topic terms, the scrm mode's explanation, spam
- * signals, near-duplicate key), without its arena appends.
+ * analyze_records() does on top of it (topic terms, the scrm mode's explanation, spam
+ * signals, near-duplicate key), without its arena appends. Like analyze_records() over a
+ * chunk, each analysis of a combined row runs over a block of records before the next
+ * starts (--block, default 600: a 512 KiB chunk of generated records); record by record
+ * (--block 1) the scan's and the lexicon's tables evict each other, and (d) costs 10-15%
+ * more here.
  *
  * Usage:
  *   bench_analyze [options] CORPUS.ndjson
@@ -27,6 +31,8 @@
  *     --emoji-lexicon FILE  emoji descriptions for VADER
  *     --repeats R           timed passes per measurement (default 5; plus one warm-up)
  *     --records N           use the first N records only (default: all)
+ *     --block N             records each analysis runs over before the next one starts,
+ *                           as the pipeline does per chunk (default 600; 1: record by record)
  *     --topic-stats         also print how many records each topic and cue matched
  *   bench_analyze --dump-texts OUT [--count N] CORPUS.ndjson
  *     write N texts (default 20000, spread evenly over the corpus) to OUT, one per line,
@@ -271,80 +277,79 @@ typedef struct pass_sums {
 } pass_sums;
 
 /* One pass of the analyze stage over every record. Returns 0 or -errno. */
+/* Records per block: each analysis runs over a block before the next analysis starts, as
+ * the pipeline's analyze_records() does over a chunk (a 512 KiB chunk holds about 600
+ * generated records); 1 interleaves them record by record. --block sets it. */
+static size_t block = 600;
+
 static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 {
-	uint64_t h = 0, hv = 0, hs = 0, hp = 0, ids = 0;
+	uint64_t h = 0, hv = 0, hs = 0, hp = 0, hx = 0, ht = 0, ids = 0;
 	int64_t cs = 0, ss = 0;
-	for (size_t i = 0; i < c->n; i++) {
-		const rec_view *r = &c->v[i];
-		const char *t = rec_text(c, r);
-		if (what & DO_SCAN) {
-			scrm_topic_hits hits;
-			const char *hd = rec_handle(c, r), *lg = rec_lang(c, r);
-			if (scrm_topics_match(a->ts, t, r->text_len, hd, r->handle_len, lg, r->lang_len, &hits))
-				return -EIO;
-			h = mix(h, hits.n);
-			for (uint32_t k = 0; k < hits.n; k++) {
-				h = mix(h, hits.ids[k]);
-				ids += hits.ids[k];
-				if (a->topic_hits)
-					a->topic_hits[hits.ids[k]]++;
+	for (size_t b0 = 0; b0 < c->n; b0 += block) {
+		size_t b1 = c->n - b0 < block ? c->n : b0 + block;
+		if (what & DO_FULL) /* spam signals and the near-duplicate key */
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				const char *t = rec_text(c, r);
+				uint64_t key;
+				hp = mix(hp, scrm_spam_signals(t, r->text_len, &key));
+				hp = mix(hp, key);
 			}
-		}
-		if (what & DO_VADER) {
-			scrm_sentiment s;
-			size_t tl = r->text_len < SENT_MAX_TEXT ? r->text_len : SENT_MAX_TEXT;
-			int rc = scrm_vader_score(a->vader, t, tl, &s);
-			if (rc)
-				return rc;
-			int64_t q = round4(s.compound);
-			hv = mix(hv, (uint64_t)q);
-			cs += q;
-		}
-		if (what & DO_BOTH) {
-			scrm_sentiment sv, sc;
-			size_t tl = r->text_len < SENT_MAX_TEXT ? r->text_len : SENT_MAX_TEXT;
-			int rc = scrm_sent_score_both(a->sent, t, tl, &sv, &sc, NULL, NULL);
-			if (rc)
-				return rc;
-			int64_t q = round4(sv.compound), qs = round4(sc.compound);
-			hv = mix(hv, (uint64_t)q);
-			hs = mix(hs, (uint64_t)qs);
-			cs += q;
-			ss += qs;
-		}
-		if (what & DO_FULL) {
-			hp = mix(hp, scrm_spam_scan(t, r->text_len, NULL));
-			hp = mix(hp, scrm_spam_text_key(t, r->text_len));
-			scrm_sentiment sv, sc;
-			scrm_sent_explain ex;
-			size_t tl = r->text_len < SENT_MAX_TEXT ? r->text_len : SENT_MAX_TEXT;
-			int rc = scrm_sent_score_both(a->sent, t, tl, &sv, &sc, NULL, &ex);
-			if (rc)
-				return rc;
-			int64_t q = round4(sv.compound), qs = round4(sc.compound);
-			hv = mix(hv, (uint64_t)q);
-			hs = mix(hs, (uint64_t)qs);
-			cs += q;
-			ss += qs;
-			hp = mix(hp, ex.n);
-			scrm_topic_hits hits;
-			scrm_topic_terms terms;
-			const char *hd = rec_handle(c, r), *lg = rec_lang(c, r);
-			if (scrm_topics_match_why(a->ts, t, r->text_len, hd, r->handle_len, lg, r->lang_len, &hits, &terms))
-				return -EIO;
-			h = mix(h, hits.n);
-			for (uint32_t k = 0; k < hits.n; k++) {
-				h = mix(h, hits.ids[k]);
-				ids += hits.ids[k];
+		if (what & DO_VADER)
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				scrm_sentiment s;
+				size_t tl = r->text_len < SENT_MAX_TEXT ? r->text_len : SENT_MAX_TEXT;
+				int rc = scrm_vader_score(a->vader, rec_text(c, r), tl, &s);
+				if (rc)
+					return rc;
+				int64_t q = round4(s.compound);
+				hv = mix(hv, (uint64_t)q);
+				cs += q;
 			}
-			hp = mix(hp, terms.n);
-		}
+		if (what & (DO_BOTH | DO_FULL))
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				scrm_sentiment sv, sc;
+				scrm_sent_explain ex;
+				size_t tl = r->text_len < SENT_MAX_TEXT ? r->text_len : SENT_MAX_TEXT;
+				int rc = scrm_sent_score_both(a->sent, rec_text(c, r), tl, &sv, &sc, NULL,
+							      (what & DO_FULL) ? &ex : NULL);
+				if (rc)
+					return rc;
+				int64_t q = round4(sv.compound), qs = round4(sc.compound);
+				hv = mix(hv, (uint64_t)q);
+				hs = mix(hs, (uint64_t)qs);
+				cs += q;
+				ss += qs;
+				if (what & DO_FULL)
+					hx = mix(hx, ex.n);
+			}
+		if (what & (DO_SCAN | DO_FULL))
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				scrm_topic_hits hits;
+				scrm_topic_terms terms;
+				const char *hd = rec_handle(c, r), *lg = rec_lang(c, r);
+				if (scrm_topics_match_why(a->ts, rec_text(c, r), r->text_len, hd, r->handle_len, lg,
+							  r->lang_len, &hits, (what & DO_FULL) ? &terms : NULL))
+					return -EIO;
+				h = mix(h, hits.n);
+				for (uint32_t k = 0; k < hits.n; k++) {
+					h = mix(h, hits.ids[k]);
+					ids += hits.ids[k];
+					if (a->topic_hits && !(what & DO_FULL))
+						a->topic_hits[hits.ids[k]]++;
+				}
+				if (what & DO_FULL)
+					ht = mix(ht, terms.n);
+			}
 	}
 	out->h_scan = h;
 	out->h_vader = hv;
 	out->h_scrm = hs;
-	out->h_spam = hp;
+	out->h_spam = mix(mix(hp, hx), ht);
 	out->id_sum = ids;
 	out->compound_sum = cs;
 	out->scrm_sum = ss;
@@ -544,7 +549,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_analyze [--rules FILE] [--lexicon FILE] [--emoji-lexicon FILE] [--repeats R]\n"
-		"                     [--records N] [--topic-stats] CORPUS.ndjson\n"
+		"                     [--records N] [--block N] [--topic-stats] CORPUS.ndjson\n"
 		"       bench_analyze --dump-texts OUT [--count N] CORPUS.ndjson\n"
 		"       bench_analyze --score-texts IN --lexicon FILE [--out OUT] [--repeats R]\n");
 }
@@ -559,6 +564,7 @@ int main(int argc, char **argv)
 		{"rules", required_argument, NULL, 'r'},      {"lexicon", required_argument, NULL, 'l'},
 		{"emoji-lexicon", required_argument, NULL, 'e'}, {"repeats", required_argument, NULL, 'R'},
 		{"records", required_argument, NULL, 'n'},    {"topic-stats", no_argument, NULL, 's'},
+		{"block", required_argument, NULL, 'b'},
 		{"dump-texts", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'c'},
 		{"score-texts", required_argument, NULL, 'S'}, {"out", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
@@ -569,6 +575,7 @@ int main(int argc, char **argv)
 		case 'l': lex_path = optarg; break;
 		case 'e': emoji_path = optarg; break;
 		case 'R': reps = atoi(optarg); break;
+		case 'b': block = strtoull(optarg, NULL, 10); break;
 		case 'n': max_recs = strtoull(optarg, NULL, 10); break;
 		case 's': topic_stats = 1; break;
 		case 'd': dump_path = optarg; break;
@@ -577,6 +584,10 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		default: usage(); return 2;
 		}
+	}
+	if (block < 1) {
+		fprintf(stderr, "bench_analyze: --block must be at least 1\n");
+		return 2;
 	}
 	if (reps < 1 || reps > MAX_REPS) {
 		fprintf(stderr, "bench_analyze: --repeats must be 1..%d\n", MAX_REPS);
@@ -640,8 +651,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	printf("corpus %s: %zu bytes, %zu records with text, %.1f bytes of text per record (mean)\n", path, n, c.n,
-	       c.n ? (double)c.text_bytes / c.n : 0.0);
+	printf("corpus %s: %zu bytes, %zu records with text, %.1f bytes of text per record (mean); "
+	       "each analysis runs over blocks of %zu records\n",
+	       path, n, c.n, c.n ? (double)c.text_bytes / c.n : 0.0, block);
 	if (!c.n)
 		goto out;
 
