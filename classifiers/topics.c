@@ -3,16 +3,19 @@
  *
  * DESIGN: every distinct leaf pattern (term, phrase, hashtag, mention, regex) of every
  * topic and cue becomes one expression of a single block-mode database (identical
- * patterns are shared). Each topic's query is flattened into a small postfix program
- * over those pattern ids, evaluated after the scan from a per-record bitset of matched
- * patterns.
+ * patterns are shared); a phrase's words are one space apart there, and the rare text
+ * with other whitespace gets a second pass over the phrases alone (see "Phrases" at
+ * scan_gaps). Each topic's query is flattened into a small postfix program over those
+ * pattern ids (and the from:/lang: values, set per record from its author and language),
+ * evaluated after the scan from a per-record bitset of matched patterns, for the topics
+ * that one pattern of a necessary clause triggered (topic_triggers).
  *
  * Why not HS_FLAG_COMBINATION: Hyperscan's logical combinations can express AND/OR/NOT
  * of sub-expressions, but not NEAR/n (which needs match positions and a word count), nor
  * from:/lang: (record fields, not text). Splitting topics between two evaluators would
  * double the semantics to test; a postfix program over a bitset costs a few ns per
  * candidate topic, and only topics that one of their patterns triggered are evaluated
- * (plus those that can match without any pattern, e.g. `lang:ja -spam`).
+ * (plus those that can match without any pattern, e.g. `-spam` or `lang:ja OR -spam`).
  *
  * NEAR: Hyperscan reports end offsets only (start-of-match tracking is costly), so each
  * occurrence of a NEAR operand pattern is stored as (pattern, end offset); when a NEAR is
