@@ -4,6 +4,7 @@
 #include "spam.h"
 
 #include "ktab.h"
+#include "swar.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -84,15 +85,7 @@ static uint64_t word_hash(const char *lw, size_t m)
 	return h;
 }
 
-/* ASCII A-Z to a-z in the 8 bytes of v (others unchanged). */
-static inline uint64_t lower8(uint64_t v)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
-	uint64_t a = v & ~high;
-	uint64_t ge_a = a + ones * (0x80 - 'A'), gt_z = a + ones * (0x80 - 'Z' - 1);
-	uint64_t up = ge_a & ~gt_z & ~v & high;
-	return v | up >> 2;
-}
+
 
 /* One pass over the words for both: the structural signals and (when @key) the
  * near-duplicate key. */
@@ -145,7 +138,7 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 			for (size_t k = 0; k < m; k += 8) {
 				uint64_t v;
 				memcpy(&v, lw + k, 8);
-				v = lower8(v);
+				v = scrm_lower8(v);
 				memcpy(lw + k, &v, 8);
 			}
 			while (m > 1 && (lw[m - 1] == '!' || lw[m - 1] == '.' || lw[m - 1] == ',' || lw[m - 1] == '?'))

@@ -24,6 +24,8 @@
  */
 #include "topics.h"
 
+#include "swar.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <hs.h>
@@ -1316,26 +1318,17 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
  * match is mapped back to the text; a match whose text is byte for byte the copy's was
  * already reported by the main pass.
  */
-static inline uint64_t zero_bytes(uint64_t x) /* 0x80 in each byte of x that is 0, exactly */
-{
-	const uint64_t m = UINT64_C(0x7F7F7F7F7F7F7F7F);
-	return ~(((x & m) + m) | x | m);
-}
-
 /* Whether @t has a TAB, CR or LF, or two spaces in a row. */
 static bool odd_spaces(const char *t, size_t n)
 {
 	bool prev = false; /* the byte before t[i] is a space */
 	size_t i = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = UINT64_C(0x0101010101010101);
 	uint64_t carry = 0;
 	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, t + i, 8);
-		uint64_t sp = zero_bytes(w ^ (0x20 * ones));
-		uint64_t ctl = zero_bytes(w ^ (0x09 * ones)) | zero_bytes(w ^ (0x0A * ones)) |
-			       zero_bytes(w ^ (0x0D * ones));
+		uint64_t w = scrm_load8(t + i);
+		uint64_t sp = scrm_eq_bytes(w, ' ');
+		uint64_t ctl = scrm_eq_bytes(w, '\t') | scrm_eq_bytes(w, '\n') | scrm_eq_bytes(w, '\r');
 		if (ctl | (sp & (sp << 8)) | (sp & carry))
 			return true;
 		carry = sp >> 56; /* byte 7's flag onto byte 0's */
