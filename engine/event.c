@@ -268,8 +268,9 @@ static char *put_i64(char *o, int64_t v)
 
 /* A score already rounded to `dec` decimals, printed the shortest way that keeps them
  * ("0.0", "-0.5829", "0.704", "1.0"): exact and locale-free, unlike printf("%g"). */
-static char *put_fixed(char *o, double v, int dec)
+static inline __attribute__((always_inline)) char *put_fixed(char *o, double v, int dec)
 {
+	/* inlined where dec is a constant: the divisions by scale and 10 become multiplies */
 	int64_t scale = dec == 4 ? 10000 : 1000;
 	double x = v * (double)scale;
 	int64_t q = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
