@@ -671,10 +671,11 @@ static uint32_t field_key(const scrm_topics *t, const struct op *o)
  * patterns, kept as a stack in buf[] (each entry's patterns follow the one below it):
  * a leaf is its pattern(s) (from: and lang: their field key); NEAR needs both sides, one
  * is enough; AND keeps one operand; OR the union; NOT needs no pattern (ALWAYS), nor does
- * OR with such an operand. Of two sides the cheaper is kept: the one whose patterns the fewest topics
- * use (uses[]), since a pattern that many topics share (a brand's name, before each of
- * its products) is likely a frequent one; on a tie the right side. Returns the count of
- * patterns in buf[0..], which may repeat, or ALWAYS: the topic can match without any.
+ * OR with such an operand. Of two sides the cheaper is kept: the one whose patterns the
+ * fewest topics use (uses[]), since a pattern that many topics share (a brand's name,
+ * before each of its products) is likely a frequent one; on a tie the right side.
+ * Returns the count of patterns in buf[0..], which may repeat, or ALWAYS: the topic can
+ * match without any.
  */
 static uint64_t uses_of(const uint32_t *uses, const uint32_t *p, uint32_t n)
 {
