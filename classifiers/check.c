@@ -50,7 +50,7 @@ int scrm_check_main(int argc, char **argv)
 	if (route_rc)
 		fputs(err, stderr);
 	err[0] = 0;
-	if (scrm_topics_compile(&t, r, err, sizeof(err)) != 0) {
+	if (scrm_topics_compile_rules(&t, r, NULL, err, sizeof(err)) != 0) {
 		fputs(err, stderr);
 		goto out;
 	}
@@ -79,10 +79,13 @@ int scrm_check_main(int argc, char **argv)
 		fputs(err, stderr);
 		warnings++;
 	}
-	printf("%s: ok: %u topics, %u cues, %u settings, %u patterns; compiled in %.1f ms; "
+	static const char *const cache[] = {"", " (loaded from the rules cache)", " (stored in the rules cache)",
+					    " (the rules cache could not be written)"};
+	printf("%s: ok: %u topics, %u cues, %u settings, %u patterns; compiled in %.1f ms%s; "
 	       "database %zu bytes; %u routing rules, %u teams:",
 	       path, topics, cues, sets, scrm_topics_pattern_count(t), scrm_topics_compile_ms(t),
-	       scrm_topics_db_size(t), scrm_route_rule_count(rt), scrm_route_team_count(rt));
+	       cache[scrm_topics_cache_state(t) & 3], scrm_topics_db_size(t), scrm_route_rule_count(rt),
+	       scrm_route_team_count(rt));
 	for (uint32_t i = 0; i < scrm_route_team_count(rt); i++)
 		printf(" %s", scrm_route_team_name(rt, (uint16_t)i));
 	printf("; %u warnings\n", warnings);

@@ -672,10 +672,11 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 /* The settings the engine reads (see rules.h). */
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
-				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model"};
+				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
+				       "rules-cache"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, dup-window, intent, intent-model, action, action-model, " \
-	"default-route, default-priority, default-sla, brands, sentiment-model"
+	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache"
 
 static bool known_setting(const char *k, size_t n)
 {

@@ -24,6 +24,8 @@
  *   brands = H1 H2 ...     the brand's own handles (space- or comma-separated, '@'
  *                          optional): their posts are outbound replies (README)
  *   sentiment-model = PATH the scrm mode's learned correction; like --sentiment-model
+ *   rules-cache = DIR      keep the compiled topic databases there; like --rules-cache
+ *                          (topics.h, scrm_topics_compile_rules)
  *   default-route = TEAM   where an event goes when no routing rule matches (route.h;
  *                          default inbox); TEAM is [a-z][a-z0-9_-]*
  *   default-priority = Pn  priority P0..P3 of such events and of rules that give none (P3)

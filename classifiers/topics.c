@@ -35,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR, OP_ANY };
 
@@ -101,6 +104,7 @@ struct scrm_topics {
 	uint32_t max_stack;
 	size_t db_size;
 	double compile_ms;
+	int cache; /* scrm_topics_cache_state() */
 };
 
 struct pos {
@@ -1015,6 +1019,119 @@ static bool fast_programs(scrm_topics *t)
 	return true;
 }
 
+/*
+ * The compiled-database cache (scrm_topics_compile_cached). A file per database pair,
+ * named by a 128-bit hash of everything the compile depends on: this format's version,
+ * Hyperscan's version and this CPU's platform (hs_populate_platform), and each pattern's
+ * expression, flags and whether the gaps database holds it. The file is a header, the two
+ * serialized databases and a checksum over them; one that does not check out is compiled
+ * again and replaced. Written under a temporary name and renamed, so a reader never sees
+ * half a file, and a failed write only costs the next run its compile.
+ */
+#define CACHE_MAGIC "SCRM-TOPICS-HSDB-1\n"
+
+static bool cache_key(const scrm_topics *t, const unsigned *flags, uint64_t key[2])
+{
+	hs_platform_info_t plat;
+	memset(&plat, 0, sizeof plat); /* padding included: hashed as bytes */
+	if (hs_populate_platform(&plat) != HS_SUCCESS)
+		return false;
+	XXH3_state_t *st = XXH3_createState();
+	if (!st)
+		return false;
+	XXH3_128bits_reset(st);
+	XXH3_128bits_update(st, CACHE_MAGIC, sizeof CACHE_MAGIC);
+	const char *ver = hs_version();
+	XXH3_128bits_update(st, ver, strlen(ver) + 1);
+	XXH3_128bits_update(st, &plat, sizeof plat);
+	for (uint32_t i = 0; i < t->npats; i++) {
+		const struct pattern *p = &t->pats[i];
+		uint32_t meta[2] = {flags[i], p->multi};
+		XXH3_128bits_update(st, meta, sizeof meta);
+		XXH3_128bits_update(st, p->expr, strlen(p->expr) + 1);
+	}
+	XXH128_hash_t h = XXH3_128bits_digest(st);
+	XXH3_freeState(st);
+	key[0] = h.high64;
+	key[1] = h.low64;
+	return true;
+}
+
+static int cache_load(scrm_topics *t, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -errno;
+	char magic[sizeof CACHE_MAGIC];
+	uint64_t len[2], sum;
+	char *blob = NULL;
+	int rc = -EINVAL;
+	if (fread(magic, 1, sizeof magic, f) != sizeof magic || memcmp(magic, CACHE_MAGIC, sizeof magic) ||
+	    fread(len, sizeof len[0], 2, f) != 2 || fread(&sum, sizeof sum, 1, f) != 1 || len[0] == 0 ||
+	    len[0] > ((uint64_t)1 << 32) || len[1] > ((uint64_t)1 << 32))
+		goto out;
+	blob = malloc(len[0] + len[1]);
+	if (!blob) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (fread(blob, 1, len[0] + len[1], f) != len[0] + len[1] || fgetc(f) != EOF ||
+	    XXH3_64bits(blob, len[0] + len[1]) != sum)
+		goto out;
+	if (hs_deserialize_database(blob, len[0], &t->db) != HS_SUCCESS) {
+		t->db = NULL;
+		goto out;
+	}
+	if (len[1] && hs_deserialize_database(blob + len[0], len[1], &t->gaps) != HS_SUCCESS) {
+		hs_free_database(t->db);
+		t->db = t->gaps = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	free(blob);
+	fclose(f);
+	return rc;
+}
+
+static int cache_store(const scrm_topics *t, const char *path)
+{
+	char *b[2] = {NULL, NULL};
+	size_t n[2] = {0, 0};
+	if (hs_serialize_database(t->db, &b[0], &n[0]) != HS_SUCCESS ||
+	    (t->gaps && hs_serialize_database(t->gaps, &b[1], &n[1]) != HS_SUCCESS)) {
+		free(b[0]);
+		return -ENOMEM;
+	}
+	XXH3_state_t *st = XXH3_createState();
+	uint64_t len[2] = {n[0], n[1]}, sum = 0;
+	if (st) {
+		XXH3_64bits_reset(st);
+		XXH3_64bits_update(st, b[0], n[0]);
+		XXH3_64bits_update(st, b[1] ? b[1] : "", n[1]);
+		sum = XXH3_64bits_digest(st);
+		XXH3_freeState(st);
+	}
+	char tmp[4160];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%p", path, (long)getpid(), (const void *)t);
+	int rc = -ENOMEM;
+	FILE *f = st ? fopen(tmp, "wb") : NULL;
+	if (st && !f)
+		rc = -errno;
+	if (f) {
+		bool ok = fwrite(CACHE_MAGIC, 1, sizeof CACHE_MAGIC, f) == sizeof CACHE_MAGIC &&
+			  fwrite(len, sizeof len[0], 2, f) == 2 && fwrite(&sum, sizeof sum, 1, f) == 1 &&
+			  fwrite(b[0], 1, n[0], f) == n[0] && (!n[1] || fwrite(b[1], 1, n[1], f) == n[1]);
+		ok &= fclose(f) == 0;
+		rc = ok && rename(tmp, path) == 0 ? 0 : -EIO;
+		if (rc)
+			unlink(tmp);
+	}
+	free(b[0]);
+	free(b[1]);
+	return rc;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -1022,7 +1139,26 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
+			      size_t errlen)
+{
+	char buf[4096];
+	const char *v;
+	if (!cache_dir && (v = scrm_rules_get(r, "rules-cache", NULL)) &&
+	    scrm_rules_resolve_path(r, v, buf, sizeof buf) == 0)
+		cache_dir = buf;
+	if (cache_dir && *cache_dir && mkdir(cache_dir, 0755) != 0 && errno != EEXIST)
+		cache_dir = NULL; /* no cache; the compile itself goes on */
+	return scrm_topics_compile_cached(out, r, cache_dir, err, errlen);
+}
+
 int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_t errlen)
+{
+	return scrm_topics_compile_cached(out, r, NULL, err, errlen);
+}
+
+int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
+			       size_t errlen)
 {
 	assert(out && r);
 	*out = NULL;
@@ -1087,27 +1223,39 @@ int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_
 			flags[i] = p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
 			ids[i] = i;
 		}
-		hs_compile_error_t *ce = NULL;
-		hs_error_t he = hs_compile_multi(exprs, flags, ids, t->npats, HS_MODE_BLOCK, NULL, &t->db, &ce);
-		if (he != HS_SUCCESS && !report_rejected(t, r, flags, err, errlen))
-			snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
-				 ce ? ce->message : "unknown error");
-		hs_free_compile_error(ce);
-		ce = NULL;
-		/* The gaps database: the phrases alone, same ids (see scan_gaps) */
-		uint32_t ng = 0;
-		for (uint32_t i = 0; i < t->npats && he == HS_SUCCESS; i++)
-			if (t->pats[i].multi) {
-				exprs[ng] = exprs[i];
-				flags[ng] = flags[i];
-				ids[ng++] = i;
-			}
-		if (ng && he == HS_SUCCESS) {
-			he = hs_compile_multi(exprs, flags, ids, ng, HS_MODE_BLOCK, NULL, &t->gaps, &ce);
-			if (he != HS_SUCCESS)
-				snprintf(err, errlen, "%s: Hyperscan compile failed (phrases): %s\n", scrm_rules_file(r),
+		uint64_t key[2] = {0, 0};
+		char path[4096];
+		bool cached = cache_dir && *cache_dir && cache_key(t, flags, key) &&
+			      snprintf(path, sizeof path, "%s/topics-%016llx%016llx.hsdb", cache_dir,
+				       (unsigned long long)key[0], (unsigned long long)key[1]) < (int)sizeof path;
+		hs_error_t he = HS_SUCCESS;
+		if (cached && cache_load(t, path) == 0) {
+			t->cache = SCRM_TOPICS_CACHE_HIT;
+		} else {
+			hs_compile_error_t *ce = NULL;
+			he = hs_compile_multi(exprs, flags, ids, t->npats, HS_MODE_BLOCK, NULL, &t->db, &ce);
+			if (he != HS_SUCCESS && !report_rejected(t, r, flags, err, errlen))
+				snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
 					 ce ? ce->message : "unknown error");
 			hs_free_compile_error(ce);
+			ce = NULL;
+			/* The gaps database: the phrases alone, same ids (see scan_gaps) */
+			uint32_t ng = 0;
+			for (uint32_t i = 0; i < t->npats && he == HS_SUCCESS; i++)
+				if (t->pats[i].multi) {
+					exprs[ng] = exprs[i];
+					flags[ng] = flags[i];
+					ids[ng++] = i;
+				}
+			if (ng && he == HS_SUCCESS) {
+				he = hs_compile_multi(exprs, flags, ids, ng, HS_MODE_BLOCK, NULL, &t->gaps, &ce);
+				if (he != HS_SUCCESS)
+					snprintf(err, errlen, "%s: Hyperscan compile failed (phrases): %s\n",
+						 scrm_rules_file(r), ce ? ce->message : "unknown error");
+				hs_free_compile_error(ce);
+			}
+			if (he == HS_SUCCESS && cached)
+				t->cache = cache_store(t, path) == 0 ? SCRM_TOPICS_CACHE_STORED : SCRM_TOPICS_CACHE_FAILED;
 		}
 		free(exprs);
 		free(flags);
@@ -1194,6 +1342,7 @@ int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
 }
 
 uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
+int scrm_topics_cache_state(const scrm_topics *t) { return t->cache; }
 size_t scrm_topics_db_size(const scrm_topics *t) { return t->db_size; }
 double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
 

@@ -53,6 +53,34 @@ typedef struct scrm_topic_hits {
  */
 int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_t errlen);
 
+/*
+ * scrm_topics_compile_cached() - the same, with the compiled databases kept in directory
+ * @cache_dir (which must exist; NULL or "": no cache): a later compile of the same
+ * patterns on the same CPU and Hyperscan loads them instead of compiling (a file per set
+ * of patterns, named by a hash of them; see topics.c). A cache file that is damaged or
+ * cannot be read or written only means a compile: never an error.
+ */
+int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
+			       size_t errlen);
+
+/* What the cache did in the compile that made @t. */
+enum {
+	SCRM_TOPICS_CACHE_NONE = 0,   /* no cache directory, or no patterns */
+	SCRM_TOPICS_CACHE_HIT = 1,    /* loaded from the cache */
+	SCRM_TOPICS_CACHE_STORED = 2, /* compiled and written to the cache */
+	SCRM_TOPICS_CACHE_FAILED = 3, /* compiled; writing the cache file failed */
+};
+int scrm_topics_cache_state(const scrm_topics *t);
+
+/*
+ * scrm_topics_compile_rules() - scrm_topics_compile_cached() with the cache directory
+ * @cache_dir, or when it is NULL the rules file's `set rules-cache = DIR` (relative to the
+ * file); the directory is made when missing (one level). What `scrm run/replay/check/eval`
+ * call.
+ */
+int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
+			      size_t errlen);
+
 /* scrm_topics_free() - NULL is a no-op. */
 void scrm_topics_free(scrm_topics *t);
 

@@ -124,6 +124,8 @@ static void usage(FILE *fp)
 	      "                         log's checkpoint (state and numbering still go on from the log)\n"
 	      "      --rules FILE       topics, cues, routing rules and settings (corpora/sample/rules.scrm);\n"
 	      "                         options given here win over the file's settings\n"
+	      "      --rules-cache DIR  keep the compiled topic databases in DIR and load them from there\n"
+	      "                         when the same patterns come again (`set rules-cache = DIR`)\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -201,7 +203,7 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
-	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
+	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
 	OPT_SENT_MODEL,
 };
@@ -328,7 +330,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	if (replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
-	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL;
+	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
 	bool modes_set = false, dup_set = false;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
 	 * analyze stage's cost (BENCHMARKS.md); a model given alone means linear (below) */
@@ -356,6 +358,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"lexicon", required_argument, 0, OPT_LEXICON},
 		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
 		{"rules", required_argument, 0, OPT_RULES},
+		{"rules-cache", required_argument, 0, OPT_RULES_CACHE},
 		{"sentiment", required_argument, 0, OPT_SENTIMENT},
 		{"dup-window", required_argument, 0, OPT_DUPWIN},
 		{"intent", required_argument, 0, OPT_INTENT},
@@ -457,6 +460,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_LEXICON: lexicon_path = optarg; break;
 		case OPT_EMOJI: emoji_path = optarg; break;
 		case OPT_RULES: rules_path = optarg; break;
+		case OPT_RULES_CACHE: rules_cache = optarg; break;
 		case OPT_SENTIMENT:
 			if (parse_modes(optarg, &cfg.sentiment_modes))
 				return bad_opt(cmd, "--sentiment", optarg);
@@ -528,7 +532,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	if (rules_path) {
 		char err[2048];
 		if (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
-		    scrm_topics_compile(&topics, rules, err, sizeof err)) {
+		    scrm_topics_compile_rules(&topics, rules, rules_cache, err, sizeof err)) {
 			fprintf(stderr, "scrm %s: %s", cmd, err);
 			goto out;
 		}

@@ -241,6 +241,17 @@ check "run with a bad rules file is a usage error (exit 2)" test $? -eq 2
 "$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot1" -j1 "$T/in.ndjson"
 "$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot2" -j2 "$T/in.ndjson"
 check "with topics, outputs identical -j1 vs -j2" cmp -s "$T/ot1/inbox.ndjson.zst" "$T/ot2/inbox.ndjson.zst"
+# the compiled-database cache: --rules-cache, or `set rules-cache` in the file
+"$SCRM" run -q --rules "$T/topics.scrm" --rules-cache "$T/rc" -o "$T/ot3" -j1 "$T/in.ndjson"
+check "--rules-cache writes one database file" test "$(ls "$T/rc" | grep -c '^topics-.*\.hsdb$')" -eq 1
+"$SCRM" run -q --rules "$T/topics.scrm" --rules-cache "$T/rc" -o "$T/ot4" -j1 "$T/in.ndjson"
+check "a run from the rules cache gives the same events" \
+	bash -c "cmp -s '$T/ot1/inbox.ndjson.zst' '$T/ot3/inbox.ndjson.zst' && cmp -s '$T/ot1/inbox.ndjson.zst' '$T/ot4/inbox.ndjson.zst'"
+{ cat "$T/topics.scrm"; echo "set rules-cache = cache.d"; } >"$T/topics-rc.scrm"
+"$SCRM" check "$T/topics-rc.scrm" >"$T/rc1.txt" 2>&1
+"$SCRM" check "$T/topics-rc.scrm" >"$T/rc2.txt" 2>&1
+check "set rules-cache: scrm check stores, then loads (relative to the rules file)" \
+	bash -c "grep -q 'stored in the rules cache' '$T/rc1.txt' && grep -q 'loaded from the rules cache' '$T/rc2.txt' && test -d '$T/cache.d'"
 check "events carry topics and cues" \
 	test "$(zstdcat "$T/ot1/inbox.ndjson.zst" | grep -c '"topics":\[.*\],"cues":\[')" -eq 3000
 check "a brand mention matches its topic" \

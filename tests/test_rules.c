@@ -465,6 +465,83 @@ Test(topics, phrase_gaps_pass)
 	fx_free(&f);
 }
 
+/* The ids of the topics @t matches in @text, as a string. */
+static const char *ids_of(scrm_topics *t, const char *text)
+{
+	static char out[256];
+	scrm_topics_scratch *s = NULL;
+	cr_assert_eq(scrm_topics_scratch_create(&s, t), 0);
+	scrm_topic_hits h;
+	cr_assert_eq(scrm_topics_match(s, text, strlen(text), "bob", 3, "en", 2, &h), 0);
+	size_t o = 0;
+	out[0] = 0;
+	for (uint32_t i = 0; i < h.n; i++)
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%u,", h.ids[i]);
+	scrm_topics_scratch_free(s);
+	return out;
+}
+
+Test(topics, compiled_database_cache)
+{
+	char dir[] = "/tmp/scrm-topics-cache-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	const char *src = "topic p: \"still no refund\" -from:alice\n"
+			  "topic n: refund NEAR/2 waiting\n"
+			  "topic r: /ord(er)? ?#?[0-9]{4}/i lang:en\n"
+			  "topic c: café OR #sky\n";
+	const char *texts[] = {"still\n\tno  refund", "Refund? still waiting", "order #1234 late", "CAFÉ #Sky", ""};
+	scrm_rules *r = parse_ok(src);
+	char err[4096], want[5][256];
+	scrm_topics *t = NULL;
+	/* no cache: the reference answers */
+	cr_assert_eq(scrm_topics_compile(&t, r, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_NONE);
+	for (int i = 0; i < 5; i++)
+		strcpy(want[i], ids_of(t, texts[i]));
+	cr_assert_str_eq(want[0], "0,");
+	scrm_topics_free(t);
+	/* first compile stores, the second loads: same answers, same database size */
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	size_t size = scrm_topics_db_size(t);
+	scrm_topics_free(t);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_HIT);
+	cr_assert_eq(scrm_topics_db_size(t), size);
+	for (int i = 0; i < 5; i++)
+		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
+	scrm_topics_free(t);
+	/* a damaged file is compiled again and replaced */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "for f in %s/topics-*.hsdb; do printf X | dd of=$f bs=1 seek=100 conv=notrunc 2>/dev/null; done", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	snprintf(cmd, sizeof cmd, "for f in %s/topics-*.hsdb; do head -c 50 $f > $f.cut && mv $f.cut $f; done", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	for (int i = 0; i < 5; i++)
+		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
+	scrm_topics_free(t);
+	/* other patterns: another file; an unusable directory: compiled all the same */
+	scrm_rules *r2 = parse_ok("topic x: refund\n");
+	cr_assert_eq(scrm_topics_compile_cached(&t, r2, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) = 2", dir);
+	cr_assert_eq(system(cmd), 0, "one file per set of patterns, no temporary left");
+	cr_assert_eq(scrm_topics_compile_cached(&t, r2, "/nonexistent/scrm-cache", err, sizeof(err)), 0);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_FAILED);
+	cr_assert_str_eq(ids_of(t, "a refund"), "0,");
+	scrm_topics_free(t);
+	scrm_rules_free(r2);
+	scrm_rules_free(r);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
 Test(topics, from_and_lang)
 {
 	struct fx f = fx_make("topic bob: from:Bob_1\n"
