@@ -378,7 +378,52 @@ struct build {
 	const scrm_rules *r;
 	bool oom;
 	bool neg;  /* generating under an odd number of NOTs */
+	uint32_t *seen;   /* open addressing: pattern id + 1 by same_key(), to share patterns */
+	uint32_t seen_cap; /* a power of two, at least twice the patterns */
 };
+
+/* What makes two leaves one pattern: expression, flags and boundary checks. */
+static uint64_t pattern_key(const char *expr, unsigned flags, uint8_t lb, uint8_t rb)
+{
+	return XXH3_64bits_withSeed(expr, strlen(expr), (uint64_t)flags << 2 | (uint64_t)lb << 1 | rb);
+}
+
+/* The slot of a pattern like this one in b->seen: its id + 1, or the empty slot for it. */
+static uint32_t *seen_slot(struct build *b, const char *expr, unsigned flags, uint8_t lb, uint8_t rb)
+{
+	const scrm_topics *t = b->t;
+	uint32_t x = (uint32_t)pattern_key(expr, flags, lb, rb) & (b->seen_cap - 1);
+	for (;; x = (x + 1) & (b->seen_cap - 1)) {
+		uint32_t id = b->seen[x];
+		if (!id)
+			return &b->seen[x];
+		const struct pattern *p = &t->pats[id - 1];
+		if (p->flags == flags && p->lb == lb && p->rb == rb && !strcmp(p->expr, expr))
+			return &b->seen[x];
+	}
+}
+
+/* Room in b->seen for one more pattern (rehashed at half full). */
+static bool seen_reserve(struct build *b)
+{
+	if (2 * (b->t->npats + 1) <= b->seen_cap)
+		return true;
+	uint32_t cap = b->seen_cap ? 2 * b->seen_cap : 256, old = b->seen_cap;
+	uint32_t *prev = b->seen;
+	b->seen = calloc(cap, sizeof(*b->seen));
+	if (!b->seen) {
+		b->seen = prev;
+		return false;
+	}
+	b->seen_cap = cap;
+	for (uint32_t i = 0; i < old; i++)
+		if (prev[i]) {
+			const struct pattern *p = &b->t->pats[prev[i] - 1];
+			*seen_slot(b, p->expr, p->flags, p->lb, p->rb) = prev[i];
+		}
+	free(prev);
+	return true;
+}
 
 #define GROW(b, arr, n, cap)                                                                  \
 	do {                                                                                  \
@@ -511,12 +556,16 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 		b->oom = true;
 		return UINT32_MAX;
 	}
-	for (uint32_t i = 0; i < t->npats; i++)
-		if (t->pats[i].flags == flags && t->pats[i].lb == lb && t->pats[i].rb == rb &&
-		    !strcmp(t->pats[i].expr, e.p)) {
-			free(e.p);
-			return i;
-		}
+	if (!seen_reserve(b)) {
+		free(e.p);
+		b->oom = true;
+		return UINT32_MAX;
+	}
+	uint32_t *slot = seen_slot(b, e.p, flags, lb, rb);
+	if (*slot) {
+		free(e.p);
+		return *slot - 1;
+	}
 	if (t->npats == t->cappats) {
 		uint32_t cap = t->cappats ? t->cappats * 2 : 32;
 		struct pattern *p = realloc(t->pats, cap * sizeof(*p));
@@ -565,6 +614,7 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	p->nwords = (uint8_t)(nwords > 255 ? 255 : nwords);
 	p->line = n->line;
 	p->col = n->col;
+	*slot = t->npats + 1;
 	return t->npats++;
 }
 
@@ -1202,6 +1252,8 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 		if (depth > t->max_stack)
 			t->max_stack = depth;
 	}
+	free(b.seen);
+	b.seen = NULL;
 	if (!link_patterns(t) || !fast_programs(t) || !field_map(t))
 		goto fail;
 	for (uint32_t i = 0; i < t->ntopics; i++)
@@ -1277,6 +1329,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 	*out = t;
 	return 0;
 fail:
+	free(b.seen);
 	if (rc == -ENOMEM && err && errlen && !err[0])
 		snprintf(err, errlen, "%s: out of memory\n", scrm_rules_file(r));
 	scrm_topics_free(t);
