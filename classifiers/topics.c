@@ -67,7 +67,7 @@ struct near {
 
 struct topic {
 	char *name;
-	uint8_t is_cue, never;
+	uint8_t is_cue;
 	uint32_t line;
 	uint32_t op_off, op_n;
 	uint32_t fop_off, fop_n; /* the program eval_topic() runs (see fast_programs) */
@@ -1256,8 +1256,6 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 	b.seen = NULL;
 	if (!link_patterns(t) || !fast_programs(t) || !field_map(t))
 		goto fail;
-	for (uint32_t i = 0; i < t->ntopics; i++)
-		t->topics[i].never = never_matches(t, &t->topics[i]);
 	if (t->npats) {
 		const char **exprs = malloc(t->npats * sizeof(*exprs));
 		unsigned *flags = malloc(t->npats * sizeof(*flags));
@@ -1391,7 +1389,7 @@ uint32_t scrm_topics_line(const scrm_topics *t, uint16_t id)
 int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
 {
 	assert(id < t->ntopics);
-	return t->topics[id].never;
+	return never_matches(t, &t->topics[id]); /* only scrm check asks: computed then */
 }
 
 uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
