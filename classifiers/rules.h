@@ -51,7 +51,10 @@
  * binds tighter than AND. Operators are upper case; lower-case `or` is a term.
  *
  * TERM is a run of bytes other than space, tab, ( ) and ". Terms, phrases, hashtags and
- * mentions match case-insensitively (Unicode case folding) and are word-bounded with
+ * mentions match case-insensitively (Unicode case folding where they have non-ASCII
+ * letters; an all-ASCII one folds ASCII only, so `k` does not match the Kelvin sign) and
+ * the words of a phrase match with any run of spaces, tabs and line breaks between them;
+ * all are word-bounded with
  * Unicode word characters (exactly Hyperscan's UCP \w: letters, digits, '_'), so
  * `refund` does not match "refunded", `café` does not match "cafés", and a boundary
  * never splits a UTF-8 character. A term edge that is not a word character (the '+' of
