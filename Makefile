@@ -178,6 +178,8 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-analyze && head -c 2000 corpora/sample/firehose.ndjson > build-fuzz/corpus-analyze/seed
 	@cp tests/fuzz/regress/analyze-* build-fuzz/corpus-analyze/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_analyze -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus-analyze
+	@mkdir -p build-fuzz/corpus-topics-cache && printf 'SCRM-TOPICS-HSDB-1\n\0' > build-fuzz/corpus-topics-cache/seed
+	build-fuzz/fuzz/fuzz_topics_cache -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-topics-cache
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin
