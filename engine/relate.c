@@ -70,9 +70,12 @@ void scrm_custtab_free(scrm_custtab *t)
 	t->cap = t->used = 0;
 }
 
+/* The first slot @key probes in a table of @cap (a power of two). */
+static size_t home_of(uint64_t key, size_t cap) { return (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1); }
+
 static scrm_cust_state *probe(scrm_cust_state *slots, size_t cap, uint64_t key)
 {
-	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
+	size_t i = home_of(key, cap);
 	while (slots[i].key && slots[i].key != key)
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
@@ -97,7 +100,7 @@ void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key)
 {
 	if (!key)
 		key = 1;
-	const char *s = (const char *)&t->slots[(size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (t->cap - 1)];
+	const char *s = (const char *)&t->slots[home_of(key, t->cap)];
 	for (size_t o = 0; o < sizeof(scrm_cust_state); o += 64)
 		__builtin_prefetch(s + o, 1);
 	__builtin_prefetch(s + sizeof(scrm_cust_state) - 1, 1);
