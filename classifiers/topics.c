@@ -1116,10 +1116,13 @@ static int cache_load(scrm_topics *t, const char *path)
 	uint64_t len[2], sum;
 	char *blob = NULL;
 	int rc = -EINVAL;
-	if (fread(magic, 1, sizeof magic, f) != sizeof magic || memcmp(magic, CACHE_MAGIC, sizeof magic) ||
-	    fread(len, sizeof len[0], 2, f) != 2 || fread(&sum, sizeof sum, 1, f) != 1 || len[0] == 0 ||
-	    len[0] > ((uint64_t)1 << 32) || len[1] > ((uint64_t)1 << 32))
-		goto out;
+	struct stat st;
+	if (fstat(fileno(f), &st) != 0 || fread(magic, 1, sizeof magic, f) != sizeof magic ||
+	    memcmp(magic, CACHE_MAGIC, sizeof magic) || fread(len, sizeof len[0], 2, f) != 2 ||
+	    fread(&sum, sizeof sum, 1, f) != 1 || len[0] == 0 || len[0] > (uint64_t)st.st_size ||
+	    len[1] > (uint64_t)st.st_size ||
+	    sizeof magic + sizeof len + sizeof sum + len[0] + len[1] != (uint64_t)st.st_size)
+		goto out; /* the lengths must add up to the file's size before anything is allocated */
 	blob = malloc(len[0] + len[1]);
 	if (!blob) {
 		rc = -ENOMEM;

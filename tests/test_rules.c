@@ -525,6 +525,18 @@ Test(topics, compiled_database_cache)
 	for (int i = 0; i < 5; i++)
 		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
 	scrm_topics_free(t);
+	/* a header whose lengths do not add up to the file's size (the main database's
+	 * length set to 2 GiB: the 20 bytes of the magic line and its NUL, then that length) */
+	snprintf(cmd, sizeof cmd,
+		 "for f in %s/topics-*.hsdb; do { head -c 20 $f; printf '\\0\\0\\0\\200\\0\\0\\0\\0'; tail -c +29 $f; } > $f.x && mv $f.x $f; done",
+		 dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_HIT);
+	scrm_topics_free(t);
 	/* other patterns: another file; an unusable directory: compiled all the same */
 	scrm_rules *r2 = parse_ok("topic x: refund\n");
 	cr_assert_eq(scrm_topics_compile_cached(&t, r2, dir, err, sizeof(err)), 0, "%s", err);
