@@ -10,21 +10,10 @@ import json
 import os
 import sys
 
+from scrm_tsv import unescape
+
 SETS = ["semeval2017-4a", "airline-sentiment", "twcs", "complaints", "intent-scrm",
         "vader-tweets", "sentiment140-test"]
-
-
-def unescape(s):
-    out, i = [], 0
-    while i < len(s):
-        c = s[i]
-        if c == "\\" and i + 1 < len(s):
-            out.append({"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(s[i + 1], "\\" + s[i + 1]))
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
 
 
 def main():

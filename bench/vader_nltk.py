@@ -10,6 +10,7 @@ import sys
 import time
 
 from nltk.sentiment.vader import SentimentIntensityAnalyzer
+from scrm_tsv import unescape
 
 
 class Analyzer(SentimentIntensityAnalyzer):
@@ -22,20 +23,6 @@ class Analyzer(SentimentIntensityAnalyzer):
                 word, measure = line.strip().split("\t")[0:2]
                 lex[word] = float(measure)
         return lex
-
-
-def unescape(s):
-    out, i, n = [], 0, len(s)
-    while i < n:
-        c = s[i]
-        if c == "\\" and i + 1 < n:
-            e = s[i + 1]
-            out.append({"n": "\n", "r": "\r", "t": "\t"}.get(e, e))
-            i += 2
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
 
 
 def main():
