@@ -44,7 +44,9 @@ enum op_code { OP_TERM, OP_FROM, OP_LANG, OP_NOT, OP_AND, OP_OR, OP_NEAR, OP_ANY
 struct op {
 	uint8_t code;
 	uint8_t neg;  /* under an odd number of NOTs: its matches do not explain a hit */
-	uint32_t arg; /* OP_TERM: pattern id; OP_FROM/OP_LANG: string index; OP_NEAR: near index */
+	uint16_t n;   /* OP_ANY: how many patterns (fast_programs) */
+	uint32_t arg; /* OP_TERM: pattern id; OP_FROM/OP_LANG: string index; OP_NEAR: near index;
+		       * OP_ANY: the first of its patterns in fpat[] */
 };
 
 struct pattern {
@@ -85,7 +87,6 @@ struct scrm_topics {
 	uint32_t nops, capops;
 	struct op *fops;  /* what eval_topic runs: ops with OR-ed terms merged into OP_ANY */
 	uint32_t *fpat;   /* OP_ANY: arg indexes its n patterns here */
-	uint16_t *fn;     /* OP_ANY: the count of patterns, per fop */
 	struct near *nears;
 	uint32_t nnears, capnears;
 	uint32_t *near_pat;
@@ -93,7 +94,7 @@ struct scrm_topics {
 	char **strs; /* from:/lang: values */
 	uint32_t nstrs, capstrs;
 	/* Keys: the patterns (ids 0..npats-1), then each from:/lang: value as a field key
-	 * (field_key()), set for a record by its author and language (mark_fields). */
+	 * (field_key()), set for a record by its author and language (mark_field). */
 	uint32_t nkeys;
 	uint32_t *key_off, *key_n; /* CSR into topic_of[]: the topics each key triggers */
 	uint16_t *topic_of;
@@ -271,8 +272,7 @@ static const uint8_t ascii_word[128] = {
 int scrm_topics_is_word_cp(uint32_t cp)
 {
 	if (cp < 0x80)
-		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-		       cp == '_';
+		return ascii_word[cp];
 	size_t lo = 0, hi = sizeof(word_ranges) / sizeof(word_ranges[0]);
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -378,7 +378,7 @@ struct build {
 	const scrm_rules *r;
 	bool oom;
 	bool neg;  /* generating under an odd number of NOTs */
-	uint32_t *seen;   /* open addressing: pattern id + 1 by same_key(), to share patterns */
+	uint32_t *seen;   /* open addressing: pattern id + 1 by pattern_key(), to share patterns */
 	uint32_t seen_cap; /* a power of two, at least twice the patterns */
 };
 
@@ -624,6 +624,7 @@ static int emit(struct build *b, uint8_t code, uint32_t arg)
 	GROW(b, t->ops, t->nops, t->capops);
 	t->ops[t->nops].code = code;
 	t->ops[t->nops].neg = b->neg;
+	t->ops[t->nops].n = 0;
 	t->ops[t->nops].arg = arg;
 	t->nops++;
 	return 1;
@@ -1008,7 +1009,7 @@ static uint64_t fold_hash(const char *s, size_t n)
 	return h;
 }
 
-/* The from:/lang: values by fold_hash, for mark_fields(). */
+/* The from:/lang: values by fold_hash, for mark_field(). */
 static bool field_map(scrm_topics *t)
 {
 	if (!t->nstrs)
@@ -1039,9 +1040,8 @@ static bool field_map(scrm_topics *t)
 static bool fast_programs(scrm_topics *t)
 {
 	t->fops = malloc((t->nops ? t->nops : 1) * sizeof(*t->fops));
-	t->fn = malloc((t->nops ? t->nops : 1) * sizeof(*t->fn));
 	t->fpat = malloc((t->nops ? t->nops : 1) * sizeof(*t->fpat));
-	if (!t->fops || !t->fn || !t->fpat)
+	if (!t->fops || !t->fpat)
 		return false;
 	uint32_t nf = 0, np = 0;
 	for (uint32_t i = 0; i < t->ntopics; i++) {
@@ -1053,14 +1053,12 @@ static bool fast_programs(scrm_topics *t)
 				t->fpat[np] = o.code == OP_TERM ? o.arg : field_key(t, &o);
 				o.code = OP_ANY;
 				o.arg = np++;
-				t->fn[nf] = 1;
+				o.n = 1;
 			} else if (o.code == OP_OR && nf - tp->fop_off >= 2 && t->fops[nf - 1].code == OP_ANY &&
-				   t->fops[nf - 2].code == OP_ANY && t->fn[nf - 2] + t->fn[nf - 1] <= UINT16_MAX) {
-				t->fn[nf - 2] = (uint16_t)(t->fn[nf - 2] + t->fn[nf - 1]);
+				   t->fops[nf - 2].code == OP_ANY && t->fops[nf - 2].n + t->fops[nf - 1].n <= UINT16_MAX) {
+				t->fops[nf - 2].n = (uint16_t)(t->fops[nf - 2].n + t->fops[nf - 1].n);
 				nf--;
 				continue;
-			} else {
-				t->fn[nf] = 0;
 			}
 			t->fops[nf++] = o;
 		}
@@ -1357,7 +1355,6 @@ void scrm_topics_free(scrm_topics *t)
 	free(t->ops);
 	free(t->fops);
 	free(t->fpat);
-	free(t->fn);
 	free(t->nears);
 	free(t->near_pat);
 	free(t->strs);
@@ -1714,14 +1711,13 @@ static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const cha
 		switch (o->code) {
 		case OP_ANY: {
 			const uint32_t *pl = t->fpat + o->arg;
-			uint32_t n = t->fn[tp->fop_off + i];
+			uint32_t n = o->n;
 			uint8_t v = 0;
 			for (uint32_t k = 0; k < n && !v; k++)
 				v = (s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
 			st[sp++] = v;
 			break;
 		}
-		case OP_TERM: st[sp++] = (s->pat_bits[o->arg >> 6] >> (o->arg & 63)) & 1; break;
 		case OP_NEAR: st[sp++] = eval_near(s, &t->nears[o->arg], text, len); break;
 		case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
 		case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
