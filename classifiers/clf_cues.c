@@ -141,10 +141,23 @@ void scrm_cues_free(scrm_cues *c)
 	free(c);
 }
 
-static int is_word(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_';
-}
+/* Byte classes: ASCII word bytes (stems, below) and what may start a mention, hashtag
+ * or link (the structural pass of scrm_cues_scan()). */
+enum { BC_WORD = 1, BC_AT = 2, BC_HASH = 4, BC_LINK = 8 /* h, H, w, W: may start a link */ };
+#define BC_W BC_WORD
+#define BC_L (BC_WORD | BC_LINK)
+static const uint8_t byte_class[256] = {
+	['#'] = BC_HASH, ['@'] = BC_AT, ['_'] = BC_W,
+	['0'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W,
+	['A'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
+	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
+	['a'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
+	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
+};
+#undef BC_W
+#undef BC_L
+
+static int is_word(unsigned char ch) { return byte_class[ch] & BC_WORD; }
 
 struct scan_ctx {
 	scrm_cues_hits *h;
@@ -170,21 +183,6 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-/* Byte classes of the structural pass in scrm_cues_scan(). */
-enum { BC_WORD = 1, BC_AT = 2, BC_HASH = 4, BC_LINK = 8 /* h, H, w, W: may start a link */ };
-#define BC_W BC_WORD
-#define BC_L (BC_WORD | BC_LINK)
-static const uint8_t byte_class[256] = {
-	['#'] = BC_HASH, ['@'] = BC_AT, ['_'] = BC_W,
-	['0'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W,
-	['A'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
-	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
-	['a'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
-	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
-};
-#undef BC_W
-#undef BC_L
-
 /* "http://", "https://" or "www." (any case) at text[i..len). */
 static int link_at(const char *t, size_t i, size_t len)
 {
@@ -203,10 +201,10 @@ static inline void structural_at(scrm_cues_hits *h, const char *text, size_t i, 
 {
 	const unsigned char *u = (const unsigned char *)text;
 	unsigned k = byte_class[u[i]];
-	if (i && (byte_class[u[i - 1]] & BC_WORD))
+	if (i && is_word(u[i - 1]))
 		return;
 	if (k & (BC_AT | BC_HASH)) {
-		if (i + 1 < len && (byte_class[u[i + 1]] & BC_WORD)) {
+		if (i + 1 < len && is_word(u[i + 1])) {
 			if (k & BC_AT)
 				h->mention = 1;
 			else
