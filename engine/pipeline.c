@@ -630,6 +630,14 @@ static int group_by_thread(chunk *c, int np, uint32_t **idx, size_t *idx_cap, ui
 	return 0;
 }
 
+/* Mention @k of record @r (stored unaligned in the chunk's arena). */
+static scrm_mention mention_of(const chunk *c, const scrm_record *r, size_t k)
+{
+	scrm_mention m;
+	memcpy(&m, scrm_str_ptr(&c->arena, r->mentions) + k * sizeof m, sizeof m);
+	return m;
+}
+
 /* Mentions grouped by the relate thread owning the mentioned handle (input order kept). */
 static int group_mentions(chunk *c, int np)
 {
@@ -649,8 +657,7 @@ static int group_mentions(chunk *c, int np)
 			const scrm_record *r = &c->recs.v[i];
 			size_t n = r->mentions.len / sizeof(scrm_mention);
 			for (size_t k = 0; k < n; k++) {
-				scrm_mention m;
-				memcpy(&m, scrm_str_ptr(&c->arena, r->mentions) + k * sizeof m, sizeof m);
+				scrm_mention m = mention_of(c, r, k);
 				int t = (int)((m.key % SCRM_PARTITIONS) % (uint64_t)np);
 				if (pass == 0)
 					cnt[t + 1]++;
@@ -1167,15 +1174,11 @@ static void *relate_main(void *arg)
 				for (; mi < me && (c->midx[mi] >> 3) < idx; mi++) {
 					if (mi + RELATE_AHEAD < me) {
 						uint32_t ma = c->midx[mi + RELATE_AHEAD];
-						scrm_mention m;
-						memcpy(&m, scrm_str_ptr(&c->arena, c->recs.v[ma >> 3].mentions) + (ma & 7) * sizeof m,
-						       sizeof m);
+						scrm_mention m = mention_of(c, &c->recs.v[ma >> 3], ma & 7);
 						scrm_ktab_prefetch(pl->net[m.key % SCRM_PARTITIONS], m.key);
 					}
 					const scrm_record *src = &c->recs.v[c->midx[mi] >> 3];
-					scrm_mention m;
-					memcpy(&m, scrm_str_ptr(&c->arena, src->mentions) + (c->midx[mi] & 7) * sizeof m,
-					       sizeof m);
+					scrm_mention m = mention_of(c, src, c->midx[mi] & 7);
 					int64_t mts = src->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : src->ts_ms;
 					scrm_nettab_add(pl->net[m.key % SCRM_PARTITIONS], m.key, mts, m.weight);
 				}
