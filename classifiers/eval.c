@@ -5,7 +5,7 @@
  *   scrm eval --task T --data FILE.tsv [--classifier NAME]... [--model MODEL]
  *             [--text-col NAME] [--label-col NAME] [--id-col NAME]
  *             [--lexicon F] [--emoji-lexicon F] [--rules F]
- *             [--folds K | --train FILE] [--json]
+ *             [--folds K | --train FILE] [--json] [--predictions FILE]
  *   scrm eval --list
  *
  * T is sentiment, intent, action, complaint, airline-reason or labels (classifier.h has the
@@ -61,6 +61,16 @@
  *      "per_class":{LABEL:{"precision","recall","f1","support","predicted"}},
  *      "confusion":[[...gold row 0...],...]}, ...}}
  * Numbers are printed as the shortest decimal that reads back to the same double.
+ *
+ * PREDICTIONS (--predictions FILE): every evaluated row, in file order, as a TSV in the
+ * corpora format (header line, TAB-separated, the four escapes): `id` (the --id-col value,
+ * else the line number), `line` (of --data), `gold` (the label name, or the number of a
+ * numeric gold), then per classifier NAME: `NAME` (the predicted label), `NAME_confidence`
+ * (four decimals), `NAME_score` (classifiers with a score only) and `NAME_why` (its
+ * explanation), and last `text`. With --folds the prediction is the out-of-fold one. The explanations come from
+ * one more pass with explanations on, after the timed passes (so records/s is the same
+ * with or without this option); its labels must equal the timed passes' (else exit 1).
+ * This is what an error analysis reads: `awk -F'\t' '$3 != $4'` lists the misses.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -94,6 +104,7 @@ static void usage(FILE *fp)
 	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
 	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
+	      "                 [--predictions FILE]\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -106,6 +117,8 @@ static void usage(FILE *fp)
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
 	      "'id'; or on FILE) and evaluate on the rest; both: FILE joins every fold's training rows.\n"
 	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
+	      "--predictions FILE: every row's gold, each classifier's label, confidence and\n"
+	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
 	      "--list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
@@ -122,6 +135,8 @@ static double now_s(void)
 
 typedef struct row {
 	size_t off, len;  /* text in the arena */
+	size_t id_off, id_len; /* the --id-col value in the arena (id_len 0: none) */
+	uint64_t line;    /* line number in the file */
 	uint32_t gold;    /* label index */
 	uint32_t fold;
 	double num;       /* numeric gold (numeric files only) */
@@ -188,7 +203,7 @@ static int parse_number(const char *s, double *v)
 struct opts {
 	scrm_task task;
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
-	const char *lexicon, *emoji, *rules, *features;
+	const char *lexicon, *emoji, *rules, *features, *predictions;
 	long folds;
 	int json;
 };
@@ -389,10 +404,20 @@ static int dataset_load(dataset *d, const struct opts *o)
 			break;
 		}
 		r.len = tlen;
+		r.line = line;
+		if (icol >= 0) {
+			const char *id = scrm_tsv_field(t, (size_t)icol, &ilen);
+			if (arena_put(d, id, ilen, &r.id_off)) {
+				rc = -ENOMEM;
+				break;
+			}
+			r.id_len = ilen;
+		}
 		if (o->folds) {
 			const char *id;
 			if (icol >= 0) {
-				id = scrm_tsv_field(t, (size_t)icol, &ilen);
+				id = d->arena + r.id_off;
+				ilen = r.id_len;
 			} else {
 				ilen = (size_t)snprintf(num, sizeof num, "%" PRIu64, line);
 				id = num;
@@ -493,6 +518,8 @@ typedef struct result {
 	const char *trained; /* "rule-based", "model", "train-file", "folds" */
 	uint32_t *pred;      /* per row of the data */
 	double *score;
+	float *confid;       /* with --predictions: confidence and explanation per row */
+	char *why;           /* SCRM_CLF_WHY_MAX bytes per row */
 	double classify_s, train_s;
 	scrm_confusion conf;
 	scrm_class_metrics *pc;
@@ -503,10 +530,12 @@ typedef struct result {
 
 /*
  * Classify items[0..n) with a fresh instance of @d on @cfg: labels and scores into
- * pred/score, the fastest pass's time added to *secs. Returns 0 or an exit code.
+ * pred/score, the fastest pass's time added to *secs. With @conf (and @why: n x
+ * SCRM_CLF_WHY_MAX bytes), one more untimed pass with explanations fills them.
+ * Returns 0 or an exit code.
  */
 static int classify_rows(const scrm_classifier_desc *d, const scrm_clf_config *cfg, const scrm_clf_item *items,
-			 size_t n, uint32_t *pred, double *score, double *secs)
+			 size_t n, uint32_t *pred, double *score, double *secs, float *conf, char *why)
 {
 	char err[512];
 	scrm_classifier *c = NULL;
@@ -550,6 +579,21 @@ static int classify_rows(const scrm_classifier_desc *d, const scrm_clf_config *c
 			best = t;
 	}
 	*secs += best;
+	for (size_t i = 0; conf && i < n; i += BATCH) {
+		size_t m = n - i < BATCH ? n - i : BATCH;
+		if ((rc = scrm_classifier_classify(c, items + i, m, out, SCRM_CLF_EXPLAIN)))
+			goto fail;
+		for (size_t j = 0; j < m; j++) {
+			if (pred[i + j] != out[j].label) {
+				fprintf(stderr, "scrm eval: classifier %s: row %zu gets another label when it explains itself\n",
+					d->name, i + j + 1);
+				ret = 1;
+				goto out;
+			}
+			conf[i + j] = out[j].confidence;
+			memcpy(why + (i + j) * SCRM_CLF_WHY_MAX, out[j].why, SCRM_CLF_WHY_MAX);
+		}
+	}
 	goto out;
 fail:
 	fprintf(stderr, "scrm eval: classifier %s: %s\n", d->name, strerror(-rc));
@@ -584,8 +628,10 @@ static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, c
 	uint32_t *tr_gold = malloc(trcap * sizeof *tr_gold), *te_pred = malloc(d->n * sizeof *te_pred);
 	size_t *te_row = malloc(d->n * sizeof *te_row);
 	double *te_score = malloc(d->n * sizeof *te_score);
+	float *te_conf = r->confid ? malloc(d->n * sizeof *te_conf) : NULL;
+	char *te_why = r->confid ? malloc(d->n * SCRM_CLF_WHY_MAX) : NULL;
 	int ret = 0;
-	if (!tr_items || !te_items || !tr_gold || !te_pred || !te_row || !te_score) {
+	if (!tr_items || !te_items || !tr_gold || !te_pred || !te_row || !te_score || (r->confid && (!te_conf || !te_why))) {
 		fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
 		ret = 1;
 		goto out;
@@ -623,10 +669,14 @@ static int run_folds(result *r, const scrm_clf_config *base, const dataset *d, c
 		cfg.model_path = path;
 		ret = train_model(r->d, &cfg, tr_items, tr_gold, ntr, path, &r->train_s);
 		if (!ret)
-			ret = classify_rows(r->d, &cfg, te_items, nte, te_pred, te_score, &r->classify_s);
+			ret = classify_rows(r->d, &cfg, te_items, nte, te_pred, te_score, &r->classify_s, te_conf, te_why);
 		for (size_t j = 0; !ret && j < nte; j++) {
 			r->pred[te_row[j]] = te_pred[j];
 			r->score[te_row[j]] = te_score[j];
+			if (r->confid) {
+				r->confid[te_row[j]] = te_conf[j];
+				memcpy(r->why + te_row[j] * SCRM_CLF_WHY_MAX, te_why + j * SCRM_CLF_WHY_MAX, SCRM_CLF_WHY_MAX);
+			}
 		}
 		unlink(path);
 	}
@@ -637,6 +687,8 @@ out:
 	free(te_pred);
 	free(te_row);
 	free(te_score);
+	free(te_conf);
+	free(te_why);
 	return ret;
 }
 
@@ -841,6 +893,62 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 	}
 }
 
+/* --predictions: the TSV that eval.c's header describes. Returns 0 or 1 (I/O). */
+static int write_predictions(const char *path, const struct opts *o, const dataset *d, const result *res, size_t nres)
+{
+	FILE *fp = fopen(path, "w");
+	if (!fp) {
+		fprintf(stderr, "scrm eval: --predictions %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	size_t k;
+	const char *const *labels = scrm_task_labels(o->task, &k);
+	fputs("id\tline\tgold", fp);
+	for (size_t c = 0; c < nres; c++) {
+		const char *nm = res[c].d->name;
+		fprintf(fp, "\t%s\t%s_confidence", nm, nm);
+		if (res[c].d->flags & SCRM_CLF_HAS_SCORE)
+			fprintf(fp, "\t%s_score", nm);
+		fprintf(fp, "\t%s_why", nm);
+	}
+	fputs("\ttext\n", fp);
+	int bad = 0;
+	for (size_t i = 0; i < d->n && !bad; i++) {
+		const row *r = &d->rows[i];
+		if (r->id_len)
+			bad |= scrm_tsv_write_escaped(fp, d->arena + r->id_off, r->id_len) != 0;
+		else
+			fprintf(fp, "%" PRIu64, r->line);
+		fprintf(fp, "\t%" PRIu64 "\t", r->line);
+		if (d->numeric)
+			put_num(fp, r->num);
+		else
+			fputs(labels[r->gold], fp);
+		for (size_t c = 0; c < nres; c++) {
+			fprintf(fp, "\t%s\t%.4f", labels[res[c].pred[i]], (double)res[c].confid[i]);
+			if (res[c].d->flags & SCRM_CLF_HAS_SCORE) {
+				fputc('\t', fp);
+				put_num(fp, res[c].score[i]);
+			}
+			fputc('\t', fp);
+			const char *w = res[c].why + i * SCRM_CLF_WHY_MAX;
+			bad |= scrm_tsv_write_escaped(fp, w, strnlen(w, SCRM_CLF_WHY_MAX)) != 0;
+		}
+		fputc('\t', fp);
+		bad |= scrm_tsv_write_escaped(fp, d->arena + r->off, r->len) != 0;
+		fputc('\n', fp);
+	}
+	if (ferror(fp))
+		bad = 1;
+	if (fclose(fp))
+		bad = 1;
+	if (bad) {
+		fprintf(stderr, "scrm eval: --predictions %s: %s\n", path, strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return 0;
+}
+
 static void list_classifiers(FILE *fp)
 {
 	for (int t = 0; t < SCRM_TASK_COUNT; t++) {
@@ -859,7 +967,7 @@ static void list_classifiers(FILE *fp)
 
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
-	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_HELP,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_HELP,
 };
 
 int scrm_eval_main(int argc, char **argv)
@@ -879,6 +987,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"train", required_argument, 0, OPT_TRAIN},
 		{"features", required_argument, 0, OPT_FEATURES},
 		{"json", no_argument, 0, OPT_JSON},
+		{"predictions", required_argument, 0, OPT_PREDICTIONS},
 		{"list", no_argument, 0, OPT_LIST},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
@@ -919,6 +1028,7 @@ int scrm_eval_main(int argc, char **argv)
 		}
 		case OPT_TRAIN: o.train = optarg; break;
 		case OPT_JSON: o.json = 1; break;
+		case OPT_PREDICTIONS: o.predictions = optarg; break;
 		case OPT_LIST: list = 1; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -1086,7 +1196,11 @@ int scrm_eval_main(int argc, char **argv)
 		r->d = sel[i];
 		r->pred = calloc(data.n, sizeof *r->pred);
 		r->score = calloc(data.n, sizeof *r->score);
-		if (!r->pred || !r->score) {
+		if (o.predictions) {
+			r->confid = calloc(data.n, sizeof *r->confid);
+			r->why = calloc(data.n, SCRM_CLF_WHY_MAX);
+		}
+		if (!r->pred || !r->score || (o.predictions && (!r->confid || !r->why))) {
 			fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
 			goto out;
 		}
@@ -1105,11 +1219,13 @@ int scrm_eval_main(int argc, char **argv)
 			r->trained = "train-file";
 			ret = train_model(r->d, &tc, tdata.items, tdata.gold, tdata.n, path, &r->train_s);
 			if (!ret)
-				ret = classify_rows(r->d, &tc, data.items, data.n, r->pred, r->score, &r->classify_s);
+				ret = classify_rows(r->d, &tc, data.items, data.n, r->pred, r->score, &r->classify_s,
+						    r->confid, r->why);
 			unlink(path);
 		} else {
 			r->trained = r->d->train || (r->d->flags & SCRM_CLF_NEEDS_MODEL) ? "model" : "rule-based";
-			ret = classify_rows(r->d, &cfg, data.items, data.n, r->pred, r->score, &r->classify_s);
+			ret = classify_rows(r->d, &cfg, data.items, data.n, r->pred, r->score, &r->classify_s, r->confid,
+					    r->why);
 		}
 		if (ret)
 			goto out;
@@ -1121,6 +1237,8 @@ int scrm_eval_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (o.predictions && (ret = write_predictions(o.predictions, &o, &data, res, nsel)))
+		goto out;
 	if (o.json)
 		print_json(stdout, &o, &data, &an, lexpath, res, nsel);
 	else
@@ -1134,6 +1252,8 @@ out:
 	for (size_t i = 0; i < nsel; i++) {
 		free(res[i].pred);
 		free(res[i].score);
+		free(res[i].confid);
+		free(res[i].why);
 		free(res[i].pc);
 		scrm_confusion_free(&res[i].conf);
 	}

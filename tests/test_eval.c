@@ -464,6 +464,76 @@ Test(eval, train_file_then_evaluate)
 
 /* --folds K: the expected pooled predictions come from the documented split rule
  * (scrm_kfold_of of the id) and the majority of the other folds, computed here. */
+/* Field @col (0-based) of line @ln (0 = header) of a TSV text, into buf. */
+static const char *tsv_cell(const char *text, int ln, int col, char *buf, size_t cap)
+{
+	const char *p = text;
+	for (int i = 0; i < ln; i++) {
+		p = strchr(p, '\n');
+		cr_assert(p, "no line %d in %s", ln, text);
+		p++;
+	}
+	for (int i = 0; i < col; i++) {
+		const char *t = strchr(p, '\t'), *e = strchr(p, '\n');
+		cr_assert(t && (!e || t < e), "no field %d on line %d of %s", col, ln, text);
+		p = t + 1;
+	}
+	size_t n = strcspn(p, "\t\n");
+	cr_assert_lt(n, cap);
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return buf;
+}
+
+/* --predictions: every evaluated row in file order, the skipped one left out, with the
+ * gold, each classifier's label, confidence, score and explanation, and the text written
+ * back with its escapes. vader with the two-word lexicon: "good day" has compound
+ * 1.9 / sqrt(1.9^2 + 15) = 0.44043, rounded to 4 places as the reference does. */
+Test(eval, predictions_file_lists_every_row)
+{
+	char text[512];
+	snprintf(text, sizeof text, "%s8\tbad\\ttab\\\\n\tnegative\n", six_rows);
+	put("d.tsv", text); /* six_rows, then line 9: "bad<TAB>tab\n" (escaped in the file) */
+	char data[128], pred[128], b[128];
+	path_in(data, sizeof data, "d.tsv");
+	path_in(pred, sizeof pred, "pred.tsv");
+	const char *argv[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "vader",
+			      "--lexicon", lex_path, "--predictions", pred, "--json", NULL};
+	cr_assert_eq(run(argv), 0, "%s", err_text);
+	EXPECT(NUM("\"vader\":", "\"correct\":"), 5); /* the 6 rows above (4 right) + "bad..." */
+	size_t n;
+	char *p = read_file(pred, &n);
+	cr_assert(p);
+	cr_assert_eq(count_lines(p, n), 8, "header + 7 rows (line 8 has no gold): %s", p);
+	cr_assert(!strncmp(p, "id\tline\tgold\tvader\tvader_confidence\tvader_score\tvader_why\ttext\n", 63), "%s", p);
+	static const char *const want[][4] = {
+		/* id, line, gold, predicted */
+		{"1", "2", "positive", "positive"}, {"2", "3", "negative", "negative"},
+		{"3", "4", "neutral", "neutral"},   {"4", "5", "negative", "positive"},
+		{"5", "6", "positive", "neutral"},  {"6", "7", "negative", "negative"},
+		{"8", "9", "negative", "negative"},
+	};
+	static const char *const texts[] = {"good day", "bad day", "meh", "good grief", "meh again", "bad again",
+					    "bad\\ttab\\\\n"};
+	for (int i = 0; i < 7; i++) {
+		cr_assert_str_eq(tsv_cell(p, i + 1, 0, b, sizeof b), want[i][0], "row %d", i);
+		cr_assert_str_eq(tsv_cell(p, i + 1, 1, b, sizeof b), want[i][1], "row %d", i);
+		cr_assert_str_eq(tsv_cell(p, i + 1, 2, b, sizeof b), want[i][2], "row %d", i);
+		cr_assert_str_eq(tsv_cell(p, i + 1, 3, b, sizeof b), want[i][3], "row %d", i);
+		cr_assert_str_eq(tsv_cell(p, i + 1, 7, b, sizeof b), texts[i], "row %d", i);
+	}
+	cr_assert_str_eq(tsv_cell(p, 1, 5, b, sizeof b), "0.4404");
+	cr_assert_str_eq(tsv_cell(p, 1, 6, b, sizeof b), "compound 0.4404: good +1.90");
+	cr_assert_str_eq(tsv_cell(p, 3, 5, b, sizeof b), "0");
+	double conf = strtod(tsv_cell(p, 1, 4, b, sizeof b), NULL);
+	cr_assert(conf > 0 && conf <= 1, "confidence %s", b);
+	free(p);
+	/* an unwritable path is an I/O error, after the metrics were computed */
+	path_in(pred, sizeof pred, "no/such/dir/pred.tsv");
+	cr_assert_eq(run(argv), 1);
+	cr_assert(strstr(err_text, "--predictions"), "%s", err_text);
+}
+
 Test(eval, folds_pool_out_of_fold_predictions)
 {
 	cr_assert_eq(scrm_classifier_register(&majority), 0);
@@ -498,10 +568,24 @@ Test(eval, folds_pool_out_of_fold_predictions)
 	char data[128], tmp[128];
 	path_in(data, sizeof data, "f.tsv");
 	private_tmp(tmp, sizeof tmp);
+	char pred_path[128], cell[32];
+	path_in(pred_path, sizeof pred_path, "pred.tsv");
 	const char *argv[] = {"eval", "--task", "complaint", "--data", data, "--label-col", "complaint",
-			      "--classifier", "majority", "--folds", "3", "--json", NULL};
+			      "--classifier", "majority", "--folds", "3", "--json", "--predictions", pred_path, NULL};
 	cr_assert_eq(run(argv), 0, "%s", err_text);
 	cr_assert(strstr(out_text, "\"trained\":\"folds\""), "%s", out_text);
+	/* the predictions file holds each row's out-of-fold label */
+	size_t plen, nl;
+	char *pt = read_file(pred_path, &plen);
+	const char *const *names = scrm_task_labels(SCRM_TASK_COMPLAINT, &nl);
+	cr_assert(pt && nl == 2);
+	cr_assert_eq(count_lines(pt, plen), N + 1);
+	for (int i = 0; i < N; i++) {
+		cr_assert_str_eq(tsv_cell(pt, i + 1, 0, cell, sizeof cell), ids[i]);
+		cr_assert_str_eq(tsv_cell(pt, i + 1, 2, cell, sizeof cell), names[gold[i]]);
+		cr_assert_str_eq(tsv_cell(pt, i + 1, 3, cell, sizeof cell), names[pred[i]], "row %d", i);
+	}
+	free(pt);
 	EXPECT(NUM("\"folds\":"), 3);
 	EXPECT(NUM("\"majority\":", "\"n\":"), N);
 	EXPECT(NUM("\"majority\":", "\"correct\":"), correct);
