@@ -37,9 +37,7 @@ min_none="" min_clf="" ratios=()
 for i in $(seq "$PAIRS"); do
 	for side in none clf; do
 		if [ $side = none ]; then opts=(--intent none --action none); else opts=("${CLF[@]}"); fi
-		printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR]=$1} END{m = NR % 2 ? r[(NR+1)/2] : (r[NR/2] + r[NR/2+1]) / 2;
-	printf "median of the %d pairs'"'"' ratios: %+.1f%% (on a noisy machine this is the steadier figure)\n", NR, (m - 1) * 100}'
-rm -rf "$D/out"
+		rm -rf "$D/out"
 		"$SCRM" run -q --no-progress -j1 -o "$D/out" --rules "$RULES" --lexicon "$LEX" \
 			--stats-json "$D/s.json" "${opts[@]}" "$corpus"
 		busy=$(grep -o '"analyze":{[^}]*' "$D/s.json" | grep -o '"busy_s":[0-9.e-]*' | cut -d: -f2)
