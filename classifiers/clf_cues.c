@@ -27,7 +27,9 @@
  *                  or negative scrm sentiment (compound <= -0.25) addressed to someone
  *                  (an @mention or a reply);
  *   6. question    a question cue ("how do i", "can i", "?", "anyone know");
- *   7. praise      a praise cue ("thank", "love") or positive sentiment (>= 0.5);
+ *   7. praise      a praise cue ("thank", "love"), a resolution ("problem fixed", "got it
+ *                  working"; not after a negation) or positive sentiment (>= 0.5); a
+ *                  complaint cue inside a resolution ("problem") does not count (resolve());
  *   8. other.
  * action_needed (GUIDELINE.md "action_needed: rules"): churn -> yes always; complaint,
  * question, purchase and suggestion -> yes when addressed (an @mention anywhere, or a
@@ -47,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "classifier.h"
 #include "clf_cues.h"
@@ -57,7 +60,7 @@
 #include "cues_patterns.h"
 
 static const char *const group_names[SCRM_CUE_NGROUPS] = {
-	"question", "complaint", "praise", "purchase", "churn", "suggestion", "spam", "spam_weak", "info",
+	"question", "complaint", "praise", "purchase", "churn", "suggestion", "spam", "spam_weak", "info", "resolved",
 };
 
 const char *scrm_cue_group_name(unsigned g)
@@ -159,11 +162,46 @@ static const uint8_t byte_class[256] = {
 
 static int is_word(unsigned char ch) { return byte_class[ch] & BC_WORD; }
 
+enum { MAX_SPANS = 8 };
+
+struct span {
+	uint32_t from, to;
+};
+
 struct scan_ctx {
 	scrm_cues_hits *h;
 	const char *text;
 	size_t len;
+	/* every complaint match and every resolution, for resolve() (n > MAX_SPANS: too many
+	 * complaint matches to tell, the complaint stands) */
+	struct span comp[MAX_SPANS], res[MAX_SPANS];
+	uint32_t ncomp, nres;
 };
+
+/* Whether the word before text[at] negates what follows: not, never, no, a word ending
+ * in n't (ASCII or U+2019 apostrophe) or an apostrophe-less form ("dont", "havent"):
+ * "haven't fixed it", "never got it working". */
+static int negated_before(const char *text, size_t at)
+{
+	static const char *const bare[] = {"not",   "never",  "no",    "dont",   "cant",    "wont",     "didnt",
+					   "doesnt", "isnt",  "wasnt", "hasnt",  "havent",  "hadnt",    "couldnt",
+					   "wouldnt", "shouldnt", "arent", "werent", "aint"};
+	const unsigned char *u = (const unsigned char *)text;
+	size_t e = at;
+	while (e && u[e - 1] == ' ')
+		e--;
+	size_t b = e;
+	while (b && is_word(u[b - 1]))
+		b--;
+	size_t n = e - b;
+	if (n == 1 && (u[b] | 0x20) == 't')
+		return (b >= 2 && u[b - 1] == '\'' && (u[b - 2] | 0x20) == 'n') ||
+		       (b >= 4 && u[b - 1] == 0x99 && u[b - 2] == 0x80 && u[b - 3] == 0xE2 && (u[b - 4] | 0x20) == 'n');
+	for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
+		if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
+			return 1;
+	return 0;
+}
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
 {
@@ -174,6 +212,16 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
 			to++;
+	if (g == SCRM_CUE_RESOLVED) {
+		if (negated_before(x->text, (size_t)from))
+			return 0;
+		if (x->nres < MAX_SPANS)
+			x->res[x->nres++] = (struct span){(uint32_t)from, (uint32_t)to};
+	} else if (g == SCRM_CUE_COMPLAINT) {
+		if (x->ncomp < MAX_SPANS)
+			x->comp[x->ncomp] = (struct span){(uint32_t)from, (uint32_t)to};
+		x->ncomp++;
+	}
 	/* leftmost per group; on equal starts the longer match */
 	if (!(h->groups & (1u << g)) || from < h->from[g] || (from == h->from[g] && to > h->to[g])) {
 		h->groups |= 1u << g;
@@ -181,6 +229,35 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 		h->to[g] = (uint32_t)to;
 	}
 	return 0;
+}
+
+static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
+{
+	if (!(h->groups & (1u << g)) || s.from < h->from[g] || (s.from == h->from[g] && s.to > h->to[g])) {
+		h->groups |= 1u << g;
+		h->from[g] = s.from;
+		h->to[g] = s.to;
+	}
+}
+
+/* A resolution counts as praise, and a complaint word inside one ("problem fixed") is no
+ * complaint: the complaint group keeps only its matches outside every resolution. */
+static void resolve(struct scan_ctx *x)
+{
+	scrm_cues_hits *h = x->h;
+	if (!x->nres)
+		return;
+	if ((h->groups & (1u << SCRM_CUE_COMPLAINT)) && x->ncomp <= MAX_SPANS) {
+		h->groups &= ~(1u << SCRM_CUE_COMPLAINT);
+		for (uint32_t i = 0; i < x->ncomp; i++) {
+			int inside = 0;
+			for (uint32_t j = 0; j < x->nres && !inside; j++)
+				inside = x->res[j].from <= x->comp[i].from && x->comp[i].to <= x->res[j].to;
+			if (!inside)
+				leftmost(h, SCRM_CUE_COMPLAINT, x->comp[i]);
+		}
+	}
+	leftmost(h, SCRM_CUE_PRAISE, (struct span){h->from[SCRM_CUE_RESOLVED], h->to[SCRM_CUE_RESOLVED]});
 }
 
 /* "http://", "https://" or "www." (any case) at text[i..len). */
@@ -220,9 +297,10 @@ int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, sc
 	memset(h, 0, sizeof *h);
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
-	struct scan_ctx x = {h, text, len};
+	struct scan_ctx x = {.h = h, .text = text, .len = len};
 	if (len && hs_scan(shared.db, text, (unsigned)len, 0, c->scratch, on_match, &x) != HS_SUCCESS)
 		return -EIO;
+	resolve(&x);
 	/* @mentions, #hashtags and links, each at a word start (the byte before it, if any,
 	 * is not a word byte): the bytes that can start one ('@', '#', h, H, w, W) are found
 	 * eight at a time, and only those are looked at */

@@ -37,6 +37,8 @@ typedef enum scrm_cue_group {
 	SCRM_CUE_SPAM,          /* "giveaway", "promo code", "cashed out" (strong) */
 	SCRM_CUE_SPAM_WEAK,     /* "free", "win", "sale": spam only with a link */
 	SCRM_CUE_INFO,          /* mid-thread information: "done", "dm sent", an OS or device */
+	SCRM_CUE_RESOLVED,      /* a resolution: "problem fixed", "got it working" (counts as praise;
+				 * the complaint words inside it do not count) */
 	SCRM_CUE_NGROUPS
 } scrm_cue_group;
 

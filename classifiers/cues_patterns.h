@@ -118,6 +118,15 @@ static const struct cue_pat {
 	/* spam, weak: needs a link */
 	{SCRM_CUE_SPAM_WEAK, "\\b(free|win|sale|promo|discount|shop|store|ebay|etsy|blog|subscribe|"
 			     "check (it )?out|follow)\\b", 0},
+	/* resolution confirmations (GUIDELINE.md: "All sorted now", "Fixed it!", "It got fixed"
+	 * are praise); on_match() drops one preceded by a negation ("haven't fixed it") */
+	{SCRM_CUE_RESOLVED, "\\b(problem|issue)s? (is |was |has been |have been |got |now |all )?(fixed|solved|resolved|"
+			    "sorted)\\b", 0},
+	{SCRM_CUE_RESOLVED, "\\b(it|that|everything|all)(" AP "s| is| was| has been| got| is now| now| seems| looks)"
+			    " (all )?(fixed|solved|resolved|sorted)\\b", 0},
+	{SCRM_CUE_RESOLVED, "\\b(got it|finally) (fixed|sorted|working|to work)\\b", 0},
+	{SCRM_CUE_RESOLVED, "\\b(fixed|solved|sorted|resolved) (it|the (problem|issue))\\b", 0},
+	{SCRM_CUE_RESOLVED, "\\b(working|works) again\\b", 0},
 	/* information replies */
 	{SCRM_CUE_INFO, "\\bscreenshot", 1},
 	{SCRM_CUE_INFO, "\\b(done|sent|dm" AP "d|dmed|dm sent|version|ios|android|iphone|ipad|"

@@ -70,6 +70,16 @@ static const cue_case cue_cases[] = {
 	{"@acme i want to buy it but checkout is broken", -1, NOSENT, "complaint", 1, "complaint: \"broken\"", "yes"},
 	{"@acme thanks but how do i log in?", -1, NOSENT, "question", 1, "question:", "yes"},
 	{"@acme giveaway: free promo code, how do i enter?", -1, NOSENT, "spam", 0, "spam: \"giveaway\"", "no"},
+	/* a resolution is praise, and the complaint word inside it no complaint; a negated
+	 * one is not a resolution; a complaint word outside it still counts */
+	{"@acme problem fixed in 20 minutes", -1, NOSENT, "praise", 0, "praise: \"problem fixed\"", "no, praise"},
+	{"@acme it's all sorted now", -1, NOSENT, "praise", 0, "praise: \"it's all sorted\"", "no"},
+	{"@acme I got it working", -1, NOSENT, "praise", 0, "praise: \"got it working\"", "no"},
+	{"@acme you haven't fixed it", -1, NOSENT, "other", 0, "other: no cue", "no"},
+	{"@acme you didn\xe2\x80\x99t fixed it", -1, NOSENT, "other", 0, "other: no cue", "no"},
+	{"@acme never got it working", -1, NOSENT, "complaint", 1, "complaint: \"never got\"", "yes"},
+	{"@acme the issue was resolved but the app crashes again", -1, NOSENT, "complaint", 1,
+	 "complaint: \"crashes\"", "yes"},
 };
 
 static int run_cues(scrm_task task, const cue_case *cc, scrm_clf_out *out)
