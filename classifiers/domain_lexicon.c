@@ -83,6 +83,12 @@ const scrm_domain_entry scrm_domain_lexicon[] = {
 	{"joke", -0.8, SCRM_DOMAIN_WORD},
 	{"shout out", 1.5, SCRM_DOMAIN_PHRASE},  {"thanks for nothing", -2.0, SCRM_DOMAIN_PHRASE},
 	{"thank you so much", 2.8, SCRM_DOMAIN_PHRASE},
+	/* a problem that is over: the trouble word is good news here */
+	{"problem fixed", 1.6, SCRM_DOMAIN_PHRASE}, {"problem solved", 1.8, SCRM_DOMAIN_PHRASE},
+	{"problem resolved", 1.6, SCRM_DOMAIN_PHRASE}, {"issue fixed", 1.6, SCRM_DOMAIN_PHRASE},
+	{"issue resolved", 1.6, SCRM_DOMAIN_PHRASE}, {"issue solved", 1.6, SCRM_DOMAIN_PHRASE},
+	{"all sorted", 1.6, SCRM_DOMAIN_PHRASE},    {"got it working", 1.5, SCRM_DOMAIN_PHRASE},
+	{"fixed it", 1.2, SCRM_DOMAIN_PHRASE},      {"working again", 1.2, SCRM_DOMAIN_PHRASE},
 	/* praise of service */
 	{"upgraded", 1.5, SCRM_DOMAIN_WORD},     {"shoutout", 1.5, SCRM_DOMAIN_WORD},
 	{"props", 1.2, SCRM_DOMAIN_WORD},        {"seamless", 1.6, SCRM_DOMAIN_WORD},

@@ -155,6 +155,11 @@ Test(sentiment, absence_function_and_phrases)
 	o = scrm_of(s, "on hold for an hour", &ex);
 	cr_assert(NEAR(term(&ex, "on hold"), -1.6 * NEG));
 	cr_assert_eq(vader_of(s, "on hold for an hour").compound, 0.0);
+	/* a problem that is over is good news; one that is not over stays bad */
+	o = scrm_of(s, "issue resolved in 20 minutes", &ex);
+	cr_assert(NEAR(o.compound, norm4(1.6 * POS)), "%g", o.compound);
+	cr_assert(NEAR(term(&ex, "issue resolved"), 1.6 * POS));
+	cr_assert_lt(scrm_of(s, "issue not resolved", &ex).compound, 0.0);
 	scrm_sent_free(s);
 	scrm_lexicon_free(lex);
 }
