@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -154,18 +155,54 @@ int scrm_clf_sentiment_class(double compound)
 
 int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c)
 {
+	/* byte by byte: the parts are a few bytes each, and strlen + memcpy calls cost more */
 	const char *part[3] = {a, b, c};
-	size_t pl[3], n = 0;
+	size_t o = *len;
 	for (int i = 0; i < 3; i++)
-		n += pl[i] = part[i] ? strlen(part[i]) : 0;
-	if (*len + n >= SCRM_CLF_WHY_MAX)
-		return -1;
-	for (int i = 0; i < 3; i++) {
-		memcpy(why + *len, part[i] ? part[i] : "", pl[i]);
-		*len += pl[i];
-	}
-	why[*len] = 0;
+		for (const char *p = part[i]; p && *p; p++) {
+			if (o + 1 >= SCRM_CLF_WHY_MAX) {
+				why[*len] = 0; /* all or nothing */
+				return -1;
+			}
+			why[o++] = *p;
+		}
+	why[o] = 0;
+	*len = o;
 	return 0;
+}
+
+/* printf rounds the exact binary value half to even: k is floor(100|v|) made exact with
+ * fma() (whose single rounding cannot change a sign), and the sign of 100|v| - (k + 1/2),
+ * also from fma(), says which way it rounds. */
+size_t scrm_clf_fmt_signed2(char out[SCRM_CLF_NUM_MAX], double v)
+{
+	double a = fabs(v), k = floor(a * 100);
+	if (!(a < 1e13)) { /* huge (k would not be exact) or not finite: printf's, cut to fit */
+		snprintf(out, SCRM_CLF_NUM_MAX, "%+.2f", v);
+		return strlen(out);
+	}
+	if (fma(a, 100, -k) < 0)
+		k -= 1;
+	else if (fma(a, 100, -(k + 1)) >= 0)
+		k += 1;
+	double d = fma(a, 100, -(k + 0.5));
+	if (d > 0 || (d == 0 && fmod(k, 2) == 1))
+		k += 1;
+	unsigned long long q = (unsigned long long)k;
+	char tmp[24];
+	size_t n = 0, o = 0;
+	tmp[n++] = (char)('0' + q % 10);
+	tmp[n++] = (char)('0' + q / 10 % 10);
+	tmp[n++] = '.';
+	q /= 100;
+	do
+		tmp[n++] = (char)('0' + q % 10);
+	while (q /= 10);
+	out[o++] = signbit(v) ? '-' : '+';
+	while (n)
+		out[o++] = tmp[--n];
+	out[o] = 0;
+	return o;
 }
 
 void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len)

@@ -144,6 +144,15 @@ void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len);
  */
 int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c);
 
+#define SCRM_CLF_NUM_MAX 32
+
+/*
+ * scrm_clf_fmt_signed2() - @v as printf's "%+.2f" writes it, byte for byte ("+0.12",
+ * "-0.00"), into @out; return its length. Explanations print scores with it (no printf
+ * per record). |v| >= 1e13 and non-finite values get printf's output cut to fit.
+ */
+size_t scrm_clf_fmt_signed2(char out[SCRM_CLF_NUM_MAX], double v);
+
 typedef struct scrm_clf_out {
 	uint32_t label;    /* index into the task's labels */
 	float confidence;  /* 0..1: how sure (classifier-defined; see its descriptor's doc) */

@@ -45,7 +45,6 @@
 #include <errno.h>
 #include <hs.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,17 +432,6 @@ static void put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *s)
 	(void)scrm_clf_why_put(why, len, s, NULL, NULL);
 }
 
-/* The same for printf output (the rare sentiment reason, which formats a number). */
-__attribute__((format(printf, 3, 4))) static void putf(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *fmt, ...)
-{
-	char tmp[SCRM_CLF_WHY_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof tmp)
-		put(why, len, tmp);
-}
 
 /* The matched words of group g, quoted, at most 28 bytes (cut at a space), controls as spaces. */
 static void put_match(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text, const scrm_cues_hits *h,
@@ -484,7 +472,9 @@ static void put_reason(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text
 				break;
 			}
 	} else if (s && (d->intent == L_COMPLAINT || d->intent == L_PRAISE)) {
-		putf(why, len, "sentiment %+.2f%s", s->compound, d->intent == L_COMPLAINT ? " + addressed" : "");
+		char num[SCRM_CLF_NUM_MAX];
+		scrm_clf_fmt_signed2(num, s->compound);
+		(void)scrm_clf_why_put(why, len, "sentiment ", num, d->intent == L_COMPLAINT ? " + addressed" : "");
 	} else {
 		put(why, len, "no cue");
 	}

@@ -6,6 +6,8 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "classifier.h"
@@ -250,4 +252,45 @@ Test(classifier, scrm_mode_through_the_interface)
 	cr_assert(strncmp(out[0].why, "compound ", 9) == 0, "%s", out[0].why);
 	scrm_classifier_free(c);
 	scrm_lexicon_free(lex);
+}
+
+/* scrm_clf_fmt_signed2() writes what printf's "%+.2f" writes: every value with up to four
+ * decimals in [-3, 3] (the scores explanations print), the halfway points k/200 and their
+ * neighbours one ulp away, signed zeros, huge and non-finite values, and a million
+ * pseudo-random doubles. */
+static void same_as_printf(double v)
+{
+	char want[64], got[SCRM_CLF_NUM_MAX];
+	int wn = snprintf(want, sizeof want, "%+.2f", v);
+	size_t n = scrm_clf_fmt_signed2(got, v);
+	cr_assert_eq(n, strlen(got));
+	if ((size_t)wn >= sizeof got) { /* a huge value: printf's, cut */
+		cr_assert_eq(n, sizeof got - 1);
+		cr_assert(!strncmp(got, want, n), "%.17g: got %s, printf %s", v, got, want);
+		return;
+	}
+	cr_assert_str_eq(got, want, "%.17g: got %s, printf %s", v, got, want);
+	cr_assert_eq(n, (size_t)wn);
+}
+
+Test(classifier, fmt_signed2_is_printfs)
+{
+	for (int k = -30000; k <= 30000; k++)
+		same_as_printf(k / 10000.0);
+	for (int k = -600; k <= 600; k++) {
+		double h = k / 200.0;
+		same_as_printf(h);
+		same_as_printf(nextafter(h, INFINITY));
+		same_as_printf(nextafter(h, -INFINITY));
+	}
+	static const double special[] = {0.0, -0.0, 1e-300, -1e-300, 0.005, -0.005, 0.015, 0.125, -0.125, 0.135,
+					 0.145, 99.995, 123456.785, 1e7, 9999999999999.995, 1e13, -1e300, INFINITY, -INFINITY, NAN};
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		same_as_printf(special[i]);
+	uint64_t x = 0x9E3779B97F4A7C15u;
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double u = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
+		same_as_printf((u - 0.5) * 4 * (i % 3 == 0 ? 100 : 1));
+	}
 }
