@@ -133,7 +133,10 @@ typedef struct scrm_stage_stats {
 	uint64_t records;  /* records handled */
 	uint64_t bytes;    /* bytes handled: input bytes (read, analyze, relate), event bytes
 			      before compression (emit), bytes written (write) */
-	uint64_t busy_ns;  /* summed over the stage's threads */
+	uint64_t busy_ns;  /* summed over the stage's threads: their CPU time in the stage for
+			      analyze, relate and emit (preempted time does not count); the wall
+			      time of the read and write calls for read and write (disk waits
+			      count) */
 	uint64_t threads;
 } scrm_stage_stats;
 
