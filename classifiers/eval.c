@@ -5,7 +5,7 @@
  *   scrm eval --task T --data FILE.tsv [--classifier NAME]... [--model MODEL]
  *             [--text-col NAME] [--label-col NAME] [--id-col NAME]
  *             [--lexicon F] [--emoji-lexicon F] [--rules F]
- *             [--folds K | --train FILE] [--json] [--predictions FILE]
+ *             [--folds K | --train FILE] [--json] [--predictions FILE] [--bootstrap N]
  *   scrm eval --list
  *
  * T is sentiment, intent, action, complaint, airline-reason or labels (classifier.h has the
@@ -71,6 +71,14 @@
  * one more pass with explanations on, after the timed passes (so records/s is the same
  * with or without this option); its labels must equal the timed passes' (else exit 1).
  * This is what an error analysis reads: `awk -F'\t' '$3 != $4'` lists the misses.
+ *
+ * BOOTSTRAP (--bootstrap N, 100..100000): scrm_bootstrap() over the predictions (paired:
+ * every classifier scored on the same N resamples of the rows, seed 1, so a run repeats
+ * exactly): 95% percentile intervals of accuracy and macro-F1 (text: two more rows;
+ * JSON: "bootstrap":N at the top and per classifier "accuracy_ci95":[lo,hi],
+ * "macro_f1_ci95":[lo,hi], "macro_f1_higher_than":{OTHER: share of resamples}). They
+ * measure the sampling of the rows only: with --folds the models are not retrained per
+ * resample.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -104,7 +112,7 @@ static void usage(FILE *fp)
 	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
 	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
-	      "                 [--predictions FILE]\n"
+	      "                 [--predictions FILE] [--bootstrap N]\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -119,6 +127,8 @@ static void usage(FILE *fp)
 	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
 	      "--predictions FILE: every row's gold, each classifier's label, confidence and\n"
 	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
+	      "--bootstrap N: 95% intervals of accuracy and macro-F1 from N resamples of the rows,\n"
+	      "and how often each classifier's macro-F1 beats each other's on the same resample.\n"
 	      "--list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
@@ -205,6 +215,7 @@ struct opts {
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
 	const char *lexicon, *emoji, *rules, *features, *predictions;
 	long folds;
+	long bootstrap; /* resamples; 0: off */
 	int json;
 };
 
@@ -528,6 +539,13 @@ typedef struct result {
 	double r;
 } result;
 
+/* --bootstrap: 95% intervals and the paired comparison (scrm_bootstrap()). */
+typedef struct boot {
+	uint32_t resamples; /* 0: not asked for */
+	double acc[MAX_CLF][2], f1[MAX_CLF][2];
+	double higher[MAX_CLF * MAX_CLF];
+} boot;
+
 /*
  * Classify items[0..n) with a fresh instance of @d on @cfg: labels and scores into
  * pred/score, the fastest pass's time added to *secs. With @conf (and @why: n x
@@ -753,7 +771,7 @@ static double per_s(const result *r, size_t n)
 }
 
 static void print_json(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
-		       result *res, size_t nres)
+		       result *res, size_t nres, const boot *bs)
 {
 	size_t k;
 	const char *const *labels = scrm_task_labels(o->task, &k);
@@ -772,6 +790,7 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 	fputs("],\"lexicon\":", fp);
 	lexpath ? put_str(fp, lexpath) : (void)fputs("null", fp);
 	fputs(",\"analysis_s\":", fp), put_num(fp, a->secs);
+	fprintf(fp, ",\"bootstrap\":%u", bs->resamples);
 	fputs(",\"classifiers\":{", fp);
 	for (size_t c = 0; c < nres; c++) {
 		const result *r = &res[c];
@@ -787,6 +806,21 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 		fprintf(fp, ",\"records_per_s\":%.0f,\"classify_s\":", per_s(r, d->n));
 		put_num(fp, r->classify_s);
 		fputs(",\"train_s\":", fp), put_num(fp, r->train_s);
+		if (bs->resamples) {
+			fputs(",\"accuracy_ci95\":[", fp), put_num(fp, bs->acc[c][0]);
+			fputc(',', fp), put_num(fp, bs->acc[c][1]);
+			fputs("],\"macro_f1_ci95\":[", fp), put_num(fp, bs->f1[c][0]);
+			fputc(',', fp), put_num(fp, bs->f1[c][1]);
+			fputs("],\"macro_f1_higher_than\":{", fp);
+			for (size_t o2 = 0, first = 1; o2 < nres; o2++) {
+				if (o2 == c)
+					continue;
+				fputs(first ? "" : ",", fp), key(fp, res[o2].d->name);
+				put_num(fp, bs->higher[c * nres + o2]);
+				first = 0;
+			}
+			fputc('}', fp);
+		}
 		fputs(",\"per_class\":{", fp);
 		for (size_t i = 0; i < k; i++) {
 			const scrm_class_metrics *m = &r->pc[i];
@@ -809,7 +843,7 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 }
 
 static void print_text(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
-		       result *res, size_t nres)
+		       result *res, size_t nres, const boot *bs)
 {
 	size_t k, lw = 12;
 	const char *const *labels = scrm_task_labels(o->task, &k);
@@ -860,6 +894,15 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 				fprintf(fp, "%*s", cw, res[c].has_r ? "undefined" : "-");
 		}
 	}
+	for (int m = 0; bs->resamples && m < 2; m++) {
+		fprintf(fp, "\n%-*s", (int)lw + 6, m ? "macro-F1 95% CI" : "accuracy 95% CI");
+		for (size_t c = 0; c < nres; c++) {
+			const double *ci = m ? bs->f1[c] : bs->acc[c];
+			char cell[48];
+			snprintf(cell, sizeof cell, "%.3f-%.3f", ci[0], ci[1]);
+			fprintf(fp, "%*s", cw, cell);
+		}
+	}
 	fprintf(fp, "\n%-*s", (int)lw + 6, "records/s");
 	for (size_t c = 0; c < nres; c++)
 		fprintf(fp, "%*.0f", cw, per_s(&res[c], d->n));
@@ -867,6 +910,14 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 	for (size_t c = 0; c < nres; c++)
 		fprintf(fp, "%*s", cw, res[c].trained);
 
+	if (bs->resamples)
+		fprintf(fp, "\n\nbootstrap: %u resamples of the %zu rows (95%% percentile intervals above)", bs->resamples,
+			d->n);
+	for (size_t a1 = 0; bs->resamples && a1 < nres; a1++)
+		for (size_t b1 = a1 + 1; b1 < nres; b1++)
+			fprintf(fp, "\n  macro-F1 of %s above %s's in %.1f%% of resamples, below in %.1f%%",
+				res[a1].d->name, res[b1].d->name, 100 * bs->higher[a1 * nres + b1],
+				100 * bs->higher[b1 * nres + a1]);
 	fprintf(fp, "\n\nper class: precision recall F1\n%-*s%8s", (int)lw, "", "support");
 	int pw = cw > 21 ? cw : 21;
 	for (size_t c = 0; c < nres; c++)
@@ -967,7 +1018,7 @@ static void list_classifiers(FILE *fp)
 
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
-	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_HELP,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_HELP,
 };
 
 int scrm_eval_main(int argc, char **argv)
@@ -988,6 +1039,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"features", required_argument, 0, OPT_FEATURES},
 		{"json", no_argument, 0, OPT_JSON},
 		{"predictions", required_argument, 0, OPT_PREDICTIONS},
+		{"bootstrap", required_argument, 0, OPT_BOOTSTRAP},
 		{"list", no_argument, 0, OPT_LIST},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
@@ -1029,6 +1081,17 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_TRAIN: o.train = optarg; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_PREDICTIONS: o.predictions = optarg; break;
+		case OPT_BOOTSTRAP: {
+			char *end;
+			errno = 0;
+			o.bootstrap = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.bootstrap < 100 || o.bootstrap > 100000) {
+				fprintf(stderr, "scrm eval: invalid value for --bootstrap: '%s' (100..100000 resamples)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
 		case OPT_LIST: list = 1; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -1239,10 +1302,27 @@ int scrm_eval_main(int argc, char **argv)
 	}
 	if (o.predictions && (ret = write_predictions(o.predictions, &o, &data, res, nsel)))
 		goto out;
+	static boot bs; /* large: not on the stack */
+	memset(&bs, 0, sizeof bs);
+	if (o.bootstrap) {
+		const uint32_t *preds[MAX_CLF];
+		double acc[MAX_CLF][2], f1[MAX_CLF][2];
+		for (size_t i = 0; i < nsel; i++)
+			preds[i] = res[i].pred;
+		int brc = scrm_bootstrap(k, data.gold, preds, nsel, data.n, (uint32_t)o.bootstrap, 1, acc, f1, bs.higher);
+		if (brc) {
+			fprintf(stderr, "scrm eval: --bootstrap: %s\n", strerror(-brc));
+			ret = 1;
+			goto out;
+		}
+		bs.resamples = (uint32_t)o.bootstrap;
+		memcpy(bs.acc, acc, nsel * sizeof acc[0]);
+		memcpy(bs.f1, f1, nsel * sizeof f1[0]);
+	}
 	if (o.json)
-		print_json(stdout, &o, &data, &an, lexpath, res, nsel);
+		print_json(stdout, &o, &data, &an, lexpath, res, nsel, &bs);
 	else
-		print_text(stdout, &o, &data, &an, lexpath, res, nsel);
+		print_text(stdout, &o, &data, &an, lexpath, res, nsel, &bs);
 	ret = 0;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "scrm eval: stdout: %s\n", strerror(errno));

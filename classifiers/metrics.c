@@ -120,3 +120,73 @@ uint32_t scrm_kfold_of(const void *id, size_t len, uint32_t k)
 {
 	return k ? (uint32_t)(XXH64(id, len, 0) % k) : 0;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, size_t nclf, size_t n, uint32_t B,
+		   uint64_t seed, double (*acc_ci)[2], double (*f1_ci)[2], double *higher)
+{
+	if (!n || B < 2 || !k || k > SCRM_METRICS_MAX_K || !nclf)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (gold[i] >= k)
+			return -EINVAL;
+		for (size_t c = 0; c < nclf; c++)
+			if (pred[c][i] >= k)
+				return -EINVAL;
+	}
+	uint32_t *w = calloc(n, sizeof *w);
+	double *acc = malloc((size_t)B * nclf * sizeof *acc), *f1 = malloc((size_t)B * nclf * sizeof *f1);
+	scrm_confusion conf = {0};
+	int rc = 0;
+	if (!w || !acc || !f1 || scrm_confusion_init(&conf, k)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	uint64_t x = seed ? seed : 1;
+	for (uint32_t b = 0; b < B; b++) {
+		memset(w, 0, n * sizeof *w);
+		for (size_t j = 0; j < n; j++) {
+			x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
+			uint64_t r = x * UINT64_C(0x2545F4914F6CDD1D);
+			w[(size_t)(((unsigned __int128)(r >> 32) * n) >> 32)]++; /* uniform in [0, n) */
+		}
+		for (size_t c = 0; c < nclf; c++) {
+			memset(conf.m, 0, k * k * sizeof *conf.m);
+			for (size_t i = 0; i < n; i++)
+				conf.m[(size_t)gold[i] * k + pred[c][i]] += w[i];
+			conf.n = n;
+			scrm_metrics m;
+			scrm_metrics_compute(&conf, NULL, &m);
+			acc[c * B + b] = m.accuracy;
+			f1[c * B + b] = m.macro_f1;
+		}
+	}
+	if (higher)
+		for (size_t a = 0; a < nclf; a++)
+			for (size_t o = 0; o < nclf; o++) {
+				uint32_t wins = 0;
+				for (uint32_t b = 0; b < B; b++)
+					wins += f1[a * B + b] > f1[o * B + b];
+				higher[a * nclf + o] = (double)wins / B;
+			}
+	size_t lo = (size_t)floor(0.025 * B), hi = (size_t)ceil(0.975 * B) - 1;
+	for (size_t c = 0; c < nclf; c++) {
+		qsort(acc + c * B, B, sizeof *acc, cmp_double);
+		qsort(f1 + c * B, B, sizeof *f1, cmp_double);
+		acc_ci[c][0] = acc[c * B + lo];
+		acc_ci[c][1] = acc[c * B + hi];
+		f1_ci[c][0] = f1[c * B + lo];
+		f1_ci[c][1] = f1[c * B + hi];
+	}
+out:
+	free(w);
+	free(acc);
+	free(f1);
+	scrm_confusion_free(&conf);
+	return rc;
+}

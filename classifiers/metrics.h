@@ -89,4 +89,20 @@ int scrm_pearson_r(const scrm_pearson *p, double *r);
  */
 uint32_t scrm_kfold_of(const void *id, size_t len, uint32_t k);
 
+/*
+ * scrm_bootstrap() - percentile-bootstrap 95% intervals of accuracy and macro-F1 for
+ * @nclf classifiers scored on the same @n rows, paired: each of the @B resamples draws n
+ * rows with replacement (xorshift64* from @seed, so the same arguments give the same
+ * result) and scores every classifier on those rows.
+ * @gold[n] and @pred[c][n] are labels < @k. Out, per classifier c: acc_ci[c] and
+ * f1_ci[c] = {lo, hi}, the resampled values of rank floor(0.025 B) and ceil(0.975 B) - 1
+ * (0-based, ascending); and, when @higher is not NULL, higher[a * nclf + b] = the share
+ * of resamples in which a's macro-F1 exceeds b's (a paired comparison: near 1 or 0 means
+ * the difference holds up; near 0.5, it may be noise).
+ * Cost: B x (n + nclf x (n + k^2)). Return: 0; -EINVAL (n == 0, B < 2, k == 0 or too
+ * large, a label >= k); -ENOMEM.
+ */
+int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, size_t nclf, size_t n, uint32_t B,
+		   uint64_t seed, double (*acc_ci)[2], double (*f1_ci)[2], double *higher);
+
 #endif

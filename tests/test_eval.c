@@ -534,6 +534,34 @@ Test(eval, predictions_file_lists_every_row)
 	cr_assert(strstr(err_text, "--predictions"), "%s", err_text);
 }
 
+/* --bootstrap: the JSON carries each classifier's 95% intervals (around its own value)
+ * and the paired comparison; the text report prints them; a bad count is a usage error. */
+Test(eval, bootstrap_intervals)
+{
+	put("d.tsv", six_rows);
+	char data[128];
+	path_in(data, sizeof data, "d.tsv");
+	const char *argv[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "vader", "--classifier",
+			      "scrm", "--lexicon", lex_path, "--bootstrap", "500", "--json", NULL};
+	cr_assert_eq(run(argv), 0, "%s", err_text);
+	EXPECT(NUM("\"bootstrap\":"), 500);
+	double lo = NUM("\"vader\":", "\"accuracy_ci95\":["), hi = NUM("\"vader\":", "\"accuracy_ci95\":[", ",");
+	cr_assert(lo >= 0 && lo <= 2.0 / 3 && hi >= 2.0 / 3 && hi <= 1 && lo < hi, "[%g, %g]", lo, hi);
+	lo = NUM("\"vader\":", "\"macro_f1_ci95\":["), hi = NUM("\"vader\":", "\"macro_f1_ci95\":[", ",");
+	cr_assert(lo <= 59.0 / 90 && hi >= 59.0 / 90, "[%g, %g]", lo, hi);
+	double p = NUM("\"vader\":", "\"macro_f1_higher_than\":{\"scrm\":");
+	cr_assert(p >= 0 && p <= 1);
+	const char *text_argv[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "vader",
+				   "--classifier", "scrm", "--lexicon", lex_path, "--bootstrap", "500", NULL};
+	cr_assert_eq(run(text_argv), 0, "%s", err_text);
+	cr_assert(strstr(out_text, "macro-F1 95% CI"), "%s", out_text);
+	cr_assert(strstr(out_text, "bootstrap: 500 resamples of the 6 rows"), "%s", out_text);
+	cr_assert(strstr(out_text, "macro-F1 of vader above scrm's in "), "%s", out_text);
+	const char *bad[] = {"eval", "--task", "sentiment", "--data", data, "--bootstrap", "5", NULL};
+	cr_assert_eq(run(bad), 2);
+	cr_assert(strstr(err_text, "--bootstrap"), "%s", err_text);
+}
+
 Test(eval, folds_pool_out_of_fold_predictions)
 {
 	cr_assert_eq(scrm_classifier_register(&majority), 0);

@@ -258,3 +258,38 @@ Test(metrics, kfold_is_deterministic_and_keeps_ids_together)
 	for (int f = 0; f < 5; f++) /* 2000 expected; binomial sd ~ 40 */
 		cr_assert(count[f] > 1800 && count[f] < 2200, "fold %d holds %zu of 10000", f, count[f]);
 }
+
+/* scrm_bootstrap(): a perfect classifier's intervals are [1, 1], an always-wrong one's
+ * accuracy [0, 0]; one right on every other row of 400 has accuracy 0.5 with a binomial
+ * standard error of sqrt(0.25 / 400) = 0.025, so its 95% interval is about 0.5 +- 0.049;
+ * the paired comparison puts the perfect one above in every resample; the same arguments
+ * give the same intervals; bad arguments are -EINVAL. */
+Test(metrics, bootstrap_intervals_and_paired_comparison)
+{
+	enum { N = 400, K = 3 };
+	static uint32_t gold[N], perfect[N], half[N], wrong[N];
+	for (uint32_t i = 0; i < N; i++) {
+		gold[i] = i % K;
+		perfect[i] = gold[i];
+		half[i] = i % 2 ? gold[i] : (gold[i] + 1) % K;
+		wrong[i] = (gold[i] + 1) % K;
+	}
+	const uint32_t *preds[4] = {perfect, half, wrong, half};
+	double acc[4][2], f1[4][2], higher[16];
+	cr_assert_eq(scrm_bootstrap(K, gold, preds, 4, N, 1000, 7, acc, f1, higher), 0);
+	cr_assert(acc[0][0] == 1.0 && acc[0][1] == 1.0 && f1[0][0] == 1.0 && f1[0][1] == 1.0);
+	cr_assert(acc[2][0] == 0.0 && acc[2][1] == 0.0 && f1[2][1] == 0.0);
+	cr_assert(acc[1][0] > 0.44 && acc[1][0] < 0.47, "lo %g", acc[1][0]);
+	cr_assert(acc[1][1] > 0.53 && acc[1][1] < 0.56, "hi %g", acc[1][1]);
+	cr_assert(f1[1][0] < f1[1][1]);
+	cr_assert_eq(higher[0 * 4 + 1], 1.0);
+	cr_assert_eq(higher[1 * 4 + 0], 0.0);
+	cr_assert_eq(higher[1 * 4 + 3], 0.0, "identical predictions are never strictly higher");
+	cr_assert_eq(higher[1 * 4 + 2], 1.0);
+	double acc2[4][2], f12[4][2];
+	cr_assert_eq(scrm_bootstrap(K, gold, preds, 4, N, 1000, 7, acc2, f12, NULL), 0);
+	cr_assert(!memcmp(acc, acc2, sizeof acc) && !memcmp(f1, f12, sizeof f1), "not deterministic");
+	cr_assert_eq(scrm_bootstrap(K, gold, preds, 4, 0, 1000, 7, acc, f1, NULL), -EINVAL);
+	cr_assert_eq(scrm_bootstrap(K, gold, preds, 4, N, 1, 7, acc, f1, NULL), -EINVAL);
+	cr_assert_eq(scrm_bootstrap(2, gold, preds, 4, N, 100, 7, acc, f1, NULL), -EINVAL, "label 2 >= k");
+}
