@@ -24,7 +24,7 @@
  *   4. suggestion  a suggestion cue ("would be great if", "please add", "you should")
  *                  without a complaint cue;
  *   5. complaint   a complaint cue ("still waiting", "not working", "delayed", "worst"),
- *                  or negative scrm sentiment (compound <= -0.25) addressed to someone
+ *                  or negative scrm sentiment (compound <= -0.05) addressed to someone
  *                  (an @mention or a reply);
  *   6. question    a question cue ("how do i", "can i", "?", "anyone know");
  *   7. praise      a praise cue ("thank", "love"), a resolution ("problem fixed", "got it
@@ -431,7 +431,6 @@ static void put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *s)
 {
 	(void)scrm_clf_why_put(why, len, s, NULL, NULL);
 }
-
 
 /* The matched words of group g, quoted, at most 28 bytes (cut at a space), controls as spaces. */
 static void put_match(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text, const scrm_cues_hits *h,

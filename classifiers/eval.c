@@ -63,8 +63,8 @@
  * Numbers are printed as the shortest decimal that reads back to the same double.
  *
  * PREDICTIONS (--predictions FILE): every evaluated row, in file order, as a TSV in the
- * corpora format (header line, TAB-separated, the four escapes): `id` (the --id-col value,
- * else the line number), `line` (of --data), `gold` (the label name, or the number of a
+ * corpora format (header line, TAB-separated, the four escapes): `id` (the --id-col value;
+ * the line number where it is empty or the file has no such column), `line` (of --data), `gold` (the label name, or the number of a
  * numeric gold), then per classifier NAME: `NAME` (the predicted label), `NAME_confidence`
  * (four decimals), `NAME_score` (classifiers with a score only) and `NAME_why` (its
  * explanation), and last `text`. With --folds the prediction is the out-of-fold one. The explanations come from
