@@ -80,6 +80,7 @@ const scrm_domain_entry scrm_domain_lexicon[] = {
 	{"customer service", 0.0, SCRM_DOMAIN_PHRASE}, {"customer care", 0.0, SCRM_DOMAIN_PHRASE},
 	{"health care", 0.0, SCRM_DOMAIN_PHRASE},
 	{"credit card", 0.0, SCRM_DOMAIN_PHRASE}, {"security", 0.0, SCRM_DOMAIN_WORD},
+	{"support", 0.0, SCRM_DOMAIN_WORD},
 	{"joke", -0.8, SCRM_DOMAIN_WORD},
 	{"shout out", 1.5, SCRM_DOMAIN_PHRASE},  {"thanks for nothing", -2.0, SCRM_DOMAIN_PHRASE},
 	{"thank you so much", 2.8, SCRM_DOMAIN_PHRASE},
