@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# clf_instr.sh - what classification adds to the analyze stage, in instructions
+# (callgrind), which do not move with the machine's load as times do (bench/clf_cost.sh).
+#
+# Usage: bench/clf_instr.sh [SCRM_BINARY] [-- CLASSIFIER OPTIONS...]
+#   default classifier options: --intent cues --action cues
+# Env:   CLF_RECORDS (default 20000)  CLF_DIR (default /tmp/scrm-clf-instr)
+#        CLF_RULES (default bench/rules-bench.scrm)  CLF_LEXICON (default data/lexicons/vader_lexicon.txt)
+#
+# Runs `scrm run -j1` under callgrind on a generated corpus with the rules and lexicon,
+# once with `--intent none --action none` and once with the classifier options, and
+# prints the inclusive instruction count of the analyze stage (analyze_chunk(): parse,
+# normalize and analysis) per record for each, and the ratio.
+set -eu
+SCRM=build/scrm
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+	SCRM=$1
+	shift
+fi
+[ $# -gt 0 ] && [ "$1" = "--" ] && shift
+if [ $# -gt 0 ]; then CLF=("$@"); else CLF=(--intent cues --action cues); fi
+command -v valgrind >/dev/null || { echo "clf_instr.sh: needs valgrind (apt-get install -y valgrind)" >&2; exit 2; }
+N=${CLF_RECORDS:-20000}
+D=${CLF_DIR:-/tmp/scrm-clf-instr}
+RULES=${CLF_RULES:-bench/rules-bench.scrm}
+LEX=${CLF_LEXICON:-data/lexicons/vader_lexicon.txt}
+mkdir -p "$D"
+corpus="$D/corpus-$N.ndjson"
+[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); corpus $corpus ($N records); classifiers: ${CLF[*]}"
+declare -A ir
+for side in none clf; do
+	if [ $side = none ]; then opts=(--intent none --action none); else opts=("${CLF[@]}"); fi
+	rm -rf "$D/out"
+	valgrind --tool=callgrind --callgrind-out-file="$D/cg.$side" "$SCRM" run -q --no-progress -j1 -o "$D/out" \
+		--rules "$RULES" --lexicon "$LEX" "${opts[@]}" "$corpus" 2>/dev/null
+	ir[$side]=$(callgrind_annotate --inclusive=yes "$D/cg.$side" 2>/dev/null |
+		awk '/pipeline.c:analyze_chunk / { gsub(",", "", $1); print $1; exit }')
+	[ -n "${ir[$side]}" ] || { echo "clf_instr.sh: no analyze_chunk in the profile of $side" >&2; exit 1; }
+	printf '%-4s analyze stage %14s instructions, %8.0f per record\n' "$side" "${ir[$side]}" \
+		"$(awk -v a="${ir[$side]}" -v n="$N" 'BEGIN{print a / n}')"
+done
+awk -v a="${ir[none]}" -v b="${ir[clf]}" -v n="$N" 'BEGIN{
+	printf "classification adds %.0f instructions per record = %+.1f%% of the analyze stage\n", (b - a) / n, (b / a - 1) * 100 }'
