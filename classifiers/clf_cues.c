@@ -161,6 +161,9 @@ static const uint8_t byte_class[256] = {
 
 static int is_word(unsigned char ch) { return byte_class[ch] & BC_WORD; }
 
+/* Hyperscan's \s without UCP: space, \t, \n, \v, \f, \r. */
+static int is_space6(unsigned char ch) { return ch == ' ' || (ch >= '\t' && ch <= '\r'); }
+
 enum { MAX_SPANS = 8 };
 
 struct span {
@@ -211,6 +214,13 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
 			to++;
+	if (pats[id].emoticon) {
+		const unsigned char *u = (const unsigned char *)x->text;
+		if ((from && !is_space6(u[from - 1])) || (to < x->len && u[to] == '/'))
+			return 0;
+		from -= from != 0;
+		to += to < x->len;
+	}
 	if (g == SCRM_CUE_RESOLVED) {
 		if (negated_before(x->text, (size_t)from))
 			return 0;

@@ -80,6 +80,12 @@ static const cue_case cue_cases[] = {
 	{"@acme never got it working", -1, NOSENT, "complaint", 1, "complaint: \"never got\"", "yes"},
 	{"@acme the issue was resolved but the app crashes again", -1, NOSENT, "complaint", 1,
 	 "complaint: \"crashes\"", "yes"},
+	/* the ":/" emoticon: after a space or at the start, not a link's "://"; the quote takes
+	 * in the space before and the byte after */
+	{"@acme thanks :/ ok", -1, NOSENT, "complaint", 1, "complaint: \" :/ \"", "yes"},
+	{":/", -1, NOSENT, "complaint", 0, "complaint: \":/\"", "no, complaint"},
+	{"@acme see http://x.co/a", -1, NOSENT, "other", 0, "other: no cue", "no"},
+	{"@acme thanks:/", -1, NOSENT, "praise", 0, "praise: \"thanks\"", "no"},
 };
 
 static int run_cues(scrm_task task, const cue_case *cc, scrm_clf_out *out)
