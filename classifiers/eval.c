@@ -76,7 +76,9 @@
  * every classifier scored on the same N resamples of the rows, seed 1, so a run repeats
  * exactly): 95% percentile intervals of accuracy and macro-F1 (text: two more rows;
  * JSON: "bootstrap":N at the top and per classifier "accuracy_ci95":[lo,hi],
- * "macro_f1_ci95":[lo,hi], "macro_f1_higher_than":{OTHER: share of resamples}). They
+ * "macro_f1_ci95":[lo,hi], "macro_f1_higher_than":{OTHER: share of resamples}; with
+ * numeric gold also "pearson_r_ci95" and "pearson_r_higher_than", among the classifiers
+ * that have a Pearson r). They
  * measure the sampling of the rows only: with --folds the models are not retrained per
  * resample.
  */
@@ -544,6 +546,8 @@ typedef struct boot {
 	uint32_t resamples; /* 0: not asked for */
 	double acc[MAX_CLF][2], f1[MAX_CLF][2];
 	double higher[MAX_CLF * MAX_CLF];
+	int has_r;          /* numeric gold: Pearson r of the classifiers with a score */
+	double r[MAX_CLF][2], r_higher[MAX_CLF * MAX_CLF]; /* over the classifiers with has_r, in order */
 } boot;
 
 /*
@@ -770,6 +774,18 @@ static double per_s(const result *r, size_t n)
 	return r->classify_s > 0 ? (double)n / r->classify_s : 0;
 }
 
+/* The classifiers with a Pearson r (numeric gold, a score) are bootstrapped as their own
+ * list: classifier c's place in it, and its length. */
+static size_t r_index(const result *res, size_t c)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c; i++)
+		k += res[i].has_r != 0;
+	return k;
+}
+
+static size_t n_r(const result *res, size_t nres) { return r_index(res, nres); }
+
 static void print_json(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
 		       result *res, size_t nres, const boot *bs)
 {
@@ -820,6 +836,20 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 				first = 0;
 			}
 			fputc('}', fp);
+			if (bs->has_r && r->has_r) {
+				size_t ri = r_index(res, c);
+				fputs(",\"pearson_r_ci95\":[", fp), put_num(fp, bs->r[ri][0]);
+				fputc(',', fp), put_num(fp, bs->r[ri][1]);
+				fputs("],\"pearson_r_higher_than\":{", fp);
+				for (size_t o2 = 0, first = 1; o2 < nres; o2++) {
+					if (o2 == c || !res[o2].has_r)
+						continue;
+					fputs(first ? "" : ",", fp), key(fp, res[o2].d->name);
+					put_num(fp, bs->r_higher[ri * n_r(res, nres) + r_index(res, o2)]);
+					first = 0;
+				}
+				fputc('}', fp);
+			}
 		}
 		fputs(",\"per_class\":{", fp);
 		for (size_t i = 0; i < k; i++) {
@@ -894,10 +924,16 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 				fprintf(fp, "%*s", cw, res[c].has_r ? "undefined" : "-");
 		}
 	}
-	for (int m = 0; bs->resamples && m < 2; m++) {
-		fprintf(fp, "\n%-*s", (int)lw + 6, m ? "macro-F1 95% CI" : "accuracy 95% CI");
+	for (int m = 0; bs->resamples && m < 3; m++) {
+		if (m == 2 && !bs->has_r)
+			break;
+		fprintf(fp, "\n%-*s", (int)lw + 6, m == 2 ? "pearson r 95% CI" : m ? "macro-F1 95% CI" : "accuracy 95% CI");
 		for (size_t c = 0; c < nres; c++) {
-			const double *ci = m ? bs->f1[c] : bs->acc[c];
+			if (m == 2 && !res[c].has_r) {
+				fprintf(fp, "%*s", cw, "-");
+				continue;
+			}
+			const double *ci = m == 2 ? bs->r[r_index(res, c)] : m ? bs->f1[c] : bs->acc[c];
 			char cell[48];
 			snprintf(cell, sizeof cell, "%.3f-%.3f", ci[0], ci[1]);
 			fprintf(fp, "%*s", cw, cell);
@@ -918,6 +954,14 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 			fprintf(fp, "\n  macro-F1 of %s above %s's in %.1f%% of resamples, below in %.1f%%",
 				res[a1].d->name, res[b1].d->name, 100 * bs->higher[a1 * nres + b1],
 				100 * bs->higher[b1 * nres + a1]);
+	for (size_t a1 = 0; bs->has_r && a1 < nres; a1++)
+		for (size_t b1 = a1 + 1; b1 < nres; b1++)
+			if (res[a1].has_r && res[b1].has_r) {
+				size_t nr = n_r(res, nres), ia = r_index(res, a1), ib = r_index(res, b1);
+				fprintf(fp, "\n  pearson r of %s above %s's in %.1f%% of resamples, below in %.1f%%",
+					res[a1].d->name, res[b1].d->name, 100 * bs->r_higher[ia * nr + ib],
+					100 * bs->r_higher[ib * nr + ia]);
+			}
 	fprintf(fp, "\n\nper class: precision recall F1\n%-*s%8s", (int)lw, "", "support");
 	int pw = cw > 21 ? cw : 21;
 	for (size_t c = 0; c < nres; c++)
@@ -1318,6 +1362,29 @@ int scrm_eval_main(int argc, char **argv)
 		bs.resamples = (uint32_t)o.bootstrap;
 		memcpy(bs.acc, acc, nsel * sizeof acc[0]);
 		memcpy(bs.f1, f1, nsel * sizeof f1[0]);
+		size_t nr = n_r(res, nsel);
+		if (data.numeric && nr) {
+			const double *scores[MAX_CLF];
+			double *gnum = malloc(data.n * sizeof *gnum);
+			if (!gnum) {
+				fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
+				ret = 1;
+				goto out;
+			}
+			for (size_t i = 0; i < data.n; i++)
+				gnum[i] = data.rows[i].num;
+			for (size_t i = 0; i < nsel; i++)
+				if (res[i].has_r)
+					scores[r_index(res, i)] = res[i].score;
+			brc = scrm_bootstrap_pearson(gnum, scores, nr, data.n, (uint32_t)o.bootstrap, 1, bs.r, bs.r_higher);
+			free(gnum);
+			if (brc) {
+				fprintf(stderr, "scrm eval: --bootstrap: %s\n", strerror(-brc));
+				ret = 1;
+				goto out;
+			}
+			bs.has_r = 1;
+		}
 	}
 	if (o.json)
 		print_json(stdout, &o, &data, &an, lexpath, res, nsel, &bs);

@@ -127,6 +127,39 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One bootstrap resample of n rows: w[i] = how often row i was drawn (xorshift64* state
+ * *x; the same state sequence gives the same resamples). */
+static void resample(uint32_t *w, size_t n, uint64_t *x)
+{
+	memset(w, 0, n * sizeof *w);
+	for (size_t j = 0; j < n; j++) {
+		*x ^= *x >> 12, *x ^= *x << 25, *x ^= *x >> 27;
+		uint64_t r = *x * UINT64_C(0x2545F4914F6CDD1D);
+		w[(size_t)(((unsigned __int128)(r >> 32) * n) >> 32)]++; /* uniform in [0, n) */
+	}
+}
+
+/* The 95% percentile interval of v[0..B) (sorted in place) into ci. */
+static void interval(double *v, uint32_t B, double ci[2])
+{
+	qsort(v, B, sizeof *v, cmp_double);
+	ci[0] = v[(size_t)floor(0.025 * B)];
+	ci[1] = v[(size_t)ceil(0.975 * B) - 1];
+}
+
+/* higher[a * nclf + o]: the share of the B resamples in which v[a] > v[o] (v per
+ * classifier, B values each, in resample order). */
+static void paired(const double *v, size_t nclf, uint32_t B, double *higher)
+{
+	for (size_t a = 0; a < nclf; a++)
+		for (size_t o = 0; o < nclf; o++) {
+			uint32_t wins = 0;
+			for (uint32_t b = 0; b < B; b++)
+				wins += v[a * B + b] > v[o * B + b];
+			higher[a * nclf + o] = (double)wins / B;
+		}
+}
+
 int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, size_t nclf, size_t n, uint32_t B,
 		   uint64_t seed, double (*acc_ci)[2], double (*f1_ci)[2], double *higher)
 {
@@ -149,12 +182,7 @@ int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, 
 	}
 	uint64_t x = seed ? seed : 1;
 	for (uint32_t b = 0; b < B; b++) {
-		memset(w, 0, n * sizeof *w);
-		for (size_t j = 0; j < n; j++) {
-			x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
-			uint64_t r = x * UINT64_C(0x2545F4914F6CDD1D);
-			w[(size_t)(((unsigned __int128)(r >> 32) * n) >> 32)]++; /* uniform in [0, n) */
-		}
+		resample(w, n, &x);
 		for (size_t c = 0; c < nclf; c++) {
 			memset(conf.m, 0, k * k * sizeof *conf.m);
 			for (size_t i = 0; i < n; i++)
@@ -167,21 +195,10 @@ int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, 
 		}
 	}
 	if (higher)
-		for (size_t a = 0; a < nclf; a++)
-			for (size_t o = 0; o < nclf; o++) {
-				uint32_t wins = 0;
-				for (uint32_t b = 0; b < B; b++)
-					wins += f1[a * B + b] > f1[o * B + b];
-				higher[a * nclf + o] = (double)wins / B;
-			}
-	size_t lo = (size_t)floor(0.025 * B), hi = (size_t)ceil(0.975 * B) - 1;
+		paired(f1, nclf, B, higher);
 	for (size_t c = 0; c < nclf; c++) {
-		qsort(acc + c * B, B, sizeof *acc, cmp_double);
-		qsort(f1 + c * B, B, sizeof *f1, cmp_double);
-		acc_ci[c][0] = acc[c * B + lo];
-		acc_ci[c][1] = acc[c * B + hi];
-		f1_ci[c][0] = f1[c * B + lo];
-		f1_ci[c][1] = f1[c * B + hi];
+		interval(acc + c * B, B, acc_ci[c]);
+		interval(f1 + c * B, B, f1_ci[c]);
 	}
 out:
 	free(w);
@@ -189,4 +206,39 @@ out:
 	free(f1);
 	scrm_confusion_free(&conf);
 	return rc;
+}
+
+int scrm_bootstrap_pearson(const double *gold, const double *const *score, size_t nclf, size_t n, uint32_t B,
+			   uint64_t seed, double (*r_ci)[2], double *higher)
+{
+	if (n < 2 || B < 2 || !nclf)
+		return -EINVAL;
+	uint32_t *w = calloc(n, sizeof *w);
+	double *rv = malloc((size_t)B * nclf * sizeof *rv);
+	if (!w || !rv) {
+		free(w);
+		free(rv);
+		return -ENOMEM;
+	}
+	uint64_t x = seed ? seed : 1;
+	for (uint32_t b = 0; b < B; b++) {
+		resample(w, n, &x);
+		for (size_t c = 0; c < nclf; c++) {
+			scrm_pearson p;
+			scrm_pearson_init(&p);
+			for (size_t i = 0; i < n; i++)
+				for (uint32_t k = 0; k < w[i]; k++)
+					scrm_pearson_add(&p, score[c][i], gold[i]);
+			double r;
+			(void)scrm_pearson_r(&p, &r); /* undefined (a constant resample): 0 */
+			rv[c * B + b] = r;
+		}
+	}
+	if (higher)
+		paired(rv, nclf, B, higher);
+	for (size_t c = 0; c < nclf; c++)
+		interval(rv + c * B, B, r_ci[c]);
+	free(w);
+	free(rv);
+	return 0;
 }

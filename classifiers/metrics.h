@@ -105,4 +105,14 @@ uint32_t scrm_kfold_of(const void *id, size_t len, uint32_t k);
 int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, size_t nclf, size_t n, uint32_t B,
 		   uint64_t seed, double (*acc_ci)[2], double (*f1_ci)[2], double *higher);
 
+/*
+ * scrm_bootstrap_pearson() - the same for Pearson's r of each classifier's @score[c][n]
+ * against numeric @gold[n]: r_ci[c] = {lo, hi}; higher[a * nclf + b] = the share of
+ * resamples in which a's r exceeds b's. A resample on which r is undefined counts as 0.
+ * With the same @seed and @n it draws the same resamples as scrm_bootstrap().
+ * Return: 0; -EINVAL (n < 2, B < 2, nclf == 0); -ENOMEM.
+ */
+int scrm_bootstrap_pearson(const double *gold, const double *const *score, size_t nclf, size_t n, uint32_t B,
+			   uint64_t seed, double (*r_ci)[2], double *higher);
+
 #endif

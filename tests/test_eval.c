@@ -235,6 +235,18 @@ Test(eval, numeric_gold_gives_pearson_r)
 	cr_assert(fabs(NUM("\"vader\":", "\"pearson_r\":") - sxy / sqrt(sxx * syy)) < 1e-9, "%s", out_text);
 	cr_assert(strstr(out_text, "\"confusion\":[[1,0,1],[0,1,0],[0,0,1]]"), "%s", out_text);
 
+	/* --bootstrap with numeric gold: an interval of r around r, and the paired share */
+	const char *argvb[] = {"eval",       "--task",     "sentiment",   "--data",      data,
+			       "--classifier", "vader",    "--classifier", "scrm",        "--lexicon",
+			       lex_path,     "--label-col", "mean_rating", "--bootstrap", "200",
+			       "--json",     NULL};
+	cr_assert_eq(run(argvb), 0, "%s", err_text);
+	double rv = NUM("\"vader\":", "\"pearson_r\":");
+	double lo = NUM("\"vader\":", "\"pearson_r_ci95\":["), hi = NUM("\"vader\":", "\"pearson_r_ci95\":[", ",");
+	cr_assert(lo <= rv && rv <= hi && lo >= -1 && hi <= 1, "r %g in [%g, %g]", rv, lo, hi);
+	double sh = NUM("\"vader\":", "\"pearson_r_higher_than\":{\"scrm\":");
+	cr_assert(sh >= 0 && sh <= 1);
+
 	/* the same file by its categorical column: no Pearson r */
 	const char *argv2[] = {"eval",     "--task",  "sentiment",     "--data", data, "--classifier", "vader",
 			       "--lexicon", lex_path, "--label-col", "label_sign3", "--json", NULL};

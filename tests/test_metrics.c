@@ -293,3 +293,29 @@ Test(metrics, bootstrap_intervals_and_paired_comparison)
 	cr_assert_eq(scrm_bootstrap(K, gold, preds, 4, N, 1, 7, acc, f1, NULL), -EINVAL);
 	cr_assert_eq(scrm_bootstrap(2, gold, preds, 4, N, 100, 7, acc, f1, NULL), -EINVAL, "label 2 >= k");
 }
+
+/* scrm_bootstrap_pearson(): a score equal to the gold has r = 1 on every resample; a
+ * noisy one a lower interval, and the exact one is higher on every resample; a score
+ * that is a linear function of the gold (r = -1) has the interval [-1, -1]. */
+Test(metrics, bootstrap_pearson)
+{
+	enum { N = 300 };
+	static double gold[N], exact[N], noisy[N], neg[N];
+	uint64_t x = 42;
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		gold[i] = (double)(i % 17) - 8;
+		exact[i] = gold[i];
+		noisy[i] = gold[i] + (double)(x % 1000) / 100.0 - 5; /* noise sd ~2.9 against gold sd ~4.9 */
+		neg[i] = 3 - 2 * gold[i];
+	}
+	const double *sc[3] = {exact, noisy, neg};
+	double ci[3][2], higher[9];
+	cr_assert_eq(scrm_bootstrap_pearson(gold, sc, 3, N, 500, 3, ci, higher), 0);
+	cr_assert(fabs(ci[0][0] - 1) < 1e-12 && fabs(ci[0][1] - 1) < 1e-12, "[%g, %g]", ci[0][0], ci[0][1]);
+	cr_assert(ci[1][0] > 0.7 && ci[1][1] < 0.95 && ci[1][0] < ci[1][1], "[%g, %g]", ci[1][0], ci[1][1]);
+	cr_assert(fabs(ci[2][0] + 1) < 1e-12 && fabs(ci[2][1] + 1) < 1e-12);
+	cr_assert_eq(higher[0 * 3 + 1], 1.0);
+	cr_assert_eq(higher[1 * 3 + 0], 0.0);
+	cr_assert_eq(scrm_bootstrap_pearson(gold, sc, 3, 1, 500, 3, ci, NULL), -EINVAL);
+}
