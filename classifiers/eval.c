@@ -880,7 +880,7 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 	for (size_t i = 0; i < k; i++)
 		if (strlen(labels[i]) + 2 > lw)
 			lw = strlen(labels[i]) + 2;
-	int cw = 12; /* one classifier's column */
+	int cw = bs->resamples ? 17 : 12; /* one classifier's column ("-0.123..-0.045" fits) */
 	for (size_t c = 0; c < nres; c++)
 		if ((int)strlen(res[c].d->name) + 2 > cw)
 			cw = (int)strlen(res[c].d->name) + 2;
@@ -935,7 +935,7 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 			}
 			const double *ci = m == 2 ? bs->r[r_index(res, c)] : m ? bs->f1[c] : bs->acc[c];
 			char cell[48];
-			snprintf(cell, sizeof cell, "%.3f-%.3f", ci[0], ci[1]);
+			snprintf(cell, sizeof cell, "%.3f..%.3f", ci[0], ci[1]);
 			fprintf(fp, "%*s", cw, cell);
 		}
 	}
