@@ -6,6 +6,7 @@
  *             [--text-col NAME] [--label-col NAME] [--id-col NAME]
  *             [--lexicon F] [--emoji-lexicon F] [--rules F]
  *             [--folds K | --train FILE] [--json] [--predictions FILE] [--bootstrap N]
+ *             [--by COL]
  *   scrm eval --list
  *
  * T is sentiment, intent, action, complaint, airline-reason or labels (classifier.h has the
@@ -81,6 +82,12 @@
  * that have a Pearson r). They
  * measure the sampling of the rows only: with --folds the models are not retrained per
  * resample.
+ *
+ * BY (--by COL): accuracy, macro-F1 and macro-recall of each classifier again over the
+ * rows of each distinct value of column COL of --data (at most 64 values, in order of
+ * appearance; more is a usage error naming the line), e.g. --by source on intent-scrm.
+ * Text: two tables (macro-F1, accuracy; rows per value). JSON: "by":{"column":COL,
+ * "groups":[{"value","n","classifiers":{NAME:{"accuracy","macro_f1","macro_recall"}}}]}.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -104,6 +111,7 @@
 #include "tsv.h"
 
 #define BATCH 256
+#define MAX_GROUPS 64 /* --by: distinct values */
 #define MAX_CLF 32
 #define MAX_PASSES 5
 #define PASS_BUDGET_S 0.5
@@ -114,7 +122,7 @@ static void usage(FILE *fp)
 	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
 	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
-	      "                 [--predictions FILE] [--bootstrap N]\n"
+	      "                 [--predictions FILE] [--bootstrap N] [--by COL]\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -131,6 +139,8 @@ static void usage(FILE *fp)
 	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
 	      "--bootstrap N: 95% intervals of accuracy and macro-F1 from N resamples of the rows,\n"
 	      "and how often each classifier's macro-F1 beats each other's on the same resample.\n"
+	      "--by COL: accuracy and macro-F1 again for the rows of each value of column COL\n"
+	      "(e.g. --by source: how each classifier does on each stream; at most 64 values).\n"
 	      "--list shows the registered classifiers.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
@@ -151,6 +161,7 @@ typedef struct row {
 	uint64_t line;    /* line number in the file */
 	uint32_t gold;    /* label index */
 	uint32_t fold;
+	uint32_t group;   /* --by: index of the row's value in dataset.groups */
 	double num;       /* numeric gold (numeric files only) */
 } row;
 
@@ -164,6 +175,8 @@ typedef struct dataset {
 	uint64_t skipped;  /* empty gold */
 	scrm_clf_item *items; /* built once every row is read (the arena has stopped moving) */
 	uint32_t *gold;
+	char *groups[MAX_GROUPS]; /* --by: the column's distinct values, in order of appearance */
+	uint32_t ngroups;
 } dataset;
 
 static void dataset_free(dataset *d)
@@ -172,6 +185,8 @@ static void dataset_free(dataset *d)
 	free(d->arena);
 	free(d->items);
 	free(d->gold);
+	for (uint32_t g = 0; g < d->ngroups; g++)
+		free(d->groups[g]);
 	memset(d, 0, sizeof *d);
 }
 
@@ -215,7 +230,7 @@ static int parse_number(const char *s, double *v)
 struct opts {
 	scrm_task task;
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
-	const char *lexicon, *emoji, *rules, *features, *predictions;
+	const char *lexicon, *emoji, *rules, *features, *predictions, *by;
 	long folds;
 	long bootstrap; /* resamples; 0: off */
 	int json;
@@ -353,7 +368,12 @@ static int dataset_load(dataset *d, const struct opts *o)
 		goto out;
 	}
 	long tcol = scrm_tsv_col(t, o->text_col), lcol = scrm_tsv_col(t, o->label_col);
-	long icol = scrm_tsv_col(t, o->id_col);
+	long icol = scrm_tsv_col(t, o->id_col), bcol = o->by ? scrm_tsv_col(t, o->by) : -1;
+	if (o->by && bcol < 0) {
+		fprintf(stderr, "scrm eval: %s: no column '%s' (--by)\n", d->path, o->by);
+		ret = 2;
+		goto out;
+	}
 	if (tcol < 0 || lcol < 0) {
 		fprintf(stderr, "scrm eval: %s: no column '%s' (%s; columns:", d->path,
 			tcol < 0 ? o->text_col : o->label_col, tcol < 0 ? "--text-col" : "--label-col");
@@ -418,6 +438,27 @@ static int dataset_load(dataset *d, const struct opts *o)
 		}
 		r.len = tlen;
 		r.line = line;
+		if (bcol >= 0) {
+			size_t blen;
+			const char *bv = scrm_tsv_field(t, (size_t)bcol, &blen);
+			uint32_t gi = 0;
+			while (gi < d->ngroups && (strlen(d->groups[gi]) != blen || memcmp(d->groups[gi], bv, blen)))
+				gi++;
+			if (gi == d->ngroups) {
+				if (gi == MAX_GROUPS) {
+					fprintf(stderr, "scrm eval: %s:%" PRIu64 ": column '%s' has more than %d values (--by)\n",
+						d->path, line, o->by, MAX_GROUPS);
+					ret = 2;
+					goto out;
+				}
+				if (!(d->groups[gi] = strndup(bv, blen))) {
+					rc = -ENOMEM;
+					break;
+				}
+				d->ngroups++;
+			}
+			r.group = gi;
+		}
 		if (icol >= 0) {
 			const char *id = scrm_tsv_field(t, (size_t)icol, &ilen);
 			if (arena_put(d, id, ilen, &r.id_off)) {
@@ -540,6 +581,13 @@ typedef struct result {
 	int has_r, r_ok;
 	double r;
 } result;
+
+/* --by COL: each classifier's metrics over the rows of each value (dataset.groups). */
+typedef struct by_groups {
+	uint32_t ngroups;
+	uint64_t n[MAX_GROUPS];      /* rows per value */
+	scrm_metrics *m;             /* [group * nres + classifier] */
+} by_groups;
 
 /* --bootstrap: 95% intervals and the paired comparison (scrm_bootstrap()). */
 typedef struct boot {
@@ -787,7 +835,7 @@ static size_t r_index(const result *res, size_t c)
 static size_t n_r(const result *res, size_t nres) { return r_index(res, nres); }
 
 static void print_json(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
-		       result *res, size_t nres, const boot *bs)
+		       result *res, size_t nres, const boot *bs, const by_groups *bg)
 {
 	size_t k;
 	const char *const *labels = scrm_task_labels(o->task, &k);
@@ -869,11 +917,30 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 		}
 		fputs("]}", fp);
 	}
-	fputs("}}\n", fp);
+	fputc('}', fp);
+	if (o->by) {
+		fputs(",\"by\":{\"column\":", fp), put_str(fp, o->by);
+		fputs(",\"groups\":[", fp);
+		for (uint32_t g = 0; g < bg->ngroups; g++) {
+			fputs(g ? ",{\"value\":" : "{\"value\":", fp), put_str(fp, d->groups[g]);
+			fprintf(fp, ",\"n\":%" PRIu64 ",\"classifiers\":{", bg->n[g]);
+			for (size_t c = 0; c < nres; c++) {
+				const scrm_metrics *m = &bg->m[g * nres + c];
+				fputs(c ? "," : "", fp), key(fp, res[c].d->name);
+				fputs("{\"accuracy\":", fp), put_num(fp, m->accuracy);
+				fputs(",\"macro_f1\":", fp), put_num(fp, m->macro_f1);
+				fputs(",\"macro_recall\":", fp), put_num(fp, m->macro_recall);
+				fputc('}', fp);
+			}
+			fputs("}}", fp);
+		}
+		fputs("]}", fp);
+	}
+	fputs("}\n", fp);
 }
 
 static void print_text(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
-		       result *res, size_t nres, const boot *bs)
+		       result *res, size_t nres, const boot *bs, const by_groups *bg)
 {
 	size_t k, lw = 12;
 	const char *const *labels = scrm_task_labels(o->task, &k);
@@ -962,6 +1029,18 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 					res[a1].d->name, res[b1].d->name, 100 * bs->r_higher[ia * nr + ib],
 					100 * bs->r_higher[ib * nr + ia]);
 			}
+	for (int m = 0; o->by && m < 2; m++) {
+		fprintf(fp, "\n\n%s by '%s'\n%-*s%8s", m ? "accuracy" : "macro-F1", o->by, (int)lw, "", "rows");
+		for (size_t c = 0; c < nres; c++)
+			fprintf(fp, "%*s", cw, res[c].d->name);
+		for (uint32_t g = 0; g < bg->ngroups; g++) {
+			fprintf(fp, "\n%-*.*s%8" PRIu64, (int)lw, (int)lw - 1, d->groups[g], bg->n[g]);
+			for (size_t c = 0; c < nres; c++) {
+				const scrm_metrics *x = &bg->m[g * nres + c];
+				fprintf(fp, "%*.4f", cw, m ? x->accuracy : x->macro_f1);
+			}
+		}
+	}
 	fprintf(fp, "\n\nper class: precision recall F1\n%-*s%8s", (int)lw, "", "support");
 	int pw = cw > 21 ? cw : 21;
 	for (size_t c = 0; c < nres; c++)
@@ -1062,7 +1141,8 @@ static void list_classifiers(FILE *fp)
 
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
-	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_HELP,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_BY,
+	OPT_HELP,
 };
 
 int scrm_eval_main(int argc, char **argv)
@@ -1084,6 +1164,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"json", no_argument, 0, OPT_JSON},
 		{"predictions", required_argument, 0, OPT_PREDICTIONS},
 		{"bootstrap", required_argument, 0, OPT_BOOTSTRAP},
+		{"by", required_argument, 0, OPT_BY},
 		{"list", no_argument, 0, OPT_LIST},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
@@ -1125,6 +1206,7 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_TRAIN: o.train = optarg; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_PREDICTIONS: o.predictions = optarg; break;
+		case OPT_BY: o.by = optarg; break;
 		case OPT_BOOTSTRAP: {
 			char *end;
 			errno = 0;
@@ -1274,6 +1356,7 @@ int scrm_eval_main(int argc, char **argv)
 	if (o.train && trainable) {
 		struct opts to = o;
 		to.folds = 0;
+		to.by = NULL; /* the training rows are not reported by value */
 		if ((ret = dataset_load(&tdata, &to)))
 			goto out;
 	}
@@ -1386,10 +1469,34 @@ int scrm_eval_main(int argc, char **argv)
 			bs.has_r = 1;
 		}
 	}
+	by_groups bg = {.ngroups = data.ngroups};
+	if (o.by) {
+		bg.m = calloc((size_t)data.ngroups * nsel + 1, sizeof *bg.m);
+		scrm_confusion gc = {0};
+		if (!bg.m || scrm_confusion_init(&gc, k)) {
+			free(bg.m);
+			fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
+			ret = 1;
+			goto out;
+		}
+		for (size_t i = 0; i < data.n; i++)
+			bg.n[data.rows[i].group]++;
+		for (uint32_t g = 0; g < data.ngroups; g++)
+			for (size_t ci = 0; ci < nsel; ci++) {
+				memset(gc.m, 0, k * k * sizeof *gc.m);
+				gc.n = 0;
+				for (size_t i = 0; i < data.n; i++)
+					if (data.rows[i].group == g)
+						(void)scrm_confusion_add(&gc, data.gold[i], res[ci].pred[i]);
+				(void)scrm_metrics_compute(&gc, NULL, &bg.m[g * nsel + ci]);
+			}
+		scrm_confusion_free(&gc);
+	}
 	if (o.json)
-		print_json(stdout, &o, &data, &an, lexpath, res, nsel, &bs);
+		print_json(stdout, &o, &data, &an, lexpath, res, nsel, &bs, &bg);
 	else
-		print_text(stdout, &o, &data, &an, lexpath, res, nsel, &bs);
+		print_text(stdout, &o, &data, &an, lexpath, res, nsel, &bs, &bg);
+	free(bg.m);
 	ret = 0;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "scrm eval: stdout: %s\n", strerror(errno));

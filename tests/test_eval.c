@@ -574,6 +574,52 @@ Test(eval, bootstrap_intervals)
 	cr_assert(strstr(err_text, "--bootstrap"), "%s", err_text);
 }
 
+/* --by COL: the metrics again over the rows of each value, in order of appearance.
+ *   A: "good day" positive->positive, "bad day" negative->negative: accuracy 1, F1 1 and 1
+ *   B: "meh" neutral->neutral, "good grief" negative->positive, "meh again"
+ *      positive->neutral: accuracy 1/3; negative F1 0, neutral P 1/2 R 1 F1 2/3,
+ *      positive F1 0: macro-F1 (0 + 2/3 + 0)/3 = 2/9 */
+Test(eval, by_column_metrics_per_value)
+{
+	put("g.tsv", "id\ttext\tlabel\tsrc\n"
+		     "1\tgood day\tpositive\tA\n"
+		     "2\tmeh\tneutral\tB\n"
+		     "3\tbad day\tnegative\tA\n"
+		     "4\tgood grief\tnegative\tB\n"
+		     "5\tmeh again\tpositive\tB\n");
+	char data[128];
+	path_in(data, sizeof data, "g.tsv");
+	const char *argv[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "vader",
+			      "--lexicon", lex_path, "--by", "src", "--json", NULL};
+	cr_assert_eq(run(argv), 0, "%s", err_text);
+	cr_assert(strstr(out_text, "\"by\":{\"column\":\"src\",\"groups\":[{\"value\":\"A\",\"n\":2,"), "%s",
+		  out_text);
+	EXPECT(NUM("\"value\":\"A\"", "\"accuracy\":"), 1.0);
+	EXPECT(NUM("\"value\":\"A\"", "\"macro_f1\":"), 1.0);
+	EXPECT(NUM("\"value\":\"B\"", "\"n\":"), 3);
+	EXPECT(NUM("\"value\":\"B\"", "\"accuracy\":"), 1.0 / 3);
+	EXPECT(NUM("\"value\":\"B\"", "\"macro_f1\":"), 2.0 / 9);
+	const char *text_argv[] = {"eval", "--task", "sentiment", "--data", data, "--classifier", "vader",
+				   "--lexicon", lex_path, "--by", "src", NULL};
+	cr_assert_eq(run(text_argv), 0, "%s", err_text);
+	cr_assert(strstr(out_text, "macro-F1 by 'src'"), "%s", out_text);
+	cr_assert(strstr(out_text, "accuracy by 'src'"), "%s", out_text);
+	const char *bad[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--by", "nope", NULL};
+	cr_assert_eq(run(bad), 2);
+	cr_assert(strstr(err_text, "no column 'nope' (--by)"), "%s", err_text);
+	/* more than 64 values is a usage error naming the line */
+	char many[8192] = "id\ttext\tlabel\tsrc\n";
+	for (int i = 0; i < 70; i++) {
+		size_t l = strlen(many);
+		snprintf(many + l, sizeof many - l, "%d\tgood\tpositive\tv%d\n", i, i);
+	}
+	put("many.tsv", many);
+	path_in(data, sizeof data, "many.tsv");
+	const char *toomany[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--by", "src", NULL};
+	cr_assert_eq(run(toomany), 2);
+	cr_assert(strstr(err_text, "many.tsv:66: column 'src' has more than 64 values"), "%s", err_text);
+}
+
 Test(eval, folds_pool_out_of_fold_predictions)
 {
 	cr_assert_eq(scrm_classifier_register(&majority), 0);
