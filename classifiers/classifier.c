@@ -171,30 +171,35 @@ int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, con
 	return 0;
 }
 
-/* printf rounds the exact binary value half to even: k is floor(100|v|) made exact with
- * fma() (whose single rounding cannot change a sign), and the sign of 100|v| - (k + 1/2),
- * also from fma(), says which way it rounds. */
-size_t scrm_clf_fmt_signed2(char out[SCRM_CLF_NUM_MAX], double v)
+/* printf rounds the exact binary value half to even: with scale 10^decimals, k is
+ * floor(scale |v|) made exact with fma() (whose single rounding cannot change a sign), and
+ * the sign of scale |v| - (k + 1/2), also from fma(), says which way it rounds. */
+size_t scrm_clf_fmt_fixed(char out[SCRM_CLF_NUM_MAX], double v, int decimals)
 {
-	double a = fabs(v), k = floor(a * 100);
-	if (!(a < 1e13)) { /* huge (k would not be exact) or not finite: printf's, cut to fit */
-		snprintf(out, SCRM_CLF_NUM_MAX, "%+.2f", v);
+	static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 6)
+		decimals = 6;
+	double scale = pow10[decimals], a = fabs(v), k = floor(a * scale);
+	if (!(a * scale < 1e15)) { /* huge (k would not be exact) or not finite: printf's, cut to fit */
+		snprintf(out, SCRM_CLF_NUM_MAX, "%+.*f", decimals, v);
 		return strlen(out);
 	}
-	if (fma(a, 100, -k) < 0)
+	if (fma(a, scale, -k) < 0)
 		k -= 1;
-	else if (fma(a, 100, -(k + 1)) >= 0)
+	else if (fma(a, scale, -(k + 1)) >= 0)
 		k += 1;
-	double d = fma(a, 100, -(k + 0.5));
+	double d = fma(a, scale, -(k + 0.5));
 	if (d > 0 || (d == 0 && fmod(k, 2) == 1))
 		k += 1;
 	unsigned long long q = (unsigned long long)k;
-	char tmp[24];
+	char tmp[32];
 	size_t n = 0, o = 0;
-	tmp[n++] = (char)('0' + q % 10);
-	tmp[n++] = (char)('0' + q / 10 % 10);
-	tmp[n++] = '.';
-	q /= 100;
+	for (int i = 0; i < decimals; i++, q /= 10)
+		tmp[n++] = (char)('0' + q % 10);
+	if (decimals)
+		tmp[n++] = '.';
 	do
 		tmp[n++] = (char)('0' + q % 10);
 	while (q /= 10);

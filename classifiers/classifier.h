@@ -147,11 +147,12 @@ int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, con
 #define SCRM_CLF_NUM_MAX 32
 
 /*
- * scrm_clf_fmt_signed2() - @v as printf's "%+.2f" writes it, byte for byte ("+0.12",
- * "-0.00"), into @out; return its length. Explanations print scores with it (no printf
- * per record). |v| >= 1e13 and non-finite values get printf's output cut to fit.
+ * scrm_clf_fmt_fixed() - @v as printf's "%+.*f" writes it with @decimals (0..6) digits,
+ * byte for byte ("+0.12", "-0.00", "+1.3"), into @out; return its length. Explanations
+ * print scores and weights with it (no printf per record). Values with |v| x 10^decimals
+ * >= 1e15 and non-finite ones get printf's output, cut to fit.
  */
-size_t scrm_clf_fmt_signed2(char out[SCRM_CLF_NUM_MAX], double v);
+size_t scrm_clf_fmt_fixed(char out[SCRM_CLF_NUM_MAX], double v, int decimals);
 
 typedef struct scrm_clf_out {
 	uint32_t label;    /* index into the task's labels */

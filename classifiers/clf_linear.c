@@ -283,33 +283,6 @@ static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task,
 	return 0;
 }
 
-/* @w as printf's "%+.1f" writes it. A float times 10 is exact in a double, so rint()'s
- * ties-to-even rounding sees the exact value, as printf does. */
-static const char *fmt_w1(float w, char out[24])
-{
-	double y = fabs((double)w) * 10.0;
-	if (!(y < 1e15)) { /* huge or not finite: leave it to printf */
-		snprintf(out, 24, "%+.1f", (double)w);
-		return out;
-	}
-	unsigned long long r = (unsigned long long)rint(y);
-	char tmp[24];
-	size_t n = 0;
-	tmp[n++] = (char)('0' + r % 10);
-	tmp[n++] = '.';
-	r /= 10;
-	do {
-		tmp[n++] = (char)('0' + r % 10);
-		r /= 10;
-	} while (r);
-	size_t o = 0;
-	out[o++] = signbit(w) ? '-' : '+';
-	while (n)
-		out[o++] = tmp[--n];
-	out[o] = 0;
-	return out;
-}
-
 /* Copy @a then @b (may be NULL) into out[cap], cut to fit. */
 static void copy2(char *out, size_t cap, const char *a, const char *b)
 {
@@ -372,7 +345,7 @@ static void term_of(const clf_linear *c, const scrm_linear_contrib *x, char *out
 static void explain(const clf_linear *c, char why[SCRM_CLF_WHY_MAX], uint32_t label, const scrm_linear_explain *ex)
 {
 	size_t len = 0;
-	char num[24];
+	char num[SCRM_CLF_NUM_MAX];
 	why[0] = 0;
 	scrm_clf_why_put(why, &len, scrm_linear_label(c->m, label), ":", NULL);
 	int any = 0;
@@ -383,12 +356,15 @@ static void explain(const clf_linear *c, char why[SCRM_CLF_WHY_MAX], uint32_t la
 		term_of(c, &ex->c[i], term, sizeof term);
 		/* "%s %s %+.1f": one unit, all or nothing */
 		copy2(unit, sizeof unit, any ? ", " : " ", term);
-		if (strlen(unit) + 1 >= sizeof unit || scrm_clf_why_put(why, &len, unit, " ", fmt_w1(ex->c[i].weight, num)))
+		scrm_clf_fmt_fixed(num, ex->c[i].weight, 1);
+		if (strlen(unit) + 1 >= sizeof unit || scrm_clf_why_put(why, &len, unit, " ", num))
 			break;
 		any = 1;
 	}
-	if (!any)
-		scrm_clf_why_put(why, &len, " bias ", fmt_w1(ex->bias, num), NULL);
+	if (!any) {
+		scrm_clf_fmt_fixed(num, ex->bias, 1);
+		scrm_clf_why_put(why, &len, " bias ", num, NULL);
+	}
 }
 
 static int classify_linear(void *state, const scrm_clf_item *items, size_t n, scrm_clf_out *out, unsigned flags)

@@ -254,15 +254,15 @@ Test(classifier, scrm_mode_through_the_interface)
 	scrm_lexicon_free(lex);
 }
 
-/* scrm_clf_fmt_signed2() writes what printf's "%+.2f" writes: every value with up to four
- * decimals in [-3, 3] (the scores explanations print), the halfway points k/200 and their
- * neighbours one ulp away, signed zeros, huge and non-finite values, and a million
- * pseudo-random doubles. */
-static void same_as_printf(double v)
+/* scrm_clf_fmt_fixed() writes what printf's "%+.2f" (and, for the linear classifier's
+ * weights, "%+.1f") writes: every value with up to four decimals in [-3, 3] (the scores
+ * explanations print), the halfway points k/200 and their neighbours one ulp away, signed
+ * zeros, huge and non-finite values, and a million pseudo-random doubles. */
+static void same_as_printf_dec(double v, int dec)
 {
 	char want[64], got[SCRM_CLF_NUM_MAX];
-	int wn = snprintf(want, sizeof want, "%+.2f", v);
-	size_t n = scrm_clf_fmt_signed2(got, v);
+	int wn = snprintf(want, sizeof want, "%+.*f", dec, v);
+	size_t n = scrm_clf_fmt_fixed(got, v, dec);
 	cr_assert_eq(n, strlen(got));
 	if ((size_t)wn >= sizeof got) { /* a huge value: printf's, cut */
 		cr_assert_eq(n, sizeof got - 1);
@@ -273,7 +273,14 @@ static void same_as_printf(double v)
 	cr_assert_eq(n, (size_t)wn);
 }
 
-Test(classifier, fmt_signed2_is_printfs)
+static void same_as_printf(double v)
+{
+	same_as_printf_dec(v, 2);
+	same_as_printf_dec(v, 1);
+	same_as_printf_dec((float)v, 1); /* the linear model's weights are floats */
+}
+
+Test(classifier, fmt_fixed_is_printfs)
 {
 	for (int k = -30000; k <= 30000; k++)
 		same_as_printf(k / 10000.0);
