@@ -594,8 +594,8 @@ typedef struct boot {
 	uint32_t resamples; /* 0: not asked for */
 	double acc[MAX_CLF][2], f1[MAX_CLF][2];
 	double higher[MAX_CLF * MAX_CLF];
-	int has_r;          /* numeric gold: Pearson r of the classifiers with a score */
-	double r[MAX_CLF][2], r_higher[MAX_CLF * MAX_CLF]; /* over the classifiers with has_r, in order */
+	int has_r;          /* numeric gold: Pearson r of the classifiers with a score (res[c].has_r) */
+	double r[MAX_CLF][2], r_higher[MAX_CLF * MAX_CLF]; /* by classifier, as acc/f1/higher */
 } boot;
 
 /*
@@ -822,17 +822,36 @@ static double per_s(const result *r, size_t n)
 	return r->classify_s > 0 ? (double)n / r->classify_s : 0;
 }
 
-/* The classifiers with a Pearson r (numeric gold, a score) are bootstrapped as their own
- * list: classifier c's place in it, and its length. */
-static size_t r_index(const result *res, size_t c)
+/* --bootstrap in the JSON: ,"METRIC_ci95":[lo,hi] and, with @higher, ,"METRIC_higher_than":
+ * {OTHER: share} over the other classifiers (those with a Pearson r only, for r). */
+static void put_boot(FILE *fp, const char *metric, const double ci[2], const double *higher, const result *res,
+		     size_t nres, size_t c, int r_only)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < c; i++)
-		k += res[i].has_r != 0;
-	return k;
+	fprintf(fp, ",\"%s_ci95\":[", metric), put_num(fp, ci[0]);
+	fputc(',', fp), put_num(fp, ci[1]), fputc(']', fp);
+	if (!higher)
+		return;
+	fprintf(fp, ",\"%s_higher_than\":{", metric);
+	for (size_t o = 0, first = 1; o < nres; o++) {
+		if (o == c || (r_only && !res[o].has_r))
+			continue;
+		fputs(first ? "" : ",", fp), key(fp, res[o].d->name);
+		put_num(fp, higher[c * nres + o]);
+		first = 0;
+	}
+	fputc('}', fp);
 }
 
-static size_t n_r(const result *res, size_t nres) { return r_index(res, nres); }
+/* --bootstrap in the text: one line per pair of classifiers (with a Pearson r only, for r). */
+static void put_pairs(FILE *fp, const char *metric, const double *higher, const result *res, size_t nres, int r_only)
+{
+	for (size_t a = 0; a < nres; a++)
+		for (size_t b = a + 1; b < nres; b++)
+			if (!r_only || (res[a].has_r && res[b].has_r))
+				fprintf(fp, "\n  %s of %s above %s's in %.1f%% of resamples, below in %.1f%%", metric,
+					res[a].d->name, res[b].d->name, 100 * higher[a * nres + b],
+					100 * higher[b * nres + a]);
+}
 
 static void print_json(FILE *fp, const struct opts *o, const dataset *d, const analysis *a, const char *lexpath,
 		       result *res, size_t nres, const boot *bs, const by_groups *bg)
@@ -871,33 +890,10 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 		put_num(fp, r->classify_s);
 		fputs(",\"train_s\":", fp), put_num(fp, r->train_s);
 		if (bs->resamples) {
-			fputs(",\"accuracy_ci95\":[", fp), put_num(fp, bs->acc[c][0]);
-			fputc(',', fp), put_num(fp, bs->acc[c][1]);
-			fputs("],\"macro_f1_ci95\":[", fp), put_num(fp, bs->f1[c][0]);
-			fputc(',', fp), put_num(fp, bs->f1[c][1]);
-			fputs("],\"macro_f1_higher_than\":{", fp);
-			for (size_t o2 = 0, first = 1; o2 < nres; o2++) {
-				if (o2 == c)
-					continue;
-				fputs(first ? "" : ",", fp), key(fp, res[o2].d->name);
-				put_num(fp, bs->higher[c * nres + o2]);
-				first = 0;
-			}
-			fputc('}', fp);
-			if (bs->has_r && r->has_r) {
-				size_t ri = r_index(res, c);
-				fputs(",\"pearson_r_ci95\":[", fp), put_num(fp, bs->r[ri][0]);
-				fputc(',', fp), put_num(fp, bs->r[ri][1]);
-				fputs("],\"pearson_r_higher_than\":{", fp);
-				for (size_t o2 = 0, first = 1; o2 < nres; o2++) {
-					if (o2 == c || !res[o2].has_r)
-						continue;
-					fputs(first ? "" : ",", fp), key(fp, res[o2].d->name);
-					put_num(fp, bs->r_higher[ri * n_r(res, nres) + r_index(res, o2)]);
-					first = 0;
-				}
-				fputc('}', fp);
-			}
+			put_boot(fp, "accuracy", bs->acc[c], NULL, res, nres, c, 0);
+			put_boot(fp, "macro_f1", bs->f1[c], bs->higher, res, nres, c, 0);
+			if (bs->has_r && r->has_r)
+				put_boot(fp, "pearson_r", bs->r[c], bs->r_higher, res, nres, c, 1);
 		}
 		fputs(",\"per_class\":{", fp);
 		for (size_t i = 0; i < k; i++) {
@@ -1000,7 +996,7 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 				fprintf(fp, "%*s", cw, "-");
 				continue;
 			}
-			const double *ci = m == 2 ? bs->r[r_index(res, c)] : m ? bs->f1[c] : bs->acc[c];
+			const double *ci = m == 2 ? bs->r[c] : m ? bs->f1[c] : bs->acc[c];
 			char cell[48];
 			snprintf(cell, sizeof cell, "%.3f..%.3f", ci[0], ci[1]);
 			fprintf(fp, "%*s", cw, cell);
@@ -1016,19 +1012,10 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 	if (bs->resamples)
 		fprintf(fp, "\n\nbootstrap: %u resamples of the %zu rows (95%% percentile intervals above)", bs->resamples,
 			d->n);
-	for (size_t a1 = 0; bs->resamples && a1 < nres; a1++)
-		for (size_t b1 = a1 + 1; b1 < nres; b1++)
-			fprintf(fp, "\n  macro-F1 of %s above %s's in %.1f%% of resamples, below in %.1f%%",
-				res[a1].d->name, res[b1].d->name, 100 * bs->higher[a1 * nres + b1],
-				100 * bs->higher[b1 * nres + a1]);
-	for (size_t a1 = 0; bs->has_r && a1 < nres; a1++)
-		for (size_t b1 = a1 + 1; b1 < nres; b1++)
-			if (res[a1].has_r && res[b1].has_r) {
-				size_t nr = n_r(res, nres), ia = r_index(res, a1), ib = r_index(res, b1);
-				fprintf(fp, "\n  pearson r of %s above %s's in %.1f%% of resamples, below in %.1f%%",
-					res[a1].d->name, res[b1].d->name, 100 * bs->r_higher[ia * nr + ib],
-					100 * bs->r_higher[ib * nr + ia]);
-			}
+	if (bs->resamples)
+		put_pairs(fp, "macro-F1", bs->higher, res, nres, 0);
+	if (bs->has_r)
+		put_pairs(fp, "pearson r", bs->r_higher, res, nres, 1);
 	for (int m = 0; o->by && m < 2; m++) {
 		fprintf(fp, "\n\n%s by '%s'\n%-*s%8s", m ? "accuracy" : "macro-F1", o->by, (int)lw, "", "rows");
 		for (size_t c = 0; c < nres; c++)
@@ -1145,6 +1132,20 @@ enum {
 	OPT_HELP,
 };
 
+/* @arg as a whole decimal number in [lo, hi] into *out; else -1 after saying so. */
+static int parse_count(const char *opt, const char *arg, long lo, long hi, const char *unit, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < lo || v > hi) {
+		fprintf(stderr, "scrm eval: invalid value for %s: '%s' (%ld..%ld%s)\n", opt, arg, lo, hi, unit);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int scrm_eval_main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -1193,31 +1194,18 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_EMOJI: o.emoji = optarg; break;
 		case OPT_RULES: o.rules = optarg; break;
 		case OPT_FEATURES: o.features = optarg; break;
-		case OPT_FOLDS: {
-			char *end;
-			errno = 0;
-			o.folds = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.folds < 2 || o.folds > 1000) {
-				fprintf(stderr, "scrm eval: invalid value for --folds: '%s' (2..1000)\n", optarg);
+		case OPT_FOLDS:
+			if (parse_count("--folds", optarg, 2, 1000, "", &o.folds))
 				return 2;
-			}
 			break;
-		}
 		case OPT_TRAIN: o.train = optarg; break;
 		case OPT_JSON: o.json = 1; break;
 		case OPT_PREDICTIONS: o.predictions = optarg; break;
 		case OPT_BY: o.by = optarg; break;
-		case OPT_BOOTSTRAP: {
-			char *end;
-			errno = 0;
-			o.bootstrap = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || o.bootstrap < 100 || o.bootstrap > 100000) {
-				fprintf(stderr, "scrm eval: invalid value for --bootstrap: '%s' (100..100000 resamples)\n",
-					optarg);
+		case OPT_BOOTSTRAP:
+			if (parse_count("--bootstrap", optarg, 100, 100000, " resamples", &o.bootstrap))
 				return 2;
-			}
 			break;
-		}
 		case OPT_LIST: list = 1; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -1433,22 +1421,27 @@ int scrm_eval_main(int argc, char **argv)
 	memset(&bs, 0, sizeof bs);
 	if (o.bootstrap) {
 		const uint32_t *preds[MAX_CLF];
-		double acc[MAX_CLF][2], f1[MAX_CLF][2];
 		for (size_t i = 0; i < nsel; i++)
 			preds[i] = res[i].pred;
-		int brc = scrm_bootstrap(k, data.gold, preds, nsel, data.n, (uint32_t)o.bootstrap, 1, acc, f1, bs.higher);
+		int brc = scrm_bootstrap(k, data.gold, preds, nsel, data.n, (uint32_t)o.bootstrap, 1, bs.acc, bs.f1,
+					 bs.higher);
 		if (brc) {
 			fprintf(stderr, "scrm eval: --bootstrap: %s\n", strerror(-brc));
 			ret = 1;
 			goto out;
 		}
 		bs.resamples = (uint32_t)o.bootstrap;
-		memcpy(bs.acc, acc, nsel * sizeof acc[0]);
-		memcpy(bs.f1, f1, nsel * sizeof f1[0]);
-		size_t nr = n_r(res, nsel);
+		/* Pearson r of the classifiers that have one, bootstrapped as a list of their own
+		 * (idx: their places), then put back by classifier */
+		const double *scores[MAX_CLF];
+		size_t idx[MAX_CLF], nr = 0;
+		for (size_t i = 0; i < nsel; i++)
+			if (res[i].has_r) {
+				idx[nr] = i;
+				scores[nr++] = res[i].score;
+			}
 		if (data.numeric && nr) {
-			const double *scores[MAX_CLF];
-			double *gnum = malloc(data.n * sizeof *gnum);
+			double *gnum = malloc(data.n * sizeof *gnum), r[MAX_CLF][2], rh[MAX_CLF * MAX_CLF];
 			if (!gnum) {
 				fprintf(stderr, "scrm eval: %s\n", strerror(ENOMEM));
 				ret = 1;
@@ -1456,15 +1449,17 @@ int scrm_eval_main(int argc, char **argv)
 			}
 			for (size_t i = 0; i < data.n; i++)
 				gnum[i] = data.rows[i].num;
-			for (size_t i = 0; i < nsel; i++)
-				if (res[i].has_r)
-					scores[r_index(res, i)] = res[i].score;
-			brc = scrm_bootstrap_pearson(gnum, scores, nr, data.n, (uint32_t)o.bootstrap, 1, bs.r, bs.r_higher);
+			brc = scrm_bootstrap_pearson(gnum, scores, nr, data.n, (uint32_t)o.bootstrap, 1, r, rh);
 			free(gnum);
 			if (brc) {
 				fprintf(stderr, "scrm eval: --bootstrap: %s\n", strerror(-brc));
 				ret = 1;
 				goto out;
+			}
+			for (size_t a = 0; a < nr; a++) {
+				memcpy(bs.r[idx[a]], r[a], sizeof r[a]);
+				for (size_t b = 0; b < nr; b++)
+					bs.r_higher[idx[a] * nsel + idx[b]] = rh[a * nr + b];
 			}
 			bs.has_r = 1;
 		}
