@@ -14,21 +14,9 @@
 # side: the added cost per record and the ratio; and the median of the per-pair ratios. The events of every run with the same
 # options must be byte-identical (their hash is printed).
 set -eu
-SCRM=build/scrm
-if [ $# -gt 0 ] && [ "$1" != "--" ]; then
-	SCRM=$1
-	shift
-fi
-[ $# -gt 0 ] && [ "$1" = "--" ] && shift
-if [ $# -gt 0 ]; then CLF=("$@"); else CLF=(--intent cues --action cues); fi
-N=${CLF_RECORDS:-400000}
+N_DEFAULT=400000 D_DEFAULT=/tmp/scrm-clf
+. "$(dirname "$0")/clf_setup.sh"
 PAIRS=${CLF_PAIRS:-5}
-D=${CLF_DIR:-/tmp/scrm-clf}
-RULES=${CLF_RULES:-bench/rules-bench.scrm}
-LEX=${CLF_LEXICON:-data/lexicons/vader_lexicon.txt}
-mkdir -p "$D"
-corpus="$D/corpus-$N.ndjson"
-[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
 cat "$corpus" >/dev/null
 
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

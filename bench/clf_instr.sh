@@ -12,21 +12,9 @@
 # prints the inclusive instruction count of the analyze stage (analyze_chunk(): parse,
 # normalize and analysis) per record for each, and the ratio.
 set -eu
-SCRM=build/scrm
-if [ $# -gt 0 ] && [ "$1" != "--" ]; then
-	SCRM=$1
-	shift
-fi
-[ $# -gt 0 ] && [ "$1" = "--" ] && shift
-if [ $# -gt 0 ]; then CLF=("$@"); else CLF=(--intent cues --action cues); fi
 command -v valgrind >/dev/null || { echo "clf_instr.sh: needs valgrind (apt-get install -y valgrind)" >&2; exit 2; }
-N=${CLF_RECORDS:-20000}
-D=${CLF_DIR:-/tmp/scrm-clf-instr}
-RULES=${CLF_RULES:-bench/rules-bench.scrm}
-LEX=${CLF_LEXICON:-data/lexicons/vader_lexicon.txt}
-mkdir -p "$D"
-corpus="$D/corpus-$N.ndjson"
-[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
+N_DEFAULT=20000 D_DEFAULT=/tmp/scrm-clf-instr
+. "$(dirname "$0")/clf_setup.sh"
 echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown); corpus $corpus ($N records); classifiers: ${CLF[*]}"
 declare -A ir
 for side in none clf; do
