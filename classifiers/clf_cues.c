@@ -180,6 +180,16 @@ struct scan_ctx {
 	uint32_t ncomp, nres;
 };
 
+/* Record s as group g's match if it is the leftmost so far (on equal starts, the longer). */
+static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
+{
+	if (!(h->groups & (1u << g)) || s.from < h->from[g] || (s.from == h->from[g] && s.to > h->to[g])) {
+		h->groups |= 1u << g;
+		h->from[g] = s.from;
+		h->to[g] = s.to;
+	}
+}
+
 /* Whether the word before text[at] negates what follows: not, never, no, a word ending
  * in n't (ASCII or U+2019 apostrophe) or an apostrophe-less form ("dont", "havent"):
  * "haven't fixed it", "never got it working". */
@@ -209,7 +219,6 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 {
 	(void)fl;
 	struct scan_ctx *x = ctx;
-	scrm_cues_hits *h = x->h;
 	unsigned g = pats[id].group;
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
@@ -231,22 +240,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 			x->comp[x->ncomp] = (struct span){(uint32_t)from, (uint32_t)to};
 		x->ncomp++;
 	}
-	/* leftmost per group; on equal starts the longer match */
-	if (!(h->groups & (1u << g)) || from < h->from[g] || (from == h->from[g] && to > h->to[g])) {
-		h->groups |= 1u << g;
-		h->from[g] = (uint32_t)from;
-		h->to[g] = (uint32_t)to;
-	}
+	leftmost(x->h, g, (struct span){(uint32_t)from, (uint32_t)to});
 	return 0;
-}
-
-static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
-{
-	if (!(h->groups & (1u << g)) || s.from < h->from[g] || (s.from == h->from[g] && s.to > h->to[g])) {
-		h->groups |= 1u << g;
-		h->from[g] = s.from;
-		h->to[g] = s.to;
-	}
 }
 
 /* A resolution counts as praise, and a complaint word inside one ("problem fixed") is no
@@ -482,7 +477,7 @@ static void put_reason(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text
 			}
 	} else if (s && (d->intent == L_COMPLAINT || d->intent == L_PRAISE)) {
 		char num[SCRM_CLF_NUM_MAX];
-		scrm_clf_fmt_signed2(num, s->compound);
+		scrm_clf_fmt_fixed(num, s->compound, 2);
 		(void)scrm_clf_why_put(why, len, "sentiment ", num, d->intent == L_COMPLAINT ? " + addressed" : "");
 	} else {
 		put(why, len, "no cue");

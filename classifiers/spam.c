@@ -85,8 +85,6 @@ static uint64_t word_hash(const char *lw, size_t m)
 	return h;
 }
 
-
-
 /* One pass over the words for both: the structural signals and (when @key) the
  * near-duplicate key. */
 static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, uint64_t *key)
@@ -104,17 +102,16 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		if (key && o < sizeof buf - 1) {
 			bool rt = c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
 			if (!rt && w[0] != '@' && !link) {
-				/* o grows by at most one a byte: the first lim bytes fit unchecked */
-				size_t before = o, k = 0, lim = n < sizeof buf - 1 - o ? n : sizeof buf - 1 - o;
-				for (; k < lim; k++) {
-					unsigned char ch = key_of[(unsigned char)w[k]];
-					buf[o] = (char)ch;
-					o += ch != 0;
-				}
-				for (; k < n && o < sizeof buf - 1; k++) {
-					unsigned char ch = key_of[(unsigned char)w[k]];
-					buf[o] = (char)ch;
-					o += ch != 0;
+				/* o grows by at most one a byte: as many bytes as there is room left fit
+				 * unchecked (dropped bytes can leave room for more: then another round) */
+				size_t before = o, k = 0;
+				while (k < n && o < sizeof buf - 1) {
+					size_t room = sizeof buf - 1 - o, lim = k + (n - k < room ? n - k : room);
+					for (; k < lim; k++) {
+						unsigned char ch = key_of[(unsigned char)w[k]];
+						buf[o] = (char)ch;
+						o += ch != 0;
+					}
 				}
 				if (o > before) {
 					kwords++;

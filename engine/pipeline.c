@@ -207,21 +207,18 @@ struct pipeline {
 	uint64_t skipped[SCRM_SKIP__COUNT];
 };
 
-static uint64_t now_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
 /* CPU time of the calling thread: what a stage's busy time counts (a thread that the
  * kernel preempts for another process, or that blocks, is not busy meanwhile). */
-static uint64_t cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+static uint64_t cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
 static bool gate_pass(pipeline *pl)
 {
