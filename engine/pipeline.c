@@ -1408,7 +1408,7 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 	scrm_ilog_input *in = pl->ckpt;
 	in[0].offset = pl->next_seq;
 	for (uint32_t k = 0; k < cfg->n_inputs; k++)
-		in[1 + k].offset = k < c->in_index ? UINT64_MAX : k == c->in_index ? c->info.base_offset + c->len : 0;
+		in[1 + k].offset = k < c->in_index ? UINT64_MAX : k == c->in_index ? c->info.end_offset : 0;
 	if (cfg->out_dir) {
 		size_t at = 1 + cfg->n_inputs;
 		for (size_t r = 0; r < pl->n_routes; r++)
@@ -1648,6 +1648,7 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		d->info.oversize_dropped = 0;
 		d->info.base_offset = c->info.base_offset + cut + gap_b;
 		d->info.base_line = c->info.base_line + lines_before_cut + gap_l;
+		c->info.end_offset = d->info.base_offset;
 		c->len = cut;
 		reader_send(rs, c);
 		c = d;
@@ -1736,16 +1737,26 @@ static int reader_run(pipeline *pl)
 			c->in_index = silent ? 0 : (uint32_t)i;
 			c->silent = silent;
 			if (skip && c->info.base_offset < skip) {
-				/* resumed: drop what an earlier run consumed (whole lines) */
-				uint64_t cut = skip - c->info.base_offset;
+				/* resumed: drop what an earlier run consumed (whole lines). skip is
+				 * a stream offset; the chunk's bytes lack the oversize lines the
+				 * chunker cut out of it, so those before skip shrink the cut. */
+				uint64_t cut = skip - c->info.base_offset, gap_l = 0;
 				unsigned keep = 0;
-				for (unsigned k = 0; k < c->info.n_oversize; k++)
-					if (c->info.oversize[k].offset >= skip)
-						c->info.oversize[keep++] = c->info.oversize[k];
+				for (unsigned k = 0; k < c->info.n_oversize; k++) {
+					const scrm_oversize *ov = &c->info.oversize[k];
+					if (ov->offset >= skip) {
+						c->info.oversize[keep++] = *ov;
+					} else if (ov->offset >= c->info.base_offset) {
+						uint64_t rm = ov->length + 1 < skip - ov->offset ? ov->length + 1
+												  : skip - ov->offset;
+						cut -= rm < cut ? rm : cut;
+						gap_l++;
+					}
+				}
 				c->info.n_oversize = keep;
 				if (cut >= c->len) {
 					pl->skipped_bytes += c->len;
-					c->info.base_offset += c->len;
+					c->info.base_offset = skip;
 					c->len = 0;
 				} else {
 					unsigned long long lines = 0;
@@ -1753,8 +1764,8 @@ static int reader_run(pipeline *pl)
 						lines++;
 					memmove(c->data, c->data + cut, c->len - cut);
 					c->len -= cut;
-					c->info.base_offset += cut;
-					c->info.base_line += lines;
+					c->info.base_offset = skip;
+					c->info.base_line += lines + gap_l;
 					pl->skipped_bytes += cut;
 				}
 				if (!c->len && !c->info.n_oversize) {

@@ -778,6 +778,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 	info->oversize_dropped = 0;
 	info->base_offset = c->line_off;
 	info->base_line = c->line_no;
+	info->end_offset = c->line_off;
 	if (cap <= c->max_record)
 		return -EINVAL;
 	if (c->err)
@@ -833,6 +834,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 	ret = (ssize_t)done;
 
 keep_tail:
+	info->end_offset = c->line_off;
 	c->carry_len = w - done;
 	memcpy(c->carry, buf + done, c->carry_len);
 	return done ? (ssize_t)done : ret;

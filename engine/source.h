@@ -90,6 +90,9 @@ typedef struct scrm_oversize {
 typedef struct scrm_chunk_info {
 	unsigned long long base_offset; /* stream offset of the chunk's first byte */
 	unsigned long long base_line;   /* line number of the chunk's first line (1-based) */
+	/* stream offset just past the chunk's last whole line, the oversize lines cut out of
+	 * it included: where the next chunk's bytes start (a resumed run starts there) */
+	unsigned long long end_offset;
 	unsigned n_oversize;            /* oversize lines skipped before/inside this chunk */
 	scrm_oversize oversize[SCRM_CHUNK_MAX_OVERSIZE];
 	unsigned long long oversize_dropped; /* more than SCRM_CHUNK_MAX_OVERSIZE: only counted */

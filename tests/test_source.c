@@ -632,6 +632,23 @@ static void ref_split_free(ref_split *r)
 	free(r->over);
 }
 
+/* The stream offset past the last line consumed: the first ki kept lines and the
+ * first oi oversize lines of the reference (each with its '\n', if it has one). */
+static unsigned long long consumed_end(const ref_split *r, size_t ki, size_t oi, size_t in_len)
+{
+	unsigned long long end = 0;
+	const ref_line *last[2] = {ki ? &r->kept[ki - 1] : NULL, oi ? &r->over[oi - 1] : NULL};
+	for (int k = 0; k < 2; k++) {
+		if (!last[k])
+			continue;
+		unsigned long long e = last[k]->off + last[k]->len;
+		e += e < in_len; /* its '\n' */
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
 /* Run the chunker over src and compare everything with the reference. */
 static void check_chunker(scrm_source *src, const ref_split *r, size_t in_len, size_t max_record,
 			  size_t cap, const char *what)
@@ -663,6 +680,7 @@ static void check_chunker(scrm_source *src, const ref_split *r, size_t in_len, s
 		}
 		oi += info.n_oversize + info.oversize_dropped;
 		if (n == 0) {
+			cr_assert_eq(info.end_offset, consumed_end(r, ki, oi, in_len), "%s: end_offset", what);
 			free(buf);
 			break;
 		}
@@ -682,6 +700,8 @@ static void check_chunker(scrm_source *src, const ref_split *r, size_t in_len, s
 			cr_assert_eq(pos + (size_t)n, r->out.len, "%s: chunk ends mid-line", what);
 		}
 		pos += (size_t)n;
+		/* where a resumed run would start: past every line delivered or reported */
+		cr_assert_eq(info.end_offset, consumed_end(r, ki, oi, in_len), "%s: end_offset", what);
 		free(buf);
 	}
 	cr_assert_eq(pos, r->out.len, "%s: delivered %zu of %zu", what, pos, r->out.len);
