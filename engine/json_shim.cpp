@@ -731,9 +731,11 @@ static bool v1_text(const post_fields &s, sv &text, bool &trunc) noexcept
 	object ext;
 	element ft;
 	trunc = false;
-	if (get_obj(s, P_EXTENDED_TWEET, ext) && ext.at_key("full_text").get(ft) == SUCCESS && str_of(ft, text))
+	/* an empty full text does not hide a usable shorter one */
+	if (get_obj(s, P_EXTENDED_TWEET, ext) && ext.at_key("full_text").get(ft) == SUCCESS && str_of(ft, text) &&
+	    !text.empty())
 		return true;
-	if (get_str(s, P_FULL_TEXT, text))
+	if (get_str(s, P_FULL_TEXT, text) && !text.empty())
 		return true;
 	trunc = get_bool(s, P_TRUNCATED) == 1;
 	return get_str(s, P_TEXT, text);

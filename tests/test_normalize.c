@@ -366,6 +366,12 @@ Test(normalize, v1_extended)
 	assert_str(h, r->author_handle, "rest");
 	assert_str(h, r->author_name, NULL);
 	cr_assert_eq(r->ts_ms, 1465041600000);
+
+	run_fixture(h, "norm_v1_extended.ndjson", 4); /* empty full texts: the text is used */
+	assert_ok(h, 1);
+	r = rec(h, 3);
+	assert_str(h, r->text, "Short text kept");
+	assert_str(h, r->author_handle, "empty_ext");
 	h_free(h);
 }
 
