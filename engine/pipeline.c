@@ -1626,6 +1626,7 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		memcpy(d->data, c->data + cut, c->len - cut);
 		d->len = c->len - cut;
 		d->in_index = c->in_index;
+		d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
 		d->info = c->info;
 		unsigned keep = 0, moved = 0;
 		uint64_t gap_b = 0, gap_l = 0;

@@ -724,6 +724,19 @@ else
 	skip "resume" "$SHARED/corpora/lexicons absent"
 fi
 
+# --- a paced replay resumed from a log: the chunks it splits for pacing are live records --
+# (a split once took a pooled chunk that kept the log rebuild's "silent" flag: its
+# records updated state but reached no output, no log and no count)
+mkdir -p "$T/rpl"
+"$SCRM" gen --count 4000 --seed 5 >"$T/rpl/all.ndjson"
+head -n 2000 "$T/rpl/all.ndjson" >"$T/rpl/a.ndjson"
+tail -n +2001 "$T/rpl/all.ndjson" >"$T/rpl/b.ndjson"
+"$SCRM" run -q --log "$T/rpl/log" -o "$T/rpl/out" "$T/rpl/a.ndjson"
+"$SCRM" replay -q -j1 --speed 40 --log "$T/rpl/log" -o "$T/rpl/out" --stats-json "$T/rpl/s.json" \
+	"$T/rpl/a.ndjson" "$T/rpl/b.ndjson"
+check "paced replay after a log rebuild: 2000 new records in, 4000 events in all ($(json_num "$T/rpl/s.json" records_in), $(zstdcat "$T/rpl/out"/*.zst | wc -l))" \
+	test "$(json_num "$T/rpl/s.json" records_in)" -eq 2000 -a "$(zstdcat "$T/rpl/out"/*.zst | wc -l)" -eq 4000
+
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
