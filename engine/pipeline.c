@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -182,6 +184,7 @@ struct pipeline {
 	bool resume;
 	uint64_t resume_seq;              /* records of earlier runs (the next seq) */
 	uint64_t *resume_in;              /* per input: bytes already consumed, UINT64_MAX all */
+	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
 	uint64_t rebuilt, skipped_bytes;  /* records streamed back from the log; input bytes skipped */
@@ -1258,9 +1261,21 @@ static int resume_setup(pipeline *pl)
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	for (size_t r = 0; r <= SCRM_MAX_ROUTES; r++)
 		pl->resume_out[r] = UINT64_MAX;
-	struct stat st;
-	if (stat(cfg->log_dir, &st) != 0)
-		return 0; /* a new log */
+	/* Lock the log before anything reads its checkpoint or touches an output: a second
+	 * process on the same log must stop here, not after cutting the outputs back to the
+	 * checkpoint it read (the log's own lock, in scrm_ilog_open(), comes later). */
+	if (mkdir(cfg->log_dir, 0755) && errno != EEXIST) {
+		int e = errno;
+		fprintf(stderr, "scrm: interaction log: %s: cannot create: %s\n", cfg->log_dir, strerror(e));
+		return -e;
+	}
+	if ((pl->log_lockfd = open(cfg->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    flock(pl->log_lockfd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		fprintf(stderr, "scrm: interaction log: %s: %s\n", cfg->log_dir,
+			e == EWOULDBLOCK ? "the log is open for writing by another process" : strerror(e));
+		return e == EWOULDBLOCK ? -EBUSY : -e;
+	}
 	scrm_ilog_checkpoint *ck = NULL;
 	char err[1024];
 	int rc = scrm_ilog_checkpoint_latest(cfg->log_dir, &ck, err, sizeof err);
@@ -1995,6 +2010,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		return -ENOMEM;
 	int rc = 0;
 	pl->cfg = cfg;
+	pl->log_lockfd = -1;
 	pthread_mutex_init(&pl->gate_mu, NULL);
 	pthread_cond_init(&pl->gate_cv, NULL);
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
@@ -2287,6 +2303,8 @@ out_free:
 	free(pl->workers);
 	free(pl->relates);
 	free(pl->resume_in);
+	if (pl->log_lockfd >= 0)
+		close(pl->log_lockfd);
 	free(pl->ckpt);
 	free(pl->ckpt_names);
 	scrm_event_names_free(&pl->names);

@@ -737,6 +737,26 @@ tail -n +2001 "$T/rpl/all.ndjson" >"$T/rpl/b.ndjson"
 check "paced replay after a log rebuild: 2000 new records in, 4000 events in all ($(json_num "$T/rpl/s.json" records_in), $(zstdcat "$T/rpl/out"/*.zst | wc -l))" \
 	test "$(json_num "$T/rpl/s.json" records_in)" -eq 2000 -a "$(zstdcat "$T/rpl/out"/*.zst | wc -l)" -eq 4000
 
+# --- a second run on a log in use stops before it touches anything ------------------------
+# (it once cut the outputs back to the checkpoint it read, then found the log locked: the
+# batches the running process had written past its checkpoint were gone)
+mkdir -p "$T/lk"
+"$SCRM" gen --count 2000 --seed 3 >"$T/lk/in.ndjson"
+(cd "$T/lk" && "$SCRM" run -q --log log -o out in.ndjson)
+printf '{"late":1}\n' | zstd -q >>"$T/lk/out/inbox.ndjson.zst" # a batch past the checkpoint
+lk_size=$(stat -c %s "$T/lk/out/inbox.ndjson.zst")
+# another process holds the log (both of scrm's locks: the directory and its meta file)
+flock -n "$T/lk/log" flock -n "$T/lk/log/ilog.meta" sleep 3 &
+lk_pid=$!
+sleep 0.5
+(cd "$T/lk" && "$SCRM" run -q --log log -o out in.ndjson 2>err)
+lk_rc=$?
+kill $lk_pid 2>/dev/null; wait $lk_pid 2>/dev/null
+check "a second run on a locked log exits 1 and says so" \
+	bash -c "test $lk_rc -eq 1 && grep -q 'the log is open for writing by another process' '$T/lk/err'"
+check "... and leaves the outputs as they were ($lk_size bytes, now $(stat -c %s "$T/lk/out/inbox.ndjson.zst"))" \
+	test "$(stat -c %s "$T/lk/out/inbox.ndjson.zst")" -eq "$lk_size"
+
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
