@@ -1376,11 +1376,12 @@ static int log_chunk(pipeline *pl, chunk *c)
 }
 
 /* The checkpoint's entries, named once at setup (log_checkpoint() fills the offsets):
- * "seq", "in:PATH" per input, then with -o "out:ROUTE" per route and "rej". */
+ * "seq", "in:PATH" per input, then with -o "out:ROUTE" per route, and with -o or
+ * --rejects "rej" (the rejects file). */
 static int ckpt_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	size_t n = 1 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes + 1 : 0), bytes = 0;
+	size_t n = 1 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
 	for (size_t k = 0; k < cfg->n_inputs; k++)
 		bytes += 3 + strlen(cfg->inputs[k]);
 	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++)
@@ -1404,7 +1405,7 @@ static int ckpt_setup(pipeline *pl)
 		pl->ckpt[e++] = (scrm_ilog_input){o, l + 4, 0};
 		o += l + 4;
 	}
-	if (cfg->out_dir)
+	if (cfg->out_dir || cfg->rejects_path) /* the rejects file: DIR/rejects.ndjson or --rejects */
 		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
 	pl->nckpt = e;
 	return 0;
@@ -1424,12 +1425,12 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 	in[0].offset = pl->next_seq;
 	for (uint32_t k = 0; k < cfg->n_inputs; k++)
 		in[1 + k].offset = k < c->in_index ? UINT64_MAX : k == c->in_index ? c->info.end_offset : 0;
-	if (cfg->out_dir) {
-		size_t at = 1 + cfg->n_inputs;
+	size_t at = 1 + cfg->n_inputs;
+	if (cfg->out_dir)
 		for (size_t r = 0; r < pl->n_routes; r++)
-			in[at + r].offset = scrm_sink_bytes(pl->route_sink[r]);
-		in[at + pl->n_routes].offset = pl->rej_sink ? scrm_sink_bytes(pl->rej_sink) : 0;
-	}
+			in[at++].offset = scrm_sink_bytes(pl->route_sink[r]);
+	if (cfg->out_dir || cfg->rejects_path)
+		in[at].offset = pl->rej_sink ? scrm_sink_bytes(pl->rej_sink) : 0;
 	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in,
 			    .ninputs = (uint32_t)pl->nckpt};
 	int rc = scrm_ilog_append(pl->ilog, 0, &ck);
@@ -1864,8 +1865,15 @@ static int open_outputs(pipeline *pl)
 		if (rc)
 			return rc;
 	}
+	struct stat rst;
 	if (cfg->rejects_path) {
-		rc = scrm_sink_open_file(&pl->rej_sink, cfg->rejects_path, err, sizeof err);
+		/* resumed: on where the checkpoint left it, as DIR/rejects.ndjson (not a FIFO or
+		 * a device such as /dev/stderr: those are opened as they are) */
+		uint64_t at = pl->resume_out[SCRM_MAX_ROUTES];
+		bool special = stat(cfg->rejects_path, &rst) == 0 && !S_ISREG(rst.st_mode);
+		rc = pl->resume && at != UINT64_MAX && !special
+			     ? scrm_sink_open_file_at(&pl->rej_sink, cfg->rejects_path, at, err, sizeof err)
+			     : scrm_sink_open_file(&pl->rej_sink, cfg->rejects_path, err, sizeof err);
 	} else if (cfg->out_dir) {
 		snprintf(path, sizeof path, "%s/rejects.ndjson", cfg->out_dir);
 		uint64_t at = pl->resume_out[SCRM_MAX_ROUTES];

@@ -757,6 +757,19 @@ check "a second run on a locked log exits 1 and says so" \
 check "... and leaves the outputs as they were ($lk_size bytes, now $(stat -c %s "$T/lk/out/inbox.ndjson.zst"))" \
 	test "$(stat -c %s "$T/lk/out/inbox.ndjson.zst")" -eq "$lk_size"
 
+# --- --rejects FILE on resume: appended from the checkpoint, like DIR/rejects.ndjson -------
+mkdir -p "$T/rjr/u" "$T/rjr/r"
+"$SCRM" gen --count 400 --seed 4 | awk 'NR % 17 == 3 { print "{broken " NR; next } { print }' >"$T/rjr/full.ndjson"
+cp "$T/rjr/full.ndjson" "$T/rjr/u/in.ndjson"
+head -n 200 "$T/rjr/full.ndjson" >"$T/rjr/r/in.ndjson"
+RJARGS="-q --log log -o out --rejects rej.ndjson"
+(cd "$T/rjr/u" && "$SCRM" run $RJARGS in.ndjson)
+(cd "$T/rjr/r" && "$SCRM" run $RJARGS in.ndjson)
+tail -n +201 "$T/rjr/full.ndjson" >>"$T/rjr/r/in.ndjson"
+(cd "$T/rjr/r" && "$SCRM" run $RJARGS in.ndjson)
+check "--rejects FILE, resumed: every reject once, as an uninterrupted run's ($(lines "$T/rjr/r/rej.ndjson") of $(lines "$T/rjr/u/rej.ndjson"))" \
+	bash -c "test \$(wc -l <'$T/rjr/u/rej.ndjson') -eq 24 && cmp -s '$T/rjr/u/rej.ndjson' '$T/rjr/r/rej.ndjson'"
+
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
