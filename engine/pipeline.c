@@ -1478,22 +1478,39 @@ static void *writer_main(void *arg)
 		if (pl->ilog && (rc = log_chunk(pl, c)))
 			what = "the interaction log";
 		/* Rejects first, then each route; the first failed write stops all
-		 * output (each file ends on its last whole batch) and the chunk is not
-		 * counted as written. */
+		 * output and the chunk is not counted as written: the files this chunk
+		 * already reached are cut back, so that every file ends on the same whole
+		 * batch (the one the last checkpoint counts). */
+		uint64_t before[SCRM_MAX_ROUTES + 1];
+		size_t reached = 0; /* outputs written: the rejects file is [SCRM_MAX_ROUTES] */
+		scrm_sink *wrote[SCRM_MAX_ROUTES + 1];
 		if (!rc && c->rej.len && pl->rej_sink) {
+			before[reached] = scrm_sink_bytes(pl->rej_sink);
+			wrote[reached] = pl->rej_sink;
 			rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
 			what = scrm_sink_name(pl->rej_sink);
+			reached += !rc;
 		}
 		uint64_t bytes = 0;
 		for (size_t r = 0; r < pl->n_routes && !rc; r++) {
 			if (!c->out[r].len)
 				continue;
+			before[reached] = scrm_sink_bytes(pl->route_sink[r]);
+			wrote[reached] = pl->route_sink[r];
 			rc = scrm_sink_write(pl->route_sink[r], c->out[r].data, c->out[r].len);
 			what = scrm_sink_name(pl->route_sink[r]);
-			if (!rc)
+			if (!rc) {
 				bytes += c->out[r].len;
+				reached++;
+			}
 		}
 		if (rc) {
+			for (size_t o = 0; o < reached; o++) {
+				int rb = scrm_sink_rollback(wrote[o], before[o]);
+				if (rb && rb != -ESPIPE)
+					fprintf(stderr, "scrm: cutting %s back to its last whole batch: %s\n",
+						scrm_sink_name(wrote[o]), strerror(-rb));
+			}
 			/* A reader that went away (| head) is not worth a message. */
 			if (!atomic_load(&pl->fatal) && rc != -EPIPE)
 				fprintf(stderr, "scrm: writing %s: %s\n", what, strerror(-rc));
@@ -1838,6 +1855,17 @@ static void chunk_free(chunk *c)
 	free(c->logoff);
 }
 
+/* One empty zstd frame: a valid stream with no events. Says so on stderr if it fails. */
+static int write_empty_frame(scrm_sink *sk)
+{
+	char frame[64];
+	size_t z = ZSTD_compress(frame, sizeof frame, "", 0, 1);
+	int rc = ZSTD_isError(z) ? -EIO : scrm_sink_write(sk, frame, z);
+	if (rc)
+		fprintf(stderr, "scrm: writing %s: %s\n", scrm_sink_name(sk), strerror(-rc));
+	return rc;
+}
+
 static int open_outputs(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1859,6 +1887,12 @@ static int open_outputs(pipeline *pl)
 				fprintf(stderr, "scrm: %s%s\n", err, rc == -ESTALE ? " (cannot resume; move the log away)" : "");
 				return rc;
 			}
+			/* A new file starts as a valid (empty) zstd stream: a route that never
+			 * gets an event, or a disk that fills before its first batch, still
+			 * leaves a file that decompresses (frames concatenate). */
+			if (pl->compress && scrm_sink_bytes(pl->route_sink[r]) == 0 &&
+			    (rc = write_empty_frame(pl->route_sink[r])))
+				return rc;
 		}
 	} else {
 		rc = scrm_sink_open_fd(&pl->route_sink[0], STDOUT_FILENO, "<stdout>");
@@ -1896,14 +1930,7 @@ static int close_outputs(pipeline *pl)
 	for (size_t r = 0; r < SCRM_MAX_ROUTES; r++) {
 		if (!pl->route_sink[r])
 			continue;
-		if (pl->compress && scrm_sink_bytes(pl->route_sink[r]) == 0) {
-			/* A route with no events is still a valid (empty) zstd file. */
-			char frame[64];
-			size_t z = ZSTD_compress(frame, sizeof frame, "", 0, 1);
-			if (!ZSTD_isError(z))
-				(void)scrm_sink_write(pl->route_sink[r], frame, z);
-		}
-		int rc = scrm_sink_close(pl->route_sink[r]);
+		int rc = scrm_sink_close(pl->route_sink[r]); /* it began with an empty frame */
 		if (rc && !first) {
 			fprintf(stderr, "scrm: closing %s output: %s\n", pl->route_names[r], strerror(-rc));
 			first = rc;

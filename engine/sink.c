@@ -163,6 +163,20 @@ const char *scrm_sink_name(const scrm_sink *s) { return s->name; }
 
 uint64_t scrm_sink_bytes(const scrm_sink *s) { return s->good; }
 
+int scrm_sink_rollback(scrm_sink *s, uint64_t size)
+{
+	if (s->ops || !s->seekable)
+		return -ESPIPE;
+	if (size > s->good)
+		return -EINVAL;
+	if (size == s->good)
+		return 0;
+	if (ftruncate(s->fd, (off_t)size) || lseek(s->fd, (off_t)size, SEEK_SET) < 0)
+		return -errno;
+	s->good = size;
+	return 0;
+}
+
 int scrm_sink_close(scrm_sink *s)
 {
 	if (!s)

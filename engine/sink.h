@@ -49,6 +49,13 @@ int scrm_sink_write(scrm_sink *s, const void *p, size_t n);
 const char *scrm_sink_name(const scrm_sink *s);
 uint64_t scrm_sink_bytes(const scrm_sink *s);
 
+/* Cut a file sink back to `size` bytes (a size scrm_sink_bytes() gave after an earlier
+ * batch): undo the whole batches written since, when a later output of the same chunk
+ * failed, so that every file ends on the same batch. Returns 0; -ESPIPE for a sink that
+ * cannot be cut (a descriptor it did not open, a custom sink), -EINVAL for a size past
+ * its end, or -errno from ftruncate. The sink's sticky error is left as it was. */
+int scrm_sink_rollback(scrm_sink *s, uint64_t size);
+
 /* Close (fsync is not implied). Returns 0 or -errno from close. Accepts NULL. */
 int scrm_sink_close(scrm_sink *s);
 

@@ -77,6 +77,39 @@ Test(faults, sink_append_fd_failure_keeps_existing_content)
 	free(got);
 }
 
+/* scrm_sink_rollback(): the writer cuts the files a failed chunk already reached back
+ * to their last whole batch; only a file the sink opened can be cut. */
+Test(faults, sink_rollback_cuts_to_a_batch)
+{
+	mk_dir();
+	char path[128], err[256];
+	snprintf(path, sizeof path, "%s/route.ndjson.zst", g_dir);
+	scrm_sink *s;
+	cr_assert_eq(scrm_sink_open_file(&s, path, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_sink_write(s, "batch one\n", 10), 0);
+	uint64_t mark = scrm_sink_bytes(s);
+	cr_assert_eq(scrm_sink_write(s, "batch two\n", 10), 0);
+	cr_assert_eq(scrm_sink_rollback(s, 100), -EINVAL, "a size past the end is refused");
+	cr_assert_eq(scrm_sink_rollback(s, mark), 0);
+	cr_assert_eq(scrm_sink_bytes(s), 10);
+	cr_assert_eq(file_size(path), 10);
+	cr_assert_eq(scrm_sink_write(s, "batch 3\n", 8), 0, "writes go on at the cut");
+	scrm_sink_close(s);
+	size_t n;
+	char *got = read_file(path, &n);
+	cr_assert(n == 18 && memcmp(got, "batch one\nbatch 3\n", 18) == 0);
+	free(got);
+
+	int fd = open(path, O_WRONLY | O_APPEND);
+	cr_assert(fd >= 0);
+	cr_assert_eq(scrm_sink_open_fd(&s, fd, "<stdout>"), 0);
+	cr_assert_eq(scrm_sink_write(s, "x\n", 2), 0);
+	cr_assert_eq(scrm_sink_rollback(s, 0), -ESPIPE, "an inherited descriptor is never cut");
+	scrm_sink_close(s);
+	close(fd);
+	cr_assert_eq(file_size(path), 20);
+}
+
 /* sink.c:89-91: two sinks on one open file description (`scrm run > f 2>&1`: events on
  * stdout, rejects on stderr) each count only their own bytes; a failed batch on one
  * truncates to its private count and cuts away whole batches the other wrote. */
