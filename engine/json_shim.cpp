@@ -457,6 +457,13 @@ static int64_t digits8(const char *p) noexcept
 	return (int64_t)d;
 }
 
+/* A time the engine can carry: years 0000 to 9999, as RFC 3339 writes them. Others are
+ * unknown (the social schemas) or an error (the scrm schema); this keeps every sum of
+ * a time and a duration in the stages far from overflow. */
+#define SCRM_TS_MIN (-62167219200000LL) /* 0000-01-01T00:00:00Z */
+#define SCRM_TS_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
+static inline bool ts_ok(int64_t ms) noexcept { return ms >= SCRM_TS_MIN && ms <= SCRM_TS_MAX; }
+
 /* Milliseconds from an all-digits string (timestamp_ms has 13). */
 static bool digits_ms(sv s, int64_t &v) noexcept
 {
@@ -764,10 +771,10 @@ static int64_t v1_ts(const post_fields &f) noexcept
 	int64_t ms;
 	sv s;
 	if (f.has(P_TIMESTAMP_MS)) {
-		if (get_str(f, P_TIMESTAMP_MS, s) ? digits_ms(s, ms) : int_of(f.v(P_TIMESTAMP_MS), ms))
+		if ((get_str(f, P_TIMESTAMP_MS, s) ? digits_ms(s, ms) : int_of(f.v(P_TIMESTAMP_MS), ms)) && ts_ok(ms))
 			return ms;
 	}
-	if (get_str(f, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0)
+	if (get_str(f, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0 && ts_ok(ms))
 		return ms;
 	return SCRM_UNKNOWN_INT;
 }
@@ -967,7 +974,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 		r->author_id = put(c, s);
 		v2_author(c, r, s);
 	}
-	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0)
+	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0 && ts_ok(ms))
 		r->ts_ms = ms;
 	if (get_obj(t, P_PUBLIC_METRICS, pm))
 		v2_metrics(r, pm);
@@ -1072,7 +1079,7 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 		r->author_handle = put(c, s);
 	r->author_id = put_opt(c, get_str(f, P_AUTHOR_FULLNAME, s), s);
 	r->place = put_opt(c, get_str(f, P_SUBREDDIT, s), s);
-	if (f.has(P_CREATED_UTC) && secs_ms(f.v(P_CREATED_UTC), v))
+	if (f.has(P_CREATED_UTC) && secs_ms(f.v(P_CREATED_UTC), v) && ts_ok(v))
 		r->ts_ms = v;
 	if (comment) {
 		r->in_reply_to = put_opt(c, get_str(f, P_PARENT_ID, s), s);
@@ -1172,6 +1179,8 @@ static const char *scrm_ts(scrm_record *r, const post_fields &f) noexcept
 		return nullptr;
 	if (get_str(f, P_TS, s) ? scrm_parse_time(s.data(), s.size(), &ms) == 0
 				: (t == element_type::INT64 && int_of(f.v(P_TS), ms))) {
+		if (!ts_ok(ms))
+			return "scrm: \"ts\" is outside the years 0000 to 9999";
 		r->ts_ms = ms;
 		return nullptr;
 	}

@@ -252,9 +252,10 @@ Test(normalize, v1_timestamp_ms_digits)
 		int64_t ms; /* -1: falls back to created_at */
 	} cases[] = {
 		{"1509650999123", 1509650999123}, {"0", 0}, {"7", 7}, {"12345678", 12345678},
-		{"123456789", 123456789}, {"1234567890123456", 1234567890123456},
-		{"123456789012345678", 123456789012345678}, {"000000001509650999", 1509650999},
-		{"999999999999999999", 999999999999999999}, {"1234567890123456789", -1}, {"", -1},
+		{"123456789", 123456789}, {"253402300799999", 253402300799999}, /* 9999-12-31T23:59:59.999Z */
+		{"253402300800000", -1}, {"1234567890123456", -1}, /* past the year 9999 */
+		{"123456789012345678", -1}, {"000000001509650999", 1509650999},
+		{"999999999999999999", -1}, {"1234567890123456789", -1}, {"", -1},
 		{"150965099912x", -1}, {"15096x0999123", -1}, {"x509650999123", -1}, {"1509650:99123", -1},
 		{"1509650/99123", -1}, {"15096509991 3", -1}, {"-1509650999123", -1}, {"1.5", -1},
 		{"15096509\xc3\xa9", -1}, {"1509650999123\\u0000", -1}, {"12345678?", -1}, {"?12345678", -1},
@@ -682,6 +683,41 @@ Test(normalize, scrm_errors)
 			  h->res.detail);
 		cr_assert_eq(h->rv.len, 0);
 		cr_assert_eq(h->arena.len, alen, "a reject leaves the arena as it was");
+	}
+	h_free(h);
+}
+
+/* Times outside the years 0000-9999 (RFC 3339's range): an error in the scrm schema,
+ * unknown in the social ones; the ends of the range are kept. */
+Test(normalize, time_range)
+{
+	static const struct {
+		const char *line;
+		int64_t ts; /* SCRM_UNKNOWN_INT: unknown; INT64_MAX: rejected */
+	} cases[] = {
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":-9223372036854775807}", INT64_MAX},
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":9223372036854775807}", INT64_MAX},
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":253402300800000}", INT64_MAX},
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":253402300799999}", 253402300799999},
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":\"0000-01-01T00:00:00Z\"}", -62167219200000},
+		{"{\"id\":\"a\",\"channel\":\"email\",\"text\":\"x\",\"ts\":\"0000-01-01T00:00:00+01:00\"}", INT64_MAX},
+		{"{\"id_str\":\"1\",\"text\":\"t\",\"user\":{},\"timestamp_ms\":\"9999999999999999\"}", SCRM_UNKNOWN_INT},
+		{"{\"id_str\":\"1\",\"text\":\"t\",\"user\":{},\"timestamp_ms\":-9223372036854775807}", SCRM_UNKNOWN_INT},
+		{"{\"id_str\":\"1\",\"text\":\"t\",\"user\":{},\"timestamp_ms\":\"1520589600000\"}", 1520589600000},
+		{"{\"author\":\"u\",\"body\":\"b\",\"created_utc\":9e15,\"id\":\"c0\",\"link_id\":\"t3_x\",\"parent_id\":\"t3_x\",\"subreddit\":\"s\",\"subreddit_id\":\"t5_s\"}",
+		 SCRM_UNKNOWN_INT},
+	};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t first = h->rv.len;
+		run_str(h, cases[i].line);
+		if (cases[i].ts == INT64_MAX) {
+			assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+			cr_assert(strstr(h->res.detail, "\"ts\""), "case %zu: %s", i, h->res.detail);
+			continue;
+		}
+		assert_ok(h, 1);
+		cr_assert_eq(rec(h, first)->ts_ms, cases[i].ts, "case %zu: %lld", i, (long long)rec(h, first)->ts_ms);
 	}
 	h_free(h);
 }
