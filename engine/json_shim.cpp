@@ -1517,6 +1517,10 @@ static int normalize(ctx &c, const char *line, size_t len)
 
 	if (len && line[len - 1] == '\r')
 		len--;
+	if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (files saved on Windows) */
+		line += 3;
+		len -= 3;
+	}
 	if (is_blank(line, len)) {
 		c.res->skip = SCRM_SKIP_EMPTY;
 		return 0;
