@@ -9,6 +9,7 @@
  * cannot exhaust the stack.
  */
 #include "rules.h"
+#include "classifier.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -726,6 +727,20 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 	int64_t ms;
 	if (eqn(k, kn, "dup-window") || eqn(k, kn, "default-sla"))
 		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;
+	if (eqn(k, kn, "intent") || eqn(k, kn, "action")) {
+		/* what `run` looks up (plugins register before the rules are read) */
+		char name[64];
+		if (eqn(v, vn, "none"))
+			return NULL;
+		if (vn < sizeof name) {
+			memcpy(name, v, vn);
+			name[vn] = 0;
+			if (scrm_classifier_find(k[0] == 'i' ? SCRM_TASK_INTENT : SCRM_TASK_ACTION, name))
+				return NULL;
+		}
+		return k[0] == 'i' ? "expected none or an intent classifier (scrm eval --list shows them)"
+				   : "expected none or an action classifier (scrm eval --list shows them)";
+	}
 	if (eqn(k, kn, "default-priority"))
 		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";
 	if (eqn(k, kn, "default-route")) {

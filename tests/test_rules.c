@@ -75,12 +75,16 @@ Test(rules, settings_lookup_paths_and_errors)
 	cr_assert_null(r);
 	cr_assert(strstr(err, "b.scrm:2:5: setting 'lexicon' already set at line 1"), "%s", err);
 	cr_assert(strstr(err, "b.scrm:3:5: unknown setting 'colour'"), "%s", err);
-	const char *badv = "set sentiment = maybe\nset dup-window = soon\nset dup-window = 10x\n";
+	const char *badv = "set sentiment = maybe\nset dup-window = soon\nset dup-window = 10x\n"
+			   "set intent = linaer\nset action = complaint\n";
 	cr_assert_eq(scrm_rules_parse(&r, "v.scrm", badv, strlen(badv), err, sizeof err), -EINVAL);
 	cr_assert(strstr(err, "v.scrm:1:17: sentiment: expected scrm, vader or both, not 'maybe'"), "%s", err);
 	cr_assert(strstr(err, "v.scrm:2:18: dup-window: expected a duration such as 90s, 30m, 1h or 0, not 'soon'"),
 		  "%s", err);
 	cr_assert(strstr(err, "v.scrm:3:"), "%s", err);
+	/* scrm check rejects what scrm run would not find */
+	cr_assert(strstr(err, "v.scrm:4:14: intent: expected none or an intent classifier"), "%s", err);
+	cr_assert(strstr(err, "v.scrm:5:14: action: expected none or an action classifier"), "%s", err);
 	int64_t ms = -1;
 	static const struct { const char *s; int64_t ms; } dur[] = {
 		{"0", 0}, {"90", 90000}, {"500ms", 500}, {"90s", 90000}, {"30m", 1800000}, {"1h", 3600000},
@@ -93,7 +97,7 @@ Test(rules, settings_lookup_paths_and_errors)
 	static const char *const baddur[] = {"", "h", "-1", "1x", "1 h", "99999999999999999999", "9223372036854775807d"};
 	for (size_t k = 0; k < sizeof baddur / sizeof baddur[0]; k++)
 		cr_assert_eq(scrm_rules_parse_duration(baddur[k], strlen(baddur[k]), &ms), -EINVAL, "'%s'", baddur[k]);
-	const char *goodv = "set sentiment = both\nset dup-window = 90s\n";
+	const char *goodv = "set sentiment = both\nset dup-window = 90s\nset intent = linear\nset action = none\n";
 	cr_assert_eq(scrm_rules_parse(&r, "g.scrm", goodv, strlen(goodv), err, sizeof err), 0, "%s", err);
 	scrm_rules_free(r);
 }
