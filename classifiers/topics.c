@@ -1198,9 +1198,15 @@ int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char
 	if (!cache_dir && (v = scrm_rules_get(r, "rules-cache", NULL)) &&
 	    scrm_rules_resolve_path(r, v, buf, sizeof buf) == 0)
 		cache_dir = buf;
-	if (cache_dir && *cache_dir && mkdir(cache_dir, 0755) != 0 && errno != EEXIST)
+	bool no_dir = false;
+	if (cache_dir && *cache_dir && mkdir(cache_dir, 0755) != 0 && errno != EEXIST) {
 		cache_dir = NULL; /* no cache; the compile itself goes on */
-	return scrm_topics_compile_cached(out, r, cache_dir, err, errlen);
+		no_dir = true;
+	}
+	int rc = scrm_topics_compile_cached(out, r, cache_dir, err, errlen);
+	if (rc == 0 && no_dir)
+		(*out)->cache = SCRM_TOPICS_CACHE_FAILED; /* as a cache file that cannot be written */
+	return rc;
 }
 
 int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_t errlen)
