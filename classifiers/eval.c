@@ -99,7 +99,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "classifier.h"
+#include "event.h"
 #include "featurize.h"
 #include "eval.h"
 #include "lexicon.h"
@@ -797,18 +799,16 @@ static void put_num(FILE *fp, double v)
 	fputs(b, fp);
 }
 
+/* A JSON string, valid whatever the bytes (a label or a path need not be UTF-8): the
+ * event writer's escaping, which writes a byte that is not UTF-8 as \u00XX. */
 static void put_str(FILE *fp, const char *s)
 {
-	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(fp, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(fp, "\\u%04x", *p);
-		else
-			fputc(*p, fp);
-	}
-	fputc('"', fp);
+	scrm_buf b = {0};
+	if (scrm_json_put_str(&b, s, strlen(s)) == 0)
+		fwrite(b.data, 1, b.len, fp);
+	else
+		fputs("\"\"", fp); /* out of memory: an empty string keeps the JSON whole */
+	scrm_buf_free(&b);
 }
 
 static void key(FILE *fp, const char *k)
