@@ -1256,6 +1256,30 @@ static void *relate_main(void *arg)
  * log"). No log or no checkpoint: from the start (a log without a checkpoint has only
  * what a crashed first batch wrote: all of it is cut). Setup only.
  */
+/* mkdir -p: the directory and any missing parents (`-o out --log out/log` before out
+ * exists). 0, or -1 with errno (EEXIST when it was there already). */
+static int mkdir_parents(const char *dir)
+{
+	char p[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof p) {
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			p[i] = '/';
+			return -1;
+		}
+		p[i] = '/';
+	}
+	return mkdir(p, 0755);
+}
+
 static int resume_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1264,7 +1288,7 @@ static int resume_setup(pipeline *pl)
 	/* Lock the log before anything reads its checkpoint or touches an output: a second
 	 * process on the same log must stop here, not after cutting the outputs back to the
 	 * checkpoint it read (the log's own lock, in scrm_ilog_open(), comes later). */
-	if (mkdir(cfg->log_dir, 0755) && errno != EEXIST) {
+	if (mkdir_parents(cfg->log_dir) && errno != EEXIST) {
 		int e = errno;
 		fprintf(stderr, "scrm: interaction log: %s: cannot create: %s\n", cfg->log_dir, strerror(e));
 		return -e;

@@ -651,6 +651,9 @@ mkdir -p "$T/ro-parent" && touch "$T/ro-parent/file"
 "$SCRM" run -q --log "$T/ro-parent/file/log" "$T/spam.ndjson" >/dev/null 2>"$T/ilog-bad.err"
 check "log: an unusable log directory is an error (exit 1) naming it" \
 	bash -c "test $? -eq 1 && grep -q 'interaction log: .*ro-parent/file' '$T/ilog-bad.err'"
+"$SCRM" run -q -o "$T/new-out" --log "$T/new-out/log" "$T/spam.ndjson"
+check "log: -o DIR --log DIR/log creates both when neither exists" \
+	bash -c "test $? -eq 0 && test -f '$T/new-out/log/ilog.meta' && zstd -q -t '$T/new-out/inbox.ndjson.zst'"
 
 # --- SIGHUP reloads the CRM export without stopping the stream ---------------------------
 printf 'customer_id,chat\nC1,amy\n' >"$T/hup.csv"
