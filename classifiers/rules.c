@@ -59,27 +59,77 @@ static void append(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define ECHO_MAX 160 /* bytes of a long source line echoed around the error's column */
+#define MORE_MSG "(more errors not shown: fix these first)\n"
+
+/* Byte offset of column col (1-based, in code points) in s[0, n); n if past the end. */
+static size_t col_offset(const char *s, size_t n, uint32_t col)
+{
+	uint32_t c = 1;
+	size_t i = 0;
+	while (i < n && c < col) {
+		i++;
+		while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80)
+			i++;
+		c++;
+	}
+	return i;
+}
+
+/* Start of the UTF-8 character holding byte i of s. */
+static size_t char_start(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
 void scrm_rules_format_error(const scrm_rules *r, uint32_t line, uint32_t col, const char *msg,
 			     char *err, size_t errlen)
 {
-	append(err, errlen, "%s:%u:%u: %s\n", r->file, line, col, msg);
-	if (line < 1 || line > r->nlines)
+	if (!err || !errlen)
 		return;
-	const char *s = r->src + r->line_off[line - 1];
-	size_t n = line_len(s);
-	append(err, errlen, "%.*s\n", (int)n, s);
-	/* Caret under column col: copy tabs so it lines up, one space per character. */
-	uint32_t c = 1;
-	for (size_t i = 0; i < n && c < col; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if ((ch & 0xC0) == 0x80)
-			continue;
-		append(err, errlen, "%c", ch == '\t' ? '\t' : ' ');
-		c++;
+	/* One whole entry or none: when the next would not fit, one note says so (the
+	 * room for it is kept back), so a long list is never cut mid-message silently. */
+	char e[1024];
+	size_t el = 0;
+#define PUT(...) (el += (size_t)snprintf(e + el, el < sizeof e ? sizeof e - el : 0, __VA_ARGS__))
+	PUT("%s:%u:%u: %s\n", r->file, line, col, msg);
+	if (line >= 1 && line <= r->nlines) {
+		const char *s = r->src + r->line_off[line - 1];
+		size_t n = line_len(s), from = 0, to = n;
+		size_t at = col_offset(s, n, col);
+		if (n > ECHO_MAX) { /* a window around the column */
+			from = char_start(s, at > ECHO_MAX / 2 ? at - ECHO_MAX / 2 : 0);
+			to = from + ECHO_MAX < n ? char_start(s, from + ECHO_MAX) : n;
+		}
+		PUT("%s%.*s%s\n", from ? "..." : "", (int)(to - from), s + from, to < n ? "..." : "");
+		/* Caret under the column: copy tabs so it lines up, one space per character. */
+		if (from)
+			PUT("   ");
+		for (size_t i = from; i < at && i < to; i++) {
+			unsigned char ch = (unsigned char)s[i];
+			if ((ch & 0xC0) != 0x80)
+				PUT("%c", ch == '\t' ? '\t' : ' ');
+		}
+		for (uint32_t c = scrm_rules_col(s, s + (at < n ? at : n), 1); c < col; c++)
+			PUT(" "); /* past the end of the line */
+		PUT("^\n");
 	}
-	for (; c < col; c++)
-		append(err, errlen, " ");
-	append(err, errlen, "^\n");
+#undef PUT
+	if (el >= sizeof e)
+		el = sizeof e - 1;
+	size_t used = strnlen(err, errlen), room = errlen - used;
+	if (room > el + sizeof MORE_MSG) {
+		memcpy(err + used, e, el);
+		err[used + el] = 0;
+	} else if (room > sizeof MORE_MSG - 1 && !(used >= sizeof MORE_MSG - 1 &&
+						    !memcmp(err + used - (sizeof MORE_MSG - 1), MORE_MSG, sizeof MORE_MSG - 1))) {
+		memcpy(err + used, MORE_MSG, sizeof MORE_MSG);
+	} else if (used == 0) { /* a buffer too small for anything whole: the start of the first */
+		memcpy(err, e, room - 1);
+		err[room - 1] = 0;
+	}
 }
 
 uint32_t scrm_rules_col(const char *from, const char *at, uint32_t col0)

@@ -279,6 +279,28 @@ Test(rules, error_buffer_truncates_safely)
 	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
 	cr_assert_eq(strlen(err), 15);
 	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), NULL, 0), -EINVAL);
+	/* room for one whole error: it, then a note that more were left out (never a cut one) */
+	char err2[160];
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err2, sizeof(err2)), -EINVAL);
+	cr_assert(strstr(err2, "t.scrm:1:1: unknown keyword 'bogus' (expected topic, cue, set, route or drop)\nbogus\n^\n"
+				 "(more errors not shown: fix these first)\n"),
+		  "%s", err2);
+	cr_assert_null(strstr(err2, "t.scrm:2:"), "%s", err2);
+	/* a long line is echoed around the column, and the caret still points at it */
+	char *src3 = malloc(20000);
+	cr_assert(src3);
+	memset(src3, 'a', 20000);
+	memcpy(src3, "topic t: ", 9);
+	memcpy(src3 + 15000, " )", 2);
+	src3[19999] = 0;
+	char err3[4096];
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src3, strlen(src3), err3, sizeof(err3)), -EINVAL);
+	const char *echo = strchr(err3, '\n');
+	cr_assert(echo && !strncmp(echo + 1, "...", 3), "%s", err3);
+	const char *caret_line = strchr(echo + 1, '\n') + 1, *caret = strchr(caret_line, '^');
+	cr_assert(caret && strchr(echo + 1, '\n') - (echo + 1) <= 170, "%s", err3);
+	cr_assert_eq(echo[1 + (caret - caret_line)], ')', "the caret under the ')': %s", err3);
+	free(src3);
 }
 
 Test(rules, sample_file_parses)
