@@ -368,6 +368,10 @@ static void sb_literal(struct sb *b, const char *s, size_t n)
 				snprintf(e, sizeof(e), "\\%c", c);
 			sb_puts(b, e);
 		} else {
+			/* ASCII letters lower-cased: every literal compiles caseless, so "REFUND"
+			 * and "refund" are one pattern (and `refund -REFUND` is seen never to match) */
+			if (c >= 'A' && c <= 'Z')
+				c |= 0x20;
 			sb_putn(b, (const char *)&c, 1);
 		}
 	}

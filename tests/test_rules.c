@@ -645,7 +645,14 @@ Test(topics, never_matches)
 			      "topic d: lang:en OR lang:fr\n"
 			      "topic e: from:a from:b\n"
 			      "topic f: (x NEAR/2 y) -y\n"
-			      "topic g: -x\n");
+			      "topic g: -x\n"
+			      "topic h: Refund -REFUND\n"
+			      "topic i: #Sale -#sale\n"
+			      "topic j: Refund\n");
+	cr_assert_eq(scrm_topics_never_matches(f.t, 7), 1, "terms differing in case only are one term");
+	cr_assert_eq(scrm_topics_never_matches(f.t, 8), 1);
+	cr_assert_eq(scrm_topics_never_matches(f.t, 9), 0);
+	cr_assert_str_eq(match(&f, "a REFUND please"), "d,g,j");
 	cr_assert_eq(scrm_topics_never_matches(f.t, 0), 1);
 	cr_assert_eq(scrm_topics_never_matches(f.t, 1), 1);
 	cr_assert_eq(scrm_topics_never_matches(f.t, 2), 0);
