@@ -7,9 +7,10 @@
  *
  * Input: a TSV in the corpora format (tsv.h) whose header has the text column (default
  * "text"); ids come from the id column (default "id") or, without one, the line number.
- * A file whose first line has no such column is read as plain text: every line (the
+ * A file whose first line has no "text" column is read as plain text: every line (the
  * first too) is one text, as written (no TSV escapes), the id is its line number
- * (--plain forces this even when the first line looks like a header). Output on stdout:
+ * (--plain forces this even when the first line looks like a header); a column named
+ * with --text-col or --id-col that the header lacks is an error. Output on stdout:
  *   id<TAB>neg<TAB>neu<TAB>pos<TAB>compound
  * with a header line, numbers printed as Python prints floats (shortest repr: "0.0",
  * "0.344"), so the output of --mode vader compares byte for byte with the reference
@@ -93,7 +94,7 @@ int scrm_score_main(int argc, char **argv)
 	};
 	scrm_sent_mode mode = SCRM_SENT_SCRM;
 	const char *lex_path = NULL, *emoji_path = NULL, *text_col = "text", *id_col = "id";
-	int plain = 0, c;
+	int plain = 0, named_text = 0, named_id = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -105,8 +106,8 @@ int scrm_score_main(int argc, char **argv)
 			break;
 		case OPT_LEX: lex_path = optarg; break;
 		case OPT_EMOJI: emoji_path = optarg; break;
-		case OPT_TEXTCOL: text_col = optarg; break;
-		case OPT_IDCOL: id_col = optarg; break;
+		case OPT_TEXTCOL: text_col = optarg; named_text = 1; break;
+		case OPT_IDCOL: id_col = optarg; named_id = 1; break;
 		case OPT_PLAIN: plain = 1; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -156,6 +157,17 @@ int scrm_score_main(int argc, char **argv)
 		}
 		tcol = scrm_tsv_col(t, text_col);
 		icol = scrm_tsv_col(t, id_col);
+		/* Only the default 'text' falls back to plain text: a column the user named
+		 * and the file lacks is a mistake to report, not a format to guess. */
+		const char *missing = named_text && tcol < 0 ? text_col : named_id && icol < 0 ? id_col : NULL;
+		if (missing) {
+			fprintf(stderr, "scrm score: %s: no column '%s' (columns:", in_path, missing);
+			for (size_t k = 0; k < scrm_tsv_ncols(t); k++)
+				fprintf(stderr, " %s", scrm_tsv_colname(t, k));
+			fputs(")\n", stderr);
+			rc = 2;
+			goto out;
+		}
 	}
 	fputs("id\tneg\tneu\tpos\tcompound\n", stdout);
 	uint64_t lineno = 0, warned = 0;

@@ -156,6 +156,10 @@ static int open_common(scrm_tsv **out, FILE *fp, int header, const char *first, 
 		scrm_tsv_free(t);
 		return rc ? rc : -ENODATA;
 	}
+	if (n >= 3 && !memcmp(t->line, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (saved on Windows) */
+		memmove(t->line, t->line + 3, n - 3 + 1);
+		n -= 3;
+	}
 	if ((rc = alloc_cols(t, count_fields(t->line, n)))) {
 		scrm_tsv_free(t);
 		return rc;

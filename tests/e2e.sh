@@ -212,8 +212,12 @@ if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.gro
 	check "score reads plain lines from stdin (ids are line numbers, TABs kept)" \
 		bash -c "test \"\$(cut -f1,5 '$T/plain.tsv' | tr '\t\n' ' ;')\" = 'id compound;1 0.6369;2 -0.7269;'"
 	printf 'text\nI love it\n' >"$T/notext.tsv"
-	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --text-col body "$T/notext.tsv" >"$T/nt.tsv"
-	check "score on a file without the text column reads every line as text" test "$(lines "$T/nt.tsv")" -eq 3
+	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --text-col body "$T/notext.tsv" >"$T/nt.tsv" 2>"$T/nt.err"
+	check "score --text-col NAME on a file without that column exits 2 and names the columns" \
+		bash -c "test $? -eq 2 && grep -q \"no column 'body' (columns: text)\" '$T/nt.err'"
+	printf 'I love it\nso bad\n' >"$T/plain.txt"
+	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" "$T/plain.txt" >"$T/nt.tsv"
+	check "score on a file whose first line names no text column reads every line as text" test "$(lines "$T/nt.tsv")" -eq 3
 	"$SCRM" score --mode sideways --lexicon "$LEX/vader_lexicon.txt" "$T/notext.tsv" 2>/dev/null
 	check "score with a bad --mode exits 2" test $? -eq 2
 else

@@ -107,3 +107,20 @@ Test(tsv, open_with_a_header_read_by_the_caller)
 	scrm_tsv_free(t);
 	fclose(f);
 }
+
+/* A byte-order mark before the header (a file saved on Windows) is not part of the
+ * first column's name. */
+Test(tsv, bom_before_the_header)
+{
+	const char data[] = "\xEF\xBB\xBFtext\tlabel\ngood\tpositive\n";
+	FILE *fp = fmemopen((void *)data, sizeof data - 1, "r");
+	cr_assert(fp);
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, fp, 1), 0);
+	cr_assert_eq(scrm_tsv_col(t, "text"), 0);
+	cr_assert_eq(scrm_tsv_col(t, "label"), 1);
+	cr_assert_eq(scrm_tsv_next(t), 1);
+	cr_assert_str_eq(scrm_tsv_field(t, 0, NULL), "good");
+	scrm_tsv_free(t);
+	fclose(fp);
+}
