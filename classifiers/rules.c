@@ -10,6 +10,7 @@
  */
 #include "rules.h"
 #include "classifier.h"
+#include "utf8.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -925,8 +926,17 @@ static void parse_line(struct parser *ps)
 		s->value = val;
 		return;
 	}
-	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)",
-		  (int)(kn ? kn : 1), kw);
+	if (!kn) { /* not a letter: name the whole character, or say the file is not UTF-8 */
+		unsigned char c = (unsigned char)*kw;
+		size_t cl = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+		size_t avail = (size_t)(ps->le - kw);
+		if (!cl || cl > avail || scrm_utf8_valid_prefix((const unsigned char *)kw, cl) != cl) {
+			perror_at(ps, kw, "byte 0x%02x is not UTF-8 text (save the rules file as UTF-8)", c);
+			return;
+		}
+		kn = cl;
+	}
+	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)", (int)kn, kw);
 }
 
 int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t len, char *err,
@@ -936,6 +946,10 @@ int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t
 	*out = NULL;
 	if (err && errlen)
 		err[0] = 0;
+	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (saved on Windows) */
+		buf += 3;
+		len -= 3;
+	}
 	scrm_rules *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

@@ -303,6 +303,24 @@ Test(rules, error_buffer_truncates_safely)
 	free(src3);
 }
 
+/* A byte-order mark is skipped; a file that is not UTF-8 is said to be so (the message
+ * never quotes a lone byte of a character). */
+Test(rules, bom_and_encoding)
+{
+	char err[1024];
+	scrm_rules *r;
+	const char *bom = "\xEF\xBB\xBFtopic a: refund\n";
+	cr_assert_eq(scrm_rules_parse(&r, "b.scrm", bom, strlen(bom), err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_rules_stmt_count(r), 1);
+	scrm_rules_free(r);
+	const char u16[] = "\xFF\xFEt\0o\0p\0\n";
+	cr_assert_eq(scrm_rules_parse(&r, "u.scrm", u16, sizeof u16 - 1, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "u.scrm:1:1: byte 0xff is not UTF-8 text"), "%s", err);
+	const char *e = "\xC3\xA9 topic\n";
+	cr_assert_eq(scrm_rules_parse(&r, "e.scrm", e, strlen(e), err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "e.scrm:1:1: unknown keyword '\xC3\xA9'"), "%s", err);
+}
+
 Test(rules, sample_file_parses)
 {
 	char err[4096];
