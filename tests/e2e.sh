@@ -395,7 +395,8 @@ printf 'id\ttext\tlabel\n1\tgood\tposit\n' >"$T/eval-bad.tsv"
 check "eval: an unknown gold label exits 2" test $? -eq 2
 check "eval: ... and names file:line and the label" grep -q "eval-bad.tsv:2: unknown label 'posit'" "$T/eval-bad.err"
 printf 'id\ttext\tlabel\n1\tgood\td\377\n2\tbad\tok\n3\tfine\td\377\n4\tawful\tok\n' >"$T/eval-8bit.tsv"
-"$SCRM" eval --task labels --data "$T/eval-8bit.tsv" --folds 2 --json >"$T/eval-8bit.json" 2>/dev/null
+"$SCRM" eval --task labels --data "$T/eval-8bit.tsv" --lexicon "$T/eval-lex.txt" --folds 2 --json \
+	>"$T/eval-8bit.json" 2>/dev/null
 check "eval --json stays valid JSON with a label that is not UTF-8 (written as \\u00ff)" \
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert 'd\u00ff' in d['labels'], d['labels']" "$T/eval-8bit.json"
 check "eval --list shows the sentiment classifiers" bash -c "'$SCRM' eval --list | grep -q '^  scrm '"

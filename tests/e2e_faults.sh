@@ -64,7 +64,10 @@ fi
 # (the routes written before the failing one once kept the failed batch, so the files held
 # more events than the summary counted, and an empty route was left as a 0-byte file)
 awk 'NR % 7 == 0 { print "{bad " NR "}"; next } { print }' "$T/in.ndjson" >"$T/mix7.ndjson"
-( trap '' XFSZ; ulimit -f 300; "$SCRM" run -q -j2 --rules corpora/sample/rules.scrm -o "$T/ofz" \
+# routes by the author's reach (no lexicon needed): the biggest route comes after others
+printf '%s\n' 'route pr when followers >= 5000' 'route sales when followers >= 500' \
+	'route marketing when followers >= 50' 'route support when followers >= 0' >"$T/fz.scrm"
+( trap '' XFSZ; ulimit -f 300; "$SCRM" run -q -j2 --rules "$T/fz.scrm" -o "$T/ofz" \
 	--stats-json "$T/fz.json" "$T/mix7.ndjson" 2>"$T/fz.err" )
 fz_rc=$?
 fz_same() { # every route file is valid zstd and holds exactly the events the summary counts
