@@ -1000,6 +1000,10 @@ static void parse_rule(struct parser *ps, const scrm_rules_stmt *st)
 					  ds);
 				return;
 			}
+			if (ms > SCRM_ROUTE_SLA_MAX_MS) {
+				perror_at(ps, ds, "sla '%.*s' is longer than 366d", (int)(q - ds), ds);
+				return;
+			}
 			if (sla_given) {
 				perror_at(ps, at, "sla given twice");
 				return;
@@ -1117,8 +1121,10 @@ static int read_defaults(scrm_routes *rt, const scrm_rules *r, char *err, size_t
 		}
 		*prio = (uint8_t)(s->value[1] - '0');
 	}
-	if ((s = setting(r, "default-sla")) && scrm_rules_parse_duration(s->value, strlen(s->value), sla)) {
-		scrm_rules_format_error(r, s->line, s->col, "default-sla: expected a duration", err, errlen);
+	if ((s = setting(r, "default-sla")) &&
+	    (scrm_rules_parse_duration(s->value, strlen(s->value), sla) || *sla > SCRM_ROUTE_SLA_MAX_MS)) {
+		scrm_rules_format_error(r, s->line, s->col, "default-sla: expected a duration of at most 366d", err,
+					errlen);
 		return -EINVAL;
 	}
 	if ((s = setting(r, "default-route"))) {

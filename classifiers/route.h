@@ -21,7 +21,7 @@
  * `set default-sla = DURATION` (default: none); its `why.rule` is "default".
  *
  * Priority and SLA of a rule. `priority P0`..`P3` (P0 most urgent) and `sla DURATION`
- * (90s, 15m, 4h, 2d, 500ms; the event's sla_due is its timestamp plus the SLA) are
+ * (90s, 15m, 4h, 2d, 500ms, at most 366d; the event's sla_due is its timestamp plus the SLA) are
  * optional: a rule without them takes default-priority and default-sla, except that an
  * event routed to `drop` (by a rule, or as the default route) has no SLA unless its rule
  * gives one (nobody answers spam).
@@ -164,6 +164,7 @@ extern "C" {
 #endif
 
 #define SCRM_ROUTE_ATOMS_MAX 256 /* comparisons in one rule's condition */
+#define SCRM_ROUTE_SLA_MAX_MS (366LL * 86400000) /* longest sla / default-sla: 366d */
 
 /* The default teams: always present, with these ids. Other teams get ids from
  * SCRM_TEAM__DEFAULTS on. */

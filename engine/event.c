@@ -174,6 +174,12 @@ static char *put_2(char *o, unsigned v)
 
 size_t scrm_format_time(char *buf, int64_t ms)
 {
+	/* Outside RFC 3339's years 0000-9999 (a time plus an SLA past the end of 9999):
+	 * the nearest stamp it can write, never an invalid one. */
+	if (ms < -62167219200000LL)
+		ms = -62167219200000LL; /* 0000-01-01T00:00:00.000Z */
+	else if (ms > 253402300799999LL)
+		ms = 253402300799999LL; /* 9999-12-31T23:59:59.999Z */
 	int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
 	unsigned milli = (unsigned)(ms - secs * 1000);
 	int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
@@ -182,10 +188,6 @@ size_t scrm_format_time(char *buf, int64_t ms)
 	unsigned m, d;
 	civil_from_days(days, &y, &m, &d);
 	char *o = buf;
-	if (y < 0 || y > 9999) {
-		/* Outside RFC 3339's range: clamp rather than write an invalid stamp. */
-		y = y < 0 ? 0 : 9999;
-	}
 	unsigned yy = (unsigned)y;
 	o = put_2(o, yy / 100);
 	o = put_2(o, yy % 100);

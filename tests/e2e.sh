@@ -579,6 +579,12 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 else
 	skip "routing on the sample" "$SHARED/corpora/lexicons absent"
 fi
+# sla_due at the end of time: the last stamp RFC 3339 can write, never a wrapped date
+printf '{"id":"e1","channel":"email","ts":"9999-12-31T23:59:59Z","text":"where is my refund"}\n' >"$T/eot.ndjson"
+printf 'route support when channel = email priority P1 sla 1h\n' >"$T/eot.scrm"
+"$SCRM" run -q --rules "$T/eot.scrm" "$T/eot.ndjson" >"$T/eot.out"
+check "routing: ts 9999-12-31T23:59:59Z + sla 1h gives sla_due 9999-12-31T23:59:59.999Z" \
+	grep -q '"sla_due":"9999-12-31T23:59:59.999Z"' "$T/eot.out"
 # complaints in the last 24 h: the third complaint of one customer in a day escalates
 {
 	for d in "2026-02-01T08:00:00Z" "2026-02-01T12:00:00Z" "2026-02-01T20:00:00Z" "2026-02-03T09:00:00Z"; do

@@ -153,6 +153,9 @@ Test(route, parse_errors_and_columns)
 	expect_error("route pr when spam priority P1 priority P2", "t.scrm:5:32: priority given twice");
 	expect_error("route pr when spam sla 5x", "t.scrm:5:24: bad duration '5x' (expected e.g. 90s, 15m, 4h, 2d or 500ms)");
 	expect_error("route pr when spam sla", "t.scrm:5:20: expected a duration after 'sla', e.g. 15m, 4h or 2d");
+	/* an SLA so long that time + SLA would overflow (UBSan) or leave the year 9999 */
+	expect_error("route pr when spam sla 367d", "t.scrm:5:24: sla '367d' is longer than 366d");
+	expect_error("route pr when spam sla 9223372036854775s", "t.scrm:5:24: sla '9223372036854775s' is longer than 366d");
 	expect_error("route pr sla 1h sla 2h", "t.scrm:5:17: sla given twice");
 	expect_error("drop when spam alert alert", "t.scrm:5:22: alert given twice");
 	/* columns count UTF-8 characters and start where the statement does */
