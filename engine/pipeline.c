@@ -853,11 +853,15 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
  * relate thread that owns the customer, in input order, after her windows are updated
  * and after every relate thread fed the chunk's near-duplicate keys (dup_barrier).
  */
+/* Words of route_record()'s topic/cue bitset: one bit for every possible id (ids are
+ * uint16_t), 8 KiB of stack; a record fills only as many words as the rules name. */
+#define ROUTE_HIT_WORDS_MAX (65536 / 64)
+
 static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *arena)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	scrm_route_facts f;
-	uint64_t hits[64];
+	uint64_t hits[ROUTE_HIT_WORDS_MAX]; /* only the first pl->hit_words are filled */
 	scrm_route_facts_init(&f);
 	int prim = r->sent_primary;
 	if ((r->has_sentiment >> prim) & 1) {
@@ -2099,8 +2103,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		for (uint32_t t = 0; t < nt; t++)
 			pl->route_names[t] = scrm_route_team_name(cfg->routes, (uint16_t)t);
 		pl->hit_words = scrm_route_hit_words(cfg->routes);
-		if (pl->hit_words > 64)
-			pl->hit_words = 64; /* 4,096 topic/cue ids: route_record's bitset */
+		if (pl->hit_words > ROUTE_HIT_WORDS_MAX)
+			pl->hit_words = ROUTE_HIT_WORDS_MAX; /* every uint16_t topic/cue id */
 	}
 	if (scrm_event_names_init(&pl->names, pl->route_names, pl->n_routes, cfg->inputs, cfg->n_inputs,
 				  cfg->topics)) {

@@ -585,6 +585,10 @@ printf 'route support when channel = email priority P1 sla 1h\n' >"$T/eot.scrm"
 "$SCRM" run -q --rules "$T/eot.scrm" "$T/eot.ndjson" >"$T/eot.out"
 check "routing: ts 9999-12-31T23:59:59Z + sla 1h gives sla_due 9999-12-31T23:59:59.999Z" \
 	grep -q '"sla_due":"9999-12-31T23:59:59.999Z"' "$T/eot.out"
+# a routing rule on a topic past id 4095 (routing's bitset once stopped there: it never fired)
+awk 'BEGIN { for (i = 0; i < 4099; i++) print "topic t" i ": zzw"; print "topic t4099: qqx"; print "route pr when topic = t4099" }' >"$T/big.scrm"
+printf '{"id":"a","channel":"chat","text":"hello qqx"}\n' | "$SCRM" run -q --rules "$T/big.scrm" - >"$T/big.out"
+check "routing: a rule on topic 4099 of 4100 fires" grep -q '"route":"pr"' "$T/big.out"
 # complaints in the last 24 h: the third complaint of one customer in a day escalates
 {
 	for d in "2026-02-01T08:00:00Z" "2026-02-01T12:00:00Z" "2026-02-01T20:00:00Z" "2026-02-03T09:00:00Z"; do
