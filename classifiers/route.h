@@ -42,9 +42,10 @@
  * lists the teams and warns about a name one typo away from a default team.
  *
  * Missing values. A field can be missing for an event: no sentiment computed, no intent
- * classifier, followers or verification not given by the source, a customer not in the
- * CRM (customer.known is then false and every other customer.* field is missing), an
- * empty lang or tier. Any comparison with a missing value is false, except `!=`, which
+ * classifier, followers or verification not given by the source, the tier and ltv of a
+ * customer not in the CRM (customer.known is then false; her windows, the counts,
+ * channels_7d, sentiment_avg and open_case, are kept for her prospect key like anyone's),
+ * an empty lang or tier. Any comparison with a missing value is false, except `!=`, which
  * is true; a bare boolean or count field is `= true` / `> 0` and so false when missing.
  * `not` negates the result as it is (two-valued logic, not SQL's NULL): with sentiment
  * missing, `sentiment < 0` and `sentiment >= 0` are both false and `not sentiment < 0`
