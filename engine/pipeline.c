@@ -925,6 +925,7 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
 	r->priority = d.priority;
 	r->alert = d.alert;
 	r->route_rule = d.rule;
+	r->has_sla = d.sla_ms >= 0;
 	r->sla_due_ms = d.sla_ms >= 0 && r->ts_ms != SCRM_UNKNOWN_INT ? r->ts_ms + d.sla_ms : SCRM_UNKNOWN_INT;
 }
 
@@ -1114,8 +1115,9 @@ static void act_record(pipeline *pl, scrm_record *r, scrm_cust_state *cs, const 
 		cs->case_open = 0;
 		return;
 	}
-	if (r->direction == SCRM_DIR_IN && !cs->case_open && r->route != SCRM_TEAM_DROP &&
-	    r->sla_due_ms != SCRM_UNKNOWN_INT) {
+	/* routed with an SLA: a case opens even when the message has no time (then its due
+	 * time is unknown, and the reply's sla_met is unknown too) */
+	if (r->direction == SCRM_DIR_IN && !cs->case_open && r->route != SCRM_TEAM_DROP && r->has_sla) {
 		cs->case_open = 1;
 		cs->case_opened_ms = r->ts_ms;
 		cs->case_due_ms = r->sla_due_ms;

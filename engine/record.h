@@ -124,6 +124,7 @@ typedef struct scrm_record {
 	uint8_t routed;         /* routing rules decided route..sla_due_ms (else the default "inbox") */
 	uint8_t priority;       /* 0..3: P0..P3 */
 	uint8_t alert;          /* 1: a copy also goes to the alerts route */
+	uint8_t has_sla;        /* the rule (or default-sla) gave an SLA, whether or not ts is known */
 	int32_t route_rule;     /* the rule that fired (file order), -1: the default route */
 	int64_t sla_due_ms;     /* ts + the SLA; SCRM_UNKNOWN_INT: none */
 

@@ -585,6 +585,14 @@ printf 'route support when channel = email priority P1 sla 1h\n' >"$T/eot.scrm"
 "$SCRM" run -q --rules "$T/eot.scrm" "$T/eot.ndjson" >"$T/eot.out"
 check "routing: ts 9999-12-31T23:59:59Z + sla 1h gives sla_due 9999-12-31T23:59:59.999Z" \
 	grep -q '"sla_due":"9999-12-31T23:59:59.999Z"' "$T/eot.out"
+# a message without a time routed with an SLA opens her case all the same (due time unknown)
+printf '%s\n' '{"id":"m1","channel":"email","text":"my order never came","author":{"handle":"ann@x.example"}}' \
+	'{"id":"m2","channel":"email","text":"still waiting","author":{"handle":"ann@x.example"}}' >"$T/nots.ndjson"
+printf 'route support when direction = in priority P1 sla 1h\n' >"$T/nots.scrm"
+"$SCRM" run -q --rules "$T/nots.scrm" "$T/nots.ndjson" >"$T/nots.out"
+check "cases: an SLA-routed message without a time opens a case; her next one sees it open" \
+	bash -c "grep '\"id\":\"m1\"' '$T/nots.out' | grep -q '\"case\":{\"event\":\"opened\"' &&
+		grep '\"id\":\"m2\"' '$T/nots.out' | grep -q '\"open_case\":true'"
 # a routing rule on a topic past id 4095 (routing's bitset once stopped there: it never fired)
 awk 'BEGIN { for (i = 0; i < 4099; i++) print "topic t" i ": zzw"; print "topic t4099: qqx"; print "route pr when topic = t4099" }' >"$T/big.scrm"
 printf '{"id":"a","channel":"chat","text":"hello qqx"}\n' | "$SCRM" run -q --rules "$T/big.scrm" - >"$T/big.out"
