@@ -252,7 +252,7 @@ static int team_id(scrm_routes *rt, const char *s, size_t n, uint32_t line, uint
 	for (uint32_t i = 0; i < rt->nteams; i++)
 		if (name_eq(s, n, pool_str(rt, rt->teams[i].off)))
 			return (int)i;
-	if (rt->nteams > UINT16_MAX)
+	if (rt->nteams >= SCRM_ROUTE_TEAMS_MAX)
 		return -E2BIG;
 	if (!grow((void **)&rt->teams, &rt->capteams, rt->nteams + 1, sizeof(struct name)))
 		return -ENOMEM;
@@ -307,7 +307,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	unsigned nerrors;
-	bool oom, failed, too_big;
+	bool oom, failed;
 	uint32_t line, col0;  /* col0: column of value[0] */
 	const char *s, *e;    /* the statement text */
 	const char *p;
@@ -939,12 +939,13 @@ static void parse_rule(struct parser *ps, const scrm_rules_stmt *st)
 		}
 		ru.team_col = col_of(ps, at);
 		int id = team_id(rt, ps->ts, n, ps->line, ru.team_col);
+		if (id == -E2BIG) {
+			perror_at(ps, at, "team '%.*s' is one too many: at most %d teams, the 8 default ones included "
+					  "(each is an output file)", (int)n, ps->ts, SCRM_ROUTE_TEAMS_MAX);
+			return;
+		}
 		if (id < 0) {
-			if (id == -ENOMEM)
-				ps->oom = true;
-			else
-				ps->too_big = true;
-			ps->failed = true;
+			ps->oom = ps->failed = true;
 			return;
 		}
 		ru.team = (uint16_t)id;
@@ -1133,6 +1134,11 @@ static int read_defaults(scrm_routes *rt, const scrm_rules *r, char *err, size_t
 			return -EINVAL;
 		}
 		int id = team_id(rt, s->value, strlen(s->value), s->line, s->col);
+		if (id == -E2BIG) {
+			scrm_rules_format_error(r, s->line, s->col, "default-route: one team too many (at most 32)", err,
+						errlen);
+			return -EINVAL;
+		}
 		if (id < 0)
 			return id;
 		*team = (uint16_t)id;
@@ -1196,11 +1202,6 @@ int scrm_route_compile(scrm_routes **out, const scrm_rules *r, char *err, size_t
 		parse_rule(&ps, s);
 		if (ps.oom)
 			goto fail;
-		if (ps.too_big) {
-			append(err, errlen, "%s: more than 65,536 teams\n", scrm_rules_file(r));
-			rc = -E2BIG;
-			goto fail;
-		}
 	}
 	if (ps.nerrors) {
 		rc = -EINVAL;

@@ -166,6 +166,7 @@ extern "C" {
 
 #define SCRM_ROUTE_ATOMS_MAX 256 /* comparisons in one rule's condition */
 #define SCRM_ROUTE_SLA_MAX_MS (366LL * 86400000) /* longest sla / default-sla: 366d */
+#define SCRM_ROUTE_TEAMS_MAX 32 /* teams, the 8 default ones included: one output file each */
 
 /* The default teams: always present, with these ids. Other teams get ids from
  * SCRM_TEAM__DEFAULTS on. */

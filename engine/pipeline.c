@@ -853,6 +853,8 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
  * relate thread that owns the customer, in input order, after her windows are updated
  * and after every relate thread fed the chunk's near-duplicate keys (dup_barrier).
  */
+_Static_assert(SCRM_MAX_ROUTES >= SCRM_ROUTE_TEAMS_MAX, "a route file per team the rules can name");
+
 /* Words of route_record()'s topic/cue bitset: one bit for every possible id (ids are
  * uint16_t), 8 KiB of stack; a record fills only as many words as the rules name. */
 #define ROUTE_HIT_WORDS_MAX (65536 / 64)

@@ -155,6 +155,16 @@ Test(route, parse_errors_and_columns)
 	expect_error("route pr when spam sla", "t.scrm:5:20: expected a duration after 'sla', e.g. 15m, 4h or 2d");
 	/* an SLA so long that time + SLA would overflow (UBSan) or leave the year 9999 */
 	expect_error("route pr when spam sla 367d", "t.scrm:5:24: sla '367d' is longer than 366d");
+	/* the 33rd team (each is an output file): at the rule that names it, as run would refuse it */
+	expect_error("route a1 when spam\nroute a2 when spam\nroute a3 when spam\nroute a4 when spam\n"
+		     "route a5 when spam\nroute a6 when spam\nroute a7 when spam\nroute a8 when spam\n"
+		     "route a9 when spam\nroute a10 when spam\nroute a11 when spam\nroute a12 when spam\n"
+		     "route a13 when spam\nroute a14 when spam\nroute a15 when spam\nroute a16 when spam\n"
+		     "route a17 when spam\nroute a18 when spam\nroute a19 when spam\nroute a20 when spam\n"
+		     "route a21 when spam\nroute a22 when spam\nroute a23 when spam\nroute a24 when spam\n"
+		     "route a25 when spam",
+		     "t.scrm:29:7: team 'a25' is one too many: at most 32 teams, the 8 default ones included "
+		     "(each is an output file)");
 	expect_error("route pr when spam sla 9223372036854775s", "t.scrm:5:24: sla '9223372036854775s' is longer than 366d");
 	expect_error("route pr sla 1h sla 2h", "t.scrm:5:17: sla given twice");
 	expect_error("drop when spam alert alert", "t.scrm:5:22: alert given twice");
