@@ -318,22 +318,28 @@ static void err_finish(struct build *b)
 		 b->dropped == 1 ? "" : "s");
 }
 
-/* A value for a message: in quotes, control bytes escaped, long ones cut. */
+/* Bytes of the valid UTF-8 character at s (n available), or 0 if the byte starts none. */
+static size_t utf8_char(const char *s, size_t n)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t cl = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	return cl && cl <= n && scrm_utf8_valid_prefix((const unsigned char *)s, cl) == cl ? cl : 0;
+}
+
+/* A value for a message: in quotes, control bytes and bytes that are not UTF-8 (a
+ * Latin-1 export) escaped as \xNN, so the message itself is always text; long ones cut. */
 static const char *show(char *dst, size_t cap, const char *s, size_t n)
 {
 	assert(cap >= 16);
 	size_t o = 0;
 	dst[o++] = '\'';
 	size_t lim = cap - 6; /* room for "...'" and NUL */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		bool esc = c < 0x20 || c == 0x7f || c == '\'' || c == '\\';
-		size_t need = esc ? 4 : 1;
+		size_t cl = utf8_char(s + i, n - i);
+		bool esc = !cl || c < 0x20 || c == 0x7f || c == '\'' || c == '\\';
+		size_t need = esc ? 4 : cl;
 		if (o + need > lim) {
-			while (o > 1 && ((unsigned char)dst[o - 1] & 0xC0) == 0x80)
-				o--; /* do not end inside a UTF-8 sequence */
-			if (o > 1 && ((unsigned char)dst[o - 1] & 0xC0) == 0xC0)
-				o--;
 			memcpy(dst + o, "...", 3);
 			o += 3;
 			break;
@@ -341,8 +347,11 @@ static const char *show(char *dst, size_t cap, const char *s, size_t n)
 		if (esc) {
 			snprintf(dst + o, 5, "\\x%02x", c);
 			o += 4;
+			i++;
 		} else {
-			dst[o++] = (char)c;
+			memcpy(dst + o, s + i, cl);
+			o += cl;
+			i += cl;
 		}
 	}
 	dst[o++] = '\'';

@@ -350,6 +350,10 @@ Test(customers, columns)
 	assert_err_has("t.csv:1: column 'twitter' appears twice (columns 2 and 3)");
 	parse_bad("customer_id,,name\nC1,a,b\n");
 	assert_err_has("t.csv:1: unknown column ''");
+	parse_bad("customer_id,tw\xe9tter\nC1,a\n"); /* Latin-1: escaped, a UTF-8 character kept */
+	assert_err_has("t.csv:1: unknown column 'tw\\xe9tter'");
+	parse_bad("customer_id,tw\xc3\xa9tter\nC1,a\n");
+	assert_err_has("t.csv:1: unknown column 'tw\xc3\xa9tter'");
 	/* x_ columns are data the loader ignores, whatever they hold */
 	scrm_customers *c = parse_ok("X_segment,customer_id,x_notes,x_notes\n"
 				     "\"a,b\",C1,\"free \"\"text\"\"\",\xff\xfe\n");
@@ -395,7 +399,7 @@ Test(customers, field_errors_are_all_collected_in_line_order)
 		"t.csv:4: twitter identity '@' is empty once normalized\n",
 		"t.csv:5: lifetime_value '1e999' is not a number\n",
 		"t.csv:5: phone identity '+' is empty once normalized\n",
-		"t.csv:6: name 'bad\xff' is not valid UTF-8\n",
+		"t.csv:6: name 'bad\\xff' is not valid UTF-8\n", /* the message itself stays UTF-8 */
 		"t.csv:6: lifetime_value '0x10' is not a number\n",
 		"t.csv:6: phone identity 'phone-less' is empty once normalized\n",
 		"t.csv:7: tier 'a\\x09b' holds a control character\n",
