@@ -359,6 +359,15 @@ static const char *show(char *dst, size_t cap, const char *s, size_t n)
 	return dst;
 }
 
+/* Whether s[0, n) holds any byte of `set`. */
+static bool strpbrk_n(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memchr(set, s[i], strlen(set)))
+			return true;
+	return false;
+}
+
 /* NULL if s is acceptable text, else why not. */
 static const char *bad_text(const char *s, size_t n)
 {
@@ -845,6 +854,15 @@ static int row(struct build *b, uint32_t line)
 			}
 			if ((why = bad_text(norm, (size_t)nl))) {
 				errf(b, line, "%s identity %s %s", channel_names[ch], show(v, sizeof(v), item, il), why);
+				continue;
+			}
+			/* X, Instagram and Reddit handles and e-mail addresses hold no space or comma:
+			 * "@bob, @carol" is two identities written with the wrong separator */
+			if ((ch == SCRM_CUST_CH_TWITTER || ch == SCRM_CUST_CH_INSTAGRAM || ch == SCRM_CUST_CH_REDDIT ||
+			     ch == SCRM_CUST_CH_EMAIL) &&
+			    strpbrk_n(norm, (size_t)nl, " \t,")) {
+				errf(b, line, "%s identity %s holds a space or a comma (separate identities with ';')",
+				     channel_names[ch], show(v, sizeof(v), item, il));
 				continue;
 			}
 			if (cust != UINT32_MAX && (rc = ident_add(b, ch, norm, (size_t)nl, cust, line)))

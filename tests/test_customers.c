@@ -86,11 +86,11 @@ static void norm_is(unsigned ch, const char *in, const char *want)
 
 Test(customers, quoting_escapes_and_fields)
 {
-	scrm_customers *c = parse_ok("customer_id,name,tier,lifetime_value,twitter,x_notes\n"
-				     "C1,\"Hart, Mira\",gold,1234.5,@MiraHart,\n"
-				     "\"C2\",\"Say \"\"hi\"\"\",,,bob,\n"
-				     "C3,Carol,silver,-3e2,\"carol,\"\"x\"\"\",\"two\nlines\"\n"
-				     "C4,,,,\"\",\n");
+	scrm_customers *c = parse_ok("customer_id,name,tier,lifetime_value,twitter,x_notes,forum\n"
+				     "C1,\"Hart, Mira\",gold,1234.5,@MiraHart,,\n"
+				     "\"C2\",\"Say \"\"hi\"\"\",,,bob,,\n"
+				     "C3,Carol,silver,-3e2,,\"two\nlines\",\"carol,\"\"x\"\"\"\n"
+				     "C4,,,,\"\",,\n");
 	cr_assert_eq(scrm_customers_count(c), 4);
 	const scrm_customer *k = scrm_customers_at(c, 0);
 	cr_assert_str_eq(k->id, "C1");
@@ -111,7 +111,7 @@ Test(customers, quoting_escapes_and_fields)
 	cr_assert_eq(k->line, 4, "a row's line is where it starts");
 	cr_assert_eq(scrm_customers_at(c, 3)->line, 6, "lines inside quotes are counted");
 	/* the identity cell held one identity with a comma and quotes in it */
-	cr_assert_str_eq(find_id(c, "twitter", "carol,\"x\""), "C3");
+	cr_assert_str_eq(find_id(c, "forum", "carol,\"x\""), "C3");
 	cr_assert_str_eq(find_id(c, "twitter", "MIRAHART"), "C1");
 	cr_assert_str_eq(find_id(c, "twitter", "bob"), "C2");
 	scrm_customers_free(c);
@@ -350,6 +350,11 @@ Test(customers, columns)
 	assert_err_has("t.csv:1: column 'twitter' appears twice (columns 2 and 3)");
 	parse_bad("customer_id,,name\nC1,a,b\n");
 	assert_err_has("t.csv:1: unknown column ''");
+	parse_bad("customer_id,twitter,email\nC1,\"@bob, @carol\",a@x.example\nC2,dave eve,\"x y@z.example\"\n");
+	assert_err_has("t.csv:2: twitter identity '@bob, @carol' holds a space or a comma (separate identities with ';')");
+	assert_err_has("t.csv:3: twitter identity 'dave eve' holds a space or a comma");
+	assert_err_has("t.csv:3: email identity 'x y@z.example' holds a space or a comma");
+	scrm_customers_free(parse_ok("customer_id,twitter,forum\nC1,bob;@carol,Dave Eve\n")); /* forum names may */
 	parse_bad("customer_id,tw\xe9tter\nC1,a\n"); /* Latin-1: escaped, a UTF-8 character kept */
 	assert_err_has("t.csv:1: unknown column 'tw\\xe9tter'");
 	parse_bad("customer_id,tw\xc3\xa9tter\nC1,a\n");
