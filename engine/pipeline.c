@@ -173,8 +173,17 @@ struct pipeline {
 	/* The CRM table in force: swapped whole by a reload (the calling thread); tables
 	 * replaced are kept until the run ends, since events may still point into them. */
 	_Atomic(const scrm_customers *) customers;
-	scrm_customers *reloaded[SCRM_MAX_RELOADS]; /* tables SIGHUP loaded, freed at the end */
-	int nreloaded;
+	/* SIGHUP's tables. `owned`: the one in use, if a reload loaded it (the first is the
+	 * caller's). A replaced one is retired with the count of chunks dispatched when it was
+	 * swapped out (every later chunk sees the new one) and freed once the writer has
+	 * popped that many: by then no chunk can point into it (reclaim_customers()). */
+	scrm_customers *owned;
+	struct {
+		scrm_customers *table;
+		uint64_t until; /* free when popped_chunks >= until */
+	} retired[SCRM_MAX_RELOADS];
+	int nretired;
+	_Atomic uint64_t popped_chunks; /* chunks the writer has taken: emit, the last use of a table, is done */
 	scrm_ilog *ilog;                  /* the interaction log, written by the writer thread */
 	uint64_t log_commit, log_records, log_truncated;
 	/* Resume (set up before the threads start, then read-only): the log's latest
@@ -734,7 +743,7 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	const char *input = cfg->inputs[c->in_index];
 	/* The CRM table of this chunk: one snapshot, so a reload never splits a batch. */
-	const scrm_customers *custs = atomic_load_explicit(&pl->customers, memory_order_acquire);
+	const scrm_customers *custs = atomic_load_explicit(&pl->customers, memory_order_seq_cst);
 	c->custs = custs;
 
 	const scrm_chunk_info *info = &c->info;
@@ -1354,21 +1363,48 @@ static int resume_setup(pipeline *pl)
 	return 0;
 }
 
+/* Free the retired tables no chunk can still use (all of them when `all`: the run is
+ * over). Calling thread only. */
+static void reclaim_customers(pipeline *pl, bool all)
+{
+	uint64_t popped = atomic_load_explicit(&pl->popped_chunks, memory_order_acquire);
+	int keep = 0;
+	for (int i = 0; i < pl->nretired; i++) {
+		if (all || popped >= pl->retired[i].until)
+			scrm_customers_free(pl->retired[i].table);
+		else
+			pl->retired[keep++] = pl->retired[i];
+	}
+	pl->nretired = keep;
+	if (all) {
+		scrm_customers_free(pl->owned);
+		pl->owned = NULL;
+	}
+}
+
 /* SIGHUP: load the CRM export again and swap it in whole; the stream goes on. On an
  * error the old table stays. Calling thread only. */
 static void reload_customers(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	if (pl->nreloaded == SCRM_MAX_RELOADS) {
-		fprintf(stderr, "scrm: customers not reloaded: at most %d reloads per run\n", SCRM_MAX_RELOADS);
+	reclaim_customers(pl, false);
+	if (pl->nretired == SCRM_MAX_RELOADS) {
+		fprintf(stderr, "scrm: customers not reloaded: %d earlier tables are still in use by batches in flight\n",
+			SCRM_MAX_RELOADS);
 		return;
 	}
 	scrm_customers *fresh = cfg->customers_reload(cfg->reload_ctx);
 	if (!fresh)
 		return; /* the callback said why */
-	/* the new one is kept (and freed at the end) like a replaced one */
-	pl->reloaded[pl->nreloaded++] = fresh;
-	atomic_store_explicit(&pl->customers, fresh, memory_order_release);
+	/* Sequentially consistent with the reader's count: a chunk the reader counts after
+	 * this load of the count is analysed after the store, so it sees the new table. */
+	atomic_store_explicit(&pl->customers, fresh, memory_order_seq_cst);
+	uint64_t sent = atomic_load_explicit(&pl->rd_chunks, memory_order_seq_cst);
+	if (pl->owned) {
+		pl->retired[pl->nretired].table = pl->owned;
+		pl->retired[pl->nretired++].until = sent;
+	}
+	pl->owned = fresh;
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -1487,6 +1523,8 @@ static void *writer_main(void *arg)
 			ends++;
 			continue;
 		}
+		/* the worker is done with it, events written: no longer a user of its table */
+		atomic_fetch_add_explicit(&pl->popped_chunks, 1, memory_order_release);
 		uint64_t t0 = now_ns();
 		if (c->failed)
 			pl->writer_stopped = true;
@@ -1612,7 +1650,7 @@ static void reader_send(reader_state *rs, chunk *c)
 	pipeline *pl = rs->pl;
 	c->seq = rs->next_seq++;
 	c->end = false;
-	atomic_fetch_add_explicit(&pl->rd_chunks, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&pl->rd_chunks, 1, memory_order_seq_cst); /* before the push: see reload_customers() */
 	scrm_ring_push(&pl->workers[c->seq % (uint64_t)pl->nw].in, c);
 }
 
@@ -2294,6 +2332,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			*cfg->reload = 0;
 			reload_customers(pl);
 		}
+		reclaim_customers(pl, false);
 		if (cfg->progress)
 			print_progress(pl, t_start, false);
 		if (cfg->stats_interval > 0 && now_ns() - last_interval >= (uint64_t)(cfg->stats_interval * 1e9)) {
@@ -2324,8 +2363,7 @@ out_close:;
 			rc = lrc;
 	}
 out_free:
-	for (int i = 0; i < pl->nreloaded; i++)
-		scrm_customers_free(pl->reloaded[i]);
+	reclaim_customers(pl, true);
 	if (st) {
 		collect_stats(pl, st, t_start);
 		st->interrupted = cfg->stop && *cfg->stop;

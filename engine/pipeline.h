@@ -44,7 +44,7 @@
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64
 #define SCRM_MAX_ROUTES 32
-#define SCRM_MAX_RELOADS 64 /* customer tables loaded by SIGHUP in one run */
+#define SCRM_MAX_RELOADS 64 /* replaced customer tables still in use by batches in flight */
 
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */
@@ -90,7 +90,7 @@ typedef struct scrm_pipeline_cfg {
 	/* Reload (SIGHUP): when *reload is set, the calling thread clears it and calls
 	   customers_reload(reload_ctx) for a new table (NULL: keep the old one; the callback
 	   reports why), which then applies from the next batch a worker starts. The pipeline
-	   owns the tables it gets and frees them when the run ends (at most SCRM_MAX_RELOADS). */
+	   owns the tables it gets and frees each once no batch in flight uses it. */
 	volatile sig_atomic_t *reload;
 	struct scrm_customers *(*customers_reload)(void *ctx);
 	void *reload_ctx;

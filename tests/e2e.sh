@@ -700,6 +700,26 @@ check "SIGHUP with a bad export keeps the old table and says why" grep -q 'keepi
 check "SIGHUP: messages after the reload resolve to the new customer" \
 	test "$(grep '"id":"b' "$T/hup.out" | grep -c '"key":"c:C9"')" -eq 40
 
+# more reloads than SCRM_MAX_RELOADS (64): replaced tables are freed once no batch uses them
+# (reloads once stopped at 64 per run, and every old table stayed in memory until the end)
+printf 'customer_id,chat\nC0,amy\n' >"$T/hup2.csv"
+rm -f "$T/hup2.fifo"; mkfifo "$T/hup2.fifo"
+"$SCRM" run -q --customers "$T/hup2.csv" --chunk-size 4K "$T/hup2.fifo" >"$T/hup2.out" 2>"$T/hup2.err" &
+hup_pid=$!
+exec 3>"$T/hup2.fifo"
+for i in $(seq 1 70); do
+	printf 'customer_id,chat\nC%d,amy\n' $i >"$T/hup2.csv"
+	kill -HUP $hup_pid; sleep 0.12
+	printf '{"id":"r%d","channel":"chat","text":"hello","author":{"handle":"amy"}}\n' $i >&3
+done
+sleep 0.5
+printf '{"id":"last","channel":"chat","text":"hello","author":{"handle":"amy"}}\n' >&3
+exec 3>&-
+wait $hup_pid
+hup_rc=$?
+check "SIGHUP x70: every reload applies (the last message is C70's), none refused" \
+	bash -c "test $hup_rc -eq 0 && grep '\"id\":\"last\"' '$T/hup2.out' | grep -q '\"key\":\"c:C70\"' && ! grep -q 'not reloaded' '$T/hup2.err'"
+
 # --- resume: the same command after a stop or a crash goes on where the log's checkpoint is --
 if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	RSRC=$PWD
