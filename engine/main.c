@@ -418,7 +418,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 			if (optarg) {
 				char *end;
 				double d = strtod(optarg, &end);
-				if (*end || !(d > 0))
+				if (*end || !(d > 0) || !(d <= 1e6)) /* at most ~11 days: its ns fit in 64 bits */
 					return bad_opt(cmd, "--stats", optarg);
 				cfg.stats_interval = d;
 			}
@@ -436,7 +436,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 			} else {
 				char *end;
 				double d = strtod(optarg, &end);
-				if (*end || !(d > 0))
+				if (*end || !(d >= 1e-6) || !(d <= 1e9)) /* past these, a recorded second
+									   * is beyond 64-bit ns or under 1 ns */
 					return bad_opt(cmd, "--speed", optarg);
 				cfg.speed = d;
 			}
@@ -643,16 +644,23 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.reload_ctx = (void *)customers_path;
 	}
 
+	if (cfg.stats_json) { /* found unwritable now, not after the whole run */
+		FILE *sj = fopen(cfg.stats_json, "a");
+		if (!sj) {
+			fprintf(stderr, "scrm %s: cannot write %s: %s\n", cmd, cfg.stats_json, strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		fclose(sj);
+	}
 	scrm_run_stats st;
 	rc = scrm_pipeline_run(&cfg, &st);
 	if (!quiet)
 		scrm_run_stats_print(&st, stderr);
-	if (cfg.stats_json) {
-		int jrc = scrm_run_stats_write_json(&st, cfg.stats_json);
-		if (jrc)
-			fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
-	}
-	rc = rc ? 1 : g_stop ? 128 + g_stop : 0;
+	int jrc = 0;
+	if (cfg.stats_json && (jrc = scrm_run_stats_write_json(&st, cfg.stats_json)))
+		fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
+	rc = rc || jrc ? 1 : g_stop ? 128 + g_stop : 0;
 out:
 	for (size_t i = 0; i < n_store; i++)
 		free(brand_store[i]);

@@ -1703,8 +1703,12 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 					rs->pace_ts0 = ts;
 					rs->pace_wall0 = now_ns();
 				}
-				double dt = (double)(ts - rs->pace_ts0) / speed;
-				uint64_t due = rs->pace_wall0 + (dt > 0 ? (uint64_t)(dt * 1e6) : 0);
+				double dt = (double)(ts - rs->pace_ts0) / speed * 1e6; /* ns from the first */
+				/* saturated: a slow replay of a long archive is "never" past 2^63 ns,
+				 * not a wrapped, early due time */
+				uint64_t due = dt <= 0 ? rs->pace_wall0
+					       : dt >= 9.2e18 - (double)rs->pace_wall0 ? UINT64_MAX
+										      : rs->pace_wall0 + (uint64_t)dt;
 				if (!have_due) {
 					have_due = true;
 					first_due = due;

@@ -120,6 +120,14 @@ check "unwritable output is named" grep -q "/dev/null/out" "$T/err2"
 check "bad option exits 2" test $? -eq 2
 "$SCRM" frobnicate 2>/dev/null
 check "unknown command exits 2" test $? -eq 2
+"$SCRM" run -q --stats-json /dev/null/s.json "$T/in.ndjson" >/dev/null 2>"$T/sj.err"
+check "an unwritable --stats-json exits 1 before the run, naming it" \
+	bash -c "test $? -eq 1 && grep -q 'cannot write /dev/null/s.json' '$T/sj.err'"
+"$SCRM" run -q --stats=1e12 "$T/in.ndjson" >/dev/null 2>&1
+st_rc=$?
+"$SCRM" replay -q --speed 1e-14 "$T/in.ndjson" >/dev/null 2>&1
+check "--stats past 1e6 s and --speed under 1e-6 exit 2 (their ns overflowed: a line every pass, no pacing)" \
+	test "$st_rc $?" = "2 2"
 
 # --- real firehose records (read in place from ../shared) ------------------------------
 if [ -d "$SHARED/corpora/firehose" ]; then
