@@ -621,6 +621,20 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		cfg.lexicon = lex;
 	}
+	/* A model that does not load is a usage error found now, like a bad rules file or
+	 * lexicon, not a runtime failure of the pipeline once it has started. */
+	for (int k = 0; k < 2; k++) {
+		if (!cfg.clf[k] || !cfg.clf_model[k])
+			continue;
+		char err[512];
+		scrm_clf_config cc = {.lexicon = cfg.lexicon, .topics = cfg.topics, .model_path = cfg.clf_model[k]};
+		scrm_classifier *probe = NULL;
+		if (scrm_classifier_create(&probe, cfg.clf[k], &cc, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s-model: %s\n", cmd, clf_opt[k], err);
+			goto out;
+		}
+		scrm_classifier_free(probe);
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -123,6 +123,9 @@ check "unknown command exits 2" test $? -eq 2
 "$SCRM" run -q --stats-json /dev/null/s.json "$T/in.ndjson" >/dev/null 2>"$T/sj.err"
 check "an unwritable --stats-json exits 1 before the run, naming it" \
 	bash -c "test $? -eq 1 && grep -q 'cannot write /dev/null/s.json' '$T/sj.err'"
+"$SCRM" run -q --intent linear --intent-model "$T/no-such.model" "$T/in.ndjson" >/dev/null 2>"$T/nm.err"
+check "a missing --intent-model is a usage error (exit 2) found before the run, naming it" \
+	bash -c "test $? -eq 2 && grep -q -- '--intent-model: .*no-such.model' '$T/nm.err'"
 "$SCRM" run -q --stats=1e12 "$T/in.ndjson" >/dev/null 2>&1
 st_rc=$?
 "$SCRM" replay -q --speed 1e-14 "$T/in.ndjson" >/dev/null 2>&1
