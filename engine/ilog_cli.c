@@ -150,6 +150,10 @@ int scrm_log_main(int argc, char **argv)
 		log_usage(stdout);
 		return 0;
 	}
+	if (argc == 3 && (!strcmp(argv[2], "-h") || !strcmp(argv[2], "--help"))) { /* scrm log verify --help */
+		log_usage(stdout);
+		return 0;
+	}
 	if (argc != 3) {
 		log_usage(stderr);
 		return 2;
@@ -167,9 +171,13 @@ int scrm_log_main(int argc, char **argv)
 
 static void history_usage(FILE *f)
 {
-	fputs("usage: scrm history [--log DIR] [--json] CUSTOMER   (--log defaults to $SCRM_LOG)\n"
-	      "  CUSTOMER: the customer key hash, 16 hex digits (as `scrm log dump` prints it)\n"
-	      "  --json    NDJSON (one interaction a line) instead of a table\n",
+	fputs("usage: scrm history [--log DIR] [--customers FILE] [--channel CH] [--json] CUSTOMER\n"
+	      "  CUSTOMER     c:ID (a customer of the CRM export), p:HASH (a prospect's key),\n"
+	      "               @handle (on --channel, default twitter) or an e-mail address\n"
+	      "               (resolved through --customers FILE, else to the prospect's key),\n"
+	      "               or the key hash, 16 hex digits (as `scrm log dump` prints it)\n"
+	      "  --log DIR    the interaction log (default: $SCRM_LOG)\n"
+	      "  --json       NDJSON (one interaction a line) instead of a table\n",
 	      f);
 }
 
@@ -496,6 +504,9 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 			dir = argv[++i];
 		} else if (!strncmp(a, "--log=", 6)) {
 			dir = a + 6;
+		} else if (!strcmp(a, "--log")) {
+			fprintf(stderr, "scrm history: --log needs a value\n");
+			return 2;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "scrm history: unknown option '%s'\n", a);
 			history_usage(stderr);
@@ -523,8 +534,10 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 			return 1;
 		}
 		if (r) {
-			fprintf(stderr, "scrm history: '%s' is not a customer hash (16 hex digits)%s\n", who,
-				res && res->resolve ? "" : " and no customer table is loaded");
+			fprintf(stderr,
+				"scrm history: '%s' is not a customer: c:ID, p:HASH, @handle, an e-mail address or "
+				"16 hex digits%s\n",
+				who, res && res->resolve ? "" : " (and no customer table is loaded)");
 			return r == -EINVAL ? 2 : 1;
 		}
 	}
@@ -536,7 +549,11 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 		snprintf(err, sizeof err, "out of memory");
 	if (rc) {
 		fprintf(stderr, "scrm history: %s\n", err);
-		status = 1; /* still print what was read before the damage */
+		status = 1; /* still print what was read before the damage, if anything */
+		if (!l.n) {
+			free(l.v);
+			return status; /* no log to read (missing, not a log): nothing on stdout */
+		}
 	}
 	if (l.n)
 		qsort(l.v, l.n, sizeof *l.v, hist_cmp);

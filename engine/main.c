@@ -712,10 +712,16 @@ static int resolve_who(void *ctx, const char *who, uint64_t *hash)
 		return 0;
 	}
 	if (n > 2 && who[0] == 'p' && who[1] == ':') {
-		char *end;
-		errno = 0;
-		unsigned long long h = strtoull(who + 2, &end, 16);
-		if (errno || *end || end - (who + 2) != 16)
+		/* exactly 16 hex digits: strtoull would take a sign, "0x" and spaces too */
+		uint64_t h = 0;
+		for (size_t i = 2; i < n; i++) {
+			char c = who[i];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			if (d < 0)
+				return -EINVAL;
+			h = h << 4 | (uint64_t)d;
+		}
+		if (n != 18)
 			return -EINVAL;
 		*hash = h;
 		return 0;
@@ -752,9 +758,14 @@ static int cmd_history(int argc, char **argv)
 		return 1;
 	int n = 0;
 	for (int i = 0; i < argc; i++) {
-		if (i > 0 && !strcmp(argv[i], "--customers") && i + 1 < argc)
+		if (i > 0 && (!strcmp(argv[i], "--customers") || !strcmp(argv[i], "--channel")) && i + 1 == argc) {
+			fprintf(stderr, "scrm history: %s needs a value\n", argv[i]);
+			free(args);
+			return 2;
+		}
+		if (i > 0 && !strcmp(argv[i], "--customers"))
 			cpath = argv[++i];
-		else if (i > 0 && !strcmp(argv[i], "--channel") && i + 1 < argc)
+		else if (i > 0 && !strcmp(argv[i], "--channel"))
 			w.channel = argv[++i];
 		else
 			args[n++] = argv[i];

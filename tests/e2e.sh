@@ -665,6 +665,13 @@ check "history c:KEY needs no export (and --log defaults to \$SCRM_LOG)" cmp -s 
 env -u SCRM_LOG "$SCRM" history c:C1 >/dev/null 2>"$T/hist-nolog.err"
 check "history without --log or SCRM_LOG is a usage error that says so" \
 	bash -c "test $? -eq 2 && grep -q 'no log: give --log DIR or set SCRM_LOG' '$T/hist-nolog.err'"
+"$SCRM" history --log "$T/no-such-log" c:C1 >"$T/hist-nl.out" 2>/dev/null
+check "history on a missing log: exit 1 and nothing on stdout" bash -c "test $? -eq 1 && test ! -s '$T/hist-nl.out'"
+"$SCRM" history --log "$T/ilog" p:0x00000000000001 >/dev/null 2>&1
+hrc=$?
+"$SCRM" history --log "$T/ilog" c:C1 --customers >/dev/null 2>"$T/hist-nv.err"
+check "history: p:HASH is exactly 16 hex digits, and an option without its value says so (exit 2)" \
+	bash -c "test $hrc -eq 2 -a $? -eq 2 && grep -q -- '--customers needs a value' '$T/hist-nv.err'"
 "$SCRM" history --log "$T/ilog" --channel chat --json @k >"$T/hist-k.ndjson"
 check "history @handle of a prospect on --channel" \
 	bash -c "test \$(wc -l <'$T/hist-k.ndjson') -eq 1 && grep -q '\"id\":\"ok\"' '$T/hist-k.ndjson'"
