@@ -150,6 +150,7 @@ fuzz-run: fuzz
 	@cat tests/fixtures/norm_*.ndjson | split -l 1 - build-fuzz/corpus-normalize/fixture-
 	@cp tests/fixtures/norm_*.ndjson build-fuzz/corpus-chunker/
 	@cp tests/fuzz/regress/chunker-* build-fuzz/corpus-chunker/ 2>/dev/null || true
+	@cp tests/fuzz/regress/normalize-* build-fuzz/corpus-normalize/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_normalize -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-normalize
 	build-fuzz/fuzz/fuzz_chunker -max_total_time=$(FUZZ_SECONDS) -max_len=16384 build-fuzz/corpus-chunker
 	@mkdir -p build-fuzz/corpus-lexicon

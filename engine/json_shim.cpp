@@ -1586,6 +1586,10 @@ extern "C" int scrm_json_validate(scrm_normalizer *n, const char *line, size_t l
 	element root;
 	if (len && line[len - 1] == '\r')
 		len--;
+	if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { /* as normalize() does */
+		line += 3;
+		len -= 3;
+	}
 	error_code err = n->parser.parse(line, len, false).get(root);
 	if (err == simdjson::MEMALLOC)
 		return -ENOMEM;
