@@ -52,6 +52,7 @@
 
 #include "classifier.h"
 #include "clf_cues.h"
+#include "utf8.h"
 #include "sentiment.h"
 #include "spam.h"
 #include "swar.h"
@@ -454,6 +455,9 @@ static void put_match(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text,
 		unsigned char ch = (unsigned char)text[h->from[g] + i];
 		q[qn++] = ch < 0x20 || ch == '"' ? ' ' : (char)ch;
 	}
+	/* whole UTF-8 characters only: an emoticon's span takes in the byte after it, which
+	 * may be the first of a character ("ok :/é") */
+	qn = scrm_utf8_valid_prefix((const unsigned char *)q, qn);
 	q[qn] = 0;
 	(void)scrm_clf_why_put(why, len, "\"", q, "\"");
 }

@@ -84,6 +84,8 @@ static const cue_case cue_cases[] = {
 	 * in the space before and the byte after */
 	{"@acme thanks :/ ok", -1, NOSENT, "complaint", 1, "complaint: \" :/ \"", "yes"},
 	{":/", -1, NOSENT, "complaint", 0, "complaint: \":/\"", "no, complaint"},
+	/* ... but never half a character: the byte after it may start one (valid UTF-8 why) */
+	{"ok :/\xc3\xa9 bof", -1, NOSENT, "complaint", 0, "complaint: \" :/\"", "no, complaint"},
 	{"@acme see http://x.co/a", -1, NOSENT, "other", 0, "other: no cue", "no"},
 	{"@acme thanks:/", -1, NOSENT, "praise", 0, "praise: \"thanks\"", "no"},
 };
