@@ -341,6 +341,18 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		if (nst > SCRM_SENT_EXPLAIN_MAX)
 			nst = SCRM_SENT_EXPLAIN_MAX;
 		memcpy(st, scrm_str_ptr(arena, r->sent_terms), nst * sizeof st[0]);
+		/* one key per word: "bad bad bad" is {"bad":-7.35}, not the key three times */
+		size_t m = 0;
+		for (size_t i = 0; i < nst; i++) {
+			size_t j = 0;
+			while (j < m && !(st[j].len == st[i].len && !memcmp(st[j].word, st[i].word, st[i].len)))
+				j++;
+			if (j < m)
+				st[j].valence += st[i].valence;
+			else
+				st[m++] = st[i];
+		}
+		nst = m;
 		for (size_t i = 0; i < nst; i++)
 			sent_bound += 6u * st[i].len + 24;
 	}

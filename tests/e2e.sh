@@ -195,6 +195,10 @@ if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.gro
 		test "$(zstdcat "$T/ob1/inbox.ndjson.zst" | grep -c '"sentiment":{"mode":"scrm".*"sentiment_vader":{"mode":"vader"')" -eq 3000
 	check "why lists the lexicon terms that moved the score" \
 		bash -c "zstdcat '$T/ob1/inbox.ndjson.zst' | grep -q '\"why\":{[^}]*\"sentiment\":{\"[a-z]*\":-\?[0-9]'"
+	printf '{"id":"a","channel":"chat","text":"bad bad bad service, so bad"}\n' |
+		"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" - >"$T/bad4.out"
+	check "why.sentiment has one key per word, its valences summed (no duplicate JSON keys)" \
+		python3 -c "import json,sys; w=json.load(open(sys.argv[1]))['why']['sentiment']; assert list(w) == ['bad'] and w['bad'] < -9, w" "$T/bad4.out"
 	"$SCRM" run -q --lexicon "$LEX/vader_lexicon.txt" --sentiment vader "$T/vt.ndjson" >"$T/vt2.out"
 	check "--sentiment vader gives the reference scores" grep -q "\"sentiment\":{\"mode\":\"vader\",\"compound\":$ref," "$T/vt2.out"
 	# settings in the rules file: paths relative to the file, options win
