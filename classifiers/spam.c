@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 
 static const char *const names[SCRM_SPAM__COUNT] = {
@@ -62,10 +63,11 @@ static const char *next_word(const char *text, size_t len, size_t *i, size_t *n)
 	return text + s;
 }
 
+/* A link, its scheme in any case ("HTTP://", "Www."), as the cue scan reads links. */
 static bool is_link(const char *w, size_t n)
 {
-	return (n > 7 && !memcmp(w, "http://", 7)) || (n > 8 && !memcmp(w, "https://", 8)) ||
-	       (n > 4 && !memcmp(w, "www.", 4));
+	return (n > 7 && !strncasecmp(w, "http://", 7)) || (n > 8 && !strncasecmp(w, "https://", 8)) ||
+	       (n > 4 && !strncasecmp(w, "www.", 4));
 }
 
 #define REPEAT_WORDS 64

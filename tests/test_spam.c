@@ -22,6 +22,8 @@ Test(spam, structural_signals)
 
 	cr_assert_eq(scan("deals http://a.co/1 https://b.co/2 www.c.com more", &c), SCRM_SPAM_LINKS);
 	cr_assert_eq(c.links, 3);
+	cr_assert_eq(scan("HTTP://A.CO Https://B.CO WWW.C.COM", &c), SCRM_SPAM_LINKS); /* any case */
+	cr_assert_eq(c.links, 3);
 	cr_assert_eq(scan("win https://x.co #free #iphone", NULL), SCRM_SPAM_LINKS);
 	cr_assert_eq(scan("see https://x.co for the #outage #update details today", NULL), 0);
 
