@@ -201,18 +201,34 @@ static int negated_before(const char *text, size_t at)
 					   "wouldnt", "shouldnt", "arent", "werent", "aint"};
 	const unsigned char *u = (const unsigned char *)text;
 	size_t e = at;
-	while (e && u[e - 1] == ' ')
-		e--;
-	size_t b = e;
-	while (b && is_word(u[b - 1]))
-		b--;
-	size_t n = e - b;
-	if (n == 1 && (u[b] | 0x20) == 't')
-		return (b >= 2 && u[b - 1] == '\'' && (u[b - 2] | 0x20) == 'n') ||
-		       (b >= 4 && u[b - 1] == 0x99 && u[b - 2] == 0x80 && u[b - 3] == 0xE2 && (u[b - 4] | 0x20) == 'n');
-	for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
-		if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
-			return 1;
+	/* the three words before it, as VADER looks back ("never really fixed it"), within
+	 * the clause: punctuation ends the look-back ("No, it's fixed now") */
+	for (int w = 0; w < 3; w++) {
+		while (e && u[e - 1] == ' ')
+			e--;
+		size_t b = e;
+		while (b && is_word(u[b - 1]))
+			b--;
+		size_t n = e - b;
+		if (!n) {
+			/* "n't" splits a word: "haven't" is "haven", "'", "t" to is_word() */
+			return 0;
+		}
+		if (n == 1 && (u[b] | 0x20) == 't') {
+			if ((b >= 2 && u[b - 1] == '\'' && (u[b - 2] | 0x20) == 'n') ||
+			    (b >= 4 && u[b - 1] == 0x99 && u[b - 2] == 0x80 && u[b - 3] == 0xE2 && (u[b - 4] | 0x20) == 'n'))
+				return 1;
+			/* skip the rest of the contraction ("isn't" before "t") */
+			b -= b >= 1 && u[b - 1] == '\'' ? 1 : b >= 3 && u[b - 1] == 0x99 ? 3 : 0;
+			while (b && is_word(u[b - 1]))
+				b--;
+		} else {
+			for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
+				if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
+					return 1;
+		}
+		e = b;
+	}
 	return 0;
 }
 
@@ -241,7 +257,15 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 			x->comp[x->ncomp] = (struct span){(uint32_t)from, (uint32_t)to};
 		x->ncomp++;
 	}
-	leftmost(x->h, g, (struct span){(uint32_t)from, (uint32_t)to});
+	scrm_cues_hits *h = x->h;
+	if (g == SCRM_CUE_QUESTION && (h->groups >> g & 1) && h->to[g] - h->from[g] == 1 && to - from > 1) {
+		/* a question phrase wins over a bare '?' before it ("Hello? how do i ..."): the
+		 * rules treat a lone '?' as weaker, and it must not hide the phrase */
+		h->from[g] = (uint32_t)from;
+		h->to[g] = (uint32_t)to;
+		return 0;
+	}
+	leftmost(h, g, (struct span){(uint32_t)from, (uint32_t)to});
 	return 0;
 }
 
@@ -250,19 +274,24 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 static void resolve(struct scan_ctx *x)
 {
 	scrm_cues_hits *h = x->h;
-	if (!x->nres)
+	/* airline-sentiment writes "Flight Booking Problems" for a booking: a complaint word
+	 * inside the purchase match is no complaint either (others in the text still are) */
+	int purchase = (h->groups >> SCRM_CUE_PURCHASE) & 1;
+	struct span buy = {h->from[SCRM_CUE_PURCHASE], h->to[SCRM_CUE_PURCHASE]};
+	if (!x->nres && !purchase)
 		return;
 	if ((h->groups & (1u << SCRM_CUE_COMPLAINT)) && x->ncomp <= MAX_SPANS) {
 		h->groups &= ~(1u << SCRM_CUE_COMPLAINT);
 		for (uint32_t i = 0; i < x->ncomp; i++) {
-			int inside = 0;
+			int inside = purchase && buy.from <= x->comp[i].from && x->comp[i].to <= buy.to;
 			for (uint32_t j = 0; j < x->nres && !inside; j++)
 				inside = x->res[j].from <= x->comp[i].from && x->comp[i].to <= x->res[j].to;
 			if (!inside)
 				leftmost(h, SCRM_CUE_COMPLAINT, x->comp[i]);
 		}
 	}
-	leftmost(h, SCRM_CUE_PRAISE, (struct span){h->from[SCRM_CUE_RESOLVED], h->to[SCRM_CUE_RESOLVED]});
+	if (x->nres)
+		leftmost(h, SCRM_CUE_PRAISE, (struct span){h->from[SCRM_CUE_RESOLVED], h->to[SCRM_CUE_RESOLVED]});
 }
 
 /* "http://", "https://" or "www." (any case) at text[i..len). */

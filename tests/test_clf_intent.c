@@ -78,6 +78,15 @@ static const cue_case cue_cases[] = {
 	{"@acme you haven't fixed it", -1, NOSENT, "other", 0, "other: no cue", "no"},
 	{"@acme you didn\xe2\x80\x99t fixed it", -1, NOSENT, "other", 0, "other: no cue", "no"},
 	{"@acme never got it working", -1, NOSENT, "complaint", 1, "complaint: \"never got\"", "yes"},
+	/* the negation may be up to three words back, within the clause */
+	{"they never really fixed the problem", -1, NOSENT, "complaint", 0, "complaint: \"problem\"", "no"},
+	{"I haven't yet fixed it", -1, NOSENT, "other", 0, "other: no cue", "no"},
+	{"No, it's fixed now", -1, NOSENT, "praise", 0, "praise: \"it's fixed\"", "no"},
+	/* a question phrase after a bare '?' still counts (the '?' alone needs addressing) */
+	{"Hello? how do i reset my password", -1, NOSENT, "question", 0, "question: \"how do i\"", "not addressed"},
+	/* a complaint word inside "Flight Booking Problems" is none, one elsewhere still is */
+	{"Flight Booking Problems: my flight was cancelled", -1, NOSENT, "complaint", 0, "complaint: \"cancelled\"",
+	 "not addressed"},
 	{"@acme the issue was resolved but the app crashes again", -1, NOSENT, "complaint", 1,
 	 "complaint: \"crashes\"", "yes"},
 	/* the ":/" emoticon: after a space or at the start, not a link's "://"; the quote takes
