@@ -369,6 +369,12 @@ static int dataset_load(dataset *d, const struct opts *o)
 		ret = rc == -ENODATA ? 2 : 1;
 		goto out;
 	}
+	const char *used[] = {o->text_col, o->label_col, o->id_col, o->by}, *dup;
+	if ((dup = scrm_tsv_ambiguous(t, used, sizeof used / sizeof used[0]))) {
+		fprintf(stderr, "scrm eval: %s: the header names column '%s' more than once\n", d->path, dup);
+		ret = 2;
+		goto out;
+	}
 	long tcol = scrm_tsv_col(t, o->text_col), lcol = scrm_tsv_col(t, o->label_col);
 	long icol = scrm_tsv_col(t, o->id_col), bcol = o->by ? scrm_tsv_col(t, o->by) : -1;
 	if (o->by && bcol < 0) {

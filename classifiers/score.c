@@ -155,6 +155,12 @@ int scrm_score_main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
+		const char *used[] = {text_col, id_col}, *dup;
+		if ((dup = scrm_tsv_ambiguous(t, used, 2))) {
+			fprintf(stderr, "scrm score: %s: the header names column '%s' more than once\n", in_path, dup);
+			rc = 2;
+			goto out;
+		}
 		tcol = scrm_tsv_col(t, text_col);
 		icol = scrm_tsv_col(t, id_col);
 		/* Only the default 'text' falls back to plain text: a column the user named

@@ -125,6 +125,12 @@ static int load(rows *r, const char *path, scrm_task task, const char *text_col,
 		ret = rc == -ENODATA ? 2 : 1;
 		goto out;
 	}
+	const char *used[] = {text_col, label_col}, *dup;
+	if ((dup = scrm_tsv_ambiguous(t, used, 2))) {
+		fprintf(stderr, "scrm train: %s: the header names column '%s' more than once\n", path, dup);
+		ret = 2;
+		goto out;
+	}
 	long tcol = scrm_tsv_col(t, text_col), lcol = scrm_tsv_col(t, label_col);
 	if (tcol < 0 || lcol < 0) {
 		fprintf(stderr, "scrm train: %s: no column '%s' (%s; columns:", path, tcol < 0 ? text_col : label_col,

@@ -218,6 +218,20 @@ long scrm_tsv_col(const scrm_tsv *t, const char *name)
 	return -1;
 }
 
+const char *scrm_tsv_ambiguous(const scrm_tsv *t, const char *const *names, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!names[k])
+			continue;
+		size_t seen = 0;
+		for (size_t c = 0; c < t->ncols; c++)
+			seen += t->names[c] && strcmp(t->names[c], names[k]) == 0;
+		if (seen > 1)
+			return names[k];
+	}
+	return NULL;
+}
+
 int scrm_tsv_next(scrm_tsv *t)
 {
 	if (t->pending) {

@@ -53,6 +53,11 @@ const char *scrm_tsv_colname(const scrm_tsv *t, size_t i);
 /* Index of the column named @name, or -1. */
 long scrm_tsv_col(const scrm_tsv *t, const char *name);
 
+/* The first of @names[0..n) (NULL entries skipped) that names more than one column of the
+ * header, or NULL: a caller that reads those columns reports it rather than silently
+ * taking the first. */
+const char *scrm_tsv_ambiguous(const scrm_tsv *t, const char *const *names, size_t n);
+
 /*
  * scrm_tsv_next() - read the next row. Blank lines are rows too (every field empty), so
  * row numbers stay line numbers.

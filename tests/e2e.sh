@@ -414,6 +414,10 @@ printf 'id\ttext\tlabel\n1\tgood\td\377\n2\tbad\tok\n3\tfine\td\377\n4\tawful\to
 	>"$T/eval-8bit.json" 2>/dev/null
 check "eval --json stays valid JSON with a label that is not UTF-8 (written as \\u00ff)" \
 	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert 'd\u00ff' in d['labels'], d['labels']" "$T/eval-8bit.json"
+printf 'id\ttext\tlabel\tlabel\n1\tgood day\tpositive\tnegative\n' >"$T/eval-dup.tsv"
+"$SCRM" eval --task sentiment --data "$T/eval-dup.tsv" --lexicon "$T/eval-lex.txt" >/dev/null 2>"$T/eval-dup.err"
+check "eval: a header naming the label column twice exits 2 and says so" \
+	bash -c "test $? -eq 2 && grep -q \"names column 'label' more than once\" '$T/eval-dup.err'"
 check "eval --list shows the sentiment classifiers" bash -c "'$SCRM' eval --list | grep -q '^  scrm '"
 check "scrm help lists eval" bash -c "'$SCRM' help | grep -q '^  eval '"
 evlex="$SHARED/corpora/lexicons/vader/vader_lexicon.txt"

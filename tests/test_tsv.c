@@ -124,3 +124,19 @@ Test(tsv, bom_before_the_header)
 	scrm_tsv_free(t);
 	fclose(fp);
 }
+
+/* A header naming a column twice: scrm_tsv_ambiguous() names it when a caller uses it. */
+Test(tsv, ambiguous_columns)
+{
+	const char data[] = "id\ttext\tlabel\tlabel\tx\tx\n1\tgood\tpos\tneg\ta\tb\n";
+	FILE *fp = fmemopen((void *)data, sizeof data - 1, "r");
+	cr_assert(fp);
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, fp, 1), 0);
+	const char *a[] = {"text", "label"}, *b[] = {"text", NULL, "id"}, *c[] = {"x"};
+	cr_assert_str_eq(scrm_tsv_ambiguous(t, a, 2), "label");
+	cr_assert_null(scrm_tsv_ambiguous(t, b, 3));
+	cr_assert_str_eq(scrm_tsv_ambiguous(t, c, 1), "x");
+	scrm_tsv_free(t);
+	fclose(fp);
+}
