@@ -612,6 +612,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		cfg.customers = customers;
+		if (!quiet) { /* what the export gave, before the stream starts */
+			struct scrm_customers_stats cs;
+			scrm_customers_stats(customers, &cs);
+			fprintf(stderr, "scrm %s: %s: %zu customers, %zu identities%s", cmd, customers_path, cs.customers,
+				cs.identities, cs.unlinked ? "" : "\n");
+			if (cs.unlinked)
+				fprintf(stderr, ", %zu without any identity (no record can reach them)\n", cs.unlinked);
+		}
 	}
 	if (lexicon_path) {
 		char err[512];

@@ -650,6 +650,10 @@ sed 's/"channel":"chat"/"channel":"twitter"/' "$T/c24.ndjson" >"$T/c24t.ndjson"
 check "customers: a known handle gets its customer key and tier, others a prospect key" \
 	test "$(grep -c '"customer":{"key":"c:C1","known":true,"tier":"gold"' "$T/kim.out")" -eq 4 -a \
 	     "$(grep -c '"customer":{"key":"p:[0-9a-f]*","known":false' "$T/kim.out")" -eq 1
+printf 'customer_id,twitter,tier\nC1,kim,gold\nC2,,silver\n' >"$T/kim2.csv"
+"$SCRM" run --customers "$T/kim2.csv" "$T/c24t.ndjson" 2>"$T/kim2.err" >/dev/null
+check "customers: the run says what the export gave (2 customers, 1 identity, 1 unreachable)" \
+	grep -q 'kim2.csv: 2 customers, 1 identities, 1 without any identity' "$T/kim2.err"
 
 # --- the interaction log: every routed event is its customer's interaction -----------------
 rm -rf "$T/ilog" "$T/ilog-out"
