@@ -1763,6 +1763,15 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 	}
 }
 
+/* The longest logged event a resumed run reads back: an event of a line of at most
+ * max_record bytes writes each input byte as at most 6 ("\u00XX"), plus at most a few
+ * KiB of analysis and explanation. An event past it would be dropped from the rebuilt
+ * state (the stress test found events over --max-record dropped). */
+static size_t rebuild_max_record(const scrm_pipeline_cfg *cfg)
+{
+	return 8 * cfg->max_record + (64u << 10);
+}
+
 static int reader_run(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1805,7 +1814,7 @@ static int reader_run(pipeline *pl)
 		}
 		if (scrm_source_uses_uring(src))
 			atomic_store(&pl->uring, true);
-		rc = scrm_chunker_create(&ck, src, cfg->max_record);
+		rc = scrm_chunker_create(&ck, src, silent ? rebuild_max_record(cfg) : cfg->max_record);
 		if (rc) {
 			scrm_source_close(src);
 			err = rc;
@@ -2180,6 +2189,11 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	/* Buffers have room for a max-size line; fills aim at chunk_size. */
 	size_t cap = cfg->chunk_size > cfg->max_record ? cfg->chunk_size : cfg->max_record + 1;
+	/* A resumed run reads the log's events back, and an event is longer than the line it
+	 * came from (escapes, why, topics): its chunks must hold rebuild_max_record(). The
+	 * buffers are reserved, not touched, beyond what a fill uses. */
+	if (cfg->log_dir && cap <= rebuild_max_record(cfg))
+		cap = rebuild_max_record(cfg) + 1;
 
 	scrm_waiter_init(&pl->reader_wait);
 	scrm_waiter_init(&pl->writer_wait);
