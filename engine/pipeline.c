@@ -1853,11 +1853,14 @@ static int reader_run(pipeline *pl)
 			c->len = (size_t)n;
 			c->in_index = silent ? 0 : (uint32_t)i;
 			c->silent = silent;
-			if (skip && c->info.base_offset < skip) {
+			if (skip && (c->info.base_offset < skip || (c->info.n_oversize && c->info.oversize[0].offset < skip))) {
 				/* resumed: drop what an earlier run consumed (whole lines). skip is
 				 * a stream offset; the chunk's bytes lack the oversize lines the
-				 * chunker cut out of it, so those before skip shrink the cut. */
-				uint64_t cut = skip - c->info.base_offset, gap_l = 0;
+				 * chunker cut out of it, so those before skip shrink the cut. An
+				 * oversize line reported with a chunk that starts at or after skip
+				 * (it ended the read before) was reported by the earlier run too. */
+				bool before = c->info.base_offset < skip;
+				uint64_t cut = before ? skip - c->info.base_offset : 0, gap_l = 0;
 				unsigned keep = 0;
 				for (unsigned k = 0; k < c->info.n_oversize; k++) {
 					const scrm_oversize *ov = &c->info.oversize[k];
@@ -1871,7 +1874,9 @@ static int reader_run(pipeline *pl)
 					}
 				}
 				c->info.n_oversize = keep;
-				if (cut >= c->len) {
+				if (!before) {
+					/* the chunk's own bytes are all new */
+				} else if (cut >= c->len) {
 					pl->skipped_bytes += c->len;
 					c->info.base_offset = skip;
 					c->len = 0;

@@ -865,6 +865,23 @@ tail -n +201 "$T/rjr/full.ndjson" >>"$T/rjr/r/in.ndjson"
 check "--rejects FILE, resumed: every reject once, as an uninterrupted run's ($(lines "$T/rjr/r/rej.ndjson") of $(lines "$T/rjr/u/rej.ndjson"))" \
 	bash -c "test \$(wc -l <'$T/rjr/u/rej.ndjson') -eq 24 && cmp -s '$T/rjr/u/rej.ndjson' '$T/rjr/r/rej.ndjson'"
 
+# --- resume right after an oversize last line: it is reported once -------------------------
+# (the resumed run's read ended inside it, so the next chunk reported it while starting at
+# the checkpoint: not filtered, a second reject line)
+mkdir -p "$T/ovl/u" "$T/ovl/r"
+{ for i in $(seq 0 29); do printf '{"id":"a%d","channel":"chat","text":"hello number %d"}\n' $i $i; done
+  printf '{"id":"big","channel":"chat","text":"%10000s"}\n' ""; } >"$T/ovl/p1.ndjson"
+for i in $(seq 30 39); do printf '{"id":"a%d","channel":"chat","text":"hello number %d"}\n' $i $i; done >"$T/ovl/p2.ndjson"
+cat "$T/ovl/p1.ndjson" "$T/ovl/p2.ndjson" >"$T/ovl/u/in.ndjson"
+cp "$T/ovl/p1.ndjson" "$T/ovl/r/in.ndjson"
+VARGS="-q -j1 --chunk-size 4K --max-record 8000 -o out --log log"
+(cd "$T/ovl/u" && "$SCRM" run $VARGS in.ndjson)
+(cd "$T/ovl/r" && "$SCRM" run $VARGS in.ndjson)
+cat "$T/ovl/p2.ndjson" >>"$T/ovl/r/in.ndjson"
+(cd "$T/ovl/r" && "$SCRM" run $VARGS in.ndjson)
+check "resume right after an oversize last line: one reject, as an uninterrupted run ($(lines "$T/ovl/r/out/rejects.ndjson"))" \
+	cmp -s "$T/ovl/u/out/rejects.ndjson" "$T/ovl/r/out/rejects.ndjson"
+
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
