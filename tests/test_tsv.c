@@ -108,35 +108,42 @@ Test(tsv, open_with_a_header_read_by_the_caller)
 	fclose(f);
 }
 
+/* Open @data's header: a TSV for the two tests below (closed by tsv_done()). */
+static scrm_tsv *open_data(const char *data, FILE **fp)
+{
+	*fp = mem(data);
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, *fp, 1), 0);
+	return t;
+}
+
+static void tsv_done(scrm_tsv *t, FILE *fp)
+{
+	scrm_tsv_free(t);
+	fclose(fp);
+}
+
 /* A byte-order mark before the header (a file saved on Windows) is not part of the
  * first column's name. */
 Test(tsv, bom_before_the_header)
 {
-	const char data[] = "\xEF\xBB\xBFtext\tlabel\ngood\tpositive\n";
-	FILE *fp = fmemopen((void *)data, sizeof data - 1, "r");
-	cr_assert(fp);
-	scrm_tsv *t;
-	cr_assert_eq(scrm_tsv_open(&t, fp, 1), 0);
+	FILE *fp;
+	scrm_tsv *t = open_data("\xEF\xBB\xBFtext\tlabel\ngood\tpositive\n", &fp);
 	cr_assert_eq(scrm_tsv_col(t, "text"), 0);
 	cr_assert_eq(scrm_tsv_col(t, "label"), 1);
 	cr_assert_eq(scrm_tsv_next(t), 1);
 	cr_assert_str_eq(scrm_tsv_field(t, 0, NULL), "good");
-	scrm_tsv_free(t);
-	fclose(fp);
+	tsv_done(t, fp);
 }
 
 /* A header naming a column twice: scrm_tsv_ambiguous() names it when a caller uses it. */
 Test(tsv, ambiguous_columns)
 {
-	const char data[] = "id\ttext\tlabel\tlabel\tx\tx\n1\tgood\tpos\tneg\ta\tb\n";
-	FILE *fp = fmemopen((void *)data, sizeof data - 1, "r");
-	cr_assert(fp);
-	scrm_tsv *t;
-	cr_assert_eq(scrm_tsv_open(&t, fp, 1), 0);
+	FILE *fp;
+	scrm_tsv *t = open_data("id\ttext\tlabel\tlabel\tx\tx\n1\tgood\tpos\tneg\ta\tb\n", &fp);
 	const char *a[] = {"text", "label"}, *b[] = {"text", NULL, "id"}, *c[] = {"x"};
 	cr_assert_str_eq(scrm_tsv_ambiguous(t, a, 2), "label");
 	cr_assert_null(scrm_tsv_ambiguous(t, b, 3));
 	cr_assert_str_eq(scrm_tsv_ambiguous(t, c, 1), "x");
-	scrm_tsv_free(t);
-	fclose(fp);
+	tsv_done(t, fp);
 }
