@@ -927,11 +927,9 @@ static void parse_line(struct parser *ps)
 		return;
 	}
 	if (!kn) { /* not a letter: name the whole character, or say the file is not UTF-8 */
-		unsigned char c = (unsigned char)*kw;
-		size_t cl = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-		size_t avail = (size_t)(ps->le - kw);
-		if (!cl || cl > avail || scrm_utf8_valid_prefix((const unsigned char *)kw, cl) != cl) {
-			perror_at(ps, kw, "byte 0x%02x is not UTF-8 text (save the rules file as UTF-8)", c);
+		size_t cl = scrm_utf8_char((const unsigned char *)kw, (size_t)(ps->le - kw));
+		if (!cl) {
+			perror_at(ps, kw, "byte 0x%02x is not UTF-8 text (save the rules file as UTF-8)", (unsigned char)*kw);
 			return;
 		}
 		kn = cl;
@@ -946,10 +944,9 @@ int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t
 	*out = NULL;
 	if (err && errlen)
 		err[0] = 0;
-	if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (saved on Windows) */
-		buf += 3;
-		len -= 3;
-	}
+	size_t bom = scrm_utf8_bom(buf, len);
+	buf += bom;
+	len -= bom;
 	scrm_rules *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;

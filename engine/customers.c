@@ -318,14 +318,6 @@ static void err_finish(struct build *b)
 		 b->dropped == 1 ? "" : "s");
 }
 
-/* Bytes of the valid UTF-8 character at s (n available), or 0 if the byte starts none. */
-static size_t utf8_char(const char *s, size_t n)
-{
-	unsigned char c = (unsigned char)s[0];
-	size_t cl = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-	return cl && cl <= n && scrm_utf8_valid_prefix((const unsigned char *)s, cl) == cl ? cl : 0;
-}
-
 /* A value for a message: in quotes, control bytes and bytes that are not UTF-8 (a
  * Latin-1 export) escaped as \xNN, so the message itself is always text; long ones cut. */
 static const char *show(char *dst, size_t cap, const char *s, size_t n)
@@ -336,7 +328,7 @@ static const char *show(char *dst, size_t cap, const char *s, size_t n)
 	size_t lim = cap - 6; /* room for "...'" and NUL */
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
-		size_t cl = utf8_char(s + i, n - i);
+		size_t cl = scrm_utf8_char((const unsigned char *)s + i, n - i);
 		bool esc = !cl || c < 0x20 || c == 0x7f || c == '\'' || c == '\\';
 		size_t need = esc ? 4 : cl;
 		if (o + need > lim) {
@@ -913,8 +905,7 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 	b.sbcap = 1024;
 	b.p = buf;
 	b.end = buf + len;
-	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-		b.p += 3; /* the byte order mark spreadsheet programs write */
+	b.p += scrm_utf8_bom(buf, len); /* the byte order mark spreadsheet programs write */
 
 	uint32_t line;
 	bool bad;

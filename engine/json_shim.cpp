@@ -70,6 +70,7 @@
 /* The C headers do not wrap buf.h/record.h in extern "C"; give them C linkage here. */
 extern "C" {
 #include "normalize.h"
+#include "utf8.h"
 }
 
 using simdjson::error_code;
@@ -1517,10 +1518,9 @@ static int normalize(ctx &c, const char *line, size_t len)
 
 	if (len && line[len - 1] == '\r')
 		len--;
-	if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (files saved on Windows) */
-		line += 3;
-		len -= 3;
-	}
+	size_t bom = scrm_utf8_bom(line, len);
+	line += bom;
+	len -= bom;
 	if (is_blank(line, len)) {
 		c.res->skip = SCRM_SKIP_EMPTY;
 		return 0;
@@ -1586,10 +1586,9 @@ extern "C" int scrm_json_validate(scrm_normalizer *n, const char *line, size_t l
 	element root;
 	if (len && line[len - 1] == '\r')
 		len--;
-	if (len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) { /* as normalize() does */
-		line += 3;
-		len -= 3;
-	}
+	size_t bom = scrm_utf8_bom(line, len); /* as normalize() does */
+	line += bom;
+	len -= bom;
 	error_code err = n->parser.parse(line, len, false).get(root);
 	if (err == simdjson::MEMALLOC)
 		return -ENOMEM;

@@ -6,6 +6,7 @@
  * buffer and the field table have reached their high-water marks.
  */
 #include "tsv.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -156,9 +157,10 @@ static int open_common(scrm_tsv **out, FILE *fp, int header, const char *first, 
 		scrm_tsv_free(t);
 		return rc ? rc : -ENODATA;
 	}
-	if (n >= 3 && !memcmp(t->line, "\xEF\xBB\xBF", 3)) { /* a byte-order mark (saved on Windows) */
-		memmove(t->line, t->line + 3, n - 3 + 1);
-		n -= 3;
+	size_t bom = scrm_utf8_bom(t->line, n);
+	if (bom) {
+		memmove(t->line, t->line + bom, n - bom + 1);
+		n -= bom;
 	}
 	if ((rc = alloc_cols(t, count_fields(t->line, n)))) {
 		scrm_tsv_free(t);

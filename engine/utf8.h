@@ -8,7 +8,28 @@
 
 #include <stddef.h>
 
+#include <string.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Length of the longest valid UTF-8 prefix of s[0..n). Equals n iff s is valid. */
 size_t scrm_utf8_valid_prefix(const unsigned char *s, size_t n);
+
+/* Bytes of the valid UTF-8 character at s (n available, n may be 0), or 0 if none starts
+ * there. */
+size_t scrm_utf8_char(const unsigned char *s, size_t n);
+
+/* 3 if s[0..n) starts with a UTF-8 byte-order mark (a file saved on Windows), else 0:
+ * the bytes a reader skips. */
+static inline size_t scrm_utf8_bom(const char *s, size_t n)
+{
+	return n >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3) ? 3 : 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
