@@ -334,4 +334,8 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 
 int scrm_history_main(int argc, char **argv);
 
+/* A customer key hash as `scrm log dump` prints it: exactly 16 hex digits (an optional
+ * 0x first) -> *h. 0 or -EINVAL. */
+int scrm_history_parse_hash(const char *s, uint64_t *h);
+
 #endif

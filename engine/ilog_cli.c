@@ -470,8 +470,7 @@ static void print_row(const hist_item *it)
 	       sent[0] ? sent : "-", cs[0] ? cs : "-", text);
 }
 
-/* 16 hex digits (an optional 0x first) -> hash. */
-static int parse_hash(const char *s, uint64_t *h)
+int scrm_history_parse_hash(const char *s, uint64_t *h)
 {
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
@@ -527,7 +526,7 @@ int scrm_history_main_with(int argc, char **argv, const scrm_history_resolver *r
 		return 2;
 	}
 	uint64_t h;
-	if (parse_hash(who, &h)) {
+	if (scrm_history_parse_hash(who, &h)) {
 		int r = res && res->resolve ? res->resolve(res->ctx, who, &h) : -EINVAL;
 		if (r == -ENOENT) {
 			fprintf(stderr, "scrm history: unknown customer '%s'\n", who);

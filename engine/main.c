@@ -720,19 +720,8 @@ static int resolve_who(void *ctx, const char *who, uint64_t *hash)
 		return 0;
 	}
 	if (n > 2 && who[0] == 'p' && who[1] == ':') {
-		/* exactly 16 hex digits: strtoull would take a sign, "0x" and spaces too */
-		uint64_t h = 0;
-		for (size_t i = 2; i < n; i++) {
-			char c = who[i];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			if (d < 0)
-				return -EINVAL;
-			h = h << 4 | (uint64_t)d;
-		}
-		if (n != 18)
-			return -EINVAL;
-		*hash = h;
-		return 0;
+		/* the hash as log dump prints it (strtoull would take a sign and spaces too) */
+		return scrm_history_parse_hash(who + 2, hash);
 	}
 	/* an identity: "@handle" on --channel (default twitter), or an e-mail address */
 	const char *ch = w->channel, *id = who;
