@@ -325,7 +325,7 @@ static inline char *put_sep_name(char *o, const char **sep, const char *name)
 }
 
 static const char *const schema_names[] = {"scrm", "twitter_v1", "twitter_v2", "reddit"};
-static const char *const flag_names[] = {"repaired_utf8", "retweet", "quote", "truncated"};
+static const char *const flag_names[] = {"repaired_utf8", "retweet", "quote", "truncated", "repaired_number"};
 
 int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		     const scrm_event_names *names)
@@ -546,7 +546,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	if (r->flags) {
 		o = PUT_LIT(o, ",\"flags\":[");
 		const char *sep = "";
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i < (int)(sizeof flag_names / sizeof flag_names[0]); i++) {
 			if (!(r->flags & (1u << i)))
 				continue;
 			if (*sep)

@@ -34,8 +34,12 @@
  *     subparts", the WHATWG/Python errors="replace" policy), and parsed again;
  *   - lone or inverted UTF-16 surrogate escapes (simdjson 3.0.1 rejects them with
  *     STRING_ERROR) are rewritten in place to \ufffd (same length) and parsed again;
- *   - a line that parses only after a repair has res->repaired = 1 and
- *     SCRM_REC_REPAIRED_UTF8 on each record.
+ *   - a number JSON allows but no int64/uint64/finite double holds (an integer beyond
+ *     64 bits, 1e400), which simdjson refuses, is rewritten in place to `null` padded
+ *     with spaces and the line parsed again: an unrepresentable value reads as absent
+ *     instead of losing the whole line;
+ *   - a line that parses only after a repair has res->repaired set (SCRM_REPAIR_UTF8,
+ *     SCRM_REPAIR_NUMBER) and SCRM_REC_REPAIRED_UTF8 / _NUMBER on each record.
  *
  * Canonical scrm input schema (one JSON object per line):
  *
@@ -62,6 +66,8 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -1455,6 +1461,135 @@ static size_t surrogate_repair(char *p, size_t len) noexcept
 	return fixed;
 }
 
+/* The JSON number at p[0..len) (RFC 8259 grammar, len > 0): true when it is well formed.
+ * *integer: it has no fraction and no exponent. */
+static bool number_form(const char *p, size_t len, bool &integer) noexcept
+{
+	size_t i = 0;
+	if (p[i] == '-')
+		i++;
+	if (i == len || p[i] < '0' || p[i] > '9')
+		return false;
+	if (p[i] == '0')
+		i++;
+	else
+		while (i < len && p[i] >= '0' && p[i] <= '9')
+			i++;
+	integer = true;
+	if (i < len && p[i] == '.') {
+		integer = false;
+		if (++i == len || p[i] < '0' || p[i] > '9')
+			return false;
+		while (i < len && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+		integer = false;
+		if (++i < len && (p[i] == '+' || p[i] == '-'))
+			i++;
+		if (i == len || p[i] < '0' || p[i] > '9')
+			return false;
+		while (i < len && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	return i == len;
+}
+
+/* A well-formed JSON number that no 64-bit integer or finite double holds: an integer
+ * below INT64_MIN or above UINT64_MAX, or a number whose magnitude rounds to infinity
+ * (1e400). simdjson refuses these (NUMBER_ERROR / BIGINT_ERROR); JSON allows them. */
+static bool number_out_of_range(const char *p, size_t len) noexcept
+{
+	bool integer;
+	if (!number_form(p, len, integer))
+		return false;
+	if (integer) {
+		bool neg = p[0] == '-';
+		const char *d = p + neg;
+		size_t n = len - neg;
+		const char *lim = neg ? "9223372036854775808" : "18446744073709551615";
+		size_t ln = strlen(lim);
+		return n > ln || (n == ln && memcmp(d, lim, n) > 0);
+	}
+	/* The same magnitude in a short form strtod can take whatever the mantissa's
+	 * length: "0." + its first 40 significant digits + "e" + the decimal exponent. */
+	size_t i = p[0] == '-', point = 0, nd = 0;
+	long exp10 = 0;
+	bool seen = false, in_frac = false;
+	char buf[64] = "0.";
+	size_t o = 2;
+	for (; i < len && p[i] != 'e' && p[i] != 'E'; i++) {
+		if (p[i] == '.') {
+			in_frac = true;
+			continue;
+		}
+		if (!seen && p[i] == '0') {
+			if (in_frac)
+				exp10--; /* 0.001: each leading fraction zero lowers the magnitude */
+			continue;
+		}
+		seen = true;
+		if (!in_frac)
+			point++;
+		if (nd < 40) {
+			buf[o++] = p[i];
+			nd++;
+		}
+	}
+	if (!seen)
+		return false; /* zero */
+	exp10 += (long)point;
+	if (i < len) { /* the exponent, clamped far beyond any double's range */
+		bool eneg = p[++i] == '-';
+		if (p[i] == '-' || p[i] == '+')
+			i++;
+		long e = 0;
+		for (; i < len; i++)
+			if (e < 100000)
+				e = e * 10 + (p[i] - '0');
+		exp10 += eneg ? -e : e;
+	}
+	snprintf(buf + o, sizeof buf - o, "e%ld", exp10);
+	double d = strtod(buf, nullptr);
+	return std::isinf(d);
+}
+
+/* Rewrite, in place, each number outside strings that number_out_of_range() to `null`
+ * padded with spaces (every such number is at least 5 bytes long: "1e309"). Returns
+ * how many were rewritten. */
+static size_t number_repair(char *p, size_t len) noexcept
+{
+	size_t fixed = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = p[i];
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = false;
+			continue;
+		}
+		if (ch == '"') {
+			in_str = true;
+			continue;
+		}
+		if (ch != '-' && (ch < '0' || ch > '9'))
+			continue;
+		size_t s = i;
+		while (i < len && (p[i] == '-' || p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+				   (p[i] >= '0' && p[i] <= '9')))
+			i++;
+		if (i - s >= 4 && number_out_of_range(p + s, i - s)) {
+			memcpy(p + s, "null", 4);
+			memset(p + s + 4, ' ', i - s - 4);
+			fixed++;
+		}
+		i--; /* the loop's i++ looks at the byte after the token */
+	}
+	return fixed;
+}
+
 /* Make the scratch buffer hold `len` bytes plus the parser's padding. */
 static char *scratch_get(scrm_normalizer *n, size_t len)
 {
@@ -1469,36 +1604,55 @@ static char *scratch_get(scrm_normalizer *n, size_t len)
 	return n->scratch;
 }
 
-/* Parse a line, repairing invalid UTF-8 and lone surrogates when that is what stops
- * it. Returns the final error; *first is the first parse's error. */
+/* Parse a line, repairing what stops it and can be repaired: invalid UTF-8 (found
+ * before anything else), then, as the parser meets them, lone surrogate escapes and
+ * numbers out of range, each kind once. Returns the final error; *first is the first
+ * parse's error. */
 static error_code parse_repair(ctx &c, const char *p, size_t len, element &root, error_code &first)
 {
 	simdjson::dom::parser &ps = c.n->parser;
 	error_code err = ps.parse(p, len, false).get(root);
 	first = err;
-	bool repaired = false;
+	int repaired = 0;
 	if (err == simdjson::UTF8_ERROR) {
 		char *s = scratch_get(c.n, 3 * len);
 		len = utf8_repair((const unsigned char *)p, len, s);
 		p = s;
-		repaired = true;
+		repaired |= SCRM_REPAIR_UTF8;
 		err = ps.parse(p, len, false).get(root);
 	}
-	if (err == simdjson::STRING_ERROR) {
+	bool tried_str = false, tried_num = false;
+	for (;;) {
+		bool str = err == simdjson::STRING_ERROR && !tried_str;
+		bool num = err == simdjson::NUMBER_ERROR && !tried_num;
+		if (!str && !num)
+			break;
 		char *s = c.n->scratch;
 		if (p != s) {
 			s = scratch_get(c.n, len);
 			memcpy(s, p, len);
 			p = s;
 		}
-		if (surrogate_repair(s, len)) {
-			repaired = true;
-			err = ps.parse(p, len, false).get(root);
+		size_t fixed;
+		if (str) {
+			tried_str = true;
+			if ((fixed = surrogate_repair(s, len)))
+				repaired |= SCRM_REPAIR_UTF8;
+		} else {
+			tried_num = true;
+			if ((fixed = number_repair(s, len)))
+				repaired |= SCRM_REPAIR_NUMBER;
 		}
+		if (!fixed)
+			break;
+		err = ps.parse(p, len, false).get(root);
 	}
 	if (!err && repaired) {
-		c.res->repaired = 1;
-		c.flags0 |= SCRM_REC_REPAIRED_UTF8;
+		c.res->repaired = repaired;
+		if (repaired & SCRM_REPAIR_UTF8)
+			c.flags0 |= SCRM_REC_REPAIRED_UTF8;
+		if (repaired & SCRM_REPAIR_NUMBER)
+			c.flags0 |= SCRM_REC_REPAIRED_NUMBER;
 	}
 	return err;
 }

@@ -55,11 +55,17 @@ enum scrm_skip {
 const char *scrm_reject_name(enum scrm_reject r); /* "bad_json", "bad_utf8", ... */
 const char *scrm_skip_name(enum scrm_skip s);     /* "delete", "limit", ... */
 
+/* scrm_norm_result.repaired bits. */
+enum {
+	SCRM_REPAIR_UTF8 = 1,   /* invalid UTF-8 or a lone surrogate escape became U+FFFD */
+	SCRM_REPAIR_NUMBER = 2, /* a number beyond int64/uint64/double became null */
+};
+
 typedef struct scrm_norm_result {
 	int nrec;                 /* records appended to the vector */
 	enum scrm_reject reject;  /* SCRM_REJ_NONE unless the line was quarantined */
 	enum scrm_skip skip;      /* SCRM_SKIP_NONE unless the line was a control message */
-	int repaired;             /* 1 if invalid UTF-8 was replaced with U+FFFD */
+	int repaired;             /* SCRM_REPAIR_* bits: what the line needed to parse */
 	const char *detail;       /* static string with more detail on a reject, or NULL */
 } scrm_norm_result;
 

@@ -95,7 +95,7 @@ typedef struct chunk {
 	uint32_t *logoff;         /* ... record i is logbuf[logoff[i], logoff[i + 1]) */
 	size_t logoff_cap;
 	scrm_buf rej;             /* reject lines (NDJSON) */
-	uint64_t lines, rejected, repaired, filtered;
+	uint64_t lines, rejected, repaired, repaired_num, filtered;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	unsigned acks;            /* worker-local: relate threads done with this chunk */
@@ -192,6 +192,9 @@ struct pipeline {
 	 * rebuild the state, then skips what the inputs already gave. */
 	bool resume;
 	uint64_t resume_seq;              /* records of earlier runs (the next seq) */
+	uint64_t log_max_record;          /* the largest --max-record of the runs that wrote the
+					     log (checkpoint "mr"; 0: an older log without it) */
+	bool rebuild_checked;             /* the writer compared rebuilt with resume_seq */
 	uint64_t *resume_in;              /* per input: bytes already consumed, UINT64_MAX all */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
@@ -214,7 +217,7 @@ struct pipeline {
 	/* writer stats */
 	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
 	uint64_t route_events[SCRM_MAX_ROUTES];
-	uint64_t lines, rejected, repaired, filtered;
+	uint64_t lines, rejected, repaired, repaired_num, filtered;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 };
@@ -362,7 +365,7 @@ static void chunk_reset(chunk *c)
 	memset(c->mstart, 0, sizeof c->mstart);
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
-	c->lines = c->rejected = c->repaired = c->filtered = 0;
+	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = 0;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
@@ -784,8 +787,8 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 		c->lines++;
 		if (res.skip != SCRM_SKIP_NONE)
 			c->skipped[res.skip]++;
-		if (res.repaired)
-			c->repaired++;
+		c->repaired += (res.repaired & SCRM_REPAIR_UTF8) != 0;
+		c->repaired_num += (res.repaired & SCRM_REPAIR_NUMBER) != 0;
 		if (res.reject != SCRM_REJ_NONE) {
 			size_t rawlen = len && p[len - 1] == '\r' ? len - 1 : len;
 			if (write_reject(&c->rej, input, off, lineno, scrm_reject_name(res.reject),
@@ -804,8 +807,6 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			r->in_offset = off;
 			r->in_line = lineno;
 			r->in_index = c->in_index;
-			if (res.repaired)
-				r->flags |= SCRM_REC_REPAIRED_UTF8;
 			r->cust_hash = scrm_customer_hash(r, &c->arena);
 			if (custs && scrm_str_present(r->channel) && scrm_str_present(r->author_handle)) {
 				const scrm_customer *cu = scrm_customers_find(
@@ -1273,6 +1274,13 @@ static void *relate_main(void *arg)
  * log"). No log or no checkpoint: from the start (a log without a checkpoint has only
  * what a crashed first batch wrote: all of it is cut). Setup only.
  */
+/* How long a line of the log's events can be, in --max-record terms: the largest of
+ * this run's and the earlier runs' (checkpoint "mr"). */
+static uint64_t log_max_record(const pipeline *pl)
+{
+	return pl->log_max_record > pl->cfg->max_record ? pl->log_max_record : pl->cfg->max_record;
+}
+
 /* mkdir -p: the directory and any missing parents (`-o out --log out/log` before out
  * exists). 0, or -1 with errno (EEXIST when it was there already). */
 static int mkdir_parents(const char *dir)
@@ -1340,6 +1348,8 @@ static int resume_setup(pipeline *pl)
 			have_seq = true;
 		} else if (e->input_len == 3 && !memcmp(e->input, "rej", 3)) {
 			pl->resume_out[SCRM_MAX_ROUTES] = e->offset;
+		} else if (e->input_len == 2 && !memcmp(e->input, "mr", 2)) {
+			pl->log_max_record = e->offset;
 		} else if (e->input_len > 4 && !memcmp(e->input, "out:", 4)) {
 			for (size_t r = 0; r < pl->n_routes; r++)
 				if (strlen(pl->route_names[r]) == e->input_len - 4 &&
@@ -1444,12 +1454,14 @@ static int log_chunk(pipeline *pl, chunk *c)
 }
 
 /* The checkpoint's entries, named once at setup (log_checkpoint() fills the offsets):
- * "seq", "in:PATH" per input, then with -o "out:ROUTE" per route, and with -o or
- * --rejects "rej" (the rejects file). */
+ * "seq", "in:PATH" per input, then with -o "out:ROUTE" per route, with -o or
+ * --rejects "rej" (the rejects file), and "mr": the largest --max-record of this run
+ * and the runs before it on this log (a fixed value: how long a logged event can be,
+ * which a later run's rebuild must read whatever its own --max-record). */
 static int ckpt_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	size_t n = 1 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
+	size_t n = 2 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
 	for (size_t k = 0; k < cfg->n_inputs; k++)
 		bytes += 3 + strlen(cfg->inputs[k]);
 	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++)
@@ -1475,6 +1487,7 @@ static int ckpt_setup(pipeline *pl)
 	}
 	if (cfg->out_dir || cfg->rejects_path) /* the rejects file: DIR/rejects.ndjson or --rejects */
 		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
+	pl->ckpt[e++] = (scrm_ilog_input){"mr", 2, log_max_record(pl)};
 	pl->nckpt = e;
 	return 0;
 }
@@ -1534,6 +1547,21 @@ static void *writer_main(void *arg)
 			pl->rebuilt += c->recs.len;
 			scrm_ring_push(&pl->free_ring, c);
 			continue;
+		}
+		if (!c->silent && pl->resume && !pl->rebuild_checked && !pl->writer_stopped) {
+			/* The first live chunk: its seqs continue the rebuilt count, which must
+			 * be the checkpoint's, or every later seq and customer count is off. */
+			pl->rebuild_checked = true;
+			if (pl->rebuilt != pl->resume_seq) {
+				fprintf(stderr, "scrm: interaction log %s: rebuilding state read %" PRIu64
+						" interactions back where its checkpoint counts %" PRIu64
+						"; stopping before writing anything (`scrm log verify` checks the log)\n",
+					pl->cfg->log_dir, pl->rebuilt, pl->resume_seq);
+				set_fatal(pl, -EIO);
+				pl->writer_stopped = true;
+				scrm_ring_push(&pl->free_ring, c);
+				continue;
+			}
 		}
 		if (pl->writer_stopped) {
 			/* After a failure the outputs end at the last whole chunk before it:
@@ -1606,6 +1634,7 @@ static void *writer_main(void *arg)
 		pl->lines += c->lines;
 		pl->rejected += c->rejected;
 		pl->repaired += c->repaired;
+		pl->repaired_num += c->repaired_num;
 		pl->filtered += c->filtered;
 		for (int i = 0; i < SCRM_REJ__COUNT; i++)
 			pl->rejects[i] += c->rejects[i];
@@ -1767,9 +1796,9 @@ static void reader_send_paced(reader_state *rs, chunk *c)
  * max_record bytes writes each input byte as at most 6 ("\u00XX"), plus at most a few
  * KiB of analysis and explanation. An event past it would be dropped from the rebuilt
  * state (the stress test found events over --max-record dropped). */
-static size_t rebuild_max_record(const scrm_pipeline_cfg *cfg)
+static size_t rebuild_max_record(const pipeline *pl)
 {
-	return 8 * cfg->max_record + (64u << 10);
+	return 8 * log_max_record(pl) + (64u << 10);
 }
 
 static int reader_run(pipeline *pl)
@@ -1814,7 +1843,7 @@ static int reader_run(pipeline *pl)
 		}
 		if (scrm_source_uses_uring(src))
 			atomic_store(&pl->uring, true);
-		rc = scrm_chunker_create(&ck, src, silent ? rebuild_max_record(cfg) : cfg->max_record);
+		rc = scrm_chunker_create(&ck, src, silent ? rebuild_max_record(pl) : cfg->max_record);
 		if (rc) {
 			scrm_source_close(src);
 			err = rc;
@@ -2052,6 +2081,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->lines = pl->lines;
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
+	st->repaired_numbers = pl->repaired_num;
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
 	memcpy(st->skipped, pl->skipped, sizeof st->skipped);
@@ -2192,14 +2222,6 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		pl->names.clf_name[k] = cfg->clf[k]->name;
 		pl->names.clf_labels[k] = scrm_task_labels(cfg->clf[k]->task, &pl->names.clf_nlabels[k]);
 	}
-	/* Buffers have room for a max-size line; fills aim at chunk_size. */
-	size_t cap = cfg->chunk_size > cfg->max_record ? cfg->chunk_size : cfg->max_record + 1;
-	/* A resumed run reads the log's events back, and an event is longer than the line it
-	 * came from (escapes, why, topics): its chunks must hold rebuild_max_record(). The
-	 * buffers are reserved, not touched, beyond what a fill uses. */
-	if (cfg->log_dir && cap <= rebuild_max_record(cfg))
-		cap = rebuild_max_record(cfg) + 1;
-
 	scrm_waiter_init(&pl->reader_wait);
 	scrm_waiter_init(&pl->writer_wait);
 	pl->workers = calloc((size_t)pl->nw, sizeof *pl->workers);
@@ -2213,6 +2235,13 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	}
 	if (cfg->log_dir && (rc = resume_setup(pl)))
 		goto out_free;
+	/* Buffers have room for a max-size line; fills aim at chunk_size. */
+	size_t cap = cfg->chunk_size > cfg->max_record ? cfg->chunk_size : cfg->max_record + 1;
+	/* A resumed run reads the log's events back, and an event is longer than the line it
+	 * came from (escapes, why, topics): its chunks must hold rebuild_max_record(). The
+	 * buffers are reserved, not touched, beyond what a fill uses. */
+	if (cfg->log_dir && cap <= rebuild_max_record(pl))
+		cap = rebuild_max_record(pl) + 1;
 	if ((rc = scrm_ring_init(&pl->free_ring, pl->pool_n, &pl->writer_wait, &pl->reader_wait)))
 		goto out_free;
 	for (size_t i = 0; i < pl->pool_n; i++) {

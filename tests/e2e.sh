@@ -42,16 +42,20 @@ check "compressed stdin is detected" cmp -s "$T/stdout.ndjson" "$T/stdout2.ndjso
 	head -n 10 "$T/in.ndjson"
 	echo '{"this is": not json'
 	printf '{"id":"x","channel":"chat","text":"ok \xff"}\n'
+	echo '{"id":"z","channel":"chat","text":"big","n":123456789012345678901234567890}'
 	echo '{"id":"y","channel":"chat"}'
 	tail -n 5 "$T/in.ndjson"
 } >"$T/mixed.ndjson"
 "$SCRM" run -q -o "$T/om" --stats-json "$T/stm.json" "$T/mixed.ndjson"
 check "bad lines do not stop the run" test $? -eq 0
-check "good records all come out" test "$(zstdcat "$T/om/inbox.ndjson.zst" | wc -l)" -eq 16
+check "good records all come out" test "$(zstdcat "$T/om/inbox.ndjson.zst" | wc -l)" -eq 17
+check "a number beyond 64 bits is read as null, the record kept and flagged" \
+	sh -c "zstdcat '$T/om/inbox.ndjson.zst' | grep '\"id\":\"z\"' | grep -q '\"flags\":\\[\"repaired_number\"\\]'"
+check "stats count the number repair" test "$(json_num "$T/stm.json" repaired_numbers)" = 1
 check "bad lines go to rejects.ndjson" test "$(lines "$T/om/rejects.ndjson")" -eq 2
 check "reject names input, offset, line and reason" \
 	grep -q "\"input\":\"$T/mixed.ndjson\",\"offset\":[0-9]*,\"line\":11,\"reason\":\"bad_json\"" "$T/om/rejects.ndjson"
-check "missing text is a reason of its own" grep -q '"line":13,"reason":"missing_text"' "$T/om/rejects.ndjson"
+check "missing text is a reason of its own" grep -q '"line":14,"reason":"missing_text"' "$T/om/rejects.ndjson"
 
 # --- replay -------------------------------------------------------------------
 "$SCRM" replay -q -o "$T/or" --speed max -j2 --chunk-size 256K "$T/in.ndjson.zst"
@@ -903,6 +907,36 @@ check "resume past oversize lines: 26 oversize rejects, events and rejects equal
 	bash -c "test \$(grep -c '\"oversize\"' '$T/reso/u/out/rejects.ndjson') -eq 26 && $(declare -f reso_same); T='$T' reso_same"
 check "resume past oversize lines: the second run read only the 313 new lines ($(json_num "$T/reso/r/s2.json" lines))" \
 	test "$(json_num "$T/reso/r/s2.json" lines)" -eq 313
+
+# --- resume with a smaller --max-record: the log's longer events are still read back ------
+# (the rebuild's line limit came from this run's --max-record alone: a 200 KB event of an
+# earlier run was dropped, and every later seq was one short, a4 and a5 both seq 4)
+mkdir -p "$T/mrr"
+for i in 0 1 2 3 4; do
+	if [ $i = 2 ]; then pad=$(printf '%100000s' '' | sed 's/ / x/g'); else pad=; fi
+	printf '{"id":"a%d","channel":"chat","text":"hello %d%s","author":{"handle":"u%d"}}\n' $i $i "$pad" $i
+done >"$T/mrr/in.ndjson"
+(cd "$T/mrr" && "$SCRM" run -q -o out --log log in.ndjson)
+for i in 5 6 7; do printf '{"id":"a%d","channel":"chat","text":"hello %d","author":{"handle":"u%d"}}\n' $i $i $i; done \
+	>>"$T/mrr/in.ndjson"
+(cd "$T/mrr" && "$SCRM" run -q -o out --log log --max-record 1000 in.ndjson)
+check "resume with a smaller --max-record: seqs go on 0..7, each once" \
+	test "$(zstdcat "$T/mrr/out/inbox.ndjson.zst" | grep -o '"seq":[0-9]*' | tr '\n' ' ')" = \
+	'"seq":0 "seq":1 "seq":2 "seq":3 "seq":4 "seq":5 "seq":6 "seq":7 '
+
+# --- a damaged log (a partition's segment gone): resume stops before writing, loudly -----
+mkdir -p "$T/dmg"
+"$SCRM" gen --count 300 --seed 12 >"$T/dmg/in.ndjson"
+(cd "$T/dmg" && "$SCRM" run -q -o out --log log in.ndjson)
+dmg_seg=$(ls -S "$T"/dmg/log/p0*-*.seg | grep -v '/p0000-' | head -n 1)
+rm -f "$dmg_seg" "$dmg_seg.idx"
+cp "$T/dmg/out/inbox.ndjson.zst" "$T/dmg/before.zst"
+"$SCRM" gen --count 20 --seed 13 >>"$T/dmg/in.ndjson"
+(cd "$T/dmg" && "$SCRM" run -q -o out --log log in.ndjson) 2>"$T/dmg/err"
+check "damaged log: resume exits non-zero" test $? -ne 0
+check "damaged log: it says how many interactions came back against the checkpoint" \
+	grep -q 'rebuilding state read [0-9]* interactions back where its checkpoint counts 300' "$T/dmg/err"
+check "damaged log: the outputs are left as they were" cmp -s "$T/dmg/before.zst" "$T/dmg/out/inbox.ndjson.zst"
 
 # --- the closed loop: a brand's reply closes the customer's case ---------------------------
 {

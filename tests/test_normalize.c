@@ -858,6 +858,56 @@ Test(normalize, surrogate_repair)
 	h_free(h);
 }
 
+/* Numbers JSON allows but no int64/uint64/finite double holds: read as null (the line
+ * is kept, flagged repaired_number), where simdjson alone rejects the whole line. */
+Test(normalize, number_repair)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	/* in an unused field, in an array, negative, an overflowing exponent */
+	run_str(h, "{\"id\":\"n1\",\"channel\":\"chat\",\"text\":\"big 1e400 stays\",\"x\":123456789012345678901234567890,"
+		   "\"y\":[1e400,-1E+309,2.5e-999,-9223372036854775809],\"s\":\"18446744073709551616\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_NUMBER);
+	assert_str(h, r->text, "big 1e400 stays"); /* inside a string: untouched */
+	/* a count that does not fit reads as unknown; one that fits stays exact */
+	run_str(h, "{\"id\":\"n2\",\"channel\":\"chat\",\"text\":\"t\",\"author\":{\"followers\":"
+		   "99999999999999999999999},\"metrics\":{\"likes\":18446744073709551615}}");
+	assert_ok(h, 1);
+	r = rec(h, 1);
+	cr_assert_eq(r->followers, SCRM_UNKNOWN_INT);
+	cr_assert_eq(r->likes, INT64_MAX); /* above INT64_MAX, as int_of() caps it */
+	/* the limits themselves parse as they are: no repair */
+	run_str(h, "{\"id\":\"n3\",\"channel\":\"chat\",\"text\":\"t\",\"a\":-9223372036854775808,"
+		   "\"b\":18446744073709551615,\"c\":1.7976931348623157e308}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 0);
+	cr_assert_eq(rec(h, 2)->flags, 0);
+	/* with a lone surrogate and invalid UTF-8 on the same line: all three repairs */
+	run_str(h, "{\"id\":\"n4\",\"channel\":\"chat\",\"text\":\"\\ud800\xff\",\"x\":1e999}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_UTF8 | SCRM_REPAIR_NUMBER);
+	cr_assert_eq(rec(h, 3)->flags, SCRM_REC_REPAIRED_UTF8 | SCRM_REC_REPAIRED_NUMBER);
+	/* a repair rewrites only what is out of range: a 300-digit mantissa that is 15 stays */
+	char v1[1024];
+	snprintf(v1, sizeof v1, "{\"id_str\":\"7\",\"text\":\"t\",\"x\":1e400,\"user\":{\"id_str\":\"1\","
+		 "\"followers_count\":0.%0300d15e302}}", 0);
+	run_str(h, v1);
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	cr_assert_eq(rec(h, 4)->followers, 15);
+	/* malformed numbers stay bad JSON, big or not */
+	const char *bad[] = {"{\"a\":123456789012345678901234567890,\"b\":01}", "{\"a\":1e400.5}",
+			     "{\"a\":-1e400-}", "{\"a\":1e400x}", "{\"a\":12345678901234567890123 4}"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		run_str(h, bad[i]);
+		assert_reject(h, SCRM_REJ_BAD_JSON);
+		cr_assert_eq(h->res.repaired, 0, "%s", bad[i]);
+	}
+	h_free(h);
+}
+
 Test(normalize, bad_json_and_blank)
 {
 	harness *h = h_new(SCRM_FORMAT_AUTO);

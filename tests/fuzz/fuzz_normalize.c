@@ -8,7 +8,7 @@
  *     a full reject appends nothing and leaves the arena as it was;
  *   - every string of every record lies inside the arena and is valid UTF-8; id,
  *     channel and text are present and non-empty; sub runs 0..nrec-1;
- *   - a repaired line marks every record SCRM_REC_REPAIRED_UTF8;
+ *   - a repaired line marks every record SCRM_REC_REPAIRED_UTF8 / _NUMBER, as repaired;
  *   - the normalizer and scrm_json_validate agree on what is JSON.
  *
  *   make fuzz && build-fuzz/fuzz/fuzz_normalize -max_total_time=60 CORPUS_DIR
@@ -65,7 +65,8 @@ static enum scrm_reject one(scrm_normalizer *n, const char *line, size_t len, sc
 		CHECK(r->sub == i - before);
 		CHECK(r->schema <= SCRM_SCHEMA_REDDIT && r->direction <= SCRM_DIR_OUT);
 		CHECK(r->verified >= -1 && r->verified <= 1);
-		CHECK(!res.repaired || (r->flags & SCRM_REC_REPAIRED_UTF8));
+		CHECK(!(res.repaired & SCRM_REPAIR_UTF8) == !(r->flags & SCRM_REC_REPAIRED_UTF8));
+		CHECK(!(res.repaired & SCRM_REPAIR_NUMBER) == !(r->flags & SCRM_REC_REPAIRED_NUMBER));
 		CHECK(!(r->flags & SCRM_REC_RETWEET) || scrm_str_present(r->retweet_of));
 		CHECK(!(r->flags & SCRM_REC_QUOTE) || scrm_str_present(r->quote_of));
 		check_str(arena, r->id, 1);
