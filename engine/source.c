@@ -665,6 +665,7 @@ struct scrm_chunker {
 	bool skipping;                /* the current line is oversize: drop to its '\n' */
 	unsigned long long skip_len;  /* bytes of it dropped so far */
 	bool eof;
+	bool started; /* the stream's first bytes were read (and checked: wide_encoding) */
 	int err; /* sticky source error */
 	size_t target; /* bytes per fill when whole lines fit (0: fill the buffer) */
 };
@@ -769,6 +770,21 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 	*wp = w;
 }
 
+/* The encoding a stream's first bytes show when it is UTF-16 or UTF-32 (a byte-order
+ * mark, or a '{' beside a NUL byte, which no UTF-8 JSON line has), else NULL. */
+static const char *wide_encoding(const unsigned char *p, size_t n)
+{
+	if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && !p[2] && !p[3])
+		return "UTF-32LE";
+	if (n >= 4 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF)
+		return "UTF-32BE";
+	if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == '{' && !p[1])))
+		return "UTF-16LE";
+	if (n >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) || (!p[0] && p[1] == '{')))
+		return "UTF-16BE";
+	return NULL;
+}
+
 ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_info *info)
 {
 	scrm_chunk_info dummy;
@@ -828,6 +844,18 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 			c->line_off += w - done;
 			done = w;
 			break;
+		}
+		const char *wide;
+		bool first = !c->started;
+		c->started = true;
+		if (first && (wide = wide_encoding((unsigned char *)buf + w, (size_t)n))) {
+			/* every line would be bad JSON: one clear error instead */
+			snprintf(c->src->errmsg, sizeof c->src->errmsg,
+				 "%s: the input is %s, not UTF-8 (convert it: iconv -f %s -t UTF-8)",
+				 scrm_source_name(c->src), wide, wide);
+			c->err = -EILSEQ;
+			ret = -EILSEQ;
+			goto keep_tail;
 		}
 		chunk_scan(c, buf, &done, &w, (size_t)n, info);
 	}

@@ -57,6 +57,13 @@ check "reject names input, offset, line and reason" \
 	grep -q "\"input\":\"$T/mixed.ndjson\",\"offset\":[0-9]*,\"line\":11,\"reason\":\"bad_json\"" "$T/om/rejects.ndjson"
 check "missing text is a reason of its own" grep -q '"line":14,"reason":"missing_text"' "$T/om/rejects.ndjson"
 
+# a UTF-16 export (Windows "Unicode"): one clear error, not a bad_json reject per line
+head -n 3 "$T/in.ndjson" | iconv -f UTF-8 -t UTF-16 >"$T/u16.ndjson"
+"$SCRM" run -q -o "$T/ou16" "$T/u16.ndjson" 2>"$T/u16.err"
+check "UTF-16 input: exit 1" test $? -eq 1
+check "UTF-16 input: the error names the encoding and the fix" \
+	grep -q 'u16.ndjson: the input is UTF-16LE, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)' "$T/u16.err"
+
 # --- replay -------------------------------------------------------------------
 "$SCRM" replay -q -o "$T/or" --speed max -j2 --chunk-size 256K "$T/in.ndjson.zst"
 check "replay --speed max equals run" cmp -s "$T/o1/inbox.ndjson.zst" "$T/or/inbox.ndjson.zst"

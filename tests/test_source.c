@@ -826,6 +826,69 @@ Test(chunker, differential_through_pipe)
 	free(in);
 }
 
+/* UTF-16 and UTF-32 input (Windows "Unicode" exports): one clear error naming the
+ * encoding, not a bad_json reject per line. UTF-8 with its byte-order mark is fine. */
+Test(chunker, wide_encodings_refused)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		const char *enc;
+	} cases[] = {
+		{"\xff\xfe{\0\"\0", 6, "UTF-16LE"},
+		{"{\0\"\0", 4, "UTF-16LE"}, /* no byte-order mark */
+		{"\xfe\xff\0{\0\"", 6, "UTF-16BE"},
+		{"\0{\0\"", 4, "UTF-16BE"},
+		{"\xff\xfe\0\0{\0\0\0", 8, "UTF-32LE"},
+		{"\0\0\xfe\xff\0\0\0{", 8, "UTF-32BE"},
+	};
+	char buf[256 + SCRM_PADDING];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		scrm_source *s;
+		cr_assert_eq(scrm_source_open_mem(&s, cases[i].bytes, cases[i].len, "w.ndjson"), 0);
+		scrm_chunker *c;
+		cr_assert_eq(scrm_chunker_create(&c, s, 64), 0);
+		scrm_chunk_info info;
+		cr_assert_eq(scrm_chunker_next(c, buf, 256, &info), -EILSEQ, "%s", cases[i].enc);
+		cr_assert_eq(scrm_chunker_next(c, buf, 256, &info), -EILSEQ, "sticky");
+		char want[160];
+		snprintf(want, sizeof want, "w.ndjson: the input is %s, not UTF-8 (convert it: iconv -f %s -t UTF-8)",
+			 cases[i].enc, cases[i].enc);
+		cr_assert_str_eq(scrm_source_error(s), want);
+		scrm_chunker_free(c);
+		scrm_source_close(s);
+	}
+	/* Only the stream's first bytes count: here a later read (of a 16-byte buffer)
+	 * starts inside an oversize first line at "\0{" (found by fuzz_chunker) */
+	{
+		static const char in[] = "aaaaaaaaaaaaaaaa\0{bb\n{}\n";
+		scrm_source *s;
+		cr_assert_eq(scrm_source_open_mem(&s, in, sizeof in - 1, "m.ndjson"), 0);
+		scrm_chunker *c;
+		cr_assert_eq(scrm_chunker_create(&c, s, 8), 0);
+		scrm_chunk_info info;
+		ssize_t got = scrm_chunker_next(c, buf, 16, &info);
+		cr_assert_eq(got, 3);
+		cr_assert_eq(info.n_oversize, 1);
+		cr_assert_eq(info.oversize[0].length, 20);
+		scrm_chunker_free(c);
+		scrm_source_close(s);
+	}
+	/* UTF-8 with a byte-order mark, and a NUL later in a line: delivered as they are */
+	const char *ok[] = {"\xef\xbb\xbf{\"a\":1}\n", "{\"a\":\"x\0\"}\n"};
+	size_t ok_len[] = {11, 11};
+	for (size_t i = 0; i < 2; i++) {
+		scrm_source *s;
+		cr_assert_eq(scrm_source_open_mem(&s, ok[i], ok_len[i], "u.ndjson"), 0);
+		scrm_chunker *c;
+		cr_assert_eq(scrm_chunker_create(&c, s, 64), 0);
+		scrm_chunk_info info;
+		cr_assert_eq(scrm_chunker_next(c, buf, 256, &info), (ssize_t)ok_len[i]);
+		scrm_chunker_free(c);
+		scrm_source_close(s);
+	}
+}
+
 Test(chunker, big_file_through_uring)
 {
 	rng_state = 0x5eed0103;
