@@ -27,7 +27,7 @@ ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS)
 
 # jemalloc is the allocator, except under sanitizers (they bring their own).
 MALLOC_LIB = $(if $(SAN),,-ljemalloc)
-LIBS = -lhs -lsimdjson -luring -lxxhash -lzstd $(MALLOC_LIB) -lpthread -lstdc++ -lm
+LIBS = -lhs -lsimdjson -luring -lxxhash -lzstd -lz -lbz2 -llzma $(MALLOC_LIB) -lpthread -lstdc++ -lm
 
 ENGINE_C   = $(filter-out engine/main.c,$(wildcard engine/*.c))
 ENGINE_CXX = $(wildcard engine/*.cpp)
@@ -140,7 +140,7 @@ fuzz:
 	for f in tests/fuzz/fuzz_*.c; do \
 	  n=$$(basename $$f .c); \
 	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $$f build-fuzz/libscrm.a \
-	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -luring -lxxhash -lzstd -lpthread -lstdc++ -lm || exit 1; \
+	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -luring -lxxhash -lzstd -lz -lbz2 -llzma -lpthread -lstdc++ -lm || exit 1; \
 	done
 
 # Run every fuzz target for FUZZ_SECONDS (default 60), seeded with the fixtures.

@@ -29,6 +29,8 @@
  */
 #include "source.h"
 
+#include "codec.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -514,8 +516,162 @@ free_z:
 	return -ENOMEM;
 }
 
-/* Read the first bytes of a fresh source and wrap it if they are a zstd magic. */
-static int detect_zstd(scrm_source **sp)
+/* ---- gzip, bzip2, xz (codec.h) around another source ---- */
+
+typedef struct codec_source {
+	scrm_source base;
+	scrm_source *inner;
+	const scrm_codec *codec;
+	void *st;
+	unsigned char *in;
+	const unsigned char *ip; /* unread input: ip[0..ilen) */
+	size_t ilen;
+	bool in_eof, in_short; /* as zstd_source's */
+	bool mid;              /* inside a member: its end not yet decoded */
+	bool need_reset;       /* a member ended: reset before decoding more input */
+	int err;               /* sticky */
+} codec_source;
+
+static ssize_t codec_fail(codec_source *d, size_t produced, const char *what, const char *detail)
+{
+	d->err = -EBADMSG;
+	snprintf(d->base.errmsg, sizeof d->base.errmsg, "%s: %s %s data%s%s", d->inner->ops->name(d->inner), what,
+		 d->codec->name, detail ? ": " : "", detail ? detail : "");
+	return produced ? (ssize_t)produced : -EBADMSG;
+}
+
+static ssize_t codec_read(scrm_source *s, void *buf, size_t cap)
+{
+	codec_source *d = (codec_source *)s;
+	if (d->err)
+		return d->err;
+	unsigned char *out = buf;
+	size_t pos = 0;
+	for (;;) {
+		if (d->ilen || (d->in_eof && d->mid)) {
+			if (d->need_reset) {
+				/* zero bytes after a member are padding (a tape or tar block),
+				 * skipped as gzip(1) does */
+				while (d->ilen && !*d->ip) {
+					d->ip++;
+					d->ilen--;
+				}
+				if (!d->ilen)
+					goto more;
+				if (d->codec->reset(d->st))
+					return codec_fail(d, pos, "corrupt", "cannot start the next member");
+				d->need_reset = false;
+			}
+			const char *detail = NULL;
+			scrm_codec_io io = {d->ip, d->ilen, out + pos, cap - pos, d->in_eof};
+			int rc = d->codec->step(d->st, &io, &detail);
+			size_t used = d->ilen - io.in_len, made = (cap - pos) - io.out_len;
+			d->ip = io.in;
+			d->ilen = io.in_len;
+			pos += made;
+			if (rc == -ENOMEM) {
+				d->err = -ENOMEM;
+				return pos ? (ssize_t)pos : -ENOMEM;
+			}
+			if (rc < 0)
+				return codec_fail(d, pos, "corrupt", detail);
+			d->mid = rc != SCRM_CODEC_END;
+			d->need_reset = rc == SCRM_CODEC_END;
+			if (pos == cap)
+				break;
+			if (used || made || rc == SCRM_CODEC_END)
+				continue;
+			/* No progress with room to write: the decoder needs more input. */
+			if (d->ilen)
+				return codec_fail(d, pos, "stalled on", NULL);
+			if (d->in_eof)
+				break; /* mid: truncated (below) */
+		}
+more:
+		if (d->in_eof)
+			break;
+		if (pos > 0 && d->in_short)
+			break;
+		ssize_t n = scrm_source_read(d->inner, d->in, SCRM_ZSTD_IN_CAP);
+		if (n < 0) {
+			snprintf(s->errmsg, sizeof s->errmsg, "%s", scrm_source_error(d->inner));
+			return pos ? (ssize_t)pos : n;
+		}
+		if (n == 0) {
+			d->in_eof = true;
+			continue; /* lets a decoder that needs to know (xz) finish */
+		}
+		d->ip = d->in;
+		d->ilen = (size_t)n;
+		d->in_short = (size_t)n < SCRM_ZSTD_IN_CAP;
+	}
+	if (pos == 0 && d->mid && d->in_eof)
+		return codec_fail(d, 0, "truncated", NULL);
+	return (ssize_t)pos;
+}
+
+static const char *codec_name(const scrm_source *s)
+{
+	const scrm_source *in = ((const codec_source *)s)->inner;
+	return in->ops->name(in);
+}
+
+static bool codec_uses_uring(const scrm_source *s)
+{
+	const scrm_source *in = ((const codec_source *)s)->inner;
+	return in->ops->uses_uring(in);
+}
+
+static unsigned long long codec_raw_bytes(const scrm_source *s)
+{
+	const scrm_source *in = ((const codec_source *)s)->inner;
+	return in->ops->raw_bytes(in);
+}
+
+static void codec_close(scrm_source *s)
+{
+	codec_source *d = (codec_source *)s;
+	scrm_source_close(d->inner);
+	d->codec->end(d->st);
+	free(d->in);
+	free(d);
+}
+
+static const scrm_source_ops codec_ops = {
+	.read = codec_read,
+	.name = codec_name,
+	.uses_uring = codec_uses_uring,
+	.raw_bytes = codec_raw_bytes,
+	.close = codec_close,
+};
+
+/* Wrap *sp in codec's decoder, taking over its peeked bytes as the first input. */
+static int codec_wrap(scrm_source **sp, const scrm_codec *codec)
+{
+	scrm_source *inner = *sp;
+	codec_source *d = calloc(1, sizeof *d);
+	if (!d)
+		return -ENOMEM;
+	d->base.ops = &codec_ops;
+	d->codec = codec;
+	if (!(d->in = malloc(SCRM_ZSTD_IN_CAP)) || !(d->st = codec->init())) {
+		free(d->in);
+		free(d);
+		return -ENOMEM;
+	}
+	memcpy(d->in, inner->peek, inner->peek_len);
+	d->ip = d->in;
+	d->ilen = inner->peek_len;
+	d->mid = true; /* a magic was seen: the input must hold a whole member */
+	inner->peek_len = inner->peek_pos = 0;
+	d->inner = inner;
+	*sp = &d->base;
+	return 0;
+}
+
+/* Read the first bytes of a fresh source and wrap it in a decompressor if they are
+ * the magic of zstd, gzip, bzip2 or xz. */
+static int detect_codec(scrm_source **sp)
 {
 	scrm_source *s = *sp;
 	while (s->peek_len < SCRM_MAGIC_LEN) {
@@ -526,6 +682,9 @@ static int detect_zstd(scrm_source **sp)
 			break;
 		s->peek_len += (unsigned)n;
 	}
+	const scrm_codec *codec = scrm_codec_detect(s->peek, s->peek_len);
+	if (codec)
+		return codec_wrap(sp, codec);
 	if (!is_zstd_magic(s->peek, s->peek_len))
 		return 0;
 	return zstd_wrap(sp);
@@ -541,7 +700,7 @@ int scrm_source_open(scrm_source **out, const char *path, const scrm_source_opts
 	int rc = fd_source_open(&s, path, opts, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = detect_zstd(&s);
+	rc = detect_codec(&s);
 	if (rc < 0) {
 		set_err(err, errlen, "%s: %s", s->ops->name(s), -rc);
 		goto close_s;
@@ -566,7 +725,7 @@ int scrm_source_open_mem(scrm_source **out, const void *data, size_t len, const 
 	if (rc < 0)
 		goto free_m;
 	scrm_source *s = &m->base;
-	rc = detect_zstd(&s);
+	rc = detect_codec(&s);
 	if (rc < 0)
 		goto close_m;
 	*out = s;
@@ -595,7 +754,7 @@ int scrm_source_open_stream(scrm_source **out, const scrm_stream_ops *ops, void 
 		return rc;
 	}
 	scrm_source *s = &st->base;
-	rc = detect_zstd(&s);
+	rc = detect_codec(&s);
 	if (rc < 0) {
 		/* The caller keeps ctx on failure: do not call ops->close. */
 		free(st->base.name);
@@ -770,17 +929,31 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 	*wp = w;
 }
 
-/* The encoding a stream's first bytes show when it is UTF-16 or UTF-32 (a byte-order
- * mark, or a '{' beside a NUL byte, which no UTF-8 JSON line has), else NULL. */
+/* A character a JSON line can start with: what a wide encoding's first unit holds. */
+static bool json_lead(unsigned char ch)
+{
+	return ch == '{' || ch == '[' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The encoding a stream's first bytes show when it is UTF-16 or UTF-32: after an
+ * optional byte-order mark, a first unit that is '{', '[' or white space with NUL high
+ * bytes (no UTF-8 JSON line has a NUL byte). Else NULL: a garbage first line that only
+ * starts like a byte-order mark is one bad line, not a wide file. */
 static const char *wide_encoding(const unsigned char *p, size_t n)
 {
-	if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && !p[2] && !p[3])
+	if (n >= 8 && p[0] == 0xFF && p[1] == 0xFE && !p[2] && !p[3])
+		p += 4, n -= 4; /* UTF-32LE mark */
+	else if (n >= 8 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF)
+		p += 4, n -= 4; /* UTF-32BE mark */
+	else if (n >= 4 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+		p += 2, n -= 2; /* UTF-16 mark */
+	if (n >= 4 && json_lead(p[0]) && !p[1] && !p[2] && !p[3])
 		return "UTF-32LE";
-	if (n >= 4 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF)
+	if (n >= 4 && !p[0] && !p[1] && !p[2] && json_lead(p[3]))
 		return "UTF-32BE";
-	if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == '{' && !p[1])))
+	if (n >= 2 && json_lead(p[0]) && !p[1])
 		return "UTF-16LE";
-	if (n >= 2 && ((p[0] == 0xFE && p[1] == 0xFF) || (!p[0] && p[1] == '{')))
+	if (n >= 2 && !p[0] && json_lead(p[1]))
 		return "UTF-16BE";
 	return NULL;
 }

@@ -64,6 +64,24 @@ check "UTF-16 input: exit 1" test $? -eq 1
 check "UTF-16 input: the error names the encoding and the fix" \
 	grep -q 'u16.ndjson: the input is UTF-16LE, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)' "$T/u16.err"
 
+# archives: gzip, bzip2 and xz in two members each give the plain file's events; a cut
+# archive is an error naming the codec, after the events decoded before the cut
+mkdir -p "$T/arc/plain"
+head -n 1500 "$T/in.ndjson" >"$T/arc/plain/in.ndjson"
+(cd "$T/arc/plain" && "$SCRM" run -q -o out in.ndjson)
+for c in gzip bzip2 xz; do
+	mkdir -p "$T/arc/$c"
+	{ head -n 600 "$T/arc/plain/in.ndjson" | $c -c; tail -n +601 "$T/arc/plain/in.ndjson" | $c -c; } >"$T/arc/$c/in.ndjson"
+	(cd "$T/arc/$c" && "$SCRM" run -q -o out in.ndjson)
+	check "$c input (two members) gives the plain file's events" \
+		cmp -s <(zstdcat "$T/arc/plain/out/inbox.ndjson.zst") <(zstdcat "$T/arc/$c/out/inbox.ndjson.zst")
+	head -c $(($(stat -c %s "$T/arc/$c/in.ndjson") - 200)) "$T/arc/$c/in.ndjson" >"$T/arc/$c/cut.ndjson"
+	"$SCRM" run -q -o "$T/arc/$c/oc" "$T/arc/$c/cut.ndjson" 2>"$T/arc/$c/err"
+	check "$c input cut short: exit 1, 'truncated $c data', the events before the cut kept" \
+		bash -c "test $? -eq 1 && grep -q 'cut.ndjson: truncated $c data' '$T/arc/$c/err' &&
+			test \$(zstdcat '$T/arc/$c/oc/inbox.ndjson.zst' | wc -l) -ge 600"
+done
+
 # --- replay -------------------------------------------------------------------
 "$SCRM" replay -q -o "$T/or" --speed max -j2 --chunk-size 256K "$T/in.ndjson.zst"
 check "replay --speed max equals run" cmp -s "$T/o1/inbox.ndjson.zst" "$T/or/inbox.ndjson.zst"

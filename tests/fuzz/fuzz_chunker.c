@@ -8,15 +8,23 @@
  * prefix of the good output. Checks: delivered bytes == stream minus oversize lines,
  * chunks end at '\n' (except the stream's last line), base offsets/lines and oversize
  * reports equal the obvious splitter's, the chunker's offset ends at the stream length.
+ * Byte 2 bits 1-3 also run the stream through gzip, bzip2 and xz (compressed here by
+ * their libraries, as one member) with the same checks. A stream that starts with a
+ * gzip, bzip2 or xz magic is run unchecked against a reference (ASan and UBSan watch
+ * the decoders' wrapper; the run must end in 0 or -EBADMSG, every chunk within cap).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bzlib.h>
+#include <lzma.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "source.h"
 #include "fuzz.h"
 
@@ -133,13 +141,11 @@ static int ref_decode(const unsigned char *in, size_t n, unsigned char **out, si
 	return ref_decode_step(in, n, 1, out, out_len);
 }
 
-/* A stream the chunker may refuse as UTF-16/32 (its first bytes: a byte-order mark, or
- * '{' beside a NUL byte); independent of source.c's own test. */
+/* A stream the chunker may refuse as UTF-16/32: every wide first unit it looks for
+ * has a NUL byte among the stream's first 8 (a superset, independent of source.c). */
 static bool looks_wide(const unsigned char *p, size_t n)
 {
-	return n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF) ||
-			  (p[0] == '{' && !p[1]) || (!p[0] && p[1] == '{') ||
-			  (n >= 4 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF));
+	return memchr(p, 0, n < 8 ? n : 8) != NULL;
 }
 
 static void run(const unsigned char *stream, size_t n, const unsigned char *ref_in, size_t ref_n,
@@ -222,6 +228,55 @@ static void run(const unsigned char *stream, size_t n, const unsigned char *ref_
 	ref_split_free(&r);
 }
 
+/* Drive the chunker over a stream no reference decodes (a gzip/bzip2/xz magic
+ * followed by anything): it must end cleanly or with -EBADMSG. */
+static void run_unchecked(const unsigned char *stream, size_t n, size_t max_record, size_t cap)
+{
+	scrm_source *s;
+	CHECK(scrm_source_open_mem(&s, stream, n, "fuzz") == 0);
+	scrm_chunker *c;
+	CHECK(scrm_chunker_create(&c, s, max_record) == 0);
+	char *buf = malloc(cap + SCRM_PADDING);
+	CHECK(buf);
+	ssize_t got;
+	scrm_chunk_info info;
+	while ((got = scrm_chunker_next(c, buf, cap, &info)) > 0)
+		CHECK((size_t)got <= cap);
+	CHECK(got == 0 || got == -EBADMSG || got == -EILSEQ);
+	free(buf);
+	scrm_chunker_free(c);
+	scrm_source_close(s);
+}
+
+/* stream compressed as one member of gzip (0), bzip2 (1) or xz (2); NULL if the
+ * library refuses (it never should). */
+static unsigned char *compress_with(int codec, const unsigned char *p, size_t n, size_t *len)
+{
+	size_t room = n + n / 2 + 1024;
+	unsigned char *o = malloc(room);
+	CHECK(o);
+	if (codec == 0) {
+		z_stream z = {0};
+		CHECK(deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+		z.next_in = (Bytef *)p;
+		z.avail_in = (uInt)n;
+		z.next_out = o;
+		z.avail_out = (uInt)room;
+		CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+		*len = room - z.avail_out;
+		deflateEnd(&z);
+	} else if (codec == 1) {
+		unsigned l = (unsigned)room;
+		CHECK(BZ2_bzBuffToBuffCompress((char *)o, &l, (char *)p, (unsigned)n, 1, 0, 0) == BZ_OK);
+		*len = l;
+	} else {
+		size_t pos = 0;
+		CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, p, n, o, &pos, room) == LZMA_OK);
+		*len = pos;
+	}
+	return o;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 3)
@@ -237,6 +292,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				: 0;
 	bool is_zstd = n >= 4 && (magic == ZSTD_MAGICNUMBER ||
 				  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+	if (scrm_codec_detect(stream, n)) {
+		run_unchecked(stream, n, max_record, cap);
+		return 0;
+	}
 	if (is_zstd) {
 		unsigned char *plain;
 		size_t plain_len;
@@ -256,6 +315,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(cc);
 		size_t zn = ZSTD_compressCCtx(cc, z, bound, stream, n, 1);
 		CHECK(!ZSTD_isError(zn));
+		run(z, zn, stream, n, false, max_record, cap);
+		free(z);
+	}
+	for (int codec = 0; codec < 3; codec++) {
+		if (!(data[2] & 2 << codec))
+			continue;
+		size_t zn;
+		unsigned char *z = compress_with(codec, stream, n, &zn);
 		run(z, zn, stream, n, false, max_record, cap);
 		free(z);
 	}
