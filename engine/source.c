@@ -1,5 +1,6 @@
 /*
- * source.c - byte sources (file, stdin, memory, zstd) and the line chunker (see source.h).
+ * source.c - byte sources (file, stdin, memory, zstd, gzip/bzip2/xz) and the line chunker
+ * (see source.h).
  *
  * Design. A source is a small vtable (read/name/close) in front of per-kind state, so
  * Kafka can plug in as one more kind. Regular files are read with io_uring: one small
@@ -13,7 +14,8 @@
  *
  * Every opened source peeks at its first 4 bytes: a zstd frame or skippable-frame
  * magic wraps it in a ZSTD_DStream decompressor that writes straight into the caller's
- * buffer; otherwise the peeked bytes are handed out first, merged into the next read.
+ * buffer, a gzip, bzip2 or xz magic in the same kind of loop over codec.h's stepping
+ * decoders; otherwise the peeked bytes are handed out first, merged into the next read.
  *
  * The chunker reads into the caller's buffer right after the carried partial line, so
  * bulk data is copied once (by the kernel). Only the partial last line (at most

@@ -3,9 +3,10 @@
  *
  * A source yields a byte stream. Implementations: a regular file read with io_uring
  * (falling back to read(2) where io_uring is unavailable), stdin or a pipe with read(2),
- * an in-memory buffer (tests), and a zstd decompressor wrapped around any of them
- * (detected by the zstd frame magic, so `cat x.zst | scrm run -` works; multi-frame
- * and skippable frames are handled). Kafka will plug in as another implementation.
+ * an in-memory buffer (tests), and a zstd, gzip, bzip2 or xz decompressor wrapped
+ * around any of them (detected by the magic bytes, so `cat x.zst | scrm run -` works;
+ * zstd's multi-frame and skippable frames, the others' concatenated members, are
+ * handled; codec.h). Kafka will plug in as another implementation.
  *
  * Threads: a source is used by one thread at a time (the reader thread).
  */
