@@ -35,7 +35,9 @@
 #include "featurize.h"
 #include "eval.h"
 #include "lexicon.h"
+#include "rules.h"
 #include "sentiment.h"
+#include "topics.h"
 #include "tsv.h"
 
 
@@ -43,11 +45,11 @@ static void usage(FILE *fp)
 {
 	fputs("usage: scrm train --task TASK --data FILE.tsv -o MODEL [--classifier NAME]\n"
 	      "                  [--text-col NAME] [--label-col NAME] [--lexicon FILE]\n"
-	      "                  [--features SPEC]\n"
+	      "                  [--emoji-lexicon FILE] [--rules FILE] [--features SPEC]\n"
 	      "\n"
 	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
-	      "TASK: intent, action, complaint, airline-reason, labels (any label set: the values\n"
+	      "TASK: sentiment, intent, action, complaint, airline-reason, labels (any label set: the values\n"
 	      "of the label column). Columns default to 'text' and 'label'.\n"
 	      "Use the model with: scrm eval --task TASK --data FILE --classifier NAME --model MODEL.\n"
 	      "--features SPEC (linear): feature kinds and sizes over the defaults, comma-separated:\n"
@@ -182,7 +184,7 @@ out:
 	return ret;
 }
 
-enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_FEATURES, OPT_HELP };
+enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_HELP };
 
 int scrm_train_main(int argc, char **argv)
 {
@@ -194,12 +196,14 @@ int scrm_train_main(int argc, char **argv)
 		{"text-col", required_argument, 0, OPT_TEXTCOL},
 		{"label-col", required_argument, 0, OPT_LABELCOL},
 		{"lexicon", required_argument, 0, OPT_LEX},
+		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
+		{"rules", required_argument, 0, OPT_RULES},
 		{"features", required_argument, 0, OPT_FEATURES},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
 	};
 	const char *task_name = NULL, *data = NULL, *out = NULL, *clf = "linear", *text_col = "text";
-	const char *label_col = "label", *lexpath = NULL, *features = NULL;
+	const char *label_col = "label", *lexpath = NULL, *features = NULL, *emoji = NULL, *rules_path = NULL;
 	int c;
 	optind = 0; /* GNU: full re-initialization */
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
@@ -211,6 +215,8 @@ int scrm_train_main(int argc, char **argv)
 		case OPT_TEXTCOL: text_col = optarg; break;
 		case OPT_LABELCOL: label_col = optarg; break;
 		case OPT_LEX: lexpath = optarg; break;
+		case OPT_EMOJI: emoji = optarg; break;
+		case OPT_RULES: rules_path = optarg; break;
 		case OPT_FEATURES: features = optarg; break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
@@ -253,13 +259,24 @@ int scrm_train_main(int argc, char **argv)
 	scrm_clf_item *items = NULL;
 	scrm_sentiment *sent = NULL;
 	scrm_classifier *inst = NULL;
+	scrm_rules *rules = NULL;
+	scrm_topics *topics = NULL;
+	scrm_topics_scratch *ts = NULL;
+	scrm_topic_hits *hits = NULL;
 	rows r = {0};
 	int want_sent = (d->flags & (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_NEEDS_LEXICON)) != 0;
 	if (want_sent && !(lexpath = scrm_lexicon_path(lexpath, err, sizeof err))) {
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}
-	if (lexpath && scrm_lexicon_load(&lex, lexpath, NULL, err, sizeof err)) {
+	if (lexpath && scrm_lexicon_load(&lex, lexpath, emoji, err, sizeof err)) {
+		fprintf(stderr, "scrm train: %s\n", err);
+		goto out;
+	}
+	/* the rules file's topic and cue ids are features of the model, as in scrm eval */
+	if (rules_path && (d->flags & SCRM_CLF_USES_TOPICS) &&
+	    (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
+	     scrm_topics_compile_rules(&topics, rules, NULL, err, sizeof err))) {
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}
@@ -271,12 +288,24 @@ int scrm_train_main(int argc, char **argv)
 	ret = 1;
 	items = calloc(r.n, sizeof *items);
 	sent = calloc(2 * r.n, sizeof *sent);
+	if (topics && (!(hits = calloc(r.n, sizeof *hits)) || scrm_topics_scratch_create(&ts, topics))) {
+		fprintf(stderr, "scrm train: %s\n", strerror(ENOMEM));
+		goto out;
+	}
 	if (!items || !sent || (lex && !(ss = scrm_sent_create(lex)))) {
 		fprintf(stderr, "scrm train: %s\n", strerror(ENOMEM));
 		goto out;
 	}
 	for (size_t i = 0; i < r.n; i++) {
 		scrm_clf_item_init(&items[i], r.text[i], r.len[i]);
+		if (ts) {
+			int rc = scrm_topics_match(ts, r.text[i], r.len[i], NULL, 0, NULL, 0, &hits[i]);
+			if (rc) {
+				fprintf(stderr, "scrm train: topics: %s\n", strerror(-rc));
+				goto out;
+			}
+			items[i].hits = &hits[i];
+		}
 		if (ss) {
 			int rc = scrm_sent_score_both(ss, r.text[i], r.len[i], &sent[2 * i], &sent[2 * i + 1], NULL, NULL);
 			if (rc) {
@@ -287,7 +316,7 @@ int scrm_train_main(int argc, char **argv)
 			items[i].sentiment[SCRM_SENT_SCRM] = &sent[2 * i + 1];
 		}
 	}
-	scrm_clf_config cfg = {.lexicon = lex, .topics = NULL, .model_path = out, .features = features};
+	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = out, .features = features};
 	double t0 = now_s();
 	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
 	double secs = now_s() - t0;
@@ -336,6 +365,10 @@ int scrm_train_main(int argc, char **argv)
 	}
 out:
 	scrm_classifier_free(inst);
+	scrm_topics_scratch_free(ts);
+	free(hits);
+	scrm_topics_free(topics);
+	scrm_rules_free(rules);
 	free(items);
 	free(sent);
 	rows_free(&r);

@@ -849,14 +849,18 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 	if (get_obj(f, P_USER, uo))
 		v1_user(c, r, uo);
 	r->ts_ms = v1_ts(f);
-	if (get_int(f, P_RETWEET_COUNT, v))
-		r->retweets = v;
-	if (get_int(f, P_FAVORITE_COUNT, v))
-		r->likes = v;
-	if (get_int(f, P_REPLY_COUNT, v))
-		r->replies = v;
-	if (get_int(f, P_QUOTE_COUNT, v))
-		r->quotes = v;
+	/* A retweet object carries the original's counts (retweet_count copied, likes 0),
+	 * not its own: they would credit the retweeter with the original's reach. Unknown. */
+	if (!(flags & SCRM_REC_RETWEET)) {
+		if (get_int(f, P_RETWEET_COUNT, v))
+			r->retweets = v;
+		if (get_int(f, P_FAVORITE_COUNT, v))
+			r->likes = v;
+		if (get_int(f, P_REPLY_COUNT, v))
+			r->replies = v;
+		if (get_int(f, P_QUOTE_COUNT, v))
+			r->quotes = v;
+	}
 	size_t off = c.arena->len;
 	arena_text(c, text, true);
 	r->text = str_since(c, off);
@@ -983,8 +987,8 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 	}
 	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0 && ts_ok(ms))
 		r->ts_ms = ms;
-	if (get_obj(t, P_PUBLIC_METRICS, pm))
-		v2_metrics(r, pm);
+	if (!(flags & SCRM_REC_RETWEET) && get_obj(t, P_PUBLIC_METRICS, pm))
+		v2_metrics(r, pm); /* a retweet's are the original's, as in v1 */
 	size_t off = c.arena->len;
 	arena_text(c, text, true);
 	r->text = str_since(c, off);

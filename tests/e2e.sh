@@ -366,6 +366,17 @@ check "--intent linear --intent-model: events carry the trained model's intent" 
 	test "$(grep -c '"classifier":"linear"' "$T/intent-l.out")" -eq 7
 "$SCRM" run -q -j2 --intent-model "$T/intent.model" --action none "$T/spam.ndjson" >"$T/intent-l2.out"
 check "--intent-model alone selects linear" cmp -s "$T/intent-l.out" "$T/intent-l2.out"
+printf 'topic refunds: refund\ncue intent.reset: password\n' >"$T/intent-rules.scrm"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--rules "$T/intent-rules.scrm" -o "$T/intent-r.model" >/dev/null 2>"$T/train-r.err"
+check "train --rules: the rules file's topic/cue ids are features (a different model)" \
+	bash -c "test $? -eq 0 && test -s '$T/intent-r.model' && ! cmp -s '$T/intent.model' '$T/intent-r.model'"
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--rules "$T/intent-rules.scrm" --classifier linear --model "$T/intent-r.model" --predictions "$T/pr1.tsv" >/dev/null 2>&1
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--rules "$T/intent-rules.scrm" --classifier linear --train "$T/intent.tsv" --predictions "$T/pr2.tsv" >/dev/null 2>&1
+check "train --rules gives the model eval --train --rules trains (same predictions and confidences, 'refunds' in why)" \
+	bash -c "cmp -s '$T/pr1.tsv' '$T/pr2.tsv' && grep -q 'refunds +' '$T/pr1.tsv'"
 "$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
 	--features=-char,dim=12 -o "$T/intent-fast.model" >/dev/null 2>&1
 check "train --features=-char,dim=12: a model of 2^12 x 8 weights (under 1/8 of the default's size)" \
