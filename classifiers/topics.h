@@ -30,7 +30,11 @@
 extern "C" {
 #endif
 
-#define SCRM_TOPICS_MAX_HITS 64   /* ids reported per record */
+/* ids reported per record: a record matching more (topics and cues together) keeps
+ * the first 512 in file order and counts the rest in dropped (the pipeline reports
+ * such records: stats topic_hits_dropped). It was 64, which a rules file of many broad
+ * topics could reach, crowding out the cues after them (a spam cue, and its route). */
+#define SCRM_TOPICS_MAX_HITS 512
 #define SCRM_TOPICS_MAX_POS 1024  /* NEAR operand occurrences remembered per record */
 
 typedef struct scrm_topics scrm_topics;

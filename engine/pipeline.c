@@ -95,7 +95,7 @@ typedef struct chunk {
 	uint32_t *logoff;         /* ... record i is logbuf[logoff[i], logoff[i + 1]) */
 	size_t logoff_cap;
 	scrm_buf rej;             /* reject lines (NDJSON) */
-	uint64_t lines, rejected, repaired, repaired_num, filtered;
+	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	unsigned acks;            /* worker-local: relate threads done with this chunk */
@@ -217,7 +217,7 @@ struct pipeline {
 	/* writer stats */
 	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
 	uint64_t route_events[SCRM_MAX_ROUTES];
-	uint64_t lines, rejected, repaired, repaired_num, filtered;
+	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 };
@@ -365,7 +365,7 @@ static void chunk_reset(chunk *c)
 	memset(c->mstart, 0, sizeof c->mstart);
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
-	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = 0;
+	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = c->hits_dropped = 0;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
@@ -600,6 +600,7 @@ static int analyze_records(worker *wk, chunk *c)
 						lg ? r->lang.len : 0, &hits, &terms);
 		if (trc)
 			return trc;
+		c->hits_dropped += hits.dropped != 0;
 		r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
 		if (!scrm_str_present(r->topic_ids))
 			return -ENOMEM;
@@ -1635,6 +1636,7 @@ static void *writer_main(void *arg)
 		pl->rejected += c->rejected;
 		pl->repaired += c->repaired;
 		pl->repaired_num += c->repaired_num;
+		pl->hits_dropped += c->hits_dropped;
 		pl->filtered += c->filtered;
 		for (int i = 0; i < SCRM_REJ__COUNT; i++)
 			pl->rejects[i] += c->rejects[i];
@@ -2082,6 +2084,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
 	st->repaired_numbers = pl->repaired_num;
+	st->topic_hits_dropped = pl->hits_dropped;
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
 	memcpy(st->skipped, pl->skipped, sizeof st->skipped);

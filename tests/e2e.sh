@@ -974,6 +974,18 @@ check "damaged log: it says how many interactions came back against the checkpoi
 	grep -q 'rebuilding state read [0-9]* interactions back where its checkpoint counts 300' "$T/dmg/err"
 check "damaged log: the outputs are left as they were" cmp -s "$T/dmg/before.zst" "$T/dmg/out/inbox.ndjson.zst"
 
+# --- a record matching many topics keeps its cues (the cap was 64 hits, topics first) -----
+mkdir -p "$T/hits"
+{ for i in $(seq 0 69); do echo "topic t$i: hello"; done; echo 'cue spam.giveaway: giveaway'; echo 'drop when spam'; } \
+	>"$T/hits/r70.scrm"
+{ for i in $(seq 0 599); do echo "topic t$i: hello"; done; echo 'cue spam.giveaway: giveaway'; echo 'drop when spam'; } \
+	>"$T/hits/r600.scrm"
+echo '{"id":"1","channel":"chat","text":"hello giveaway","author":{"handle":"kim"}}' >"$T/hits/in.ndjson"
+check "70 topics and a spam cue on one record: the cue counts, the record is dropped" \
+	bash -c "'$SCRM' run -q --rules '$T/hits/r70.scrm' '$T/hits/in.ndjson' | grep -q '\"route\":\"drop\"'"
+"$SCRM" run -q --rules "$T/hits/r600.scrm" --stats-json "$T/hits/s.json" "$T/hits/in.ndjson" >/dev/null
+check "over 512 matches on a record: counted in topic_hits_dropped" test "$(json_num "$T/hits/s.json" topic_hits_dropped)" = 1
+
 # --- the closed loop: a brand's reply closes the customer's case ---------------------------
 {
 	printf '{"id":"k1","channel":"twitter","ts":"2026-03-01T10:00:00Z","text":"@acme my order never arrived, unacceptable","author":{"handle":"kim"}}\n'
