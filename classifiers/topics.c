@@ -122,8 +122,9 @@ struct scrm_topics_scratch {
 	uint16_t *cands;
 	uint32_t ncands;
 	uint8_t *stack;
-	struct pos pos[SCRM_TOPICS_MAX_POS];
-	uint32_t npos;
+	struct pos *pos; /* NEAR operands' occurrences: grows with the text (from 1024) */
+	uint32_t npos, pos_cap;
+	bool oom;        /* growing pos failed: the scan stopped (-ENOMEM) */
 	bool words_done;
 	const char *text; /* the record being scanned */
 	size_t len;
@@ -1423,7 +1424,9 @@ int scrm_topics_scratch_create(scrm_topics_scratch **out, const scrm_topics *t)
 	s->cand_bits = calloc(tw ? tw : 1, sizeof(uint64_t));
 	s->cands = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
 	s->stack = malloc(t->max_stack + 1);
-	if (!s->pat_bits || !s->pat_list || !s->cand_bits || !s->cands || !s->stack)
+	s->pos_cap = 1024;
+	s->pos = malloc(s->pos_cap * sizeof *s->pos);
+	if (!s->pat_bits || !s->pat_list || !s->cand_bits || !s->cands || !s->stack || !s->pos)
 		goto fail;
 	if (t->proto && hs_clone_scratch(t->proto, &s->hs) != HS_SUCCESS)
 		goto fail;
@@ -1451,6 +1454,7 @@ void scrm_topics_scratch_free(scrm_topics_scratch *s)
 	free(s->cand_bits);
 	free(s->cands);
 	free(s->stack);
+	free(s->pos);
 	free(s->norm);
 	free(s->map);
 	free(s);
@@ -1502,8 +1506,18 @@ static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 		for (uint32_t i = 0; i < s->t->key_n[id]; i++)
 			add_cand(s, s->t->topic_of[s->t->key_off[id] + i]);
 	}
-	if (p->near && s->npos < SCRM_TOPICS_MAX_POS)
+	if (p->near) {
+		if (s->npos == s->pos_cap) {
+			struct pos *np = s->pos_cap < UINT32_MAX / 2 ? realloc(s->pos, 2 * (size_t)s->pos_cap * sizeof *np) : NULL;
+			if (!np) {
+				s->oom = true;
+				return 1; /* stop the scan */
+			}
+			s->pos = np;
+			s->pos_cap *= 2;
+		}
 		s->pos[s->npos++] = (struct pos){.pat = id, .end = (uint32_t)to};
+	}
 	return 0;
 }
 
@@ -1597,22 +1611,33 @@ static int scan_gaps(scrm_topics_scratch *s, const char *text, size_t len)
 		}
 	}
 	if (hs_scan(s->t->gaps, s->norm, (unsigned)k, 0, s->hs, on_gap_match, s) != HS_SUCCESS)
-		return -EIO;
+		return s->oom ? -ENOMEM : -EIO;
 	return 0;
 }
 
-/* End offsets of the recorded positions -> index of the word each match ends in. */
+static int pos_cmp(const void *a, const void *b)
+{
+	const struct pos *x = a, *y = b;
+	return x->end < y->end ? -1 : x->end > y->end ? 1 : x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
+/* End offsets of the recorded positions -> index of the word each match ends in; the
+ * positions end up in end order. */
 static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 {
 	struct pos *p = s->pos;
-	for (uint32_t i = 1; i < s->npos; i++) { /* insertion sort: nearly sorted already */
-		struct pos x = p[i];
-		uint32_t j = i;
-		while (j > 0 && p[j - 1].end > x.end) {
-			p[j] = p[j - 1];
-			j--;
+	if (s->npos > 64) {
+		qsort(p, s->npos, sizeof *p, pos_cmp); /* a long text: no quadratic worst case */
+	} else {
+		for (uint32_t i = 1; i < s->npos; i++) { /* insertion sort: nearly sorted already */
+			struct pos x = p[i];
+			uint32_t j = i;
+			while (j > 0 && p[j - 1].end > x.end) {
+				p[j] = p[j - 1];
+				j--;
+			}
+			p[j] = x;
 		}
-		p[j] = x;
 	}
 	uint32_t words = 0, k = 0;
 	bool in = false;
@@ -1658,20 +1683,28 @@ static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char 
 		return false;
 	if (!s->words_done)
 		assign_words(s, text, len);
+	/* One pass in end order. For a pair whose first-ending side x ends at word xe and
+	 * whose other side y spans words [ys, ye] (xe <= ye), the words between them are
+	 * ys - xe - 1 when x ends before y starts, else none (they overlap): the pair is near
+	 * when xe >= ys - 1 - n. So keep the latest end seen of each side and test each
+	 * occurrence against the other side's. O(occurrences), where all pairs were
+	 * O(occurrences^2). */
+	int64_t last_a = INT64_MIN, last_b = INT64_MIN, need;
 	for (uint32_t i = 0; i < s->npos; i++) {
-		const struct pos *a = &s->pos[i];
-		if (!in_list(al, nr->a_n, a->pat))
+		const struct pos *q = &s->pos[i];
+		bool is_a = in_list(al, nr->a_n, q->pat), is_b = in_list(bl, nr->b_n, q->pat);
+		if (!is_a && !is_b)
 			continue;
-		int64_t ae = a->word, as = ae - t->pats[a->pat].nwords + 1;
-		for (uint32_t j = 0; j < s->npos; j++) {
-			const struct pos *b = &s->pos[j];
-			if (!in_list(bl, nr->b_n, b->pat))
-				continue;
-			int64_t be = b->word, bs = be - t->pats[b->pat].nwords + 1;
-			int64_t gap = be < as ? as - be - 1 : ae < bs ? bs - ae - 1 : 0;
-			if (gap <= nr->n)
-				return true;
-		}
+		if (is_a && is_b)
+			return true; /* one occurrence is both sides: no words between (x NEAR/n x) */
+		int64_t e = q->word, st = e - t->pats[q->pat].nwords + 1;
+		need = st - 1 - (int64_t)nr->n;
+		if ((is_a && last_b != INT64_MIN && last_b >= need) || (is_b && last_a != INT64_MIN && last_a >= need))
+			return true;
+		if (is_a)
+			last_a = e;
+		if (is_b)
+			last_b = e;
 	}
 	return false;
 }
@@ -1801,6 +1834,7 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	if (terms)
 		terms->n = terms->dropped = 0;
 	s->npat_list = s->ncands = s->npos = 0;
+	s->oom = false;
 	s->words_done = false;
 	if (handle && hlen && handle[0] == '@')
 		handle++, hlen--;
@@ -1819,7 +1853,7 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	s->text = text;
 	s->len = len;
 	if (t->db && hs_scan(t->db, text ? text : "", (unsigned)len, 0, s->hs, on_match, s) != HS_SUCCESS) {
-		rc = -EIO;
+		rc = s->oom ? -ENOMEM : -EIO;
 		goto reset;
 	}
 	if (t->gaps && len && odd_spaces(text, len) && (rc = scan_gaps(s, text, len)))

@@ -35,7 +35,6 @@ extern "C" {
  * such records: stats topic_hits_dropped). It was 64, which a rules file of many broad
  * topics could reach, crowding out the cues after them (a spam cue, and its route). */
 #define SCRM_TOPICS_MAX_HITS 512
-#define SCRM_TOPICS_MAX_POS 1024  /* NEAR operand occurrences remembered per record */
 
 typedef struct scrm_topics scrm_topics;
 typedef struct scrm_topics_scratch scrm_topics_scratch;
@@ -118,11 +117,14 @@ void scrm_topics_scratch_free(scrm_topics_scratch *s);
  *          be NULL with @hlen 0: then from: is false;
  * @lang:   the record's language code, @llen bytes; NULL/0: lang: is false;
  * @out:    filled with the matching ids, ascending.
- * Only NEAR operands' first SCRM_TOPICS_MAX_POS occurrences are considered; a NEAR costs
- * O(occurrences of A x occurrences of B) when both are present.
- * Cost: one hs_scan() plus a few ns per candidate topic; no allocation, lock or syscall
+ * Every occurrence of a NEAR operand counts, however long the text (the positions grow
+ * from 1,024; they were capped there, shared by all of a record's NEARs); a NEAR costs
+ * one pass over them, sorted once per record.
+ * Cost: one hs_scan() plus a few ns per candidate topic; no lock or syscall, and no
+ * allocation unless a text has more than 1,024 NEAR operand occurrences
  * (sample rules, 94 patterns, ~70-byte texts: ~0.43 us/record on one core).
- * Return: 0, or -EIO if Hyperscan fails (out->n is then 0).
+ * Return: 0, -EIO if Hyperscan fails, -ENOMEM if the positions cannot grow (out->n is
+ * then 0).
  */
 int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,
 		      size_t hlen, const char *lang, size_t llen, scrm_topic_hits *out);
