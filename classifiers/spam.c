@@ -193,6 +193,18 @@ uint64_t scrm_spam_text_key(const char *text, size_t len)
 	return k;
 }
 
+size_t scrm_spam_reply_prefix(const char *text, size_t len)
+{
+	size_t i = 0, end = 0, n;
+	const char *w;
+	while ((w = next_word(text, len, &i, &n)) && w[0] == '@' && n > 1) {
+		end = i;
+		while (end < len && is_space((unsigned char)text[end]))
+			end++;
+	}
+	return end;
+}
+
 unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key)
 {
 	return signals(text, len, NULL, key);

@@ -69,6 +69,15 @@ uint64_t scrm_spam_text_key(const char *text, size_t len);
  * scrm_spam_text_key()'s key in *key unless @key is NULL. */
 unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key);
 
+/*
+ * scrm_spam_reply_prefix() - the bytes of @text taken by a reply's opening @handles (and
+ * the spaces after them): "@a @b thanks" -> 6. X puts the thread's participants there
+ * itself (display_text_range starts after them), so for a reply they are addressees, not
+ * mentions the author typed: the pipeline leaves them out of the spam signals, so that a
+ * reply in a thread of five is not mention spam. 0 when @text does not open with one.
+ */
+size_t scrm_spam_reply_prefix(const char *text, size_t len);
+
 typedef struct scrm_ktab scrm_dupwin; /* a ktab.h table */
 
 /* A window of @slots entries (rounded up to a power of two, >= 64). NULL on -ENOMEM. */

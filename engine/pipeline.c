@@ -521,7 +521,8 @@ static int analyze_records(worker *wk, chunk *c)
 		if (!scrm_str_present(r->text))
 			continue;
 		const char *text = scrm_str_ptr(&c->arena, r->text);
-		r->spam |= (uint8_t)scrm_spam_signals(text, r->text.len,
+		size_t skip = scrm_str_present(r->in_reply_to) ? scrm_spam_reply_prefix(text, r->text.len) : 0;
+		r->spam |= (uint8_t)scrm_spam_signals(text + skip, r->text.len - skip,
 						      pl->cfg->dup_window_ms > 0 ? &r->text_key : NULL);
 	}
 	/* Influence from the post itself, and whom it points at (for the network part). */

@@ -974,6 +974,15 @@ check "damaged log: it says how many interactions came back against the checkpoi
 	grep -q 'rebuilding state read [0-9]* interactions back where its checkpoint counts 300' "$T/dmg/err"
 check "damaged log: the outputs are left as they were" cmp -s "$T/dmg/before.zst" "$T/dmg/out/inbox.ndjson.zst"
 
+# --- a reply's opening @handles are its addressees, not mention spam -----------------------
+printf '%s\n' '{"id_str":"5","full_text":"@a @b @c @d @e thanks, fixed now","in_reply_to_status_id_str":"4","user":{"id_str":"2","screen_name":"z"}}' \
+	'{"id_str":"6","full_text":"@a @b @c @d @e thanks, fixed now","user":{"id_str":"2","screen_name":"z"}}' \
+	'{"id_str":"7","full_text":"@a look @b @c @d @e @f","in_reply_to_status_id_str":"4","user":{"id_str":"2","screen_name":"z"}}' \
+	>"$T/replyspam.ndjson"
+"$SCRM" run -q "$T/replyspam.ndjson" >"$T/replyspam.out"
+check "a reply opening with 5 @handles is not mention spam; the same post not replying is; mentions after the text count" \
+	test "$(grep -c '"spam":\["mentions"\]' "$T/replyspam.out"),$(grep '"id":"5"' "$T/replyspam.out" | grep -c '"spam"')" = "2,0"
+
 # --- a record matching many topics keeps its cues (the cap was 64 hits, topics first) -----
 mkdir -p "$T/hits"
 { for i in $(seq 0 69); do echo "topic t$i: hello"; done; echo 'cue spam.giveaway: giveaway'; echo 'drop when spam'; } \

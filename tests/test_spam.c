@@ -44,6 +44,33 @@ Test(spam, structural_signals)
 	cr_assert_eq(c.words, 0);
 }
 
+/* A reply's opening @handles (its addressees): the pipeline leaves them out of the spam
+ * signals (a reply in a thread of five was flagged as mention spam). */
+Test(spam, reply_prefix)
+{
+	static const struct {
+		const char *text;
+		size_t want;
+	} cases[] = {
+		{"@a @b @c @d @e thanks, fixed now", 15},
+		{"  @a\t@b  hi", 9},
+		{"@a", 2},
+		{"@a @b", 5},
+		{"hi @a @b", 0},
+		{"@ @a hi", 0}, /* a bare '@' is not a handle */
+		{"", 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		cr_assert_eq(scrm_spam_reply_prefix(cases[i].text, strlen(cases[i].text)), cases[i].want, "%s",
+			     cases[i].text);
+	const char *t = "@a @b @c @d @e thanks, fixed now";
+	size_t k = scrm_spam_reply_prefix(t, strlen(t));
+	cr_assert(scrm_spam_scan(t, strlen(t), NULL) & SCRM_SPAM_MENTIONS);
+	cr_assert_eq(scrm_spam_scan(t + k, strlen(t) - k, NULL), 0);
+	cr_assert_eq(scrm_spam_text_key(t + k, strlen(t) - k), scrm_spam_text_key(t, strlen(t)),
+		     "the near-duplicate key ignores @handles anyway");
+}
+
 Test(spam, names)
 {
 	cr_assert_str_eq(scrm_spam_name(0), "links");
