@@ -164,11 +164,19 @@ static const scrm_codec codecs[] = {
 	{"xz", xz_init, xz_step, xz_reset, xz_end},
 };
 
+bool scrm_codec_needs_more(const unsigned char *p, size_t n)
+{
+	return n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9';
+}
+
 const scrm_codec *scrm_codec_detect(const unsigned char *p, size_t n)
 {
 	if (n >= 3 && p[0] == 0x1F && p[1] == 0x8B && p[2] == 8)
 		return &codecs[0];
-	if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+	static const unsigned char block[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59}; /* pi */
+	static const unsigned char eos[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};  /* sqrt(pi) */
+	if (n >= SCRM_CODEC_MAGIC_MAX && scrm_codec_needs_more(p, n) &&
+	    (!memcmp(p + 4, block, 6) || !memcmp(p + 4, eos, 6)))
 		return &codecs[1];
 	if (n >= 4 && p[0] == 0xFD && p[1] == '7' && p[2] == 'z' && p[3] == 'X')
 		return &codecs[2];

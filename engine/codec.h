@@ -33,7 +33,14 @@ typedef struct scrm_codec {
 	void (*end)(void *st);
 } scrm_codec;
 
-/* The codec whose magic p[0..n) starts with (n >= 4 is enough), else NULL. */
+/* The most bytes detection looks at: bzip2's "BZh" + level + a block's (or the empty
+ * stream's end) 6-byte magic. */
+#define SCRM_CODEC_MAGIC_MAX 10
+
+/* The codec whose magic p[0..n) starts with, else NULL: gzip, xz from 4 bytes; bzip2
+ * needs SCRM_CODEC_MAGIC_MAX (its "BZh1" is ASCII a text line can start with). */
 const scrm_codec *scrm_codec_detect(const unsigned char *p, size_t n);
+/* p[0..n) (n >= 4) may be a bzip2 stream: detection needs SCRM_CODEC_MAGIC_MAX bytes. */
+bool scrm_codec_needs_more(const unsigned char *p, size_t n);
 
 #endif

@@ -1515,12 +1515,13 @@ static bool number_out_of_range(const char *p, size_t len) noexcept
 		size_t ln = strlen(lim);
 		return n > ln || (n == ln && memcmp(d, lim, n) > 0);
 	}
-	/* The same magnitude in a short form strtod can take whatever the mantissa's
-	 * length: "0." + its first 40 significant digits + "e" + the decimal exponent. */
+	/* The same value in a form strtod can take whatever the mantissa's length: "0." +
+	 * its first 800 significant digits (+ "1" when a non-zero digit follows them) + "e" +
+	 * the decimal exponent. */
 	size_t i = p[0] == '-', point = 0, nd = 0;
 	long exp10 = 0;
-	bool seen = false, in_frac = false;
-	char buf[64] = "0.";
+	bool seen = false, in_frac = false, sticky = false;
+	char buf[840] = "0.";
 	size_t o = 2;
 	for (; i < len && p[i] != 'e' && p[i] != 'E'; i++) {
 		if (p[i] == '.') {
@@ -1535,13 +1536,18 @@ static bool number_out_of_range(const char *p, size_t len) noexcept
 		seen = true;
 		if (!in_frac)
 			point++;
-		if (nd < 40) {
+		if (nd < 800) { /* a double's rounding is decided within 768 digits */
 			buf[o++] = p[i];
 			nd++;
+		} else if (p[i] != '0') {
+			sticky = true;
 		}
 	}
 	if (!seen)
 		return false; /* zero */
+	if (sticky)
+		buf[o++] = '1'; /* a non-zero digit cut off: keeps a value just past a rounding
+				 * midpoint (DBL_MAX + half an ulp) on the side it is on */
 	exp10 += (long)point;
 	if (i < len) { /* the exponent, clamped far beyond any double's range */
 		bool eneg = p[++i] == '-';

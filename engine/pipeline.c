@@ -195,6 +195,7 @@ struct pipeline {
 	uint64_t log_max_record;          /* the largest --max-record of the runs that wrote the
 					     log (checkpoint "mr"; 0: an older log without it) */
 	bool rebuild_checked;             /* the writer compared rebuilt with resume_seq */
+	uint64_t rebuild_oversize;        /* logged events the rebuild found too long to read */
 	uint64_t *resume_in;              /* per input: bytes already consumed, UINT64_MAX all */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
@@ -1547,6 +1548,7 @@ static void *writer_main(void *arg)
 			pl->next_seq = c->recs.v[c->recs.len - 1].seq + 1;
 		if (c->silent && !pl->writer_stopped) {
 			pl->rebuilt += c->recs.len;
+			pl->rebuild_oversize += c->rejects[SCRM_REJ_OVERSIZE];
 			scrm_ring_push(&pl->free_ring, c);
 			continue;
 		}
@@ -1557,8 +1559,15 @@ static void *writer_main(void *arg)
 			if (pl->rebuilt != pl->resume_seq) {
 				fprintf(stderr, "scrm: interaction log %s: rebuilding state read %" PRIu64
 						" interactions back where its checkpoint counts %" PRIu64
-						"; stopping before writing anything (`scrm log verify` checks the log)\n",
+						"; stopping before writing anything",
 					pl->cfg->log_dir, pl->rebuilt, pl->resume_seq);
+				if (pl->rebuild_oversize)
+					fprintf(stderr, " (%" PRIu64 " logged events were longer than this run reads back, "
+							"8 x --max-record + 64 KiB: the log was written with a larger "
+							"--max-record; run again with it)\n",
+						pl->rebuild_oversize);
+				else
+					fprintf(stderr, " (`scrm log verify` checks the log)\n");
 				set_fatal(pl, -EIO);
 				pl->writer_stopped = true;
 				scrm_ring_push(&pl->free_ring, c);

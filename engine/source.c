@@ -33,6 +33,7 @@
 
 #include "codec.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
@@ -54,6 +55,7 @@
 #define SCRM_ZSTD_IN_CAP ((size_t)256 << 10)
 
 #define SCRM_MAGIC_LEN 4
+static_assert(SCRM_CODEC_MAGIC_MAX >= SCRM_MAGIC_LEN, "the peek holds zstd's magic");
 
 typedef struct scrm_source_ops {
 	/* Read up to cap (> 0) bytes; as scrm_source_read, without the peeked bytes. */
@@ -69,7 +71,7 @@ struct scrm_source {
 	const scrm_source_ops *ops;
 	char *name;
 	unsigned long long raw_bytes;
-	unsigned char peek[SCRM_MAGIC_LEN]; /* read by open, handed out first */
+	unsigned char peek[SCRM_CODEC_MAGIC_MAX]; /* read by open, handed out first */
 	unsigned peek_len, peek_pos;
 	char errmsg[160]; /* why the last read failed, for scrm_source_error */
 };
@@ -531,6 +533,8 @@ typedef struct codec_source {
 	bool in_eof, in_short; /* as zstd_source's */
 	bool mid;              /* inside a member: its end not yet decoded */
 	bool need_reset;       /* a member ended: reset before decoding more input */
+	bool full;             /* the last step filled the caller's buffer: the decoder may
+				* hold output without needing input (a bzip2 block) */
 	int err;               /* sticky */
 } codec_source;
 
@@ -550,7 +554,7 @@ static ssize_t codec_read(scrm_source *s, void *buf, size_t cap)
 	unsigned char *out = buf;
 	size_t pos = 0;
 	for (;;) {
-		if (d->ilen || (d->in_eof && d->mid)) {
+		if (d->ilen || (d->in_eof && d->mid) || (d->full && d->mid)) {
 			if (d->need_reset) {
 				/* zero bytes after a member are padding (a tape or tar block),
 				 * skipped as gzip(1) does */
@@ -571,8 +575,11 @@ static ssize_t codec_read(scrm_source *s, void *buf, size_t cap)
 			d->ip = io.in;
 			d->ilen = io.in_len;
 			pos += made;
+			d->full = pos == cap;
 			if (rc == -ENOMEM) {
 				d->err = -ENOMEM;
+				snprintf(d->base.errmsg, sizeof d->base.errmsg, "%s: decoding %s data: %s",
+					 d->inner->ops->name(d->inner), d->codec->name, strerror(ENOMEM));
 				return pos ? (ssize_t)pos : -ENOMEM;
 			}
 			if (rc < 0)
@@ -676,13 +683,21 @@ static int codec_wrap(scrm_source **sp, const scrm_codec *codec)
 static int detect_codec(scrm_source **sp)
 {
 	scrm_source *s = *sp;
-	while (s->peek_len < SCRM_MAGIC_LEN) {
-		ssize_t n = s->ops->read(s, s->peek + s->peek_len, SCRM_MAGIC_LEN - s->peek_len);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
+	/* 4 bytes tell zstd, gzip and xz; bzip2's "BZh1".."BZh9" is ASCII that a text line
+	 * can start with, so for it read on to its block magic (scrm_codec_detect) */
+	unsigned want = SCRM_MAGIC_LEN;
+	for (;;) {
+		while (s->peek_len < want) {
+			ssize_t n = s->ops->read(s, s->peek + s->peek_len, want - s->peek_len);
+			if (n < 0)
+				return (int)n;
+			if (n == 0)
+				break;
+			s->peek_len += (unsigned)n;
+		}
+		if (want == SCRM_CODEC_MAGIC_MAX || s->peek_len < want || !scrm_codec_needs_more(s->peek, s->peek_len))
 			break;
-		s->peek_len += (unsigned)n;
+		want = SCRM_CODEC_MAGIC_MAX;
 	}
 	const scrm_codec *codec = scrm_codec_detect(s->peek, s->peek_len);
 	if (codec)
@@ -943,10 +958,12 @@ static bool json_lead(unsigned char ch)
  * starts like a byte-order mark is one bad line, not a wide file. */
 static const char *wide_encoding(const unsigned char *p, size_t n)
 {
-	if (n >= 8 && p[0] == 0xFF && p[1] == 0xFE && !p[2] && !p[3])
-		p += 4, n -= 4; /* UTF-32LE mark */
-	else if (n >= 8 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF)
-		p += 4, n -= 4; /* UTF-32BE mark */
+	/* a UTF-32 mark is enough on its own (a first read from a pipe may end after it):
+	 * FF FE 00 00 as UTF-16 would be a mark and a NUL character, never JSON */
+	if (n >= 4 && p[0] == 0xFF && p[1] == 0xFE && !p[2] && !p[3])
+		return "UTF-32LE";
+	if (n >= 4 && !p[0] && !p[1] && p[2] == 0xFE && p[3] == 0xFF)
+		return "UTF-32BE";
 	else if (n >= 4 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
 		p += 2, n -= 2; /* UTF-16 mark */
 	if (n >= 4 && json_lead(p[0]) && !p[1] && !p[2] && !p[3])

@@ -900,6 +900,17 @@ Test(normalize, number_repair)
 	assert_ok(h, 1);
 	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
 	cr_assert_eq(rec(h, 4)->followers, 15);
+	/* 60 digits around the midpoint between DBL_MAX and 2^1024 (found by review: a
+	 * 40-digit cut put a number just above it below it): above rounds to infinity and is
+	 * repaired, just below is DBL_MAX and parses as it is */
+	run_str(h, "{\"id\":\"n6\",\"channel\":\"chat\",\"text\":\"t\","
+		   "\"n\":1.797693134862315807937289714053034150799341327100378269361739e308}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	run_str(h, "{\"id\":\"n7\",\"channel\":\"chat\",\"text\":\"t\","
+		   "\"n\":1.797693134862315807937289714053034150799341327100378269361730e308}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 0);
 	/* malformed numbers stay bad JSON, big or not */
 	const char *bad[] = {"{\"a\":123456789012345678901234567890,\"b\":01}", "{\"a\":1e400.5}",
 			     "{\"a\":-1e400-}", "{\"a\":1e400x}", "{\"a\":12345678901234567890123 4}"};
