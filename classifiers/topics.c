@@ -122,6 +122,8 @@ struct scrm_topics_scratch {
 	uint16_t *cands;
 	uint32_t ncands;
 	uint8_t *stack;
+	uint32_t *xstart; /* explain_topic: per stack entry, where its terms start in xterm */
+	uint32_t *xterm;  /* explain_topic: the terms of the entries on the stack */
 	struct pos *pos; /* NEAR operands' occurrences: grows with the text (from 1024) */
 	uint32_t npos, pos_cap;
 	bool oom;        /* growing pos failed: the scan stopped (-ENOMEM) */
@@ -1424,9 +1426,21 @@ int scrm_topics_scratch_create(scrm_topics_scratch **out, const scrm_topics *t)
 	s->cand_bits = calloc(tw ? tw : 1, sizeof(uint64_t));
 	s->cands = malloc((t->ntopics ? t->ntopics : 1) * sizeof(uint16_t));
 	s->stack = malloc(t->max_stack + 1);
+	s->xstart = malloc((t->max_stack + 1) * sizeof *s->xstart);
+	size_t xmax = 1; /* the most leaves one topic's program can list */
+	for (uint32_t i = 0; i < t->ntopics; i++) {
+		size_t n = 0;
+		for (uint32_t j = 0; j < t->topics[i].fop_n; j++) {
+			const struct op *o = &t->fops[t->topics[i].fop_off + j];
+			n += o->code == OP_ANY ? o->n : o->code == OP_NEAR ? t->nears[o->arg].a_n + t->nears[o->arg].b_n : 0;
+		}
+		xmax = n > xmax ? n : xmax;
+	}
+	s->xterm = malloc(xmax * sizeof *s->xterm);
 	s->pos_cap = 1024;
 	s->pos = malloc(s->pos_cap * sizeof *s->pos);
-	if (!s->pat_bits || !s->pat_list || !s->cand_bits || !s->cands || !s->stack || !s->pos)
+	if (!s->pat_bits || !s->pat_list || !s->cand_bits || !s->cands || !s->stack || !s->pos || !s->xstart ||
+	    !s->xterm)
 		goto fail;
 	if (t->proto && hs_clone_scratch(t->proto, &s->hs) != HS_SUCCESS)
 		goto fail;
@@ -1454,6 +1468,8 @@ void scrm_topics_scratch_free(scrm_topics_scratch *s)
 	free(s->cand_bits);
 	free(s->cands);
 	free(s->stack);
+	free(s->xstart);
+	free(s->xterm);
 	free(s->pos);
 	free(s->norm);
 	free(s->map);
@@ -1789,27 +1805,76 @@ static void add_term(scrm_topic_terms *terms, uint32_t first, uint16_t hit, uint
 	terms->pat[terms->n++] = pat;
 }
 
-/* The matched, non-negated leaves of topic @tp, which just matched as hit @hit. */
-static void explain_topic(const scrm_topics_scratch *s, const struct topic *tp, uint16_t hit,
-			  scrm_topic_terms *terms)
+/*
+ * The terms that made topic @tp match (it just did, as hit @hit): its program run again,
+ * each stack entry carrying the terms of its subexpression when that is true, so an OR
+ * keeps only its true sides, an AND or a NEAR that failed gives none, and a NOT drops
+ * its operand's (negated terms never explain a match). "(refund NEAR/1 waiting) OR late"
+ * on "refund x x x waiting late" is explained by "late" alone. The terms of an entry are
+ * contiguous in s->xterm, in stack order.
+ */
+static void explain_topic(scrm_topics_scratch *s, const struct topic *tp, uint16_t hit, scrm_topic_terms *terms)
 {
 	const scrm_topics *t = s->t;
-	uint32_t first = terms->n;
-	for (uint32_t i = 0; i < tp->op_n; i++) {
-		const struct op *o = &t->ops[tp->op_off + i];
-		if (o->neg)
-			continue;
-		if (o->code == OP_TERM && pat_matched(s, o->arg)) {
-			add_term(terms, first, hit, o->arg);
-		} else if (o->code == OP_NEAR) {
+	uint8_t *st = s->stack;
+	uint32_t *xs = s->xstart, *xt = s->xterm, sp = 0, xn = 0;
+	for (uint32_t i = 0; i < tp->fop_n; i++) {
+		const struct op *o = &t->fops[tp->fop_off + i];
+		switch (o->code) {
+		case OP_ANY: {
+			const uint32_t *pl = t->fpat + o->arg;
+			uint8_t v = 0;
+			xs[sp] = xn;
+			for (uint32_t k = 0; k < o->n; k++)
+				if (pat_matched(s, pl[k])) {
+					v = 1;
+					if (pl[k] < t->npats) /* from:/lang: keys explain nothing */
+						xt[xn++] = pl[k];
+				}
+			st[sp++] = v;
+			break;
+		}
+		case OP_NEAR: {
 			const struct near *nr = &t->nears[o->arg];
-			for (uint32_t k = 0; k < nr->a_n + nr->b_n; k++) {
-				uint32_t p = t->near_pat[(k < nr->a_n ? nr->a_off + k : nr->b_off + k - nr->a_n)];
+			uint8_t v = eval_near(s, nr, s->text, s->len);
+			xs[sp] = xn;
+			for (uint32_t k = 0; v && k < nr->a_n + nr->b_n; k++) {
+				uint32_t p = t->near_pat[k < nr->a_n ? nr->a_off + k : nr->b_off + k - nr->a_n];
 				if (pat_matched(s, p))
-					add_term(terms, first, hit, p);
+					xt[xn++] = p;
 			}
+			st[sp++] = v;
+			break;
+		}
+		case OP_NOT:
+			st[sp - 1] = !st[sp - 1];
+			xn = xs[sp - 1];
+			break;
+		case OP_AND:
+			sp--;
+			st[sp - 1] &= st[sp];
+			if (!st[sp - 1])
+				xn = xs[sp - 1];
+			break;
+		case OP_OR: {
+			sp--;
+			uint8_t a = st[sp - 1], b = st[sp];
+			if (!a && b) { /* keep b's terms only: move them down */
+				memmove(xt + xs[sp - 1], xt + xs[sp], (xn - xs[sp]) * sizeof *xt);
+				xn = xs[sp - 1] + (xn - xs[sp]);
+			} else if (a && !b) {
+				xn = xs[sp];
+			} else if (!a && !b) {
+				xn = xs[sp - 1];
+			}
+			st[sp - 1] = a | b;
+			break;
+		}
 		}
 	}
+	uint32_t first = terms->n;
+	for (uint32_t k = 0; k < xn; k++)
+		add_term(terms, first, hit, xt[k]);
 }
 
 const char *scrm_topics_term_text(const scrm_topics *t, uint32_t pat)

@@ -1416,3 +1416,23 @@ Test(topics, why_lists_the_terms_that_matched)
 	cr_assert_str_eq(why(&f, "nothing here"), "");
 	fx_free(&f);
 }
+
+/* Only what made the query true explains it (found by review: a NEAR that failed, or an
+ * AND with a side missing, listed their matched operands anyway). */
+Test(topics, why_leaves_out_what_did_not_hold)
+{
+	struct fx f = fx_make("topic t1: (refund NEAR/1 waiting) OR late\n"
+			      "topic t2: a b OR c\n"
+			      "topic t3: (refund OR money) (back OR late)\n"
+			      "topic t4: refund -(x y)\n"
+			      "topic t5: (a OR b) (c OR d) OR (e f)\n");
+	cr_assert_str_eq(why(&f, "refund x x x waiting late"), "t1=late;t3=refund|late;t4=refund");
+	cr_assert_str_eq(why(&f, "late refund"), "t1=late;t3=refund|late;t4=refund");
+	cr_assert_str_eq(why(&f, "refund waiting"), "t1=refund|waiting;t4=refund");
+	cr_assert_str_eq(why(&f, "a c"), "t2=c;t5=a|c");
+	cr_assert_str_eq(why(&f, "a b c"), "t2=a|b|c;t5=a|b|c");
+	cr_assert_str_eq(why(&f, "a e f"), "t5=e|f");
+	cr_assert_str_eq(why(&f, "b d e f"), "t5=b|d|e|f");
+	cr_assert_str_eq(why(&f, "refund x y"), "");
+	fx_free(&f);
+}
