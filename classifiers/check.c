@@ -5,13 +5,18 @@
  * rules and the topics into the Hyperscan database (a bad rule or rejected pattern is
  * pointed at), then warns about what is legal but wrong: topics that can never match,
  * routing rules that can never fire or name a near-miss team (route.h, "Lint"), and
- * lists the topics no routing rule uses.
+ * lists the topics no routing rule uses. The settings `scrm run` reads are checked as it
+ * reads them (files that must open, values that must parse, classifier names), so that a
+ * file check passes is not one run refuses.
  * Prints a summary: topics, cues, settings, patterns, compile time, database size,
  * routing rules and teams.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "classifier.h"
 #include "route.h"
 #include "rules.h"
 #include "topics.h"
@@ -23,6 +28,55 @@ static void usage(FILE *fp)
 	fprintf(fp, "usage: scrm check RULES\n\n"
 		    "Parse and compile a rules file; report errors (exit 1) and warnings;\n"
 		    "print the number of topics and cues, compile time and database size.\n");
+}
+
+/* An error or warning at the line of `set KEY`. */
+static void at_setting(const scrm_rules *r, uint32_t line, const char *msg, char *err, size_t cap)
+{
+	err[0] = 0;
+	scrm_rules_format_error(r, line, 1, msg, err, cap);
+	fputs(err, stderr);
+}
+
+/* What the loader cannot see of the settings `scrm run` applies (engine/main.c; names and
+ * values are checked when the file is read): the files they name must open, and a
+ * trained classifier needs its model. Returns the errors; adds the warnings (what only a
+ * command-line option can make right) to *warnings. */
+static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsigned *warnings)
+{
+	unsigned errors = 0;
+	char msg[4400], path[4096];
+	uint32_t line;
+	const char *v;
+	static const char *const files[] = {"lexicon", "emoji-lexicon", "intent-model", "action-model",
+					    "sentiment-model"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if (!(v = scrm_rules_get(r, files[i], &line)))
+			continue;
+		if (scrm_rules_resolve_path(r, v, path, sizeof path)) {
+			snprintf(msg, sizeof msg, "%s: path too long", files[i]);
+		} else if (access(path, R_OK)) {
+			snprintf(msg, sizeof msg, "%s: cannot read %s: %s", files[i], path, strerror(errno));
+		} else {
+			continue;
+		}
+		at_setting(r, line, msg, err, cap);
+		errors++;
+	}
+	static const char *const clf[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};
+	static const scrm_task task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
+	for (int k = 0; k < 2; k++) {
+		if (!(v = scrm_rules_get(r, clf[k][0], &line)) || !strcmp(v, "none"))
+			continue;
+		const scrm_classifier_desc *d = scrm_classifier_find(task[k], v); /* the loader checked the name */
+		if (d && d->train && !scrm_rules_get(r, clf[k][1], NULL)) {
+			snprintf(msg, sizeof msg, "warning: %s = %s needs a model: set %s here, or scrm run needs --%s",
+				 clf[k][0], v, clf[k][1], clf[k][1]);
+			at_setting(r, line, msg, err, cap);
+			(*warnings)++;
+		}
+	}
+	return errors;
 }
 
 int scrm_check_main(int argc, char **argv)
@@ -54,9 +108,9 @@ int scrm_check_main(int argc, char **argv)
 		fputs(err, stderr);
 		goto out;
 	}
-	if (route_rc)
-		goto out;
 	unsigned warnings = 0, topics = 0, cues = 0, sets = 0;
+	if (check_settings(r, err, sizeof err, &warnings) || route_rc)
+		goto out;
 	char msg[256];
 	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
 		const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);

@@ -286,6 +286,16 @@ check "scrm check rejects a bad rule (exit 1)" test $? -eq 1
 check "scrm check points at file:line:col" grep -q "bad.rules:2:[0-9]*:" "$T/checkbad.txt"
 "$SCRM" run -q --rules "$T/bad.rules" "$T/in.ndjson" >/dev/null 2>"$T/runbad.txt"
 check "run with a bad rules file is a usage error (exit 2)" test $? -eq 2
+# what run would refuse, check refuses too: a lexicon or model that does not open
+printf 'set lexicon = nope.txt\nset intent-model = nope.model\ntopic a: refund\n' >"$T/badset.scrm"
+"$SCRM" check "$T/badset.scrm" >/dev/null 2>"$T/badset.txt"
+check "scrm check: a lexicon or model file that cannot be read is an error at its line (exit 1)" \
+	bash -c "test $? -eq 1 && grep -q 'badset.scrm:1:1: lexicon: cannot read' '$T/badset.txt' &&
+		grep -q 'badset.scrm:2:1: intent-model: cannot read' '$T/badset.txt'"
+printf 'set intent = linear\ntopic a: refund\n' >"$T/linset.scrm"
+"$SCRM" check "$T/linset.scrm" >/dev/null 2>"$T/linset.txt"
+check "scrm check: intent = linear without a model is a warning naming --intent-model" \
+	bash -c "test $? -eq 0 && grep -q 'warning: intent = linear needs a model' '$T/linset.txt'"
 "$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot1" -j1 "$T/in.ndjson"
 "$SCRM" run -q --rules "$T/topics.scrm" -o "$T/ot2" -j2 "$T/in.ndjson"
 check "with topics, outputs identical -j1 vs -j2" cmp -s "$T/ot1/inbox.ndjson.zst" "$T/ot2/inbox.ndjson.zst"
