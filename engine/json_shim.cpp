@@ -278,7 +278,7 @@ static inline __attribute__((always_inline)) int key_find(const keytab &t, sv k)
 	X(TS, "ts") X(CHANNEL, "channel") X(DIRECTION, "direction")                      \
 	X(CONVERSATION, "conversation") X(IN_REPLY_TO, "in_reply_to")                    \
 	X(RETWEET_OF, "retweet_of") X(QUOTE_OF, "quote_of") X(PLACE, "place")            \
-	X(METRICS, "metrics")
+	X(METRICS, "metrics") X(KIND, "kind")
 
 /* Keys of a user object: v1 user, v2 includes.users entry, canonical author. */
 #define USER_KEYS(X)                                                                     \
@@ -1327,15 +1327,37 @@ static int twitter_other(ctx &c, const post_fields &f) noexcept
 	return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "no known schema matches");
 }
 
+/* Reddit's own API (and PRAW dumps) wrap a comment or a submission as
+ * {"kind":"t1"|"t3","data":{...}}: the inner object, when it is a Reddit post. */
+static bool reddit_thing(const post_fields &f, post_fields &inner) noexcept
+{
+	sv kind;
+	object d;
+	if (!get_str(f, P_KIND, kind) || (kind != "t1" && kind != "t3") || !get_obj(f, P_DATA, d))
+		return false;
+	scan(d, k_post, inner);
+	return is_reddit(inner);
+}
+
 static int dispatch(ctx &c, element root)
 {
 	object o;
-	post_fields f;
+	post_fields f, inner;
 	enum scrm_format fmt = c.n->format;
 
 	if (root.get_object().get(o) != SUCCESS)
 		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a JSON object");
 	scan(o, k_post, f);
+	if ((fmt == SCRM_FORMAT_AUTO || fmt == SCRM_FORMAT_REDDIT) && !is_scrm(f)) {
+		if (reddit_thing(f, inner))
+			return norm_reddit(c, inner);
+		sv kind;
+		if (get_str(f, P_KIND, kind) && f.has(P_DATA) &&
+		    (kind == "Listing" || (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9')))
+			return reject(c, SCRM_REJ_UNKNOWN_SCHEMA,
+				      "a Reddit API object that is not a post: only kind t1 (comment) and t3 "
+				      "(submission) are; a Listing's children go one per line");
+	}
 	switch (fmt) {
 	case SCRM_FORMAT_TWITTER_V1:
 		return is_v1(f) ? norm_v1(c, f) : twitter_other(c, f);

@@ -564,6 +564,45 @@ Test(normalize, reddit_comment)
 	h_free(h);
 }
 
+/* Reddit's API / PRAW wrapping, {"kind":"t1","data":{...}}: the same record as the flat
+ * object (found by review: it was taken for X v2 and rejected as a tweet without text). */
+Test(normalize, reddit_api_thing)
+{
+	static const char flat[] = "{\"subreddit\":\"help\",\"body\":\"My order never arrived\",\"id\":\"k1\","
+				   "\"author\":\"ann\",\"created_utc\":1706745600.0,\"score\":3,\"parent_id\":\"t3_p\"}";
+	char wrapped[512];
+	snprintf(wrapped, sizeof wrapped, "{\"kind\":\"t1\",\"data\":%s}", flat);
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	harness *hr = h_new(SCRM_FORMAT_REDDIT);
+	run_str(h, flat);
+	assert_ok(h, 1);
+	run_str(h, wrapped);
+	assert_ok(h, 1);
+	run_str(hr, wrapped);
+	assert_ok(hr, 1);
+	const scrm_record *a = rec(h, 0), *b = rec(h, 1), *c = rec(hr, 0);
+	assert_str(h, b->id, "t1_k1");
+	assert_str(h, b->text, "My order never arrived");
+	assert_str(h, b->author_handle, "ann");
+	assert_str(h, b->place, "help");
+	assert_str(h, b->in_reply_to, "t3_p");
+	cr_assert_eq(b->ts_ms, a->ts_ms);
+	cr_assert_eq(b->likes, 3);
+	cr_assert_eq(c->ts_ms, a->ts_ms);
+	cr_assert_eq(b->schema, SCRM_SCHEMA_REDDIT);
+	/* other kinds, and a Listing, say what they are */
+	run_str(h, "{\"kind\":\"t5\",\"data\":{\"display_name\":\"help\"}}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	cr_assert(strstr(h->res.detail, "Reddit API object"), "%s", h->res.detail);
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[]}}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	/* a scrm record may carry kind and data keys of its own */
+	run_str(h, "{\"id\":\"s\",\"channel\":\"chat\",\"text\":\"hi\",\"kind\":\"t1\",\"data\":{}}");
+	assert_ok(h, 1);
+	h_free(h);
+	h_free(hr);
+}
+
 Test(normalize, reddit_submission)
 {
 	harness *h = h_new(SCRM_FORMAT_AUTO);
