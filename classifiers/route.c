@@ -787,7 +787,8 @@ static int32_t parse_unary(struct parser *ps)
 	if (ps->failed)
 		return -1;
 	if (++ps->depth > SCRM_RULES_DEPTH_MAX) {
-		perror_at(ps, ps->tpos, "condition nested more than %d levels deep", SCRM_RULES_DEPTH_MAX);
+		perror_at(ps, ps->tpos, "condition nested too deep: at most %d parentheses or negations inside each other",
+			  SCRM_RULES_DEPTH_MAX - 1);
 		return -1;
 	}
 	int32_t res = -1;

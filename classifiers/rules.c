@@ -427,12 +427,9 @@ static void lex(struct parser *ps)
 				ps->t = T_EOL;
 				return;
 			}
-			for (const char *w = v; w < q; w++)
-				if (!is_tag_char(*w)) {
-					perror_at(ps, w, "unexpected '%c' in handle", *w);
-					ps->t = T_EOL;
-					return;
-				}
+			/* any author handle, as the record carries it: an X handle, an e-mail
+			 * address (ann@example.com), kim.doe, u/kim, +15551234 (the word ends
+			 * at white space, a parenthesis or a quote) */
 			ps->ts = v;
 			ps->t = T_FROM;
 			return;
@@ -532,7 +529,8 @@ static int32_t parse_unary(struct parser *ps)
 	if (ps->failed)
 		return -1;
 	if (++ps->depth > SCRM_RULES_DEPTH_MAX) {
-		perror_at(ps, ps->tpos, "query nested more than %d levels deep", SCRM_RULES_DEPTH_MAX);
+		perror_at(ps, ps->tpos, "query nested too deep: at most %d parentheses or negations inside each other",
+			  SCRM_RULES_DEPTH_MAX - 1);
 		return -1;
 	}
 	int32_t res = -1;
@@ -776,8 +774,12 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 		return eqn(v, vn, "scrm") || eqn(v, vn, "vader") || eqn(v, vn, "both") ? NULL
 										     : "expected scrm, vader or both";
 	int64_t ms;
-	if (eqn(k, kn, "dup-window") || eqn(k, kn, "default-sla"))
+	if (eqn(k, kn, "dup-window"))
 		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;
+	if (eqn(k, kn, "default-sla")) /* the limit route.c's sla has: SCRM_ROUTE_SLA_MAX_MS */
+		return scrm_rules_parse_duration(v, vn, &ms) || ms > 366LL * 86400000
+			       ? "expected a duration of at most 366d such as 90s, 30m, 1h or 0"
+			       : NULL;
 	if (eqn(k, kn, "intent") || eqn(k, kn, "action")) {
 		/* what `run` looks up (plugins register before the rules are read) */
 		char name[64];

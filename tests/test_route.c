@@ -199,7 +199,9 @@ Test(route, settings_are_checked_by_the_rules_parser)
 		 "t.scrm:1:21: default-route: expected a team name ([a-z][a-z0-9_-]*) such as inbox or support, not 'Inbox'"},
 		{"set default-priority = P4\n", "t.scrm:1:24: default-priority: expected P0, P1, P2 or P3, not 'P4'"},
 		{"set default-sla = soon\n",
-		 "t.scrm:1:19: default-sla: expected a duration such as 90s, 30m, 1h or 0, not 'soon'"},
+		 "t.scrm:1:19: default-sla: expected a duration of at most 366d such as 90s, 30m, 1h or 0, not 'soon'"},
+		{"set default-sla = 367d\n", /* at the value, like the others (was column 1, from route.c) */
+		 "t.scrm:1:19: default-sla: expected a duration of at most 366d such as 90s, 30m, 1h or 0, not '367d'"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		scrm_rules *r = NULL;

@@ -268,7 +268,17 @@ Test(rules, nesting_is_bounded)
 	char err[1024];
 	scrm_rules *r;
 	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), -EINVAL);
-	cr_assert(strstr(err, "t.scrm:1:74: query nested more than 64 levels deep"), "%s", err);
+	cr_assert(strstr(err, "t.scrm:1:74: query nested too deep: at most 63 parentheses or negations inside each other"),
+		  "%s", err);
+	/* the message's number is the limit (found by review: "more than 64" at 64) */
+	src[9] = 0;
+	for (int i = 0; i < 63; i++)
+		strcat(src, "(");
+	strcat(src, "x");
+	for (int i = 0; i < 63; i++)
+		strcat(src, ")");
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof(err)), 0, "%s", err);
+	scrm_rules_free(r);
 }
 
 Test(rules, error_buffer_truncates_safely)
@@ -752,6 +762,23 @@ Test(topics, from_and_lang)
 	cr_assert_str_eq(match3(&f, "refund", NULL, NULL), "notja");
 	cr_assert_str_eq(match3(&f, "x", NULL, "pt-br"), "ptbr");
 	cr_assert_str_eq(match3(&f, "from:bob_1 lang:en", "x", "fr"), ""); /* fields, not text */
+	fx_free(&f);
+}
+
+/* from: takes any channel's handle (found by review: only [A-Za-z0-9_] was accepted, so
+ * e-mail, Reddit and phone authors could not be named) */
+Test(topics, from_any_handle)
+{
+	struct fx f = fx_make("topic mail: from:ann@example.com\n"
+			      "topic dot: from:kim.doe refund\n"
+			      "topic any: (from:u/kim OR from:+15551234) -from:x-y\n");
+	cr_assert_str_eq(match3(&f, "hi", "Ann@Example.COM", NULL), "mail");
+	cr_assert_str_eq(match3(&f, "hi", "ann@example.co", NULL), "");
+	cr_assert_str_eq(match3(&f, "refund please", "kim.doe", NULL), "dot");
+	cr_assert_str_eq(match3(&f, "refund please", "kimxdoe", NULL), "");
+	cr_assert_str_eq(match3(&f, "x", "u/kim", NULL), "any");
+	cr_assert_str_eq(match3(&f, "x", "+15551234", NULL), "any");
+	cr_assert_str_eq(match3(&f, "x", "x-y", NULL), "");
 	fx_free(&f);
 }
 
