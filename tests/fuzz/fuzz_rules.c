@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		scrm_rules *r2 = NULL;
 		int rc2 = scrm_rules_parse(&r2, "fuzz.scrm", src, (size_t)m, err, sizeof(err));
 		if (rc2) {
-			CHECK(strstr(err, "nested more than"));
+			CHECK(strstr(err, "nested too deep"));
 		} else {
 			char *again = malloc(n + 1);
 			CHECK(again);
