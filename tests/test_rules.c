@@ -461,18 +461,43 @@ static bool near_ref(const char *const *w, int nw, const struct near_case *c)
 	return false;
 }
 
+static const struct near_case near_cases[] = {
+	{{"a", NULL}, {"b", NULL}, 0}, {{"a", NULL}, {"b", NULL}, 2}, {{"b", NULL}, {"a", NULL}, 1},
+	{{"a", NULL}, {"a", NULL}, 1}, {{"a", "b"}, {"c", NULL}, 1}, {{"c", NULL}, {"a", "b"}, 0},
+	{{"a", "b"}, {"b", "c"}, 0},   {{"d", NULL}, {"c", "a"}, 3},  {{"b", "b"}, {"d", NULL}, 2},
+};
+enum { NEAR_NC = sizeof near_cases / sizeof near_cases[0] };
+
+/* Match the words w[0..nw) joined by spaces; each topic n<k> must agree with near_ref.
+ * Returns how many of the cases are near. */
+static int near_check(struct fx *f, const char *const *w, int nw, char *text, const char *what)
+{
+	size_t tl = 0;
+	for (int i = 0; i < nw; i++) {
+		text[tl++] = w[i][0];
+		text[tl++] = ' ';
+	}
+	text[--tl] = 0;
+	scrm_topic_hits h;
+	cr_assert_eq(scrm_topics_match(f->s, text, tl, NULL, 0, NULL, 0, &h), 0);
+	bool got[NEAR_NC] = {0};
+	for (uint32_t i = 0; i < h.n; i++)
+		got[h.ids[i]] = true;
+	int near = 0;
+	for (int k = 0; k < NEAR_NC; k++) {
+		bool want = near_ref(w, nw, &near_cases[k]);
+		cr_assert_eq(got[k], want, "%s (%d words), topic n%d: got %d, brute force %d", what, nw, k, got[k], want);
+		near += want;
+	}
+	return near;
+}
+
 Test(topics, near_against_brute_force, .timeout = 60)
 {
-	static const struct near_case cases[] = {
-		{{"a", NULL}, {"b", NULL}, 0}, {{"a", NULL}, {"b", NULL}, 2}, {{"b", NULL}, {"a", NULL}, 1},
-		{{"a", NULL}, {"a", NULL}, 1}, {{"a", "b"}, {"c", NULL}, 1}, {{"c", NULL}, {"a", "b"}, 0},
-		{{"a", "b"}, {"b", "c"}, 0},   {{"d", NULL}, {"c", "a"}, 3},  {{"b", "b"}, {"d", NULL}, 2},
-	};
-	enum { NC = sizeof cases / sizeof cases[0] };
 	char src[2048];
 	size_t o = 0;
-	for (int k = 0; k < NC; k++) {
-		const struct near_case *c = &cases[k];
+	for (int k = 0; k < NEAR_NC; k++) {
+		const struct near_case *c = &near_cases[k];
 		char xa[32], ya[32];
 		snprintf(xa, sizeof xa, c->x[1] ? "\"%s %s\"" : "%s", c->x[0], c->x[1]);
 		snprintf(ya, sizeof ya, c->y[1] ? "\"%s %s\"" : "%s", c->y[0], c->y[1]);
@@ -483,53 +508,27 @@ Test(topics, near_against_brute_force, .timeout = 60)
 	uint64_t rng = 0x5eed7e57;
 	const char *w[3000];
 	char *text = malloc(3000 * 2 + 1);
-	long agree = 0, matched = 0;
+	long checked = 0, matched = 0;
 	for (int t = 0; t < 600; t++) {
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		int nw = t < 500 ? 1 + (int)((rng >> 33) % 40) : 1000 + (int)((rng >> 33) % 2000);
 		int skew = (int)((rng >> 20) % 8) + 1; /* fewer distinct words: more occurrences */
-		size_t tl = 0;
 		for (int i = 0; i < nw; i++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			w[i] = vocab[(rng >> 33) % (unsigned)skew];
-			text[tl++] = w[i][0];
-			text[tl++] = ' ';
 		}
-		text[--tl] = 0;
-		scrm_topic_hits h;
-		cr_assert_eq(scrm_topics_match(f.s, text, tl, NULL, 0, NULL, 0, &h), 0);
-		bool got[NC] = {0};
-		for (uint32_t i = 0; i < h.n; i++)
-			got[h.ids[i]] = true;
-		for (int k = 0; k < NC; k++) {
-			bool want = near_ref(w, nw, &cases[k]);
-			cr_assert_eq(got[k], want, "text %d (%d words), topic n%d: got %d, brute force %d", t, nw, k, got[k],
-				     want);
-			agree++;
-			matched += want;
-		}
+		matched += near_check(&f, w, nw, text, "random text");
+		checked += NEAR_NC;
 	}
-	cr_assert_gt(matched, agree / 10); /* the cases are not all false */
+	cr_assert_gt(matched, checked / 10); /* the cases are not all false */
 	/* 1,100 occurrences of one operand first, the only near pairs after them (the old
 	 * shared cap of 1,024 positions dropped them) */
 	int nw = 0;
-	size_t tl = 0;
 	for (; nw < 1100; nw++)
 		w[nw] = "a";
 	w[nw++] = "c", w[nw++] = "a", w[nw++] = "b", w[nw++] = "d";
-	for (int i = 0; i < nw; i++) {
-		text[tl++] = w[i][0];
-		text[tl++] = ' ';
-	}
-	text[--tl] = 0;
-	scrm_topic_hits h;
-	cr_assert_eq(scrm_topics_match(f.s, text, tl, NULL, 0, NULL, 0, &h), 0);
-	bool got[NC] = {0};
-	for (uint32_t i = 0; i < h.n; i++)
-		got[h.ids[i]] = true;
-	cr_assert(near_ref(w, nw, &cases[5]) && near_ref(w, nw, &cases[7]), "the late pairs are near");
-	for (int k = 0; k < NC; k++)
-		cr_assert_eq(got[k], near_ref(w, nw, &cases[k]), "long text, topic n%d", k);
+	cr_assert(near_ref(w, nw, &near_cases[5]) && near_ref(w, nw, &near_cases[7]), "the late pairs are near");
+	near_check(&f, w, nw, text, "long text");
 	free(text);
 	fx_free(&f);
 }
