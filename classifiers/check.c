@@ -6,8 +6,9 @@
  * pointed at), then warns about what is legal but wrong: topics that can never match,
  * routing rules that can never fire or name a near-miss team (route.h, "Lint"), and
  * lists the topics no routing rule uses. The settings `scrm run` reads are checked as it
- * reads them (files that must open, values that must parse, classifier names), so that a
- * file check passes is not one run refuses.
+ * reads them: bad values and classifier names are errors (when the file is read); files
+ * that do not open and a trained classifier without its model are warnings (an option
+ * or the setup step can stand in for them), so nothing run refuses passes without a word.
  * Prints a summary: topics, cues, settings, patterns, compile time, database size,
  * routing rules and teams.
  */
@@ -39,9 +40,9 @@ static void at_setting(const scrm_rules *r, uint32_t line, const char *msg, char
 }
 
 /* What the loader cannot see of the settings `scrm run` applies (engine/main.c; names and
- * values are checked when the file is read): the files they name must open, and a
- * trained classifier needs its model. Returns the errors; adds the warnings (what only a
- * command-line option can make right) to *warnings. */
+ * values are checked when the file is read): the files they name should open, and a
+ * trained classifier needs its model. Returns the errors; adds the warnings (what a
+ * command-line option or the setup step can make right) to *warnings. */
 static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsigned *warnings)
 {
 	unsigned errors = 0;
@@ -55,13 +56,16 @@ static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsig
 			continue;
 		if (scrm_rules_resolve_path(r, v, path, sizeof path)) {
 			snprintf(msg, sizeof msg, "%s: path too long", files[i]);
+			at_setting(r, line, msg, err, cap);
+			errors++;
 		} else if (access(path, R_OK)) {
-			snprintf(msg, sizeof msg, "%s: cannot read %s: %s", files[i], path, strerror(errno));
-		} else {
-			continue;
+			/* a warning: the file may not be there yet (a lexicon the setup step
+			 * fetches), and an option can stand in for it */
+			snprintf(msg, sizeof msg, "warning: %s: cannot read %s: %s (scrm run stops unless --%s gives another)",
+				 files[i], path, strerror(errno), files[i]);
+			at_setting(r, line, msg, err, cap);
+			(*warnings)++;
 		}
-		at_setting(r, line, msg, err, cap);
-		errors++;
 	}
 	static const char *const clf[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};
 	static const scrm_task task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};

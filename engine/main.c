@@ -762,8 +762,12 @@ static int cmd_history(int argc, char **argv)
 		}
 		if (i > 0 && !strcmp(argv[i], "--customers"))
 			cpath = argv[++i];
+		else if (i > 0 && !strncmp(argv[i], "--customers=", 12))
+			cpath = argv[i] + 12; /* the --opt=VALUE form, as --log= */
 		else if (i > 0 && !strcmp(argv[i], "--channel"))
 			w.channel = argv[++i];
+		else if (i > 0 && !strncmp(argv[i], "--channel=", 10))
+			w.channel = argv[i] + 10;
 		else
 			args[n++] = argv[i];
 	}
