@@ -399,8 +399,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return bad_opt(cmd, "--format", optarg);
 			break;
 		case OPT_MAXREC:
-			if (parse_size(optarg, &cfg.max_record))
-				return bad_opt(cmd, "--max-record", optarg);
+			if (parse_size(optarg, &cfg.max_record) || cfg.max_record > ((size_t)1 << 30))
+				return bad_opt(cmd, "--max-record", optarg); /* at most 1G: see README */
 			break;
 		case OPT_CHUNK:
 			if (parse_size(optarg, &cfg.chunk_size) || cfg.chunk_size < 4096)

@@ -2262,6 +2262,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		c->cap = cap;
 		c->data = malloc(cap + SCRM_PADDING);
 		if (!c->data) {
+			fprintf(stderr, "scrm: cannot reserve %zu batch buffers of %zu bytes (%s): %s\n", pl->pool_n,
+				cap + SCRM_PADDING,
+				cfg->log_dir ? "with --log each holds 8 x the largest --max-record of the runs on the "
+					       "log + 64 KiB, for the events read back"
+					     : "--chunk-size or --max-record",
+				strerror(ENOMEM));
 			rc = -ENOMEM;
 			goto out_free;
 		}

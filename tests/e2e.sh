@@ -418,6 +418,9 @@ check "eval without --model/--folds/--train runs the rule-based classifiers and 
 # --- memory is bounded by the chunk pool, not by the input ------------------------------
 "$SCRM" gen --count 120000 --seed 12 -o "$T/big.ndjson"
 head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"
+"$SCRM" run -q --max-record 2G "$T/in.ndjson" >/dev/null 2>"$T/mr2g.err"
+check "--max-record above 1G is a usage error (exit 2; a --log run reserves 8x it per batch buffer)" \
+	bash -c "test $? -eq 2 && grep -q 'invalid value for --max-record' '$T/mr2g.err'"
 "$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/obig" --stats-json "$T/sbig.json" "$T/big.ndjson"
 "$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/oq" --stats-json "$T/sq.json" "$T/quarter.ndjson"
 big_kb=$(json_num "$T/sbig.json" peak_rss_kb); q_kb=$(json_num "$T/sq.json" peak_rss_kb)
