@@ -1321,8 +1321,15 @@ static int resume_setup(pipeline *pl)
 		fprintf(stderr, "scrm: interaction log: %s: cannot create: %s\n", cfg->log_dir, strerror(e));
 		return -e;
 	}
-	if ((pl->log_lockfd = open(cfg->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    flock(pl->log_lockfd, LOCK_EX | LOCK_NB)) {
+	/* A run killed a moment ago holds the lock until the kernel has torn it down (its
+	 * io_uring and threads go first): a supervisor restarting at once would be refused.
+	 * So a held lock is retried for up to 2 s before it counts as another process's. */
+	int lrc = -1;
+	if ((pl->log_lockfd = open(cfg->log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		for (int tries = 0; (lrc = flock(pl->log_lockfd, LOCK_EX | LOCK_NB)) && errno == EWOULDBLOCK && tries < 20;
+		     tries++)
+			nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	if (pl->log_lockfd < 0 || lrc) {
 		int e = errno;
 		fprintf(stderr, "scrm: interaction log: %s: %s\n", cfg->log_dir,
 			e == EWOULDBLOCK ? "the log is open for writing by another process" : strerror(e));
