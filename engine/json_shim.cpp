@@ -1339,6 +1339,49 @@ static bool reddit_thing(const post_fields &f, post_fields &inner) noexcept
 	return is_reddit(inner);
 }
 
+/* A Reddit API Listing, {"kind":"Listing","data":{"children":[{"kind":"t1","data":{...}},
+ * ...]}}: one record per t1/t3 child, as a v2 page gives one per tweet ("more" stubs and
+ * other kinds are paging, skipped). The line reports its first unusable post, with
+ * nrec > 0 when others were kept; no post at all is a control line. */
+static int norm_reddit_listing(ctx &c, const post_fields &f) noexcept
+{
+	object d;
+	element ch;
+	array a;
+	if (!get_obj(f, P_DATA, d) || d.at_key("children").get(ch) != SUCCESS || ch.get_array().get(a) != SUCCESS)
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "a Reddit Listing without data.children");
+	enum scrm_reject first = SCRM_REJ_NONE;
+	const char *first_detail = nullptr;
+	size_t posts = 0;
+	for (element e : a) {
+		object o;
+		post_fields cf, inner;
+		if (e.get_object().get(o) != SUCCESS)
+			continue;
+		scan(o, k_post, cf);
+		sv kind;
+		if (!get_str(cf, P_KIND, kind) || (kind != "t1" && kind != "t3"))
+			continue; /* "more" and the like */
+		posts++;
+		if (!reddit_thing(cf, inner)) {
+			c.res->reject = SCRM_REJ_UNKNOWN_SCHEMA;
+			c.res->detail = "a Listing child of kind t1/t3 that is not a Reddit post";
+		} else {
+			norm_reddit(c, inner);
+		}
+		if (c.res->reject != SCRM_REJ_NONE && first == SCRM_REJ_NONE) {
+			first = c.res->reject;
+			first_detail = c.res->detail;
+		}
+		c.res->reject = SCRM_REJ_NONE;
+	}
+	if (!posts) {
+		c.res->skip = SCRM_SKIP_CONTROL;
+		return 0;
+	}
+	return first != SCRM_REJ_NONE ? reject(c, first, first_detail) : 0;
+}
+
 static int dispatch(ctx &c, element root)
 {
 	object o;
@@ -1352,11 +1395,13 @@ static int dispatch(ctx &c, element root)
 		if (reddit_thing(f, inner))
 			return norm_reddit(c, inner);
 		sv kind;
+		if (get_str(f, P_KIND, kind) && kind == "Listing" && f.has(P_DATA))
+			return norm_reddit_listing(c, f);
 		if (get_str(f, P_KIND, kind) && f.has(P_DATA) &&
-		    (kind == "Listing" || (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9')))
+		    (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9'))
 			return reject(c, SCRM_REJ_UNKNOWN_SCHEMA,
-				      "a Reddit API object that is not a post: only kind t1 (comment) and t3 "
-				      "(submission) are; a Listing's children go one per line");
+				      "a Reddit API object that is not a post: only kind t1 (comment), t3 "
+				      "(submission) and a Listing of them are");
 	}
 	switch (fmt) {
 	case SCRM_FORMAT_TWITTER_V1:

@@ -590,11 +590,27 @@ Test(normalize, reddit_api_thing)
 	cr_assert_eq(b->likes, 3);
 	cr_assert_eq(c->ts_ms, a->ts_ms);
 	cr_assert_eq(b->schema, SCRM_SCHEMA_REDDIT);
-	/* other kinds, and a Listing, say what they are */
+	/* other kinds say what they are */
 	run_str(h, "{\"kind\":\"t5\",\"data\":{\"display_name\":\"help\"}}");
 	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
 	cr_assert(strstr(h->res.detail, "Reddit API object"), "%s", h->res.detail);
-	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[]}}");
+	/* a Listing: a record per t1/t3 child ("more" stubs skipped), the first unusable
+	 * one reported for the line, as a v2 page does */
+	size_t before = h->rv.len;
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"subreddit\":\"help\",\"body\":\"first\",\"id\":\"a\",\"author\":\"ann\"}},"
+		   "{\"kind\":\"more\",\"data\":{\"count\":3}},"
+		   "{\"kind\":\"t1\",\"data\":{\"subreddit\":\"help\",\"body\":\"[deleted]\",\"id\":\"b\"}},"
+		   "{\"kind\":\"t3\",\"data\":{\"subreddit\":\"help\",\"title\":\"third\",\"id\":\"c\"}}]}}");
+	cr_assert_eq(h->res.nrec, 2);
+	cr_assert_eq(h->res.reject, SCRM_REJ_MISSING_TEXT);
+	assert_str(h, h->rv.v[before].id, "t1_a");
+	assert_str(h, h->rv.v[before + 1].id, "t3_c");
+	cr_assert_eq(h->rv.v[before + 1].sub, 1);
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[{\"kind\":\"more\",\"data\":{}}]}}");
+	cr_assert_eq(h->res.skip, SCRM_SKIP_CONTROL);
+	cr_assert_eq(h->res.nrec, 0);
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{}}");
 	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
 	/* a scrm record may carry kind and data keys of its own */
 	run_str(h, "{\"id\":\"s\",\"channel\":\"chat\",\"text\":\"hi\",\"kind\":\"t1\",\"data\":{}}");
