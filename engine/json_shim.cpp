@@ -1391,14 +1391,14 @@ static int dispatch(ctx &c, element root)
 	if (root.get_object().get(o) != SUCCESS)
 		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a JSON object");
 	scan(o, k_post, f);
-	if ((fmt == SCRM_FORMAT_AUTO || fmt == SCRM_FORMAT_REDDIT) && !is_scrm(f)) {
+	sv kind; /* Reddit's API wrapping: only lines with "kind" and "data" pay for it */
+	if ((fmt == SCRM_FORMAT_AUTO || fmt == SCRM_FORMAT_REDDIT) && f.has(P_DATA) && get_str(f, P_KIND, kind) &&
+	    !is_scrm(f)) {
 		if (reddit_thing(f, inner))
 			return norm_reddit(c, inner);
-		sv kind;
-		if (get_str(f, P_KIND, kind) && kind == "Listing" && f.has(P_DATA))
+		if (kind == "Listing")
 			return norm_reddit_listing(c, f);
-		if (get_str(f, P_KIND, kind) && f.has(P_DATA) &&
-		    (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9'))
+		if (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9')
 			return reject(c, SCRM_REJ_UNKNOWN_SCHEMA,
 				      "a Reddit API object that is not a post: only kind t1 (comment), t3 "
 				      "(submission) and a Listing of them are");
@@ -1438,36 +1438,16 @@ static size_t utf8_repair(const unsigned char *s, size_t len, char *dst) noexcep
 	char *d = dst;
 	size_t i = 0;
 	while (i < len) {
-		unsigned c0 = s[i];
-		if (c0 < 0x80) {
-			*d++ = (char)c0;
-			i++;
-			continue;
-		}
-		unsigned need, lo = 0x80, hi = 0xBF;
-		if (c0 >= 0xC2 && c0 <= 0xDF)
-			need = 1;
-		else if (c0 >= 0xE0 && c0 <= 0xEF)
-			need = 2, lo = c0 == 0xE0 ? 0xA0 : 0x80, hi = c0 == 0xED ? 0x9F : 0xBF;
-		else if (c0 >= 0xF0 && c0 <= 0xF4)
-			need = 3, lo = c0 == 0xF0 ? 0x90 : 0x80, hi = c0 == 0xF4 ? 0x8F : 0xBF;
-		else
-			need = 0; /* 80..C1, F5..FF never start a sequence */
-		size_t j = i + 1;
-		unsigned k = 0;
-		for (; k < need; k++, j++)
-			if (j >= len || s[j] < (k ? 0x80u : lo) || s[j] > (k ? 0xBFu : hi))
-				break;
-		if (need && k == need) {
-			memcpy(d, s + i, j - i);
-			d += j - i;
-			i = j;
-		} else {
-			/* s[j] cannot continue the sequence: it is looked at afresh. */
+		int valid;
+		size_t k = scrm_utf8_step(s + i, len - i, &valid);
+		if (valid) {
+			memcpy(d, s + i, k);
+			d += k;
+		} else { /* the byte after the subpart is looked at afresh */
 			memcpy(d, "\xEF\xBF\xBD", 3);
 			d += 3;
-			i = need ? j : i + 1;
 		}
+		i += k;
 	}
 	return (size_t)(d - dst);
 }

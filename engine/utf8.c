@@ -1,13 +1,13 @@
 /* utf8.c - strict UTF-8 validation (see utf8.h). */
 #include "utf8.h"
 
-size_t scrm_utf8_char(const unsigned char *s, size_t n)
+size_t scrm_utf8_step(const unsigned char *s, size_t n, int *valid)
 {
-	if (!n)
-		return 0;
 	unsigned c = s[0], need, lo = 0x80, hi = 0xBF;
-	if (c < 0x80)
+	if (c < 0x80) {
+		*valid = 1;
 		return 1;
+	}
 	if (c >= 0xC2 && c <= 0xDF)
 		need = 1;
 	else if (c >= 0xE0 && c <= 0xEF)
@@ -15,13 +15,20 @@ size_t scrm_utf8_char(const unsigned char *s, size_t n)
 	else if (c >= 0xF0 && c <= 0xF4)
 		need = 3, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
 	else
-		return 0;
-	if (n <= need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (unsigned k = 2; k <= need; k++)
-		if ((s[k] & 0xC0) != 0x80)
-			return 0;
-	return need + 1;
+		need = 0; /* 80..C1, F5..FF never start a sequence */
+	unsigned k = 0;
+	for (; k < need && 1 + k < n; k++)
+		if (s[1 + k] < (k ? 0x80u : lo) || s[1 + k] > (k ? 0xBFu : hi))
+			break;
+	*valid = need && k == need;
+	return 1 + k;
+}
+
+size_t scrm_utf8_char(const unsigned char *s, size_t n)
+{
+	int valid;
+	size_t len = n ? scrm_utf8_step(s, n, &valid) : 0;
+	return len && valid ? len : 0;
 }
 
 size_t scrm_utf8_valid_prefix(const unsigned char *s, size_t n)

@@ -21,6 +21,12 @@ size_t scrm_utf8_valid_prefix(const unsigned char *s, size_t n);
  * there. */
 size_t scrm_utf8_char(const unsigned char *s, size_t n);
 
+/* The sequence at s (n >= 1 available): the bytes of the valid character there (*valid
+ * 1), or of the maximal subpart of an ill-formed one (*valid 0; at least 1: its lead byte
+ * and the continuation bytes that could still have followed it), which a repair replaces
+ * with one U+FFFD (Unicode ch. 3 "substitution of maximal subparts", errors="replace"). */
+size_t scrm_utf8_step(const unsigned char *s, size_t n, int *valid);
+
 /* 3 if s[0..n) starts with a UTF-8 byte-order mark (a file saved on Windows), else 0:
  * the bytes a reader skips. */
 static inline size_t scrm_utf8_bom(const char *s, size_t n)
