@@ -80,7 +80,8 @@ static struct {
 	int rc;
 	int embedded; /* 1: the database came from the binary, not compiled at start-up */
 	char err[256];
-} shared = {PTHREAD_ONCE_INIT, NULL, 0, 0, ""};
+	uint8_t rb[NPATS]; /* the list's final \b is on_match()'s to check (cues_boundaries) */
+} shared = {PTHREAD_ONCE_INIT, NULL, 0, 0, "", {0}};
 
 /* The database gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
  * empty when it could not). */
@@ -89,6 +90,7 @@ extern const size_t scrm_cues_db_blob_len;
 
 static void compile_once(void)
 {
+	cues_boundaries(shared.rb);
 	/* The embedded database, unless this CPU cannot run it (it was compiled for the build
 	 * machine: Hyperscan refuses another platform's database) or it is damaged. */
 	if (scrm_cues_db_blob_len &&
@@ -237,6 +239,8 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	(void)fl;
 	struct scan_ctx *x = ctx;
 	unsigned g = pats[id].group;
+	if (shared.rb[id] && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
+		return 0;
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
 			to++;

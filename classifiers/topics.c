@@ -23,6 +23,7 @@
  * span is [last word - words in pattern + 1, last word].
  */
 #include "topics.h"
+#include "re_boundary.h"
 
 #include "swar.h"
 
@@ -55,12 +56,14 @@ struct pattern {
 	unsigned flags;
 	uint8_t nwords;  /* words the pattern spans (NEAR operands) */
 	uint8_t near;    /* some NEAR uses it: record its positions */
-	uint8_t lb, rb;  /* check a word boundary before / after the match */
+	uint8_t lb, rb;  /* check a word boundary before / after the match (rb: RB_*) */
 	uint8_t is_regex;
 	uint8_t multi;   /* a phrase of several words: also in the gaps database */
 	uint32_t fixed;  /* bytes every match spans (start = end - fixed), 0 if it varies */
 	uint32_t line, col;
 };
+
+enum { RB_NONE, RB_WORD, RB_ASCII }; /* RB_ASCII: a regex's trailing \b, see regex_trailing_boundary */
 
 struct near {
 	uint16_t n;
@@ -480,6 +483,34 @@ static bool edge_needs_boundary(const char *s, size_t n, bool last)
 	return scrm_topics_is_word_cp(cp) && !is_spaceless(cp);
 }
 
+/*
+ * A regex's final \b that applies to all of it is checked by the callback (RB_ASCII, see
+ * re_boundary.h), where Hyperscan accepts both forms and the shorter one matches at least
+ * one byte. The test topics/regex_trailing_boundary compares both forms on random texts.
+ */
+static bool regex_trailing_boundary(const char *s, size_t len, unsigned flags, bool *oom)
+{
+	if (!scrm_re_trailing_boundary(s, len))
+		return false;
+	char *full = strndup(s, len), *cut = strndup(s, len - 2);
+	bool ok = false;
+	if (full && cut) {
+		hs_expr_info_t *fi = NULL, *ci = NULL;
+		hs_compile_error_t *ce = NULL;
+		if (hs_expression_info(full, flags, &fi, &ce) == HS_SUCCESS &&
+		    hs_expression_info(cut, flags, &ci, &ce) == HS_SUCCESS)
+			ok = ci->min_width > 0;
+		hs_free_compile_error(ce);
+		free(fi);
+		free(ci);
+	} else {
+		*oom = true;
+	}
+	free(full);
+	free(cut);
+	return ok;
+}
+
 /* Pattern id for leaf @n (created or shared); UINT32_MAX on OOM. */
 static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 {
@@ -530,13 +561,17 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	case SCRM_NODE_REGEX:
 		/* No UCP: users write \b, which Hyperscan refuses in UCP mode; \w, \b are ASCII. */
 		flags = HS_FLAG_UTF8;
-		sb_putn(&e, s, len);
 		if (n->regex_flags & SCRM_RE_CASELESS)
 			flags |= HS_FLAG_CASELESS;
 		if (n->regex_flags & SCRM_RE_DOTALL)
 			flags |= HS_FLAG_DOTALL;
 		if (n->regex_flags & SCRM_RE_MULTILINE)
 			flags |= HS_FLAG_MULTILINE;
+		if (regex_trailing_boundary(s, len, flags, &b->oom)) {
+			len -= 2;
+			rb = RB_ASCII;
+		}
+		sb_putn(&e, s, len);
 		break;
 	default: assert(0); break;
 	}
@@ -1513,7 +1548,9 @@ static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 	const struct pattern *p = &s->t->pats[id];
 	if (p->lb && from > 0 && prev_is_word(s->text, (size_t)from))
 		return 0;
-	if (p->rb && to < s->len && next_is_word(s->text + to, s->len - (size_t)to))
+	if (p->rb == RB_WORD && to < s->len && next_is_word(s->text + to, s->len - (size_t)to))
+		return 0;
+	if (p->rb == RB_ASCII && !scrm_re_boundary_at(s->text, s->len, to))
 		return 0;
 	uint64_t bit = UINT64_C(1) << (id & 63);
 	if (!(s->pat_bits[id >> 6] & bit)) {

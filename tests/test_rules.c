@@ -926,6 +926,80 @@ Test(topics, word_table_is_hyperscans)
 	hs_free_database(db);
 }
 
+/* A regex's trailing \b is checked in the match callback where that is the same regex
+ * (topics.c: regex_trailing_boundary); each regex here, stripped or not, must match
+ * exactly the texts Hyperscan matches with the regex as written. */
+Test(topics, regex_trailing_boundary, .timeout = 60)
+{
+	static const struct {
+		const char *re;
+		unsigned flags;
+	} res[] = {
+		{"\\b(SV|ab)[0-9]{2}\\b", 0},
+		{"ab\\b", 0},
+		{"AB\\b", HS_FLAG_CASELESS},
+		{"\\bab|b\\b", 0},
+		{"[ab]\\b", 0},
+		{"(a|b)+\\b", 0},
+		{"\\W\\b", 0},
+		{"a\\\\b", 0},
+		{"a\\\\\\b", 0},
+		{"\xc3\xa9\\b", 0},
+		{"(?i)ab\\b", 0},
+		{"[]a]\\b", 0},
+		{"[^]a ]\\b", 0},
+		{"(a)|(b\\b)", 0},
+		{"_\\d\\b", 0},
+		{"(?:a|b)(?:\xc3\xa9)?\\b", 0},
+		{"(?i:ab)\\b", 0},
+	};
+	enum { NRE = sizeof res / sizeof res[0] };
+	char src[2048] = "";
+	hs_database_t *db[NRE];
+	hs_scratch_t *hs = NULL;
+	for (unsigned i = 0; i < NRE; i++) {
+		char line[128];
+		snprintf(line, sizeof line, "topic r%u: /%s/%s\n", i, res[i].re, res[i].flags ? "i" : "");
+		strcat(src, line);
+		hs_compile_error_t *ce;
+		cr_assert_eq(hs_compile(res[i].re, HS_FLAG_UTF8 | res[i].flags, HS_MODE_BLOCK, NULL, &db[i], &ce),
+			     HS_SUCCESS, "%s", res[i].re);
+		cr_assert_eq(hs_alloc_scratch(db[i], &hs), HS_SUCCESS);
+	}
+	struct fx f = fx_make(src);
+	static const char *const alpha[] = {"a", "b", "A", "B", "S", "V", "0", "1", "_", " ", "-", "\\",
+					    "]", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	unsigned checked = 0, matched = 0;
+	for (int iter = 0; iter < 20000; iter++) {
+		char text[64] = "", want[1024] = "";
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		int n = (int)(x >> 60);
+		for (int k = 0; k < n; k++) {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			strcat(text, alpha[(x >> 33) % (sizeof alpha / sizeof alpha[0])]);
+		}
+		for (unsigned i = 0; i < NRE; i++) {
+			int hit = 0;
+			cr_assert_eq(hs_scan(db[i], text, (unsigned)strlen(text), 0, hs, on_any, &hit), HS_SUCCESS);
+			if (hit) {
+				char name[16];
+				snprintf(name, sizeof name, "%sr%u", *want ? "," : "", i);
+				strcat(want, name);
+				matched++;
+			}
+		}
+		cr_assert_str_eq(match(&f, text), want, "text \"%s\"", text);
+		checked++;
+	}
+	cr_assert_eq(checked, 20000);
+	cr_assert_gt(matched, 5000, "the random texts should match often (%u)", matched);
+	fx_free(&f);
+	hs_free_scratch(hs);
+	for (unsigned i = 0; i < NRE; i++)
+		hs_free_database(db[i]);
+}
+
 /* ------------------------------------------------------------------------------ */
 /* scrm check                                                                       */
 
