@@ -28,6 +28,7 @@
 #include "swar.h"
 
 #include <assert.h>
+#include <emmintrin.h>
 #include <errno.h>
 #include <hs.h>
 #include <stdarg.h>
@@ -1697,8 +1698,32 @@ static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 	for (size_t i = 0; i <= len && k < s->npos;) {
 		while (k < s->npos && p[k].end <= i)
 			p[k++].word = words ? words - 1 : 0;
-		if (i == len)
+		if (i == len || k == s->npos)
 			break;
+		if (i + 16 <= len) {
+			/* 16 ASCII bytes at once: the bits of their word bytes ([0-9A-Za-z_], the
+			 * ascii_word table), of the bytes that start a word, and the positions that
+			 * end in these bytes */
+			__m128i x = _mm_loadu_si128((const __m128i *)(text + i));
+			if (!_mm_movemask_epi8(x)) {
+				__m128i lo = _mm_or_si128(x, _mm_set1_epi8(0x20));
+				__m128i d = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+							  _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+				__m128i a = _mm_and_si128(_mm_cmpgt_epi8(lo, _mm_set1_epi8('a' - 1)),
+							  _mm_cmplt_epi8(lo, _mm_set1_epi8('z' + 1)));
+				__m128i u = _mm_cmpeq_epi8(x, _mm_set1_epi8('_'));
+				uint32_t w = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, a), u));
+				uint32_t starts = w & ~((w << 1) | (uint32_t)in);
+				while (k < s->npos && p[k].end <= i + 16) {
+					uint32_t c = words + (uint32_t)__builtin_popcount(starts & ((1u << (p[k].end - i)) - 1));
+					p[k++].word = c ? c - 1 : 0;
+				}
+				words += (uint32_t)__builtin_popcount(starts);
+				in = w >> 15 & 1;
+				i += 16;
+				continue;
+			}
+		}
 		unsigned char c = (unsigned char)text[i];
 		bool wc;
 		if (c < 0x80) {

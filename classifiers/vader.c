@@ -637,6 +637,15 @@ static ssize_t replace_emoji(scrm_vader *v, const unsigned char *s, size_t len)
 		return -ENOMEM;
 	while (i < len) {
 		size_t run = i;
+		if (!v->ascii_emoji) /* the ASCII run up to the next byte >= 0x80, 16 bytes at a time */
+			while (run + 16 <= len) {
+				unsigned m = (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(s + run)));
+				if (m) {
+					run += (size_t)__builtin_ctz(m);
+					break;
+				}
+				run += 16;
+			}
 		while (run < len && s[run] < 0x80 && !(v->ascii_emoji && scrm_lexicon_emoji_has_ascii(v->lex, s[run])))
 			run++;
 		if (run > i) {

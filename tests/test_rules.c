@@ -472,12 +472,21 @@ enum { NEAR_NC = sizeof near_cases / sizeof near_cases[0] };
  * Returns how many of the cases are near. */
 static int near_check(struct fx *f, const char *const *w, int nw, char *text, const char *what)
 {
+	/* whitespace runs of every kind between the words (the word count must not see them) */
+	static const char *const gaps[] = {" ", " ", " ", "  ", "\t", " \n"};
+	static uint64_t g = 0x9E3779B97F4A7C15ull;
 	size_t tl = 0;
 	for (int i = 0; i < nw; i++) {
-		text[tl++] = w[i][0];
-		text[tl++] = ' ';
+		if (i) {
+			g = g * 6364136223846793005ull + 1442695040888963407ull;
+			const char *gap = gaps[(g >> 33) % (sizeof gaps / sizeof gaps[0])];
+			memcpy(text + tl, gap, strlen(gap));
+			tl += strlen(gap);
+		}
+		memcpy(text + tl, w[i], strlen(w[i]));
+		tl += strlen(w[i]);
 	}
-	text[--tl] = 0;
+	text[tl] = 0;
 	scrm_topic_hits h;
 	cr_assert_eq(scrm_topics_match(f->s, text, tl, NULL, 0, NULL, 0, &h), 0);
 	bool got[NEAR_NC] = {0};
@@ -504,15 +513,17 @@ Test(topics, near_against_brute_force, .timeout = 60)
 		o += (size_t)snprintf(src + o, sizeof src - o, "topic n%d: %s NEAR/%d %s\n", k, xa, c->n, ya);
 	}
 	struct fx f = fx_make(src);
-	static const char *const vocab[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+	/* the operands' words first, then words no operand has: digits, '_', non-ASCII */
+	static const char *const vocab[] = {"a", "b", "c", "d", "e", "f", "g", "h", "q0q0q0q0q0q0q0q", "z\xc3\xa9",
+					    "x_9", "\xc3\xbcn\xc3\xaf", "\xe6\x97\xa5\xe6\x9c\xac", "k9k9k9k9k9k9k9k9k9k9"};
 	uint64_t rng = 0x5eed7e57;
 	const char *w[3000];
-	char *text = malloc(3000 * 2 + 1);
+	char *text = malloc(3000 * 20 + 1);
 	long checked = 0, matched = 0;
 	for (int t = 0; t < 600; t++) {
 		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 		int nw = t < 500 ? 1 + (int)((rng >> 33) % 40) : 1000 + (int)((rng >> 33) % 2000);
-		int skew = (int)((rng >> 20) % 8) + 1; /* fewer distinct words: more occurrences */
+		int skew = (int)((rng >> 20) % 14) + 1; /* fewer distinct words: more occurrences */
 		for (int i = 0; i < nw; i++) {
 			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
 			w[i] = vocab[(rng >> 33) % (unsigned)skew];
