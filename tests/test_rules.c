@@ -1011,6 +1011,106 @@ Test(topics, regex_trailing_boundary, .timeout = 60)
 		hs_free_database(db[i]);
 }
 
+static uint64_t rb_rng = 0x2545F4914F6CDD1Dull;
+static uint32_t rb_rand(uint32_t n)
+{
+	rb_rng = rb_rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(rb_rng >> 33) % n;
+}
+
+/* A random regex of atoms, classes, groups, alternatives, quantifiers and \b. */
+static void rb_alt(char *o, int depth);
+static void rb_seq(char *o, int depth)
+{
+	static const char *const atoms[] = {"a", "b", "_", "0", "[ab]", "[^a]", "\\w", "\\W", "\\d", ".",
+					    "\\b", "\xc3\xa9", " "};
+	int n = 1 + (int)rb_rand(3);
+	for (int i = 0; i < n; i++) {
+		uint32_t k = rb_rand(depth < 2 ? 16 : 13);
+		if (k < 13) {
+			strcat(o, atoms[k]);
+			if (k == 10)
+				continue; /* no quantifier on \b */
+		} else {
+			strcat(o, k == 13 ? "(" : "(?:");
+			rb_alt(o, depth + 1);
+			strcat(o, ")");
+		}
+		static const char *const q[] = {"", "", "", "?", "*", "+", "{1,2}"};
+		strcat(o, q[rb_rand(7)]);
+	}
+}
+
+static void rb_alt(char *o, int depth)
+{
+	rb_seq(o, depth);
+	for (int n = (int)rb_rand(3); n > 1; n--) {
+		strcat(o, "|");
+		rb_seq(o, depth);
+	}
+}
+
+/* The same property on random regexes (those Hyperscan accepts alone). */
+Test(topics, regex_trailing_boundary_random, .timeout = 120)
+{
+	enum { NRE = 40, ROUNDS = 8, TEXTS = 400 };
+	static const char *const alpha[] = {"a", "b", "_", "0", " ", "-", "\xc3\xa9", "\xe6\x97\xa5", "A"};
+	unsigned compared = 0, hits = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		char res[NRE][256], src[NRE * 300] = "";
+		hs_database_t *db[NRE];
+		hs_scratch_t *hs = NULL;
+		int n = 0;
+		while (n < NRE) {
+			res[n][0] = 0;
+			rb_alt(res[n], 0);
+			strcat(res[n], "\\b");
+			hs_compile_error_t *ce;
+			if (strlen(res[n]) > 200 ||
+			    hs_compile(res[n], HS_FLAG_UTF8, HS_MODE_BLOCK, NULL, &db[n], &ce) != HS_SUCCESS) {
+				if (strlen(res[n]) <= 200)
+					hs_free_compile_error(ce);
+				continue;
+			}
+			cr_assert_eq(hs_alloc_scratch(db[n], &hs), HS_SUCCESS);
+			char line[300];
+			snprintf(line, sizeof line, "topic r%d: /%s/\n", n, res[n]);
+			strcat(src, line);
+			n++;
+		}
+		struct fx f = fx_make(src);
+		for (int t = 0; t < TEXTS; t++) {
+			char text[128] = "", want[NRE * 6] = "";
+			for (int k = (int)rb_rand(12); k > 0; k--)
+				strcat(text, alpha[rb_rand(sizeof alpha / sizeof alpha[0])]);
+			for (int i = 0; i < NRE; i++) {
+				int hit = 0;
+				cr_assert_eq(hs_scan(db[i], text, (unsigned)strlen(text), 0, hs, on_any, &hit), HS_SUCCESS);
+				if (hit) {
+					char name[8];
+					snprintf(name, sizeof name, "%sr%d", *want ? "," : "", i);
+					strcat(want, name);
+					hits++;
+				}
+			}
+			const char *got = match(&f, text);
+			if (strcmp(got, want)) {
+				/* name the first regex that differs */
+				for (int i = 0; i < NRE; i++)
+					fprintf(stderr, "r%d: /%s/\n", i, res[i]);
+			}
+			cr_assert_str_eq(got, want, "text \"%s\"", text);
+			compared++;
+		}
+		fx_free(&f);
+		hs_free_scratch(hs);
+		for (int i = 0; i < NRE; i++)
+			hs_free_database(db[i]);
+	}
+	cr_assert_eq(compared, ROUNDS * TEXTS);
+	cr_assert_gt(hits, compared, "the random regexes should match often (%u)", hits);
+}
+
 /* ------------------------------------------------------------------------------ */
 /* scrm check                                                                       */
 
