@@ -98,6 +98,8 @@ typedef struct chunk {
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
+	bool held;                /* its input's unfinished last line was left unread (hold_tail) */
+	uint64_t held_off, held_line, held_len;
 	unsigned acks;            /* worker-local: relate threads done with this chunk */
 	bool failed;              /* analysis or emit failed: the writer must not use it */
 	uint8_t relate_failed[SCRM_MAX_RELATE]; /* set by relate thread t (its own slot) */
@@ -197,6 +199,10 @@ struct pipeline {
 	bool rebuild_checked;             /* the writer compared rebuilt with resume_seq */
 	uint64_t rebuild_oversize;        /* logged events the rebuild found too long to read */
 	uint64_t *resume_in;              /* per input: bytes already consumed, UINT64_MAX all */
+	uint64_t *done_at;                /* writer, with a log: per input, the bytes consumed so
+					     far (the checkpoint's in:PATH; UINT64_MAX all, from a
+					     checkpoint of an older scrm) */
+	uint64_t held;                    /* writer: such lines (hold_tail) */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
@@ -367,6 +373,7 @@ static void chunk_reset(chunk *c)
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = c->hits_dropped = 0;
+	c->held = false;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
@@ -743,7 +750,21 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
 
 /* Out of line (once per chunk) so that a profile shows the analyze stage as one function:
  * bench/clf_instr.sh reads its instruction count. */
-__attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
+__attribute__((noinline)) /*
+ * A file's last line without its newline that is not JSON yet is, with an interaction
+ * log, most likely a record still being written: a writer appending to the file was
+ * read mid-line. Rejecting it would lose the record (the next run resumes after it and
+ * rejects its other half too). So it is left unread: the checkpoint ends before it, the
+ * next run over the same file (resumed from the log) reads it whole, and this run says
+ * so on stderr and counts it (`held_lines`). Without a log, or from stdin, which a later
+ * run never resumes, it is rejected as bad_json as any other line.
+ */
+static bool hold_tail(const pipeline *pl, const chunk *c)
+{
+	return pl->done_at && !c->silent && strcmp(pl->cfg->inputs[c->in_index], "-") != 0;
+}
+
+static int analyze_chunk(worker *wk, chunk *c)
 {
 	pipeline *pl = wk->pl;
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -787,6 +808,13 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 					     &c->arena, &res);
 		if (rc)
 			return rc;
+		if (!nl && res.reject == SCRM_REJ_BAD_JSON && hold_tail(pl, c)) {
+			c->held = true;
+			c->held_off = off;
+			c->held_line = lineno;
+			c->held_len = len;
+			break; /* the input's last bytes */
+		}
 		c->lines++;
 		if (res.skip != SCRM_SKIP_NONE)
 			c->skipped[res.skip]++;
@@ -1505,17 +1533,20 @@ static int ckpt_setup(pipeline *pl)
 /*
  * The chunk's checkpoint, committed (and synced under BATCH) to partition 0 once its
  * interactions are in the log and its events in the outputs (entries: ckpt_setup(); the
- * README "Interaction log" says what each means): inputs before the chunk's are whole,
- * the chunk's is consumed to its last line, later ones not at all (0). A resumed run
- * starts from exactly this state. Writer thread only.
+ * README "Interaction log" says what each means): each input's bytes consumed so far, the
+ * chunk's to its last line (or to the unfinished line it left unread, hold_tail). A
+ * resumed run starts from exactly this state, and reads what was appended to any input
+ * since. (Inputs before the chunk's were once saved as whole, UINT64_MAX: lines
+ * appended to them later were never read.) Writer thread only.
  */
 static int log_checkpoint(pipeline *pl, chunk *c)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	scrm_ilog_input *in = pl->ckpt;
 	in[0].offset = pl->next_seq;
+	pl->done_at[c->in_index] = c->held ? c->held_off : c->info.end_offset;
 	for (uint32_t k = 0; k < cfg->n_inputs; k++)
-		in[1 + k].offset = k < c->in_index ? UINT64_MAX : k == c->in_index ? c->info.end_offset : 0;
+		in[1 + k].offset = pl->done_at[k];
 	size_t at = 1 + cfg->n_inputs;
 	if (cfg->out_dir)
 		for (size_t r = 0; r < pl->n_routes; r++)
@@ -1655,6 +1686,14 @@ static void *writer_main(void *arg)
 		pl->repaired_num += c->repaired_num;
 		pl->hits_dropped += c->hits_dropped;
 		pl->filtered += c->filtered;
+		if (c->held) {
+			pl->held++;
+			fprintf(stderr,
+				"scrm: %s: its last line (line %" PRIu64 ", %" PRIu64 " bytes at byte %" PRIu64
+				") has no newline and is not complete JSON: left unread for the next run with this log, "
+				"which reads it from there\n",
+				pl->cfg->inputs[c->in_index], c->held_line, c->held_len, c->held_off);
+		}
 		for (int i = 0; i < SCRM_REJ__COUNT; i++)
 			pl->rejects[i] += c->rejects[i];
 		for (int i = 0; i < SCRM_SKIP__COUNT; i++)
@@ -2101,6 +2140,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
 	st->repaired_numbers = pl->repaired_num;
+	st->held_lines = pl->held;
 	st->topic_hits_dropped = pl->hits_dropped;
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
@@ -2359,6 +2399,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		char err[1024];
 		if ((rc = ckpt_setup(pl)))
 			goto out_close;
+		if (!(pl->done_at = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->done_at))) {
+			rc = -ENOMEM;
+			goto out_close;
+		}
+		for (uint32_t k = 0; pl->resume_in && k < cfg->n_inputs; k++)
+			pl->done_at[k] = pl->resume_in[k];
 		if ((rc = scrm_ilog_open(&pl->ilog, cfg->log_dir, SCRM_PARTITIONS, &lo, err, sizeof err))) {
 			fprintf(stderr, "scrm: interaction log: %s\n", err);
 			goto out_close;
@@ -2486,6 +2532,7 @@ out_free:
 	free(pl->workers);
 	free(pl->relates);
 	free(pl->resume_in);
+	free(pl->done_at);
 	if (pl->log_lockfd >= 0)
 		close(pl->log_lockfd);
 	free(pl->ckpt);

@@ -51,6 +51,9 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 	if (st->repaired_numbers)
 		fprintf(fp, "  read %" PRIu64 " lines' numbers beyond 64 bits or a double's range as null\n",
 			st->repaired_numbers);
+	if (st->held_lines)
+		fprintf(fp, "  left %" PRIu64 " unfinished last line%s (no newline, not complete JSON) for the next run\n",
+			st->held_lines, st->held_lines == 1 ? "" : "s");
 	fprintf(fp, "  routes:");
 	for (size_t r = 0; r < st->n_routes; r++)
 		fprintf(fp, " %s %" PRIu64, st->route_names[r], st->route_events[r]);
@@ -96,9 +99,9 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 	double cpu = st->cpu_user_s + st->cpu_sys_s;
 	fprintf(fp, "{\"lines\":%" PRIu64 ",\"records_in\":%" PRIu64 ",\"events_out\":%" PRIu64
 		",\"rejected\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"repaired\":%" PRIu64
-		",\"repaired_numbers\":%" PRIu64 ",\"topic_hits_dropped\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"raw_bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+		",\"repaired_numbers\":%" PRIu64 ",\"topic_hits_dropped\":%" PRIu64 ",\"held_lines\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"raw_bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
 		",\"chunks\":%" PRIu64 ",",
-		st->lines, st->records_in, st->events_out, st->rejected, st->filtered, st->repaired, st->repaired_numbers, st->topic_hits_dropped,
+		st->lines, st->records_in, st->events_out, st->rejected, st->filtered, st->repaired, st->repaired_numbers, st->topic_hits_dropped, st->held_lines,
 		st->bytes_in, st->raw_bytes_in, st->bytes_out, st->chunks);
 	fprintf(fp, "\"rejects\":{");
 	for (int i = 1; i < SCRM_REJ__COUNT; i++)

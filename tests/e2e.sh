@@ -937,6 +937,54 @@ cat "$T/ovl/p2.ndjson" >>"$T/ovl/r/in.ndjson"
 check "resume right after an oversize last line: one reject, as an uninterrupted run ($(lines "$T/ovl/r/out/rejects.ndjson"))" \
 	cmp -s "$T/ovl/u/out/rejects.ndjson" "$T/ovl/r/out/rejects.ndjson"
 
+# --- a file read while a writer appends to it: its unfinished last line is left unread ----
+# (rejected, it was lost: the next run resumed after it and rejected its other half too)
+mkdir -p "$T/tail/u" "$T/tail/r" "$T/tail/n"
+"$SCRM" gen --count 300 --seed 12 >"$T/tail/full.ndjson"
+cut_at=$(( $(head -n 140 "$T/tail/full.ndjson" | wc -c) + 57 ))
+cp "$T/tail/full.ndjson" "$T/tail/u/in.ndjson"
+head -c "$cut_at" "$T/tail/full.ndjson" >"$T/tail/r/in.ndjson"
+TARGS="-q -j2 --chunk-size 16K -o out --log log"
+(cd "$T/tail/u" && "$SCRM" run $TARGS in.ndjson)
+(cd "$T/tail/r" && "$SCRM" run $TARGS --stats-json s1.json in.ndjson 2>err1)
+tail_rc1=$?
+check "an unfinished last line with a log: exit 0, left unread and said so ($(json_num "$T/tail/r/s1.json" held_lines) held, $(lines "$T/tail/r/out/rejects.ndjson") rejects)" \
+	bash -c "test $tail_rc1 -eq 0 && test \$(wc -l <'$T/tail/r/out/rejects.ndjson') -eq 0 &&
+		grep -q 'in.ndjson: its last line (line 141, 57 bytes at byte $((cut_at - 57))) has no newline' '$T/tail/r/err1' &&
+		test $(json_num "$T/tail/r/s1.json" held_lines) -eq 1 && test $(json_num "$T/tail/r/s1.json" events_out) -eq 140"
+tail -c +"$((cut_at + 1))" "$T/tail/full.ndjson" >>"$T/tail/r/in.ndjson"
+(cd "$T/tail/r" && "$SCRM" run $TARGS --stats-json s2.json in.ndjson)
+check "... the next run reads it whole: events and rejects equal an uninterrupted run's ($(json_num "$T/tail/r/s2.json" lines) lines read)" \
+	bash -c "cmp -s <(zstdcat '$T/tail/u/out/inbox.ndjson.zst') <(zstdcat '$T/tail/r/out/inbox.ndjson.zst') &&
+		cmp -s '$T/tail/u/out/rejects.ndjson' '$T/tail/r/out/rejects.ndjson' &&
+		test $(json_num "$T/tail/r/s2.json" lines) -eq 160"
+# two inputs: the first one's unfinished line is still unread after the second is read whole
+mkdir -p "$T/tail/m"
+head -c "$cut_at" "$T/tail/full.ndjson" >"$T/tail/m/a.ndjson"
+"$SCRM" gen --count 50 --seed 13 >"$T/tail/m/b.ndjson"
+(cd "$T/tail/m" && "$SCRM" run $TARGS a.ndjson b.ndjson 2>/dev/null)
+tail -c +"$((cut_at + 1))" "$T/tail/full.ndjson" >>"$T/tail/m/a.ndjson"
+(cd "$T/tail/m" && "$SCRM" run $TARGS --stats-json s2.json a.ndjson b.ndjson)
+check "... with two inputs, the first one's line is read by the next run, b.ndjson not again ($(json_num "$T/tail/m/s2.json" lines) lines, $(zstdcat "$T/tail/m/out/inbox.ndjson.zst" | wc -l) events)" \
+	bash -c "test $(json_num "$T/tail/m/s2.json" lines) -eq 160 && test \$(zstdcat '$T/tail/m/out/inbox.ndjson.zst' | wc -l) -eq 350 &&
+		test \$(wc -l <'$T/tail/m/out/rejects.ndjson') -eq 0"
+# lines appended to an input that is not the last one are read by the next run too (its
+# checkpoint once saved such inputs as read whole)
+mkdir -p "$T/tail/w"
+"$SCRM" gen --count 80 --seed 14 >"$T/tail/w/a.ndjson"
+"$SCRM" gen --count 30 --seed 15 >"$T/tail/w/b.ndjson"
+(cd "$T/tail/w" && "$SCRM" run $TARGS a.ndjson b.ndjson)
+"$SCRM" gen --count 20 --seed 16 >>"$T/tail/w/a.ndjson"
+(cd "$T/tail/w" && "$SCRM" run $TARGS --stats-json s2.json a.ndjson b.ndjson)
+check "lines appended to the first of two inputs are read by the next run ($(json_num "$T/tail/w/s2.json" lines) lines, $(zstdcat "$T/tail/w/out/inbox.ndjson.zst" | wc -l) events)" \
+	bash -c "test $(json_num "$T/tail/w/s2.json" lines) -eq 20 && test \$(zstdcat '$T/tail/w/out/inbox.ndjson.zst' | wc -l) -eq 130"
+# without a log nothing resumes: the line is rejected, as any bad line
+(cd "$T/tail/n" && head -c "$cut_at" "$T/tail/full.ndjson" | "$SCRM" run -q -o out - &&
+	head -c "$cut_at" "$T/tail/full.ndjson" >in.ndjson && "$SCRM" run -q -o out2 in.ndjson)
+check "... without a log (or from stdin) it is rejected as bad_json, with its offset" \
+	bash -c "grep -q '\"reason\":\"bad_json\"' '$T/tail/n/out/rejects.ndjson' && grep -q '\"offset\":$((cut_at - 57))' '$T/tail/n/out2/rejects.ndjson' &&
+		test \$(wc -l <'$T/tail/n/out/rejects.ndjson') -eq 1"
+
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
