@@ -7,7 +7,8 @@ Each round generates input (random schema, injected bad lines, oversize lines, C
 invalid UTF-8, 1-3 files, plain or zstd), picks random options (-j, -p, --chunk-size,
 --max-record, rules, customers, --rejects, ...) and compares every route's events, the
 rejects and the interaction log of one uninterrupted run (A) with a run killed 1-3 times
-(SIGKILL/SIGINT/SIGTERM) and run again, or fed by appending (B). A divergence is kept
+(SIGKILL/SIGINT/SIGTERM) and run again, or fed by appending (B; half the time a stage
+ends inside a line, as a writer caught mid-line leaves it). A divergence is kept
 under STRESS_DIR/findings/r<seed> with its command; driver.log lists every round. Not
 part of `make check` (it runs for minutes); the session of 2026-12-05 found two resume
 bugs with it (README "Interaction log").
@@ -134,6 +135,13 @@ def gen_input(rng, rdir):
         data = subprocess.run(cmd, check=True, capture_output=True).stdout
         args.append(' '.join(cmd[1:]))
     return data, cust, args
+
+
+def clean_object(line):
+    try:
+        return line[:1] == b'{' and line[-1:] == b'}' and isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def write_inputs(rng, rdir, data, max_record, trig):
@@ -335,7 +343,16 @@ def one_round(seed):
                     if k < fi:
                         targets.append(len(files[k][1]))
                     elif k == fi:
-                        targets.append(len(b'\n'.join(ls[:li])) + (1 if li > 0 else 0))
+                        start = len(b'\n'.join(ls[:li])) + (1 if li > 0 else 0)
+                        # half the time, cut inside line li as a writer caught mid-line
+                        # would (a clean JSON object: no strict prefix of it is JSON, so
+                        # the run with the prefix must leave it unread, README "A file
+                        # that is still being written")
+                        body = ls[li][:-1] if ls[li].endswith(b'\r') else ls[li]
+                        if not zst and len(body) > 2 and rng.random() < 0.5 and clean_object(body):
+                            start += rng.randrange(1, len(body) - 1)
+                            events.append('mid-line cut in %s line %d' % (n, li + 1))
+                        targets.append(start)
                     else:
                         targets.append(0)
             else:
