@@ -99,6 +99,7 @@ typedef struct chunk {
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	bool held;                /* its input's unfinished last line was left unread (hold_tail) */
+	bool held_oversize;       /* ... and it is longer than --max-record so far */
 	uint64_t held_off, held_line, held_len;
 	unsigned acks;            /* worker-local: relate threads done with this chunk */
 	bool failed;              /* analysis or emit failed: the writer must not use it */
@@ -373,7 +374,7 @@ static void chunk_reset(chunk *c)
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = c->hits_dropped = 0;
-	c->held = false;
+	c->held = c->held_oversize = false;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
@@ -756,12 +757,26 @@ __attribute__((noinline)) /*
  * read mid-line. Rejecting it would lose the record (the next run resumes after it and
  * rejects its other half too). So it is left unread: the checkpoint ends before it, the
  * next run over the same file (resumed from the log) reads it whole, and this run says
- * so on stderr and counts it (`held_lines`). Without a log, or from stdin, which a later
- * run never resumes, it is rejected as bad_json as any other line.
+ * so on stderr and counts it (`held_lines`). The same for such a line that is already
+ * longer than --max-record: the next run rejects it whole, once. Without a log, or from
+ * stdin, which a later run never resumes, it is rejected as any other bad line.
  */
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
 	return pl->done_at && !c->silent && strcmp(pl->cfg->inputs[c->in_index], "-") != 0;
+}
+
+/* An oversize line that is the input's unfinished last line (too long so far, maybe
+ * still being written): left for the next run, see hold_tail(). */
+static bool hold_oversize(const pipeline *pl, chunk *c, const scrm_oversize *ov)
+{
+	if (!ov->unterminated || !hold_tail(pl, c))
+		return false;
+	c->held = c->held_oversize = true;
+	c->held_off = ov->offset;
+	c->held_line = ov->line;
+	c->held_len = ov->length;
+	return true;
 }
 
 static int analyze_chunk(worker *wk, chunk *c)
@@ -777,6 +792,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 	unsigned oi = 0;
 	for (; oi < info->n_oversize && info->oversize[oi].offset < info->base_offset; oi++) {
 		const scrm_oversize *ov = &info->oversize[oi];
+		if (hold_oversize(pl, c, ov))
+			continue;
 		if (write_reject(&c->rej, input, ov->offset, ov->line, "oversize",
 				 "line longer than --max-record", NULL, 0, ov->length))
 			return -ENOMEM;
@@ -864,6 +881,8 @@ static int analyze_chunk(worker *wk, chunk *c)
 	}
 	for (; oi < info->n_oversize; oi++) {
 		const scrm_oversize *ov = &info->oversize[oi];
+		if (hold_oversize(pl, c, ov))
+			continue;
 		if (write_reject(&c->rej, input, ov->offset, ov->line, "oversize",
 				 "line longer than --max-record", NULL, 0, ov->length))
 			return -ENOMEM;
@@ -1690,9 +1709,10 @@ static void *writer_main(void *arg)
 			pl->held++;
 			fprintf(stderr,
 				"scrm: %s: its last line (line %" PRIu64 ", %" PRIu64 " bytes at byte %" PRIu64
-				") has no newline and is not complete JSON: left unread for the next run with this log, "
+				") has no newline and is %s: left unread for the next run with this log, "
 				"which reads it from there\n",
-				pl->cfg->inputs[c->in_index], c->held_line, c->held_len, c->held_off);
+				pl->cfg->inputs[c->in_index], c->held_line, c->held_len, c->held_off,
+				c->held_oversize ? "longer than --max-record so far" : "not complete JSON");
 		}
 		for (int i = 0; i < SCRM_REJ__COUNT; i++)
 			pl->rejects[i] += c->rejects[i];

@@ -877,7 +877,7 @@ static void chunk_report(scrm_chunk_info *info, unsigned long long off,
 			 unsigned long long line, unsigned long long len)
 {
 	if (info->n_oversize < SCRM_CHUNK_MAX_OVERSIZE)
-		info->oversize[info->n_oversize++] = (scrm_oversize){off, line, len};
+		info->oversize[info->n_oversize++] = (scrm_oversize){off, line, len, 0};
 	else
 		info->oversize_dropped++;
 }
@@ -1025,6 +1025,8 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 			c->eof = true;
 			if (c->skipping) {
 				chunk_report(info, c->line_off, c->line_no, c->skip_len);
+				if (info->n_oversize && info->oversize[info->n_oversize - 1].offset == c->line_off)
+					info->oversize[info->n_oversize - 1].unterminated = 1;
 				c->skipping = false;
 				c->line_off += c->skip_len;
 				if (done == 0) {

@@ -86,6 +86,7 @@ typedef struct scrm_oversize {
 	unsigned long long offset; /* byte offset of the line's first byte */
 	unsigned long long line;   /* 1-based line number */
 	unsigned long long length; /* its length without the '\n' */
+	int unterminated;          /* the input's last line, without a '\n' */
 } scrm_oversize;
 
 typedef struct scrm_chunk_info {

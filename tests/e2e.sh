@@ -978,6 +978,25 @@ mkdir -p "$T/tail/w"
 (cd "$T/tail/w" && "$SCRM" run $TARGS --stats-json s2.json a.ndjson b.ndjson)
 check "lines appended to the first of two inputs are read by the next run ($(json_num "$T/tail/w/s2.json" lines) lines, $(zstdcat "$T/tail/w/out/inbox.ndjson.zst" | wc -l) events)" \
 	bash -c "test $(json_num "$T/tail/w/s2.json" lines) -eq 20 && test \$(zstdcat '$T/tail/w/out/inbox.ndjson.zst' | wc -l) -eq 130"
+# an unfinished last line already longer than --max-record: rejected once, whole, by the
+# run that reads its end (it was rejected at once, and its rest again as bad JSON)
+mkdir -p "$T/tail/o/u" "$T/tail/o/r"
+{ for i in $(seq 0 19); do printf '{"id":"o%d","channel":"chat","text":"hello %d"}\n' $i $i; done
+  printf '{"id":"long","channel":"chat","text":"%3000s"}\n' ""
+  for i in $(seq 20 29); do printf '{"id":"o%d","channel":"chat","text":"hello %d"}\n' $i $i; done; } >"$T/tail/o/full.ndjson"
+ocut=$(( $(head -n 20 "$T/tail/o/full.ndjson" | wc -c) + 2500 ))
+cp "$T/tail/o/full.ndjson" "$T/tail/o/u/in.ndjson"
+head -c "$ocut" "$T/tail/o/full.ndjson" >"$T/tail/o/r/in.ndjson"
+OTARGS="-q -j1 --max-record 2000 -o out --log log"
+(cd "$T/tail/o/u" && "$SCRM" run $OTARGS in.ndjson)
+(cd "$T/tail/o/r" && "$SCRM" run $OTARGS in.ndjson 2>err1)
+tail -c +"$((ocut + 1))" "$T/tail/o/full.ndjson" >>"$T/tail/o/r/in.ndjson"
+(cd "$T/tail/o/r" && "$SCRM" run $OTARGS in.ndjson)
+check "an unfinished oversize last line: left unread, then one oversize reject as an uninterrupted run's ($(lines "$T/tail/o/r/out/rejects.ndjson"))" \
+	bash -c "grep -q 'longer than --max-record so far' '$T/tail/o/r/err1' &&
+		test \$(grep -c '\"oversize\"' '$T/tail/o/u/out/rejects.ndjson') -eq 1 &&
+		cmp -s '$T/tail/o/u/out/rejects.ndjson' '$T/tail/o/r/out/rejects.ndjson' &&
+		cmp -s <(zstdcat '$T/tail/o/u/out/inbox.ndjson.zst') <(zstdcat '$T/tail/o/r/out/inbox.ndjson.zst')"
 # without a log nothing resumes: the line is rejected, as any bad line
 (cd "$T/tail/n" && head -c "$cut_at" "$T/tail/full.ndjson" | "$SCRM" run -q -o out - &&
 	head -c "$cut_at" "$T/tail/full.ndjson" >in.ndjson && "$SCRM" run -q -o out2 in.ndjson)

@@ -595,6 +595,7 @@ Test(source, zstd_bad_checksum_is_ebadmsg)
 /* The obvious splitter: what the chunker must deliver and report. */
 typedef struct ref_line {
 	unsigned long long off, line, len;
+	int unterminated; /* the input's last line, without a '\n' */
 } ref_line;
 
 typedef struct ref_split {
@@ -617,7 +618,7 @@ static void ref_split_run(ref_split *r, const unsigned char *in, size_t n, size_
 		while (i + len < n && in[i + len] != '\n')
 			len++;
 		size_t take = len + (i + len < n);
-		ref_line l = {i, line, len};
+		ref_line l = {i, line, len, i + len == n};
 		if (len > max_record) {
 			r->over[r->nover++] = l;
 		} else {
@@ -680,6 +681,8 @@ static void check_chunker(scrm_source *src, const ref_split *r, size_t in_len, s
 			cr_assert_eq(info.oversize[k].offset, e->off, "%s: oversize offset", what);
 			cr_assert_eq(info.oversize[k].line, e->line, "%s: oversize line", what);
 			cr_assert_eq(info.oversize[k].length, e->len, "%s: oversize length", what);
+			cr_assert_eq(info.oversize[k].unterminated, e->unterminated, "%s: oversize line %llu unterminated", what,
+				     e->line);
 		}
 		oi += info.n_oversize + info.oversize_dropped;
 		if (n == 0) {

@@ -33,6 +33,7 @@
 
 typedef struct ref_line {
 	unsigned long long off, line, len;
+	int unterminated; /* the stream's last line, without a '\n' */
 } ref_line;
 
 typedef struct ref_split {
@@ -56,7 +57,7 @@ static int ref_split_run(ref_split *r, const unsigned char *in, size_t n, size_t
 		while (i + len < n && in[i + len] != '\n')
 			len++;
 		size_t take = len + (i + len < n);
-		ref_line l = {i, line, len};
+		ref_line l = {i, line, len, i + len == n};
 		if (len > max_record) {
 			r->over[r->nover++] = l;
 		} else {
@@ -187,6 +188,7 @@ static void run(const unsigned char *stream, size_t n, const unsigned char *ref_
 			CHECK(info.oversize[k].offset == r.over[oi + k].off);
 			CHECK(info.oversize[k].line == r.over[oi + k].line);
 			CHECK(info.oversize[k].length == r.over[oi + k].len);
+			CHECK(info.oversize[k].unterminated == r.over[oi + k].unterminated);
 		}
 		oi += info.n_oversize;
 		if (got == 0) {
