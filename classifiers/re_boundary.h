@@ -10,8 +10,9 @@
  * \w without UCP is ASCII [0-9A-Za-z_]; the text's edges count as non-word). That holds
  * when the final \b belongs to the whole regex: it is outside any group, class or
  * top-level alternative. Only what is plainly so is accepted: no (?...) construct other
- * than a (?:...) group (inline options such as (?x) could make it a comment), no \Q or \c
- * (their next bytes are not what they seem).
+ * than a (?:...) group (inline options such as (?x) could make it a comment), no \Q, \E
+ * or \c (their next bytes are not what they seem: [\E]...] keeps the class open), no '['
+ * inside a class ([[:digit:]...]: the ']' of a POSIX class does not end the class).
  */
 #ifndef SCRM_RE_BOUNDARY_H
 #define SCRM_RE_BOUNDARY_H
@@ -33,12 +34,14 @@ static inline bool scrm_re_trailing_boundary(const char *s, size_t len)
 	for (size_t i = 0; i + 2 < len; i++) {
 		char c = s[i];
 		if (c == '\\') {
-			if (s[i + 1] == 'Q' || s[i + 1] == 'c')
+			if (s[i + 1] == 'Q' || s[i + 1] == 'E' || s[i + 1] == 'c')
 				return false;
 			i++;
 			continue;
 		}
 		if (in_class) {
+			if (c == '[')
+				return false; /* [[:digit:]...]: its ']' does not end the class */
 			if (c == ']')
 				in_class = false;
 			continue;

@@ -982,6 +982,10 @@ Test(topics, regex_trailing_boundary, .timeout = 60)
 		{"_\\d\\b", 0},
 		{"(?:a|b)(?:\xc3\xa9)?\\b", 0},
 		{"(?i:ab)\\b", 0},
+		/* a class that a checker could think closed early (review finding) */
+		{"[[:digit:][]|a]\\b", 0},
+		{"[\\E][]|x]\\b", 0},
+		{"[[:alpha:](]|a[[:alpha:])]\\b", 0},
 	};
 	enum { NRE = sizeof res / sizeof res[0] };
 	char src[2048] = "";
@@ -997,8 +1001,8 @@ Test(topics, regex_trailing_boundary, .timeout = 60)
 		cr_assert_eq(hs_alloc_scratch(db[i], &hs), HS_SUCCESS);
 	}
 	struct fx f = fx_make(src);
-	static const char *const alpha[] = {"a", "b", "A", "B", "S", "V", "0", "1", "_", " ", "-", "\\",
-					    "]", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
+	static const char *const alpha[] = {"a", "b", "A", "B", "S", "V", "0", "1", "5", "x", "Z", "_", " ", "-", "\\",
+					    "]", "[", "(", ")", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80"};
 	uint64_t x = 0x9E3779B97F4A7C15ull;
 	unsigned checked = 0, matched = 0;
 	for (int iter = 0; iter < 20000; iter++) {
