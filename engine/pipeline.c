@@ -204,6 +204,8 @@ struct pipeline {
 					     far (the checkpoint's in:PATH; UINT64_MAX all, from a
 					     checkpoint of an older scrm) */
 	uint64_t held;                    /* writer: such lines (hold_tail) */
+	bool *in_regular;                 /* with a log: per input, a regular file (stat at start:
+					     only those are resumed and hold their last line) */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
@@ -758,12 +760,14 @@ __attribute__((noinline)) /*
  * rejects its other half too). So it is left unread: the checkpoint ends before it, the
  * next run over the same file (resumed from the log) reads it whole, and this run says
  * so on stderr and counts it (`held_lines`). The same for such a line that is already
- * longer than --max-record: the next run rejects it whole, once. Without a log, or from
- * stdin, which a later run never resumes, it is rejected as any other bad line.
+ * longer than --max-record: the next run rejects it whole, once; and for one that stops
+ * inside a UTF-8 sequence (bad_utf8: simdjson checks the encoding first). Without a log,
+ * or from stdin, a pipe or anything but a regular file, which a later run never resumes,
+ * it is rejected as any other bad line.
  */
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
-	return pl->done_at && !c->silent && strcmp(pl->cfg->inputs[c->in_index], "-") != 0;
+	return pl->done_at && !c->silent && pl->in_regular && pl->in_regular[c->in_index];
 }
 
 /* An oversize line that is the input's unfinished last line (too long so far, maybe
@@ -825,7 +829,7 @@ static int analyze_chunk(worker *wk, chunk *c)
 					     &c->arena, &res);
 		if (rc)
 			return rc;
-		if (!nl && res.reject == SCRM_REJ_BAD_JSON && hold_tail(pl, c)) {
+		if (!nl && (res.reject == SCRM_REJ_BAD_JSON || res.reject == SCRM_REJ_BAD_UTF8) && hold_tail(pl, c)) {
 			c->held = true;
 			c->held_off = off;
 			c->held_line = lineno;
@@ -1382,6 +1386,14 @@ static int resume_setup(pipeline *pl)
 			e == EWOULDBLOCK ? "the log is open for writing by another process" : strerror(e));
 		return e == EWOULDBLOCK ? -EBUSY : -e;
 	}
+	/* Which inputs a later run can resume: regular files (stdin, a pipe or a device gives a
+	 * new stream every time) */
+	if (!(pl->in_regular = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_regular)))
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_inputs; i++) {
+		struct stat sb;
+		pl->in_regular[i] = strcmp(cfg->inputs[i], "-") && stat(cfg->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
+	}
 	scrm_ilog_checkpoint *ck = NULL;
 	char err[1024];
 	int rc = scrm_ilog_checkpoint_latest(cfg->log_dir, &ck, err, sizeof err);
@@ -1394,7 +1406,9 @@ static int resume_setup(pipeline *pl)
 		return rc;
 	}
 	bool have_seq = false;
-	if (!(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
+	bool *matched = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *matched);
+	if (!matched || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
+		free(matched);
 		scrm_ilog_checkpoint_free(ck);
 		return -ENOMEM;
 	}
@@ -1413,12 +1427,24 @@ static int resume_setup(pipeline *pl)
 				    !memcmp(pl->route_names[r], e->input + 4, e->input_len - 4))
 					pl->resume_out[r] = e->offset;
 		} else if (e->input_len > 3 && !memcmp(e->input, "in:", 3) && !cfg->log_from_start) {
+			/* the j-th entry of a path is its j-th place among the inputs (the checkpoint
+			 * lists them in input order: a path given twice has two entries) */
 			for (size_t i = 0; i < cfg->n_inputs; i++)
-				if (strcmp(cfg->inputs[i], "-") && strlen(cfg->inputs[i]) == e->input_len - 3 &&
-				    !memcmp(cfg->inputs[i], e->input + 3, e->input_len - 3))
+				if (pl->in_regular[i] && !matched[i] && strlen(cfg->inputs[i]) == e->input_len - 3 &&
+				    !memcmp(cfg->inputs[i], e->input + 3, e->input_len - 3)) {
 					pl->resume_in[i] = e->offset;
+					matched[i] = true;
+					if (e->offset == UINT64_MAX)
+						fprintf(stderr,
+							"scrm: %s: the log's checkpoint (written by an older scrm) counts it as "
+							"read whole: lines appended to it since are not read (--from-start reads "
+							"every input again)\n",
+							cfg->inputs[i]);
+					break;
+				}
 		}
 	}
+	free(matched);
 	pl->log_commit = ck->commit;
 	scrm_ilog_checkpoint_free(ck);
 	if (!have_seq) {
@@ -1426,7 +1452,7 @@ static int resume_setup(pipeline *pl)
 				"scrm): cannot resume; use a new --log directory\n", cfg->log_dir);
 		return -EINVAL;
 	}
-	pl->resume = pl->resume_seq > 0;
+	pl->resume = true; /* a checkpoint: even with no record yet (only rejects), its outputs are kept */
 	return 0;
 }
 
@@ -2553,6 +2579,7 @@ out_free:
 	free(pl->relates);
 	free(pl->resume_in);
 	free(pl->done_at);
+	free(pl->in_regular);
 	if (pl->log_lockfd >= 0)
 		close(pl->log_lockfd);
 	free(pl->ckpt);

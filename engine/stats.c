@@ -52,7 +52,7 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 		fprintf(fp, "  read %" PRIu64 " lines' numbers beyond 64 bits or a double's range as null\n",
 			st->repaired_numbers);
 	if (st->held_lines)
-		fprintf(fp, "  left %" PRIu64 " unfinished last line%s (no newline, not complete JSON) for the next run\n",
+		fprintf(fp, "  left %" PRIu64 " unfinished last line%s (no newline yet) for the next run\n",
 			st->held_lines, st->held_lines == 1 ? "" : "s");
 	fprintf(fp, "  routes:");
 	for (size_t r = 0; r < st->n_routes; r++)

@@ -997,6 +997,49 @@ check "an unfinished oversize last line: left unread, then one oversize reject a
 		test \$(grep -c '\"oversize\"' '$T/tail/o/u/out/rejects.ndjson') -eq 1 &&
 		cmp -s '$T/tail/o/u/out/rejects.ndjson' '$T/tail/o/r/out/rejects.ndjson' &&
 		cmp -s <(zstdcat '$T/tail/o/u/out/inbox.ndjson.zst') <(zstdcat '$T/tail/o/r/out/inbox.ndjson.zst')"
+# a cut that leaves bytes simdjson rejects as bad UTF-8 first (outside a string): held too
+mkdir -p "$T/tail/u8/u" "$T/tail/u8/r"
+"$SCRM" gen --count 3 --seed 3 --format scrm >"$T/tail/u8/g"
+python3 - "$T/tail/u8" <<'PY'
+import sys
+d = sys.argv[1]
+L = open(d + '/g', 'rb').read().split(b'\n')
+bad = L[0].replace(b'"text":"', b'"text":"caf\xe9 ', 1)
+cut = bad.index(b',"author"') + 1
+open(d + '/u/a', 'wb').write(L[1] + b'\n' + bad + b'\n')
+open(d + '/r/a', 'wb').write(L[1] + b'\n' + bad[:cut])
+open(d + '/rest', 'wb').write(bad[cut:] + b'\n')
+PY
+(cd "$T/tail/u8/u" && "$SCRM" run -q -o out --log log a)
+(cd "$T/tail/u8/r" && "$SCRM" run -q -o out --log log a 2>/dev/null)
+cat "$T/tail/u8/rest" >>"$T/tail/u8/r/a"
+(cd "$T/tail/u8/r" && "$SCRM" run -q -o out --log log a)
+check "... cut where the rest is bad UTF-8 for the parser: the same events as uninterrupted ($(zstdcat "$T/tail/u8/r/out/inbox.ndjson.zst" | wc -l), $(lines "$T/tail/u8/r/out/rejects.ndjson") rejects)" \
+	bash -c "cmp -s <(zstdcat '$T/tail/u8/u/out/inbox.ndjson.zst') <(zstdcat '$T/tail/u8/r/out/inbox.ndjson.zst') &&
+		test \$(zstdcat '$T/tail/u8/r/out/inbox.ndjson.zst' | wc -l) -eq 2 && test \$(wc -l <'$T/tail/u8/r/out/rejects.ndjson') -eq 0"
+# a named pipe is a new stream each time: nothing is held or skipped for it
+mkdir -p "$T/tail/p"
+(cd "$T/tail/p" && mkfifo p && head -c "$cut_at" "$T/tail/full.ndjson" >p &
+	cd "$T/tail/p" && sleep 0.2 && "$SCRM" run -q -o out --log log --stats-json s.json p)
+check "... from a named pipe the unfinished line is rejected, not held ($(lines "$T/tail/p/out/rejects.ndjson") rejects, $(json_num "$T/tail/p/s.json" held_lines) held)" \
+	bash -c "test \$(wc -l <'$T/tail/p/out/rejects.ndjson') -eq 1 && test $(json_num "$T/tail/p/s.json" held_lines) -eq 0"
+# a path given twice: each place resumes from its own checkpoint entry (the last entry used
+# to stand for both: stopped in the first place, the next run read it again)
+mkdir -p "$T/tail/t/u"
+"$SCRM" gen --count 2000 --seed 5 >"$T/tail/t/a"
+cp "$T/tail/t/a" "$T/tail/t/u/a"
+(cd "$T/tail/t/u" && "$SCRM" replay -q --speed max --chunk-size 16K -o out --log log a a)
+(cd "$T/tail/t" && { "$SCRM" replay -q --speed 10 --chunk-size 16K -o out --log log a a & p=$!; sleep 1.5; kill -TERM $p; wait $p; }
+	"$SCRM" replay -q --speed max --chunk-size 16K -o out --log log a a)
+twice_ids() { zstdcat "$1"/out/*.zst | sed 's/^{"v":1,"seq":[0-9]*,"id":"\([^"]*\)".*/\1/' | sort; }
+check "the same file given twice, stopped and resumed: every record twice, as uninterrupted ($(zstdcat "$T/tail/t/out/inbox.ndjson.zst" | wc -l) events)" \
+	bash -c "$(declare -f twice_ids); cmp -s <(twice_ids '$T/tail/t') <(twice_ids '$T/tail/t/u') && test \$(zstdcat '$T/tail/t/out/inbox.ndjson.zst' | wc -l) -eq 4000"
+# a checkpoint with no record yet (only rejects): the next run keeps the rejects it holds
+mkdir -p "$T/tail/z"
+(cd "$T/tail/z" && echo 'not json' >a && "$SCRM" run -q -o out --log log a && "$SCRM" gen --count 3 --seed 1 >>a &&
+	"$SCRM" run -q -o out --log log a)
+check "a log whose checkpoint has only rejects: the next run appends, keeping them ($(lines "$T/tail/z/out/rejects.ndjson") reject, $(zstdcat "$T/tail/z/out/inbox.ndjson.zst" | wc -l) events)" \
+	bash -c "test \$(wc -l <'$T/tail/z/out/rejects.ndjson') -eq 1 && test \$(zstdcat '$T/tail/z/out/inbox.ndjson.zst' | wc -l) -eq 3"
 # without a log nothing resumes: the line is rejected, as any bad line
 (cd "$T/tail/n" && head -c "$cut_at" "$T/tail/full.ndjson" | "$SCRM" run -q -o out - &&
 	head -c "$cut_at" "$T/tail/full.ndjson" >in.ndjson && "$SCRM" run -q -o out2 in.ndjson)
