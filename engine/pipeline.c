@@ -206,6 +206,8 @@ struct pipeline {
 	uint64_t held;                    /* writer: such lines (hold_tail) */
 	bool *in_regular;                 /* with a log: per input, a regular file (stat at start:
 					     only those are resumed and hold their last line) */
+	uint64_t *in_fid;                 /* ... and which file: file_id() (the checkpoint's
+					     fid:PATH), 0 for anything else */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
@@ -1359,6 +1361,14 @@ static int mkdir_parents(const char *dir)
 	return mkdir(p, 0755);
 }
 
+/* A regular file's identity for the checkpoint: device and inode, never 0. */
+static uint64_t file_id(const struct stat *sb)
+{
+	uint64_t h = ((uint64_t)sb->st_dev * 0x9E3779B97F4A7C15ull) ^ (uint64_t)sb->st_ino;
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
 static int resume_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1388,11 +1398,14 @@ static int resume_setup(pipeline *pl)
 	}
 	/* Which inputs a later run can resume: regular files (stdin, a pipe or a device gives a
 	 * new stream every time) */
-	if (!(pl->in_regular = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_regular)))
+	if (!(pl->in_regular = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_regular)) ||
+	    !(pl->in_fid = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_fid)))
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct stat sb;
 		pl->in_regular[i] = strcmp(cfg->inputs[i], "-") && stat(cfg->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
+		if (pl->in_regular[i])
+			pl->in_fid[i] = file_id(&sb);
 	}
 	scrm_ilog_checkpoint *ck = NULL;
 	char err[1024];
@@ -1406,9 +1419,11 @@ static int resume_setup(pipeline *pl)
 		return rc;
 	}
 	bool have_seq = false;
-	bool *matched = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *matched);
-	if (!matched || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
+	bool *matched = calloc(2 * (cfg->n_inputs ? cfg->n_inputs : 1), sizeof *matched), *fmatched = matched + cfg->n_inputs;
+	uint64_t *was_fid = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *was_fid);
+	if (!matched || !was_fid || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
 		free(matched);
+		free(was_fid);
 		scrm_ilog_checkpoint_free(ck);
 		return -ENOMEM;
 	}
@@ -1442,9 +1457,28 @@ static int resume_setup(pipeline *pl)
 							cfg->inputs[i]);
 					break;
 				}
+		} else if (e->input_len > 4 && !memcmp(e->input, "fid:", 4) && !cfg->log_from_start) {
+			for (size_t i = 0; i < cfg->n_inputs; i++)
+				if (pl->in_regular[i] && !fmatched[i] && strlen(cfg->inputs[i]) == e->input_len - 4 &&
+				    !memcmp(cfg->inputs[i], e->input + 4, e->input_len - 4)) {
+					was_fid[i] = e->offset;
+					fmatched[i] = true;
+					break;
+				}
 		}
 	}
+	/* A file that is not the one the checkpoint counted (rotated: a new file under the
+	 * same name) is read from its start, not from the old file's offset */
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		if (was_fid[i] && pl->in_fid[i] && was_fid[i] != pl->in_fid[i] && pl->resume_in[i]) {
+			fprintf(stderr,
+				"scrm: %s: not the file the log's checkpoint counted (a new file under that name): "
+				"read from its start\n",
+				cfg->inputs[i]);
+			pl->resume_in[i] = 0;
+		}
 	free(matched);
+	free(was_fid);
 	pl->log_commit = ck->commit;
 	scrm_ilog_checkpoint_free(ck);
 	if (!have_seq) {
@@ -1544,9 +1578,9 @@ static int log_chunk(pipeline *pl, chunk *c)
 static int ckpt_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	size_t n = 2 + cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
+	size_t n = 2 + 2 * cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
 	for (size_t k = 0; k < cfg->n_inputs; k++)
-		bytes += 3 + strlen(cfg->inputs[k]);
+		bytes += 3 + 4 + 2 * strlen(cfg->inputs[k]);
 	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++)
 		bytes += 4 + strlen(pl->route_names[r]);
 	if (!(pl->ckpt = calloc(n, sizeof *pl->ckpt)) || !(pl->ckpt_names = malloc(bytes ? bytes : 1)))
@@ -1571,6 +1605,18 @@ static int ckpt_setup(pipeline *pl)
 	if (cfg->out_dir || cfg->rejects_path) /* the rejects file: DIR/rejects.ndjson or --rejects */
 		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
 	pl->ckpt[e++] = (scrm_ilog_input){"mr", 2, log_max_record(pl)};
+	/* which file each regular input was (fid:PATH, file_id()): a resumed run reads a
+	 * different file under the same name from its start. Last, after the entries
+	 * log_checkpoint() rewrites; an older scrm ignores them. */
+	for (size_t k = 0; pl->in_fid && k < cfg->n_inputs; k++) {
+		if (!pl->in_fid[k])
+			continue;
+		size_t l = strlen(cfg->inputs[k]);
+		memcpy(o, "fid:", 4);
+		memcpy(o + 4, cfg->inputs[k], l);
+		pl->ckpt[e++] = (scrm_ilog_input){o, l + 4, pl->in_fid[k]};
+		o += l + 4;
+	}
 	pl->nckpt = e;
 	return 0;
 }
@@ -2580,6 +2626,7 @@ out_free:
 	free(pl->resume_in);
 	free(pl->done_at);
 	free(pl->in_regular);
+	free(pl->in_fid);
 	if (pl->log_lockfd >= 0)
 		close(pl->log_lockfd);
 	free(pl->ckpt);

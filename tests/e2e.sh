@@ -1040,6 +1040,16 @@ mkdir -p "$T/tail/z"
 	"$SCRM" run -q -o out --log log a)
 check "a log whose checkpoint has only rejects: the next run appends, keeping them ($(lines "$T/tail/z/out/rejects.ndjson") reject, $(zstdcat "$T/tail/z/out/inbox.ndjson.zst" | wc -l) events)" \
 	bash -c "test \$(wc -l <'$T/tail/z/out/rejects.ndjson') -eq 1 && test \$(zstdcat '$T/tail/z/out/inbox.ndjson.zst' | wc -l) -eq 3"
+# a new file under an input's name (rotated) is read from its start, not from the offset
+# the checkpoint counted in the old one (which cut into its lines)
+mkdir -p "$T/tail/rot"
+(cd "$T/tail/rot" && "$SCRM" gen --count 50 --seed 1 >a && "$SCRM" gen --count 20 --seed 2 >b &&
+	"$SCRM" run -q -o out --log log a b && "$SCRM" gen --count 80 --seed 3 >a.new && mv a.new a &&
+	"$SCRM" run -q -o out --log log --stats-json s.json a b 2>err)
+check "a rotated input (a new file, same name) is read from its start and said so ($(json_num "$T/tail/rot/s.json" lines) lines)" \
+	bash -c "test $(json_num "$T/tail/rot/s.json" lines) -eq 80 && test \$(wc -l <'$T/tail/rot/out/rejects.ndjson') -eq 0 &&
+		grep -q 'a: not the file the log.s checkpoint counted' '$T/tail/rot/err' &&
+		test \$(zstdcat '$T/tail/rot/out/inbox.ndjson.zst' | wc -l) -eq 150"
 # without a log nothing resumes: the line is rejected, as any bad line
 (cd "$T/tail/n" && head -c "$cut_at" "$T/tail/full.ndjson" | "$SCRM" run -q -o out - &&
 	head -c "$cut_at" "$T/tail/full.ndjson" >in.ndjson && "$SCRM" run -q -o out2 in.ndjson)
