@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 #include <zstd.h>
 
 #include "buf.h"
@@ -208,6 +209,7 @@ struct pipeline {
 					     only those are resumed and hold their last line) */
 	uint64_t *in_fid;                 /* ... and which file: file_id() (the checkpoint's
 					     fid:PATH), 0 for anything else */
+	uint64_t *in_head;                /* ... and its first bytes: head_id() (fhd:PATH) */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
@@ -1361,6 +1363,23 @@ static int mkdir_parents(const char *dir)
 	return mkdir(p, 0755);
 }
 
+/* A fingerprint of the first n bytes of @path (n <= HEAD_MAX; with n 0: of as many as
+ * it has, up to HEAD_MAX): n in the top 16 bits, a hash of them below; 0 when it has
+ * fewer than n bytes or cannot be read. */
+#define HEAD_MAX 512
+static uint64_t head_id(const char *path, size_t n)
+{
+	unsigned char b[HEAD_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t got = pread(fd, b, n ? n : sizeof b, 0);
+	close(fd);
+	if (got <= 0 || (n && (size_t)got != n))
+		return 0;
+	return (uint64_t)got << 48 | (XXH3_64bits(b, (size_t)got) & ((UINT64_C(1) << 48) - 1));
+}
+
 /* A regular file's identity for the checkpoint: device and inode, never 0. */
 static uint64_t file_id(const struct stat *sb)
 {
@@ -1399,13 +1418,16 @@ static int resume_setup(pipeline *pl)
 	/* Which inputs a later run can resume: regular files (stdin, a pipe or a device gives a
 	 * new stream every time) */
 	if (!(pl->in_regular = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_regular)) ||
-	    !(pl->in_fid = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_fid)))
+	    !(pl->in_fid = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_fid)) ||
+	    !(pl->in_head = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->in_head)))
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct stat sb;
 		pl->in_regular[i] = strcmp(cfg->inputs[i], "-") && stat(cfg->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
-		if (pl->in_regular[i])
+		if (pl->in_regular[i]) {
 			pl->in_fid[i] = file_id(&sb);
+			pl->in_head[i] = head_id(cfg->inputs[i], 0);
+		}
 	}
 	scrm_ilog_checkpoint *ck = NULL;
 	char err[1024];
@@ -1420,10 +1442,12 @@ static int resume_setup(pipeline *pl)
 	}
 	bool have_seq = false;
 	bool *matched = calloc(2 * (cfg->n_inputs ? cfg->n_inputs : 1), sizeof *matched), *fmatched = matched + cfg->n_inputs;
-	uint64_t *was_fid = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *was_fid);
-	if (!matched || !was_fid || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
+	uint64_t *was_fid = calloc(2 * (cfg->n_inputs ? cfg->n_inputs : 1), sizeof *was_fid), *was_head = was_fid + cfg->n_inputs;
+	bool *hmatched = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *hmatched);
+	if (!matched || !was_fid || !hmatched || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
 		free(matched);
 		free(was_fid);
+		free(hmatched);
 		scrm_ilog_checkpoint_free(ck);
 		return -ENOMEM;
 	}
@@ -1465,20 +1489,36 @@ static int resume_setup(pipeline *pl)
 					fmatched[i] = true;
 					break;
 				}
+		} else if (e->input_len > 4 && !memcmp(e->input, "fhd:", 4) && !cfg->log_from_start) {
+			for (size_t i = 0; i < cfg->n_inputs; i++)
+				if (pl->in_regular[i] && !hmatched[i] && strlen(cfg->inputs[i]) == e->input_len - 4 &&
+				    !memcmp(cfg->inputs[i], e->input + 4, e->input_len - 4)) {
+					was_head[i] = e->offset;
+					hmatched[i] = true;
+					break;
+				}
 		}
 	}
-	/* A file that is not the one the checkpoint counted (rotated: a new file under the
-	 * same name) is read from its start, not from the old file's offset */
-	for (size_t i = 0; i < cfg->n_inputs; i++)
-		if (was_fid[i] && pl->in_fid[i] && was_fid[i] != pl->in_fid[i] && pl->resume_in[i]) {
-			fprintf(stderr,
-				"scrm: %s: not the file the log's checkpoint counted (a new file under that name): "
-				"read from its start\n",
-				cfg->inputs[i]);
+	/* A file that is not the one the checkpoint counted is read from its start, not from
+	 * the old file's offset: a new file under the same name (rotated), or the same file
+	 * with other first bytes (truncated and written again: logrotate's copytruncate) */
+	for (size_t i = 0; i < cfg->n_inputs; i++) {
+		if (!pl->resume_in[i] || !pl->in_regular[i])
+			continue;
+		const char *why = NULL;
+		if (was_fid[i] && pl->in_fid[i] && was_fid[i] != pl->in_fid[i])
+			why = "a new file under that name";
+		else if (was_head[i] && head_id(cfg->inputs[i], (size_t)(was_head[i] >> 48)) != was_head[i])
+			why = "its first bytes changed: truncated and written again";
+		if (why) {
+			fprintf(stderr, "scrm: %s: not the file the log's checkpoint counted (%s): read from its start\n",
+				cfg->inputs[i], why);
 			pl->resume_in[i] = 0;
 		}
+	}
 	free(matched);
 	free(was_fid);
+	free(hmatched);
 	pl->log_commit = ck->commit;
 	scrm_ilog_checkpoint_free(ck);
 	if (!have_seq) {
@@ -1578,9 +1618,9 @@ static int log_chunk(pipeline *pl, chunk *c)
 static int ckpt_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	size_t n = 2 + 2 * cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
+	size_t n = 2 + 3 * cfg->n_inputs + (cfg->out_dir ? pl->n_routes : 0) + (cfg->out_dir || cfg->rejects_path), bytes = 0;
 	for (size_t k = 0; k < cfg->n_inputs; k++)
-		bytes += 3 + 4 + 2 * strlen(cfg->inputs[k]);
+		bytes += 3 + 4 + 4 + 3 * strlen(cfg->inputs[k]);
 	for (size_t r = 0; cfg->out_dir && r < pl->n_routes; r++)
 		bytes += 4 + strlen(pl->route_names[r]);
 	if (!(pl->ckpt = calloc(n, sizeof *pl->ckpt)) || !(pl->ckpt_names = malloc(bytes ? bytes : 1)))
@@ -1605,17 +1645,21 @@ static int ckpt_setup(pipeline *pl)
 	if (cfg->out_dir || cfg->rejects_path) /* the rejects file: DIR/rejects.ndjson or --rejects */
 		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
 	pl->ckpt[e++] = (scrm_ilog_input){"mr", 2, log_max_record(pl)};
-	/* which file each regular input was (fid:PATH, file_id()): a resumed run reads a
-	 * different file under the same name from its start. Last, after the entries
+	/* which file each regular input was (fid:PATH, file_id()) and its first bytes
+	 * (fhd:PATH, head_id()): a resumed run reads another file under the same name, or
+	 * one truncated and written again, from its start. Last, after the entries
 	 * log_checkpoint() rewrites; an older scrm ignores them. */
 	for (size_t k = 0; pl->in_fid && k < cfg->n_inputs; k++) {
-		if (!pl->in_fid[k])
-			continue;
-		size_t l = strlen(cfg->inputs[k]);
-		memcpy(o, "fid:", 4);
-		memcpy(o + 4, cfg->inputs[k], l);
-		pl->ckpt[e++] = (scrm_ilog_input){o, l + 4, pl->in_fid[k]};
-		o += l + 4;
+		for (int h = 0; h < 2; h++) {
+			uint64_t v = h ? pl->in_head[k] : pl->in_fid[k];
+			if (!v)
+				continue;
+			size_t l = strlen(cfg->inputs[k]);
+			memcpy(o, h ? "fhd:" : "fid:", 4);
+			memcpy(o + 4, cfg->inputs[k], l);
+			pl->ckpt[e++] = (scrm_ilog_input){o, l + 4, v};
+			o += l + 4;
+		}
 	}
 	pl->nckpt = e;
 	return 0;
@@ -2627,6 +2671,7 @@ out_free:
 	free(pl->done_at);
 	free(pl->in_regular);
 	free(pl->in_fid);
+	free(pl->in_head);
 	if (pl->log_lockfd >= 0)
 		close(pl->log_lockfd);
 	free(pl->ckpt);

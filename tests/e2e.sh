@@ -1050,6 +1050,16 @@ check "a rotated input (a new file, same name) is read from its start and said s
 	bash -c "test $(json_num "$T/tail/rot/s.json" lines) -eq 80 && test \$(wc -l <'$T/tail/rot/out/rejects.ndjson') -eq 0 &&
 		grep -q 'a: not the file the log.s checkpoint counted' '$T/tail/rot/err' &&
 		test \$(zstdcat '$T/tail/rot/out/inbox.ndjson.zst' | wc -l) -eq 150"
+# truncated in place and written again (logrotate's copytruncate: same inode), even
+# longer than before: read from its start; a plain append still resumes
+mkdir -p "$T/tail/ct"
+(cd "$T/tail/ct" && "$SCRM" gen --count 50 --seed 1 >a && "$SCRM" run -q -o out --log log a &&
+	"$SCRM" gen --count 5 --seed 9 >>a && "$SCRM" run -q -o out --log log --stats-json s1.json a 2>err1 &&
+	: >a && "$SCRM" gen --count 80 --seed 3 >>a && "$SCRM" run -q -o out --log log --stats-json s2.json a 2>err2)
+check "a file truncated and written again is read from its start ($(json_num "$T/tail/ct/s2.json" lines) lines; an append before it: $(json_num "$T/tail/ct/s1.json" lines))" \
+	bash -c "test $(json_num "$T/tail/ct/s1.json" lines) -eq 5 && ! test -s '$T/tail/ct/err1' &&
+		test $(json_num "$T/tail/ct/s2.json" lines) -eq 80 && grep -q 'its first bytes changed' '$T/tail/ct/err2' &&
+		test \$(wc -l <'$T/tail/ct/out/rejects.ndjson') -eq 0 && test \$(zstdcat '$T/tail/ct/out/inbox.ndjson.zst' | wc -l) -eq 135"
 # without a log nothing resumes: the line is rejected, as any bad line
 (cd "$T/tail/n" && head -c "$cut_at" "$T/tail/full.ndjson" | "$SCRM" run -q -o out - &&
 	head -c "$cut_at" "$T/tail/full.ndjson" >in.ndjson && "$SCRM" run -q -o out2 in.ndjson)
