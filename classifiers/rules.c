@@ -235,6 +235,7 @@ struct parser {
 	unsigned nerrors;
 	bool oom;
 	bool failed; /* current statement has an error */
+	bool partial; /* scrm_rules_load_partial(): a topic or cue whose query fails keeps its name */
 	uint32_t line;
 	const char *ls;  /* line start */
 	const char *le;  /* line end (exclusive) */
@@ -842,7 +843,7 @@ static void parse_line(struct parser *ps)
 			}
 		}
 		int32_t root = parse_query(ps, c + 1);
-		if (root < 0)
+		if (root < 0 && !ps->partial)
 			return;
 		const char *name = keep_str(r, ns, (size_t)(ne - ns));
 		scrm_rules_stmt *s = name ? new_stmt(r) : NULL;
@@ -939,8 +940,17 @@ static void parse_line(struct parser *ps)
 	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)", (int)kn, kw);
 }
 
+static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_t len, char *err, size_t errlen,
+		      bool partial);
+
 int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t len, char *err,
 		     size_t errlen)
+{
+	return parse_impl(out, file, buf, len, err, errlen, false);
+}
+
+static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_t len, char *err, size_t errlen,
+		      bool partial)
 {
 	assert(out && file && (buf || !len));
 	*out = NULL;
@@ -975,7 +985,7 @@ int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t
 		if (r->src[i] == '\n')
 			r->line_off[r->nlines++] = (uint32_t)(i + 1);
 
-	struct parser ps = {.r = r, .err = err, .errlen = errlen};
+	struct parser ps = {.r = r, .err = err, .errlen = errlen, .partial = partial};
 	for (uint32_t l = 0; l < r->nlines; l++) {
 		ps.line = l + 1;
 		ps.ls = r->src + r->line_off[l];
@@ -986,7 +996,10 @@ int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t
 			goto fail_oom;
 	}
 	if (ps.nerrors) {
-		scrm_rules_free(r);
+		if (partial)
+			*out = r;
+		else
+			scrm_rules_free(r);
 		return -EINVAL;
 	}
 	*out = r;
@@ -997,7 +1010,19 @@ fail_oom:
 	return -ENOMEM;
 }
 
+static int load_impl(scrm_rules **out, const char *path, char *err, size_t errlen, bool partial);
+
 int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen)
+{
+	return load_impl(out, path, err, errlen, false);
+}
+
+int scrm_rules_load_partial(scrm_rules **out, const char *path, char *err, size_t errlen)
+{
+	return load_impl(out, path, err, errlen, true);
+}
+
+static int load_impl(scrm_rules **out, const char *path, char *err, size_t errlen, bool partial)
 {
 	*out = NULL;
 	if (err && errlen)
@@ -1033,7 +1058,7 @@ int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen
 	}
 	fclose(fp);
 	if (!rc)
-		rc = scrm_rules_parse(out, path, buf, len, err, errlen);
+		rc = parse_impl(out, path, buf, len, err, errlen, partial);
 	free(buf);
 	return rc;
 }

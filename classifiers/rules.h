@@ -168,6 +168,14 @@ int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t
 /* scrm_rules_load() - scrm_rules_parse() on the contents of @path; -errno if unreadable. */
 int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen);
 
+/*
+ * scrm_rules_load_partial() - scrm_rules_load() that, when the file has errors, still
+ * returns -EINVAL with *out set to what parsed, so that `scrm check` can report the
+ * routing rules' errors too: a topic or cue whose query failed keeps its name, with
+ * root -1. For reporting only: never compile its topics.
+ */
+int scrm_rules_load_partial(scrm_rules **out, const char *path, char *err, size_t errlen);
+
 /* scrm_rules_free() - release @r and everything it owns; NULL is a no-op. */
 void scrm_rules_free(scrm_rules *r);
 

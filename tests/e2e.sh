@@ -286,6 +286,13 @@ check "scrm check rejects a bad rule (exit 1)" test $? -eq 1
 check "scrm check points at file:line:col" grep -q "bad.rules:2:[0-9]*:" "$T/checkbad.txt"
 "$SCRM" run -q --rules "$T/bad.rules" "$T/in.ndjson" >/dev/null 2>"$T/runbad.txt"
 check "run with a bad rules file is a usage error (exit 2)" test $? -eq 2
+# a query's syntax error does not hide the routing rules' errors (one run shows them all);
+# a route naming the topic whose query failed is not an error of its own
+printf 'topic a: (refund\ntopic b: ok\nroute support when topic = a\nroute x when topic = zzz\n' >"$T/bad2.rules"
+"$SCRM" check "$T/bad2.rules" >"$T/checkbad2.txt" 2>&1
+check "scrm check: a syntax error and a routing error in one run, each once" \
+	bash -c "test $? -eq 1 && test \$(grep -c 'bad2.rules:1:10: unbalanced' '$T/checkbad2.txt') -eq 1 &&
+		grep -q \"bad2.rules:4:[0-9]*: unknown topic 'zzz'\" '$T/checkbad2.txt' && ! grep -q \"unknown topic 'a'\" '$T/checkbad2.txt'"
 # what run would refuse, check refuses too: a lexicon or model that does not open
 printf 'set lexicon = nope.txt\nset intent-model = nope.model\ntopic a: refund\n' >"$T/badset.scrm"
 "$SCRM" check "$T/badset.scrm" >/dev/null 2>"$T/badset.txt"
