@@ -1380,6 +1380,20 @@ static uint64_t head_id(const char *path, size_t n)
 	return (uint64_t)got << 48 | (XXH3_64bits(b, (size_t)got) & ((UINT64_C(1) << 48) - 1));
 }
 
+/* The input a checkpoint entry for the path name[0..n) stands for: the j-th entry of a
+ * path is its j-th place among the regular inputs (the checkpoint lists them in input
+ * order: a path given twice has two entries). Marks it in @taken; -1 if none is left. */
+static ptrdiff_t input_place(const pipeline *pl, bool *taken, const char *name, size_t n)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		if (pl->in_regular[i] && !taken[i] && strlen(cfg->inputs[i]) == n && !memcmp(cfg->inputs[i], name, n)) {
+			taken[i] = true;
+			return (ptrdiff_t)i;
+		}
+	return -1;
+}
+
 /* A regular file's identity for the checkpoint: device and inode, never 0. */
 static uint64_t file_id(const struct stat *sb)
 {
@@ -1466,37 +1480,24 @@ static int resume_setup(pipeline *pl)
 				    !memcmp(pl->route_names[r], e->input + 4, e->input_len - 4))
 					pl->resume_out[r] = e->offset;
 		} else if (e->input_len > 3 && !memcmp(e->input, "in:", 3) && !cfg->log_from_start) {
-			/* the j-th entry of a path is its j-th place among the inputs (the checkpoint
-			 * lists them in input order: a path given twice has two entries) */
-			for (size_t i = 0; i < cfg->n_inputs; i++)
-				if (pl->in_regular[i] && !matched[i] && strlen(cfg->inputs[i]) == e->input_len - 3 &&
-				    !memcmp(cfg->inputs[i], e->input + 3, e->input_len - 3)) {
-					pl->resume_in[i] = e->offset;
-					matched[i] = true;
-					if (e->offset == UINT64_MAX)
-						fprintf(stderr,
-							"scrm: %s: the log's checkpoint (written by an older scrm) counts it as "
-							"read whole: lines appended to it since are not read (--from-start reads "
-							"every input again)\n",
-							cfg->inputs[i]);
-					break;
-				}
+			ptrdiff_t i = input_place(pl, matched, e->input + 3, e->input_len - 3);
+			if (i >= 0) {
+				pl->resume_in[i] = e->offset;
+				if (e->offset == UINT64_MAX)
+					fprintf(stderr,
+						"scrm: %s: the log's checkpoint (written by an older scrm) counts it as "
+						"read whole: lines appended to it since are not read (--from-start reads "
+						"every input again)\n",
+						cfg->inputs[i]);
+			}
 		} else if (e->input_len > 4 && !memcmp(e->input, "fid:", 4) && !cfg->log_from_start) {
-			for (size_t i = 0; i < cfg->n_inputs; i++)
-				if (pl->in_regular[i] && !fmatched[i] && strlen(cfg->inputs[i]) == e->input_len - 4 &&
-				    !memcmp(cfg->inputs[i], e->input + 4, e->input_len - 4)) {
-					was_fid[i] = e->offset;
-					fmatched[i] = true;
-					break;
-				}
+			ptrdiff_t i = input_place(pl, fmatched, e->input + 4, e->input_len - 4);
+			if (i >= 0)
+				was_fid[i] = e->offset;
 		} else if (e->input_len > 4 && !memcmp(e->input, "fhd:", 4) && !cfg->log_from_start) {
-			for (size_t i = 0; i < cfg->n_inputs; i++)
-				if (pl->in_regular[i] && !hmatched[i] && strlen(cfg->inputs[i]) == e->input_len - 4 &&
-				    !memcmp(cfg->inputs[i], e->input + 4, e->input_len - 4)) {
-					was_head[i] = e->offset;
-					hmatched[i] = true;
-					break;
-				}
+			ptrdiff_t i = input_place(pl, hmatched, e->input + 4, e->input_len - 4);
+			if (i >= 0)
+				was_head[i] = e->offset;
 		}
 	}
 	/* A file that is not the one the checkpoint counted is read from its start, not from
