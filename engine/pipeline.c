@@ -209,7 +209,7 @@ struct pipeline {
 					     only those are resumed and hold their last line) */
 	uint64_t *in_fid;                 /* ... and which file: file_id() (the checkpoint's
 					     fid:PATH), 0 for anything else */
-	uint64_t *in_head;                /* ... and its first bytes: head_id() (fhd:PATH) */
+	uint64_t *in_head;                /* ... and its first bytes: head_changed() (fhd:PATH) */
 	int log_lockfd;                   /* --log: the directory, flock'ed for the whole run */
 	uint64_t resume_out[SCRM_MAX_ROUTES + 1]; /* per route, then rejects: bytes; UINT64_MAX unknown */
 	uint64_t next_seq;                /* writer: records so far */
@@ -755,9 +755,7 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
 	r->linked_out = 1;
 }
 
-/* Out of line (once per chunk) so that a profile shows the analyze stage as one function:
- * bench/clf_instr.sh reads its instruction count. */
-__attribute__((noinline)) /*
+/*
  * A file's last line without its newline that is not JSON yet is, with an interaction
  * log, most likely a record still being written: a writer appending to the file was
  * read mid-line. Rejecting it would lose the record (the next run resumes after it and
@@ -771,7 +769,7 @@ __attribute__((noinline)) /*
  */
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
-	return pl->done_at && !c->silent && pl->in_regular && pl->in_regular[c->in_index];
+	return pl->done_at && !c->silent && pl->in_regular[c->in_index]; /* both set up with a log */
 }
 
 /* An oversize line that is the input's unfinished last line (too long so far, maybe
@@ -787,7 +785,9 @@ static bool hold_oversize(const pipeline *pl, chunk *c, const scrm_oversize *ov)
 	return true;
 }
 
-static int analyze_chunk(worker *wk, chunk *c)
+/* Out of line (once per chunk) so that a profile shows the analyze stage as one function:
+ * bench/clf_instr.sh reads its instruction count. */
+__attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 {
 	pipeline *pl = wk->pl;
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1363,21 +1363,27 @@ static int mkdir_parents(const char *dir)
 	return mkdir(p, 0755);
 }
 
-/* A fingerprint of the first n bytes of @path (n <= HEAD_MAX; with n 0: of as many as
- * it has, up to HEAD_MAX): n in the top 16 bits, a hash of them below; 0 when it has
- * fewer than n bytes or cannot be read. */
-#define HEAD_MAX 512
-static uint64_t head_id(const char *path, size_t n)
+/* A fingerprint of the n bytes at b: n in the top 16 bits, a hash of them below. */
+static uint64_t head_of(const unsigned char *b, size_t n)
 {
-	unsigned char b[HEAD_MAX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t got = pread(fd, b, n ? n : sizeof b, 0);
-	close(fd);
-	if (got <= 0 || (n && (size_t)got != n))
-		return 0;
-	return (uint64_t)got << 48 | (XXH3_64bits(b, (size_t)got) & ((UINT64_C(1) << 48) - 1));
+	return (uint64_t)n << 48 | (XXH3_64bits(b, n) & ((UINT64_C(1) << 48) - 1));
+}
+
+/* Input i's first bytes (up to 512) into pl->in_head[i] (the checkpoint's fhd:PATH; 0 if
+ * it has none or cannot be read); true when @was, an earlier run's fingerprint, no
+ * longer matches them (the file was truncated and written again). One read. */
+static bool head_changed(pipeline *pl, size_t i, uint64_t was)
+{
+	unsigned char b[512];
+	ssize_t got = -1;
+	int fd = open(pl->cfg->inputs[i], O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = pread(fd, b, sizeof b, 0);
+		close(fd);
+	}
+	pl->in_head[i] = got > 0 ? head_of(b, (size_t)got) : 0;
+	size_t n = (size_t)(was >> 48);
+	return was && (got < (ssize_t)n || head_of(b, n) != was);
 }
 
 /* The input a checkpoint entry for the path name[0..n) stands for: the j-th entry of a
@@ -1438,16 +1444,17 @@ static int resume_setup(pipeline *pl)
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		struct stat sb;
 		pl->in_regular[i] = strcmp(cfg->inputs[i], "-") && stat(cfg->inputs[i], &sb) == 0 && S_ISREG(sb.st_mode);
-		if (pl->in_regular[i]) {
+		if (pl->in_regular[i])
 			pl->in_fid[i] = file_id(&sb);
-			pl->in_head[i] = head_id(cfg->inputs[i], 0);
-		}
 	}
 	scrm_ilog_checkpoint *ck = NULL;
 	char err[1024];
 	int rc = scrm_ilog_checkpoint_latest(cfg->log_dir, &ck, err, sizeof err);
 	if (rc == -ENOENT) {
 		pl->resume_seq = 0; /* interactions without a checkpoint are cut */
+		for (size_t i = 0; i < cfg->n_inputs; i++)
+			if (pl->in_regular[i])
+				head_changed(pl, i, 0);
 		return 0;
 	}
 	if (rc) {
@@ -1455,13 +1462,14 @@ static int resume_setup(pipeline *pl)
 		return rc;
 	}
 	bool have_seq = false;
-	bool *matched = calloc(2 * (cfg->n_inputs ? cfg->n_inputs : 1), sizeof *matched), *fmatched = matched + cfg->n_inputs;
-	uint64_t *was_fid = calloc(2 * (cfg->n_inputs ? cfg->n_inputs : 1), sizeof *was_fid), *was_head = was_fid + cfg->n_inputs;
-	bool *hmatched = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *hmatched);
-	if (!matched || !was_fid || !hmatched || !(pl->resume_in = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->resume_in))) {
-		free(matched);
+	/* per input: which of its in:, fid: and fhd: entries were seen (input_place), and
+	 * the fid: and fhd: values */
+	size_t ni = cfg->n_inputs ? cfg->n_inputs : 1;
+	bool *taken = calloc(3 * ni, sizeof *taken);
+	uint64_t *was_fid = calloc(2 * ni, sizeof *was_fid), *was_head = was_fid + ni;
+	if (!taken || !was_fid || !(pl->resume_in = calloc(ni, sizeof *pl->resume_in))) {
+		free(taken);
 		free(was_fid);
-		free(hmatched);
 		scrm_ilog_checkpoint_free(ck);
 		return -ENOMEM;
 	}
@@ -1480,7 +1488,7 @@ static int resume_setup(pipeline *pl)
 				    !memcmp(pl->route_names[r], e->input + 4, e->input_len - 4))
 					pl->resume_out[r] = e->offset;
 		} else if (e->input_len > 3 && !memcmp(e->input, "in:", 3) && !cfg->log_from_start) {
-			ptrdiff_t i = input_place(pl, matched, e->input + 3, e->input_len - 3);
+			ptrdiff_t i = input_place(pl, taken, e->input + 3, e->input_len - 3);
 			if (i >= 0) {
 				pl->resume_in[i] = e->offset;
 				if (e->offset == UINT64_MAX)
@@ -1491,11 +1499,11 @@ static int resume_setup(pipeline *pl)
 						cfg->inputs[i]);
 			}
 		} else if (e->input_len > 4 && !memcmp(e->input, "fid:", 4) && !cfg->log_from_start) {
-			ptrdiff_t i = input_place(pl, fmatched, e->input + 4, e->input_len - 4);
+			ptrdiff_t i = input_place(pl, taken + ni, e->input + 4, e->input_len - 4);
 			if (i >= 0)
 				was_fid[i] = e->offset;
 		} else if (e->input_len > 4 && !memcmp(e->input, "fhd:", 4) && !cfg->log_from_start) {
-			ptrdiff_t i = input_place(pl, hmatched, e->input + 4, e->input_len - 4);
+			ptrdiff_t i = input_place(pl, taken + 2 * ni, e->input + 4, e->input_len - 4);
 			if (i >= 0)
 				was_head[i] = e->offset;
 		}
@@ -1504,12 +1512,15 @@ static int resume_setup(pipeline *pl)
 	 * the old file's offset: a new file under the same name (rotated), or the same file
 	 * with other first bytes (truncated and written again: logrotate's copytruncate) */
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
-		if (!pl->resume_in[i] || !pl->in_regular[i])
+		if (!pl->in_regular[i])
+			continue;
+		bool rewritten = head_changed(pl, i, was_head[i]); /* sets in_head[i] for this run */
+		if (!pl->resume_in[i])
 			continue;
 		const char *why = NULL;
-		if (was_fid[i] && pl->in_fid[i] && was_fid[i] != pl->in_fid[i])
+		if (was_fid[i] && was_fid[i] != pl->in_fid[i])
 			why = "a new file under that name";
-		else if (was_head[i] && head_id(cfg->inputs[i], (size_t)(was_head[i] >> 48)) != was_head[i])
+		else if (rewritten)
 			why = "its first bytes changed: truncated and written again";
 		if (why) {
 			fprintf(stderr, "scrm: %s: not the file the log's checkpoint counted (%s): read from its start\n",
@@ -1517,9 +1528,8 @@ static int resume_setup(pipeline *pl)
 			pl->resume_in[i] = 0;
 		}
 	}
-	free(matched);
+	free(taken);
 	free(was_fid);
-	free(hmatched);
 	pl->log_commit = ck->commit;
 	scrm_ilog_checkpoint_free(ck);
 	if (!have_seq) {
@@ -1647,7 +1657,7 @@ static int ckpt_setup(pipeline *pl)
 		pl->ckpt[e++] = (scrm_ilog_input){"rej", 3, 0};
 	pl->ckpt[e++] = (scrm_ilog_input){"mr", 2, log_max_record(pl)};
 	/* which file each regular input was (fid:PATH, file_id()) and its first bytes
-	 * (fhd:PATH, head_id()): a resumed run reads another file under the same name, or
+	 * (fhd:PATH, head_changed()): a resumed run reads another file under the same name, or
 	 * one truncated and written again, from its start. Last, after the entries
 	 * log_checkpoint() rewrites; an older scrm ignores them. */
 	for (size_t k = 0; pl->in_fid && k < cfg->n_inputs; k++) {
