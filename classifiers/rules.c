@@ -941,15 +941,6 @@ static void parse_line(struct parser *ps)
 }
 
 static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_t len, char *err, size_t errlen,
-		      bool partial);
-
-int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t len, char *err,
-		     size_t errlen)
-{
-	return parse_impl(out, file, buf, len, err, errlen, false);
-}
-
-static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_t len, char *err, size_t errlen,
 		      bool partial)
 {
 	assert(out && file && (buf || !len));
@@ -1010,18 +1001,6 @@ fail_oom:
 	return -ENOMEM;
 }
 
-static int load_impl(scrm_rules **out, const char *path, char *err, size_t errlen, bool partial);
-
-int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen)
-{
-	return load_impl(out, path, err, errlen, false);
-}
-
-int scrm_rules_load_partial(scrm_rules **out, const char *path, char *err, size_t errlen)
-{
-	return load_impl(out, path, err, errlen, true);
-}
-
 static int load_impl(scrm_rules **out, const char *path, char *err, size_t errlen, bool partial)
 {
 	*out = NULL;
@@ -1061,6 +1040,22 @@ static int load_impl(scrm_rules **out, const char *path, char *err, size_t errle
 		rc = parse_impl(out, path, buf, len, err, errlen, partial);
 	free(buf);
 	return rc;
+}
+
+int scrm_rules_parse(scrm_rules **out, const char *file, const char *buf, size_t len, char *err,
+		     size_t errlen)
+{
+	return parse_impl(out, file, buf, len, err, errlen, false);
+}
+
+int scrm_rules_load(scrm_rules **out, const char *path, char *err, size_t errlen)
+{
+	return load_impl(out, path, err, errlen, false);
+}
+
+int scrm_rules_load_partial(scrm_rules **out, const char *path, char *err, size_t errlen)
+{
+	return load_impl(out, path, err, errlen, true);
 }
 
 void scrm_rules_free(scrm_rules *r)
