@@ -4,8 +4,13 @@
  * and reply structure. Every decision names the rule and the words that made it.
  *
  * MATCHER. The phrase lists (cues_patterns.h) form a Hyperscan block-mode database of their
- * own, compiled at build time and embedded (else compiled on the first create, ~0.25 s),
- * with leftmost start of match so an explanation can quote the words; one scan per record finds every group's leftmost hit.
+ * own, compiled at build time and embedded (else compiled on the first create, ~0.2 s).
+ * An explanation quotes the words, so every match needs its start: the lists are written
+ * out as literals (cues_expand.h), whose start is their end minus their length, and the
+ * few that cannot be get Hyperscan's leftmost start of match from a second, small
+ * database, scanned only for a text where one of them matched. Each list's matches that
+ * end together count once, with the leftmost start (as start of match reports them), and
+ * the rules take them by end: one scan per record finds every group's leftmost hit.
  * Hyperscan rather than a hand-written matcher: about 100 patterns with alternations and
  * word boundaries are one pass per record instead of one pass per phrase, and the engine
  * already links Hyperscan for the rules file (topics.h). The lists are independent of
@@ -69,42 +74,54 @@ const char *scrm_cue_group_name(unsigned g)
 }
 
 /*
- * The database: loaded once per process, on first use, and read-only afterwards (like
- * start-up config; it is never freed): deserialized from the copy compiled at build time,
- * or compiled here (~0.25 s) when that copy cannot be used. Each instance only allocates
- * its own scratch.
+ * The databases: loaded once per process, on first use, and read-only afterwards (like
+ * start-up config; they are never freed): deserialized from the copies compiled at build
+ * time, or compiled here (~0.2 s) when those cannot be used. Each instance only allocates
+ * its own scratches and report buffer.
  */
 static struct {
 	pthread_once_t once;
-	hs_database_t *db;
+	hs_database_t *db;  /* every expression of x, no start of match */
+	hs_database_t *som; /* x's regexes, with leftmost start of match (NULL: none) */
+	struct cue_exprs x; /* cues_build(): the ids of both databases index it */
 	int rc;
-	int embedded; /* 1: the database came from the binary, not compiled at start-up */
+	int embedded; /* 1: the databases came from the binary, not compiled at start-up */
 	char err[256];
-	uint8_t rb[NPATS]; /* the list's final \b is on_match()'s to check (cues_boundaries) */
-} shared = {PTHREAD_ONCE_INIT, NULL, 0, 0, "", {0}};
+} shared = {PTHREAD_ONCE_INIT, NULL, NULL, {NULL, 0, 0}, 0, 0, ""};
 
-/* The database gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
- * empty when it could not). */
-extern const unsigned char scrm_cues_db_blob[];
-extern const size_t scrm_cues_db_blob_len;
+/* The databases gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
+ * empty when it could not), and how many expressions it wrote out. */
+extern const unsigned char scrm_cues_db_blob[], scrm_cues_som_blob[];
+extern const size_t scrm_cues_db_blob_len, scrm_cues_som_blob_len;
+extern const unsigned scrm_cues_db_nexpr;
 
 static void compile_once(void)
 {
-	cues_boundaries(shared.rb);
-	/* The embedded database, unless this CPU cannot run it (it was compiled for the build
-	 * machine: Hyperscan refuses another platform's database) or it is damaged. */
-	if (scrm_cues_db_blob_len &&
-	    hs_deserialize_database((const char *)scrm_cues_db_blob, scrm_cues_db_blob_len, &shared.db) == HS_SUCCESS) {
-		shared.embedded = 1;
+	if (cues_build(&shared.x) < 0) {
+		snprintf(shared.err, sizeof shared.err, "cues: out of memory");
+		shared.rc = -ENOMEM;
 		return;
 	}
-	shared.db = NULL;
+	/* The embedded databases, unless this CPU cannot run them (they were compiled for the
+	 * build machine: Hyperscan refuses another platform's database) or they are damaged
+	 * or not of these lists. */
+	if (scrm_cues_db_blob_len && scrm_cues_db_nexpr == shared.x.n && !shared.x.nre == !scrm_cues_som_blob_len &&
+	    hs_deserialize_database((const char *)scrm_cues_db_blob, scrm_cues_db_blob_len, &shared.db) == HS_SUCCESS) {
+		if (!scrm_cues_som_blob_len || hs_deserialize_database((const char *)scrm_cues_som_blob,
+								       scrm_cues_som_blob_len, &shared.som) == HS_SUCCESS) {
+			shared.embedded = 1;
+			return;
+		}
+		hs_free_database(shared.db);
+	}
+	shared.db = shared.som = NULL;
 	hs_compile_error_t *ce = NULL;
-	if (cues_compile(&shared.db, &ce) != HS_SUCCESS) {
-		snprintf(shared.err, sizeof shared.err, "cues: built-in pattern %d rejected: %s", ce ? ce->expression : -1,
-			 ce ? ce->message : "?");
+	if (cues_compile(&shared.x, &shared.db, &shared.som, &ce) != HS_SUCCESS) {
+		int e = ce ? ce->expression : -1;
+		snprintf(shared.err, sizeof shared.err, "cues: built-in pattern %d rejected: %s",
+			 e >= 0 && (unsigned)e < shared.x.n ? shared.x.v[e].pat : -1, ce ? ce->message : "?");
 		hs_free_compile_error(ce);
-		shared.db = NULL;
+		shared.db = shared.som = NULL;
 		shared.rc = -EIO;
 	}
 }
@@ -115,8 +132,16 @@ int scrm_cues_db_embedded(void)
 	return shared.embedded;
 }
 
+/* One match of the main scan, before the rules look at it: the expression, and where */
+struct report {
+	uint32_t expr, from, to;
+};
+
 struct scrm_cues {
-	hs_scratch_t *scratch;
+	hs_scratch_t *scratch, *som_scratch;
+	struct report *rep; /* this text's matches (grows when a text has more than any before) */
+	uint32_t nrep, cap;
+	int overflow;       /* the buffer could not grow: the scan fails with -ENOMEM */
 };
 
 int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
@@ -130,8 +155,11 @@ int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
 	scrm_cues *c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
-	if (hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS) {
-		free(c);
+	c->cap = 64;
+	c->rep = malloc(c->cap * sizeof *c->rep);
+	if (!c->rep || hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS ||
+	    (shared.som && hs_alloc_scratch(shared.som, &c->som_scratch) != HS_SUCCESS)) {
+		scrm_cues_free(c);
 		return -ENOMEM;
 	}
 	*out = c;
@@ -143,6 +171,8 @@ void scrm_cues_free(scrm_cues *c)
 	if (!c)
 		return;
 	hs_free_scratch(c->scratch);
+	hs_free_scratch(c->som_scratch);
+	free(c->rep);
 	free(c);
 }
 
@@ -175,8 +205,10 @@ struct span {
 
 struct scan_ctx {
 	scrm_cues_hits *h;
+	scrm_cues *c;
 	const char *text;
 	size_t len;
+	int need_som; /* a regex matched: its start needs the second scan */
 	/* every complaint match and every resolution, for resolve() (n > MAX_SPANS: too many
 	 * complaint matches to tell, the complaint stands) */
 	struct span comp[MAX_SPANS], res[MAX_SPANS];
@@ -234,42 +266,126 @@ static int negated_before(const char *text, size_t at)
 	return 0;
 }
 
-static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+/* The main scan's callback: a literal starts its length before its end, and its \b's
+ * are checked here; a regex's start is left for the second scan (UINT32_MAX until then). */
+static int collect(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
 {
+	(void)from;
 	(void)fl;
 	struct scan_ctx *x = ctx;
-	unsigned g = pats[id].group;
-	if (shared.rb[id] && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
+	scrm_cues *c = x->c;
+	const struct cue_expr *e = &shared.x.v[id];
+	uint32_t f = UINT32_MAX;
+	if (e->trail && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
 		return 0;
+	if (e->width) {
+		f = (uint32_t)to - e->width;
+		if (e->lead && !scrm_re_boundary_at(x->text, x->len, f))
+			return 0;
+	} else {
+		x->need_som = 1;
+	}
+	if (c->nrep == c->cap) {
+		struct report *r = c->cap < (1u << 24) ? realloc(c->rep, 2 * (size_t)c->cap * sizeof *r) : NULL;
+		if (!r) {
+			c->overflow = 1;
+			return 1; /* stop the scan */
+		}
+		c->rep = r;
+		c->cap *= 2;
+	}
+	c->rep[c->nrep++] = (struct report){id, f, (uint32_t)to};
+	return 0;
+}
+
+/* The second scan's callback: the leftmost start of a regex's match that ends at @to. */
+static int som_fill(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)fl;
+	scrm_cues *c = ctx;
+	for (uint32_t i = 0; i < c->nrep; i++)
+		if (c->rep[i].expr == id && c->rep[i].to == to && from < c->rep[i].from)
+			c->rep[i].from = (uint32_t)from;
+	return 0;
+}
+
+/* By end, then list, then start: a list's matches that end together are adjacent, the
+ * leftmost first (insertion sort: the scan reports them nearly in this order). */
+static void sort_reports(struct report *r, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct report t = r[i];
+		uint32_t tp = shared.x.v[t.expr].pat, j = i;
+		for (; j; j--) {
+			const struct report *q = &r[j - 1];
+			uint32_t qp = shared.x.v[q->expr].pat;
+			if (q->to < t.to || (q->to == t.to && (qp < tp || (qp == tp && q->from <= t.from))))
+				break;
+			r[j] = r[j - 1];
+		}
+		r[j] = t;
+	}
+}
+
+/* List @id matched text[from, to) (the leftmost start of its matches that end at @to,
+ * what Hyperscan's start of match would report): the rules' view of it. */
+static void take(struct scan_ctx *x, unsigned id, uint32_t from, uint32_t to)
+{
+	unsigned g = pats[id].group;
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
 			to++;
 	if (pats[id].emoticon) {
 		const unsigned char *u = (const unsigned char *)x->text;
 		if ((from && !is_space6(u[from - 1])) || (to < x->len && u[to] == '/'))
-			return 0;
+			return;
 		from -= from != 0;
 		to += to < x->len;
 	}
 	if (g == SCRM_CUE_RESOLVED) {
 		if (negated_before(x->text, (size_t)from))
-			return 0;
+			return;
 		if (x->nres < MAX_SPANS)
-			x->res[x->nres++] = (struct span){(uint32_t)from, (uint32_t)to};
+			x->res[x->nres++] = (struct span){from, to};
 	} else if (g == SCRM_CUE_COMPLAINT) {
 		if (x->ncomp < MAX_SPANS)
-			x->comp[x->ncomp] = (struct span){(uint32_t)from, (uint32_t)to};
+			x->comp[x->ncomp] = (struct span){from, to};
 		x->ncomp++;
 	}
 	scrm_cues_hits *h = x->h;
 	if (g == SCRM_CUE_QUESTION && (h->groups >> g & 1) && h->to[g] - h->from[g] == 1 && to - from > 1) {
 		/* a question phrase wins over a bare '?' before it ("Hello? how do i ..."): the
 		 * rules treat a lone '?' as weaker, and it must not hide the phrase */
-		h->from[g] = (uint32_t)from;
-		h->to[g] = (uint32_t)to;
-		return 0;
+		h->from[g] = from;
+		h->to[g] = to;
+		return;
 	}
-	leftmost(h, g, (struct span){(uint32_t)from, (uint32_t)to});
+	leftmost(h, g, (struct span){from, to});
+}
+
+/* Scan @text: its list matches, each list's matches that end together as one (the
+ * leftmost), in c->rep by end. Return 0, -EIO (Hyperscan failed) or -ENOMEM. */
+static int find(scrm_cues *c, struct scan_ctx *x)
+{
+	c->nrep = 0;
+	c->overflow = 0;
+	if (!x->len)
+		return 0;
+	if (hs_scan(shared.db, x->text, (unsigned)x->len, 0, c->scratch, collect, x) != HS_SUCCESS)
+		return c->overflow ? -ENOMEM : -EIO;
+	if (x->need_som && hs_scan(shared.som, x->text, (unsigned)x->len, 0, c->som_scratch, som_fill, c) != HS_SUCCESS)
+		return -EIO;
+	sort_reports(c->rep, c->nrep);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->nrep; i++) {
+		const struct report *r = &c->rep[i];
+		if (r->from == UINT32_MAX)
+			continue; /* cannot happen: the second scan finds every regex match */
+		if (n && c->rep[n - 1].to == r->to && shared.x.v[c->rep[n - 1].expr].pat == shared.x.v[r->expr].pat)
+			continue;
+		c->rep[n++] = *r;
+	}
+	c->nrep = n;
 	return 0;
 }
 
@@ -330,14 +446,29 @@ static inline void structural_at(scrm_cues_hits *h, const char *text, size_t i, 
 	}
 }
 
+long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_match *out, size_t max)
+{
+	scrm_cues_hits h;
+	struct scan_ctx x = {.h = &h, .c = c, .text = text, .len = len > UINT32_MAX ? UINT32_MAX : len};
+	int rc = find(c, &x);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < c->nrep && i < max; i++)
+		out[i] = (scrm_cue_match){shared.x.v[c->rep[i].expr].pat, c->rep[i].from, c->rep[i].to};
+	return c->nrep;
+}
+
 int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h)
 {
 	memset(h, 0, sizeof *h);
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
-	struct scan_ctx x = {.h = h, .text = text, .len = len};
-	if (len && hs_scan(shared.db, text, (unsigned)len, 0, c->scratch, on_match, &x) != HS_SUCCESS)
-		return -EIO;
+	struct scan_ctx x = {.h = h, .c = c, .text = text, .len = len};
+	int rc = find(c, &x);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < c->nrep; i++)
+		take(&x, shared.x.v[c->rep[i].expr].pat, c->rep[i].from, c->rep[i].to);
 	resolve(&x);
 	/* @mentions, #hashtags and links, each at a word start (the byte before it, if any,
 	 * is not a word byte): the bytes that can start one ('@', '#', h, H, w, W) are found

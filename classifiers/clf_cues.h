@@ -14,7 +14,8 @@
  * thread-safe; it is shared read-only and lives as long as the process);
  * every create allocates its own Hyperscan scratch, and the object is then used by one
  * thread at a time (one per classifier instance, so per analyze worker). Scanning
- * allocates nothing.
+ * allocates only when a text has more cue matches than any before it in this instance
+ * (its match buffer starts at 64 and doubles).
  *
  * Dependencies: libhs, spam.h, vader.h (scrm_sentiment), classifier.h (label indices).
  */
@@ -59,8 +60,8 @@ typedef struct scrm_cues_hits {
 typedef struct scrm_cues scrm_cues;
 
 /*
- * scrm_cues_create() - a matcher: the shared database (compiled on the first call, about
- * 0.25 s) and a scratch of its own. Return: 0; -ENOMEM; -EIO if Hyperscan rejects the lists (a bug:
+ * scrm_cues_create() - a matcher: the shared databases (compiled on the first call when
+ * the embedded ones cannot be used, about 0.2 s) and scratches of its own. Return: 0; -ENOMEM; -EIO if Hyperscan rejects the lists (a bug:
  * the message names the pattern).
  */
 int scrm_cues_create(scrm_cues **out, char *err, size_t errlen);
@@ -73,8 +74,21 @@ void scrm_cues_free(scrm_cues *c);
 int scrm_cues_db_embedded(void);
 
 /* Scan @len bytes of @text into *h; @spam_bits is scrm_spam_scan() of the text when the
- * caller has it (>= 0), else -1 and it is computed. Return: 0, or -EIO if Hyperscan fails. */
+ * caller has it (>= 0), else -1 and it is computed. Return: 0, -EIO if Hyperscan fails,
+ * -ENOMEM if the match buffer cannot grow. */
 int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h);
+
+/* One match of a cue list, as the rules receive it: list @list (an index into the lists
+ * of cues_patterns.h) matched text[from, to), the leftmost start of its matches ending
+ * at @to (a stem's end not yet extended to its word's end). */
+typedef struct scrm_cue_match {
+	uint32_t list, from, to;
+} scrm_cue_match;
+
+/* The matches of @text in the order the rules take them (by end, then list), at most
+ * @max of them written to @out. For tests, which compare them with Hyperscan's start of
+ * match on the lists as written. Return how many there are, or -EIO / -ENOMEM. */
+long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_match *out, size_t max);
 
 /* The rules' decision for one text (clf_cues.c documents the precedence). */
 typedef struct scrm_cues_decision {

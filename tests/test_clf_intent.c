@@ -376,3 +376,185 @@ Test(eval_corpora, complaints, .timeout = 300)
 {
 	eval_both("complaint", "../shared/corpora/complaints/dev.tweets.tsv", "complaint");
 }
+
+/* ---- the cue lists written out as literals (cues_expand.h) match as the lists do ---- */
+
+#include "cues_patterns.h" /* the lists as written: the reference */
+
+static uint64_t cue_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+	return z ^ (z >> 31);
+}
+
+typedef struct {
+	hs_database_t *db;
+	hs_scratch_t *scratch;
+	scrm_cue_match *m;
+	size_t n, cap;
+} cue_ref;
+
+static int ref_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)fl;
+	cue_ref *r = ctx;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 256;
+		r->m = realloc(r->m, r->cap * sizeof *r->m);
+		cr_assert_not_null(r->m);
+	}
+	r->m[r->n++] = (scrm_cue_match){id, (uint32_t)from, (uint32_t)to};
+	return 0;
+}
+
+static int match_cmp(const void *a, const void *b)
+{
+	const scrm_cue_match *x = a, *y = b;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	if (x->list != y->list)
+		return x->list < y->list ? -1 : 1;
+	return (x->from > y->from) - (x->from < y->from);
+}
+
+static void ref_open(cue_ref *r)
+{
+	const char *ex[NPATS];
+	unsigned fl[NPATS], ids[NPATS];
+	for (unsigned i = 0; i < NPATS; i++) {
+		ex[i] = pats[i].re;
+		fl[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+		ids[i] = i;
+	}
+	hs_compile_error_t *ce = NULL;
+	memset(r, 0, sizeof *r);
+	cr_assert_eq(hs_compile_multi(ex, fl, ids, NPATS, HS_MODE_BLOCK, NULL, &r->db, &ce), HS_SUCCESS, "%s",
+		     ce ? ce->message : "?");
+	cr_assert_eq(hs_alloc_scratch(r->db, &r->scratch), HS_SUCCESS);
+}
+
+static void ref_close(cue_ref *r)
+{
+	hs_free_scratch(r->scratch);
+	hs_free_database(r->db);
+	free(r->m);
+}
+
+/* Compare the matcher with Hyperscan's leftmost start of match on the lists as written;
+ * return how many matches the text had. */
+static size_t same_matches(scrm_cues *c, cue_ref *r, const char *t, size_t n)
+{
+	static scrm_cue_match got[4096];
+	r->n = 0;
+	if (n)
+		cr_assert_eq(hs_scan(r->db, t, (unsigned)n, 0, r->scratch, ref_match, r), HS_SUCCESS);
+	if (r->n)
+		qsort(r->m, r->n, sizeof *r->m, match_cmp);
+	long k = scrm_cues_matches(c, t, n, got, 4096);
+	cr_assert(k >= 0 && k <= 4096, "matches %ld", k);
+	if ((size_t)k != r->n || (r->n && memcmp(got, r->m, r->n * sizeof *got))) {
+		size_t i = 0;
+		while (i < r->n && i < (size_t)k && !memcmp(&got[i], &r->m[i], sizeof *got))
+			i++;
+		cr_assert_fail("'%.*s': %ld matches, the lists as written %zu; first difference at %zu: got list %u "
+			       "[%u,%u), want list %u [%u,%u)",
+			       (int)n, t, k, r->n, i, i < (size_t)k ? got[i].list : 0, i < (size_t)k ? got[i].from : 0,
+			       i < (size_t)k ? got[i].to : 0, i < r->n ? r->m[i].list : 0, i < r->n ? r->m[i].from : 0,
+			       i < r->n ? r->m[i].to : 0);
+	}
+	return r->n;
+}
+
+/* Random texts from the lists' own words (in any case), emoji, digits and the bytes
+ * around them that decide a \b: every match, start and end as Hyperscan gives them for
+ * the lists as written (leftmost start of match). */
+Test(cues, literals_match_as_the_lists_do)
+{
+	/* the words: every run of letters in the lists, and what the lists' regexes name */
+	static char words[4096][32];
+	size_t nw = 0;
+	for (unsigned i = 0; i < NPATS; i++)
+		for (const char *p = pats[i].re; *p;) {
+			size_t k = 0;
+			while ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z'))
+				k++;
+			if (k && k < 32 && nw < 4096 && !(p > pats[i].re && p[-1] == '\\')) {
+				memcpy(words[nw], p, k);
+				words[nw++][k] = 0;
+			}
+			p += k ? k : 1;
+		}
+	static const char *const extra[] = {"?", ":(", ":/", ":/ ", "#fail", "#failed", "50", "7", "% off", "%",
+					    "\xe2\x80\x99", "'", "@delta", "@", "#", "\xf0\x9f\x98\xa1", "\xe2\x9d\xa4",
+					    "_", "x", "s", "ing", "ed", "keeps", "sucks", "crashing", "waiting", "http://t.co/x"};
+	static const char *const seps[] = {" ", " ", " ", "", "  ", "-", "'", "\xe2\x80\x99", "_", ".", "\n", ",", "?", "9"};
+	const size_t nx = sizeof extra / sizeof extra[0], ns = sizeof seps / sizeof seps[0];
+	scrm_cues *c;
+	char err[256];
+	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
+	cue_ref r;
+	ref_open(&r);
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	size_t matches = 0;
+	for (int t = 0; t < 30000; t++) {
+		char buf[600];
+		size_t n = 0;
+		int nwords = 1 + (int)(cue_rand(&seed) % 14);
+		for (int w = 0; w < nwords; w++) {
+			uint64_t v = cue_rand(&seed);
+			const char *s = v % 5 ? words[(v >> 8) % nw] : extra[(v >> 8) % nx];
+			const char *sep = seps[(v >> 32) % ns];
+			size_t a = strlen(s), b = strlen(sep);
+			if (n + a + b >= sizeof buf)
+				break;
+			for (size_t k = 0; k < a; k++)
+				buf[n + k] = (v >> 40) % 7 == 0 && s[k] >= 'a' && s[k] <= 'z' ? (char)(s[k] - 32) : s[k];
+			n += a;
+			memcpy(buf + n, sep, b);
+			n += b;
+		}
+		matches += same_matches(c, &r, buf, n);
+	}
+	cr_log_info("cues: 30,000 random texts, %zu matches, the same as the lists as written", matches);
+	cr_assert_gt(matches, 30000, "too few matches to tell (%zu)", matches);
+	ref_close(&r);
+	scrm_cues_free(c);
+}
+
+/* The same on the real texts of ../shared/corpora (each line whole). */
+Test(cues, literals_match_as_the_lists_do_on_corpora)
+{
+	static const char *const files[] = {
+		"../shared/corpora/intent-scrm/dev.tweets.tsv",     "../shared/corpora/twcs/dev.spotify_inbound.tsv",
+		"../shared/corpora/airline-sentiment/dev.tweets.tsv", "../shared/corpora/complaints/dev.tweets.tsv",
+		"../shared/corpora/semeval2017-4a/dev.tweets.tsv",  "../shared/corpora/banking77/dev.queries.tsv",
+	};
+	scrm_cues *c;
+	char err[256];
+	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
+	cue_ref r;
+	ref_open(&r);
+	size_t lines = 0, matches = 0;
+	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+		FILE *fp = fopen(files[f], "r");
+		if (!fp)
+			continue;
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		while ((n = getline(&line, &cap, fp)) > 0) {
+			matches += same_matches(c, &r, line, (size_t)n);
+			lines++;
+		}
+		free(line);
+		fclose(fp);
+	}
+	ref_close(&r);
+	scrm_cues_free(c);
+	if (!lines)
+		cr_skip_test("../shared/corpora not found (run from the repo root)");
+	cr_log_info("cues: %zu corpus lines, %zu matches, the same as the lists as written", lines, matches);
+	cr_assert_gt(lines, 30000);
+}
