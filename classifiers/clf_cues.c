@@ -87,7 +87,7 @@ static struct {
 	int rc;
 	int embedded; /* 1: the databases came from the binary, not compiled at start-up */
 	char err[256];
-} shared = {PTHREAD_ONCE_INIT, NULL, NULL, {NULL, 0, 0}, 0, 0, ""};
+} shared = {PTHREAD_ONCE_INIT, NULL, NULL, {0}, 0, 0, ""};
 
 /* The databases gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
  * empty when it could not), and how many expressions it wrote out. */
@@ -176,23 +176,15 @@ void scrm_cues_free(scrm_cues *c)
 	free(c);
 }
 
-/* Byte classes: ASCII word bytes (stems, below) and what may start a mention, hashtag
- * or link (the structural pass of scrm_cues_scan()). */
-enum { BC_WORD = 1, BC_AT = 2, BC_HASH = 4, BC_LINK = 8 /* h, H, w, W: may start a link */ };
-#define BC_W BC_WORD
-#define BC_L (BC_WORD | BC_LINK)
-static const uint8_t byte_class[256] = {
-	['#'] = BC_HASH, ['@'] = BC_AT, ['_'] = BC_W,
-	['0'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W,
-	['A'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
-	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
-	['a'] = BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W, BC_W, BC_W,
-	BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_W, BC_L, BC_W, BC_W, BC_W,
+/* ASCII word bytes (stems, below; the structural pass of scrm_cues_scan()). */
+static const uint8_t word_byte[256] = {
+	['_'] = 1,
+	['0'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['A'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
-#undef BC_W
-#undef BC_L
 
-static int is_word(unsigned char ch) { return byte_class[ch] & BC_WORD; }
+static int is_word(unsigned char ch) { return word_byte[ch]; }
 
 /* Hyperscan's \s without UCP: space, \t, \n, \v, \f, \r. */
 static int is_space6(unsigned char ch) { return ch == ' ' || (ch >= '\t' && ch <= '\r'); }
@@ -373,6 +365,15 @@ static int find(scrm_cues *c, struct scan_ctx *x)
 		return 0;
 	if (hs_scan(shared.db, x->text, (unsigned)x->len, 0, c->scratch, collect, x) != HS_SUCCESS)
 		return c->overflow ? -ENOMEM : -EIO;
+	for (unsigned k = 0; k < shared.x.nbyte; k++) {
+		const char *p = x->text, *end = x->text + x->len;
+		uint32_t id = shared.x.byte_expr[k];
+		while ((p = memchr(p, shared.x.byte[k], (size_t)(end - p)))) {
+			p++;
+			if (collect(id, 0, (unsigned long long)(p - x->text), 0, x))
+				return -ENOMEM;
+		}
+	}
 	if (x->need_som && hs_scan(shared.som, x->text, (unsigned)x->len, 0, c->som_scratch, som_fill, c) != HS_SUCCESS)
 		return -EIO;
 	sort_reports(c->rep, c->nrep);
@@ -427,23 +428,28 @@ static int link_at(const char *t, size_t i, size_t len)
 	return n >= k + 3 && u[k] == ':' && u[k + 1] == '/' && u[k + 2] == '/';
 }
 
-/* Count what starts at text[i] (whose byte may start a mention, hashtag or link). */
-static inline void structural_at(scrm_cues_hits *h, const char *text, size_t i, size_t len)
+/* Count what text[p] marks: a mention or hashtag starting there, or a link whose ':'
+ * ("http://", "https://") or '.' ("www.") it is. */
+static inline void structural_mark(scrm_cues_hits *h, const char *text, size_t p, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)text;
-	unsigned k = byte_class[u[i]];
-	if (i && is_word(u[i - 1]))
+	size_t i;
+	if (u[p] == '@' || u[p] == '#') {
+		if ((p && is_word(u[p - 1])) || p + 1 >= len || !is_word(u[p + 1]))
+			return;
+		if (u[p] == '@')
+			h->mention = 1;
+		else
+			h->hashtags++;
 		return;
-	if (k & (BC_AT | BC_HASH)) {
-		if (i + 1 < len && is_word(u[i + 1])) {
-			if (k & BC_AT)
-				h->mention = 1;
-			else
-				h->hashtags++;
-		}
-	} else if (link_at(text, i, len)) {
-		h->links++;
 	}
+	if (u[p] == ':')
+		i = p >= 5 && (u[p - 1] | 0x20) == 's' ? p - 5 : p >= 4 ? p - 4 : p;
+	else
+		i = p >= 3 ? p - 3 : p;
+	/* the scheme the mark belongs to: a ':' after "www." is not that link's mark */
+	if (i != p && (u[i] | 0x20) == (u[p] == ':' ? 'h' : 'w') && !(i && is_word(u[i - 1])) && link_at(text, i, len))
+		h->links++;
 }
 
 long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_match *out, size_t max)
@@ -471,19 +477,20 @@ int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, sc
 		take(&x, shared.x.v[c->rep[i].expr].pat, c->rep[i].from, c->rep[i].to);
 	resolve(&x);
 	/* @mentions, #hashtags and links, each at a word start (the byte before it, if any,
-	 * is not a word byte): the bytes that can start one ('@', '#', h, H, w, W) are found
-	 * eight at a time, and only those are looked at */
+	 * is not a word byte): the bytes that mark one ('@', '#', the ':' of "http://" and
+	 * "https://", the '.' of "www.") are found eight at a time, and only those are looked
+	 * at (not every 'h' and 'w', which cost 150 ns per record in the pipeline) */
 	const unsigned char *u = (const unsigned char *)text;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
-		uint64_t v = scrm_load8(u + i), lv = v | SCRM_ONES * 0x20;
-		uint64_t m = scrm_eq_bytes(v, '@') | scrm_eq_bytes(v, '#') | scrm_eq_bytes(lv, 'h') | scrm_eq_bytes(lv, 'w');
+		uint64_t v = scrm_load8(u + i);
+		uint64_t m = scrm_eq_bytes(v, '@') | scrm_eq_bytes(v, '#') | scrm_eq_bytes(v, ':') | scrm_eq_bytes(v, '.');
 		for (; m; m &= m - 1)
-			structural_at(h, text, i + (size_t)__builtin_ctzll(m) / 8, len);
+			structural_mark(h, text, i + (size_t)__builtin_ctzll(m) / 8, len);
 	}
 	for (; i < len; i++)
-		if (byte_class[u[i]] & ~BC_WORD)
-			structural_at(h, text, i, len);
+		if (u[i] == '@' || u[i] == '#' || u[i] == ':' || u[i] == '.')
+			structural_mark(h, text, i, len);
 	h->spam_bits = spam_bits >= 0 ? (uint32_t)spam_bits : (uint32_t)scrm_spam_scan(text, len, NULL);
 	return 0;
 }

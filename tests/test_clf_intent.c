@@ -558,3 +558,61 @@ Test(cues, literals_match_as_the_lists_do_on_corpora)
 	cr_log_info("cues: %zu corpus lines, %zu matches, the same as the lists as written", lines, matches);
 	cr_assert_gt(lines, 30000);
 }
+
+/* The structural counts of scrm_cues_scan() (an @mention, #hashtags, links; each at a
+ * word start) against a plain reading of every position, on random texts made of link
+ * schemes, their near misses and the bytes around them. */
+static int ref_word(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+Test(cues, structural_counts)
+{
+	static const char *const parts[] = {"http://", "https://", "HTTP://", "hTtPs://", "www.", "WwW.", "ww.", "http:/",
+					    "https:", "http//", "htt://", "@", "#", "a", "b", "_", " ", " ", ".", ":", "/", "h",
+					    "w", "s", "x@y", "ttp://", "\xc3\xa9", "9", "@x", "#x", "\n", "ps://"};
+	const size_t np = sizeof parts / sizeof parts[0];
+	scrm_cues *c;
+	char err[256];
+	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
+	uint64_t seed = 7;
+	unsigned links = 0, tags = 0;
+	for (int t = 0; t < 50000; t++) {
+		char buf[256];
+		size_t n = 0;
+		int k = (int)(cue_rand(&seed) % 24);
+		for (int w = 0; w < k; w++) {
+			const char *s = parts[cue_rand(&seed) % np];
+			size_t a = strlen(s);
+			if (n + a >= sizeof buf)
+				break;
+			memcpy(buf + n, s, a);
+			n += a;
+		}
+		uint32_t mention = 0, hashtags = 0, nlinks = 0;
+		const unsigned char *u = (const unsigned char *)buf;
+		for (size_t i = 0; i < n; i++) {
+			if (i && ref_word(u[i - 1]))
+				continue;
+			if ((u[i] == '@' || u[i] == '#') && i + 1 < n && ref_word(u[i + 1])) {
+				mention |= u[i] == '@';
+				hashtags += u[i] == '#';
+			} else if ((n - i >= 8 && !strncasecmp(buf + i, "https://", 8)) ||
+				   (n - i >= 7 && !strncasecmp(buf + i, "http://", 7)) ||
+				   (n - i >= 4 && !strncasecmp(buf + i, "www.", 4))) {
+				nlinks++;
+			}
+		}
+		scrm_cues_hits h;
+		cr_assert_eq(scrm_cues_scan(c, buf, n, 0, &h), 0);
+		cr_assert(h.mention == mention && h.hashtags == hashtags && h.links == nlinks,
+			  "'%.*s': mention %u hashtags %u links %u, want %u %u %u", (int)n, buf, h.mention, h.hashtags,
+			  h.links, mention, hashtags, nlinks);
+		links += nlinks;
+		tags += hashtags;
+	}
+	cr_log_info("cues: 50,000 texts, %u links, %u hashtags counted as a plain reading does", links, tags);
+	cr_assert_gt(links, 10000);
+	scrm_cues_free(c);
+}
