@@ -207,6 +207,18 @@ struct scan_ctx {
 	uint32_t ncomp, nres;
 };
 
+/* Only the counts: the spans are written before they are read (a designated
+ * initializer would clear all 144 bytes with `rep stos`, 19% of the scan's own time). */
+static inline void ctx_init(struct scan_ctx *x, scrm_cues_hits *h, scrm_cues *c, const char *text, size_t len)
+{
+	x->h = h;
+	x->c = c;
+	x->text = text;
+	x->len = len;
+	x->need_som = 0;
+	x->ncomp = x->nres = 0;
+}
+
 /* Record s as group g's match if it is the leftmost so far (on equal starts, the longer). */
 static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
 {
@@ -455,7 +467,8 @@ static inline void structural_mark(scrm_cues_hits *h, const char *text, size_t p
 long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_match *out, size_t max)
 {
 	scrm_cues_hits h;
-	struct scan_ctx x = {.h = &h, .c = c, .text = text, .len = len > UINT32_MAX ? UINT32_MAX : len};
+	struct scan_ctx x;
+	ctx_init(&x, &h, c, text, len > UINT32_MAX ? UINT32_MAX : len);
 	int rc = find(c, &x);
 	if (rc < 0)
 		return rc;
@@ -466,10 +479,14 @@ long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_matc
 
 int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h)
 {
-	memset(h, 0, sizeof *h);
+	/* field by field: memset() of the whole became `rep stos`, slow to start */
+	h->groups = h->mention = h->hashtags = h->links = h->spam_bits = 0;
+	memset(h->from, 0, sizeof h->from);
+	memset(h->to, 0, sizeof h->to);
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
-	struct scan_ctx x = {.h = h, .c = c, .text = text, .len = len};
+	struct scan_ctx x;
+	ctx_init(&x, h, c, text, len);
 	int rc = find(c, &x);
 	if (rc < 0)
 		return rc;
