@@ -11,6 +11,9 @@
 #include <string.h>
 #include <strings.h>
 #include <xxhash.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 static const char *const names[SCRM_SPAM__COUNT] = {
 	"links", "hashtags", "mentions", "repeated_text", "cue", "duplicate",
@@ -63,103 +66,226 @@ static const char *next_word(const char *text, size_t len, size_t *i, size_t *n)
 	return text + s;
 }
 
-/* A link, its scheme in any case ("HTTP://", "Www."), as the cue scan reads links. */
+/* A link, its scheme in any case ("HTTP://", "Www."), as the cue scan reads links:
+ * http:// or https:// with something after it, or www. with something after it. */
 static bool is_link(const char *w, size_t n)
 {
-	return (n > 7 && !strncasecmp(w, "http://", 7)) || (n > 8 && !strncasecmp(w, "https://", 8)) ||
-	       (n > 4 && !strncasecmp(w, "www.", 4));
+	unsigned char c = (unsigned char)w[0] | 0x20;
+	if (c == 'w')
+		return n > 4 && ((unsigned char)w[1] | 0x20) == 'w' && ((unsigned char)w[2] | 0x20) == 'w' && w[3] == '.';
+	if (c != 'h' || n <= 7)
+		return false;
+	uint64_t v = scrm_lower8(scrm_load8(w)); /* n >= 8 */
+	uint64_t http, https;
+	memcpy(&http, "http://\0", 8);
+	memcpy(&https, "https://", 8);
+	return (v & UINT64_C(0x00FFFFFFFFFFFFFF)) == http || (n > 8 && v == https);
 }
 
 #define REPEAT_WORDS 64
 
-/* A word's identity for the repeat count: lw[0..m) (m <= 32, zero bytes after it up to
- * the next multiple of 8) mixed 8 bytes at a time (only equality matters; a collision is
- * ~2^-64 per pair). */
-static uint64_t word_hash(const char *lw, size_t m)
+/* A word's identity for the repeat count: lw, m <= 32 bytes as little-endian words
+ * (zero bytes after it up to the next multiple of 8), mixed 8 bytes at a time (only
+ * equality matters; a collision is ~2^-64 per pair). */
+static uint64_t word_hash(const uint64_t *lw, size_t m)
 {
 	uint64_t h = m * UINT64_C(0x9E3779B97F4A7C15);
 	for (size_t k = 0; k < m; k += 8) {
-		uint64_t v;
-		memcpy(&v, lw + k, 8);
-		h = (h ^ v) * UINT64_C(0xBF58476D1CE4E5B9);
+		h = (h ^ lw[k / 8]) * UINT64_C(0xBF58476D1CE4E5B9);
 		h ^= h >> 31;
 	}
 	return h;
 }
 
-/* One pass over the words for both: the structural signals and (when @key) the
- * near-duplicate key. */
-static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, uint64_t *key)
-{
-	scrm_spam_counts c = {0};
+/* What signals() carries from word to word. */
+struct scan {
+	scrm_spam_counts c;
 	uint64_t h[REPEAT_WORDS];
-	uint32_t nh = 0;
-	char buf[1024]; /* the key's text */
-	size_t o = 0;
-	uint32_t kwords = 0;
-	size_t i = 0, n;
-	const char *w;
-	while ((w = next_word(text, len, &i, &n))) {
-		bool link = is_link(w, n);
-		if (key && o < sizeof buf - 1) {
-			bool rt = c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
-			if (!rt && w[0] != '@' && !link) {
-				/* o grows by at most one a byte: as many bytes as there is room left fit
-				 * unchecked (dropped bytes can leave room for more: then another round) */
-				size_t before = o, k = 0;
-				while (k < n && o < sizeof buf - 1) {
-					size_t room = sizeof buf - 1 - o, lim = k + (n - k < room ? n - k : room);
-					for (; k < lim; k++) {
-						unsigned char ch = key_of[(unsigned char)w[k]];
-						buf[o] = (char)ch;
-						o += ch != 0;
-					}
-				}
-				if (o > before) {
-					kwords++;
-					if (o < sizeof buf - 1)
-						buf[o++] = ' ';
+	uint32_t nh;
+	uint32_t kwords;
+	size_t o;
+	int want_key;
+	const char *end; /* the text's end: 8-byte loads stop before it */
+	char buf[1024];  /* the key's text */
+};
+
+/* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key. */
+static inline void scan_word(struct scan *st, const char *w, size_t n)
+{
+	bool link = is_link(w, n);
+	if (st->want_key && st->o < sizeof st->buf - 1) {
+		bool rt = st->c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
+		if (!rt && w[0] != '@' && !link) {
+			/* o grows by at most one a byte: as many bytes as there is room left fit
+			 * unchecked (dropped bytes can leave room for more: then another round) */
+			char *buf = st->buf;
+			size_t before = st->o, o = st->o, k = 0;
+#ifdef __SSE2__
+			/* a word of up to 16 bytes whose kept bytes (letters, lower-cased, and bytes
+			 * >= 0x80) come first ("thanks!"): all of it stored at once, the end
+			 * advanced past what is kept (the rest is overwritten or past the end) */
+			if (n <= 16 && (size_t)(st->end - w) >= 16 && o + 16 <= sizeof st->buf - 1) {
+				__m128i x = _mm_loadu_si128((const __m128i *)w), du = _mm_sub_epi8(x, _mm_set1_epi8('A'));
+				__m128i up = _mm_cmpeq_epi8(_mm_min_epu8(du, _mm_set1_epi8(25)), du);
+				__m128i l = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+				__m128i dl = _mm_sub_epi8(l, _mm_set1_epi8('a'));
+				__m128i kept = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
+							    _mm_cmplt_epi8(l, _mm_setzero_si128()));
+				unsigned km = (unsigned)_mm_movemask_epi8(kept) & ((1u << n) - 1);
+				if (!(km & (km + 1))) {
+					_mm_storeu_si128((__m128i *)(buf + o), l);
+					o += (size_t)__builtin_ctz(~km); /* the ones of a prefix (popcount is a call without -mpopcnt) */
+					k = n;
 				}
 			}
-		}
-		c.words++;
-		if (link) {
-			c.links++;
-		} else if (w[0] == '#' && n > 1) {
-			c.hashtags++;
-		} else if (w[0] == '@' && n > 1) {
-			c.mentions++;
-		} else if (nh < REPEAT_WORDS && n >= 2) {
-			/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one */
-			char lw[40] = {0};
-			size_t m = n < 32 ? n : 32;
-			memcpy(lw, w, m);
-			for (size_t k = 0; k < m; k += 8) {
-				uint64_t v;
-				memcpy(&v, lw + k, 8);
-				v = scrm_lower8(v);
-				memcpy(lw + k, &v, 8);
+#endif
+			while (k < n && o < sizeof st->buf - 1) {
+				size_t room = sizeof st->buf - 1 - o, lim = k + (n - k < room ? n - k : room);
+				for (; k < lim; k++) {
+					unsigned char ch = key_of[(unsigned char)w[k]];
+					buf[o] = (char)ch;
+					o += ch != 0;
+				}
 			}
-			while (m > 1 && (lw[m - 1] == '!' || lw[m - 1] == '.' || lw[m - 1] == ',' || lw[m - 1] == '?'))
-				lw[--m] = 0;
-			h[nh++] = word_hash(lw, m);
+			if (o > before) {
+				st->kwords++;
+				if (o < sizeof st->buf - 1)
+					buf[o++] = ' ';
+			}
+			st->o = o;
 		}
 	}
+	st->c.words++;
+	if (link) {
+		st->c.links++;
+	} else if (w[0] == '#' && n > 1) {
+		st->c.hashtags++;
+	} else if (w[0] == '@' && n > 1) {
+		st->c.mentions++;
+	} else if (st->nh < REPEAT_WORDS && n >= 2) {
+		/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one;
+		 * in registers (a byte-sized copy read back eight bytes at a time stalled on
+		 * store forwarding) */
+		uint64_t lw[4];
+		size_t m = n < 32 ? n : 32, nc = (m + 7) / 8;
+		for (size_t k = 0; k < nc; k++) {
+			size_t have = m - 8 * k < 8 ? m - 8 * k : 8;
+			uint64_t v = 0;
+			if ((size_t)(st->end - (w + 8 * k)) >= 8)
+				v = scrm_load8(w + 8 * k);
+			else
+				for (size_t b = 0; b < have; b++)
+					v |= (uint64_t)(unsigned char)w[8 * k + b] << (8 * b);
+			if (have < 8)
+				v &= (UINT64_C(1) << (8 * have)) - 1;
+			lw[k] = scrm_lower8(v);
+		}
+		for (;;) {
+			unsigned char last = (unsigned char)(lw[(m - 1) / 8] >> (8 * ((m - 1) % 8)));
+			if (m <= 1 || !(last == '!' || last == '.' || last == ',' || last == '?'))
+				break;
+			m--;
+		}
+		if (m % 8)
+			lw[(m - 1) / 8] &= (UINT64_C(1) << (8 * (m % 8))) - 1;
+		st->h[st->nh++] = word_hash(lw, m);
+	}
+}
+
+/* Texts up to this long find their words through a bitmap of their spaces. */
+#define BITMAP_MAX 4096
+
+/* Bit i of sp[i / 64]: text[i] is one of the six ASCII spaces; bits from len on are set
+ * (so the last word ends). Sixteen bytes at a time with SSE2. */
+static void space_bitmap(const unsigned char *t, size_t len, uint64_t *sp)
+{
+	size_t i = 0;
+	uint64_t m = 0;
+#ifdef __SSE2__
+	const __m128i sp20 = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9), four = _mm_set1_epi8(4);
+#define SPACES16(p)                                                                                                    \
+	({                                                                                                             \
+		__m128i x_ = _mm_loadu_si128((const __m128i *)(p)), d_ = _mm_sub_epi8(x_, nine);                       \
+		(uint64_t)(uint16_t)_mm_movemask_epi8(                                                                 \
+		    _mm_or_si128(_mm_cmpeq_epi8(x_, sp20), _mm_cmpeq_epi8(_mm_min_epu8(d_, four), d_)));                \
+	})
+	for (; i + 64 <= len; i += 64)
+		sp[i / 64] = SPACES16(t + i) | SPACES16(t + i + 16) << 16 | SPACES16(t + i + 32) << 32 |
+			     SPACES16(t + i + 48) << 48;
+	for (; i + 16 <= len; i += 16)
+		m |= SPACES16(t + i) << (i % 64);
+#undef SPACES16
+#else
+	for (; i + 64 <= len; i += 64) {
+		uint64_t b = 0;
+		for (size_t k = 0; k < 64; k++)
+			b |= (uint64_t)space_of[t[i + k]] << k;
+		sp[i / 64] = b;
+	}
+#endif
+	for (; i < len; i++) /* the last 63 bytes at most: all in the word of bit len */
+		m |= (uint64_t)space_of[t[i]] << (i % 64);
+	sp[len / 64] = m | ~UINT64_C(0) << (len % 64); /* and the sentinel bits */
+}
+
+/* One pass over the words for both: the structural signals and (when @key) the
+ * near-duplicate key. The words come from the space bitmap (no branch per byte), or for
+ * a text over BITMAP_MAX bytes from next_word(). */
+static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, uint64_t *key)
+{
+	struct scan st;
+	memset(&st.c, 0, sizeof st.c);
+	st.nh = st.kwords = 0;
+	st.o = 0;
+	st.want_key = key != NULL;
+	st.end = text + len;
+	if (len <= BITMAP_MAX) {
+		uint64_t sp[BITMAP_MAX / 64 + 1];
+		space_bitmap((const unsigned char *)text, len, sp);
+		size_t nw = len / 64 + 1, wi = 0;
+		uint64_t cur = ~sp[0]; /* word bytes not yet visited in sp[wi] */
+		for (;;) {
+			while (!cur) {
+				if (++wi == nw)
+					goto done;
+				cur = ~sp[wi];
+			}
+			size_t start = wi * 64 + (size_t)__builtin_ctzll(cur);
+			uint64_t e = sp[wi] & (~UINT64_C(0) << (start % 64));
+			while (!e)
+				e = sp[++wi];
+			size_t stop = wi * 64 + (size_t)__builtin_ctzll(e);
+			cur = ~sp[wi] & (stop % 64 ? ~UINT64_C(0) << (stop % 64) : ~UINT64_C(0));
+			scan_word(&st, text + start, stop - start);
+		}
+	} else {
+		size_t i = 0, n;
+		const char *w;
+		while ((w = next_word(text, len, &i, &n)))
+			scan_word(&st, w, n);
+	}
+done:;
+	scrm_spam_counts c = st.c;
+	const uint64_t *h = st.h;
+	uint32_t nh = st.nh, kwords = st.kwords;
+	size_t o = st.o;
+	const char *buf = st.buf;
 	if (key) {
 		uint64_t k = kwords < 4 ? 0 : XXH3_64bits(buf, o);
 		*key = kwords < 4 ? 0 : k ? k : 1;
 	}
 	/* The most repeated ordinary word: counts in an open-addressing table of 128 slots
 	 * (at most 64 words), whose used bits are the only part that needs clearing. */
-	uint64_t used[2] = {0, 0};
+	unsigned __int128 used = 0; /* in a register: no branch on which half, no wait for
+				     * a store as with an array */
 	uint64_t slot_h[128];
 	uint8_t slot_n[128];
 	for (uint32_t a = 0; a < nh; a++) {
 		uint32_t x = (uint32_t)(h[a] >> 57);
-		while ((used[x >> 6] >> (x & 63) & 1) && slot_h[x] != h[a])
+		while (((used >> x) & 1) && slot_h[x] != h[a])
 			x = (x + 1) & 127;
-		if (!(used[x >> 6] >> (x & 63) & 1)) {
-			used[x >> 6] |= UINT64_C(1) << (x & 63);
+		if (!((used >> x) & 1)) {
+			used |= (unsigned __int128)1 << x;
 			slot_h[x] = h[a];
 			slot_n[x] = 0;
 		}
