@@ -31,6 +31,7 @@
 #include <emmintrin.h>
 #include <errno.h>
 #include <hs.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ struct pattern {
 };
 
 enum { RB_NONE, RB_WORD, RB_ASCII }; /* RB_ASCII: a regex's trailing \b, see regex_trailing_boundary */
+enum { LB_NONE, LB_WORD, LB_ASCII }; /* LB_ASCII: a regex's first \b, see regex_width */
 
 struct near {
 	uint16_t n;
@@ -512,6 +514,31 @@ static bool regex_trailing_boundary(const char *s, size_t len, unsigned flags, b
 	return ok;
 }
 
+/*
+ * A regex's first \b that applies to all of it (re_boundary.h) is checked by the callback
+ * too (LB_ASCII) where the rest matches a fixed number of bytes: its width, returned
+ * here (0 when it varies, is 0 or Hyperscan rejects it). The test
+ * topics/regex_leading_boundary compares both forms on random texts.
+ */
+static uint32_t regex_width(const char *s, size_t len, unsigned flags, bool *oom)
+{
+	char *rest = strndup(s, len);
+	if (!rest) {
+		*oom = true;
+		return 0;
+	}
+	uint32_t w = 0;
+	hs_expr_info_t *ri = NULL;
+	hs_compile_error_t *ce = NULL;
+	if (hs_expression_info(rest, flags, &ri, &ce) == HS_SUCCESS && ri->min_width == ri->max_width &&
+	    ri->max_width != UINT_MAX)
+		w = ri->min_width;
+	hs_free_compile_error(ce);
+	free(ri);
+	free(rest);
+	return w;
+}
+
 /* Pattern id for leaf @n (created or shared); UINT32_MAX on OOM. */
 static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 {
@@ -523,7 +550,8 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	const char *s = n->text;
 	size_t len = n->len;
 	uint32_t nwords = count_words(s, len);
-	uint8_t lb = 0, rb = 0;
+	uint8_t lb = LB_NONE, rb = RB_NONE;
+	uint32_t width = 0; /* a regex stripped of its first \b: the bytes every match spans */
 	switch (n->kind) {
 	case SCRM_NODE_TERM:
 	case SCRM_NODE_PHRASE:
@@ -553,7 +581,7 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 		break;
 	case SCRM_NODE_HASHTAG:
 	case SCRM_NODE_MENTION:
-		lb = 1;
+		lb = LB_WORD;
 		rb = edge_needs_boundary(s, len, true);
 		sb_puts(&e, n->kind == SCRM_NODE_HASHTAG ? "#" : "@");
 		sb_literal(&e, s, len);
@@ -572,6 +600,11 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 			len -= 2;
 			rb = RB_ASCII;
 		}
+		if (scrm_re_leading_boundary(s, len) && (width = regex_width(s + 2, len - 2, flags, &b->oom))) {
+			s += 2;
+			len -= 2;
+			lb = LB_ASCII;
+		}
 		sb_putn(&e, s, len);
 		break;
 	default: assert(0); break;
@@ -582,7 +615,7 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	 * apart, so its start is end - length; reporting the start of match (SOM) costs
 	 * ~15% of scan time, so only non-ASCII literals pay for it (and, in the gaps
 	 * database, every phrase). */
-	uint32_t fixed = 0;
+	uint32_t fixed = width;
 	if (n->kind != SCRM_NODE_REGEX) {
 		bool ascii = true;
 		for (size_t i = 0; i < len; i++)
@@ -1547,7 +1580,9 @@ static void add_cand(scrm_topics_scratch *s, uint16_t topic)
 static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 {
 	const struct pattern *p = &s->t->pats[id];
-	if (p->lb && from > 0 && prev_is_word(s->text, (size_t)from))
+	if (p->lb == LB_WORD && from > 0 && prev_is_word(s->text, (size_t)from))
+		return 0;
+	if (p->lb == LB_ASCII && !scrm_re_boundary_at(s->text, s->len, from))
 		return 0;
 	if (p->rb == RB_WORD && to < s->len && next_is_word(s->text + to, s->len - (size_t)to))
 		return 0;

@@ -957,9 +957,9 @@ static unsigned hs_names(hs_database_t *const *db, unsigned n, hs_scratch_t *hs,
 }
 
 /* A regex's trailing \b is checked in the match callback where that is the same regex
- * (topics.c: regex_trailing_boundary); each regex here, stripped or not, must match
+ * (topics.c: regex_trailing_boundary), and so is a first \b (regex_width); each regex here, stripped or not, must match
  * exactly the texts Hyperscan matches with the regex as written. */
-Test(topics, regex_trailing_boundary, .timeout = 60)
+Test(topics, regex_trailing_and_leading_boundary, .timeout = 60)
 {
 	static const struct {
 		const char *re;
@@ -986,6 +986,20 @@ Test(topics, regex_trailing_boundary, .timeout = 60)
 		{"[[:digit:][]|a]\\b", 0},
 		{"[\\E][]|x]\\b", 0},
 		{"[[:alpha:](]|a[[:alpha:])]\\b", 0},
+		/* a first \b (topics.c: regex_width) */
+		{"\\b(SV|ab)[0-9]{2}", 0},
+		{"\\bab", 0},
+		{"\\bAB", HS_FLAG_CASELESS},
+		{"\\b\\W", 0},
+		{"\\b_\\d", 0},
+		{"\\b(a|b)[ab]\\b", 0},
+		{"\\bab|b", 0},
+		{"\\b[]a]b", 0},
+		{"\\b\xc3\xa9" "a", 0},
+		{"\\bab$", 0},
+		{"\\b\\b", 0},
+		{"\\b(?:a|\xc3\xa9)", 0},
+		{"\\b-", 0},
 	};
 	enum { NRE = sizeof res / sizeof res[0] };
 	char src[2048] = "";
@@ -1032,6 +1046,8 @@ static uint32_t rb_rand(uint32_t n)
 	return (uint32_t)(rb_rng >> 33) % n;
 }
 
+static int rb_fixed; /* only quantifiers that keep a regex's width fixed */
+
 /* A random regex of atoms, classes, groups, alternatives, quantifiers and \b. */
 static void rb_alt(char *o, int depth);
 static void rb_seq(char *o, int depth)
@@ -1050,8 +1066,8 @@ static void rb_seq(char *o, int depth)
 			rb_alt(o, depth + 1);
 			strcat(o, ")");
 		}
-		static const char *const q[] = {"", "", "", "?", "*", "+", "{1,2}"};
-		strcat(o, q[rb_rand(7)]);
+		static const char *const q[] = {"", "", "", "{2}", "?", "*", "+", "{1,2}"};
+		strcat(o, q[rb_rand(rb_fixed ? 4 : 8)]);
 	}
 }
 
@@ -1064,21 +1080,25 @@ static void rb_alt(char *o, int depth)
 	}
 }
 
-/* The same property on random regexes (those Hyperscan accepts alone). */
-Test(topics, regex_trailing_boundary_random, .timeout = 120)
+/* Random regexes (those Hyperscan accepts alone) with a \b put first (lead) and/or
+ * last: the engine's topics must match exactly the texts Hyperscan matches with each
+ * regex as written. */
+static void random_boundary_regexes(int lead, int trail, int fixed)
 {
 	enum { NRE = 40, ROUNDS = 8, TEXTS = 400 };
 	static const char *const alpha[] = {"a", "b", "_", "0", " ", "-", "\xc3\xa9", "\xe6\x97\xa5", "A"};
 	unsigned compared = 0, hits = 0;
+	rb_fixed = fixed;
 	for (int round = 0; round < ROUNDS; round++) {
 		char res[NRE][256], src[NRE * 300] = "";
 		hs_database_t *db[NRE];
 		hs_scratch_t *hs = NULL;
 		int n = 0;
 		while (n < NRE) {
-			res[n][0] = 0;
+			strcpy(res[n], lead ? "\\b" : "");
 			rb_alt(res[n], 0);
-			strcat(res[n], "\\b");
+			if (trail)
+				strcat(res[n], "\\b");
 			hs_compile_error_t *ce;
 			if (strlen(res[n]) > 200 ||
 			    hs_compile(res[n], HS_FLAG_UTF8, HS_MODE_BLOCK, NULL, &db[n], &ce) != HS_SUCCESS) {
@@ -1112,8 +1132,22 @@ Test(topics, regex_trailing_boundary_random, .timeout = 120)
 		for (int i = 0; i < NRE; i++)
 			hs_free_database(db[i]);
 	}
+	rb_fixed = 0;
 	cr_assert_eq(compared, ROUNDS * TEXTS);
 	cr_assert_gt(hits, compared, "the random regexes should match often (%u)", hits);
+}
+
+Test(topics, regex_trailing_boundary_random, .timeout = 120)
+{
+	random_boundary_regexes(0, 1, 0);
+}
+
+/* The same for a first \b (topics.c: regex_width), on regexes of fixed width mostly. */
+Test(topics, regex_leading_boundary_random, .timeout = 120)
+{
+	random_boundary_regexes(1, 0, 1);
+	random_boundary_regexes(1, 1, 1);
+	random_boundary_regexes(1, 0, 0);
 }
 
 /* ------------------------------------------------------------------------------ */
