@@ -562,16 +562,30 @@ double scrm_py_round(double x, int ndigits)
 	double scale = p10[ndigits], y = x * scale;
 	if (!isfinite(y))
 		return x;
-	double r = nearbyint(y);
 	/* Far from a half-way point, rounding the (inexact) product decides like rounding
-	 * the exact value; r / scale is then the double nearest the decimal, as in Python. */
-	if (fabs(y) < 1e9 && 0.5 - fabs(y - r) > 1e-6)
-		return r / scale;
+	 * the exact value; r / scale is then the double nearest the decimal, as in Python.
+	 * r is nearbyint(y) (round half to even) without the libm call: below 2^52, adding
+	 * 2^52 leaves no fraction bits, so the FPU's rounding does it. */
+	if (fabs(y) < 1e9) {
+		double r = copysign((fabs(y) + 0x1p52) - 0x1p52, y);
+		if (0.5 - fabs(y - r) > 1e-6)
+			return r / scale;
+	}
 	/* Near a tie: glibc printf rounds the exact binary value half-even, like Python's
 	 * dtoa-based round(); read the decimal back. */
 	char buf[400];
 	snprintf(buf, sizeof buf, "%.*f", ndigits, x);
 	return strtod(buf, NULL);
+}
+
+/* v if c, else +0.0, without a branch (the compiler branches on a ?: of doubles) */
+static inline double keep_if(double v, int c)
+{
+	uint64_t b;
+	memcpy(&b, &v, sizeof b);
+	b &= -(uint64_t)(c != 0);
+	memcpy(&v, &b, sizeof v);
+	return v;
 }
 
 /* score_valence() and the sift */
@@ -580,9 +594,18 @@ static void score_valence(const double *sent, size_t n, unsigned ep_count, unsig
 {
 	double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
 	if (n) {
-		double sum_s = 0.0;
-		for (size_t k = 0; k < n; k++)
-			sum_s += sent[k];
+		/* one pass, without branches on the signs (which a text's words make random):
+		 * each sum still adds its terms in the reference's order, and the +0.0 added
+		 * in place of a skipped term changes no sum (pos_sum never holds -0.0) */
+		double sum_s = 0.0, pos_sum = 0.0, neg_sum = 0.0;
+		size_t neu_count = 0;
+		for (size_t k = 0; k < n; k++) {
+			double s = sent[k];
+			sum_s += s;
+			pos_sum += keep_if(s + 1, s > 0);
+			neg_sum += keep_if(s - 1, s < 0);
+			neu_count += s == 0;
+		}
 		/* _punctuation_emphasis */
 		if (ep_count > 4)
 			ep_count = 4;
@@ -601,16 +624,6 @@ static void score_valence(const double *sent, size_t n, unsigned ep_count, unsig
 			sum_s -= punct_emph_amplifier;
 		compound = normalize(sum_s);
 
-		double pos_sum = 0.0, neg_sum = 0.0;
-		size_t neu_count = 0;
-		for (size_t k = 0; k < n; k++) {
-			if (sent[k] > 0)
-				pos_sum += (sent[k] + 1);
-			if (sent[k] < 0)
-				neg_sum += (sent[k] - 1);
-			if (sent[k] == 0)
-				neu_count += 1;
-		}
 		if (pos_sum > fabs(neg_sum))
 			pos_sum += punct_emph_amplifier;
 		else if (pos_sum < fabs(neg_sum))
