@@ -25,7 +25,6 @@
 #include "topics.h"
 #include "re_boundary.h"
 
-#include "swar.h"
 
 #include <assert.h>
 #include <emmintrin.h>
@@ -1637,18 +1636,18 @@ static bool odd_spaces(const char *t, size_t n)
 {
 	bool prev = false; /* the byte before t[i] is a space */
 	size_t i = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint64_t carry = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w = scrm_load8(t + i);
-		uint64_t sp = scrm_eq_bytes(w, ' ');
-		uint64_t ctl = scrm_eq_bytes(w, '\t') | scrm_eq_bytes(w, '\n') | scrm_eq_bytes(w, '\r');
-		if (ctl | (sp & (sp << 8)) | (sp & carry))
+	unsigned carry = 0; /* bit 0: the byte before this block is a space */
+	const __m128i sp_ = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
+		      cr = _mm_set1_epi8('\r');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(t + i));
+		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp_));
+		__m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+		if (_mm_movemask_epi8(ctl) | (sp & (sp << 1 | carry)))
 			return true;
-		carry = sp >> 56; /* byte 7's flag onto byte 0's */
+		carry = sp >> 15;
 	}
 	prev = carry != 0;
-#endif
 	for (; i < n; i++) {
 		char c = t[i];
 		if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && prev))

@@ -663,6 +663,23 @@ Test(topics, phrase_gaps_pass)
 	fx_free(&f);
 }
 
+/* The test for "this text needs the gaps pass" reads 16 bytes at a time (topics.c,
+ * odd_spaces): a double space or a TAB, CR or LF at every offset, the two spaces of a
+ * pair on either side of a block's edge included. */
+Test(topics, phrase_gaps_at_every_offset)
+{
+	struct fx f = fx_make("topic p: \"still no\"\n");
+	static const char *const gaps[] = {"  ", "\t", "\r", "\n", " \t", "   "};
+	for (int lead = 0; lead < 40; lead++)
+		for (unsigned g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+			char text[128];
+			memset(text, 'x', (size_t)lead);
+			snprintf(text + lead, sizeof text - (size_t)lead, " still%sno", gaps[g]);
+			cr_assert_str_eq(match(&f, text), "p", "gap %u at byte %d: \"%s\"", g, lead + 6, text);
+		}
+	fx_free(&f);
+}
+
 /* The ids of the topics @t matches in @text, as a string. */
 static const char *ids_of(scrm_topics *t, const char *text)
 {
