@@ -413,7 +413,7 @@ static double domain_valence(const scrm_vader_text *x, size_t i, double base)
 	static const double decay[4] = {0, 1.0, 0.95, 0.9};
 	for (size_t k = 1; k <= 3 && k <= i; k++)
 		if (t[i - k].is_boost && !t[i - k].in_lex)
-			v += (v > 0 ? t[i - k].boost : -t[i - k].boost) * decay[k];
+			v += (v > 0 ? scrm_vader_tok_boost(&t[i - k]) : -scrm_vader_tok_boost(&t[i - k])) * decay[k];
 	if (negated_at(t, i))
 		v *= N_SCALAR;
 	return v;

@@ -41,8 +41,8 @@
 #include <emmintrin.h>
 #endif
 
-#define B_INCR 0.293
-#define B_DECR (-0.293)
+#define B_INCR SCRM_VADER_B_INCR /* scrm_vader_tok_boost() multiplies it by +1 or -1 */
+#define B_DECR (-SCRM_VADER_B_INCR)
 #define C_INCR 0.733
 #define N_SCALAR (-0.74)
 
@@ -168,13 +168,10 @@ struct sw_slot {
 #define TC_CAP 8192 /* power of two */
 
 struct tc_entry {
-	uint64_t k0, k1; /* the word, zero-padded (scrm_lexicon_hash_words) */
-	double val;      /* lexicon valence when in_lex */
-	uint16_t xid;    /* extra word id, 0 none */
-	uint8_t len;     /* 0: empty */
-	uint8_t in_lex, id, neg;
-	uint8_t boost;   /* BOOSTER_DICT: 0 none, 1 B_INCR, 2 B_DECR */
+	uint64_t k0, k1;        /* the word, zero-padded (scrm_lexicon_hash_words) */
+	scrm_vader_facts f;     /* f.klen: the word's length, 0 when empty */
 };
+_Static_assert(sizeof(scrm_vader_facts) == 16, "a token's facts are one 16-byte copy");
 
 /* The token (scrm_vader_tok in vader.h, for sentiment.c). */
 #define vtok scrm_vader_tok
@@ -416,7 +413,7 @@ static double scalar_inc_dec(const struct vtok *w, double valence, int is_cap_di
 {
 	double scalar = 0.0;
 	if (w->is_boost) {
-		scalar = w->boost;
+		scalar = scrm_vader_tok_boost(w);
 		if (valence < 0)
 			scalar *= -1;
 		if (w->upper && is_cap_diff) {
@@ -873,19 +870,21 @@ static void cache_fill(const scrm_vader *v, struct tc_entry *e, size_t n, uint64
 	double val = 0.0;
 	e->k0 = w0;
 	e->k1 = w1;
-	e->len = (uint8_t)n;
-	e->in_lex = (uint8_t)scrm_lexicon_find_words(v->lex, w0, w1, n, h, &val);
-	e->val = val;
+	memset(&e->f, 0, sizeof e->f);
+	e->f.klen = (uint8_t)n;
+	e->f.in_lex = (uint8_t)scrm_lexicon_find_words(v->lex, w0, w1, n, h, &val);
+	e->f.val = val;
 	const struct sw_slot *sw = sw_find(v, w0, w1, n, h);
-	e->id = sw ? sw->id : W_NONE;
-	e->xid = sw ? sw->xid : 0;
-	e->boost = sw && sw->is_boost ? (sw->boost > 0 ? 1 : 2) : 0;
-	e->neg = sw ? sw->neg : 0;
-	if (!e->neg && n >= 3) {
+	e->f.id = sw ? sw->id : W_NONE;
+	e->f.xid = sw ? sw->xid : 0;
+	e->f.is_boost = sw && sw->is_boost;
+	e->f.boost = (int8_t)(e->f.is_boost ? (sw->boost > 0 ? 1 : -1) : 0);
+	e->f.neg = sw ? sw->neg : 0;
+	if (!e->f.neg && n >= 3) {
 		char b[16];
 		memcpy(b, &w0, 8);
 		memcpy(b + 8, &w1, 8);
-		e->neg = (uint8_t)has_nt(b, n);
+		e->f.neg = (uint8_t)has_nt(b, n);
 	}
 }
 
@@ -894,18 +893,11 @@ static void cache_fill(const scrm_vader *v, struct tc_entry *e, size_t n, uint64
 __attribute__((always_inline)) static inline void classify_short(scrm_vader *v, struct vtok *t, size_t n,
 								 uint64_t w0, uint64_t w1)
 {
-	static const double boost_val[3] = {0.0, B_INCR, B_DECR};
 	uint64_t h = scrm_lexicon_hash_words(w0, w1, n);
 	struct tc_entry *e = &v->cache[h & (TC_CAP - 1)];
-	if (!(e->k0 == w0 && e->k1 == w1 && e->len == n))
+	if (!(e->k0 == w0 && e->k1 == w1 && e->f.klen == n))
 		cache_fill(v, e, n, w0, w1, h);
-	t->in_lex = e->in_lex;
-	t->val = e->val;
-	t->id = e->id;
-	t->xid = e->xid;
-	t->neg = e->neg;
-	t->is_boost = e->boost != 0;
-	t->boost = boost_val[e->boost];
+	t->facts = e->f;
 }
 
 /* The same for a token of any length at w (no constant word is longer than 16 bytes). */
@@ -921,7 +913,7 @@ static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
 	t->id = W_NONE;
 	t->xid = 0;
 	t->is_boost = 0;
-	t->boost = 0.0;
+	t->boost = 0;
 	t->neg = (uint8_t)has_nt(w, n);
 }
 
@@ -1151,7 +1143,7 @@ int scrm_vader_set_extra_words(scrm_vader *v, const char *const *words, size_t n
 	for (size_t k = 0; k < n; k++)
 		sw_slot_for(v, words[k])->xid = (uint16_t)(k + 1);
 	for (size_t k = 0; k < TC_CAP; k++) /* cached words may have become extra words */
-		v->cache[k].len = 0;
+		v->cache[k].f.klen = 0;
 	return 0;
 }
 

@@ -86,14 +86,35 @@ double scrm_py_round(double x, int ndigits);
  * scrm_vader_score(v, text, len, out) is exactly scrm_vader_analyze() then
  * scrm_vader_finish(&x, x.sent, out).
  */
-typedef struct scrm_vader_tok {
-	uint32_t off, len; /* the token's bytes: see scrm_vader_token_key() */
+/* What a token's word is, from the lexicon and the constant words (vader.c keeps these
+ * per word in its cache and copies them into a token as one 16-byte block). */
+typedef struct scrm_vader_facts {
 	double val;        /* lexicon valence when in_lex */
-	double boost;      /* BOOSTER_DICT value when is_boost */
 	uint16_t xid;      /* extra word id (scrm_vader_set_extra_words), 0 none */
-	uint8_t id, in_lex, is_boost, neg, upper; /* id: vader.c's own word ids (opaque) */
+	uint8_t id, in_lex, is_boost, neg; /* id: vader.c's own word ids (opaque) */
+	int8_t boost;      /* BOOSTER_DICT: +1 B_INCR, -1 B_DECR (scrm_vader_tok_boost) */
+	uint8_t klen;      /* vader.c's word cache: the word's length; unused in a token */
+} scrm_vader_facts;
+
+typedef struct scrm_vader_tok {
+	union {
+		scrm_vader_facts facts;
+		struct { /* the same, by name */
+			double val;
+			uint16_t xid;
+			uint8_t id, in_lex, is_boost, neg;
+			int8_t boost;
+			uint8_t klen_unused;
+		};
+	};
+	uint32_t off, len; /* the token's bytes: see scrm_vader_token_key() */
+	uint8_t upper;     /* all capitals (str.isupper()) */
 	uint8_t mention;   /* the stripped token came right after an '@' ("@united") */
 } scrm_vader_tok;
+
+/* The BOOSTER_DICT value of a token (0 when it is not a booster): B_INCR or B_DECR. */
+#define SCRM_VADER_B_INCR 0.293
+static inline double scrm_vader_tok_boost(const scrm_vader_tok *t) { return t->boost * SCRM_VADER_B_INCR; }
 
 typedef struct scrm_vader_text {
 	const scrm_vader_tok *tok; /* n tokens, in text order */
