@@ -540,7 +540,7 @@ static double calibrate(const struct scrm_params *p, double c)
 		r = a;
 	else
 		r = 0.05 + (a - t) * (0.95 / (1 - t));
-	r = nearbyint(r * 1e4) / 1e4;
+	r = scrm_round_even(r * 1e4) / 1e4; /* r <= 1 */
 	return c < 0 ? -r : r;
 }
 

@@ -560,11 +560,9 @@ double scrm_py_round(double x, int ndigits)
 	if (!isfinite(y))
 		return x;
 	/* Far from a half-way point, rounding the (inexact) product decides like rounding
-	 * the exact value; r / scale is then the double nearest the decimal, as in Python.
-	 * r is nearbyint(y) (round half to even) without the libm call: below 2^52, adding
-	 * 2^52 leaves no fraction bits, so the FPU's rounding does it. */
+	 * the exact value; r / scale is then the double nearest the decimal, as in Python. */
 	if (fabs(y) < 1e9) {
-		double r = copysign((fabs(y) + 0x1p52) - 0x1p52, y);
+		double r = scrm_round_even(y);
 		if (0.5 - fabs(y - r) > 1e-6)
 			return r / scale;
 	}

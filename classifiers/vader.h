@@ -112,6 +112,13 @@ typedef struct scrm_vader_tok {
 	uint8_t mention;   /* the stripped token came right after an '@' ("@united") */
 } scrm_vader_tok;
 
+/* nearbyint(y) in the default rounding mode (half to even) for |y| < 2^52, without the
+ * libm call: adding 2^52 to |y| leaves no fraction bits, so the FPU rounds it. */
+static inline double scrm_round_even(double y)
+{
+	return __builtin_copysign((__builtin_fabs(y) + 0x1p52) - 0x1p52, y);
+}
+
 /* The BOOSTER_DICT value of a token (0 when it is not a booster): B_INCR or B_DECR. */
 #define SCRM_VADER_B_INCR 0.293
 static inline double scrm_vader_tok_boost(const scrm_vader_tok *t) { return t->boost * SCRM_VADER_B_INCR; }
