@@ -161,6 +161,9 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_lexicon -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build-fuzz/corpus-lexicon
 	@mkdir -p build-fuzz/corpus-rules && cp corpora/sample/rules.scrm build-fuzz/corpus-rules/
 	build-fuzz/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-rules
+	@mkdir -p build-fuzz/corpus-re && printf '\\b(SV|ab)[0-9]{2}\\b' > build-fuzz/corpus-re/seed-both && \
+	  printf '\\b(?:a|\xc3\xa9)x' > build-fuzz/corpus-re/seed-lead && printf '[]a]\\b' > build-fuzz/corpus-re/seed-trail
+	build-fuzz/fuzz/fuzz_re_boundary -max_total_time=$(FUZZ_SECONDS) -max_len=64 build-fuzz/corpus-re
 	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
 	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
 	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed
