@@ -459,6 +459,10 @@ static double special_idioms_check(double valence, const struct vtok *t, size_t 
 {
 	const uint8_t w0 = t[i].id, w1 = t[i - 1].id, w2 = t[i - 2].id, w3 = t[i - 3].id;
 	double v;
+	/* every idiom and two-word booster below is two or three neighbouring constant
+	 * words (ids != 0): most words have none next to them */
+	if (!((w1 && (w0 || w2)) || (w3 && w2) || (w0 && n - 1 > i && t[i + 1].id)))
+		return valence;
 	/* sequences = [onezero, twoonezero, twoone, threetwoone, threetwo]: first hit wins */
 	if (special2(w1, w0, &v) || special3(w2, w1, w0, &v) || special2(w2, w1, &v) ||
 	    special3(w3, w2, w1, &v) || special2(w3, w2, &v))
