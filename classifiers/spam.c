@@ -3,6 +3,7 @@
  */
 #include "spam.h"
 
+#include "bitruns.h"
 #include "ktab.h"
 #include "swar.h"
 
@@ -242,29 +243,17 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	if (len <= BITMAP_MAX) {
 		uint64_t sp[BITMAP_MAX / 64 + 1];
 		space_bitmap((const unsigned char *)text, len, sp);
-		size_t nw = len / 64 + 1, wi = 0;
-		uint64_t cur = ~sp[0]; /* word bytes not yet visited in sp[wi] */
-		for (;;) {
-			while (!cur) {
-				if (++wi == nw)
-					goto done;
-				cur = ~sp[wi];
-			}
-			size_t start = wi * 64 + (size_t)__builtin_ctzll(cur);
-			uint64_t e = sp[wi] & (~UINT64_C(0) << (start % 64));
-			while (!e)
-				e = sp[++wi];
-			size_t stop = wi * 64 + (size_t)__builtin_ctzll(e);
-			cur = ~sp[wi] & (stop % 64 ? ~UINT64_C(0) << (stop % 64) : ~UINT64_C(0));
+		scrm_bitruns r;
+		scrm_bitruns_init(&r, sp, len / 64 + 1);
+		size_t start, stop;
+		while (scrm_bitruns_next(&r, &start, &stop))
 			scan_word(&st, text + start, stop - start);
-		}
 	} else {
 		size_t i = 0, n;
 		const char *w;
 		while ((w = next_word(text, len, &i, &n)))
 			scan_word(&st, w, n);
 	}
-done:;
 	scrm_spam_counts c = st.c;
 	const uint64_t *h = st.h;
 	uint32_t nh = st.nh, kwords = st.kwords;

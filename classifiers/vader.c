@@ -26,6 +26,7 @@
  * constant-word table, the word cache and the token; vader mode never reads them.
  */
 #include "vader.h"
+#include "bitruns.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -925,24 +926,11 @@ static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
 static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has_but)
 {
 	const unsigned char *s = (const unsigned char *)v->text;
-	const uint64_t *sp = v->spaces;
-	size_t nw = len / 64 + 1, n = 0, nup = 0, wi = 0;
+	size_t n = 0, nup = 0, start, stop;
 	int but = 0;
-	uint64_t cur = ~sp[0]; /* token bytes not yet visited in word wi */
-	for (;;) {
-		while (!cur) {
-			if (++wi == nw)
-				goto done;
-			cur = ~sp[wi];
-		}
-		size_t start = wi * 64 + (size_t)__builtin_ctzll(cur);
-		/* the token ends at the next whitespace bit (the sentinel bits guarantee one) */
-		uint64_t sw = sp[wi] & (~0ULL << (start & 63));
-		while (!sw)
-			sw = sp[++wi];
-		size_t stop = wi * 64 + (size_t)__builtin_ctzll(sw);
-		cur = ~sp[wi] & (~0ULL << (stop & 63));
-
+	scrm_bitruns r; /* the tokens: runs between whitespace (sentinel bits from len on) */
+	scrm_bitruns_init(&r, v->spaces, len / 64 + 1);
+	while (scrm_bitruns_next(&r, &start, &stop)) {
 		const unsigned char *a = s + start, *b = s + stop, *sa = a, *sb = b;
 		while (sa < sb && ascii_punct(*sa))
 			sa++;
@@ -978,7 +966,6 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 		nup += t->upper;
 		but |= t->id == W_BUT;
 	}
-done:
 	*nupper = nup;
 	*has_but = but;
 	return n;
