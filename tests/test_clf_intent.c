@@ -16,6 +16,7 @@
 #include "classifier.h"
 #include "clf_cues.h"
 #include "sentiment.h"
+#include "testutil.h"
 
 /* ---- cues ---- */
 
@@ -523,6 +524,18 @@ Test(cues, literals_match_as_the_lists_do)
 	scrm_cues_free(c);
 }
 
+struct line_ctx {
+	scrm_cues *c;
+	cue_ref *r;
+	size_t matches;
+};
+
+static void same_matches_line(const char *line, size_t n, void *ctx)
+{
+	struct line_ctx *lc = ctx;
+	lc->matches += same_matches(lc->c, lc->r, line, n);
+}
+
 /* The same on the real texts of ../shared/corpora (each line whole). */
 Test(cues, literals_match_as_the_lists_do_on_corpora)
 {
@@ -536,21 +549,8 @@ Test(cues, literals_match_as_the_lists_do_on_corpora)
 	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
 	cue_ref r;
 	ref_open(&r);
-	size_t lines = 0, matches = 0;
-	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-		FILE *fp = fopen(files[f], "r");
-		if (!fp)
-			continue;
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while ((n = getline(&line, &cap, fp)) > 0) {
-			matches += same_matches(c, &r, line, (size_t)n);
-			lines++;
-		}
-		free(line);
-		fclose(fp);
-	}
+	struct line_ctx lc = {c, &r, 0};
+	size_t lines = for_each_line(files, sizeof files / sizeof files[0], same_matches_line, &lc), matches = lc.matches;
 	ref_close(&r);
 	scrm_cues_free(c);
 	if (!lines)

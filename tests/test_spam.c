@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "spam.h"
+#include "testutil.h"
 
 static unsigned scan(const char *s, scrm_spam_counts *c)
 {
@@ -402,6 +403,12 @@ Test(spam, word_scan_matches_the_bytewise_reading)
 	}
 }
 
+static void same_signals_line(const char *line, size_t n, void *ctx)
+{
+	(void)ctx;
+	same_signals(line, n);
+}
+
 /* The same on the real texts of ../shared/corpora (each line whole). */
 Test(spam, word_scan_matches_the_bytewise_reading_on_corpora)
 {
@@ -410,21 +417,7 @@ Test(spam, word_scan_matches_the_bytewise_reading_on_corpora)
 		"../shared/corpora/semeval2017-4a/dev.tweets.tsv",   "../shared/corpora/complaints/dev.tweets.tsv",
 		"../shared/corpora/sentiment140-test/dev.tweets.tsv",
 	};
-	size_t lines = 0;
-	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-		FILE *fp = fopen(files[f], "r");
-		if (!fp)
-			continue;
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		while ((n = getline(&line, &cap, fp)) > 0) {
-			same_signals(line, (size_t)n);
-			lines++;
-		}
-		free(line);
-		fclose(fp);
-	}
+	size_t lines = for_each_line(files, sizeof files / sizeof files[0], same_signals_line, NULL);
 	if (!lines)
 		cr_skip_test("../shared/corpora not found (run from the repo root)");
 	cr_log_info("spam: %zu corpus lines read as the byte-by-byte scan reads them", lines);

@@ -62,6 +62,29 @@ static inline size_t count_lines(const char *s, size_t n)
 	return c;
 }
 
+/* Call fn on every line (newline included) of the files that exist; returns how many
+ * lines were read (0: none of the files was found). */
+static inline size_t for_each_line(const char *const *files, size_t nfiles,
+				   void (*fn)(const char *line, size_t n, void *ctx), void *ctx)
+{
+	size_t lines = 0;
+	for (size_t f = 0; f < nfiles; f++) {
+		FILE *fp = fopen(files[f], "r");
+		if (!fp)
+			continue;
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		while ((n = getline(&line, &cap, fp)) > 0) {
+			fn(line, (size_t)n, ctx);
+			lines++;
+		}
+		free(line);
+		fclose(fp);
+	}
+	return lines;
+}
+
 /* Create `path` holding exactly n bytes. */
 static inline void write_all(const char *path, const void *p, size_t n)
 {
