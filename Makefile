@@ -57,9 +57,9 @@ $(BUILD)/%.o: %.cpp
 # The built-in cue database, compiled at build time for this machine and embedded in the
 # binary (classifiers/gen/cues_dbgen.c; clf_cues.c compiles at start-up if it cannot use it).
 $(BUILD)/gen/cues_dbgen: classifiers/gen/cues_dbgen.c classifiers/cues_expand.c classifiers/cues_expand.h \
-		       classifiers/cues_patterns.h classifiers/clf_cues.h classifiers/re_boundary.h
+		       classifiers/cues_patterns.h classifiers/clf_cues.h classifiers/re_boundary.h engine/buf.c engine/buf.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -std=c11 -O1 -o $@ $< classifiers/cues_expand.c -lhs
+	$(CC) $(CPPFLAGS) -std=c11 -O1 -o $@ $< classifiers/cues_expand.c engine/buf.c -lhs
 
 $(BUILD)/gen/cues_db.c: $(BUILD)/gen/cues_dbgen
 	$< > $@.tmp && mv $@.tmp $@

@@ -8,6 +8,7 @@
  * caller keeps the regex.
  */
 #include "cues_expand.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,15 +45,9 @@ static int set_add(struct st *st, struct set *s, const struct part *x)
 		st->bad = 1;
 		return -1;
 	}
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		struct part *v = realloc(s->v, cap * sizeof *v);
-		if (!v) {
-			st->nomem = st->bad = 1;
-			return -1;
-		}
-		s->v = v;
-		s->cap = cap;
+	if (scrm_array_grow((void **)&s->v, &s->cap, s->n + 1, sizeof *s->v, 8)) {
+		st->nomem = st->bad = 1;
+		return -1;
 	}
 	s->v[s->n++] = *x;
 	return 0;
@@ -221,24 +216,9 @@ void scrm_lits_free(scrm_lits *l)
 
 static int lits_add(scrm_lits *l, const struct part *x)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		scrm_lit *v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	if (l->used + x->len > l->room) {
-		size_t room = l->room ? 2 * l->room : 4096;
-		while (room < l->used + x->len)
-			room *= 2;
-		char *p = realloc(l->pool, room);
-		if (!p)
-			return -ENOMEM;
-		l->pool = p;
-		l->room = room;
-	}
+	if (scrm_array_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 64) ||
+	    scrm_array_grow((void **)&l->pool, &l->room, l->used + x->len, 1, 4096))
+		return -ENOMEM;
 	memcpy(l->pool + l->used, x->b, x->len);
 	l->v[l->n++] = (scrm_lit){(uint32_t)l->used, x->len, x->lead, x->trail};
 	l->used += x->len;
