@@ -117,7 +117,11 @@ size_t scrm_mentions_scan(const char *text, size_t len, const char *channel, siz
 		lead_end = p;
 	}
 	for (size_t i = 0; i < len && n < SCRM_MENTIONS_MAX; i++) {
-		if (text[i] != '@' || (i > 0 && handle_char((unsigned char)text[i - 1])))
+		const char *at = memchr(text + i, '@', len - i); /* most bytes are not '@' */
+		if (!at)
+			break;
+		i = (size_t)(at - text);
+		if (i > 0 && handle_char((unsigned char)text[i - 1]))
 			continue;
 		size_t s = i + 1, e = s;
 		while (e < len && handle_char((unsigned char)text[e]))
