@@ -676,22 +676,57 @@ static void put_reason(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text
 	}
 }
 
+/* What scrm_cues_analyze() keeps in a record's memo; reason: put_reason()'s text, for
+ * the next classifier of the same record (intent's, then again inside action's why). */
+struct cues_memo {
+	scrm_cues_hits h;
+	scrm_cues_decision d;
+	scrm_sentiment sv;
+	int has_sv;
+	uint8_t has_reason, reason_len;
+	char reason[SCRM_CLF_WHY_MAX];
+};
+#define CUES_MEMO_TAG 0x63756573u /* "cues" */
+_Static_assert(sizeof(struct cues_memo) <= SCRM_CLF_MEMO_BYTES, "cues memo too large");
+
+/* put_reason() through the record's memo (NULL: none). A reason is at most 43 bytes
+ * ("spam: link + " and a quote of 30) after a prefix of at most 5 ("yes, "), so none of
+ * put_reason()'s parts is ever left out and appending the whole reason writes the same
+ * bytes; where it would not fit, put_reason() runs again. */
+static void put_reason_memo(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *text, const scrm_cues_hits *h,
+			    const scrm_cues_decision *d, const scrm_sentiment *s, struct scrm_clf_memo *memo)
+{
+	struct cues_memo *m = memo && memo->owner == CUES_MEMO_TAG ? (struct cues_memo *)memo->data : NULL;
+	if (m && m->has_reason && *len + m->reason_len < SCRM_CLF_WHY_MAX) {
+		memcpy(why + *len, m->reason, (size_t)m->reason_len + 1);
+		*len += m->reason_len;
+		return;
+	}
+	size_t start = *len;
+	put_reason(why, len, text, h, d, s);
+	if (m && start == 0) {
+		memcpy(m->reason, why, *len + 1);
+		m->reason_len = (uint8_t)*len;
+		m->has_reason = 1;
+	}
+}
+
 static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *text, const scrm_cues_hits *h,
-		    const scrm_cues_decision *d, const scrm_sentiment *s)
+		    const scrm_cues_decision *d, const scrm_sentiment *s, struct scrm_clf_memo *memo)
 {
 	size_t len = 0;
 	why[0] = 0;
 	if (c->task == SCRM_TASK_INTENT) {
-		put_reason(why, &len, text, h, d, s);
+		put_reason_memo(why, &len, text, h, d, s, memo);
 		return;
 	}
 	if (c->task == SCRM_TASK_COMPLAINT) {
 		(void)scrm_clf_why_put(why, &len, d->intent == L_COMPLAINT || d->intent == L_CHURN ? "yes" : "no", ", ", NULL);
-		put_reason(why, &len, text, h, d, s);
+		put_reason_memo(why, &len, text, h, d, s, memo);
 		return;
 	}
 	(void)scrm_clf_why_put(why, &len, d->action ? "yes" : "no", ", ", NULL);
-	put_reason(why, &len, text, h, d, s);
+	put_reason_memo(why, &len, text, h, d, s, memo);
 	if (d->intent == L_PRAISE || d->intent == L_SPAM || d->intent == L_CHURN)
 		return;
 	if (d->intent == L_OTHER && d->addressed && !d->action)
@@ -701,16 +736,6 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 	else
 		put(why, &len, d->addressed ? (h->mention ? ", @mention" : ", reply") : ", not addressed");
 }
-
-/* What scrm_cues_analyze() keeps in a record's memo. */
-struct cues_memo {
-	scrm_cues_hits h;
-	scrm_cues_decision d;
-	scrm_sentiment sv;
-	int has_sv;
-};
-#define CUES_MEMO_TAG 0x63756573u /* "cues" */
-_Static_assert(sizeof(struct cues_memo) <= SCRM_CLF_MEMO_BYTES, "cues memo too large");
 
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
 		      int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
@@ -742,6 +767,7 @@ int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, si
 		m->has_sv = *s != NULL;
 		if (*s)
 			m->sv = **s;
+		m->has_reason = 0;
 		memo->owner = CUES_MEMO_TAG;
 	}
 	return 0;
@@ -768,7 +794,7 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 		out[i].score = 0;
 		out[i].why[0] = 0;
 		if (flags & SCRM_CLF_EXPLAIN)
-			explain(c, out[i].why, text, &h, &d, s);
+			explain(c, out[i].why, text, &h, &d, s, it->memo);
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * test_clf_memo.c - classifiers sharing per-record work through scrm_clf_memo
- * (classifier.h): the cues scan done for intent is reused for action, and the results
- * (labels, confidences, explanations) are the same as without the memo.
+ * (classifier.h): the cues scan done for intent is reused for action, and so is the
+ * reason in intent's explanation (clf_cues.c, put_reason_memo); the results (labels,
+ * confidences, explanations) are the same as without the memo.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -16,6 +17,9 @@ static const char *const texts[] = {
 	"you should add a dark mode, would be great",
 	"WIN a free iphone!!! click here https://t.co/x #giveaway",
 	"lovely weather today",
+	/* the longest reasons: a quote cut at 28 bytes, "link + " before a weak spam cue */
+	"it would be great if you guys could add offline playlists for long flights",
+	"free stuff for everyone here https://t.co/abc",
 	"",
 };
 #define N (sizeof texts / sizeof texts[0])
