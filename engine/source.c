@@ -874,10 +874,10 @@ free_c:
 }
 
 static void chunk_report(scrm_chunk_info *info, unsigned long long off,
-			 unsigned long long line, unsigned long long len)
+			 unsigned long long line, unsigned long long len, int unterminated)
 {
 	if (info->n_oversize < SCRM_CHUNK_MAX_OVERSIZE)
-		info->oversize[info->n_oversize++] = (scrm_oversize){off, line, len, 0};
+		info->oversize[info->n_oversize++] = (scrm_oversize){off, line, len, unterminated};
 	else
 		info->oversize_dropped++;
 }
@@ -901,7 +901,7 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			r += seg;
 			if (!nl)
 				break;
-			chunk_report(info, c->line_off, c->line_no, c->skip_len);
+			chunk_report(info, c->line_off, c->line_no, c->skip_len, 0);
 			c->skipping = false;
 			c->line_off += c->skip_len + 1;
 			c->line_no++;
@@ -921,7 +921,7 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 				c->skip_len = len;
 				break;
 			}
-			chunk_report(info, c->line_off, c->line_no, len);
+			chunk_report(info, c->line_off, c->line_no, len, 0);
 			c->line_off += len + 1;
 			c->line_no++;
 			r++;
@@ -1024,9 +1024,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 		if (n == 0) {
 			c->eof = true;
 			if (c->skipping) {
-				chunk_report(info, c->line_off, c->line_no, c->skip_len);
-				if (info->n_oversize && info->oversize[info->n_oversize - 1].offset == c->line_off)
-					info->oversize[info->n_oversize - 1].unterminated = 1;
+				chunk_report(info, c->line_off, c->line_no, c->skip_len, 1);
 				c->skipping = false;
 				c->line_off += c->skip_len;
 				if (done == 0) {
