@@ -55,6 +55,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "classifier.h"
 #include "clf_cues.h"
 #include "utf8.h"
@@ -140,7 +141,8 @@ struct report {
 struct scrm_cues {
 	hs_scratch_t *scratch, *som_scratch;
 	struct report *rep; /* this text's matches (grows when a text has more than any before) */
-	uint32_t nrep, cap;
+	uint32_t nrep;
+	size_t cap;
 	int overflow;       /* the buffer could not grow: the scan fails with -ENOMEM */
 };
 
@@ -155,9 +157,7 @@ int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
 	scrm_cues *c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
-	c->cap = 64;
-	c->rep = malloc(c->cap * sizeof *c->rep);
-	if (!c->rep || hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS ||
+	if (scrm_array_grow((void **)&c->rep, &c->cap, 64, sizeof *c->rep, 64) || hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS ||
 	    (shared.som && hs_alloc_scratch(shared.som, &c->som_scratch) != HS_SUCCESS)) {
 		scrm_cues_free(c);
 		return -ENOMEM;
@@ -289,14 +289,10 @@ static int collect(unsigned id, unsigned long long from, unsigned long long to, 
 	} else {
 		x->need_som = 1;
 	}
-	if (c->nrep == c->cap) {
-		struct report *r = c->cap < (1u << 24) ? realloc(c->rep, 2 * (size_t)c->cap * sizeof *r) : NULL;
-		if (!r) {
-			c->overflow = 1;
-			return 1; /* stop the scan */
-		}
-		c->rep = r;
-		c->cap *= 2;
+	if (c->nrep == c->cap &&
+	    (c->cap >= (1u << 24) || scrm_array_grow((void **)&c->rep, &c->cap, c->cap + 1, sizeof *c->rep, 64))) {
+		c->overflow = 1;
+		return 1; /* stop the scan */
 	}
 	c->rep[c->nrep++] = (struct report){id, f, (uint32_t)to};
 	return 0;
