@@ -485,57 +485,52 @@ static bool edge_needs_boundary(const char *s, size_t n, bool last)
 	return scrm_topics_is_word_cp(cp) && !is_spaceless(cp);
 }
 
+/* Hyperscan's reading of the regex s[0, len): true, with the widths of its matches in
+ * bytes (*max UINT_MAX: unbounded), when it accepts it; *oom when out of memory. */
+static bool regex_widths(const char *s, size_t len, unsigned flags, bool *oom, unsigned *min, unsigned *max)
+{
+	char *re = strndup(s, len);
+	if (!re) {
+		*oom = true;
+		return false;
+	}
+	hs_expr_info_t *info = NULL;
+	hs_compile_error_t *ce = NULL;
+	bool ok = hs_expression_info(re, flags, &info, &ce) == HS_SUCCESS;
+	if (ok) {
+		*min = info->min_width;
+		*max = info->max_width;
+	}
+	hs_free_compile_error(ce);
+	free(info);
+	free(re);
+	return ok;
+}
+
 /*
  * A regex's final \b that applies to all of it is checked by the callback (RB_ASCII, see
  * re_boundary.h), where Hyperscan accepts both forms and the shorter one matches at least
- * one byte. The test topics/regex_trailing_boundary compares both forms on random texts.
+ * one byte. The tests topics/regex_trailing_and_leading_boundary and ..._random compare
+ * both forms.
  */
 static bool regex_trailing_boundary(const char *s, size_t len, unsigned flags, bool *oom)
 {
-	if (!scrm_re_trailing_boundary(s, len))
-		return false;
-	char *full = strndup(s, len), *cut = strndup(s, len - 2);
-	bool ok = false;
-	if (full && cut) {
-		hs_expr_info_t *fi = NULL, *ci = NULL;
-		hs_compile_error_t *ce = NULL;
-		if (hs_expression_info(full, flags, &fi, &ce) == HS_SUCCESS &&
-		    hs_expression_info(cut, flags, &ci, &ce) == HS_SUCCESS)
-			ok = ci->min_width > 0;
-		hs_free_compile_error(ce);
-		free(fi);
-		free(ci);
-	} else {
-		*oom = true;
-	}
-	free(full);
-	free(cut);
-	return ok;
+	unsigned min, max;
+	return scrm_re_trailing_boundary(s, len) && regex_widths(s, len, flags, oom, &min, &max) &&
+	       regex_widths(s, len - 2, flags, oom, &min, &max) && min > 0;
 }
 
 /*
  * A regex's first \b that applies to all of it (re_boundary.h) is checked by the callback
  * too (LB_ASCII) where the rest matches a fixed number of bytes: its width, returned
- * here (0 when it varies, is 0 or Hyperscan rejects it). The test
- * topics/regex_leading_boundary compares both forms on random texts.
+ * here (0 when it varies, is 0 or Hyperscan rejects it). The tests
+ * topics/regex_trailing_and_leading_boundary and topics/regex_leading_boundary_random
+ * compare both forms on random texts.
  */
 static uint32_t regex_width(const char *s, size_t len, unsigned flags, bool *oom)
 {
-	char *rest = strndup(s, len);
-	if (!rest) {
-		*oom = true;
-		return 0;
-	}
-	uint32_t w = 0;
-	hs_expr_info_t *ri = NULL;
-	hs_compile_error_t *ce = NULL;
-	if (hs_expression_info(rest, flags, &ri, &ce) == HS_SUCCESS && ri->min_width == ri->max_width &&
-	    ri->max_width != UINT_MAX)
-		w = ri->min_width;
-	hs_free_compile_error(ce);
-	free(ri);
-	free(rest);
-	return w;
+	unsigned min, max;
+	return regex_widths(s, len, flags, oom, &min, &max) && min == max && max != UINT_MAX ? min : 0;
 }
 
 /* Pattern id for leaf @n (created or shared); UINT32_MAX on OOM. */
