@@ -1645,6 +1645,14 @@ static bool odd_spaces(const char *t, size_t n)
 			return true;
 		carry = sp >> 15;
 	}
+	if (i < n && n >= 16) {
+		/* The last 16 bytes, overlapping what the loop saw: the pair across their first
+		 * byte lies within the bytes before i, which the loop has checked. */
+		__m128i v = _mm_loadu_si128((const __m128i *)(t + n - 16));
+		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp_));
+		__m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
+		return (_mm_movemask_epi8(ctl) | (sp & sp << 1)) != 0;
+	}
 	prev = carry != 0;
 	for (; i < n; i++) {
 		char c = t[i];
