@@ -1573,8 +1573,21 @@ static void add_cand(scrm_topics_scratch *s, uint16_t topic)
 	s->cands[s->ncands++] = topic;
 }
 
+/* Twice the room for NEAR positions (rare: a scratch starts with room for 1,024). */
+static __attribute__((noinline, cold)) bool grow_pos(scrm_topics_scratch *s)
+{
+	struct pos *np = s->pos_cap < UINT32_MAX / 2 ? realloc(s->pos, 2 * (size_t)s->pos_cap * sizeof *np) : NULL;
+	if (!np) {
+		s->oom = true;
+		return false;
+	}
+	s->pos = np;
+	s->pos_cap *= 2;
+	return true;
+}
+
 /* Pattern @id matched s->text[from, to): check its word boundaries, record it. */
-static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
+static inline __attribute__((always_inline)) int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 {
 	const struct pattern *p = &s->t->pats[id];
 	if (p->lb == LB_WORD && from > 0 && prev_is_word(s->text, (size_t)from))
@@ -1593,15 +1606,8 @@ static int hit(scrm_topics_scratch *s, unsigned id, size_t from, size_t to)
 			add_cand(s, s->t->topic_of[s->t->key_off[id] + i]);
 	}
 	if (p->near) {
-		if (s->npos == s->pos_cap) {
-			struct pos *np = s->pos_cap < UINT32_MAX / 2 ? realloc(s->pos, 2 * (size_t)s->pos_cap * sizeof *np) : NULL;
-			if (!np) {
-				s->oom = true;
-				return 1; /* stop the scan */
-			}
-			s->pos = np;
-			s->pos_cap *= 2;
-		}
+		if (s->npos == s->pos_cap && !grow_pos(s))
+			return 1; /* out of memory: stop the scan */
 		s->pos[s->npos++] = (struct pos){.pat = id, .end = (uint32_t)to};
 	}
 	return 0;
