@@ -41,6 +41,14 @@ static const cue_case cue_cases[] = {
 	{"is it sunday already?", -1, NOSENT, "other", 0, "other: no cue", "no, other"},
 	/* complaint: phrase; negative sentiment addressed to someone */
 	{"@acme still waiting for my order", -1, NOSENT, "complaint", 1, "complaint: \"still waiting\"", "@mention"},
+	/* hours as a wait is a complaint, opening hours are not */
+	{"@acme on hold for 2 hours", -1, NOSENT, "complaint", 1, "complaint: \"on hold\"", "@mention"},
+	{"@acme waited three hours at the desk", -1, NOSENT, "complaint", 1, "complaint: \"waited\"", "@mention"},
+	{"@acme six hrs and counting", -1, NOSENT, "complaint", 1, "complaint: \"six hrs\"", "@mention"},
+	{"@acme hours on the phone for nothing", -1, NOSENT, "complaint", 1, "complaint: \"hours on the phone\"",
+	 "@mention"},
+	{"@acme what are your customer service hours on sunday", -1, NOSENT, "question", 1,
+	 "question: \"what are\"", "@mention"},
 	{"@acme meh meh meh", -1, -0.6, "complaint", 1, "complaint: sentiment -0.60 + addressed", "yes"},
 	{"meh meh meh", -1, -0.6, "other", 0, "other: no cue", "no"},
 	{"the app is not working again", -1, NOSENT, "complaint", 0, "complaint: \"not working\"", "not addressed"},
