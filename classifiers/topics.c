@@ -78,6 +78,9 @@ struct topic {
 	uint32_t line;
 	uint32_t op_off, op_n;
 	uint32_t fop_off, fop_n; /* the program eval_topic() runs (see fast_programs) */
+	uint64_t truth; /* tgroups > 0: bit a is the program's value when group i is (a >> i) & 1 */
+	uint32_t tgroup_off; /* its OP_ANY groups, in order, from fops[] (see truth_tables) */
+	uint8_t tgroups;     /* 0: run the program (it has NEAR or more than 6 groups) */
 };
 
 struct scrm_topics {
@@ -91,6 +94,7 @@ struct scrm_topics {
 	struct op *ops;
 	uint32_t nops, capops;
 	struct op *fops;  /* what eval_topic runs: ops with OR-ed terms merged into OP_ANY */
+	struct op *tgrp;  /* the OP_ANY groups of the topics with a truth table */
 	uint32_t *fpat;   /* OP_ANY: arg indexes its n patterns here */
 	struct near *nears;
 	uint32_t nnears, capnears;
@@ -1141,6 +1145,57 @@ static bool fast_programs(scrm_topics *t)
 }
 
 /*
+ * Truth tables. A topic whose program has no NEAR and at most 6 OP_ANY groups is a
+ * boolean function of those groups: its value for each of the 2^k assignments is
+ * worked out here, once, and eval_topic() looks it up from the groups' bits instead of
+ * dispatching on each op (an indirect branch each, mispredicted as often as not).
+ */
+#define TRUTH_MAX_GROUPS 6
+
+static bool truth_tables(scrm_topics *t)
+{
+	t->tgrp = malloc((t->nops ? t->nops : 1) * sizeof(*t->tgrp));
+	if (!t->tgrp)
+		return false;
+	uint32_t ng = 0;
+	for (uint32_t i = 0; i < t->ntopics; i++) {
+		struct topic *tp = &t->topics[i];
+		const struct op *f = t->fops + tp->fop_off;
+		uint32_t k = 0;
+		bool ok = tp->fop_n <= 64;
+		for (uint32_t j = 0; j < tp->fop_n && ok; j++) {
+			ok = f[j].code != OP_NEAR;
+			k += f[j].code == OP_ANY;
+		}
+		tp->tgroups = 0;
+		if (!ok || k == 0 || k > TRUTH_MAX_GROUPS)
+			continue;
+		uint64_t truth = 0;
+		for (uint32_t a = 0; a < (1u << k); a++) {
+			uint8_t st[64];
+			uint32_t sp = 0, g = 0;
+			for (uint32_t j = 0; j < tp->fop_n; j++) {
+				switch (f[j].code) {
+				case OP_ANY: st[sp++] = (a >> g++) & 1; break;
+				case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
+				case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
+				case OP_OR: sp--; st[sp - 1] |= st[sp]; break;
+				}
+			}
+			assert(sp == 1);
+			truth |= (uint64_t)st[0] << a;
+		}
+		tp->truth = truth;
+		tp->tgroup_off = ng;
+		tp->tgroups = (uint8_t)k;
+		for (uint32_t j = 0; j < tp->fop_n; j++)
+			if (f[j].code == OP_ANY)
+				t->tgrp[ng++] = f[j];
+	}
+	return true;
+}
+
+/*
  * The compiled-database cache (scrm_topics_compile_cached). A file per database pair,
  * named by a 128-bit hash of everything the compile depends on: this format's version,
  * Hyperscan's version and this CPU's platform (hs_populate_platform), and each pattern's
@@ -1334,7 +1389,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 	}
 	free(b.seen);
 	b.seen = NULL;
-	if (!link_patterns(t) || !fast_programs(t) || !field_map(t))
+	if (!link_patterns(t) || !fast_programs(t) || !truth_tables(t) || !field_map(t))
 		goto fail;
 	if (t->npats) {
 		const char **exprs = malloc(t->npats * sizeof(*exprs));
@@ -1433,6 +1488,7 @@ void scrm_topics_free(scrm_topics *t)
 	free(t->topics);
 	free(t->ops);
 	free(t->fops);
+	free(t->tgrp);
 	free(t->fpat);
 	free(t->nears);
 	free(t->near_pat);
@@ -1871,6 +1927,18 @@ static void mark_field(scrm_topics_scratch *s, const char *v, size_t n, uint32_t
 static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const char *text, size_t len)
 {
 	const scrm_topics *t = s->t;
+	if (tp->tgroups) {
+		const struct op *g = t->tgrp + tp->tgroup_off;
+		uint32_t a = 0;
+		for (uint32_t i = 0; i < tp->tgroups; i++) {
+			const uint32_t *pl = t->fpat + g[i].arg;
+			uint32_t v = 0;
+			for (uint32_t k = 0; k < g[i].n && !v; k++)
+				v = (uint32_t)(s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
+			a |= v << i;
+		}
+		return (tp->truth >> a) & 1;
+	}
 	uint8_t *st = s->stack;
 	uint32_t sp = 0;
 	for (uint32_t i = 0; i < tp->fop_n; i++) {
