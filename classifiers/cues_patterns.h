@@ -69,8 +69,9 @@ static const struct cue_pat {
 			     "can" AP "t believe|cant believe|screwed|worse|isn" AP "t even|not even|not once|"
 			     "took my money|my money back|(hasn|didn|doesn)" AP "t help\\w*|suddenly|\\w+sucks)\\b", 0, 0},
 	/* hours waited, not opening hours ("what are your customer service hours?") */
-	{SCRM_CUE_COMPLAINT, "\\b(\\d+|\\d+\\+|a few|few|couple|couple of|several|many|extra|for|over|"
-			     "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) (hours|hrs)\\b", 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b(a few|few|couple|couple of|several|many|extra|for|over|one|two|three|four|five|"
+			     "six|seven|eight|nine|ten|eleven|twelve) (hours|hrs)\\b", 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b[0-9]+\\+? (hours|hrs)\\b", 0, 0},
 	{SCRM_CUE_COMPLAINT, "\\b(hours|hrs) (on hold|on the phone|in line|later|of waiting|waiting)\\b", 0, 0},
 	{SCRM_CUE_COMPLAINT, "\\b(why (is|are|did|do|does|has|have|would|was|were|can" AP "t|cant|won" AP "t|isn" AP
 			     "t)|how come)\\b", 0, 0},

@@ -45,6 +45,8 @@ static const cue_case cue_cases[] = {
 	{"@acme on hold for 2 hours", -1, NOSENT, "complaint", 1, "complaint: \"on hold\"", "@mention"},
 	{"@acme waited three hours at the desk", -1, NOSENT, "complaint", 1, "complaint: \"waited\"", "@mention"},
 	{"@acme six hrs and counting", -1, NOSENT, "complaint", 1, "complaint: \"six hrs\"", "@mention"},
+	{"@acme my bag is 24 hours late", -1, NOSENT, "complaint", 1, "complaint: \"24 hours\"", "@mention"},
+	{"@acme 2+ hrs", -1, NOSENT, "complaint", 1, "complaint: \"2+ hrs\"", "@mention"},
 	{"@acme hours on the phone for nothing", -1, NOSENT, "complaint", 1, "complaint: \"hours on the phone\"",
 	 "@mention"},
 	{"@acme what are your customer service hours on sunday", -1, NOSENT, "question", 1,
