@@ -101,14 +101,20 @@ static uint64_t word_hash(const uint64_t *lw, size_t m)
 /* What signals() carries from word to word. */
 struct scan {
 	scrm_spam_counts c;
-	uint64_t h[REPEAT_WORDS];
+	uint64_t h[REPEAT_WORDS]; /* want_top: the ordinary words' hashes */
+	const char *ow[REPEAT_WORDS]; /* else the words themselves, hashed only if ... */
+	uint8_t on[REPEAT_WORDS];
+	uint8_t first[64]; /* ... as many share a first byte as the repeat flag needs */
 	uint32_t nh;
+	int want_top; /* the counts are wanted: top_repeat exactly, not only the flag */
 	uint32_t kwords;
 	size_t o;
 	int want_key;
 	const char *end; /* the text's end: 8-byte loads stop before it */
 	char buf[1024];  /* the key's text */
 };
+
+static uint64_t ordinary_hash(const char *w, size_t n, const char *end);
 
 /* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key. */
 static inline void scan_word(struct scan *st, const char *w, size_t n)
@@ -164,33 +170,48 @@ static inline void scan_word(struct scan *st, const char *w, size_t n)
 	} else if (w[0] == '@' && n > 1) {
 		st->c.mentions++;
 	} else if (st->nh < REPEAT_WORDS && n >= 2) {
-		/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one;
-		 * in registers (a byte-sized copy read back eight bytes at a time stalled on
-		 * store forwarding) */
-		uint64_t lw[4];
-		size_t m = n < 32 ? n : 32, nc = (m + 7) / 8;
-		for (size_t k = 0; k < nc; k++) {
-			size_t have = m - 8 * k < 8 ? m - 8 * k : 8;
-			uint64_t v = 0;
-			if ((size_t)(st->end - (w + 8 * k)) >= 8)
-				v = scrm_load8(w + 8 * k);
-			else
-				for (size_t b = 0; b < have; b++)
-					v |= (uint64_t)(unsigned char)w[8 * k + b] << (8 * b);
-			if (have < 8)
-				v &= (UINT64_C(1) << (8 * have)) - 1;
-			lw[k] = scrm_lower8(v);
+		if (st->want_top) {
+			st->h[st->nh++] = ordinary_hash(w, n, st->end);
+		} else {
+			/* its first byte, ASCII lower-cased, survives ordinary_hash()'s folding */
+			unsigned char f = (unsigned char)w[0];
+			f |= (unsigned char)((unsigned)(f - 'A') < 26u ? 0x20 : 0);
+			st->first[f & 63]++;
+			st->ow[st->nh] = w;
+			st->on[st->nh++] = (uint8_t)(n < 255 ? n : 255);
 		}
-		for (;;) {
-			unsigned char last = (unsigned char)(lw[(m - 1) / 8] >> (8 * ((m - 1) % 8)));
-			if (m <= 1 || !(last == '!' || last == '.' || last == ',' || last == '?'))
-				break;
-			m--;
-		}
-		if (m % 8)
-			lw[(m - 1) / 8] &= (UINT64_C(1) << (8 * (m % 8))) - 1;
-		st->h[st->nh++] = word_hash(lw, m);
 	}
+}
+
+/* An ordinary word's identity for the repeat count, w[0..n) (n >= 2), the text ending at
+ * @end: lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one. */
+static uint64_t ordinary_hash(const char *w, size_t n, const char *end)
+{
+	/* in registers (a byte-sized copy read back eight bytes at a time stalled on
+	 * store forwarding) */
+	uint64_t lw[4];
+	size_t m = n < 32 ? n : 32, nc = (m + 7) / 8;
+	for (size_t k = 0; k < nc; k++) {
+		size_t have = m - 8 * k < 8 ? m - 8 * k : 8;
+		uint64_t v = 0;
+		if ((size_t)(end - (w + 8 * k)) >= 8)
+			v = scrm_load8(w + 8 * k);
+		else
+			for (size_t b = 0; b < have; b++)
+				v |= (uint64_t)(unsigned char)w[8 * k + b] << (8 * b);
+		if (have < 8)
+			v &= (UINT64_C(1) << (8 * have)) - 1;
+		lw[k] = scrm_lower8(v);
+	}
+	for (;;) {
+		unsigned char last = (unsigned char)(lw[(m - 1) / 8] >> (8 * ((m - 1) % 8)));
+		if (m <= 1 || !(last == '!' || last == '.' || last == ',' || last == '?'))
+			break;
+		m--;
+	}
+	if (m % 8)
+		lw[(m - 1) / 8] &= (UINT64_C(1) << (8 * (m % 8))) - 1;
+	return word_hash(lw, m);
 }
 
 /* Texts up to this long find their words through a bitmap of their spaces. */
@@ -239,6 +260,9 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	st.nh = st.kwords = 0;
 	st.o = 0;
 	st.want_key = key != NULL;
+	st.want_top = counts != NULL;
+	if (!st.want_top)
+		memset(st.first, 0, sizeof st.first);
 	st.end = text + len;
 	if (len <= BITMAP_MAX) {
 		uint64_t sp[BITMAP_MAX / 64 + 1];
@@ -255,8 +279,19 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 			scan_word(&st, w, n);
 	}
 	scrm_spam_counts c = st.c;
-	const uint64_t *h = st.h;
+	uint64_t *h = st.h;
 	uint32_t nh = st.nh, kwords = st.kwords;
+	if (!st.want_top) {
+		/* Only the flag: top_repeat >= 4 and twice it >= the words. Repeats share their
+		 * first byte, so unless that many do, no word is hashed. */
+		uint32_t need = c.words < 8 ? 4 : (c.words + 1) / 2, most = 0;
+		for (unsigned b = 0; b < 64; b++)
+			most = st.first[b] > most ? st.first[b] : most;
+		if (most < need)
+			nh = 0;
+		for (uint32_t a = 0; a < nh; a++)
+			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
+	}
 	size_t o = st.o;
 	const char *buf = st.buf;
 	if (key) {

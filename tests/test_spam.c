@@ -380,8 +380,12 @@ Test(spam, word_scan_matches_the_bytewise_reading)
 					    "htt", "h", "w", "RT", "rt", "@a", "@", "#b", "#", "buy", "BUY!", "buy.", "now?",
 					    "Free", "abcdefgh", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef", "x1y2", "d\xc3\xa9j\xc3\xa0",
 					    "\xf0\x9f\x98\x80", "_", "!!!", "a", "ok", "12345678901", "\xe2\x80\x99s"};
+	/* every third text from these alone: repeats near the flag's threshold, both sides */
+	static const char *const few[] = {"buy", "BUY!", "buy.", "Buy", "bUY?,", "now", "ok", "#b", "@a", "http://x", "\xc3\xa9t\xc3\xa9"};
 	static const char *const seps[] = {" ", " ", " ", "  ", "\t", "\n", "\v", "\f", "\r", " \r\n", "\xc2\xa0"};
 	const size_t np = sizeof parts / sizeof parts[0], ns = sizeof seps / sizeof seps[0];
+	const size_t nf = sizeof few / sizeof few[0];
+	unsigned repeats = 0;
 	uint64_t seed = 11;
 	static char buf[7000];
 	for (int t = 0; t < 40000; t++) {
@@ -389,7 +393,7 @@ Test(spam, word_scan_matches_the_bytewise_reading)
 		int words = (int)(ref_rand(&seed) % (t % 10 == 0 ? 1200 : 30));
 		for (int w = 0; w < words; w++) {
 			uint64_t v = ref_rand(&seed);
-			const char *p = parts[v % np], *q = seps[(v >> 16) % ns];
+			const char *p = t % 3 == 1 ? few[v % nf] : parts[v % np], *q = seps[(v >> 16) % ns];
 			size_t a = strlen(p), b = strlen(q);
 			if (n + a + b > cap)
 				break;
@@ -400,7 +404,10 @@ Test(spam, word_scan_matches_the_bytewise_reading)
 		}
 		size_t skip = (size_t)(ref_rand(&seed) % 3); /* the text need not start at a word */
 		same_signals(buf + (skip < n ? skip : 0), skip < n ? n - skip : n);
+		repeats += (scrm_spam_scan(buf + (skip < n ? skip : 0), skip < n ? n - skip : n, NULL) & SCRM_SPAM_REPEAT) != 0;
 	}
+	cr_log_info("spam: %u of 40000 random texts flagged repeated_text", repeats);
+	cr_assert_gt(repeats, 100); /* the flag's both sides are exercised */
 }
 
 static void same_signals_line(const char *line, size_t n, void *ctx)
