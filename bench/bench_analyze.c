@@ -33,6 +33,9 @@
  *     --records N           use the first N records only (default: all)
  *     --block N             records each analysis runs over before the next one starts,
  *                           as the pipeline does per chunk (default 600; 1: record by record)
+ *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e;
+ *                           default all): one row alone for perf or callgrind; a row's
+ *                           results are checked against those of the rows that ran
  *     --topic-stats         also print how many records each topic and cue matched
  *   bench_analyze --dump-texts OUT [--count N] CORPUS.ndjson
  *     write N texts (default 20000, spread evenly over the corpus) to OUT, one per line,
@@ -545,11 +548,39 @@ out:
 	return ret;
 }
 
+/* The analysis rows to time (--rows): a bit each, all by default. */
+enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32 };
+static unsigned rows = ~0u;
+
+static int parse_rows(const char *arg)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}};
+	rows = 0;
+	for (const char *p = arg; *p;) {
+		size_t n = strcspn(p, ",");
+		unsigned bit = 0;
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n && !strncmp(p, names[i].name, n))
+				bit = names[i].bit;
+		if (!bit)
+			return -1;
+		rows |= bit;
+		p += n + (p[n] == ',');
+	}
+	return rows ? 0 : -1;
+}
+
+/* Whether both rows ran, so that their results can be compared. */
+static int ran(unsigned a, unsigned b) { return (rows & a) && (rows & b); }
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_analyze [--rules FILE] [--lexicon FILE] [--emoji-lexicon FILE] [--repeats R]\n"
-		"                     [--records N] [--block N] [--topic-stats] CORPUS.ndjson\n"
+		"                     [--records N] [--block N] [--rows LIST] [--topic-stats] CORPUS.ndjson\n"
 		"       bench_analyze --dump-texts OUT [--count N] CORPUS.ndjson\n"
 		"       bench_analyze --score-texts IN --lexicon FILE [--out OUT] [--repeats R]\n");
 }
@@ -560,11 +591,12 @@ int main(int argc, char **argv)
 	const char *dump_path = NULL, *score_path = NULL, *out_path = NULL;
 	uint64_t max_recs = UINT64_MAX, dump_count = 20000;
 	int reps = 5, topic_stats = 0;
+	const char *rows_arg = NULL;
 	static const struct option opts[] = {
 		{"rules", required_argument, NULL, 'r'},      {"lexicon", required_argument, NULL, 'l'},
 		{"emoji-lexicon", required_argument, NULL, 'e'}, {"repeats", required_argument, NULL, 'R'},
 		{"records", required_argument, NULL, 'n'},    {"topic-stats", no_argument, NULL, 's'},
-		{"block", required_argument, NULL, 'b'},
+		{"block", required_argument, NULL, 'b'},      {"rows", required_argument, NULL, 'w'},
 		{"dump-texts", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'c'},
 		{"score-texts", required_argument, NULL, 'S'}, {"out", required_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
@@ -576,6 +608,7 @@ int main(int argc, char **argv)
 		case 'e': emoji_path = optarg; break;
 		case 'R': reps = atoi(optarg); break;
 		case 'b': block = strtoull(optarg, NULL, 10); break;
+		case 'w': rows_arg = optarg; break;
 		case 'n': max_recs = strtoull(optarg, NULL, 10); break;
 		case 's': topic_stats = 1; break;
 		case 'd': dump_path = optarg; break;
@@ -584,6 +617,10 @@ int main(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		default: usage(); return 2;
 		}
+	}
+	if (rows_arg && parse_rows(rows_arg) < 0) {
+		fprintf(stderr, "bench_analyze: --rows takes a comma-separated list of a, b, c, b2, d, e\n");
+		return 2;
 	}
 	if (block < 1) {
 		fprintf(stderr, "bench_analyze: --block must be at least 1\n");
@@ -702,51 +739,63 @@ int main(int argc, char **argv)
 	pass_sums s_scan = {0}, s_vader = {0}, s_both = {0}, s_modes = {0}, s_full = {0}, s_pipe = {0};
 	double ns_scan = 0, ns_vader = 0, ns_both = 0, ns_modes = 0, ns_full = 0, ns_pipe = 0;
 	int rc = 0;
-	if (a.ts && (rc = time_analyze("(a) topics scan alone", &c, &a, DO_SCAN, reps, parse_ns, &s_scan, &ns_scan)))
+	/* each row's results are checked against the rows that ran before it */
+	if (a.ts && (rows & ROW_A) &&
+	    (rc = time_analyze("(a) topics scan alone", &c, &a, DO_SCAN, reps, parse_ns, &s_scan, &ns_scan)))
 		goto fail;
-	if (a.vader &&
+	if (a.vader && (rows & ROW_B) &&
 	    (rc = time_analyze("(b) VADER alone", &c, &a, DO_VADER, reps, parse_ns, &s_vader, &ns_vader)))
 		goto fail;
-	if (a.ts && a.vader) {
+	if (a.ts && a.vader && (rows & ROW_C)) {
 		if ((rc = time_analyze("(c) scan + VADER", &c, &a, DO_SCAN | DO_VADER, reps, parse_ns, &s_both,
 				       &ns_both)))
 			goto fail;
-		if (s_both.h_scan != s_scan.h_scan || s_both.h_vader != s_vader.h_vader) {
+		if ((ran(ROW_A, ROW_C) && s_both.h_scan != s_scan.h_scan) ||
+		    (ran(ROW_B, ROW_C) && s_both.h_vader != s_vader.h_vader)) {
 			fprintf(stderr, "bench_analyze: scan + VADER disagrees with the rows alone\n");
 			goto out;
 		}
 	}
-	if (a.sent) {
+	if (a.sent && (rows & ROW_B2)) {
 		if ((rc = time_analyze("(b2) both sentiment modes", &c, &a, DO_BOTH, reps, parse_ns, &s_modes,
 				       &ns_modes)))
 			goto fail;
-		if (s_modes.h_vader != s_vader.h_vader) {
+		if (ran(ROW_B, ROW_B2) && s_modes.h_vader != s_vader.h_vader) {
 			fprintf(stderr, "bench_analyze: scrm_sent_score_both's vader mode differs from scrm_vader_score\n");
 			goto out;
 		}
 	}
-	if (a.ts && a.sent) {
+	if (a.ts && a.sent && (rows & ROW_D)) {
 		if ((rc = time_analyze("(d) scan + both modes", &c, &a, DO_SCAN | DO_BOTH, reps, parse_ns, &s_full,
 				       &ns_full)))
 			goto fail;
-		if (s_full.h_scan != s_scan.h_scan || s_full.h_vader != s_vader.h_vader || s_full.h_scrm != s_modes.h_scrm) {
+		if ((ran(ROW_A, ROW_D) && s_full.h_scan != s_scan.h_scan) ||
+		    (ran(ROW_B, ROW_D) && s_full.h_vader != s_vader.h_vader) ||
+		    (ran(ROW_B2, ROW_D) && s_full.h_scrm != s_modes.h_scrm)) {
 			fprintf(stderr, "bench_analyze: scan + both modes disagrees with the rows alone\n");
 			goto out;
 		}
 		printf("analyze stage (scan + both sentiment modes) per record: %.1f ns = %.2fx parse+normalize (%.1f ns); "
 		       "%.0f rec/cpu-s; parse + normalize + analyze: %.0f rec/cpu-s\n",
 		       ns_full, ns_full / parse_ns, parse_ns, 1e9 / ns_full, 1e9 / (parse_ns + ns_full));
-		printf("sum of the parts (a)+(b2): %.1f ns/rec; (c) scan + VADER: %.1f ns/rec\n", ns_scan + ns_modes,
-		       ns_both);
+		if (ran(ROW_A, ROW_B2))
+			printf("sum of the parts (a)+(b2): %.1f ns/rec%s", ns_scan + ns_modes, rows & ROW_C ? "" : "\n");
+		if (rows & ROW_C)
+			printf("%s(c) scan + VADER: %.1f ns/rec\n", ran(ROW_A, ROW_B2) ? "; " : "", ns_both);
+	}
+	if (a.ts && a.sent && (rows & ROW_E)) {
 		if ((rc = time_analyze("(e) as the pipeline does it", &c, &a, DO_FULL, reps, parse_ns, &s_pipe, &ns_pipe)))
 			goto fail;
-		if (s_pipe.h_scan != s_scan.h_scan || s_pipe.h_vader != s_vader.h_vader || s_pipe.h_scrm != s_modes.h_scrm) {
+		if ((ran(ROW_A, ROW_E) && s_pipe.h_scan != s_scan.h_scan) ||
+		    (ran(ROW_B, ROW_E) && s_pipe.h_vader != s_vader.h_vader) ||
+		    (ran(ROW_B2, ROW_E) && s_pipe.h_scrm != s_modes.h_scrm)) {
 			fprintf(stderr, "bench_analyze: (e) disagrees with the rows alone\n");
 			goto out;
 		}
-		printf("(e) adds to (d): the topic terms that matched, the scrm mode's explanation, spam signals and "
-		       "the near-duplicate key: %.1f ns/rec; parse + normalize + (e): %.0f rec/cpu-s\n",
-		       ns_pipe - ns_full, 1e9 / (parse_ns + ns_pipe));
+		if (rows & ROW_D)
+			printf("(e) adds to (d): the topic terms that matched, the scrm mode's explanation, spam signals and "
+			       "the near-duplicate key: %.1f ns/rec; ", ns_pipe - ns_full);
+		printf("parse + normalize + (e): %.0f rec/cpu-s\n", 1e9 / (parse_ns + ns_pipe));
 	}
 	if (topic_stats && a.ts) {
 		a.topic_hits = calloc(scrm_topics_count(topics), sizeof *a.topic_hits);
