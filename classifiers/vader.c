@@ -578,6 +578,19 @@ double scrm_py_round(double x, int ndigits)
 	return strtod(buf, NULL);
 }
 
+/* scrm_py_round(x, ndigits) with scale = 10^ndigits: its common case inline, where the
+ * product is far from a half-way point (the call costs more than the rounding). */
+static inline double py_round(double x, double scale, int ndigits)
+{
+	double y = x * scale;
+	if (__builtin_fabs(y) < 1e9) { /* false for NaN and the infinities */
+		double r = scrm_round_even(y);
+		if (0.5 - __builtin_fabs(y - r) > 1e-6)
+			return r / scale;
+	}
+	return scrm_py_round(x, ndigits);
+}
+
 /* v if c, else +0.0, without a branch (the compiler branches on a ?: of doubles) */
 static inline double keep_if(double v, int c)
 {
@@ -633,10 +646,10 @@ static void score_valence(const double *sent, size_t n, unsigned ep_count, unsig
 		neg = fabs(neg_sum / total);
 		neu = fabs((double)neu_count / total);
 	}
-	out->neg = scrm_py_round(neg, 3);
-	out->neu = scrm_py_round(neu, 3);
-	out->pos = scrm_py_round(pos, 3);
-	out->compound = scrm_py_round(compound, 4);
+	out->neg = py_round(neg, 1e3, 3);
+	out->neu = py_round(neu, 1e3, 3);
+	out->pos = py_round(pos, 1e3, 3);
+	out->compound = py_round(compound, 1e4, 4);
 }
 
 /* Replace emoji code points by their descriptions (polarity_scores' first loop) into
