@@ -379,11 +379,37 @@ static const scrm_source_ops stream_ops = {
 	.close = stream_close,
 };
 
+/* ---- a decoder layered on another source (zstd, gzip, bzip2, xz) ---- */
+
+/* The first member of each decoder's source: its name, whether it reads with io_uring
+ * and its raw byte count are those of the source it decodes. */
+typedef struct layer_source {
+	scrm_source base;
+	scrm_source *inner;
+} layer_source;
+
+static const char *layer_name(const scrm_source *s)
+{
+	const scrm_source *in = ((const layer_source *)s)->inner;
+	return in->ops->name(in);
+}
+
+static bool layer_uses_uring(const scrm_source *s)
+{
+	const scrm_source *in = ((const layer_source *)s)->inner;
+	return in->ops->uses_uring(in);
+}
+
+static unsigned long long layer_raw_bytes(const scrm_source *s)
+{
+	const scrm_source *in = ((const layer_source *)s)->inner;
+	return in->ops->raw_bytes(in);
+}
+
 /* ---- zstd decompressor around another source ---- */
 
 typedef struct zstd_source {
-	scrm_source base;
-	scrm_source *inner;
+	layer_source l;
 	ZSTD_DStream *ds;
 	unsigned char *in;
 	ZSTD_inBuffer ib;
@@ -396,7 +422,7 @@ typedef struct zstd_source {
 static ssize_t zstd_fail(zstd_source *z, size_t produced, const char *what, const char *detail)
 {
 	z->err = -EBADMSG;
-	snprintf(z->base.errmsg, sizeof z->base.errmsg, "%s: %s%s%s", z->inner->ops->name(z->inner),
+	snprintf(z->l.base.errmsg, sizeof z->l.base.errmsg, "%s: %s%s%s", z->l.inner->ops->name(z->l.inner),
 		 what, detail ? ": " : "", detail ? detail : "");
 	/* Output decoded before the bad spot is good: hand it out, fail next call. */
 	return produced ? (ssize_t)produced : -EBADMSG;
@@ -427,9 +453,9 @@ static ssize_t zstd_read(scrm_source *s, void *buf, size_t cap)
 			break;
 		if (ob.pos > 0 && z->in_short)
 			break;
-		ssize_t n = scrm_source_read(z->inner, z->in, SCRM_ZSTD_IN_CAP);
+		ssize_t n = scrm_source_read(z->l.inner, z->in, SCRM_ZSTD_IN_CAP);
 		if (n < 0) {
-			snprintf(s->errmsg, sizeof s->errmsg, "%s", scrm_source_error(z->inner));
+			snprintf(s->errmsg, sizeof s->errmsg, "%s", scrm_source_error(z->l.inner));
 			return ob.pos ? (ssize_t)ob.pos : n;
 		}
 		if (n == 0) {
@@ -444,28 +470,10 @@ static ssize_t zstd_read(scrm_source *s, void *buf, size_t cap)
 	return (ssize_t)ob.pos;
 }
 
-static const char *zstd_name(const scrm_source *s)
-{
-	const scrm_source *in = ((const zstd_source *)s)->inner;
-	return in->ops->name(in);
-}
-
-static bool zstd_uses_uring(const scrm_source *s)
-{
-	const scrm_source *in = ((const zstd_source *)s)->inner;
-	return in->ops->uses_uring(in);
-}
-
-static unsigned long long zstd_raw_bytes(const scrm_source *s)
-{
-	const scrm_source *in = ((const zstd_source *)s)->inner;
-	return in->ops->raw_bytes(in);
-}
-
 static void zstd_close(scrm_source *s)
 {
 	zstd_source *z = (zstd_source *)s;
-	scrm_source_close(z->inner);
+	scrm_source_close(z->l.inner);
 	ZSTD_freeDStream(z->ds);
 	free(z->in);
 	free(z);
@@ -473,9 +481,9 @@ static void zstd_close(scrm_source *s)
 
 static const scrm_source_ops zstd_ops = {
 	.read = zstd_read,
-	.name = zstd_name,
-	.uses_uring = zstd_uses_uring,
-	.raw_bytes = zstd_raw_bytes,
+	.name = layer_name,
+	.uses_uring = layer_uses_uring,
+	.raw_bytes = layer_raw_bytes,
 	.close = zstd_close,
 };
 
@@ -495,7 +503,7 @@ static int zstd_wrap(scrm_source **sp)
 	zstd_source *z = calloc(1, sizeof *z);
 	if (!z)
 		return -ENOMEM;
-	z->base.ops = &zstd_ops;
+	z->l.base.ops = &zstd_ops;
 	z->in = malloc(SCRM_ZSTD_IN_CAP);
 	if (!z->in)
 		goto free_z;
@@ -507,8 +515,8 @@ static int zstd_wrap(scrm_source **sp)
 	memcpy(z->in, inner->peek, inner->peek_len);
 	z->ib = (ZSTD_inBuffer){z->in, inner->peek_len, 0};
 	inner->peek_len = inner->peek_pos = 0;
-	z->inner = inner;
-	*sp = &z->base;
+	z->l.inner = inner;
+	*sp = &z->l.base;
 	return 0;
 
 free_ds:
@@ -523,8 +531,7 @@ free_z:
 /* ---- gzip, bzip2, xz (codec.h) around another source ---- */
 
 typedef struct codec_source {
-	scrm_source base;
-	scrm_source *inner;
+	layer_source l;
 	const scrm_codec *codec;
 	void *st;
 	unsigned char *in;
@@ -541,7 +548,7 @@ typedef struct codec_source {
 static ssize_t codec_fail(codec_source *d, size_t produced, const char *what, const char *detail)
 {
 	d->err = -EBADMSG;
-	snprintf(d->base.errmsg, sizeof d->base.errmsg, "%s: %s %s data%s%s", d->inner->ops->name(d->inner), what,
+	snprintf(d->l.base.errmsg, sizeof d->l.base.errmsg, "%s: %s %s data%s%s", d->l.inner->ops->name(d->l.inner), what,
 		 d->codec->name, detail ? ": " : "", detail ? detail : "");
 	return produced ? (ssize_t)produced : -EBADMSG;
 }
@@ -578,8 +585,8 @@ static ssize_t codec_read(scrm_source *s, void *buf, size_t cap)
 			d->full = pos == cap;
 			if (rc == -ENOMEM) {
 				d->err = -ENOMEM;
-				snprintf(d->base.errmsg, sizeof d->base.errmsg, "%s: decoding %s data: %s",
-					 d->inner->ops->name(d->inner), d->codec->name, strerror(ENOMEM));
+				snprintf(d->l.base.errmsg, sizeof d->l.base.errmsg, "%s: decoding %s data: %s",
+					 d->l.inner->ops->name(d->l.inner), d->codec->name, strerror(ENOMEM));
 				return pos ? (ssize_t)pos : -ENOMEM;
 			}
 			if (rc < 0)
@@ -601,9 +608,9 @@ more:
 			break;
 		if (pos > 0 && d->in_short)
 			break;
-		ssize_t n = scrm_source_read(d->inner, d->in, SCRM_ZSTD_IN_CAP);
+		ssize_t n = scrm_source_read(d->l.inner, d->in, SCRM_ZSTD_IN_CAP);
 		if (n < 0) {
-			snprintf(s->errmsg, sizeof s->errmsg, "%s", scrm_source_error(d->inner));
+			snprintf(s->errmsg, sizeof s->errmsg, "%s", scrm_source_error(d->l.inner));
 			return pos ? (ssize_t)pos : n;
 		}
 		if (n == 0) {
@@ -619,28 +626,10 @@ more:
 	return (ssize_t)pos;
 }
 
-static const char *codec_name(const scrm_source *s)
-{
-	const scrm_source *in = ((const codec_source *)s)->inner;
-	return in->ops->name(in);
-}
-
-static bool codec_uses_uring(const scrm_source *s)
-{
-	const scrm_source *in = ((const codec_source *)s)->inner;
-	return in->ops->uses_uring(in);
-}
-
-static unsigned long long codec_raw_bytes(const scrm_source *s)
-{
-	const scrm_source *in = ((const codec_source *)s)->inner;
-	return in->ops->raw_bytes(in);
-}
-
 static void codec_close(scrm_source *s)
 {
 	codec_source *d = (codec_source *)s;
-	scrm_source_close(d->inner);
+	scrm_source_close(d->l.inner);
 	d->codec->end(d->st);
 	free(d->in);
 	free(d);
@@ -648,9 +637,9 @@ static void codec_close(scrm_source *s)
 
 static const scrm_source_ops codec_ops = {
 	.read = codec_read,
-	.name = codec_name,
-	.uses_uring = codec_uses_uring,
-	.raw_bytes = codec_raw_bytes,
+	.name = layer_name,
+	.uses_uring = layer_uses_uring,
+	.raw_bytes = layer_raw_bytes,
 	.close = codec_close,
 };
 
@@ -661,7 +650,7 @@ static int codec_wrap(scrm_source **sp, const scrm_codec *codec)
 	codec_source *d = calloc(1, sizeof *d);
 	if (!d)
 		return -ENOMEM;
-	d->base.ops = &codec_ops;
+	d->l.base.ops = &codec_ops;
 	d->codec = codec;
 	if (!(d->in = malloc(SCRM_ZSTD_IN_CAP)) || !(d->st = codec->init())) {
 		free(d->in);
@@ -673,8 +662,8 @@ static int codec_wrap(scrm_source **sp, const scrm_codec *codec)
 	d->ilen = inner->peek_len;
 	d->mid = true; /* a magic was seen: the input must hold a whole member */
 	inner->peek_len = inner->peek_pos = 0;
-	d->inner = inner;
-	*sp = &d->base;
+	d->l.inner = inner;
+	*sp = &d->l.base;
 	return 0;
 }
 
