@@ -18,6 +18,8 @@
  *             words' own valences
  *   FUNCTION  something that should work ("working", "load"): negative when negated
  *             ("not working", "won't load"), neutral otherwise
+ *   DURATION  a length of time ("hours"): valued as a WORD (a wait: "3 hours on hold"),
+ *             except after a timetable word ("opening hours", "your hours"): neutral
  *
  * A WORD of valence 0 silences a VADER word that misleads in support text: "please"
  * asks, "security" is the airport line, "credit card" is a card.
@@ -36,7 +38,7 @@ const scrm_domain_entry scrm_domain_lexicon[] = {
 	{"diverted", -1.0, SCRM_DOMAIN_WORD},    {"late", -1.2, SCRM_DOMAIN_WORD},
 	{"misplaced", -1.3, SCRM_DOMAIN_WORD},   {"waited", -1.0, SCRM_DOMAIN_WORD},
 	{"waiting", -0.8, SCRM_DOMAIN_WORD},     {"wait", -0.5, SCRM_DOMAIN_WORD},
-	{"hours", -0.4, SCRM_DOMAIN_WORD},       {"hrs", -0.5, SCRM_DOMAIN_WORD},
+	{"hours", -0.4, SCRM_DOMAIN_DURATION},   {"hrs", -0.5, SCRM_DOMAIN_DURATION},
 	{"unhelpful", -1.9, SCRM_DOMAIN_WORD},   {"nobody", -0.8, SCRM_DOMAIN_WORD},
 	{"unable", -1.0, SCRM_DOMAIN_WORD},      {"disconnected", -1.2, SCRM_DOMAIN_WORD},
 	{"overcharged", -1.9, SCRM_DOMAIN_WORD}, {"fees", -0.5, SCRM_DOMAIN_WORD},

@@ -125,6 +125,9 @@ static const struct param_name {
 enum {
 	X_NONE, X_BUT, X_NO, X_HELP, X_LIKE,
 	X_I, X_WE, X_YOU, X_THEY, X_U, X_REALLY, X_ALSO, X_WOULD, X_TOTALLY, X_JUST, X_DO, X_DID, X_ID,
+	/* before a duration, these make it a timetable, not a wait ("opening hours") */
+	X_OPENING, X_BUSINESS, X_OFFICE, X_SERVICE, X_WORKING, X_OPERATING, X_STORE, X_SUPPORT, X_YOUR,
+	X_OUR, X_NORMAL, X_REGULAR, X_HOLIDAY, X_VISITING, X_CALL, X_CENTER, X_CENTRE, X_DESK,
 	X__RULE
 };
 static const char *const rule_words[X__RULE] = {
@@ -133,6 +136,11 @@ static const char *const rule_words[X__RULE] = {
 	[X_I] = "i", [X_WE] = "we", [X_YOU] = "you", [X_THEY] = "they", [X_U] = "u", [X_REALLY] = "really",
 	[X_ALSO] = "also", [X_WOULD] = "would", [X_TOTALLY] = "totally", [X_JUST] = "just", [X_DO] = "do",
 	[X_DID] = "did", [X_ID] = "i'd",
+	[X_OPENING] = "opening", [X_BUSINESS] = "business", [X_OFFICE] = "office", [X_SERVICE] = "service",
+	[X_WORKING] = "working", [X_OPERATING] = "operating", [X_STORE] = "store", [X_SUPPORT] = "support",
+	[X_YOUR] = "your", [X_OUR] = "our", [X_NORMAL] = "normal", [X_REGULAR] = "regular",
+	[X_HOLIDAY] = "holiday", [X_VISITING] = "visiting", [X_CALL] = "call", [X_CENTER] = "center",
+	[X_CENTRE] = "centre", [X_DESK] = "desk",
 };
 
 #define MAX_WORDS 700
@@ -419,6 +427,14 @@ static double domain_valence(const scrm_vader_text *x, size_t i, double base)
 	return v;
 }
 
+/* Whether token i, a duration, is a wait, as it is in most support messages ("3 hours
+ * on hold", "spent hours"), rather than a timetable: "opening hours", "your hours",
+ * "customer service hours", "call center hours". */
+static int is_wait(const scrm_vader_text *x, size_t i)
+{
+	return i == 0 || x->tok[i - 1].xid < X_OPENING || x->tok[i - 1].xid > X_DESK;
+}
+
 /* Scrm valences of the tokens of x into s->s2 (and their domain entries into s->src). */
 static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 {
@@ -472,7 +488,7 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 		}
 		if (xid == X_LIKE && t[i].in_lex) {
 			unsigned prev = i > 0 ? t[i - 1].xid : 0;
-			if (!(i > 0 && (t[i - 1].neg || (prev >= X_I && prev < X__RULE))))
+			if (!(i > 0 && (t[i - 1].neg || (prev >= X_I && prev <= X_ID))))
 				s2[i] *= p->like_other;
 			continue;
 		}
@@ -482,6 +498,10 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 		const scrm_domain_entry *e = &scrm_domain_lexicon[d];
 		double v = s2[i];
 		switch (e->kind) {
+		case SCRM_DOMAIN_DURATION:
+			if (!is_wait(x, i))
+				break; /* not a wait: VADER's own valence, if any */
+			__attribute__((fallthrough)); /* a wait is valued as a word */
 		case SCRM_DOMAIN_WORD:
 			if (t[i].in_lex && !t[i].is_boost)
 				v = t[i].val != 0 ? x->sent[i] * (e->valence * p->dom_scale) / t[i].val : 0;

@@ -95,6 +95,8 @@ typedef enum scrm_domain_kind {
 	SCRM_DOMAIN_ABSENCE,  /* something asked for: negative when negated */
 	SCRM_DOMAIN_PHRASE,   /* words (space-separated) valued together */
 	SCRM_DOMAIN_FUNCTION, /* something that should work: negative when negated */
+	SCRM_DOMAIN_DURATION, /* a length of time ("hours"): a WORD (a wait), except after a
+			       * timetable word ("opening hours", "your hours"): then neutral */
 } scrm_domain_kind;
 
 typedef struct scrm_domain_entry {

@@ -155,6 +155,18 @@ Test(sentiment, absence_function_and_phrases)
 	o = scrm_of(s, "on hold for an hour", &ex);
 	cr_assert(NEAR(term(&ex, "on hold"), -1.6 * NEG));
 	cr_assert_eq(vader_of(s, "on hold for an hour").compound, 0.0);
+	/* hours are a wait, unless they are a timetable */
+	o = scrm_of(s, "waited 3 hours for my bag", &ex);
+	cr_assert(NEAR(term(&ex, "hours"), -0.4 * NEG));
+	o = scrm_of(s, "spent hours on it", &ex);
+	cr_assert(NEAR(o.compound, norm4(-0.4 * NEG)), "%g", o.compound);
+	cr_assert(NEAR(term(&ex, "hours"), -0.4 * NEG));
+	cr_assert_eq(scrm_of(s, "what are your hours on sunday", &ex).compound, 0.0);
+	cr_assert_eq(ex.n, 0);
+	cr_assert_eq(scrm_of(s, "customer service hours", &ex).compound, 0.0);
+	cr_assert_eq(scrm_of(s, "opening hrs", &ex).compound, 0.0);
+	o = scrm_of(s, "six hrs", &ex);
+	cr_assert(NEAR(term(&ex, "hrs"), -0.5 * NEG));
 	/* a problem that is over is good news; one that is not over stays bad */
 	o = scrm_of(s, "issue resolved in 20 minutes", &ex);
 	cr_assert(NEAR(o.compound, norm4(1.6 * POS)), "%g", o.compound);
