@@ -232,16 +232,19 @@ static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
 /* Whether the word before text[at] negates what follows: not, never, no, a word ending
  * in n't (ASCII or U+2019 apostrophe) or an apostrophe-less form ("dont", "havent"):
  * "haven't fixed it", "never got it working". */
-static int negated_before(const char *text, size_t at)
+static int negated_before(const char *text, size_t at, int words)
 {
-	static const char *const bare[] = {"not",   "never",  "no",    "dont",   "cant",    "wont",     "didnt",
+	static const char *const det[] = {"a", "an", "any", "the", "had", "have", "has"};
+	static const char *const bare[] = {"not",   "never",  "no",    "zero",   "without", "dont",     "cant",    "wont",     "didnt",
 					   "doesnt", "isnt",  "wasnt", "hasnt",  "havent",  "hadnt",    "couldnt",
 					   "wouldnt", "shouldnt", "arent", "werent", "aint"};
 	const unsigned char *u = (const unsigned char *)text;
 	size_t e = at;
-	/* the three words before it, as VADER looks back ("never really fixed it"), within
-	 * the clause: punctuation ends the look-back ("No, it's fixed now") */
-	for (int w = 0; w < 3; w++) {
+	/* the @words words before it (a resolution: three, as VADER looks back, "never
+	 * really fixed it"; trouble: one, not counting an article, "any" or "had": "not
+	 * a problem", "never had any issues"), within the clause: punctuation ends the
+	 * look-back ("No, it's fixed now") */
+	for (int w = 0, dets = 0; w < words; w++) {
 		while (e && u[e - 1] == ' ')
 			e--;
 		size_t b = e;
@@ -264,6 +267,12 @@ static int negated_before(const char *text, size_t at)
 			for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
 				if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
 					return 1;
+			if (words == 1 && dets < 2)
+				for (size_t k = 0; k < sizeof det / sizeof det[0]; k++)
+					if (strlen(det[k]) == n && !strncasecmp(text + b, det[k], n)) {
+						w--, dets++; /* does not count */
+						break;
+					}
 		}
 		e = b;
 	}
@@ -332,6 +341,8 @@ static void sort_reports(struct report *r, uint32_t n)
 static void take(struct scan_ctx *x, unsigned id, uint32_t from, uint32_t to)
 {
 	unsigned g = pats[id].group;
+	if (pats[id].negatable && negated_before(x->text, (size_t)from, 1))
+		return;
 	if (pats[id].stem && to && is_word((unsigned char)x->text[to - 1]))
 		while (to < x->len && is_word((unsigned char)x->text[to]))
 			to++;
@@ -343,7 +354,7 @@ static void take(struct scan_ctx *x, unsigned id, uint32_t from, uint32_t to)
 		to += to < x->len;
 	}
 	if (g == SCRM_CUE_RESOLVED) {
-		if (negated_before(x->text, (size_t)from))
+		if (negated_before(x->text, (size_t)from, 3))
 			return;
 		if (x->nres < MAX_SPANS)
 			x->res[x->nres++] = (struct span){from, to};

@@ -38,115 +38,121 @@ static const struct cue_pat {
 			   * after an ASCII space, not followed by '/'; the match then takes in
 			   * that space and the byte after, as (^|\s)LIT($|[^/]) would (compiled
 			   * that way it was 90 KB of the database, for one emoticon) */
+	uint8_t negatable; /* trouble named as absent is none: take() drops a match right
+			    * after a negation, an article, "any" or "had" between ("no issues", "zero
+			    * problems", "never had a problem", "not a problem", "never
+			    * disappoint"; not "did not resolve my issue") */
 } pats[] = {
 	/* question */
-	{SCRM_CUE_QUESTION, "\\?", 0, 0},
-	{SCRM_CUE_QUESTION, "\\bhow (do|can|should|would|does|did) (i|we|you|u|one)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\bhow to\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(can|could|may|should) (i|we|someone|anyone|u)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(any ?(one|body)|does anyone|do you guys) (know|have|else)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(is there|is it possible|am i able|are you able)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(please|pls|plz) (help|advise|assist|see|check)\\b", 0, 0},
+	{SCRM_CUE_QUESTION, "\\?", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\bhow (do|can|should|would|does|did) (i|we|you|u|one)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\bhow to\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(can|could|may|should) (i|we|someone|anyone|u)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(any ?(one|body)|does anyone|do you guys) (know|have|else)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(is there|is it possible|am i able|are you able)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(please|pls|plz) (help|advise|assist|see|check)\\b", 0, 0, 0},
 	{SCRM_CUE_QUESTION, "\\b(please|pls|plz|can you|could you|would someone|someone) (\\w{1,30} )?(dm|message|"
-			    "send|tell|confirm|let me know|explain)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(help me|need help|need some help|any idea|any update|wondering)\\b", 0, 0},
-	{SCRM_CUE_QUESTION, "\\b(what|where|when|which|who)" AP "(s| is| are| do| does| can| will| should| time)\\b", 0, 0},
+			    "send|tell|confirm|let me know|explain)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(help me|need help|need some help|any idea|any update|wondering)\\b", 0, 0, 0},
+	{SCRM_CUE_QUESTION, "\\b(what|where|when|which|who)" AP "(s| is| are| do| does| can| will| should| time)\\b", 0, 0, 0},
 	/* complaint */
 	{SCRM_CUE_COMPLAINT, "\\b(not|isn" AP "t|doesn" AP "t|don" AP "t|won" AP "t|can" AP "t|cannot|couldn" AP
 			     "t|didn" AP "t|wasn" AP "t|aren" AP "t|wont|cant|dont|doesnt) (work|load|play|open|"
-			     "let|connect|respond|log|show|sync|download|stream|get)", 1, 0},
-	{SCRM_CUE_COMPLAINT, "\\bstill (waiting|no|not|haven" AP "t|hasn" AP "t|nothing|broken|can" AP "t)\\b", 0, 0},
+			     "let|connect|respond|log|show|sync|download|stream|get)", 1, 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\bstill (waiting|no|not|haven" AP "t|hasn" AP "t|nothing|broken|can" AP "t)\\b", 0, 0, 0},
 	{SCRM_CUE_COMPLAINT, "\\b(worst|terrible|horrible|awful|ridiculous|unacceptable|pathetic|useless|"
 			     "disgusting|sucks?|rude|poor|crap|"
-			     "wtf|smh|ugh|incompetent|lousy|nightmare|fed up|sick of|tired of|hate)\\b", 0, 0},
+			     "wtf|smh|ugh|incompetent|lousy|nightmare|fed up|sick of|tired of|hate)\\b", 0, 0, 0},
 	{SCRM_CUE_COMPLAINT, "\\b(late|cancell?ed|lost|broken|missing|damaged|stuck|stranded|"
-			     "on hold|error|issues?|problems?|bug|bugs|"
+			     "on hold|error|"
 			     "keeps? \\w+ing|refund|charged|fix|fixed yet|no response|no reply|no answer|"
 			     "never (got|received|arrived|heard)|hasn" AP "t (arrived|come)|wrong|"
-			     "stopped working|logged out|skipping|no longer)\\b", 0, 0},
-	{SCRM_CUE_COMPLAINT, "\\b(disappoint|frustrat|annoy|shit|delay|overbook|glitch|crash|rebook)", 1, 0},
+			     "stopped working|logged out|skipping|no longer)\\b", 0, 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b(frustrat|annoy|shit|overbook|glitch|crash|rebook)", 1, 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b(issues?|problems?|bug|bugs)\\b", 0, 0, 1}, /* "no error message" is trouble */
+	{SCRM_CUE_COMPLAINT, "\\b(disappoint|delay)", 1, 0, 1},
 	{SCRM_CUE_COMPLAINT, "\\b(no one|nobody|waited|waiting|gave up|give up|unbelievable|"
 			     "can" AP "t believe|cant believe|screwed|worse|isn" AP "t even|not even|not once|"
-			     "took my money|my money back|(hasn|didn|doesn)" AP "t help\\w*|suddenly|\\w+sucks)\\b", 0, 0},
+			     "took my money|my money back|(hasn|didn|doesn)" AP "t help\\w*|suddenly|\\w+sucks)\\b", 0, 0, 0},
 	/* hours waited, not opening hours ("what are your customer service hours?") */
 	{SCRM_CUE_COMPLAINT, "\\b(a few|few|couple|couple of|several|many|extra|for|over|one|two|three|four|five|"
-			     "six|seven|eight|nine|ten|eleven|twelve) (hours|hrs)\\b", 0, 0},
-	{SCRM_CUE_COMPLAINT, "\\b[0-9]+\\+? (hours|hrs)\\b", 0, 0},
-	{SCRM_CUE_COMPLAINT, "\\b(hours|hrs) (on hold|on the phone|in line|later|of waiting|waiting)\\b", 0, 0},
+			     "six|seven|eight|nine|ten|eleven|twelve) (hours|hrs)\\b", 0, 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b[0-9]+\\+? (hours|hrs)\\b", 0, 0, 0},
+	{SCRM_CUE_COMPLAINT, "\\b(hours|hrs) (on hold|on the phone|in line|later|of waiting|waiting)\\b", 0, 0, 0},
 	{SCRM_CUE_COMPLAINT, "\\b(why (is|are|did|do|does|has|have|would|was|were|can" AP "t|cant|won" AP "t|isn" AP
-			     "t)|how come)\\b", 0, 0},
+			     "t)|how come)\\b", 0, 0, 0},
 	{SCRM_CUE_COMPLAINT, "(:\\(|\xf0\x9f\x98\xa1|\xf0\x9f\x98\xa4|\xf0\x9f\x98\xa0|\xf0\x9f\x99\x84|"
 			     "\xf0\x9f\x98\x92|\xf0\x9f\x98\xa9|\xf0\x9f\x98\x9e|\xf0\x9f\x98\xab|\xf0\x9f\x98\xa2|"
-			     "\xf0\x9f\x98\xad|#fail\\w*)", 0, 0},
-	{SCRM_CUE_COMPLAINT, ":/", 0, 1},
+			     "\xf0\x9f\x98\xad|#fail\\w*)", 0, 0, 0},
+	{SCRM_CUE_COMPLAINT, ":/", 0, 1, 0},
 	/* praise */
-	{SCRM_CUE_PRAISE, "\\b(thank|thanks|thx|thnx|ty|tysm|cheers)\\b", 0, 0},
+	{SCRM_CUE_PRAISE, "\\b(thank|thanks|thx|thnx|ty|tysm|cheers)\\b", 0, 0, 0},
 	{SCRM_CUE_PRAISE, "\\b(love|loving|loved|awesome|amazing|great|best|excellent|fantastic|perfect|"
 			  "kudos|brilliant|wonderful|helpful|sorted|works now|all good|"
-			  "well done|good job|shout ?out|impressed)\\b", 0, 0},
-	{SCRM_CUE_PRAISE, "\\bappreciate", 1, 0},
+			  "well done|good job|shout ?out|impressed)\\b", 0, 0, 0},
+	{SCRM_CUE_PRAISE, "\\bappreciate", 1, 0, 0},
 	{SCRM_CUE_PRAISE, "(\xe2\x9d\xa4|\xf0\x9f\x98\x8d|\xf0\x9f\x99\x8c|\xf0\x9f\x91\x8f|\xf0\x9f\x92\x99|"
-			  "\xf0\x9f\x98\x8a|\xf0\x9f\x92\x9a|\xf0\x9f\x91\x8d)", 0, 0},
+			  "\xf0\x9f\x98\x8a|\xf0\x9f\x92\x9a|\xf0\x9f\x91\x8d)", 0, 0, 0},
 	/* purchase */
 	{SCRM_CUE_PURCHASE, "\\b(want|wanna|going|looking|trying|ready|planning|like|love|hoping) to (buy|purchase|"
-			    "book|order|upgrade|sign up|subscribe|get (a|the|premium|family|student))\\b", 0, 0},
+			    "book|order|upgrade|sign up|subscribe|get (a|the|premium|family|student))\\b", 0, 0, 0},
 	{SCRM_CUE_PURCHASE, "\\b(how much (is|are|does|do|would|will|for|to)|sign(ing)? up|upgrade (to|my)|"
 			    "quote|pricing for|price (of|for)|where (can|do) i (buy|get|order|purchase)|"
 			    "pre-?order|in stock|back in stock|family plan|"
-			    "student (plan|discount|premium)|companion pass|flight booking problems)\\b", 0, 0},
-	{SCRM_CUE_PURCHASE, "\\brestock", 1, 0},
-	{SCRM_CUE_PURCHASE, "\\b(when|will) .{0,20}\\b(available|availability|come out|release)\\b", 0, 0},
+			    "student (plan|discount|premium)|companion pass|flight booking problems)\\b", 0, 0, 0},
+	{SCRM_CUE_PURCHASE, "\\brestock", 1, 0, 0},
+	{SCRM_CUE_PURCHASE, "\\b(when|will) .{0,20}\\b(available|availability|come out|release)\\b", 0, 0, 0},
 	/* churn */
 	{SCRM_CUE_CHURN, "\\bcancel+(ing|ed|s)? (my|our|the) (\\w+ )?(sub\\w*|account|membership|premium|plan|"
-			 "service|family plan)\\b", 0, 0},
-	{SCRM_CUE_CHURN, "\\bunsubscrib", 1, 0},
+			 "service|family plan)\\b", 0, 0, 0},
+	{SCRM_CUE_CHURN, "\\bunsubscrib", 1, 0, 0},
 	{SCRM_CUE_CHURN, "\\b(switch(ing)? (to|back)|moving (to|over to)|"
 			 "going back to|done with|first and last|last time i|delete my account|"
 			 "close my account|taking my business|take my business|lost a (customer|client)|"
-			 "losing a customer)\\b", 0, 0},
-	{SCRM_CUE_CHURN, "\\bleaving (you|spotify)\\b", 0, 0},
+			 "losing a customer)\\b", 0, 0, 0},
+	{SCRM_CUE_CHURN, "\\bleaving (you|spotify)\\b", 0, 0, 0},
 	{SCRM_CUE_CHURN, "\\bnever (again|fly|flying|use|using|buy|buying|book|booking|going back|coming back|"
-			 "choose|choosing)\\b", 0, 0},
+			 "choose|choosing)\\b", 0, 0, 0},
 	{SCRM_CUE_CHURN, "\\b(won" AP "t|will not|wont) (be )?((fly|flying|use|using|buy|buying|back|"
-			 "book|booking|return)\\b|renew)", 1, 0},
+			 "book|booking|return)\\b|renew)", 1, 0, 0},
 	{SCRM_CUE_CHURN, "\\b(fly|flying|stick|sticking|go|going|stay|staying|back) (to|with) @?(delta|"
-			 "southwest|jetblue|virgin|alaska|spirit|frontier)\\b", 0, 0},
+			 "southwest|jetblue|virgin|alaska|spirit|frontier)\\b", 0, 0, 0},
 	/* suggestion */
 	{SCRM_CUE_SUGGESTION, "\\b(you|u|y" AP "all|you guys|spotify|they) (really |seriously |definitely )?"
-			      "(should|need to|needs to)\\b", 0, 0},
+			      "(should|need to|needs to)\\b", 0, 0, 0},
 	{SCRM_CUE_SUGGESTION, "\\bshould (add|make|let|bring|offer|consider|allow|introduce|implement|"
-			      "include|create|start)\\b", 0, 0},
+			      "include|create|start)\\b", 0, 0, 0},
 	{SCRM_CUE_SUGGESTION, "\\b(please|pls|plz) (add|make|bring|let|allow|consider|introduce|implement|"
-			      "give us)\\b", 0, 0},
+			      "give us)\\b", 0, 0, 0},
 	{SCRM_CUE_SUGGESTION, "\\b(feature request|features?|would be (so |really |very |much )?(nice|great|cool|"
 			      "awesome|helpful|amazing|better|faster|easier|an important)|i wish (you|there|spotify|they|it)|my wish|"
 			      "i suggest|suggesting|suggestion|(great|good|an|my) idea|"
-			      "how about|an option to|bring back|would love (to see|it if|a|an)|what if)\\b", 0, 0},
-	{SCRM_CUE_SUGGESTION, "\\b(can|could) you (guys )?(add|make|bring|introduce|implement)\\b", 0, 0},
+			      "how about|an option to|bring back|would love (to see|it if|a|an)|what if)\\b", 0, 0, 0},
+	{SCRM_CUE_SUGGESTION, "\\b(can|could) you (guys )?(add|make|bring|introduce|implement)\\b", 0, 0, 0},
 	/* spam, strong */
 	{SCRM_CUE_SPAM, "\\b(giveaway|cash(ed)? ?out|signup bonus|referral|promo code|discount code|coupon|"
 			"use code|use my (link|code|promo ?code)|promo ?code|the code|newsletter|sweepstakes|"
 			"new blog|blog (article|post)|listen to my|support the activities|lightning deal|"
 			"shop now|buy now|order now|click here|visit us|read blog|check out my|"
-			"follow us|now hiring|limited time|enter to win|chance to win|\\d+ ?% off)\\b", 0, 0},
-	{SCRM_CUE_SPAM, "#(ad|sponsored|giveaway|win|hiring|deals?|sale)\\b", 0, 0},
+			"follow us|now hiring|limited time|enter to win|chance to win|\\d+ ?% off)\\b", 0, 0, 0},
+	{SCRM_CUE_SPAM, "#(ad|sponsored|giveaway|win|hiring|deals?|sale)\\b", 0, 0, 0},
 	/* spam, weak: needs a link */
 	{SCRM_CUE_SPAM_WEAK, "\\b(free|win|sale|promo|discount|shop|store|ebay|etsy|blog|subscribe|"
-			     "check (it )?out|follow)\\b", 0, 0},
+			     "check (it )?out|follow)\\b", 0, 0, 0},
 	/* resolution confirmations (GUIDELINE.md: "All sorted now", "Fixed it!", "It got fixed"
 	 * are praise); on_match() drops one preceded by a negation ("haven't fixed it") */
 	{SCRM_CUE_RESOLVED, "\\b(problem|issue)s? (is |was |has been |have been |got |now |all )?(fixed|solved|resolved|"
-			    "sorted)\\b", 0, 0},
+			    "sorted)\\b", 0, 0, 0},
 	{SCRM_CUE_RESOLVED, "\\b(it|that|everything|all)(" AP "s| is| was| has been| got| is now| now| seems| looks)"
-			    " (all )?(fixed|solved|resolved|sorted)\\b", 0, 0},
-	{SCRM_CUE_RESOLVED, "\\b(got it|finally) (fixed|sorted|working|to work)\\b", 0, 0},
-	{SCRM_CUE_RESOLVED, "\\b(fixed|solved|sorted|resolved) (it|the (problem|issue))\\b", 0, 0},
-	{SCRM_CUE_RESOLVED, "\\b(working|works) again\\b", 0, 0},
+			    " (all )?(fixed|solved|resolved|sorted)\\b", 0, 0, 0},
+	{SCRM_CUE_RESOLVED, "\\b(got it|finally) (fixed|sorted|working|to work)\\b", 0, 0, 0},
+	{SCRM_CUE_RESOLVED, "\\b(fixed|solved|sorted|resolved) (it|the (problem|issue))\\b", 0, 0, 0},
+	{SCRM_CUE_RESOLVED, "\\b(working|works) again\\b", 0, 0, 0},
 	/* information replies */
-	{SCRM_CUE_INFO, "\\bscreenshot", 1, 0},
+	{SCRM_CUE_INFO, "\\bscreenshot", 1, 0, 0},
 	{SCRM_CUE_INFO, "\\b(done|sent|dm" AP "d|dmed|dm sent|version|ios|android|iphone|ipad|"
 			"windows|mac|macbook|samsung|pixel|chromecast|ps4|xbox|app store|in advance|"
-			"case number|confirmation number)\\b", 0, 0},
+			"case number|confirmation number)\\b", 0, 0, 0},
 };
 #define NPATS (sizeof pats / sizeof pats[0])
 
