@@ -1086,6 +1086,13 @@ static uint64_t fold_hash(const char *s, size_t n)
 	return h;
 }
 
+/* The main database's flags of @p: SINGLEMATCH only where the first match settles it
+ * (SOM excludes it anyway). */
+static unsigned hs_flags_of(const struct pattern *p)
+{
+	return p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
+}
+
 /* The from:/lang: values by fold_hash, for mark_field(). */
 static bool field_map(scrm_topics *t)
 {
@@ -1403,9 +1410,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 		}
 		for (uint32_t i = 0; i < t->npats; i++) {
 			exprs[i] = t->pats[i].expr;
-			/* SINGLEMATCH only where the first match settles it (SOM excludes it anyway) */
-			const struct pattern *p = &t->pats[i];
-			flags[i] = p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
+			flags[i] = hs_flags_of(&t->pats[i]);
 			ids[i] = i;
 		}
 		uint64_t key[2] = {0, 0};
@@ -1530,6 +1535,80 @@ int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
 uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
 int scrm_topics_cache_state(const scrm_topics *t) { return t->cache; }
 size_t scrm_topics_db_size(const scrm_topics *t) { return t->db_size; }
+
+static int count_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ctx)
+{
+	(void)id, (void)from, (void)to, (void)flags;
+	++*(uint64_t *)ctx; /* a side effect, so that the scan is not a no-op to anyone */
+	return 0;
+}
+
+/* ns per text of scanning texts[0..n) with @db, the best of 3 passes; < 0: failed */
+static double time_scan(const hs_database_t *db, hs_scratch_t *s, const char *const *texts, const size_t *lens,
+			size_t n)
+{
+	double best = -1;
+	uint64_t hits = 0;
+	for (int pass = 0; pass < 3; pass++) {
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (size_t i = 0; i < n; i++)
+			if (hs_scan(db, texts[i], (unsigned)(lens[i] < UINT32_MAX ? lens[i] : UINT32_MAX), 0, s,
+				    count_match, &hits) != HS_SUCCESS)
+				return -1;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (double)n;
+		if (best < 0 || ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+int scrm_topics_scan_cost(const scrm_topics *t, const char *const *texts, const size_t *lens, size_t n,
+			  scrm_topics_cost *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!t || !t->db || !n)
+		return -EINVAL;
+	out->patterns = t->npats;
+	const char **exprs = malloc(t->npats * sizeof(*exprs));
+	unsigned *flags = malloc(t->npats * sizeof(*flags)), *ids = malloc(t->npats * sizeof(*ids));
+	hs_database_t *lit = NULL;
+	hs_scratch_t *s = NULL, *ls = NULL;
+	int rc = -ENOMEM;
+	if (!exprs || !flags || !ids)
+		goto out;
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < t->npats; i++) {
+		if (t->pats[i].is_regex) {
+			out->regexes++;
+			continue;
+		}
+		exprs[k] = t->pats[i].expr;
+		flags[k] = hs_flags_of(&t->pats[i]);
+		ids[k++] = i;
+	}
+	rc = -EIO;
+	hs_compile_error_t *ce = NULL;
+	if (out->regexes && k && hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, &lit, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+		goto out;
+	}
+	if (hs_alloc_scratch(t->db, &s) != HS_SUCCESS || (lit && hs_alloc_scratch(lit, &ls) != HS_SUCCESS))
+		goto out;
+	out->ns_per_text = time_scan(t->db, s, texts, lens, n);
+	/* no other pattern: the scan without regexes is no scan */
+	out->ns_without_regexes = !out->regexes ? out->ns_per_text : lit ? time_scan(lit, ls, texts, lens, n) : 0;
+	rc = out->ns_per_text < 0 || out->ns_without_regexes < 0 ? -EIO : 0;
+out:
+	hs_free_scratch(s);
+	hs_free_scratch(ls);
+	hs_free_database(lit);
+	free(exprs);
+	free(flags);
+	free(ids);
+	return rc;
+}
 double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
 
 /* ------------------------------------------------------------------------------ */

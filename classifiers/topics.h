@@ -101,6 +101,22 @@ size_t scrm_topics_db_size(const scrm_topics *t);
 double scrm_topics_compile_ms(const scrm_topics *t);
 
 /*
+ * scrm_topics_scan_cost() - what Hyperscan's scan of the database costs on the n texts
+ * texts[i] (lens[i] bytes each), one scan per text with no work in the match callback
+ * (the best of 3 passes, ns per text), and the same for a database of every pattern but
+ * the regexes (`/.../`): regexes can bring in engines that run over every text whatever
+ * they match (`scrm check --sample`). Compiles that second database (tens of ms).
+ * Return: 0, -EINVAL (no database or no texts), -ENOMEM, or -EIO (Hyperscan failed).
+ */
+typedef struct scrm_topics_cost {
+	double ns_per_text;          /* the database as compiled */
+	double ns_without_regexes;   /* without its regexes (= ns_per_text when it has none) */
+	uint32_t regexes, patterns;  /* how many of its patterns are regexes */
+} scrm_topics_cost;
+int scrm_topics_scan_cost(const scrm_topics *t, const char *const *texts, const size_t *lens, size_t n,
+			  scrm_topics_cost *out);
+
+/*
  * scrm_topics_scratch_create() - per-thread match state for @t (Hyperscan scratch
  * cloned, bitsets and position buffers sized once). @t must outlive it.
  * Return: 0 or -ENOMEM.

@@ -1194,6 +1194,48 @@ Test(topics, check_command)
 	cr_assert_eq(scrm_check_main(1, bad), 2);
 	char *missing[] = {"check", "/nonexistent.scrm", NULL};
 	cr_assert_eq(scrm_check_main(2, missing), 1);
+	/* --sample: the scan's cost on the sample firehose (either order); a sample that
+	 * cannot be read or is empty is an error */
+	char *sample[] = {"check", SAMPLE, "--sample", "corpora/sample/firehose.ndjson", NULL};
+	cr_assert_eq(scrm_check_main(4, sample), 0);
+	char *first[] = {"check", "--sample", "corpora/sample/firehose.ndjson", SAMPLE, NULL};
+	cr_assert_eq(scrm_check_main(4, first), 0);
+	char *nosample[] = {"check", SAMPLE, "--sample", "/nonexistent.ndjson", NULL};
+	cr_assert_eq(scrm_check_main(4, nosample), 1);
+	char *empty[] = {"check", SAMPLE, "--sample", "/dev/null", NULL};
+	cr_assert_eq(scrm_check_main(4, empty), 1);
+	char *odd[] = {"check", SAMPLE, "--sample", NULL};
+	cr_assert_eq(scrm_check_main(3, odd), 2);
+}
+
+/* scrm_topics_scan_cost(): both scans run over the texts; the regexes are counted and,
+ * without any, the scan without them is the scan. */
+Test(topics, scan_cost)
+{
+	const char *texts[] = {"my flight was delayed again", "where is my bag?", "lol", "", "refund refund refund"};
+	size_t lens[5];
+	for (int i = 0; i < 5; i++)
+		lens[i] = strlen(texts[i]);
+	scrm_topics_cost c;
+	struct fx f = fx_make("topic a: delayed OR bag\ncue q: /\\?(\\s|$)/\ncue r: /refund{1,3}/i\n");
+	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 5, &c), 0);
+	cr_assert_eq(c.patterns, 4);
+	cr_assert_eq(c.regexes, 2);
+	cr_assert_gt(c.ns_per_text, 0);
+	cr_assert_gt(c.ns_without_regexes, 0);
+	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 0, &c), -EINVAL);
+	fx_free(&f);
+	f = fx_make("topic a: delayed OR bag\n");
+	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 5, &c), 0);
+	cr_assert_eq(c.regexes, 0);
+	cr_assert_eq(c.patterns, 2);
+	cr_assert(c.ns_per_text > 0 && c.ns_without_regexes == c.ns_per_text);
+	fx_free(&f);
+	f = fx_make("cue q: /\\?/\n"); /* regexes alone: nothing to scan without them */
+	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 5, &c), 0);
+	cr_assert_eq(c.regexes, 1);
+	cr_assert_eq(c.ns_without_regexes, 0);
+	fx_free(&f);
 }
 
 /* ------------------------------------------------------------------------------ */
