@@ -25,58 +25,91 @@
 #include "record.h"
 #include "route.h"
 #include "rules.h"
+#include "source.h"
 #include "topics.h"
 
-enum { ERR_CAP = 64 * 1024, SAMPLE_MAX = 20000 };
+enum { ERR_CAP = 64 * 1024, SAMPLE_MAX = 20000, SAMPLE_BYTES = 64 << 20 };
 
 static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: scrm check RULES [--sample FILE]\n\n"
 		    "Parse and compile a rules file; report errors (exit 1) and warnings;\n"
 		    "print the number of topics and cues, compile time and database size.\n"
-		    "With --sample FILE (NDJSON records in any input schema, or lines of text;\n"
-		    "its first %d), also what the scan costs per text, and how much of it the\n"
-		    "rules' regexes add.\n",
+		    "With --sample FILE (NDJSON records in any input schema, or lines of text,\n"
+		    "compressed or not; its first %d lines), also what the scan costs per text,\n"
+		    "and how much of it the rules' regexes add.\n",
 		SAMPLE_MAX);
+}
+
+/* Up to SAMPLE_MAX lines and SAMPLE_BYTES bytes of @path, decompressed as `scrm run`
+ * reads it (zstd, gzip, bzip2, xz by their magic), into *buf (SCRM_PADDING zero bytes
+ * after them). Returns the bytes, or -errno with the reason in err. */
+static long read_head(const char *path, char **buf, char *err, size_t errlen)
+{
+	scrm_source_opts o = {.no_uring = true, .quiet = true};
+	scrm_source *src;
+	*buf = NULL;
+	int e = scrm_source_open(&src, path, &o, err, errlen);
+	if (e)
+		return e;
+	char *b = malloc(SAMPLE_BYTES + SCRM_PADDING);
+	long n = 0, lines = 0;
+	if (!b) {
+		scrm_source_close(src);
+		return -ENOMEM;
+	}
+	while (n < SAMPLE_BYTES && lines < SAMPLE_MAX) {
+		ssize_t k = scrm_source_read(src, b + n, (size_t)(SAMPLE_BYTES - n));
+		if (k < 0) {
+			snprintf(err, errlen, "%s", scrm_source_error(src));
+			scrm_source_close(src);
+			free(b);
+			return (long)k;
+		}
+		if (k == 0)
+			break;
+		for (const char *p = b + n; (p = memchr(p, '\n', (size_t)(b + n + k - p))); p++)
+			lines++;
+		n += k;
+	}
+	scrm_source_close(src);
+	memset(b + n, 0, SCRM_PADDING);
+	*buf = b;
+	return n;
 }
 
 /* The texts of the first SAMPLE_MAX lines of @path: a record's text where the line
  * normalizes to records, else the line itself. Returns the count, or -errno. */
-static long read_sample(const char *path, char ***texts, size_t **lens)
+static long read_sample(const char *path, char ***texts, size_t **lens, char *err, size_t errlen)
 {
 	*texts = NULL;
 	*lens = NULL;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
+	char *buf;
+	long size = read_head(path, &buf, err, errlen);
+	if (size < 0)
+		return size;
 	scrm_normalizer *nz = scrm_normalizer_create(SCRM_FORMAT_AUTO);
 	char **tv = calloc(SAMPLE_MAX, sizeof *tv);
 	size_t *lv = calloc(SAMPLE_MAX, sizeof *lv);
-	char *line = NULL, *pad = NULL;
-	size_t cap = 0, padcap = 0;
 	long n = 0, rc = -ENOMEM;
 	scrm_recvec rv = {0};
 	scrm_buf arena = {0};
 	if (!nz || !tv || !lv)
 		goto out;
-	for (ssize_t len; n < SAMPLE_MAX && (len = getline(&line, &cap, f)) > 0;) {
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+	for (const char *p = buf, *end = buf + size; p < end && n < SAMPLE_MAX;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *line = p;
+		p += len + (nl != NULL);
+		while (len && line[len - 1] == '\r')
 			len--;
-		if (padcap < (size_t)len + SCRM_PADDING) { /* the normalizer reads past the line */
-			free(pad);
-			padcap = (size_t)len + SCRM_PADDING;
-			if (!(pad = malloc(padcap)))
-				goto out;
-		}
-		memcpy(pad, line, (size_t)len);
-		memset(pad + len, 0, SCRM_PADDING);
 		scrm_norm_result res;
 		rv.len = 0;
 		arena.len = 0;
-		if (scrm_normalize_line(nz, pad, (size_t)len, &rv, &arena, &res))
+		if (scrm_normalize_line(nz, line, len, &rv, &arena, &res)) /* bytes after it: the buffer's */
 			goto out;
-		const char *t = pad;
-		size_t tl = (size_t)len;
+		const char *t = line;
+		size_t tl = len;
 		if (rv.len && scrm_str_present(rv.v[0].text)) {
 			t = scrm_str_ptr(&arena, rv.v[0].text);
 			tl = rv.v[0].text.len;
@@ -87,15 +120,14 @@ static long read_sample(const char *path, char ***texts, size_t **lens)
 		tv[n][tl] = 0;
 		lv[n++] = tl;
 	}
-	rc = ferror(f) ? -EIO : n;
+	rc = n;
 out:
-	fclose(f);
-	free(line);
-	free(pad);
+	free(buf);
 	scrm_recvec_free(&rv);
 	scrm_buf_free(&arena);
 	scrm_normalizer_free(nz);
 	if (rc < 0) {
+		snprintf(err, errlen, "%s", strerror((int)-rc));
 		for (long i = 0; tv && i < n; i++)
 			free(tv[i]);
 		free(tv);
@@ -112,9 +144,10 @@ static int report_scan_cost(const scrm_topics *t, const char *sample)
 {
 	char **texts;
 	size_t *lens;
-	long n = read_sample(sample, &texts, &lens);
+	char err[4096];
+	long n = read_sample(sample, &texts, &lens, err, sizeof err);
 	if (n < 0) {
-		fprintf(stderr, "scrm check: --sample %s: %s\n", sample, strerror((int)-n));
+		fprintf(stderr, "scrm check: --sample: %s\n", err);
 		return 1;
 	}
 	int rc = 0;

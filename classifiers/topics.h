@@ -103,7 +103,8 @@ double scrm_topics_compile_ms(const scrm_topics *t);
 /*
  * scrm_topics_scan_cost() - what Hyperscan's scan of the database costs on the n texts
  * texts[i] (lens[i] bytes each), one scan per text with no work in the match callback
- * (the best of 3 passes, ns per text), and the same for a database of every pattern but
+ * (ns per text, the best of at least 3 passes and about 0.2 s), and the same, pass by
+ * pass in turn, for a database of every pattern but
  * the regexes (`/.../`): regexes can bring in engines that run over every text whatever
  * they match (`scrm check --sample`). Compiles that second database (tens of ms).
  * Return: 0, -EINVAL (no database or no texts), -ENOMEM, or -EIO (Hyperscan failed).

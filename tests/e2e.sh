@@ -280,6 +280,10 @@ check "a closed stdout (| head) is not reported as an error" test ! -s "$T/pipe.
 "$SCRM" check corpora/sample/rules.scrm >"$T/check.txt" 2>&1
 check "scrm check accepts the sample rules" test $? -eq 0
 check "scrm check reports compile time and database size" grep -q "database [0-9]* bytes" "$T/check.txt"
+zstd -q -c corpora/sample/firehose.ndjson >"$T/fh.ndjson.zst"
+"$SCRM" check corpora/sample/rules.scrm --sample "$T/fh.ndjson.zst" >"$T/checks.txt" 2>&1
+check "scrm check --sample reads a compressed sample's texts and reports the regexes' part" \
+	grep -qE "of 400 sample texts, 73 bytes each on average: [0-9]+ ns per text; its 3 regexes add -?[0-9]+ ns" "$T/checks.txt"
 printf 'topic ok: refund\ntopic broken: (refund OR\n' >"$T/bad.rules"
 "$SCRM" check "$T/bad.rules" >"$T/checkbad.txt" 2>&1
 check "scrm check rejects a bad rule (exit 1)" test $? -eq 1

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <hs.h>
 
@@ -1206,6 +1207,22 @@ Test(topics, check_command)
 	cr_assert_eq(scrm_check_main(4, empty), 1);
 	char *odd[] = {"check", SAMPLE, "--sample", NULL};
 	cr_assert_eq(scrm_check_main(3, odd), 2);
+	/* a compressed sample is read as scrm run reads it */
+	FILE *in = fopen("corpora/sample/firehose.ndjson", "rb");
+	cr_assert(in);
+	static char raw[1 << 20], z[1 << 20];
+	size_t n = fread(raw, 1, sizeof raw, in);
+	fclose(in);
+	size_t zn = ZSTD_compress(z, sizeof z, raw, n, 1);
+	cr_assert(!ZSTD_isError(zn));
+	char zpath[] = "/tmp/scrm-sample-XXXXXX";
+	int fd = mkstemp(zpath);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, z, zn), (ssize_t)zn);
+	close(fd);
+	char *zs[] = {"check", SAMPLE, "--sample", zpath, NULL};
+	cr_assert_eq(scrm_check_main(4, zs), 0);
+	unlink(zpath);
 }
 
 /* scrm_topics_scan_cost(): both scans run over the texts; the regexes are counted and,
