@@ -25,7 +25,6 @@
 #include "topics.h"
 #include "re_boundary.h"
 
-
 #include <assert.h>
 #include <emmintrin.h>
 #include <errno.h>
@@ -1159,6 +1158,16 @@ static bool fast_programs(scrm_topics *t)
  */
 #define TRUTH_MAX_GROUPS 6
 
+/* NOT, AND or OR on the program stack st[0..*sp) of eval_topic() and truth_tables(). */
+static inline void stack_op(uint8_t *st, uint32_t *sp, uint8_t code)
+{
+	switch (code) {
+	case OP_NOT: st[*sp - 1] = !st[*sp - 1]; break;
+	case OP_AND: --*sp; st[*sp - 1] &= st[*sp]; break;
+	case OP_OR: --*sp; st[*sp - 1] |= st[*sp]; break;
+	}
+}
+
 static bool truth_tables(scrm_topics *t)
 {
 	t->tgrp = malloc((t->nops ? t->nops : 1) * sizeof(*t->tgrp));
@@ -1182,12 +1191,10 @@ static bool truth_tables(scrm_topics *t)
 			uint8_t st[64];
 			uint32_t sp = 0, g = 0;
 			for (uint32_t j = 0; j < tp->fop_n; j++) {
-				switch (f[j].code) {
-				case OP_ANY: st[sp++] = (a >> g++) & 1; break;
-				case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
-				case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
-				case OP_OR: sp--; st[sp - 1] |= st[sp]; break;
-				}
+				if (f[j].code == OP_ANY)
+					st[sp++] = (a >> g++) & 1;
+				else
+					stack_op(st, &sp, f[j].code);
 			}
 			assert(sp == 1);
 			truth |= (uint64_t)st[0] << a;
@@ -1535,6 +1542,7 @@ int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
 uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
 int scrm_topics_cache_state(const scrm_topics *t) { return t->cache; }
 size_t scrm_topics_db_size(const scrm_topics *t) { return t->db_size; }
+double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
 
 static int count_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ctx)
 {
@@ -1616,7 +1624,6 @@ out:
 	free(ids);
 	return rc;
 }
-double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
 
 /* ------------------------------------------------------------------------------ */
 /* Match                                                                            */
@@ -1777,29 +1784,33 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
  * match is mapped back to the text; a match whose text is byte for byte the copy's was
  * already reported by the main pass.
  */
+/* The 16 bytes at @p: the bits of their spaces; *ctl: whether one is a TAB, CR or LF. */
+static inline unsigned spaces16(const char *p, unsigned *ctl)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	__m128i c = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+	*ctl = (unsigned)_mm_movemask_epi8(c);
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
+}
+
 /* Whether @t has a TAB, CR or LF, or two spaces in a row. */
 static bool odd_spaces(const char *t, size_t n)
 {
 	bool prev = false; /* the byte before t[i] is a space */
 	size_t i = 0;
-	unsigned carry = 0; /* bit 0: the byte before this block is a space */
-	const __m128i sp_ = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lf = _mm_set1_epi8('\n'),
-		      cr = _mm_set1_epi8('\r');
+	unsigned carry = 0, ctl; /* carry bit 0: the byte before this block is a space */
 	for (; i + 16 <= n; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(t + i));
-		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp_));
-		__m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-		if (_mm_movemask_epi8(ctl) | (sp & (sp << 1 | carry)))
+		unsigned sp = spaces16(t + i, &ctl);
+		if (ctl | (sp & (sp << 1 | carry)))
 			return true;
 		carry = sp >> 15;
 	}
 	if (i < n && n >= 16) {
 		/* The last 16 bytes, overlapping what the loop saw: the pair across their first
 		 * byte lies within the bytes before i, which the loop has checked. */
-		__m128i v = _mm_loadu_si128((const __m128i *)(t + n - 16));
-		unsigned sp = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp_));
-		__m128i ctl = _mm_or_si128(_mm_cmpeq_epi8(v, tab), _mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr)));
-		return (_mm_movemask_epi8(ctl) | (sp & sp << 1)) != 0;
+		unsigned sp = spaces16(t + n - 16, &ctl);
+		return (ctl | (sp & sp << 1)) != 0;
 	}
 	prev = carry != 0;
 	for (; i < n; i++) {
@@ -2010,19 +2021,24 @@ static void mark_field(scrm_topics_scratch *s, const char *v, size_t n, uint32_t
 	}
 }
 
+/* An OP_ANY group's value: whether one of its patterns (or field keys) matched. */
+static inline uint32_t any_matched(const scrm_topics_scratch *s, const struct op *o)
+{
+	const uint32_t *pl = s->t->fpat + o->arg;
+	uint32_t v = 0;
+	for (uint32_t k = 0; k < o->n && !v; k++)
+		v = (uint32_t)(s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
+	return v;
+}
+
 static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const char *text, size_t len)
 {
 	const scrm_topics *t = s->t;
 	if (tp->tgroups) {
 		const struct op *g = t->tgrp + tp->tgroup_off;
 		uint32_t a = 0;
-		for (uint32_t i = 0; i < tp->tgroups; i++) {
-			const uint32_t *pl = t->fpat + g[i].arg;
-			uint32_t v = 0;
-			for (uint32_t k = 0; k < g[i].n && !v; k++)
-				v = (uint32_t)(s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
-			a |= v << i;
-		}
+		for (uint32_t i = 0; i < tp->tgroups; i++)
+			a |= any_matched(s, &g[i]) << i;
 		return (tp->truth >> a) & 1;
 	}
 	uint8_t *st = s->stack;
@@ -2030,19 +2046,9 @@ static bool eval_topic(scrm_topics_scratch *s, const struct topic *tp, const cha
 	for (uint32_t i = 0; i < tp->fop_n; i++) {
 		const struct op *o = &t->fops[tp->fop_off + i];
 		switch (o->code) {
-		case OP_ANY: {
-			const uint32_t *pl = t->fpat + o->arg;
-			uint32_t n = o->n;
-			uint8_t v = 0;
-			for (uint32_t k = 0; k < n && !v; k++)
-				v = (s->pat_bits[pl[k] >> 6] >> (pl[k] & 63)) & 1;
-			st[sp++] = v;
-			break;
-		}
+		case OP_ANY: st[sp++] = (uint8_t)any_matched(s, o); break;
 		case OP_NEAR: st[sp++] = eval_near(s, &t->nears[o->arg], text, len); break;
-		case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
-		case OP_AND: sp--; st[sp - 1] &= st[sp]; break;
-		case OP_OR: sp--; st[sp - 1] |= st[sp]; break;
+		default: stack_op(st, &sp, o->code); break;
 		}
 	}
 	assert(sp == 1);
