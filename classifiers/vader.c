@@ -556,30 +556,18 @@ static double normalize(double score)
 	return norm_score;
 }
 
-double scrm_py_round(double x, int ndigits)
+/* Near a tie: glibc printf rounds the exact binary value half-even, like Python's
+ * dtoa-based round(); read the decimal back. */
+static __attribute__((noinline)) double py_round_near_tie(double x, int ndigits)
 {
-	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-				     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-	assert(ndigits >= 0 && ndigits <= 15);
-	double scale = p10[ndigits], y = x * scale;
-	if (!isfinite(y))
-		return x;
-	/* Far from a half-way point, rounding the (inexact) product decides like rounding
-	 * the exact value; r / scale is then the double nearest the decimal, as in Python. */
-	if (fabs(y) < 1e9) {
-		double r = scrm_round_even(y);
-		if (0.5 - fabs(y - r) > 1e-6)
-			return r / scale;
-	}
-	/* Near a tie: glibc printf rounds the exact binary value half-even, like Python's
-	 * dtoa-based round(); read the decimal back. */
 	char buf[400];
 	snprintf(buf, sizeof buf, "%.*f", ndigits, x);
 	return strtod(buf, NULL);
 }
 
-/* scrm_py_round(x, ndigits) with scale = 10^ndigits: its common case inline, where the
- * product is far from a half-way point (the call costs more than the rounding). */
+/* scrm_py_round(x, ndigits) with scale = 10^ndigits, inline where it is called per text:
+ * far from a half-way point, rounding the (inexact) product decides like rounding the
+ * exact value, and r / scale is then the double nearest the decimal, as in Python. */
 static inline double py_round(double x, double scale, int ndigits)
 {
 	double y = x * scale;
@@ -588,7 +576,15 @@ static inline double py_round(double x, double scale, int ndigits)
 		if (0.5 - __builtin_fabs(y - r) > 1e-6)
 			return r / scale;
 	}
-	return scrm_py_round(x, ndigits);
+	return isfinite(y) ? py_round_near_tie(x, ndigits) : x;
+}
+
+double scrm_py_round(double x, int ndigits)
+{
+	static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+				     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+	assert(ndigits >= 0 && ndigits <= 15);
+	return py_round(x, p10[ndigits], ndigits);
 }
 
 /* v if c, else +0.0, without a branch (the compiler branches on a ?: of doubles) */
