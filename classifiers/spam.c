@@ -114,7 +114,36 @@ struct scan {
 	char buf[1024];  /* the key's text */
 };
 
-static uint64_t ordinary_hash(const char *w, size_t n, const char *end);
+/* An ordinary word's identity for the repeat count, w[0..n) (n >= 2), the text ending at
+ * @end: lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one. */
+static uint64_t ordinary_hash(const char *w, size_t n, const char *end)
+{
+	/* in registers (a byte-sized copy read back eight bytes at a time stalled on
+	 * store forwarding) */
+	uint64_t lw[4];
+	size_t m = n < 32 ? n : 32, nc = (m + 7) / 8;
+	for (size_t k = 0; k < nc; k++) {
+		size_t have = m - 8 * k < 8 ? m - 8 * k : 8;
+		uint64_t v = 0;
+		if ((size_t)(end - (w + 8 * k)) >= 8)
+			v = scrm_load8(w + 8 * k);
+		else
+			for (size_t b = 0; b < have; b++)
+				v |= (uint64_t)(unsigned char)w[8 * k + b] << (8 * b);
+		if (have < 8)
+			v &= (UINT64_C(1) << (8 * have)) - 1;
+		lw[k] = scrm_lower8(v);
+	}
+	for (;;) {
+		unsigned char last = (unsigned char)(lw[(m - 1) / 8] >> (8 * ((m - 1) % 8)));
+		if (m <= 1 || !(last == '!' || last == '.' || last == ',' || last == '?'))
+			break;
+		m--;
+	}
+	if (m % 8)
+		lw[(m - 1) / 8] &= (UINT64_C(1) << (8 * (m % 8))) - 1;
+	return word_hash(lw, m);
+}
 
 /* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key. */
 static inline void scan_word(struct scan *st, const char *w, size_t n)
@@ -181,37 +210,6 @@ static inline void scan_word(struct scan *st, const char *w, size_t n)
 			st->on[st->nh++] = (uint8_t)(n < 255 ? n : 255);
 		}
 	}
-}
-
-/* An ordinary word's identity for the repeat count, w[0..n) (n >= 2), the text ending at
- * @end: lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one. */
-static uint64_t ordinary_hash(const char *w, size_t n, const char *end)
-{
-	/* in registers (a byte-sized copy read back eight bytes at a time stalled on
-	 * store forwarding) */
-	uint64_t lw[4];
-	size_t m = n < 32 ? n : 32, nc = (m + 7) / 8;
-	for (size_t k = 0; k < nc; k++) {
-		size_t have = m - 8 * k < 8 ? m - 8 * k : 8;
-		uint64_t v = 0;
-		if ((size_t)(end - (w + 8 * k)) >= 8)
-			v = scrm_load8(w + 8 * k);
-		else
-			for (size_t b = 0; b < have; b++)
-				v |= (uint64_t)(unsigned char)w[8 * k + b] << (8 * b);
-		if (have < 8)
-			v &= (UINT64_C(1) << (8 * have)) - 1;
-		lw[k] = scrm_lower8(v);
-	}
-	for (;;) {
-		unsigned char last = (unsigned char)(lw[(m - 1) / 8] >> (8 * ((m - 1) % 8)));
-		if (m <= 1 || !(last == '!' || last == '.' || last == ',' || last == '?'))
-			break;
-		m--;
-	}
-	if (m % 8)
-		lw[(m - 1) / 8] &= (UINT64_C(1) << (8 * (m % 8))) - 1;
-	return word_hash(lw, m);
 }
 
 /* Texts up to this long find their words through a bitmap of their spaces. */
