@@ -36,46 +36,44 @@ static void usage(FILE *fp)
 		    "Parse and compile a rules file; report errors (exit 1) and warnings;\n"
 		    "print the number of topics and cues, compile time and database size.\n"
 		    "With --sample FILE (NDJSON records in any input schema, or lines of text,\n"
-		    "compressed or not; its first %d lines), also what the scan costs per text,\n"
-		    "and how much of it the rules' regexes add.\n",
+		    "compressed or not; its first %d lines, at most 64 MiB), also what the scan\n"
+		    "costs per text, and how much of it the rules' regexes add.\n",
 		SAMPLE_MAX);
 }
 
-/* Up to SAMPLE_MAX lines and SAMPLE_BYTES bytes of @path, decompressed as `scrm run`
- * reads it (zstd, gzip, bzip2, xz by their magic), into *buf (SCRM_PADDING zero bytes
- * after them). Returns the bytes, or -errno with the reason in err. */
+/* The first whole lines of @path, up to SAMPLE_BYTES, read by the chunker as `scrm run`
+ * reads them (zstd, gzip, bzip2, xz by their magic; a line over 1 MiB skipped) into *buf,
+ * SCRM_PADDING bytes after them. Returns the bytes, or -errno with the reason in err. */
 static long read_head(const char *path, char **buf, char *err, size_t errlen)
 {
 	scrm_source_opts o = {.no_uring = true, .quiet = true};
 	scrm_source *src;
+	scrm_chunker *ch = NULL;
 	*buf = NULL;
 	int e = scrm_source_open(&src, path, &o, err, errlen);
 	if (e)
 		return e;
 	char *b = malloc(SAMPLE_BYTES + SCRM_PADDING);
-	long n = 0, lines = 0;
-	if (!b) {
-		scrm_source_close(src);
-		return -ENOMEM;
-	}
-	while (n < SAMPLE_BYTES && lines < SAMPLE_MAX) {
-		ssize_t k = scrm_source_read(src, b + n, (size_t)(SAMPLE_BYTES - n));
-		if (k < 0) {
+	ssize_t n = -ENOMEM;
+	if (b && scrm_chunker_create(&ch, src, 1u << 20) == 0) {
+		scrm_chunk_info info;
+		do /* a chunk of oversize lines alone is empty */
+			n = scrm_chunker_next(ch, b, SAMPLE_BYTES, &info);
+		while (n == 0 && !scrm_chunker_eof(ch));
+		if (n < 0)
 			snprintf(err, errlen, "%s", scrm_source_error(src));
-			scrm_source_close(src);
-			free(b);
-			return (long)k;
-		}
-		if (k == 0)
-			break;
-		for (const char *p = b + n; (p = memchr(p, '\n', (size_t)(b + n + k - p))); p++)
-			lines++;
-		n += k;
+	} else {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
 	}
+	scrm_chunker_free(ch);
 	scrm_source_close(src);
+	if (n < 0) {
+		free(b);
+		return (long)n;
+	}
 	memset(b + n, 0, SCRM_PADDING);
 	*buf = b;
-	return n;
+	return (long)n;
 }
 
 /* The texts of the first SAMPLE_MAX lines of @path: a record's text where the line
