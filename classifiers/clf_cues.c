@@ -234,7 +234,8 @@ static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
  * "haven't fixed it", "never got it working". */
 static int negated_before(const char *text, size_t at, int words)
 {
-	static const char *const det[] = {"a", "an", "any", "the", "had", "have", "has"};
+	/* may stand between a negation and the trouble it negates ("never had any issues") */
+	static const char *const between[] = {"a", "an", "any", "the", "had", "have", "has"};
 	static const char *const bare[] = {"not",   "never",  "no",    "zero",   "without", "dont",     "cant",    "wont",     "didnt",
 					   "doesnt", "isnt",  "wasnt", "hasnt",  "havent",  "hadnt",    "couldnt",
 					   "wouldnt", "shouldnt", "arent", "werent", "aint"};
@@ -244,7 +245,7 @@ static int negated_before(const char *text, size_t at, int words)
 	 * really fixed it"; trouble: one, not counting an article, "any" or "had": "not
 	 * a problem", "never had any issues"), within the clause: punctuation ends the
 	 * look-back ("No, it's fixed now") */
-	for (int w = 0, dets = 0; w < words; w++) {
+	for (int w = 0, skipped = 0; w < words; w++) {
 		while (e && u[e - 1] == ' ')
 			e--;
 		size_t b = e;
@@ -267,10 +268,10 @@ static int negated_before(const char *text, size_t at, int words)
 			for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
 				if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
 					return 1;
-			if (words == 1 && dets < 2)
-				for (size_t k = 0; k < sizeof det / sizeof det[0]; k++)
-					if (strlen(det[k]) == n && !strncasecmp(text + b, det[k], n)) {
-						w--, dets++; /* does not count */
+			if (words == 1 && skipped < 2)
+				for (size_t k = 0; k < sizeof between / sizeof between[0]; k++)
+					if (strlen(between[k]) == n && !strncasecmp(text + b, between[k], n)) {
+						w--, skipped++; /* does not count */
 						break;
 					}
 		}
