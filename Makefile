@@ -166,7 +166,7 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_re_boundary -max_total_time=$(FUZZ_SECONDS) -max_len=64 build-fuzz/corpus-re
 	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
 	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
-	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed
+	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed && cp tests/fuzz/regress/linear-* build-fuzz/corpus-linear/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_linear_model -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build-fuzz/corpus-linear
 	@mkdir -p build-fuzz/corpus-route && cp tests/fuzz/regress/route-* build-fuzz/corpus-route/ 2>/dev/null || true
 	@printf 'route pr when topic = a and sentiment < -0.5 and influence >= 60 priority P0 alert\ndrop when spam\nroute support when customer.complaints_24h >= 3 or customer.open_case priority P1 sla 1h\nroute x when not (cue = urgent or spam.links) and lang = "pt-BR" sla 15m\n' > build-fuzz/corpus-route/seed

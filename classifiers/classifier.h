@@ -171,7 +171,13 @@ typedef struct scrm_clf_config {
 	const char *model_path;      /* copied by create if needed; NULL if none */
 	const char *features;        /* training only: a feature spec (featurize.h,
 					scrm_feat_opts_parse) over the classifier's defaults; NULL: none */
+	const char *const *aux;      /* training only: n_aux "NAME=MODEL" auxiliary models whose */
+	unsigned n_aux;              /* outputs are features of the trained one (linear.h) */
 } scrm_clf_config;
+
+/* 0 if @spec is "NAME=MODEL" with a usable auxiliary model name (linear.h), else -EINVAL
+ * with why in @err (the file is read at training). */
+int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen);
 
 enum scrm_clf_flags {
 	SCRM_CLF_HAS_SCORE = 1u << 0,       /* writes a meaningful scrm_clf_out.score */

@@ -53,6 +53,9 @@ typedef struct featurizer {
 	scrm_cues *cues;
 	scrm_sent *sent; /* NULL without a lexicon */
 	uint16_t ids[MAX_IDS];
+	const scrm_linear *stack; /* borrowed: the model whose auxiliary models' outputs are
+				     appended to every vector (linear.h); NULL: none */
+	float *stack_scratch;
 } featurizer;
 
 static void featurizer_free(featurizer *z)
@@ -60,7 +63,20 @@ static void featurizer_free(featurizer *z)
 	scrm_feat_free(z->feat);
 	scrm_cues_free(z->cues);
 	scrm_sent_free(z->sent);
+	free(z->stack_scratch);
 	memset(z, 0, sizeof *z);
+}
+
+/* Append the outputs of @m's auxiliary models (if any) to every vector @z makes. */
+static int featurizer_stack(featurizer *z, const scrm_linear *m)
+{
+	uint32_t n = scrm_linear_stack_outputs(m);
+	if (!n)
+		return 0;
+	if (!(z->stack_scratch = malloc(n * sizeof(float))))
+		return -ENOMEM;
+	z->stack = m;
+	return 0;
 }
 
 static int featurizer_init(featurizer *z, const scrm_feat_opts *fo, const scrm_lexicon *lex, char *err,
@@ -105,10 +121,54 @@ static int featurize_item(featurizer *z, const scrm_clf_item *it, scrm_feat_vec 
 	x.cue_ids = z->ids;
 	x.n_cues = n;
 	x.sent = s;
-	return scrm_feat_extract(z->feat, text, len, &x, v);
+	if ((rc = scrm_feat_extract(z->feat, text, len, &x, v)))
+		return rc;
+	return z->stack ? scrm_linear_stack(z->stack, z->feat, v, z->stack_scratch) : 0;
 }
 
 /* ---- training ---- */
+
+int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen)
+{
+	const char *eq = spec ? strchr(spec, '=') : NULL;
+	char name[SCRM_LINEAR_AUX_NAME_MAX + 2];
+	size_t nl = eq ? (size_t)(eq - spec) : 0;
+	if (!eq || nl == 0 || nl > SCRM_LINEAR_AUX_NAME_MAX || !eq[1]) {
+		snprintf(err, errlen, "auxiliary model '%s': expected NAME=MODEL (NAME 1..%d bytes of a-z 0-9 _ -)",
+			 spec ? spec : "", SCRM_LINEAR_AUX_NAME_MAX);
+		return -EINVAL;
+	}
+	memcpy(name, spec, nl);
+	name[nl] = 0;
+	if (scrm_linear_aux_name_check(name)) {
+		snprintf(err, errlen, "auxiliary model name '%s': 1..%d bytes of a-z 0-9 _ -", name,
+			 SCRM_LINEAR_AUX_NAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Read the model file of "NAME=MODEL" and attach it to @m under NAME. */
+static int add_aux_spec(scrm_linear *m, const char *spec, char *err, size_t errlen)
+{
+	int rc = scrm_clf_aux_spec_check(spec, err, errlen);
+	if (rc)
+		return rc;
+	const char *eq = strchr(spec, '=');
+	char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = 0;
+	uint8_t *buf;
+	size_t len;
+	if ((rc = scrm_linear_read_file(eq + 1, &buf, &len, err, errlen)))
+		return rc;
+	char sub[512];
+	rc = scrm_linear_add_aux(m, name, buf, len, sub, sizeof sub);
+	if (rc)
+		snprintf(err, errlen, "%s: %s", eq + 1, sub);
+	free(buf);
+	return rc;
+}
 
 static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf_item *items, const uint32_t *gold,
 		      size_t n, const char *model_path, char *err, size_t errlen)
@@ -128,7 +188,7 @@ static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf
 		return -EINVAL;
 	featurizer z;
 	scrm_feat_set *set = NULL;
-	scrm_linear *m = NULL;
+	scrm_linear *m = NULL, *holder = NULL;
 	uint32_t *lab = NULL;
 	if (n == 0) {
 		snprintf(err, errlen, "no training rows");
@@ -137,6 +197,16 @@ static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf
 	int rc = featurizer_init(&z, &o.feat, cfg->lexicon, err, errlen);
 	if (rc)
 		return rc;
+	if (cfg->n_aux) {
+		/* the auxiliary models ride on an empty model until the real one exists */
+		if ((rc = scrm_linear_create_empty(&holder, &o.feat)))
+			goto out;
+		for (unsigned i = 0; i < cfg->n_aux; i++)
+			if ((rc = add_aux_spec(holder, cfg->aux[i], err, errlen)))
+				goto out;
+		if ((rc = featurizer_stack(&z, holder)))
+			goto out;
+	}
 	if ((rc = scrm_feat_set_create(&set, o.feat.dim_bits)))
 		goto out;
 	if (!(lab = malloc(n * sizeof *lab))) {
@@ -157,9 +227,12 @@ static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf
 	}
 	if ((rc = scrm_linear_train(&m, set, NULL, n, lab, labels, (uint32_t)K, &o, err, errlen)))
 		goto out;
+	if (holder && (rc = scrm_linear_copy_aux(m, holder, err, errlen)))
+		goto out;
 	rc = scrm_linear_save(m, model_path, err, errlen);
 out:
 	scrm_linear_free(m);
+	scrm_linear_free(holder);
 	free(lab);
 	scrm_feat_set_free(set);
 	featurizer_free(&z);
@@ -193,7 +266,8 @@ static _Thread_local struct {
 
 static int same_features(const featurizer *a, const featurizer *b)
 {
-	return a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
+	/* auxiliary outputs are not compared: a featurizer with them never shares */
+	return !a->stack && !b->stack && a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
 	       a->opts.char_min == b->opts.char_min && a->opts.char_max == b->opts.char_max &&
 	       a->opts.kinds == b->opts.kinds;
 }
@@ -273,6 +347,8 @@ static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task,
 		rc = check_model(c->m, task, cfg->model_path, err, errlen);
 	if (!rc)
 		rc = featurizer_init(&c->z, scrm_linear_feat_opts(c->m), cfg->lexicon, err, errlen);
+	if (!rc)
+		rc = featurizer_stack(&c->z, c->m);
 	if (!rc && !(c->probs = malloc(scrm_linear_nlabels(c->m) * sizeof *c->probs)))
 		rc = -ENOMEM;
 	if (rc) {
@@ -332,8 +408,8 @@ static void term_of(const clf_linear *c, const scrm_linear_contrib *x, char *out
 		copy2(out, cap, "sentiment", s + 11);
 	} else if (strncmp(s, "reply:", 6) == 0) {
 		copy2(out, cap, s[6] == '1' ? "reply" : "not a reply", NULL);
-	} else if (strncmp(s, "p:", 2) == 0) {
-		copy2(out, cap, s + 2, NULL);
+	} else if (strncmp(s, "p:", 2) == 0 || strncmp(s, "x:", 2) == 0) {
+		copy2(out, cap, s + 2, NULL); /* "x:airline=negative": that model's output */
 	} else {
 		copy2(out, cap, s, NULL);
 	}

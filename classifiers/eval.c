@@ -124,7 +124,7 @@ static void usage(FILE *fp)
 	      "                 [--text-col NAME] [--label-col NAME] [--id-col NAME]\n"
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
 	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
-	      "                 [--predictions FILE] [--bootstrap N] [--by COL]\n"
+	      "                 [--predictions FILE] [--bootstrap N] [--by COL] [--aux NAME=MODEL]...\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -137,6 +137,7 @@ static void usage(FILE *fp)
 	      "--folds K / --train FILE train the trainable classifiers (K-fold by --id-col, default\n"
 	      "'id'; or on FILE) and evaluate on the rest; both: FILE joins every fold's training rows.\n"
 	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
+	      "--aux NAME=MODEL: an auxiliary model for the models eval trains (scrm train --help).\n"
 	      "--predictions FILE: every row's gold, each classifier's label, confidence and\n"
 	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
 	      "--bootstrap N: 95% intervals of accuracy and macro-F1 from N resamples of the rows,\n"
@@ -233,6 +234,8 @@ struct opts {
 	scrm_task task;
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
 	const char *lexicon, *emoji, *rules, *features, *predictions, *by;
+	const char *aux[SCRM_LINEAR_MAX_AUX];
+	unsigned n_aux;
 	long folds;
 	long bootstrap; /* resamples; 0: off */
 	int json;
@@ -1134,7 +1137,7 @@ static void list_classifiers(FILE *fp)
 
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
-	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_BY,
+	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_BY, OPT_AUX,
 	OPT_HELP,
 };
 
@@ -1168,6 +1171,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"folds", required_argument, 0, OPT_FOLDS},
 		{"train", required_argument, 0, OPT_TRAIN},
 		{"features", required_argument, 0, OPT_FEATURES},
+		{"aux", required_argument, 0, OPT_AUX},
 		{"json", no_argument, 0, OPT_JSON},
 		{"predictions", required_argument, 0, OPT_PREDICTIONS},
 		{"bootstrap", required_argument, 0, OPT_BOOTSTRAP},
@@ -1200,6 +1204,19 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_EMOJI: o.emoji = optarg; break;
 		case OPT_RULES: o.rules = optarg; break;
 		case OPT_FEATURES: o.features = optarg; break;
+		case OPT_AUX: {
+			char aerr[256];
+			if (o.n_aux == SCRM_LINEAR_MAX_AUX) {
+				fprintf(stderr, "scrm eval: at most %d --aux models\n", SCRM_LINEAR_MAX_AUX);
+				return 2;
+			}
+			if (scrm_clf_aux_spec_check(optarg, aerr, sizeof aerr)) {
+				fprintf(stderr, "scrm eval: --aux: %s\n", aerr);
+				return 2;
+			}
+			o.aux[o.n_aux++] = optarg;
+			break;
+		}
 		case OPT_FOLDS:
 			if (parse_count("--folds", optarg, 2, 1000, "", &o.folds))
 				return 2;
@@ -1244,6 +1261,11 @@ int scrm_eval_main(int argc, char **argv)
 		if (!o.folds && !o.train)
 			fprintf(stderr, "scrm eval: --features applies to the models eval trains (--folds, --train); "
 					"a --model keeps the features it was trained with\n");
+	}
+	if (o.n_aux && !o.folds && !o.train) {
+		fprintf(stderr, "scrm eval: --aux applies to the models eval trains (--folds, --train); "
+				"a --model carries its own\n");
+		return 2;
 	}
 	if (o.model && (o.folds || o.train)) {
 		fprintf(stderr, "scrm eval: --model loads a trained model; --folds/--train train new ones: pick one\n");
@@ -1374,7 +1396,12 @@ int scrm_eval_main(int argc, char **argv)
 
 	size_t k;
 	scrm_task_labels(o.task, &k);
-	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = o.model, .features = o.features};
+	scrm_clf_config cfg = {.lexicon = lex,
+			       .topics = topics,
+			       .model_path = o.model,
+			       .features = o.features,
+			       .aux = o.aux,
+			       .n_aux = o.n_aux};
 	for (size_t i = 0; i < nsel; i++) {
 		result *r = &res[i];
 		r->d = sel[i];

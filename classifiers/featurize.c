@@ -170,7 +170,7 @@ const char *scrm_feat_kind_name(unsigned kind)
 {
 	static const char *const names[SCRM_FEAT_NKINDS] = {"word", "bigram", "char", "punct",
 							     "len",  "cue",    "sent", "reply"};
-	return kind < SCRM_FEAT_NKINDS ? names[kind] : "?";
+	return kind < SCRM_FEAT_NKINDS ? names[kind] : kind == SCRM_FEAT_AUX ? "aux" : "?";
 }
 
 int scrm_feat_create(scrm_feat **out, const scrm_feat_opts *o)
@@ -709,40 +709,10 @@ static int emit_extras(scrm_feat *f, const unsigned char *s, size_t n, const scr
 	return 0;
 }
 
-int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_feat_extras *x,
-		      scrm_feat_vec *out)
+/* Sort and merge the entries appended after the sorted ents[0..nt), and copy the result
+ * to the output arrays that *out points to. */
+static int finish(scrm_feat *f, size_t nt, scrm_feat_vec *out)
 {
-	if (!f || !out || (!text && len))
-		return -EINVAL;
-	memset(out, 0, sizeof *out);
-	const unsigned char *s = (const unsigned char *)(text ? text : "");
-	f->ents_len = 0;
-	f->names_len = 0;
-	if (emit_text(f, s, len) < 0)
-		return -ENOMEM;
-
-	/* count -> 1 + ln(count) (keeping the hash sign), then unit L2 per block */
-	long snt = sort_merge(f, f->ents_len, 1);
-	if (snt < 0)
-		return -ENOMEM;
-	size_t nt = (size_t)snt;
-	double ss_w = 0, ss_c = 0;
-	for (size_t i = 0; i < nt; i++) {
-		ent *e = &f->ents[i];
-		float a = fabsf(e->val);
-		e->val = copysignf(1.0f + logf(a), e->val);
-		if (e->kind == SCRM_FEAT_CHAR)
-			ss_c += (double)e->val * e->val;
-		else
-			ss_w += (double)e->val * e->val;
-	}
-	float sc_w = ss_w > 0 ? (float)(1.0 / sqrt(ss_w)) : 0, sc_c = ss_c > 0 ? (float)(1.0 / sqrt(ss_c)) : 0;
-	for (size_t i = 0; i < nt; i++)
-		f->ents[i].val *= f->ents[i].kind == SCRM_FEAT_CHAR ? sc_c : sc_w;
-	f->ents_len = nt;
-
-	if (emit_extras(f, s, len, x) < 0)
-		return -ENOMEM;
 	long sn = sort_merge_tail(f, nt, f->ents_len, 0);
 	if (sn < 0)
 		return -ENOMEM;
@@ -783,6 +753,64 @@ int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_fea
 	out->kind = f->kind;
 	out->name = f->name;
 	return 0;
+}
+
+int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_feat_extras *x,
+		      scrm_feat_vec *out)
+{
+	if (!f || !out || (!text && len))
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	const unsigned char *s = (const unsigned char *)(text ? text : "");
+	f->ents_len = 0;
+	f->names_len = 0;
+	if (emit_text(f, s, len) < 0)
+		return -ENOMEM;
+
+	/* count -> 1 + ln(count) (keeping the hash sign), then unit L2 per block */
+	long snt = sort_merge(f, f->ents_len, 1);
+	if (snt < 0)
+		return -ENOMEM;
+	size_t nt = (size_t)snt;
+	double ss_w = 0, ss_c = 0;
+	for (size_t i = 0; i < nt; i++) {
+		ent *e = &f->ents[i];
+		float a = fabsf(e->val);
+		e->val = copysignf(1.0f + logf(a), e->val);
+		if (e->kind == SCRM_FEAT_CHAR)
+			ss_c += (double)e->val * e->val;
+		else
+			ss_w += (double)e->val * e->val;
+	}
+	float sc_w = ss_w > 0 ? (float)(1.0 / sqrt(ss_w)) : 0, sc_c = ss_c > 0 ? (float)(1.0 / sqrt(ss_c)) : 0;
+	for (size_t i = 0; i < nt; i++)
+		f->ents[i].val *= f->ents[i].kind == SCRM_FEAT_CHAR ? sc_c : sc_w;
+	f->ents_len = nt;
+
+	if (emit_extras(f, s, len, x) < 0)
+		return -ENOMEM;
+	return finish(f, nt, out);
+}
+
+int scrm_feat_append(scrm_feat *f, scrm_feat_vec *v, unsigned kind, const char *const *names, const float *vals,
+		     uint32_t n)
+{
+	if (!f || !v || (n && (!names || !vals)) || (v->n && v->idx != f->idx))
+		return -EINVAL;
+	/* ents[0..v->n) still hold @v, sorted and merged, with their names */
+	size_t nt = v->n;
+	f->ents_len = nt;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t nl = strnlen(names[i], 150);
+		if (emit(f, kind, vals[i], "", names[i], nl, NULL, 0) < 0) {
+			v->n = 0;
+			return -ENOMEM;
+		}
+	}
+	int rc = finish(f, nt, v);
+	if (rc < 0)
+		v->n = 0;
+	return rc;
 }
 
 /* ---- training store ---- */

@@ -60,8 +60,13 @@ typedef enum scrm_feat_kind {
 	SCRM_FEAT_CUE = 5,    /* cue: matched cue/topic id */
 	SCRM_FEAT_SENT = 6,   /* s: sentiment */
 	SCRM_FEAT_REPLY = 7,  /* reply: */
-	SCRM_FEAT_NKINDS = 8
+	SCRM_FEAT_NKINDS = 8  /* the kinds of scrm_feat_opts.kinds */
 } scrm_feat_kind;
+
+/* The kind of entries added by scrm_feat_append() ("x:": another model's output). It is
+ * not one of the option kinds: a model has such entries exactly when it has auxiliary
+ * models (linear.h), whatever scrm_feat_opts.kinds says. */
+#define SCRM_FEAT_AUX 8
 
 #define SCRM_FEAT_K(kind) (1u << (kind))
 /* Everything computable from the text alone. */
@@ -143,7 +148,17 @@ const scrm_feat_opts *scrm_feat_options(const scrm_feat *f);
 int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_feat_extras *x,
 		      scrm_feat_vec *out);
 
-/* "word", "bigram", "char", "punct", "len", "cue", "sent", "reply" ("?" otherwise). */
+/*
+ * scrm_feat_append() - add @n dense entries of kind @kind to @v, the vector that @f's
+ * last scrm_feat_extract() wrote (and that no other call has changed since): entry i is
+ * named names[i] (at most 150 bytes are hashed and kept) with value vals[i]. @v is
+ * re-sorted and merged as scrm_feat_extract() does and, like it, lives in the
+ * extractor's scratch. Return: 0; -ENOMEM (then v->n is 0); -EINVAL (NULL arguments).
+ */
+int scrm_feat_append(scrm_feat *f, scrm_feat_vec *v, unsigned kind, const char *const *names, const float *vals,
+		     uint32_t n);
+
+/* "word", "bigram", "char", "punct", "len", "cue", "sent", "reply", "aux" ("?" otherwise). */
 const char *scrm_feat_kind_name(unsigned kind);
 
 /*

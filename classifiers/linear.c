@@ -2,13 +2,13 @@
  * linear.c - softmax regression over hashed features: training (AdaGrad SGD), prediction
  * with an explanation, and the model file.
  *
- * MODEL FILE FORMAT, version 1. All integers are unsigned little-endian, floats are
+ * MODEL FILE FORMAT, versions 1 and 2. All integers are unsigned little-endian, floats are
  * IEEE-754 binary32 little-endian; there is no padding anywhere.
  *
  *   offset  size  field
  *   ------  ----  -----------------------------------------------------------------
  *        0     8  magic: the bytes 73 63 72 6D 4C 49 4E 00 ("scrmLIN\0")
- *        8     4  version: 1
+ *        8     4  version: 1, or 2 for a model with auxiliary models (linear.h)
  *       12     4  D: dimension bits; the feature space has 2^D slots; 8 <= D <= 24
  *       16     4  K: number of labels; 2 <= K <= 1024; 2^D x K <= 2^28
  *       20     4  feature kinds: bit mask of scrm_feat_kind (featurize.h), bits 0..7 only
@@ -22,7 +22,8 @@
  *       40     8  shuffle seed (u64)                      | below are what predicts)
  *       48     4  number of training samples             /
  *       52     4  T: entries in the named-feature table; T <= K x 24
- *       56     8  reserved, must be zero
+ *       56     4  version 1: zero; version 2: A, the number of auxiliary models, 1..8
+ *       60     4  reserved, must be zero
  *       64        variable part, in this order:
  *                 task name:        1 byte length L (0..255), L bytes
  *                 K label names:    each 1 byte length L (1..255), L bytes
@@ -34,6 +35,12 @@
  *                 K biases (f32), label order
  *                 2^D x K weights (f32), feature-major: the weight of feature i for
  *                                   label k is entry i*K + k
+ *                 version 2 only, A auxiliary models, each:
+ *                                   1 byte name length L (1..31), L bytes of name
+ *                                   (a-z 0-9 _ -, distinct), 8 byte image length N,
+ *                                   N bytes: a whole version-1 model file (its own
+ *                                   checksum), with this model's D, signed hashing,
+ *                                   feature kinds and char n-gram lengths
  *                 8 checksum: XXH3_64bits (seed 0) of every byte before it
  *   The file ends right after the checksum. Names hold no NUL byte; label names are
  *   distinct. Every float must be finite.
@@ -66,6 +73,7 @@
 #define HEADER_SIZE 64
 #define MAGIC "scrmLIN\0"
 #define MAX_CELLS (1u << 28) /* 2^D x K */
+#define AUX_XNAME_MAX 150  /* bytes of an auxiliary feature's name (featurize.h keeps 150) */
 
 typedef struct top_ent {
 	uint32_t label, idx;
@@ -84,6 +92,16 @@ struct scrm_linear {
 	top_ent *top;  /* grouped by label, strongest first */
 	uint32_t n_top;
 	char *strs; /* label and feature names */
+	uint32_t n_aux;
+	struct aux_ent {
+		char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
+		scrm_linear *m;
+		uint8_t *img; /* its version-1 file image, written into ours */
+		size_t img_len;
+		char *xarena; /* the feature names "x:NAME=LABEL", one per label */
+	} aux[SCRM_LINEAR_MAX_AUX];
+	uint32_t n_aux_out;      /* sum of the auxiliary models' K */
+	const char **aux_names; /* n_aux_out: every auxiliary model's feature names, in order */
 };
 
 void scrm_linear_opts_default(scrm_linear_opts *o)
@@ -109,6 +127,12 @@ void scrm_linear_free(scrm_linear *m)
 	free(m->w);
 	free(m->top);
 	free(m->strs);
+	for (uint32_t i = 0; i < m->n_aux; i++) {
+		scrm_linear_free(m->aux[i].m);
+		free(m->aux[i].img);
+		free(m->aux[i].xarena);
+	}
+	free(m->aux_names);
 	free(m);
 }
 
@@ -143,6 +167,160 @@ const scrm_linear_opts *scrm_linear_options(const scrm_linear *m)
 const scrm_feat_opts *scrm_linear_feat_opts(const scrm_linear *m)
 {
 	return &m->o.feat;
+}
+
+uint32_t scrm_linear_naux(const scrm_linear *m)
+{
+	return m->n_aux;
+}
+
+const scrm_linear *scrm_linear_aux(const scrm_linear *m, uint32_t i, const char **name)
+{
+	if (i >= m->n_aux)
+		return NULL;
+	if (name)
+		*name = m->aux[i].name;
+	return m->aux[i].m;
+}
+
+int scrm_linear_aux_name_check(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > SCRM_LINEAR_AUX_NAME_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* 0 if @a's features can be read off @m's vectors: the same dimension, hashing and
+ * feature kinds; else -EINVAL with why. */
+static int aux_fits(const scrm_linear *m, const scrm_linear *a, const char *name, char *err, size_t errlen)
+{
+	const scrm_feat_opts *x = &m->o.feat, *y = &a->o.feat;
+	if (x->dim_bits != y->dim_bits || x->signed_hash != y->signed_hash || x->kinds != y->kinds ||
+	    ((x->kinds & SCRM_FEAT_K(SCRM_FEAT_CHAR)) && (x->char_min != y->char_min || x->char_max != y->char_max))) {
+		scrm_set_err(err, errlen,
+			     "auxiliary model '%s' was trained with other features (dim 2^%u, kinds 0x%x, chars %u-%u) "
+			     "than this model (dim 2^%u, kinds 0x%x, chars %u-%u): train both with the same --features",
+			     name, y->dim_bits, y->kinds, y->char_min, y->char_max, x->dim_bits, x->kinds, x->char_min,
+			     x->char_max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_image(scrm_linear **out, const void *data, size_t len, const char *name, int nested, char *err,
+		      size_t errlen);
+static int model_new(scrm_linear **out, uint32_t D, uint32_t K, const char *const *labels, const char *task);
+
+int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, size_t len, char *err, size_t errlen)
+{
+	if (!m || !image) {
+		scrm_set_err(err, errlen, "no model or image");
+		return -EINVAL;
+	}
+	if (scrm_linear_aux_name_check(name)) {
+		scrm_set_err(err, errlen, "auxiliary model name '%s': 1..%d bytes of a-z 0-9 _ -", name ? name : "",
+			     SCRM_LINEAR_AUX_NAME_MAX);
+		return -EINVAL;
+	}
+	if (m->n_aux == SCRM_LINEAR_MAX_AUX) {
+		scrm_set_err(err, errlen, "more than %d auxiliary models", SCRM_LINEAR_MAX_AUX);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; i < m->n_aux; i++)
+		if (strcmp(m->aux[i].name, name) == 0) {
+			scrm_set_err(err, errlen, "auxiliary model name '%s' given twice", name);
+			return -EINVAL;
+		}
+	scrm_linear *a;
+	int rc = load_image(&a, image, len, name, 1, err, errlen);
+	if (rc)
+		return rc;
+	if ((rc = aux_fits(m, a, name, err, errlen))) {
+		scrm_linear_free(a);
+		return rc;
+	}
+	/* the features' names: "x:" NAME "=" LABEL, at most AUX_XNAME_MAX bytes (a long
+	 * label is cut: the name is only hashed and shown) */
+	uint8_t *img = malloc(len ? len : 1);
+	char *arena = malloc((size_t)a->K * (AUX_XNAME_MAX + 1));
+	const char **xn = realloc(m->aux_names, (m->n_aux_out + a->K) * sizeof *xn);
+	if (xn)
+		m->aux_names = xn;
+	if (!img || !arena || !xn) {
+		free(img);
+		free(arena);
+		scrm_linear_free(a);
+		scrm_set_err(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	memcpy(img, image, len);
+	for (uint32_t k = 0; k < a->K; k++) {
+		char *d = arena + (size_t)k * (AUX_XNAME_MAX + 1);
+		snprintf(d, AUX_XNAME_MAX + 1, "x:%s=%s", name, a->label[k]);
+		xn[m->n_aux_out + k] = d;
+	}
+	struct aux_ent *e = &m->aux[m->n_aux++];
+	snprintf(e->name, sizeof e->name, "%s", name);
+	e->m = a;
+	e->img = img;
+	e->img_len = len;
+	e->xarena = arena;
+	m->n_aux_out += a->K;
+	return 0;
+}
+
+int scrm_linear_create_empty(scrm_linear **out, const scrm_feat_opts *fo)
+{
+	static const char *const two[2] = {"a", "b"};
+	if (!out || !fo || scrm_feat_opts_check(fo) < 0)
+		return -EINVAL;
+	int rc = model_new(out, fo->dim_bits, 2, two, "");
+	if (rc)
+		return rc;
+	scrm_linear_opts_default(&(*out)->o);
+	(*out)->o.feat = *fo;
+	(*out)->o.task = (*out)->task;
+	return 0;
+}
+
+int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, size_t errlen)
+{
+	for (uint32_t i = 0; i < src->n_aux; i++) {
+		int rc = scrm_linear_add_aux(dst, src->aux[i].name, src->aux[i].img, src->aux[i].img_len, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+uint32_t scrm_linear_stack_outputs(const scrm_linear *m)
+{
+	return m->n_aux_out;
+}
+
+int scrm_linear_stack(const scrm_linear *m, scrm_feat *f, scrm_feat_vec *v, float *scratch)
+{
+	if (!m->n_aux)
+		return 0;
+	/* every auxiliary model reads the vector as extracted, then all their outputs are
+	 * appended at once */
+	uint32_t o = 0;
+	for (uint32_t i = 0; i < m->n_aux; i++) {
+		const scrm_linear *a = m->aux[i].m;
+		int rc = scrm_linear_predict(a, v, scratch + o, NULL, NULL);
+		if (rc)
+			return rc;
+		o += a->K;
+	}
+	for (uint32_t j = 0; j < o; j++)
+		scratch[j] *= SCRM_LINEAR_AUX_SCALE;
+	return scrm_feat_append(f, v, SCRM_FEAT_AUX, m->aux_names, scratch, o);
 }
 
 /* ---- training ---- */
@@ -529,12 +707,16 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	for (uint32_t t = 0; t < m->n_top; t++)
 		size += 13 + strlen(m->top[t].name);
 	size += 4 * (size_t)K + 4 * (size_t)m->dim * K + 8;
+	for (uint32_t i = 0; i < m->n_aux; i++)
+		size += 1 + strlen(m->aux[i].name) + 8 + m->aux[i].img_len;
 	uint8_t *b = calloc(1, size), *p = b;
 	if (!b)
 		return -ENOMEM;
 	const scrm_linear_opts *o = &m->o;
 	memcpy(p, MAGIC, 8);
-	scrm_le_put32(p + 8, SCRM_LINEAR_VERSION);
+	/* version 1 unless there are auxiliary models: a model without them is the same file
+	 * as before version 2 existed */
+	scrm_le_put32(p + 8, m->n_aux ? 2 : 1);
 	scrm_le_put32(p + 12, o->feat.dim_bits);
 	scrm_le_put32(p + 16, K);
 	scrm_le_put32(p + 20, o->feat.kinds);
@@ -548,7 +730,8 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	scrm_le_put64(p + 40, o->seed);
 	scrm_le_put32(p + 48, m->n_train);
 	scrm_le_put32(p + 52, m->n_top);
-	p += HEADER_SIZE; /* 56..63 stay zero */
+	scrm_le_put32(p + 56, m->n_aux);
+	p += HEADER_SIZE; /* 60..63 stay zero */
 	p = put_name(p, m->task);
 	for (uint32_t k = 0; k < K; k++)
 		p = put_name(p, m->label[k]);
@@ -563,6 +746,12 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	const size_t cells = (size_t)m->dim * K;
 	for (size_t i = 0; i < cells; i++, p += 4)
 		put_f32(p, m->w[i]);
+	for (uint32_t i = 0; i < m->n_aux; i++) {
+		p = put_name(p, m->aux[i].name);
+		scrm_le_put64(p, m->aux[i].img_len);
+		memcpy(p + 8, m->aux[i].img, m->aux[i].img_len);
+		p += 8 + m->aux[i].img_len;
+	}
 	scrm_le_put64(p, XXH3_64bits(b, (size_t)(p - b)));
 	p += 8;
 	assert((size_t)(p - b) == size);
@@ -647,6 +836,13 @@ static const uint8_t *rd_name(rd *r, size_t *l)
 int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const char *name, char *err,
 			 size_t errlen)
 {
+	return load_image(out, data, len, name, 0, err, errlen);
+}
+
+/* @nested: the image is an auxiliary model inside another model's file: version 1 only. */
+static int load_image(scrm_linear **out, const void *data, size_t len, const char *name, int nested, char *err,
+		      size_t errlen)
+{
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
@@ -667,9 +863,12 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	if (len < HEADER_SIZE)
 		FAIL("%s: truncated: %zu bytes, shorter than the %d-byte header", name, len, HEADER_SIZE);
 	uint32_t version = scrm_le_get32(b + 8);
-	if (version != SCRM_LINEAR_VERSION)
-		FAIL("%s: unsupported model version %u (this build reads version %d) at offset 8", name, version,
+	if (version < 1 || version > SCRM_LINEAR_VERSION)
+		FAIL("%s: unsupported model version %u (this build reads versions 1..%d) at offset 8", name, version,
 		     SCRM_LINEAR_VERSION);
+	if (nested && version != 1)
+		FAIL("%s: an auxiliary model must be version 1 (no auxiliary models of its own), not %u, at offset 8",
+		     name, version);
 	uint32_t D = scrm_le_get32(b + 12), K = scrm_le_get32(b + 16), kinds = scrm_le_get32(b + 20);
 	if (D < SCRM_FEAT_DIM_BITS_MIN || D > SCRM_FEAT_DIM_BITS_MAX)
 		FAIL("%s: dimension bits %u out of range %d..%d at offset 12", name, D, SCRM_FEAT_DIM_BITS_MIN,
@@ -700,8 +899,11 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	if (T > K * SCRM_LINEAR_TOP_PER_LABEL)
 		FAIL("%s: %u named features, more than %u for %u labels, at offset 52", name, T,
 		     K * SCRM_LINEAR_TOP_PER_LABEL, K);
-	if (scrm_le_get64(b + 56) != 0)
-		FAIL("%s: reserved bytes at offset 56 are not zero", name);
+	uint32_t A = version >= 2 ? scrm_le_get32(b + 56) : 0;
+	if (version >= 2 && (A < 1 || A > SCRM_LINEAR_MAX_AUX))
+		FAIL("%s: %u auxiliary models, a version-2 file has 1..%d, at offset 56", name, A, SCRM_LINEAR_MAX_AUX);
+	if (scrm_le_get32(b + 60) != 0 || (version == 1 && scrm_le_get32(b + 56) != 0))
+		FAIL("%s: reserved bytes at offset %d are not zero", name, version == 1 ? 56 : 60);
 
 	/* variable part: lengths first, contents after the checksum */
 	rd r = {.b = b, .len = len, .pos = HEADER_SIZE};
@@ -727,9 +929,31 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 			FAIL("%s: named feature %u has an empty name at offset %zu", name, t, at);
 	}
 	const size_t dim = (size_t)1 << D;
-	const size_t need = r.pos + 4 * (size_t)K + 4 * dim * K + 8;
+	const size_t weights_end = r.pos + 4 * (size_t)K + 4 * dim * K;
+	size_t need = weights_end + 8;
 	if (len < need)
 		FAIL("%s: truncated: %zu bytes, but 2^%u features x %u labels need %zu", name, len, D, K, need);
+	size_t aux_at[SCRM_LINEAR_MAX_AUX], aux_len[SCRM_LINEAR_MAX_AUX];
+	const uint8_t *aux_name[SCRM_LINEAR_MAX_AUX];
+	size_t aux_nl[SCRM_LINEAR_MAX_AUX];
+	r.pos = weights_end;
+	for (uint32_t i = 0; i < A; i++) {
+		size_t at = r.pos;
+		aux_name[i] = rd_name(&r, &aux_nl[i]);
+		if (!aux_name[i] || r.pos + 8 > len)
+			FAIL("%s: truncated in auxiliary model %u at offset %zu", name, i, at);
+		uint64_t il = scrm_le_get64(b + r.pos);
+		r.pos += 8;
+		if (il < HEADER_SIZE || il > len - r.pos)
+			FAIL("%s: auxiliary model %u: length %llu does not fit the file at offset %zu", name, i,
+			     (unsigned long long)il, r.pos - 8);
+		aux_at[i] = r.pos;
+		aux_len[i] = (size_t)il;
+		r.pos += (size_t)il;
+	}
+	need = r.pos + 8;
+	if (len < need)
+		FAIL("%s: truncated: %zu bytes, but the model and its auxiliary models need %zu", name, len, need);
 	if (len > need)
 		FAIL("%s: %zu unexpected bytes after the checksum at offset %zu", name, len - need, need);
 	uint64_t sum = scrm_le_get64(b + need - 8), want = XXH3_64bits(b, need - 8);
@@ -823,7 +1047,19 @@ int scrm_linear_load_mem(scrm_linear **out, const void *data, size_t len, const 
 	for (size_t i = 0; i < cells; i++, r.pos += 4)
 		if (!isfinite(m->w[i] = get_f32(b + r.pos)))
 			FAIL("%s: non-finite weight %zu at offset %zu", name, i, r.pos);
-	assert(r.pos + 8 == len);
+	assert(r.pos == weights_end);
+	for (uint32_t i = 0; i < A; i++) {
+		char an[SCRM_LINEAR_NAME_MAX + 1];
+		if (memchr(aux_name[i], 0, aux_nl[i]))
+			FAIL("%s: NUL byte in the name of auxiliary model %u", name, i);
+		memcpy(an, aux_name[i], aux_nl[i]);
+		an[aux_nl[i]] = 0;
+		char sub[512];
+		if ((rc = scrm_linear_add_aux(m, an, b + aux_at[i], aux_len[i], sub, sizeof sub)) < 0) {
+			scrm_set_err(err, errlen, "%s: auxiliary model %u at offset %zu: %s", name, i, aux_at[i], sub);
+			goto fail;
+		}
+	}
 	free(labels);
 	free(lab_arena);
 	*out = m;
@@ -835,11 +1071,10 @@ fail:
 	return rc;
 }
 
-int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errlen)
+int scrm_linear_read_file(const char *path, uint8_t **bufp, size_t *lenp, char *err, size_t errlen)
 {
-	if (!out || !path)
-		return -EINVAL;
-	*out = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	FILE *fp = fopen(path, "rb");
 	if (!fp) {
 		int e = errno;
@@ -871,9 +1106,27 @@ int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errl
 		scrm_set_err(err, errlen, "%s: read error", path);
 		goto out;
 	}
-	rc = scrm_linear_load_mem(out, buf, len, path, err, errlen);
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
 out:
 	free(buf);
 	fclose(fp);
+	return rc;
+}
+
+int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errlen)
+{
+	if (!out || !path)
+		return -EINVAL;
+	*out = NULL;
+	uint8_t *buf;
+	size_t len;
+	int rc = scrm_linear_read_file(path, &buf, &len, err, errlen);
+	if (rc)
+		return rc;
+	rc = scrm_linear_load_mem(out, buf, len, path, err, errlen);
+	free(buf);
 	return rc;
 }

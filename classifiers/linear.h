@@ -26,7 +26,9 @@
 
 #include "featurize.h"
 
-#define SCRM_LINEAR_VERSION 1
+#define SCRM_LINEAR_VERSION 2   /* the newest version read; models without auxiliary models are written as 1 */
+#define SCRM_LINEAR_MAX_AUX 8       /* auxiliary models of one model */
+#define SCRM_LINEAR_AUX_NAME_MAX 31 /* bytes of an auxiliary model's name: a-z 0-9 _ - */
 #define SCRM_LINEAR_MAX_K 1024      /* labels */
 #define SCRM_LINEAR_NAME_MAX 255    /* bytes of a label or task name */
 #define SCRM_LINEAR_TOP_PER_LABEL 24 /* named strongest features kept per label */
@@ -108,6 +110,51 @@ int scrm_linear_predict(const scrm_linear *m, const scrm_feat_vec *v, float *pro
  * (room for @max). Names live as long as the model.
  */
 uint32_t scrm_linear_top_features(const scrm_linear *m, uint32_t k, scrm_linear_contrib *out, uint32_t max);
+
+/*
+ * AUXILIARY MODELS (stacking). A model may carry up to SCRM_LINEAR_MAX_AUX other models,
+ * each under a short name, trained earlier on other data (e.g. a complaint model trained on
+ * the complaints set, a sentiment model on airline tweets). Their class probabilities are
+ * features of this model (featurize.h: scrm_feat_append(), kind SCRM_FEAT_AUX): the caller
+ * predicts each auxiliary model on the vector it extracted and appends the results before
+ * predicting this model, at training and at prediction alike (clf_linear.c does). An
+ * auxiliary model must have the same feature options as this one and none of its own.
+ * The file (version 2) holds each one's whole version-1 image, so a model file stays
+ * self-contained.
+ */
+
+/* scrm_linear_add_aux() - attach the version-1 model file image @image (@len bytes,
+ * copied; parsed and checked as scrm_linear_load_mem() does) under @name (1..31 bytes of
+ * a-z 0-9 _ -, unique). Return: 0; -EINVAL with why in @err (bad name, too many, a bad
+ * image, features that differ from @m's); -ENOMEM. */
+int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, size_t len, char *err, size_t errlen);
+/* scrm_linear_create_empty() - a model with feature options @fo, two labels and no
+ * weights: a holder for auxiliary models while the model that will own them is trained
+ * (scrm_linear_copy_aux()). Return: 0; -EINVAL; -ENOMEM. */
+int scrm_linear_create_empty(scrm_linear **out, const scrm_feat_opts *fo);
+/* Attach copies of every auxiliary model of @src to @dst (as scrm_linear_add_aux()). */
+int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, size_t errlen);
+/* 0 if @name is a usable auxiliary model name, else -EINVAL. */
+int scrm_linear_aux_name_check(const char *name);
+uint32_t scrm_linear_naux(const scrm_linear *m);
+/* Auxiliary model @i (< naux) and its name (may be NULL); NULL past the end. */
+const scrm_linear *scrm_linear_aux(const scrm_linear *m, uint32_t i, const char **name);
+/* Auxiliary outputs are probabilities times this: 1, 2 and 4 gave intent macro-F1 0.618,
+ * 0.633 and 0.631 (5-fold on intent-scrm dev with intent-extra, BENCHMARKS.md). */
+#define SCRM_LINEAR_AUX_SCALE 2.0f
+/* How many floats scrm_linear_stack() needs as scratch: the sum of the auxiliary models'
+ * label counts (0 without any). */
+uint32_t scrm_linear_stack_outputs(const scrm_linear *m);
+/* scrm_linear_stack() - predict every auxiliary model of @m on @v, the vector @f's last
+ * scrm_feat_extract() wrote, and append their outputs to it (scrm_feat_append(), entries
+ * "x:NAME=LABEL" of kind SCRM_FEAT_AUX, value SCRM_LINEAR_AUX_SCALE x probability); then
+ * @v is what scrm_linear_predict(m, ...) expects. @scratch: scrm_linear_stack_outputs(m)
+ * floats. Nothing to do without auxiliary models. Return: 0; -ENOMEM (v->n is then 0). */
+int scrm_linear_stack(const scrm_linear *m, scrm_feat *f, scrm_feat_vec *v, float *scratch);
+
+/* scrm_linear_read_file() - the bytes of the file at @path in a new heap buffer (*buf,
+ * *len; free() it), at most 4 GiB. Return: 0; -errno with "PATH: why" in @err. */
+int scrm_linear_read_file(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
 
 /*
  * scrm_linear_serialize() - the model file image in a new heap buffer (*buf, *len;

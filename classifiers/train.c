@@ -31,10 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
+#include "buf.h"
 #include "classifier.h"
 #include "featurize.h"
 #include "eval.h"
 #include "lexicon.h"
+#include "linear.h"
 #include "rules.h"
 #include "sentiment.h"
 #include "topics.h"
@@ -46,6 +50,7 @@ static void usage(FILE *fp)
 	fputs("usage: scrm train --task TASK --data FILE.tsv -o MODEL [--classifier NAME]\n"
 	      "                  [--text-col NAME] [--label-col NAME] [--lexicon FILE]\n"
 	      "                  [--emoji-lexicon FILE] [--rules FILE] [--features SPEC]\n"
+	      "                  [--aux NAME=MODEL]... [--exclude FILE.tsv]...\n"
 	      "\n"
 	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
@@ -56,6 +61,12 @@ static void usage(FILE *fp)
 	      "KIND / -KIND / +KIND (word bigram char punct len cue sent reply), chars=A-B, dim=D;\n"
 	      "e.g. -char (about 10x fewer features per tweet: a faster model). The model file\n"
 	      "records them.\n"
+	      "--aux NAME=MODEL (linear, up to 8): a linear model trained earlier (e.g. on another\n"
+	      "labelled set, with the same --features) whose class probabilities become features\n"
+	      "(\"x:NAME=LABEL\"); the new model file carries a copy of it (model version 2).\n"
+	      "--exclude FILE.tsv: leave out the training rows whose text (column --text-col, else\n"
+	      "'text') is also a text of FILE, e.g. to train an auxiliary model without the rows of\n"
+	      "the set the stacked model will be evaluated on.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
@@ -184,7 +195,80 @@ out:
 	return ret;
 }
 
-enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_HELP };
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Drop the rows of @r whose text is a text of column @text_col (else "text") of @path.
+ * Returns 0 or an exit code after printing why. */
+static int exclude_texts(rows *r, const char *path, const char *text_col)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		fprintf(stderr, "scrm train: --exclude %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	scrm_tsv *t = NULL;
+	uint64_t *h = NULL;
+	size_t nh = 0, cap = 0;
+	int rc = scrm_tsv_open(&t, fp, 1), ret = 0;
+	if (rc) {
+		fprintf(stderr, "scrm train: --exclude %s: %s\n", path,
+			rc == -ENODATA ? "empty file (no header line)" : strerror(-rc));
+		ret = rc == -ENODATA ? 2 : 1;
+		goto out;
+	}
+	long col = scrm_tsv_col(t, text_col);
+	if (col < 0)
+		col = scrm_tsv_col(t, "text");
+	if (col < 0) {
+		fprintf(stderr, "scrm train: --exclude %s: no column '%s' or 'text'\n", path, text_col);
+		ret = 2;
+		goto out;
+	}
+	while ((rc = scrm_tsv_next(t)) == 1) {
+		size_t len;
+		const char *s = scrm_tsv_field(t, (size_t)col, &len);
+		if (scrm_array_grow((void **)&h, &cap, nh + 1, sizeof *h, 1024)) {
+			rc = -ENOMEM;
+			break;
+		}
+		h[nh++] = XXH3_64bits(s, len);
+	}
+	if (rc < 0 || ferror(fp)) {
+		fprintf(stderr, "scrm train: --exclude %s: %s\n", path, strerror(rc < 0 ? -rc : EIO));
+		ret = 1;
+		goto out;
+	}
+	qsort(h, nh, sizeof *h, cmp_u64);
+	size_t w = 0, dropped = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		uint64_t k = XXH3_64bits(r->text[i], r->len[i]);
+		if (nh && bsearch(&k, h, nh, sizeof *h, cmp_u64)) {
+			free(r->text[i]);
+			dropped++;
+			continue;
+		}
+		r->text[w] = r->text[i];
+		r->len[w] = r->len[i];
+		r->gold[w++] = r->gold[i];
+	}
+	r->n = w;
+	fprintf(stderr, "excluded %zu training rows whose text is in %s\n", dropped, path);
+	if (r->n == 0) {
+		fprintf(stderr, "scrm train: no training rows left after --exclude %s\n", path);
+		ret = 2;
+	}
+out:
+	free(h);
+	scrm_tsv_free(t);
+	fclose(fp);
+	return ret;
+}
+
+enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_AUX, OPT_EXCLUDE, OPT_HELP };
 
 int scrm_train_main(int argc, char **argv)
 {
@@ -199,11 +283,16 @@ int scrm_train_main(int argc, char **argv)
 		{"emoji-lexicon", required_argument, 0, OPT_EMOJI},
 		{"rules", required_argument, 0, OPT_RULES},
 		{"features", required_argument, 0, OPT_FEATURES},
+		{"aux", required_argument, 0, OPT_AUX},
+		{"exclude", required_argument, 0, OPT_EXCLUDE},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
 	};
 	const char *task_name = NULL, *data = NULL, *out = NULL, *clf = "linear", *text_col = "text";
 	const char *label_col = "label", *lexpath = NULL, *features = NULL, *emoji = NULL, *rules_path = NULL;
+	const char *aux[SCRM_LINEAR_MAX_AUX], *excl[8];
+	unsigned n_aux = 0, n_excl = 0;
+	char ferr[256];
 	int c;
 	optind = 0; /* GNU: full re-initialization */
 	while ((c = getopt_long(argc, argv, "ho:", lopts, NULL)) != -1) {
@@ -218,6 +307,24 @@ int scrm_train_main(int argc, char **argv)
 		case OPT_EMOJI: emoji = optarg; break;
 		case OPT_RULES: rules_path = optarg; break;
 		case OPT_FEATURES: features = optarg; break;
+		case OPT_AUX:
+			if (n_aux == SCRM_LINEAR_MAX_AUX) {
+				fprintf(stderr, "scrm train: at most %d --aux models\n", SCRM_LINEAR_MAX_AUX);
+				return 2;
+			}
+			if (scrm_clf_aux_spec_check(optarg, ferr, sizeof ferr)) {
+				fprintf(stderr, "scrm train: --aux: %s\n", ferr);
+				return 2;
+			}
+			aux[n_aux++] = optarg;
+			break;
+		case OPT_EXCLUDE:
+			if (n_excl == 8) {
+				fprintf(stderr, "scrm train: at most 8 --exclude files\n");
+				return 2;
+			}
+			excl[n_excl++] = optarg;
+			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -231,7 +338,6 @@ int scrm_train_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char ferr[256];
 	if (features && scrm_feat_spec_check(features, ferr, sizeof ferr)) { /* before any data is read */
 		fprintf(stderr, "scrm train: --features: %s\n", ferr);
 		return 2;
@@ -285,6 +391,9 @@ int scrm_train_main(int argc, char **argv)
 		goto out;
 	if ((ret = load(&r, data, task, text_col, label_col)))
 		goto out;
+	for (unsigned i = 0; i < n_excl; i++)
+		if ((ret = exclude_texts(&r, excl[i], text_col)))
+			goto out;
 	ret = 1;
 	items = calloc(r.n, sizeof *items);
 	sent = calloc(2 * r.n, sizeof *sent);
@@ -316,7 +425,8 @@ int scrm_train_main(int argc, char **argv)
 			items[i].sentiment[SCRM_SENT_SCRM] = &sent[2 * i + 1];
 		}
 	}
-	scrm_clf_config cfg = {.lexicon = lex, .topics = topics, .model_path = out, .features = features};
+	scrm_clf_config cfg = {
+		.lexicon = lex, .topics = topics, .model_path = out, .features = features, .aux = aux, .n_aux = n_aux};
 	double t0 = now_s();
 	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
 	double secs = now_s() - t0;

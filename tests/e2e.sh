@@ -413,6 +413,43 @@ check "eval --features with --model runs and says the model keeps its own featur
 	-o "$T/bad.model" 2>"$T/feat.err"
 check "train --features with a bad item exits 2 naming it" \
 	bash -c "test $? -eq 2 && grep -q \"'chars=9-9'\" '$T/feat.err' && test ! -e '$T/bad.model'"
+# auxiliary models (stacking): a complaint model's outputs as features of the intent model
+printf 'id\ttext\tlabel\n1\tmy refund never came\t1\n2\tlove the new playlist\t0\n3\tthe app keeps crashing\t1\n4\tgreat flight today\t0\n5\twhere is my refund\t1\n' >"$T/aux.tsv"
+"$SCRM" train --task complaint --data "$T/aux.tsv" --lexicon "$T/intent-lex.txt" --exclude "$T/intent.tsv" \
+	-o "$T/aux.model" >/dev/null 2>"$T/aux.err"
+check "train --exclude: rows whose text is in the other file are left out (2 of 5) and it says so" \
+	bash -c "test $? -eq 0 && grep -q 'excluded 2 training rows whose text is in' '$T/aux.err'"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--exclude "$T/intent.tsv" -o "$T/none.model" >/dev/null 2>"$T/none.err"
+check "train --exclude that leaves nothing exits 2" \
+	bash -c "test $? -eq 2 && grep -q 'no training rows left' '$T/none.err' && test ! -e '$T/none.model'"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--aux complaints="$T/aux.model" -o "$T/intent-x.model" >/dev/null 2>&1
+check "train --aux: a version-2 model file carrying the auxiliary model" \
+	bash -c "test \"\$(od -An -tu1 -j8 -N1 '$T/intent-x.model' | tr -d ' ')\" = 2 && test \$(stat -c %s '$T/intent-x.model') -gt \$(stat -c %s '$T/aux.model')"
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--classifier linear --model "$T/intent-x.model" --predictions "$T/px1.tsv" >/dev/null 2>&1
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--classifier linear --train "$T/intent.tsv" --aux complaints="$T/aux.model" --predictions "$T/px2.tsv" >/dev/null 2>&1
+check "eval --train --aux trains the model train --aux writes (same predictions)" cmp -s "$T/px1.tsv" "$T/px2.tsv"
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--classifier linear --model "$T/intent.model" --predictions "$T/px0.tsv" >/dev/null 2>&1
+check "the stacked model is another model: other confidences than the plain one's" \
+	bash -c "! cmp -s '$T/intent-x.model' '$T/intent.model' && ! cmp -s '$T/px0.tsv' '$T/px1.tsv'"
+"$SCRM" run -q --intent-model "$T/intent-x.model" --action none "$T/spam.ndjson" >"$T/intent-x.out"
+check "a stacked model runs in the pipeline with nothing more" \
+	test "$(grep -c '"classifier":"linear"' "$T/intent-x.out")" -eq 7
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+	--aux c="$T/aux.model" --features=-char -o "$T/bad.model" >/dev/null 2>"$T/auxf.err"
+check "train --aux with a model of other features exits 2 and says why" \
+	bash -c "test $? -eq 2 && grep -q 'other features' '$T/auxf.err' && test ! -e '$T/bad.model'"
+"$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --aux Bad=x -o "$T/bad.model" >/dev/null 2>"$T/auxn.err"
+check "train --aux with a bad name exits 2 before reading data" \
+	bash -c "test $? -eq 2 && grep -q 'auxiliary model name' '$T/auxn.err'"
+"$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --classifier linear \
+	--model "$T/intent-x.model" --aux c="$T/aux.model" >/dev/null 2>"$T/auxm.err"
+check "eval --aux with --model exits 2 (a model carries its own)" \
+	bash -c "test $? -eq 2 && grep -q 'carries its own' '$T/auxm.err'"
 mkdir -p "$T/cr/rules" "$T/cr/models" && cp "$T/intent.model" "$T/cr/models/"
 printf 'topic t: refund\nset intent = linear\nset intent-model = ../models/intent.model\nset action = cues\n' >"$T/cr/rules/r.scrm"
 "$SCRM" run -q --rules "$T/cr/rules/r.scrm" "$T/spam.ndjson" >"$T/cr.out"

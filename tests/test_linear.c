@@ -446,10 +446,16 @@ Test(linear, corrupt_files_are_clear_errors)
 	cp[0] = 'S';
 	expect_bad(cp, len, "bad magic", "wrong magic");
 	expect_bad((const uint8_t *)"hello, world, this is not a model", 33, "bad magic", "text file");
-	/* wrong version (2, and 0) */
+	/* wrong version (3, 2 without auxiliary models, and 0) */
 	memcpy(cp, img, len);
+	cp[8] = 3;
+	expect_bad(cp, len, "unsupported model version 3", "version 3");
 	cp[8] = 2;
-	expect_bad(cp, len, "unsupported model version 2", "version 2");
+	expect_bad(cp, len, "0 auxiliary models, a version-2 file has 1..8", "version 2 without aux");
+	cp[8] = 1;
+	cp[56] = 1;
+	expect_bad(cp, len, "reserved bytes at offset 56", "version 1 with an aux count");
+	cp[56] = 0;
 	cp[8] = 0;
 	expect_bad(cp, len, "unsupported model version 0", "version 0");
 	/* dimension / K inconsistent with the size */
@@ -664,6 +670,170 @@ static double majority_macro_f1(const corpus *c, uint32_t K)
 	double f = 2.0 * cnt[best] / ((double)cnt[best] + (double)c->n);
 	free(cnt);
 	return f / K;
+}
+
+/* ---- auxiliary models (stacking) ---- */
+
+/* A second toy model over the same features: is the text about money (billing) or not. */
+static scrm_linear *toy_aux(toy *t)
+{
+	static const char *const yn[2] = {"no", "money"};
+	uint32_t lab[TOY_N];
+	for (size_t i = 0; i < TOY_N; i++)
+		lab[i] = t->labels[i] == 0;
+	scrm_linear_opts o = t->o;
+	o.task = "money";
+	scrm_linear *m = NULL;
+	char err[256] = "";
+	cr_assert_eq(scrm_linear_train(&m, t->set, NULL, TOY_N, lab, yn, 2, &o, err, sizeof err), 0, "%s", err);
+	return m;
+}
+
+Test(featurize, append_merges_named_entries)
+{
+	scrm_feat_opts o;
+	scrm_feat_opts_default(&o);
+	scrm_feat *f, *g;
+	cr_assert_eq(scrm_feat_create(&f, &o), 0);
+	cr_assert_eq(scrm_feat_create(&g, &o), 0);
+	const char *t = "where is my refund?";
+	scrm_feat_vec v, w;
+	cr_assert_eq(scrm_feat_extract(f, t, strlen(t), NULL, &v), 0);
+	uint32_t n0 = v.n;
+	const char *names[2] = {"x:m=no", "x:m=money"};
+	const float vals[2] = {0.5f, 1.5f};
+	cr_assert_eq(scrm_feat_append(f, &v, SCRM_FEAT_AUX, names, vals, 2), 0);
+	cr_assert_eq(v.n, n0 + 2);
+	int seen = 0;
+	for (uint32_t i = 0; i < v.n; i++) {
+		if (i)
+			cr_assert_lt(v.idx[i - 1], v.idx[i], "sorted and unique after the append");
+		for (int j = 0; j < 2; j++)
+			if (strcmp(v.name[i], names[j]) == 0) {
+				cr_assert_eq(v.kind[i], SCRM_FEAT_AUX);
+				cr_assert_float_eq(fabsf(v.val[i]), vals[j], 0, "value of %s", names[j]);
+				seen |= 1 << j;
+			}
+	}
+	cr_assert_eq(seen, 3);
+	cr_assert(has_name(&v, "w:refund"), "the text's features stay");
+	cr_assert_str_eq(scrm_feat_kind_name(SCRM_FEAT_AUX), "aux");
+	/* only the extractor's own last vector can take an append */
+	cr_assert_eq(scrm_feat_extract(g, t, strlen(t), NULL, &w), 0);
+	cr_assert_eq(scrm_feat_append(f, &w, SCRM_FEAT_AUX, names, vals, 2), -EINVAL);
+	scrm_feat_free(f);
+	scrm_feat_free(g);
+}
+
+Test(linear, aux_models_round_trip_and_stack)
+{
+	toy t;
+	toy_build(&t);
+	scrm_linear *m = toy_train(&t), *a = toy_aux(&t);
+	uint8_t *ai, *img;
+	size_t al, len;
+	char err[512] = "";
+	cr_assert_eq(scrm_linear_serialize(a, &ai, &al), 0);
+	cr_assert_eq(ai[8], 1, "a model without auxiliary models stays version 1");
+	cr_assert_eq(scrm_linear_naux(m), 0);
+	cr_assert_eq(scrm_linear_stack_outputs(m), 0);
+	cr_assert_eq(scrm_linear_add_aux(m, "money", ai, al, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_linear_naux(m), 1);
+	cr_assert_eq(scrm_linear_stack_outputs(m), 2);
+	const char *an = NULL;
+	cr_assert_not_null(scrm_linear_aux(m, 0, &an));
+	cr_assert_str_eq(an, "money");
+	cr_assert_null(scrm_linear_aux(m, 1, NULL));
+	/* bad names, a duplicate, a nested version 2 */
+	cr_assert_eq(scrm_linear_add_aux(m, "money", ai, al, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "given twice"), "%s", err);
+	cr_assert_eq(scrm_linear_add_aux(m, "Money", ai, al, err, sizeof err), -EINVAL);
+	cr_assert_eq(scrm_linear_add_aux(m, "", ai, al, err, sizeof err), -EINVAL);
+	cr_assert_eq(scrm_linear_add_aux(m, "abcdefghijabcdefghijabcdefghijab", ai, al, err, sizeof err), -EINVAL);
+	cr_assert_eq(scrm_linear_serialize(m, &img, &len), 0);
+	cr_assert_eq(img[8], 2, "with an auxiliary model: version 2");
+	cr_assert_eq(img[56], 1, "one auxiliary model");
+	cr_assert_eq(scrm_linear_add_aux(a, "nested", img, len, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "must be version 1"), "%s", err);
+
+	/* load it back: the same auxiliary model, the same bytes again */
+	scrm_linear *l = NULL;
+	cr_assert_eq(scrm_linear_load_mem(&l, img, len, "toy.model", err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_linear_naux(l), 1);
+	uint8_t *img2;
+	size_t len2;
+	cr_assert_eq(scrm_linear_serialize(l, &img2, &len2), 0);
+	cr_assert(len2 == len && memcmp(img, img2, len) == 0);
+	free(img2);
+
+	/* stacking: the auxiliary model's probabilities x SCALE, named x:money=LABEL */
+	float scratch[2], pa[2];
+	const char *s = "refund the invoice";
+	scrm_feat_vec v;
+	cr_assert_eq(scrm_feat_extract(t.f, s, strlen(s), NULL, &v), 0);
+	cr_assert_eq(scrm_linear_predict(a, &v, pa, NULL, NULL), 0);
+	cr_assert_gt(pa[1], 0.5f, "the aux model calls a billing text money");
+	uint32_t n0 = v.n;
+	cr_assert_eq(scrm_linear_stack(l, t.f, &v, scratch), 0);
+	cr_assert_eq(v.n, n0 + 2);
+	int seen = 0;
+	for (uint32_t i = 0; i < v.n; i++) {
+		if (strcmp(v.name[i], "x:money=money") == 0) {
+			cr_assert_float_eq(fabsf(v.val[i]), SCRM_LINEAR_AUX_SCALE * pa[1], 1e-6f);
+			seen |= 1;
+		}
+		if (strcmp(v.name[i], "x:money=no") == 0) {
+			cr_assert_float_eq(fabsf(v.val[i]), SCRM_LINEAR_AUX_SCALE * pa[0], 1e-6f);
+			seen |= 2;
+		}
+	}
+	cr_assert_eq(seen, 3);
+
+	/* damage: an auxiliary length past the end, a flipped byte inside the image (with the
+	 * outer checksum redone, the inner one catches it), the wrong count */
+	uint8_t *cp = malloc(len);
+	size_t at = len - 8 - al - 8; /* the image length field */
+	memcpy(cp, img, len);
+	cp[at + 5] = 0x7f;
+	expect_bad(cp, len, "does not fit", "aux length too big");
+	memcpy(cp, img, len);
+	cp[len - 8 - al + 70] ^= 0x40;
+	uint64_t sum = XXH3_64bits(cp, len - 8);
+	for (int i = 0; i < 8; i++)
+		cp[len - 8 + i] = (uint8_t)(sum >> (8 * i));
+	expect_bad(cp, len, "auxiliary model 0", "inner damage");
+	memcpy(cp, img, len);
+	cp[56] = 2;
+	expect_bad(cp, len, "truncated", "count says 2");
+	memcpy(cp, img, len);
+	cp[56] = 9;
+	expect_bad(cp, len, "9 auxiliary models", "count 9");
+	free(cp);
+
+	/* other features than the model's: refused */
+	scrm_feat_opts o2 = t.o.feat;
+	o2.char_max = 4;
+	scrm_linear *e = NULL;
+	cr_assert_eq(scrm_linear_create_empty(&e, &o2), 0);
+	cr_assert_eq(scrm_linear_add_aux(e, "money", ai, al, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "other features"), "%s", err);
+	scrm_linear_free(e);
+	/* a holder passes its auxiliary models on */
+	cr_assert_eq(scrm_linear_create_empty(&e, &t.o.feat), 0);
+	cr_assert_eq(scrm_linear_add_aux(e, "money", ai, al, err, sizeof err), 0, "%s", err);
+	scrm_linear *m2 = toy_train(&t);
+	cr_assert_eq(scrm_linear_copy_aux(m2, e, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_linear_serialize(m2, &img2, &len2), 0);
+	cr_assert(len2 == len && memcmp(img, img2, len) == 0, "the same file as adding directly");
+	free(img2);
+	scrm_linear_free(m2);
+	scrm_linear_free(e);
+	free(img);
+	free(ai);
+	scrm_linear_free(l);
+	scrm_linear_free(a);
+	scrm_linear_free(m);
+	toy_free(&t);
 }
 
 Test(linear, intent_scrm_cross_validation, .timeout = 600)
