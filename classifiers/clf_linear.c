@@ -56,6 +56,7 @@ typedef struct featurizer {
 	const scrm_linear *stack; /* borrowed: the model whose auxiliary models' outputs are
 				     appended to every vector (linear.h); NULL: none */
 	float *stack_scratch;
+	uint64_t stack_digest; /* scrm_linear_aux_digest(stack); 0: none */
 } featurizer;
 
 static void featurizer_free(featurizer *z)
@@ -76,6 +77,7 @@ static int featurizer_stack(featurizer *z, const scrm_linear *m)
 	if (!(z->stack_scratch = malloc(n * sizeof(float))))
 		return -ENOMEM;
 	z->stack = m;
+	z->stack_digest = scrm_linear_aux_digest(m);
 	return 0;
 }
 
@@ -266,8 +268,10 @@ static _Thread_local struct {
 
 static int same_features(const featurizer *a, const featurizer *b)
 {
-	/* auxiliary outputs are not compared: a featurizer with them never shares */
-	return !a->stack && !b->stack && a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
+	/* with auxiliary models, the same ones (the intent and action models of
+	 * scripts/intent-stack.sh carry copies of the same three) */
+	return (!a->stack || a->stack_digest) && (!b->stack || b->stack_digest) && a->stack_digest == b->stack_digest &&
+	       a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
 	       a->opts.char_min == b->opts.char_min && a->opts.char_max == b->opts.char_max &&
 	       a->opts.kinds == b->opts.kinds;
 }

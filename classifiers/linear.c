@@ -299,6 +299,23 @@ int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, si
 	return 0;
 }
 
+uint64_t scrm_linear_aux_digest(const scrm_linear *m)
+{
+	if (!m->n_aux)
+		return 0;
+	XXH3_state_t *st = XXH3_createState();
+	if (!st)
+		return 0;
+	XXH3_64bits_reset(st);
+	for (uint32_t i = 0; i < m->n_aux; i++) {
+		XXH3_64bits_update(st, m->aux[i].name, strlen(m->aux[i].name) + 1);
+		XXH3_64bits_update(st, m->aux[i].img, m->aux[i].img_len);
+	}
+	uint64_t h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h | 1; /* never 0, the digest of "none" */
+}
+
 uint32_t scrm_linear_stack_outputs(const scrm_linear *m)
 {
 	return m->n_aux_out;

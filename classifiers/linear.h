@@ -139,9 +139,14 @@ int scrm_linear_aux_name_check(const char *name);
 uint32_t scrm_linear_naux(const scrm_linear *m);
 /* Auxiliary model @i (< naux) and its name (may be NULL); NULL past the end. */
 const scrm_linear *scrm_linear_aux(const scrm_linear *m, uint32_t i, const char **name);
-/* Auxiliary outputs are probabilities times this: 1, 2 and 4 gave intent macro-F1 0.618,
- * 0.633 and 0.631 (5-fold on intent-scrm dev with intent-extra, BENCHMARKS.md). */
+/* Auxiliary outputs are probabilities times this: 1, 2, 3 and 4 gave intent macro-F1
+ * 0.617, 0.627, 0.626 and 0.622 (5-fold on intent-scrm dev with intent-extra;
+ * BENCHMARKS.md, "Stacked auxiliary models"). */
 #define SCRM_LINEAR_AUX_SCALE 2.0f
+/* A digest of the auxiliary models (names and images, in order): two models with equal
+ * digests stack the same outputs onto the same vector. 0 without auxiliary models (or
+ * when memory for hashing is short, which only costs sharing). */
+uint64_t scrm_linear_aux_digest(const scrm_linear *m);
 /* How many floats scrm_linear_stack() needs as scratch: the sum of the auxiliary models'
  * label counts (0 without any). */
 uint32_t scrm_linear_stack_outputs(const scrm_linear *m);
