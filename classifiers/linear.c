@@ -73,6 +73,7 @@
 #define HEADER_SIZE 64
 #define MAGIC "scrmLIN\0"
 #define MAX_CELLS (1u << 28) /* 2^D x K */
+#define LOGITS_AHEAD 8
 #define AUX_XNAME_MAX 150  /* bytes of an auxiliary feature's name (featurize.h keeps 150) */
 
 typedef struct top_ent {
@@ -372,6 +373,9 @@ static void logits(const scrm_linear *m, const scrm_feat_vec *v, float *z)
 	const uint32_t K = m->K;
 	memcpy(z, m->bias, K * sizeof(float));
 	for (uint32_t j = 0; j < v->n; j++) {
+		/* the rows are scattered over 2^D x K floats: ask for one a few entries ahead */
+		if (j + LOGITS_AHEAD < v->n && v->idx[j + LOGITS_AHEAD] < m->dim)
+			__builtin_prefetch(m->w + (size_t)v->idx[j + LOGITS_AHEAD] * K);
 		if (v->idx[j] >= m->dim)
 			continue;
 		const float *wr = m->w + (size_t)v->idx[j] * K;
