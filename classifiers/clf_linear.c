@@ -28,9 +28,11 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "classifier.h"
 #include "clf_cues.h"
@@ -297,6 +299,73 @@ static int featurize_shared(featurizer *z, const scrm_clf_item *it, scrm_feat_ve
 	return 0;
 }
 
+/*
+ * Loaded models, shared by the instances of every thread: a model is read-only once
+ * loaded (linear.h), and the pipeline creates one instance per worker, so without this
+ * each worker held its own copy (an 8-class model with three auxiliary models is ~25 MB).
+ * Keyed by the file's contents (its size and the XXH3-64 of all its bytes), so a model
+ * file rewritten at the same path (eval's folds) is loaded anew, and a damaged copy of a
+ * loaded model is not mistaken for it.
+ * An entry lives while an instance uses it.
+ */
+static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct shared_model {
+	size_t len;
+	uint64_t sum;
+	scrm_linear *m;
+	unsigned refs;
+	struct shared_model *next;
+} *models;
+
+static int model_get(scrm_linear **out, const char *path, char *err, size_t errlen)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = scrm_linear_read_file(path, &buf, &len, err, errlen);
+	if (rc)
+		return rc;
+	uint64_t sum = XXH3_64bits(buf, len);
+	pthread_mutex_lock(&models_mu);
+	struct shared_model *e = models;
+	while (e && !(e->len == len && e->sum == sum))
+		e = e->next;
+	if (e) {
+		e->refs++;
+		*out = e->m;
+	} else if (!(rc = scrm_linear_load_mem(out, buf, len, path, err, errlen))) {
+		if (!(e = malloc(sizeof *e))) {
+			scrm_linear_free(*out);
+			*out = NULL;
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -ENOMEM;
+		} else {
+			*e = (struct shared_model){len, sum, *out, 1, models};
+			models = e;
+		}
+	}
+	pthread_mutex_unlock(&models_mu);
+	free(buf);
+	return rc;
+}
+
+static void model_put(scrm_linear *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&models_mu);
+	for (struct shared_model **pp = &models; *pp; pp = &(*pp)->next)
+		if ((*pp)->m == m) {
+			struct shared_model *e = *pp;
+			if (--e->refs == 0) {
+				*pp = e->next;
+				scrm_linear_free(e->m);
+				free(e);
+			}
+			break;
+		}
+	pthread_mutex_unlock(&models_mu);
+}
+
 static void free_linear(void *state)
 {
 	clf_linear *c = state;
@@ -304,7 +373,7 @@ static void free_linear(void *state)
 		return;
 	if (last_vec.z == &c->z)
 		last_vec.z = NULL;
-	scrm_linear_free(c->m);
+	model_put(c->m);
 	featurizer_free(&c->z);
 	free(c->probs);
 	free(c);
@@ -346,7 +415,7 @@ static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task,
 		return -ENOMEM;
 	c->task = task;
 	c->topics = cfg->topics;
-	int rc = scrm_linear_load(&c->m, cfg->model_path, err, errlen);
+	int rc = model_get(&c->m, cfg->model_path, err, errlen);
 	if (!rc)
 		rc = check_model(c->m, task, cfg->model_path, err, errlen);
 	if (!rc)

@@ -97,8 +97,8 @@ struct scrm_linear {
 	struct aux_ent {
 		char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
 		scrm_linear *m;
-		uint8_t *img; /* its version-1 file image, written into ours */
-		size_t img_len;
+		uint64_t img_hash; /* XXH3-64 of its version-1 file image (which serializing it
+				      gives back: the format has one encoding) */
 		char *xarena; /* the feature names "x:NAME=LABEL", one per label */
 	} aux[SCRM_LINEAR_MAX_AUX];
 	uint32_t n_aux_out;      /* sum of the auxiliary models' K */
@@ -130,7 +130,6 @@ void scrm_linear_free(scrm_linear *m)
 	free(m->strs);
 	for (uint32_t i = 0; i < m->n_aux; i++) {
 		scrm_linear_free(m->aux[i].m);
-		free(m->aux[i].img);
 		free(m->aux[i].xarena);
 	}
 	free(m->aux_names);
@@ -248,19 +247,16 @@ int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, siz
 	}
 	/* the features' names: "x:" NAME "=" LABEL, at most AUX_XNAME_MAX bytes (a long
 	 * label is cut: the name is only hashed and shown) */
-	uint8_t *img = malloc(len ? len : 1);
 	char *arena = malloc((size_t)a->K * (AUX_XNAME_MAX + 1));
 	const char **xn = realloc(m->aux_names, (m->n_aux_out + a->K) * sizeof *xn);
 	if (xn)
 		m->aux_names = xn;
-	if (!img || !arena || !xn) {
-		free(img);
+	if (!arena || !xn) {
 		free(arena);
 		scrm_linear_free(a);
 		scrm_set_err(err, errlen, "%s: out of memory", name);
 		return -ENOMEM;
 	}
-	memcpy(img, image, len);
 	for (uint32_t k = 0; k < a->K; k++) {
 		char *d = arena + (size_t)k * (AUX_XNAME_MAX + 1);
 		snprintf(d, AUX_XNAME_MAX + 1, "x:%s=%s", name, a->label[k]);
@@ -269,8 +265,7 @@ int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, siz
 	struct aux_ent *e = &m->aux[m->n_aux++];
 	snprintf(e->name, sizeof e->name, "%s", name);
 	e->m = a;
-	e->img = img;
-	e->img_len = len;
+	e->img_hash = XXH3_64bits(image, len);
 	e->xarena = arena;
 	m->n_aux_out += a->K;
 	return 0;
@@ -293,7 +288,14 @@ int scrm_linear_create_empty(scrm_linear **out, const scrm_feat_opts *fo)
 int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, size_t errlen)
 {
 	for (uint32_t i = 0; i < src->n_aux; i++) {
-		int rc = scrm_linear_add_aux(dst, src->aux[i].name, src->aux[i].img, src->aux[i].img_len, err, errlen);
+		uint8_t *img;
+		size_t len;
+		if (scrm_linear_serialize(src->aux[i].m, &img, &len)) {
+			scrm_set_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		int rc = scrm_linear_add_aux(dst, src->aux[i].name, img, len, err, errlen);
+		free(img);
 		if (rc)
 			return rc;
 	}
@@ -310,7 +312,7 @@ uint64_t scrm_linear_aux_digest(const scrm_linear *m)
 	XXH3_64bits_reset(st);
 	for (uint32_t i = 0; i < m->n_aux; i++) {
 		XXH3_64bits_update(st, m->aux[i].name, strlen(m->aux[i].name) + 1);
-		XXH3_64bits_update(st, m->aux[i].img, m->aux[i].img_len);
+		XXH3_64bits_update(st, &m->aux[i].img_hash, sizeof m->aux[i].img_hash);
 	}
 	uint64_t h = XXH3_64bits_digest(st);
 	XXH3_freeState(st);
@@ -728,11 +730,22 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	for (uint32_t t = 0; t < m->n_top; t++)
 		size += 13 + strlen(m->top[t].name);
 	size += 4 * (size_t)K + 4 * (size_t)m->dim * K + 8;
-	for (uint32_t i = 0; i < m->n_aux; i++)
-		size += 1 + strlen(m->aux[i].name) + 8 + m->aux[i].img_len;
+	uint8_t *img[SCRM_LINEAR_MAX_AUX] = {0};
+	size_t img_len[SCRM_LINEAR_MAX_AUX] = {0};
+	for (uint32_t i = 0; i < m->n_aux; i++) {
+		if (scrm_linear_serialize(m->aux[i].m, &img[i], &img_len[i])) {
+			for (uint32_t j = 0; j < i; j++)
+				free(img[j]);
+			return -ENOMEM;
+		}
+		size += 1 + strlen(m->aux[i].name) + 8 + img_len[i];
+	}
 	uint8_t *b = calloc(1, size), *p = b;
-	if (!b)
+	if (!b) {
+		for (uint32_t i = 0; i < m->n_aux; i++)
+			free(img[i]);
 		return -ENOMEM;
+	}
 	const scrm_linear_opts *o = &m->o;
 	memcpy(p, MAGIC, 8);
 	/* version 1 unless there are auxiliary models: a model without them is the same file
@@ -769,9 +782,10 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 		put_f32(p, m->w[i]);
 	for (uint32_t i = 0; i < m->n_aux; i++) {
 		p = put_name(p, m->aux[i].name);
-		scrm_le_put64(p, m->aux[i].img_len);
-		memcpy(p + 8, m->aux[i].img, m->aux[i].img_len);
-		p += 8 + m->aux[i].img_len;
+		scrm_le_put64(p, img_len[i]);
+		memcpy(p + 8, img[i], img_len[i]);
+		p += 8 + img_len[i];
+		free(img[i]);
 	}
 	scrm_le_put64(p, XXH3_64bits(b, (size_t)(p - b)));
 	p += 8;
