@@ -100,6 +100,7 @@ asan:
 	  $(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 # Criterion cannot run under TSan (Snaipe/Criterion#274): a plain driver instead.
+TSAN_LEX = $(firstword $(wildcard data/lexicons/vader_lexicon.txt ../shared/corpora/lexicons/vader/vader_lexicon.txt))
 tsan:
 	$(MAKE) BUILD=build-tsan OPT=-O1 SAN="-fsanitize=thread" build-tsan/scrm build-tsan/tests/tsan_stress
 	rm -rf build-tsan/stress && mkdir -p build-tsan/stress
@@ -108,6 +109,17 @@ tsan:
 	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress \
 	  corpora/sample/rules.scrm $(or $(wildcard ../shared/corpora/lexicons/vader/vader_lexicon.txt),-) \
 	  build-tsan/stress/customers.csv
+	# linear models with an auxiliary model, loaded once and shared by four workers
+	printf 'id\ttext\tlabel\n1\tmy refund never came\t1\n2\tlove the new playlist\t0\n3\tthe app keeps crashing\t1\n' \
+	  > build-tsan/stress/aux.tsv
+	printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset it?\tquestion\n' \
+	  > build-tsan/stress/intent.tsv
+	build-tsan/scrm train --task complaint --data build-tsan/stress/aux.tsv --lexicon $(TSAN_LEX) -o build-tsan/stress/aux.model >/dev/null
+	build-tsan/scrm train --task intent --data build-tsan/stress/intent.tsv --label-col intent --lexicon $(TSAN_LEX) \
+	  --aux c=build-tsan/stress/aux.model -o build-tsan/stress/intent.model >/dev/null
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --lexicon $(TSAN_LEX) \
+	  --intent-model build-tsan/stress/intent.model --action none -o build-tsan/stress/linear build-tsan/stress/in.ndjson
+	@echo "tsan: linear models shared by 4 workers: clean"
 
 $(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
