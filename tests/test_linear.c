@@ -410,6 +410,17 @@ static void expect_bad(const uint8_t *img, size_t len, const char *why, const ch
 	cr_assert(strstr(err, why), "%s: message \"%s\" says \"%s\"", what, err, why);
 }
 
+/* A copy of @img with byte @off set to @v must fail to load with @why. */
+static void expect_bad_byte(const uint8_t *img, size_t len, size_t off, uint8_t v, const char *why, const char *what)
+{
+	uint8_t *cp = malloc(len);
+	cr_assert_not_null(cp);
+	memcpy(cp, img, len);
+	cp[off] = v;
+	expect_bad(cp, len, why, what);
+	free(cp);
+}
+
 Test(linear, corrupt_files_are_clear_errors)
 {
 	toy t;
@@ -459,18 +470,10 @@ Test(linear, corrupt_files_are_clear_errors)
 	cp[8] = 0;
 	expect_bad(cp, len, "unsupported model version 0", "version 0");
 	/* dimension / K inconsistent with the size */
-	memcpy(cp, img, len);
-	cp[12] = 15; /* D 14 -> 15: the file is then much too short */
-	expect_bad(cp, len, "truncated", "dimension changed");
-	memcpy(cp, img, len);
-	cp[12] = 13; /* D 14 -> 13: too long */
-	expect_bad(cp, len, "unexpected bytes", "dimension shrunk");
-	memcpy(cp, img, len);
-	cp[12] = 40;
-	expect_bad(cp, len, "dimension bits 40", "dimension out of range");
-	memcpy(cp, img, len);
-	cp[16] = 1;
-	expect_bad(cp, len, "label count 1", "K = 1");
+	expect_bad_byte(img, len, 12, 15, "truncated", "dimension changed"); /* D 14 -> 15: much too short */
+	expect_bad_byte(img, len, 12, 13, "unexpected bytes", "dimension shrunk"); /* D 14 -> 13: too long */
+	expect_bad_byte(img, len, 12, 40, "dimension bits 40", "dimension out of range");
+	expect_bad_byte(img, len, 16, 1, "label count 1", "K = 1");
 	/* one byte too many */
 	memcpy(cp, img, len);
 	cp[len] = 0;
@@ -802,13 +805,9 @@ Test(linear, aux_models_round_trip_and_stack)
 	for (int i = 0; i < 8; i++)
 		cp[len - 8 + i] = (uint8_t)(sum >> (8 * i));
 	expect_bad(cp, len, "auxiliary model 0", "inner damage");
-	memcpy(cp, img, len);
-	cp[56] = 2;
-	expect_bad(cp, len, "truncated", "count says 2");
-	memcpy(cp, img, len);
-	cp[56] = 9;
-	expect_bad(cp, len, "9 auxiliary models", "count 9");
 	free(cp);
+	expect_bad_byte(img, len, 56, 2, "truncated", "count says 2");
+	expect_bad_byte(img, len, 56, 9, "9 auxiliary models", "count 9");
 
 	/* other features than the model's: refused */
 	scrm_feat_opts o2 = t.o.feat;
