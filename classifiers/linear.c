@@ -659,13 +659,15 @@ int scrm_linear_predict(const scrm_linear *m, const scrm_feat_vec *v, float *pro
 		return 0;
 	ex->n = 0;
 	ex->bias = m->bias[best];
+	/* one test per entry against what a new contribution must beat: 0 until the list is
+	 * full, then its weakest (most entries fall below it: a branch that predicts well,
+	 * where "c > 0" alone is a coin toss) */
+	float thr = 0;
 	for (uint32_t j = 0; j < v->n; j++) {
 		if (v->idx[j] >= m->dim)
 			continue;
 		float c = v->val[j] * m->w[(size_t)v->idx[j] * K + best];
-		if (!(c > 0))
-			continue;
-		if (ex->n == SCRM_LINEAR_EXPLAIN_MAX && !(c > ex->c[ex->n - 1].weight))
+		if (!(c > thr))
 			continue;
 		uint32_t pos = ex->n < SCRM_LINEAR_EXPLAIN_MAX ? ex->n++ : SCRM_LINEAR_EXPLAIN_MAX - 1;
 		while (pos > 0 && c > ex->c[pos - 1].weight) {
@@ -675,6 +677,8 @@ int scrm_linear_predict(const scrm_linear *m, const scrm_feat_vec *v, float *pro
 		ex->c[pos] = (scrm_linear_contrib){
 			.idx = v->idx[j], .kind = v->kind ? v->kind[j] : 0, .weight = c, .name = NULL};
 		ex->c[pos].name = v->name ? v->name[j] : NULL; /* resolved below if NULL */
+		if (ex->n == SCRM_LINEAR_EXPLAIN_MAX)
+			thr = ex->c[SCRM_LINEAR_EXPLAIN_MAX - 1].weight;
 	}
 	for (uint32_t i = 0; i < ex->n; i++)
 		if (!ex->c[i].name)
