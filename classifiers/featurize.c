@@ -506,31 +506,39 @@ static int sort_ents(scrm_feat *f, ent *e, size_t n)
 	}
 	if (scrm_array_grow((void **)&f->sort_tmp, &f->sort_tmp_cap, n, sizeof(ent), 256) < 0)
 		return -ENOMEM;
-	unsigned idx_bytes = 0;
-	for (uint32_t m = f->mask; m; m >>= 8)
-		idx_bytes++;
+	/* the key is idx << 4 | kind (kinds < 16, idx < 2^24): ceil((D + 4) / 8) byte passes,
+	 * all their counts taken in one read */
+	unsigned bits = 4;
+	for (uint32_t m = f->mask; m; m >>= 1)
+		bits++;
+	unsigned passes = (bits + 7) / 8;
+	uint32_t cnt[4][256];
+	memset(cnt, 0, sizeof cnt[0] * passes);
+#define KEY(x) ((x).idx << 4 | (uint32_t)(x).kind)
+	for (size_t i = 0; i < n; i++) {
+		uint32_t k = KEY(e[i]);
+		for (unsigned p = 0; p < passes; p++)
+			cnt[p][(k >> (8 * p)) & 255u]++;
+	}
 	ent *src = e, *dst = f->sort_tmp;
-	for (unsigned pass = 0; pass <= idx_bytes; pass++) {
-		size_t cnt[256] = {0};
-		unsigned sh = pass ? 8 * (pass - 1) : 0;
-#define DIGIT(x) (pass ? ((x).idx >> sh) & 255u : (unsigned)(x).kind)
-		for (size_t i = 0; i < n; i++)
-			cnt[DIGIT(src[i])]++;
-		if (cnt[DIGIT(src[0])] == n)
+	for (unsigned p = 0; p < passes; p++) {
+		unsigned sh = 8 * p;
+		uint32_t *c = cnt[p];
+		if (c[(KEY(src[0]) >> sh) & 255u] == n)
 			continue; /* one digit value: the pass would not move anything */
-		size_t sum = 0;
+		uint32_t sum = 0;
 		for (unsigned d = 0; d < 256; d++) {
-			size_t c = cnt[d];
-			cnt[d] = sum;
-			sum += c;
+			uint32_t t = c[d];
+			c[d] = sum;
+			sum += t;
 		}
 		for (size_t i = 0; i < n; i++)
-			dst[cnt[DIGIT(src[i])]++] = src[i];
-#undef DIGIT
+			dst[c[(KEY(src[i]) >> sh) & 255u]++] = src[i];
 		ent *t = src;
 		src = dst;
 		dst = t;
 	}
+#undef KEY
 	if (src != e)
 		memcpy(e, src, n * sizeof(ent));
 	return 0;
