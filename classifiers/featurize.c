@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#define XXH_INLINE_ALL /* the n-grams are short: the inlined hash saves the call per feature */
 #include <xxhash.h>
 
 #define TOK_MAX 64    /* bytes of a token kept; the rest of a longer token is dropped */
