@@ -36,6 +36,10 @@ SETS = [
 ]
 RANDOM_COUNTS = {"twcs": 100, "airline": 100, "complaints": 60, "semeval": 40}
 ENRICH_PER_FAMILY = 100
+# Round 2 (the fourth session of 2026-12-06): the walk of these families' shuffled pools
+# goes on where round 1 stopped, for this many more candidates each (the labels with the
+# fewest dev rows and the lowest F1).
+ROUND2 = [("suggestion", 100), ("purchase", 100), ("question", 50)]
 
 # Families in processing order. The first four filters are copied verbatim
 # from intent-scrm/GUIDELINE.md ("Targeted enrichment"); question and praise
@@ -222,6 +226,7 @@ def main():
                 got += 1
 
     # 2. Targeted enrichment by keyword family.
+    pools, pos = {}, {}
     for fam in FAMILY_ORDER:
         pats = [re.compile(p, re.I) for p in FILTERS[fam]]
         sets = FAMILY_SETS.get(fam, [s for s, _r, _i in SETS])
@@ -231,13 +236,24 @@ def main():
                 if any(p.search(text) for p in pats):
                     pool.append((rid, raw, text, name))
         random.Random(f"{SEED}:enrich:dev:{fam}").shuffle(pool)
-        got = 0
-        for rid, raw, text, name in pool:
-            if got >= ENRICH_PER_FAMILY:
-                break
+        got, k = 0, 0
+        while k < len(pool) and got < ENRICH_PER_FAMILY:
+            rid, raw, text, name = pool[k]
+            k += 1
             if try_take(rid, raw, text, name, f"enrich:{fam}"):
                 got += 1
+        pools[fam], pos[fam] = pool, k
         print(f"family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
+
+    # 3. Round 2: the same pools, from where round 1 stopped.
+    for fam, count in ROUND2:
+        pool, k, got = pools[fam], pos[fam], 0
+        while k < len(pool) and got < count:
+            rid, raw, text, name = pool[k]
+            k += 1
+            if try_take(rid, raw, text, name, f"enrich2:{fam}"):
+                got += 1
+        print(f"round 2 family {fam}: taken {got}", file=sys.stderr)
 
     w = sys.stdout
     w.write("n\tid\tsource\tgroup" + ("\ttext" if show else "") + "\n")
