@@ -8,7 +8,9 @@
  * lists the topics no routing rule uses. The settings `scrm run` reads are checked as it
  * reads them: bad values and classifier names are errors (when the file is read); files
  * that do not open and a trained classifier without its model are warnings (an option
- * or the setup step can stand in for them), so nothing run refuses passes without a word.
+ * or the setup step can stand in for them), so nothing run refuses passes without a word;
+ * a lexicon or model that opens is loaded as scrm run would load it, and one it would
+ * refuse (a bad line, a corrupt model, a model of another task) is an error.
  * Prints a summary: topics, cues, settings, patterns, compile time, database size,
  * routing rules and teams. With --sample FILE, also Hyperscan's time per text on the
  * sample's texts, with and without the rules' regexes (scrm_topics_scan_cost).
@@ -21,6 +23,8 @@
 
 #include "buf.h"
 #include "classifier.h"
+#include "lexicon.h"
+#include "linear.h"
 #include "normalize.h"
 #include "record.h"
 #include "route.h"
@@ -187,6 +191,37 @@ static void at_setting(const scrm_rules *r, uint32_t line, const char *msg, char
 	fputs(err, stderr);
 }
 
+/* Load the file of setting @what (a word lexicon or a linear model) as scrm run would;
+ * 0 if that works, else 1 with why in @msg. (The emoji lexicon loads only beside a word
+ * lexicon: opening it is all that is checked.) */
+static int load_fails(const char *what, const char *path, char *msg, size_t cap)
+{
+	char e[1024] = "";
+	if (!strcmp(what, "lexicon")) {
+		scrm_lexicon *lex = NULL;
+		int rc = scrm_lexicon_load(&lex, path, NULL, e, sizeof e);
+		scrm_lexicon_free(lex);
+		if (rc)
+			snprintf(msg, cap, "lexicon: %s", e[0] ? e : strerror(-rc));
+		return rc != 0;
+	}
+	size_t wl = strlen(what) - strlen("-model");
+	if (strcmp(what + wl, "-model") != 0)
+		return 0;
+	scrm_linear *m = NULL;
+	int rc = scrm_linear_load(&m, path, e, sizeof e);
+	if (rc) {
+		snprintf(msg, cap, "%s: %s", what, e[0] ? e : strerror(-rc));
+		return 1;
+	}
+	int bad = strlen(scrm_linear_task(m)) != wl || strncmp(scrm_linear_task(m), what, wl) != 0;
+	if (bad)
+		snprintf(msg, cap, "%s: %s is a model for task '%s', not '%.*s'", what, path, scrm_linear_task(m), (int)wl,
+			 what);
+	scrm_linear_free(m);
+	return bad;
+}
+
 /* What the loader cannot see of the settings `scrm run` applies (engine/main.c; names and
  * values are checked when the file is read): the files they name should open, and a
  * trained classifier needs its model. Returns the errors; adds the warnings (what a
@@ -213,6 +248,9 @@ static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsig
 				 files[i], path, strerror(errno), files[i]);
 			at_setting(r, line, msg, err, cap);
 			(*warnings)++;
+		} else if (load_fails(files[i], path, msg, sizeof msg)) {
+			at_setting(r, line, msg, err, cap);
+			errors++;
 		}
 	}
 	static const char *const clf[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};

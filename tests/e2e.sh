@@ -456,6 +456,17 @@ check "train --aux with a bad name exits 2 before reading data" \
 	--model "$T/intent-x.model" --aux c="$T/aux.model" >/dev/null 2>"$T/auxm.err"
 check "eval --aux with --model exits 2 (a model carries its own)" \
 	bash -c "test $? -eq 2 && grep -q 'carries its own' '$T/auxm.err'"
+# check loads what run would load: a corrupt model, a model of another task, a bad lexicon
+cp "$T/intent.model" "$T/corrupt.model" && printf 'X' | dd of="$T/corrupt.model" bs=1 seek=4000 conv=notrunc 2>/dev/null
+printf 'set intent-model = corrupt.model\nset action-model = intent.model\nset lexicon = intent.tsv\n' >"$T/loadset.scrm"
+"$SCRM" check "$T/loadset.scrm" >/dev/null 2>"$T/loadset.err"
+check "scrm check: a corrupt model, a model of another task and a bad lexicon are errors at their lines" \
+	bash -c "test $? -eq 1 && grep -q 'loadset.scrm:1:1: intent-model: .*checksum mismatch' '$T/loadset.err' &&
+		grep -q \"loadset.scrm:2:1: action-model: .* is a model for task 'intent', not 'action'\" '$T/loadset.err' &&
+		grep -q 'loadset.scrm:3:1: lexicon: ' '$T/loadset.err'"
+printf 'set intent-model = intent-x.model\nset lexicon = intent-lex.txt\n' >"$T/goodset.scrm"
+"$SCRM" check "$T/goodset.scrm" >/dev/null 2>&1
+check "scrm check: a stacked model and a good lexicon pass" test $? -eq 0
 mkdir -p "$T/cr/rules" "$T/cr/models" && cp "$T/intent.model" "$T/cr/models/"
 printf 'topic t: refund\nset intent = linear\nset intent-model = ../models/intent.model\nset action = cues\n' >"$T/cr/rules/r.scrm"
 "$SCRM" run -q --rules "$T/cr/rules/r.scrm" "$T/spam.ndjson" >"$T/cr.out"
