@@ -32,7 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
+#include <sys/stat.h>
 
 #include "classifier.h"
 #include "clf_cues.h"
@@ -303,15 +303,17 @@ static int featurize_shared(featurizer *z, const scrm_clf_item *it, scrm_feat_ve
  * Loaded models, shared by the instances of every thread: a model is read-only once
  * loaded (linear.h), and the pipeline creates one instance per worker, so without this
  * each worker held its own copy (an 8-class model with three auxiliary models is ~25 MB).
- * Keyed by the file's contents (its size and the XXH3-64 of all its bytes), so a model
- * file rewritten at the same path (eval's folds) is loaded anew, and a damaged copy of a
- * loaded model is not mistaken for it.
+ * Keyed by the file's identity (device, inode, size and modification time), so a model
+ * file rewritten at the same path (eval's folds; scrm_linear_save() renames a new file
+ * over it) is loaded anew, and the file is read only once however many workers there are.
  * An entry lives while an instance uses it.
  */
 static pthread_mutex_t models_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct shared_model {
-	size_t len;
-	uint64_t sum;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
 	scrm_linear *m;
 	unsigned refs;
 	struct shared_model *next;
@@ -319,32 +321,33 @@ static struct shared_model {
 
 static int model_get(scrm_linear **out, const char *path, char *err, size_t errlen)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc = scrm_linear_read_file(path, &buf, &len, err, errlen);
-	if (rc)
-		return rc;
-	uint64_t sum = XXH3_64bits(buf, len);
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	int rc = 0;
 	pthread_mutex_lock(&models_mu);
 	struct shared_model *e = models;
-	while (e && !(e->len == len && e->sum == sum))
+	while (e && !(e->dev == st.st_dev && e->ino == st.st_ino && e->size == st.st_size &&
+		      e->mtime.tv_sec == st.st_mtim.tv_sec && e->mtime.tv_nsec == st.st_mtim.tv_nsec))
 		e = e->next;
 	if (e) {
 		e->refs++;
 		*out = e->m;
-	} else if (!(rc = scrm_linear_load_mem(out, buf, len, path, err, errlen))) {
+	} else if (!(rc = scrm_linear_load(out, path, err, errlen))) {
 		if (!(e = malloc(sizeof *e))) {
 			scrm_linear_free(*out);
 			*out = NULL;
 			snprintf(err, errlen, "%s: out of memory", path);
 			rc = -ENOMEM;
 		} else {
-			*e = (struct shared_model){len, sum, *out, 1, models};
+			*e = (struct shared_model){st.st_dev, st.st_ino, st.st_size, st.st_mtim, *out, 1, models};
 			models = e;
 		}
 	}
 	pthread_mutex_unlock(&models_mu);
-	free(buf);
 	return rc;
 }
 
