@@ -7,12 +7,15 @@
  *     scrm_feat_opts_check();
  *   - the vector is sorted by index, unique, in range, finite, and names are non-empty;
  *   - without char n-grams no name starts with "c:";
- *   - extracting the same text twice gives the same vector (the scratch is reused).
+ *   - extracting the same text twice gives the same vector (the scratch is reused);
+ *   - appending named entries (scrm_feat_append, as stacking does; names cut from the
+ *     text) keeps the vector sorted, unique and finite, with at most that many more.
  *   make fuzz && build-fuzz/fuzz/fuzz_featurize -max_total_time=60 CORPUS_DIR
  */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +78,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(v.n == n);
 	for (uint32_t i = 0; i < n; i++)
 		CHECK(v.idx[i] == idx[i] && memcmp(&v.val[i], &val[i], sizeof val[i]) == 0);
+	/* three appended entries: names from the text (up to 200 bytes, cut at 150 inside),
+	 * the last one an existing feature's name (a merge) */
+	char nb[3][201];
+	snprintf(nb[2], sizeof nb[2], "%s", n ? v.name[0] : "x:none"); /* a copy: the scratch may move */
+	for (int k = 0; k < 2; k++) {
+		size_t off = tl ? (size_t)k * tl / 2 : 0, nl = tl - off < 200 ? tl - off : 200;
+		memcpy(nb[k], text + off, nl);
+		nb[k][nl] = 0;
+		if (!nb[k][0])
+			nb[k][0] = 'x', nb[k][1] = 0;
+	}
+	const char *names[3] = {nb[0], nb[1], nb[2]};
+	const float vals[3] = {0.5f, -1.25f, 2.0f};
+	CHECK(scrm_feat_append(f, &v, SCRM_FEAT_AUX, names, vals, 3) == 0);
+	CHECK(v.n <= n + 3);
+	for (uint32_t i = 0; i < v.n; i++) {
+		CHECK(v.idx[i] < (1u << o.dim_bits) && isfinite(v.val[i]));
+		if (i)
+			CHECK(v.idx[i - 1] < v.idx[i]);
+	}
 	free(idx);
 	free(val);
 	scrm_feat_free(f);
