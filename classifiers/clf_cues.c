@@ -23,7 +23,7 @@
  *                  of scrm_spam_scan() (many links, hashtag stuffing, mention spam,
  *                  repeated words), unless a complaint or question cue is also present;
  *   2. churn       a churn cue ("cancel my subscription", "switching to", "never again");
- *   3. purchase    a purchase cue ("want to buy", "how much", "sign up", "upgrade",
+ *   3. purchase    a purchase cue ("want to buy", "can i buy", "how much", "sign up", "upgrade",
  *                  "quote") without a complaint cue (a purchase blocked by a failure is
  *                  a complaint, GUIDELINE.md rule 4);
  *   4. suggestion  a suggestion cue ("would be great if", "please add", "you should")

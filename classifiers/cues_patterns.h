@@ -100,6 +100,12 @@ static const struct cue_pat {
 			    "quote|pricing for|price (of|for)|where (can|do) i (buy|get|order|purchase)|"
 			    "pre-?order|in stock|back in stock|family plan|"
 			    "student (plan|discount|premium)|companion pass|flight booking problems)\\b", 0, 0, 0},
+	{SCRM_CUE_PURCHASE, "\\b((can|could|may) (i|we) (buy|purchase|order|pre-?order)|(when|where|how) (can|could) "
+			    "(i|we) (buy|purchase|order|get one)|(thinking|thought) (of|about) (buying|purchasing|"
+			    "upgrading|getting one)|interested (in|to) (buy|buying|purchase|purchasing|try|trying|"
+			    "upgrade|upgrading)|how much (did|was|were|would it|will it)|discounts? (on|for) "
+			    "(seats?|tickets?|flights?|wifi|groups?|children|kids|students?)|group (pricing|rates?|"
+			    "discounts?))\\b", 0, 0, 0},
 	{SCRM_CUE_PURCHASE, "\\brestock", 1, 0, 0},
 	{SCRM_CUE_PURCHASE, "\\b(when|will) .{0,20}\\b(available|availability|come out|release)\\b", 0, 0, 0},
 	/* churn */
@@ -122,7 +128,7 @@ static const struct cue_pat {
 			      "(should|need to|needs to)\\b", 0, 0, 0},
 	{SCRM_CUE_SUGGESTION, "\\bshould (add|make|let|bring|offer|consider|allow|introduce|implement|"
 			      "include|create|start)\\b", 0, 0, 0},
-	{SCRM_CUE_SUGGESTION, "\\b(please|pls|plz) (add|make|bring|let|allow|consider|introduce|implement|"
+	{SCRM_CUE_SUGGESTION, "\\b(please|pls|plz) (add|make|bring|allow|consider|introduce|implement|"
 			      "give us)\\b", 0, 0, 0},
 	{SCRM_CUE_SUGGESTION, "\\b(feature request|features?|would be (so |really |very |much )?(nice|great|cool|"
 			      "awesome|helpful|amazing|better|faster|easier|an important)|i wish (you|there|spotify|they|it)|my wish|"

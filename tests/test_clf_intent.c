@@ -68,6 +68,19 @@ static const cue_case cue_cases[] = {
 	/* purchase */
 	{"@acme how much is the family plan", -1, NOSENT, "purchase", 1, "purchase: \"how much is\"", "@mention"},
 	{"i want to buy a new phone", -1, NOSENT, "purchase", 0, "purchase: \"want to buy\"", "not addressed"},
+	/* buying asked as a question is purchase, not question (GUIDELINE.md rule 4) */
+	{"@acme can i buy premium with a debit card?", -1, NOSENT, "purchase", 1, "purchase: \"can i buy\"",
+	 "@mention"},
+	{"@acme when can i buy the framed print?", -1, NOSENT, "purchase", 1, "purchase: \"when can i buy\"",
+	 "@mention"},
+	{"@acme thinking of buying a voucher for a friend", -1, NOSENT, "purchase", 1,
+	 "purchase: \"thinking of buying\"", "@mention"},
+	{"@acme how much was the package deal", -1, NOSENT, "purchase", 1, "purchase: \"how much was\"", "@mention"},
+	{"@acme do you offer discounts for kids under 2?", -1, NOSENT, "purchase", 1,
+	 "purchase: \"discounts for kids\"", "@mention"},
+	/* "please let me know" asks; it is no suggestion */
+	{"@acme please let me know if you found my hat", -1, NOSENT, "question", 1, "question: \"please let me know\"",
+	 "@mention"},
 	/* churn: always action */
 	{"@acme i am cancelling my subscription", -1, NOSENT, "churn", 1, "churn: \"cancelling my subscription\"", "yes"},
 	{"never again with this airline", -1, NOSENT, "churn", 1, "churn: \"never again\"", "yes"},
