@@ -166,10 +166,14 @@ static int add_aux_spec(scrm_linear *m, const char *spec, char *err, size_t errl
 	size_t len;
 	if ((rc = scrm_linear_read_file(eq + 1, &buf, &len, err, errlen)))
 		return rc;
-	char sub[512];
-	rc = scrm_linear_add_aux(m, name, buf, len, sub, sizeof sub);
-	if (rc)
-		snprintf(err, errlen, "%s: %s", eq + 1, sub);
+	/* loaded once under the file's name first, so that a damaged file's message names it */
+	scrm_linear *probe = NULL;
+	if (!(rc = scrm_linear_load_mem(&probe, buf, len, eq + 1, err, errlen))) {
+		char sub[512];
+		if ((rc = scrm_linear_add_aux(m, name, buf, len, sub, sizeof sub)))
+			snprintf(err, errlen, "%s: %s", eq + 1, sub);
+	}
+	scrm_linear_free(probe);
 	free(buf);
 	return rc;
 }

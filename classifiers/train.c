@@ -224,7 +224,8 @@ static int exclude_texts(rows *r, const char *path, const char *text_col)
 	if (col < 0)
 		col = scrm_tsv_col(t, "text");
 	if (col < 0) {
-		fprintf(stderr, "scrm train: --exclude %s: no column '%s' or 'text'\n", path, text_col);
+		fprintf(stderr, "scrm train: --exclude %s: no column '%s'%s\n", path, text_col,
+			strcmp(text_col, "text") ? " or 'text'" : "");
 		ret = 2;
 		goto out;
 	}
