@@ -40,6 +40,29 @@ ENRICH_PER_FAMILY = 100
 # goes on where round 1 stopped, for this many more candidates each (the labels with the
 # fewest dev rows and the lowest F1).
 ROUND2 = [("suggestion", 100), ("purchase", 100), ("question", 50)]
+# Round 3 (the same session): tighter filters of this project's own for the two labels
+# with the lowest F1 after round 2, read from fresh shuffles of their pools.
+ROUND3 = [("purchase3", 60), ("suggestion3", 60)]
+FILTERS3 = {
+    "purchase3": [
+        r"\b(can|could|where|when|how) (can |do )?(i|we) (buy|purchase|order|book|get tickets)\b",
+        r"\b(want|wanna|trying|looking|planning|hoping|need) to (buy|purchase|order|book|upgrade|subscribe)\b",
+        r"\bhow much (is|are|does|do|for|would|will)\b",
+        r"\b(price|prices|pricing|cost|fare|fares) (of|for|to)\b",
+        r"\b(sign up|subscribe) (for|to)\b",
+        r"\bupgrade (to|my)\b",
+        r"\b(in stock|back in stock|restock|pre-?order)\b",
+        r"\bavailable (to buy|for purchase|in)\b",
+    ],
+    "suggestion3": [
+        r"\b(please|pls|plz) (add|bring back|make|allow|introduce|implement)\b",
+        r"\b(you|u|spotify) should (add|make|have|let|bring|offer|allow|introduce)\b",
+        r"\bwould be (so |really |very )?(nice|great|cool|awesome|helpful) (if|to)\b",
+        r"\b(feature request|suggestion|i suggest|my idea|an idea)\b",
+        r"\bi wish (you|there|spotify|it)\b",
+        r"\b(bring back|add an option|add a feature|option to)\b",
+    ],
+}
 
 # Families in processing order. The first four filters are copied verbatim
 # from intent-scrm/GUIDELINE.md ("Targeted enrichment"); question and praise
@@ -254,6 +277,23 @@ def main():
             if try_take(rid, raw, text, name, f"enrich2:{fam}"):
                 got += 1
         print(f"round 2 family {fam}: taken {got}", file=sys.stderr)
+
+    # 4. Round 3: own tighter filters, fresh shuffles (all four sets).
+    for fam, count in ROUND3:
+        pats = [re.compile(p, re.I) for p in FILTERS3[fam]]
+        pool = []
+        for name, _rel, _idcol in SETS:
+            for rid, raw, text in data[name]:
+                if any(p.search(text) for p in pats):
+                    pool.append((rid, raw, text, name))
+        random.Random(f"{SEED}:enrich3:dev:{fam}").shuffle(pool)
+        got = 0
+        for rid, raw, text, name in pool:
+            if got >= count:
+                break
+            if try_take(rid, raw, text, name, f"enrich3:{fam}"):
+                got += 1
+        print(f"round 3 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
 
     w = sys.stdout
     w.write("n\tid\tsource\tgroup" + ("\ttext" if show else "") + "\n")
