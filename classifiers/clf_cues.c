@@ -31,7 +31,10 @@
  *   5. complaint   a complaint cue ("still waiting", "not working", "delayed", "worst"),
  *                  or negative scrm sentiment (compound <= -0.05) addressed to someone
  *                  (an @mention or a reply);
- *   6. question    a question cue ("how do i", "can i", "?", "anyone know");
+ *   6. question    a question cue ("how do i", "can i", "?", "anyone know"), or an
+ *                  addressed request to be followed so the writer can DM ("follow me
+ *                  back", "you need to follow me"; its "you need to" is then no
+ *                  suggestion cue);
  *   7. praise      a praise cue ("thank", "love"), a resolution ("problem fixed", "got it
  *                  working"; not after a negation) or positive sentiment (>= 0.5); a
  *                  complaint cue inside a resolution ("problem") does not count (resolve());
@@ -67,6 +70,7 @@
 
 static const char *const group_names[SCRM_CUE_NGROUPS] = {
 	"question", "complaint", "praise", "purchase", "churn", "suggestion", "spam", "spam_weak", "info", "resolved",
+	"dm_request",
 };
 
 const char *scrm_cue_group_name(unsigned g)
@@ -532,6 +536,9 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
 	if (((g >> SCRM_CUE_COMPLAINT) & 1) && ((g >> SCRM_CUE_PURCHASE) & 1) &&
 	    h->from[SCRM_CUE_COMPLAINT] >= h->from[SCRM_CUE_PURCHASE] && h->to[SCRM_CUE_COMPLAINT] <= h->to[SCRM_CUE_PURCHASE])
 		g &= ~(1u << SCRM_CUE_COMPLAINT);
+	/* "you need to follow me (so I can DM you)" asks for a follow: no suggestion */
+	if ((g >> SCRM_CUE_DM_REQUEST) & 1)
+		g &= ~(1u << SCRM_CUE_SUGGESTION);
 #define HAS(x) ((g >> (x)) & 1u)
 	int addressed = h->mention || is_reply == 1;
 	int neg = s && s->compound <= NEG_CUT, pos = s && s->compound >= POS_CUT;
@@ -559,6 +566,8 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
 		d->intent = L_COMPLAINT, d->confidence = 0.6f;
 	} else if (HAS(SCRM_CUE_QUESTION) && (addressed || h->to[SCRM_CUE_QUESTION] - h->from[SCRM_CUE_QUESTION] > 1)) {
 		d->intent = L_QUESTION, d->group = SCRM_CUE_QUESTION;
+	} else if (HAS(SCRM_CUE_DM_REQUEST) && addressed) {
+		d->intent = L_QUESTION, d->group = SCRM_CUE_DM_REQUEST;
 	} else if (HAS(SCRM_CUE_PRAISE)) {
 		d->intent = L_PRAISE, d->group = SCRM_CUE_PRAISE;
 	} else if (pos && addressed) {

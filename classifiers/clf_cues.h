@@ -40,6 +40,8 @@ typedef enum scrm_cue_group {
 	SCRM_CUE_INFO,          /* mid-thread information: "done", "dm sent", an OS or device */
 	SCRM_CUE_RESOLVED,      /* a resolution: "problem fixed", "got it working" (counts as praise;
 				 * the complaint words inside it do not count) */
+	SCRM_CUE_DM_REQUEST,    /* "follow me back", "need to follow me": so that the writer can DM,
+				 * a question (GUIDELINE.md); its "you need to" is no suggestion */
 	SCRM_CUE_NGROUPS
 } scrm_cue_group;
 

@@ -155,6 +155,11 @@ static const struct cue_pat {
 	{SCRM_CUE_RESOLVED, "\\b(fixed|solved|sorted|resolved) (it|the (problem|issue))\\b", 0, 0, 0},
 	{SCRM_CUE_RESOLVED, "\\b(working|works) again\\b", 0, 0, 0},
 	/* information replies */
+	/* a follow so that the writer can DM (GUIDELINE.md: "Follow me (back) so I can DM you" ->
+	 * question, 1) */
+	{SCRM_CUE_DM_REQUEST, "\\b(follow (me|us) back|follow back|follow (me|us) first|(need|have) to follow (me|us)|"
+			      "follow (me|us) (so|in order|to dm|for dm|for a dm|and i|and we)|following me so)\\b", 0,
+	 0, 0},
 	{SCRM_CUE_INFO, "\\bscreenshot", 1, 0, 0},
 	{SCRM_CUE_INFO, "\\b(done|sent|dm" AP "d|dmed|dm sent|version|ios|android|iphone|ipad|"
 			"windows|mac|macbook|samsung|pixel|chromecast|ps4|xbox|app store|in advance|"

@@ -78,6 +78,13 @@ static const cue_case cue_cases[] = {
 	{"@acme how much was the package deal", -1, NOSENT, "purchase", 1, "purchase: \"how much was\"", "@mention"},
 	{"@acme do you offer discounts for kids under 2?", -1, NOSENT, "purchase", 1,
 	 "purchase: \"discounts for kids\"", "@mention"},
+	/* a follow so the writer can DM is a question, and its "you need to" no suggestion */
+	{"@acme you need to follow me so i can dm you", -1, NOSENT, "question", 1,
+	 "question: \"need to follow me\"", "@mention"},
+	{"@acme happily! but follow me back first", -1, NOSENT, "question", 1, "question: \"follow me back\"",
+	 "@mention"},
+	{"@acme you need to add a sleep timer", -1, NOSENT, "suggestion", 1, "suggestion: \"you need to\"",
+	 "@mention"},
 	/* "please let me know" asks; it is no suggestion */
 	{"@acme please let me know if you found my hat", -1, NOSENT, "question", 1, "question: \"please let me know\"",
 	 "@mention"},
