@@ -132,10 +132,11 @@ static int featurize_item(featurizer *z, const scrm_clf_item *it, scrm_feat_vec 
 
 /* ---- training ---- */
 
-int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen)
+/* Split "NAME=MODEL": NAME into @name, *@path at MODEL. 0, or -EINVAL with why. */
+static int split_aux_spec(const char *spec, char name[SCRM_LINEAR_AUX_NAME_MAX + 1], const char **path, char *err,
+			  size_t errlen)
 {
 	const char *eq = spec ? strchr(spec, '=') : NULL;
-	char name[SCRM_LINEAR_AUX_NAME_MAX + 2];
 	size_t nl = eq ? (size_t)(eq - spec) : 0;
 	if (!eq || nl == 0 || nl > SCRM_LINEAR_AUX_NAME_MAX || !eq[1]) {
 		snprintf(err, errlen, "auxiliary model '%s': expected NAME=MODEL (NAME 1..%d bytes of a-z 0-9 _ -)",
@@ -149,31 +150,30 @@ int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen)
 			 SCRM_LINEAR_AUX_NAME_MAX);
 		return -EINVAL;
 	}
+	*path = eq + 1;
 	return 0;
+}
+
+int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen)
+{
+	char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
+	const char *path;
+	return split_aux_spec(spec, name, &path, err, errlen);
 }
 
 /* Read the model file of "NAME=MODEL" and attach it to @m under NAME. */
 static int add_aux_spec(scrm_linear *m, const char *spec, char *err, size_t errlen)
 {
-	int rc = scrm_clf_aux_spec_check(spec, err, errlen);
-	if (rc)
-		return rc;
-	const char *eq = strchr(spec, '=');
 	char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
-	memcpy(name, spec, (size_t)(eq - spec));
-	name[eq - spec] = 0;
+	const char *path;
 	uint8_t *buf;
 	size_t len;
-	if ((rc = scrm_linear_read_file(eq + 1, &buf, &len, err, errlen)))
+	int rc = split_aux_spec(spec, name, &path, err, errlen);
+	if (rc || (rc = scrm_linear_read_file(path, &buf, &len, err, errlen)))
 		return rc;
-	/* loaded once under the file's name first, so that a damaged file's message names it */
-	scrm_linear *probe = NULL;
-	if (!(rc = scrm_linear_load_mem(&probe, buf, len, eq + 1, err, errlen))) {
-		char sub[512];
-		if ((rc = scrm_linear_add_aux(m, name, buf, len, sub, sizeof sub)))
-			snprintf(err, errlen, "%s: %s", eq + 1, sub);
-	}
-	scrm_linear_free(probe);
+	char sub[512];
+	if ((rc = scrm_linear_add_aux(m, name, buf, len, sub, sizeof sub)))
+		snprintf(err, errlen, "%s: %s", path, sub);
 	free(buf);
 	return rc;
 }
@@ -242,7 +242,7 @@ static int train_task(scrm_task task, const scrm_clf_config *cfg, const scrm_clf
 	}
 	if ((rc = scrm_linear_train(&m, set, NULL, n, lab, labels, (uint32_t)K, &o, err, errlen)))
 		goto out;
-	if (holder && (rc = scrm_linear_copy_aux(m, holder, err, errlen)))
+	if (holder && (rc = scrm_linear_move_aux(m, holder, err, errlen)))
 		goto out;
 	rc = scrm_linear_save(m, model_path, err, errlen);
 out:

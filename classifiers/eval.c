@@ -246,6 +246,21 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const char *spec)
+{
+	char err[256];
+	if (*n == SCRM_LINEAR_MAX_AUX) {
+		fprintf(stderr, "%s: at most %d --aux models\n", prog, SCRM_LINEAR_MAX_AUX);
+		return 2;
+	}
+	if (scrm_clf_aux_spec_check(spec, err, sizeof err)) {
+		fprintf(stderr, "%s: --aux: %s\n", prog, err);
+		return 2;
+	}
+	list[(*n)++] = spec;
+	return 0;
+}
+
 int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col)
 {
 	char *names[SCRM_TASK_MAX_LABELS];
@@ -1204,19 +1219,10 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_EMOJI: o.emoji = optarg; break;
 		case OPT_RULES: o.rules = optarg; break;
 		case OPT_FEATURES: o.features = optarg; break;
-		case OPT_AUX: {
-			char aerr[256];
-			if (o.n_aux == SCRM_LINEAR_MAX_AUX) {
-				fprintf(stderr, "scrm eval: at most %d --aux models\n", SCRM_LINEAR_MAX_AUX);
+		case OPT_AUX:
+			if (scrm_cli_aux_add("scrm eval", o.aux, &o.n_aux, optarg))
 				return 2;
-			}
-			if (scrm_clf_aux_spec_check(optarg, aerr, sizeof aerr)) {
-				fprintf(stderr, "scrm eval: --aux: %s\n", aerr);
-				return 2;
-			}
-			o.aux[o.n_aux++] = optarg;
 			break;
-		}
 		case OPT_FOLDS:
 			if (parse_count("--folds", optarg, 2, 1000, "", &o.folds))
 				return 2;

@@ -33,4 +33,12 @@ int scrm_train_main(int argc, char **argv);
  */
 int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col);
 
+/*
+ * scrm_cli_aux_add() - one `--aux NAME=MODEL` option of scrm train / scrm eval: check
+ * @spec (scrm_clf_aux_spec_check()) and append it to @list (room for
+ * SCRM_LINEAR_MAX_AUX, *@n used). Return: 0, or 2 (the usage exit code) after printing
+ * why, prefixed with @prog.
+ */
+int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const char *spec);
+
 #endif

@@ -810,7 +810,7 @@ int scrm_feat_append(scrm_feat *f, scrm_feat_vec *v, unsigned kind, const char *
 	size_t nt = v->n;
 	f->ents_len = nt;
 	for (uint32_t i = 0; i < n; i++) {
-		size_t nl = strnlen(names[i], 150);
+		size_t nl = strnlen(names[i], SCRM_FEAT_APPEND_NAME_MAX);
 		if (emit(f, kind, vals[i], "", names[i], nl, NULL, 0) < 0) {
 			v->n = 0;
 			return -ENOMEM;

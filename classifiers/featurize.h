@@ -68,6 +68,9 @@ typedef enum scrm_feat_kind {
  * models (linear.h), whatever scrm_feat_opts.kinds says. */
 #define SCRM_FEAT_AUX 8
 
+/* Bytes of an appended entry's name that scrm_feat_append() hashes and keeps. */
+#define SCRM_FEAT_APPEND_NAME_MAX 150
+
 #define SCRM_FEAT_K(kind) (1u << (kind))
 /* Everything computable from the text alone. */
 #define SCRM_FEAT_K_TEXT                                                                            \
@@ -151,7 +154,8 @@ int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_fea
 /*
  * scrm_feat_append() - add @n dense entries of kind @kind to @v, the vector that @f's
  * last scrm_feat_extract() wrote (and that no other call has changed since): entry i is
- * named names[i] (at most 150 bytes are hashed and kept; not pointing into @f's scratch,
+ * named names[i] (at most SCRM_FEAT_APPEND_NAME_MAX bytes are hashed and kept; not
+ * pointing into @f's scratch,
  * such as @v's own names, which the call may move) with value vals[i]. @v is
  * re-sorted and merged as scrm_feat_extract() does and, like it, lives in the
  * extractor's scratch. Return: 0; -ENOMEM (then v->n is 0); -EINVAL (NULL arguments).

@@ -74,7 +74,7 @@
 #define MAGIC "scrmLIN\0"
 #define MAX_CELLS (1u << 28) /* 2^D x K */
 #define LOGITS_AHEAD 8
-#define AUX_XNAME_MAX 150  /* bytes of an auxiliary feature's name (featurize.h keeps 150) */
+#define AUX_XNAME_MAX SCRM_FEAT_APPEND_NAME_MAX /* bytes of an auxiliary feature's name */
 
 typedef struct top_ent {
 	uint32_t label, idx;
@@ -238,7 +238,9 @@ int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, siz
 			return -EINVAL;
 		}
 	scrm_linear *a;
-	int rc = load_image(&a, image, len, name, 1, err, errlen);
+	char what[SCRM_LINEAR_AUX_NAME_MAX + 24];
+	snprintf(what, sizeof what, "auxiliary model '%s'", name);
+	int rc = load_image(&a, image, len, what, 1, err, errlen);
 	if (rc)
 		return rc;
 	if ((rc = aux_fits(m, a, name, err, errlen))) {
@@ -285,20 +287,33 @@ int scrm_linear_create_empty(scrm_linear **out, const scrm_feat_opts *fo)
 	return 0;
 }
 
-int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, size_t errlen)
+int scrm_linear_move_aux(scrm_linear *dst, scrm_linear *src, char *err, size_t errlen)
 {
+	if (dst->n_aux + src->n_aux > SCRM_LINEAR_MAX_AUX) {
+		scrm_set_err(err, errlen, "more than %d auxiliary models", SCRM_LINEAR_MAX_AUX);
+		return -EINVAL;
+	}
 	for (uint32_t i = 0; i < src->n_aux; i++) {
-		uint8_t *img;
-		size_t len;
-		if (scrm_linear_serialize(src->aux[i].m, &img, &len)) {
-			scrm_set_err(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		int rc = scrm_linear_add_aux(dst, src->aux[i].name, img, len, err, errlen);
-		free(img);
+		int rc = aux_fits(dst, src->aux[i].m, src->aux[i].name, err, errlen);
+		for (uint32_t j = 0; !rc && j < dst->n_aux; j++)
+			if (strcmp(dst->aux[j].name, src->aux[i].name) == 0) {
+				scrm_set_err(err, errlen, "auxiliary model name '%s' given twice", src->aux[i].name);
+				rc = -EINVAL;
+			}
 		if (rc)
 			return rc;
 	}
+	const char **xn = realloc(dst->aux_names, (dst->n_aux_out + src->n_aux_out) * sizeof *xn);
+	if (!xn) {
+		scrm_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	dst->aux_names = xn;
+	memcpy(xn + dst->n_aux_out, src->aux_names, src->n_aux_out * sizeof *xn); /* into the moved arenas */
+	memcpy(dst->aux + dst->n_aux, src->aux, src->n_aux * sizeof src->aux[0]);
+	dst->n_aux += src->n_aux;
+	dst->n_aux_out += src->n_aux_out;
+	src->n_aux = src->n_aux_out = 0;
 	return 0;
 }
 

@@ -130,10 +130,12 @@ uint32_t scrm_linear_top_features(const scrm_linear *m, uint32_t k, scrm_linear_
 int scrm_linear_add_aux(scrm_linear *m, const char *name, const void *image, size_t len, char *err, size_t errlen);
 /* scrm_linear_create_empty() - a model with feature options @fo, two labels and no
  * weights: a holder for auxiliary models while the model that will own them is trained
- * (scrm_linear_copy_aux()). Return: 0; -EINVAL; -ENOMEM. */
+ * (scrm_linear_move_aux()). Return: 0; -EINVAL; -ENOMEM. */
 int scrm_linear_create_empty(scrm_linear **out, const scrm_feat_opts *fo);
-/* Attach copies of every auxiliary model of @src to @dst (as scrm_linear_add_aux()). */
-int scrm_linear_copy_aux(scrm_linear *dst, const scrm_linear *src, char *err, size_t errlen);
+/* Move every auxiliary model of @src to @dst (the checks of scrm_linear_add_aux(): same
+ * features, distinct names, at most SCRM_LINEAR_MAX_AUX); @src keeps none. On an error
+ * nothing moves. */
+int scrm_linear_move_aux(scrm_linear *dst, scrm_linear *src, char *err, size_t errlen);
 /* 0 if @name is a usable auxiliary model name, else -EINVAL. */
 int scrm_linear_aux_name_check(const char *name);
 uint32_t scrm_linear_naux(const scrm_linear *m);

@@ -309,15 +309,8 @@ int scrm_train_main(int argc, char **argv)
 		case OPT_RULES: rules_path = optarg; break;
 		case OPT_FEATURES: features = optarg; break;
 		case OPT_AUX:
-			if (n_aux == SCRM_LINEAR_MAX_AUX) {
-				fprintf(stderr, "scrm train: at most %d --aux models\n", SCRM_LINEAR_MAX_AUX);
+			if (scrm_cli_aux_add("scrm train", aux, &n_aux, optarg))
 				return 2;
-			}
-			if (scrm_clf_aux_spec_check(optarg, ferr, sizeof ferr)) {
-				fprintf(stderr, "scrm train: --aux: %s\n", ferr);
-				return 2;
-			}
-			aux[n_aux++] = optarg;
 			break;
 		case OPT_EXCLUDE:
 			if (n_excl == 8) {

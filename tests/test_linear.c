@@ -821,7 +821,7 @@ Test(linear, aux_models_round_trip_and_stack)
 	cr_assert_eq(scrm_linear_create_empty(&e, &t.o.feat), 0);
 	cr_assert_eq(scrm_linear_add_aux(e, "money", ai, al, err, sizeof err), 0, "%s", err);
 	scrm_linear *m2 = toy_train(&t);
-	cr_assert_eq(scrm_linear_copy_aux(m2, e, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_linear_move_aux(m2, e, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(scrm_linear_serialize(m2, &img2, &len2), 0);
 	cr_assert(len2 == len && memcmp(img, img2, len) == 0, "the same file as adding directly");
 	free(img2);
