@@ -369,12 +369,43 @@ static uint64_t splitmix64(uint64_t *s)
 }
 
 /* Softmax of K logits in place (max-shifted). */
+/* Logits that overflowed (a model file's weights may be any finite floats): +inf ones
+ * share the probability; NaN (inf - inf) and -inf ones get none; none finite and none
+ * +inf: uniform. */
+static void softmax_nonfinite(float *z, uint32_t K)
+{
+	uint32_t pinf = 0, fin = 0;
+	float mx = -INFINITY;
+	for (uint32_t k = 0; k < K; k++) {
+		pinf += z[k] == INFINITY;
+		if (isfinite(z[k])) {
+			fin++;
+			if (z[k] > mx)
+				mx = z[k];
+		}
+	}
+	double sum = 0;
+	for (uint32_t k = 0; k < K; k++) {
+		z[k] = pinf ? (z[k] == INFINITY ? 1.0f : 0.0f) : !fin ? 1.0f : isfinite(z[k]) ? expf(z[k] - mx) : 0.0f;
+		sum += z[k];
+	}
+	for (uint32_t k = 0; k < K; k++)
+		z[k] = (float)(z[k] / sum);
+}
+
 static void softmax(float *z, uint32_t K)
 {
 	float mx = z[0];
-	for (uint32_t k = 1; k < K; k++)
+	int finite = isfinite(z[0]);
+	for (uint32_t k = 1; k < K; k++) {
+		finite &= isfinite(z[k]);
 		if (z[k] > mx)
 			mx = z[k];
+	}
+	if (!finite) {
+		softmax_nonfinite(z, K);
+		return;
+	}
 	double sum = 0;
 	for (uint32_t k = 0; k < K; k++) {
 		z[k] = expf(z[k] - mx);

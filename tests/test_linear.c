@@ -675,6 +675,48 @@ static double majority_macro_f1(const corpus *c, uint32_t K)
 	return f / K;
 }
 
+/* A model file may hold any finite weights: logits that overflow to +-inf (or NaN, inf -
+ * inf) still give probabilities that are finite and sum to 1, the +inf labels sharing them
+ * (the fuzzer found NaN probabilities from such a file). */
+Test(linear, overflowing_weights_give_finite_probabilities)
+{
+	toy t;
+	toy_build(&t);
+	scrm_linear *m = toy_train(&t);
+	uint8_t *img;
+	size_t len;
+	cr_assert_eq(scrm_linear_serialize(m, &img, &len), 0);
+	/* every weight (the 2^14 x 3 floats before the checksum) to +-3e38 (label 1 negative):
+	 * with signed hashing the sums overflow to +inf, -inf and NaN */
+	size_t cells = ((size_t)1 << 14) * 3, at = len - 8 - 4 * cells;
+	for (size_t i = 0; i < cells; i++) {
+		float w = i % 3 == 1 ? -3e38f : 3e38f;
+		memcpy(img + at + 4 * i, &w, 4);
+	}
+	uint64_t sum = XXH3_64bits(img, len - 8);
+	for (int i = 0; i < 8; i++)
+		img[len - 8 + i] = (uint8_t)(sum >> (8 * i));
+	scrm_linear *l = NULL;
+	char err[512] = "";
+	cr_assert_eq(scrm_linear_load_mem(&l, img, len, "big.model", err, sizeof err), 0, "%s", err);
+	const char *s = "refund the invoice please, where is my package";
+	scrm_feat_vec v;
+	float p[3];
+	uint32_t lab;
+	scrm_linear_explain ex;
+	cr_assert_eq(scrm_feat_extract(t.f, s, strlen(s), NULL, &v), 0);
+	cr_assert_eq(scrm_linear_predict(l, &v, p, &lab, &ex), 0);
+	for (int k = 0; k < 3; k++)
+		cr_assert(isfinite(p[k]) && p[k] >= 0 && p[k] <= 1, "p[%d] = %g", k, p[k]);
+	cr_assert_float_eq(p[0] + p[1] + p[2], 1.0f, 1e-6f);
+	cr_assert_lt(lab, 3);
+	cr_assert_float_eq(p[lab], fmaxf(p[0], fmaxf(p[1], p[2])), 0, "the label is the most probable");
+	free(img);
+	scrm_linear_free(l);
+	scrm_linear_free(m);
+	toy_free(&t);
+}
+
 /* ---- auxiliary models (stacking) ---- */
 
 /* A second toy model over the same features: is the text about money (billing) or not. */
