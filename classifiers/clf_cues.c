@@ -35,7 +35,8 @@
  *                  addressed request to be followed so the writer can DM ("follow me
  *                  back", "you need to follow me"; its "you need to" is then no
  *                  suggestion cue);
- *   7. praise      a praise cue ("thank", "love"), a resolution ("problem fixed", "got it
+ *   7. praise      a praise cue ("thank", "love"; a praise word right after a negation
+ *                  is none: "not impressed", "not the best"), a resolution ("problem fixed", "got it
  *                  working"; not after a negation) or positive sentiment (>= 0.5); a
  *                  complaint cue inside a resolution ("problem") does not count (resolve());
  *   8. other.

@@ -41,7 +41,8 @@ static const struct cue_pat {
 	uint8_t negatable; /* trouble named as absent is none: take() drops a match right
 			    * after a negation, an article, "any" or "had" between ("no issues", "zero
 			    * problems", "never had a problem", "not a problem", "never
-			    * disappoint"; not "did not resolve my issue") */
+			    * disappoint"; not "did not resolve my issue"); praise named as absent
+			    * is none either ("not impressed", "not the best", "no love") */
 } pats[] = {
 	/* question */
 	{SCRM_CUE_QUESTION, "\\?", 0, 0, 0},
@@ -89,7 +90,7 @@ static const struct cue_pat {
 	{SCRM_CUE_PRAISE, "\\b(thank|thanks|thx|thnx|ty|tysm|cheers)\\b", 0, 0, 0},
 	{SCRM_CUE_PRAISE, "\\b(love|loving|loved|awesome|amazing|great|best|excellent|fantastic|perfect|"
 			  "kudos|brilliant|wonderful|helpful|sorted|works now|all good|"
-			  "well done|good job|shout ?out|impressed)\\b", 0, 0, 0},
+			  "well done|good job|shout ?out|impressed)\\b", 0, 0, 1},
 	{SCRM_CUE_PRAISE, "\\bappreciate", 1, 0, 0},
 	{SCRM_CUE_PRAISE, "(\xe2\x9d\xa4|\xf0\x9f\x98\x8d|\xf0\x9f\x99\x8c|\xf0\x9f\x91\x8f|\xf0\x9f\x92\x99|"
 			  "\xf0\x9f\x98\x8a|\xf0\x9f\x92\x9a|\xf0\x9f\x91\x8d)", 0, 0, 0},
