@@ -175,6 +175,9 @@ static int report_scan_cost(const scrm_topics *t, const char *sample)
 			       "text; no regexes\n",
 			       sample, n, bytes / (double)n, c.ns_per_text);
 		}
+		if (!e && c.byte_regexes)
+			printf("%s: %u regexes found by one byte outside Hyperscan, not in that figure\n", sample,
+			       c.byte_regexes);
 	}
 	for (long i = 0; i < n; i++)
 		free(texts[i]);

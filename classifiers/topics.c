@@ -60,7 +60,32 @@ struct pattern {
 	uint8_t is_regex;
 	uint8_t multi;   /* a phrase of several words: also in the gaps database */
 	uint32_t fixed;  /* bytes every match spans (start = end - fixed), 0 if it varies */
+	uint32_t byte;   /* a regex found by one byte outside Hyperscan: index + 1 into bpats[] */
 	uint32_t line, col;
+};
+
+/*
+ * Regexes anchored on one byte. A regex that is a run of one-byte atoms around one
+ * literal punctuation byte, optionally ending in `$` or `(\s|$)` (e.g. /\?(\s|$)/ and
+ * /\s\^[A-Z]{2}$/ of bench/rules-bench.scrm) is no literal, and Hyperscan brings in
+ * engines for it that cost every scan: those two took 70 of the 625 ns that the topics
+ * scan of that file costs per generated record. Such a regex is found outside Hyperscan
+ * instead (byte_scan()): memchr() finds its byte, and the atoms before and after it and
+ * the end are checked there. An atom is an escape, a class or an ASCII byte, with {n} or
+ * no quantifier, that Hyperscan accepts alone with the regex's flags and reads as exactly
+ * one byte (hs_expression_info: width 1, which in UTF-8 mode is an ASCII byte); its set
+ * is what Hyperscan matches of the 128 ASCII bytes, so \s, \d, [A-Z] with /i and the
+ * rest mean what they mean to Hyperscan. `$` (no m flag) matches at the end of the text
+ * and before a final newline, as in Hyperscan. The tests topics/byte_regexes and
+ * topics/byte_regexes_random compare the matches with Hyperscan on the regex as written.
+ */
+#define BYTE_POS_MAX 32
+enum { BEND_NONE, BEND_DOLLAR, BEND_SPACE_OR_DOLLAR };
+struct bytepat {
+	uint32_t pat;
+	uint8_t byte, nlead, ntail, end;
+	uint64_t space[2];              /* BEND_SPACE_OR_DOLLAR: the bytes \s matches */
+	uint64_t set[BYTE_POS_MAX][2]; /* the lead atoms' bytes, then the tail's (each {n} n times) */
 };
 
 enum { RB_NONE, RB_WORD, RB_ASCII }; /* RB_ASCII: a regex's trailing \b, see regex_trailing_boundary */
@@ -106,6 +131,8 @@ struct scrm_topics {
 	uint32_t nkeys;
 	uint32_t *key_off, *key_n; /* CSR into topic_of[]: the topics each key triggers */
 	uint16_t *topic_of;
+	struct bytepat *bpats; /* regexes found by one byte (by byte, then pattern id) */
+	uint32_t nbpats;
 	uint32_t *fmap;     /* open addressing: hash of a lower-cased value -> string index + 1 */
 	uint32_t fmap_mask;
 	uint16_t *always;   /* topics that can match without any pattern */
@@ -536,6 +563,155 @@ static uint32_t regex_width(const char *s, size_t len, unsigned flags, bool *oom
 	return regex_widths(s, len, flags, oom, &min, &max) && min == max && max != UINT_MAX ? min : 0;
 }
 
+static int set_byte(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)id, (void)from, (void)fl;
+	uint64_t *set = ctx;
+	if (to >= 1 && to <= 128)
+		set[(to - 1) >> 6] |= UINT64_C(1) << ((to - 1) & 63);
+	return 0;
+}
+
+/* The ASCII bytes the one-byte atom a[0, n) matches (see struct bytepat): false when it
+ * is not one (or on OOM: *oom). */
+static bool atom_set(const char *a, size_t n, unsigned flags, uint64_t set[2], bool *oom)
+{
+	unsigned min, max;
+	set[0] = set[1] = 0;
+	if (!regex_widths(a, n, flags, oom, &min, &max) || min != 1 || max != 1)
+		return false;
+	char *re = strndup(a, n);
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+	hs_scratch_t *sc = NULL;
+	bool ok = false;
+	if (!re) {
+		*oom = true;
+	} else if (hs_compile(re, flags, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
+		hs_free_compile_error(ce);
+	} else if (hs_alloc_scratch(db, &sc) != HS_SUCCESS) {
+		*oom = true;
+	} else {
+		char all[128];
+		for (int i = 0; i < 128; i++)
+			all[i] = (char)i;
+		ok = hs_scan(db, all, sizeof all, 0, sc, set_byte, set) == HS_SUCCESS && (set[0] | set[1]);
+	}
+	hs_free_scratch(sc);
+	hs_free_database(db);
+	free(re);
+	return ok;
+}
+
+static bool set_has(const uint64_t set[2], unsigned char c) { return c < 128 && (set[c >> 6] >> (c & 63) & 1); }
+
+static unsigned set_count(const uint64_t set[2])
+{
+	return (unsigned)(__builtin_popcountll(set[0]) + __builtin_popcountll(set[1]));
+}
+
+/* Whether the regex s[0, len) is anchored on one byte (struct bytepat); its reading in
+ * *bp (pat not set). */
+static bool byte_regex(const char *s, size_t len, unsigned flags, struct bytepat *bp, bool *oom)
+{
+	static const char *const ends[] = {"(\\s|$)", "(?:\\s|$)", "($|\\s)", "(?:$|\\s)"};
+	if (flags & HS_FLAG_MULTILINE)
+		return false;
+	memset(bp, 0, sizeof *bp);
+	for (size_t k = 0; k < sizeof ends / sizeof ends[0] && !bp->end; k++) {
+		size_t n = strlen(ends[k]);
+		if (len > n && !memcmp(s + len - n, ends[k], n)) {
+			bp->end = BEND_SPACE_OR_DOLLAR;
+			len -= n;
+			if (!atom_set("\\s", 2, flags, bp->space, oom))
+				return false;
+		}
+	}
+	if (!bp->end && len > 1 && s[len - 1] == '$') {
+		size_t k = 0; /* backslashes before it: an odd count escapes it */
+		while (k < len - 1 && s[len - 2 - k] == '\\')
+			k++;
+		if (k % 2 == 0) {
+			bp->end = BEND_DOLLAR;
+			len--;
+		}
+	}
+	uint64_t pos[BYTE_POS_MAX][2];
+	unsigned npos = 0;
+	bool literal = true; /* every position one byte: a literal, which Hyperscan finds well */
+	for (size_t i = 0; i < len;) {
+		size_t a = i;
+		char c = s[i];
+		if (c == '\\') {
+			if (i + 1 >= len || strchr("xcQEpPNokgu", s[i + 1]) || (s[i + 1] >= '0' && s[i + 1] <= '9'))
+				return false;
+			i += 2;
+		} else if (c == '[') {
+			size_t j = i + 1;
+			if (j < len && s[j] == '^')
+				j++;
+			if (j < len && s[j] == ']')
+				j++;
+			while (j < len && s[j] != ']') {
+				if (s[j] == '[' || (s[j] == '\\' && (j + 1 >= len || strchr("xcQEpPNo", s[j + 1]))))
+					return false;
+				j += s[j] == '\\' ? 2 : 1;
+			}
+			if (j >= len)
+				return false;
+			i = j + 1;
+		} else if ((unsigned char)c >= 0x80 || strchr("^$|()*+?{}.]", c)) {
+			return false;
+		} else {
+			i++;
+		}
+		size_t an = i - a;
+		unsigned count = 1;
+		if (i < len && s[i] == '{') {
+			size_t j = i + 1;
+			count = 0;
+			while (j < len && s[j] >= '0' && s[j] <= '9' && count <= BYTE_POS_MAX)
+				count = count * 10 + (unsigned)(s[j++] - '0');
+			if (j == i + 1 || j >= len || s[j] != '}' || !count)
+				return false;
+			i = j + 1;
+		}
+		if (i < len && strchr("?*+{", s[i]))
+			return false;
+		if (npos + count > BYTE_POS_MAX)
+			return false;
+		uint64_t set[2];
+		if (!atom_set(s + a, an, flags, set, oom))
+			return false;
+		literal &= set_count(set) == 1;
+		for (unsigned k = 0; k < count; k++, npos++)
+			pos[npos][0] = set[0], pos[npos][1] = set[1];
+	}
+	if (literal && !bp->end)
+		return false;
+	/* the anchor: the first position that is one punctuation byte */
+	unsigned at = npos;
+	for (unsigned k = 0; k < npos && at == npos; k++) {
+		if (set_count(pos[k]) != 1)
+			continue;
+		unsigned char b = (unsigned char)(pos[k][0] ? __builtin_ctzll(pos[k][0]) : 64 + __builtin_ctzll(pos[k][1]));
+		if (!((b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z') || b == '_')) {
+			at = k;
+			bp->byte = b;
+		}
+	}
+	if (at == npos)
+		return false;
+	bp->nlead = (uint8_t)at;
+	bp->ntail = (uint8_t)(npos - at - 1);
+	for (unsigned k = 0, o = 0; k < npos; k++)
+		if (k != at) {
+			bp->set[o][0] = pos[k][0];
+			bp->set[o++][1] = pos[k][1];
+		}
+	return true;
+}
+
 /* Pattern id for leaf @n (created or shared); UINT32_MAX on OOM. */
 static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 {
@@ -549,6 +725,8 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	uint32_t nwords = count_words(s, len);
 	uint8_t lb = LB_NONE, rb = RB_NONE;
 	uint32_t width = 0; /* a regex stripped of its first \b: the bytes every match spans */
+	struct bytepat bp;
+	bool is_byte = false; /* a regex found by one byte (struct bytepat) */
 	switch (n->kind) {
 	case SCRM_NODE_TERM:
 	case SCRM_NODE_PHRASE:
@@ -603,6 +781,7 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 			lb = LB_ASCII;
 		}
 		sb_putn(&e, s, len);
+		is_byte = byte_regex(s, len, flags, &bp, &b->oom);
 		break;
 	default: assert(0); break;
 	}
@@ -688,6 +867,19 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	p->multi = multi;
 	p->fixed = fixed;
 	p->nwords = (uint8_t)(nwords > 255 ? 255 : nwords);
+	if (is_byte) {
+		struct bytepat *nb = realloc(t->bpats, (t->nbpats + 1) * sizeof *nb);
+		if (!nb) {
+			free(d.p);
+			free(e.p);
+			b->oom = true;
+			return UINT32_MAX;
+		}
+		t->bpats = nb;
+		bp.pat = t->npats;
+		nb[t->nbpats++] = bp;
+		p->byte = t->nbpats;
+	}
 	p->line = n->line;
 	p->col = n->col;
 	*slot = t->npats + 1;
@@ -1218,7 +1410,7 @@ static bool truth_tables(scrm_topics *t)
  * again and replaced. Written under a temporary name and renamed, so a reader never sees
  * half a file, and a failed write only costs the next run its compile.
  */
-#define CACHE_MAGIC "SCRM-TOPICS-HSDB-1\n"
+#define CACHE_MAGIC "SCRM-TOPICS-HSDB-2\n" /* 2: regexes of one byte are not in the database */
 
 static bool cache_key(const scrm_topics *t, const unsigned *flags, uint64_t key[2])
 {
@@ -1236,7 +1428,7 @@ static bool cache_key(const scrm_topics *t, const unsigned *flags, uint64_t key[
 	XXH3_128bits_update(st, &plat, sizeof plat);
 	for (uint32_t i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
-		uint32_t meta[2] = {flags[i], p->multi};
+		uint32_t meta[3] = {flags[i], p->multi, p->byte != 0};
 		XXH3_128bits_update(st, meta, sizeof meta);
 		XXH3_128bits_update(st, p->expr, strlen(p->expr) + 1);
 	}
@@ -1356,6 +1548,14 @@ int scrm_topics_compile(scrm_topics **out, const scrm_rules *r, char *err, size_
 	return scrm_topics_compile_cached(out, r, NULL, err, errlen);
 }
 
+static int bytepat_cmp(const void *a, const void *b)
+{
+	const struct bytepat *x = a, *y = b;
+	if (x->byte != y->byte)
+		return x->byte < y->byte ? -1 : 1;
+	return x->pat < y->pat ? -1 : x->pat > y->pat;
+}
+
 int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
 			       size_t errlen)
 {
@@ -1405,6 +1605,14 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 	b.seen = NULL;
 	if (!link_patterns(t) || !fast_programs(t) || !truth_tables(t) || !field_map(t))
 		goto fail;
+	if (t->nbpats == t->npats) {
+		/* nothing else for Hyperscan: the regexes of one byte go there too */
+		for (uint32_t i = 0; i < t->npats; i++)
+			t->pats[i].byte = 0;
+		t->nbpats = 0;
+	}
+	/* by byte (one memchr() pass each), then pattern id */
+	qsort(t->bpats, t->nbpats, sizeof *t->bpats, bytepat_cmp);
 	if (t->npats) {
 		const char **exprs = malloc(t->npats * sizeof(*exprs));
 		unsigned *flags = malloc(t->npats * sizeof(*flags));
@@ -1415,10 +1623,13 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 			free(ids);
 			goto fail;
 		}
+		uint32_t ndb = 0;
 		for (uint32_t i = 0; i < t->npats; i++) {
-			exprs[i] = t->pats[i].expr;
-			flags[i] = hs_flags_of(&t->pats[i]);
-			ids[i] = i;
+			if (t->pats[i].byte)
+				continue;
+			exprs[ndb] = t->pats[i].expr;
+			flags[ndb] = hs_flags_of(&t->pats[i]);
+			ids[ndb++] = i;
 		}
 		uint64_t key[2] = {0, 0};
 		char path[4096];
@@ -1430,7 +1641,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 			t->cache = SCRM_TOPICS_CACHE_HIT;
 		} else {
 			hs_compile_error_t *ce = NULL;
-			he = hs_compile_multi(exprs, flags, ids, t->npats, HS_MODE_BLOCK, NULL, &t->db, &ce);
+			he = hs_compile_multi(exprs, flags, ids, ndb, HS_MODE_BLOCK, NULL, &t->db, &ce);
 			if (he != HS_SUCCESS && !report_rejected(t, r, flags, err, errlen))
 				snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
 					 ce ? ce->message : "unknown error");
@@ -1438,11 +1649,11 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 			ce = NULL;
 			/* The gaps database: the phrases alone, same ids (see scan_gaps) */
 			uint32_t ng = 0;
-			for (uint32_t i = 0; i < t->npats && he == HS_SUCCESS; i++)
-				if (t->pats[i].multi) {
+			for (uint32_t i = 0; i < ndb && he == HS_SUCCESS; i++)
+				if (t->pats[ids[i]].multi) {
 					exprs[ng] = exprs[i];
 					flags[ng] = flags[i];
-					ids[ng++] = i;
+					ids[ng++] = ids[i];
 				}
 			if (ng && he == HS_SUCCESS) {
 				he = hs_compile_multi(exprs, flags, ids, ng, HS_MODE_BLOCK, NULL, &t->gaps, &ce);
@@ -1483,6 +1694,8 @@ fail:
 
 void scrm_topics_free(scrm_topics *t)
 {
+	if (t)
+		free(t->bpats);
 	if (!t)
 		return;
 	hs_free_scratch(t->proto);
@@ -1540,6 +1753,7 @@ int scrm_topics_never_matches(const scrm_topics *t, uint16_t id)
 }
 
 uint32_t scrm_topics_pattern_count(const scrm_topics *t) { return t->npats; }
+uint32_t scrm_topics_byte_regex_count(const scrm_topics *t) { return t->nbpats; }
 int scrm_topics_cache_state(const scrm_topics *t) { return t->cache; }
 size_t scrm_topics_db_size(const scrm_topics *t) { return t->db_size; }
 double scrm_topics_compile_ms(const scrm_topics *t) { return t->compile_ms; }
@@ -1581,6 +1795,10 @@ int scrm_topics_scan_cost(const scrm_topics *t, const char *const *texts, const 
 		goto out;
 	uint32_t k = 0;
 	for (uint32_t i = 0; i < t->npats; i++) {
+		if (t->pats[i].byte) {
+			out->byte_regexes++; /* not in the database: found by memchr() */
+			continue;
+		}
 		if (t->pats[i].is_regex) {
 			out->regexes++;
 			continue;
@@ -1769,6 +1987,46 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 	scrm_topics_scratch *s = ctx;
 	const struct pattern *p = &s->t->pats[id];
 	return hit(s, id, p->fixed ? (size_t)(to - p->fixed) : (size_t)from, (size_t)to);
+}
+
+/* The regexes found by one byte (struct bytepat) in text[0, len): each occurrence of
+ * each one's byte, its atoms around it and its end checked; 0 or -ENOMEM. */
+static int byte_scan(scrm_topics_scratch *s, const char *text, size_t len)
+{
+	const scrm_topics *t = s->t;
+	const unsigned char *u = (const unsigned char *)text;
+	for (uint32_t g = 0, h; g < t->nbpats; g = h) {
+		for (h = g + 1; h < t->nbpats && t->bpats[h].byte == t->bpats[g].byte;)
+			h++;
+		for (const unsigned char *p = u; (p = memchr(p, t->bpats[g].byte, len - (size_t)(p - u))); p++) {
+			size_t at = (size_t)(p - u);
+			for (uint32_t i = g; i < h; i++) {
+				const struct bytepat *bp = &t->bpats[i];
+				size_t e = at + 1 + bp->ntail;
+				if (at < bp->nlead || e > len)
+					continue;
+				bool ok = true;
+				for (unsigned k = 0; k < bp->nlead && ok; k++)
+					ok = set_has(bp->set[k], u[at - bp->nlead + k]);
+				for (unsigned k = 0; k < bp->ntail && ok; k++)
+					ok = set_has(bp->set[bp->nlead + k], u[at + 1 + k]);
+				if (!ok)
+					continue;
+				size_t from = at - bp->nlead;
+				bool dollar = e == len || (e + 1 == len && u[e] == '\n');
+				if (bp->end != BEND_SPACE_OR_DOLLAR) {
+					if ((bp->end == BEND_NONE || dollar) && hit(s, bp->pat, from, e))
+						return -ENOMEM;
+					continue;
+				}
+				if (dollar && hit(s, bp->pat, from, e))
+					return -ENOMEM;
+				if (e < len && set_has(bp->space, u[e]) && hit(s, bp->pat, from, e + 1))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
 }
 
 /*
@@ -2189,6 +2447,8 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 		rc = s->oom ? -ENOMEM : -EIO;
 		goto reset;
 	}
+	if (t->nbpats && len && (rc = byte_scan(s, text, len)))
+		goto reset;
 	if (t->gaps && len && odd_spaces(text, len) && (rc = scan_gaps(s, text, len)))
 		goto reset;
 	/* Report in id order: sort the candidates (a few among many topics) or walk their

@@ -99,6 +99,8 @@ uint32_t scrm_topics_line(const scrm_topics *t, uint16_t id);
 uint32_t scrm_topics_pattern_count(const scrm_topics *t);
 size_t scrm_topics_db_size(const scrm_topics *t);
 double scrm_topics_compile_ms(const scrm_topics *t);
+/* How many of its regexes it finds by one byte outside Hyperscan (topics.c: struct bytepat). */
+uint32_t scrm_topics_byte_regex_count(const scrm_topics *t);
 
 /*
  * scrm_topics_scan_cost() - what Hyperscan's scan of the database costs on the n texts
@@ -113,6 +115,7 @@ typedef struct scrm_topics_cost {
 	double ns_per_text;          /* the database as compiled */
 	double ns_without_regexes;   /* without its regexes (= ns_per_text when it has none) */
 	uint32_t regexes, patterns;  /* how many of its patterns are regexes */
+	uint32_t byte_regexes;       /* regexes found by one byte outside Hyperscan (not in regexes) */
 } scrm_topics_cost;
 int scrm_topics_scan_cost(const scrm_topics *t, const char *const *texts, const size_t *lens, size_t n,
 			  scrm_topics_cost *out);

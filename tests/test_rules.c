@@ -1168,6 +1168,111 @@ Test(topics, regex_leading_boundary_random, .timeout = 120)
 	random_boundary_regexes(1, 0, 0);
 }
 
+/* Regexes anchored on one byte are found outside Hyperscan (topics.c: struct bytepat):
+ * each must match exactly the texts Hyperscan matches with the regex as written, and
+ * those that qualify must take that path (counted), those that do not must not. */
+static void byte_regexes_vs_hyperscan(const char *const *re, const unsigned *fl, unsigned nre, unsigned want_bytes,
+				      unsigned texts, unsigned *hits_out)
+{
+	static const char *const alpha[] = {"?", "?", "^", ":", " ", " ", "\n", "\t", "A", "b", "Z", "1", "0", "$",
+					    ".", "-", "/", "\xc3\xa9", "\xc2\xa0", "_"};
+	char src[8192] = "topic lit: qqqq\n"; /* one pattern for Hyperscan, so that the others may leave it */
+	hs_database_t *db[64];
+	hs_scratch_t *hs = NULL;
+	cr_assert_leq(nre, 64);
+	for (unsigned i = 0; i < nre; i++) {
+		char line[256];
+		snprintf(line, sizeof line, "topic r%u: /%s/%s\n", i, re[i], fl[i] & HS_FLAG_CASELESS ? "i" : "");
+		strcat(src, line);
+		hs_compile_error_t *ce;
+		cr_assert_eq(hs_compile(re[i], HS_FLAG_UTF8 | fl[i], HS_MODE_BLOCK, NULL, &db[i], &ce), HS_SUCCESS, "%s",
+			     re[i]);
+		cr_assert_eq(hs_alloc_scratch(db[i], &hs), HS_SUCCESS);
+	}
+	struct fx f = fx_make(src);
+	if (want_bytes != UINT_MAX)
+		cr_assert_eq(scrm_topics_byte_regex_count(f.t), want_bytes, "%u regexes found by one byte, not %u",
+			     scrm_topics_byte_regex_count(f.t), want_bytes);
+	else
+		cr_assert_gt(scrm_topics_byte_regex_count(f.t), 0);
+	unsigned hits = 0;
+	for (unsigned it = 0; it < texts; it++) {
+		char text[160] = "", want[2048] = "";
+		for (int k = (int)rb_rand(14); k > 0; k--)
+			strcat(text, alpha[rb_rand(sizeof alpha / sizeof alpha[0])]);
+		hits += hs_names(db, nre, hs, text, want);
+		const char *got = match(&f, text);
+		if (strcmp(got, want))
+			for (unsigned i = 0; i < nre; i++)
+				fprintf(stderr, "r%u: /%s/\n", i, re[i]);
+		cr_assert_str_eq(got, want, "text \"%s\": got %s, Hyperscan %s", text, got, want);
+	}
+	*hits_out = hits;
+	fx_free(&f);
+	hs_free_scratch(hs);
+	for (unsigned i = 0; i < nre; i++)
+		hs_free_database(db[i]);
+}
+
+Test(topics, byte_regexes, .timeout = 60)
+{
+	/* the first 11 take the byte path, the rest do not */
+	static const char *const re[] = {
+		"\\?(\\s|$)", "\\s\\^[A-Z]{2}$", "\\?$", "\\?(?:\\s|$)", "($|\\s)", "[A-Z]{2}:\\d",
+		"\\?\\?(\\s|$)", "b\\?", "\\s{2}\\?", "-[0-9]{2}$", "\\.[ab]",
+		/* no: a literal, a quantifier, an alternation, a non-ASCII byte, no punctuation
+		 * byte, a dot, an escaped $ is a literal */
+		"\\?\\?", "\\?+\\s", "\\?|\\^", "\xc3\xa9\\?$", "[A-Z]{2}\\d", "\\?.", "b\\$", "\\?[^a]",
+	};
+	static const unsigned fl[] = {0, 0, 0, 0, 0, HS_FLAG_CASELESS, 0, HS_FLAG_CASELESS, 0, 0, 0,
+				      0, 0, 0, 0, 0, 0, 0, 0};
+	_Static_assert(sizeof re / sizeof re[0] == sizeof fl / sizeof fl[0], "one flag per regex");
+	unsigned hits;
+	/* 9 of the 11: "($|\\s)" alone has no byte to find, and [A-Z] with /i is no one-byte
+	 * atom to Hyperscan (the Kelvin sign and the long s fold to k and s) */
+	byte_regexes_vs_hyperscan(re, fl, sizeof re / sizeof re[0], 9, 20000, &hits);
+	cr_assert_gt(hits, 20000, "the random texts should match often (%u)", hits);
+}
+
+/* Random regexes of that shape: one-byte atoms (some with {n}) around punctuation, an
+ * optional $ or (\s|$) at the end. */
+Test(topics, byte_regexes_random, .timeout = 120)
+{
+	static const char *const atoms[] = {"\\?", "\\^", ":", "-", "b", "[A-Z]", "\\s", "\\d", "[^a]", "[ab]",
+					    "\\.", "\\/", "_", "\\w", "\\W", "\\$"};
+	static const char *const ends[] = {"", "", "$", "(\\s|$)", "(?:\\s|$)"};
+	unsigned total = 0;
+	for (int round = 0; round < 8; round++) {
+		char buf[40][96];
+		const char *re[40];
+		unsigned fl[40];
+		unsigned n = 0;
+		while (n < 40) {
+			buf[n][0] = 0;
+			for (int k = 1 + (int)rb_rand(4); k > 0; k--) {
+				strcat(buf[n], atoms[rb_rand(sizeof atoms / sizeof atoms[0])]);
+				if (!rb_rand(4))
+					strcat(buf[n], rb_rand(2) ? "{2}" : "{3}");
+			}
+			strcat(buf[n], ends[rb_rand(sizeof ends / sizeof ends[0])]);
+			hs_database_t *d;
+			hs_compile_error_t *ce;
+			unsigned f = rb_rand(3) ? 0 : HS_FLAG_CASELESS;
+			if (hs_compile(buf[n], HS_FLAG_UTF8 | f, HS_MODE_BLOCK, NULL, &d, &ce) != HS_SUCCESS) {
+				hs_free_compile_error(ce);
+				continue;
+			}
+			hs_free_database(d);
+			re[n] = buf[n];
+			fl[n++] = f;
+		}
+		unsigned hits;
+		byte_regexes_vs_hyperscan(re, fl, n, UINT_MAX, 500, &hits);
+		total += hits;
+	}
+	cr_assert_gt(total, 4000, "the random regexes should match often (%u)", total);
+}
+
 /* ------------------------------------------------------------------------------ */
 /* scrm check                                                                       */
 
@@ -1237,7 +1342,8 @@ Test(topics, scan_cost)
 	struct fx f = fx_make("topic a: delayed OR bag\ncue q: /\\?(\\s|$)/\ncue r: /refund{1,3}/i\n");
 	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 5, &c), 0);
 	cr_assert_eq(c.patterns, 4);
-	cr_assert_eq(c.regexes, 2);
+	cr_assert_eq(c.regexes, 1);      /* refund{1,3} */
+	cr_assert_eq(c.byte_regexes, 1); /* \?(\s|$): found by its byte, not in the database */
 	cr_assert_gt(c.ns_per_text, 0);
 	cr_assert_gt(c.ns_without_regexes, 0);
 	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 0, &c), -EINVAL);
@@ -1245,6 +1351,7 @@ Test(topics, scan_cost)
 	f = fx_make("topic a: delayed OR bag\n");
 	cr_assert_eq(scrm_topics_scan_cost(f.t, texts, lens, 5, &c), 0);
 	cr_assert_eq(c.regexes, 0);
+	cr_assert_eq(c.byte_regexes, 0);
 	cr_assert_eq(c.patterns, 2);
 	cr_assert(c.ns_per_text > 0 && c.ns_without_regexes == c.ns_per_text);
 	fx_free(&f);
