@@ -266,7 +266,7 @@ static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t'; }
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; } /* a bare CR too: no term ends in one (CRLF strips it) */
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_name_char(char c) { return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-'; }

@@ -1612,7 +1612,8 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 		t->nbpats = 0;
 	}
 	/* by byte (one memchr() pass each), then pattern id */
-	qsort(t->bpats, t->nbpats, sizeof *t->bpats, bytepat_cmp);
+	if (t->nbpats)
+		qsort(t->bpats, t->nbpats, sizeof *t->bpats, bytepat_cmp);
 	if (t->npats) {
 		const char **exprs = malloc(t->npats * sizeof(*exprs));
 		unsigned *flags = malloc(t->npats * sizeof(*flags));
