@@ -1231,20 +1231,26 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 	return true;
 }
 
+static unsigned hs_flags_of(const struct pattern *p)
+{
+	return p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
+}
+
 /*
  * After hs_compile_multi() failed: compile each pattern alone so that every rejected
  * pattern is reported, not only the first. A regex error's "at index N" moves the
  * caret onto the offending character. Return: how many were reported.
  */
-static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, const unsigned *flags, char *err,
-				size_t errlen)
+static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, char *err, size_t errlen)
 {
 	unsigned bad = 0;
 	for (uint32_t i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
 		hs_database_t *db = NULL;
 		hs_compile_error_t *ce = NULL;
-		if (hs_compile(p->expr, flags[i], HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
+		if (p->byte) /* not in the database */
+			continue;
+		if (hs_compile(p->expr, hs_flags_of(p), HS_MODE_BLOCK, NULL, &db, &ce) == HS_SUCCESS) {
 			hs_free_database(db);
 			continue;
 		}
@@ -1279,10 +1285,6 @@ static uint64_t fold_hash(const char *s, size_t n)
 
 /* The main database's flags of @p: SINGLEMATCH only where the first match settles it
  * (SOM excludes it anyway). */
-static unsigned hs_flags_of(const struct pattern *p)
-{
-	return p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
-}
 
 /* The from:/lang: values by fold_hash, for mark_field(). */
 static bool field_map(scrm_topics *t)
@@ -1412,7 +1414,7 @@ static bool truth_tables(scrm_topics *t)
  */
 #define CACHE_MAGIC "SCRM-TOPICS-HSDB-2\n" /* 2: regexes of one byte are not in the database */
 
-static bool cache_key(const scrm_topics *t, const unsigned *flags, uint64_t key[2])
+static bool cache_key(const scrm_topics *t, uint64_t key[2])
 {
 	hs_platform_info_t plat;
 	memset(&plat, 0, sizeof plat); /* padding included: hashed as bytes */
@@ -1428,7 +1430,7 @@ static bool cache_key(const scrm_topics *t, const unsigned *flags, uint64_t key[
 	XXH3_128bits_update(st, &plat, sizeof plat);
 	for (uint32_t i = 0; i < t->npats; i++) {
 		const struct pattern *p = &t->pats[i];
-		uint32_t meta[3] = {flags[i], p->multi, p->byte != 0};
+		uint32_t meta[3] = {hs_flags_of(p), p->multi, p->byte != 0};
 		XXH3_128bits_update(st, meta, sizeof meta);
 		XXH3_128bits_update(st, p->expr, strlen(p->expr) + 1);
 	}
@@ -1634,7 +1636,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 		}
 		uint64_t key[2] = {0, 0};
 		char path[4096];
-		bool cached = cache_dir && *cache_dir && cache_key(t, flags, key) &&
+		bool cached = cache_dir && *cache_dir && cache_key(t, key) &&
 			      snprintf(path, sizeof path, "%s/topics-%016llx%016llx.hsdb", cache_dir,
 				       (unsigned long long)key[0], (unsigned long long)key[1]) < (int)sizeof path;
 		hs_error_t he = HS_SUCCESS;
@@ -1643,7 +1645,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 		} else {
 			hs_compile_error_t *ce = NULL;
 			he = hs_compile_multi(exprs, flags, ids, ndb, HS_MODE_BLOCK, NULL, &t->db, &ce);
-			if (he != HS_SUCCESS && !report_rejected(t, r, flags, err, errlen))
+			if (he != HS_SUCCESS && !report_rejected(t, r, err, errlen))
 				snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
 					 ce ? ce->message : "unknown error");
 			hs_free_compile_error(ce);

@@ -704,7 +704,8 @@ Test(topics, compiled_database_cache)
 	const char *src = "topic p: \"still no refund\" -from:alice\n"
 			  "topic n: refund NEAR/2 waiting\n"
 			  "topic r: /ord(er)? ?#?[0-9]{4}/i lang:en\n"
-			  "topic c: café OR #sky\n";
+			  "topic c: café OR #sky\n"
+			  "topic q: /\\?(\\s|$)/\n"; /* found by its byte: not in the cached database */
 	const char *texts[] = {"still\n\tno  refund", "Refund? still waiting", "order #1234 late", "CAFÉ #Sky", ""};
 	scrm_rules *r = parse_ok(src);
 	char err[4096], want[5][256];
@@ -724,6 +725,7 @@ Test(topics, compiled_database_cache)
 	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_HIT);
 	cr_assert_eq(scrm_topics_db_size(t), size);
+	cr_assert_eq(scrm_topics_byte_regex_count(t), 1);
 	for (int i = 0; i < 5; i++)
 		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
 	scrm_topics_free(t);
