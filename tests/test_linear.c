@@ -239,6 +239,15 @@ static scrm_linear *toy_train(toy *t)
 	return m;
 }
 
+/* The toy model trained and serialized: its image in *img (free it), *len bytes. */
+static scrm_linear *toy_image(toy *t, uint8_t **img, size_t *len)
+{
+	toy_build(t);
+	scrm_linear *m = toy_train(t);
+	cr_assert_eq(scrm_linear_serialize(m, img, len), 0);
+	return m;
+}
+
 Test(linear, toy_separable_and_explained)
 {
 	toy t;
@@ -424,11 +433,9 @@ static void expect_bad_byte(const uint8_t *img, size_t len, size_t off, uint8_t 
 Test(linear, corrupt_files_are_clear_errors)
 {
 	toy t;
-	toy_build(&t);
-	scrm_linear *m = toy_train(&t);
 	uint8_t *img;
 	size_t len;
-	cr_assert_eq(scrm_linear_serialize(m, &img, &len), 0);
+	scrm_linear *m = toy_image(&t, &img, &len);
 	uint8_t *cp = malloc(len + 1);
 	char what[64];
 
@@ -681,11 +688,9 @@ static double majority_macro_f1(const corpus *c, uint32_t K)
 Test(linear, overflowing_weights_give_finite_probabilities)
 {
 	toy t;
-	toy_build(&t);
-	scrm_linear *m = toy_train(&t);
 	uint8_t *img;
 	size_t len;
-	cr_assert_eq(scrm_linear_serialize(m, &img, &len), 0);
+	scrm_linear *m = toy_image(&t, &img, &len);
 	/* every weight (the 2^14 x 3 floats before the checksum) to +-3e38 (label 1 negative):
 	 * with signed hashing the sums overflow to +inf, -inf and NaN */
 	size_t cells = ((size_t)1 << 14) * 3, at = len - 8 - 4 * cells;
