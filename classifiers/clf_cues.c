@@ -7,8 +7,9 @@
  * own, compiled at build time and embedded (else compiled on the first create, ~0.2 s).
  * An explanation quotes the words, so every match needs its start: the lists are written
  * out as literals (cues_expand.h), whose start is their end minus their length, and the
- * few that cannot be get Hyperscan's leftmost start of match from a second, small
- * database, scanned only for a text where one of them matched. Each list's matches that
+ * 8 parts that cannot be are regexes, each in a small database of its own with Hyperscan's
+ * leftmost start of match, scanned only for a text where one of its gate literals (words
+ * every match of it contains, cues_patterns.h) was found. Each list's matches that
  * end together count once, with the leftmost start (as start of match reports them), and
  * the rules take them by end: one scan per record finds every group's leftmost hit.
  * Hyperscan rather than a hand-written matcher: about 100 patterns with alternations and
@@ -51,6 +52,7 @@
  *
  * The lists were tuned on intent-scrm dev rows only (README has the figures).
  */
+#include <emmintrin.h>
 #include <errno.h>
 #include <hs.h>
 #include <pthread.h>
@@ -65,7 +67,6 @@
 #include "utf8.h"
 #include "sentiment.h"
 #include "spam.h"
-#include "swar.h"
 
 #include "cues_patterns.h"
 
@@ -87,19 +88,48 @@ const char *scrm_cue_group_name(unsigned g)
  */
 static struct {
 	pthread_once_t once;
-	hs_database_t *db;  /* every expression of x, no start of match */
-	hs_database_t *som; /* x's regexes, with leftmost start of match (NULL: none) */
-	struct cue_exprs x; /* cues_build(): the ids of both databases index it */
+	hs_database_t *db;              /* every expression of x but the gated regexes, no start of match */
+	hs_database_t *re[CUE_RE_MAX];  /* each regex of x alone, with leftmost start of match */
+	struct cue_exprs x;             /* cues_build(): the ids of all databases index it */
 	int rc;
 	int embedded; /* 1: the databases came from the binary, not compiled at start-up */
 	char err[256];
-} shared = {PTHREAD_ONCE_INIT, NULL, NULL, {0}, 0, 0, ""};
+} shared = {PTHREAD_ONCE_INIT, NULL, {NULL}, {0}, 0, 0, ""};
 
 /* The databases gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
- * empty when it could not), and how many expressions it wrote out. */
-extern const unsigned char scrm_cues_db_blob[], scrm_cues_som_blob[];
-extern const size_t scrm_cues_db_blob_len, scrm_cues_som_blob_len;
-extern const unsigned scrm_cues_db_nexpr;
+ * empty when it could not), and how many expressions and regexes it wrote out. */
+extern const unsigned char scrm_cues_db_blob[];
+extern const size_t scrm_cues_db_blob_len;
+extern const unsigned scrm_cues_db_nexpr, scrm_cues_re_count;
+extern const unsigned char *const scrm_cues_re_blob[];
+extern const size_t scrm_cues_re_blob_len[];
+
+static void free_dbs(void)
+{
+	hs_free_database(shared.db);
+	shared.db = NULL;
+	for (unsigned k = 0; k < CUE_RE_MAX; k++) {
+		hs_free_database(shared.re[k]);
+		shared.re[k] = NULL;
+	}
+}
+
+/* The embedded databases, unless this CPU cannot run them (they were compiled for the
+ * build machine: Hyperscan refuses another platform's database) or they are damaged or
+ * not of these lists. Return 1 if they are loaded. */
+static int load_embedded(void)
+{
+	if (!scrm_cues_db_blob_len || scrm_cues_db_nexpr != shared.x.n || scrm_cues_re_count != shared.x.nre ||
+	    hs_deserialize_database((const char *)scrm_cues_db_blob, scrm_cues_db_blob_len, &shared.db) != HS_SUCCESS)
+		return 0;
+	for (unsigned k = 0; k < shared.x.nre; k++)
+		if (hs_deserialize_database((const char *)scrm_cues_re_blob[k], scrm_cues_re_blob_len[k], &shared.re[k]) !=
+		    HS_SUCCESS) {
+			free_dbs();
+			return 0;
+		}
+	return 1;
+}
 
 static void compile_once(void)
 {
@@ -108,26 +138,16 @@ static void compile_once(void)
 		shared.rc = -ENOMEM;
 		return;
 	}
-	/* The embedded databases, unless this CPU cannot run them (they were compiled for the
-	 * build machine: Hyperscan refuses another platform's database) or they are damaged
-	 * or not of these lists. */
-	if (scrm_cues_db_blob_len && scrm_cues_db_nexpr == shared.x.n && !shared.x.nre == !scrm_cues_som_blob_len &&
-	    hs_deserialize_database((const char *)scrm_cues_db_blob, scrm_cues_db_blob_len, &shared.db) == HS_SUCCESS) {
-		if (!scrm_cues_som_blob_len || hs_deserialize_database((const char *)scrm_cues_som_blob,
-								       scrm_cues_som_blob_len, &shared.som) == HS_SUCCESS) {
-			shared.embedded = 1;
-			return;
-		}
-		hs_free_database(shared.db);
+	if (load_embedded()) {
+		shared.embedded = 1;
+		return;
 	}
-	shared.db = shared.som = NULL;
 	hs_compile_error_t *ce = NULL;
-	if (cues_compile(&shared.x, &shared.db, &shared.som, &ce) != HS_SUCCESS) {
+	if (cues_compile(&shared.x, &shared.db, shared.re, &ce) != HS_SUCCESS) {
 		int e = ce ? ce->expression : -1;
 		snprintf(shared.err, sizeof shared.err, "cues: built-in pattern %d rejected: %s",
 			 e >= 0 && (unsigned)e < shared.x.n ? shared.x.v[e].pat : -1, ce ? ce->message : "?");
 		hs_free_compile_error(ce);
-		shared.db = shared.som = NULL;
 		shared.rc = -EIO;
 	}
 }
@@ -144,7 +164,7 @@ struct report {
 };
 
 struct scrm_cues {
-	hs_scratch_t *scratch, *som_scratch;
+	hs_scratch_t *scratch; /* for every database */
 	struct report *rep; /* this text's matches (grows when a text has more than any before) */
 	uint32_t nrep;
 	size_t cap;
@@ -162,8 +182,11 @@ int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
 	scrm_cues *c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
-	if (scrm_array_grow((void **)&c->rep, &c->cap, 64, sizeof *c->rep, 64) || hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS ||
-	    (shared.som && hs_alloc_scratch(shared.som, &c->som_scratch) != HS_SUCCESS)) {
+	int rc = scrm_array_grow((void **)&c->rep, &c->cap, 64, sizeof *c->rep, 64) ||
+		 hs_alloc_scratch(shared.db, &c->scratch) != HS_SUCCESS;
+	for (unsigned k = 0; k < shared.x.nre && !rc; k++)
+		rc = hs_alloc_scratch(shared.re[k], &c->scratch) != HS_SUCCESS;
+	if (rc) {
 		scrm_cues_free(c);
 		return -ENOMEM;
 	}
@@ -176,7 +199,6 @@ void scrm_cues_free(scrm_cues *c)
 	if (!c)
 		return;
 	hs_free_scratch(c->scratch);
-	hs_free_scratch(c->som_scratch);
 	free(c->rep);
 	free(c);
 }
@@ -205,7 +227,7 @@ struct scan_ctx {
 	scrm_cues *c;
 	const char *text;
 	size_t len;
-	int need_som; /* a regex matched: its start needs the second scan */
+	uint32_t trig; /* bit k: regex slot k's trigger matched, its own scan is due */
 	/* every complaint match and every resolution, for resolve() (n > MAX_SPANS: too many
 	 * complaint matches to tell, the complaint stands) */
 	struct span comp[MAX_SPANS], res[MAX_SPANS];
@@ -220,7 +242,7 @@ static inline void ctx_init(struct scan_ctx *x, scrm_cues_hits *h, scrm_cues *c,
 	x->c = c;
 	x->text = text;
 	x->len = len;
-	x->need_som = 0;
+	x->trig = 0;
 	x->ncomp = x->nres = 0;
 }
 
@@ -285,43 +307,48 @@ static int negated_before(const char *text, size_t at, int words)
 	return 0;
 }
 
-/* The main scan's callback: a literal starts its length before its end, and its \b's
- * are checked here; a regex's start is left for the second scan (UINT32_MAX until then). */
-static int collect(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+/* Keep a match of expression @id at text[from, to) (the report buffer grows); 1 when it
+ * cannot (the scan stops, -ENOMEM). */
+static int report(struct scan_ctx *x, unsigned id, uint32_t from, uint32_t to)
 {
-	(void)from;
-	(void)fl;
-	struct scan_ctx *x = ctx;
 	scrm_cues *c = x->c;
-	const struct cue_expr *e = &shared.x.v[id];
-	uint32_t f = UINT32_MAX;
-	if (e->trail && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
-		return 0;
-	if (e->width) {
-		f = (uint32_t)to - e->width;
-		if (e->lead && !scrm_re_boundary_at(x->text, x->len, f))
-			return 0;
-	} else {
-		x->need_som = 1;
-	}
 	if (c->nrep == c->cap &&
 	    (c->cap >= (1u << 24) || scrm_array_grow((void **)&c->rep, &c->cap, c->cap + 1, sizeof *c->rep, 64))) {
 		c->overflow = 1;
 		return 1; /* stop the scan */
 	}
-	c->rep[c->nrep++] = (struct report){id, f, (uint32_t)to};
+	c->rep[c->nrep++] = (struct report){id, from, to};
 	return 0;
 }
 
-/* The second scan's callback: the leftmost start of a regex's match that ends at @to. */
-static int som_fill(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+/* The main scan's callback: a literal starts its length before its end, and its \b's
+ * are checked here; a gate or a regex only marks its regex's own scan as due. */
+static int collect(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)from;
+	(void)fl;
+	struct scan_ctx *x = ctx;
+	const struct cue_expr *e = &shared.x.v[id];
+	if (e->role != CUE_LIT) {
+		x->trig |= 1u << e->re;
+		return 0;
+	}
+	if (e->trail && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
+		return 0;
+	uint32_t f = (uint32_t)to - e->width;
+	if (e->lead && !scrm_re_boundary_at(x->text, x->len, f))
+		return 0;
+	return report(x, id, f, (uint32_t)to);
+}
+
+/* A regex's own scan's callback: its match with its leftmost start. */
+static int collect_re(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
 {
 	(void)fl;
-	scrm_cues *c = ctx;
-	for (uint32_t i = 0; i < c->nrep; i++)
-		if (c->rep[i].expr == id && c->rep[i].to == to && from < c->rep[i].from)
-			c->rep[i].from = (uint32_t)from;
-	return 0;
+	struct scan_ctx *x = ctx;
+	if (shared.x.v[id].trail && !scrm_re_boundary_at(x->text, x->len, (size_t)to))
+		return 0;
+	return report(x, id, (uint32_t)from, (uint32_t)to);
 }
 
 /* By end, then list, then start: a list's matches that end together are adjacent, the
@@ -399,14 +426,15 @@ static int find(scrm_cues *c, struct scan_ctx *x)
 				return -ENOMEM;
 		}
 	}
-	if (x->need_som && hs_scan(shared.som, x->text, (unsigned)x->len, 0, c->som_scratch, som_fill, c) != HS_SUCCESS)
-		return -EIO;
+	for (uint32_t m = x->trig; m; m &= m - 1) {
+		unsigned k = (unsigned)__builtin_ctz(m);
+		if (hs_scan(shared.re[k], x->text, (unsigned)x->len, 0, c->scratch, collect_re, x) != HS_SUCCESS)
+			return c->overflow ? -ENOMEM : -EIO;
+	}
 	sort_reports(c->rep, c->nrep);
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->nrep; i++) {
 		const struct report *r = &c->rep[i];
-		if (r->from == UINT32_MAX)
-			continue; /* cannot happen: the second scan finds every regex match */
 		if (n && c->rep[n - 1].to == r->to && shared.x.v[c->rep[n - 1].expr].pat == shared.x.v[r->expr].pat)
 			continue;
 		c->rep[n++] = *r;
@@ -508,15 +536,19 @@ int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, sc
 	resolve(&x);
 	/* @mentions, #hashtags and links, each at a word start (the byte before it, if any,
 	 * is not a word byte): the bytes that mark one ('@', '#', the ':' of "http://" and
-	 * "https://", the '.' of "www.") are found eight at a time, and only those are looked
-	 * at (not every 'h' and 'w', which cost 150 ns per record in the pipeline) */
+	 * "https://", the '.' of "www.") are found sixteen at a time (SSE2), and only those
+	 * are looked at (not every 'h' and 'w', which cost 150 ns per record in the
+	 * pipeline; eight at a time with SWAR was half of this function's time) */
 	const unsigned char *u = (const unsigned char *)text;
 	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v = scrm_load8(u + i);
-		uint64_t m = scrm_eq_bytes(v, '@') | scrm_eq_bytes(v, '#') | scrm_eq_bytes(v, ':') | scrm_eq_bytes(v, '.');
-		for (; m; m &= m - 1)
-			structural_mark(h, text, i + (size_t)__builtin_ctzll(m) / 8, len);
+	const __m128i at = _mm_set1_epi8('@'), hash = _mm_set1_epi8('#'), colon = _mm_set1_epi8(':'),
+		      dot = _mm_set1_epi8('.');
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(u + i));
+		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, at), _mm_cmpeq_epi8(v, hash)),
+					 _mm_or_si128(_mm_cmpeq_epi8(v, colon), _mm_cmpeq_epi8(v, dot)));
+		for (unsigned m = (unsigned)_mm_movemask_epi8(e); m; m &= m - 1)
+			structural_mark(h, text, i + (size_t)__builtin_ctz(m), len);
 	}
 	for (; i < len; i++)
 		if (u[i] == '@' || u[i] == '#' || u[i] == ':' || u[i] == '.')

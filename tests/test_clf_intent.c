@@ -515,29 +515,52 @@ static size_t same_matches(scrm_cues *c, cue_ref *r, const char *t, size_t n)
 }
 
 /* Random texts from the lists' own words (in any case), emoji, digits and the bytes
- * around them that decide a \b: every match, start and end as Hyperscan gives them for
- * the lists as written (leftmost start of match). */
-Test(cues, literals_match_as_the_lists_do)
+ * around them that decide a \b: random_text() writes text number @t (< 30,000) into @buf
+ * (600 bytes) and returns its length. */
+static size_t random_text(uint64_t *seed, char *buf, size_t cap)
 {
 	/* the words: every run of letters in the lists, and what the lists' regexes name */
 	static char words[4096][32];
-	size_t nw = 0;
-	for (unsigned i = 0; i < NPATS; i++)
-		for (const char *p = pats[i].re; *p;) {
-			size_t k = 0;
-			while ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z'))
-				k++;
-			if (k && k < 32 && nw < 4096 && !(p > pats[i].re && p[-1] == '\\')) {
-				memcpy(words[nw], p, k);
-				words[nw++][k] = 0;
+	static size_t nw;
+	if (!nw)
+		for (unsigned i = 0; i < NPATS; i++)
+			for (const char *p = pats[i].re; *p;) {
+				size_t k = 0;
+				while ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z'))
+					k++;
+				if (k && k < 32 && nw < 4096 && !(p > pats[i].re && p[-1] == '\\')) {
+					memcpy(words[nw], p, k);
+					words[nw++][k] = 0;
+				}
+				p += k ? k : 1;
 			}
-			p += k ? k : 1;
-		}
 	static const char *const extra[] = {"?", ":(", ":/", ":/ ", "#fail", "#failed", "50", "7", "% off", "%",
 					    "\xe2\x80\x99", "'", "@delta", "@", "#", "\xf0\x9f\x98\xa1", "\xe2\x9d\xa4",
 					    "_", "x", "s", "ing", "ed", "keeps", "sucks", "crashing", "waiting", "http://t.co/x"};
 	static const char *const seps[] = {" ", " ", " ", "", "  ", "-", "'", "\xe2\x80\x99", "_", ".", "\n", ",", "?", "9"};
 	const size_t nx = sizeof extra / sizeof extra[0], ns = sizeof seps / sizeof seps[0];
+	size_t n = 0;
+	int nwords = 1 + (int)(cue_rand(seed) % 14);
+	for (int w = 0; w < nwords; w++) {
+		uint64_t v = cue_rand(seed);
+		const char *s = v % 5 ? words[(v >> 8) % nw] : extra[(v >> 8) % nx];
+		const char *sep = seps[(v >> 32) % ns];
+		size_t a = strlen(s), b = strlen(sep);
+		if (n + a + b >= cap)
+			break;
+		for (size_t k = 0; k < a; k++)
+			buf[n + k] = (v >> 40) % 7 == 0 && s[k] >= 'a' && s[k] <= 'z' ? (char)(s[k] - 32) : s[k];
+		n += a;
+		memcpy(buf + n, sep, b);
+		n += b;
+	}
+	return n;
+}
+
+/* Every match, start and end as Hyperscan gives them for the lists as written (leftmost
+ * start of match), on 30,000 random texts. */
+Test(cues, literals_match_as_the_lists_do)
+{
 	scrm_cues *c;
 	char err[256];
 	cr_assert_eq(scrm_cues_create(&c, err, sizeof err), 0, "%s", err);
@@ -547,27 +570,93 @@ Test(cues, literals_match_as_the_lists_do)
 	size_t matches = 0;
 	for (int t = 0; t < 30000; t++) {
 		char buf[600];
-		size_t n = 0;
-		int nwords = 1 + (int)(cue_rand(&seed) % 14);
-		for (int w = 0; w < nwords; w++) {
-			uint64_t v = cue_rand(&seed);
-			const char *s = v % 5 ? words[(v >> 8) % nw] : extra[(v >> 8) % nx];
-			const char *sep = seps[(v >> 32) % ns];
-			size_t a = strlen(s), b = strlen(sep);
-			if (n + a + b >= sizeof buf)
-				break;
-			for (size_t k = 0; k < a; k++)
-				buf[n + k] = (v >> 40) % 7 == 0 && s[k] >= 'a' && s[k] <= 'z' ? (char)(s[k] - 32) : s[k];
-			n += a;
-			memcpy(buf + n, sep, b);
-			n += b;
-		}
+		size_t n = random_text(&seed, buf, sizeof buf);
 		matches += same_matches(c, &r, buf, n);
 	}
 	cr_log_info("cues: 30,000 random texts, %zu matches, the same as the lists as written", matches);
 	cr_assert_gt(matches, 30000, "too few matches to tell (%zu)", matches);
 	ref_close(&r);
 	scrm_cues_free(c);
+}
+
+/* A list's regex part is scanned only where one of its gates is found (cues_patterns.h):
+ * each gate list must hold one literal found inside every match of that part. Checked
+ * on the random texts and every corpus line, each part compiled alone with leftmost
+ * start of match; it must match often enough to tell. */
+typedef struct {
+	struct cue_exprs x;
+	hs_database_t *db[CUE_RE_MAX];
+	hs_scratch_t *scratch;
+	const char *text;
+	size_t matches[CUE_RE_MAX], lines;
+	unsigned slot;
+} gate_ctx;
+
+static int gate_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)
+{
+	(void)id;
+	(void)fl;
+	gate_ctx *g = ctx;
+	const char *gate = pats[g->x.v[g->x.re[g->slot]].pat].gate;
+	int found = 0;
+	for (const char *p = gate; *p && !found; p += strcspn(p, "|") + (p[strcspn(p, "|")] != 0)) {
+		size_t gl = strcspn(p, "|");
+		for (unsigned long long i = from; i + gl <= to && !found; i++)
+			found = !strncasecmp(g->text + i, p, gl);
+	}
+	cr_assert(found, "'%.*s' matches regex part %u ('%s') without a gate of '%s'", (int)(to - from),
+		  g->text + from, g->slot, g->x.v[g->x.re[g->slot]].expr, gate);
+	g->matches[g->slot]++;
+	return 0;
+}
+
+static void gate_check(const char *t, size_t n, void *ctx)
+{
+	gate_ctx *g = ctx;
+	g->text = t;
+	g->lines++;
+	for (g->slot = 0; n && g->slot < g->x.nre; g->slot++)
+		cr_assert_eq(hs_scan(g->db[g->slot], t, (unsigned)n, 0, g->scratch, gate_match, g), HS_SUCCESS);
+}
+
+Test(cues, gates_are_in_every_match)
+{
+	static gate_ctx g;
+	cr_assert_eq(cues_build(&g.x), 0);
+	unsigned gated = 0;
+	for (unsigned k = 0; k < g.x.nre; k++) {
+		const struct cue_expr *e = &g.x.v[g.x.re[k]];
+		gated += e->role == CUE_RE_GATED;
+		unsigned fl = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST, id = 0;
+		hs_compile_error_t *ce = NULL;
+		cr_assert_eq(hs_compile_multi((const char *const *)&e->expr, &fl, &id, 1, HS_MODE_BLOCK, NULL, &g.db[k], &ce),
+			     HS_SUCCESS);
+		cr_assert_eq(hs_alloc_scratch(g.db[k], &g.scratch), HS_SUCCESS);
+	}
+	cr_assert_eq(gated, g.x.nre, "every regex part has gates (%u of %u)", gated, g.x.nre);
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	for (int t = 0; t < 30000; t++) {
+		char buf[600];
+		size_t n = random_text(&seed, buf, sizeof buf);
+		gate_check(buf, n, &g);
+	}
+	static const char *const files[] = {
+		"../shared/corpora/intent-scrm/dev.tweets.tsv",     "../shared/corpora/twcs/dev.spotify_inbound.tsv",
+		"../shared/corpora/airline-sentiment/dev.tweets.tsv", "../shared/corpora/complaints/dev.tweets.tsv",
+		"../shared/corpora/semeval2017-4a/dev.tweets.tsv",  "../shared/corpora/banking77/dev.queries.tsv",
+		"../shared/corpora/sentiment140-test/dev.tweets.tsv",
+	};
+	size_t lines = for_each_line(files, sizeof files / sizeof files[0], gate_check, &g);
+	for (unsigned k = 0; k < g.x.nre; k++) {
+		cr_log_info("cues: regex part %u matched %zu times, each with a gate ('%s')", k, g.matches[k],
+			    pats[g.x.v[g.x.re[k]].pat].gate);
+		cr_assert_gt(g.matches[k], 10, "regex part %u: too few matches to tell", k);
+		hs_free_database(g.db[k]);
+	}
+	if (!lines)
+		cr_log_warn("cues: ../shared/corpora not found: gates checked on the random texts alone");
+	hs_free_scratch(g.scratch);
+	cues_exprs_free(&g.x);
 }
 
 struct line_ctx {
