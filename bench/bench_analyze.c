@@ -18,7 +18,9 @@
  * (scrm_vader_score), (b2) both sentiment modes (scrm_sent_score_both), (c) scan + VADER,
  * (d) scan + both modes: the analyze stage as issue 3 defines it; (e) what the pipeline's
  * analyze_records() does on top of it (topic terms, the scrm mode's explanation, spam
- * signals, near-duplicate key), without its arena appends. Like analyze_records() over a
+ * signals, near-duplicate key), without its arena appends; (f) (e) and then the `cues` intent
+ * and action classifiers as classify_records() runs them (issue 4 item 6: what
+ * classification adds to the analyze stage). Like analyze_records() over a
  * chunk, each analysis of a combined row runs over a block of records before the next
  * starts (--block, default 600: a 512 KiB chunk of generated records); record by record
  * (--block 1) the scan's and the lexicon's tables evict each other, and (d) costs 10-15%
@@ -33,7 +35,7 @@
  *     --records N           use the first N records only (default: all)
  *     --block N             records each analysis runs over before the next one starts,
  *                           as the pipeline does per chunk (default 600; 1: record by record)
- *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e;
+ *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e, f;
  *                           default all): one row alone for perf or callgrind; a row's
  *                           results are checked against those of the rows that ran
  *     --topic-stats         also print how many records each topic and cue matched
@@ -56,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "classifier.h"
 #include "normalize.h"
 #include "rules.h"
 #include "sentiment.h"
@@ -73,7 +76,7 @@ typedef struct rec_view {
 	uint32_t text_len;
 	uint32_t handle_len; /* the handle follows the text, the language follows the handle */
 	uint32_t lang_len;
-	uint32_t has_handle : 1, has_lang : 1;
+	uint32_t has_handle : 1, has_lang : 1, is_reply : 1;
 } rec_view;
 
 typedef struct corpus {
@@ -129,7 +132,7 @@ static const char *rec_lang(const corpus *c, const rec_view *r)
 }
 
 static int corpus_add(corpus *c, const char *t, size_t tl, const char *h, size_t hl, const char *l,
-		      size_t ll)
+		      size_t ll, int is_reply)
 {
 	size_t need = c->len + tl + hl + ll + SCRM_PADDING;
 	if (need > c->cap) {
@@ -157,6 +160,7 @@ static int corpus_add(corpus *c, const char *t, size_t tl, const char *h, size_t
 	r->lang_len = (uint32_t)ll;
 	r->has_handle = h != NULL;
 	r->has_lang = l != NULL;
+	r->is_reply = is_reply != 0;
 	memcpy(c->buf + c->len, t, tl);
 	c->len += tl;
 	if (h) {
@@ -240,7 +244,8 @@ static int64_t normalize_pass(scrm_normalizer *nz, const char *buf, size_t n, ui
 			const char *hd = scrm_str_present(r->author_handle) ? scrm_str_ptr(&arena, r->author_handle) : NULL;
 			const char *lg = scrm_str_present(r->lang) ? scrm_str_ptr(&arena, r->lang) : NULL;
 			if (corpus_add(keep, scrm_str_ptr(&arena, r->text), r->text.len, hd,
-				       hd ? r->author_handle.len : 0, lg, lg ? r->lang.len : 0)) {
+				       hd ? r->author_handle.len : 0, lg, lg ? r->lang.len : 0,
+				       scrm_str_present(r->in_reply_to))) {
 				rc = -ENOMEM;
 				goto out;
 			}
@@ -263,6 +268,9 @@ enum {
 	DO_FULL = 8,  /* what the pipeline's analyze_record() does: the scan with the terms that
 		       * matched, both modes with the scrm mode's explanation, spam signals and
 		       * the near-duplicate key */
+	DO_CLF = 16,  /* and then, as the pipeline's classify_records(): the `cues` intent and
+		       * action classifiers, record by record (the second reuses the first's
+		       * scan through the memo), with explanations */
 };
 
 typedef struct analyzers {
@@ -270,12 +278,18 @@ typedef struct analyzers {
 	scrm_vader *vader;
 	scrm_sent *sent;      /* both sentiment modes (sentiment.h) */
 	uint64_t *topic_hits; /* per id, filled when not NULL */
+	scrm_classifier *clf[2]; /* intent and action `cues` (DO_CLF) */
+	scrm_clf_item *items;    /* per record of a block */
+	scrm_clf_memo *memos;
+	scrm_sentiment *sents;
+	int16_t *spam;
+	scrm_clf_out *outs;
 } analyzers;
 
 /* What one analyze pass computed: hashes of the topic ids (scan) and of the compounds
  * rounded to 4 decimals (VADER; the scrm mode apart), in record order, and plain sums. */
 typedef struct pass_sums {
-	uint64_t h_scan, h_vader, h_scrm, h_spam, id_sum;
+	uint64_t h_scan, h_vader, h_scrm, h_spam, h_clf, id_sum;
 	int64_t compound_sum, scrm_sum; /* in units of 1e-4 */
 } pass_sums;
 
@@ -287,7 +301,7 @@ static size_t block = 600;
 
 static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 {
-	uint64_t h = 0, hv = 0, hs = 0, hp = 0, hx = 0, ht = 0, ids = 0;
+	uint64_t h = 0, hv = 0, hs = 0, hp = 0, hx = 0, ht = 0, hc = 0, ids = 0;
 	int64_t cs = 0, ss = 0;
 	for (size_t b0 = 0; b0 < c->n; b0 += block) {
 		size_t b1 = c->n - b0 < block ? c->n : b0 + block;
@@ -296,8 +310,11 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				const rec_view *r = &c->v[i];
 				const char *t = rec_text(c, r);
 				uint64_t key;
-				hp = mix(hp, scrm_spam_signals(t, r->text_len, &key));
+				unsigned bits = scrm_spam_signals(t, r->text_len, &key);
+				hp = mix(hp, bits);
 				hp = mix(hp, key);
+				if (what & DO_CLF)
+					a->spam[i - b0] = (int16_t)bits;
 			}
 		if (what & DO_VADER)
 			for (size_t i = b0; i < b1; i++) {
@@ -328,6 +345,8 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				ss += qs;
 				if (what & DO_FULL)
 					hx = mix(hx, ex.n);
+				if (what & DO_CLF)
+					a->sents[i - b0] = sc;
 			}
 		if (what & (DO_SCAN | DO_FULL))
 			for (size_t i = b0; i < b1; i++) {
@@ -348,7 +367,27 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				if (what & DO_FULL)
 					ht = mix(ht, terms.n);
 			}
+		if (what & DO_CLF) {
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				scrm_clf_item *it = &a->items[i - b0];
+				scrm_clf_item_init(it, rec_text(c, r), r->text_len);
+				it->sentiment[SCRM_SENT_SCRM] = &a->sents[i - b0];
+				it->is_reply = (int8_t)r->is_reply;
+				it->spam_bits = a->spam[i - b0];
+				a->memos[i - b0].owner = 0;
+				it->memo = &a->memos[i - b0];
+			}
+			for (size_t i = 0; i < b1 - b0; i++)
+				for (int k = 0; k < 2; k++) {
+					int rc = scrm_classifier_classify(a->clf[k], &a->items[i], 1, &a->outs[k], SCRM_CLF_EXPLAIN);
+					if (rc)
+						return rc;
+					hc = mix(mix(hc, a->outs[k].label), strnlen(a->outs[k].why, SCRM_CLF_WHY_MAX));
+				}
+		}
 	}
+	out->h_clf = hc;
 	out->h_scan = h;
 	out->h_vader = hv;
 	out->h_scrm = hs;
@@ -390,7 +429,7 @@ static int time_analyze(const char *name, const corpus *c, analyzers *a, int wha
 			t.wall[r] = w1 - w0;
 		}
 		if (r >= 0 && (s.h_scan != prev.h_scan || s.h_vader != prev.h_vader || s.h_scrm != prev.h_scrm ||
-			       s.h_spam != prev.h_spam)) {
+			       s.h_spam != prev.h_spam || s.h_clf != prev.h_clf)) {
 			fprintf(stderr, "bench_analyze: %s: passes disagree\n", name);
 			return -EPROTO;
 		}
@@ -408,7 +447,9 @@ static int time_analyze(const char *name, const corpus *c, analyzers *a, int wha
 		k += snprintf(hs + k, sizeof hs - (size_t)k, "scrm %016" PRIx64 " (compound sum %.4f) ", s.h_scrm,
 			      s.scrm_sum / 1e4);
 	if (what & DO_FULL)
-		snprintf(hs + k, sizeof hs - (size_t)k, "spam+why %016" PRIx64, s.h_spam);
+		k += snprintf(hs + k, sizeof hs - (size_t)k, "spam+why %016" PRIx64, s.h_spam);
+	if (what & DO_CLF)
+		snprintf(hs + k, sizeof hs - (size_t)k, " clf %016" PRIx64, s.h_clf);
 	double cmin = t.cpu[0];
 	for (int r = 1; r < reps; r++)
 		cmin = t.cpu[r] < cmin ? t.cpu[r] : cmin;
@@ -482,7 +523,7 @@ static int score_texts(const char *in, const char *out, const scrm_lexicon *lex,
 		char *nl = memchr(p, '\n', (size_t)(e - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(e - p);
 		size_t ul = unescape(p, len);
-		if (corpus_add(&c, p, ul, NULL, 0, NULL, 0)) {
+		if (corpus_add(&c, p, ul, NULL, 0, NULL, 0, 0)) {
 			fprintf(stderr, "bench_analyze: out of memory\n");
 			goto out;
 		}
@@ -549,7 +590,7 @@ out:
 }
 
 /* The analysis rows to time (--rows): a bit each, all by default. */
-enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32 };
+enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32, ROW_F = 64 };
 static unsigned rows = ~0u;
 
 static int parse_rows(const char *arg)
@@ -557,7 +598,7 @@ static int parse_rows(const char *arg)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}};
+	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}, {"f", ROW_F}};
 	rows = 0;
 	for (const char *p = arg; *p;) {
 		size_t n = strcspn(p, ",");
@@ -619,7 +660,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (rows_arg && parse_rows(rows_arg) < 0) {
-		fprintf(stderr, "bench_analyze: --rows takes a comma-separated list of a, b, c, b2, d, e\n");
+		fprintf(stderr, "bench_analyze: --rows takes a comma-separated list of a, b, c, b2, d, e, f\n");
 		return 2;
 	}
 	if (block < 1) {
@@ -797,6 +838,35 @@ int main(int argc, char **argv)
 			       "the near-duplicate key: %.1f ns/rec; ", ns_pipe - ns_full);
 		printf("parse + normalize + (e): %.0f rec/cpu-s\n", 1e9 / (parse_ns + ns_pipe));
 	}
+	if (a.ts && a.sent && (rows & ROW_F)) {
+		static const scrm_task tasks[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
+		scrm_clf_config cfg = {.lexicon = lex, .topics = topics};
+		for (int k = 0; k < 2; k++)
+			if (scrm_classifier_create(&a.clf[k], scrm_classifier_find(tasks[k], "cues"), &cfg, err, sizeof err)) {
+				fprintf(stderr, "bench_analyze: %s\n", err);
+				goto out;
+			}
+		a.items = calloc(block, sizeof *a.items);
+		a.memos = calloc(block, sizeof *a.memos);
+		a.sents = calloc(block, sizeof *a.sents);
+		a.spam = calloc(block, sizeof *a.spam);
+		a.outs = calloc(2, sizeof *a.outs);
+		if (!a.items || !a.memos || !a.sents || !a.spam || !a.outs)
+			goto out;
+		pass_sums s_clf;
+		double ns_clf;
+		if ((rc = time_analyze("(f) (e) + cues intent, action", &c, &a, DO_FULL | DO_CLF, reps, parse_ns, &s_clf,
+				       &ns_clf)))
+			goto fail;
+		if (ran(ROW_E, ROW_F) && (s_clf.h_scan != s_pipe.h_scan || s_clf.h_spam != s_pipe.h_spam)) {
+			fprintf(stderr, "bench_analyze: (f) disagrees with (e)\n");
+			goto out;
+		}
+		if (rows & ROW_E)
+			printf("(f) adds to (e): classification %.1f ns/rec = %+.1f%% of parse + normalize + (e) (%.1f ns), "
+			       "the pipeline's analyze stage without its arena appends\n",
+			       ns_clf - ns_pipe, (ns_clf - ns_pipe) / (parse_ns + ns_pipe) * 100, parse_ns + ns_pipe);
+	}
 	if (topic_stats && a.ts) {
 		a.topic_hits = calloc(scrm_topics_count(topics), sizeof *a.topic_hits);
 		pass_sums ps;
@@ -818,6 +888,13 @@ int main(int argc, char **argv)
 fail:
 	fprintf(stderr, "bench_analyze: analyze pass failed: %s\n", strerror(-rc));
 out:
+	for (int k = 0; k < 2; k++)
+		scrm_classifier_free(a.clf[k]);
+	free(a.items);
+	free(a.memos);
+	free(a.sents);
+	free(a.spam);
+	free(a.outs);
 	free(a.topic_hits);
 	scrm_topics_scratch_free(a.ts);
 	scrm_vader_free(a.vader);
