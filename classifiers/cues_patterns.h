@@ -383,4 +383,18 @@ out:
 	return err;
 }
 
+/* The lists as written, caseless, with leftmost start of match, ids the indices into
+ * pats[]: what the matcher must agree with (tests/test_clf_intent.c, fuzz_cues.c). */
+static inline hs_error_t cues_compile_reference(hs_database_t **db, hs_compile_error_t **ce)
+{
+	const char *ex[NPATS];
+	unsigned fl[NPATS], ids[NPATS];
+	for (unsigned i = 0; i < NPATS; i++) {
+		ex[i] = pats[i].re;
+		fl[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
+		ids[i] = i;
+	}
+	return hs_compile_multi(ex, fl, ids, NPATS, HS_MODE_BLOCK, NULL, db, ce);
+}
+
 #endif

@@ -468,17 +468,9 @@ static int match_cmp(const void *a, const void *b)
 
 static void ref_open(cue_ref *r)
 {
-	const char *ex[NPATS];
-	unsigned fl[NPATS], ids[NPATS];
-	for (unsigned i = 0; i < NPATS; i++) {
-		ex[i] = pats[i].re;
-		fl[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
-		ids[i] = i;
-	}
 	hs_compile_error_t *ce = NULL;
 	memset(r, 0, sizeof *r);
-	cr_assert_eq(hs_compile_multi(ex, fl, ids, NPATS, HS_MODE_BLOCK, NULL, &r->db, &ce), HS_SUCCESS, "%s",
-		     ce ? ce->message : "?");
+	cr_assert_eq(cues_compile_reference(&r->db, &ce), HS_SUCCESS, "%s", ce ? ce->message : "?");
 	cr_assert_eq(hs_alloc_scratch(r->db, &r->scratch), HS_SUCCESS);
 }
 

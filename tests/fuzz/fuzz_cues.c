@@ -29,15 +29,8 @@ static void init(void)
 {
 	char err[256];
 	CHECK(scrm_cues_create(&g.cues, err, sizeof err) == 0);
-	const char *ex[NPATS];
-	unsigned fl[NPATS], ids[NPATS];
-	for (unsigned i = 0; i < NPATS; i++) {
-		ex[i] = pats[i].re;
-		fl[i] = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;
-		ids[i] = i;
-	}
 	hs_compile_error_t *ce = NULL;
-	CHECK(hs_compile_multi(ex, fl, ids, NPATS, HS_MODE_BLOCK, NULL, &g.ref, &ce) == HS_SUCCESS);
+	CHECK(cues_compile_reference(&g.ref, &ce) == HS_SUCCESS);
 	CHECK(hs_alloc_scratch(g.ref, &g.scratch) == HS_SUCCESS);
 }
 
