@@ -629,6 +629,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		cfg.lexicon = lex;
+	} else if (!quiet) {
+		/* said once, at the start: a run without one is legal, but its events then lack
+		 * what routing and the classifiers lean on most */
+		fprintf(stderr, "scrm %s: no sentiment lexicon (--lexicon FILE, or `set lexicon` in the rules file; "
+				"scripts/fetch-lexicons.sh fetches the default): events carry no sentiment%s\n",
+			cmd, cfg.clf[0] || cfg.clf[1] ? ", and intent and action are decided without it" : "");
 	}
 	/* A model that does not load is a usage error found now, like a bad rules file or
 	 * lexicon, not a runtime failure of the pipeline once it has started. */

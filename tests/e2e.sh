@@ -236,6 +236,10 @@ if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.gro
 	{ cat "$T/topics.scrm"; printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment = vader\nset dup-window = 0\n'; } >"$T/conf/rules/r.scrm"
 	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" "$T/vt.ndjson" >"$T/set.out"
 	check "set lexicon (relative to the rules file) and set sentiment apply" grep -q '"sentiment":{"mode":"vader"' "$T/set.out"
+	"$SCRM" run --rules "$T/conf/rules/r.scrm" "$T/vt.ndjson" >/dev/null 2>"$T/set.err"
+	"$SCRM" run "$T/vt.ndjson" >"$T/nolex.out" 2>"$T/nolex.err"
+	check "a run without a lexicon says so at the start, one with one does not" \
+		bash -c "grep -q 'no sentiment lexicon' '$T/nolex.err' && ! grep -q 'no sentiment lexicon' '$T/set.err' && ! grep -q '\"sentiment\"' '$T/nolex.out'"
 	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" --sentiment scrm "$T/vt.ndjson" >"$T/set2.out"
 	check "--sentiment wins over set sentiment" grep -q '"sentiment":{"mode":"scrm"' "$T/set2.out"
 	"$SCRM" run -q --rules "$T/conf/rules/r.scrm" "$T/spam.ndjson" >"$T/set3.out"
