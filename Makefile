@@ -198,7 +198,7 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-cues && printf "@United why is flight 1234 late?? 5 hours on hold, keeps crashing :( can't cancel my subscription, 20%% off #failed" > build-fuzz/corpus-cues/seed
 	@cp tests/fuzz/regress/cues-* build-fuzz/corpus-cues/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_cues -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus-cues
-	@mkdir -p build-fuzz/corpus-topics-cache && printf 'SCRM-TOPICS-HSDB-1\n\0' > build-fuzz/corpus-topics-cache/seed
+	@mkdir -p build-fuzz/corpus-topics-cache && printf 'SCRM-TOPICS-HSDB-2\n\0' > build-fuzz/corpus-topics-cache/seed
 	build-fuzz/fuzz/fuzz_topics_cache -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-topics-cache
 
 install: $(SCRM)

@@ -368,7 +368,6 @@ static uint64_t splitmix64(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* Softmax of K logits in place (max-shifted). */
 /* Logits that overflowed (a model file's weights may be any finite floats): +inf ones
  * share the probability; NaN (inf - inf) and -inf ones get none; none finite and none
  * +inf: uniform. */
@@ -393,6 +392,7 @@ static void softmax_nonfinite(float *z, uint32_t K)
 		z[k] = (float)(z[k] / sum);
 }
 
+/* Softmax of K logits in place (max-shifted). */
 static void softmax(float *z, uint32_t K)
 {
 	float mx = z[0];

@@ -59,8 +59,8 @@ struct pattern {
 	uint8_t lb, rb;  /* check a word boundary before / after the match (rb: RB_*) */
 	uint8_t is_regex;
 	uint8_t multi;   /* a phrase of several words: also in the gaps database */
+	uint8_t byte;    /* a regex found by one byte outside Hyperscan (in bpats[], not in the database) */
 	uint32_t fixed;  /* bytes every match spans (start = end - fixed), 0 if it varies */
-	uint32_t byte;   /* a regex found by one byte outside Hyperscan: index + 1 into bpats[] */
 	uint32_t line, col;
 };
 
@@ -878,7 +878,7 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 		t->bpats = nb;
 		bp.pat = t->npats;
 		nb[t->nbpats++] = bp;
-		p->byte = t->nbpats;
+		p->byte = 1;
 	}
 	p->line = n->line;
 	p->col = n->col;
@@ -1231,6 +1231,8 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 	return true;
 }
 
+/* The main database's flags of @p: SINGLEMATCH only where the first match settles it
+ * (SOM excludes it anyway). */
 static unsigned hs_flags_of(const struct pattern *p)
 {
 	return p->flags | (p->near || p->lb || p->rb ? 0 : HS_FLAG_SINGLEMATCH);
@@ -1282,9 +1284,6 @@ static uint64_t fold_hash(const char *s, size_t n)
 	}
 	return h;
 }
-
-/* The main database's flags of @p: SINGLEMATCH only where the first match settles it
- * (SOM excludes it anyway). */
 
 /* The from:/lang: values by fold_hash, for mark_field(). */
 static bool field_map(scrm_topics *t)
@@ -1697,10 +1696,9 @@ fail:
 
 void scrm_topics_free(scrm_topics *t)
 {
-	if (t)
-		free(t->bpats);
 	if (!t)
 		return;
+	free(t->bpats);
 	hs_free_scratch(t->proto);
 	hs_free_database(t->db);
 	hs_free_database(t->gaps);
