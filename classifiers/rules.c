@@ -10,6 +10,7 @@
  */
 #include "rules.h"
 #include "classifier.h"
+#include "sentiment.h"
 #include "utf8.h"
 
 #include <assert.h>
@@ -721,12 +722,12 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 }
 
 /* The settings the engine reads (see rules.h). */
-static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "dup-window",
+static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "sentiment-langs", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
 				       "rules-cache"};
 #define SETTINGS_LIST                                                                         \
-	"lexicon, emoji-lexicon, sentiment, dup-window, intent, intent-model, action, action-model, " \
+	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
 	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache"
 
 static bool known_setting(const char *k, size_t n)
@@ -774,6 +775,10 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 	if (eqn(k, kn, "sentiment"))
 		return eqn(v, vn, "scrm") || eqn(v, vn, "vader") || eqn(v, vn, "both") ? NULL
 										     : "expected scrm, vader or both";
+	if (eqn(k, kn, "sentiment-langs")) {
+		scrm_sent_langs l;
+		return scrm_sent_langs_parse(v, vn, &l) ? "expected all or language codes such as en or en,es" : NULL;
+	}
 	int64_t ms;
 	if (eqn(k, kn, "dup-window"))
 		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;

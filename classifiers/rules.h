@@ -16,6 +16,8 @@
  *   emoji-lexicon = PATH   emoji descriptions, like --emoji-lexicon
  *   sentiment = MODES      which sentiment scores events carry: scrm, vader or both
  *                          (like --sentiment; routing always uses the scrm mode)
+ *   sentiment-langs = LIST languages the lexicon's words score (en; en,es; all); like
+ *                          --sentiment-langs (sentiment.h, scrm_sent_langs)
  *   dup-window = DURATION  near-duplicate window, e.g. 30m, 1h, 0 (off); like --dup-window
  *   intent = NAME          intent classifier (none, cues, linear); like --intent
  *   intent-model = PATH    its model file; like --intent-model

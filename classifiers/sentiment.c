@@ -51,9 +51,12 @@
  */
 #include "sentiment.h"
 
+#include "utf8.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +302,149 @@ int scrm_sent_set_param(scrm_sent *s, const char *name, double value)
 const char *scrm_sent_mode_name(scrm_sent_mode m)
 {
 	return m == SCRM_SENT_VADER ? "vader" : m == SCRM_SENT_SCRM ? "scrm" : "?";
+}
+
+void scrm_sent_langs_default(scrm_sent_langs *l)
+{
+	memset(l, 0, sizeof *l);
+	l->all = 1;
+}
+
+static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+static int is_ascii_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+/* The primary subtag of lang[0..len): its letters before '-' or '_'. */
+static size_t primary_len(const char *lang, size_t len)
+{
+	size_t k = 0;
+	while (k < len && lang[k] != '-' && lang[k] != '_')
+		k++;
+	return k;
+}
+
+int scrm_sent_langs_parse(const char *s, size_t n, scrm_sent_langs *l)
+{
+	scrm_sent_langs t;
+	memset(&t, 0, sizeof t);
+	size_t i = 0;
+	bool any = false;
+	while (i < n) {
+		while (i < n && (s[i] == ',' || s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == n)
+			break;
+		size_t j = i;
+		while (j < n && s[j] != ',' && s[j] != ' ' && s[j] != '\t')
+			j++;
+		const char *w = s + i;
+		size_t wl = j - i, pl = primary_len(w, wl);
+		i = j;
+		if (wl == 3 && ascii_lower(w[0]) == 'a' && ascii_lower(w[1]) == 'l' && ascii_lower(w[2]) == 'l') {
+			t.all = 1;
+			any = true;
+			continue;
+		}
+		if (pl == 0 || pl > SCRM_SENT_LANG_LEN || pl + 1 == wl) /* "", too long, "en-" */
+			return -EINVAL;
+		for (size_t k = 0; k < wl; k++) /* letters; after them a region: letters, digits, '-', '_' */
+			if (!is_ascii_alpha(w[k]) &&
+			    !(k >= pl && ((w[k] >= '0' && w[k] <= '9' && k > pl) || w[k] == '-' || w[k] == '_')))
+				return -EINVAL;
+		char code[SCRM_SENT_LANG_LEN + 1];
+		for (size_t k = 0; k < pl; k++)
+			code[k] = (char)ascii_lower(w[k]);
+		code[pl] = 0;
+		any = true;
+		bool dup = false;
+		for (unsigned k = 0; k < t.n; k++)
+			dup |= strcmp(t.code[k], code) == 0;
+		if (dup)
+			continue;
+		if (t.n == SCRM_SENT_LANGS_MAX)
+			return -EINVAL;
+		memcpy(t.code[t.n++], code, pl + 1);
+	}
+	if (!any)
+		return -EINVAL;
+	*l = t;
+	return 0;
+}
+
+int scrm_sent_lang_scored(const scrm_sent_langs *l, const char *lang, size_t len)
+{
+	if (l->all)
+		return 1;
+	size_t pl = primary_len(lang, len);
+	if (pl == 0)
+		return 1; /* no language given */
+	char c[4] = {0};
+	for (size_t k = 0; k < pl && k < 3; k++)
+		c[k] = (char)ascii_lower(lang[k]);
+	/* undetermined, no linguistic content, X's "qme", "qht", "qam", "qct", "qst" */
+	if ((pl == 3 && (!memcmp(c, "und", 3) || !memcmp(c, "zxx", 3) || c[0] == 'q')))
+		return 1;
+	for (unsigned i = 0; i < l->n; i++) {
+		if (strlen(l->code[i]) != pl)
+			continue;
+		size_t k = 0;
+		while (k < pl && ascii_lower(lang[k]) == l->code[i][k])
+			k++;
+		if (k == pl)
+			return 1;
+	}
+	return 0;
+}
+
+static int emoticon_char(unsigned char c) { return c && strchr(":;=<>()[]{}|/\\^*~", c) != NULL; }
+
+size_t scrm_sent_symbols(const scrm_lexicon *lex, const char *text, size_t len, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t o = 0, i = 0;
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (s[i] == ' ' || (s[i] >= '\t' && s[i] <= '\r')) {
+				i++;
+				continue;
+			}
+			/* an ASCII token between white space (or the text's ends) */
+			size_t j = i;
+			bool mark = false;
+			while (j < len && s[j] < 0x80 && s[j] != ' ' && !(s[j] >= '\t' && s[j] <= '\r'))
+				mark |= emoticon_char(s[j++]) != 0;
+			bool whole = j == len || s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r');
+			char low[16];
+			double val;
+			if (mark && whole && j - i <= sizeof low) {
+				for (size_t k = i; k < j; k++)
+					low[k - i] = (char)ascii_lower(s[k]);
+				if (scrm_lexicon_find(lex, low, j - i, &val) && o + (j - i) + 1 <= cap) {
+					memcpy(out + o, s + i, j - i);
+					o += j - i;
+					out[o++] = ' ';
+				}
+			}
+			i = j;
+			continue;
+		}
+		size_t n = scrm_utf8_char(s + i, len - i);
+		if (!n) { /* not UTF-8: skip the byte */
+			i++;
+			continue;
+		}
+		uint32_t cp = n == 2 ? (s[i] & 0x1Fu) : n == 3 ? (s[i] & 0x0Fu) : (s[i] & 0x07u);
+		for (size_t k = 1; k < n; k++)
+			cp = cp << 6 | (s[i + k] & 0x3Fu);
+		size_t dl;
+		if (scrm_lexicon_emoji(lex, cp, &dl) && o + n + 1 <= cap) {
+			memcpy(out + o, s + i, n);
+			o += n;
+			out[o++] = ' ';
+		}
+		i += n;
+	}
+	return o;
 }
 
 int scrm_sent_mode_parse(const char *name, scrm_sent_mode *m)

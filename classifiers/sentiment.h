@@ -89,6 +89,45 @@ int scrm_sent_mode_parse(const char *name, scrm_sent_mode *m);
  */
 int scrm_sent_set_param(scrm_sent *s, const char *name, double value);
 
+/* ---- Which languages the lexicon's words score (the pipeline's --sentiment-langs) ----
+ *
+ * VADER's lexicon is English. Read as English, a text in another language scores its
+ * false friends: German and Dutch "die" (-2.9), French "pain"; Spanish "no" and "sin"
+ * and French "retard" are, by chance, often right ("no funciona"). With a list (say
+ * "en"), the pipeline scores a text by its words only when its language is one of them,
+ * or unknown: no language given, "und" (undetermined), "zxx" (no linguistic content) or
+ * one of X's q* codes (qme, qht, qam, qct, qst: media, hashtags, mentions, cashtags,
+ * short text only). Any other text is scored on its emoji and emoticons alone
+ * (scrm_sent_symbols), which mean the same in every language. The default is "all":
+ * every text by its words, as VADER does.
+ */
+#define SCRM_SENT_LANGS_MAX 16
+#define SCRM_SENT_LANG_LEN 8 /* a primary language subtag: 2-3 letters (ISO 639), at most 8 */
+typedef struct scrm_sent_langs {
+	uint8_t all; /* every text, whatever its language ("all") */
+	uint8_t n;
+	char code[SCRM_SENT_LANGS_MAX][SCRM_SENT_LANG_LEN + 1]; /* lower-case, NUL-terminated */
+} scrm_sent_langs;
+
+/* The default: all (every text scored by its words). */
+void scrm_sent_langs_default(scrm_sent_langs *l);
+
+/* Parse "all" or a list of language codes separated by commas and/or spaces ("en",
+ * "en,es", "en es"; letters only, 1-8 each, ASCII case-insensitive; a region after '-'
+ * or '_' is ignored: "en-GB" is "en"; at most SCRM_SENT_LANGS_MAX). 0, or -EINVAL with
+ * *l unchanged. */
+int scrm_sent_langs_parse(const char *s, size_t n, scrm_sent_langs *l);
+
+/* Whether a text tagged lang[0..len) is scored by its words (see above); len 0: no tag. */
+int scrm_sent_lang_scored(const scrm_sent_langs *l, const char *lang, size_t len);
+
+/* The emoji (code points of lex's emoji table) and emoticons (an ASCII token between
+ * white space that holds one of :;=<>()[]{}|/\^*~ and whose lower-case form is a lexicon
+ * key: ":)", ":-(", "<3", ":D", ";)") of text[0..len), each followed by one space, into
+ * out[0..cap): what scrm_sent_score() scores a text in another language on. Returns the
+ * bytes written (0: none; a symbol that does not fit is left out). */
+size_t scrm_sent_symbols(const scrm_lexicon *lex, const char *text, size_t len, char *out, size_t cap);
+
 /* ---- The domain lexicon (domain_lexicon.c) ---- */
 typedef enum scrm_domain_kind {
 	SCRM_DOMAIN_WORD,     /* a word; replaces VADER's valence if VADER has one */

@@ -362,7 +362,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	size_t rule_bound = r->routed && names->rules_json ? names->rules_json_len[rule_idx] : 0;
 	size_t bound = 1024 + cust_bound + rule_bound + 2 * (6 * SCRM_CLF_WHY_MAX + 96) + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
 		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
-		       str_bound(r->quote_of) + str_bound(r->lang) + str_bound(r->author_id) +
+		       str_bound(r->quote_of) + 2 * str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
 		       str_bound(r->text);
 	if (scrm_buf_reserve(out, bound))
@@ -645,6 +645,11 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 			o = put_fixed(o, st[i].valence, 3);
 		}
 		*o++ = '}';
+	}
+	if (r->sent_symbols) {
+		/* the text's language is not the lexicon's: sentiment from emoji and emoticons */
+		o = PUT_LIT(o, ",\"sentiment_lang\":");
+		o = put_arena_str(o, arena, r->lang);
 	}
 	o = PUT_LIT(o, "},\"input\":{\"file\":");
 	memcpy(o, input, input_len);

@@ -109,6 +109,9 @@ static void usage(FILE *fp)
 	      "                         routing and why use scrm when it is scored\n"
 	      "      --sentiment-model F  a model from scrm train --task sentiment: the scrm mode's\n"
 	      "                         learned correction (scrm-learned)\n"
+	      "      --sentiment-langs L  languages whose texts the lexicon's words score, e.g. en\n"
+	      "                         or en,es (default all); a text tagged with another\n"
+	      "                         language is scored on its emoji and emoticons alone\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
 	      "      --intent NAME      intent classifier: cues (default: rules, no model), linear\n"
 	      "                         (needs --intent-model), or none\n"
@@ -206,7 +209,7 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
-	OPT_SENT_MODEL,
+	OPT_SENT_MODEL, OPT_SENT_LANGS,
 };
 
 #define MAX_BRANDS 64
@@ -319,6 +322,24 @@ toolong:
 	return 2;
 }
 
+/* `set sentiment-langs` of the rules file, unless --sentiment-langs was given. */
+static int apply_langs_setting(const char *cmd, const scrm_rules *rules, scrm_sent_langs *langs, bool *set,
+			       const struct scrm_sent_langs **out)
+{
+	uint32_t line;
+	const char *v = scrm_rules_get(rules, "sentiment-langs", &line);
+	if (*set || !v)
+		return 0;
+	if (scrm_sent_langs_parse(v, strlen(v), langs)) { /* scrm_rules_parse checked it */
+		fprintf(stderr, "scrm %s: %s:%u: sentiment-langs must be all or language codes (en,es), not '%s'\n",
+			cmd, scrm_rules_file(rules), line, v);
+		return 2;
+	}
+	*out = langs;
+	*set = true;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv, bool replay)
 {
 	const char *cmd = replay ? "replay" : "run";
@@ -332,7 +353,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
-	bool modes_set = false, dup_set = false;
+	bool modes_set = false, dup_set = false, langs_set = false;
+	scrm_sent_langs sent_langs;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
 	 * analyze stage's cost (BENCHMARKS.md); a model given alone means linear (below) */
 	const char *clf_name[2] = {"cues", "cues"};
@@ -361,6 +383,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"rules", required_argument, 0, OPT_RULES},
 		{"rules-cache", required_argument, 0, OPT_RULES_CACHE},
 		{"sentiment", required_argument, 0, OPT_SENTIMENT},
+		{"sentiment-langs", required_argument, 0, OPT_SENT_LANGS},
 		{"dup-window", required_argument, 0, OPT_DUPWIN},
 		{"intent", required_argument, 0, OPT_INTENT},
 		{"intent-model", required_argument, 0, OPT_INTENT_MODEL},
@@ -468,6 +491,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return bad_opt(cmd, "--sentiment", optarg);
 			modes_set = true;
 			break;
+		case OPT_SENT_LANGS:
+			if (scrm_sent_langs_parse(optarg, strlen(optarg), &sent_langs))
+				return bad_opt(cmd, "--sentiment-langs", optarg);
+			cfg.sentiment_langs = &sent_langs;
+			langs_set = true;
+			break;
 		case OPT_INTENT: clf_name[0] = optarg; clf_set[0] = true; break;
 		case OPT_ACTION: clf_name[1] = optarg; clf_set[1] = true; break;
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
@@ -563,6 +592,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		if ((rc = apply_settings(cmd, rules, &lexicon_path, &emoji_path, lexbuf, emojibuf, sizeof lexbuf,
 					 &cfg.sentiment_modes, &modes_set, &cfg.dup_window_ms, &dup_set)) ||
+		    (rc = apply_langs_setting(cmd, rules, &sent_langs, &langs_set, &cfg.sentiment_langs)) ||
 		    (rc = apply_clf_settings(rules, clf_name, clf_set, cfg.clf_model, modelbuf, cmd)))
 			goto out;
 		rc = 2;
@@ -574,6 +604,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 	if (cfg.sentiment_model && (!lexicon_path || (cfg.sentiment_modes && !(cfg.sentiment_modes & (1u << SCRM_SENT_SCRM))))) {
 		fprintf(stderr, "scrm %s: --sentiment-model corrects the scrm sentiment mode: it needs a lexicon and "
 				"the scrm mode (--sentiment scrm or both)\n", cmd);
+		goto out;
+	}
+	if (langs_set && !lexicon_path) {
+		fprintf(stderr, "scrm %s: --sentiment-langs needs a lexicon (--lexicon FILE or `set lexicon` in the "
+				"rules)\n", cmd);
 		goto out;
 	}
 	if (modes_set && !lexicon_path) {

@@ -97,6 +97,7 @@ typedef struct chunk {
 	size_t logoff_cap;
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
+	uint64_t other_lang, other_lang_none; /* sentiment: texts in another language (sentiment.h) */
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	bool held;                /* its input's unfinished last line was left unread (hold_tail) */
@@ -120,6 +121,8 @@ typedef struct worker {
 	scrm_normalizer *norm;
 	scrm_normalizer *norm_auto;       /* for the log's events when --format is forced */
 	scrm_sent *sent;                  /* NULL without a lexicon */
+	char *symbols;                    /* a text in another language's emoji and emoticons
+					     (scrm_sent_symbols), pl->sent_max bytes */
 	scrm_topics_scratch *topics;      /* NULL without rules */
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
 	scrm_classifier *sent_learned;    /* --sentiment-model: scrm-learned, else NULL */
@@ -166,6 +169,7 @@ struct pipeline {
 	size_t n_routes;
 	bool compress;
 	size_t sent_max;                  /* bytes of a text given to VADER at most */
+	scrm_sent_langs sent_langs;       /* the languages the lexicon's words score */
 	unsigned sent_modes;              /* bit per scrm_sent_mode scored */
 	scrm_sent_mode sent_primary;      /* the mode `why` explains (scrm when scored) */
 	uint32_t spam_cue_bits[65536 / 32]; /* cue ids named spam.* */
@@ -232,6 +236,7 @@ struct pipeline {
 	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
+	uint64_t other_lang, other_lang_none;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 };
@@ -380,6 +385,7 @@ static void chunk_reset(chunk *c)
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = c->hits_dropped = 0;
+	c->other_lang = c->other_lang_none = 0;
 	c->held = c->held_oversize = false;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
@@ -454,6 +460,11 @@ static int classify_records(worker *wk, chunk *c)
 			const scrm_scores *sc = &r->sent[SCRM_SENT_SCRM];
 			wk->sents[i] = (scrm_sentiment){sc->neg, sc->neu, sc->pos, sc->compound};
 			it->sentiment[SCRM_SENT_SCRM] = &wk->sents[i];
+		} else if (r->sent_symbols) {
+			/* a text in another language without emoji or emoticons: no evidence, which
+			 * the classifiers must not rescore from its words */
+			wk->sents[i] = (scrm_sentiment){0, 1, 0, 0};
+			it->sentiment[SCRM_SENT_SCRM] = &wk->sents[i];
 		}
 		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
 		it->verified = r->verified;
@@ -474,8 +485,8 @@ static int classify_records(worker *wk, chunk *c)
 			return rc;
 		for (size_t i = 0; i < rv->len; i++) {
 			scrm_record *r = &rv->v[i];
-			if (!(r->has_sentiment & (1u << SCRM_SENT_SCRM)) || !scrm_str_present(r->text))
-				continue;
+			if (!(r->has_sentiment & (1u << SCRM_SENT_SCRM)) || !scrm_str_present(r->text) || r->sent_symbols)
+				continue; /* the correction reads the words: not for a text scored on its symbols */
 			r->sent[SCRM_SENT_SCRM].compound = (float)wk->outs[i].score;
 			r->sent_learned = 1;
 		}
@@ -577,6 +588,18 @@ static int analyze_records(worker *wk, chunk *c)
 		const char *text = scrm_str_ptr(&c->arena, r->text);
 		/* VADER's "but" rule is quadratic in tokens: bound the text. */
 		size_t tl = r->text.len < pl->sent_max ? r->text.len : pl->sent_max;
+		/* A text in a language the lexicon does not read: its emoji and emoticons only. */
+		if (wk->symbols && scrm_str_present(r->lang) &&
+		    !scrm_sent_lang_scored(&pl->sent_langs, scrm_str_ptr(&c->arena, r->lang), r->lang.len)) {
+			r->sent_symbols = 1;
+			c->other_lang++;
+			tl = scrm_sent_symbols(pl->cfg->lexicon, text, tl, wk->symbols, pl->sent_max);
+			if (!tl) {
+				c->other_lang_none++;
+				continue;
+			}
+			text = wk->symbols;
+		}
 		scrm_sentiment sv[2];
 		scrm_sent_explain ex;
 		int vrc;
@@ -1831,6 +1854,8 @@ static void *writer_main(void *arg)
 		pl->repaired += c->repaired;
 		pl->repaired_num += c->repaired_num;
 		pl->hits_dropped += c->hits_dropped;
+		pl->other_lang += c->other_lang;
+		pl->other_lang_none += c->other_lang_none;
 		pl->filtered += c->filtered;
 		if (c->held) {
 			pl->held++;
@@ -2289,6 +2314,8 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->repaired_numbers = pl->repaired_num;
 	st->held_lines = pl->held;
 	st->topic_hits_dropped = pl->hits_dropped;
+	st->sent_other_lang = pl->other_lang;
+	st->sent_other_lang_none = pl->other_lang_none;
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
 	memcpy(st->skipped, pl->skipped, sizeof st->skipped);
@@ -2377,6 +2404,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
 	pl->compress = cfg->out_dir != NULL;
 	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : 16384;
+	if (cfg->sentiment_langs)
+		pl->sent_langs = *cfg->sentiment_langs;
+	else
+		scrm_sent_langs_default(&pl->sent_langs);
 	pl->sent_modes = cfg->sentiment_modes ? cfg->sentiment_modes & 3u : 1u << SCRM_SENT_SCRM;
 	pl->sent_primary = pl->sent_modes & (1u << SCRM_SENT_SCRM) ? SCRM_SENT_SCRM : SCRM_SENT_VADER;
 	for (uint32_t id = 0; cfg->topics && id < scrm_topics_count(cfg->topics); id++) {
@@ -2478,6 +2509,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			wk->norm = NULL; /* reported as out of memory below */
 		wk->cctx = ZSTD_createCCtx();
 		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
+		wk->symbols = cfg->lexicon && !pl->sent_langs.all ? malloc(pl->sent_max) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
 		if (cfg->sentiment_model) {
@@ -2499,7 +2531,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 				goto out_free;
 			}
 		}
-		if (!wk->norm || !wk->cctx || (cfg->lexicon && !wk->sent) || (cfg->topics && !wk->topics)) {
+		if (!wk->norm || !wk->cctx || (cfg->lexicon && (!wk->sent || (!pl->sent_langs.all && !wk->symbols))) ||
+		    (cfg->topics && !wk->topics)) {
 			rc = -ENOMEM;
 			goto out_free;
 		}
@@ -2644,6 +2677,7 @@ out_free:
 		scrm_normalizer_free(wk->norm);
 		scrm_normalizer_free(wk->norm_auto);
 		scrm_sent_free(wk->sent);
+		free(wk->symbols);
 		scrm_classifier_free(wk->clf[0]);
 		scrm_classifier_free(wk->clf[1]);
 		scrm_classifier_free(wk->sent_learned);

@@ -65,6 +65,10 @@ typedef struct scrm_pipeline_cfg {
 				      (0: the scrm mode only); the scrm mode is the primary one
 				      (routing, `why`) when scored, else vader */
 	int64_t dup_window_ms;     /* near-duplicate window (spam.h); 0: off */
+	/* The languages whose texts the lexicon scores by their words (sentiment.h,
+	   scrm_sent_langs); a text tagged with another is scored on its emoji and emoticons
+	   alone. NULL: all (every text by its words). Copied at scrm_pipeline_run(). */
+	const struct scrm_sent_langs *sentiment_langs;
 	/* Classifiers run on every record (classifier.h), NULL: none. [0] intent, [1] action
 	   (action_needed); each worker creates its own instance with the model file given. */
 	const struct scrm_classifier_desc *clf[2];
@@ -152,6 +156,8 @@ typedef struct scrm_run_stats {
 	uint64_t repaired_numbers;      /* lines with numbers out of range read as null */
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */
+	uint64_t sent_other_lang;       /* texts in a language the lexicon does not score ... */
+	uint64_t sent_other_lang_none;  /* ... and of them, those with no emoji or emoticon: no sentiment */
 	uint64_t bytes_in;              /* decompressed input bytes */
 	uint64_t raw_bytes_in;          /* bytes read from files (compressed size for .zst) */
 	uint64_t bytes_out;             /* bytes written to route outputs */

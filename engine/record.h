@@ -92,6 +92,8 @@ typedef struct scrm_record {
 	uint8_t has_sentiment; /* bit m set: sent[m] is filled */
 	uint8_t sent_primary;  /* the mode routing uses and `why` explains */
 	uint8_t sent_learned;  /* sent[SCRM_SENT_SCRM].compound is scrm-learned's (--sentiment-model) */
+	uint8_t sent_symbols;  /* a text in a language the lexicon does not score: scored (when
+				  has_sentiment) on its emoji and emoticons alone (sentiment.h) */
 	uint8_t spam;          /* SCRM_SPAM_* (spam.h) */
 	scrm_str topic_ids;   /* matched topic/cue ids: uint16_t values stored in the arena
 				 (len = 2 x count); absent when no rules are loaded */

@@ -247,6 +247,51 @@ if [ -f "$LEX/vader_lexicon.txt" ] && [ -f "$SHARED/corpora/vader-tweets/dev.gro
 	printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment = maybe\n' >"$T/conf/rules/bad.scrm"
 	"$SCRM" run -q --rules "$T/conf/rules/bad.scrm" "$T/vt.ndjson" 2>"$T/setbad.err" >/dev/null
 	check "a bad setting value exits 2 with file:line" bash -c "test $? -eq 2 && grep -q 'bad.scrm:2:[0-9]*: sentiment: expected' '$T/setbad.err'"
+	# --sentiment-langs: a text tagged with another language is scored on its emoji and
+	# emoticons alone (the English lexicon reads Dutch "die" as -2.9)
+	{
+		printf '{"id":"nl1","channel":"twitter","lang":"nl","text":"Ik vind die video leuk","author":{"handle":"a"}}\n'
+		printf '{"id":"nl2","channel":"twitter","lang":"nl","text":"die taart \xf0\x9f\x98\x8d :)","author":{"handle":"b"}}\n'
+		printf '{"id":"en1","channel":"twitter","lang":"en-GB","text":"I hate to die waiting","author":{"handle":"c"}}\n'
+		printf '{"id":"un1","channel":"twitter","text":"die","author":{"handle":"d"}}\n'
+		printf '{"id":"und","channel":"twitter","lang":"und","text":"die","author":{"handle":"e"}}\n'
+	} >"$T/langs.ndjson"
+	ELEX=(--lexicon "$LEX/vader_lexicon.txt" --emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" --sentiment both)
+	"$SCRM" run -q "${ELEX[@]}" "$T/langs.ndjson" >"$T/langs-all.out"
+	"$SCRM" run -q "${ELEX[@]}" --sentiment-langs en --stats-json "$T/langs.json" "$T/langs.ndjson" >"$T/langs-en.out"
+	"$SCRM" run "${ELEX[@]}" --sentiment-langs en "$T/langs.ndjson" 2>"$T/langs.err" >/dev/null
+	check "--sentiment-langs en: other languages on emoji and emoticons alone, why says so, English and untagged as before" \
+		python3 - "$T/langs-all.out" "$T/langs-en.out" "$T/langs.json" <<'PY'
+import json, sys
+a = {e["id"]: e for e in map(json.loads, open(sys.argv[1]))}
+b = {e["id"]: e for e in map(json.loads, open(sys.argv[2]))}
+st = json.load(open(sys.argv[3]))
+assert a["nl1"]["sentiment"]["compound"] < -0.3, a["nl1"]["sentiment"]   # "die", read as English
+assert "sentiment" not in b["nl1"] and "sentiment_vader" not in b["nl1"], b["nl1"]
+assert b["nl1"]["why"]["sentiment_lang"] == "nl" and "sentiment" not in b["nl1"]["why"], b["nl1"]["why"]
+assert b["nl2"]["sentiment"]["compound"] > 0.5 and b["nl2"]["why"]["sentiment_lang"] == "nl", b["nl2"]
+assert "die" not in b["nl2"]["why"]["sentiment"] and a["nl2"]["why"]["sentiment"]["die"] < 0, (a["nl2"], b["nl2"])
+for k in ("en1", "un1", "und"):
+    assert a[k] == b[k] and "sentiment_lang" not in b[k]["why"], (a[k], b[k])
+assert b["en1"]["sentiment"]["compound"] < 0
+assert "sentiment_lang" not in json.dumps([e["why"] for e in a.values()])
+assert st["sentiment_other_lang"] == 2 and st["sentiment_other_lang_none"] == 1, st
+PY
+	check "the summary counts the texts in other languages" grep -q 'sentiment: 2 texts in a language the lexicon does not score.*(1 had none' "$T/langs.err"
+	{ printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment-langs = EN, pt-BR\n'; } >"$T/conf/rules/langs.scrm"
+	"$SCRM" run -q --rules "$T/conf/rules/langs.scrm" "$T/langs.ndjson" >"$T/langs-set.out"
+	"$SCRM" run -q --rules "$T/conf/rules/langs.scrm" --sentiment-langs all "$T/langs.ndjson" >"$T/langs-set2.out"
+	check "set sentiment-langs applies, --sentiment-langs wins over it" \
+		bash -c "grep '\"nl1\"' '$T/langs-set.out' | grep -q '\"sentiment_lang\":\"nl\"' && ! grep -q sentiment_lang '$T/langs-set2.out'"
+	printf 'set lexicon = ../lex/vader_lexicon.txt\nset sentiment-langs = en;nl\n' >"$T/conf/rules/langs-bad.scrm"
+	"$SCRM" check "$T/conf/rules/langs-bad.scrm" >/dev/null 2>"$T/langs-bad.err"
+	check "a bad sentiment-langs value is an error with file:line" \
+		bash -c "test $? -ne 0 && grep -q 'langs-bad.scrm:2:[0-9]*: sentiment-langs: expected' '$T/langs-bad.err'"
+	"$SCRM" run -q --sentiment-langs 'en;nl' --lexicon "$LEX/vader_lexicon.txt" "$T/langs.ndjson" >/dev/null 2>&1
+	rc1=$?
+	"$SCRM" run -q --sentiment-langs en "$T/langs.ndjson" >/dev/null 2>"$T/langs-nolex.err"
+	check "--sentiment-langs: a bad list and one without a lexicon exit 2" \
+		bash -c "test $rc1 -eq 2 && test $? -eq 2 && grep -q 'sentiment-langs needs a lexicon' '$T/langs-nolex.err'"
 
 	# scrm score: byte-identical to the reference implementation's outputs on every set
 	for ref_tsv in "$SHARED"/corpora/vader-reference/*.dev.tsv; do

@@ -529,3 +529,90 @@ Test(sentiment, bench_texts_per_second, .timeout = 300)
 	scrm_sent_free(s);
 	scrm_lexicon_free(lex);
 }
+
+/* ------------------------------------------- languages and symbols (--sentiment-langs) ---- */
+
+Test(sentiment, langs_parse)
+{
+	scrm_sent_langs l;
+	scrm_sent_langs_default(&l);
+	cr_assert_eq(l.all, 1);
+	cr_assert_eq(scrm_sent_langs_parse("en", 2, &l), 0);
+	cr_assert_eq(l.all, 0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.code[0], "en");
+	const char *s = "EN-gb, es  pt_BR,es";
+	cr_assert_eq(scrm_sent_langs_parse(s, strlen(s), &l), 0);
+	cr_assert_eq(l.n, 3, "en, es, pt (the repeated es once)");
+	cr_assert_str_eq(l.code[0], "en");
+	cr_assert_str_eq(l.code[1], "es");
+	cr_assert_str_eq(l.code[2], "pt");
+	cr_assert_eq(scrm_sent_langs_parse("All", 3, &l), 0);
+	cr_assert_eq(l.all, 1);
+	/* bad values leave *l as it was */
+	scrm_sent_langs_parse("de", 2, &l);
+	const char *bad[] = {"", " , ", "e1", "en-", "-gb", "toolonglang", "en;es", "ç"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(scrm_sent_langs_parse(bad[i], strlen(bad[i]), &l), -EINVAL, "'%s'", bad[i]);
+		cr_assert(l.n == 1 && !strcmp(l.code[0], "de") && !l.all, "'%s' changed the list", bad[i]);
+	}
+	char many[256] = "";
+	for (int i = 0; i <= SCRM_SENT_LANGS_MAX; i++)
+		sprintf(many + strlen(many), "a%c,", 'a' + i);
+	cr_assert_eq(scrm_sent_langs_parse(many, strlen(many), &l), -EINVAL, "more than SCRM_SENT_LANGS_MAX");
+	many[strlen(many) - 4] = 0; /* one fewer */
+	cr_assert_eq(scrm_sent_langs_parse(many, strlen(many), &l), 0);
+	cr_assert_eq(l.n, SCRM_SENT_LANGS_MAX);
+}
+
+Test(sentiment, lang_scored)
+{
+	scrm_sent_langs l;
+	cr_assert_eq(scrm_sent_langs_parse("en,pt", 5, &l), 0);
+	struct {
+		const char *lang;
+		int scored;
+	} cases[] = {{"", 1},    {"en", 1},  {"EN", 1},    {"en-GB", 1}, {"pt_BR", 1}, {"und", 1}, {"zxx", 1},
+		     {"qme", 1}, {"qht", 1}, {"es", 0},    {"nl", 0},    {"de-AT", 0}, {"eng", 0}, {"e", 0},
+		     {"ptx", 0}, {"q", 0},   {"undx", 0}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		cr_assert_eq(scrm_sent_lang_scored(&l, cases[i].lang, strlen(cases[i].lang)), cases[i].scored, "'%s'",
+			     cases[i].lang);
+	scrm_sent_langs_default(&l);
+	cr_assert_eq(scrm_sent_lang_scored(&l, "nl", 2), 1, "all: every language");
+}
+
+Test(sentiment, symbols_of_a_text)
+{
+	static const char words[] = "die\t-2.9\n:)\t2.0\n<3\t1.9\n:d\t2.3\nhappy\t2.7\n";
+	static const char emoji[] = "\xf0\x9f\x98\x8d\tsmiling face with heart-eyes\n"
+				    "\xf0\x9f\x91\x8e\tthumbs down\n";
+	scrm_lexicon *lex = NULL;
+	char err[256];
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, words, sizeof words - 1, "w", emoji, sizeof emoji - 1, "e", err,
+					   sizeof err),
+		     0, "%s", err);
+	char out[256];
+	/* words (even lexicon words), unknown emoji and non-emoticon tokens are left out;
+	 * an emoticon must stand between white space; :D is found as :d */
+	const char *t = "Ik vind die :) leuk \xf0\x9f\x98\x8d\xf0\x9f\x8e\x82 <3\tx:) :D :-/ \xf0\x9f\x91\x8e";
+	size_t n = scrm_sent_symbols(lex, t, strlen(t), out, sizeof out);
+	cr_assert_eq(n, strlen(":) \xf0\x9f\x98\x8d <3 :D \xf0\x9f\x91\x8e "));
+	cr_assert(!memcmp(out, ":) \xf0\x9f\x98\x8d <3 :D \xf0\x9f\x91\x8e ", n), "%.*s", (int)n, out);
+	cr_assert_eq(scrm_sent_symbols(lex, "die happy", 9, out, sizeof out), 0);
+	cr_assert_eq(scrm_sent_symbols(lex, "", 0, out, sizeof out), 0);
+	/* a symbol that does not fit is left out; invalid UTF-8 is skipped */
+	cr_assert_eq(scrm_sent_symbols(lex, ":) \xf0\x9f\x98\x8d", 7, out, 4), 3);
+	cr_assert_eq(scrm_sent_symbols(lex, "\xff\xf0\x9f :)", 6, out, sizeof out), 3);
+	/* scored as a text, the symbols give what VADER gives them */
+	scrm_sent *s = scrm_sent_create(lex);
+	scrm_sentiment a, b;
+	n = scrm_sent_symbols(lex, t, strlen(t), out, sizeof out);
+	cr_assert_eq(scrm_sent_score(s, SCRM_SENT_VADER, out, n, &a, NULL), 0);
+	cr_assert_eq(scrm_sent_score(s, SCRM_SENT_VADER, ":) \xf0\x9f\x98\x8d <3 :D \xf0\x9f\x91\x8e", n - 1, &b, NULL),
+		     0);
+	cr_assert_eq(a.compound, b.compound);
+	cr_assert_gt(a.compound, 0.5);
+	scrm_sent_free(s);
+	scrm_lexicon_free(lex);
+}

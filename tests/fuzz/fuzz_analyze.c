@@ -4,7 +4,8 @@
  * sentiment modes with their explanations (classifiers/sentiment.c, vader.c), the spam
  * signals and the near-duplicate key (spam.c), the mentions (influence.c), the listening
  * topics with their terms (topics.c: the bench rules, with NEAR/n, regexes, several
- * languages), the cues scan and decision (clf_cues.c) and the features (featurize.c).
+ * languages), the cues scan and decision (clf_cues.c), the features (featurize.c) and the
+ * emoji and emoticons of a text in another language (scrm_sent_symbols).
  *
  * Invariants (a violation traps): every call succeeds; sentiment values are finite, pos /
  * neu / neg in [0, 1] and compound in [-1, 1]; both modes score the text again to the same
@@ -31,6 +32,7 @@
 #include "sentiment.h"
 #include "spam.h"
 #include "topics.h"
+#include "utf8.h"
 #include "fuzz.h"
 
 static struct {
@@ -90,6 +92,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(scrm_sent_score(g.sent, SCRM_SENT_VADER, text, size, &v2, NULL) == 0);
 	CHECK(scrm_sent_score(g.sent, SCRM_SENT_SCRM, text, size, &m2, NULL) == 0);
 	CHECK(memcmp(&v, &v2, sizeof v) == 0 && memcmp(&m, &m2, sizeof m) == 0);
+
+	/* A text in another language's symbols (--sentiment-langs): bounded by the buffer,
+	 * valid UTF-8 made of tokens each followed by one space, the same when taken again
+	 * from its own output (a fixed point), and scored like any text. */
+	static char sym[4096], sym2[4096];
+	size_t ns = scrm_sent_symbols(g.lex, text, size, sym, sizeof sym);
+	CHECK(ns <= sizeof sym && (ns == 0 || sym[ns - 1] == ' '));
+	CHECK(scrm_utf8_valid_prefix((const unsigned char *)sym, ns) == ns);
+	CHECK(scrm_sent_symbols(g.lex, sym, ns, sym2, sizeof sym2) == ns && memcmp(sym, sym2, ns) == 0);
+	CHECK(scrm_sent_symbols(g.lex, text, size, sym2, size & 15) <= (size & 15));
+	scrm_sentiment sv;
+	CHECK(scrm_sent_score(g.sent, SCRM_SENT_SCRM, sym, ns, &sv, NULL) == 0);
+	check_scores(&sv);
 
 	unsigned spam = scrm_spam_scan(text, size, NULL);
 	CHECK((spam & ~(unsigned)(SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT)) == 0);
