@@ -172,6 +172,7 @@ fuzz-run: fuzz
 	@cp tests/fuzz/regress/lexicon-* build-fuzz/corpus-lexicon/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_lexicon -max_total_time=$(FUZZ_SECONDS) -max_len=8192 build-fuzz/corpus-lexicon
 	@mkdir -p build-fuzz/corpus-rules && cp corpora/sample/rules.scrm build-fuzz/corpus-rules/ && cp tests/fuzz/regress/rules-* build-fuzz/corpus-rules/ 2>/dev/null || true
+	@printf 'set sentiment-langs = en-GB, pt_BR es\nset dup-window = 30m\nset sentiment = both\ntopic a: "b c" OR #d\n' > build-fuzz/corpus-rules/seed-settings
 	build-fuzz/fuzz/fuzz_rules -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-rules
 	@mkdir -p build-fuzz/corpus-re && printf '\\b(SV|ab)[0-9]{2}\\b' > build-fuzz/corpus-re/seed-both && \
 	  printf '\\b(?:a|\xc3\xa9)x' > build-fuzz/corpus-re/seed-lead && printf '[]a]\\b' > build-fuzz/corpus-re/seed-trail
