@@ -5,9 +5,10 @@
 #
 # Lexicon files are third-party data and are never committed to this project. This
 # downloads the npm package vader-sentiment@1.1.3 (Apache-2.0, a JS port of VADER by
-# Comcast) with `npm pack`, and copies out its vader_lexicon.txt (and an emoji lexicon
-# if the package ships one; 1.1.3 does not). Then it checks that the file loads with
-# our own loader (classifiers/lexicon.c) and prints where it put it.
+# Comcast) with `npm pack`, and copies out its vader_lexicon.txt; the emoji lexicon
+# (1.1.3 ships none) is written from the npm package unicode-emoji-json@0.9.0 (MIT) with
+# node. Then it checks that the files load with our own loader (classifiers/lexicon.c)
+# and prints where it put them.
 #
 # Note: that package's lexicon is an older copy of VADER's (7,517 lines: no "heart",
 # "hearts", "flawed"; "badass" at -0.6). The reference outputs in
@@ -16,6 +17,7 @@
 set -eu
 
 PKG=vader-sentiment@1.1.3
+EMOJI_PKG=unicode-emoji-json@0.9.0
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-data/lexicons}
 case $DIR in /*) ;; *) DIR=$ROOT/$DIR ;; esac
@@ -48,9 +50,38 @@ if [ -n "$EMOJI" ]; then
 	cp "$TMP/package/$EMOJI" "$DIR/emoji_utf8_lexicon.txt"
 	EMOJI_OUT=$DIR/emoji_utf8_lexicon.txt
 else
+	# VADER's emoji lexicon is each emoji with its Unicode name ("😍<TAB>smiling face with
+	# heart-eyes"), which VADER then scores as words. The npm package unicode-emoji-json
+	# (MIT; the names of Unicode's emoji-test.txt) has those names: write them in that
+	# format, each emoji also without its U+FE0F variation selector ("❤️" and "❤"), as
+	# VADER's file lists both. Of the 162 single-code-point emoji whose name carries
+	# valence in VADER's own file, all 162 are there and 160 with the same valence
+	# (BENCHMARKS.md, "An emoji lexicon from the npm registry").
 	EMOJI_OUT=
-	echo "fetch-lexicons: note: $PKG ships no emoji lexicon; emoji will not be scored" \
-		"(pass --emoji-lexicon FILE, e.g. ../shared/corpora/lexicons/vader/emoji_utf8_lexicon.txt)"
+	if command -v node >/dev/null 2>&1 && (cd "$TMP" && npm pack --silent "$EMOJI_PKG" >epack.out 2>epack.err); then
+		ETGZ=$(ls "$TMP"/unicode-emoji-json-*.tgz 2>/dev/null | head -n 1)
+		mkdir -p "$TMP/emoji"
+		if [ -n "$ETGZ" ] && tar -xzf "$ETGZ" -C "$TMP/emoji" &&
+			node -e '
+const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+const out = [], seen = new Set();
+const add = (e, n) => { if (!seen.has(e) && !/[\t\n]/.test(e + n)) { seen.add(e); out.push(e + "\t" + n); } };
+for (const [e, v] of Object.entries(d)) {
+	if (typeof v.name !== "string") continue;
+	add(e, v.name);
+	const bare = e.replace(/\uFE0F/g, "");
+	if (bare !== e) add(bare, v.name);
+}
+if (out.length < 1000) { console.error("only " + out.length + " emoji"); process.exit(1); }
+require("fs").writeFileSync(process.argv[2], out.join("\n") + "\n");
+' "$TMP/emoji/package/data-by-emoji.json" "$DIR/emoji_utf8_lexicon.txt"; then
+			EMOJI_OUT=$DIR/emoji_utf8_lexicon.txt
+			[ -f "$TMP/emoji/package/LICENSE" ] && cp "$TMP/emoji/package/LICENSE" "$DIR/LICENSE.unicode-emoji-json-npm"
+		fi
+	fi
+	[ -n "$EMOJI_OUT" ] || echo "fetch-lexicons: note: no emoji lexicon ($PKG ships none and $EMOJI_PKG" \
+		"could not be used); emoji will not be scored (pass --emoji-lexicon FILE, e.g." \
+		"../shared/corpora/lexicons/vader/emoji_utf8_lexicon.txt)"
 fi
 
 # Verify with the project's own loader (a 20-line C program built on the fly).
@@ -89,5 +120,5 @@ else
 fi
 
 echo "fetch-lexicons: lexicon: $DIR/vader_lexicon.txt ($(wc -l <"$DIR/vader_lexicon.txt") lines, from npm $PKG)"
-[ -n "$EMOJI_OUT" ] && echo "fetch-lexicons: emoji lexicon: $EMOJI_OUT"
+[ -n "$EMOJI_OUT" ] && echo "fetch-lexicons: emoji lexicon: $EMOJI_OUT ($(wc -l <"$EMOJI_OUT") lines)"
 exit 0
