@@ -1293,4 +1293,17 @@ check "history: the 360 view shows her messages and the brand's replies, with sc
 check "loop: a record marked outbound without an @handle stays the brand's own interaction" \
 	bash -c "grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"direction\":\"out\",' && ! grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"case\"'"
 
+# --- corpora/intent-extra: every labelled id is found in ../shared, select.py gives its order --
+if [ -f "$SHARED/corpora/intent-scrm/dev.tweets.tsv" ] && command -v python3 >/dev/null 2>&1; then
+	scripts/intent-extra.sh "$SHARED/corpora" >"$T/ie.tsv" 2>"$T/ie.err"
+	check "intent-extra: all labelled ids join with their texts, valid labels, one row each" \
+		bash -c "test $? -eq 0 && test \"\$(tail -n +2 '$T/ie.tsv' | wc -l)\" -eq \"\$(tail -n +2 corpora/intent-extra/labels.tsv | wc -l)\" &&
+			 tail -n +2 '$T/ie.tsv' | awk -F'\t' '\$4 !~ /^(question|complaint|praise|purchase|churn|suggestion|spam|other)\$/ || \$5 !~ /^[01]\$/ {bad=1} END {exit bad}'"
+	python3 corpora/intent-extra/select.py "$SHARED/corpora" 2>/dev/null | tail -n +2 | cut -f2 >"$T/ie-order.txt"
+	check "intent-extra: select.py reproduces labels.tsv's ids in order" \
+		bash -c "tail -n +2 corpora/intent-extra/labels.tsv | cut -f1 | cmp -s - '$T/ie-order.txt'"
+else
+	skip "intent-extra" "$SHARED/corpora/intent-scrm not found (or no python3)"
+fi
+
 finish

@@ -64,6 +64,40 @@ FILTERS3 = {
     ],
 }
 
+# Round 4 (the seventh session of 2026-12-06): first the round-3 pools go on from where
+# round 3 stopped (same shuffles), then broader filters of this project's own for the
+# three labels with the lowest F1 (purchase, suggestion, question), fresh shuffles over
+# twcs, airline and complaints (general semeval tweets almost never buy, suggest or ask
+# a company).
+ROUND4_CONTINUE = [("purchase3", 110), ("suggestion3", 90)]
+ROUND4 = [("purchase4", 220), ("suggestion4", 200), ("question4", 180)]
+ROUND4_SETS = ["twcs", "airline", "complaints"]
+FILTERS4 = {
+    "purchase4": [
+        r"\b(buy|buying|bought|purchase|purchasing|order|ordering|book|booking)\b[^.!?]{0,60}\?",
+        r"\b(premium|family plan|student (plan|discount|premium)|duo|upgrade|upgrading)\b",
+        r"\b(how much|price|prices|pricing|cost|costs|fee|fees|fare|fares|deal|deals|discount|promo)\b",
+        r"\b(tickets?|seats?|flights?|trip|vacation|package)\b[^.!?]{0,40}\b(for|to) (my|our|me|us)\b",
+        r"\b(available|availability|release|come out|launch|restock)\b[^.!?]{0,40}\?",
+        r"\b(interested in|thinking (of|about)|considering) (buying|getting|booking|upgrading|switching to|trying)\b",
+    ],
+    "suggestion4": [
+        r"\b(should|could|can you|could you|will you|please) (add|make|have|let|offer|bring|allow|consider|start|include|introduce|give)\b",
+        r"\b(add|adding|bring back|need|needs|want|wish)\b[^.!?]{0,20}\b(feature|option|button|setting|way to|ability to|mode|filter|shuffle|playlist)\b",
+        r"\bwhy (not|don'?t you|can'?t (you|i|we)|isn'?t there|is there no)\b",
+        r"\b(hope|hoping|wish) (you|spotify|they|someday|one day)\b",
+        r"\b(would|'d) (love|like|really like|prefer) (to see|it if|a|an|the option|if)\b",
+        r"\b(idea|ideas|suggest|suggestion|feedback|request|requesting|petition)\b",
+    ],
+    "question4": [
+        r"^[^?]{0,200}\?\s*$",
+        r"\b(how|where|when|what|which|who|why) (do|does|did|can|could|should|will|would|is|are|was|were|to|long|much|many)\b",
+        r"\b(can|could|would|will) (you|u|i|we|someone|anyone)\b[^.!]{0,60}\?",
+        r"\b(any|is there) (way|chance|update|news|info|information|reason|option)\b",
+        r"\b(wondering|wonder|curious) (if|whether|how|why|when|what)\b",
+    ],
+}
+
 # Families in processing order. The first four filters are copied verbatim
 # from intent-scrm/GUIDELINE.md ("Targeted enrichment"); question and praise
 # are this project's own filters, in the same spirit.
@@ -294,6 +328,38 @@ def main():
             if try_take(rid, raw, text, name, f"enrich3:{fam}"):
                 got += 1
         print(f"round 3 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
+
+    # 5. Round 4: the round-3 pools go on, then broader filters (ROUND4_SETS only).
+    for fam, count in ROUND4_CONTINUE:
+        pats = [re.compile(p, re.I) for p in FILTERS3[fam]]
+        pool = []
+        for name, _rel, _idcol in SETS:
+            for rid, raw, text in data[name]:
+                if any(p.search(text) for p in pats):
+                    pool.append((rid, raw, text, name))
+        random.Random(f"{SEED}:enrich3:dev:{fam}").shuffle(pool)
+        got = 0
+        for rid, raw, text, name in pool:  # rows round 3 took are skipped as taken
+            if got >= count:
+                break
+            if try_take(rid, raw, text, name, f"enrich4:{fam}"):
+                got += 1
+        print(f"round 4 family {fam} (continued): pool {len(pool)}, taken {got}", file=sys.stderr)
+    for fam, count in ROUND4:
+        pats = [re.compile(p, re.I) for p in FILTERS4[fam]]
+        pool = []
+        for name in ROUND4_SETS:
+            for rid, raw, text in data[name]:
+                if any(p.search(text) for p in pats):
+                    pool.append((rid, raw, text, name))
+        random.Random(f"{SEED}:enrich4:dev:{fam}").shuffle(pool)
+        got = 0
+        for rid, raw, text, name in pool:
+            if got >= count:
+                break
+            if try_take(rid, raw, text, name, f"enrich4:{fam}"):
+                got += 1
+        print(f"round 4 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
 
     w = sys.stdout
     w.write("n\tid\tsource\tgroup" + ("\ttext" if show else "") + "\n")
