@@ -312,53 +312,40 @@ def main():
                 got += 1
         print(f"round 2 family {fam}: taken {got}", file=sys.stderr)
 
+    def shuffled_pool(filters, sets, key):
+        """The rows of `sets` that a pattern of `filters` finds, shuffled by `key`."""
+        pats = [re.compile(p, re.I) for p in filters]
+        pool = [(rid, raw, text, name) for name in sets for rid, raw, text in data[name]
+                if any(p.search(text) for p in pats)]
+        random.Random(f"{SEED}:{key}").shuffle(pool)
+        return pool
+
+    def walk(pool, count, group):
+        """Take up to `count` rows of `pool` in order (taken and duplicate rows skipped)."""
+        got = 0
+        for rid, raw, text, name in pool:
+            if got >= count:
+                break
+            if try_take(rid, raw, text, name, group):
+                got += 1
+        return got
+
+    all_sets = [s for s, _r, _i in SETS]
     # 4. Round 3: own tighter filters, fresh shuffles (all four sets).
     for fam, count in ROUND3:
-        pats = [re.compile(p, re.I) for p in FILTERS3[fam]]
-        pool = []
-        for name, _rel, _idcol in SETS:
-            for rid, raw, text in data[name]:
-                if any(p.search(text) for p in pats):
-                    pool.append((rid, raw, text, name))
-        random.Random(f"{SEED}:enrich3:dev:{fam}").shuffle(pool)
-        got = 0
-        for rid, raw, text, name in pool:
-            if got >= count:
-                break
-            if try_take(rid, raw, text, name, f"enrich3:{fam}"):
-                got += 1
+        pool = shuffled_pool(FILTERS3[fam], all_sets, f"enrich3:dev:{fam}")
+        got = walk(pool, count, f"enrich3:{fam}")
         print(f"round 3 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
 
-    # 5. Round 4: the round-3 pools go on, then broader filters (ROUND4_SETS only).
+    # 5. Round 4: the round-3 pools go on (the rows round 3 took are skipped as taken),
+    # then broader filters (ROUND4_SETS only).
     for fam, count in ROUND4_CONTINUE:
-        pats = [re.compile(p, re.I) for p in FILTERS3[fam]]
-        pool = []
-        for name, _rel, _idcol in SETS:
-            for rid, raw, text in data[name]:
-                if any(p.search(text) for p in pats):
-                    pool.append((rid, raw, text, name))
-        random.Random(f"{SEED}:enrich3:dev:{fam}").shuffle(pool)
-        got = 0
-        for rid, raw, text, name in pool:  # rows round 3 took are skipped as taken
-            if got >= count:
-                break
-            if try_take(rid, raw, text, name, f"enrich4:{fam}"):
-                got += 1
+        pool = shuffled_pool(FILTERS3[fam], all_sets, f"enrich3:dev:{fam}")
+        got = walk(pool, count, f"enrich4:{fam}")
         print(f"round 4 family {fam} (continued): pool {len(pool)}, taken {got}", file=sys.stderr)
     for fam, count in ROUND4:
-        pats = [re.compile(p, re.I) for p in FILTERS4[fam]]
-        pool = []
-        for name in ROUND4_SETS:
-            for rid, raw, text in data[name]:
-                if any(p.search(text) for p in pats):
-                    pool.append((rid, raw, text, name))
-        random.Random(f"{SEED}:enrich4:dev:{fam}").shuffle(pool)
-        got = 0
-        for rid, raw, text, name in pool:
-            if got >= count:
-                break
-            if try_take(rid, raw, text, name, f"enrich4:{fam}"):
-                got += 1
+        pool = shuffled_pool(FILTERS4[fam], ROUND4_SETS, f"enrich4:dev:{fam}")
+        got = walk(pool, count, f"enrich4:{fam}")
         print(f"round 4 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
 
     w = sys.stdout
