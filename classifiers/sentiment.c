@@ -59,6 +59,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define N_SCALAR (-0.74)
 #define C_INCR 0.733
@@ -314,7 +315,7 @@ static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 static int is_ascii_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-/* The primary subtag of lang[0..len): its letters before '-' or '_'. */
+/* The primary subtag of lang[0..len): what comes before '-' or '_'. */
 static size_t primary_len(const char *lang, size_t len)
 {
 	size_t k = 0;
@@ -340,7 +341,7 @@ int scrm_sent_langs_parse(const char *s, size_t n, scrm_sent_langs *l)
 		const char *w = s + i;
 		size_t wl = j - i, pl = primary_len(w, wl);
 		i = j;
-		if (wl == 3 && ascii_lower(w[0]) == 'a' && ascii_lower(w[1]) == 'l' && ascii_lower(w[2]) == 'l') {
+		if (wl == 3 && !strncasecmp(w, "all", 3)) {
 			t.all = 1;
 			any = true;
 			continue;
@@ -378,21 +379,12 @@ int scrm_sent_lang_scored(const scrm_sent_langs *l, const char *lang, size_t len
 	size_t pl = primary_len(lang, len);
 	if (pl == 0)
 		return 1; /* no language given */
-	char c[4] = {0};
-	for (size_t k = 0; k < pl && k < 3; k++)
-		c[k] = (char)ascii_lower(lang[k]);
 	/* undetermined, no linguistic content, X's "qme", "qht", "qam", "qct", "qst" */
-	if ((pl == 3 && (!memcmp(c, "und", 3) || !memcmp(c, "zxx", 3) || c[0] == 'q')))
+	if (pl == 3 && (!strncasecmp(lang, "und", 3) || !strncasecmp(lang, "zxx", 3) || ascii_lower(lang[0]) == 'q'))
 		return 1;
-	for (unsigned i = 0; i < l->n; i++) {
-		if (strlen(l->code[i]) != pl)
-			continue;
-		size_t k = 0;
-		while (k < pl && ascii_lower(lang[k]) == l->code[i][k])
-			k++;
-		if (k == pl)
+	for (unsigned i = 0; i < l->n; i++)
+		if (strlen(l->code[i]) == pl && !strncasecmp(lang, l->code[i], pl))
 			return 1;
-	}
 	return 0;
 }
 
