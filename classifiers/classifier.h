@@ -173,6 +173,11 @@ typedef struct scrm_clf_config {
 					scrm_feat_opts_parse) over the classifier's defaults; NULL: none */
 	const char *const *aux;      /* training only: n_aux "NAME=MODEL" auxiliary models whose */
 	unsigned n_aux;              /* outputs are features of the trained one (linear.h) */
+	const struct scrm_encoder *encoder; /* borrowed, loaded (encoder.h); NULL if none: models
+					       trained with it are trained to use it, models that
+					       use it need it */
+	struct scrm_encoder_cache *encoder_cache; /* borrowed; NULL: none (eval and train
+						     keep each text's output, the pipeline not) */
 } scrm_clf_config;
 
 /* 0 if @spec is "NAME=MODEL" with a usable auxiliary model name (linear.h), else -EINVAL

@@ -103,6 +103,7 @@
 #include "classifier.h"
 #include "event.h"
 #include "featurize.h"
+#include "encoder.h"
 #include "eval.h"
 #include "lexicon.h"
 #include "linear.h"
@@ -125,6 +126,7 @@ static void usage(FILE *fp)
 	      "                 [--lexicon FILE] [--emoji-lexicon FILE] [--rules FILE]\n"
 	      "                 [--folds K | --train FILE] [--features SPEC] [--json]\n"
 	      "                 [--predictions FILE] [--bootstrap N] [--by COL] [--aux NAME=MODEL]...\n"
+	      "                 [--encoder FILE]\n"
 	      "       scrm eval --list\n"
 	      "\n"
 	      "Benchmark classifiers on a labelled TSV (../shared/corpora format): accuracy, macro-F1,\n"
@@ -138,6 +140,9 @@ static void usage(FILE *fp)
 	      "'id'; or on FILE) and evaluate on the rest; both: FILE joins every fold's training rows.\n"
 	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
 	      "--aux NAME=MODEL: an auxiliary model for the models eval trains (scrm train --help).\n"
+	      "--encoder FILE: the sentence encoder (scripts/fetch-encoder.sh): the models eval trains\n"
+	      "use its output as features (slow: a few ms per text); --model files trained with it\n"
+	      "need it.\n"
 	      "--predictions FILE: every row's gold, each classifier's label, confidence and\n"
 	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
 	      "--bootstrap N: 95% intervals of accuracy and macro-F1 from N resamples of the rows,\n"
@@ -233,7 +238,7 @@ static int parse_number(const char *s, double *v)
 struct opts {
 	scrm_task task;
 	const char *data, *train, *model, *text_col, *label_col, *id_col;
-	const char *lexicon, *emoji, *rules, *features, *predictions, *by;
+	const char *lexicon, *emoji, *rules, *features, *predictions, *by, *encoder;
 	const char *aux[SCRM_LINEAR_MAX_AUX];
 	unsigned n_aux;
 	long folds;
@@ -1153,7 +1158,7 @@ static void list_classifiers(FILE *fp)
 enum {
 	OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_MODEL, OPT_TEXTCOL, OPT_LABELCOL, OPT_IDCOL, OPT_LEX, OPT_EMOJI,
 	OPT_RULES, OPT_FOLDS, OPT_TRAIN, OPT_JSON, OPT_LIST, OPT_FEATURES, OPT_PREDICTIONS, OPT_BOOTSTRAP, OPT_BY, OPT_AUX,
-	OPT_HELP,
+	OPT_ENCODER, OPT_HELP,
 };
 
 /* @arg as a whole decimal number in [lo, hi] into *out; else -1 after saying so. */
@@ -1187,6 +1192,7 @@ int scrm_eval_main(int argc, char **argv)
 		{"train", required_argument, 0, OPT_TRAIN},
 		{"features", required_argument, 0, OPT_FEATURES},
 		{"aux", required_argument, 0, OPT_AUX},
+		{"encoder", required_argument, 0, OPT_ENCODER},
 		{"json", no_argument, 0, OPT_JSON},
 		{"predictions", required_argument, 0, OPT_PREDICTIONS},
 		{"bootstrap", required_argument, 0, OPT_BOOTSTRAP},
@@ -1216,6 +1222,7 @@ int scrm_eval_main(int argc, char **argv)
 		case OPT_LABELCOL: o.label_col = optarg; break;
 		case OPT_IDCOL: o.id_col = optarg; break;
 		case OPT_LEX: o.lexicon = optarg; break;
+		case OPT_ENCODER: o.encoder = optarg; break;
 		case OPT_EMOJI: o.emoji = optarg; break;
 		case OPT_RULES: o.rules = optarg; break;
 		case OPT_FEATURES: o.features = optarg; break;
@@ -1343,6 +1350,8 @@ int scrm_eval_main(int argc, char **argv)
 
 	int ret = 2;
 	scrm_lexicon *lex = NULL;
+	scrm_encoder *enc = NULL;
+	scrm_encoder_cache *enc_cache = NULL;
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
 	dataset data = {.path = o.data}, tdata = {.path = o.train};
@@ -1359,6 +1368,11 @@ int scrm_eval_main(int argc, char **argv)
 	}
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, o.emoji, err, sizeof err)) {
 		fprintf(stderr, "scrm eval: %s\n", err);
+		goto out;
+	}
+	if (o.encoder && (scrm_encoder_load(&enc, o.encoder, err, sizeof err) ||
+			  !(enc_cache = scrm_encoder_cache_create(SCRM_ENCODER_CACHE_DEFAULT)))) {
+		fprintf(stderr, "scrm eval: %s\n", enc ? "out of memory" : err);
 		goto out;
 	}
 	if (o.rules && (scrm_rules_load(&rules, o.rules, err, sizeof err) ||
@@ -1407,7 +1421,9 @@ int scrm_eval_main(int argc, char **argv)
 			       .model_path = o.model,
 			       .features = o.features,
 			       .aux = o.aux,
-			       .n_aux = o.n_aux};
+			       .n_aux = o.n_aux,
+			       .encoder = enc,
+			       .encoder_cache = enc_cache};
 	for (size_t i = 0; i < nsel; i++) {
 		result *r = &res[i];
 		r->d = sel[i];
@@ -1556,5 +1572,7 @@ out:
 	scrm_topics_free(topics);
 	scrm_rules_free(rules);
 	scrm_lexicon_free(lex);
+	scrm_encoder_cache_free(enc_cache);
+	scrm_encoder_free(enc);
 	return ret;
 }

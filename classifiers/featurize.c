@@ -171,7 +171,7 @@ const char *scrm_feat_kind_name(unsigned kind)
 {
 	static const char *const names[SCRM_FEAT_NKINDS] = {"word", "bigram", "char", "punct",
 							     "len",  "cue",    "sent", "reply"};
-	return kind < SCRM_FEAT_NKINDS ? names[kind] : kind == SCRM_FEAT_AUX ? "aux" : "?";
+	return kind < SCRM_FEAT_NKINDS ? names[kind] : kind == SCRM_FEAT_AUX ? "aux" : kind == SCRM_FEAT_ENC ? "enc" : "?";
 }
 
 int scrm_feat_create(scrm_feat **out, const scrm_feat_opts *o)

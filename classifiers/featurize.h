@@ -68,6 +68,9 @@ typedef enum scrm_feat_kind {
  * models (linear.h), whatever scrm_feat_opts.kinds says. */
 #define SCRM_FEAT_AUX 8
 
+/* The kind of a sentence encoder's entries ("e:0".."e:511", linear.h), also appended. */
+#define SCRM_FEAT_ENC 9
+
 /* Bytes of an appended entry's name that scrm_feat_append() hashes and keeps. */
 #define SCRM_FEAT_APPEND_NAME_MAX 150
 
@@ -163,7 +166,7 @@ int scrm_feat_extract(scrm_feat *f, const char *text, size_t len, const scrm_fea
 int scrm_feat_append(scrm_feat *f, scrm_feat_vec *v, unsigned kind, const char *const *names, const float *vals,
 		     uint32_t n);
 
-/* "word", "bigram", "char", "punct", "len", "cue", "sent", "reply", "aux" ("?" otherwise). */
+/* "word", "bigram", "char", "punct", "len", "cue", "sent", "reply", "aux", "enc" ("?" otherwise). */
 const char *scrm_feat_kind_name(unsigned kind);
 
 /*

@@ -2,13 +2,14 @@
  * linear.c - softmax regression over hashed features: training (AdaGrad SGD), prediction
  * with an explanation, and the model file.
  *
- * MODEL FILE FORMAT, versions 1 and 2. All integers are unsigned little-endian, floats are
+ * MODEL FILE FORMAT, versions 1, 2 and 3. All integers are unsigned little-endian, floats are
  * IEEE-754 binary32 little-endian; there is no padding anywhere.
  *
  *   offset  size  field
  *   ------  ----  -----------------------------------------------------------------
  *        0     8  magic: the bytes 73 63 72 6D 4C 49 4E 00 ("scrmLIN\0")
- *        8     4  version: 1, or 2 for a model with auxiliary models (linear.h)
+ *        8     4  version: 1, or 2 for a model with auxiliary models (linear.h), or 3
+ *                 for a model with sentence-encoder features (with or without them)
  *       12     4  D: dimension bits; the feature space has 2^D slots; 8 <= D <= 24
  *       16     4  K: number of labels; 2 <= K <= 1024; 2^D x K <= 2^28
  *       20     4  feature kinds: bit mask of scrm_feat_kind (featurize.h), bits 0..7 only
@@ -22,8 +23,10 @@
  *       40     8  shuffle seed (u64)                      | below are what predicts)
  *       48     4  number of training samples             /
  *       52     4  T: entries in the named-feature table; T <= K x 24
- *       56     4  version 1: zero; version 2: A, the number of auxiliary models, 1..8
- *       60     4  reserved, must be zero
+ *       56     4  version 1: zero; version 2: A, the number of auxiliary models, 1..8;
+ *                 version 3: A, 0..8
+ *       60     4  versions 1 and 2: zero; version 3: the encoder features' scale (f32,
+ *                 finite, > 0): the encoder's output times it is appended to every vector
  *       64        variable part, in this order:
  *                 task name:        1 byte length L (0..255), L bytes
  *                 K label names:    each 1 byte length L (1..255), L bytes
@@ -35,12 +38,14 @@
  *                 K biases (f32), label order
  *                 2^D x K weights (f32), feature-major: the weight of feature i for
  *                                   label k is entry i*K + k
- *                 version 2 only, A auxiliary models, each:
+ *                 versions 2 and 3, A auxiliary models, each:
  *                                   1 byte name length L (1..31), L bytes of name
  *                                   (a-z 0-9 _ -, distinct), 8 byte image length N,
  *                                   N bytes: a whole version-1 model file (its own
  *                                   checksum), with this model's D, signed hashing,
  *                                   feature kinds and char n-gram lengths
+ *                 version 3 only: 8 bytes, the digest of the encoder file the model was
+ *                                   trained with (encoder.h: scrm_encoder_digest(), nonzero)
  *                 8 checksum: XXH3_64bits (seed 0) of every byte before it
  *   The file ends right after the checksum. Names hold no NUL byte; label names are
  *   distinct. Every float must be finite.
@@ -102,6 +107,8 @@ struct scrm_linear {
 		char *xarena; /* the feature names "x:NAME=LABEL", one per label */
 	} aux[SCRM_LINEAR_MAX_AUX];
 	uint32_t n_aux_out;      /* sum of the auxiliary models' K */
+	uint64_t enc_digest;     /* the sentence encoder's (encoder.h); 0: no encoder features */
+	float enc_scale;
 	const char **aux_names; /* n_aux_out: every auxiliary model's feature names, in order */
 };
 
@@ -167,6 +174,22 @@ const scrm_linear_opts *scrm_linear_options(const scrm_linear *m)
 const scrm_feat_opts *scrm_linear_feat_opts(const scrm_linear *m)
 {
 	return &m->o.feat;
+}
+
+int scrm_linear_set_encoder(scrm_linear *m, uint64_t digest, float scale)
+{
+	if (!m || (digest && !(isfinite(scale) && scale > 0)))
+		return -EINVAL;
+	m->enc_digest = digest;
+	m->enc_scale = digest ? scale : 0;
+	return 0;
+}
+
+uint64_t scrm_linear_encoder(const scrm_linear *m, float *scale)
+{
+	if (scale)
+		*scale = m ? m->enc_scale : 0;
+	return m ? m->enc_digest : 0;
 }
 
 uint32_t scrm_linear_naux(const scrm_linear *m)
@@ -779,7 +802,7 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 		size += 1 + strlen(m->label[k]);
 	for (uint32_t t = 0; t < m->n_top; t++)
 		size += 13 + strlen(m->top[t].name);
-	size += 4 * (size_t)K + 4 * (size_t)m->dim * K + 8;
+	size += 4 * (size_t)K + 4 * (size_t)m->dim * K + 8 + (m->enc_digest ? 8 : 0);
 	uint8_t *img[SCRM_LINEAR_MAX_AUX] = {0};
 	size_t img_len[SCRM_LINEAR_MAX_AUX] = {0};
 	for (uint32_t i = 0; i < m->n_aux; i++) {
@@ -800,7 +823,7 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	memcpy(p, MAGIC, 8);
 	/* version 1 unless there are auxiliary models: a model without them is the same file
 	 * as before version 2 existed */
-	scrm_le_put32(p + 8, m->n_aux ? 2 : 1);
+	scrm_le_put32(p + 8, m->enc_digest ? 3 : m->n_aux ? 2 : 1);
 	scrm_le_put32(p + 12, o->feat.dim_bits);
 	scrm_le_put32(p + 16, K);
 	scrm_le_put32(p + 20, o->feat.kinds);
@@ -815,7 +838,9 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 	scrm_le_put32(p + 48, m->n_train);
 	scrm_le_put32(p + 52, m->n_top);
 	scrm_le_put32(p + 56, m->n_aux);
-	p += HEADER_SIZE; /* 60..63 stay zero */
+	if (m->enc_digest)
+		put_f32(p + 60, m->enc_scale);
+	p += HEADER_SIZE; /* else 60..63 stay zero */
 	p = put_name(p, m->task);
 	for (uint32_t k = 0; k < K; k++)
 		p = put_name(p, m->label[k]);
@@ -836,6 +861,10 @@ int scrm_linear_serialize(const scrm_linear *m, uint8_t **buf, size_t *len)
 		memcpy(p + 8, img[i], img_len[i]);
 		p += 8 + img_len[i];
 		free(img[i]);
+	}
+	if (m->enc_digest) {
+		scrm_le_put64(p, m->enc_digest);
+		p += 8;
 	}
 	scrm_le_put64(p, XXH3_64bits(b, (size_t)(p - b)));
 	p += 8;
@@ -985,9 +1014,13 @@ static int load_image(scrm_linear **out, const void *data, size_t len, const cha
 		FAIL("%s: %u named features, more than %u for %u labels, at offset 52", name, T,
 		     K * SCRM_LINEAR_TOP_PER_LABEL, K);
 	uint32_t A = version >= 2 ? scrm_le_get32(b + 56) : 0;
-	if (version >= 2 && (A < 1 || A > SCRM_LINEAR_MAX_AUX))
-		FAIL("%s: %u auxiliary models, a version-2 file has 1..%d, at offset 56", name, A, SCRM_LINEAR_MAX_AUX);
-	if (scrm_le_get32(b + 60) != 0 || (version == 1 && scrm_le_get32(b + 56) != 0))
+	if ((version == 2 && (A < 1 || A > SCRM_LINEAR_MAX_AUX)) || (version == 3 && A > SCRM_LINEAR_MAX_AUX))
+		FAIL("%s: %u auxiliary models, a version-%u file has %d..%d, at offset 56", name, A, version,
+		     version == 2 ? 1 : 0, SCRM_LINEAR_MAX_AUX);
+	float enc_scale = get_f32(b + 60);
+	if (version == 3 && !(isfinite(enc_scale) && enc_scale > 0))
+		FAIL("%s: encoder feature scale %g is not a positive number at offset 60", name, (double)enc_scale);
+	if ((version < 3 && scrm_le_get32(b + 60) != 0) || (version == 1 && scrm_le_get32(b + 56) != 0))
 		FAIL("%s: reserved bytes at offset %d are not zero", name, version == 1 ? 56 : 60);
 
 	/* variable part: lengths first, contents after the checksum */
@@ -1036,6 +1069,14 @@ static int load_image(scrm_linear **out, const void *data, size_t len, const cha
 		aux_len[i] = (size_t)il;
 		r.pos += (size_t)il;
 	}
+	uint64_t enc_digest = 0;
+	if (version == 3) {
+		if (r.pos + 8 > len)
+			FAIL("%s: truncated before the encoder digest at offset %zu", name, r.pos);
+		if (!(enc_digest = scrm_le_get64(b + r.pos)))
+			FAIL("%s: zero encoder digest at offset %zu", name, r.pos);
+		r.pos += 8;
+	}
 	need = r.pos + 8;
 	if (len < need)
 		FAIL("%s: truncated: %zu bytes, but the model and its auxiliary models need %zu", name, len, need);
@@ -1081,6 +1122,8 @@ static int load_image(scrm_linear **out, const void *data, size_t len, const cha
 	o.task = m->task;
 	m->o = o;
 	m->n_train = n_train;
+	m->enc_digest = enc_digest;
+	m->enc_scale = version == 3 ? enc_scale : 0;
 
 	/* named features: one arena after the labels */
 	size_t old = 0, tot = 0;

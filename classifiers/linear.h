@@ -26,7 +26,8 @@
 
 #include "featurize.h"
 
-#define SCRM_LINEAR_VERSION 2   /* the newest version read; models without auxiliary models are written as 1 */
+#define SCRM_LINEAR_VERSION 3   /* the newest version read; models without auxiliary models or encoder
+				   features are written as 1, with auxiliary models only as 2 */
 #define SCRM_LINEAR_MAX_AUX 8       /* auxiliary models of one model */
 #define SCRM_LINEAR_AUX_NAME_MAX 31 /* bytes of an auxiliary model's name: a-z 0-9 _ - */
 #define SCRM_LINEAR_MAX_K 1024      /* labels */
@@ -158,6 +159,23 @@ uint32_t scrm_linear_stack_outputs(const scrm_linear *m);
  * @v is what scrm_linear_predict(m, ...) expects. @scratch: scrm_linear_stack_outputs(m)
  * floats. Nothing to do without auxiliary models. Return: 0; -ENOMEM (v->n is then 0). */
 int scrm_linear_stack(const scrm_linear *m, scrm_feat *f, scrm_feat_vec *v, float *scratch);
+
+/*
+ * SENTENCE-ENCODER FEATURES (encoder.h). A model may take a pretrained sentence encoder's
+ * 512-d output, times a scale, as 512 more entries of every vector (featurize.h: kind
+ * SCRM_FEAT_ENC, "e:0".."e:511", appended after the auxiliary models' outputs); the caller
+ * computes and appends them at training and at prediction alike (clf_linear.c does). The
+ * model records the encoder file's digest (a model is never used with another encoder)
+ * and the scale (file version 3).
+ */
+/* The scale the classifiers use: on intent-scrm dev with intent-extra, stacked, 5 folds,
+ * BENCHMARKS.md "A pretrained sentence encoder". */
+#define SCRM_LINEAR_ENC_SCALE 6.0f
+/* Mark @m as using the encoder with @digest (nonzero) at @scale (finite, > 0); digest 0
+ * removes the mark. Return 0, or -EINVAL. */
+int scrm_linear_set_encoder(scrm_linear *m, uint64_t digest, float scale);
+/* The digest of the encoder @m uses (0: none) and, if @scale is not NULL, its scale. */
+uint64_t scrm_linear_encoder(const scrm_linear *m, float *scale);
 
 /* scrm_linear_read_file() - the bytes of the file at @path in a new heap buffer (*buf,
  * *len; free() it), at most 4 GiB. Return: 0; -errno with "PATH: why" in @err. */

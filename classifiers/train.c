@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "classifier.h"
 #include "featurize.h"
+#include "encoder.h"
 #include "eval.h"
 #include "lexicon.h"
 #include "linear.h"
@@ -50,7 +51,7 @@ static void usage(FILE *fp)
 	fputs("usage: scrm train --task TASK --data FILE.tsv -o MODEL [--classifier NAME]\n"
 	      "                  [--text-col NAME] [--label-col NAME] [--lexicon FILE]\n"
 	      "                  [--emoji-lexicon FILE] [--rules FILE] [--features SPEC]\n"
-	      "                  [--aux NAME=MODEL]... [--exclude FILE.tsv]...\n"
+	      "                  [--aux NAME=MODEL]... [--exclude FILE.tsv]... [--encoder FILE]\n"
 	      "\n"
 	      "Train a classifier (default 'linear') on a labelled TSV (../shared/corpora format) and\n"
 	      "write its model file; prints rows, label counts, training time and training accuracy.\n"
@@ -67,6 +68,9 @@ static void usage(FILE *fp)
 	      "--exclude FILE.tsv: leave out the training rows whose text (column --text-col, else\n"
 	      "'text') is also a text of FILE, e.g. to train an auxiliary model without the rows of\n"
 	      "the set the stacked model will be evaluated on.\n"
+	      "--encoder FILE (linear): the sentence encoder (scripts/fetch-encoder.sh): its 512-d\n"
+	      "output for each text becomes features (\"e:0\"..\"e:511\"; model version 3); the model\n"
+	      "then needs the same file wherever it is used. A few ms per text.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
@@ -269,7 +273,7 @@ out:
 	return ret;
 }
 
-enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_AUX, OPT_EXCLUDE, OPT_HELP };
+enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_AUX, OPT_EXCLUDE, OPT_ENCODER, OPT_HELP };
 
 int scrm_train_main(int argc, char **argv)
 {
@@ -285,12 +289,14 @@ int scrm_train_main(int argc, char **argv)
 		{"rules", required_argument, 0, OPT_RULES},
 		{"features", required_argument, 0, OPT_FEATURES},
 		{"aux", required_argument, 0, OPT_AUX},
+		{"encoder", required_argument, 0, OPT_ENCODER},
 		{"exclude", required_argument, 0, OPT_EXCLUDE},
 		{"help", no_argument, 0, OPT_HELP},
 		{0, 0, 0, 0},
 	};
 	const char *task_name = NULL, *data = NULL, *out = NULL, *clf = "linear", *text_col = "text";
 	const char *label_col = "label", *lexpath = NULL, *features = NULL, *emoji = NULL, *rules_path = NULL;
+	const char *encpath = NULL;
 	const char *aux[SCRM_LINEAR_MAX_AUX], *excl[8];
 	unsigned n_aux = 0, n_excl = 0;
 	char ferr[256];
@@ -305,6 +311,7 @@ int scrm_train_main(int argc, char **argv)
 		case OPT_TEXTCOL: text_col = optarg; break;
 		case OPT_LABELCOL: label_col = optarg; break;
 		case OPT_LEX: lexpath = optarg; break;
+		case OPT_ENCODER: encpath = optarg; break;
 		case OPT_EMOJI: emoji = optarg; break;
 		case OPT_RULES: rules_path = optarg; break;
 		case OPT_FEATURES: features = optarg; break;
@@ -355,6 +362,8 @@ int scrm_train_main(int argc, char **argv)
 	int ret = 2;
 	char err[2048];
 	scrm_lexicon *lex = NULL;
+	scrm_encoder *enc = NULL;
+	scrm_encoder_cache *enc_cache = NULL;
 	scrm_sent *ss = NULL;
 	scrm_clf_item *items = NULL;
 	scrm_sentiment *sent = NULL;
@@ -371,6 +380,11 @@ int scrm_train_main(int argc, char **argv)
 	}
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, emoji, err, sizeof err)) {
 		fprintf(stderr, "scrm train: %s\n", err);
+		goto out;
+	}
+	if (encpath && (scrm_encoder_load(&enc, encpath, err, sizeof err) ||
+			!(enc_cache = scrm_encoder_cache_create(SCRM_ENCODER_CACHE_DEFAULT)))) {
+		fprintf(stderr, "scrm train: %s\n", enc ? "out of memory" : err);
 		goto out;
 	}
 	/* the rules file's topic and cue ids are features of the model, as in scrm eval */
@@ -420,7 +434,8 @@ int scrm_train_main(int argc, char **argv)
 		}
 	}
 	scrm_clf_config cfg = {
-		.lexicon = lex, .topics = topics, .model_path = out, .features = features, .aux = aux, .n_aux = n_aux};
+		.lexicon = lex, .topics = topics, .model_path = out, .features = features, .aux = aux, .n_aux = n_aux,
+		.encoder = enc, .encoder_cache = enc_cache};
 	double t0 = now_s();
 	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
 	double secs = now_s() - t0;
@@ -478,5 +493,7 @@ out:
 	rows_free(&r);
 	scrm_sent_free(ss);
 	scrm_lexicon_free(lex);
+	scrm_encoder_cache_free(enc_cache);
+	scrm_encoder_free(enc);
 	return ret;
 }

@@ -22,6 +22,8 @@
 #include "rules.h"
 #include "classifier.h"
 #include "customers.h"
+#include "encode.h"
+#include "encoder.h"
 #include "route.h"
 #include "score.h"
 #include "sentiment.h"
@@ -120,6 +122,8 @@ static void usage(FILE *fp)
 	      "                         given alone, it selects linear\n"
 	      "      --action NAME      action_needed classifier: cues (default), linear, none\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
+	      "      --encoder F        the sentence encoder (scripts/fetch-encoder.sh), for linear\n"
+	      "                         models trained with it (also `set encoder`; a few ms per record)\n"
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
 	      "      --brand HANDLE     a brand account (repeatable; also `set brands`): its posts are\n"
 	      "                         replies that close the case of the customer they answer\n"
@@ -210,7 +214,7 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
-	OPT_SENT_MODEL, OPT_SENT_LANGS,
+	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER,
 };
 
 #define MAX_BRANDS 64
@@ -354,6 +358,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.speed = 1.0;
 	bool quiet = false;
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
+	const char *encoder_path = NULL;
+	scrm_encoder *encoder = NULL;
 	bool modes_set = false, dup_set = false, langs_set = false;
 	scrm_sent_langs sent_langs;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
@@ -396,6 +402,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"from-start", no_argument, 0, OPT_FROM_START},
 		{"brand", required_argument, 0, OPT_BRAND},
 		{"sentiment-model", required_argument, 0, OPT_SENT_MODEL},
+		{"encoder", required_argument, 0, OPT_ENCODER},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
@@ -505,6 +512,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_LOG: cfg.log_dir = optarg; break;
 		case OPT_FROM_START: cfg.log_from_start = true; break;
 		case OPT_SENT_MODEL: cfg.sentiment_model = optarg; break;
+		case OPT_ENCODER: encoder_path = optarg; break;
 		case OPT_BRAND:
 			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
@@ -559,7 +567,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	scrm_routes *routes = NULL;
 	scrm_customers *customers = NULL;
 	scrm_lexicon *lex = NULL;
-	char lexbuf[4096], emojibuf[4096], smbuf[4096];
+	char lexbuf[4096], emojibuf[4096], smbuf[4096], encbuf[4096];
 	int rc = 2;
 	if (rules_path) {
 		char err[2048];
@@ -578,6 +586,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 		if (scrm_route_rule_count(routes) || scrm_rules_get(rules, "default-route", NULL))
 			cfg.routes = routes;
 		uint32_t sml;
+		const char *em = scrm_rules_get(rules, "encoder", &sml);
+		if (em && !encoder_path) {
+			if (scrm_rules_resolve_path(rules, em, encbuf, sizeof encbuf)) {
+				fprintf(stderr, "scrm %s: %s:%u: path too long\n", cmd, scrm_rules_file(rules), sml);
+				goto out;
+			}
+			encoder_path = encbuf;
+		}
 		const char *sm = scrm_rules_get(rules, "sentiment-model", &sml);
 		if (sm && !cfg.sentiment_model) {
 			if (scrm_rules_resolve_path(rules, sm, smbuf, sizeof smbuf)) {
@@ -672,13 +688,22 @@ static int cmd_run(int argc, char **argv, bool replay)
 				"scripts/fetch-lexicons.sh fetches the default): events carry no sentiment%s\n",
 			cmd, cfg.clf[0] || cfg.clf[1] ? ", and intent and action are decided without it" : "");
 	}
+	if (encoder_path) {
+		char err[512];
+		if (scrm_encoder_load(&encoder, encoder_path, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s\n", cmd, err);
+			goto out;
+		}
+		cfg.encoder = encoder;
+	}
 	/* A model that does not load is a usage error found now, like a bad rules file or
 	 * lexicon, not a runtime failure of the pipeline once it has started. */
 	for (int k = 0; k < 2; k++) {
 		if (!cfg.clf[k] || !cfg.clf_model[k])
 			continue;
 		char err[512];
-		scrm_clf_config cc = {.lexicon = cfg.lexicon, .topics = cfg.topics, .model_path = cfg.clf_model[k]};
+		scrm_clf_config cc = {
+			.lexicon = cfg.lexicon, .topics = cfg.topics, .model_path = cfg.clf_model[k], .encoder = encoder};
 		scrm_classifier *probe = NULL;
 		if (scrm_classifier_create(&probe, cfg.clf[k], &cc, err, sizeof err)) {
 			fprintf(stderr, "scrm %s: %s-model: %s\n", cmd, clf_opt[k], err);
@@ -730,6 +755,7 @@ out:
 	for (size_t i = 0; i < n_store; i++)
 		free(brand_store[i]);
 	scrm_lexicon_free(lex);
+	scrm_encoder_free(encoder);
 	scrm_customers_free(customers);
 	scrm_routes_free(routes);
 	scrm_topics_free(topics);
@@ -853,6 +879,8 @@ int main(int argc, char **argv)
 		return scrm_check_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "score") == 0)
 		return scrm_score_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "encode") == 0)
+		return scrm_encode_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "eval") == 0)
 		return scrm_eval_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "train") == 0)

@@ -2525,7 +2525,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			if (!cfg->clf[k])
 				continue;
 			char err[256];
-			scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = cfg->clf_model[k]};
+			scrm_clf_config cc = {.lexicon = cfg->lexicon,
+					      .topics = cfg->topics,
+					      .model_path = cfg->clf_model[k],
+					      .encoder = cfg->encoder};
 			if ((rc = scrm_classifier_create(&wk->clf[k], cfg->clf[k], &cc, err, sizeof err))) {
 				fprintf(stderr, "scrm: %s\n", err);
 				goto out_free;

@@ -73,6 +73,9 @@ typedef struct scrm_pipeline_cfg {
 	   (action_needed); each worker creates its own instance with the model file given. */
 	const struct scrm_classifier_desc *clf[2];
 	const char *clf_model[2];
+	/* The sentence encoder (encoder.h), loaded, for linear models trained with it; NULL:
+	   none (such a model is then refused). Borrowed: must outlive the run. */
+	const struct scrm_encoder *encoder;
 	/* A sentiment model (scrm train --task sentiment), NULL: none. With it the scrm mode's
 	   compound is corrected by it (classifier.h's scrm-learned; the event's mode reads
 	   "scrm-learned"), for routing and the customer windows too. Needs the scrm mode. */

@@ -9,7 +9,7 @@ if ! apt-cache show libhyperscan-dev >/dev/null 2>&1 || [ "$(dpkg --print-archit
 fi
 pkgs=(build-essential pkg-config zstd libsimdjson-dev liburing-dev libxxhash-dev
       libjemalloc-dev libzstd-dev zlib1g-dev libbz2-dev liblzma-dev gzip bzip2 xz-utils
-      libcriterion-dev "$hs")
+      libcriterion-dev libutf8proc-dev "$hs")
 # npm only where no npm is on the PATH (a Node.js installed another way is kept).
 need_npm() { command -v npm >/dev/null 2>&1 || pkgs+=(npm); }
 case "${1:-}" in

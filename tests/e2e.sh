@@ -1306,4 +1306,46 @@ else
 	skip "intent-extra" "$SHARED/corpora/intent-scrm not found (or no python3)"
 fi
 
+# --- the sentence encoder (scripts/fetch-encoder.sh; third-party, fetched by make check) ---
+ENC=${SCRM_ENCODER:-data/encoder/use-lite.bin}
+if [ -f "$ENC" ]; then
+	check "encode --check: the fetched encoder file has the digest models record" \
+		bash -c "'$SCRM' encode --encoder '$ENC' --check | grep -q 'digest 2641fd8fc008a56a'"
+	"$SCRM" encode --encoder "$ENC" --tokens tests/fixtures/encoder_texts.txt | cut -f2 >"$T/enc-ids.txt"
+	check "encode --tokens: the pieces of the reference implementation (first 128 of each text)" \
+		bash -c "cut -f2 tests/fixtures/encoder_ref.tsv | awk '{s=\"\"; for (i = 1; i <= NF && i <= 128; i++) s = s (i > 1 ? \" \" : \"\") \$i; print s}' | cmp -s - '$T/enc-ids.txt'"
+	if [ -f "$SHARED/corpora/complaints/dev.tweets.tsv" ] && [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
+		for e in plain enc; do
+			"$SCRM" eval --task complaint --data "$SHARED/corpora/complaints/dev.tweets.tsv" --label-col complaint \
+				--classifier linear --lexicon "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" --folds 5 --json \
+				$([ $e = enc ] && echo --encoder "$ENC") >"$T/enc-$e.json" 2>/dev/null
+		done
+		p=$(json_num "$T/enc-plain.json" macro_f1) q=$(json_num "$T/enc-enc.json" macro_f1)
+		check "eval --encoder: complaint macro-F1 $q with the encoder's features, $p without (5-fold, complaints dev)" \
+			awk -v p="$p" -v q="$q" 'BEGIN {exit !(q >= 0.83 && q >= p + 0.015)}'
+	else
+		skip "eval --encoder" "$SHARED/corpora/complaints not found"
+	fi
+	printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset it?\tquestion\n4\tmy order never arrived\tcomplaint\n' \
+		>"$T/enc-intent.tsv"
+	"$SCRM" train --task intent --data "$T/enc-intent.tsv" --label-col intent --encoder "$ENC" -o "$T/enc.model" \
+		>/dev/null 2>&1
+	check "train --encoder: a version-3 model file" \
+		bash -c "test \"\$(od -An -tu1 -j8 -N1 '$T/enc.model' | tr -d ' ')\" = 3"
+	printf '{"id":"e1","text":"where is my refund??","user":{"id":"9"}}\n' >"$T/enc.ndjson"
+	"$SCRM" run -q --intent-model "$T/enc.model" --action none "$T/enc.ndjson" >/dev/null 2>"$T/enc-run.err"
+	check "run: a model trained with the encoder, without --encoder, is a usage error that says so" \
+		bash -c "test $? -eq 2 && grep -q 'trained with the sentence encoder: give it with --encoder' '$T/enc-run.err'"
+	"$SCRM" run -q --intent-model "$T/enc.model" --action none --encoder "$ENC" "$T/enc.ndjson" >"$T/enc-run.out" 2>&1
+	check "run --encoder: the event's intent comes from the linear model" \
+		grep -q '"intent":{"label":"complaint","confidence":[0-9.]*,"classifier":"linear"}' "$T/enc-run.out"
+	printf 'set encoder = %s\n' "$(cd "$(dirname "$ENC")" && pwd)/$(basename "$ENC")" >"$T/enc.scrm"
+	"$SCRM" run -q --rules "$T/enc.scrm" --intent-model "$T/enc.model" --action none "$T/enc.ndjson" >"$T/enc-run2.out" 2>&1
+	check "run: \`set encoder\` in the rules file does what --encoder does (the same intent)" \
+		bash -c "grep -o '\"intent\":{[^}]*}' '$T/enc-run.out' >'$T/enc-i1' && grep -o '\"intent\":{[^}]*}' '$T/enc-run2.out' >'$T/enc-i2' &&
+			 grep -q linear '$T/enc-i1' && cmp -s '$T/enc-i1' '$T/enc-i2'"
+else
+	skip "sentence encoder" "no $ENC (scripts/fetch-encoder.sh makes it; make check fetches it)"
+fi
+
 finish

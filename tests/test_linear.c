@@ -464,10 +464,12 @@ Test(linear, corrupt_files_are_clear_errors)
 	cp[0] = 'S';
 	expect_bad(cp, len, "bad magic", "wrong magic");
 	expect_bad((const uint8_t *)"hello, world, this is not a model", 33, "bad magic", "text file");
-	/* wrong version (3, 2 without auxiliary models, and 0) */
+	/* wrong version (4, 3 without an encoder scale, 2 without auxiliary models, and 0) */
 	memcpy(cp, img, len);
+	cp[8] = 4;
+	expect_bad(cp, len, "unsupported model version 4", "version 4");
 	cp[8] = 3;
-	expect_bad(cp, len, "unsupported model version 3", "version 3");
+	expect_bad(cp, len, "encoder feature scale 0 is not a positive number at offset 60", "version 3");
 	cp[8] = 2;
 	expect_bad(cp, len, "0 auxiliary models, a version-2 file has 1..8", "version 2 without aux");
 	cp[8] = 1;
