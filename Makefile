@@ -153,7 +153,7 @@ fuzz:
 	for f in tests/fuzz/fuzz_*.c; do \
 	  n=$$(basename $$f .c); \
 	  clang -std=c11 $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $$f build-fuzz/libscrm.a \
-	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -luring -lxxhash -lzstd -lz -lbz2 -llzma -lpthread -lstdc++ -lm || exit 1; \
+	    -fsanitize-link-c++-runtime -o build-fuzz/fuzz/$$n -lhs -lsimdjson -lutf8proc -luring -lxxhash -lzstd -lz -lbz2 -llzma -lpthread -lstdc++ -lm || exit 1; \
 	done
 
 # Run every fuzz target for FUZZ_SECONDS (default 60), seeded with the fixtures.
@@ -201,6 +201,10 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_cues -max_total_time=$(FUZZ_SECONDS) -max_len=2048 build-fuzz/corpus-cues
 	@mkdir -p build-fuzz/corpus-topics-cache && printf 'SCRM-TOPICS-HSDB-2\n\0' > build-fuzz/corpus-topics-cache/seed
 	build-fuzz/fuzz/fuzz_topics_cache -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus-topics-cache
+	@mkdir -p build-fuzz/corpus-encoder && cp tests/fixtures/encoder_texts.txt build-fuzz/corpus-encoder/seed-texts
+	@printf '\0\0\0\0\0\0\0\0\3\342\226\201' > build-fuzz/corpus-encoder/seed-piece
+	@cp tests/fuzz/regress/encoder-* build-fuzz/corpus-encoder/ 2>/dev/null || true
+	build-fuzz/fuzz/fuzz_encoder -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-encoder
 
 install: $(SCRM)
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -72,14 +72,14 @@ typedef struct featurizer {
 } featurizer;
 
 /* "e:0".."e:511", the encoder entries' names (featurize.h hashes them). */
-static char enc_name_buf[SCRM_ENCODER_DIM][8];
+static char enc_name_buf[SCRM_ENCODER_DIM][16];
 static const char *enc_names[SCRM_ENCODER_DIM];
 static pthread_once_t enc_names_once = PTHREAD_ONCE_INIT;
 
 static void enc_names_init(void)
 {
 	for (int i = 0; i < SCRM_ENCODER_DIM; i++) {
-		snprintf(enc_name_buf[i], sizeof enc_name_buf[i], "e:%d", i);
+		snprintf(enc_name_buf[i], sizeof enc_name_buf[i], "e:%u", (unsigned)i);
 		enc_names[i] = enc_name_buf[i];
 	}
 }

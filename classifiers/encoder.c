@@ -458,7 +458,12 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
  * rows it does not keep), columns in panels of 64 (the outer loop, so that each panel of
  * B is read from memory once per call): 16 vector accumulators.
  */
-__attribute__((target_clones("avx512f", "arch=haswell", "default"), optimize("fp-contract=fast"))) static void
+#if defined(__clang__)
+#define MATMUL_ATTRS __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else /* GCC does not fuse a*b+c into FMA in ISO C mode unless told */
+#define MATMUL_ATTRS __attribute__((target_clones("avx512f", "arch=haswell", "default"), optimize("fp-contract=fast")))
+#endif
+MATMUL_ATTRS static void
 matmul(float *restrict C, const float *restrict A, const float *restrict B, const float *restrict bias, size_t T,
        size_t K, size_t N)
 {
