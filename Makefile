@@ -120,6 +120,16 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --lexicon $(TSAN_LEX) \
 	  --intent-model build-tsan/stress/intent.model --action none -o build-tsan/stress/linear build-tsan/stress/in.ndjson
 	@echo "tsan: linear models shared by 4 workers: clean"
+	# a model with the sentence encoder: one encoder shared by four workers, a workspace each
+	@if [ -f data/encoder/use-lite.bin ]; then \
+	  build-tsan/scrm train --task intent --data build-tsan/stress/intent.tsv --label-col intent --lexicon $(TSAN_LEX) \
+	    --encoder data/encoder/use-lite.bin -o build-tsan/stress/intent-enc.model >/dev/null && \
+	  head -n 200 build-tsan/stress/in.ndjson > build-tsan/stress/in200.ndjson && \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --chunk-size 16K \
+	    --lexicon $(TSAN_LEX) --intent-model build-tsan/stress/intent-enc.model --encoder data/encoder/use-lite.bin \
+	    --action none -o build-tsan/stress/enc build-tsan/stress/in200.ndjson && \
+	  echo "tsan: the sentence encoder shared by 4 workers: clean"; \
+	else echo "tsan: skip the sentence encoder run: no data/encoder/use-lite.bin (scripts/fetch-encoder.sh)"; fi
 
 $(BUILD)/tests/tsan_stress: $(BUILD)/tests/tsan_stress.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)

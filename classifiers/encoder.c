@@ -18,16 +18,14 @@
  * attention scales, layer-norm epsilon, the 128-piece limit) against the graph.
  */
 #include "encoder.h"
+#include "buf.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <utf8proc.h>
 #include <xxhash.h>
 
@@ -244,39 +242,14 @@ int scrm_encoder_load(scrm_encoder **out, const char *path, char *err, size_t er
 	if (!out || !path)
 		return -EINVAL;
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int rc = -errno;
-		snprintf(err, errlen, "%s: %s (make it with scripts/fetch-encoder.sh)", path, strerror(errno));
+	uint8_t *buf;
+	size_t len;
+	int rc = scrm_read_file(path, (size_t)1 << 30, &buf, &len, err, errlen);
+	if (rc == -ENOENT)
+		snprintf(err, errlen, "%s: %s (make it with scripts/fetch-encoder.sh)", path, strerror(ENOENT));
+	if (rc)
 		return rc;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > ((off_t)1 << 30)) {
-		snprintf(err, errlen, "%s: not a regular file of at most 1 GiB", path);
-		close(fd);
-		return -EINVAL;
-	}
-	size_t len = (size_t)st.st_size, got = 0;
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < len) {
-		ssize_t r = read(fd, buf + got, len - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			int rc = r < 0 ? -errno : -EIO;
-			snprintf(err, errlen, "%s: %s", path, r < 0 ? strerror(errno) : "file shrank while read");
-			free(buf);
-			close(fd);
-			return rc;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	int rc = scrm_encoder_load_mem(out, buf, len, path, err, errlen);
+	rc = scrm_encoder_load_mem(out, buf, len, path, err, errlen);
 	free(buf);
 	return rc;
 }

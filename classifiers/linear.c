@@ -1201,47 +1201,7 @@ fail:
 
 int scrm_linear_read_file(const char *path, uint8_t **bufp, size_t *lenp, char *err, size_t errlen)
 {
-	*bufp = NULL;
-	*lenp = 0;
-	FILE *fp = fopen(path, "rb");
-	if (!fp) {
-		int e = errno;
-		scrm_set_err(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
-	}
-	int rc;
-	uint8_t *buf = NULL;
-	struct stat st;
-	if (fstat(fileno(fp), &st) != 0) {
-		rc = -errno;
-		scrm_set_err(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > ((off_t)4 << 30)) {
-		rc = -EINVAL;
-		scrm_set_err(err, errlen, "%s: not a regular file of at most 4 GiB", path);
-		goto out;
-	}
-	size_t len = (size_t)st.st_size;
-	buf = malloc(len ? len : 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		scrm_set_err(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	if (fread(buf, 1, len, fp) != len) {
-		rc = -EIO;
-		scrm_set_err(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-	rc = 0;
-out:
-	free(buf);
-	fclose(fp);
-	return rc;
+	return scrm_read_file(path, (size_t)4 << 30, bufp, lenp, err, errlen);
 }
 
 int scrm_linear_load(scrm_linear **out, const char *path, char *err, size_t errlen)

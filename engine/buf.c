@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 int scrm_buf_reserve(scrm_buf *b, size_t extra)
 {
@@ -105,4 +106,49 @@ void scrm_set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int scrm_read_file(const char *path, size_t max, uint8_t **bufp, size_t *lenp, char *err, size_t errlen)
+{
+	*bufp = NULL;
+	*lenp = 0;
+	FILE *fp = fopen(path, "rb");
+	if (!fp) {
+		int e = errno;
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	int rc;
+	uint8_t *buf = NULL;
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0) {
+		rc = -errno;
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > (uint64_t)max) {
+		rc = -EINVAL;
+		scrm_set_err(err, errlen, "%s: not a regular file of at most %zu bytes", path, max);
+		goto out;
+	}
+	size_t len = (size_t)st.st_size;
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		scrm_set_err(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	if (fread(buf, 1, len, fp) != len) {
+		rc = -EIO;
+		scrm_set_err(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	fclose(fp);
+	return rc;
 }

@@ -66,6 +66,13 @@ int scrm_array_grow(void **p, size_t *cap, size_t need, size_t size, size_t firs
  */
 void *scrm_table_zalloc(size_t n, size_t size);
 
+/*
+ * scrm_read_file() - the bytes of the regular file at @path (at most @max) in a new heap
+ * buffer (*buf, *len; free() it). Return: 0; -errno of open/stat, -EINVAL (not a regular
+ * file, or larger than @max), -EIO, -ENOMEM; with "PATH: why" in @err.
+ */
+int scrm_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen);
+
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);
 

@@ -1328,19 +1328,22 @@ if [ -f "$ENC" ]; then
 	fi
 	printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset it?\tquestion\n4\tmy order never arrived\tcomplaint\n' \
 		>"$T/enc-intent.tsv"
-	"$SCRM" train --task intent --data "$T/enc-intent.tsv" --label-col intent --encoder "$ENC" -o "$T/enc.model" \
-		>/dev/null 2>&1
+	"$SCRM" train --task intent --data "$T/enc-intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
+		--encoder "$ENC" -o "$T/enc.model" >/dev/null 2>&1
 	check "train --encoder: a version-3 model file" \
 		bash -c "test \"\$(od -An -tu1 -j8 -N1 '$T/enc.model' | tr -d ' ')\" = 3"
 	printf '{"id":"e1","text":"where is my refund??","user":{"id":"9"}}\n' >"$T/enc.ndjson"
-	"$SCRM" run -q --intent-model "$T/enc.model" --action none "$T/enc.ndjson" >/dev/null 2>"$T/enc-run.err"
+	"$SCRM" run -q --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none "$T/enc.ndjson" \
+		>/dev/null 2>"$T/enc-run.err"
 	check "run: a model trained with the encoder, without --encoder, is a usage error that says so" \
 		bash -c "test $? -eq 2 && grep -q 'trained with the sentence encoder: give it with --encoder' '$T/enc-run.err'"
-	"$SCRM" run -q --intent-model "$T/enc.model" --action none --encoder "$ENC" "$T/enc.ndjson" >"$T/enc-run.out" 2>&1
+	"$SCRM" run -q --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none --encoder "$ENC" \
+		"$T/enc.ndjson" >"$T/enc-run.out" 2>&1
 	check "run --encoder: the event's intent comes from the linear model" \
 		grep -q '"intent":{"label":"complaint","confidence":[0-9.]*,"classifier":"linear"}' "$T/enc-run.out"
 	printf 'set encoder = %s\n' "$(cd "$(dirname "$ENC")" && pwd)/$(basename "$ENC")" >"$T/enc.scrm"
-	"$SCRM" run -q --rules "$T/enc.scrm" --intent-model "$T/enc.model" --action none "$T/enc.ndjson" >"$T/enc-run2.out" 2>&1
+	"$SCRM" run -q --rules "$T/enc.scrm" --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none \
+		"$T/enc.ndjson" >"$T/enc-run2.out" 2>&1
 	check "run: \`set encoder\` in the rules file does what --encoder does (the same intent)" \
 		bash -c "grep -o '\"intent\":{[^}]*}' '$T/enc-run.out' >'$T/enc-i1' && grep -o '\"intent\":{[^}]*}' '$T/enc-run2.out' >'$T/enc-i2' &&
 			 grep -q linear '$T/enc-i1' && cmp -s '$T/enc-i1' '$T/enc-i2'"
