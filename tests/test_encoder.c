@@ -246,7 +246,7 @@ Test(encoder, loader_checks_the_file)
 		{len - 1, 0x7f, 0x80, "not finite"},      /* the last weight becomes +inf */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		uint8_t keep = b[bad[i].at], keep2 = b[bad[i].at - 1];
+		uint8_t keep = b[bad[i].at], keep2 = bad[i].byte2 ? b[bad[i].at - 1] : 0;
 		b[bad[i].at] = bad[i].byte;
 		if (bad[i].byte2)
 			b[bad[i].at - 1] = bad[i].byte2;
@@ -256,7 +256,8 @@ Test(encoder, loader_checks_the_file)
 		cr_assert_null(e);
 		cr_assert(strstr(err, bad[i].msg), "case %zu: \"%s\" lacks \"%s\"", i, err, bad[i].msg);
 		b[bad[i].at] = keep;
-		b[bad[i].at - 1] = keep2;
+		if (bad[i].byte2)
+			b[bad[i].at - 1] = keep2;
 	}
 	for (size_t cut = 0; cut < len; cut += len / 7 + 1) {
 		cr_assert_eq(scrm_encoder_load_mem(&e, b, cut, "tiny", err, sizeof err), -EINVAL);
