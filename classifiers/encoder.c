@@ -431,7 +431,11 @@ typedef float v16u __attribute__((vector_size(64), aligned(4)));
  * rows it does not keep), columns in panels of 64 (the outer loop, so that each panel of
  * B is read from memory once per call): 16 vector accumulators.
  */
-#if defined(__clang__)
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer: an ifunc resolver runs before its runtime is up and crashes the program
+ * at start-up (seen with `scrm gen` under make tsan): one plain version */
+#define MATMUL_ATTRS
+#elif defined(__clang__)
 #define MATMUL_ATTRS __attribute__((target_clones("avx512f", "arch=haswell", "default")))
 #else /* GCC does not fuse a*b+c into FMA in ISO C mode unless told */
 #define MATMUL_ATTRS __attribute__((target_clones("avx512f", "arch=haswell", "default"), optimize("fp-contract=fast")))
