@@ -2514,7 +2514,10 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			wk->topics = NULL;
 		if (cfg->sentiment_model) {
 			char err[512];
-			scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = cfg->sentiment_model};
+			scrm_clf_config cc = {.lexicon = cfg->lexicon,
+					      .topics = cfg->topics,
+					      .model_path = cfg->sentiment_model,
+					      .encoder = cfg->encoder};
 			if ((rc = scrm_classifier_create(&wk->sent_learned, &scrm_clf_sentiment_learned, &cc, err,
 							 sizeof err))) {
 				fprintf(stderr, "scrm: --sentiment-model: %s\n", err);
