@@ -37,6 +37,9 @@
 #define DFF 1536 /* feed-forward width */
 #define HEADS 4
 #define TMAX SCRM_ENCODER_MAX_PIECES
+#define RT 6                                /* rows of a matmul tile */
+#define TROWS ((TMAX + RT - 1) / RT * RT)   /* workspace rows: whole tiles */
+#define PANEL 64                            /* columns of a packed weight panel */
 #define CP_MAX 4096    /* code points of a text considered (after NFKC) */
 #define BYTES_MAX 8192 /* bytes of a text normalized (a code point decomposes to <= 18) */
 #define RESERVED 6     /* pieces 0..5 are reserved; 0 is the unknown piece */
@@ -96,7 +99,7 @@ struct scrm_encoder_ws {
 	int32_t words[CP_MAX + 2];
 	uint32_t rev[CP_MAX + 2];
 	uint32_t ids[TMAX];
-	float *x0, *h, *qkv, *att, *o, *y, *z, *f; /* activations, TMAX rows each */
+	float *x0, *h, *qkv, *att, *o, *y, *z, *f; /* activations, TROWS rows each (att: TMAX x TMAX) */
 };
 
 /* ---- loading ---- */
@@ -139,6 +142,16 @@ static uint32_t trie_add(scrm_encoder *e, uint32_t parent, int32_t cp, uint32_t 
 	e->slots[i] = (trie_slot){.parent = parent, .cp = cp, .child = e->nnodes};
 	e->node_piece[e->nnodes] = -1;
 	return e->nnodes++;
+}
+
+/* Rewrite the K x N row-major matrix @m in place as N / PANEL panels, each K rows of PANEL
+ * contiguous floats: what matmul() reads, one cache line after another. */
+static void pack(float *m, float *tmp, size_t K, size_t N)
+{
+	for (size_t j0 = 0; j0 < N; j0 += PANEL)
+		for (size_t k = 0; k < K; k++)
+			memcpy(tmp + j0 * K + k * PANEL, m + k * N + j0, PANEL * sizeof(float));
+	memcpy(m, tmp, K * N * sizeof(float));
 }
 
 #define FAIL(...)                                         \
@@ -227,11 +240,27 @@ int scrm_encoder_load_mem(scrm_encoder **out, const void *data, size_t len, cons
 	for (size_t i = 0; i < tfloats; i++)
 		if (!isfinite(e->w[i]))
 			FAIL("%s: weight %zu is not finite (offset %zu)", name, i, vend + 4 * i);
-	const float *p = e->w;
+	float *p = e->w;
 	for (int i = 0; i < T_COUNT; i++) {
 		e->t[i] = p;
 		p += layout[i];
 	}
+	/* the matmul weights as column panels (pack()) */
+	static const struct {
+		int t;
+		size_t k, n;
+	} mats[] = {
+		{T0_QKV_W, D0, 3 * D0}, {T0_OUT_W, D0, D1}, {T0_RES_W, D0, D1}, {T0_C1_W, D1, DFF}, {T0_C2_W, DFF, D1},
+		{T1_QKV_W, D1, 3 * D1}, {T1_OUT_W, D1, D1}, {T1_C1_W, D1, DFF}, {T1_C2_W, DFF, D1},
+	};
+	float *tmp = malloc((size_t)DFF * D1 * sizeof(float));
+	if (!tmp) {
+		scrm_encoder_free(e);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < sizeof mats / sizeof mats[0]; i++)
+		pack((float *)e->t[mats[i].t], tmp, mats[i].k, mats[i].n);
+	free(tmp);
 	*out = e;
 	return 0;
 }
@@ -276,15 +305,15 @@ scrm_encoder_ws *scrm_encoder_ws_create(void)
 	scrm_encoder_ws *w = calloc(1, sizeof *w);
 	if (!w)
 		return NULL;
-	/* zeroed, so that the 4-row tiles of matmul() read finite values past the last row */
-	w->x0 = calloc((size_t)TMAX * D0, sizeof(float));
-	w->h = calloc((size_t)TMAX * D1, sizeof(float));
-	w->qkv = calloc((size_t)TMAX * 3 * D1, sizeof(float));
+	/* zeroed, so that the row tiles of matmul() read finite values past the last row */
+	w->x0 = calloc((size_t)TROWS * D0, sizeof(float));
+	w->h = calloc((size_t)TROWS * D1, sizeof(float));
+	w->qkv = calloc((size_t)TROWS * 3 * D1, sizeof(float));
 	w->att = calloc((size_t)TMAX * TMAX, sizeof(float));
-	w->o = calloc((size_t)TMAX * D1, sizeof(float));
-	w->y = calloc((size_t)TMAX * D1, sizeof(float));
-	w->z = calloc((size_t)TMAX * D1, sizeof(float));
-	w->f = calloc((size_t)TMAX * DFF, sizeof(float));
+	w->o = calloc((size_t)TROWS * D1, sizeof(float));
+	w->y = calloc((size_t)TROWS * D1, sizeof(float));
+	w->z = calloc((size_t)TROWS * D1, sizeof(float));
+	w->f = calloc((size_t)TROWS * DFF, sizeof(float));
 	if (!w->x0 || !w->h || !w->qkv || !w->att || !w->o || !w->y || !w->z || !w->f) {
 		scrm_encoder_ws_free(w);
 		return NULL;
@@ -426,10 +455,10 @@ typedef float v16 __attribute__((vector_size(64)));
 typedef float v16u __attribute__((vector_size(64), aligned(4)));
 
 /*
- * C[T x N] = A[T x K] B[K x N] + bias (B row-major; N a multiple of 64). Rows in tiles of
- * 4 (the workspace has TMAX rows, a multiple of 4, so a last partial tile reads finite
- * rows it does not keep), columns in panels of 64 (the outer loop, so that each panel of
- * B is read from memory once per call): 16 vector accumulators.
+ * C[T x N] = A[T x K] B[K x N] + bias, B packed as column panels (pack(); N a multiple of
+ * PANEL). Rows in tiles of RT = 6 (the workspace has TROWS rows, whole tiles, so a last
+ * partial tile reads finite rows it does not keep), each panel of B read once per tile
+ * sequentially: 6 x 4 = 24 vector accumulators.
  */
 #if defined(__SANITIZE_THREAD__)
 /* ThreadSanitizer: an ifunc resolver runs before its runtime is up and crashes the program
@@ -444,36 +473,40 @@ MATMUL_ATTRS static void
 matmul(float *restrict C, const float *restrict A, const float *restrict B, const float *restrict bias, size_t T,
        size_t K, size_t N)
 {
-	for (size_t j0 = 0; j0 < N; j0 += 64) { /* a 64-column panel of B stays in cache over the rows */
-		for (size_t t0 = 0; t0 < T; t0 += 4) {
-			size_t rows = T - t0 < 4 ? T - t0 : 4;
-			/* 16 accumulators in registers: rows r0..r3 x column blocks 0..3 */
-			v16 a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
-			a00 = a10 = a20 = a30 = *(const v16u *)(bias + j0);
-			a01 = a11 = a21 = a31 = *(const v16u *)(bias + j0 + 16);
-			a02 = a12 = a22 = a32 = *(const v16u *)(bias + j0 + 32);
-			a03 = a13 = a23 = a33 = *(const v16u *)(bias + j0 + 48);
-			const float *x0 = A + t0 * K, *x1 = x0 + K, *x2 = x1 + K, *x3 = x2 + K;
+	for (size_t j0 = 0; j0 < N; j0 += PANEL) {
+		const float *panel = B + j0 * K;
+		for (size_t t0 = 0; t0 < T; t0 += RT) {
+			size_t rows = T - t0 < RT ? T - t0 : RT;
+			v16 a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23;
+			v16 a30, a31, a32, a33, a40, a41, a42, a43, a50, a51, a52, a53;
+			a00 = a10 = a20 = a30 = a40 = a50 = *(const v16u *)(bias + j0);
+			a01 = a11 = a21 = a31 = a41 = a51 = *(const v16u *)(bias + j0 + 16);
+			a02 = a12 = a22 = a32 = a42 = a52 = *(const v16u *)(bias + j0 + 32);
+			a03 = a13 = a23 = a33 = a43 = a53 = *(const v16u *)(bias + j0 + 48);
+			const float *x0 = A + t0 * K, *x1 = x0 + K, *x2 = x1 + K, *x3 = x2 + K, *x4 = x3 + K, *x5 = x4 + K;
 			for (size_t k = 0; k < K; k++) {
-				const float *brow = B + k * N + j0;
+				const float *brow = panel + k * PANEL;
 				v16 b0 = *(const v16u *)(brow), b1 = *(const v16u *)(brow + 16);
 				v16 b2 = *(const v16u *)(brow + 32), b3 = *(const v16u *)(brow + 48);
-#define ROW(x, c0, c1, c2, c3)                                                               \
-	do {                                                                                 \
-		float av = (x)[k];                                                           \
-		v16 a = {av, av, av, av, av, av, av, av, av, av, av, av, av, av, av, av};     \
-		c0 += a * b0;                                                                \
-		c1 += a * b1;                                                                \
-		c2 += a * b2;                                                                \
-		c3 += a * b3;                                                                \
+#define ROW(x, c0, c1, c2, c3)                                                           \
+	do {                                                                             \
+		float av = (x)[k];                                                       \
+		v16 a = {av, av, av, av, av, av, av, av, av, av, av, av, av, av, av, av}; \
+		c0 += a * b0;                                                            \
+		c1 += a * b1;                                                            \
+		c2 += a * b2;                                                            \
+		c3 += a * b3;                                                            \
 	} while (0)
 				ROW(x0, a00, a01, a02, a03);
 				ROW(x1, a10, a11, a12, a13);
 				ROW(x2, a20, a21, a22, a23);
 				ROW(x3, a30, a31, a32, a33);
+				ROW(x4, a40, a41, a42, a43);
+				ROW(x5, a50, a51, a52, a53);
 #undef ROW
 			}
-			v16 acc[4][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23}, {a30, a31, a32, a33}};
+			v16 acc[RT][4] = {{a00, a01, a02, a03}, {a10, a11, a12, a13}, {a20, a21, a22, a23},
+					  {a30, a31, a32, a33}, {a40, a41, a42, a43}, {a50, a51, a52, a53}};
 			for (size_t r = 0; r < rows; r++)
 				for (int c = 0; c < 4; c++)
 					*(v16u *)(C + (t0 + r) * N + j0 + 16 * c) = acc[r][c];
@@ -500,6 +533,26 @@ static void layer_norm(float *out, const float *x, const float *scale, const flo
 	}
 }
 
+/* x . y over @n floats (a multiple of 16), in 16 lanes summed at the end. */
+MATMUL_ATTRS static float dot(const float *x, const float *y, size_t n)
+{
+	v16 acc = {0};
+	for (size_t i = 0; i < n; i += 16)
+		acc += *(const v16u *)(x + i) * *(const v16u *)(y + i);
+	float s = 0;
+	for (int l = 0; l < 16; l++)
+		s += acc[l];
+	return s;
+}
+
+/* o += p x over @n floats (a multiple of 16). */
+MATMUL_ATTRS static void axpy(float *o, float p, const float *x, size_t n)
+{
+	v16 pv = {p, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p};
+	for (size_t i = 0; i < n; i += 16)
+		*(v16u *)(o + i) += pv * *(const v16u *)(x + i);
+}
+
 /* Multi-head self-attention over w->h (T x D, already normalized): qkv = h Wqkv + b,
  * 4 heads of D/4, q scaled; the heads' outputs side by side into w->o (T x D). */
 static void attention(scrm_encoder_ws *w, const float *wqkv, const float *bqkv, size_t T, size_t D, float scale)
@@ -514,9 +567,7 @@ static void attention(scrm_encoder_ws *w, const float *wqkv, const float *bqkv, 
 		for (size_t t = 0; t < T; t++) {
 			float *a = w->att + t * T, mx = -INFINITY;
 			for (size_t u = 0; u < T; u++) {
-				float s = 0;
-				for (size_t i = 0; i < hd; i++)
-					s += q[t * S + i] * k[u * S + i];
+				float s = dot(q + t * S, k + u * S, hd);
 				a[u] = s;
 				mx = s > mx ? s : mx;
 			}
@@ -526,13 +577,9 @@ static void attention(scrm_encoder_ws *w, const float *wqkv, const float *bqkv, 
 				sum += a[u];
 			}
 			float *o = w->o + t * D + hh * hd;
-			for (size_t i = 0; i < hd; i++)
-				o[i] = 0;
-			for (size_t u = 0; u < T; u++) {
-				float p = a[u] / sum;
-				for (size_t i = 0; i < hd; i++)
-					o[i] += p * v[u * S + i];
-			}
+			memset(o, 0, hd * sizeof(float));
+			for (size_t u = 0; u < T; u++)
+				axpy(o, a[u] / sum, v + u * S, hd);
 		}
 	}
 }

@@ -20,8 +20,8 @@
  *           y = Wo attn(LN(x)) + Wr x (to 512-d);  z = y + FFN(LN(y));
  *   layer 1 y = z + Wo attn(LN(z));  z = y + FFN(LN(y))   (4 heads each, FFN 1536 ReLU);
  *   output  tanh(W mean_t(z) + b), L2-normalized.
- * Cost: about 4.7 M multiply-adds per piece (a 30-piece tweet: ~140 M, a few ms on one
- * core); it is meant for evaluation, training and low-volume streams, not the firehose.
+ * Cost: about 4.7 M multiply-adds per piece (a 33-piece tweet: ~155 M, about 3.6 ms on one
+ * core here); it is meant for evaluation, training and low-volume streams, not the firehose.
  *
  * Threads: the encoder is read-only once loaded (share it); each thread needs its own
  * workspace (scrm_encoder_ws), which is allocated once at its largest size.
