@@ -84,6 +84,7 @@ static void usage(FILE *fp)
 	      "  score [options] [FILE]         sentiment of each row of a TSV or line of text\n"
 	      "  eval --task T --data FILE.tsv  benchmark classifiers on labelled data (scrm eval --help)\n"
 	      "  train --task T --data F -o M   train a classifier's model file (scrm train --help)\n"
+	      "  encode --encoder F [FILE]      the sentence encoder's vectors of each line (--tokens, --check)\n"
 	      "  log verify|dump DIR            check or export an interaction log (--log of run)\n"
 	      "  history [--log DIR] [--customers F] [--channel CH] [--json] WHO\n"
 	      "                                 a customer's interactions: c:ID, @handle, e-mail, p:HASH\n"
