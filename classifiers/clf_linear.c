@@ -67,7 +67,6 @@ typedef struct featurizer {
 	scrm_encoder_cache *enc_cache; /* borrowed, may be NULL */
 	scrm_encoder_ws *enc_ws;
 	float enc_scale;
-	uint64_t enc_digest;
 	float enc_vals[SCRM_ENCODER_DIM];
 } featurizer;
 
@@ -93,7 +92,6 @@ static int featurizer_encoder(featurizer *z, const scrm_encoder *e, scrm_encoder
 	z->enc = e;
 	z->enc_cache = cache;
 	z->enc_scale = scale;
-	z->enc_digest = scrm_encoder_digest(e);
 	return 0;
 }
 
@@ -344,7 +342,7 @@ static int same_features(const featurizer *a, const featurizer *b)
 	return (!a->stack || a->stack_digest) && (!b->stack || b->stack_digest) && a->stack_digest == b->stack_digest &&
 	       a->lex == b->lex && a->opts.dim_bits == b->opts.dim_bits && a->opts.signed_hash == b->opts.signed_hash &&
 	       a->opts.char_min == b->opts.char_min && a->opts.char_max == b->opts.char_max &&
-	       a->opts.kinds == b->opts.kinds && a->enc_digest == b->enc_digest && a->enc_scale == b->enc_scale;
+	       a->opts.kinds == b->opts.kinds && a->enc == b->enc && a->enc_scale == b->enc_scale;
 }
 
 /* featurize_item(), or the vector another featurizer of this thread just made for @it. */

@@ -642,10 +642,7 @@ int scrm_encoder_embed(const scrm_encoder *e, scrm_encoder_ws *w, const char *te
 		}
 	}
 	float ss = 0;
-	for (size_t j = 0; j < D1; j++) {
-		float s = t[T_TANH_B][j];
-		out[j] = s;
-	}
+	memcpy(out, t[T_TANH_B], D1 * sizeof(float));
 	for (size_t i = 0; i < D1; i++) {
 		const float *r = t[T_TANH_W] + i * D1;
 		for (size_t j = 0; j < D1; j++)
