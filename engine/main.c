@@ -712,6 +712,19 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		scrm_classifier_free(probe);
 	}
+	if (cfg.sentiment_model) { /* the same for the scrm mode's learned correction */
+		char err[512];
+		scrm_clf_config cc = {.lexicon = cfg.lexicon,
+				      .topics = cfg.topics,
+				      .model_path = cfg.sentiment_model,
+				      .encoder = encoder};
+		scrm_classifier *probe = NULL;
+		if (scrm_classifier_create(&probe, &scrm_clf_sentiment_learned, &cc, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: --sentiment-model: %s\n", cmd, err);
+			goto out;
+		}
+		scrm_classifier_free(probe);
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -681,6 +681,10 @@ check "--sentiment-model: events carry the scrm mode's learned correction ($sl_c
 	awk -v a="$sl_c1" -v b="$sl_c2" 'BEGIN { exit !(a >= 0.05 && b <= -0.05) }'
 "$SCRM" run -q --sentiment-model "$T/sl.model" "$T/sl.ndjson" >/dev/null 2>"$T/sl-nolex.err"
 check "--sentiment-model without a lexicon is a usage error" bash -c "test $? -eq 2 && grep -q 'needs a lexicon' '$T/sl-nolex.err'"
+head -c 200 "$T/sl.model" >"$T/sl-cut.model"
+"$SCRM" run -q --lexicon "$T/intent-lex.txt" --sentiment-model "$T/sl-cut.model" "$T/sl.ndjson" >/dev/null 2>"$T/sl-cut.err"
+check "a --sentiment-model that does not load is a usage error found before the run (exit 2)" \
+	bash -c "test $? -eq 2 && grep -q 'sentiment-model:' '$T/sl-cut.err'"
 
 # --- train: write a model file, then evaluate with it --------------------------------------
 printf 'id\ttext\tcomplaint\n' >"$T/train.tsv"
