@@ -315,6 +315,20 @@ int scrm_check_main(int argc, char **argv)
 	unsigned warnings = 0, topics = 0, cues = 0, sets = 0;
 	if (check_settings(r, err, sizeof err, &warnings) || route_rc)
 		goto out;
+	uint32_t mt_line;
+	const char *mt = scrm_rules_get(r, "model-topics", &mt_line);
+	if (mt) { /* names the file's own topics: checked against them */
+		uint32_t *bits = malloc(65536 / 8);
+		char msg0[256];
+		if (!bits || scrm_topics_select(t, mt, "model-topics", bits, msg0, sizeof msg0)) {
+			err[0] = 0;
+			scrm_rules_format_error(r, mt_line, 1, bits ? msg0 : "out of memory", err, sizeof(err));
+			fputs(err, stderr);
+			free(bits);
+			goto out;
+		}
+		free(bits);
+	}
 	char msg[256];
 	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
 		const scrm_rules_stmt *s = scrm_rules_stmt_at(r, i);

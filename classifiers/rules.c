@@ -725,10 +725,10 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "sentiment-langs", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
-				       "rules-cache", "encoder"};
+				       "rules-cache", "encoder", "model-topics"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
-	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder"
+	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics"
 
 static bool known_setting(const char *k, size_t n)
 {

@@ -2490,3 +2490,45 @@ reset:
 		s->cand_bits[s->cands[i] >> 6] = 0;
 	return rc;
 }
+
+int scrm_topics_select(const scrm_topics *t, const char *list, const char *what, uint32_t *bits, char *err, size_t errlen)
+{
+	memset(bits, 0, 65536 / 8);
+	if (!t) {
+		snprintf(err, errlen, "%s: no rules file, so no topics to name (--rules FILE)", what);
+		return -EINVAL;
+	}
+	uint32_t nt = scrm_topics_count(t);
+	size_t names = 0;
+	for (const char *p = list; *p;) {
+		while (*p == ',' || *p == ' ' || *p == '\t')
+			p++;
+		const char *s = p;
+		while (*p && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		size_t n = (size_t)(p - s);
+		if (!n)
+			continue;
+		bool prefix = s[n - 1] == '*';
+		size_t cmp = prefix ? n - 1 : n;
+		size_t hit = 0;
+		for (uint32_t id = 0; id < nt; id++) {
+			const char *name = scrm_topics_name(t, (uint16_t)id);
+			if (strncmp(name, s, cmp) == 0 && (prefix || name[cmp] == '\0')) {
+				bits[id >> 5] |= 1u << (id & 31);
+				hit++;
+			}
+		}
+		if (!hit) {
+			snprintf(err, errlen, "%s: no topic or cue %s '%.*s' in the rules file", what,
+				 prefix ? "starts with" : "is named", (int)cmp, s);
+			return -EINVAL;
+		}
+		names++;
+	}
+	if (!names) {
+		snprintf(err, errlen, "%s: an empty list (topic or cue names, e.g. brand.*)", what);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -93,6 +93,13 @@ uint32_t scrm_topics_count(const scrm_topics *t);
 const char *scrm_topics_name(const scrm_topics *t, uint16_t id);
 /* 1 if @id is a cue, 0 if a topic. */
 int scrm_topics_is_cue(const scrm_topics *t, uint16_t id);
+/* Select topics and cues of @t by name: @list holds names separated by commas or spaces,
+ * a name ending in '*' standing for every name that starts with what precedes it
+ * (brand.*). Sets the bit of each selected id in @bits (65,536 bits, zeroed first).
+ * Returns 0, or -EINVAL with a message that starts with @what in @err: no topics (@t
+ * NULL), an empty list, a name or prefix that selects nothing. */
+int scrm_topics_select(const scrm_topics *t, const char *list, const char *what, uint32_t *bits, char *err,
+		       size_t errlen);
 /* Rules-file line of @id. */
 uint32_t scrm_topics_line(const scrm_topics *t, uint16_t id);
 /* Distinct patterns in the database, its size (hs_database_size), compile wall time. */

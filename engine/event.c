@@ -538,8 +538,9 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 		o = PUT_LIT(o, ",\"confidence\":");
 		o = put_fixed(o, r->clf_conf[k], 3);
 		o = PUT_LIT(o, ",\"classifier\":\"");
-		size_t nl = strlen(names->clf_name[k]);
-		memcpy(o, names->clf_name[k], nl);
+		const char *cn = (r->clf_gated >> k) & 1 ? names->clf_gated_name[k] : names->clf_name[k];
+		size_t nl = strlen(cn);
+		memcpy(o, cn, nl);
 		o += nl;
 		o = PUT_LIT(o, "\"}");
 	}

@@ -40,6 +40,7 @@ typedef struct scrm_event_names {
 	/* Classifiers [0] intent, [1] action (set by the pipeline; plain identifiers, written
 	   unescaped): the classifier's name and its task's label names. */
 	const char *clf_name[2];
+	const char *clf_gated_name[2]; /* the classifier of a record with clf_gated bit k */
 	const char *const *clf_labels[2];
 	size_t clf_nlabels[2];
 	/* Set by the pipeline when it routes (else NULL / 0): */

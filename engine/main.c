@@ -125,6 +125,9 @@ static void usage(FILE *fp)
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
 	      "      --encoder F        the sentence encoder (scripts/fetch-encoder.sh), for linear\n"
 	      "                         models trained with it (also `set encoder`; a few ms per record)\n"
+	      "      --model-topics LIST  the models of --intent-model / --action-model classify only\n"
+	      "                         records that matched one of these topics or cues (names,\n"
+	      "                         brand.* for a prefix); the others get cues (`set model-topics`)\n"
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
 	      "      --brand HANDLE     a brand account (repeatable; also `set brands`): its posts are\n"
 	      "                         replies that close the case of the customer they answer\n"
@@ -215,7 +218,7 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
-	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER,
+	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS,
 };
 
 #define MAX_BRANDS 64
@@ -404,6 +407,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"brand", required_argument, 0, OPT_BRAND},
 		{"sentiment-model", required_argument, 0, OPT_SENT_MODEL},
 		{"encoder", required_argument, 0, OPT_ENCODER},
+		{"model-topics", required_argument, 0, OPT_MODEL_TOPICS},
 		{0, 0, 0, 0},
 	};
 	const char *customers_path = NULL;
@@ -514,6 +518,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_FROM_START: cfg.log_from_start = true; break;
 		case OPT_SENT_MODEL: cfg.sentiment_model = optarg; break;
 		case OPT_ENCODER: encoder_path = optarg; break;
+		case OPT_MODEL_TOPICS: cfg.model_topics = optarg; break;
 		case OPT_BRAND:
 			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
@@ -595,6 +600,9 @@ static int cmd_run(int argc, char **argv, bool replay)
 			}
 			encoder_path = encbuf;
 		}
+		const char *mt = scrm_rules_get(rules, "model-topics", NULL);
+		if (mt && !cfg.model_topics)
+			cfg.model_topics = mt;
 		const char *sm = scrm_rules_get(rules, "sentiment-model", &sml);
 		if (sm && !cfg.sentiment_model) {
 			if (scrm_rules_resolve_path(rules, sm, smbuf, sizeof smbuf)) {
@@ -658,6 +666,23 @@ static int cmd_run(int argc, char **argv, bool replay)
 				clf_name[k], clf_opt[k], scrm_task_name(clf_task[k]));
 			goto out;
 		}
+	}
+	if (cfg.model_topics) {
+		bool gated = false;
+		for (int k = 0; k < 2; k++)
+			gated |= cfg.clf[k] && (cfg.clf[k]->flags & SCRM_CLF_NEEDS_MODEL);
+		char err[512];
+		uint32_t *bits = malloc(65536 / 8);
+		int src = bits ? scrm_topics_select(cfg.topics, cfg.model_topics, "model-topics", bits, err, sizeof err)
+			       : -ENOMEM;
+		free(bits);
+		if (src) {
+			fprintf(stderr, "scrm %s: %s\n", cmd, src == -ENOMEM ? strerror(ENOMEM) : err);
+			goto out;
+		}
+		if (!gated && !quiet)
+			fprintf(stderr, "scrm %s: model-topics has no effect: no intent or action classifier with a "
+					"model (--intent-model, --action-model)\n", cmd);
 	}
 	if (customers_path) {
 		char err[4096];

@@ -98,6 +98,7 @@ typedef struct chunk {
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t other_lang, other_lang_none; /* sentiment: texts in another language (sentiment.h) */
+	uint64_t gated;           /* records whose model classifiers model_topics left to cues */
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	bool held;                /* its input's unfinished last line was left unread (hold_tail) */
@@ -125,6 +126,8 @@ typedef struct worker {
 					     (scrm_sent_symbols), pl->sent_max bytes */
 	scrm_topics_scratch *topics;      /* NULL without rules */
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
+	scrm_classifier *clf_gated[2];    /* with model_topics: the task's cues classifier for
+					     the records the gate keeps from clf[k]; else NULL */
 	scrm_classifier *sent_learned;    /* --sentiment-model: scrm-learned, else NULL */
 	scrm_clf_item *items;             /* classifier batch scratch (grows to a chunk) */
 	scrm_clf_out *outs;
@@ -237,8 +240,13 @@ struct pipeline {
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t other_lang, other_lang_none;
+	uint64_t model_gated;
 	uint64_t rejects[SCRM_REJ__COUNT];
 	uint64_t skipped[SCRM_SKIP__COUNT];
+	/* model_topics: the topic and cue ids that let a record reach the model classifiers
+	   (65,536 bits), NULL: no gate; model_gate[k]: classifier k is gated */
+	uint32_t *model_bits;
+	bool model_gate[2];
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -385,7 +393,7 @@ static void chunk_reset(chunk *c)
 	memset(c->relate_failed, 0, sizeof c->relate_failed);
 	c->failed = false;
 	c->lines = c->rejected = c->repaired = c->repaired_num = c->filtered = c->hits_dropped = 0;
-	c->other_lang = c->other_lang_none = 0;
+	c->other_lang = c->other_lang_none = c->gated = 0;
 	c->held = c->held_oversize = false;
 	memset(c->rejects, 0, sizeof c->rejects);
 	memset(c->skipped, 0, sizeof c->skipped);
@@ -443,7 +451,9 @@ static int classify_records(worker *wk, chunk *c)
 	scrm_topic_hits *hits = wk->hits; /* rebuilt from each record's ids, when used */
 	bool need_hits = false;
 	for (int k = 0; k < 2; k++)
-		need_hits |= wk->clf[k] && (scrm_classifier_desc_of(wk->clf[k])->flags & SCRM_CLF_USES_TOPICS);
+		need_hits |= (wk->clf[k] && (scrm_classifier_desc_of(wk->clf[k])->flags & SCRM_CLF_USES_TOPICS)) ||
+			     (wk->clf_gated[k] &&
+			      (scrm_classifier_desc_of(wk->clf_gated[k])->flags & SCRM_CLF_USES_TOPICS));
 	for (size_t i = 0; i < rv->len; i++) {
 		const scrm_record *r = &rv->v[i];
 		scrm_clf_item *it = &wk->items[i];
@@ -495,7 +505,37 @@ static int classify_records(worker *wk, chunk *c)
 	 * just computed for the same record (the cues scan through the memo; linear's
 	 * feature vector when both models have the same features, clf_linear.c). */
 	scrm_clf_out *outk[2] = {wk->outs, wk->outs2};
-	if (wk->clf[0] && wk->clf[1]) {
+	if (wk->clf_gated[0] || wk->clf_gated[1]) {
+		/* model_topics: record by record, the model for a record that matched one of
+		 * the topics, the task's cues classifier for any other */
+		const pipeline *pl = wk->pl;
+		for (size_t i = 0; i < rv->len; i++) {
+			scrm_record *r = &rv->v[i];
+			bool in = false;
+			if (scrm_str_present(r->topic_ids)) {
+				const uint8_t *ids = (const uint8_t *)scrm_str_ptr(&c->arena, r->topic_ids);
+				for (size_t j = 0; j + 1 < r->topic_ids.len && !in; j += 2) {
+					uint16_t id;
+					memcpy(&id, ids + j, sizeof id);
+					in = (pl->model_bits[id >> 5] >> (id & 31)) & 1;
+				}
+			}
+			r->clf_gated = 0;
+			for (int k = 0; k < 2; k++) {
+				if (!wk->clf[k])
+					continue;
+				scrm_classifier *cl = wk->clf[k];
+				if (wk->clf_gated[k] && !in) {
+					cl = wk->clf_gated[k];
+					r->clf_gated |= (uint8_t)(1u << k);
+				}
+				int rc = scrm_classifier_classify(cl, &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
+				if (rc)
+					return rc;
+			}
+			c->gated += r->clf_gated != 0;
+		}
+	} else if (wk->clf[0] && wk->clf[1]) {
 		for (size_t i = 0; i < rv->len; i++)
 			for (int k = 0; k < 2; k++) {
 				int rc = scrm_classifier_classify(wk->clf[k], &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
@@ -1856,6 +1896,7 @@ static void *writer_main(void *arg)
 		pl->hits_dropped += c->hits_dropped;
 		pl->other_lang += c->other_lang;
 		pl->other_lang_none += c->other_lang_none;
+		pl->model_gated += c->gated;
 		pl->filtered += c->filtered;
 		if (c->held) {
 			pl->held++;
@@ -2316,6 +2357,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->topic_hits_dropped = pl->hits_dropped;
 	st->sent_other_lang = pl->other_lang;
 	st->sent_other_lang_none = pl->other_lang_none;
+	st->model_gated = pl->model_gated;
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
 	memcpy(st->skipped, pl->skipped, sizeof st->skipped);
@@ -2454,10 +2496,30 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			return -ENOMEM;
 		}
 	}
+	if (cfg->model_topics && (cfg->clf[0] || cfg->clf[1])) {
+		char err[256];
+		if (!(pl->model_bits = malloc(65536 / 8))) {
+			scrm_event_names_free(&pl->names);
+			free(pl);
+			return -ENOMEM;
+		}
+		if (scrm_topics_select(cfg->topics, cfg->model_topics, "model-topics", pl->model_bits, err, sizeof err)) {
+			fprintf(stderr, "scrm: %s\n", err);
+			free(pl->model_bits);
+			scrm_event_names_free(&pl->names);
+			free(pl);
+			return -EINVAL;
+		}
+	}
 	for (int k = 0; k < 2; k++) {
 		if (!cfg->clf[k])
 			continue;
 		pl->names.clf_name[k] = cfg->clf[k]->name;
+		pl->names.clf_gated_name[k] = cfg->clf[k]->name;
+		if (pl->model_bits && (cfg->clf[k]->flags & SCRM_CLF_NEEDS_MODEL)) {
+			pl->model_gate[k] = true;
+			pl->names.clf_gated_name[k] = k == 0 ? scrm_clf_intent_cues.name : scrm_clf_action_cues.name;
+		}
 		pl->names.clf_labels[k] = scrm_task_labels(cfg->clf[k]->task, &pl->names.clf_nlabels[k]);
 	}
 	scrm_waiter_init(&pl->reader_wait);
@@ -2535,6 +2597,15 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			if ((rc = scrm_classifier_create(&wk->clf[k], cfg->clf[k], &cc, err, sizeof err))) {
 				fprintf(stderr, "scrm: %s\n", err);
 				goto out_free;
+			}
+			if (pl->model_gate[k]) {
+				scrm_clf_config gc = {.lexicon = cfg->lexicon, .topics = cfg->topics};
+				if ((rc = scrm_classifier_create(&wk->clf_gated[k],
+								 k == 0 ? &scrm_clf_intent_cues : &scrm_clf_action_cues, &gc,
+								 err, sizeof err))) {
+					fprintf(stderr, "scrm: %s\n", err);
+					goto out_free;
+				}
 			}
 		}
 		if (!wk->norm || !wk->cctx || (cfg->lexicon && (!wk->sent || (!pl->sent_langs.all && !wk->symbols))) ||
@@ -2686,6 +2757,8 @@ out_free:
 		free(wk->symbols);
 		scrm_classifier_free(wk->clf[0]);
 		scrm_classifier_free(wk->clf[1]);
+		scrm_classifier_free(wk->clf_gated[0]);
+		scrm_classifier_free(wk->clf_gated[1]);
 		scrm_classifier_free(wk->sent_learned);
 		free(wk->items);
 		free(wk->outs);
@@ -2728,6 +2801,7 @@ out_free:
 	free(pl->ckpt);
 	free(pl->ckpt_names);
 	scrm_event_names_free(&pl->names);
+	free(pl->model_bits);
 	pthread_mutex_destroy(&pl->gate_mu);
 	pthread_cond_destroy(&pl->gate_cv);
 	free(pl);

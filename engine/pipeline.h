@@ -80,6 +80,12 @@ typedef struct scrm_pipeline_cfg {
 	   compound is corrected by it (classifier.h's scrm-learned; the event's mode reads
 	   "scrm-learned"), for routing and the customer windows too. Needs the scrm mode. */
 	const char *sentiment_model;
+	/* Topics that gate the model classifiers (scrm_topics_select), NULL: none. With
+	   it, an intent or action classifier that needs a model (linear) classifies only the
+	   records that matched at least one of these topics or cues; every other record gets
+	   the task's cues classifier, and its event names "cues". For models that cost
+	   milliseconds a record (the sentence encoder): spend them on what is relevant. */
+	const char *model_topics;
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
 	/* Routing rules (route.h, compiled from the same rules file as topics, whose topic
@@ -159,6 +165,7 @@ typedef struct scrm_run_stats {
 	uint64_t repaired_numbers;      /* lines with numbers out of range read as null */
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */
+	uint64_t model_gated;           /* records the model classifiers left to cues (model_topics) */
 	uint64_t sent_other_lang;       /* texts in a language the lexicon does not score ... */
 	uint64_t sent_other_lang_none;  /* ... and of them, those with no emoji or emoticon: no sentiment */
 	uint64_t bytes_in;              /* decompressed input bytes */

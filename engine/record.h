@@ -103,6 +103,8 @@ typedef struct scrm_record {
 	float clf_conf[2];    /* their confidences */
 	uint8_t clf_label[2]; /* intent label index, action (0 no, 1 yes) (classifier.h) */
 	uint8_t has_clf;      /* bit 0: intent set, bit 1: action set */
+	uint8_t clf_gated;    /* bit k: classifier k's model was gated off (model_topics): the
+				  task's cues classifier decided */
 	scrm_str mentions;    /* scrm_mention array (influence.h): whom the post points at */
 	uint8_t infl[5];      /* influence score, reach, engagement, authority, network */
 	uint64_t text_key;    /* near-duplicate key (spam.h), 0: none */

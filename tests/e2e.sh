@@ -529,6 +529,43 @@ check "set intent/intent-model/action in the rules file (model path relative to 
 "$SCRM" run -q --rules "$T/cr/rules/r.scrm" --intent none "$T/spam.ndjson" >"$T/cr2.out"
 check "--intent none wins over set intent" \
 	bash -c "test $? -eq 0 && test \$(grep -c '\"intent\"' '$T/cr2.out') -eq 0 && test \$(grep -c '\"action_needed\"' '$T/cr2.out') -eq 7"
+# model-topics: the models classify only the records that matched one of the topics named
+printf 'id\ttext\taction_needed\n1\twhere is my refund\tyes\n2\tlove it so much\tno\n3\thow do i reset my password?\tyes\n4\tnice day\tno\n' >"$T/action.tsv"
+"$SCRM" train --task action --data "$T/action.tsv" --label-col action_needed --lexicon "$T/intent-lex.txt" \
+	-o "$T/action-x.model" >/dev/null 2>&1
+printf 'topic t: refund\ntopic u: password\ncue c.tags: #followback\n' >"$T/cr/rules/mt.scrm"
+"$SCRM" run -q -j1 --rules "$T/cr/rules/mt.scrm" --intent-model "$T/intent.model" --action-model "$T/action-x.model" \
+	--model-topics 't, c.*' --stats-json "$T/mt.json" "$T/spam.ndjson" >"$T/mt.out"
+"$SCRM" run -q -j4 --rules "$T/cr/rules/mt.scrm" --intent-model "$T/intent.model" --action-model "$T/action-x.model" \
+	--model-topics 't, c.*' "$T/spam.ndjson" >"$T/mt4.out"
+python3 - "$T/mt.out" "$T/mt.json" <<'PY' && mt_ok=1 || mt_ok=0
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+st = json.load(open(sys.argv[2]))
+inside = 0
+for e in ev:
+    gate = "t" in e.get("topics", []) or "c.tags" in e.get("cues", [])
+    inside += gate
+    want = "linear" if gate else "cues"
+    assert e["intent"]["classifier"] == want and e["action_needed"]["classifier"] == want, e
+assert 0 < inside < len(ev), inside
+assert st["model_gated"] == len(ev) - inside, (st["model_gated"], inside)
+PY
+check "--model-topics: records with topic t or a cue c.* get the models, the others cues; model_gated counts them" \
+	test "$mt_ok" -eq 1
+check "--model-topics: the same events at -j1 and -j4" cmp -s "$T/mt.out" "$T/mt4.out"
+printf 'topic t: refund\ntopic u: password\ncue c.tags: #followback\nset model-topics = t c.*\n' >"$T/cr/rules/mt2.scrm"
+"$SCRM" run -q -j2 --rules "$T/cr/rules/mt2.scrm" --intent-model "$T/intent.model" --action-model "$T/action-x.model" \
+	"$T/spam.ndjson" >"$T/mt2.out"
+check "set model-topics in the rules file does what --model-topics does" cmp -s "$T/mt.out" "$T/mt2.out"
+"$SCRM" run -q --rules "$T/cr/rules/mt.scrm" --intent-model "$T/intent.model" --model-topics 't, nosuch*' \
+	"$T/spam.ndjson" >/dev/null 2>"$T/mt.err"
+check "--model-topics naming nothing in the rules is a usage error (exit 2) that names it" \
+	bash -c "test $? -eq 2 && grep -q \"no topic or cue starts with 'nosuch'\" '$T/mt.err'"
+printf 'topic t: refund\nset model-topics = t, tt\n' >"$T/cr/rules/mt3.scrm"
+"$SCRM" check "$T/cr/rules/mt3.scrm" >/dev/null 2>"$T/mt3.err"
+check "scrm check: set model-topics naming no topic is an error at its line" \
+	bash -c "test $? -eq 1 && grep -q \"mt3.scrm:2:1: model-topics: no topic or cue is named 'tt'\" '$T/mt3.err'"
 "$SCRM" eval --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \
 	>"$T/ev-default.out" 2>"$T/ev-default.err"
 check "eval without --model/--folds/--train runs the rule-based classifiers and says what it left out" \

@@ -382,6 +382,44 @@ static void fx_free(struct fx *f)
 	scrm_rules_free(f->r);
 }
 
+/* scrm_topics_select(): the ids of the names and prefixes listed, in a bit set */
+static char *selected(const scrm_topics *t, const uint32_t *bits)
+{
+	static char out[256];
+	size_t n = 0;
+	out[0] = 0;
+	for (uint32_t id = 0; id < scrm_topics_count(t); id++)
+		if ((bits[id >> 5] >> (id & 31)) & 1)
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s%s", n ? "," : "", scrm_topics_name(t, (uint16_t)id));
+	return out;
+}
+
+Test(topics, select_by_name_and_prefix)
+{
+	struct fx f = fx_make("topic brand.a: alpha\ntopic brand.b: beta\ntopic brandx: gamma\n"
+			      "cue intent.refund: refund\ntopic other: delta\n");
+	static uint32_t bits[65536 / 32];
+	char err[256];
+	cr_assert_eq(scrm_topics_select(f.t, "brand.*", "mt", bits, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(selected(f.t, bits), "brand.a,brand.b");
+	cr_assert_eq(scrm_topics_select(f.t, " other,intent.refund  brandx ", "mt", bits, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(selected(f.t, bits), "brandx,intent.refund,other");
+	cr_assert_eq(scrm_topics_select(f.t, "brand*", "mt", bits, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(selected(f.t, bits), "brand.a,brand.b,brandx");
+	cr_assert_eq(scrm_topics_select(f.t, "*", "mt", bits, err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(selected(f.t, bits), "brand.a,brand.b,brandx,intent.refund,other");
+	/* a name is whole: "brand" is not "brand.a"; errors name what selected nothing */
+	cr_assert_eq(scrm_topics_select(f.t, "other, brand", "mt", bits, err, sizeof err), -EINVAL);
+	cr_assert_str_eq(err, "mt: no topic or cue is named 'brand' in the rules file");
+	cr_assert_eq(scrm_topics_select(f.t, "zz*", "mt", bits, err, sizeof err), -EINVAL);
+	cr_assert_str_eq(err, "mt: no topic or cue starts with 'zz' in the rules file");
+	cr_assert_eq(scrm_topics_select(f.t, " ,, ", "mt", bits, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "an empty list"), "%s", err);
+	cr_assert_eq(scrm_topics_select(NULL, "a", "mt", bits, err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "no rules file"), "%s", err);
+	fx_free(&f);
+}
+
 /* Names of the matching topics, comma-separated, for a record. */
 static const char *match3(struct fx *f, const char *text, const char *handle, const char *lang)
 {
