@@ -120,6 +120,10 @@ tsan:
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --lexicon $(TSAN_LEX) \
 	  --intent-model build-tsan/stress/intent.model --action none -o build-tsan/stress/linear build-tsan/stress/in.ndjson
 	@echo "tsan: linear models shared by 4 workers: clean"
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --rules corpora/sample/rules.scrm \
+	  --lexicon $(TSAN_LEX) --intent-model build-tsan/stress/intent.model --model-topics 'refund*,outage' --action none \
+	  -o build-tsan/stress/gated build-tsan/stress/in.ndjson
+	@echo "tsan: the model behind --model-topics, cues for the rest, on 4 workers: clean"
 	# a model with the sentence encoder: one encoder shared by four workers, a workspace each
 	@if [ -f data/encoder/use-lite.bin ]; then \
 	  build-tsan/scrm train --task intent --data build-tsan/stress/intent.tsv --label-col intent --lexicon $(TSAN_LEX) \
