@@ -41,6 +41,23 @@ static void check_topics(const scrm_rules *r, const char *data, size_t size)
 			CHECK(h.ids[k] < scrm_topics_count(t) && (k == 0 || h.ids[k - 1] < h.ids[k]));
 		i += n + 1;
 	}
+	/* scrm_topics_select (model-topics): the file's own `set model-topics`, else its first
+	 * line, as a list; a selection names only ids of @t, every selected name matches */
+	static uint32_t bits[65536 / 32];
+	const char *list = scrm_rules_get(r, "model-topics", NULL);
+	char first[256];
+	if (!list) {
+		const char *e = memchr(data, '\n', size);
+		size_t n = e ? (size_t)(e - data) : size;
+		n = n < sizeof first - 1 ? n : sizeof first - 1;
+		memcpy(first, data, n);
+		first[n] = 0;
+		list = first;
+	}
+	rc = scrm_topics_select(t, list, "mt", bits, err, sizeof(err));
+	CHECK(rc == 0 || (rc == -EINVAL && !strncmp(err, "mt: ", 4)));
+	for (uint32_t id = scrm_topics_count(t); rc == 0 && id < 65536; id++)
+		CHECK(!((bits[id >> 5] >> (id & 31)) & 1));
 	scrm_topics_scratch_free(s);
 	scrm_topics_free(t);
 }
