@@ -670,6 +670,8 @@ struct scrm_encoder_cache {
 	cache_slot *slots;
 	size_t mask, used, max;
 	float *vecs;
+	bool recent;            /* direct-mapped, a new text replaces the slot's (the pipeline's) */
+	uint64_t hits, misses;  /* texts served from the cache, texts computed */
 };
 
 scrm_encoder_cache *scrm_encoder_cache_create(size_t max_entries)
@@ -694,6 +696,37 @@ scrm_encoder_cache *scrm_encoder_cache_create(size_t max_entries)
 	c->max = max_entries;
 	pthread_mutex_init(&c->mu, NULL);
 	return c;
+}
+
+scrm_encoder_cache *scrm_encoder_cache_create_recent(size_t slots)
+{
+	if (slots == 0 || slots > (1u << 20))
+		return NULL;
+	scrm_encoder_cache *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	size_t cap = 1;
+	while (cap < slots)
+		cap <<= 1;
+	c->slots = calloc(cap, sizeof *c->slots);
+	c->vecs = malloc(cap * SCRM_ENCODER_DIM * sizeof(float));
+	if (!c->slots || !c->vecs) {
+		free(c->slots);
+		free(c->vecs);
+		free(c);
+		return NULL;
+	}
+	c->mask = cap - 1;
+	c->max = cap;
+	c->recent = true;
+	pthread_mutex_init(&c->mu, NULL);
+	return c;
+}
+
+void scrm_encoder_cache_counts(const scrm_encoder_cache *c, uint64_t *hits, uint64_t *misses)
+{
+	*hits = c ? c->hits : 0;
+	*misses = c ? c->misses : 0;
 }
 
 void scrm_encoder_cache_free(scrm_encoder_cache *c)
@@ -722,10 +755,29 @@ int scrm_encoder_embed_cached(const scrm_encoder *e, scrm_encoder_ws *w, scrm_en
 	if (!e || !w || !out || (!text && len))
 		return -EINVAL;
 	XXH128_hash_t k = XXH3_128bits_withSeed(text ? text : "", len, e->digest);
+	if (c->recent) { /* one thread's: no lock; the slot of the key holds it or another */
+		size_t i = (size_t)k.low64 & c->mask;
+		cache_slot *s = &c->slots[i];
+		float *v = c->vecs + i * SCRM_ENCODER_DIM;
+		if (s->at && s->key.low64 == k.low64 && s->key.high64 == k.high64) {
+			memcpy(out, v, SCRM_ENCODER_DIM * sizeof(float));
+			c->hits++;
+			return 0;
+		}
+		int rc = scrm_encoder_embed(e, w, text, len, out);
+		if (rc)
+			return rc;
+		memcpy(v, out, SCRM_ENCODER_DIM * sizeof(float));
+		s->key = k;
+		s->at = 1;
+		c->misses++;
+		return 0;
+	}
 	pthread_mutex_lock(&c->mu);
 	cache_slot *s = cache_find(c, k);
 	if (s->at) {
 		memcpy(out, c->vecs + (size_t)(s->at - 1) * SCRM_ENCODER_DIM, SCRM_ENCODER_DIM * sizeof(float));
+		c->hits++;
 		pthread_mutex_unlock(&c->mu);
 		return 0;
 	}
@@ -735,6 +787,7 @@ int scrm_encoder_embed_cached(const scrm_encoder *e, scrm_encoder_ws *w, scrm_en
 		return rc;
 	pthread_mutex_lock(&c->mu);
 	s = cache_find(c, k); /* another thread may have added it meanwhile */
+	c->misses++;
 	if (!s->at && c->used < c->max) {
 		memcpy(c->vecs + c->used * SCRM_ENCODER_DIM, out, SCRM_ENCODER_DIM * sizeof(float));
 		s->key = k;

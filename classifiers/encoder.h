@@ -80,12 +80,24 @@ int scrm_encoder_embed(const scrm_encoder *e, scrm_encoder_ws *w, const char *te
 /*
  * A cache of outputs by text, for training and evaluation, which see each text several
  * times (cross-validation folds, several tasks). Thread-safe (a mutex); holds at most
- * @max_entries outputs (2 KiB each), then stops adding. The pipeline does not use one.
+ * @max_entries outputs (2 KiB each), then stops adding.
  */
 typedef struct scrm_encoder_cache scrm_encoder_cache;
 scrm_encoder_cache *scrm_encoder_cache_create(size_t max_entries);
 #define SCRM_ENCODER_CACHE_DEFAULT 32768 /* what eval and train keep (64 MiB at most) */
 void scrm_encoder_cache_free(scrm_encoder_cache *c);
+/*
+ * A cache of the most recent outputs, for one thread (no lock): @slots (rounded up to a
+ * power of two, at most 2^20; 2 KiB each) direct-mapped by the text's hash, a new text
+ * replacing the one in its slot. The pipeline gives each worker one, so that the copies
+ * of a text (retweets, copy-paste campaigns) are encoded once while they keep coming.
+ * A hit gives the bytes the computation gave, so outputs do not depend on it.
+ */
+scrm_encoder_cache *scrm_encoder_cache_create_recent(size_t slots);
+#define SCRM_ENCODER_RECENT_DEFAULT 1024 /* the pipeline's, per worker (2 MiB) */
+/* Texts served from @c and texts computed through it so far (0 and 0 for NULL). Read
+ * it when no thread uses @c. */
+void scrm_encoder_cache_counts(const scrm_encoder_cache *c, uint64_t *hits, uint64_t *misses);
 /* scrm_encoder_embed() through @c (NULL: no cache). */
 int scrm_encoder_embed_cached(const scrm_encoder *e, scrm_encoder_ws *w, scrm_encoder_cache *c, const char *text,
 			      size_t len, float *out);

@@ -45,6 +45,7 @@
 #include "source.h"
 #include "utf8.h"
 #include "classifier.h"
+#include "encoder.h"
 #include "customers.h"
 #include "route.h"
 #include "influence.h"
@@ -129,6 +130,8 @@ typedef struct worker {
 	scrm_classifier *clf_gated[2];    /* with model_topics: the task's cues classifier for
 					     the records the gate keeps from clf[k]; else NULL */
 	scrm_classifier *sent_learned;    /* --sentiment-model: scrm-learned, else NULL */
+	struct scrm_encoder_cache *enc_recent; /* with an encoder: its recent outputs (encoder.h),
+						 shared by this worker's classifiers; else NULL */
 	scrm_clf_item *items;             /* classifier batch scratch (grows to a chunk) */
 	scrm_clf_out *outs;
 	scrm_clf_out *outs2;              /* the second classifier's, when both run */
@@ -2380,6 +2383,10 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->stalls_in += atomic_load(&wk->in.full_stalls);
 		st->stalls_write += atomic_load(&wk->to_writer.empty_stalls);
 		st->sleeps += atomic_load(&wk->wait.sleeps);
+		uint64_t hits, misses; /* the workers have stopped */
+		scrm_encoder_cache_counts(wk->enc_recent, &hits, &misses);
+		st->encoder_cached += hits;
+		st->encoder_texts += misses;
 	}
 	/* the records streamed back from the log were analyzed again, but they are not new */
 	st->records_in -= pl->rebuilt < st->records_in ? pl->rebuilt : st->records_in;
@@ -2574,12 +2581,17 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->symbols = cfg->lexicon && !pl->sent_langs.all ? malloc(pl->sent_max) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
+		if (cfg->encoder && !(wk->enc_recent = scrm_encoder_cache_create_recent(SCRM_ENCODER_RECENT_DEFAULT))) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
 		if (cfg->sentiment_model) {
 			char err[512];
 			scrm_clf_config cc = {.lexicon = cfg->lexicon,
 					      .topics = cfg->topics,
 					      .model_path = cfg->sentiment_model,
-					      .encoder = cfg->encoder};
+					      .encoder = cfg->encoder,
+					      .encoder_cache = wk->enc_recent};
 			if ((rc = scrm_classifier_create(&wk->sent_learned, &scrm_clf_sentiment_learned, &cc, err,
 							 sizeof err))) {
 				fprintf(stderr, "scrm: --sentiment-model: %s\n", err);
@@ -2593,7 +2605,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			scrm_clf_config cc = {.lexicon = cfg->lexicon,
 					      .topics = cfg->topics,
 					      .model_path = cfg->clf_model[k],
-					      .encoder = cfg->encoder};
+					      .encoder = cfg->encoder,
+					      .encoder_cache = wk->enc_recent};
 			if ((rc = scrm_classifier_create(&wk->clf[k], cfg->clf[k], &cc, err, sizeof err))) {
 				fprintf(stderr, "scrm: %s\n", err);
 				goto out_free;
@@ -2759,6 +2772,7 @@ out_free:
 		scrm_classifier_free(wk->clf[1]);
 		scrm_classifier_free(wk->clf_gated[0]);
 		scrm_classifier_free(wk->clf_gated[1]);
+		scrm_encoder_cache_free(wk->enc_recent);
 		scrm_classifier_free(wk->sent_learned);
 		free(wk->items);
 		free(wk->outs);

@@ -166,6 +166,8 @@ typedef struct scrm_run_stats {
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */
 	uint64_t model_gated;           /* records the model classifiers left to cues (model_topics) */
+	uint64_t encoder_texts;         /* texts the sentence encoder computed ... */
+	uint64_t encoder_cached;        /* ... and texts it served from a worker's recent outputs */
 	uint64_t sent_other_lang;       /* texts in a language the lexicon does not score ... */
 	uint64_t sent_other_lang_none;  /* ... and of them, those with no emoji or emoticon: no sentiment */
 	uint64_t bytes_in;              /* decompressed input bytes */

@@ -53,6 +53,9 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 			"  sentiment: %" PRIu64 " texts in a language the lexicon does not score, scored on their "
 			"emoji and emoticons alone (%" PRIu64 " had none: no sentiment)\n",
 			st->sent_other_lang, st->sent_other_lang_none);
+	if (st->encoder_texts || st->encoder_cached)
+		fprintf(fp, "  sentence encoder: %" PRIu64 " texts encoded, %" PRIu64 " taken from its recent outputs (repeated texts)\n",
+			st->encoder_texts, st->encoder_cached);
 	if (st->model_gated)
 		fprintf(fp, "  model-topics: %" PRIu64 " records matched none of the topics and were classified by cues\n",
 			st->model_gated);
@@ -108,10 +111,10 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 	fprintf(fp, "{\"lines\":%" PRIu64 ",\"records_in\":%" PRIu64 ",\"events_out\":%" PRIu64
 		",\"rejected\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"repaired\":%" PRIu64
 		",\"repaired_numbers\":%" PRIu64 ",\"topic_hits_dropped\":%" PRIu64
-		",\"sentiment_other_lang\":%" PRIu64 ",\"sentiment_other_lang_none\":%" PRIu64 ",\"model_gated\":%" PRIu64 ",\"held_lines\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"raw_bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
+		",\"sentiment_other_lang\":%" PRIu64 ",\"sentiment_other_lang_none\":%" PRIu64 ",\"model_gated\":%" PRIu64 ",\"encoder_texts\":%" PRIu64 ",\"encoder_cached\":%" PRIu64 ",\"held_lines\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"raw_bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
 		",\"chunks\":%" PRIu64 ",",
 		st->lines, st->records_in, st->events_out, st->rejected, st->filtered, st->repaired, st->repaired_numbers, st->topic_hits_dropped,
-		st->sent_other_lang, st->sent_other_lang_none, st->model_gated, st->held_lines,
+		st->sent_other_lang, st->sent_other_lang_none, st->model_gated, st->encoder_texts, st->encoder_cached, st->held_lines,
 		st->bytes_in, st->raw_bytes_in, st->bytes_out, st->chunks);
 	fprintf(fp, "\"rejects\":{");
 	for (int i = 1; i < SCRM_REJ__COUNT; i++)

@@ -1388,6 +1388,34 @@ if [ -f "$ENC" ]; then
 	check "run: \`set encoder\` in the rules file does what --encoder does (the same intent)" \
 		bash -c "grep -o '\"intent\":{[^}]*}' '$T/enc-run.out' >'$T/enc-i1' && grep -o '\"intent\":{[^}]*}' '$T/enc-run2.out' >'$T/enc-i2' &&
 			 grep -q linear '$T/enc-i1' && cmp -s '$T/enc-i1' '$T/enc-i2'"
+	# ten texts four times over: each worker encodes a text once while its copies keep coming
+	for r in 1 2 3 4; do
+		for i in 0 1 2 3 4 5 6 7 8 9; do
+			printf '{"id":"r%s-%s","channel":"chat","text":"order %s is late again, where is my refund? %s","author":{"handle":"h%s%s"}}\n' \
+				$r $i $i "$(printf '%*s' $i '' | tr ' ' '!')" $r $i
+		done
+	done >"$T/enc-rep.ndjson"
+	for j in 1 2; do
+		"$SCRM" run -q -j$j --chunk-size 4K --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none \
+			--encoder "$ENC" --stats-json "$T/enc-rep$j.json" "$T/enc-rep.ndjson" >"$T/enc-rep$j.out"
+	done
+	python3 - "$T/enc-rep1.out" "$T/enc-rep1.json" "$T/enc-rep2.json" <<'PY' && enc_rep=1 || enc_rep=0
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+first = {}
+for e in ev:
+    k = e["text"]
+    first.setdefault(k, e["intent"])
+    assert e["intent"] == first[k] and e["intent"]["classifier"] == "linear", (e["intent"], first[k])
+assert len(ev) == 40 and len(first) == 10
+s1, s2 = (json.load(open(p)) for p in sys.argv[2:4])
+assert (s1["encoder_texts"], s1["encoder_cached"]) == (10, 30), s1
+assert s2["encoder_texts"] + s2["encoder_cached"] == 40 and 10 <= s2["encoder_texts"] <= 20, s2
+PY
+	check "run --encoder: a repeated text is encoded once per worker (-j1: 10 texts encoded, 30 repeats), copies get the same intent" \
+		test "$enc_rep" -eq 1
+	check "run --encoder: the same events at -j1 and -j2 whatever each worker's cache held" \
+		cmp -s "$T/enc-rep1.out" "$T/enc-rep2.out"
 else
 	skip "sentence encoder" "no $ENC (scripts/fetch-encoder.sh makes it; make check fetches it)"
 fi
