@@ -364,6 +364,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
 	const char *encoder_path = NULL;
 	scrm_encoder *encoder = NULL;
+	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
 	bool modes_set = false, dup_set = false, langs_set = false;
 	scrm_sent_langs sent_langs;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
@@ -600,9 +601,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 			}
 			encoder_path = encbuf;
 		}
-		const char *mt = scrm_rules_get(rules, "model-topics", NULL);
+		const char *mt = scrm_rules_get(rules, "model-topics", &mt_line);
 		if (mt && !cfg.model_topics)
 			cfg.model_topics = mt;
+		else
+			mt_line = 0; /* given on the command line */
 		const char *sm = scrm_rules_get(rules, "sentiment-model", &sml);
 		if (sm && !cfg.sentiment_model) {
 			if (scrm_rules_resolve_path(rules, sm, smbuf, sizeof smbuf)) {
@@ -676,10 +679,13 @@ static int cmd_run(int argc, char **argv, bool replay)
 		int src = bits ? scrm_topics_select(cfg.topics, cfg.model_topics, "model-topics", bits, err, sizeof err)
 			       : -ENOMEM;
 		free(bits);
-		if (src) {
+		if (src && mt_line) /* from the rules file: where */
+			fprintf(stderr, "scrm %s: %s:%u: %s\n", cmd, scrm_rules_file(rules), mt_line,
+				src == -ENOMEM ? strerror(ENOMEM) : err);
+		else if (src)
 			fprintf(stderr, "scrm %s: %s\n", cmd, src == -ENOMEM ? strerror(ENOMEM) : err);
+		if (src)
 			goto out;
-		}
 		if (!gated && !quiet)
 			fprintf(stderr, "scrm %s: model-topics has no effect: no intent or action classifier with a "
 					"model (--intent-model, --action-model)\n", cmd);

@@ -421,7 +421,17 @@ static bool is_spam_cue(const pipeline *pl, uint16_t id)
 	return (pl->spam_cue_bits[id >> 5] >> (id & 31)) & 1;
 }
 
-/* The configured classifiers (intent, action) over the chunk's records, one batch each. */
+/* scrm-learned's compound for @r's scrm mode, where the correction applies. */
+static void apply_learned(scrm_record *r, double score)
+{
+	if (!(r->has_sentiment & (1u << SCRM_SENT_SCRM)) || !scrm_str_present(r->text) || r->sent_symbols)
+		return; /* the correction reads the words: not for a text scored on its symbols */
+	r->sent[SCRM_SENT_SCRM].compound = (float)score;
+	r->sent_learned = 1;
+}
+
+/* The configured classifiers (intent, action, the learned sentiment correction) over the
+ * chunk's records: one batch each, or record by record (below). */
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
@@ -491,31 +501,36 @@ static int classify_records(worker *wk, chunk *c)
 	}
 	/* The scrm mode's learned correction (--sentiment-model): the compound becomes the
 	 * blend of classifier.h's scrm-learned (the intent and action models below were
-	 * trained on the rule scores, which they still get: the item holds a copy). */
-	if (wk->sent_learned) {
+	 * trained on the rule scores, which they still get: the item holds a copy).
+	 * Record by record with the other classifiers when they share something per record:
+	 * the cues scan (memo), linear's vector, the sentence encoder's recent outputs (a
+	 * batch over the chunk would push a record's encoding out before the next classifier
+	 * reads it), or when model_topics picks the classifier per record. */
+	bool any = wk->clf[0] || wk->clf[1];
+	bool per_record = wk->clf_gated[0] || wk->clf_gated[1] || (wk->clf[0] && wk->clf[1]) ||
+			  (wk->sent_learned && wk->enc_recent && any);
+	if (wk->sent_learned && !per_record) {
 		int rc = scrm_classifier_classify(wk->sent_learned, wk->items, rv->len, wk->outs, 0);
 		if (rc)
 			return rc;
-		for (size_t i = 0; i < rv->len; i++) {
-			scrm_record *r = &rv->v[i];
-			if (!(r->has_sentiment & (1u << SCRM_SENT_SCRM)) || !scrm_str_present(r->text) || r->sent_symbols)
-				continue; /* the correction reads the words: not for a text scored on its symbols */
-			r->sent[SCRM_SENT_SCRM].compound = (float)wk->outs[i].score;
-			r->sent_learned = 1;
-		}
+		for (size_t i = 0; i < rv->len; i++)
+			apply_learned(&rv->v[i], wk->outs[i].score);
 	}
-	/* With both classifiers, record by record: the second can then reuse what the first
-	 * just computed for the same record (the cues scan through the memo; linear's
-	 * feature vector when both models have the same features, clf_linear.c). */
 	scrm_clf_out *outk[2] = {wk->outs, wk->outs2};
-	if (wk->clf_gated[0] || wk->clf_gated[1]) {
-		/* model_topics: record by record, the model for a record that matched one of
-		 * the topics, the task's cues classifier for any other */
+	if (per_record) {
 		const pipeline *pl = wk->pl;
 		for (size_t i = 0; i < rv->len; i++) {
 			scrm_record *r = &rv->v[i];
-			bool in = false;
-			if (scrm_str_present(r->topic_ids)) {
+			if (wk->sent_learned) {
+				int rc = scrm_classifier_classify(wk->sent_learned, &wk->items[i], 1, &outk[0][i], 0);
+				if (rc)
+					return rc;
+				apply_learned(r, outk[0][i].score);
+			}
+			/* model_topics: the model for a record that matched one of the topics, the
+			 * task's cues classifier for any other */
+			bool in = !pl->model_bits;
+			if (!in && scrm_str_present(r->topic_ids)) {
 				const uint8_t *ids = (const uint8_t *)scrm_str_ptr(&c->arena, r->topic_ids);
 				for (size_t j = 0; j + 1 < r->topic_ids.len && !in; j += 2) {
 					uint16_t id;
@@ -538,13 +553,6 @@ static int classify_records(worker *wk, chunk *c)
 			}
 			c->gated += r->clf_gated != 0;
 		}
-	} else if (wk->clf[0] && wk->clf[1]) {
-		for (size_t i = 0; i < rv->len; i++)
-			for (int k = 0; k < 2; k++) {
-				int rc = scrm_classifier_classify(wk->clf[k], &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
-				if (rc)
-					return rc;
-			}
 	} else {
 		for (int k = 0; k < 2; k++) {
 			int rc = wk->clf[k] ? scrm_classifier_classify(wk->clf[k], wk->items, rv->len, outk[k],

@@ -54,7 +54,7 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 			"emoji and emoticons alone (%" PRIu64 " had none: no sentiment)\n",
 			st->sent_other_lang, st->sent_other_lang_none);
 	if (st->encoder_texts || st->encoder_cached)
-		fprintf(fp, "  sentence encoder: %" PRIu64 " texts encoded, %" PRIu64 " taken from its recent outputs (repeated texts)\n",
+		fprintf(fp, "  sentence encoder: %" PRIu64 " texts encoded, %" PRIu64 " served from the workers' recent outputs\n",
 			st->encoder_texts, st->encoder_cached);
 	if (st->model_gated)
 		fprintf(fp, "  model-topics: %" PRIu64 " records matched none of the topics and were classified by cues\n",

@@ -171,44 +171,6 @@ Test(encoder, cache_returns_what_it_computed)
 	scrm_encoder_free(e);
 }
 
-Test(encoder, recent_cache_keeps_the_latest_per_slot)
-{
-	scrm_encoder *e = load_or_skip();
-	scrm_encoder_ws *w = scrm_encoder_ws_create();
-	cr_assert_null(scrm_encoder_cache_create_recent(0));
-	/* one slot: every new text replaces the last one */
-	scrm_encoder_cache *c = scrm_encoder_cache_create_recent(1);
-	cr_assert(c);
-	const char *t[3] = {"where is my refund", "love the new update", "how do I reset my password?"};
-	float v[SCRM_ENCODER_DIM], u[SCRM_ENCODER_DIM];
-	const int seq[] = {0, 0, 0, 1, 1, 0, 2, 2, 2, 1};
-	uint64_t hits, misses;
-	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
-		const char *x = t[seq[k]];
-		cr_assert_eq(scrm_encoder_embed_cached(e, w, c, x, strlen(x), v), 0);
-		cr_assert_eq(scrm_encoder_embed(e, w, x, strlen(x), u), 0);
-		cr_assert_eq(memcmp(u, v, sizeof v), 0, "step %zu: a hit must give the computed bytes", k);
-	}
-	scrm_encoder_cache_counts(c, &hits, &misses);
-	cr_assert_eq(hits, 5, "%llu hits", (unsigned long long)hits); /* 0 0 | 1 | 2 2 */
-	cr_assert_eq(misses, 5, "%llu misses", (unsigned long long)misses);
-	scrm_encoder_cache_free(c);
-	/* many slots: the three stay (or collide deterministically: hits + misses = calls) */
-	c = scrm_encoder_cache_create_recent(SCRM_ENCODER_RECENT_DEFAULT);
-	cr_assert(c);
-	for (int round = 0; round < 4; round++)
-		for (int i = 0; i < 3; i++)
-			cr_assert_eq(scrm_encoder_embed_cached(e, w, c, t[i], strlen(t[i]), v), 0);
-	scrm_encoder_cache_counts(c, &hits, &misses);
-	cr_assert_eq(hits + misses, 12);
-	cr_assert_eq(misses, 3, "%llu misses", (unsigned long long)misses);
-	scrm_encoder_cache_counts(NULL, &hits, &misses);
-	cr_assert_eq(hits + misses, 0);
-	scrm_encoder_cache_free(c);
-	scrm_encoder_ws_free(w);
-	scrm_encoder_free(e);
-}
-
 /* A well-formed file with zero weights and a tiny vocabulary (6 "▁a", 7 "b", 8 "▁", 9 "a",
  * the rest "z"; piece p scores -p): what the loader checks needs no third-party data. */
 static uint8_t *tiny_file(size_t *len)
@@ -348,4 +310,48 @@ Test(encoder, model_files_record_the_encoder)
 	free(img2);
 	scrm_linear_free(m);
 	scrm_linear_free(back);
+}
+
+Test(encoder, recent_cache_keeps_the_latest_per_slot)
+{
+	/* the synthetic file: what is counted and replaced needs no third-party data */
+	size_t len;
+	uint8_t *b = tiny_file(&len);
+	scrm_encoder *e = NULL;
+	char err[256];
+	cr_assert_eq(scrm_encoder_load_mem(&e, b, len, "tiny", err, sizeof err), 0, "%s", err);
+	free(b);
+	scrm_encoder_ws *w = scrm_encoder_ws_create();
+	cr_assert_null(scrm_encoder_cache_create_recent(0));
+	/* one slot: every new text replaces the last one */
+	scrm_encoder_cache *c = scrm_encoder_cache_create_recent(1);
+	cr_assert(c);
+	const char *t[3] = {"where is my refund", "love the new update", "how do I reset my password?"};
+	float v[SCRM_ENCODER_DIM], u[SCRM_ENCODER_DIM];
+	const int seq[] = {0, 0, 0, 1, 1, 0, 2, 2, 2, 1};
+	uint64_t hits, misses;
+	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+		const char *x = t[seq[k]];
+		cr_assert_eq(scrm_encoder_embed_cached(e, w, c, x, strlen(x), v), 0);
+		cr_assert_eq(scrm_encoder_embed(e, w, x, strlen(x), u), 0);
+		cr_assert_eq(memcmp(u, v, sizeof v), 0, "step %zu: a hit must give the computed bytes", k);
+	}
+	scrm_encoder_cache_counts(c, &hits, &misses);
+	cr_assert_eq(hits, 5, "%llu hits", (unsigned long long)hits); /* 0 0 | 1 | 2 2 */
+	cr_assert_eq(misses, 5, "%llu misses", (unsigned long long)misses);
+	scrm_encoder_cache_free(c);
+	/* many slots: each text computed once unless two share a slot (the hash decides) */
+	c = scrm_encoder_cache_create_recent(SCRM_ENCODER_RECENT_DEFAULT);
+	cr_assert(c);
+	for (int round = 0; round < 4; round++)
+		for (int i = 0; i < 3; i++)
+			cr_assert_eq(scrm_encoder_embed_cached(e, w, c, t[i], strlen(t[i]), v), 0);
+	scrm_encoder_cache_counts(c, &hits, &misses);
+	cr_assert_eq(hits + misses, 12);
+	cr_assert(misses >= 3 && hits >= 3, "%llu misses", (unsigned long long)misses);
+	scrm_encoder_cache_counts(NULL, &hits, &misses);
+	cr_assert_eq(hits + misses, 0);
+	scrm_encoder_cache_free(c);
+	scrm_encoder_ws_free(w);
+	scrm_encoder_free(e);
 }

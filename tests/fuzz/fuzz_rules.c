@@ -11,6 +11,7 @@
  * be in range and ascending.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,27 @@ static void check_topics(const scrm_rules *r, const char *data, size_t size)
 	CHECK(rc == 0 || (rc == -EINVAL && !strncmp(err, "mt: ", 4)));
 	for (uint32_t id = scrm_topics_count(t); rc == 0 && id < 65536; id++)
 		CHECK(!((bits[id >> 5] >> (id & 31)) & 1));
+	/* a list made of the file's own names: the first name whole, a prefix of the last
+	 * one; exactly the names equal to the first or starting with the prefix are selected */
+	uint32_t nt = scrm_topics_count(t);
+	if (nt) {
+		const char *n0 = scrm_topics_name(t, 0), *n1 = scrm_topics_name(t, (uint16_t)(nt - 1));
+		size_t l0 = strlen(n0), l1 = strlen(n1) / 2;
+		char *mk = malloc(l0 + l1 + 4);
+		CHECK(mk);
+		memcpy(mk, n0, l0);
+		mk[l0] = ',';
+		memcpy(mk + l0 + 1, n1, l1);
+		mk[l0 + 1 + l1] = '*';
+		mk[l0 + 2 + l1] = 0;
+		CHECK(scrm_topics_select(t, mk, "mt", bits, err, sizeof(err)) == 0);
+		for (uint32_t id = 0; id < nt; id++) {
+			const char *nm = scrm_topics_name(t, (uint16_t)id);
+			bool want = !strcmp(nm, n0) || !strncmp(nm, n1, l1);
+			CHECK(((bits[id >> 5] >> (id & 31)) & 1) == want);
+		}
+		free(mk);
+	}
 	scrm_topics_scratch_free(s);
 	scrm_topics_free(t);
 }
