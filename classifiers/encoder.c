@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -795,4 +796,66 @@ int scrm_encoder_embed_cached(const scrm_encoder *e, scrm_encoder_ws *w, scrm_en
 	}
 	pthread_mutex_unlock(&c->mu);
 	return 0;
+}
+
+/* ---- filling a cache on several threads ---- */
+
+struct fill_job {
+	const scrm_encoder *e;
+	scrm_encoder_cache *c;
+	const char *const *texts;
+	const size_t *lens;
+	size_t n;
+	_Atomic size_t next;
+	_Atomic int rc;
+};
+
+static void *fill_main(void *arg)
+{
+	struct fill_job *j = arg;
+	scrm_encoder_ws *w = scrm_encoder_ws_create();
+	float out[SCRM_ENCODER_DIM];
+	if (!w) {
+		atomic_store(&j->rc, -ENOMEM);
+		return NULL;
+	}
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+		if (i >= j->n || atomic_load(&j->rc))
+			break;
+		int rc = scrm_encoder_embed_cached(j->e, w, j->c, j->texts[i], j->lens[i], out);
+		if (rc) {
+			atomic_store(&j->rc, rc);
+			break;
+		}
+	}
+	scrm_encoder_ws_free(w);
+	return NULL;
+}
+
+int scrm_encoder_cache_fill(const scrm_encoder *e, scrm_encoder_cache *c, const char *const *texts, const size_t *lens,
+			    size_t n, unsigned threads)
+{
+	if (!e || !c || c->recent || (n && (!texts || !lens)))
+		return -EINVAL;
+	if (n > c->max) /* what would not be kept is computed when it is needed */
+		n = c->max;
+	if (threads < 1)
+		threads = 1;
+	if (threads > 64)
+		threads = 64;
+	if (threads > n)
+		threads = n ? (unsigned)n : 1;
+	struct fill_job j = {.e = e, .c = c, .texts = texts, .lens = lens, .n = n};
+	atomic_init(&j.next, 0);
+	atomic_init(&j.rc, 0);
+	pthread_t th[64];
+	unsigned started = 0;
+	for (; started + 1 < threads; started++) /* the calling thread is the last one */
+		if (pthread_create(&th[started], NULL, fill_main, &j))
+			break;
+	fill_main(&j);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	return atomic_load(&j.rc);
 }

@@ -98,6 +98,14 @@ scrm_encoder_cache *scrm_encoder_cache_create_recent(size_t slots);
 /* Texts served from @c and texts computed through it so far (0 and 0 for NULL). Read
  * it when no thread uses @c. */
 void scrm_encoder_cache_counts(const scrm_encoder_cache *c, uint64_t *hits, uint64_t *misses);
+/*
+ * scrm_encoder_cache_fill() - compute the outputs of @n texts into the shared cache @c
+ * (scrm_encoder_cache_create) on @threads threads (the caller's included; at most 64),
+ * so that training and evaluation, which then read them one by one, find them there.
+ * Texts past the cache's capacity are left out. Return: 0, -EINVAL, -ENOMEM.
+ */
+int scrm_encoder_cache_fill(const scrm_encoder *e, scrm_encoder_cache *c, const char *const *texts, const size_t *lens,
+			    size_t n, unsigned threads);
 /* scrm_encoder_embed() through @c (NULL: no cache). */
 int scrm_encoder_embed_cached(const scrm_encoder *e, scrm_encoder_ws *w, scrm_encoder_cache *c, const char *text,
 			      size_t len, float *out);

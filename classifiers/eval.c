@@ -141,8 +141,8 @@ static void usage(FILE *fp)
 	      "--features SPEC: what the trained classifiers' features are (scrm train --help).\n"
 	      "--aux NAME=MODEL: an auxiliary model for the models eval trains (scrm train --help).\n"
 	      "--encoder FILE: the sentence encoder (scripts/fetch-encoder.sh): the models eval trains\n"
-	      "use its output as features (slow: a few ms per text); --model files trained with it\n"
-	      "need it.\n"
+	      "use its output as features (a few ms per text, every text once, on every online\n"
+	      "core); --model files trained with it need it.\n"
 	      "--predictions FILE: every row's gold, each classifier's label, confidence and\n"
 	      "explanation, and the text, as a TSV (out-of-fold predictions with --folds).\n"
 	      "--bootstrap N: 95% intervals of accuracy and macro-F1 from N resamples of the rows,\n"
@@ -549,6 +549,30 @@ out:
 }
 
 /* ---- shared analysis: what the pipeline's analyze stage gives a classifier ---- */
+
+/* The sentence encoder's outputs of every text of @a and @b into @c, on every online
+ * core: the folds then read them from the cache. */
+static int encode_all(const scrm_encoder *e, scrm_encoder_cache *c, const dataset *a, const dataset *b)
+{
+	size_t n = a->n + b->n;
+	const char **t = malloc((n ? n : 1) * sizeof *t);
+	size_t *l = malloc((n ? n : 1) * sizeof *l);
+	if (!t || !l) {
+		free(t);
+		free(l);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const scrm_clf_item *it = i < a->n ? &a->items[i] : &b->items[i - a->n];
+		t[i] = it->text;
+		l[i] = it->len;
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = scrm_encoder_cache_fill(e, c, t, l, n, cpus > 0 ? (unsigned)cpus : 1);
+	free(t);
+	free(l);
+	return rc;
+}
 
 typedef struct analysis {
 	scrm_topic_hits *hits;
@@ -1402,6 +1426,10 @@ int scrm_eval_main(int argc, char **argv)
 		arc = analyze(&tdata, &tan, topics, lex, want_sent);
 	if (arc) {
 		fprintf(stderr, "scrm eval: analysis: %s\n", strerror(-arc));
+		goto out;
+	}
+	if (enc && (arc = encode_all(enc, enc_cache, &data, &tdata))) {
+		fprintf(stderr, "scrm eval: sentence encoder: %s\n", strerror(-arc));
 		goto out;
 	}
 	if ((o.folds || o.train) && trainable) {

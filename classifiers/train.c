@@ -70,7 +70,8 @@ static void usage(FILE *fp)
 	      "the set the stacked model will be evaluated on.\n"
 	      "--encoder FILE (linear): the sentence encoder (scripts/fetch-encoder.sh): its 512-d\n"
 	      "output for each text becomes features (\"e:0\"..\"e:511\"; model version 3); the model\n"
-	      "then needs the same file wherever it is used. A few ms per text.\n"
+	      "then needs the same file wherever it is used. A few ms per text, computed once for\n"
+	      "each text on every online core before training.\n"
 	      "Lexicon: --lexicon, else $SCRM_LEXICON, else " SCRM_LEXICON_DEFAULT ".\n",
 	      fp);
 }
@@ -431,6 +432,15 @@ int scrm_train_main(int argc, char **argv)
 			}
 			items[i].sentiment[SCRM_SENT_VADER] = &sent[2 * i];
 			items[i].sentiment[SCRM_SENT_SCRM] = &sent[2 * i + 1];
+		}
+	}
+	if (enc) { /* every text's encoding on every online core, before the epochs read them */
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		int rc = scrm_encoder_cache_fill(enc, enc_cache, (const char *const *)r.text, r.len, r.n,
+						 cpus > 0 ? (unsigned)cpus : 1);
+		if (rc) {
+			fprintf(stderr, "scrm train: sentence encoder: %s\n", strerror(-rc));
+			goto out;
 		}
 	}
 	scrm_clf_config cfg = {

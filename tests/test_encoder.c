@@ -355,3 +355,52 @@ Test(encoder, recent_cache_keeps_the_latest_per_slot)
 	scrm_encoder_ws_free(w);
 	scrm_encoder_free(e);
 }
+
+Test(encoder, cache_fill_on_threads_gives_what_one_thread_computes)
+{
+	size_t len;
+	uint8_t *b = tiny_file(&len);
+	scrm_encoder *e = NULL;
+	char err[256];
+	cr_assert_eq(scrm_encoder_load_mem(&e, b, len, "tiny", err, sizeof err), 0, "%s", err);
+	free(b);
+	enum { N = 60 };
+	char buf[N][32];
+	const char *t[N];
+	size_t l[N];
+	for (int i = 0; i < N; i++) { /* 30 distinct texts, each twice */
+		l[i] = (size_t)snprintf(buf[i], sizeof buf[i], "ab a %d b", i % 30);
+		t[i] = buf[i];
+	}
+	scrm_encoder_cache *c = scrm_encoder_cache_create(64);
+	cr_assert(c);
+	cr_assert_eq(scrm_encoder_cache_fill(e, c, t, l, N, 4), 0);
+	uint64_t hits, misses;
+	scrm_encoder_cache_counts(c, &hits, &misses);
+	cr_assert_eq(hits + misses, N);
+	cr_assert(misses >= 30, "%llu computed", (unsigned long long)misses); /* two threads may race on a copy */
+	const uint64_t filled = misses, found = hits;
+	scrm_encoder_ws *w = scrm_encoder_ws_create();
+	float v[SCRM_ENCODER_DIM], u[SCRM_ENCODER_DIM];
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(scrm_encoder_embed_cached(e, w, c, t[i], l[i], v), 0);
+		cr_assert_eq(scrm_encoder_embed(e, w, t[i], l[i], u), 0);
+		cr_assert_eq(memcmp(u, v, sizeof v), 0, "text %d", i);
+	}
+	scrm_encoder_cache_counts(c, &hits, &misses);
+	cr_assert_eq(misses, filled, "every text was found in the filled cache");
+	cr_assert_eq(hits, found + N);
+	scrm_encoder_cache_free(c);
+	/* a per-thread recent cache is not for filling; nothing to fill is fine */
+	scrm_encoder_cache *r = scrm_encoder_cache_create_recent(8);
+	cr_assert_eq(scrm_encoder_cache_fill(e, r, t, l, N, 2), -EINVAL);
+	scrm_encoder_cache_free(r);
+	c = scrm_encoder_cache_create(4);
+	cr_assert_eq(scrm_encoder_cache_fill(e, c, NULL, NULL, 0, 8), 0);
+	cr_assert_eq(scrm_encoder_cache_fill(e, c, t, l, N, 2), 0); /* past the capacity: the first 4 */
+	scrm_encoder_cache_counts(c, &hits, &misses);
+	cr_assert_eq(hits + misses, 4);
+	scrm_encoder_cache_free(c);
+	scrm_encoder_ws_free(w);
+	scrm_encoder_free(e);
+}
