@@ -675,53 +675,45 @@ struct scrm_encoder_cache {
 	uint64_t hits, misses;  /* texts served from the cache, texts computed */
 };
 
-scrm_encoder_cache *scrm_encoder_cache_create(size_t max_entries)
+/* A cache of @slots slots (a power of two) and room for @vecs outputs. */
+static scrm_encoder_cache *cache_new(size_t slots, size_t vecs, bool recent)
 {
-	if (max_entries == 0 || max_entries > (1u << 24))
-		return NULL;
 	scrm_encoder_cache *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	size_t cap = 16;
-	while (cap < 2 * max_entries)
-		cap <<= 1;
-	c->slots = calloc(cap, sizeof *c->slots);
-	c->vecs = malloc(max_entries * SCRM_ENCODER_DIM * sizeof(float));
+	c->slots = calloc(slots, sizeof *c->slots);
+	c->vecs = malloc(vecs * SCRM_ENCODER_DIM * sizeof(float));
 	if (!c->slots || !c->vecs) {
 		free(c->slots);
 		free(c->vecs);
 		free(c);
 		return NULL;
 	}
-	c->mask = cap - 1;
-	c->max = max_entries;
+	c->mask = slots - 1;
+	c->max = vecs;
+	c->recent = recent;
 	pthread_mutex_init(&c->mu, NULL);
 	return c;
+}
+
+scrm_encoder_cache *scrm_encoder_cache_create(size_t max_entries)
+{
+	if (max_entries == 0 || max_entries > (1u << 24))
+		return NULL;
+	size_t cap = 16;
+	while (cap < 2 * max_entries)
+		cap <<= 1;
+	return cache_new(cap, max_entries, false);
 }
 
 scrm_encoder_cache *scrm_encoder_cache_create_recent(size_t slots)
 {
 	if (slots == 0 || slots > (1u << 20))
 		return NULL;
-	scrm_encoder_cache *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
 	size_t cap = 1;
 	while (cap < slots)
 		cap <<= 1;
-	c->slots = calloc(cap, sizeof *c->slots);
-	c->vecs = malloc(cap * SCRM_ENCODER_DIM * sizeof(float));
-	if (!c->slots || !c->vecs) {
-		free(c->slots);
-		free(c->vecs);
-		free(c);
-		return NULL;
-	}
-	c->mask = cap - 1;
-	c->max = cap;
-	c->recent = true;
-	pthread_mutex_init(&c->mu, NULL);
-	return c;
+	return cache_new(cap, cap, true);
 }
 
 void scrm_encoder_cache_counts(const scrm_encoder_cache *c, uint64_t *hits, uint64_t *misses)

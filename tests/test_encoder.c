@@ -312,15 +312,22 @@ Test(encoder, model_files_record_the_encoder)
 	scrm_linear_free(back);
 }
 
-Test(encoder, recent_cache_keeps_the_latest_per_slot)
+/* The synthetic file, loaded. */
+static scrm_encoder *tiny_encoder(void)
 {
-	/* the synthetic file: what is counted and replaced needs no third-party data */
 	size_t len;
 	uint8_t *b = tiny_file(&len);
 	scrm_encoder *e = NULL;
 	char err[256];
 	cr_assert_eq(scrm_encoder_load_mem(&e, b, len, "tiny", err, sizeof err), 0, "%s", err);
 	free(b);
+	return e;
+}
+
+Test(encoder, recent_cache_keeps_the_latest_per_slot)
+{
+	/* the synthetic file: what is counted and replaced needs no third-party data */
+	scrm_encoder *e = tiny_encoder();
 	scrm_encoder_ws *w = scrm_encoder_ws_create();
 	cr_assert_null(scrm_encoder_cache_create_recent(0));
 	/* one slot: every new text replaces the last one */
@@ -358,12 +365,7 @@ Test(encoder, recent_cache_keeps_the_latest_per_slot)
 
 Test(encoder, cache_fill_on_threads_gives_what_one_thread_computes)
 {
-	size_t len;
-	uint8_t *b = tiny_file(&len);
-	scrm_encoder *e = NULL;
-	char err[256];
-	cr_assert_eq(scrm_encoder_load_mem(&e, b, len, "tiny", err, sizeof err), 0, "%s", err);
-	free(b);
+	scrm_encoder *e = tiny_encoder();
 	enum { N = 60 };
 	char buf[N][32];
 	const char *t[N];
