@@ -55,6 +55,8 @@
  * OUTPUT (--json): one object on one line:
  *   {"task","data","train","folds","text_col","label_col","gold":"categorical"|"numeric",
  *    "rows","skipped_no_label","labels":[...],"lexicon","analysis_s",
+ *    "encoder" (null, or with --encoder {"texts","threads","cpu_s","wall_s"}: the texts it
+ *    computed before the classifiers ran, which records_per_s does not count),
  *    "classifiers":{NAME:{"trained":"rule-based"|"model"|"train-file"|"folds",
  *      "n","correct","accuracy","macro_f1","macro_recall","macro_precision",
  *      "pearson_r" (numeric gold and a scoring classifier only; null if undefined),
@@ -550,9 +552,29 @@ out:
 
 /* ---- shared analysis: what the pipeline's analyze stage gives a classifier ---- */
 
+typedef struct analysis {
+	scrm_topic_hits *hits;
+	scrm_sentiment *sent; /* 2 per row: vader, scrm */
+	double secs;
+	/* --encoder: the texts the sentence encoder computed before the classifiers ran (every
+	   text of --data and --train once), its CPU and wall seconds and threads; the
+	   classifiers then read them from the cache, so records/s does not count them */
+	uint64_t enc_texts;
+	double enc_cpu_s, enc_wall_s;
+	unsigned enc_threads;
+} analysis;
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 /* The sentence encoder's outputs of every text of @a and @b into @c, on every online
- * core: the folds then read them from the cache. */
-static int encode_all(const scrm_encoder *e, scrm_encoder_cache *c, const dataset *a, const dataset *b)
+ * core: the folds then read them from the cache. What it cost goes into @an. */
+static int encode_all(const scrm_encoder *e, scrm_encoder_cache *c, const dataset *a, const dataset *b,
+		      analysis *an)
 {
 	size_t n = a->n + b->n;
 	const char **t = malloc((n ? n : 1) * sizeof *t);
@@ -568,17 +590,19 @@ static int encode_all(const scrm_encoder *e, scrm_encoder_cache *c, const datase
 		l[i] = it->len;
 	}
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int rc = scrm_encoder_cache_fill(e, c, t, l, n, cpus > 0 ? (unsigned)cpus : 1);
+	an->enc_threads = cpus > 0 ? (unsigned)cpus : 1;
+	uint64_t h0, m0, h1, m1;
+	scrm_encoder_cache_counts(c, &h0, &m0);
+	double w0 = now_s(), c0 = cpu_s();
+	int rc = scrm_encoder_cache_fill(e, c, t, l, n, an->enc_threads);
+	an->enc_cpu_s = cpu_s() - c0;
+	an->enc_wall_s = now_s() - w0;
+	scrm_encoder_cache_counts(c, &h1, &m1);
+	an->enc_texts = m1 - m0;
 	free(t);
 	free(l);
 	return rc;
 }
-
-typedef struct analysis {
-	scrm_topic_hits *hits;
-	scrm_sentiment *sent; /* 2 per row: vader, scrm */
-	double secs;
-} analysis;
 
 static int analyze(dataset *d, analysis *a, const scrm_topics *topics, const scrm_lexicon *lex, int want_sent)
 {
@@ -926,6 +950,13 @@ static void print_json(FILE *fp, const struct opts *o, const dataset *d, const a
 	fputs("],\"lexicon\":", fp);
 	lexpath ? put_str(fp, lexpath) : (void)fputs("null", fp);
 	fputs(",\"analysis_s\":", fp), put_num(fp, a->secs);
+	if (a->enc_texts) {
+		fprintf(fp, ",\"encoder\":{\"texts\":%" PRIu64 ",\"threads\":%u,\"cpu_s\":", a->enc_texts, a->enc_threads);
+		put_num(fp, a->enc_cpu_s);
+		fputs(",\"wall_s\":", fp), put_num(fp, a->enc_wall_s), fputc('}', fp);
+	} else {
+		fputs(",\"encoder\":null", fp);
+	}
 	fprintf(fp, ",\"bootstrap\":%u", bs->resamples);
 	fputs(",\"classifiers\":{", fp);
 	for (size_t c = 0; c < nres; c++) {
@@ -1018,6 +1049,9 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 		fprintf(fp, "shared analysis (%s%s%s): %.0f records/s, not counted below\n", a->hits ? "topics" : "",
 			a->hits && a->sent ? " + " : "", a->sent ? "sentiment" : "",
 			a->secs > 0 ? (double)d->n / a->secs : 0);
+	if (a->enc_texts)
+		fprintf(fp, "sentence encoder: %" PRIu64 " texts, %.2f ms CPU each (%.1f s on %u threads), not counted below\n",
+			a->enc_texts, 1e3 * a->enc_cpu_s / (double)a->enc_texts, a->enc_wall_s, a->enc_threads);
 
 	fprintf(fp, "\n%-*s", (int)lw + 6, "");
 	for (size_t c = 0; c < nres; c++)
@@ -1428,7 +1462,7 @@ int scrm_eval_main(int argc, char **argv)
 		fprintf(stderr, "scrm eval: analysis: %s\n", strerror(-arc));
 		goto out;
 	}
-	if (enc && (arc = encode_all(enc, enc_cache, &data, &tdata))) {
+	if (enc && (arc = encode_all(enc, enc_cache, &data, &tdata, &an))) {
 		fprintf(stderr, "scrm eval: sentence encoder: %s\n", strerror(-arc));
 		goto out;
 	}

@@ -1371,6 +1371,10 @@ if [ -f "$ENC" ]; then
 		p=$(json_num "$T/enc-plain.json" macro_f1) q=$(json_num "$T/enc-enc.json" macro_f1)
 		check "eval --encoder: complaint macro-F1 $q with the encoder's features, $p without (5-fold, complaints dev)" \
 			awk -v p="$p" -v q="$q" 'BEGIN {exit !(q >= 0.83 && q >= p + 0.015)}'
+		check "eval --encoder --json: every one of the 2,417 texts encoded once before the folds, the cost reported apart" \
+			python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['encoder']; p=json.load(open(sys.argv[2]))['encoder']
+assert p is None and e['texts'] == 2417 and e['threads'] >= 1 and e['cpu_s'] > 0 and e['wall_s'] > 0, (e, p)" \
+			"$T/enc-enc.json" "$T/enc-plain.json"
 	else
 		skip "eval --encoder" "$SHARED/corpora/complaints not found"
 	fi
