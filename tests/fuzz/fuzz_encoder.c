@@ -104,6 +104,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				s += (double)v[i] * v[i];
 			}
 			CHECK(fabs(s - 1) < 1e-3);
+			/* through a recent-outputs cache of 4 slots kept across inputs: a hit gives
+			 * the bytes just computed, whatever the slot held before */
+			static scrm_encoder_cache *recent;
+			if (!recent)
+				CHECK((recent = scrm_encoder_cache_create_recent(4)) != NULL);
+			float u[SCRM_ENCODER_DIM];
+			for (int k = 0; k < 2; k++) {
+				CHECK(scrm_encoder_embed_cached(real, ws, recent, (const char *)data, size, u) == 0);
+				CHECK(memcmp(u, v, sizeof v) == 0);
+			}
 		}
 	}
 	return 0;
