@@ -213,6 +213,26 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 	return 2;
 }
 
+/* Load @path as a @d model (then free it): 0, or the reason in @err. *@uses_encoder: it
+ * loads without the encoder only when it does not need it (a model trained with the
+ * sentence encoder refuses to load without one). */
+static int probe_model(const scrm_classifier_desc *d, const scrm_pipeline_cfg *cfg, const char *path,
+		       const scrm_encoder *encoder, bool *uses_encoder, char *err, size_t errlen)
+{
+	scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = path};
+	scrm_classifier *probe = NULL;
+	*uses_encoder = false;
+	if (encoder && scrm_classifier_create(&probe, d, &cc, err, errlen) == 0) {
+		scrm_classifier_free(probe);
+		return 0;
+	}
+	*uses_encoder = encoder != NULL;
+	cc.encoder = encoder;
+	int rc = scrm_classifier_create(&probe, d, &cc, err, errlen);
+	scrm_classifier_free(probe);
+	return rc;
+}
+
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
@@ -730,31 +750,27 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	/* A model that does not load is a usage error found now, like a bad rules file or
 	 * lexicon, not a runtime failure of the pipeline once it has started. */
-	for (int k = 0; k < 2; k++) {
-		if (!cfg.clf[k] || !cfg.clf_model[k])
+	bool enc_used = false;
+	for (int k = 0; k < 3; k++) {
+		const scrm_classifier_desc *d = k < 2 ? cfg.clf[k] : &scrm_clf_sentiment_learned;
+		const char *path = k < 2 ? cfg.clf_model[k] : cfg.sentiment_model;
+		if (!d || !path)
 			continue;
 		char err[512];
-		scrm_clf_config cc = {
-			.lexicon = cfg.lexicon, .topics = cfg.topics, .model_path = cfg.clf_model[k], .encoder = encoder};
-		scrm_classifier *probe = NULL;
-		if (scrm_classifier_create(&probe, cfg.clf[k], &cc, err, sizeof err)) {
-			fprintf(stderr, "scrm %s: %s-model: %s\n", cmd, clf_opt[k], err);
+		bool uses = false;
+		if (probe_model(d, &cfg, path, encoder, &uses, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s-model: %s\n", cmd, k < 2 ? clf_opt[k] : "--sentiment", err);
 			goto out;
 		}
-		scrm_classifier_free(probe);
+		enc_used |= uses;
 	}
-	if (cfg.sentiment_model) { /* the same for the scrm mode's learned correction */
-		char err[512];
-		scrm_clf_config cc = {.lexicon = cfg.lexicon,
-				      .topics = cfg.topics,
-				      .model_path = cfg.sentiment_model,
-				      .encoder = encoder};
-		scrm_classifier *probe = NULL;
-		if (scrm_classifier_create(&probe, &scrm_clf_sentiment_learned, &cc, err, sizeof err)) {
-			fprintf(stderr, "scrm %s: --sentiment-model: %s\n", cmd, err);
-			goto out;
-		}
-		scrm_classifier_free(probe);
+	if (encoder && !enc_used) { /* given (or set in the rules), but no model reads it */
+		if (!quiet)
+			fprintf(stderr, "scrm %s: no model uses the sentence encoder (--encoder, `set encoder`): not loaded\n",
+				cmd);
+		scrm_encoder_free(encoder);
+		encoder = NULL;
+		cfg.encoder = NULL;
 	}
 
 	struct sigaction sa;

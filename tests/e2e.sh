@@ -1399,6 +1399,10 @@ assert p is None and e['texts'] == 2417 and e['threads'] >= 1 and e['cpu_s'] > 0
 	check "run: \`set encoder\` in the rules file does what --encoder does (the same intent)" \
 		bash -c "grep -o '\"intent\":{[^}]*}' '$T/enc-run.out' >'$T/enc-i1' && grep -o '\"intent\":{[^}]*}' '$T/enc-run2.out' >'$T/enc-i2' &&
 			 grep -q linear '$T/enc-i1' && cmp -s '$T/enc-i1' '$T/enc-i2'"
+	"$SCRM" run --lexicon "$T/intent-lex.txt" --encoder "$ENC" "$T/enc.ndjson" \
+		>/dev/null 2>"$T/enc-unused.err"
+	check "run --encoder with no model that uses it: runs, with a notice that the encoder is not loaded" \
+		bash -c "test $? -eq 0 && grep -q 'no model uses the sentence encoder' '$T/enc-unused.err'"
 	# ten texts four times over: each worker encodes a text once while its copies keep coming
 	for r in 1 2 3 4; do
 		for i in 0 1 2 3 4 5 6 7 8 9; do
