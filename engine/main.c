@@ -216,6 +216,8 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 /* Load @path as a @d model (then free it): 0, or the reason in @err. *@uses_encoder: it
  * loads without the encoder only when it does not need it (a model trained with the
  * sentence encoder refuses to load without one). */
+#define SCRM_ENCODER_CHUNK (64u << 10) /* --chunk-size default when a model uses the encoder */
+
 static int probe_model(const scrm_classifier_desc *d, const scrm_pipeline_cfg *cfg, const char *path,
 		       const scrm_encoder *encoder, bool *uses_encoder, char *err, size_t errlen)
 {
@@ -385,6 +387,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	const char *encoder_path = NULL;
 	scrm_encoder *encoder = NULL;
 	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
+	bool chunk_set = false;
 	bool modes_set = false, dup_set = false, langs_set = false;
 	scrm_sent_langs sent_langs;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
@@ -463,6 +466,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_CHUNK:
 			if (parse_size(optarg, &cfg.chunk_size) || cfg.chunk_size < 4096)
 				return bad_opt(cmd, "--chunk-size", optarg);
+			chunk_set = true;
 			break;
 		case OPT_ZLEVEL:
 			if (parse_int(optarg, -131072, 22, &v))
@@ -764,6 +768,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		enc_used |= uses;
 	}
+	/* A model with the encoder spends milliseconds a record: chunks of 64 KiB (about a
+	 * hundred records) instead of 512 keep the workers evenly busy and a Ctrl-C's drain
+	 * of the chunks in flight short (5.4 s to 0.8 s at -j2 here), for the same events
+	 * and CPU (BENCHMARKS.md, "The encoder behind topics"). */
+	if (enc_used && !chunk_set && cfg.chunk_size > SCRM_ENCODER_CHUNK)
+		cfg.chunk_size = SCRM_ENCODER_CHUNK;
 	if (encoder && !enc_used) { /* given (or set in the rules), but no model reads it */
 		if (!quiet)
 			fprintf(stderr, "scrm %s: no model uses the sentence encoder (--encoder, `set encoder`): not loaded\n",

@@ -1403,6 +1403,14 @@ assert p is None and e['texts'] == 2417 and e['threads'] >= 1 and e['cpu_s'] > 0
 		>/dev/null 2>"$T/enc-unused.err"
 	check "run --encoder with no model that uses it: runs, with a notice that the encoder is not loaded" \
 		bash -c "test $? -eq 0 && grep -q 'no model uses the sentence encoder' '$T/enc-unused.err'"
+	"$SCRM" gen --count 300 --seed 5 >"$T/enc-gen.ndjson"
+	"$SCRM" run -q -j2 --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none --encoder "$ENC" \
+		--stats-json "$T/enc-cs1.json" "$T/enc-gen.ndjson" >"$T/enc-cs1.out"
+	"$SCRM" run -q -j2 --chunk-size 512K --lexicon "$T/intent-lex.txt" --intent-model "$T/enc.model" --action none \
+		--encoder "$ENC" --stats-json "$T/enc-cs2.json" "$T/enc-gen.ndjson" >"$T/enc-cs2.out"
+	check "run: with an encoder model chunks default to 64 KiB ($(json_num "$T/enc-cs1.json" chunks) chunks of $(stat -c %s "$T/enc-gen.ndjson") bytes; --chunk-size 512K: $(json_num "$T/enc-cs2.json" chunks)), the same events" \
+		bash -c "test $(json_num "$T/enc-cs1.json" chunks) -ge 4 && test $(json_num "$T/enc-cs2.json" chunks) -eq 1 &&
+			 cmp -s '$T/enc-cs1.out' '$T/enc-cs2.out'"
 	# ten texts four times over: each worker encodes a text once while its copies keep coming
 	for r in 1 2 3 4; do
 		for i in 0 1 2 3 4 5 6 7 8 9; do
