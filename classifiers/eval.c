@@ -1462,7 +1462,9 @@ int scrm_eval_main(int argc, char **argv)
 		fprintf(stderr, "scrm eval: analysis: %s\n", strerror(-arc));
 		goto out;
 	}
-	if (enc && (arc = encode_all(enc, enc_cache, &data, &tdata, &an))) {
+	/* only for the classifiers that can read it: a trained or loaded model */
+	if (enc && trainable && (o.folds || o.train || o.model) &&
+	    (arc = encode_all(enc, enc_cache, &data, &tdata, &an))) {
 		fprintf(stderr, "scrm eval: sentence encoder: %s\n", strerror(-arc));
 		goto out;
 	}

@@ -386,6 +386,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
 	const char *encoder_path = NULL;
 	scrm_encoder *encoder = NULL;
+	const char *model_topics = NULL; /* --model-topics, else `set model-topics` */
+	static uint32_t model_bits[65536 / 32]; /* its topic and cue ids (cfg.model_topics) */
 	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
 	bool chunk_set = false;
 	bool modes_set = false, dup_set = false, langs_set = false;
@@ -543,7 +545,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_FROM_START: cfg.log_from_start = true; break;
 		case OPT_SENT_MODEL: cfg.sentiment_model = optarg; break;
 		case OPT_ENCODER: encoder_path = optarg; break;
-		case OPT_MODEL_TOPICS: cfg.model_topics = optarg; break;
+		case OPT_MODEL_TOPICS: model_topics = optarg; break;
 		case OPT_BRAND:
 			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
@@ -626,8 +628,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 			encoder_path = encbuf;
 		}
 		const char *mt = scrm_rules_get(rules, "model-topics", &mt_line);
-		if (mt && !cfg.model_topics)
-			cfg.model_topics = mt;
+		if (mt && !model_topics)
+			model_topics = mt;
 		else
 			mt_line = 0; /* given on the command line */
 		const char *sm = scrm_rules_get(rules, "sentiment-model", &sml);
@@ -694,23 +696,22 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 	}
-	if (cfg.model_topics) {
+	if (model_topics) { /* parsed once; the pipeline reads the ids */
 		bool gated = false;
 		for (int k = 0; k < 2; k++)
 			gated |= cfg.clf[k] && (cfg.clf[k]->flags & SCRM_CLF_NEEDS_MODEL);
 		char err[512];
-		uint32_t *bits = malloc(65536 / 8);
-		int src = bits ? scrm_topics_select(cfg.topics, cfg.model_topics, "model-topics", bits, err, sizeof err)
-			       : -ENOMEM;
-		free(bits);
+		int src = scrm_topics_select(cfg.topics, model_topics, "model-topics", model_bits, err, sizeof err);
 		if (src && mt_line) /* from the rules file: where */
 			fprintf(stderr, "scrm %s: %s:%u: %s\n", cmd, scrm_rules_file(rules), mt_line,
-				src == -ENOMEM ? strerror(ENOMEM) : err);
+				err);
 		else if (src)
-			fprintf(stderr, "scrm %s: %s\n", cmd, src == -ENOMEM ? strerror(ENOMEM) : err);
+			fprintf(stderr, "scrm %s: %s\n", cmd, err);
 		if (src)
 			goto out;
-		if (!gated && !quiet)
+		if (gated)
+			cfg.model_topics = model_bits;
+		else if (!quiet)
 			fprintf(stderr, "scrm %s: model-topics has no effect: no intent or action classifier with a "
 					"model (--intent-model, --action-model)\n", cmd);
 	}

@@ -248,7 +248,7 @@ struct pipeline {
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	/* model_topics: the topic and cue ids that let a record reach the model classifiers
 	   (65,536 bits), NULL: no gate; model_gate[k]: classifier k is gated */
-	uint32_t *model_bits;
+	const uint32_t *model_bits; /* cfg->model_topics */
 	bool model_gate[2];
 };
 
@@ -2511,21 +2511,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			return -ENOMEM;
 		}
 	}
-	if (cfg->model_topics && (cfg->clf[0] || cfg->clf[1])) {
-		char err[256];
-		if (!(pl->model_bits = malloc(65536 / 8))) {
-			scrm_event_names_free(&pl->names);
-			free(pl);
-			return -ENOMEM;
-		}
-		if (scrm_topics_select(cfg->topics, cfg->model_topics, "model-topics", pl->model_bits, err, sizeof err)) {
-			fprintf(stderr, "scrm: %s\n", err);
-			free(pl->model_bits);
-			scrm_event_names_free(&pl->names);
-			free(pl);
-			return -EINVAL;
-		}
-	}
+	pl->model_bits = cfg->model_topics;
 	for (int k = 0; k < 2; k++) {
 		if (!cfg->clf[k])
 			continue;
@@ -2823,7 +2809,6 @@ out_free:
 	free(pl->ckpt);
 	free(pl->ckpt_names);
 	scrm_event_names_free(&pl->names);
-	free(pl->model_bits);
 	pthread_mutex_destroy(&pl->gate_mu);
 	pthread_cond_destroy(&pl->gate_cv);
 	free(pl);

@@ -80,12 +80,13 @@ typedef struct scrm_pipeline_cfg {
 	   compound is corrected by it (classifier.h's scrm-learned; the event's mode reads
 	   "scrm-learned"), for routing and the customer windows too. Needs the scrm mode. */
 	const char *sentiment_model;
-	/* Topics that gate the model classifiers (scrm_topics_select), NULL: none. With
-	   it, an intent or action classifier that needs a model (linear) classifies only the
-	   records that matched at least one of these topics or cues; every other record gets
-	   the task's cues classifier, and its event names "cues". For models that cost
-	   milliseconds a record (the sentence encoder): spend them on what is relevant. */
-	const char *model_topics;
+	/* The topic and cue ids that gate the model classifiers (65,536 bits, as
+	   scrm_topics_select() makes them from --model-topics), NULL: no gate. With it, an
+	   intent or action classifier that needs a model (linear) classifies only the records
+	   that matched at least one of these ids; every other record gets the task's cues
+	   classifier, and its event names "cues". For models that cost milliseconds a record
+	   (the sentence encoder): spend them on what is relevant. Borrowed. */
+	const uint32_t *model_topics;
 	const scrm_topics *topics; /* NULL: no listening topics; else every record is matched
 				      (borrowed: must outlive the run) */
 	/* Routing rules (route.h, compiled from the same rules file as topics, whose topic
