@@ -342,6 +342,11 @@ void scrm_classifier_free(scrm_classifier *c)
 	free(c);
 }
 
+bool scrm_classifier_uses_encoder(const scrm_classifier *c)
+{
+	return c->d->uses_encoder && c->d->uses_encoder(c->state);
+}
+
 const scrm_classifier_desc *scrm_classifier_desc_of(const scrm_classifier *c)
 {
 	return c->d;

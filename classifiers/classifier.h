@@ -36,6 +36,7 @@
 #ifndef SCRM_CLASSIFIER_H
 #define SCRM_CLASSIFIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -216,6 +217,10 @@ typedef struct scrm_classifier_desc {
 	 * thread; keeps nothing. Return 0 or -errno, reason in err. */
 	int (*train)(const scrm_clf_config *cfg, const scrm_clf_item *items, const uint32_t *gold, size_t n,
 		     const char *model_path, char *err, size_t errlen);
+	/* NULL for a classifier that never reads the sentence encoder. Whether this instance
+	 * reads cfg->encoder (its model was trained with it), so that a caller that gave one
+	 * learns whether it is needed. */
+	bool (*uses_encoder)(const void *state);
 } scrm_classifier_desc;
 
 /* ---- Registry ---- */
@@ -259,6 +264,9 @@ int scrm_classifier_create(scrm_classifier **out, const scrm_classifier_desc *d,
 
 /* NULL is ignored. */
 void scrm_classifier_free(scrm_classifier *c);
+
+/* Whether the instance reads its config's sentence encoder (desc.uses_encoder). */
+bool scrm_classifier_uses_encoder(const scrm_classifier *c);
 
 /* The instance's descriptor. */
 const scrm_classifier_desc *scrm_classifier_desc_of(const scrm_classifier *c);

@@ -715,36 +715,43 @@ static int classify_learned(void *state, const scrm_clf_item *items, size_t n, s
 	return 0;
 }
 
+static bool uses_encoder(const void *state)
+{
+	const clf_linear *c = state;
+	float scale;
+	return scrm_linear_encoder(c->m, &scale) != 0;
+}
+
 #define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS)
 #define LINEAR_SUMMARY "softmax over hashed words, char n-grams, cues, sentiment, reply (scrm train)"
 
 const scrm_classifier_desc scrm_clf_intent_linear = {
 	SCRM_TASK_INTENT, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_intent, free_linear, classify_linear,
-	train_intent,
+	train_intent, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_action_linear = {
 	SCRM_TASK_ACTION, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_action, free_linear, classify_linear,
-	train_action,
+	train_action, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_complaint_linear = {
 	SCRM_TASK_COMPLAINT, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_complaint, free_linear, classify_linear,
-	train_complaint,
+	train_complaint, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_sentiment_linear = {
 	SCRM_TASK_SENTIMENT, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_sentiment, free_linear,
-	classify_linear, train_sentiment,
+	classify_linear, train_sentiment, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_airline_linear = {
 	SCRM_TASK_AIRLINE_REASON, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_airline, free_linear,
-	classify_linear, train_airline,
+	classify_linear, train_airline, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_sentiment_learned = {
 	SCRM_TASK_SENTIMENT, "scrm-learned",
 	"the scrm mode's compound blended with a linear sentiment model (scrm train --task sentiment)",
 	SCRM_CLF_HAS_SCORE | SCRM_CLF_NEEDS_LEXICON | LINEAR_FLAGS, create_sentiment, free_linear, classify_learned,
-	train_sentiment,
+	train_sentiment, uses_encoder,
 };
 const scrm_classifier_desc scrm_clf_labels_linear = {
 	SCRM_TASK_LABELS, "linear", LINEAR_SUMMARY, LINEAR_FLAGS, create_labels, free_linear, classify_linear,
-	train_labels,
+	train_labels, uses_encoder,
 };

@@ -213,25 +213,20 @@ static int bad_opt(const char *cmd, const char *opt, const char *val)
 	return 2;
 }
 
-/* Load @path as a @d model (then free it): 0, or the reason in @err. *@uses_encoder: it
- * loads without the encoder only when it does not need it (a model trained with the
- * sentence encoder refuses to load without one). */
+/* Load @path as a @d model into *@keep (0, or the reason in @err), with @encoder when one
+ * is given; *@uses_encoder: whether the model reads it (a model trained with the sentence
+ * encoder refuses to load without one). The caller keeps the instance until the pipeline
+ * has made its own, which then share its loaded model (clf_linear.c) instead of reading
+ * the file again. */
 #define SCRM_ENCODER_CHUNK (64u << 10) /* --chunk-size default when a model uses the encoder */
 
 static int probe_model(const scrm_classifier_desc *d, const scrm_pipeline_cfg *cfg, const char *path,
-		       const scrm_encoder *encoder, bool *uses_encoder, char *err, size_t errlen)
+		       const scrm_encoder *encoder, scrm_classifier **keep, bool *uses_encoder, char *err,
+		       size_t errlen)
 {
-	scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = path};
-	scrm_classifier *probe = NULL;
-	*uses_encoder = false;
-	if (encoder && scrm_classifier_create(&probe, d, &cc, err, errlen) == 0) {
-		scrm_classifier_free(probe);
-		return 0;
-	}
-	*uses_encoder = encoder != NULL;
-	cc.encoder = encoder;
-	int rc = scrm_classifier_create(&probe, d, &cc, err, errlen);
-	scrm_classifier_free(probe);
+	scrm_clf_config cc = {.lexicon = cfg->lexicon, .topics = cfg->topics, .model_path = path, .encoder = encoder};
+	int rc = scrm_classifier_create(keep, d, &cc, err, errlen);
+	*uses_encoder = !rc && scrm_classifier_uses_encoder(*keep);
 	return rc;
 }
 
@@ -386,6 +381,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	const char *lexicon_path = NULL, *emoji_path = NULL, *rules_path = NULL, *rules_cache = NULL;
 	const char *encoder_path = NULL;
 	scrm_encoder *encoder = NULL;
+	scrm_classifier *probes[3] = {NULL, NULL, NULL}; /* the models' first instances (probe_model) */
 	const char *model_topics = NULL; /* --model-topics, else `set model-topics` */
 	static uint32_t model_bits[65536 / 32]; /* its topic and cue ids (cfg.model_topics) */
 	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
@@ -763,7 +759,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 			continue;
 		char err[512];
 		bool uses = false;
-		if (probe_model(d, &cfg, path, encoder, &uses, err, sizeof err)) {
+		if (probe_model(d, &cfg, path, encoder, &probes[k], &uses, err, sizeof err)) {
 			fprintf(stderr, "scrm %s: %s-model: %s\n", cmd, k < 2 ? clf_opt[k] : "--sentiment", err);
 			goto out;
 		}
@@ -824,6 +820,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
 	rc = rc || jrc ? 1 : g_stop ? 128 + g_stop : 0;
 out:
+	for (int k = 0; k < 3; k++)
+		scrm_classifier_free(probes[k]);
 	for (size_t i = 0; i < n_store; i++)
 		free(brand_store[i]);
 	scrm_lexicon_free(lex);

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "classifier.h"
 #include "encoder.h"
 #include "linear.h"
 #include "testutil.h"
@@ -404,5 +406,52 @@ Test(encoder, cache_fill_on_threads_gives_what_one_thread_computes)
 	cr_assert_eq(hits + misses, 4);
 	scrm_encoder_cache_free(c);
 	scrm_encoder_ws_free(w);
+	scrm_encoder_free(e);
+}
+
+/* A model trained with the encoder says so on its instance (scrm run then loads the
+ * encoder only for such models, and keeps the instance so the workers share its model);
+ * one trained without it does not, given an encoder or not. */
+Test(encoder, classifier_instances_say_whether_they_read_it)
+{
+	scrm_encoder *e = tiny_encoder();
+	size_t nl;
+	(void)scrm_task_labels(SCRM_TASK_INTENT, &nl);
+	static const char *const texts[] = {"where is my order?", "this app is broken again", "love it, thanks",
+					    "how much is premium", "cancel my account now", "please add a dark mode",
+					    "win a free phone click here", "ok"};
+	scrm_clf_item items[8];
+	uint32_t gold[8];
+	for (uint32_t i = 0; i < 8; i++) {
+		scrm_clf_item_init(&items[i], texts[i], strlen(texts[i]));
+		gold[i] = i % (uint32_t)nl;
+	}
+	char dir[] = "/tmp/scrm-enc-XXXXXX", with[64], without[64], err[512];
+	cr_assert(mkdtemp(dir));
+	snprintf(with, sizeof with, "%s/with.model", dir);
+	snprintf(without, sizeof without, "%s/without.model", dir);
+	scrm_clf_config cfg = {.encoder = e};
+	cr_assert_eq(scrm_classifier_train(&scrm_clf_intent_linear, &cfg, items, gold, 8, with, err, sizeof err), 0,
+		     "%s", err);
+	scrm_clf_config plain = {0};
+	cr_assert_eq(scrm_classifier_train(&scrm_clf_intent_linear, &plain, items, gold, 8, without, err, sizeof err),
+		     0, "%s", err);
+	scrm_classifier *c = NULL;
+	cfg.model_path = with;
+	cr_assert_eq(scrm_classifier_create(&c, &scrm_clf_intent_linear, &cfg, err, sizeof err), 0, "%s", err);
+	cr_assert(scrm_classifier_uses_encoder(c));
+	scrm_classifier_free(c);
+	cfg.model_path = without;
+	cr_assert_eq(scrm_classifier_create(&c, &scrm_clf_intent_linear, &cfg, err, sizeof err), 0, "%s", err);
+	cr_assert(!scrm_classifier_uses_encoder(c));
+	scrm_classifier_free(c);
+	/* rule-based classifiers never do */
+	cr_assert_eq(scrm_classifier_create(&c, scrm_classifier_find(SCRM_TASK_INTENT, "cues"), &cfg, err, sizeof err),
+		     0, "%s", err);
+	cr_assert(!scrm_classifier_uses_encoder(c));
+	scrm_classifier_free(c);
+	remove(with);
+	remove(without);
+	rmdir(dir);
 	scrm_encoder_free(e);
 }

@@ -53,8 +53,8 @@ static int toy_action(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out 
 	return 0;
 }
 
-static const scrm_classifier_desc toy_i = {SCRM_TASK_INTENT, "toy", "test", 0, toy_create, free, toy_intent, NULL};
-static const scrm_classifier_desc toy_a = {SCRM_TASK_ACTION, "toy", "test", 0, toy_create, free, toy_action, NULL};
+static const scrm_classifier_desc toy_i = {SCRM_TASK_INTENT, "toy", "test", 0, toy_create, free, toy_intent, NULL, NULL};
+static const scrm_classifier_desc toy_a = {SCRM_TASK_ACTION, "toy", "test", 0, toy_create, free, toy_action, NULL, NULL};
 
 static char *run(const char *dir, const char *in, int j, int p)
 {
