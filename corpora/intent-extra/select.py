@@ -107,6 +107,11 @@ ROUND5_RANDOM = {"twcs": 70, "airline": 70, "complaints": 40, "semeval": 20}
 ROUND5_FAMILIES = [("churn", 100), ("spam", 100)]
 ROUND5_CONTINUE4 = [("purchase4", 250), ("suggestion4", 250), ("question4", 150)]
 
+# Round 6 (the same session): round 5 again, with the suggestion4 pool to near its end.
+ROUND6_RANDOM = {"twcs": 100, "airline": 100, "complaints": 70, "semeval": 30}
+ROUND6_FAMILIES = [("churn", 100), ("spam", 50)]
+ROUND6_CONTINUE4 = [("purchase4", 250), ("suggestion4", 200), ("question4", 150)]
+
 # Families in processing order. The first four filters are copied verbatim
 # from intent-scrm/GUIDELINE.md ("Targeted enrichment"); question and praise
 # are this project's own filters, in the same spirit.
@@ -357,21 +362,28 @@ def main():
         got = walk(pool, count, f"enrich4:{fam}")
         print(f"round 4 family {fam}: pool {len(pool)}, taken {got}", file=sys.stderr)
 
-    # 6. Round 5: the random walks go on, then round 1's and round 4's pools.
-    for name, _rel, _idcol in SETS:
-        rows = data[name]
-        rng = random.Random(f"{SEED}:dev:{name}")
-        order = list(range(len(rows)))
-        rng.shuffle(order)
-        got = walk([(rows[k][0], rows[k][1], rows[k][2], name) for k in order], ROUND5_RANDOM[name], "random5")
-        print(f"round 5 random {name}: taken {got}", file=sys.stderr)
-    for fam, count in ROUND5_FAMILIES:
-        got = walk(pools[fam][pos[fam]:], count, f"enrich5:{fam}")
-        print(f"round 5 family {fam} (continued): taken {got}", file=sys.stderr)
-    for fam, count in ROUND5_CONTINUE4:
-        pool = shuffled_pool(FILTERS4[fam], ROUND4_SETS, f"enrich4:dev:{fam}")
-        got = walk(pool, count, f"enrich5:{fam}")
-        print(f"round 5 family {fam} (continued): pool {len(pool)}, taken {got}", file=sys.stderr)
+    def walks_go_on(rnd, random_counts, families, continue4):
+        """Rounds 5 and 6: the random walks go on (the same per-set shuffles as rows 1-300),
+        then round 1's family pools, then round 4's pools (the same shuffles)."""
+        for name, _rel, _idcol in SETS:
+            rows = data[name]
+            rng = random.Random(f"{SEED}:dev:{name}")
+            order = list(range(len(rows)))
+            rng.shuffle(order)
+            got = walk([(rows[k][0], rows[k][1], rows[k][2], name) for k in order], random_counts[name],
+                       f"random{rnd}")
+            print(f"round {rnd} random {name}: taken {got}", file=sys.stderr)
+        for fam, count in families:
+            got = walk(pools[fam][pos[fam]:], count, f"enrich{rnd}:{fam}")
+            print(f"round {rnd} family {fam} (continued): taken {got}", file=sys.stderr)
+        for fam, count in continue4:
+            pool = shuffled_pool(FILTERS4[fam], ROUND4_SETS, f"enrich4:dev:{fam}")
+            got = walk(pool, count, f"enrich{rnd}:{fam}")
+            print(f"round {rnd} family {fam} (continued): pool {len(pool)}, taken {got}", file=sys.stderr)
+
+    # 6. Round 5, then 7. round 6.
+    walks_go_on(5, ROUND5_RANDOM, ROUND5_FAMILIES, ROUND5_CONTINUE4)
+    walks_go_on(6, ROUND6_RANDOM, ROUND6_FAMILIES, ROUND6_CONTINUE4)
 
     w = sys.stdout
     w.write("n\tid\tsource\tgroup" + ("\ttext" if show else "") + "\n")
