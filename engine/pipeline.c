@@ -568,9 +568,22 @@ static int classify_records(worker *wk, chunk *c)
 		for (size_t i = 0; i < rv->len; i++) {
 			scrm_record *r = &rv->v[i];
 			const scrm_clf_out *o = &outk[k][i];
+			r->has_clf |= (uint8_t)(1u << k);
+			if (k == 1 && r->direction == SCRM_DIR_OUT) {
+				/* the brand's own post (`set brands`, or marked outbound): nobody at the
+				 * company needs to answer it, whatever its words say to a classifier
+				 * trained on customers' messages (a brand's "sorry this is taking so
+				 * long" read as a complaint that needs an answer) */
+				static const char out_why[] = "no, outbound: the brand's own post";
+				r->clf_label[1] = 0;
+				r->clf_conf[1] = 1.0f;
+				r->clf_why[1] = scrm_buf_add_str(&c->arena, out_why, sizeof out_why - 1);
+				if (!scrm_str_present(r->clf_why[1]))
+					return -ENOMEM;
+				continue;
+			}
 			r->clf_label[k] = (uint8_t)o->label;
 			r->clf_conf[k] = o->confidence;
-			r->has_clf |= (uint8_t)(1u << k);
 			size_t wl = strnlen(o->why, SCRM_CLF_WHY_MAX);
 			if (wl) {
 				r->clf_why[k] = scrm_buf_add_str(&c->arena, o->why, wl);

@@ -1333,6 +1333,13 @@ check "loop: a follow-up while a case is open is routed by customer.open_case" \
 check "loop: the second reply closes the second case late: 7200 s, SLA missed" \
 	test -n "$(loop_field b2 '"case":{"event":"closed","opened_seq":2,"ttfr_s":7200.0,"sla_met":false}')"
 check "loop: a reply with no case waiting closes nothing" test -z "$(loop_field b3 '"case"')"
+out_ok=1
+for id in b1 b2 b3 o1; do
+	[ -n "$(loop_field $id '"action_needed":{"value":false,"confidence":1.0,')" ] &&
+		[ -n "$(loop_field $id '"action_needed":"no, outbound: the brand.s own post"')" ] || out_ok=0
+done
+check "loop: the brand's own posts need no answer (action_needed false, why: outbound); her messages do" \
+	test "$out_ok" = 1 -a -n "$(loop_field k1 '"action_needed":{"value":true,')" -a -n "$(loop_field k3 '"action_needed":{"value":true,')"
 "$SCRM" run -q --rules "$T/loop.scrm" --intent cues --brand @acme --log "$T/loop-log" "$T/loop.ndjson" >/dev/null
 "$SCRM" history --log "$T/loop-log" @kim >"$T/loop-hist.txt"
 check "history: the 360 view shows her messages and the brand's replies, with scores and case outcomes" \
