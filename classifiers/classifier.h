@@ -128,6 +128,8 @@ typedef struct scrm_clf_item {
 	int64_t followers; /* author followers, -1 unknown */
 	int8_t verified;   /* author verified: 1, 0, or -1 unknown */
 	int8_t is_reply;   /* the record replies to another: 1, 0, or -1 unknown */
+	int8_t direct;     /* 1: it came on a channel that only goes to the company (e-mail,
+			      chat, phone; --direct-channels), so it is addressed to it; else 0 */
 	int16_t spam_bits; /* scrm_spam_scan() of the text when the caller has it, else -1 */
 	scrm_clf_memo *memo; /* shared scratch (above), NULL: none; set by the caller */
 } scrm_clf_item;

@@ -42,9 +42,10 @@
  *                  complaint cue inside a resolution ("problem") does not count (resolve());
  *   8. other.
  * action_needed (GUIDELINE.md "action_needed: rules"): churn -> yes always; complaint,
- * question, purchase and suggestion -> yes when addressed (an @mention anywhere, or a
- * known reply); other -> yes only for a mid-thread information reply (an info cue:
- * "done", "dm sent", an OS or device name) that is addressed; praise and spam -> no.
+ * question, purchase and suggestion -> yes when addressed (an @mention anywhere, a known
+ * reply, or a message on a direct channel such as e-mail or chat: scrm_clf_item.direct);
+ * other -> yes only for a mid-thread information reply (an info cue: "done", "dm sent",
+ * an OS or device name) that is addressed; praise and spam -> no.
  * complaint task: yes when the intent is complaint or churn.
  *
  * Confidence (a margin of evidence, not a probability): 0.8 when a phrase cue decided,
@@ -562,7 +563,8 @@ enum { L_QUESTION, L_COMPLAINT, L_PRAISE, L_PURCHASE, L_CHURN, L_SUGGESTION, L_S
 #define NEG_CUT (-0.05)
 #define POS_CUT 0.5
 
-void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, scrm_cues_decision *d)
+void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, int direct,
+		      scrm_cues_decision *d)
 {
 	uint32_t g = h->groups;
 	/* airline-sentiment writes "Flight Booking Problems" for a booking: not a complaint */
@@ -573,10 +575,10 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
 	if ((g >> SCRM_CUE_DM_REQUEST) & 1)
 		g &= ~(1u << SCRM_CUE_SUGGESTION);
 #define HAS(x) ((g >> (x)) & 1u)
-	int addressed = h->mention || is_reply == 1;
+	int addressed = h->mention || is_reply == 1 || direct;
 	int neg = s && s->compound <= NEG_CUT, pos = s && s->compound >= POS_CUT;
 	int link = h->links > 0;
-	d->addressed = (uint8_t)addressed;
+	d->addressed = (uint8_t)(h->mention || is_reply == 1 ? 1 : direct ? 2 : 0);
 	d->group = -1;
 	d->confidence = 0.8f;
 	int care = HAS(SCRM_CUE_COMPLAINT);
@@ -784,11 +786,14 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 	else if (d->intent == L_OTHER && d->action)
 		put(why, &len, ", info reply");
 	else
-		put(why, &len, d->addressed ? (h->mention ? ", @mention" : ", reply") : ", not addressed");
+		put(why, &len, !d->addressed	   ? ", not addressed"
+			       : h->mention	   ? ", @mention"
+			       : d->addressed == 1 ? ", reply"
+						   : ", direct channel");
 }
 
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
+		      int direct, int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
 		      struct scrm_clf_memo *memo)
 {
 	if (memo && memo->owner == CUES_MEMO_TAG) {
@@ -809,7 +814,7 @@ int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, si
 			return rc;
 		*s = scratch;
 	}
-	scrm_cues_decide(h, *s, is_reply, d);
+	scrm_cues_decide(h, *s, is_reply, direct, d);
 	if (memo) {
 		struct cues_memo *m = (struct cues_memo *)memo->data;
 		m->h = *h;
@@ -834,7 +839,8 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 		scrm_cues_decision d;
 		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 		scrm_sentiment sv;
-		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, it->spam_bits, &s, &sv, &h, &d, it->memo);
+		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, it->direct, it->spam_bits, &s, &sv, &h,
+					   &d, it->memo);
 		if (rc)
 			return rc;
 		out[i].label = c->task == SCRM_TASK_INTENT    ? d.intent

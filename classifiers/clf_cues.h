@@ -98,14 +98,17 @@ typedef struct scrm_cues_decision {
 	uint32_t action;   /* 0 / 1 */
 	int group;         /* the cue group that decided the intent, or -1 (sentiment or none) */
 	float confidence;  /* by kind of evidence, see clf_cues.c; not a probability */
-	uint8_t addressed; /* @mention or known reply */
+	uint8_t addressed; /* 1: an @mention or a known reply; 2: only its direct channel; 0: not */
 } scrm_cues_decision;
 
 /*
  * scrm_cues_decide() - apply the rules to hits @h of @text, the scrm-mode sentiment @s
- * (NULL: unknown, sentiment rules do not fire) and @is_reply (1, 0, -1 unknown).
+ * (NULL: unknown, sentiment rules do not fire), @is_reply (1, 0, -1 unknown) and @direct
+ * (1: the message came on a channel that only goes to the company, e-mail or chat, so it
+ * is addressed to it without an @mention; scrm_clf_item.direct).
  */
-void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, scrm_cues_decision *d);
+void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_reply, int direct,
+		      scrm_cues_decision *d);
 
 struct scrm_sent;
 struct scrm_clf_memo;
@@ -118,7 +121,7 @@ struct scrm_clf_memo;
  * instead of scanning again. Return 0 or -errno.
  */
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
+		      int direct, int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
 		      struct scrm_clf_memo *memo);
 
 #endif

@@ -725,10 +725,11 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "sentiment-langs", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
-				       "rules-cache", "encoder", "model-topics"};
+				       "rules-cache", "encoder", "model-topics", "direct-channels"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
-	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics"
+	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics, " \
+	"direct-channels"
 
 static bool known_setting(const char *k, size_t n)
 {

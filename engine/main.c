@@ -35,6 +35,10 @@
 #define SCRM_VERSION "0.1.0"
 #endif
 
+/* The channels of the canonical schema whose messages only the company receives: what is
+ * said there is addressed to it (for the cues rules, as an @mention is on X). */
+#define SCRM_DIRECT_DEFAULT "email,chat,phone,sms,whatsapp,messenger,review"
+
 static volatile sig_atomic_t g_stop; /* set by the signal handler only */
 static volatile sig_atomic_t g_reload; /* SIGHUP: reload the CRM export */
 
@@ -131,6 +135,9 @@ static void usage(FILE *fp)
 	      "      --customers FILE   CRM export (CSV, README \"Customers\"): authors resolve to customers\n"
 	      "      --brand HANDLE     a brand account (repeatable; also `set brands`): its posts are\n"
 	      "                         replies that close the case of the customer they answer\n"
+	      "      --direct-channels LIST  channels whose messages all go to the company, so they are\n"
+	      "                         addressed to it without an @mention (also `set direct-channels`;\n"
+	      "                         default " SCRM_DIRECT_DEFAULT "; none for no channel)\n"
 	      "      --log DIR          append every interaction to the interaction log in DIR\n"
 	      "      --fsync P          log durability: batch (default), always, interval[=MS], never\n"
 	      "      --from-start       with --log: read the inputs from their start, not from the\n"
@@ -235,13 +242,13 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
-	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS,
+	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS, OPT_DIRECT,
 };
 
 #define MAX_BRANDS 64
 
-/* Add the handles of @list ("@a, b c") to brands[]; -E2BIG past MAX_BRANDS. The strings
- * are copied into @store (freed by the caller). */
+/* Add the handles (or channel names) of @list ("@a, b c") to brands[]; -E2BIG past
+ * MAX_BRANDS. The strings are copied into @store (freed by the caller). */
 static int add_brands(const char *list, const char **brands, size_t *n, char **store)
 {
 	char *copy = strdup(list);
@@ -383,6 +390,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 	scrm_encoder *encoder = NULL;
 	scrm_classifier *probes[3] = {NULL, NULL, NULL}; /* the models' first instances (probe_model) */
 	const char *model_topics = NULL; /* --model-topics, else `set model-topics` */
+	const char *direct_list = NULL;  /* --direct-channels, else `set direct-channels`, else the default */
+	const char *direct[MAX_BRANDS];
+	size_t n_direct = 0;
+	char *direct_store = NULL;
 	static uint32_t model_bits[65536 / 32]; /* its topic and cue ids (cfg.model_topics) */
 	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
 	bool chunk_set = false;
@@ -427,6 +438,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"fsync", required_argument, 0, OPT_FSYNC},
 		{"from-start", no_argument, 0, OPT_FROM_START},
 		{"brand", required_argument, 0, OPT_BRAND},
+		{"direct-channels", required_argument, 0, OPT_DIRECT},
 		{"sentiment-model", required_argument, 0, OPT_SENT_MODEL},
 		{"encoder", required_argument, 0, OPT_ENCODER},
 		{"model-topics", required_argument, 0, OPT_MODEL_TOPICS},
@@ -542,6 +554,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_SENT_MODEL: cfg.sentiment_model = optarg; break;
 		case OPT_ENCODER: encoder_path = optarg; break;
 		case OPT_MODEL_TOPICS: model_topics = optarg; break;
+		case OPT_DIRECT: direct_list = optarg; break;
 		case OPT_BRAND:
 			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
@@ -636,6 +649,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 			}
 			cfg.sentiment_model = smbuf;
 		}
+		if (!direct_list)
+			direct_list = scrm_rules_get(rules, "direct-channels", NULL);
 		const char *bl = scrm_rules_get(rules, "brands", NULL);
 		if (bl && !n_brands && add_brands(bl, brands, &n_brands, &brand_store[n_store++])) {
 			fprintf(stderr, "scrm %s: %s: at most %d brand handles\n", cmd, rules_path, MAX_BRANDS);
@@ -790,6 +805,14 @@ static int cmd_run(int argc, char **argv, bool replay)
 	cfg.stop = &g_stop;
 	cfg.brands = brands;
 	cfg.n_brands = n_brands;
+	if (!direct_list)
+		direct_list = SCRM_DIRECT_DEFAULT;
+	if (strcmp(direct_list, "none") != 0 && add_brands(direct_list, direct, &n_direct, &direct_store)) {
+		fprintf(stderr, "scrm %s: --direct-channels: at most %d channels\n", cmd, MAX_BRANDS);
+		goto out;
+	}
+	cfg.direct_channels = direct;
+	cfg.n_direct_channels = n_direct;
 	if (customers_path) {
 		struct sigaction hup;
 		memset(&hup, 0, sizeof hup);
@@ -822,6 +845,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 out:
 	for (int k = 0; k < 3; k++)
 		scrm_classifier_free(probes[k]);
+	free(direct_store);
 	for (size_t i = 0; i < n_store; i++)
 		free(brand_store[i]);
 	scrm_lexicon_free(lex);

@@ -432,6 +432,19 @@ static void apply_learned(scrm_record *r, double score)
 
 /* The configured classifiers (intent, action, the learned sentiment correction) over the
  * chunk's records: one batch each, or record by record (below). */
+/* The record came on one of cfg->direct_channels. */
+static int8_t is_direct(const scrm_pipeline_cfg *cfg, const scrm_record *r, const scrm_buf *arena)
+{
+	if (!scrm_str_present(r->channel))
+		return 0;
+	const char *ch = scrm_str_ptr(arena, r->channel);
+	for (size_t i = 0; i < cfg->n_direct_channels; i++)
+		if (strlen(cfg->direct_channels[i]) == r->channel.len &&
+		    strncasecmp(cfg->direct_channels[i], ch, r->channel.len) == 0)
+			return 1;
+	return 0;
+}
+
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
@@ -492,6 +505,7 @@ static int classify_records(worker *wk, chunk *c)
 		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
 		it->verified = r->verified;
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+		it->direct = is_direct(wk->pl->cfg, r, &c->arena);
 		/* analyze_records() scanned the structure; its four bits are all the scan sets */
 		if (scrm_str_present(r->text))
 			it->spam_bits = (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS |

@@ -101,6 +101,11 @@ typedef struct scrm_pipeline_cfg {
 	   an @handle is filed under that customer and closes her open case. */
 	const char *const *brands;
 	size_t n_brands;
+	/* Channels whose messages only the company receives (e-mail, chat, ...; ASCII
+	   case-insensitive): the classifiers take a message there as addressed to it
+	   (scrm_clf_item.direct). Borrowed. */
+	const char *const *direct_channels;
+	size_t n_direct_channels;
 	/* Reload (SIGHUP): when *reload is set, the calling thread clears it and calls
 	   customers_reload(reload_ctx) for a new table (NULL: keep the old one; the callback
 	   reports why), which then applies from the next batch a worker starts. The pipeline

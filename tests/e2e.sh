@@ -414,8 +414,24 @@ check "influence: a fan nobody mentions has network 0" \
 "$SCRM" run -q --intent cues --action cues "$T/spam.ndjson" >"$T/intent.out"
 check "--intent cues --action cues: events carry intent and action_needed" \
 	test "$(grep -c '"intent":{"label":"[a-z]*","confidence":[0-9.]*,"classifier":"cues"},"action_needed":{"value":[a-z]*,' "$T/intent.out")" -eq 7
-check "an ordinary complaint is a complaint; addressed to nobody, it needs no action" \
-	bash -c "grep '\"id\":\"ok\"' '$T/intent.out' | grep -q '\"intent\":{\"label\":\"complaint\".*\"action_needed\":{\"value\":false'"
+# chat is a direct channel (e-mail, chat, ...: --direct-channels, `set direct-channels`):
+# what is said there is addressed to the company; elsewhere, without an @mention or a
+# reply, it is addressed to nobody
+"$SCRM" run -q --direct-channels none "$T/spam.ndjson" >"$T/direct0.out"
+printf 'set direct-channels = web forum\n' >"$T/direct.scrm"
+"$SCRM" run -q --rules "$T/direct.scrm" "$T/spam.ndjson" >"$T/direct2.out"
+{
+	printf '{"id":"e1","channel":"Email","text":"my refund is still not here after three weeks","author":{"handle":"k"}}\n'
+	printf '{"id":"f1","channel":"forum","text":"my refund is still not here after three weeks","author":{"handle":"k"}}\n'
+} >"$T/direct.ndjson"
+"$SCRM" run -q "$T/direct.ndjson" >"$T/direct3.out"
+check "an ordinary complaint is a complaint; on chat (a direct channel) it needs an answer" \
+	bash -c "grep '\"id\":\"ok\"' '$T/intent.out' | grep -q '\"intent\":{\"label\":\"complaint\".*\"action_needed\":{\"value\":true.*, direct channel\"'"
+check "addressed to nobody (--direct-channels none, or chat not in set direct-channels, or a forum) it needs no action" \
+	bash -c "grep '\"id\":\"ok\"' '$T/direct0.out' | grep -q '\"action_needed\":{\"value\":false.*, not addressed\"' &&
+		 grep '\"id\":\"ok\"' '$T/direct2.out' | grep -q '\"action_needed\":{\"value\":false' &&
+		 grep '\"id\":\"f1\"' '$T/direct3.out' | grep -q '\"action_needed\":{\"value\":false' &&
+		 grep '\"id\":\"e1\"' '$T/direct3.out' | grep -q '\"action_needed\":{\"value\":true'"
 "$SCRM" run -q "$T/spam.ndjson" >"$T/intent0.out"
 check "by default events carry the cues intent and action_needed (the same as --intent cues --action cues)" \
 	cmp -s "$T/intent0.out" "$T/intent.out"

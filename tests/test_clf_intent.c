@@ -31,6 +31,7 @@ typedef struct cue_case {
 } cue_case;
 
 #define NOSENT 9.0
+#define DIRECT 2 /* is_reply 0, direct 1 */
 
 static const cue_case cue_cases[] = {
 	/* question: phrase, addressed / not addressed */
@@ -70,6 +71,16 @@ static const cue_case cue_cases[] = {
 	{"@acme meh meh meh", -1, -0.6, "complaint", 1, "complaint: sentiment -0.60 + addressed", "yes"},
 	{"meh meh meh", -1, -0.6, "other", 0, "other: no cue", "no"},
 	{"the app is not working again", -1, NOSENT, "complaint", 0, "complaint: \"not working\"", "not addressed"},
+	/* on a direct channel (e-mail, chat: scrm_clf_item.direct) a message is addressed to the
+	 * company without an @mention */
+	{"the app is not working again", DIRECT, NOSENT, "complaint", 1, "complaint: \"not working\"",
+	 "yes, complaint: \"not working\", direct channel"},
+	{"meh meh meh", DIRECT, -0.6, "complaint", 1, "complaint: sentiment -0.60 + addressed", "direct channel"},
+	{"is it sunday already?", DIRECT, NOSENT, "question", 1, "question: \"?\"", "direct channel"},
+	{"i want to buy a new phone", DIRECT, NOSENT, "purchase", 1, "purchase: \"want to buy\"", "direct channel"},
+	{"@acme still waiting for my order", DIRECT, NOSENT, "complaint", 1, "complaint: \"still waiting\"",
+	 "@mention"},
+	{"thank you so much", DIRECT, NOSENT, "praise", 0, "praise: \"thank\"", "no, praise"},
 	/* praise: phrase; positive sentiment in a reply */
 	{"@acme thank you so much", -1, NOSENT, "praise", 0, "praise: \"thank\"", "no, praise"},
 	{"so good", 1, 0.8, "praise", 0, "praise: sentiment +0.80", "no"},
@@ -157,7 +168,8 @@ static int run_cues(scrm_task task, const cue_case *cc, scrm_clf_out *out)
 	cr_assert_eq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), 0, "%s", err);
 	scrm_clf_item it;
 	scrm_clf_item_init(&it, cc->text, strlen(cc->text));
-	it.is_reply = (int8_t)cc->is_reply;
+	it.is_reply = (int8_t)(cc->is_reply == DIRECT ? 0 : cc->is_reply);
+	it.direct = cc->is_reply == DIRECT;
 	scrm_sentiment s = {0, 1, 0, cc->compound};
 	if (cc->compound != NOSENT)
 		it.sentiment[SCRM_SENT_SCRM] = &s;

@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ch.groups & (1u << k))
 			CHECK(ch.from[k] <= ch.to[k] && ch.to[k] <= size);
 	CHECK(ch.spam_bits == spam);
-	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, &d);
+	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, (int)(size / 3 % 2), &d);
 	CHECK(d.intent < 8 && d.action <= 1);
 
 	scrm_feat_extras x = {.sent = &m, .is_reply = (int)(size % 3) - 1};
