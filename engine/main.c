@@ -246,6 +246,7 @@ enum {
 };
 
 #define MAX_BRANDS 64
+_Static_assert(MAX_BRANDS <= SCRM_MAX_DIRECT, "--direct-channels takes at most MAX_BRANDS names");
 
 /* Add the handles (or channel names) of @list ("@a, b c") to brands[]; -E2BIG past
  * MAX_BRANDS. The strings are copied into @store (freed by the caller). */

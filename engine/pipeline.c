@@ -249,6 +249,7 @@ struct pipeline {
 	/* model_topics: the topic and cue ids that let a record reach the model classifiers
 	   (65,536 bits), NULL: no gate; model_gate[k]: classifier k is gated */
 	const uint32_t *model_bits; /* cfg->model_topics */
+	size_t direct_len[SCRM_MAX_DIRECT]; /* strlen() of each of cfg->direct_channels */
 	bool model_gate[2];
 };
 
@@ -433,14 +434,14 @@ static void apply_learned(scrm_record *r, double score)
 /* The configured classifiers (intent, action, the learned sentiment correction) over the
  * chunk's records: one batch each, or record by record (below). */
 /* The record came on one of cfg->direct_channels. */
-static int8_t is_direct(const scrm_pipeline_cfg *cfg, const scrm_record *r, const scrm_buf *arena)
+static int8_t is_direct(const pipeline *pl, const scrm_record *r, const scrm_buf *arena)
 {
 	if (!scrm_str_present(r->channel))
 		return 0;
-	const char *ch = scrm_str_ptr(arena, r->channel);
-	for (size_t i = 0; i < cfg->n_direct_channels; i++)
-		if (strlen(cfg->direct_channels[i]) == r->channel.len &&
-		    strncasecmp(cfg->direct_channels[i], ch, r->channel.len) == 0)
+	size_t n = pl->cfg->n_direct_channels < SCRM_MAX_DIRECT ? pl->cfg->n_direct_channels : SCRM_MAX_DIRECT;
+	for (size_t i = 0; i < n; i++)
+		if (pl->direct_len[i] == r->channel.len &&
+		    strncasecmp(pl->cfg->direct_channels[i], scrm_str_ptr(arena, r->channel), r->channel.len) == 0)
 			return 1;
 	return 0;
 }
@@ -505,7 +506,7 @@ static int classify_records(worker *wk, chunk *c)
 		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
 		it->verified = r->verified;
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
-		it->direct = is_direct(wk->pl->cfg, r, &c->arena);
+		it->direct = is_direct(wk->pl, r, &c->arena);
 		/* analyze_records() scanned the structure; its four bits are all the scan sets */
 		if (scrm_str_present(r->text))
 			it->spam_bits = (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS |
@@ -2539,6 +2540,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		}
 	}
 	pl->model_bits = cfg->model_topics;
+	for (size_t i = 0; i < cfg->n_direct_channels && i < SCRM_MAX_DIRECT; i++)
+		pl->direct_len[i] = strlen(cfg->direct_channels[i]);
 	for (int k = 0; k < 2; k++) {
 		if (!cfg->clf[k])
 			continue;

@@ -46,6 +46,8 @@
 #define SCRM_MAX_ROUTES 32
 #define SCRM_MAX_RELOADS 64 /* replaced customer tables still in use by batches in flight */
 
+#define SCRM_MAX_DIRECT 64 /* scrm_pipeline_cfg.direct_channels */
+
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */
 	size_t n_inputs;
@@ -105,7 +107,7 @@ typedef struct scrm_pipeline_cfg {
 	   case-insensitive): the classifiers take a message there as addressed to it
 	   (scrm_clf_item.direct). Borrowed. */
 	const char *const *direct_channels;
-	size_t n_direct_channels;
+	size_t n_direct_channels; /* at most SCRM_MAX_DIRECT */
 	/* Reload (SIGHUP): when *reload is set, the calling thread clears it and calls
 	   customers_reload(reload_ctx) for a new table (NULL: keep the old one; the callback
 	   reports why), which then applies from the next batch a worker starts. The pipeline
