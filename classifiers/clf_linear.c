@@ -719,8 +719,7 @@ static int classify_learned(void *state, const scrm_clf_item *items, size_t n, s
 static bool uses_encoder(const void *state)
 {
 	const clf_linear *c = state;
-	float scale;
-	return scrm_linear_encoder(c->m, &scale) != 0;
+	return scrm_linear_encoder(c->m, NULL) != 0;
 }
 
 #define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS)

@@ -248,9 +248,10 @@ enum {
 #define MAX_BRANDS 64
 _Static_assert(MAX_BRANDS <= SCRM_MAX_DIRECT, "--direct-channels takes at most MAX_BRANDS names");
 
-/* Add the handles (or channel names) of @list ("@a, b c") to brands[]; -E2BIG past
- * MAX_BRANDS. The strings are copied into @store (freed by the caller). */
-static int add_brands(const char *list, const char **brands, size_t *n, char **store)
+/* Add the names of @list ("@a, b c": brand handles, a leading '@' dropped, or channels)
+ * to names[]; -E2BIG past MAX_BRANDS. The strings are copied into @store (freed by the
+ * caller). */
+static int add_names(const char *list, const char **names, size_t *n, char **store)
 {
 	char *copy = strdup(list);
 	if (!copy)
@@ -270,7 +271,7 @@ static int add_brands(const char *list, const char **brands, size_t *n, char **s
 			continue;
 		if (*n == MAX_BRANDS)
 			return -E2BIG;
-		brands[(*n)++] = h;
+		names[(*n)++] = h;
 	}
 	return 0;
 }
@@ -557,7 +558,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_MODEL_TOPICS: model_topics = optarg; break;
 		case OPT_DIRECT: direct_list = optarg; break;
 		case OPT_BRAND:
-			if (n_store == MAX_BRANDS || add_brands(optarg, brands, &n_brands, &brand_store[n_store++])) {
+			if (n_store == MAX_BRANDS || add_names(optarg, brands, &n_brands, &brand_store[n_store++])) {
 				fprintf(stderr, "scrm %s: at most %d brand handles\n", cmd, MAX_BRANDS);
 				for (size_t i = 0; i < n_store; i++)
 					free(brand_store[i]);
@@ -653,7 +654,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		if (!direct_list)
 			direct_list = scrm_rules_get(rules, "direct-channels", NULL);
 		const char *bl = scrm_rules_get(rules, "brands", NULL);
-		if (bl && !n_brands && add_brands(bl, brands, &n_brands, &brand_store[n_store++])) {
+		if (bl && !n_brands && add_names(bl, brands, &n_brands, &brand_store[n_store++])) {
 			fprintf(stderr, "scrm %s: %s: at most %d brand handles\n", cmd, rules_path, MAX_BRANDS);
 			goto out;
 		}
@@ -808,7 +809,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	cfg.n_brands = n_brands;
 	if (!direct_list)
 		direct_list = SCRM_DIRECT_DEFAULT;
-	if (strcmp(direct_list, "none") != 0 && add_brands(direct_list, direct, &n_direct, &direct_store)) {
+	if (strcmp(direct_list, "none") != 0 && add_names(direct_list, direct, &n_direct, &direct_store)) {
 		fprintf(stderr, "scrm %s: --direct-channels: at most %d channels\n", cmd, MAX_BRANDS);
 		goto out;
 	}

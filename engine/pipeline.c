@@ -249,7 +249,8 @@ struct pipeline {
 	/* model_topics: the topic and cue ids that let a record reach the model classifiers
 	   (65,536 bits), NULL: no gate; model_gate[k]: classifier k is gated */
 	const uint32_t *model_bits; /* cfg->model_topics */
-	size_t direct_len[SCRM_MAX_DIRECT]; /* strlen() of each of cfg->direct_channels */
+	size_t direct_len[SCRM_MAX_DIRECT]; /* strlen() of each of cfg->direct_channels ... */
+	size_t n_direct;                    /* ... of the first n_direct (at most SCRM_MAX_DIRECT) */
 	bool model_gate[2];
 };
 
@@ -431,21 +432,20 @@ static void apply_learned(scrm_record *r, double score)
 	r->sent_learned = 1;
 }
 
-/* The configured classifiers (intent, action, the learned sentiment correction) over the
- * chunk's records: one batch each, or record by record (below). */
 /* The record came on one of cfg->direct_channels. */
 static int8_t is_direct(const pipeline *pl, const scrm_record *r, const scrm_buf *arena)
 {
 	if (!scrm_str_present(r->channel))
 		return 0;
-	size_t n = pl->cfg->n_direct_channels < SCRM_MAX_DIRECT ? pl->cfg->n_direct_channels : SCRM_MAX_DIRECT;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < pl->n_direct; i++)
 		if (pl->direct_len[i] == r->channel.len &&
 		    strncasecmp(pl->cfg->direct_channels[i], scrm_str_ptr(arena, r->channel), r->channel.len) == 0)
 			return 1;
 	return 0;
 }
 
+/* The configured classifiers (intent, action, the learned sentiment correction) over the
+ * chunk's records: one batch each, or record by record (below). */
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
@@ -2540,7 +2540,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		}
 	}
 	pl->model_bits = cfg->model_topics;
-	for (size_t i = 0; i < cfg->n_direct_channels && i < SCRM_MAX_DIRECT; i++)
+	pl->n_direct = cfg->n_direct_channels < SCRM_MAX_DIRECT ? cfg->n_direct_channels : SCRM_MAX_DIRECT;
+	for (size_t i = 0; i < pl->n_direct; i++)
 		pl->direct_len[i] = strlen(cfg->direct_channels[i]);
 	for (int k = 0; k < 2; k++) {
 		if (!cfg->clf[k])
