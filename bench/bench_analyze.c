@@ -19,8 +19,11 @@
  * (d) scan + both modes: the analyze stage as issue 3 defines it; (e) what the pipeline's
  * analyze_records() does on top of it (topic terms, the scrm mode's explanation, spam
  * signals, near-duplicate key), without its arena appends; (f) (e) and then the `cues` intent
- * and action classifiers as classify_records() runs them (issue 4 item 6: what
- * classification adds to the analyze stage). Like analyze_records() over a
+ * and action classifiers as the pipeline runs them (issue 4 item 6: what classification
+ * adds to the analyze stage): the cue lists scanned for in the topics scan, as guests of
+ * the rules' database (topics.h), and the classifiers given the hits; (f1) the same with
+ * the classifiers scanning for the cues themselves (a second Hyperscan pass, as without a
+ * rules file). Like analyze_records() over a
  * chunk, each analysis of a combined row runs over a block of records before the next
  * starts (--block, default 600: a 512 KiB chunk of generated records); record by record
  * (--block 1) the scan's and the lexicon's tables evict each other, and (d) costs 10-15%
@@ -35,7 +38,7 @@
  *     --records N           use the first N records only (default: all)
  *     --block N             records each analysis runs over before the next one starts,
  *                           as the pipeline does per chunk (default 600; 1: record by record)
- *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e, f;
+ *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e, f, f1;
  *                           default all): one row alone for perf or callgrind; a row's
  *                           results are checked against those of the rows that ran
  *     --topic-stats         also print how many records each topic and cue matched
@@ -59,6 +62,7 @@
 #include <unistd.h>
 
 #include "classifier.h"
+#include "clf_cues.h"
 #include "normalize.h"
 #include "rules.h"
 #include "sentiment.h"
@@ -271,10 +275,14 @@ enum {
 	DO_CLF = 16,  /* and then, as the pipeline's classify_records(): the `cues` intent and
 		       * action classifiers, record by record (the second reuses the first's
 		       * scan through the memo), with explanations */
+	DO_GUEST = 32, /* with DO_CLF: the cues scanned for in the topics scan (ts_guest) */
 };
 
 typedef struct analyzers {
 	scrm_topics_scratch *ts;
+	scrm_topics_scratch *ts_guest; /* the rules' database with the cues as guests (DO_GUEST) */
+	scrm_cues *cues;               /* fed by ts_guest's scan */
+	scrm_cues_hits *cue_hits;      /* per record of a block */
 	scrm_vader *vader;
 	scrm_sent *sent;      /* both sentiment modes (sentiment.h) */
 	uint64_t *topic_hits; /* per id, filled when not NULL */
@@ -354,8 +362,12 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				scrm_topic_hits hits;
 				scrm_topic_terms terms;
 				const char *hd = rec_handle(c, r), *lg = rec_lang(c, r);
-				if (scrm_topics_match_why(a->ts, rec_text(c, r), r->text_len, hd, r->handle_len, lg,
-							  r->lang_len, &hits, (what & DO_FULL) ? &terms : NULL))
+				bool guest = (what & DO_GUEST) != 0;
+				if (guest)
+					scrm_cues_feed_begin(a->cues, rec_text(c, r), r->text_len);
+				if (scrm_topics_match_why(guest ? a->ts_guest : a->ts, rec_text(c, r), r->text_len, hd,
+							  r->handle_len, lg, r->lang_len, &hits, (what & DO_FULL) ? &terms : NULL) ||
+				    (guest && scrm_cues_feed_end(a->cues, a->spam[i - b0], &a->cue_hits[i - b0])))
 					return -EIO;
 				h = mix(h, hits.n);
 				for (uint32_t k = 0; k < hits.n; k++) {
@@ -375,6 +387,8 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				it->sentiment[SCRM_SENT_SCRM] = &a->sents[i - b0];
 				it->is_reply = (int8_t)r->is_reply;
 				it->spam_bits = a->spam[i - b0];
+				if (what & DO_GUEST)
+					it->cues = &a->cue_hits[i - b0];
 				a->memos[i - b0].owner = 0;
 				it->memo = &a->memos[i - b0];
 			}
@@ -590,7 +604,7 @@ out:
 }
 
 /* The analysis rows to time (--rows): a bit each, all by default. */
-enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32, ROW_F = 64 };
+enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32, ROW_F = 64, ROW_F1 = 128 };
 static unsigned rows = ~0u;
 
 static int parse_rows(const char *arg)
@@ -598,7 +612,7 @@ static int parse_rows(const char *arg)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}, {"f", ROW_F}};
+	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}, {"f", ROW_F}, {"f1", ROW_F1}};
 	rows = 0;
 	for (const char *p = arg; *p;) {
 		size_t n = strcspn(p, ",");
@@ -678,7 +692,7 @@ int main(int argc, char **argv)
 	char err[4096];
 	scrm_lexicon *lex = NULL;
 	scrm_rules *rules = NULL;
-	scrm_topics *topics = NULL;
+	scrm_topics *topics = NULL, *topics_guest = NULL;
 	analyzers a = {0};
 	corpus c = {0};
 	char *buf = NULL;
@@ -838,8 +852,15 @@ int main(int argc, char **argv)
 			       "the near-duplicate key: %.1f ns/rec; ", ns_pipe - ns_full);
 		printf("parse + normalize + (e): %.0f rec/cpu-s\n", 1e9 / (parse_ns + ns_pipe));
 	}
-	if (a.ts && a.sent && (rows & ROW_F)) {
+	if (a.ts && a.sent && (rows & (ROW_F | ROW_F1))) {
 		static const scrm_task tasks[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
+		scrm_topics_guest guest;
+		if (scrm_cues_guest(&guest) || scrm_topics_compile_rules(&topics_guest, rules, NULL, &guest, err, sizeof err) ||
+		    scrm_topics_scratch_create(&a.ts_guest, topics_guest) || scrm_cues_create(&a.cues, err, sizeof err)) {
+			fprintf(stderr, "bench_analyze: the rules with the cues as guests: %s\n", err);
+			goto out;
+		}
+		scrm_topics_scratch_guest(a.ts_guest, scrm_cues_feed, a.cues);
 		scrm_clf_config cfg = {.lexicon = lex, .topics = topics};
 		for (int k = 0; k < 2; k++)
 			if (scrm_classifier_create(&a.clf[k], scrm_classifier_find(tasks[k], "cues"), &cfg, err, sizeof err)) {
@@ -851,21 +872,32 @@ int main(int argc, char **argv)
 		a.sents = calloc(block, sizeof *a.sents);
 		a.spam = calloc(block, sizeof *a.spam);
 		a.outs = calloc(2, sizeof *a.outs);
-		if (!a.items || !a.memos || !a.sents || !a.spam || !a.outs)
+		a.cue_hits = calloc(block, sizeof *a.cue_hits);
+		if (!a.items || !a.memos || !a.sents || !a.spam || !a.outs || !a.cue_hits)
 			goto out;
-		pass_sums s_clf;
-		double ns_clf;
-		if ((rc = time_analyze("(f) (e) + cues intent, action", &c, &a, DO_FULL | DO_CLF, reps, parse_ns, &s_clf,
-				       &ns_clf)))
-			goto fail;
-		if (ran(ROW_E, ROW_F) && (s_clf.h_scan != s_pipe.h_scan || s_clf.h_spam != s_pipe.h_spam)) {
-			fprintf(stderr, "bench_analyze: (f) disagrees with (e)\n");
-			goto out;
+		pass_sums s_clf[2];
+		double ns_clf[2];
+		for (int g = 0; g < 2; g++) {
+			if (!(rows & (g ? ROW_F1 : ROW_F)))
+				continue;
+			if ((rc = time_analyze(g ? "(f1) (f), cues scanned apart" : "(f) (e) + cues intent, action", &c, &a,
+					       DO_FULL | DO_CLF | (g ? 0 : DO_GUEST), reps, parse_ns, &s_clf[g], &ns_clf[g])))
+				goto fail;
+			if (ran(ROW_E, g ? ROW_F1 : ROW_F) &&
+			    (s_clf[g].h_scan != s_pipe.h_scan || s_clf[g].h_spam != s_pipe.h_spam)) {
+				fprintf(stderr, "bench_analyze: (%s) disagrees with (e)\n", g ? "f1" : "f");
+				goto out;
+			}
+			if (g && ran(ROW_F, ROW_F1) && s_clf[1].h_clf != s_clf[0].h_clf) {
+				fprintf(stderr, "bench_analyze: (f1) disagrees with (f)\n");
+				goto out;
+			}
+			if (rows & ROW_E)
+				printf("(%s) adds to (e): classification %.1f ns/rec = %+.1f%% of parse + normalize + (e) (%.1f "
+				       "ns), the pipeline's analyze stage without its arena appends\n",
+				       g ? "f1" : "f", ns_clf[g] - ns_pipe, (ns_clf[g] - ns_pipe) / (parse_ns + ns_pipe) * 100,
+				       parse_ns + ns_pipe);
 		}
-		if (rows & ROW_E)
-			printf("(f) adds to (e): classification %.1f ns/rec = %+.1f%% of parse + normalize + (e) (%.1f ns), "
-			       "the pipeline's analyze stage without its arena appends\n",
-			       ns_clf - ns_pipe, (ns_clf - ns_pipe) / (parse_ns + ns_pipe) * 100, parse_ns + ns_pipe);
 	}
 	if (topic_stats && a.ts) {
 		a.topic_hits = calloc(scrm_topics_count(topics), sizeof *a.topic_hits);
@@ -892,6 +924,10 @@ out:
 		scrm_classifier_free(a.clf[k]);
 	free(a.items);
 	free(a.memos);
+	free(a.cue_hits);
+	scrm_cues_free(a.cues);
+	scrm_topics_scratch_free(a.ts_guest);
+	scrm_topics_free(topics_guest);
 	free(a.sents);
 	free(a.spam);
 	free(a.outs);

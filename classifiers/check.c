@@ -308,7 +308,7 @@ int scrm_check_main(int argc, char **argv)
 	if (route_rc)
 		fputs(err, stderr);
 	err[0] = 0;
-	if (scrm_topics_compile_rules(&t, r, NULL, err, sizeof(err)) != 0) {
+	if (scrm_topics_compile_rules(&t, r, NULL, NULL, err, sizeof(err)) != 0) {
 		fputs(err, stderr);
 		goto out;
 	}

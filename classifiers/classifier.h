@@ -131,6 +131,10 @@ typedef struct scrm_clf_item {
 	int8_t direct;     /* 1: it came on a channel that only goes to the company (e-mail,
 			      chat, phone; --direct-channels), so it is addressed to it; else 0 */
 	int16_t spam_bits; /* scrm_spam_scan() of the text when the caller has it, else -1 */
+	/* The cues scan of the text (clf_cues.h), when the caller made it in its topics pass
+	 * (the cue expressions as the rules database's guests); NULL: the classifiers that
+	 * use the cues scan the text themselves */
+	const struct scrm_cues_hits *cues;
 	scrm_clf_memo *memo; /* shared scratch (above), NULL: none; set by the caller */
 } scrm_clf_item;
 
@@ -193,6 +197,9 @@ enum scrm_clf_flags {
 	SCRM_CLF_NEEDS_MODEL = 1u << 2,     /* create fails (-EINVAL) without config.model_path */
 	SCRM_CLF_USES_SENTIMENT = 1u << 3,  /* reads item.sentiment: callers should fill it */
 	SCRM_CLF_USES_TOPICS = 1u << 4,     /* reads item.hits: callers should match rules */
+	SCRM_CLF_USES_CUES = 1u << 5,       /* reads item.cues (clf_cues.h), scanning the text itself
+					       when it is NULL: callers that scan for topics may
+					       scan for the cues in the same pass */
 };
 
 /* scrm_classifier_classify() flags */

@@ -61,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "classifier.h"
@@ -68,6 +69,7 @@
 #include "utf8.h"
 #include "sentiment.h"
 #include "spam.h"
+#include "topics.h"
 
 #include "cues_patterns.h"
 
@@ -95,7 +97,12 @@ static struct {
 	int rc;
 	int embedded; /* 1: the databases came from the binary, not compiled at start-up */
 	char err[256];
-} shared = {PTHREAD_ONCE_INIT, NULL, {NULL}, {0}, 0, 0, ""};
+	/* the main database as expressions, for scrm_cues_guest() (made on its first call) */
+	pthread_once_t guest_once;
+	const char **gexprs;
+	unsigned *gflags, *gids, gn;
+	uint64_t gkey;
+} shared = {PTHREAD_ONCE_INIT, NULL, {NULL}, {0}, 0, 0, "", PTHREAD_ONCE_INIT, NULL, NULL, NULL, 0, 0};
 
 /* The databases gen/cues_dbgen.c compiled and serialized at build time ($(BUILD)/gen/cues_db.c;
  * empty when it could not), and how many expressions and regexes it wrote out. */
@@ -159,6 +166,24 @@ int scrm_cues_db_embedded(void)
 	return shared.embedded;
 }
 
+enum { MAX_SPANS = 8 };
+
+struct span {
+	uint32_t from, to;
+};
+
+struct scan_ctx {
+	scrm_cues_hits *h;
+	scrm_cues *c;
+	const char *text;
+	size_t len;
+	uint32_t trig; /* bit k: regex slot k's trigger matched, its own scan is due */
+	/* every complaint match and every resolution, for resolve() (n > MAX_SPANS: too many
+	 * complaint matches to tell, the complaint stands) */
+	struct span comp[MAX_SPANS], res[MAX_SPANS];
+	uint32_t ncomp, nres;
+};
+
 /* One match of the main scan, before the rules look at it: the expression, and where */
 struct report {
 	uint32_t expr, from, to;
@@ -170,6 +195,7 @@ struct scrm_cues {
 	uint32_t nrep;
 	size_t cap;
 	int overflow;       /* the buffer could not grow: the scan fails with -ENOMEM */
+	struct scan_ctx fx; /* the text being fed (scrm_cues_feed_begin()) */
 };
 
 int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
@@ -216,24 +242,6 @@ static int is_word(unsigned char ch) { return word_byte[ch]; }
 
 /* Hyperscan's \s without UCP: space, \t, \n, \v, \f, \r. */
 static int is_space6(unsigned char ch) { return ch == ' ' || (ch >= '\t' && ch <= '\r'); }
-
-enum { MAX_SPANS = 8 };
-
-struct span {
-	uint32_t from, to;
-};
-
-struct scan_ctx {
-	scrm_cues_hits *h;
-	scrm_cues *c;
-	const char *text;
-	size_t len;
-	uint32_t trig; /* bit k: regex slot k's trigger matched, its own scan is due */
-	/* every complaint match and every resolution, for resolve() (n > MAX_SPANS: too many
-	 * complaint matches to tell, the complaint stands) */
-	struct span comp[MAX_SPANS], res[MAX_SPANS];
-	uint32_t ncomp, nres;
-};
 
 /* Only the counts: the spans are written before they are read (a designated
  * initializer would clear all 144 bytes with `rep stos`, 19% of the scan's own time). */
@@ -410,6 +418,7 @@ static void take(struct scan_ctx *x, unsigned id, uint32_t from, uint32_t to)
 
 /* Scan @text: its list matches, each list's matches that end together as one (the
  * leftmost), in c->rep by end. Return 0, -EIO (Hyperscan failed) or -ENOMEM. */
+static int find_rest(scrm_cues *c, struct scan_ctx *x);
 static int find(scrm_cues *c, struct scan_ctx *x)
 {
 	c->nrep = 0;
@@ -418,6 +427,14 @@ static int find(scrm_cues *c, struct scan_ctx *x)
 		return 0;
 	if (hs_scan(shared.db, x->text, (unsigned)x->len, 0, c->scratch, collect, x) != HS_SUCCESS)
 		return c->overflow ? -ENOMEM : -EIO;
+	return find_rest(c, x);
+}
+
+/* What find() does after the main database's scan (or after another scan that fed its
+ * matches, scrm_cues_feed()): the one-byte literals, the regexes whose gates matched,
+ * the reports in order. */
+static int find_rest(scrm_cues *c, struct scan_ctx *x)
+{
 	for (unsigned k = 0; k < shared.x.nbyte; k++) {
 		const char *p = x->text, *end = x->text + x->len;
 		uint32_t id = shared.x.byte_expr[k];
@@ -519,12 +536,19 @@ long scrm_cues_matches(scrm_cues *c, const char *text, size_t len, scrm_cue_matc
 	return c->nrep;
 }
 
-int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h)
+static void hits_clear(scrm_cues_hits *h)
 {
 	/* field by field: memset() of the whole became `rep stos`, slow to start */
 	h->groups = h->mention = h->hashtags = h->links = h->spam_bits = 0;
 	memset(h->from, 0, sizeof h->from);
 	memset(h->to, 0, sizeof h->to);
+}
+
+static void finish(struct scan_ctx *x, int spam_bits);
+
+int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h)
+{
+	hits_clear(h);
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
 	struct scan_ctx x;
@@ -532,9 +556,83 @@ int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, sc
 	int rc = find(c, &x);
 	if (rc < 0)
 		return rc;
+	finish(&x, spam_bits);
+	return 0;
+}
+
+void scrm_cues_feed_begin(scrm_cues *c, const char *text, size_t len)
+{
+	ctx_init(&c->fx, NULL, c, text, len > UINT32_MAX ? UINT32_MAX : len);
+	c->nrep = 0;
+	c->overflow = 0;
+}
+
+int scrm_cues_feed(void *cues, unsigned id, unsigned long long to)
+{
+	scrm_cues *c = cues;
+	(void)collect(id, 0, to, 0, &c->fx); /* a buffer that cannot grow fails the end, not the other scan */
+	return 0;
+}
+
+int scrm_cues_feed_end(scrm_cues *c, int spam_bits, scrm_cues_hits *h)
+{
+	hits_clear(h);
+	c->fx.h = h;
+	if (c->overflow)
+		return -ENOMEM;
+	int rc = find_rest(c, &c->fx);
+	if (rc < 0)
+		return rc;
+	finish(&c->fx, spam_bits);
+	return 0;
+}
+
+static void build_guest(void)
+{
+	const struct cue_exprs *x = &shared.x;
+	shared.gexprs = calloc(x->n, sizeof *shared.gexprs);
+	shared.gflags = calloc(x->n, sizeof *shared.gflags);
+	shared.gids = calloc(x->n, sizeof *shared.gids);
+	if (!shared.gexprs || !shared.gflags || !shared.gids)
+		return; /* gn stays 0: out of memory */
+	shared.gn = cues_main_exprs(x, shared.gexprs, shared.gflags, shared.gids);
+	XXH3_state_t *st = XXH3_createState();
+	if (!st) {
+		shared.gn = 0;
+		return;
+	}
+	XXH3_64bits_reset(st);
+	for (unsigned i = 0; i < shared.gn; i++) {
+		unsigned meta[2] = {shared.gflags[i], shared.gids[i]};
+		XXH3_64bits_update(st, meta, sizeof meta);
+		XXH3_64bits_update(st, shared.gexprs[i], strlen(shared.gexprs[i]) + 1);
+	}
+	shared.gkey = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+}
+
+int scrm_cues_guest(scrm_topics_guest *g)
+{
+	pthread_once(&shared.once, compile_once);
+	if (shared.rc)
+		return shared.rc;
+	pthread_once(&shared.guest_once, build_guest);
+	if (!shared.gn)
+		return -ENOMEM;
+	*g = (scrm_topics_guest){shared.gn, shared.gexprs, shared.gflags, shared.gids, shared.gkey};
+	return 0;
+}
+
+/* The rules' view of the reports find() left in c->rep, into x->h. */
+static void finish(struct scan_ctx *x, int spam_bits)
+{
+	scrm_cues *c = x->c;
+	scrm_cues_hits *h = x->h;
+	const char *text = x->text;
+	size_t len = x->len;
 	for (uint32_t i = 0; i < c->nrep; i++)
-		take(&x, shared.x.v[c->rep[i].expr].pat, c->rep[i].from, c->rep[i].to);
-	resolve(&x);
+		take(x, shared.x.v[c->rep[i].expr].pat, c->rep[i].from, c->rep[i].to);
+	resolve(x);
 	/* @mentions, #hashtags and links, each at a word start (the byte before it, if any,
 	 * is not a word byte): the bytes that mark one ('@', '#', the ':' of "http://" and
 	 * "https://", the '.' of "www.") are found sixteen at a time (SSE2), and only those
@@ -555,7 +653,6 @@ int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, sc
 		if (u[i] == '@' || u[i] == '#' || u[i] == ':' || u[i] == '.')
 			structural_mark(h, text, i, len);
 	h->spam_bits = spam_bits >= 0 ? (uint32_t)spam_bits : (uint32_t)scrm_spam_scan(text, len, NULL);
-	return 0;
 }
 
 enum { L_QUESTION, L_COMPLAINT, L_PRAISE, L_PURCHASE, L_CHURN, L_SUGGESTION, L_SPAM, L_OTHER };
@@ -793,8 +890,8 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 }
 
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int direct, int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
-		      struct scrm_clf_memo *memo)
+		      int direct, int spam_bits, const scrm_cues_hits *pre, const scrm_sentiment **s, scrm_sentiment *scratch,
+		      scrm_cues_hits *h, scrm_cues_decision *d, struct scrm_clf_memo *memo)
 {
 	if (memo && memo->owner == CUES_MEMO_TAG) {
 		const struct cues_memo *m = (const struct cues_memo *)memo->data;
@@ -806,8 +903,10 @@ int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, si
 		}
 		return 0;
 	}
-	int rc = scrm_cues_scan(c, text, len, spam_bits, h);
-	if (rc)
+	int rc = 0;
+	if (pre)
+		*h = *pre;
+	else if ((rc = scrm_cues_scan(c, text, len, spam_bits, h)))
 		return rc;
 	if (!*s && sent) {
 		if ((rc = scrm_sent_score(sent, SCRM_SENT_SCRM, text, len, scratch, NULL)))
@@ -839,7 +938,7 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 		scrm_cues_decision d;
 		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 		scrm_sentiment sv;
-		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, it->direct, it->spam_bits, &s, &sv, &h,
+		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, it->direct, it->spam_bits, it->cues, &s, &sv, &h,
 					   &d, it->memo);
 		if (rc)
 			return rc;
@@ -855,7 +954,7 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 	return 0;
 }
 
-#define CUES_FLAGS (SCRM_CLF_USES_SENTIMENT)
+#define CUES_FLAGS (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_CUES)
 
 const scrm_classifier_desc scrm_clf_intent_cues = {
 	.task = SCRM_TASK_INTENT,

@@ -80,6 +80,29 @@ int scrm_cues_db_embedded(void);
  * -ENOMEM if the match buffer cannot grow. */
 int scrm_cues_scan(scrm_cues *c, const char *text, size_t len, int spam_bits, scrm_cues_hits *h);
 
+/*
+ * The cues scanned by another scan: the rules file's database (topics.h) holds the main
+ * database's expressions as its guests, so that one Hyperscan pass per record finds the
+ * listening topics and the cues (the pipeline does this when a classifier uses the cues).
+ *   scrm_cues_guest()       the expressions, their flags and ids, and a key naming the
+ *                           set (for topics.h's cache); they live as long as the process.
+ *                           Return 0, -ENOMEM, or scrm_cues_create()'s error;
+ *   scrm_cues_feed_begin()  before the other scan of @text (@len bytes);
+ *   scrm_cues_feed()        the other scan's callback for each guest match (@cues: the
+ *                           scrm_cues; @id: the guest id; @to: the match's end); returns
+ *                           0, so that it never stops the other scan;
+ *   scrm_cues_feed_end()    after it: what scrm_cues_scan() of the same text would give
+ *                           (the one-byte literals and gated regexes are found here).
+ *                           Return 0, -EIO, or -ENOMEM (also when a feed could not keep a
+ *                           match).
+ * The text must stay in place from begin to end.
+ */
+struct scrm_topics_guest;
+int scrm_cues_guest(struct scrm_topics_guest *g);
+void scrm_cues_feed_begin(scrm_cues *c, const char *text, size_t len);
+int scrm_cues_feed(void *cues, unsigned id, unsigned long long to);
+int scrm_cues_feed_end(scrm_cues *c, int spam_bits, scrm_cues_hits *h);
+
 /* One match of a cue list, as the rules receive it: list @list (an index into the lists
  * of cues_patterns.h) matched text[from, to), the leftmost start of its matches ending
  * at @to (a stem's end not yet extended to its word's end). */
@@ -114,14 +137,15 @@ struct scrm_sent;
 struct scrm_clf_memo;
 /*
  * scrm_cues_analyze() - scan @text and decide in one step (@spam_bits as for
- * scrm_cues_scan()). *@s is the scrm-mode sentiment
+ * scrm_cues_scan()); with @pre (may be NULL), the hits of a scan the caller already
+ * made (scrm_cues_feed_end()) are used instead of scanning. *@s is the scrm-mode sentiment
  * the caller has (may be NULL); when it is NULL and @sent (a scorer of sentiment.h) is
  * not, the text is scored into *@scratch and *@s points there. With @memo (classifier.h;
  * may be NULL) the result is kept there, and a later call on the same record reuses it
  * instead of scanning again. Return 0 or -errno.
  */
 int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int direct, int spam_bits, const scrm_sentiment **s, scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d,
-		      struct scrm_clf_memo *memo);
+		      int direct, int spam_bits, const scrm_cues_hits *pre, const scrm_sentiment **s, scrm_sentiment *scratch,
+		      scrm_cues_hits *h, scrm_cues_decision *d, struct scrm_clf_memo *memo);
 
 #endif

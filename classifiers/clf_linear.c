@@ -147,7 +147,7 @@ static int featurize_item(featurizer *z, const scrm_clf_item *it, scrm_feat_vec 
 	scrm_cues_decision d;
 	const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 	scrm_sentiment sv;
-	int rc = scrm_cues_analyze(z->cues, z->sent, text, len, it->is_reply, it->direct, it->spam_bits, &s, &sv, &h, &d,
+	int rc = scrm_cues_analyze(z->cues, z->sent, text, len, it->is_reply, it->direct, it->spam_bits, it->cues, &s, &sv, &h, &d,
 				   it->memo);
 	if (rc)
 		return rc;
@@ -722,7 +722,7 @@ static bool uses_encoder(const void *state)
 	return scrm_linear_encoder(c->m, NULL) != 0;
 }
 
-#define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS)
+#define LINEAR_FLAGS (SCRM_CLF_NEEDS_MODEL | SCRM_CLF_USES_SENTIMENT | SCRM_CLF_USES_TOPICS | SCRM_CLF_USES_CUES)
 #define LINEAR_SUMMARY "softmax over hashed words, char n-grams, cues, sentiment, reply (scrm train)"
 
 const scrm_classifier_desc scrm_clf_intent_linear = {

@@ -338,10 +338,25 @@ static inline int cues_is_byte(const struct cue_exprs *x, unsigned i)
 	return 0;
 }
 
-/* Compile the main database (every expression but the one-byte literals and the gated
- * regexes, no start of match; ids are indices into x->v) and each regex's own (that regex
- * alone, with leftmost start of match, the same id) into re[0..x->nre). On an error
- * every database is freed. Return hs_compile_multi()'s. */
+/* The main database's expressions (every expression but the one-byte literals and the
+ * gated regexes, caseless, no start of match; ids are indices into x->v) into exprs,
+ * flags and ids (room for x->n each). Return how many. */
+static inline unsigned cues_main_exprs(const struct cue_exprs *x, const char **exprs, unsigned *flags, unsigned *ids)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i < x->n; i++) {
+		if (cues_is_byte(x, i) || x->v[i].role == CUE_RE_GATED)
+			continue;
+		exprs[k] = x->v[i].expr;
+		flags[k] = HS_FLAG_CASELESS;
+		ids[k++] = i;
+	}
+	return k;
+}
+
+/* Compile the main database (cues_main_exprs()) and each regex's own (that regex alone,
+ * with leftmost start of match, the same id) into re[0..x->nre). On an error every
+ * database is freed. Return hs_compile_multi()'s. */
 static inline hs_error_t cues_compile(const struct cue_exprs *x, hs_database_t **db, hs_database_t *re[CUE_RE_MAX],
 				      hs_compile_error_t **ce)
 {
@@ -353,14 +368,7 @@ static inline hs_error_t cues_compile(const struct cue_exprs *x, hs_database_t *
 	hs_error_t err = HS_NOMEM;
 	if (!exprs || !flags || !ids)
 		goto out;
-	unsigned k = 0;
-	for (unsigned i = 0; i < x->n; i++) {
-		if (cues_is_byte(x, i) || x->v[i].role == CUE_RE_GATED)
-			continue;
-		exprs[k] = x->v[i].expr;
-		flags[k] = HS_FLAG_CASELESS;
-		ids[k++] = i;
-	}
+	unsigned k = cues_main_exprs(x, exprs, flags, ids);
 	err = hs_compile_multi(exprs, flags, ids, k, HS_MODE_BLOCK, NULL, db, ce);
 	for (unsigned s = 0; s < x->nre && err == HS_SUCCESS; s++) {
 		unsigned id = x->re[s], fl = HS_FLAG_CASELESS | HS_FLAG_SOM_LEFTMOST;

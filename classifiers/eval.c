@@ -1434,7 +1434,7 @@ int scrm_eval_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.rules && (scrm_rules_load(&rules, o.rules, err, sizeof err) ||
-			scrm_topics_compile_rules(&topics, rules, NULL, err, sizeof err))) {
+			scrm_topics_compile_rules(&topics, rules, NULL, NULL, err, sizeof err))) {
 		fprintf(stderr, "scrm eval: %s", err);
 		goto out;
 	}

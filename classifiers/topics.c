@@ -107,9 +107,13 @@ struct topic {
 	uint8_t tgroups;     /* 0: run the program (it has NEAR or more than 6 groups) */
 };
 
+/* The guests' ids in the database start here (the file's patterns are below it). */
+#define GUEST_BASE SCRM_TOPICS_GUEST_MAX
+
 struct scrm_topics {
-	hs_database_t *db;
+	hs_database_t *db;   /* the patterns, ids 0..npats-1, and the guests' (topics.h), GUEST_BASE + their ids */
 	hs_database_t *gaps; /* the phrases again, any whitespace between their words */
+	uint32_t nguest;     /* guest expressions in db (0: none) */
 	hs_scratch_t *proto;
 	struct pattern *pats;
 	uint32_t npats, cappats;
@@ -150,6 +154,8 @@ struct pos {
 struct scrm_topics_scratch {
 	const scrm_topics *t;
 	hs_scratch_t *hs;
+	scrm_topics_guest_fn guest_fn; /* where the guests' matches go (NULL: nowhere) */
+	void *guest_ctx;
 	uint64_t *pat_bits;
 	uint32_t *pat_list;
 	uint32_t npat_list;
@@ -1413,7 +1419,7 @@ static bool truth_tables(scrm_topics *t)
  */
 #define CACHE_MAGIC "SCRM-TOPICS-HSDB-2\n" /* 2: regexes of one byte are not in the database */
 
-static bool cache_key(const scrm_topics *t, uint64_t key[2])
+static bool cache_key(const scrm_topics *t, const scrm_topics_guest *g, uint64_t key[2])
 {
 	hs_platform_info_t plat;
 	memset(&plat, 0, sizeof plat); /* padding included: hashed as bytes */
@@ -1432,6 +1438,10 @@ static bool cache_key(const scrm_topics *t, uint64_t key[2])
 		uint32_t meta[3] = {hs_flags_of(p), p->multi, p->byte != 0};
 		XXH3_128bits_update(st, meta, sizeof meta);
 		XXH3_128bits_update(st, p->expr, strlen(p->expr) + 1);
+	}
+	if (g) { /* without guests, the key is what it was before there were any */
+		uint64_t gk[2] = {g->key, g->n};
+		XXH3_128bits_update(st, gk, sizeof gk);
 	}
 	XXH128_hash_t h = XXH3_128bits_digest(st);
 	XXH3_freeState(st);
@@ -1525,8 +1535,11 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
-			      size_t errlen)
+static int compile(scrm_topics **out, const scrm_rules *r, const char *cache_dir, const scrm_topics_guest *guest,
+		   char *err, size_t errlen);
+
+int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir,
+			      const scrm_topics_guest *guest, char *err, size_t errlen)
 {
 	char buf[4096];
 	const char *v;
@@ -1538,7 +1551,7 @@ int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char
 		cache_dir = NULL; /* no cache; the compile itself goes on */
 		no_dir = true;
 	}
-	int rc = scrm_topics_compile_cached(out, r, cache_dir, err, errlen);
+	int rc = compile(out, r, cache_dir, guest, err, errlen);
 	if (rc == 0 && no_dir)
 		(*out)->cache = SCRM_TOPICS_CACHE_FAILED; /* as a cache file that cannot be written */
 	return rc;
@@ -1559,6 +1572,12 @@ static int bytepat_cmp(const void *a, const void *b)
 
 int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
 			       size_t errlen)
+{
+	return compile(out, r, cache_dir, NULL, err, errlen);
+}
+
+static int compile(scrm_topics **out, const scrm_rules *r, const char *cache_dir, const scrm_topics_guest *guest,
+		   char *err, size_t errlen)
 {
 	assert(out && r);
 	*out = NULL;
@@ -1616,9 +1635,17 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 	if (t->nbpats)
 		qsort(t->bpats, t->nbpats, sizeof *t->bpats, bytepat_cmp);
 	if (t->npats) {
-		const char **exprs = malloc(t->npats * sizeof(*exprs));
-		unsigned *flags = malloc(t->npats * sizeof(*flags));
-		unsigned *ids = malloc(t->npats * sizeof(*ids));
+		/* guests only beside patterns of the file's own (without, the caller scans them) */
+		uint32_t ng_max = guest ? guest->n : 0;
+		for (uint32_t i = 0; i < ng_max; i++)
+			if (guest->ids[i] >= SCRM_TOPICS_GUEST_MAX) {
+				snprintf(err, errlen, "%s: a guest pattern id out of range\n", scrm_rules_file(r));
+				rc = -EINVAL;
+				goto fail;
+			}
+		const char **exprs = malloc((t->npats + ng_max) * sizeof(*exprs));
+		unsigned *flags = malloc((t->npats + ng_max) * sizeof(*flags));
+		unsigned *ids = malloc((t->npats + ng_max) * sizeof(*ids));
 		if (!exprs || !flags || !ids) {
 			free(exprs);
 			free(flags);
@@ -1633,9 +1660,15 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 			flags[ndb] = hs_flags_of(&t->pats[i]);
 			ids[ndb++] = i;
 		}
+		for (uint32_t i = 0; i < ng_max; i++) {
+			exprs[ndb + i] = guest->exprs[i];
+			flags[ndb + i] = guest->flags[i];
+			ids[ndb + i] = GUEST_BASE + guest->ids[i];
+		}
+		t->nguest = ng_max;
 		uint64_t key[2] = {0, 0};
 		char path[4096];
-		bool cached = cache_dir && *cache_dir && cache_key(t, key) &&
+		bool cached = cache_dir && *cache_dir && cache_key(t, guest, key) &&
 			      snprintf(path, sizeof path, "%s/topics-%016llx%016llx.hsdb", cache_dir,
 				       (unsigned long long)key[0], (unsigned long long)key[1]) < (int)sizeof path;
 		hs_error_t he = HS_SUCCESS;
@@ -1643,7 +1676,7 @@ int scrm_topics_compile_cached(scrm_topics **out, const scrm_rules *r, const cha
 			t->cache = SCRM_TOPICS_CACHE_HIT;
 		} else {
 			hs_compile_error_t *ce = NULL;
-			he = hs_compile_multi(exprs, flags, ids, ndb, HS_MODE_BLOCK, NULL, &t->db, &ce);
+			he = hs_compile_multi(exprs, flags, ids, ndb + ng_max, HS_MODE_BLOCK, NULL, &t->db, &ce);
 			if (he != HS_SUCCESS && !report_rejected(t, r, err, errlen))
 				snprintf(err, errlen, "%s: Hyperscan compile failed: %s\n", scrm_rules_file(r),
 					 ce ? ce->message : "unknown error");
@@ -1986,6 +2019,8 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 {
 	(void)flags;
 	scrm_topics_scratch *s = ctx;
+	if (id >= GUEST_BASE)
+		return s->guest_fn ? s->guest_fn(s->guest_ctx, id - GUEST_BASE, to) : 0;
 	const struct pattern *p = &s->t->pats[id];
 	return hit(s, id, p->fixed ? (size_t)(to - p->fixed) : (size_t)from, (size_t)to);
 }
@@ -2408,6 +2443,17 @@ const char *scrm_topics_term_text(const scrm_topics *t, uint32_t pat)
 {
 	assert(pat < t->npats);
 	return t->pats[pat].disp;
+}
+
+void scrm_topics_scratch_guest(scrm_topics_scratch *s, scrm_topics_guest_fn fn, void *ctx)
+{
+	s->guest_fn = fn;
+	s->guest_ctx = ctx;
+}
+
+int scrm_topics_has_guest(const scrm_topics *t)
+{
+	return t && t->nguest != 0;
 }
 
 int scrm_topics_match(scrm_topics_scratch *s, const char *text, size_t len, const char *handle,

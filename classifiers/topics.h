@@ -76,13 +76,34 @@ enum {
 int scrm_topics_cache_state(const scrm_topics *t);
 
 /*
+ * Guests: another matcher's expressions compiled into the same database, so that one
+ * Hyperscan pass per record serves both (the intent cues of clf_cues.h when a classifier
+ * uses them: scrm_cues_guest()). A guest's match never makes a topic; it goes to the
+ * scratch's guest callback (scrm_topics_scratch_guest()) with the guest's own id and the
+ * match's end offset, or nowhere without one. Guests are compiled in only beside patterns
+ * of the file's own (a file without any gives no database: the guest then scans alone).
+ */
+#define SCRM_TOPICS_GUEST_MAX (1u << 30) /* guest ids are below it */
+typedef struct scrm_topics_guest {
+	unsigned n;               /* expressions */
+	const char *const *exprs; /* Hyperscan expressions, */
+	const unsigned *flags;    /* their Hyperscan flags, */
+	const unsigned *ids;      /* and the ids the callback receives */
+	uint64_t key;             /* names the set: part of the cache file's key */
+} scrm_topics_guest;
+/* Return nonzero to stop the scan (scrm_topics_match() then fails with -EIO). */
+typedef int (*scrm_topics_guest_fn)(void *ctx, unsigned id, unsigned long long to);
+
+/*
  * scrm_topics_compile_rules() - scrm_topics_compile_cached() with the cache directory
  * @cache_dir, or when it is NULL the rules file's `set rules-cache = DIR` (relative to the
- * file); the directory is made when missing (one level). What `scrm run/replay/check/eval`
- * call.
+ * file); the directory is made when missing (one level); and with the guest expressions
+ * of @guest (may be NULL) in the database. What `scrm run/replay/check/eval` call.
  */
-int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir, char *err,
-			      size_t errlen);
+int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char *cache_dir,
+			      const scrm_topics_guest *guest, char *err, size_t errlen);
+/* 1 if @t's database holds guest expressions (NULL: 0). */
+int scrm_topics_has_guest(const scrm_topics *t);
 
 /* scrm_topics_free() - NULL is a no-op. */
 void scrm_topics_free(scrm_topics *t);
@@ -135,6 +156,9 @@ int scrm_topics_scan_cost(const scrm_topics *t, const char *const *texts, const 
 int scrm_topics_scratch_create(scrm_topics_scratch **out, const scrm_topics *t);
 /* NULL is a no-op. */
 void scrm_topics_scratch_free(scrm_topics_scratch *s);
+/* Where the guests' matches of scrm_topics_match() on @s go: @fn(@ctx, id, end), called
+ * from inside the scan (so @fn must not scan with @s). NULL @fn: nowhere (the default). */
+void scrm_topics_scratch_guest(scrm_topics_scratch *s, scrm_topics_guest_fn fn, void *ctx);
 
 /*
  * scrm_topics_match() - which topics and cues a record matches.

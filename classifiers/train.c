@@ -391,7 +391,7 @@ int scrm_train_main(int argc, char **argv)
 	/* the rules file's topic and cue ids are features of the model, as in scrm eval */
 	if (rules_path && (d->flags & SCRM_CLF_USES_TOPICS) &&
 	    (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
-	     scrm_topics_compile_rules(&topics, rules, NULL, err, sizeof err))) {
+	     scrm_topics_compile_rules(&topics, rules, NULL, NULL, err, sizeof err))) {
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}

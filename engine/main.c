@@ -21,6 +21,7 @@
 #include "lexicon.h"
 #include "rules.h"
 #include "classifier.h"
+#include "clf_cues.h"
 #include "customers.h"
 #include "encode.h"
 #include "encoder.h"
@@ -615,12 +616,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 	int rc = 2;
 	if (rules_path) {
 		char err[2048];
-		if (scrm_rules_load(&rules, rules_path, err, sizeof err) ||
-		    scrm_topics_compile_rules(&topics, rules, rules_cache, err, sizeof err)) {
+		if (scrm_rules_load(&rules, rules_path, err, sizeof err)) {
 			fprintf(stderr, "scrm %s: %s", cmd, err);
 			goto out;
 		}
-		cfg.topics = topics;
 		if (scrm_route_compile(&routes, rules, err, sizeof err)) {
 			fprintf(stderr, "scrm %s: %s", cmd, err);
 			goto out;
@@ -708,6 +707,24 @@ static int cmd_run(int argc, char **argv, bool replay)
 				clf_name[k], clf_opt[k], scrm_task_name(clf_task[k]));
 			goto out;
 		}
+	}
+	if (rules) {
+		/* The cues that the intent and action classifiers read are scanned for in the
+		 * rules file's Hyperscan pass, as its guests (topics.h): one pass per record for
+		 * both. Should the cues fail to load here, the classifiers report it when the
+		 * pipeline creates them. */
+		scrm_topics_guest guest, *gp = NULL;
+		bool cues_used = false;
+		for (int k = 0; k < 2; k++)
+			cues_used |= cfg.clf[k] && (cfg.clf[k]->flags & SCRM_CLF_USES_CUES);
+		if (cues_used && scrm_cues_guest(&guest) == 0)
+			gp = &guest;
+		char err[2048];
+		if (scrm_topics_compile_rules(&topics, rules, rules_cache, gp, err, sizeof err)) {
+			fprintf(stderr, "scrm %s: %s", cmd, err);
+			goto out;
+		}
+		cfg.topics = topics;
 	}
 	if (model_topics) { /* parsed once; the pipeline reads the ids */
 		bool gated = false;

@@ -45,6 +45,7 @@
 #include "source.h"
 #include "utf8.h"
 #include "classifier.h"
+#include "clf_cues.h"
 #include "encoder.h"
 #include "customers.h"
 #include "route.h"
@@ -126,6 +127,10 @@ typedef struct worker {
 	char *symbols;                    /* a text in another language's emoji and emoticons
 					     (scrm_sent_symbols), pl->sent_max bytes */
 	scrm_topics_scratch *topics;      /* NULL without rules */
+	scrm_cues *cues;                  /* when the rules' database holds the cues as guests
+					     (topics.h): fed by the topics scan; else NULL */
+	scrm_cues_hits *cue_hits;         /* with cues: each record's (grows to a chunk) */
+	size_t cue_cap;
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
 	scrm_classifier *clf_gated[2];    /* with model_topics: the task's cues classifier for
 					     the records the gate keeps from clf[k]; else NULL */
@@ -446,6 +451,13 @@ static int8_t is_direct(const pipeline *pl, const scrm_record *r, const scrm_buf
 
 /* The configured classifiers (intent, action, the learned sentiment correction) over the
  * chunk's records: one batch each, or record by record (below). */
+/* What the classifiers get as the text's scrm_spam_scan(): analyze_records() scanned the
+ * structure, and its four bits are all that scan sets. */
+static inline int16_t clf_spam_bits(const scrm_record *r)
+{
+	return (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT));
+}
+
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
@@ -507,10 +519,11 @@ static int classify_records(worker *wk, chunk *c)
 		it->verified = r->verified;
 		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
 		it->direct = is_direct(wk->pl, r, &c->arena);
-		/* analyze_records() scanned the structure; its four bits are all the scan sets */
-		if (scrm_str_present(r->text))
-			it->spam_bits = (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS |
-							     SCRM_SPAM_REPEAT));
+		if (scrm_str_present(r->text)) {
+			it->spam_bits = clf_spam_bits(r);
+			if (wk->cues)
+				it->cues = &wk->cue_hits[i];
+		}
 		wk->memos[i].owner = 0;
 		it->memo = &wk->memos[i];
 	}
@@ -704,7 +717,15 @@ static int analyze_records(worker *wk, chunk *c)
 				return -ENOMEM;
 		}
 	}
-	/* Topics and cues, with the terms that matched. */
+	/* Topics and cues, with the terms that matched; with wk->cues, the classifiers' cues
+	 * in the same scan. */
+	if (wk->cues && wk->cue_cap < rv->len) {
+		scrm_cues_hits *ch = realloc(wk->cue_hits, rv->cap * sizeof *ch);
+		if (!ch)
+			return -ENOMEM;
+		wk->cue_hits = ch;
+		wk->cue_cap = rv->cap;
+	}
 	for (size_t i = 0; wk->topics && i < rv->len; i++) {
 		scrm_record *r = &rv->v[i];
 		if (!scrm_str_present(r->text))
@@ -714,9 +735,11 @@ static int analyze_records(worker *wk, chunk *c)
 		scrm_topic_terms terms;
 		const char *h = scrm_str_present(r->author_handle) ? scrm_str_ptr(&c->arena, r->author_handle) : NULL;
 		const char *lg = scrm_str_present(r->lang) ? scrm_str_ptr(&c->arena, r->lang) : NULL;
+		if (wk->cues)
+			scrm_cues_feed_begin(wk->cues, text, r->text.len);
 		int trc = scrm_topics_match_why(wk->topics, text, r->text.len, h, h ? r->author_handle.len : 0, lg,
 						lg ? r->lang.len : 0, &hits, &terms);
-		if (trc)
+		if (trc || (wk->cues && (trc = scrm_cues_feed_end(wk->cues, clf_spam_bits(r), &wk->cue_hits[i]))))
 			return trc;
 		c->hits_dropped += hits.dropped != 0;
 		r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
@@ -2606,6 +2629,14 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->symbols = cfg->lexicon && !pl->sent_langs.all ? malloc(pl->sent_max) : NULL;
 		if (cfg->topics && scrm_topics_scratch_create(&wk->topics, cfg->topics))
 			wk->topics = NULL;
+		if (wk->topics && scrm_topics_has_guest(cfg->topics)) {
+			char err[256];
+			if ((rc = scrm_cues_create(&wk->cues, err, sizeof err))) {
+				fprintf(stderr, "scrm: %s\n", err);
+				goto out_free;
+			}
+			scrm_topics_scratch_guest(wk->topics, scrm_cues_feed, wk->cues);
+		}
 		if (cfg->encoder && !(wk->enc_recent = scrm_encoder_cache_create_recent(SCRM_ENCODER_RECENT_DEFAULT))) {
 			rc = -ENOMEM;
 			goto out_free;
@@ -2805,6 +2836,8 @@ out_free:
 		free(wk->sents);
 		free(wk->hits);
 		free(wk->memos);
+		free(wk->cue_hits);
+		scrm_cues_free(wk->cues);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)

@@ -755,3 +755,87 @@ Test(cues, structural_counts)
 	cr_assert_gt(links, 10000);
 	scrm_cues_free(c);
 }
+
+/* ---- the cues as guests of the rules' database (topics.h): one scan for both ---- */
+
+#include "rules.h"
+#include "topics.h"
+
+typedef struct {
+	scrm_cues *own, *fed;
+	scrm_topics_scratch *plain, *guest, *guest_mute; /* mute: the guest database, no callback */
+	size_t texts, with_cues, with_topics;
+} guest_ctx;
+
+/* The same text three ways: the cues' own scan against the one fed by the topics scan
+ * (every field of the hits), and the topics of the database with guests, with and
+ * without a callback, against the plain one's. */
+static void guest_check(const char *t, size_t n, void *ctx)
+{
+	guest_ctx *g = ctx;
+	int spam = (int)(n % 5) - 1; /* -1 (computed) or bits given, as the pipeline gives them */
+	scrm_cues_hits own, fed;
+	scrm_topic_hits h0, h1, h2;
+	cr_assert_eq(scrm_cues_scan(g->own, t, n, spam, &own), 0);
+	cr_assert_eq(scrm_topics_match(g->plain, t, n, NULL, 0, NULL, 0, &h0), 0);
+	scrm_cues_feed_begin(g->fed, t, n);
+	cr_assert_eq(scrm_topics_match(g->guest, t, n, NULL, 0, NULL, 0, &h1), 0);
+	cr_assert_eq(scrm_cues_feed_end(g->fed, spam, &fed), 0);
+	cr_assert_eq(scrm_topics_match(g->guest_mute, t, n, NULL, 0, NULL, 0, &h2), 0);
+	cr_assert(memcmp(&own, &fed, sizeof own) == 0, "'%.*s': cue groups %#x scanned apart, %#x in the topics scan",
+		  (int)n, t, own.groups, fed.groups);
+	cr_assert(h0.n == h1.n && h0.n == h2.n && !memcmp(h0.ids, h1.ids, h0.n * sizeof h0.ids[0]) &&
+			  !memcmp(h0.ids, h2.ids, h0.n * sizeof h0.ids[0]),
+		  "'%.*s': %u topics, %u with the guests, %u with them and no callback", (int)n, t, h0.n, h1.n, h2.n);
+	g->texts++;
+	g->with_cues += own.groups != 0;
+	g->with_topics += h0.n != 0;
+}
+
+Test(cues, guest_scan_is_the_own_scan, .timeout = 120)
+{
+	char err[2048];
+	scrm_rules *r;
+	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
+	scrm_topics_guest gu;
+	cr_assert_eq(scrm_cues_guest(&gu), 0);
+	cr_assert_gt(gu.n, 1000u, "the cues' main database has %u expressions", gu.n);
+	scrm_topics *plain, *guest;
+	cr_assert_eq(scrm_topics_compile_rules(&plain, r, NULL, NULL, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_topics_compile_rules(&guest, r, NULL, &gu, err, sizeof err), 0, "%s", err);
+	cr_assert(!scrm_topics_has_guest(plain) && scrm_topics_has_guest(guest));
+	guest_ctx g = {0};
+	cr_assert_eq(scrm_cues_create(&g.own, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_cues_create(&g.fed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_topics_scratch_create(&g.plain, plain), 0);
+	cr_assert_eq(scrm_topics_scratch_create(&g.guest, guest), 0);
+	cr_assert_eq(scrm_topics_scratch_create(&g.guest_mute, guest), 0);
+	scrm_topics_scratch_guest(g.guest, scrm_cues_feed, g.fed);
+	uint64_t seed = 0x243F6A8885A308D3u;
+	for (int t = 0; t < 30000; t++) {
+		char buf[600];
+		size_t n = random_text(&seed, buf, sizeof buf);
+		guest_check(buf, n, &g);
+	}
+	guest_check("", 0, &g);
+	cr_assert_gt(g.with_cues, 20000u, "random texts with cues: %zu", g.with_cues);
+	static const char *const files[] = {
+		"../shared/corpora/intent-scrm/dev.tweets.tsv",       "../shared/corpora/twcs/dev.spotify_inbound.tsv",
+		"../shared/corpora/airline-sentiment/dev.tweets.tsv", "../shared/corpora/complaints/dev.tweets.tsv",
+	};
+	size_t lines = for_each_line(files, sizeof files / sizeof files[0], guest_check, &g);
+	cr_log_info("cues as guests: %zu texts (%zu corpus lines), %zu with cues, %zu with topics: the same hits as "
+		    "scanned apart", g.texts, lines, g.with_cues, g.with_topics);
+	if (!lines)
+		cr_log_warn("cues as guests: ../shared/corpora not found: checked on the random texts alone");
+	else
+		cr_assert_gt(g.with_topics, 1000u, "texts with topics: %zu", g.with_topics);
+	scrm_topics_scratch_free(g.plain);
+	scrm_topics_scratch_free(g.guest);
+	scrm_topics_scratch_free(g.guest_mute);
+	scrm_cues_free(g.own);
+	scrm_cues_free(g.fed);
+	scrm_topics_free(plain);
+	scrm_topics_free(guest);
+	scrm_rules_free(r);
+}

@@ -806,7 +806,7 @@ Test(topics, compiled_database_cache)
 	scrm_topics_free(t);
 	/* `set rules-cache` naming a directory that cannot be made: said, not silent */
 	scrm_rules *r3 = parse_ok("set rules-cache = /proc/scrm-no-such-dir\ntopic x: refund\n");
-	cr_assert_eq(scrm_topics_compile_rules(&t, r3, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_compile_rules(&t, r3, NULL, NULL, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_FAILED);
 	scrm_topics_free(t);
 	scrm_rules_free(r3);

@@ -9,8 +9,10 @@
  *
  * Invariants (a violation traps): every call succeeds; sentiment values are finite, pos /
  * neu / neg in [0, 1] and compound in [-1, 1]; both modes score the text again to the same
- * values; topic ids and terms are in range; cue ranges lie inside the text; mentions lie
- * inside the text; the feature vector is sorted, unique and in range.
+ * values; topic ids and terms are in range; cue ranges lie inside the text; the cues
+ * scanned for in the topics scan (as the rules database's guests, topics.h) give the same
+ * hits as their own scan, and the topics the same ids; mentions lie inside the text; the
+ * feature vector is sorted, unique and in range.
  *
  * The lexicon is ../shared/corpora/lexicons/vader/vader_lexicon.txt (+ the emoji lexicon)
  * when it is there (run from the project root), else a few words; the rules are
@@ -41,7 +43,9 @@ static struct {
 	scrm_sent *sent;
 	scrm_topics *topics;
 	scrm_topics_scratch *ts;
-	scrm_cues *cues;
+	scrm_topics *topics_guest;      /* the same rules with the cues as guests */
+	scrm_topics_scratch *ts_guest;
+	scrm_cues *cues, *cues_fed;
 	scrm_feat *feat;
 } g;
 
@@ -62,6 +66,12 @@ static void init(void)
 	if (r) {
 		CHECK(scrm_topics_compile(&g.topics, r, err, sizeof err) == 0);
 		CHECK(scrm_topics_scratch_create(&g.ts, g.topics) == 0);
+		scrm_topics_guest gu;
+		CHECK(scrm_cues_guest(&gu) == 0);
+		CHECK(scrm_topics_compile_rules(&g.topics_guest, r, NULL, &gu, err, sizeof err) == 0);
+		CHECK(scrm_topics_scratch_create(&g.ts_guest, g.topics_guest) == 0);
+		CHECK(scrm_cues_create(&g.cues_fed, err, sizeof err) == 0);
+		scrm_topics_scratch_guest(g.ts_guest, scrm_cues_feed, g.cues_fed);
 		scrm_rules_free(r);
 	}
 	CHECK(scrm_cues_create(&g.cues, err, sizeof err) == 0);
@@ -135,6 +145,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ch.groups & (1u << k))
 			CHECK(ch.from[k] <= ch.to[k] && ch.to[k] <= size);
 	CHECK(ch.spam_bits == spam);
+	if (g.topics) {
+		scrm_topic_hits h0, h1;
+		scrm_cues_hits fed;
+		CHECK(scrm_topics_match(g.ts, text, size, NULL, 0, NULL, 0, &h0) == 0);
+		scrm_cues_feed_begin(g.cues_fed, text, size);
+		CHECK(scrm_topics_match(g.ts_guest, text, size, NULL, 0, NULL, 0, &h1) == 0);
+		CHECK(scrm_cues_feed_end(g.cues_fed, -1, &fed) == 0);
+		CHECK(memcmp(&fed, &ch, sizeof ch) == 0);
+		CHECK(h0.n == h1.n && memcmp(h0.ids, h1.ids, h0.n * sizeof h0.ids[0]) == 0);
+	}
 	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, (int)(size / 3 % 2), &d);
 	CHECK(d.intent < 8 && d.action <= 1);
 
