@@ -839,3 +839,52 @@ Test(cues, guest_scan_is_the_own_scan, .timeout = 120)
 	scrm_topics_free(guest);
 	scrm_rules_free(r);
 }
+
+/* The rules cache (`set rules-cache`) keeps the database with guests apart from the one
+ * without: each is compiled and stored once, then loaded, and the loaded one still
+ * feeds the cues. */
+Test(cues, guest_database_cached_apart)
+{
+	char dir[] = "/tmp/scrm-guest-cache-XXXXXX", err[2048];
+	cr_assert_not_null(mkdtemp(dir));
+	scrm_rules *r;
+	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
+	scrm_topics_guest gu;
+	cr_assert_eq(scrm_cues_guest(&gu), 0);
+	static const int want[4] = {SCRM_TOPICS_CACHE_STORED, SCRM_TOPICS_CACHE_STORED, SCRM_TOPICS_CACHE_HIT,
+				    SCRM_TOPICS_CACHE_HIT};
+	for (int k = 0; k < 4; k++) {
+		const scrm_topics_guest *gp = k % 2 ? &gu : NULL;
+		scrm_topics *t;
+		cr_assert_eq(scrm_topics_compile_rules(&t, r, dir, gp, err, sizeof err), 0, "%s", err);
+		cr_assert_eq(scrm_topics_cache_state(t), want[k], "compile %d (%s guests): cache state %d", k,
+			     gp ? "with" : "without", scrm_topics_cache_state(t));
+		cr_assert_eq(scrm_topics_has_guest(t), gp != NULL);
+		if (gp) {
+			scrm_topics_scratch *s;
+			scrm_cues *own, *fed;
+			cr_assert_eq(scrm_topics_scratch_create(&s, t), 0);
+			cr_assert_eq(scrm_cues_create(&own, err, sizeof err), 0, "%s", err);
+			cr_assert_eq(scrm_cues_create(&fed, err, sizeof err), 0, "%s", err);
+			scrm_topics_scratch_guest(s, scrm_cues_feed, fed);
+			static const char text[] = "@SkyVistaAir still waiting on my refund?? switching to another airline";
+			scrm_cues_hits a, b;
+			scrm_topic_hits h;
+			cr_assert_eq(scrm_cues_scan(own, text, sizeof text - 1, -1, &a), 0);
+			scrm_cues_feed_begin(fed, text, sizeof text - 1);
+			cr_assert_eq(scrm_topics_match(s, text, sizeof text - 1, NULL, 0, NULL, 0, &h), 0);
+			cr_assert_eq(scrm_cues_feed_end(fed, -1, &b), 0);
+			cr_assert(a.groups & (1u << SCRM_CUE_COMPLAINT) && a.groups & (1u << SCRM_CUE_CHURN),
+				  "groups %#x", a.groups);
+			cr_assert(memcmp(&a, &b, sizeof a) == 0, "groups %#x apart, %#x fed", a.groups, b.groups);
+			scrm_cues_free(own);
+			scrm_cues_free(fed);
+			scrm_topics_scratch_free(s);
+		}
+		scrm_topics_free(t);
+	}
+	scrm_rules_free(r);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
