@@ -449,8 +449,6 @@ static int8_t is_direct(const pipeline *pl, const scrm_record *r, const scrm_buf
 	return 0;
 }
 
-/* The configured classifiers (intent, action, the learned sentiment correction) over the
- * chunk's records: one batch each, or record by record (below). */
 /* What the classifiers get as the text's scrm_spam_scan(): analyze_records() scanned the
  * structure, and its four bits are all that scan sets. */
 static inline int16_t clf_spam_bits(const scrm_record *r)
@@ -458,6 +456,8 @@ static inline int16_t clf_spam_bits(const scrm_record *r)
 	return (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT));
 }
 
+/* The configured classifiers (intent, action, the learned sentiment correction) over the
+ * chunk's records: one batch each, or record by record (below). */
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
