@@ -44,7 +44,11 @@ UNIT = $(BUILD)/tests/unit
 
 .PHONY: all test unit e2e asan tsan bench bench-ilog fuzz fuzz-run install clean encoder
 
-all: $(SCRM)
+# The benchmark programs are built with the engine, so that an API change cannot leave
+# them broken (CI builds them) or stale (a bench binary older than the library it shows).
+BENCH_BINS := $(addprefix $(BUILD)/bench/,bench_parse bench_analyze sent_accuracy bench_ilog)
+
+all: $(SCRM) $(BENCH_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -82,7 +86,7 @@ $(BUILD)/tests/one_%: $(BUILD)/tests/test_%.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS) -lcriterion
 
 # Unit tests (Criterion) then end-to-end tests (shell, against the built binary).
-test: $(UNIT) $(SCRM)
+test: $(UNIT) $(SCRM) $(BENCH_BINS)
 	SCRM=$(abspath $(SCRM)) $(UNIT) --jobs 2 $(TEST_ARGS)
 	SCRM=$(abspath $(SCRM)) tests/e2e_faults.sh
 	SCRM=$(abspath $(SCRM)) tests/e2e.sh
