@@ -855,6 +855,7 @@ int main(int argc, char **argv)
 	if (a.ts && a.sent && (rows & (ROW_F | ROW_F1))) {
 		static const scrm_task tasks[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
 		scrm_topics_guest guest;
+		snprintf(err, sizeof err, "out of memory");
 		if (scrm_cues_guest(&guest) || scrm_topics_compile_rules(&topics_guest, rules, NULL, &guest, err, sizeof err) ||
 		    scrm_topics_scratch_create(&a.ts_guest, topics_guest) || scrm_cues_create(&a.cues, err, sizeof err)) {
 			fprintf(stderr, "bench_analyze: the rules with the cues as guests: %s\n", err);
