@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 		unsigned part;
 		if (strlen(de->d_name) == 22 && sscanf(de->d_name, "p%4u-", &part) == 1 && part < P &&
 		    strcmp(de->d_name, last[part]) > 0)
-			snprintf(last[part], sizeof last[part], "%s", de->d_name);
+			memcpy(last[part], de->d_name, 23); /* 22 bytes and the NUL, checked above */
 	}
 	if (d)
 		closedir(d);
