@@ -275,11 +275,18 @@ static void leftmost(scrm_cues_hits *h, unsigned g, struct span s)
  * "haven't fixed it", "never got it working". */
 static int negated_before(const char *text, size_t at, int words)
 {
-	/* may stand between a negation and the trouble it negates ("never had any issues") */
-	static const char *const between[] = {"a", "an", "any", "the", "had", "have", "has"};
-	static const char *const bare[] = {"not",   "never",  "no",    "zero",   "without", "dont",     "cant",    "wont",     "didnt",
-					   "doesnt", "isnt",  "wasnt", "hasnt",  "havent",  "hadnt",    "couldnt",
-					   "wouldnt", "shouldnt", "arent", "werent", "aint"};
+	/* The words, each with its length, which is compared first (a strlen() of each word
+	 * was most of this function's time). between: may stand between a negation and the
+	 * trouble it negates ("never had any issues"). */
+#define W(s) {s, sizeof s - 1}
+	static const struct {
+		const char *w;
+		size_t n;
+	} between[] = {W("a"), W("an"), W("any"), W("the"), W("had"), W("have"), W("has")},
+	  bare[] = {W("not"),	 W("never"),   W("no"),	      W("zero"),     W("without"), W("dont"),  W("cant"),
+		    W("wont"),	 W("didnt"),   W("doesnt"),   W("isnt"),     W("wasnt"),   W("hasnt"), W("havent"),
+		    W("hadnt"),	 W("couldnt"), W("wouldnt"),  W("shouldnt"), W("arent"),   W("werent"), W("aint")};
+#undef W
 	const unsigned char *u = (const unsigned char *)text;
 	size_t e = at;
 	/* the @words words before it (a resolution: three, as VADER looks back, "never
@@ -307,11 +314,11 @@ static int negated_before(const char *text, size_t at, int words)
 				b--;
 		} else {
 			for (size_t k = 0; k < sizeof bare / sizeof bare[0]; k++)
-				if (strlen(bare[k]) == n && !strncasecmp(text + b, bare[k], n))
+				if (bare[k].n == n && !strncasecmp(text + b, bare[k].w, n))
 					return 1;
 			if (words == 1 && skipped < 2)
 				for (size_t k = 0; k < sizeof between / sizeof between[0]; k++)
-					if (strlen(between[k]) == n && !strncasecmp(text + b, between[k], n)) {
+					if (between[k].n == n && !strncasecmp(text + b, between[k].w, n)) {
 						w--, skipped++; /* does not count */
 						break;
 					}
