@@ -902,10 +902,12 @@ static void explain(const clf_cues *c, char why[SCRM_CLF_WHY_MAX], const char *t
 						   : ", direct channel");
 }
 
-int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int direct, int spam_bits, const scrm_cues_hits *pre, const scrm_sentiment **s, scrm_sentiment *scratch,
-		      scrm_cues_hits *h, scrm_cues_decision *d, struct scrm_clf_memo *memo)
+int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const scrm_clf_item *it, const scrm_sentiment **s,
+		      scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d)
 {
+	scrm_clf_memo *memo = it->memo;
+	const char *text = it->text ? it->text : "";
+	size_t len = it->text ? it->len : 0;
 	if (memo && memo->owner == CUES_MEMO_TAG) {
 		const struct cues_memo *m = (const struct cues_memo *)memo->data;
 		*h = m->h;
@@ -917,16 +919,16 @@ int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, si
 		return 0;
 	}
 	int rc = 0;
-	if (pre)
-		*h = *pre;
-	else if ((rc = scrm_cues_scan(c, text, len, spam_bits, h)))
+	if (it->cues)
+		*h = *it->cues;
+	else if ((rc = scrm_cues_scan(c, text, len, it->spam_bits, h)))
 		return rc;
 	if (!*s && sent) {
 		if ((rc = scrm_sent_score(sent, SCRM_SENT_SCRM, text, len, scratch, NULL)))
 			return rc;
 		*s = scratch;
 	}
-	scrm_cues_decide(h, *s, is_reply, direct, d);
+	scrm_cues_decide(h, *s, it->is_reply, it->direct, d);
 	if (memo) {
 		struct cues_memo *m = (struct cues_memo *)memo->data;
 		m->h = *h;
@@ -946,13 +948,11 @@ static int classify_cues(void *state, const scrm_clf_item *items, size_t n, scrm
 	for (size_t i = 0; i < n; i++) {
 		const scrm_clf_item *it = &items[i];
 		const char *text = it->text ? it->text : "";
-		size_t len = it->text ? it->len : 0;
 		scrm_cues_hits h;
 		scrm_cues_decision d;
 		const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 		scrm_sentiment sv;
-		int rc = scrm_cues_analyze(c->cues, c->sent, text, len, it->is_reply, it->direct, it->spam_bits, it->cues, &s, &sv, &h,
-					   &d, it->memo);
+		int rc = scrm_cues_analyze(c->cues, c->sent, it, &s, &sv, &h, &d);
 		if (rc)
 			return rc;
 		out[i].label = c->task == SCRM_TASK_INTENT    ? d.intent

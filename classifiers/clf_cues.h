@@ -134,18 +134,18 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
 		      scrm_cues_decision *d);
 
 struct scrm_sent;
-struct scrm_clf_memo;
+struct scrm_clf_item;
 /*
- * scrm_cues_analyze() - scan @text and decide in one step (@spam_bits as for
- * scrm_cues_scan()); with @pre (may be NULL), the hits of a scan the caller already
- * made (scrm_cues_feed_end()) are used instead of scanning. *@s is the scrm-mode sentiment
- * the caller has (may be NULL); when it is NULL and @sent (a scorer of sentiment.h) is
- * not, the text is scored into *@scratch and *@s points there. With @memo (classifier.h;
- * may be NULL) the result is kept there, and a later call on the same record reuses it
- * instead of scanning again. Return 0 or -errno.
+ * scrm_cues_analyze() - scan item @it's text and decide in one step, from the item's
+ * is_reply, direct and spam_bits (as for scrm_cues_scan()); its cues (may be NULL), the
+ * hits of a scan the caller already made (scrm_cues_feed_end()), are used instead of
+ * scanning. *@s is the scrm-mode sentiment the caller has (may be NULL); when it is NULL
+ * and @sent (a scorer of sentiment.h) is not, the text is scored into *@scratch and *@s
+ * points there. With the item's memo (classifier.h; may be NULL) the result is kept
+ * there, and a later call on the same record reuses it instead of scanning again.
+ * Return 0 or -errno.
  */
-int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const char *text, size_t len, int is_reply,
-		      int direct, int spam_bits, const scrm_cues_hits *pre, const scrm_sentiment **s, scrm_sentiment *scratch,
-		      scrm_cues_hits *h, scrm_cues_decision *d, struct scrm_clf_memo *memo);
+int scrm_cues_analyze(scrm_cues *c, struct scrm_sent *sent, const struct scrm_clf_item *it, const scrm_sentiment **s,
+		      scrm_sentiment *scratch, scrm_cues_hits *h, scrm_cues_decision *d);
 
 #endif

@@ -147,8 +147,7 @@ static int featurize_item(featurizer *z, const scrm_clf_item *it, scrm_feat_vec 
 	scrm_cues_decision d;
 	const scrm_sentiment *s = it->sentiment[SCRM_SENT_SCRM];
 	scrm_sentiment sv;
-	int rc = scrm_cues_analyze(z->cues, z->sent, text, len, it->is_reply, it->direct, it->spam_bits, it->cues, &s, &sv, &h, &d,
-				   it->memo);
+	int rc = scrm_cues_analyze(z->cues, z->sent, it, &s, &sv, &h, &d);
 	if (rc)
 		return rc;
 	for (unsigned g = 0; g < SCRM_CUE_NGROUPS; g++)
