@@ -21,9 +21,11 @@
  * signals, near-duplicate key), without its arena appends; (f) (e) and then the `cues` intent
  * and action classifiers as the pipeline runs them (issue 4 item 6: what classification
  * adds to the analyze stage): the cue lists scanned for in the topics scan, as guests of
- * the rules' database (topics.h), and the classifiers given the hits; (f1) the same with
- * the classifiers scanning for the cues themselves (a second Hyperscan pass, as without a
- * rules file). Like analyze_records() over a
+ * the rules' database (topics.h), the rest of the cues' work in a pass of its own over the
+ * block, and the classifiers given the hits; (f1) the same with the classifiers scanning
+ * for the cues themselves (a second Hyperscan pass, as without a rules file); (f2) as (f),
+ * with the rest of the cues' work done record by record inside the topics scan (the
+ * pipeline before it deferred it). Like analyze_records() over a
  * chunk, each analysis of a combined row runs over a block of records before the next
  * starts (--block, default 600: a 512 KiB chunk of generated records); record by record
  * (--block 1) the scan's and the lexicon's tables evict each other, and (d) costs 10-15%
@@ -38,8 +40,8 @@
  *     --records N           use the first N records only (default: all)
  *     --block N             records each analysis runs over before the next one starts,
  *                           as the pipeline does per chunk (default 600; 1: record by record)
- *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e, f, f1;
- *                           default all): one row alone for perf or callgrind; a row's
+ *     --rows LIST           time only these rows, e.g. "d" or "a,b2" (of a, b, c, b2, d, e, f, f1,
+ *                           f2; default all): one row alone for perf or callgrind; a row's
  *                           results are checked against those of the rows that ran
  *     --topic-stats         also print how many records each topic and cue matched
  *   bench_analyze --dump-texts OUT [--count N] CORPUS.ndjson
@@ -276,6 +278,7 @@ enum {
 		       * action classifiers, record by record (the second reuses the first's
 		       * scan through the memo), with explanations */
 	DO_GUEST = 32, /* with DO_CLF: the cues scanned for in the topics scan (ts_guest) */
+	DO_INLINE = 64, /* with DO_GUEST: the cues' rest finished record by record in that scan */
 };
 
 typedef struct analyzers {
@@ -283,6 +286,7 @@ typedef struct analyzers {
 	scrm_topics_scratch *ts_guest; /* the rules' database with the cues as guests (DO_GUEST) */
 	scrm_cues *cues;               /* fed by ts_guest's scan */
 	scrm_cues_hits *cue_hits;      /* per record of a block */
+	scrm_cues_kept *cue_kept;      /* per record of a block (DO_GUEST without DO_INLINE) */
 	scrm_vader *vader;
 	scrm_sent *sent;      /* both sentiment modes (sentiment.h) */
 	uint64_t *topic_hits; /* per id, filled when not NULL */
@@ -362,12 +366,15 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				scrm_topic_hits hits;
 				scrm_topic_terms terms;
 				const char *hd = rec_handle(c, r), *lg = rec_lang(c, r);
-				bool guest = (what & DO_GUEST) != 0;
+				bool guest = (what & DO_GUEST) != 0, inl = (what & DO_INLINE) != 0;
+				if (guest && i == b0)
+					scrm_cues_keep_reset(a->cues);
 				if (guest)
 					scrm_cues_feed_begin(a->cues, rec_text(c, r), r->text_len);
 				if (scrm_topics_match_why(guest ? a->ts_guest : a->ts, rec_text(c, r), r->text_len, hd,
 							  r->handle_len, lg, r->lang_len, &hits, (what & DO_FULL) ? &terms : NULL) ||
-				    (guest && scrm_cues_feed_end(a->cues, a->spam[i - b0], &a->cue_hits[i - b0])))
+				    (guest && inl && scrm_cues_feed_end(a->cues, a->spam[i - b0], &a->cue_hits[i - b0])) ||
+				    (guest && !inl && scrm_cues_feed_keep(a->cues, &a->cue_kept[i - b0])))
 					return -EIO;
 				h = mix(h, hits.n);
 				for (uint32_t k = 0; k < hits.n; k++) {
@@ -378,6 +385,13 @@ static int analyze_pass(const corpus *c, analyzers *a, int what, pass_sums *out)
 				}
 				if (what & DO_FULL)
 					ht = mix(ht, terms.n);
+			}
+		if ((what & DO_GUEST) && !(what & DO_INLINE))
+			for (size_t i = b0; i < b1; i++) {
+				const rec_view *r = &c->v[i];
+				if (scrm_cues_kept_end(a->cues, &a->cue_kept[i - b0], rec_text(c, r), r->text_len, a->spam[i - b0],
+						       &a->cue_hits[i - b0]))
+					return -EIO;
 			}
 		if (what & DO_CLF) {
 			for (size_t i = b0; i < b1; i++) {
@@ -604,7 +618,7 @@ out:
 }
 
 /* The analysis rows to time (--rows): a bit each, all by default. */
-enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32, ROW_F = 64, ROW_F1 = 128 };
+enum { ROW_A = 1, ROW_B = 2, ROW_C = 4, ROW_B2 = 8, ROW_D = 16, ROW_E = 32, ROW_F = 64, ROW_F1 = 128, ROW_F2 = 256 };
 static unsigned rows = ~0u;
 
 static int parse_rows(const char *arg)
@@ -612,7 +626,7 @@ static int parse_rows(const char *arg)
 	static const struct {
 		const char *name;
 		unsigned bit;
-	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}, {"f", ROW_F}, {"f1", ROW_F1}};
+	} names[] = {{"a", ROW_A}, {"b", ROW_B}, {"c", ROW_C}, {"b2", ROW_B2}, {"d", ROW_D}, {"e", ROW_E}, {"f", ROW_F}, {"f1", ROW_F1}, {"f2", ROW_F2}};
 	rows = 0;
 	for (const char *p = arg; *p;) {
 		size_t n = strcspn(p, ",");
@@ -852,7 +866,7 @@ int main(int argc, char **argv)
 			       "the near-duplicate key: %.1f ns/rec; ", ns_pipe - ns_full);
 		printf("parse + normalize + (e): %.0f rec/cpu-s\n", 1e9 / (parse_ns + ns_pipe));
 	}
-	if (a.ts && a.sent && (rows & (ROW_F | ROW_F1))) {
+	if (a.ts && a.sent && (rows & (ROW_F | ROW_F1 | ROW_F2))) {
 		static const scrm_task tasks[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
 		scrm_topics_guest guest;
 		snprintf(err, sizeof err, "out of memory");
@@ -874,29 +888,37 @@ int main(int argc, char **argv)
 		a.spam = calloc(block, sizeof *a.spam);
 		a.outs = calloc(2, sizeof *a.outs);
 		a.cue_hits = calloc(block, sizeof *a.cue_hits);
-		if (!a.items || !a.memos || !a.sents || !a.spam || !a.outs || !a.cue_hits)
+		a.cue_kept = calloc(block, sizeof *a.cue_kept);
+		if (!a.items || !a.memos || !a.sents || !a.spam || !a.outs || !a.cue_hits || !a.cue_kept)
 			goto out;
-		pass_sums s_clf[2];
-		double ns_clf[2];
-		for (int g = 0; g < 2; g++) {
-			if (!(rows & (g ? ROW_F1 : ROW_F)))
+		static const struct {
+			const char *name, *title;
+			unsigned row, what;
+		} fr[] = {
+			{"f", "(f) (e) + cues intent, action", ROW_F, DO_GUEST},
+			{"f1", "(f1) (f), cues scanned apart", ROW_F1, 0},
+			{"f2", "(f2) (f), cues finished inline", ROW_F2, DO_GUEST | DO_INLINE},
+		};
+		pass_sums s_clf[3];
+		double ns_clf[3];
+		for (int g = 0; g < 3; g++) {
+			if (!(rows & fr[g].row))
 				continue;
-			if ((rc = time_analyze(g ? "(f1) (f), cues scanned apart" : "(f) (e) + cues intent, action", &c, &a,
-					       DO_FULL | DO_CLF | (g ? 0 : DO_GUEST), reps, parse_ns, &s_clf[g], &ns_clf[g])))
+			if ((rc = time_analyze(fr[g].title, &c, &a, DO_FULL | DO_CLF | fr[g].what, reps, parse_ns, &s_clf[g],
+					       &ns_clf[g])))
 				goto fail;
-			if (ran(ROW_E, g ? ROW_F1 : ROW_F) &&
-			    (s_clf[g].h_scan != s_pipe.h_scan || s_clf[g].h_spam != s_pipe.h_spam)) {
-				fprintf(stderr, "bench_analyze: (%s) disagrees with (e)\n", g ? "f1" : "f");
+			if (ran(ROW_E, fr[g].row) && (s_clf[g].h_scan != s_pipe.h_scan || s_clf[g].h_spam != s_pipe.h_spam)) {
+				fprintf(stderr, "bench_analyze: (%s) disagrees with (e)\n", fr[g].name);
 				goto out;
 			}
-			if (g && ran(ROW_F, ROW_F1) && s_clf[1].h_clf != s_clf[0].h_clf) {
-				fprintf(stderr, "bench_analyze: (f1) disagrees with (f)\n");
+			if (g && ran(ROW_F, fr[g].row) && s_clf[g].h_clf != s_clf[0].h_clf) {
+				fprintf(stderr, "bench_analyze: (%s) disagrees with (f)\n", fr[g].name);
 				goto out;
 			}
 			if (rows & ROW_E)
 				printf("(%s) adds to (e): classification %.1f ns/rec = %+.1f%% of parse + normalize + (e) (%.1f "
 				       "ns), the pipeline's analyze stage without its arena appends\n",
-				       g ? "f1" : "f", ns_clf[g] - ns_pipe, (ns_clf[g] - ns_pipe) / (parse_ns + ns_pipe) * 100,
+				       fr[g].name, ns_clf[g] - ns_pipe, (ns_clf[g] - ns_pipe) / (parse_ns + ns_pipe) * 100,
 				       parse_ns + ns_pipe);
 		}
 	}
@@ -926,6 +948,7 @@ out:
 	free(a.items);
 	free(a.memos);
 	free(a.cue_hits);
+	free(a.cue_kept);
 	scrm_cues_free(a.cues);
 	scrm_topics_scratch_free(a.ts_guest);
 	scrm_topics_free(topics_guest);

@@ -201,6 +201,8 @@ struct scrm_cues {
 	size_t cap;
 	int overflow;       /* the buffer could not grow: the scan fails with -ENOMEM */
 	struct scan_ctx fx; /* the text being fed (scrm_cues_feed_begin()) */
+	struct report *kept; /* the fed texts' matches, kept for later (scrm_cues_feed_keep()) */
+	size_t nkept, kept_cap;
 };
 
 int scrm_cues_create(scrm_cues **out, char *err, size_t errlen)
@@ -232,6 +234,7 @@ void scrm_cues_free(scrm_cues *c)
 		return;
 	hs_free_scratch(c->scratch);
 	free(c->rep);
+	free(c->kept);
 	free(c);
 }
 
@@ -598,6 +601,35 @@ int scrm_cues_feed_end(scrm_cues *c, int spam_bits, scrm_cues_hits *h)
 		return rc;
 	finish(&c->fx, spam_bits);
 	return 0;
+}
+
+void scrm_cues_keep_reset(scrm_cues *c)
+{
+	c->nkept = 0;
+}
+
+int scrm_cues_feed_keep(scrm_cues *c, scrm_cues_kept *k)
+{
+	if (c->overflow || c->nkept + c->nrep > UINT32_MAX ||
+	    scrm_array_grow((void **)&c->kept, &c->kept_cap, c->nkept + c->nrep, sizeof *c->kept, 256))
+		return -ENOMEM;
+	if (c->nrep)
+		memcpy(c->kept + c->nkept, c->rep, c->nrep * sizeof *c->rep);
+	*k = (scrm_cues_kept){(uint32_t)c->nkept, c->nrep, c->fx.trig};
+	c->nkept += c->nrep;
+	return 0;
+}
+
+int scrm_cues_kept_end(scrm_cues *c, const scrm_cues_kept *k, const char *text, size_t len, int spam_bits,
+		       scrm_cues_hits *h)
+{
+	/* c->rep holds at least as many: every text's matches passed through it */
+	scrm_cues_feed_begin(c, text, len);
+	c->fx.trig = k->trig;
+	if (k->n)
+		memcpy(c->rep, c->kept + k->at, k->n * sizeof *c->rep);
+	c->nrep = k->n;
+	return scrm_cues_feed_end(c, spam_bits, h);
 }
 
 static void build_guest(void)

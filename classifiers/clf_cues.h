@@ -103,6 +103,26 @@ void scrm_cues_feed_begin(scrm_cues *c, const char *text, size_t len);
 int scrm_cues_feed(void *cues, unsigned id, unsigned long long to);
 int scrm_cues_feed_end(scrm_cues *c, int spam_bits, scrm_cues_hits *h);
 
+/*
+ * The same, with the rest of the work deferred: a chunk's texts are all scanned before any
+ * is finished, so that the other scan's code and tables stay in the caches instead of
+ * being evicted, record by record, by the cues' own (the one-byte literals, the gated
+ * regexes' databases, the rules' view). Per chunk:
+ *   scrm_cues_keep_reset()  forget what was kept;
+ *   per text: scrm_cues_feed_begin(), the other scan with scrm_cues_feed(), then
+ *   scrm_cues_feed_keep()   keeps its matches under *@k (no text is kept: the caller's
+ *                           must stay where it is). Return 0 or -ENOMEM;
+ *   then per text: scrm_cues_kept_end() with the same @k, text and length: what
+ *                           scrm_cues_feed_end() would have given. Return as it does.
+ */
+typedef struct scrm_cues_kept {
+	uint32_t at, n, trig;
+} scrm_cues_kept;
+void scrm_cues_keep_reset(scrm_cues *c);
+int scrm_cues_feed_keep(scrm_cues *c, scrm_cues_kept *k);
+int scrm_cues_kept_end(scrm_cues *c, const scrm_cues_kept *k, const char *text, size_t len, int spam_bits,
+		       scrm_cues_hits *h);
+
 /* One match of a cue list, as the rules receive it: list @list (an index into the lists
  * of cues_patterns.h) matched text[from, to), the leftmost start of its matches ending
  * at @to (a stem's end not yet extended to its word's end). */

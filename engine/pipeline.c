@@ -130,6 +130,8 @@ typedef struct worker {
 	scrm_cues *cues;                  /* when the rules' database holds the cues as guests
 					     (topics.h): fed by the topics scan; else NULL */
 	scrm_cues_hits *cue_hits;         /* with cues: each record's (grows to a chunk) */
+	scrm_cues_kept *cue_kept;         /* each record's matches from the topics pass, until
+					   * the cues' own pass over the chunk */
 	size_t cue_cap;
 	scrm_classifier *clf[2];          /* intent, action: NULL when not configured */
 	scrm_classifier *clf_gated[2];    /* with model_topics: the task's cues classifier for
@@ -721,11 +723,17 @@ static int analyze_records(worker *wk, chunk *c)
 	 * in the same scan. */
 	if (wk->cues && wk->cue_cap < rv->len) {
 		scrm_cues_hits *ch = realloc(wk->cue_hits, rv->cap * sizeof *ch);
-		if (!ch)
+		if (ch)
+			wk->cue_hits = ch;
+		scrm_cues_kept *ck = realloc(wk->cue_kept, rv->cap * sizeof *ck);
+		if (ck)
+			wk->cue_kept = ck;
+		if (!ch || !ck)
 			return -ENOMEM;
-		wk->cue_hits = ch;
 		wk->cue_cap = rv->cap;
 	}
+	if (wk->cues)
+		scrm_cues_keep_reset(wk->cues);
 	for (size_t i = 0; wk->topics && i < rv->len; i++) {
 		scrm_record *r = &rv->v[i];
 		if (!scrm_str_present(r->text))
@@ -739,7 +747,7 @@ static int analyze_records(worker *wk, chunk *c)
 			scrm_cues_feed_begin(wk->cues, text, r->text.len);
 		int trc = scrm_topics_match_why(wk->topics, text, r->text.len, h, h ? r->author_handle.len : 0, lg,
 						lg ? r->lang.len : 0, &hits, &terms);
-		if (trc || (wk->cues && (trc = scrm_cues_feed_end(wk->cues, clf_spam_bits(r), &wk->cue_hits[i]))))
+		if (trc || (wk->cues && (trc = scrm_cues_feed_keep(wk->cues, &wk->cue_kept[i]))))
 			return trc;
 		c->hits_dropped += hits.dropped != 0;
 		r->topic_ids = scrm_buf_add_str(&c->arena, hits.ids, hits.n * sizeof hits.ids[0]);
@@ -757,6 +765,19 @@ static int analyze_records(worker *wk, chunk *c)
 			for (uint32_t k = 0; k < hits.n; k++)
 				if (is_spam_cue(pl, hits.ids[k]))
 					r->spam |= SCRM_SPAM_CUE;
+	}
+	/* The cues' rest (their one-byte literals, gated regexes, the rules' view), in a pass
+	 * of their own: record by record inside the topics pass, their code and databases
+	 * evicted the topics' from the instruction cache (callgrind's cache simulation: 7
+	 * first-level instruction misses per record without the cues, 54 with them). */
+	for (size_t i = 0; wk->cues && wk->topics && i < rv->len; i++) {
+		const scrm_record *r = &rv->v[i];
+		if (!scrm_str_present(r->text))
+			continue;
+		int trc = scrm_cues_kept_end(wk->cues, &wk->cue_kept[i], scrm_str_ptr(&c->arena, r->text), r->text.len,
+					     clf_spam_bits(r), &wk->cue_hits[i]);
+		if (trc)
+			return trc;
 	}
 	return classify_records(wk, c);
 }
@@ -2837,6 +2858,7 @@ out_free:
 		free(wk->hits);
 		free(wk->memos);
 		free(wk->cue_hits);
+		free(wk->cue_kept);
 		scrm_cues_free(wk->cues);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);

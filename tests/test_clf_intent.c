@@ -840,6 +840,64 @@ Test(cues, guest_scan_is_the_own_scan, .timeout = 120)
 	scrm_rules_free(r);
 }
 
+/* The cues' rest deferred (scrm_cues_feed_keep(), then scrm_cues_kept_end()), as the
+ * pipeline runs it over a chunk: batches of 1 to 97 texts all scanned before any is
+ * finished give, text by text, every field of the cues' own scan. */
+Test(cues, guest_kept_is_the_own_scan, .timeout = 120)
+{
+	char err[2048];
+	scrm_rules *r;
+	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
+	scrm_topics_guest gu;
+	cr_assert_eq(scrm_cues_guest(&gu), 0);
+	scrm_topics *guest;
+	cr_assert_eq(scrm_topics_compile_rules(&guest, r, NULL, &gu, err, sizeof err), 0, "%s", err);
+	scrm_cues *own, *fed;
+	scrm_topics_scratch *s;
+	cr_assert_eq(scrm_cues_create(&own, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_cues_create(&fed, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_topics_scratch_create(&s, guest), 0);
+	scrm_topics_scratch_guest(s, scrm_cues_feed, fed);
+	enum { BATCH = 97 };
+	static char buf[BATCH][600];
+	size_t len[BATCH];
+	scrm_cues_kept kept[BATCH];
+	uint64_t seed = 0x13198A2E03707344u;
+	size_t texts = 0, with_cues = 0, batches = 0, matches = 0;
+	while (texts < 20000) {
+		size_t n = 1 + (size_t)(cue_rand(&seed) % BATCH);
+		scrm_cues_keep_reset(fed);
+		for (size_t i = 0; i < n; i++) {
+			len[i] = i == 0 && batches % 50 == 7 ? 0 : random_text(&seed, buf[i], sizeof buf[i]);
+			scrm_topic_hits h;
+			scrm_cues_feed_begin(fed, buf[i], len[i]);
+			cr_assert_eq(scrm_topics_match(s, buf[i], len[i], NULL, 0, NULL, 0, &h), 0);
+			cr_assert_eq(scrm_cues_feed_keep(fed, &kept[i]), 0);
+			matches += kept[i].n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			int spam = (int)(len[i] % 5) - 1;
+			scrm_cues_hits a, b;
+			cr_assert_eq(scrm_cues_scan(own, buf[i], len[i], spam, &a), 0);
+			cr_assert_eq(scrm_cues_kept_end(fed, &kept[i], buf[i], len[i], spam, &b), 0);
+			cr_assert(memcmp(&a, &b, sizeof a) == 0, "'%.*s' (text %zu of a batch of %zu): cue groups %#x apart, %#x kept",
+				  (int)len[i], buf[i], i, n, a.groups, b.groups);
+			with_cues += a.groups != 0;
+		}
+		texts += n;
+		batches++;
+	}
+	cr_log_info("cues kept for later: %zu texts in %zu batches, %zu matches kept, %zu texts with cues", texts,
+		    batches, matches, with_cues);
+	cr_assert_gt(with_cues, texts / 2);
+	cr_assert_gt(matches, texts);
+	scrm_topics_scratch_free(s);
+	scrm_cues_free(own);
+	scrm_cues_free(fed);
+	scrm_topics_free(guest);
+	scrm_rules_free(r);
+}
+
 /* The rules cache (`set rules-cache`) keeps the database with guests apart from the one
  * without: each is compiled and stored once, then loaded, and the loaded one still
  * feeds the cues. */

@@ -154,6 +154,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(scrm_cues_feed_end(g.cues_fed, -1, &fed) == 0);
 		CHECK(memcmp(&fed, &ch, sizeof ch) == 0);
 		CHECK(h0.n == h1.n && memcmp(h0.ids, h1.ids, h0.n * sizeof h0.ids[0]) == 0);
+		/* deferred, as the pipeline runs it: the text and its first half both scanned,
+		 * then finished the other way round */
+		scrm_cues_kept kept[2];
+		size_t half = size / 2;
+		scrm_cues_keep_reset(g.cues_fed);
+		for (int k = 0; k < 2; k++) {
+			scrm_cues_feed_begin(g.cues_fed, text, k ? half : size);
+			CHECK(scrm_topics_match(g.ts_guest, text, k ? half : size, NULL, 0, NULL, 0, &h1) == 0);
+			CHECK(scrm_cues_feed_keep(g.cues_fed, &kept[k]) == 0);
+		}
+		scrm_cues_hits hh, fh;
+		CHECK(scrm_cues_scan(g.cues, text, half, -1, &hh) == 0);
+		CHECK(scrm_cues_kept_end(g.cues_fed, &kept[1], text, half, -1, &fh) == 0);
+		CHECK(memcmp(&fh, &hh, sizeof hh) == 0);
+		CHECK(scrm_cues_kept_end(g.cues_fed, &kept[0], text, size, -1, &fed) == 0);
+		CHECK(memcmp(&fed, &ch, sizeof ch) == 0);
 	}
 	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, (int)(size / 3 % 2), &d);
 	CHECK(d.intent < 8 && d.action <= 1);
