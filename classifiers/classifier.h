@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lexicon.h"
 #include "topics.h"
@@ -150,6 +151,24 @@ void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len);
  * Return: 0, or -1 when it did not fit.
  */
 int scrm_clf_why_put(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *a, const char *b, const char *c);
+
+/*
+ * scrm_clf_why_putn() - scrm_clf_why_put() of the @n bytes at @s, a part whose length the
+ * caller knows (SCRM_CLF_WHY_LIT: a string literal's): one copy of known length instead
+ * of a loop that looks for each part's end.
+ */
+static inline int scrm_clf_why_putn(char why[SCRM_CLF_WHY_MAX], size_t *len, const char *s, size_t n)
+{
+	if (*len + n >= SCRM_CLF_WHY_MAX) {
+		why[*len] = 0; /* all or nothing */
+		return -1;
+	}
+	memcpy(why + *len, s, n);
+	*len += n;
+	why[*len] = 0;
+	return 0;
+}
+#define SCRM_CLF_WHY_LIT(why, len, lit) scrm_clf_why_putn((why), (len), "" lit, sizeof(lit) - 1)
 
 #define SCRM_CLF_NUM_MAX 32
 
