@@ -577,6 +577,8 @@ static int classify_records(worker *wk, chunk *c)
 					cl = wk->clf_gated[k];
 					r->clf_gated |= (uint8_t)(1u << k);
 				}
+				if (k == 1 && r->direction == SCRM_DIR_OUT)
+					continue; /* the brand's own post: its action_needed is set below */
 				int rc = scrm_classifier_classify(cl, &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
 				if (rc)
 					return rc;
