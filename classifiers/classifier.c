@@ -28,6 +28,7 @@ static const scrm_classifier_desc *const builtin[] = {
 	&scrm_clf_sentiment_linear,
 	&scrm_clf_sentiment_learned,
 	&scrm_clf_labels_linear,
+	&scrm_clf_influence_formula,
 };
 #define NBUILTIN (sizeof builtin / sizeof builtin[0])
 
@@ -36,13 +37,14 @@ static const scrm_classifier_desc *added[MAX_ADDED]; /* start-up config: written
 static size_t nadded;
 
 static const char *const task_names[SCRM_TASK_COUNT] = {
-	"sentiment", "intent", "action", "complaint", "airline-reason", "labels",
+	"sentiment", "intent", "action", "complaint", "airline-reason", "labels", "influence",
 };
 
 static const char *const sentiment_labels[] = {"negative", "neutral", "positive"};
 static const char *const intent_labels[] = {"question", "complaint", "praise", "purchase",
 					    "churn",    "suggestion", "spam",  "other"};
 static const char *const yesno_labels[] = {"no", "yes"};
+static const char *const influence_labels[] = {"low", "medium", "high"};
 /* airline-sentiment's negativereason values as the corpus writes them (SOURCES.md). */
 static const char *const airline_labels[] = {
 	"Customer Service Issue", "Late Flight", "Can't Tell", "Cancelled Flight", "Lost Luggage",
@@ -64,6 +66,7 @@ static struct {
 	[SCRM_TASK_COMPLAINT] = {yesno_labels, 2},
 	[SCRM_TASK_AIRLINE_REASON] = {airline_labels, sizeof airline_labels / sizeof airline_labels[0]},
 	[SCRM_TASK_LABELS] = {(const char *const *)dyn_labels, 0},
+	[SCRM_TASK_INFLUENCE] = {influence_labels, 3},
 };
 
 int scrm_task_set_labels(scrm_task t, const char *const *names, size_t n)
@@ -216,6 +219,8 @@ void scrm_clf_item_init(scrm_clf_item *it, const char *text, size_t len)
 	it->text = text;
 	it->len = len;
 	it->followers = -1;
+	it->retweets = it->likes = it->replies = it->quotes = -1;
+	it->network_weight = -1;
 	it->verified = -1;
 	it->is_reply = -1;
 	it->spam_bits = -1;

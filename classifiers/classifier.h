@@ -1,7 +1,7 @@
 /*
  * classifier.h - one interface for every classifier: sentiment (both modes), intent,
- * action-needed, complaint, airline negative reason; `scrm eval`, `scrm train` and the
- * pipeline pick any of them by (task, name).
+ * action-needed, complaint, airline negative reason, influence; `scrm eval`, `scrm train`
+ * and the pipeline pick any of them by (task, name).
  *
  * DESIGN. A classifier is a static, immutable descriptor (scrm_classifier_desc): its
  * task, its name, a function table and flags. The task fixes the label set, so every
@@ -54,13 +54,17 @@ typedef enum scrm_task {
 	SCRM_TASK_COMPLAINT,     /* complaint vs not: no / yes */
 	SCRM_TASK_AIRLINE_REASON,/* airline-sentiment negativereason (10 classes) */
 	SCRM_TASK_LABELS,        /* any label set, taken from the data or the model (e.g. banking77) */
+	SCRM_TASK_INFLUENCE,     /* how influential the author is: low / medium / high, with the
+				    score 0-100 and its parts (influence.h); from the author's
+				    counts and the stream, not from text */
 	SCRM_TASK_COUNT
 } scrm_task;
 
 /* Sentiment label indices (the cut of scrm_clf_sentiment_class()). */
 enum { SCRM_SENT_NEGATIVE = 0, SCRM_SENT_NEUTRAL = 1, SCRM_SENT_POSITIVE = 2 };
 
-/* "sentiment", "intent", "action", "complaint", "airline-reason", "labels"; "?" out of range. */
+/* "sentiment", "intent", "action", "complaint", "airline-reason", "labels", "influence"; "?"
+ * out of range. */
 const char *scrm_task_name(scrm_task t);
 
 /* Parse a task name (exact, as above) into *t: 0 or -EINVAL. */
@@ -127,6 +131,10 @@ typedef struct scrm_clf_item {
 	 * scored. The sentiment classifiers use a given score instead of rescoring. */
 	const scrm_sentiment *sentiment[2];
 	int64_t followers; /* author followers, -1 unknown */
+	int64_t retweets, likes, replies, quotes; /* the post's reactions, -1 unknown */
+	/* How much the stream has pointed at the author so far (influence.h's decayed network
+	 * weight, which the pipeline's relate stage keeps); negative: unknown */
+	double network_weight;
 	int8_t verified;   /* author verified: 1, 0, or -1 unknown */
 	int8_t is_reply;   /* the record replies to another: 1, 0, or -1 unknown */
 	int8_t direct;     /* 1: it came on a channel that only goes to the company (e-mail,
@@ -183,7 +191,10 @@ size_t scrm_clf_fmt_fixed(char out[SCRM_CLF_NUM_MAX], double v, int decimals);
 typedef struct scrm_clf_out {
 	uint32_t label;    /* index into the task's labels */
 	float confidence;  /* 0..1: how sure (classifier-defined; see its descriptor's doc) */
-	double score;      /* the task's numeric score (sentiment: compound); 0 if none */
+	double score;      /* the task's numeric score (sentiment: compound; influence: 0-100); 0 if none */
+	/* The score's parts, for the tasks whose score has some (influence: reach, engagement,
+	 * authority, network, each 0-100); other tasks' classifiers leave them unwritten */
+	float parts[4];
 	/* NUL-terminated, at most SCRM_CLF_WHY_MAX - 1 bytes, whole words/terms only; ""
 	 * unless SCRM_CLF_EXPLAIN was passed. */
 	char why[SCRM_CLF_WHY_MAX];
@@ -350,5 +361,14 @@ extern const scrm_classifier_desc scrm_clf_sentiment_linear; /* 3 classes; score
  * W x the scrm mode's compound + (1 - W) x (P(positive) - P(negative)) of the model; the
  * label is cut from that score at +-0.05, as for the rule modes. */
 extern const scrm_classifier_desc scrm_clf_sentiment_learned;
+
+/* ---- Built-in descriptor (clf_influence.c) ---- */
+
+/* Task influence, "formula": influence.h's fixed formula (README, "Influence"): reach from
+ * followers, engagement from the post's reactions, authority from verified, network from
+ * item.network_weight; score = the weighted sum (0-100), parts = the four parts; label low
+ * (score < 25), medium (< 50) or high; confidence 1 (a formula, not an estimate); why =
+ * "reach R, engagement E, authority A, network N". The text is not read. */
+extern const scrm_classifier_desc scrm_clf_influence_formula;
 
 #endif

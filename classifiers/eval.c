@@ -1323,6 +1323,12 @@ int scrm_eval_main(int argc, char **argv)
 			task_name);
 		return 2;
 	}
+	if (o.task == SCRM_TASK_INFLUENCE) {
+		fprintf(stderr, "scrm eval: task influence scores authors from their counts (followers, verified, "
+				"reactions) and the stream's mentions, which a TSV of texts does not have; "
+				"bench/influence_check.py checks it against retweets on ../shared/corpora/firehose\n");
+		return 2;
+	}
 	if (o.features) {
 		char ferr[256];
 		if (scrm_feat_spec_check(o.features, ferr, sizeof ferr)) { /* before any data is read */

@@ -725,11 +725,11 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "sentiment-langs", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
-				       "rules-cache", "encoder", "model-topics", "direct-channels"};
+				       "rules-cache", "encoder", "model-topics", "direct-channels", "influence"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
 	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics, " \
-	"direct-channels"
+	"direct-channels, influence"
 
 static bool known_setting(const char *k, size_t n)
 {
@@ -800,6 +800,16 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 		}
 		return k[0] == 'i' ? "expected none or an intent classifier (scrm eval --list shows them)"
 				   : "expected none or an action classifier (scrm eval --list shows them)";
+	}
+	if (eqn(k, kn, "influence")) {
+		char name[64];
+		if (vn < sizeof name) {
+			memcpy(name, v, vn);
+			name[vn] = 0;
+			if (scrm_classifier_find(SCRM_TASK_INFLUENCE, name))
+				return NULL;
+		}
+		return "expected an influence classifier such as formula (scrm eval --list shows them)";
 	}
 	if (eqn(k, kn, "default-priority"))
 		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";

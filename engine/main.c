@@ -128,6 +128,8 @@ static void usage(FILE *fp)
 	      "                         given alone, it selects linear\n"
 	      "      --action NAME      action_needed classifier: cues (default), linear, none\n"
 	      "      --action-model F   model file for --action linear (scrm train --task action)\n"
+	      "      --influence NAME   influence classifier (default formula: README \"Influence\";\n"
+	      "                         also `set influence`; scrm eval --list shows them)\n"
 	      "      --encoder F        the sentence encoder (scripts/fetch-encoder.sh), for linear\n"
 	      "                         models trained with it (also `set encoder`; a few ms per record)\n"
 	      "      --model-topics LIST  the models of --intent-model / --action-model classify only\n"
@@ -243,7 +245,7 @@ enum {
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
-	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS, OPT_DIRECT,
+	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS, OPT_DIRECT, OPT_INFLUENCE,
 };
 
 #define MAX_BRANDS 64
@@ -406,6 +408,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	 * analyze stage's cost (BENCHMARKS.md); a model given alone means linear (below) */
 	const char *clf_name[2] = {"cues", "cues"};
 	bool clf_set[2] = {false, false};
+	const char *infl_name = NULL; /* --influence; NULL: `set influence`, else formula */
 	char modelbuf[2][4096];
 	static const struct option opts[] = {
 		{"out", required_argument, 0, 'o'},
@@ -433,6 +436,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"sentiment-langs", required_argument, 0, OPT_SENT_LANGS},
 		{"dup-window", required_argument, 0, OPT_DUPWIN},
 		{"intent", required_argument, 0, OPT_INTENT},
+		{"influence", required_argument, 0, OPT_INFLUENCE},
 		{"intent-model", required_argument, 0, OPT_INTENT_MODEL},
 		{"action", required_argument, 0, OPT_ACTION},
 		{"action-model", required_argument, 0, OPT_ACTION_MODEL},
@@ -549,6 +553,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 			langs_set = true;
 			break;
 		case OPT_INTENT: clf_name[0] = optarg; clf_set[0] = true; break;
+		case OPT_INFLUENCE: infl_name = optarg; break;
 		case OPT_ACTION: clf_name[1] = optarg; clf_set[1] = true; break;
 		case OPT_INTENT_MODEL: cfg.clf_model[0] = optarg; break;
 		case OPT_CUSTOMERS: customers_path = optarg; break;
@@ -662,7 +667,13 @@ static int cmd_run(int argc, char **argv, bool replay)
 		    (rc = apply_langs_setting(cmd, rules, &sent_langs, &langs_set, &cfg.sentiment_langs)) ||
 		    (rc = apply_clf_settings(rules, clf_name, clf_set, cfg.clf_model, modelbuf, cmd)))
 			goto out;
+		if (!infl_name)
+			infl_name = scrm_rules_get(rules, "influence", NULL);
 		rc = 2;
+	}
+	if (infl_name && !(cfg.influence = scrm_classifier_find(SCRM_TASK_INFLUENCE, infl_name))) {
+		fprintf(stderr, "scrm %s: no influence classifier '%s' (scrm eval --list shows them)\n", cmd, infl_name);
+		goto out;
 	}
 	if (emoji_path && !lexicon_path) {
 		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);

@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -161,6 +162,7 @@ typedef struct relate {
 	scrm_waiter wait;
 	scrm_ring ack[SCRM_MAX_WORKERS];  /* this relate thread -> worker w */
 	scrm_custtab customers;
+	scrm_classifier *infl;            /* the influence classifier (classifier.h), this thread's */
 	_Atomic uint64_t records, ns;
 	int error;
 } relate;
@@ -647,12 +649,9 @@ static int analyze_records(worker *wk, chunk *c)
 		r->spam |= (uint8_t)scrm_spam_signals(text + skip, r->text.len - skip,
 						      pl->cfg->dup_window_ms > 0 ? &r->text_key : NULL);
 	}
-	/* Influence from the post itself, and whom it points at (for the network part). */
+	/* Whom each post points at, for influence's network part (the relate stage). */
 	for (size_t i = 0; i < rv->len; i++) {
 		scrm_record *r = &rv->v[i];
-		r->infl[1] = scrm_influence_reach(r->followers);
-		r->infl[2] = scrm_influence_engagement(r->followers, r->retweets, r->likes, r->replies, r->quotes);
-		r->infl[3] = scrm_influence_authority(r->verified);
 		if (!scrm_str_present(r->text))
 			continue;
 		scrm_mention m[SCRM_MENTIONS_MAX];
@@ -1362,6 +1361,39 @@ static void dup_barrier(pipeline *pl, chunk *c)
  * touch (customer windows, near-duplicate and network sets: megabytes, read at random). */
 #define RELATE_AHEAD 8
 
+/* A score 0-100 as the event writes it (an influence classifier's, rounded and clamped). */
+static uint8_t pct_of(double v)
+{
+	if (!(v > 0))
+		return 0;
+	return v >= 100 ? 100 : (uint8_t)lround(v);
+}
+
+/* The influence classifier on one record (the author's counts, the stream's weight for
+ * her), into r->infl: score, then reach, engagement, authority, network. */
+static int influence_of(scrm_classifier *cl, scrm_record *r, const scrm_buf *arena, double network_weight)
+{
+	scrm_clf_item it;
+	bool has_text = scrm_str_present(r->text);
+	scrm_clf_item_init(&it, has_text ? scrm_str_ptr(arena, r->text) : NULL, has_text ? r->text.len : 0);
+	it.followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
+	it.retweets = r->retweets == SCRM_UNKNOWN_INT ? -1 : r->retweets;
+	it.likes = r->likes == SCRM_UNKNOWN_INT ? -1 : r->likes;
+	it.replies = r->replies == SCRM_UNKNOWN_INT ? -1 : r->replies;
+	it.quotes = r->quotes == SCRM_UNKNOWN_INT ? -1 : r->quotes;
+	it.verified = r->verified;
+	it.is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+	it.network_weight = network_weight;
+	scrm_clf_out o;
+	int rc = scrm_classifier_classify(cl, &it, 1, &o, 0);
+	if (rc)
+		return rc;
+	r->infl[0] = pct_of(o.score);
+	for (int k = 0; k < 4; k++)
+		r->infl[1 + k] = pct_of(o.parts[k]);
+	return 0;
+}
+
 static void *relate_main(void *arg)
 {
 	relate *rt = arg;
@@ -1454,16 +1486,20 @@ static void *relate_main(void *arg)
 					r->cust_sent_avg = v.sent_avg;
 					r->cust_sent_known = v.sent_n > 0;
 				}
-				/* influence: the network part from the weights the stream gave her so far
-				 * (a brand's reply filed under the customer it answers has none here) */
+				/* influence, by the influence classifier: the network part from the
+				 * weights the stream gave her so far (a brand's reply filed under the
+				 * customer it answers has none here) */
 				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
-				scrm_influence inf = {0, r->infl[1], r->infl[2], r->infl[3],
-						      r->linked_out ? 0
-								    : scrm_influence_network(scrm_nettab_weight(
-									      pl->net[r->partition], r->cust_hash, ts))};
-				scrm_influence_combine(&inf);
-				r->infl[0] = inf.score;
-				r->infl[4] = inf.network;
+				double netw = r->linked_out ? 0 : scrm_nettab_weight(pl->net[r->partition], r->cust_hash, ts);
+				int irc = influence_of(rt->infl, r, &c->arena, netw);
+				if (irc) {
+					if (!rt->error)
+						fprintf(stderr, "scrm: relate thread %d: influence: %s\n", rt->id,
+							strerror(-irc));
+					rt->error = irc;
+					set_fatal(pl, irc);
+					c->relate_failed[rt->id] = 1;
+				}
 				act_record(pl, r, cs, &c->arena);
 			}
 			base += c->recs.len;
@@ -2730,6 +2766,13 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		scrm_waiter_init(&rt->wait);
 		if ((rc = scrm_custtab_init(&rt->customers, 4096)))
 			goto out_free;
+		char err[256];
+		scrm_clf_config ic = {.lexicon = cfg->lexicon, .topics = cfg->topics};
+		if ((rc = scrm_classifier_create(&rt->infl, cfg->influence ? cfg->influence : &scrm_clf_influence_formula,
+						 &ic, err, sizeof err))) {
+			fprintf(stderr, "scrm: influence: %s\n", err);
+			goto out_free;
+		}
 		for (int w = 0; w < pl->nw; w++) {
 			if ((rc = scrm_ring_init(&pl->workers[w].to_relate[t], PENDING, &pl->workers[w].wait, &rt->wait)) ||
 			    (rc = scrm_ring_init(&rt->ack[w], PENDING, &rt->wait, &pl->workers[w].wait)))
@@ -2873,6 +2916,7 @@ out_free:
 	}
 	for (int t = 0; pl->relates && t < pl->np; t++) {
 		scrm_custtab_free(&pl->relates[t].customers);
+		scrm_classifier_free(pl->relates[t].infl);
 		for (int w = 0; w < pl->nw; w++)
 			scrm_ring_destroy(&pl->relates[t].ack[w]);
 	}

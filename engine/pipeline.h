@@ -75,6 +75,10 @@ typedef struct scrm_pipeline_cfg {
 	   (action_needed); each worker creates its own instance with the model file given. */
 	const struct scrm_classifier_desc *clf[2];
 	const char *clf_model[2];
+	/* The influence classifier (task influence), run in the relate stage, where the
+	   network weights are; NULL: classifier.h's "formula". Each relate thread creates
+	   its own instance (no model file: a trainable one is not offered yet). */
+	const struct scrm_classifier_desc *influence;
 	/* The sentence encoder (encoder.h), loaded, for linear models trained with it; NULL:
 	   none (such a model is then refused). Borrowed: must outlive the run. */
 	const struct scrm_encoder *encoder;

@@ -443,6 +443,22 @@ check "--intent linear without a model exits 2 and says so" \
 	bash -c "test $? -eq 2 && grep -q 'needs --intent-model' '$T/intent.err'"
 "$SCRM" run -q --action nosuch "$T/spam.ndjson" >/dev/null 2>&1
 check "an unknown classifier exits 2" test $? -eq 2
+# Influence is a classifier too (task influence): the formula by default, named by
+# --influence or `set influence`; an unknown one is an error, in the rules with its place.
+"$SCRM" run -q "$T/spam.ndjson" >"$T/infl-default.out" 2>/dev/null
+"$SCRM" run -q --influence formula "$T/spam.ndjson" >"$T/infl-formula.out" 2>/dev/null
+check "--influence formula gives the default's events" cmp -s "$T/infl-default.out" "$T/infl-formula.out"
+"$SCRM" run -q --influence nosuch "$T/spam.ndjson" >/dev/null 2>"$T/infl.err"
+check "--influence with an unknown classifier exits 2 and says so" \
+	bash -c "test $? -eq 2 && grep -q \"no influence classifier 'nosuch'\" '$T/infl.err'"
+printf 'set influence = nosuch\n' >"$T/infl-rules.scrm"
+"$SCRM" check "$T/infl-rules.scrm" >/dev/null 2>"$T/infl-check.err"
+check "scrm check: an unknown influence classifier is an error at its line and column" \
+	bash -c "test $? -ne 0 && grep -q 'infl-rules.scrm:1:17: influence: expected an influence classifier' '$T/infl-check.err'"
+check "eval --list shows the influence formula" bash -c "'$SCRM' eval --list | grep -q '^  formula '"
+"$SCRM" eval --task influence --data "$T/spam.ndjson" >/dev/null 2>"$T/infl-eval.err"
+check "eval --task influence exits 2 and points at bench/influence_check.py" \
+	bash -c "test $? -eq 2 && grep -q 'influence_check.py' '$T/infl-eval.err'"
 printf 'id\ttext\tintent\n1\twhere is my refund\tcomplaint\n2\tlove it so much\tpraise\n3\thow do i reset my password?\tquestion\n4\tcancel my account now\tchurn\n5\tmy refund never came\tcomplaint\n' >"$T/intent.tsv"
 printf 'refund\t-1.0\t0.5\t[-1]\nlove\t3.2\t0.4\t[3]\n' >"$T/intent-lex.txt"
 "$SCRM" train --task intent --data "$T/intent.tsv" --label-col intent --lexicon "$T/intent-lex.txt" \

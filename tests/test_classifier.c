@@ -30,7 +30,9 @@ static scrm_lexicon *mini(void)
 Test(classifier, tasks_and_labels)
 {
 	scrm_task t;
-	static const char *const names[] = {"sentiment", "intent", "action", "complaint", "airline-reason", "labels"};
+	static const char *const names[] = {"sentiment", "intent", "action", "complaint", "airline-reason", "labels",
+					    "influence"};
+	cr_assert_eq(sizeof names / sizeof names[0], SCRM_TASK_COUNT);
 	for (int i = 0; i < SCRM_TASK_COUNT; i++) {
 		cr_assert_eq(scrm_task_parse(names[i], &t), 0);
 		cr_assert_eq(t, (scrm_task)i);
@@ -300,4 +302,57 @@ Test(classifier, fmt_fixed_is_printfs)
 		double u = (double)(x >> 11) / 9007199254740992.0; /* [0, 1) */
 		same_as_printf((u - 0.5) * 4 * (i % 3 == 0 ? 100 : 1));
 	}
+}
+
+/* Influence through the interface: influence.h's formula, values worked out by hand
+ * (README "Influence"). */
+Test(classifier, influence_formula)
+{
+	const scrm_classifier_desc *d = scrm_classifier_find(SCRM_TASK_INFLUENCE, "formula");
+	cr_assert_eq(d, &scrm_clf_influence_formula);
+	cr_assert_str_eq(scrm_task_name(SCRM_TASK_INFLUENCE), "influence");
+	cr_assert(d->flags & SCRM_CLF_HAS_SCORE);
+	scrm_classifier *c;
+	char err[128];
+	scrm_clf_config cfg = {0};
+	cr_assert_eq(scrm_classifier_create(&c, d, &cfg, err, sizeof err), 0, "%s", err);
+	scrm_clf_item it[3];
+	/* 1,000 followers: reach 100 log10(1001) / 7 = 42.9 -> 43; one retweet: engagement
+	 * 100 log10(1 + 1000 / 1000) / 3 = 10.0 -> 10; verified 100; weight 10: network
+	 * 100 log10(11) / 3 = 34.7 -> 35; score 0.4 x 43 + 0.2 x 10 + 0.15 x 100 + 0.25 x 35
+	 * = 42.95 -> 43 (medium) */
+	scrm_clf_item_init(&it[0], "ignored", 7);
+	it[0].followers = 1000;
+	it[0].retweets = 1;
+	it[0].verified = 1;
+	it[0].network_weight = 10;
+	/* all unknown: 0 everywhere (low) */
+	scrm_clf_item_init(&it[1], NULL, 0);
+	/* 10M followers, 10,000 likes, verified, weight 1,000: every part 100 (high) */
+	scrm_clf_item_init(&it[2], "", 0);
+	it[2].followers = 10000000;
+	it[2].likes = 10000000;
+	it[2].verified = 1;
+	it[2].network_weight = 1000;
+	scrm_clf_out o[3];
+	cr_assert_eq(scrm_classifier_classify(c, it, 3, o, SCRM_CLF_EXPLAIN), 0);
+	const float want[3][5] = {{43, 43, 10, 100, 35}, {0, 0, 0, 0, 0}, {100, 100, 100, 100, 100}};
+	const char *labels[3] = {"medium", "low", "high"};
+	const char *why[3] = {"reach 43, engagement 10, authority 100, network 35",
+			      "reach 0, engagement 0, authority 0, network 0",
+			      "reach 100, engagement 100, authority 100, network 100"};
+	size_t nl;
+	const char *const *names = scrm_task_labels(SCRM_TASK_INFLUENCE, &nl);
+	cr_assert_eq(nl, 3);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(o[i].score, want[i][0], "item %d: score %g", i, o[i].score);
+		for (int k = 0; k < 4; k++)
+			cr_assert_eq(o[i].parts[k], want[i][1 + k], "item %d part %d: %g", i, k, (double)o[i].parts[k]);
+		cr_assert_str_eq(names[o[i].label], labels[i]);
+		cr_assert_eq(o[i].confidence, 1.0f);
+		cr_assert_str_eq(o[i].why, why[i]);
+	}
+	cr_assert_eq(scrm_classifier_classify(c, it, 1, o, 0), 0);
+	cr_assert_str_eq(o[0].why, "", "no explanation unless asked");
+	scrm_classifier_free(c);
 }

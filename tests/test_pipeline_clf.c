@@ -118,3 +118,98 @@ Test(pipeline_clf, events_carry_intent_and_action)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert_eq(system(cmd), 0);
 }
+
+/* A toy influence classifier in the relate stage: the score is the followers, the parts
+ * show what the item carried (retweets, likes, verified, whether the stream had pointed
+ * at the author), the same for any -j / -p. */
+static int toy_influence(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out *out, unsigned flags)
+{
+	(void)st;
+	(void)flags;
+	for (size_t i = 0; i < n; i++) {
+		out[i].label = 0;
+		out[i].confidence = 1.0f;
+		out[i].score = it[i].followers < 0 ? 0 : (double)it[i].followers;
+		out[i].parts[0] = (float)it[i].retweets;
+		out[i].parts[1] = (float)it[i].likes;
+		out[i].parts[2] = it[i].verified > 0 ? 100.0f : 0.0f;
+		out[i].parts[3] = it[i].network_weight > 0 ? 50.0f : 0.0f;
+		out[i].why[0] = 0;
+	}
+	return 0;
+}
+
+static const scrm_classifier_desc toy_infl = {SCRM_TASK_INFLUENCE, "toy", "test", SCRM_CLF_HAS_SCORE, toy_create, free,
+					      toy_influence, NULL, NULL};
+
+static char *run_influence(const char *dir, const char *in, int j, int p, const scrm_classifier_desc *d)
+{
+	scrm_pipeline_cfg cfg;
+	scrm_pipeline_cfg_default(&cfg);
+	const char *inputs[] = {in};
+	cfg.inputs = inputs;
+	cfg.n_inputs = 1;
+	cfg.out_dir = dir;
+	cfg.workers = j;
+	cfg.relate_threads = p;
+	cfg.chunk_size = 4096;
+	cfg.influence = d;
+	scrm_run_stats st;
+	cr_assert_eq(scrm_pipeline_run(&cfg, &st), 0);
+	cr_assert_eq(st.events_out, 200);
+	char path[512];
+	snprintf(path, sizeof path, "%s/inbox.ndjson.zst", dir);
+	size_t n;
+	char *s = unzstd(path, &n);
+	cr_assert_not_null(s);
+	return s;
+}
+
+Test(pipeline_clf, influence_is_a_classifier)
+{
+	scrm_classifier_register(&toy_infl);
+	cr_assert_eq(scrm_classifier_find(SCRM_TASK_INFLUENCE, "toy"), &toy_infl);
+	char dir[] = "/tmp/scrm-infl-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char in[300];
+	snprintf(in, sizeof in, "%s/in.ndjson", dir);
+	FILE *f = fopen(in, "w");
+	/* u0 is mentioned by every odd post, so from the second post on the stream points at it */
+	for (int i = 0; i < 200; i++)
+		fprintf(f,
+			"{\"id\":\"m%d\",\"channel\":\"twitter\",\"ts\":%d000,\"text\":\"%s\",\"author\":{\"handle\":\"u%d\","
+			"\"followers\":%d,\"verified\":%s},\"metrics\":{\"retweets\":%d,\"likes\":%d}}\n",
+			i, 1700000000 + i, i % 2 ? "hi @u0" : "hello", i % 2 ? 1 + i % 5 : 0, 150 + i % 7,
+			i % 4 == 0 ? "true" : "false", i % 3, i % 11);
+	fclose(f);
+	char d1[400], d2[400], d3[400];
+	snprintf(d1, sizeof d1, "%s/o1", dir);
+	snprintf(d2, sizeof d2, "%s/o2", dir);
+	snprintf(d3, sizeof d3, "%s/o3", dir);
+	char *a = run_influence(d1, in, 1, 1, &toy_infl), *b = run_influence(d2, in, 2, 3, &toy_infl);
+	cr_assert_str_eq(a, b, "outputs differ between -j1 -p1 and -j2 -p3");
+	/* m0: u0, 150 followers, verified, no reactions, nobody mentioned u0 before it */
+	const char *e = strstr(a, "\"id\":\"m0\"");
+	cr_assert(e && strstr(e, "\"influence\":{\"score\":100,\"reach\":0,\"engagement\":0,\"authority\":100,\"network\":0}"),
+		  "%.700s", e);
+	/* m2: u0 again, after m1 mentioned it: 152 followers clamped to 100, 2 retweets, 2 likes */
+	e = strstr(a, "\"id\":\"m2\"");
+	cr_assert(e && strstr(e, "\"influence\":{\"score\":100,\"reach\":2,\"engagement\":2,\"authority\":0,\"network\":50}"),
+		  "%.700s", e);
+	/* m3: u4, 153 followers -> 100; 0 retweets, 3 likes; not verified, never mentioned */
+	e = strstr(a, "\"id\":\"m3\"");
+	cr_assert(e && strstr(e, "\"influence\":{\"score\":100,\"reach\":0,\"engagement\":3,\"authority\":0,\"network\":0}"),
+		  "%.700s", e);
+	/* the built-in formula (NULL: the default) gives its own values: m0's reach from 150
+	 * followers is 100 log10(151) / 7 = 31.1 -> 31, score 0.4 x 31 + 0.15 x 100 = 27.4 -> 27 */
+	char *c = run_influence(d3, in, 1, 1, NULL);
+	e = strstr(c, "\"id\":\"m0\"");
+	cr_assert(e && strstr(e, "\"influence\":{\"score\":27,\"reach\":31,\"engagement\":0,\"authority\":100,\"network\":0}"),
+		  "%.700s", e);
+	free(a);
+	free(b);
+	free(c);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
