@@ -6,6 +6,10 @@
 #   default classifier options: --intent cues --action cues
 # Env:   CLF_RECORDS (default 20000)  CLF_DIR (default /tmp/scrm-clf-instr)
 #        CLF_RULES (default bench/rules-bench.scrm)  CLF_LEXICON (default data/lexicons/vader_lexicon.txt)
+#        CLF_SIM=1: also callgrind's cache and branch simulation of the analyze stage alone
+#        (--toggle-collect=analyze_chunk): first-level instruction and data cache misses and
+#        mispredicted branches per record, for where time and instructions part ways (this
+#        VM has no hardware counters for perf); two more runs, several times slower
 #
 # Runs `scrm run -j1` under callgrind on a generated corpus with the rules and lexicon,
 # once with `--intent none --action none` and once with the classifier options, and
@@ -30,3 +34,13 @@ for side in none clf; do
 done
 awk -v a="${ir[none]}" -v b="${ir[clf]}" -v n="$N" 'BEGIN{
 	printf "classification adds %.0f instructions per record = %+.1f%% of the analyze stage\n", (b - a) / n, (b / a - 1) * 100 }'
+[ "${CLF_SIM:-0}" = 1 ] || exit 0
+for side in none clf; do
+	if [ $side = none ]; then opts=(--intent none --action none); else opts=("${CLF[@]}"); fi
+	rm -rf "$D/out"
+	valgrind --tool=callgrind --cache-sim=yes --branch-sim=yes --toggle-collect=analyze_chunk \
+		--callgrind-out-file="$D/sim.$side" "$SCRM" run -q --no-progress -j1 -o "$D/out" \
+		--rules "$RULES" --lexicon "$LEX" "${opts[@]}" "$corpus" 2>/dev/null
+	callgrind_annotate --show=Ir,I1mr,D1mr,Bcm "$D/sim.$side" 2>/dev/null | awk -v s=$side -v n="$N" '
+		/PROGRAM TOTALS/ { gsub(/\([^)]*\)/, ""); gsub(",", ""); printf "%-4s simulated, per record: %8.0f instructions, %6.1f L1 instruction misses, %6.1f L1 data misses, %6.1f mispredicted branches\n", s, $1 / n, $2 / n, $3 / n, $4 / n }'
+done
