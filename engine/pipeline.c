@@ -18,7 +18,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -1361,12 +1360,13 @@ static void dup_barrier(pipeline *pl, chunk *c)
  * touch (customer windows, near-duplicate and network sets: megabytes, read at random). */
 #define RELATE_AHEAD 8
 
-/* A score 0-100 as the event writes it (an influence classifier's, rounded and clamped). */
+/* A score 0-100 as the event writes it (an influence classifier's, rounded half up and
+ * clamped; for v > 0 as lround() rounds, without its call). */
 static uint8_t pct_of(double v)
 {
 	if (!(v > 0))
 		return 0;
-	return v >= 100 ? 100 : (uint8_t)lround(v);
+	return v >= 100 ? 100 : (uint8_t)(v + 0.5);
 }
 
 /* The influence classifier on one record (the author's counts, the stream's weight for
