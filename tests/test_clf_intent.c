@@ -792,14 +792,21 @@ static void guest_check(const char *t, size_t n, void *ctx)
 	g->with_topics += h0.n != 0;
 }
 
+/* The bench rules and the cues' guests, for the tests below. */
+static void bench_rules_and_guests(scrm_rules **r, scrm_topics_guest *gu)
+{
+	char err[2048];
+	cr_assert_eq(scrm_rules_load(r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_cues_guest(gu), 0);
+	cr_assert_gt(gu->n, 1000u, "the cues' main database has %u expressions", gu->n);
+}
+
 Test(cues, guest_scan_is_the_own_scan, .timeout = 120)
 {
 	char err[2048];
 	scrm_rules *r;
-	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
 	scrm_topics_guest gu;
-	cr_assert_eq(scrm_cues_guest(&gu), 0);
-	cr_assert_gt(gu.n, 1000u, "the cues' main database has %u expressions", gu.n);
+	bench_rules_and_guests(&r, &gu);
 	scrm_topics *plain, *guest;
 	cr_assert_eq(scrm_topics_compile_rules(&plain, r, NULL, NULL, err, sizeof err), 0, "%s", err);
 	cr_assert_eq(scrm_topics_compile_rules(&guest, r, NULL, &gu, err, sizeof err), 0, "%s", err);
@@ -847,9 +854,8 @@ Test(cues, guest_kept_is_the_own_scan, .timeout = 120)
 {
 	char err[2048];
 	scrm_rules *r;
-	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
 	scrm_topics_guest gu;
-	cr_assert_eq(scrm_cues_guest(&gu), 0);
+	bench_rules_and_guests(&r, &gu);
 	scrm_topics *guest;
 	cr_assert_eq(scrm_topics_compile_rules(&guest, r, NULL, &gu, err, sizeof err), 0, "%s", err);
 	scrm_cues *own, *fed;
@@ -906,9 +912,8 @@ Test(cues, guest_database_cached_apart)
 	char dir[] = "/tmp/scrm-guest-cache-XXXXXX", err[2048];
 	cr_assert_not_null(mkdtemp(dir));
 	scrm_rules *r;
-	cr_assert_eq(scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err), 0, "%s", err);
 	scrm_topics_guest gu;
-	cr_assert_eq(scrm_cues_guest(&gu), 0);
+	bench_rules_and_guests(&r, &gu);
 	static const int want[4] = {SCRM_TOPICS_CACHE_STORED, SCRM_TOPICS_CACHE_STORED, SCRM_TOPICS_CACHE_HIT,
 				    SCRM_TOPICS_CACHE_HIT};
 	for (int k = 0; k < 4; k++) {

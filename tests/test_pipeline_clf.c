@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,11 @@ static int toy_action(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out 
 static const scrm_classifier_desc toy_i = {SCRM_TASK_INTENT, "toy", "test", 0, toy_create, free, toy_intent, NULL, NULL};
 static const scrm_classifier_desc toy_a = {SCRM_TASK_ACTION, "toy", "test", 0, toy_create, free, toy_action, NULL, NULL};
 
-static char *run(const char *dir, const char *in, int j, int p)
+/* Run @in at -j @j -p @p into @dir with the toy intent and action classifiers, or with
+ * the influence classifier @infl (NULL: the built-in formula) when @toys is false; @want
+ * events; return the inbox route's events (malloc'ed). */
+static char *run_cfg(const char *dir, const char *in, int j, int p, bool toys, const scrm_classifier_desc *infl,
+		     uint64_t want)
 {
 	scrm_pipeline_cfg cfg;
 	scrm_pipeline_cfg_default(&cfg);
@@ -67,12 +72,15 @@ static char *run(const char *dir, const char *in, int j, int p)
 	cfg.workers = j;
 	cfg.relate_threads = p;
 	cfg.chunk_size = 4096;
-	cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "toy");
-	cfg.clf[1] = scrm_classifier_find(SCRM_TASK_ACTION, "toy");
-	cr_assert(cfg.clf[0] && cfg.clf[1]);
+	if (toys) {
+		cfg.clf[0] = scrm_classifier_find(SCRM_TASK_INTENT, "toy");
+		cfg.clf[1] = scrm_classifier_find(SCRM_TASK_ACTION, "toy");
+		cr_assert(cfg.clf[0] && cfg.clf[1]);
+	}
+	cfg.influence = infl;
 	scrm_run_stats st;
 	cr_assert_eq(scrm_pipeline_run(&cfg, &st), 0);
-	cr_assert_eq(st.events_out, 300);
+	cr_assert_eq(st.events_out, want);
 	char path[512];
 	snprintf(path, sizeof path, "%s/inbox.ndjson.zst", dir);
 	size_t n;
@@ -80,6 +88,8 @@ static char *run(const char *dir, const char *in, int j, int p)
 	cr_assert_not_null(s);
 	return s;
 }
+
+static char *run(const char *dir, const char *in, int j, int p) { return run_cfg(dir, in, j, p, true, NULL, 300); }
 
 Test(pipeline_clf, events_carry_intent_and_action)
 {
@@ -144,25 +154,7 @@ static const scrm_classifier_desc toy_infl = {SCRM_TASK_INFLUENCE, "toy", "test"
 
 static char *run_influence(const char *dir, const char *in, int j, int p, const scrm_classifier_desc *d)
 {
-	scrm_pipeline_cfg cfg;
-	scrm_pipeline_cfg_default(&cfg);
-	const char *inputs[] = {in};
-	cfg.inputs = inputs;
-	cfg.n_inputs = 1;
-	cfg.out_dir = dir;
-	cfg.workers = j;
-	cfg.relate_threads = p;
-	cfg.chunk_size = 4096;
-	cfg.influence = d;
-	scrm_run_stats st;
-	cr_assert_eq(scrm_pipeline_run(&cfg, &st), 0);
-	cr_assert_eq(st.events_out, 200);
-	char path[512];
-	snprintf(path, sizeof path, "%s/inbox.ndjson.zst", dir);
-	size_t n;
-	char *s = unzstd(path, &n);
-	cr_assert_not_null(s);
-	return s;
+	return run_cfg(dir, in, j, p, false, d, 200);
 }
 
 Test(pipeline_clf, influence_is_a_classifier)
