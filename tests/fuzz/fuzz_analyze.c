@@ -4,15 +4,19 @@
  * sentiment modes with their explanations (classifiers/sentiment.c, vader.c), the spam
  * signals and the near-duplicate key (spam.c), the mentions (influence.c), the listening
  * topics with their terms (topics.c: the bench rules, with NEAR/n, regexes, several
- * languages), the cues scan and decision (clf_cues.c), the features (featurize.c) and the
- * emoji and emoticons of a text in another language (scrm_sent_symbols).
+ * languages), the cues scan and decision (clf_cues.c), the `cues` intent and action
+ * classifiers with their explanations, the influence formula as a classifier (counts taken
+ * from the input's bytes), the features (featurize.c) and the emoji and emoticons of a
+ * text in another language (scrm_sent_symbols).
  *
  * Invariants (a violation traps): every call succeeds; sentiment values are finite, pos /
  * neu / neg in [0, 1] and compound in [-1, 1]; both modes score the text again to the same
  * values; topic ids and terms are in range; cue ranges lie inside the text; the cues
  * scanned for in the topics scan (as the rules database's guests, topics.h) give the same
  * hits as their own scan, and the topics the same ids; mentions lie inside the text; the
- * feature vector is sorted, unique and in range.
+ * classifiers' labels are in range and their explanations NUL-terminated within
+ * SCRM_CLF_WHY_MAX and valid UTF-8; influence and its parts lie in 0..100; the feature
+ * vector is sorted, unique and in range.
  *
  * The lexicon is ../shared/corpora/lexicons/vader/vader_lexicon.txt (+ the emoji lexicon)
  * when it is there (run from the project root), else a few words; the rules are
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classifier.h"
 #include "clf_cues.h"
 #include "featurize.h"
 #include "influence.h"
@@ -47,6 +52,7 @@ static struct {
 	scrm_topics_scratch *ts_guest;
 	scrm_cues *cues, *cues_fed;
 	scrm_feat *feat;
+	scrm_classifier *clf[3]; /* cues intent, cues action, influence formula */
 } g;
 
 static void init(void)
@@ -78,6 +84,10 @@ static void init(void)
 	scrm_feat_opts o;
 	scrm_feat_opts_default(&o);
 	CHECK(scrm_feat_create(&g.feat, &o) == 0);
+	scrm_clf_config cc = {.lexicon = g.lex};
+	const scrm_classifier_desc *d[3] = {&scrm_clf_intent_cues, &scrm_clf_action_cues, &scrm_clf_influence_formula};
+	for (int k = 0; k < 3; k++)
+		CHECK(scrm_classifier_create(&g.clf[k], d[k], &cc, err, sizeof err) == 0);
 	g.ready = 1;
 }
 
@@ -173,6 +183,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	scrm_cues_decide(&ch, &m, (int)(size % 3) - 1, (int)(size / 3 % 2), &d);
 	CHECK(d.intent < 8 && d.action <= 1);
+
+	/* the classifiers as the pipeline runs them: one memo shared by intent and action;
+	 * influence from counts made of the input's first bytes (any sign, huge included) */
+	scrm_clf_item it;
+	scrm_clf_memo memo = {0};
+	scrm_clf_item_init(&it, text, size);
+	it.is_reply = (int8_t)((int)(size % 3) - 1);
+	it.direct = (int8_t)(size / 3 % 2);
+	it.memo = &memo;
+	int64_t cnt[6] = {-1, -1, -1, -1, -1, -1};
+	for (size_t k = 0; k < 6 && 8 * (k + 1) <= size; k++)
+		memcpy(&cnt[k], data + 8 * k, 8);
+	it.followers = cnt[0];
+	it.retweets = cnt[1];
+	it.likes = cnt[2];
+	it.replies = cnt[3];
+	it.quotes = cnt[4];
+	double w;
+	memcpy(&w, &cnt[5], sizeof w);
+	it.network_weight = w;
+	it.verified = (int8_t)(size % 3) - 1;
+	for (int k = 0; k < 3; k++) {
+		scrm_clf_out o;
+		CHECK(scrm_classifier_classify(g.clf[k], &it, 1, &o, SCRM_CLF_EXPLAIN) == 0);
+		size_t nl;
+		scrm_task_labels(scrm_classifier_desc_of(g.clf[k])->task, &nl);
+		CHECK(o.label < nl);
+		size_t wl = strnlen(o.why, SCRM_CLF_WHY_MAX);
+		CHECK(wl < SCRM_CLF_WHY_MAX);
+		CHECK(scrm_utf8_valid_prefix((const unsigned char *)o.why, wl) == wl);
+		if (k == 2) {
+			CHECK(o.score >= 0 && o.score <= 100);
+			for (int p = 0; p < 4; p++)
+				CHECK(o.parts[p] >= 0 && o.parts[p] <= 100);
+		}
+	}
 
 	scrm_feat_extras x = {.sent = &m, .is_reply = (int)(size % 3) - 1};
 	scrm_feat_vec fv;
