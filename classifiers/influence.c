@@ -6,6 +6,7 @@
 #include "ktab.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +21,55 @@ static uint8_t pct(double x)
 	return (uint8_t)lround(100.0 * x);
 }
 
-uint8_t scrm_influence_reach(int64_t followers)
+/* reach by its formula: pct(log10(1 + followers) / 7) */
+static uint8_t reach_formula(int64_t followers)
 {
 	if (followers <= 0)
 		return 0;
 	return pct(log10(1.0 + (double)followers) / 7.0);
+}
+
+/* reach_at[k]: the fewest followers whose reach is at least k (1..100). The formula is
+ * non-decreasing in the follower count (consecutive counts move log10 by far more than
+ * its rounding error up to 10^13 followers, and the conversion to double and the rounding
+ * never go backwards), so reach(f) is the largest k with reach_at[k] <= f: a binary search
+ * instead of a log10() and an lround() per record, the same values
+ * (`influence/reach_table_is_the_formula`). */
+static int64_t reach_at[101];
+static pthread_once_t reach_once = PTHREAD_ONCE_INIT;
+
+static void reach_table(void)
+{
+	reach_at[0] = INT64_MIN;
+	for (int k = 1; k <= 100; k++) {
+		int64_t lo = k == 1 ? 1 : reach_at[k - 1], hi = INT64_MAX; /* reach(hi) = 100 >= k */
+		while (lo < hi) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (reach_formula(mid) >= k)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		reach_at[k] = lo;
+	}
+}
+
+uint8_t scrm_influence_reach(int64_t followers)
+{
+	if (followers <= 0)
+		return 0;
+	pthread_once(&reach_once, reach_table);
+	/* the largest k in 0..100 with reach_at[k] <= followers (reach_at[0] is the least) */
+	unsigned k = 0;
+	for (unsigned step = 64; step; step >>= 1)
+		if (k + step <= 100 && reach_at[k + step] <= followers)
+			k += step;
+	return (uint8_t)k;
+}
+
+uint8_t scrm_influence_reach_formula(int64_t followers)
+{
+	return reach_formula(followers);
 }
 
 uint8_t scrm_influence_engagement(int64_t followers, int64_t retweets, int64_t likes, int64_t replies,
@@ -35,6 +80,8 @@ uint8_t scrm_influence_engagement(int64_t followers, int64_t retweets, int64_t l
 	for (size_t i = 0; i < 4; i++)
 		if (parts[i] > 0)
 			e += (double)parts[i];
+	if (e == 0)
+		return 0; /* log10(1) = 0 exactly: no call */
 	double base = followers > 100 ? (double)followers : 100.0;
 	return pct(log10(1.0 + 1000.0 * e / base) / 3.0);
 }

@@ -42,6 +42,9 @@ typedef struct scrm_influence {
 
 /* The parts that need only the post (unknown counts are INT64_MIN, verified -1/0/1). */
 uint8_t scrm_influence_reach(int64_t followers);
+/* The same by its formula (a log10() per call): scrm_influence_reach() reads a table of
+ * the thresholds made from it; for tests. */
+uint8_t scrm_influence_reach_formula(int64_t followers);
 uint8_t scrm_influence_engagement(int64_t followers, int64_t retweets, int64_t likes, int64_t replies,
 				  int64_t quotes);
 uint8_t scrm_influence_authority(int verified);

@@ -11,6 +11,53 @@
 
 #define UNKNOWN INT64_MIN
 
+/* reach from its threshold table equals the formula: every count up to 2,000,000, each
+ * threshold and its neighbours, powers of ten and of two, and 2,000,000 random counts of
+ * every magnitude up to 2^63. */
+Test(influence, reach_table_is_the_formula)
+{
+	uint64_t mism = 0, n = 0;
+	for (int64_t f = -5; f <= 2000000; f++, n++)
+		mism += scrm_influence_reach(f) != scrm_influence_reach_formula(f);
+	int64_t prev = 0;
+	for (int64_t f = 1; f > 0 && f < INT64_MAX / 2; f = f * 10 + 1) {
+		for (int64_t d = -3; d <= 3; d++, n++)
+			mism += scrm_influence_reach(f + d) != scrm_influence_reach_formula(f + d);
+		prev = f;
+	}
+	(void)prev;
+	for (int b = 0; b < 63; b++)
+		for (int64_t d = -2; d <= 2; d++, n++) {
+			int64_t f = ((int64_t)1 << b) + d;
+			mism += scrm_influence_reach(f) != scrm_influence_reach_formula(f);
+		}
+	/* the thresholds themselves: where the formula steps, the table steps too */
+	for (int64_t f = 1; f < 2000000000; f += f / 64 + 1) {
+		int64_t lo = f, hi = f + f / 64 + 1;
+		if (scrm_influence_reach_formula(lo) == scrm_influence_reach_formula(hi))
+			continue;
+		while (hi - lo > 1) {
+			int64_t mid = lo + (hi - lo) / 2;
+			if (scrm_influence_reach_formula(mid) == scrm_influence_reach_formula(lo))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		for (int64_t d = -2; d <= 2; d++, n++)
+			mism += scrm_influence_reach(hi + d) != scrm_influence_reach_formula(hi + d);
+	}
+	uint64_t x = 0x9E3779B97F4A7C15u;
+	for (int i = 0; i < 2000000; i++, n++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		int64_t f = (int64_t)(x >> (1 + x % 63));
+		mism += scrm_influence_reach(f) != scrm_influence_reach_formula(f);
+	}
+	cr_log_info("reach: %llu counts, %llu differ from the formula", (unsigned long long)n, (unsigned long long)mism);
+	cr_assert_eq(mism, 0);
+	cr_assert_eq(scrm_influence_reach(INT64_MAX), 100);
+	cr_assert_eq(scrm_influence_reach(INT64_MIN), 0);
+}
+
 Test(influence, parts_and_score)
 {
 	/* reach = 100 log10(1 + f) / 7 */
