@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "event.h"
 #include "gen.h"
 #include "pipeline.h"
 #include "testutil.h"
@@ -268,4 +269,43 @@ Test(pipeline, stop_flag_drains_and_closes)
 	cr_assert_eq(scrm_pipeline_run(&cfg, &st), 0);
 	cr_assert(st.interrupted);
 	cr_assert_eq(st.events_out, 0);
+}
+
+/* The event writer's integers (two digits per division since this test came) are
+ * printf's: every value below 1,000,000, the neighbours of each power of ten, the ends of
+ * the range and 1,000,000 random values of every magnitude, one buffer. */
+Test(pipeline, event_integers_are_printfs)
+{
+	scrm_buf b = {0};
+	char want[32];
+	uint64_t n = 0;
+	int64_t v;
+#define CHECK_I64(x)                                                                              \
+	do {                                                                                      \
+		v = (x);                                                                          \
+		b.len = 0;                                                                        \
+		cr_assert_eq(scrm_json_put_i64(&b, v), 0);                                        \
+		int wl = snprintf(want, sizeof want, "%" PRId64, v);                              \
+		cr_assert(b.len == (size_t)wl && !memcmp(b.data, want, b.len), "%" PRId64 ": got '%.*s'", v, \
+			  (int)b.len, b.data);                                                    \
+		n++;                                                                              \
+	} while (0)
+	for (int64_t i = -1000; i < 1000000; i++)
+		CHECK_I64(i);
+	for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10)
+		for (int d = -2; d <= 2; d++) {
+			CHECK_I64(p * 10 + d);
+			CHECK_I64(-(p * 10) + d);
+		}
+	CHECK_I64(INT64_MAX);
+	CHECK_I64(INT64_MIN);
+	CHECK_I64(INT64_MIN + 1);
+	uint64_t x = 0x243F6A8885A308D3u;
+	for (int i = 0; i < 1000000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		CHECK_I64((int64_t)(x >> (x % 64)));
+	}
+#undef CHECK_I64
+	cr_log_info("event integers: %llu values as printf writes them", (unsigned long long)n);
+	scrm_buf_free(&b);
 }
