@@ -307,9 +307,12 @@ static inline __attribute__((always_inline)) char *put_fixed(char *o, double v, 
 	int64_t frac = q % scale;
 	char d[4];
 	int n = dec;
-	for (int i = dec - 1; i >= 0; i--) {
-		d[i] = (char)('0' + frac % 10);
-		frac /= 10;
+	if (dec == 4) { /* two digit pairs */
+		memcpy(d, digit_pairs + 2 * (frac / 100), 2);
+		memcpy(d + 2, digit_pairs + 2 * (frac % 100), 2);
+	} else { /* a digit and a pair */
+		d[0] = (char)('0' + frac / 100);
+		memcpy(d + 1, digit_pairs + 2 * (frac % 100), 2);
 	}
 	while (n > 1 && d[n - 1] == '0')
 		n--;

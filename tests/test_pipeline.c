@@ -15,6 +15,8 @@
 
 #include "event.h"
 #include "gen.h"
+#include "record.h"
+#include "sentiment.h"
 #include "pipeline.h"
 #include "testutil.h"
 
@@ -308,4 +310,54 @@ Test(pipeline, event_integers_are_printfs)
 #undef CHECK_I64
 	cr_log_info("event integers: %llu values as printf writes them", (unsigned long long)n);
 	scrm_buf_free(&b);
+}
+
+/* The digits of an event's scores (compound to 4 decimals, pos / neu / neg to 3, rounded
+ * half away from zero, trailing zeros dropped, one kept) as the digit-by-digit writer
+ * printed them, for every value the writer can be asked for in [-1, 1]. */
+static void score_ref(char *out, size_t cap, float v, int dec)
+{
+	int64_t scale = dec == 4 ? 10000 : 1000;
+	double x = v * (double)scale;
+	int64_t q = (int64_t)(x < 0 ? x - 0.5 : x + 0.5);
+	int neg = q < 0;
+	if (neg)
+		q = -q;
+	int n = snprintf(out, cap, "%s%" PRId64 ".%0*" PRId64, neg ? "-" : "", q / scale, dec, q % scale);
+	while (out[n - 1] == '0' && out[n - 2] != '.')
+		out[--n] = 0;
+}
+
+Test(pipeline, event_scores_digits)
+{
+	scrm_event_names nm;
+	const char *routes[] = {"inbox"}, *inputs[] = {"in"};
+	cr_assert_eq(scrm_event_names_init(&nm, routes, 1, inputs, 1, NULL), 0);
+	scrm_buf arena = {0}, out = {0};
+	scrm_record r;
+	size_t n = 0;
+	for (int k = -10000; k <= 10000; k++) {
+		scrm_record_init(&r);
+		r.has_sentiment = 1u << SCRM_SENT_SCRM;
+		r.sent_primary = SCRM_SENT_SCRM;
+		int k3 = (k < 0 ? -k : k) / 10;
+		r.sent[SCRM_SENT_SCRM] = (scrm_scores){(float)k3 / 1000.0f, (float)(1000 - k3) / 1000.0f,
+						       (float)(k % 1001 < 0 ? -(k % 1001) : k % 1001) / 1000.0f,
+						       (float)k / 10000.0f};
+		out.len = 0;
+		cr_assert_eq(scrm_event_write(&out, &r, &arena, &nm), 0);
+		char want[160], c[16], p[16], u[16], g[16];
+		score_ref(c, sizeof c, r.sent[SCRM_SENT_SCRM].compound, 4);
+		score_ref(p, sizeof p, r.sent[SCRM_SENT_SCRM].pos, 3);
+		score_ref(u, sizeof u, r.sent[SCRM_SENT_SCRM].neu, 3);
+		score_ref(g, sizeof g, r.sent[SCRM_SENT_SCRM].neg, 3);
+		snprintf(want, sizeof want, "\"sentiment\":{\"mode\":\"scrm\",\"compound\":%s,\"pos\":%s,\"neu\":%s,\"neg\":%s}", c,
+			 p, u, g);
+		cr_assert(memmem(out.data, out.len, want, strlen(want)), "%s not in %.*s", want, (int)out.len, out.data);
+		n++;
+	}
+	cr_log_info("event scores: %zu events, their four scores as the digit-by-digit writer printed them", n);
+	scrm_buf_free(&out);
+	scrm_buf_free(&arena);
+	scrm_event_names_free(&nm);
 }
