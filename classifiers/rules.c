@@ -769,6 +769,17 @@ static bool eqn(const char *a, size_t n, const char *lit)
 	return strlen(lit) == n && !memcmp(a, lit, n);
 }
 
+/* Whether a classifier of @task is registered under the name v[0..vn). */
+static bool classifier_named(scrm_task task, const char *v, size_t vn)
+{
+	char name[64];
+	if (vn >= sizeof name)
+		return false;
+	memcpy(name, v, vn);
+	name[vn] = 0;
+	return scrm_classifier_find(task, name) != NULL;
+}
+
 /* What is wrong with the value of a setting whose syntax is fixed, or NULL: the file is
  * checked before anything runs (scrm check too), not when the engine reads it. */
 static const char *bad_setting_value(const char *k, size_t kn, const char *v, size_t vn)
@@ -787,30 +798,16 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 		return scrm_rules_parse_duration(v, vn, &ms) || ms > 366LL * 86400000
 			       ? "expected a duration of at most 366d such as 90s, 30m, 1h or 0"
 			       : NULL;
-	if (eqn(k, kn, "intent") || eqn(k, kn, "action")) {
-		/* what `run` looks up (plugins register before the rules are read) */
-		char name[64];
-		if (eqn(v, vn, "none"))
-			return NULL;
-		if (vn < sizeof name) {
-			memcpy(name, v, vn);
-			name[vn] = 0;
-			if (scrm_classifier_find(k[0] == 'i' ? SCRM_TASK_INTENT : SCRM_TASK_ACTION, name))
-				return NULL;
-		}
-		return k[0] == 'i' ? "expected none or an intent classifier (scrm eval --list shows them)"
-				   : "expected none or an action classifier (scrm eval --list shows them)";
-	}
-	if (eqn(k, kn, "influence")) {
-		char name[64];
-		if (vn < sizeof name) {
-			memcpy(name, v, vn);
-			name[vn] = 0;
-			if (scrm_classifier_find(SCRM_TASK_INFLUENCE, name))
-				return NULL;
-		}
-		return "expected an influence classifier such as formula (scrm eval --list shows them)";
-	}
+	/* the classifiers `run` looks up (plugins register before the rules are read) */
+	if (eqn(k, kn, "intent") || eqn(k, kn, "action"))
+		return eqn(v, vn, "none") || classifier_named(k[0] == 'i' ? SCRM_TASK_INTENT : SCRM_TASK_ACTION, v, vn)
+			       ? NULL
+		       : k[0] == 'i' ? "expected none or an intent classifier (scrm eval --list shows them)"
+				     : "expected none or an action classifier (scrm eval --list shows them)";
+	if (eqn(k, kn, "influence"))
+		return classifier_named(SCRM_TASK_INFLUENCE, v, vn)
+			       ? NULL
+			       : "expected an influence classifier such as formula (scrm eval --list shows them)";
 	if (eqn(k, kn, "default-priority"))
 		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";
 	if (eqn(k, kn, "default-route")) {
