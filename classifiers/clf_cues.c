@@ -771,29 +771,24 @@ void scrm_cues_decide(const scrm_cues_hits *h, const scrm_sentiment *s, int is_r
  * simulation: 23 of the 54 that classification added per record). */
 #define PUT(why, len, lit) ((void)SCRM_CLF_WHY_LIT(why, len, lit))
 
-/* "question: ", ..., "other: ": an intent's label as an explanation starts. create_task()
- * checks them against scrm_task_labels(). */
-#define LP(s) {s ": ", sizeof s + 1}
-static const struct {
+/* "question: ", ..., "other: ": each intent label as an explanation starts it, made once
+ * from scrm_task_labels() when the first classifier is created (create_task()). */
+static struct {
 	char s[16];
 	uint8_t n;
-} label_prefix[] = {LP("question"), LP("complaint"), LP("praise"), LP("purchase"),
-		    LP("churn"),    LP("suggestion"), LP("spam"),   LP("other")};
-#undef LP
+} label_prefix[L_OTHER + 1];
+static pthread_once_t label_once = PTHREAD_ONCE_INIT;
 
-static int label_prefixes_ok(void)
+static void label_prefixes(void)
 {
 	size_t nl;
 	const char *const *labels = scrm_task_labels(SCRM_TASK_INTENT, &nl);
-	if (nl != sizeof label_prefix / sizeof label_prefix[0])
-		return 0;
-	for (size_t i = 0; i < nl; i++) {
-		size_t n = strlen(labels[i]);
-		if (label_prefix[i].n != n + 2 || memcmp(label_prefix[i].s, labels[i], n) ||
-		    memcmp(label_prefix[i].s + n, ": ", 3))
-			return 0;
+	for (size_t i = 0; i < nl && i <= L_OTHER; i++) {
+		size_t n = strnlen(labels[i], sizeof label_prefix[i].s - 3);
+		memcpy(label_prefix[i].s, labels[i], n);
+		memcpy(label_prefix[i].s + n, ": ", 3);
+		label_prefix[i].n = (uint8_t)(n + 2);
 	}
-	return 1;
 }
 
 typedef struct clf_cues {
@@ -808,13 +803,8 @@ static int create_task(void **state, const scrm_clf_config *cfg, scrm_task task,
 	if (!c)
 		return -ENOMEM;
 	c->task = task;
-	int rc = 0;
-	if (!label_prefixes_ok()) {
-		snprintf(err, errlen, "cues: the explanations' label prefixes differ from the intent labels");
-		rc = -EINVAL;
-	}
-	if (!rc)
-		rc = scrm_cues_create(&c->cues, err, errlen);
+	pthread_once(&label_once, label_prefixes);
+	int rc = scrm_cues_create(&c->cues, err, errlen);
 	if (!rc && cfg->lexicon && !(c->sent = scrm_sent_create(cfg->lexicon)))
 		rc = -ENOMEM;
 	if (rc) {
