@@ -459,6 +459,18 @@ static inline int16_t clf_spam_bits(const scrm_record *r)
 	return (int16_t)(r->spam & (SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT));
 }
 
+/* A classifier item's author and post fields from the record (unknown: -1). */
+static void item_author(scrm_clf_item *it, const scrm_record *r)
+{
+	it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
+	it->retweets = r->retweets == SCRM_UNKNOWN_INT ? -1 : r->retweets;
+	it->likes = r->likes == SCRM_UNKNOWN_INT ? -1 : r->likes;
+	it->replies = r->replies == SCRM_UNKNOWN_INT ? -1 : r->replies;
+	it->quotes = r->quotes == SCRM_UNKNOWN_INT ? -1 : r->quotes;
+	it->verified = r->verified;
+	it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+}
+
 /* The configured classifiers (intent, action, the learned sentiment correction) over the
  * chunk's records: one batch each, or record by record (below). */
 static int classify_records(worker *wk, chunk *c)
@@ -518,9 +530,7 @@ static int classify_records(worker *wk, chunk *c)
 			wk->sents[i] = (scrm_sentiment){0, 1, 0, 0};
 			it->sentiment[SCRM_SENT_SCRM] = &wk->sents[i];
 		}
-		it->followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
-		it->verified = r->verified;
-		it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+		item_author(it, r);
 		it->direct = is_direct(wk->pl, r, &c->arena);
 		if (scrm_str_present(r->text)) {
 			it->spam_bits = clf_spam_bits(r);
@@ -1376,13 +1386,7 @@ static int influence_of(scrm_classifier *cl, scrm_record *r, const scrm_buf *are
 	scrm_clf_item it;
 	bool has_text = scrm_str_present(r->text);
 	scrm_clf_item_init(&it, has_text ? scrm_str_ptr(arena, r->text) : NULL, has_text ? r->text.len : 0);
-	it.followers = r->followers == SCRM_UNKNOWN_INT ? -1 : r->followers;
-	it.retweets = r->retweets == SCRM_UNKNOWN_INT ? -1 : r->retweets;
-	it.likes = r->likes == SCRM_UNKNOWN_INT ? -1 : r->likes;
-	it.replies = r->replies == SCRM_UNKNOWN_INT ? -1 : r->replies;
-	it.quotes = r->quotes == SCRM_UNKNOWN_INT ? -1 : r->quotes;
-	it.verified = r->verified;
-	it.is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
+	item_author(&it, r);
 	it.network_weight = network_weight;
 	scrm_clf_out o;
 	int rc = scrm_classifier_classify(cl, &it, 1, &o, 0);
