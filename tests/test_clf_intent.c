@@ -947,7 +947,5 @@ Test(cues, guest_database_cached_apart)
 		scrm_topics_free(t);
 	}
 	scrm_rules_free(r);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	rm_tree(dir);
 }

@@ -124,9 +124,7 @@ Test(pipeline_clf, events_carry_intent_and_action)
 	cr_assert_eq(complaints, 100);
 	free(a);
 	free(b);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	rm_tree(dir);
 }
 
 /* A toy influence classifier in the relate stage: the score is the followers, the parts
@@ -201,7 +199,5 @@ Test(pipeline_clf, influence_is_a_classifier)
 	free(a);
 	free(b);
 	free(c);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	rm_tree(dir);
 }

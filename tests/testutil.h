@@ -10,6 +10,14 @@
 #include <string.h>
 #include <zstd.h>
 
+/* Remove a test's temporary directory and everything in it (asserts it went). */
+static inline void rm_tree(const char *dir)
+{
+	char cmd[4200];
+	cr_assert_lt((size_t)snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir), sizeof cmd);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 /* Whole file into a NUL-terminated heap buffer, or NULL if it cannot be opened. */
 static inline char *read_file(const char *path, size_t *len)
 {
