@@ -128,30 +128,32 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
 				     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 				     "8081828384858687888990919293949596979899";
 
+/* v (0..99) as two digits. */
+static inline char *put_2(char *o, unsigned v)
+{
+	memcpy(o, digit_pairs + 2 * v, 2);
+	return o + 2;
+}
+
 static char *put_u64(char *o, uint64_t v)
 {
 	if (v < 10) { /* most of an event's numbers: counts, parts, flags */
 		*o = (char)('0' + v);
 		return o + 1;
 	}
-	if (v < 100) {
-		memcpy(o, digit_pairs + 2 * v, 2);
-		return o + 2;
-	}
+	if (v < 100)
+		return put_2(o, (unsigned)v);
 	char tmp[20];
 	char *p = tmp + sizeof tmp;
 	while (v >= 100) {
 		uint64_t q = v / 100;
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * (v - 100 * q), 2);
+		put_2(p -= 2, (unsigned)(v - 100 * q));
 		v = q;
 	}
-	if (v < 10) {
+	if (v < 10)
 		*--p = (char)('0' + v);
-	} else {
-		p -= 2;
-		memcpy(p, digit_pairs + 2 * v, 2);
-	}
+	else
+		put_2(p -= 2, (unsigned)v);
 	while (p < tmp + sizeof tmp)
 		*o++ = *p++;
 	return o;
@@ -185,13 +187,6 @@ static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 	*d = doy - (153 * mp + 2) / 5 + 1;
 	*m = mp < 10 ? mp + 3 : mp - 9;
 	*y = yy + (*m <= 2);
-}
-
-static char *put_2(char *o, unsigned v)
-{
-	*o++ = (char)('0' + v / 10);
-	*o++ = (char)('0' + v % 10);
-	return o;
 }
 
 size_t scrm_format_time(char *buf, int64_t ms)
@@ -308,11 +303,11 @@ static inline __attribute__((always_inline)) char *put_fixed(char *o, double v, 
 	char d[4];
 	int n = dec;
 	if (dec == 4) { /* two digit pairs */
-		memcpy(d, digit_pairs + 2 * (frac / 100), 2);
-		memcpy(d + 2, digit_pairs + 2 * (frac % 100), 2);
+		put_2(d, (unsigned)(frac / 100));
+		put_2(d + 2, (unsigned)(frac % 100));
 	} else { /* a digit and a pair */
 		d[0] = (char)('0' + frac / 100);
-		memcpy(d + 1, digit_pairs + 2 * (frac % 100), 2);
+		put_2(d + 1, (unsigned)(frac % 100));
 	}
 	while (n > 1 && d[n - 1] == '0')
 		n--;
