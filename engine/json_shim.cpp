@@ -1722,6 +1722,28 @@ static bool is_blank(const char *p, size_t len) noexcept
 	return true;
 }
 
+/*
+ * The detail of a line whose bytes were not valid UTF-8 and that, once they were
+ * repaired, still did not parse: it stays bad_utf8 (the bad bytes came first), and the
+ * detail says both what was wrong with the bytes and what the parser then found, so
+ * that "improper structure" does not stand alone under the reason "bad_utf8". A static
+ * string per error code, as res.detail must be (made once, thread-safe).
+ */
+static const char *utf8_then(error_code err) noexcept
+{
+	static const struct table {
+		char s[simdjson::NUM_ERROR_CODES][224];
+		table() noexcept
+		{
+			for (int e = 0; e < simdjson::NUM_ERROR_CODES; e++)
+				snprintf(s[e], sizeof s[e], "invalid UTF-8 (repaired), and then: %s",
+					 simdjson::error_message(error_code(e)));
+		}
+	} t;
+	int e = int(err);
+	return e >= 0 && e < simdjson::NUM_ERROR_CODES ? t.s[e] : simdjson::error_message(err);
+}
+
 static int normalize(ctx &c, const char *line, size_t len)
 {
 	element root;
@@ -1741,6 +1763,8 @@ static int normalize(ctx &c, const char *line, size_t len)
 		return -ENOMEM;
 	if (err == simdjson::DEPTH_ERROR)
 		return reject(c, SCRM_REJ_TOO_DEEP, simdjson::error_message(err));
+	if (err && first == simdjson::UTF8_ERROR && err != simdjson::UTF8_ERROR)
+		return reject(c, SCRM_REJ_BAD_UTF8, utf8_then(err));
 	if (err)
 		return reject(c, first == simdjson::UTF8_ERROR ? SCRM_REJ_BAD_UTF8 : SCRM_REJ_BAD_JSON,
 			      simdjson::error_message(err));

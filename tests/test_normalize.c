@@ -876,6 +876,9 @@ Test(normalize, utf8_repair)
 	run_str(h, "{\"a\":\xff}");
 	assert_reject(h, SCRM_REJ_BAD_UTF8);
 	cr_assert_not_null(h->res.detail);
+	/* the detail names both: the bytes, and what the parser found once they were repaired */
+	cr_assert(strstr(h->res.detail, "invalid UTF-8 (repaired), and then: ") == h->res.detail, "%s", h->res.detail);
+	cr_assert(strlen(h->res.detail) > strlen("invalid UTF-8 (repaired), and then: ") + 10, "%s", h->res.detail);
 	run_str(h, "[\"\xff\",]");
 	assert_reject(h, SCRM_REJ_BAD_UTF8);
 	cr_assert_eq(h->res.repaired, 0);
