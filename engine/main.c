@@ -217,9 +217,13 @@ static int parse_format(const char *s, enum scrm_format *f)
 	return -EINVAL;
 }
 
-static int bad_opt(const char *cmd, const char *opt, const char *val)
+#define STR_(x) #x
+#define XSTR(x) STR_(x)
+
+/* A bad option value: which option, the value, and what it takes. */
+static int bad_opt(const char *cmd, const char *opt, const char *val, const char *want)
 {
-	fprintf(stderr, "scrm %s: invalid value for %s: '%s'\n", cmd, opt, val);
+	fprintf(stderr, "scrm %s: invalid value for %s: '%s' (%s)\n", cmd, opt, val, want);
 	return 2;
 }
 
@@ -464,30 +468,30 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case 'o': cfg.out_dir = optarg; break;
 		case 'j':
 			if (parse_int(optarg, 1, SCRM_MAX_WORKERS, &v))
-				return bad_opt(cmd, "-j", optarg);
+				return bad_opt(cmd, "-j", optarg, "a whole number of workers, 1 to " XSTR(SCRM_MAX_WORKERS));
 			cfg.workers = (int)v;
 			break;
 		case 'p':
 			if (parse_int(optarg, 1, SCRM_MAX_RELATE, &v))
-				return bad_opt(cmd, "-p", optarg);
+				return bad_opt(cmd, "-p", optarg, "a whole number of relate threads, 1 to " XSTR(SCRM_MAX_RELATE));
 			cfg.relate_threads = (int)v;
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg, &cfg.format))
-				return bad_opt(cmd, "--format", optarg);
+				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2 or reddit");
 			break;
 		case OPT_MAXREC:
 			if (parse_size(optarg, &cfg.max_record) || cfg.max_record > ((size_t)1 << 30))
-				return bad_opt(cmd, "--max-record", optarg); /* at most 1G: see README */
+				return bad_opt(cmd, "--max-record", optarg, "a size such as 1M or 65536, at most 1G"); /* at most 1G: see README */
 			break;
 		case OPT_CHUNK:
 			if (parse_size(optarg, &cfg.chunk_size) || cfg.chunk_size < 4096)
-				return bad_opt(cmd, "--chunk-size", optarg);
+				return bad_opt(cmd, "--chunk-size", optarg, "a size such as 512K, at least 4K");
 			chunk_set = true;
 			break;
 		case OPT_ZLEVEL:
 			if (parse_int(optarg, -131072, 22, &v))
-				return bad_opt(cmd, "--zstd-level", optarg);
+				return bad_opt(cmd, "--zstd-level", optarg, "a zstd level, -131072 to 22");
 			cfg.zstd_level = (int)v;
 			break;
 		case OPT_REJECTS: cfg.rejects_path = optarg; break;
@@ -498,7 +502,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 				char *end;
 				double d = strtod(optarg, &end);
 				if (*end || !(d > 0) || !(d <= 1e6)) /* at most ~11 days: its ns fit in 64 bits */
-					return bad_opt(cmd, "--stats", optarg);
+					return bad_opt(cmd, "--stats", optarg, "seconds between stats lines, more than 0 and at most 1e6");
 				cfg.stats_interval = d;
 			}
 			break;
@@ -517,7 +521,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 				double d = strtod(optarg, &end);
 				if (*end || !(d >= 1e-6) || !(d <= 1e9)) /* past these, a recorded second
 									   * is beyond 64-bit ns or under 1 ns */
-					return bad_opt(cmd, "--speed", optarg);
+					return bad_opt(cmd, "--speed", optarg, "a factor of the recorded pace, 1e-6 to 1e9, or max");
 				cfg.speed = d;
 			}
 			break;
@@ -529,7 +533,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return 2;
 			}
 			if (parse_time_arg(optarg, &ms))
-				return bad_opt(cmd, c == OPT_FROM ? "--from" : "--to", optarg);
+				return bad_opt(cmd, c == OPT_FROM ? "--from" : "--to", optarg,
+					       "an RFC 3339 time such as 2015-02-24T11:35:52Z, or ms since the epoch");
 			if (c == OPT_FROM)
 				cfg.from_ms = ms;
 			else
@@ -543,12 +548,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_RULES_CACHE: rules_cache = optarg; break;
 		case OPT_SENTIMENT:
 			if (parse_modes(optarg, &cfg.sentiment_modes))
-				return bad_opt(cmd, "--sentiment", optarg);
+				return bad_opt(cmd, "--sentiment", optarg, "scrm, vader or both");
 			modes_set = true;
 			break;
 		case OPT_SENT_LANGS:
 			if (scrm_sent_langs_parse(optarg, strlen(optarg), &sent_langs))
-				return bad_opt(cmd, "--sentiment-langs", optarg);
+				return bad_opt(cmd, "--sentiment-langs", optarg, "all, or language codes such as en,es");
 			cfg.sentiment_langs = &sent_langs;
 			langs_set = true;
 			break;
@@ -584,18 +589,23 @@ static int cmd_run(int argc, char **argv, bool replay)
 				cfg.log_sync = SCRM_ILOG_SYNC_INTERVAL;
 				cfg.log_interval_ms = (uint32_t)v;
 			} else
-				return bad_opt(cmd, "--fsync", optarg);
+				return bad_opt(cmd, "--fsync", optarg, "batch, always, interval, interval=MS (1 to 3600000) or never");
 			break;
 		case OPT_ACTION_MODEL: cfg.clf_model[1] = optarg; break;
 		case OPT_DUPWIN:
 			if (parse_duration(optarg, &cfg.dup_window_ms))
-				return bad_opt(cmd, "--dup-window", optarg);
+				return bad_opt(cmd, "--dup-window", optarg, "a duration such as 90s, 30m or 1h, or 0 for off");
 			dup_set = true;
 			break;
 		case 'h':
 		case OPT_HELP: usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (cfg.time_window && cfg.from_ms >= cfg.to_ms) {
+		/* an empty window would replay nothing and exit 0: a mistyped date */
+		fprintf(stderr, "scrm replay: --from must be before --to (the window keeps records with from <= ts < to)\n");
+		return 2;
 	}
 	if (cfg.relate_threads < 0)
 		cfg.relate_threads = (cfg.workers + 3) / 4;

@@ -97,6 +97,9 @@ check "paced replay emits every record" test "$(lines "$T/paced.out")" -eq 5
 "$SCRM" replay -q --speed max --from 1767603601000 --to 1767603603000 "$T/paced.ndjson" >"$T/window.out"
 check "replay --from/--to keeps the window" test "$(lines "$T/window.out")" -eq 2
 check "window starts at r1" grep -q '"id":"r1"' "$T/window.out"
+"$SCRM" replay -q --speed max --from 1767603603000 --to 1767603601000 "$T/paced.ndjson" >"$T/window2.out" 2>"$T/window2.err"
+check "replay with --from after --to is a usage error (exit 2), not an empty run" \
+	bash -c "test $? -eq 2 && test ! -s '$T/window2.out' && grep -q 'from must be before --to' '$T/window2.err'"
 
 # --- signals: drain and flush ---------------------------------------------------
 for i in $(seq 0 59); do
@@ -616,6 +619,7 @@ head -n 30000 "$T/big.ndjson" >"$T/quarter.ndjson"
 "$SCRM" run -q --max-record 2G "$T/in.ndjson" >/dev/null 2>"$T/mr2g.err"
 check "--max-record above 1G is a usage error (exit 2; a --log run reserves 8x it per batch buffer)" \
 	bash -c "test $? -eq 2 && grep -q 'invalid value for --max-record' '$T/mr2g.err'"
+check "a bad option value says what the option takes" grep -q "'2G' (a size such as 1M or 65536, at most 1G)" "$T/mr2g.err"
 "$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/obig" --stats-json "$T/sbig.json" "$T/big.ndjson"
 "$SCRM" run -q -j2 --max-record 64K --chunk-size 256K -o "$T/oq" --stats-json "$T/sq.json" "$T/quarter.ndjson"
 big_kb=$(json_num "$T/sbig.json" peak_rss_kb); q_kb=$(json_num "$T/sq.json" peak_rss_kb)
