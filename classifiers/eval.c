@@ -425,9 +425,7 @@ static int dataset_load(dataset *d, const struct opts *o)
 		size_t glen, tlen, ilen;
 		const char *g = scrm_tsv_field(t, (size_t)lcol, &glen);
 		uint64_t line = scrm_tsv_line(t);
-		if (scrm_tsv_extra(t) && warned++ < 10)
-			fprintf(stderr, "scrm eval: %s:%" PRIu64 ": %zu fields, header has %zu (extra ignored)\n", d->path,
-				line, scrm_tsv_ncols(t) + scrm_tsv_extra(t), scrm_tsv_ncols(t));
+		scrm_tsv_warn_shape(t, "scrm eval", d->path, &warned);
 		size_t sp = 0;
 		while (sp < glen && (g[sp] == ' ' || g[sp] == '\t'))
 			sp++;

@@ -198,9 +198,7 @@ int scrm_score_main(int argc, char **argv)
 		while (!src && (trc = scrm_tsv_next(t)) == 1) {
 			size_t len, idlen;
 			const char *text = scrm_tsv_field(t, (size_t)tcol, &len), *id;
-			if (scrm_tsv_extra(t) && warned++ < 10)
-				fprintf(stderr, "scrm score: %s:%" PRIu64 ": %zu fields, header has %zu (extra ignored)\n",
-					in_path, scrm_tsv_line(t), scrm_tsv_ncols(t) + scrm_tsv_extra(t), scrm_tsv_ncols(t));
+			scrm_tsv_warn_shape(t, "scrm score", in_path, &warned);
 			if (icol >= 0) {
 				id = scrm_tsv_field(t, (size_t)icol, &idlen);
 			} else {

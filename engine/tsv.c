@@ -9,6 +9,9 @@
 #include "utf8.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,3 +262,17 @@ const char *scrm_tsv_field(const scrm_tsv *t, size_t i, size_t *len)
 uint64_t scrm_tsv_line(const scrm_tsv *t) { return t->lineno; }
 size_t scrm_tsv_extra(const scrm_tsv *t) { return t->extra; }
 size_t scrm_tsv_missing(const scrm_tsv *t) { return t->missing; }
+
+int scrm_tsv_warn_shape(const scrm_tsv *t, const char *who, const char *path, uint64_t *warned)
+{
+	bool blank = t->missing + 1 == t->ncols && t->flen[0] == 0;
+	if (!t->extra && (!t->missing || blank))
+		return 0;
+	if ((*warned)++ < 10)
+	{
+		size_t n = t->ncols + t->extra - t->missing;
+		fprintf(stderr, "%s: %s:%" PRIu64 ": %zu field%s, header has %zu (%s)\n", who, path, t->lineno, n,
+			n == 1 ? "" : "s", t->ncols, t->extra ? "extra ignored" : "the missing ones read as empty");
+	}
+	return 1;
+}

@@ -77,6 +77,15 @@ uint64_t scrm_tsv_line(const scrm_tsv *t);
 size_t scrm_tsv_extra(const scrm_tsv *t);
 size_t scrm_tsv_missing(const scrm_tsv *t);
 
+/*
+ * scrm_tsv_warn_shape() - say on stderr that the current row has more fields than the
+ * header (the extra ones are ignored) or fewer (the missing ones read as empty), as
+ * "WHO: PATH:LINE: N fields, header has M (...)"; a blank line (a row of empty fields)
+ * is not reported. At most 10 warnings per *@warned counter, which counts every
+ * misshapen row. Return: 1 if the row was misshapen, else 0.
+ */
+int scrm_tsv_warn_shape(const scrm_tsv *t, const char *who, const char *path, uint64_t *warned);
+
 /* Undo the four escapes in place; returns the new length. */
 size_t scrm_tsv_unescape(char *s, size_t n);
 

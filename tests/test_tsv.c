@@ -4,8 +4,11 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tsv.h"
 
@@ -146,4 +149,66 @@ Test(tsv, ambiguous_columns)
 	cr_assert_null(scrm_tsv_ambiguous(t, b, 3));
 	cr_assert_str_eq(scrm_tsv_ambiguous(t, c, 1), "x");
 	tsv_done(t, fp);
+}
+
+/* stderr of @fn(@arg) as a string (caller frees) */
+static char *stderr_of(void (*fn)(void *), void *arg)
+{
+	fflush(stderr);
+	FILE *tmp = tmpfile();
+	cr_assert_not_null(tmp);
+	int saved = dup(2);
+	dup2(fileno(tmp), 2);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	long n = ftell(tmp);
+	cr_assert_geq(n, 0);
+	char *s = calloc(1, (size_t)n + 1);
+	rewind(tmp);
+	cr_assert_eq(fread(s, 1, (size_t)n, tmp), (size_t)n);
+	fclose(tmp);
+	return s;
+}
+
+static int shaped; /* rows scrm_tsv_warn_shape() called misshapen */
+
+static void warn_rows(void *arg)
+{
+	FILE *f = mem(arg);
+	scrm_tsv *t;
+	cr_assert_eq(scrm_tsv_open(&t, f, 1), 0);
+	uint64_t warned = 0;
+	shaped = 0;
+	while (scrm_tsv_next(t) == 1)
+		shaped += scrm_tsv_warn_shape(t, "scrm test", "x.tsv", &warned);
+	cr_assert_eq(warned, (uint64_t)shaped);
+	scrm_tsv_free(t);
+	fclose(f);
+}
+
+Test(tsv, misshapen_rows_are_reported_both_ways)
+{
+	/* line 3: one field short; line 4: blank (not reported); line 5: one too many;
+	 * line 6: well formed */
+	char *e = stderr_of(warn_rows, "id\ttext\n1\thello\n2\n\n3\tgood\tthing\n4\tfine\n");
+	cr_assert_eq(shaped, 2);
+	cr_assert(strstr(e, "scrm test: x.tsv:3: 1 field, header has 2 (the missing ones read as empty)\n"), "%s", e);
+	cr_assert(strstr(e, "scrm test: x.tsv:5: 3 fields, header has 2 (extra ignored)\n"), "%s", e);
+	cr_assert_null(strstr(e, "x.tsv:4:"), "%s", e);
+	cr_assert_null(strstr(e, "x.tsv:6:"), "%s", e);
+	free(e);
+
+	/* at most 10 lines of warnings, every misshapen row counted */
+	char buf[512] = "a\tb\tc\n";
+	for (int i = 0; i < 14; i++)
+		strcat(buf, "x\n");
+	e = stderr_of(warn_rows, buf);
+	cr_assert_eq(shaped, 14);
+	int lines = 0;
+	for (const char *p = e; (p = strchr(p, '\n')); p++)
+		lines++;
+	cr_assert_eq(lines, 10, "%s", e);
+	free(e);
 }
