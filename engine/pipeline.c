@@ -473,6 +473,25 @@ static void item_author(scrm_clf_item *it, const scrm_record *r)
 
 /* The configured classifiers (intent, action, the learned sentiment correction) over the
  * chunk's records: one batch each, or record by record (below). */
+/*
+ * Why a record's action_needed is "no" whatever an action classifier would say, or NULL:
+ * - the brand's own post (`set brands`, or marked outbound): nobody at the company needs
+ *   to answer it, whatever its words say to a classifier trained on customers' messages
+ *   (a brand's "sorry this is taking so long" read as a complaint that needs an answer);
+ * - a retweet: a repost of someone else's post, addressed to nobody (its "RT @user:"
+ *   names the author it quotes) and with nothing of its own to answer; the original post
+ *   is the one that may need an answer. A quote post has words of its own and is
+ *   classified.
+ */
+static const char *no_action_of(const scrm_record *r)
+{
+	if (r->direction == SCRM_DIR_OUT)
+		return "no, outbound: the brand's own post";
+	if (r->flags & SCRM_REC_RETWEET)
+		return "no, retweet: a repost, its original is the post to answer";
+	return NULL;
+}
+
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)
@@ -588,8 +607,8 @@ static int classify_records(worker *wk, chunk *c)
 					cl = wk->clf_gated[k];
 					r->clf_gated |= (uint8_t)(1u << k);
 				}
-				if (k == 1 && r->direction == SCRM_DIR_OUT)
-					continue; /* the brand's own post: its action_needed is set below */
+				if (k == 1 && no_action_of(r))
+					continue; /* the brand's own post, a retweet: action_needed is set below */
 				int rc = scrm_classifier_classify(cl, &wk->items[i], 1, &outk[k][i], SCRM_CLF_EXPLAIN);
 				if (rc)
 					return rc;
@@ -612,15 +631,11 @@ static int classify_records(worker *wk, chunk *c)
 			scrm_record *r = &rv->v[i];
 			const scrm_clf_out *o = &outk[k][i];
 			r->has_clf |= (uint8_t)(1u << k);
-			if (k == 1 && r->direction == SCRM_DIR_OUT) {
-				/* the brand's own post (`set brands`, or marked outbound): nobody at the
-				 * company needs to answer it, whatever its words say to a classifier
-				 * trained on customers' messages (a brand's "sorry this is taking so
-				 * long" read as a complaint that needs an answer) */
-				static const char out_why[] = "no, outbound: the brand's own post";
+			const char *no_why = k == 1 ? no_action_of(r) : NULL;
+			if (no_why) {
 				r->clf_label[1] = 0;
 				r->clf_conf[1] = 1.0f;
-				r->clf_why[1] = scrm_buf_add_str(&c->arena, out_why, sizeof out_why - 1);
+				r->clf_why[1] = scrm_buf_add_str(&c->arena, no_why, strlen(no_why));
 				if (!scrm_str_present(r->clf_why[1]))
 					return -ENOMEM;
 				continue;

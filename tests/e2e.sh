@@ -828,8 +828,13 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	check "routing: why.rule names a route/drop line of the rules file (bad: '$bad')" test -z "$bad"
 	check "routing: dropped events are spam from unknown authors" \
 		awk -F'\t' '$1 == "drop" && ($2 !~ /"spam":\[/ || $2 ~ /"known":true/) { exit 1 }' "$T/rt-all.tsv"
-	check "routing: default-route events say so" \
-		awk -F'\t' '$1 == "inbox" && $2 !~ /"priority":"P3","sla_due":null,"why":\{"rule":"default"/ { exit 1 }' "$T/rt-all.tsv"
+	rt_line=$(grep -n '^route inbox     when retweet' corpora/sample/rules.scrm | cut -d: -f1)
+	check "routing: default-route events say so (or the retweet rule, rules.scrm:$rt_line)" \
+		awk -F'\t' -v rl="rules.scrm:$rt_line" '$1 == "inbox" && $2 !~ /"priority":"P3","sla_due":null,"why":\{"rule":"default"/ &&
+			!($2 ~ /"retweet_of":/ && index($2, "\"why\":{\"rule\":\"" rl "\"")) { exit 1 }' "$T/rt-all.tsv"
+	nrt=$(grep '"retweet_of":' "$T/rt-all.tsv" | grep -vc '^alerts')
+	check "routing: retweets ($nrt) need no action, and none opens a support case" \
+		bash -c "test $nrt -gt 0 && ! grep '\"retweet_of\":' '$T/rt-all.tsv' | grep -q -e '\"action_needed\":{\"value\":true' -e '^support'"
 	nnet=$(grep '"known":true' "$T/rt-all.tsv" | grep -c '"network":[1-9]')
 	check "customers: mentions of a CRM customer's handle count for her network influence ($nnet events)" \
 		test "$nnet" -gt 50
@@ -1383,6 +1388,22 @@ check "history: the 360 view shows her messages and the brand's replies, with sc
 		 grep -q 'closed 2h0m missed' '$T/loop-hist.txt' && grep -q ' opened  ' '$T/loop-hist.txt'"
 check "loop: a record marked outbound without an @handle stays the brand's own interaction" \
 	bash -c "grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"direction\":\"out\",' && ! grep '\"id\":\"o1\"' '$T/loop.out' | grep -q '\"case\"'"
+
+# --- a retweet needs no answer: its "RT @user:" is the author it reposts, not an address ---
+{
+	printf '{"id":"r1","channel":"twitter","text":"RT @kim: @acme my order never arrived, unacceptable","author":{"handle":"lee"},"retweet_of":"k1"}\n'
+	printf '{"id_str":"r2","full_text":"RT @kim: @acme where is my refund?","retweeted_status":{"id_str":"k2","full_text":"@acme where is my refund?","user":{"id_str":"9","screen_name":"kim"}},"user":{"id_str":"8","screen_name":"lee"}}\n'
+	printf '{"data":{"id":"r3","text":"RT @kim: @acme the app keeps crashing","author_id":"8","referenced_tweets":[{"type":"retweeted","id":"k3"}]},"includes":{"users":[{"id":"8","username":"lee"}]}}\n'
+	printf '{"id":"q1","channel":"twitter","text":"@acme same here, my order never arrived","author":{"handle":"lee"},"quote_of":"k1"}\n'
+} >"$T/rt.ndjson"
+"$SCRM" run -q --intent cues --action cues "$T/rt.ndjson" >"$T/rt.out" 2>/dev/null
+rt_ok=1
+for id in r1 r2 r3; do
+	grep "\"id\":\"$id\"" "$T/rt.out" | grep '"retweet_of":' | grep '"action_needed":{"value":false,"confidence":1.0,' |
+		grep -q '"action_needed":"no, retweet: a repost, its original is the post to answer"' || rt_ok=0
+done
+check "retweets (scrm, v1.1, v2) need no answer (action_needed false, why: retweet); a quote post is classified" \
+	test "$rt_ok" = 1 -a -n "$(grep '"id":"q1"' "$T/rt.out" | grep -o '"action_needed":{"value":true,')"
 
 # --- corpora/intent-extra: every labelled id is found in ../shared, select.py gives its order --
 if [ -f "$SHARED/corpora/intent-scrm/dev.tweets.tsv" ] && command -v python3 >/dev/null 2>&1; then

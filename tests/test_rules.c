@@ -349,7 +349,7 @@ Test(rules, sample_file_parses)
 	cr_assert_eq(topics, 18);
 	cr_assert_eq(cues, 5);
 	cr_assert_eq(sets, 6);
-	cr_assert_eq(routes, 15);
+	cr_assert_eq(routes, 16);
 	cr_assert_eq(drops, 1);
 	scrm_rules_free(r);
 	cr_assert_eq(scrm_rules_load(&r, "/nonexistent/rules.scrm", err, sizeof(err)), -ENOENT);
