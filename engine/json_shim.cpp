@@ -1324,6 +1324,14 @@ static int twitter_other(ctx &c, const post_fields &f) noexcept
 	}
 	if (get_arr(f, P_ERRORS, a))
 		return reject(c, SCRM_REJ_API_ERROR, "API error body: errors without data");
+	/* A line with a text that no schema takes is most often a hand-made record missing
+	 * the one key its schema needs: say which. */
+	if (f.has(P_TEXT) || f.has(P_FULL_TEXT))
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA,
+			      f.has(P_USER) ? "no known schema matches: an X v1.1 tweet needs a \"user\" object and a "
+					      "string \"text\" or \"full_text\""
+					    : "no known schema matches: a scrm record needs \"channel\" (with \"id\" and "
+					      "\"text\"), an X v1.1 tweet a \"user\" object");
 	return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "no known schema matches");
 }
 

@@ -816,6 +816,16 @@ Test(normalize, unknown_schema)
 		assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
 		cr_assert_not_null(h->res.detail);
 	}
+	/* a text no schema takes: the detail names the key the likely schema lacks */
+	run_str(h, "{\"id\":\"c1\",\"text\":\"no channel\"}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	cr_assert(strstr(h->res.detail, "a scrm record needs \"channel\""), "%s", h->res.detail);
+	run_str(h, "{\"id_str\":\"5\",\"text\":42,\"user\":{\"screen_name\":\"a\"}}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	cr_assert(strstr(h->res.detail, "an X v1.1 tweet needs a \"user\" object and a string \"text\""), "%s",
+		  h->res.detail);
+	run_str(h, "{\"foo\":1}");
+	cr_assert_str_eq(h->res.detail, "no known schema matches");
 	run_str(h, "{\"user\":{},\"text\":\"x\"}"); /* a v1 tweet without an id */
 	assert_reject(h, SCRM_REJ_MISSING_ID);
 	run_str(h, "{\"id_str\":\"1\",\"user\":{},\"text\":\"\"}");
