@@ -523,6 +523,9 @@ static inline void structural_mark(scrm_cues_hits *h, const char *text, size_t p
 	if (u[p] == '@' || u[p] == '#') {
 		if ((p && is_word(u[p - 1])) || p + 1 >= len || !is_word(u[p + 1]))
 			return;
+		/* "RT @handle" opening a repost names the author it reposts: no address */
+		if (u[p] == '@' && p == 3 && u[0] == 'R' && u[1] == 'T' && u[2] == ' ')
+			return;
 		if (u[p] == '@')
 			h->mention = 1;
 		else

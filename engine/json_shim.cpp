@@ -737,6 +737,24 @@ static int reject(ctx &c, enum scrm_reject why, const char *detail) noexcept
 
 /* ------------------------------------------------------------- Twitter v1.1 ---- */
 
+/*
+ * Whether an X text is a repost by its form: "RT @handle:" at its start, as X writes a
+ * native retweet's own text and people once typed by hand. It marks a retweet that came
+ * without the original's object: a v1.1 old-style manual retweet, or a v2 page fetched
+ * without the referenced_tweets field. Handles are 1 to 15 of [A-Za-z0-9_].
+ */
+static bool rt_prefix(sv text) noexcept
+{
+	if (text.size() < 6 || text.compare(0, 4, "RT @") != 0)
+		return false;
+	size_t i = 4;
+	while (i < text.size() && i < 4 + 15 &&
+	       ((text[i] >= 'a' && text[i] <= 'z') || (text[i] >= 'A' && text[i] <= 'Z') ||
+		(text[i] >= '0' && text[i] <= '9') || text[i] == '_'))
+		i++;
+	return i > 4 && i < text.size() && text[i] == ':';
+}
+
 /* The full text of a v1 status: extended_tweet.full_text (stream, compat mode), else
  * full_text (REST tweet_mode=extended), else text. Sets *trunc when the status says
  * it is truncated and no full text came with it. */
@@ -803,7 +821,7 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 {
 	char idb[24], rtb[24], qb[24], rpb[24];
 	sv id, text, rt_id, q_id, rp_id, s;
-	bool trunc;
+	bool trunc, rt_known = false;
 	uint8_t flags = 0;
 	object rso, uo;
 	int64_t v;
@@ -816,10 +834,14 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 		scan(rso, k_post, rs);
 		if (!v1_text(rs, text, trunc))
 			return reject(c, SCRM_REJ_MISSING_TEXT, "retweeted_status without text");
-		if (v1_id(rs, P_ID_STR, P_ID, rtb, rt_id))
+		if (v1_id(rs, P_ID_STR, P_ID, rtb, rt_id)) {
 			flags |= SCRM_REC_RETWEET;
+			rt_known = true;
+		}
 	} else if (!v1_text(f, text, trunc)) {
 		return reject(c, SCRM_REJ_MISSING_TEXT, "tweet without text");
+	} else if (rt_prefix(text)) {
+		flags |= SCRM_REC_RETWEET; /* a repost whose original did not come with it */
 	}
 	if (text.empty())
 		return reject(c, SCRM_REJ_MISSING_TEXT, "empty text");
@@ -833,7 +855,7 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 		return 0;
 	r->id = put(c, id);
 	r->channel = put(c, "twitter");
-	if (flags & SCRM_REC_RETWEET)
+	if (rt_known)
 		r->retweet_of = put(c, rt_id);
 	if (flags & SCRM_REC_QUOTE)
 		r->quote_of = put(c, q_id);
@@ -963,6 +985,8 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 			text = full;
 		else
 			flags |= SCRM_REC_TRUNCATED;
+	} else if (rt_prefix(text)) {
+		flags |= SCRM_REC_RETWEET; /* a page without referenced_tweets: a repost by its text */
 	}
 	if (!rf.quote_of.empty())
 		flags |= SCRM_REC_QUOTE;

@@ -39,7 +39,7 @@ enum scrm_direction {
 
 /* Record flags. */
 #define SCRM_REC_REPAIRED_UTF8 0x01u /* invalid UTF-8 was replaced with U+FFFD */
-#define SCRM_REC_RETWEET 0x02u       /* a retweet/repost: retweet_of is set */
+#define SCRM_REC_RETWEET 0x02u       /* a retweet/repost: retweet_of is set when known */
 #define SCRM_REC_QUOTE 0x04u         /* quotes another post: quote_of is set */
 #define SCRM_REC_TRUNCATED 0x08u     /* only truncated text was available */
 #define SCRM_REC_REPAIRED_NUMBER 0x10u /* a number no 64-bit integer or double holds was read as null */

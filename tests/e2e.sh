@@ -831,10 +831,10 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	rt_line=$(grep -n '^route inbox     when retweet' corpora/sample/rules.scrm | cut -d: -f1)
 	check "routing: default-route events say so (or the retweet rule, rules.scrm:$rt_line)" \
 		awk -F'\t' -v rl="rules.scrm:$rt_line" '$1 == "inbox" && $2 !~ /"priority":"P3","sla_due":null,"why":\{"rule":"default"/ &&
-			!($2 ~ /"retweet_of":/ && index($2, "\"why\":{\"rule\":\"" rl "\"")) { exit 1 }' "$T/rt-all.tsv"
-	nrt=$(grep '"retweet_of":' "$T/rt-all.tsv" | grep -vc '^alerts')
+			!($2 ~ /"flags":\[[^]]*"retweet"/ && index($2, "\"why\":{\"rule\":\"" rl "\"")) { exit 1 }' "$T/rt-all.tsv"
+	nrt=$(grep '"flags":\[[^]]*"retweet"' "$T/rt-all.tsv" | grep -vc '^alerts')
 	check "routing: retweets ($nrt) need no action, and none opens a support case" \
-		bash -c "test $nrt -gt 0 && ! grep '\"retweet_of\":' '$T/rt-all.tsv' | grep -q -e '\"action_needed\":{\"value\":true' -e '^support'"
+		bash -c "test $nrt -gt 0 && ! grep '\"flags\":\[[^]]*\"retweet\"' '$T/rt-all.tsv' | grep -q -e '\"action_needed\":{\"value\":true' -e '^support'"
 	nnet=$(grep '"known":true' "$T/rt-all.tsv" | grep -c '"network":[1-9]')
 	check "customers: mentions of a CRM customer's handle count for her network influence ($nnet events)" \
 		test "$nnet" -gt 50
@@ -1394,15 +1394,16 @@ check "loop: a record marked outbound without an @handle stays the brand's own i
 	printf '{"id":"r1","channel":"twitter","text":"RT @kim: @acme my order never arrived, unacceptable","author":{"handle":"lee"},"retweet_of":"k1"}\n'
 	printf '{"id_str":"r2","full_text":"RT @kim: @acme where is my refund?","retweeted_status":{"id_str":"k2","full_text":"@acme where is my refund?","user":{"id_str":"9","screen_name":"kim"}},"user":{"id_str":"8","screen_name":"lee"}}\n'
 	printf '{"data":{"id":"r3","text":"RT @kim: @acme the app keeps crashing","author_id":"8","referenced_tweets":[{"type":"retweeted","id":"k3"}]},"includes":{"users":[{"id":"8","username":"lee"}]}}\n'
+	printf '{"data":{"id":"r4","text":"RT @kim: @acme the app keeps crashing"}}\n'
 	printf '{"id":"q1","channel":"twitter","text":"@acme same here, my order never arrived","author":{"handle":"lee"},"quote_of":"k1"}\n'
 } >"$T/rt.ndjson"
 "$SCRM" run -q --intent cues --action cues "$T/rt.ndjson" >"$T/rt.out" 2>/dev/null
 rt_ok=1
-for id in r1 r2 r3; do
-	grep "\"id\":\"$id\"" "$T/rt.out" | grep '"retweet_of":' | grep '"action_needed":{"value":false,"confidence":1.0,' |
+for id in r1 r2 r3 r4; do
+	grep "\"id\":\"$id\"" "$T/rt.out" | grep '"flags":\["retweet"' | grep '"action_needed":{"value":false,"confidence":1.0,' |
 		grep -q '"action_needed":"no, retweet: a repost, its original is the post to answer"' || rt_ok=0
 done
-check "retweets (scrm, v1.1, v2) need no answer (action_needed false, why: retweet); a quote post is classified" \
+check "retweets (scrm, v1.1, v2, v2 by its RT @ text) need no answer (action_needed false, why: retweet); a quote post is classified" \
 	test "$rt_ok" = 1 -a -n "$(grep '"id":"q1"' "$T/rt.out" | grep -o '"action_needed":{"value":true,')"
 
 # --- corpora/intent-extra: every labelled id is found in ../shared, select.py gives its order --

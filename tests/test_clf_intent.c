@@ -710,7 +710,7 @@ Test(cues, structural_counts)
 {
 	static const char *const parts[] = {"http://", "https://", "HTTP://", "hTtPs://", "www.", "WwW.", "ww.", "http:/",
 					    "https:", "http//", "htt://", "@", "#", "a", "b", "_", " ", " ", ".", ":", "/", "h",
-					    "w", "s", "x@y", "ttp://", "\xc3\xa9", "9", "@x", "#x", "\n", "ps://"};
+					    "w", "s", "x@y", "ttp://", "\xc3\xa9", "9", "@x", "#x", "\n", "ps://", "RT ", "RT @x:"};
 	const size_t np = sizeof parts / sizeof parts[0];
 	scrm_cues *c;
 	char err[256];
@@ -735,7 +735,8 @@ Test(cues, structural_counts)
 			if (i && ref_word(u[i - 1]))
 				continue;
 			if ((u[i] == '@' || u[i] == '#') && i + 1 < n && ref_word(u[i + 1])) {
-				mention |= u[i] == '@';
+				/* "RT @x" opening the text: the reposted author, no address */
+				mention |= u[i] == '@' && !(i == 3 && !memcmp(buf, "RT ", 3));
 				hashtags += u[i] == '#';
 			} else if ((n - i >= 8 && !strncasecmp(buf + i, "https://", 8)) ||
 				   (n - i >= 7 && !strncasecmp(buf + i, "http://", 7)) ||
@@ -750,6 +751,16 @@ Test(cues, structural_counts)
 			  h.links, mention, hashtags, nlinks);
 		links += nlinks;
 		tags += hashtags;
+	}
+	static const struct {
+		const char *text;
+		uint32_t mention;
+	} rt[] = {{"RT @kim: where is my refund?", 0}, {"RT @kim where is my refund?", 0}, {"RT @kim: ask @acme", 1},
+		  {"so RT @kim: refund?", 1}, {"rt @kim: refund?", 1}, {"@kim: refund?", 1}};
+	for (size_t i = 0; i < sizeof rt / sizeof rt[0]; i++) {
+		scrm_cues_hits h;
+		cr_assert_eq(scrm_cues_scan(c, rt[i].text, strlen(rt[i].text), 0, &h), 0);
+		cr_assert_eq(h.mention, rt[i].mention, "'%s'", rt[i].text);
 	}
 	cr_log_info("cues: 50,000 texts, %u links, %u hashtags counted as a plain reading does", links, tags);
 	cr_assert_gt(links, 10000);

@@ -404,6 +404,37 @@ Test(normalize, v1_retweet_of_extended)
 	h_free(h);
 }
 
+/* A retweet without the original's object (a v1.1 manual retweet, a v2 page without
+ * referenced_tweets) is one by its text: "RT @handle:" at the start. */
+Test(normalize, retweet_by_its_text)
+{
+	static const struct {
+		const char *line;
+		int retweet;
+	} cases[] = {
+		{"{\"id_str\":\"1\",\"text\":\"RT @kim: my order never arrived\",\"user\":{\"screen_name\":\"lee\"}}", 1},
+		{"{\"id_str\":\"2\",\"text\":\"RT @Kim_2024_abcdef: x\",\"user\":{}}", 1}, /* 15 characters */
+		{"{\"data\":{\"id\":\"3\",\"text\":\"RT @microbit_edu: The editor\u2026\"}}", 1},
+		{"{\"id_str\":\"4\",\"text\":\"RT @Kim_2024_abcdefg: x\",\"user\":{}}", 0}, /* 16: no handle */
+		{"{\"id_str\":\"5\",\"text\":\"RT @: x\",\"user\":{}}", 0},
+		{"{\"id_str\":\"6\",\"text\":\"RT @kim no colon\",\"user\":{}}", 0},
+		{"{\"id_str\":\"7\",\"text\":\"rt @kim: lower case\",\"user\":{}}", 0},
+		{"{\"id_str\":\"8\",\"text\":\"so RT @kim: inside\",\"user\":{}}", 0},
+		{"{\"id_str\":\"9\",\"text\":\"RT @kim:\",\"user\":{}}", 1},
+		{"{\"id\":\"10\",\"channel\":\"twitter\",\"text\":\"RT @kim: a scrm record says so itself\"}", 0},
+	};
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run_str(h, cases[i].line);
+		assert_ok(h, 1);
+		scrm_record *r = rec(h, h->rv.len - 1); /* the records of a harness add up */
+		cr_assert_eq((r->flags & SCRM_REC_RETWEET) != 0, cases[i].retweet, "%s: flags %u", cases[i].line, r->flags);
+		assert_str(h, r->retweet_of, NULL); /* the original's id is not known */
+		cr_assert_eq(r->retweets, U, "%s", cases[i].line);
+	}
+	h_free(h);
+}
+
 Test(normalize, v1_escapes)
 {
 	harness *h = h_new(SCRM_FORMAT_AUTO);
