@@ -833,6 +833,50 @@ Test(topics, from_and_lang)
 	fx_free(&f);
 }
 
+/* from: and lang: values are found by a case-folding hash eight bytes at a time: random
+ * handles of 1 to 40 bytes around the edges of A-Z (and non-ASCII bytes, which do not
+ * fold) match in any ASCII case and not with one byte changed. */
+Test(topics, from_case_folding_hash)
+{
+	static const char alpha[] = "@AZ[`az{_.9\xc3\xa9Kk";
+	uint64_t rng = 0x9E3779B97F4A7C15ull;
+	for (int round = 0; round < 40; round++) {
+		char handle[41], src[128], other[41];
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		size_t n = 1 + (size_t)(rng >> 33) % 40;
+		for (size_t i = 0; i < n; i++) {
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			handle[i] = alpha[(rng >> 33) % (sizeof alpha - 1)];
+		}
+		handle[n] = 0;
+		if (handle[0] == '@' || handle[0] == '\xa9') /* a leading @ is dropped; keep UTF-8 whole */
+			handle[0] = 'k';
+		if ((unsigned char)handle[n - 1] == 0xc3)
+			handle[n - 1] = 'Z';
+		for (size_t i = 1; i < n; i++) /* 0xa9 only after 0xc3 */
+			if ((unsigned char)handle[i] == 0xa9 && (unsigned char)handle[i - 1] != 0xc3)
+				handle[i] = 'a';
+		snprintf(src, sizeof src, "topic h: from:%s\n", handle);
+		struct fx f = fx_make(src);
+		for (size_t i = 0; i <= n; i++) { /* the ASCII case of every letter flipped */
+			char c = handle[i];
+			other[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? (char)(c ^ 0x20) : c;
+		}
+		cr_assert_str_eq(match3(&f, "x", other, NULL), "h", "'%s' against '%s'", other, handle);
+		for (size_t i = 0; i < n; i++) { /* '@' and '`' differ from their neighbours by 0x20 too */
+			if (handle[i] != '@' && handle[i] != '`' && handle[i] != '[' && handle[i] != '{')
+				continue;
+			memcpy(other, handle, n + 1);
+			other[i] = (char)(handle[i] ^ 0x20);
+			cr_assert_str_eq(match3(&f, "x", other, NULL), "", "'%s' against '%s'", other, handle);
+		}
+		memcpy(other, handle, n + 1);
+		other[n - 1] = other[n - 1] == '9' ? '8' : '9';
+		cr_assert_str_eq(match3(&f, "x", other, NULL), "", "'%s' against '%s'", other, handle);
+		fx_free(&f);
+	}
+}
+
 /* from: takes any channel's handle (found by review: only [A-Za-z0-9_] was accepted, so
  * e-mail, Reddit and phone authors could not be named) */
 Test(topics, from_any_handle)
