@@ -42,7 +42,7 @@ SCRM = $(BUILD)/scrm
 LIB  = $(BUILD)/libscrm.a
 UNIT = $(BUILD)/tests/unit
 
-.PHONY: all test unit e2e asan tsan bench bench-ilog fuzz fuzz-run install clean encoder
+.PHONY: all test unit e2e asan tsan bench bench-ilog bench-scaling device-pack fuzz fuzz-run install clean encoder
 
 # The benchmark programs are built with the engine, so that an API change cannot leave
 # them broken (CI builds them) or stale (a bench binary older than the library it shows).
@@ -158,6 +158,15 @@ $(BUILD)/bench/bench_analyze: $(BUILD)/bench/bench_analyze.o $(LIB)
 # The interaction log: write ILOG_N interactions, then time history queries (bench_ilog.c).
 $(BUILD)/bench/bench_ilog: $(BUILD)/bench/bench_ilog.o $(LIB)
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# Throughput at 1, 2, 4, 8 and 16 workers (bench/scaling.sh; SCALING_* in its header), and
+# the folder that carries it to the 16-core device machine: run "carry/scaling.sh" there
+# with carry=["carry"] (bench/device-pack.sh says how).
+bench-scaling: $(SCRM)
+	bench/scaling.sh $(abspath $(SCRM))
+
+device-pack: $(SCRM)
+	bench/device-pack.sh $(SCRM) carry
 
 ILOG_BENCH_DIR ?= /tmp/scrm-bench-ilog
 ILOG_N ?= 10000000
