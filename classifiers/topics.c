@@ -1293,7 +1293,6 @@ static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, char 
 	return bad;
 }
 
-/* FNV-1a of s[0..n) with ASCII letters lower-cased (eq_fold's equality). */
 /* Eight bytes with their ASCII capitals made small (other bytes as they are). */
 static inline uint64_t fold8(uint64_t x)
 {

@@ -482,7 +482,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 			break;
 		case OPT_MAXREC:
 			if (parse_size(optarg, &cfg.max_record) || cfg.max_record > ((size_t)1 << 30))
-				return bad_opt(cmd, "--max-record", optarg, "a size such as 1M or 65536, at most 1G"); /* at most 1G: see README */
+				return bad_opt(cmd, "--max-record", optarg, "a size such as 1M or 65536, at most 1G"); /* README */
 			break;
 		case OPT_CHUNK:
 			if (parse_size(optarg, &cfg.chunk_size) || cfg.chunk_size < 4096)

@@ -471,8 +471,6 @@ static void item_author(scrm_clf_item *it, const scrm_record *r)
 	it->is_reply = scrm_str_present(r->in_reply_to) ? 1 : 0;
 }
 
-/* The configured classifiers (intent, action, the learned sentiment correction) over the
- * chunk's records: one batch each, or record by record (below). */
 /*
  * Why a record's action_needed is "no" whatever an action classifier would say, or NULL:
  * - the brand's own post (`set brands`, or marked outbound): nobody at the company needs
@@ -492,6 +490,8 @@ static const char *no_action_of(const scrm_record *r)
 	return NULL;
 }
 
+/* The configured classifiers (intent, action, the learned sentiment correction) over the
+ * chunk's records: one batch each, or record by record (below). */
 static int classify_records(worker *wk, chunk *c)
 {
 	if (!wk->clf[0] && !wk->clf[1] && !wk->sent_learned)

@@ -268,11 +268,9 @@ int scrm_tsv_warn_shape(const scrm_tsv *t, const char *who, const char *path, ui
 	bool blank = t->missing + 1 == t->ncols && t->flen[0] == 0;
 	if (!t->extra && (!t->missing || blank))
 		return 0;
+	size_t n = t->ncols + t->extra - t->missing;
 	if ((*warned)++ < 10)
-	{
-		size_t n = t->ncols + t->extra - t->missing;
 		fprintf(stderr, "%s: %s:%" PRIu64 ": %zu field%s, header has %zu (%s)\n", who, path, t->lineno, n,
 			n == 1 ? "" : "s", t->ncols, t->extra ? "extra ignored" : "the missing ones read as empty");
-	}
 	return 1;
 }
