@@ -439,6 +439,37 @@ static const char *match3(struct fx *f, const char *text, const char *handle, co
 
 static const char *match(struct fx *f, const char *text) { return match3(f, text, "someone", "en"); }
 
+/* A truth-table topic's groups are tested as masks of the pattern bitset when their
+ * patterns lie in at most two of its 64-bit words, else pattern by pattern: both ways,
+ * with groups whose terms are 64 and more patterns apart, match as a plain reading does. */
+Test(topics, groups_across_bitset_words)
+{
+	size_t cap = 64 * 260;
+	char *src = malloc(cap);
+	size_t o = 0;
+	for (int i = 0; i < 200; i++) /* terms w0..w199: patterns 0..199, words 0..3 */
+		o += (size_t)snprintf(src + o, cap - o, "topic t%d: w%d\n", i, i);
+	o += (size_t)snprintf(src + o, cap - o, "topic one: (w1 OR w2 OR w60) -w61\n"); /* one word */
+	o += (size_t)snprintf(src + o, cap - o, "topic two: (w5 OR w70) (w6 OR w127)\n"); /* two words each */
+	o += (size_t)snprintf(src + o, cap - o, "topic three: (w3 OR w100 OR w199) -(w64 OR w130 OR w190)\n"); /* three */
+	struct fx f = fx_make(src);
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{"w60", "t60,one"},          {"w60 w61", "t60,t61"},     {"w2 w1", "t1,t2,one"},
+		{"w70 w127", "t70,t127,two"}, {"w5 w6", "t5,t6,two"},     {"w5 w70", "t5,t70"},
+		{"w199", "t199,three"},      {"w100 w130", "t100,t130"}, {"w3 w190", "t3,t190"},
+		{"w3 w100 w199", "t3,t100,t199,three"},                  {"w64", "t64"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *got = match(&f, cases[i].text);
+		/* the single-term topics come first (ids 0..199), the three after them */
+		cr_assert_str_eq(got, cases[i].want, "'%s': got '%s', want '%s'", cases[i].text, got, cases[i].want);
+	}
+	fx_free(&f);
+	free(src);
+}
+
 /* More than 64 topics on one record (the old cap, shared with the cues after them, which
  * crowded out a spam cue and its route): all reported up to SCRM_TOPICS_MAX_HITS, then
  * counted in dropped. */
