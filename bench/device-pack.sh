@@ -27,4 +27,5 @@ cp "$root/bench/rules-bench.scrm" "$root/bench/scaling.sh" "$lex" "$DIR/"
 chmod +x "$DIR/scaling.sh" "$DIR/ld-linux-x86-64.so.2"
 # the pack must run as it will on the device: through its loader, on its libraries
 "$DIR/ld-linux-x86-64.so.2" --library-path "$DIR" "$DIR/scrm" version >/dev/null
-echo "device-pack.sh: $DIR/ holds scrm, $(ls "$DIR" | grep -c '\.so') libraries, rules and lexicon ($(du -sh "$DIR" | cut -f1))"
+libs=("$DIR"/*.so*)
+echo "device-pack.sh: $DIR/ holds scrm, ${#libs[@]} libraries, rules and lexicon ($(du -sh "$DIR" | cut -f1))"

@@ -68,7 +68,7 @@ for cfg in $CONFIGS; do
 	} | tee -a "$report"
 	base_wall="" base_hash=""
 	for j in $JOBS; do
-		best="" bestjson=""
+		best=""
 		for _ in $(seq "$R"); do
 			rm -rf "$D/out"
 			"${SCRM[@]}" run -q -j "$j" -o "$D/out" --stats-json "$D/s.json" "${opts[@]}" "$corpus"
