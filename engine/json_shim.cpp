@@ -872,8 +872,10 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 		v1_user(c, r, uo);
 	r->ts_ms = v1_ts(f);
 	/* A retweet object carries the original's counts (retweet_count copied, likes 0),
-	 * not its own: they would credit the retweeter with the original's reach. Unknown. */
-	if (!(flags & SCRM_REC_RETWEET)) {
+	 * not its own: they would credit the retweeter with the original's reach. Unknown.
+	 * A manual retweet (rt_prefix, no retweeted_status) is a tweet of its own: its
+	 * counts are its own. */
+	if (!rt_known) {
 		if (get_int(f, P_RETWEET_COUNT, v))
 			r->retweets = v;
 		if (get_int(f, P_FAVORITE_COUNT, v))

@@ -432,6 +432,20 @@ Test(normalize, retweet_by_its_text)
 		assert_str(h, r->retweet_of, NULL); /* the original's id is not known */
 		cr_assert_eq(r->retweets, U, "%s", cases[i].line);
 	}
+	/* a v1.1 manual retweet is a tweet of its own: its counts are its own (a native
+	 * retweet's are the original's, so unknown: v1_retweet_of_extended); a v2 tweet by
+	 * its text is a native retweet fetched without referenced_tweets: unknown too */
+	run_str(h, "{\"id_str\":\"11\",\"text\":\"RT @kim: hi\",\"retweet_count\":5,\"favorite_count\":7,\"user\":{}}");
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, h->rv.len - 1);
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
+	cr_assert_eq(r->retweets, 5);
+	cr_assert_eq(r->likes, 7);
+	run_str(h, "{\"data\":{\"id\":\"12\",\"text\":\"RT @kim: hi\",\"public_metrics\":{\"retweet_count\":5,\"like_count\":0}}}");
+	assert_ok(h, 1);
+	r = rec(h, h->rv.len - 1);
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
+	cr_assert_eq(r->retweets, U);
 	h_free(h);
 }
 
