@@ -40,11 +40,15 @@ static int toy_intent(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out 
 	return 0;
 }
 
+static _Atomic unsigned long toy_action_saw_marker; /* items whose text has "ZZRT" */
+
 static int toy_action(void *st, const scrm_clf_item *it, size_t n, scrm_clf_out *out, unsigned flags)
 {
 	(void)st;
 	(void)flags;
 	for (size_t i = 0; i < n; i++) {
+		if (memmem(it[i].text, it[i].len, "ZZRT", 4))
+			toy_action_saw_marker++;
 		int q = memchr(it[i].text, '?', it[i].len) != NULL;
 		out[i].label = (uint32_t)q;
 		out[i].confidence = 1.0f;
@@ -122,6 +126,51 @@ Test(pipeline_clf, events_carry_intent_and_action)
 	for (const char *p = a; (p = strstr(p, "\"label\":\"complaint\"")); p++)
 		complaints++;
 	cr_assert_eq(complaints, 100);
+	free(a);
+	free(b);
+	rm_tree(dir);
+}
+
+/* A retweet needs no answer whatever the action classifier would say: with both
+ * classifiers on (records classified one by one), the action classifier is not even
+ * asked; the event says why. Its intent is still classified. */
+Test(pipeline_clf, retweets_need_no_action)
+{
+	scrm_classifier_register(&toy_i);
+	scrm_classifier_register(&toy_a);
+	char dir[] = "/tmp/scrm-clf-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char in[300];
+	snprintf(in, sizeof in, "%s/in.ndjson", dir);
+	FILE *f = fopen(in, "w");
+	for (int i = 0; i < 300; i++) {
+		if (i % 3 == 0) /* a retweet: its words would make the toy say yes */
+			fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"ZZRT where is my refund? %d\","
+				   "\"retweet_of\":\"o%d\",\"author\":{\"handle\":\"u%d\"}}\n", i, i, i, i % 7);
+		else
+			fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"is it open? %d\",\"author\":{\"handle\":\"u%d\"}}\n",
+				i, i, i % 7);
+	}
+	fclose(f);
+	char d1[400], d2[400];
+	snprintf(d1, sizeof d1, "%s/o1", dir);
+	snprintf(d2, sizeof d2, "%s/o2", dir);
+	toy_action_saw_marker = 0;
+	char *a = run(d1, in, 1, 1), *b = run(d2, in, 2, 3);
+	cr_assert_str_eq(a, b, "outputs differ between -j1 -p1 and -j2 -p3");
+	cr_assert_eq(toy_action_saw_marker, 0, "the action classifier was asked about %lu retweets",
+		     (unsigned long)toy_action_saw_marker);
+	const char *rt = strstr(a, "\"id\":\"m3\"");
+	cr_assert(rt && strstr(rt, "\"intent\":{\"label\":\"complaint\",\"confidence\":0.75,\"classifier\":\"toy\"},"
+				  "\"action_needed\":{\"value\":false,\"confidence\":1.0,\"classifier\":\"toy\"}"),
+		  "%.700s", rt);
+	cr_assert(strstr(rt, "\"action_needed\":\"no, retweet: a repost, its original is the post to answer\""), "%.900s", rt);
+	const char *own = strstr(a, "\"id\":\"m4\"");
+	cr_assert(own && strstr(own, "\"action_needed\":{\"value\":true,"), "%.700s", own);
+	size_t no_rt = 0;
+	for (const char *p = a; (p = strstr(p, "no, retweet")); p++)
+		no_rt++;
+	cr_assert_eq(no_rt, 100);
 	free(a);
 	free(b);
 	rm_tree(dir);
