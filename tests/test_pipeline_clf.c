@@ -95,24 +95,39 @@ static char *run_cfg(const char *dir, const char *in, int j, int p, bool toys, c
 
 static char *run(const char *dir, const char *in, int j, int p) { return run_cfg(dir, in, j, p, true, NULL, 300); }
 
-Test(pipeline_clf, events_carry_intent_and_action)
+/* 300 records from @line(f, i) into a fresh directory (its name in @dir), run with the toy
+ * classifiers at -j1 -p1 and at -j2 -p3; the outputs must be the same: return them. */
+static char *run_toys_both_ways(char dir[21], void (*line)(FILE *f, int i))
 {
 	scrm_classifier_register(&toy_i);
 	scrm_classifier_register(&toy_a);
-	char dir[] = "/tmp/scrm-clf-XXXXXX";
+	strcpy(dir, "/tmp/scrm-clf-XXXXXX");
 	cr_assert(mkdtemp(dir));
-	char in[300];
+	char in[300], d1[400], d2[400];
 	snprintf(in, sizeof in, "%s/in.ndjson", dir);
 	FILE *f = fopen(in, "w");
+	cr_assert_not_null(f);
 	for (int i = 0; i < 300; i++)
-		fprintf(f, "{\"id\":\"m%d\",\"channel\":\"chat\",\"text\":\"%s %d\",\"author\":{\"handle\":\"u%d\"}}\n", i,
-			i % 3 == 0 ? "where is my refund?" : i % 3 == 1 ? "lovely day" : "is it open?", i, i % 7);
+		line(f, i);
 	fclose(f);
-	char d1[400], d2[400];
 	snprintf(d1, sizeof d1, "%s/o1", dir);
 	snprintf(d2, sizeof d2, "%s/o2", dir);
 	char *a = run(d1, in, 1, 1), *b = run(d2, in, 2, 3);
 	cr_assert_str_eq(a, b, "outputs differ between -j1 -p1 and -j2 -p3");
+	free(b);
+	return a;
+}
+
+static void chat_line(FILE *f, int i)
+{
+	fprintf(f, "{\"id\":\"m%d\",\"channel\":\"chat\",\"text\":\"%s %d\",\"author\":{\"handle\":\"u%d\"}}\n", i,
+		i % 3 == 0 ? "where is my refund?" : i % 3 == 1 ? "lovely day" : "is it open?", i, i % 7);
+}
+
+Test(pipeline_clf, events_carry_intent_and_action)
+{
+	char dir[21];
+	char *a = run_toys_both_ways(dir, chat_line);
 	const char *first = strstr(a, "\"id\":\"m0\"");
 	cr_assert(first);
 	cr_assert(strstr(first, "\"intent\":{\"label\":\"complaint\",\"confidence\":0.75,\"classifier\":\"toy\"},"
@@ -127,37 +142,27 @@ Test(pipeline_clf, events_carry_intent_and_action)
 		complaints++;
 	cr_assert_eq(complaints, 100);
 	free(a);
-	free(b);
 	rm_tree(dir);
 }
 
 /* A retweet needs no answer whatever the action classifier would say: with both
  * classifiers on (records classified one by one), the action classifier is not even
  * asked; the event says why. Its intent is still classified. */
+static void retweet_line(FILE *f, int i)
+{
+	if (i % 3 == 0) /* a retweet: its words would make the toy say yes */
+		fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"ZZRT where is my refund? %d\","
+			   "\"retweet_of\":\"o%d\",\"author\":{\"handle\":\"u%d\"}}\n", i, i, i, i % 7);
+	else
+		fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"is it open? %d\",\"author\":{\"handle\":\"u%d\"}}\n",
+			i, i, i % 7);
+}
+
 Test(pipeline_clf, retweets_need_no_action)
 {
-	scrm_classifier_register(&toy_i);
-	scrm_classifier_register(&toy_a);
-	char dir[] = "/tmp/scrm-clf-XXXXXX";
-	cr_assert(mkdtemp(dir));
-	char in[300];
-	snprintf(in, sizeof in, "%s/in.ndjson", dir);
-	FILE *f = fopen(in, "w");
-	for (int i = 0; i < 300; i++) {
-		if (i % 3 == 0) /* a retweet: its words would make the toy say yes */
-			fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"ZZRT where is my refund? %d\","
-				   "\"retweet_of\":\"o%d\",\"author\":{\"handle\":\"u%d\"}}\n", i, i, i, i % 7);
-		else
-			fprintf(f, "{\"id\":\"m%d\",\"channel\":\"twitter\",\"text\":\"is it open? %d\",\"author\":{\"handle\":\"u%d\"}}\n",
-				i, i, i % 7);
-	}
-	fclose(f);
-	char d1[400], d2[400];
-	snprintf(d1, sizeof d1, "%s/o1", dir);
-	snprintf(d2, sizeof d2, "%s/o2", dir);
+	char dir[21];
 	toy_action_saw_marker = 0;
-	char *a = run(d1, in, 1, 1), *b = run(d2, in, 2, 3);
-	cr_assert_str_eq(a, b, "outputs differ between -j1 -p1 and -j2 -p3");
+	char *a = run_toys_both_ways(dir, retweet_line);
 	cr_assert_eq(toy_action_saw_marker, 0, "the action classifier was asked about %lu retweets",
 		     (unsigned long)toy_action_saw_marker);
 	const char *rt = strstr(a, "\"id\":\"m3\"");
@@ -172,7 +177,6 @@ Test(pipeline_clf, retweets_need_no_action)
 		no_rt++;
 	cr_assert_eq(no_rt, 100);
 	free(a);
-	free(b);
 	rm_tree(dir);
 }
 
