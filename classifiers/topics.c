@@ -24,6 +24,7 @@
  */
 #include "topics.h"
 #include "re_boundary.h"
+#include "swar.h"
 
 #include <assert.h>
 #include <emmintrin.h>
@@ -1293,15 +1294,6 @@ static unsigned report_rejected(const scrm_topics *t, const scrm_rules *r, char 
 	return bad;
 }
 
-/* Eight bytes with their ASCII capitals made small (other bytes as they are). */
-static inline uint64_t fold8(uint64_t x)
-{
-	const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
-	uint64_t low7 = x & ~highs; /* no carry from one byte into the next below */
-	uint64_t ge_a = low7 + (0x80 - 'A') * ones, gt_z = low7 + (0x80 - 'Z' - 1) * ones;
-	return x | ((ge_a & ~gt_z & ~x & highs) >> 2); /* 0x80 >> 2 == 0x20 */
-}
-
 /* A hash of s[0, n) that ignores ASCII case, eight bytes a step (a from: handle or a
  * lang: code is looked up for every record: the byte-by-byte FNV it replaces was a chain
  * of a multiply per byte). */
@@ -1310,8 +1302,7 @@ static uint64_t fold_hash(const char *s, size_t n)
 	const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
 	uint64_t h = (uint64_t)n * k, w;
 	for (; n >= 8; s += 8, n -= 8) {
-		memcpy(&w, s, 8);
-		h = (h ^ fold8(w)) * k;
+		h = (h ^ scrm_lower8(scrm_load8(s))) * k;
 		h ^= h >> 29;
 	}
 	if (n) { /* the last 1-7 bytes by 4, 2 and 1: fixed-size loads, no memcpy call */
@@ -1333,7 +1324,7 @@ static uint64_t fold_hash(const char *s, size_t n)
 		}
 		if (n & 1)
 			w |= (uint64_t)(unsigned char)*s << sh;
-		h = (h ^ fold8(w)) * k;
+		h = (h ^ scrm_lower8(w)) * k;
 		h ^= h >> 29;
 	}
 	return h ^ (h >> 32);
