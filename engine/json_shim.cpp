@@ -714,6 +714,27 @@ static scrm_str put_opt(ctx &c, bool present, sv s) noexcept
 	return present && !s.empty() ? put(c, s) : k_none;
 }
 
+/* A count (followers, reposts, likes, replies, quotes): a negative one is none the
+ * source can mean, so it is read as unknown, and the record is flagged repaired_number
+ * and the line counted as such, as for a number beyond 64 bits. (Reddit's score, which
+ * goes below zero with downvotes, is no count.) */
+static void put_count(ctx &c, scrm_record *r, int64_t v, int64_t &dst) noexcept
+{
+	if (v >= 0) {
+		dst = v;
+		return;
+	}
+	r->flags |= SCRM_REC_REPAIRED_NUMBER;
+	c.res->repaired |= SCRM_REPAIR_NUMBER;
+}
+
+template <int N> static void get_count(ctx &c, scrm_record *r, const fields<N> &f, int k, int64_t &dst) noexcept
+{
+	int64_t v;
+	if (get_int(f, k, v))
+		put_count(c, r, v, dst);
+}
+
 static scrm_record *push(ctx &c, enum scrm_schema schema, uint8_t flags) noexcept
 {
 	scrm_record *r = scrm_recvec_push(c.out);
@@ -778,7 +799,6 @@ static void v1_user(ctx &c, scrm_record *r, object uo) noexcept
 	user_fields u;
 	char buf[24];
 	sv s;
-	int64_t v;
 	const uint64_t want = 1u << U_ID | 1u << U_ID_STR | 1u << U_SCREEN_NAME | 1u << U_NAME |
 			      1u << U_FOLLOWERS_COUNT | 1u << U_VERIFIED;
 	scan(uo, k_user, u, want);
@@ -786,8 +806,7 @@ static void v1_user(ctx &c, scrm_record *r, object uo) noexcept
 		r->author_id = put(c, s);
 	r->author_handle = put_opt(c, get_str(u, U_SCREEN_NAME, s), s);
 	r->author_name = put_opt(c, get_str(u, U_NAME, s), s);
-	if (get_int(u, U_FOLLOWERS_COUNT, v))
-		r->followers = v;
+	get_count(c, r, u, U_FOLLOWERS_COUNT, r->followers);
 	r->verified = (int8_t)get_bool(u, U_VERIFIED);
 }
 
@@ -824,7 +843,6 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 	bool trunc, rt_known = false;
 	uint8_t flags = 0;
 	object rso, uo;
-	int64_t v;
 
 	if (!v1_id(f, P_ID_STR, P_ID, idb, id))
 		return reject(c, SCRM_REJ_MISSING_ID, "tweet without id_str or id");
@@ -876,14 +894,10 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 	 * A manual retweet (rt_prefix, no retweeted_status) is a tweet of its own: its
 	 * counts are its own. */
 	if (!rt_known) {
-		if (get_int(f, P_RETWEET_COUNT, v))
-			r->retweets = v;
-		if (get_int(f, P_FAVORITE_COUNT, v))
-			r->likes = v;
-		if (get_int(f, P_REPLY_COUNT, v))
-			r->replies = v;
-		if (get_int(f, P_QUOTE_COUNT, v))
-			r->quotes = v;
+		get_count(c, r, f, P_RETWEET_COUNT, r->retweets);
+		get_count(c, r, f, P_FAVORITE_COUNT, r->likes);
+		get_count(c, r, f, P_REPLY_COUNT, r->replies);
+		get_count(c, r, f, P_QUOTE_COUNT, r->quotes);
 	}
 	size_t off = c.arena->len;
 	arena_text(c, text, true);
@@ -917,22 +931,17 @@ static void v2_author(ctx &c, scrm_record *r, sv author_id) noexcept
 	r->author_name = put_opt(c, get_str(u, U_NAME, s), s);
 	r->verified = (int8_t)get_bool(u, U_VERIFIED);
 	if (get_obj(u, U_PUBLIC_METRICS, pm) && pm.at_key("followers_count").get(e) == SUCCESS && int_of(e, v))
-		r->followers = v;
+		put_count(c, r, v, r->followers);
 }
 
-static void v2_metrics(scrm_record *r, object pm) noexcept
+static void v2_metrics(ctx &c, scrm_record *r, object pm) noexcept
 {
 	metric_fields m;
-	int64_t v;
 	scan(pm, k_metric, m);
-	if (get_int(m, M_RETWEET_COUNT, v))
-		r->retweets = v;
-	if (get_int(m, M_LIKE_COUNT, v))
-		r->likes = v;
-	if (get_int(m, M_REPLY_COUNT, v))
-		r->replies = v;
-	if (get_int(m, M_QUOTE_COUNT, v))
-		r->quotes = v;
+	get_count(c, r, m, M_RETWEET_COUNT, r->retweets);
+	get_count(c, r, m, M_LIKE_COUNT, r->likes);
+	get_count(c, r, m, M_REPLY_COUNT, r->replies);
+	get_count(c, r, m, M_QUOTE_COUNT, r->quotes);
 }
 
 /* The ids a v2 tweet references, by kind. */
@@ -1014,7 +1023,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0 && ts_ok(ms))
 		r->ts_ms = ms;
 	if (!(flags & SCRM_REC_RETWEET) && get_obj(t, P_PUBLIC_METRICS, pm))
-		v2_metrics(r, pm); /* a retweet's are the original's, as in v1 */
+		v2_metrics(c, r, pm); /* a retweet's are the original's, as in v1 */
 	size_t off = c.arena->len;
 	arena_text(c, text, true);
 	r->text = str_since(c, off);
@@ -1126,8 +1135,7 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 	}
 	if (get_int(f, P_SCORE, v))
 		r->likes = v;
-	if (get_int(f, P_NUM_COMMENTS, v))
-		r->replies = v;
+	get_count(c, r, f, P_NUM_COMMENTS, r->replies);
 	size_t off = c.arena->len;
 	if (comment) {
 		arena_text(c, body, true);
@@ -1165,6 +1173,18 @@ template <int N> static bool scrm_opt_int(const fields<N> &f, int k, int64_t &ds
 	return (t == element_type::INT64 || t == element_type::UINT64) && int_of(f.v(k), dst);
 }
 
+/* scrm_opt_int() of a count: a negative one as put_count() reads it. */
+template <int N> static bool scrm_opt_count(ctx &c, scrm_record *r, const fields<N> &f, int k, int64_t &dst) noexcept
+{
+	int64_t v;
+	if (is_null(f, k))
+		return true;
+	if (!scrm_opt_int(f, k, v))
+		return false;
+	put_count(c, r, v, dst);
+	return true;
+}
+
 static const char *scrm_author(ctx &c, scrm_record *r, const post_fields &f) noexcept
 {
 	object o;
@@ -1180,14 +1200,14 @@ static const char *scrm_author(ctx &c, scrm_record *r, const post_fields &f) noe
 		return "scrm: \"author.handle\" must be a string";
 	if (!scrm_opt_str(c, u, U_NAME, r->author_name))
 		return "scrm: \"author.name\" must be a string";
-	if (!scrm_opt_int(u, U_FOLLOWERS, r->followers))
+	if (!scrm_opt_count(c, r, u, U_FOLLOWERS, r->followers))
 		return "scrm: \"author.followers\" must be an integer";
 	if (!is_null(u, U_VERIFIED) && (r->verified = (int8_t)get_bool(u, U_VERIFIED)) < 0)
 		return "scrm: \"author.verified\" must be a boolean";
 	return nullptr;
 }
 
-static const char *scrm_metrics(scrm_record *r, const post_fields &f) noexcept
+static const char *scrm_metrics(ctx &c, scrm_record *r, const post_fields &f) noexcept
 {
 	object o;
 	metric_fields m;
@@ -1196,13 +1216,13 @@ static const char *scrm_metrics(scrm_record *r, const post_fields &f) noexcept
 	if (!get_obj(f, P_METRICS, o))
 		return "scrm: \"metrics\" must be an object";
 	scan(o, k_metric, m);
-	if (!scrm_opt_int(m, M_RETWEETS, r->retweets))
+	if (!scrm_opt_count(c, r, m, M_RETWEETS, r->retweets))
 		return "scrm: \"metrics.retweets\" must be an integer";
 	if (!scrm_opt_int(m, M_LIKES, r->likes))
 		return "scrm: \"metrics.likes\" must be an integer";
-	if (!scrm_opt_int(m, M_REPLIES, r->replies))
+	if (!scrm_opt_count(c, r, m, M_REPLIES, r->replies))
 		return "scrm: \"metrics.replies\" must be an integer";
-	if (!scrm_opt_int(m, M_QUOTES, r->quotes))
+	if (!scrm_opt_count(c, r, m, M_QUOTES, r->quotes))
 		return "scrm: \"metrics.quotes\" must be an integer";
 	return nullptr;
 }
@@ -1286,7 +1306,7 @@ static int norm_scrm(ctx &c, const post_fields &f) noexcept
 	r->id = put(c, id);
 	r->channel = put(c, channel);
 	if ((err = scrm_ts(r, f)) || (err = scrm_direction(r, f)) || (err = scrm_author(c, r, f)) ||
-	    (err = scrm_strings(c, r, f)) || (err = scrm_metrics(r, f))) {
+	    (err = scrm_strings(c, r, f)) || (err = scrm_metrics(c, r, f))) {
 		c.out->len--;
 		c.res->nrec--;
 		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, err);

@@ -174,7 +174,7 @@ typedef struct scrm_run_stats {
 	uint64_t skipped[SCRM_SKIP__COUNT];
 	uint64_t filtered;              /* outside the replay window */
 	uint64_t repaired;              /* lines whose invalid UTF-8 was repaired */
-	uint64_t repaired_numbers;      /* lines with numbers out of range read as null */
+	uint64_t repaired_numbers;      /* lines with numbers out of range or negative counts read as null */
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */
 	uint64_t model_gated;           /* records the model classifiers left to cues (model_topics) */

@@ -42,7 +42,7 @@ enum scrm_direction {
 #define SCRM_REC_RETWEET 0x02u       /* a retweet/repost: retweet_of is set when known */
 #define SCRM_REC_QUOTE 0x04u         /* quotes another post: quote_of is set */
 #define SCRM_REC_TRUNCATED 0x08u     /* only truncated text was available */
-#define SCRM_REC_REPAIRED_NUMBER 0x10u /* a number no 64-bit integer or double holds was read as null */
+#define SCRM_REC_REPAIRED_NUMBER 0x10u /* a number no 64-bit integer or double holds, or a negative count, was read as null */
 
 /* One sentiment mode's scores (float: the event prints 3-4 decimals). */
 typedef struct scrm_scores {

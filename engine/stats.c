@@ -60,7 +60,7 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 		fprintf(fp, "  model-topics: %" PRIu64 " records matched none of the topics and were classified by cues\n",
 			st->model_gated);
 	if (st->repaired_numbers)
-		fprintf(fp, "  read %" PRIu64 " lines' numbers beyond 64 bits or a double's range as null\n",
+		fprintf(fp, "  read %" PRIu64 " lines' numbers beyond 64 bits or a double's range, or negative counts, as null\n",
 			st->repaired_numbers);
 	if (st->held_lines)
 		fprintf(fp, "  left %" PRIu64 " unfinished last line%s (no newline yet) for the next run\n",

@@ -1035,6 +1035,83 @@ Test(normalize, number_repair)
 	h_free(h);
 }
 
+/* A negative count is no count: read as unknown, the record flagged repaired_number and
+ * the line counted, in every schema; zero and positive counts stay, and so does a
+ * Reddit score (likes) below zero, and the canonical schema's likes, which may hold one. */
+Test(normalize, negative_counts_are_unknown)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	/* X v1.1: followers and the four reactions */
+	run_str(h, "{\"id_str\":\"1\",\"text\":\"t\",\"user\":{\"id_str\":\"9\",\"followers_count\":-40},"
+		   "\"retweet_count\":-1,\"favorite_count\":-2,\"reply_count\":3,\"quote_count\":-4}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_NUMBER);
+	cr_assert_eq(r->followers, U);
+	cr_assert_eq(r->retweets, U);
+	cr_assert_eq(r->likes, U);
+	cr_assert_eq(r->replies, 3);
+	cr_assert_eq(r->quotes, U);
+	/* zero is a count: nothing repaired */
+	run_str(h, "{\"id_str\":\"2\",\"text\":\"t\",\"user\":{\"id_str\":\"9\",\"followers_count\":0},"
+		   "\"retweet_count\":0,\"favorite_count\":0}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 0);
+	cr_assert_eq(rec(h, 1)->flags, 0);
+	cr_assert_eq(rec(h, 1)->followers, 0);
+	cr_assert_eq(rec(h, 1)->likes, 0);
+	/* X v2: the author's public_metrics and the tweet's; only the bad record of a page
+	 * is flagged */
+	run_str(h, "{\"data\":[{\"id\":\"10\",\"text\":\"a\",\"author_id\":\"7\",\"public_metrics\":{\"retweet_count\":"
+		   "-5,\"like_count\":6,\"reply_count\":-7,\"quote_count\":0}},{\"id\":\"11\",\"text\":\"b\","
+		   "\"author_id\":\"8\",\"public_metrics\":{\"like_count\":1}}],\"includes\":{\"users\":[{\"id\":\"7\","
+		   "\"username\":\"u7\",\"public_metrics\":{\"followers_count\":-1}},{\"id\":\"8\",\"username\":\"u8\","
+		   "\"public_metrics\":{\"followers_count\":12}}]}}");
+	assert_ok(h, 2);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	r = rec(h, 2);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_NUMBER);
+	cr_assert_eq(r->followers, U);
+	cr_assert_eq(r->retweets, U);
+	cr_assert_eq(r->likes, 6);
+	cr_assert_eq(r->replies, U);
+	cr_assert_eq(r->quotes, 0);
+	r = rec(h, 3);
+	cr_assert_eq(r->flags, 0);
+	cr_assert_eq(r->followers, 12);
+	cr_assert_eq(r->likes, 1);
+	/* Reddit: a score below zero is a score; comments below zero are no count */
+	run_str(h, "{\"id\":\"c1\",\"body\":\"meh\",\"author\":\"x\",\"subreddit\":\"s\",\"created_utc\":1700000000,"
+		   "\"score\":-12,\"link_id\":\"t3_a\",\"parent_id\":\"t3_a\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, 0);
+	cr_assert_eq(rec(h, 4)->likes, -12);
+	run_str(h, "{\"id\":\"s1\",\"title\":\"t\",\"selftext\":\"\",\"author\":\"x\",\"subreddit\":\"s\","
+		   "\"created_utc\":1700000000,\"score\":4,\"num_comments\":-3}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	cr_assert_eq(rec(h, 5)->flags, SCRM_REC_REPAIRED_NUMBER);
+	cr_assert_eq(rec(h, 5)->likes, 4);
+	cr_assert_eq(rec(h, 5)->replies, U);
+	/* the canonical schema: the same, but likes may be a score; a wrong type is still
+	 * a reject */
+	run_str(h, "{\"id\":\"m1\",\"channel\":\"email\",\"text\":\"t\",\"author\":{\"followers\":-3},"
+		   "\"metrics\":{\"retweets\":-1,\"likes\":-7,\"replies\":2,\"quotes\":-9223372036854775808}}");
+	assert_ok(h, 1);
+	cr_assert_eq(h->res.repaired, SCRM_REPAIR_NUMBER);
+	r = rec(h, 6);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_NUMBER);
+	cr_assert_eq(r->followers, U);
+	cr_assert_eq(r->retweets, U);
+	cr_assert_eq(r->likes, -7);
+	cr_assert_eq(r->replies, 2);
+	cr_assert_eq(r->quotes, U);
+	run_str(h, "{\"id\":\"m2\",\"channel\":\"email\",\"text\":\"t\",\"author\":{\"followers\":\"-3\"}}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	h_free(h);
+}
+
 Test(normalize, bad_json_and_blank)
 {
 	harness *h = h_new(SCRM_FORMAT_AUTO);

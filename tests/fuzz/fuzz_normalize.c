@@ -47,7 +47,7 @@ static int not_json(enum scrm_reject r)
 static enum scrm_reject one(scrm_normalizer *n, const char *line, size_t len, scrm_recvec *rv, scrm_buf *arena)
 {
 	scrm_norm_result res;
-	size_t before = rv->len, alen = arena->len;
+	size_t before = rv->len, alen = arena->len, numflags = 0;
 	CHECK(scrm_normalize_line(n, line, len, rv, arena, &res) == 0);
 	CHECK(res.nrec >= 0 && rv->len - before == (size_t)res.nrec);
 	CHECK(res.reject >= SCRM_REJ_NONE && res.reject < SCRM_REJ__COUNT);
@@ -66,7 +66,16 @@ static enum scrm_reject one(scrm_normalizer *n, const char *line, size_t len, sc
 		CHECK(r->schema <= SCRM_SCHEMA_REDDIT && r->direction <= SCRM_DIR_OUT);
 		CHECK(r->verified >= -1 && r->verified <= 1);
 		CHECK(!(res.repaired & SCRM_REPAIR_UTF8) == !(r->flags & SCRM_REC_REPAIRED_UTF8));
-		CHECK(!(res.repaired & SCRM_REPAIR_NUMBER) == !(r->flags & SCRM_REC_REPAIRED_NUMBER));
+		/* a number repaired in parsing flags every record of the line, a negative
+		 * count only its own record */
+		CHECK(!(r->flags & SCRM_REC_REPAIRED_NUMBER) || (res.repaired & SCRM_REPAIR_NUMBER));
+		numflags += (r->flags & SCRM_REC_REPAIRED_NUMBER) != 0;
+		/* counts are unknown or not negative; likes may hold a Reddit score */
+		const int64_t counts[] = {r->followers, r->retweets, r->replies, r->quotes};
+		for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++)
+			CHECK(counts[k] == SCRM_UNKNOWN_INT || counts[k] >= 0);
+		CHECK(r->likes == SCRM_UNKNOWN_INT || r->likes >= 0 || r->schema == SCRM_SCHEMA_REDDIT ||
+		      r->schema == SCRM_SCHEMA_SCRM);
 		/* a retweet names its original, unless it is an X one known only by its text
 		 * ("RT @handle:" at the start: a v1.1 manual retweet, a v2 page without
 		 * referenced_tweets) */
@@ -82,6 +91,8 @@ static enum scrm_reject one(scrm_normalizer *n, const char *line, size_t len, sc
 		for (size_t k = 0; k < sizeof opt / sizeof opt[0]; k++)
 			check_str(arena, opt[k], 0);
 	}
+	if (res.nrec > 0 && (res.repaired & SCRM_REPAIR_NUMBER))
+		CHECK(numflags > 0);
 	if (res.nrec > 0 && !res.repaired)
 		CHECK(scrm_json_validate(n, line, len) == 0);
 	return res.reject;
