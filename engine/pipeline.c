@@ -1482,14 +1482,17 @@ static void *relate_main(void *arg)
 					c->relate_failed[rt->id] = 1;
 				} else {
 					int prim = r->sent_primary;
+					/* a retweet is one of her interactions, but its words are
+					 * the original author's: no intent or sentiment of hers */
+					int own = !(r->flags & SCRM_REC_RETWEET);
 					scrm_cust_update u = {
 						.ts_ms = r->ts_ms,
-						.intent = (r->has_clf & 1) ? r->clf_label[0] : -1,
+						.intent = own && (r->has_clf & 1) ? r->clf_label[0] : -1,
 						.channel_bit = scrm_str_present(r->channel)
 								       ? scrm_cust_channel_bit(scrm_str_ptr(&c->arena, r->channel),
 											       r->channel.len)
 								       : 0,
-						.has_sentiment = (r->has_sentiment >> prim) & 1,
+						.has_sentiment = own && ((r->has_sentiment >> prim) & 1),
 						.sentiment = r->sent[prim].compound,
 					};
 					scrm_cust_view v;

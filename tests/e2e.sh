@@ -889,6 +889,21 @@ printf 'topic t: order\nroute support when customer.complaints_24h >= 3 priority
 check "complaints_24h: the 3rd complaint in a day goes to support, 2 days later back to inbox, others untouched" \
 	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/c24.out" | paste -sd' ')" = \
 	'"id":"k0108" "route":"inbox" "id":"k0112" "route":"inbox" "id":"k0120" "route":"support" "id":"k0309" "route":"inbox" "id":"o1" "route":"inbox"'
+# a retweet is one of her interactions, but not one of her complaints: three retweets of
+# a complaint and two of her own make five interactions and two complaints in the day
+{
+	for h in 08 09 10; do
+		printf '{"id":"r%s","channel":"twitter","ts":"2026-02-01T%s:00:00Z","text":"RT @amy: my order never arrived and nobody answers, this is unacceptable","retweet_of":"a%s","author":{"handle":"kim"}}\n' "$h" "$h" "$h"
+	done
+	for h in 11 12; do
+		printf '{"id":"k%s","channel":"twitter","ts":"2026-02-01T%s:00:00Z","text":"my order never arrived and nobody answers, this is unacceptable","author":{"handle":"kim"}}\n' "$h" "$h"
+	done
+} >"$T/rt24.ndjson"
+printf 'topic t: order\nroute sales when customer.interactions_24h >= 5\nroute support when customer.complaints_24h >= 3 priority P1 sla 1h\nroute inbox when intent = complaint priority P2\n' >"$T/rt24.scrm"
+"$SCRM" run -q --rules "$T/rt24.scrm" --intent cues "$T/rt24.ndjson" >"$T/rt24.out"
+check "customer windows: retweets count as interactions, not as her complaints" \
+	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/rt24.out" | paste -sd' ')" = \
+	'"id":"r08" "route":"inbox" "id":"r09" "route":"inbox" "id":"r10" "route":"inbox" "id":"k11" "route":"inbox" "id":"k12" "route":"sales"'
 # questions in 24 h by intent, and channels in 7 days across her CRM identities
 printf 'customer_id,chat,email\nC1,kim,kim@x.example\n' >"$T/q.csv"
 {
