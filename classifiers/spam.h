@@ -35,7 +35,8 @@ enum {
 	SCRM_SPAM_CUE = 1u << 4,      /* a rules-file cue named spam.* matched (set by caller) */
 	SCRM_SPAM_DUP = 1u << 5,      /* a copy with >= SCRM_DUP_SPAM_MIN earlier copies in its
 					 burst (set by the caller from scrm_dupwin_see): a
-					 customer repeating herself once is not a campaign */
+					 customer repeating herself once is not a campaign;
+					 nor is a retweet storm, a post going round */
 };
 #define SCRM_DUP_SPAM_MIN 2
 #define SCRM_SPAM__COUNT 6

@@ -1442,7 +1442,9 @@ static void *relate_main(void *arg)
 				int64_t ts = r->ts_ms == SCRM_UNKNOWN_INT ? INT64_MIN / 2 : r->ts_ms;
 				r->dup_count = scrm_dupwin_see(pl->dupwin[r->text_key % SCRM_PARTITIONS], r->text_key, ts,
 							       base + idx, win, &r->dup_first);
-				if (r->dup_count >= SCRM_DUP_SPAM_MIN)
+				/* a storm of retweets is a post going round, not a campaign:
+				 * counted (dup), but no spam signal of its own */
+				if (r->dup_count >= SCRM_DUP_SPAM_MIN && !(r->flags & SCRM_REC_RETWEET))
 					r->spam |= SCRM_SPAM_DUP;
 			}
 			if (pl->np > 1 && pl->cfg->routes)

@@ -392,6 +392,13 @@ check "a copy after a gap longer than the window starts a new burst" \
 	bash -c "grep '\"id\":\"late\"' '$T/spam.out' | grep -vq '\"dup\"'"
 check "an all-hashtag post is flagged" bash -c "grep '\"id\":\"tags\"' '$T/spam.out' | grep -q '\"spam\":\[\"hashtags\"\]'"
 check "an ordinary complaint is not flagged" bash -c "grep '\"id\":\"ok\"' '$T/spam.out' | grep -vq '\"spam\":\\['"
+# a retweet storm: four retweets of one complaint, a minute apart
+for i in 1 2 3 4; do
+	printf '{"id":"rt%d","channel":"twitter","ts":"2026-01-01T11:0%d:00Z","text":"RT @vic: four hours on hold and my flight is still cancelled","retweet_of":"v1","author":{"handle":"f%d"}}\n' "$i" "$i" "$i"
+done >"$T/storm.ndjson"
+"$SCRM" run -q "$T/storm.ndjson" >"$T/storm.out"
+check "a retweet storm is counted but not spam" \
+	bash -c "grep '\"id\":\"rt4\"' '$T/storm.out' | grep '\"dup\":{\"count\":3,' | grep -vq '\"spam\":\\['"
 "$SCRM" run -q --dup-window 0 "$T/spam.ndjson" >"$T/spam0.out"
 check "--dup-window 0 turns near-duplicates off" test "$(grep -c '"dup"' "$T/spam0.out")" -eq 0
 "$SCRM" run -q --dup-window 3h "$T/spam.ndjson" >"$T/spam3.out"
