@@ -122,6 +122,8 @@ static void usage(FILE *fp)
 	      "                         or en,es (default all); a text tagged with another\n"
 	      "                         language is scored on its emoji and emoticons alone\n"
 	      "      --dup-window DUR   near-duplicate window, e.g. 90s, 30m, 1h (default), 0 = off\n"
+	      "      --max-customers N  customer states kept in memory (default 393216, ~100 MB);\n"
+	      "                         past it the least recently active are forgotten; 0 = no limit\n"
 	      "      --intent NAME      intent classifier: cues (default: rules, no model), linear\n"
 	      "                         (needs --intent-model), or none\n"
 	      "      --intent-model F   model file for --intent linear (scrm train --task intent);\n"
@@ -247,7 +249,7 @@ static int probe_model(const scrm_classifier_desc *d, const scrm_pipeline_cfg *c
 enum {
 	OPT_FORMAT = 256, OPT_MAXREC, OPT_CHUNK, OPT_ZLEVEL, OPT_REJECTS, OPT_NOURING,
 	OPT_STATS, OPT_STATSJSON, OPT_NOPROGRESS, OPT_SPEED, OPT_FROM, OPT_TO, OPT_HELP,
-	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_INTENT, OPT_INTENT_MODEL,
+	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_MAXCUST, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
 	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS, OPT_DIRECT, OPT_INFLUENCE,
 };
@@ -439,6 +441,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"sentiment", required_argument, 0, OPT_SENTIMENT},
 		{"sentiment-langs", required_argument, 0, OPT_SENT_LANGS},
 		{"dup-window", required_argument, 0, OPT_DUPWIN},
+		{"max-customers", required_argument, 0, OPT_MAXCUST},
 		{"intent", required_argument, 0, OPT_INTENT},
 		{"influence", required_argument, 0, OPT_INFLUENCE},
 		{"intent-model", required_argument, 0, OPT_INTENT_MODEL},
@@ -479,6 +482,13 @@ static int cmd_run(int argc, char **argv, bool replay)
 		case OPT_FORMAT:
 			if (parse_format(optarg, &cfg.format))
 				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2 or reddit");
+			break;
+		case OPT_MAXCUST:
+			if (!strcmp(optarg, "0"))
+				cfg.max_customers = 0;
+			else if (parse_size(optarg, &cfg.max_customers) || cfg.max_customers > ((size_t)1 << 32))
+				return bad_opt(cmd, "--max-customers", optarg,
+					       "a number of customers such as 1000000 or 4M, or 0 for no limit");
 			break;
 		case OPT_MAXREC:
 			if (parse_size(optarg, &cfg.max_record) || cfg.max_record > ((size_t)1 << 30))

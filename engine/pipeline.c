@@ -160,7 +160,6 @@ typedef struct relate {
 	pthread_t th;
 	scrm_waiter wait;
 	scrm_ring ack[SCRM_MAX_WORKERS];  /* this relate thread -> worker w */
-	scrm_custtab customers;
 	scrm_classifier *infl;            /* the influence classifier (classifier.h), this thread's */
 	_Atomic uint64_t records, ns;
 	int error;
@@ -189,6 +188,7 @@ struct pipeline {
 	uint32_t spam_cue_bits[65536 / 32]; /* cue ids named spam.* */
 	bool have_spam_cues;
 	scrm_dupwin *dupwin[SCRM_PARTITIONS]; /* window p: owned by relate thread p mod np */
+	scrm_custtab *custs[SCRM_PARTITIONS]; /* customer states of partition p: the same owner */
 	scrm_nettab *net[SCRM_PARTITIONS];    /* network weights (influence.h), owned likewise */
 	uint32_t hit_words;               /* routing: words of the topic/cue bitset */
 	uint64_t alert_copies;            /* events also written to the alerts route */
@@ -319,6 +319,7 @@ void scrm_pipeline_cfg_default(scrm_pipeline_cfg *cfg)
 	cfg->to_ms = INT64_MAX;
 	cfg->stop_fd = -1;
 	cfg->dup_window_ms = SCRM_DEFAULT_DUP_WINDOW_MS;
+	cfg->max_customers = SCRM_DEFAULT_MAX_CUSTOMERS;
 }
 
 /* ------------------------------------------------------------------ rejects */
@@ -1455,7 +1456,7 @@ static void *relate_main(void *arg)
 				uint32_t idx = i < e ? c->pidx[i] : UINT32_MAX;
 				if (i + RELATE_AHEAD < e && !rt->error) {
 					const scrm_record *a = &c->recs.v[c->pidx[i + RELATE_AHEAD]];
-					scrm_custtab_prefetch(&rt->customers, a->cust_hash);
+					scrm_custtab_prefetch(pl->custs[a->partition], a->cust_hash);
 					scrm_ktab_prefetch(pl->net[a->partition], a->cust_hash);
 				}
 				/* Mentions made by the posts before this one, in input order. */
@@ -1474,7 +1475,7 @@ static void *relate_main(void *arg)
 					break;
 				scrm_record *r = &c->recs.v[idx];
 				r->seq = base + idx;
-				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(&rt->customers, r->cust_hash);
+				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(pl->custs[r->partition], r->cust_hash);
 				if (!cs) {
 					if (!rt->error)
 						fprintf(stderr, "scrm: relate thread %d: customer table: %s\n",
@@ -2498,6 +2499,11 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->rejected = pl->rejected;
 	st->repaired = pl->repaired;
 	st->repaired_numbers = pl->repaired_num;
+	for (int p = 0; p < SCRM_PARTITIONS; p++)
+		if (pl->custs[p]) {
+			st->customers_forgotten += pl->custs[p]->forgotten;
+			st->customers_kept += pl->custs[p]->used;
+		}
 	st->held_lines = pl->held;
 	st->topic_hits_dropped = pl->hits_dropped;
 	st->sent_other_lang = pl->other_lang;
@@ -2783,13 +2789,20 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			goto out_free;
 		}
 	}
+	/* each logical partition keeps its share of the customers (at least one) */
+	size_t per_part = cfg->max_customers ? (cfg->max_customers + SCRM_PARTITIONS - 1) / SCRM_PARTITIONS : 0;
+	for (int p = 0; p < SCRM_PARTITIONS; p++) {
+		if (!(pl->custs[p] = calloc(1, sizeof *pl->custs[p])) ||
+		    scrm_custtab_init(pl->custs[p], 64, per_part)) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+	}
 	for (int t = 0; t < pl->np; t++) {
 		relate *rt = &pl->relates[t];
 		rt->pl = pl;
 		rt->id = t;
 		scrm_waiter_init(&rt->wait);
-		if ((rc = scrm_custtab_init(&rt->customers, 4096)))
-			goto out_free;
 		char err[256];
 		scrm_clf_config ic = {.lexicon = cfg->lexicon, .topics = cfg->topics};
 		if ((rc = scrm_classifier_create(&rt->infl, cfg->influence ? cfg->influence : &scrm_clf_influence_formula,
@@ -2939,7 +2952,6 @@ out_free:
 			scrm_ring_destroy(&wk->to_relate[t]);
 	}
 	for (int t = 0; pl->relates && t < pl->np; t++) {
-		scrm_custtab_free(&pl->relates[t].customers);
 		scrm_classifier_free(pl->relates[t].infl);
 		for (int w = 0; w < pl->nw; w++)
 			scrm_ring_destroy(&pl->relates[t].ack[w]);
@@ -2947,6 +2959,8 @@ out_free:
 	for (int p = 0; p < SCRM_PARTITIONS; p++) {
 		scrm_dupwin_free(pl->dupwin[p]);
 		scrm_nettab_free(pl->net[p]);
+		scrm_custtab_free(pl->custs[p]);
+		free(pl->custs[p]);
 	}
 	for (size_t i = 0; pl->pool && i < pl->pool_n; i++)
 		chunk_free(&pl->pool[i]);

@@ -41,6 +41,9 @@
 #define SCRM_DUP_SLOTS 4096 /* near-duplicate keys remembered per logical partition */
 #define SCRM_NET_SLOTS 4096 /* handles with a network weight (influence.h) per partition */
 #define SCRM_DEFAULT_DUP_WINDOW_MS (60 * 60 * 1000)
+/* Customer states kept (6,144 per logical partition: each partition's table then stays
+ * at 8,192 slots of 192 bytes, about 100 MB in all). */
+#define SCRM_DEFAULT_MAX_CUSTOMERS (SCRM_PARTITIONS * 6144)
 #define SCRM_MAX_WORKERS 256
 #define SCRM_MAX_RELATE 64
 #define SCRM_MAX_ROUTES 32
@@ -67,6 +70,9 @@ typedef struct scrm_pipeline_cfg {
 				      (0: the scrm mode only); the scrm mode is the primary one
 				      (routing, `why`) when scored, else vader */
 	int64_t dup_window_ms;     /* near-duplicate window (spam.h); 0: off */
+	size_t max_customers;      /* customer states kept at most (relate.h scrm_custtab_get;
+				      SCRM_DEFAULT_MAX_CUSTOMERS), spread over the logical
+				      partitions; 0: no limit */
 	/* The languages whose texts the lexicon scores by their words (sentiment.h,
 	   scrm_sent_langs); a text tagged with another is scored on its emoji and emoticons
 	   alone. NULL: all (every text by its words). Copied at scrm_pipeline_run(). */
@@ -175,6 +181,8 @@ typedef struct scrm_run_stats {
 	uint64_t filtered;              /* outside the replay window */
 	uint64_t repaired;              /* lines whose invalid UTF-8 was repaired */
 	uint64_t repaired_numbers;      /* lines with numbers out of range or negative counts read as null */
+	uint64_t customers_forgotten;   /* customer states forgotten to stay within max_customers */
+	uint64_t customers_kept;        /* customer states held at the end */
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */
 	uint64_t model_gated;           /* records the model classifiers left to cues (model_topics) */

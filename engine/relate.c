@@ -5,6 +5,7 @@
 #include "influence.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <stdlib.h>
@@ -48,16 +49,18 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena)
 	return h ? h : 1;
 }
 
-int scrm_custtab_init(scrm_custtab *t, size_t initial)
+int scrm_custtab_init(scrm_custtab *t, size_t initial, size_t max)
 {
-	size_t cap = 1024;
-	while (cap < initial)
+	size_t cap = 16;
+	while (cap * 3 < initial * 4)
 		cap *= 2;
 	t->slots = scrm_table_zalloc(cap, sizeof *t->slots);
 	if (!t->slots)
 		return -ENOMEM;
 	t->cap = cap;
 	t->used = 0;
+	t->max = max;
+	t->forgotten = 0;
 	return 0;
 }
 
@@ -81,19 +84,68 @@ static scrm_cust_state *probe(scrm_cust_state *slots, size_t cap, uint64_t key)
 	return &slots[i];
 }
 
-static int grow(scrm_custtab *t)
+/* The table rehashed into @cap slots, keeping the customers that @keep (when not NULL)
+ * says to keep. */
+static int rebuild(scrm_custtab *t, size_t cap, bool (*keep)(const scrm_cust_state *, const void *),
+		   const void *ctx)
 {
-	size_t cap = t->cap * 2;
 	scrm_cust_state *n = scrm_table_zalloc(cap, sizeof *n);
 	if (!n)
 		return -ENOMEM;
+	size_t used = 0;
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key)
+		if (t->slots[i].key && (!keep || keep(&t->slots[i], ctx))) {
 			*probe(n, cap, t->slots[i].key) = t->slots[i];
+			used++;
+		}
 	free(t->slots);
 	t->slots = n;
 	t->cap = cap;
+	t->used = used;
 	return 0;
+}
+
+/* The order in which customers are forgotten: no open case first, then the least
+ * recently active, then by key (keys are unique, so the order is total). */
+struct age {
+	uint8_t open;
+	int32_t hb;
+	uint64_t key;
+};
+
+static int age_cmp(const void *a, const void *b)
+{
+	const struct age *x = a, *y = b;
+	if (x->open != y->open)
+		return x->open < y->open ? -1 : 1;
+	if (x->hb != y->hb)
+		return x->hb < y->hb ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static bool younger_than(const scrm_cust_state *s, const void *ctx)
+{
+	struct age a = {s->case_open != 0, s->hbucket, s->key};
+	return age_cmp(&a, ctx) > 0;
+}
+
+/* Forget the oldest quarter of a full table (scrm_custtab_get). */
+static int forget(scrm_custtab *t)
+{
+	size_t n = 0, k = t->used / 4 ? t->used / 4 : 1;
+	struct age *a = malloc(t->used * sizeof *a);
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slots[i].key)
+			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->slots[i].key};
+	qsort(a, n, sizeof *a, age_cmp);
+	size_t before = t->used;
+	int rc = rebuild(t, t->cap, younger_than, &a[k - 1]);
+	free(a);
+	if (!rc)
+		t->forgotten += before - t->used;
+	return rc;
 }
 
 void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key)
@@ -110,15 +162,26 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 {
 	if (!key)
 		key = 1;
-	if ((t->used + 1) * 4 > t->cap * 3 && grow(t))
-		return NULL;
 	scrm_cust_state *s = probe(t->slots, t->cap, key);
-	if (!s->key) {
-		memset(s, 0, sizeof *s);
-		s->key = key;
-		s->hbucket = s->dbucket = INT32_MIN;
-		t->used++;
+	if (s->key)
+		return s;
+	bool moved = false;
+	if (t->max && t->used >= t->max) {
+		if (forget(t))
+			return NULL;
+		moved = true;
 	}
+	if ((t->used + 1) * 4 > t->cap * 3) {
+		if (rebuild(t, t->cap * 2, NULL, NULL))
+			return NULL;
+		moved = true;
+	}
+	if (moved)
+		s = probe(t->slots, t->cap, key);
+	memset(s, 0, sizeof *s);
+	s->key = key;
+	s->hbucket = s->dbucket = INT32_MIN;
+	t->used++;
 	return s;
 }
 

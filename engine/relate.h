@@ -90,13 +90,27 @@ typedef struct scrm_custtab {
 	scrm_cust_state *slots;
 	size_t cap;   /* power of two */
 	size_t used;
+	size_t max;   /* customers kept at most, 0 no limit (scrm_custtab_get) */
+	uint64_t forgotten; /* customers forgotten to stay within max */
 } scrm_custtab;
 
-int scrm_custtab_init(scrm_custtab *t, size_t initial);
+/* An empty table with room for @initial customers before it grows, holding at most @max
+ * (0: no limit). */
+int scrm_custtab_init(scrm_custtab *t, size_t initial, size_t max);
 void scrm_custtab_free(scrm_custtab *t);
 
-/* Find or create the state for `key`. Returns NULL on -ENOMEM (growth failed). The
- * pointer is valid until the next call. */
+/*
+ * Find or create the state for `key`. Returns NULL on -ENOMEM (growth failed). The
+ * pointer is valid until the next call.
+ *
+ * Memory stays bounded: when the table holds t->max customers and a new one comes, it
+ * first forgets a quarter of them (at least one), the least recently active (by the
+ * 4-hour bucket of their newest interaction), those with an open case last, ties by key.
+ * A forgotten customer who comes back starts again (windows, interaction count,
+ * sentiment average; her interaction log keeps her history). What is forgotten depends
+ * only on the keys and times the table has seen, in order, so a table per logical
+ * partition keeps the output the same for any -j and -p.
+ */
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key);
 
 /* Start loading the state of @key's slot (its first probe) into the cache. */

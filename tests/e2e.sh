@@ -911,6 +911,21 @@ printf 'topic t: order\nroute sales when customer.interactions_24h >= 5\nroute s
 check "customer windows: retweets count as interactions, not as her complaints" \
 	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/rt24.out" | paste -sd' ')" = \
 	'"id":"r08" "route":"inbox" "id":"r09" "route":"inbox" "id":"r10" "route":"inbox" "id":"k11" "route":"inbox" "id":"k12" "route":"sales"'
+# the customer table stays within --max-customers, and what it forgets does not depend on -j/-p
+"$SCRM" gen --count 20000 --seed 3 --authors 30000 >"$T/many.ndjson"
+for j in 1 2; do
+	"$SCRM" run -q -j $j -p $((j * 2 - 1)) -o "$T/mc$j" --max-customers 640 --stats-json "$T/mc$j.json" "$T/many.ndjson"
+done
+check "--max-customers: customers forgotten, at most 640 kept, the same events at -j1 -p1 and -j2 -p3" \
+	bash -c "test $(json_num "$T/mc1.json" customers_forgotten) -gt 0 && test $(json_num "$T/mc1.json" customers_kept) -le 640 &&
+		test $(json_num "$T/mc1.json" customers_forgotten) -eq $(json_num "$T/mc2.json" customers_forgotten) &&
+		cmp -s '$T/mc1/inbox.ndjson.zst' '$T/mc2/inbox.ndjson.zst'"
+"$SCRM" run -q --max-customers 0 --stats-json "$T/mc0.json" "$T/many.ndjson" >/dev/null
+check "--max-customers 0 keeps every customer" \
+	bash -c "test $(json_num "$T/mc0.json" customers_forgotten) -eq 0 && test $(json_num "$T/mc0.json" customers_kept) -gt 640"
+"$SCRM" run -q --max-customers lots "$T/many.ndjson" >/dev/null 2>"$T/mc.err"
+check "--max-customers takes a number (exit 2, says what it takes)" \
+	bash -c "test $? -eq 2 && grep -q 'number of customers' '$T/mc.err'"
 # questions in 24 h by intent, and channels in 7 days across her CRM identities
 printf 'customer_id,chat,email\nC1,kim,kim@x.example\n' >"$T/q.csv"
 {

@@ -1,0 +1,160 @@
+/*
+ * test_relate.c - the relate stage's customer table (engine/relate.c): what it keeps,
+ * and what it forgets to stay within its limit.
+ */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relate.h"
+
+#define HOUR (3600 * 1000LL)
+
+/* The state of @key if the table holds it (a look that inserts nothing). */
+static const scrm_cust_state *find(const scrm_custtab *t, uint64_t key)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->slots[i].key == key)
+			return &t->slots[i];
+	return NULL;
+}
+
+/* One interaction of @key at @ts_ms; returns her interaction count. */
+static uint32_t touch(scrm_custtab *t, uint64_t key, int64_t ts_ms)
+{
+	scrm_cust_state *s = scrm_custtab_get(t, key);
+	cr_assert_not_null(s);
+	cr_assert_eq(s->key, key);
+	scrm_cust_update u = {.ts_ms = ts_ms, .intent = -1};
+	scrm_cust_view v;
+	scrm_cust_state_add(s, &u, &v);
+	return s->interactions;
+}
+
+Test(relate, custtab_without_limit_keeps_everyone)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 64, 0), 0);
+	for (uint64_t k = 1; k <= 20000; k++)
+		touch(&t, k * 7919, (int64_t)k * HOUR);
+	for (uint64_t k = 1; k <= 20000; k++)
+		cr_assert_eq(touch(&t, k * 7919, 20001 * HOUR), 2, "customer %lu", (unsigned long)k);
+	cr_assert_eq(t.used, 20000);
+	cr_assert_eq(t.forgotten, 0);
+	scrm_custtab_free(&t);
+}
+
+/* A full table forgets its least recently active quarter; a customer seen again lately
+ * stays, and one forgotten starts again. */
+Test(relate, custtab_forgets_the_least_recently_active_quarter)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 4, 16), 0);
+	for (uint64_t k = 1; k <= 16; k++) /* key k active at 4k hours: one bucket each */
+		touch(&t, k, (int64_t)k * 4 * HOUR);
+	cr_assert_eq(touch(&t, 3, 100 * HOUR), 2); /* key 3 again, lately */
+	cr_assert_eq(t.used, 16);
+	cr_assert_eq(t.forgotten, 0);
+	touch(&t, 99, 101 * HOUR); /* the 17th: keys 1, 2, 4 and 5 go */
+	cr_assert_eq(t.forgotten, 4);
+	cr_assert_eq(t.used, 13);
+	const uint64_t gone[] = {1, 2, 4, 5};
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_null(find(&t, gone[i]), "key %lu kept", (unsigned long)gone[i]);
+	for (uint64_t k = 6; k <= 16; k++)
+		cr_assert_not_null(find(&t, k));
+	cr_assert_eq(find(&t, 3)->interactions, 2);
+	cr_assert_eq(touch(&t, 1, 102 * HOUR), 1); /* back: a new state */
+	scrm_custtab_free(&t);
+}
+
+/* Customers with an open case are forgotten last; in one bucket, by key. */
+Test(relate, custtab_keeps_open_cases_and_breaks_ties_by_key)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 4, 8), 0);
+	touch(&t, 500, 1 * HOUR);
+	scrm_custtab_get(&t, 500)->case_open = 1; /* the oldest, but her case is open */
+	for (uint64_t k = 10; k < 17; k++)
+		touch(&t, k, 50 * HOUR); /* seven in one bucket */
+	touch(&t, 1000, 51 * HOUR); /* the 9th: two go, the smallest keys of the bucket */
+	cr_assert_eq(t.forgotten, 2);
+	cr_assert_not_null(find(&t, 500));
+	cr_assert_null(find(&t, 10));
+	cr_assert_null(find(&t, 11));
+	for (uint64_t k = 12; k < 17; k++)
+		cr_assert_not_null(find(&t, k));
+	scrm_custtab_free(&t);
+}
+
+/* The reference: the same policy on a plain array. */
+struct ref_cust {
+	uint64_t key;
+	int32_t hb;
+	uint8_t open;
+	uint32_t n;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct ref_cust *x = a, *y = b;
+	if (x->open != y->open)
+		return x->open < y->open ? -1 : 1;
+	if (x->hb != y->hb)
+		return x->hb < y->hb ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Random keys, times (mostly forward, sometimes late) and open cases against the
+ * reference: the same customers kept with the same counts after every step, never
+ * more than the limit. */
+Test(relate, custtab_matches_a_reference_under_random_load)
+{
+	const size_t max[] = {1, 2, 7, 64, 1000};
+	for (size_t m = 0; m < sizeof max / sizeof max[0]; m++) {
+		scrm_custtab t;
+		cr_assert_eq(scrm_custtab_init(&t, 16, max[m]), 0);
+		struct ref_cust *ref = calloc(max[m] + 1, sizeof *ref);
+		size_t nref = 0;
+		uint64_t forgotten = 0, x = 0x9E3779B97F4A7C15ull + m;
+		int64_t now = 0;
+		for (int step = 0; step < 20000; step++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			uint64_t key = 1 + x % (3 * max[m] + 5);
+			now += (int64_t)(x >> 40 & 3) * HOUR;
+			int64_t ts = (x >> 50 & 15) == 0 ? now - 30 * HOUR : now; /* now and then a late one */
+			size_t i = 0;
+			while (i < nref && ref[i].key != key)
+				i++;
+			if (i == nref) { /* a new customer: room first */
+				if (nref == max[m]) {
+					qsort(ref, nref, sizeof *ref, ref_cmp);
+					size_t k = nref / 4 ? nref / 4 : 1;
+					memmove(ref, ref + k, (nref - k) * sizeof *ref);
+					nref -= k;
+					forgotten += k;
+				}
+				ref[nref++] = (struct ref_cust){key, INT32_MIN, 0, 0};
+				i = nref - 1;
+			}
+			uint32_t n = touch(&t, key, ts);
+			const scrm_cust_state *s = find(&t, key);
+			ref[i].n++;
+			ref[i].hb = s->hbucket; /* the bucket rule itself is relate.c's (tested in e2e) */
+			if ((x >> 60) == 0) /* open or close her case */
+				scrm_custtab_get(&t, key)->case_open = ref[i].open = !ref[i].open;
+			cr_assert_eq(n, ref[i].n, "max %zu step %d key %lu", max[m], step, (unsigned long)key);
+			cr_assert_eq(t.used, nref);
+			cr_assert_leq(t.used, max[m]);
+			cr_assert_eq(t.forgotten, forgotten);
+		}
+		for (size_t i = 0; i < nref; i++) {
+			const scrm_cust_state *s = find(&t, ref[i].key);
+			cr_assert_not_null(s);
+			cr_assert_eq(s->interactions, ref[i].n);
+		}
+		free(ref);
+		scrm_custtab_free(&t);
+	}
+}
