@@ -894,7 +894,7 @@ check "routing: a rule on topic 4099 of 4100 fires" grep -q '"route":"pr"' "$T/b
 printf 'topic t: order\nroute support when customer.complaints_24h >= 3 priority P1 sla 1h\nroute inbox when intent = complaint priority P2\n' >"$T/c24.scrm"
 "$SCRM" run -q --rules "$T/c24.scrm" --intent cues "$T/c24.ndjson" >"$T/c24.out"
 check "complaints_24h: the 3rd complaint in a day goes to support, 2 days later back to inbox, others untouched" \
-	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/c24.out" | paste -sd' ')" = \
+	test "$(id_routes "$T/c24.out")" = \
 	'"id":"k0108" "route":"inbox" "id":"k0112" "route":"inbox" "id":"k0120" "route":"support" "id":"k0309" "route":"inbox" "id":"o1" "route":"inbox"'
 # a retweet is one of her interactions, but not one of her complaints: three retweets of
 # a complaint and two of her own make five interactions and two complaints in the day
@@ -909,7 +909,7 @@ check "complaints_24h: the 3rd complaint in a day goes to support, 2 days later 
 printf 'topic t: order\nroute sales when customer.interactions_24h >= 5\nroute support when customer.complaints_24h >= 3 priority P1 sla 1h\nroute inbox when intent = complaint priority P2\n' >"$T/rt24.scrm"
 "$SCRM" run -q --rules "$T/rt24.scrm" --intent cues "$T/rt24.ndjson" >"$T/rt24.out"
 check "customer windows: retweets count as interactions, not as her complaints" \
-	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/rt24.out" | paste -sd' ')" = \
+	test "$(id_routes "$T/rt24.out")" = \
 	'"id":"r08" "route":"inbox" "id":"r09" "route":"inbox" "id":"r10" "route":"inbox" "id":"k11" "route":"inbox" "id":"k12" "route":"sales"'
 # the customer table stays within --max-customers, and what it forgets does not depend on -j/-p
 "$SCRM" gen --count 20000 --seed 3 --authors 30000 >"$T/many.ndjson"
@@ -936,7 +936,7 @@ printf 'customer_id,chat,email\nC1,kim,kim@x.example\n' >"$T/q.csv"
 printf 'topic t: plan\nroute sales when customer.questions_24h >= 3 and customer.channels_7d >= 2\nroute inbox when true\n' >"$T/q.scrm"
 "$SCRM" run -q --rules "$T/q.scrm" --intent cues --customers "$T/q.csv" "$T/q.ndjson" >"$T/q.out"
 check "customer windows by intent and channel: her third question in a day, on her second channel, goes to sales" \
-	test "$(grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$T/q.out" | paste -sd' ')" = \
+	test "$(id_routes "$T/q.out")" = \
 	'"id":"q1" "route":"inbox" "id":"q2" "route":"inbox" "id":"q3" "route":"sales"'
 printf 'customer_id,twitter\nC1,@ann\nC2,@Ann\n' >"$T/dupcust.csv"
 "$SCRM" run -q --customers "$T/dupcust.csv" "$T/c24.ndjson" >/dev/null 2>"$T/dupcust.err"

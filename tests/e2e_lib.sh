@@ -15,6 +15,9 @@ check() { # check NAME COMMAND...
 	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name" "$(tail -3 "$T/check.out" | tr '\n' ' ')"; fi
 }
 lines() { wc -l <"$1" | tr -d ' '; }
+id_routes() { # id_routes FILE -> each event's "id" and "route", in order, on one line
+	grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$1" | paste -sd' '
+}
 json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
 	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
 }
