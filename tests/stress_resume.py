@@ -4,7 +4,7 @@
     SCRM=build/scrm STRESS_DIR=/tmp/scrm-stress tests/stress_resume.py [SECONDS] [SEED]
 
 Each round generates input (random schema, injected bad lines, oversize lines, CRLF, BOMs,
-invalid UTF-8, 1-3 files, plain or zstd), picks random options (-j, -p, --chunk-size,
+invalid UTF-8, 1-3 files, plain or zstd), picks random options (-j, -p, --chunk-size, --max-customers,
 --max-record, rules, customers, --rejects, ...) and compares every route's events, the
 rejects and the interaction log of one uninterrupted run (A) with a run killed 1-3 times
 (SIGKILL/SIGINT/SIGTERM) and run again, or fed by appending (B; half the time a stage
@@ -204,6 +204,8 @@ def pick_opts(rng, cust, trig):
         o += ['--dup-window', rng.choice(['0', '90s', '30m', '2h'])]
     if rng.random() < 0.2:
         o += ['--zstd-level', str(rng.choice([-3, 1, 3]))]
+    if rng.random() < 0.25:  # small tables: customers forgotten and met again
+        o += ['--max-customers', str(rng.choice([1, 64, 200, 1000]))]
     if rng.random() < 0.15:
         o += ['--no-uring']
     if rng.random() < 0.15:
