@@ -1868,11 +1868,14 @@ static int write_text(struct gen *g, struct post *p, int kind, int lang, const s
 				cut--;
 		}
 		char head[256];
-		if (cut >= sizeof head)
+		if (cut == tl || cut >= sizeof head) { /* nothing to put before (or too long to split) */
+			tx_expand(&x, tpl);
 			cut = tl;
-		memcpy(head, tpl, cut);
-		head[cut] = 0;
-		tx_expand(&x, head);
+		} else {
+			memcpy(head, tpl, cut);
+			head[cut] = 0;
+			tx_expand(&x, head);
+		}
 		bool pos = kind == K_PRAISE || kind == K_FOLLOW_POS;
 		bool ask = kind == K_QUESTION || kind == K_PURCHASE || kind == K_SUGGEST;
 		bool chat = kind == K_OFFTOPIC;
