@@ -6,9 +6,12 @@
  * submissions, or the canonical scrm schema), for tests and load benchmarks.
  *
  * What the stream holds:
- *   - customers drawn from an author population whose activity is Zipf-distributed
- *     (exponent SCRM_GEN_ZIPF_S; author 0 is the most active), each with attributes
- *     that are a pure function of (seed, author index): see scrm_gen_author();
+ *   - customers drawn from an author population (twice the record count by default)
+ *     whose activity is Zipf-Mandelbrot-distributed (SCRM_GEN_ZIPF_S and _Q; author 0
+ *     is the most active), fitted to the real customer-care sets: most authors post
+ *     once or twice, the most active 1 % write ~6 % of 10,000 posts (see
+ *     bench/author_activity.py); each with attributes that are a pure function of
+ *     (seed, author index): see scrm_gen_author();
  *   - SCRM_GEN_BRANDS invented, verified brand accounts that customers @mention and
  *     that answer: threads of customer post -> brand reply -> customer follow-up ...
  *     (replies come ~150 records after their parent); reply ids always point to
@@ -60,8 +63,10 @@
 extern "C" {
 #endif
 
-/* Exponent of the authors' activity distribution (P(rank k) proportional to k^-s). */
-#define SCRM_GEN_ZIPF_S 1.1
+/* The authors' activity distribution: P(rank k) proportional to (k + Q)^-S, k = 1 .. the
+ * population (Zipf-Mandelbrot). */
+#define SCRM_GEN_ZIPF_S 0.8
+#define SCRM_GEN_ZIPF_Q 100
 
 /* Number of brand accounts (indices 0 .. SCRM_GEN_BRANDS-1). */
 #define SCRM_GEN_BRANDS 6
@@ -75,7 +80,7 @@ typedef struct scrm_gen_opts {
 	enum scrm_format format; /* SCRM_FORMAT_TWITTER_V1 (default), _TWITTER_V2, _REDDIT, _SCRM */
 	int64_t start_ms;        /* timestamp of the first record, ms since the epoch */
 	double rate;             /* mean records per simulated second (> 0) */
-	uint32_t authors;        /* author population; 0 means max(1000, count/8) */
+	uint32_t authors;        /* author population; 0 means max(1000, 2 * count) */
 } scrm_gen_opts;
 
 /*
@@ -136,7 +141,7 @@ int scrm_gen_brand(unsigned b, scrm_gen_author_info *out);
  * bronze or empty), lifetime_value (log-normal around the tier's typical value; empty for
  * ~8 %), the identities the records carry and x_gen_author (the author index).
  *   - Known authors: 98 % of the most active, falling to 72 % at the end of the
- *     population (so about 4 in 5 of the authors a run shows, and ~90 % of their
+ *     population (so about 4 in 5 of the authors a run shows, and ~85 % of their
  *     records); the rest are strangers, absent from the file. Brands never appear.
  *   - twitter-v1/v2: columns twitter (always; sometimes "@Handle" or lower case),
  *     email (~60 %) and phone (~40 %), which these streams never show.

@@ -893,6 +893,7 @@ Test(customers, gen_export_large_table_links_every_author_to_themself)
 	scrm_gen_opts_default(&o);
 	o.format = SCRM_FORMAT_SCRM;
 	o.count = 400000;
+	o.authors = 50000;
 	o.seed = 5;
 	size_t clen;
 	char *csv = to_mem(scrm_gen_customers_write, &o, &clen);
