@@ -129,6 +129,49 @@ static bool younger_than(const scrm_cust_state *s, const void *ctx)
 	return age_cmp(&a, ctx) > 0;
 }
 
+static inline void age_swap(struct age *a, size_t i, size_t j)
+{
+	struct age t = a[i];
+	a[i] = a[j];
+	a[j] = t;
+}
+
+/* The element of rank k (0-based) of a[0..n) in age_cmp's order: quickselect with a
+ * median-of-three pivot, O(n) on average. The order is total, so the element is the
+ * same whatever the algorithm or the input's order; a[] is reordered. */
+static struct age age_select(struct age *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (age_cmp(&a[mid], &a[lo]) < 0)
+			age_swap(a, mid, lo);
+		if (age_cmp(&a[hi], &a[lo]) < 0)
+			age_swap(a, hi, lo);
+		if (age_cmp(&a[hi], &a[mid]) < 0)
+			age_swap(a, hi, mid);
+		struct age p = a[mid]; /* lo <= p <= hi: both ends stop the scans below */
+		size_t i = lo, j = hi;
+		for (;;) {
+			while (age_cmp(&a[i], &p) < 0)
+				i++;
+			while (age_cmp(&a[j], &p) > 0)
+				j--;
+			if (i >= j)
+				break;
+			age_swap(a, i, j);
+			i++;
+			j--;
+		}
+		/* a[lo..j] <= p <= a[j+1..hi] */
+		if (k <= j)
+			hi = j;
+		else
+			lo = j + 1;
+	}
+	return a[k];
+}
+
 /* Forget the oldest quarter of a full table (scrm_custtab_get). */
 static int forget(scrm_custtab *t)
 {
@@ -139,10 +182,10 @@ static int forget(scrm_custtab *t)
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->slots[i].key)
 			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->slots[i].key};
-	qsort(a, n, sizeof *a, age_cmp);
-	size_t before = t->used;
-	int rc = rebuild(t, t->cap, younger_than, &a[k - 1]);
+	struct age last = age_select(a, n, k - 1); /* the youngest of those forgotten */
 	free(a);
+	size_t before = t->used;
+	int rc = rebuild(t, t->cap, younger_than, &last);
 	if (!rc)
 		t->forgotten += before - t->used;
 	return rc;
