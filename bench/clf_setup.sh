@@ -16,4 +16,5 @@ RULES=${CLF_RULES:-bench/rules-bench.scrm}
 LEX=${CLF_LEXICON:-data/lexicons/vader_lexicon.txt}
 mkdir -p "$D"
 corpus="$D/corpus-$N.ndjson"
-[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
+. "$(dirname "${BASH_SOURCE[0]}")/corpus.sh"
+bench_corpus "$N" "$corpus"

@@ -23,7 +23,7 @@ ldd "$SCRM" | awk '/=> \// {print $3} !/=>/ && $1 ~ /^\// {print $1}' | while re
 	cp -L "$lib" "$DIR/$(basename "$lib")"
 done
 [ -e "$DIR/ld-linux-x86-64.so.2" ] || { echo "device-pack.sh: ldd named no ld-linux-x86-64.so.2" >&2; exit 1; }
-cp "$root/bench/rules-bench.scrm" "$root/bench/scaling.sh" "$lex" "$DIR/"
+cp "$root/bench/rules-bench.scrm" "$root/bench/scaling.sh" "$root/bench/corpus.sh" "$lex" "$DIR/"
 chmod +x "$DIR/scaling.sh" "$DIR/ld-linux-x86-64.so.2"
 # the pack must run as it will on the device: through its loader, on its libraries
 "$DIR/ld-linux-x86-64.so.2" --library-path "$DIR" "$DIR/scrm" version >/dev/null

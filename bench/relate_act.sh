@@ -20,7 +20,8 @@ RULES=corpora/sample/rules.scrm
 mkdir -p "$D"
 corpus="$D/corpus-$N.ndjson"
 cust="$D/customers-$N.csv"
-[ -s "$corpus" ] && [ -s "$cust" ] || "$SCRM" gen --count "$N" --seed 2026 --customers "$cust" -o "$corpus"
+. "$(dirname "$0")/corpus.sh"
+bench_corpus "$N" "$corpus" "$cust"
 grep -v -e '^route ' -e '^drop ' -e '^set default-route' "$RULES" >"$D/topics-only.scrm"
 
 echo "== configuration"

@@ -27,7 +27,8 @@ mkdir -p "$D"
 # `scrm run` turns on by default (their cost: BENCHMARKS.md, "classification on").
 NOCLF="--intent none --action none"
 corpus="$D/corpus-$N.ndjson"
-[ -s "$corpus" ] || "$SCRM" gen --count "$N" --seed 2026 -o "$corpus"
+. "$(dirname "$0")/corpus.sh"
+bench_corpus "$N" "$corpus"
 bytes=$(stat -c %s "$corpus")
 
 num() { grep -o "\"$2\":[-0-9.e]*" "$1" | head -1 | cut -d: -f2; }

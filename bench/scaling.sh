@@ -39,7 +39,8 @@ CONFIGS=${SCALING_CONFIGS:-"minimal analysis"}
 OUTDIR=${OUT:-$D}
 mkdir -p "$D" "$OUTDIR"
 corpus=$D/corpus-$N.ndjson
-[ -s "$corpus" ] || "${SCRM[@]}" gen --count "$N" --seed 2026 -o "$corpus"
+. "$here/corpus.sh"
+bench_corpus "$N" "$corpus"
 bytes=$(stat -c %s "$corpus")
 cat "$corpus" >/dev/null # into the page cache
 
