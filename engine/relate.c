@@ -84,25 +84,39 @@ static scrm_cust_state *probe(scrm_cust_state *slots, size_t cap, uint64_t key)
 	return &slots[i];
 }
 
-/* The table rehashed into @cap slots, keeping the customers that @keep (when not NULL)
- * says to keep. */
-static int rebuild(scrm_custtab *t, size_t cap, bool (*keep)(const scrm_cust_state *, const void *),
-		   const void *ctx)
+/* The table rehashed into @cap slots. */
+static int rebuild(scrm_custtab *t, size_t cap)
 {
 	scrm_cust_state *n = scrm_table_zalloc(cap, sizeof *n);
 	if (!n)
 		return -ENOMEM;
-	size_t used = 0;
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key && (!keep || keep(&t->slots[i], ctx))) {
+		if (t->slots[i].key)
 			*probe(n, cap, t->slots[i].key) = t->slots[i];
-			used++;
-		}
 	free(t->slots);
 	t->slots = n;
 	t->cap = cap;
-	t->used = used;
 	return 0;
+}
+
+/* Empty slot @i, moving back the entries after it that probe past it (Knuth's
+ * algorithm R for linear probing): no tombstones, every other key stays reachable. */
+static void remove_at(scrm_custtab *t, size_t i)
+{
+	size_t mask = t->cap - 1, j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!t->slots[j].key)
+			break;
+		size_t h = home_of(t->slots[j].key, t->cap);
+		/* the entry at j stays where it is if its home lies cyclically in (i, j] */
+		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
+			continue;
+		t->slots[i] = t->slots[j];
+		i = j;
+	}
+	t->slots[i].key = 0;
+	t->used--;
 }
 
 /* The order in which customers are forgotten: no open case first, then the least
@@ -123,12 +137,6 @@ static int age_cmp(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
-static bool younger_than(const scrm_cust_state *s, const void *ctx)
-{
-	struct age a = {s->case_open != 0, s->hbucket, s->key};
-	return age_cmp(&a, ctx) > 0;
-}
-
 static inline void age_swap(struct age *a, size_t i, size_t j)
 {
 	struct age t = a[i];
@@ -136,10 +144,11 @@ static inline void age_swap(struct age *a, size_t i, size_t j)
 	a[j] = t;
 }
 
-/* The element of rank k (0-based) of a[0..n) in age_cmp's order: quickselect with a
- * median-of-three pivot, O(n) on average. The order is total, so the element is the
- * same whatever the algorithm or the input's order; a[] is reordered. */
-static struct age age_select(struct age *a, size_t n, size_t k)
+/* Reorder a[0..n) so that a[k] is the element of rank k (0-based) in age_cmp's order,
+ * a[0..k) the k before it and a[k+1..n) the rest: quickselect with a median-of-three
+ * pivot, O(n) on average. The order is total, so which elements come first is the same
+ * whatever the algorithm or the input's order. */
+static void age_select(struct age *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 	while (hi > lo) {
@@ -163,16 +172,16 @@ static struct age age_select(struct age *a, size_t n, size_t k)
 			i++;
 			j--;
 		}
-		/* a[lo..j] <= p <= a[j+1..hi] */
+		/* a[lo..j] <= p <= a[j+1..hi]; lo <= k <= hi stays true */
 		if (k <= j)
 			hi = j;
 		else
 			lo = j + 1;
 	}
-	return a[k];
 }
 
-/* Forget the oldest quarter of a full table (scrm_custtab_get). */
+/* Forget the oldest quarter of a full table (scrm_custtab_get), in place: the table
+ * keeps its slots, so forgetting writes no fresh pages. */
 static int forget(scrm_custtab *t)
 {
 	size_t n = 0, k = t->used / 4 ? t->used / 4 : 1;
@@ -182,13 +191,12 @@ static int forget(scrm_custtab *t)
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->slots[i].key)
 			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->slots[i].key};
-	struct age last = age_select(a, n, k - 1); /* the youngest of those forgotten */
+	age_select(a, n, k - 1); /* a[0..k): the k oldest */
+	for (size_t i = 0; i < k; i++)
+		remove_at(t, (size_t)(probe(t->slots, t->cap, a[i].key) - t->slots));
 	free(a);
-	size_t before = t->used;
-	int rc = rebuild(t, t->cap, younger_than, &last);
-	if (!rc)
-		t->forgotten += before - t->used;
-	return rc;
+	t->forgotten += k;
+	return 0;
 }
 
 void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key)
@@ -215,7 +223,7 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 		moved = true;
 	}
 	if ((t->used + 1) * 4 > t->cap * 3) {
-		if (rebuild(t, t->cap * 2, NULL, NULL))
+		if (rebuild(t, t->cap * 2))
 			return NULL;
 		moved = true;
 	}
