@@ -725,11 +725,12 @@ static const char *parse_name(struct parser *ps, const char *p, const char *what
 static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", "sentiment-langs", "dup-window",
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
-				       "rules-cache", "encoder", "model-topics", "direct-channels", "influence"};
+				       "rules-cache", "encoder", "model-topics", "direct-channels", "influence",
+				       "max-customers"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
 	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics, " \
-	"direct-channels, influence"
+	"direct-channels, influence, max-customers"
 
 static bool known_setting(const char *k, size_t n)
 {
@@ -764,6 +765,30 @@ int scrm_rules_parse_duration(const char *s, size_t n, int64_t *ms)
 	return -EINVAL;
 }
 
+int scrm_rules_parse_count(const char *s, size_t n, uint64_t max, uint64_t *out)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9') {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i++] - '0');
+	}
+	if (i == 0 || n - i > 1)
+		return -EINVAL;
+	unsigned shift = 0;
+	if (i < n) {
+		char c = s[i];
+		shift = c == 'k' || c == 'K' ? 10 : c == 'm' || c == 'M' ? 20 : c == 'g' || c == 'G' ? 30 : 64;
+		if (shift == 64)
+			return -EINVAL;
+	}
+	if (v > (max >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
 static bool eqn(const char *a, size_t n, const char *lit)
 {
 	return strlen(lit) == n && !memcmp(a, lit, n);
@@ -794,6 +819,11 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 	int64_t ms;
 	if (eqn(k, kn, "dup-window"))
 		return scrm_rules_parse_duration(v, vn, &ms) ? "expected a duration such as 90s, 30m, 1h or 0" : NULL;
+	uint64_t count;
+	if (eqn(k, kn, "max-customers")) /* the limit of --max-customers */
+		return scrm_rules_parse_count(v, vn, (uint64_t)1 << 32, &count)
+			       ? "expected a number of customers such as 1000000 or 4M, or 0 for no limit"
+			       : NULL;
 	if (eqn(k, kn, "default-sla")) /* the limit route.c's sla has: SCRM_ROUTE_SLA_MAX_MS */
 		return scrm_rules_parse_duration(v, vn, &ms) || ms > 366LL * 86400000
 			       ? "expected a duration of at most 366d such as 90s, 30m, 1h or 0"

@@ -206,6 +206,13 @@ int scrm_rules_resolve_path(const scrm_rules *r, const char *value, char *buf, s
 int scrm_rules_parse_duration(const char *s, size_t n, int64_t *ms);
 
 /*
+ * scrm_rules_parse_count() - a whole number of @n bytes, optionally followed by K, M or
+ * G (x1024, x1024^2, x1024^3, either case), as `--max-customers` takes it: "0",
+ * "1000000", "4M". Return: 0 or -EINVAL (also above @max).
+ */
+int scrm_rules_parse_count(const char *s, size_t n, uint64_t max, uint64_t *out);
+
+/*
  * scrm_rules_format_error() - write "FILE:LINE:COL: MSG\n<line>\n<caret>\n" for a
  * position in @r's source to @err (truncated to @errlen, appended after what @err
  * already holds). Used by later stages (Hyperscan compile errors) to point into the file.

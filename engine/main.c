@@ -408,7 +408,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	static uint32_t model_bits[65536 / 32]; /* its topic and cue ids (cfg.model_topics) */
 	uint32_t mt_line = 0; /* the line of `set model-topics`, when the run takes it from there */
 	bool chunk_set = false;
-	bool modes_set = false, dup_set = false, langs_set = false;
+	bool modes_set = false, dup_set = false, langs_set = false, maxcust_set = false;
 	scrm_sent_langs sent_langs;
 	/* cues by default: events carry intent and action_needed for about a quarter of the
 	 * analyze stage's cost (BENCHMARKS.md); a model given alone means linear (below) */
@@ -484,6 +484,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2 or reddit");
 			break;
 		case OPT_MAXCUST:
+			maxcust_set = true;
 			if (!strcmp(optarg, "0"))
 				cfg.max_customers = 0;
 			else if (parse_size(optarg, &cfg.max_customers) || cfg.max_customers > ((size_t)1 << 32))
@@ -689,6 +690,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		if (!infl_name)
 			infl_name = scrm_rules_get(rules, "influence", NULL);
+		const char *mc = maxcust_set ? NULL : scrm_rules_get(rules, "max-customers", NULL);
+		uint64_t mcv;
+		if (mc && !scrm_rules_parse_count(mc, strlen(mc), (uint64_t)1 << 32, &mcv)) /* checked at load */
+			cfg.max_customers = (size_t)mcv;
 		rc = 2;
 	}
 	if (infl_name && !(cfg.influence = scrm_classifier_find(SCRM_TASK_INFLUENCE, infl_name))) {

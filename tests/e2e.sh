@@ -926,6 +926,14 @@ check "--max-customers: customers forgotten, at most 640 kept, the same events a
 "$SCRM" run -q --max-customers 0 --stats-json "$T/mc0.json" "$T/many.ndjson" >/dev/null
 check "--max-customers 0 keeps every customer" \
 	bash -c "test $(json_num "$T/mc0.json" customers_forgotten) -eq 0 && test $(json_num "$T/mc0.json" customers_kept) -gt 640"
+printf 'set max-customers = 640\n' >"$T/mc.scrm"
+printf '# nothing set\n' >"$T/mc-none.scrm"
+"$SCRM" run -q -o "$T/mcs" --rules "$T/mc.scrm" --stats-json "$T/mcs.json" "$T/many.ndjson"
+"$SCRM" run -q -o "$T/mco" --rules "$T/mc-none.scrm" --max-customers 640 "$T/many.ndjson"
+"$SCRM" run -q --rules "$T/mc.scrm" --max-customers 0 --stats-json "$T/mcs0.json" "$T/many.ndjson" >/dev/null
+check "set max-customers in the rules file limits as the option does (the same events); the option wins" \
+	bash -c "test $(json_num "$T/mcs.json" customers_forgotten) -eq $(json_num "$T/mc1.json" customers_forgotten) &&
+		cmp -s '$T/mcs/inbox.ndjson.zst' '$T/mco/inbox.ndjson.zst' && test $(json_num "$T/mcs0.json" customers_forgotten) -eq 0"
 "$SCRM" run -q --max-customers lots "$T/many.ndjson" >/dev/null 2>"$T/mc.err"
 check "--max-customers takes a number (exit 2, says what it takes)" \
 	bash -c "test $? -eq 2 && grep -q 'number of customers' '$T/mc.err'"

@@ -77,7 +77,7 @@ Test(rules, settings_lookup_paths_and_errors)
 	cr_assert(strstr(err, "b.scrm:2:5: setting 'lexicon' already set at line 1"), "%s", err);
 	cr_assert(strstr(err, "b.scrm:3:5: unknown setting 'colour'"), "%s", err);
 	const char *badv = "set sentiment = maybe\nset dup-window = soon\nset dup-window = 10x\n"
-			   "set intent = linaer\nset action = complaint\n";
+			   "set intent = linaer\nset action = complaint\nset max-customers = lots\n";
 	cr_assert_eq(scrm_rules_parse(&r, "v.scrm", badv, strlen(badv), err, sizeof err), -EINVAL);
 	cr_assert(strstr(err, "v.scrm:1:17: sentiment: expected scrm, vader or both, not 'maybe'"), "%s", err);
 	cr_assert(strstr(err, "v.scrm:2:18: dup-window: expected a duration such as 90s, 30m, 1h or 0, not 'soon'"),
@@ -86,6 +86,22 @@ Test(rules, settings_lookup_paths_and_errors)
 	/* scrm check rejects what scrm run would not find */
 	cr_assert(strstr(err, "v.scrm:4:14: intent: expected none or an intent classifier"), "%s", err);
 	cr_assert(strstr(err, "v.scrm:5:14: action: expected none or an action classifier"), "%s", err);
+	cr_assert(strstr(err, "v.scrm:6:21: max-customers: expected a number of customers such as 1000000 or 4M, "
+			      "or 0 for no limit, not 'lots'"),
+		  "%s", err);
+	static const struct { const char *s; uint64_t v; } counts[] = {
+		{"0", 0}, {"640", 640}, {"4k", 4096}, {"4M", 4u << 20}, {"4G", (uint64_t)4 << 30}, {"4294967296", (uint64_t)1 << 32},
+	};
+	uint64_t cv;
+	for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+		cr_assert_eq(scrm_rules_parse_count(counts[k].s, strlen(counts[k].s), (uint64_t)1 << 32, &cv), 0, "%s",
+			     counts[k].s);
+		cr_assert_eq(cv, counts[k].v, "%s", counts[k].s);
+	}
+	static const char *const badcount[] = {"", "M", "-1", "1x", "1 M", "4MB", "4294967297", "5G", "99999999999999999999"};
+	for (size_t k = 0; k < sizeof badcount / sizeof badcount[0]; k++)
+		cr_assert_eq(scrm_rules_parse_count(badcount[k], strlen(badcount[k]), (uint64_t)1 << 32, &cv), -EINVAL,
+			     "'%s'", badcount[k]);
 	int64_t ms = -1;
 	static const struct { const char *s; int64_t ms; } dur[] = {
 		{"0", 0}, {"90", 90000}, {"500ms", 500}, {"90s", 90000}, {"30m", 1800000}, {"1h", 3600000},
