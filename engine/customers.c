@@ -39,15 +39,21 @@ static const char *const channel_names[SCRM_CUST_CH__COUNT] = {
 	"twitter", "facebook", "instagram", "reddit", "email", "phone", "chat", "forum", "review",
 };
 
-/* A link in the identity table. `used` marks a taken slot. */
+/* A link in the identity table (16 bytes: a CRM export has millions). The identity
+ * is in the arena at `off` as its channel (one byte), its length (two, little-endian)
+ * and its normalized bytes: see ident_eq(). */
 struct slot {
 	uint64_t hash;
-	uint32_t off;  /* normalized identity in the arena */
-	uint32_t cust; /* index into the customers array */
-	uint16_t len;
-	uint8_t ch;
-	uint8_t used;
+	uint32_t off;        /* the identity in the arena */
+	uint32_t cust_plus1; /* index into the customers array + 1; 0: an empty slot */
 };
+
+/* Whether the identity at @a (as struct slot describes it) is channel @ch's s[0..n). */
+static inline bool ident_eq(const char *a, unsigned ch, const char *s, size_t n)
+{
+	return (unsigned char)a[0] == ch && ((size_t)(unsigned char)a[1] | (size_t)(unsigned char)a[2] << 8) == n &&
+	       memcmp(a + 3, s, n) == 0;
+}
 
 struct scrm_customers {
 	scrm_customer *cust;
@@ -180,10 +186,10 @@ const scrm_customer *scrm_customers_find_ch(const scrm_customers *c, unsigned ch
 	uint64_t h = ident_hash(ch, buf, (size_t)n);
 	for (size_t i = (size_t)h & c->mask;; i = (i + 1) & c->mask) {
 		const struct slot *s = &c->slots[i];
-		if (!s->used)
+		if (!s->cust_plus1)
 			return NULL;
-		if (s->hash == h && s->ch == ch && s->len == (size_t)n && memcmp(c->arena + s->off, buf, (size_t)n) == 0)
-			return &c->cust[s->cust];
+		if (s->hash == h && ident_eq(c->arena + s->off, ch, buf, (size_t)n))
+			return &c->cust[s->cust_plus1 - 1];
 	}
 }
 
@@ -372,19 +378,30 @@ static const char *bad_text(const char *s, size_t n)
 }
 
 /* Append s[0..n) and a NUL to the arena; its offset in *off. */
+/* Room for @cap bytes of strings. */
+static int arena_reserve(struct build *b, size_t cap)
+{
+	if (cap <= b->acap)
+		return 0;
+	char *a = realloc(b->arena, cap);
+	if (!a)
+		return -ENOMEM;
+	b->arena = a;
+	b->acap = cap;
+	return 0;
+}
+
 static int arena_put(struct build *b, const char *s, size_t n, uint32_t *off)
 {
+	int rc;
 	if (b->alen + n + 1 > UINT32_MAX)
 		return -EFBIG;
 	if (b->alen + n + 1 > b->acap) {
 		size_t cap = b->acap ? b->acap : 4096;
 		while (cap < b->alen + n + 1)
 			cap *= 2;
-		char *a = realloc(b->arena, cap);
-		if (!a)
-			return -ENOMEM;
-		b->arena = a;
-		b->acap = cap;
+		if ((rc = arena_reserve(b, cap)))
+			return rc;
 	}
 	*off = (uint32_t)b->alen;
 	if (n)
@@ -397,7 +414,7 @@ static int arena_put(struct build *b, const char *s, size_t n, uint32_t *off)
 static struct slot *slot_probe(struct slot *slots, size_t cap, uint64_t h)
 {
 	size_t i = (size_t)h & (cap - 1);
-	while (slots[i].used)
+	while (slots[i].cust_plus1)
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }
@@ -406,13 +423,13 @@ static struct slot *slot_probe(struct slot *slots, size_t cap, uint64_t h)
 static int slots_grow(struct build *b, size_t want)
 {
 	size_t cap = b->scap ? b->scap * 2 : 16;
-	while (cap < want * 2)
+	while (cap * 3 < want * 4) /* at most three quarters full */
 		cap *= 2;
 	struct slot *n = scrm_table_zalloc(cap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	for (size_t i = 0; i < b->scap; i++)
-		if (b->slots[i].used)
+		if (b->slots[i].cust_plus1)
 			*slot_probe(n, cap, b->slots[i].hash) = b->slots[i];
 	free(b->slots);
 	b->slots = n;
@@ -424,28 +441,35 @@ static int slots_grow(struct build *b, size_t want)
 static int ident_add(struct build *b, unsigned ch, const char *norm, size_t n, uint32_t cust, uint32_t line)
 {
 	int rc;
-	if ((b->nident + 1) * 2 > b->scap && (rc = slots_grow(b, 0)))
+	if ((b->nident + 1) * 4 > b->scap * 3 && (rc = slots_grow(b, 0)))
 		return rc;
 	uint64_t h = ident_hash(ch, norm, n);
 	size_t i = (size_t)h & (b->scap - 1);
-	for (; b->slots[i].used; i = (i + 1) & (b->scap - 1)) {
+	for (; b->slots[i].cust_plus1; i = (i + 1) & (b->scap - 1)) {
 		const struct slot *s = &b->slots[i];
-		if (s->hash != h || s->ch != ch || s->len != n || memcmp(b->arena + s->off, norm, n) != 0)
+		if (s->hash != h || !ident_eq(b->arena + s->off, ch, norm, n))
 			continue;
-		if (s->cust != cust) {
+		uint32_t other = s->cust_plus1 - 1;
+		if (other != cust) {
 			char v[96], a[96], c2[96];
-			const scrm_customer *first = &b->cust[s->cust];
+			const scrm_customer *first = &b->cust[other];
 			errf(b, line, "%s identity %s is linked to two customers: %s on line %u and %s on line %u",
 			     channel_names[ch], show(v, sizeof(v), norm, n),
-			     show(a, sizeof(a), b->arena + b->rows[s->cust].id, first->id_len), first->line,
+			     show(a, sizeof(a), b->arena + b->rows[other].id, first->id_len), first->line,
 			     show(c2, sizeof(c2), b->arena + b->rows[cust].id, b->cust[cust].id_len), line);
 		}
 		return 0; /* the same customer twice: one link */
 	}
+	/* n <= SCRM_CUSTOMERS_HANDLE_MAX: the caller normalized into a buffer of that size */
+	char rec[3 + SCRM_CUSTOMERS_HANDLE_MAX];
+	rec[0] = (char)ch;
+	rec[1] = (char)(n & 0xff);
+	rec[2] = (char)(n >> 8);
+	memcpy(rec + 3, norm, n);
 	uint32_t off;
-	if ((rc = arena_put(b, norm, n, &off)))
+	if ((rc = arena_put(b, rec, n + 3, &off)))
 		return rc;
-	b->slots[i] = (struct slot){.hash = h, .off = off, .cust = cust, .len = (uint16_t)n, .ch = (uint8_t)ch, .used = 1};
+	b->slots[i] = (struct slot){.hash = h, .off = off, .cust_plus1 = cust + 1};
 	b->nident++;
 	b->per_channel[ch]++;
 	b->rows[cust].nident++;
@@ -699,20 +723,28 @@ static bool parse_number(const char *s, size_t n, double *out)
 	return true;
 }
 
+/* Room for @cap customers. */
+static int customers_reserve(struct build *b, size_t cap)
+{
+	if (cap <= b->ccap)
+		return 0;
+	scrm_customer *c = realloc(b->cust, cap * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	b->cust = c;
+	struct row *r = realloc(b->rows, cap * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	b->rows = r;
+	b->ccap = cap;
+	return 0;
+}
+
 static int customer_new(struct build *b, uint32_t *idx)
 {
-	if (b->ncust == b->ccap) {
-		size_t cap = b->ccap ? b->ccap * 2 : 64;
-		scrm_customer *c = realloc(b->cust, cap * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		b->cust = c;
-		struct row *r = realloc(b->rows, cap * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		b->rows = r;
-		b->ccap = cap;
-	}
+	int rc;
+	if (b->ncust == b->ccap && (rc = customers_reserve(b, b->ccap ? b->ccap * 2 : 64)))
+		return rc;
 	if (b->ncust >= UINT32_MAX - 1)
 		return -EFBIG;
 	*idx = (uint32_t)b->ncust++;
@@ -926,13 +958,22 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 		goto out_err;
 	}
 	/* Size the identity table once for a typical export (a row links one to three
-	 * identities) rather than rehash it again and again while it fills. */
-	size_t nch = 0, lines = 1;
+	 * identities, two most often) rather than rehash it again and again while it
+	 * fills; it doubles if it gets three quarters full. */
+	size_t nch = 0, lines = 0;
 	for (size_t i = 0; i < b.ncols; i++)
 		nch += b.col[i] >= COL_CH0;
-	for (const char *q = b.p; (q = memchr(q, '\n', (size_t)(b.end - q))); q++)
-		lines++;
-	if ((rc = slots_grow(&b, lines * (nch < 3 ? nch : 3))))
+	/* the rows: lines that start with something else than a blank (a line inside a
+	 * quoted field may count too: an estimate), each at least one byte a column long */
+	for (const char *q = b.p - 1; q && q + 1 < b.end; q = memchr(q + 1, '\n', (size_t)(b.end - q - 1)))
+		lines += !is_blank(q[1]);
+	size_t most = (size_t)(b.end - b.p) / (b.ncols + 1) + 1;
+	lines = lines < most ? lines : most;
+	/* and the customers (at most one a row) and their strings (each comes from a field
+	 * of the file, with at most 24 bytes more a row: "c:", the identities' headers and
+	 * NULs; what is left over is given back at the end) */
+	if ((rc = slots_grow(&b, lines * (nch < 2 ? nch : 2))) || (rc = customers_reserve(&b, lines)) ||
+	    (rc = arena_reserve(&b, len + lines * 24 > UINT32_MAX ? UINT32_MAX : len + lines * 24)))
 		goto out_err;
 	while ((rc = csv_next(&b, &line, &bad)) == 1) {
 		if (bad || record_blank(&b))
@@ -952,7 +993,14 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 		rc = -ENOMEM;
 		goto out_err;
 	}
-	/* Final: offsets become pointers; the arena no longer moves. */
+	/* Final: the arena and the customers array give back what doubling left unused,
+	 * then offsets become pointers; the arena no longer moves. */
+	char *arena = b.alen ? realloc(b.arena, b.alen) : NULL;
+	if (arena)
+		b.arena = arena, b.acap = b.alen;
+	scrm_customer *cus = b.ncust ? realloc(b.cust, b.ncust * sizeof(*cus)) : NULL;
+	if (cus)
+		b.cust = cus;
 	for (size_t i = 0; i < b.ncust; i++) {
 		scrm_customer *cu = &b.cust[i];
 		const struct row *r = &b.rows[i];
