@@ -377,7 +377,6 @@ static const char *bad_text(const char *s, size_t n)
 	return NULL;
 }
 
-/* Append s[0..n) and a NUL to the arena; its offset in *off. */
 /* Room for @cap bytes of strings. */
 static int arena_reserve(struct build *b, size_t cap)
 {
@@ -391,6 +390,7 @@ static int arena_reserve(struct build *b, size_t cap)
 	return 0;
 }
 
+/* Append s[0..n) and a NUL to the arena; its offset in *off. */
 static int arena_put(struct build *b, const char *s, size_t n, uint32_t *off)
 {
 	int rc;
