@@ -13,7 +13,8 @@
 # records per CPU-second, peak RSS), the ratios, and hashes of the outputs; then the
 # analyze stage (issue 3): topics + VADER alone against parse + normalize
 # (bench_analyze), the pipeline with --rules and --lexicon, and VADER beside NLTK's and
-# the npm port's on the same texts (vader_compare.sh), each against its target.
+# the npm port's on the same texts (vader_compare.sh), each against its target; last, how
+# the generated posts spread over their authors beside the real sets (author_activity.py).
 set -eu
 SCRM=${1:-build/scrm}
 BIN_DIR=$(dirname "$SCRM")
@@ -198,3 +199,13 @@ for lv in $LEVELS; do
 		'BEGIN{printf "level %3s  %9.0f rec/cpu-s  cpu %.2f s  emit (serialize+zstd) busy %.2f s  out %7.1f MB  ratio vs input %.2fx\n", lv, r/c, c, es, bo/1e6, b/bo}'
 done
 rm -rf "$out"
+
+# The corpus itself: how its posts spread over authors, beside the real customer-care sets
+# (BENCHMARKS.md, "Who posts how often"); a 13,000-record run holds about as many
+# customers' posts as the real sets.
+if command -v python3 >/dev/null; then
+	echo "== who posts how often: scrm gen against the real sets of ../shared/corpora (bench/author_activity.py)"
+	"$SCRM" gen --count 13000 --seed 7 -o "$D/authors-13000.ndjson"
+	python3 "$(dirname "$0")/author_activity.py" ../shared/corpora "$D/authors-13000.ndjson"
+	rm -f "$D/authors-13000.ndjson"
+fi
