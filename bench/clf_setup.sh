@@ -2,7 +2,7 @@
 # (sourced). Before sourcing, set N_DEFAULT and D_DEFAULT (the script's default record
 # count and directory). Reads "[SCRM_BINARY] [-- CLASSIFIER OPTIONS...]" from "$@" and
 # the CLF_* environment variables; sets SCRM, CLF (array), N, D, RULES, LEX and corpus
-# (generated with seed 2026 unless it is already there).
+# (generated with seed 2026 unless this scrm already wrote it there: bench/corpus.sh).
 SCRM=build/scrm
 if [ $# -gt 0 ] && [ "$1" != "--" ]; then
 	SCRM=$1
