@@ -2502,6 +2502,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	for (int p = 0; p < SCRM_PARTITIONS; p++)
 		if (pl->custs[p]) {
 			st->customers_forgotten += pl->custs[p]->forgotten;
+			st->customers_forgotten_recent += pl->custs[p]->forgotten_recent;
 			st->customers_kept += pl->custs[p]->used;
 		}
 	st->held_lines = pl->held;

@@ -182,6 +182,7 @@ typedef struct scrm_run_stats {
 	uint64_t repaired;              /* lines whose invalid UTF-8 was repaired */
 	uint64_t repaired_numbers;      /* lines with numbers out of range or negative counts read as null */
 	uint64_t customers_forgotten;   /* customer states forgotten to stay within max_customers */
+	uint64_t customers_forgotten_recent; /* of those, active in the partition's last 24 h */
 	uint64_t customers_kept;        /* customer states held at the end */
 	uint64_t held_lines;            /* with --log: unfinished last lines left for the next run */
 	uint64_t topic_hits_dropped;    /* records matching more than SCRM_TOPICS_MAX_HITS topics+cues */

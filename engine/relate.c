@@ -60,7 +60,7 @@ int scrm_custtab_init(scrm_custtab *t, size_t initial, size_t max)
 	t->cap = cap;
 	t->used = 0;
 	t->max = max;
-	t->forgotten = 0;
+	t->forgotten = t->forgotten_recent = 0;
 	return 0;
 }
 
@@ -188,12 +188,18 @@ static int forget(scrm_custtab *t)
 	struct age *a = malloc(t->used * sizeof *a);
 	if (!a)
 		return -ENOMEM;
+	int32_t newest = INT32_MIN;
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key)
+		if (t->slots[i].key) {
 			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->slots[i].key};
+			newest = t->slots[i].hbucket > newest ? t->slots[i].hbucket : newest;
+		}
 	age_select(a, n, k - 1); /* a[0..k): the k oldest */
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
+		/* in the newest 24 h window: one of its SCRM_CUST_H_BUCKETS buckets */
+		t->forgotten_recent += a[i].hb != INT32_MIN && (int64_t)a[i].hb > (int64_t)newest - SCRM_CUST_H_BUCKETS;
 		remove_at(t, (size_t)(probe(t->slots, t->cap, a[i].key) - t->slots));
+	}
 	free(a);
 	t->forgotten += k;
 	return 0;

@@ -92,6 +92,9 @@ typedef struct scrm_custtab {
 	size_t used;
 	size_t max;   /* customers kept at most, 0 no limit (scrm_custtab_get) */
 	uint64_t forgotten; /* customers forgotten to stay within max */
+	uint64_t forgotten_recent; /* of those, active in the 24 h up to the table's newest
+				    * interaction: windows that restart before they would have
+				    * emptied (a larger max would have kept them) */
 } scrm_custtab;
 
 /* An empty table with room for @initial customers before it grows, holding at most @max

@@ -66,6 +66,10 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 		fprintf(fp, "  forgot %" PRIu64 " least recently active customers to stay within --max-customers (%" PRIu64
 			    " kept)\n",
 			st->customers_forgotten, st->customers_kept);
+	if (st->customers_forgotten_recent)
+		fprintf(fp, "  %" PRIu64 " of them had written in the last 24 h: their 24 h windows started again too soon"
+			    " (a larger --max-customers keeps them)\n",
+			st->customers_forgotten_recent);
 	if (st->held_lines)
 		fprintf(fp, "  left %" PRIu64 " unfinished last line%s (no newline yet) for the next run\n",
 			st->held_lines, st->held_lines == 1 ? "" : "s");
@@ -116,10 +120,12 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 		",\"rejected\":%" PRIu64 ",\"filtered\":%" PRIu64 ",\"repaired\":%" PRIu64
 		",\"repaired_numbers\":%" PRIu64 ",\"topic_hits_dropped\":%" PRIu64
 		",\"sentiment_other_lang\":%" PRIu64 ",\"sentiment_other_lang_none\":%" PRIu64 ",\"model_gated\":%" PRIu64 ",\"encoder_texts\":%" PRIu64 ",\"encoder_cached\":%" PRIu64 ",\"held_lines\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"raw_bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-		",\"chunks\":%" PRIu64 ",\"customers_kept\":%" PRIu64 ",\"customers_forgotten\":%" PRIu64 ",",
+		",\"chunks\":%" PRIu64 ",\"customers_kept\":%" PRIu64 ",\"customers_forgotten\":%" PRIu64
+		",\"customers_forgotten_recent\":%" PRIu64 ",",
 		st->lines, st->records_in, st->events_out, st->rejected, st->filtered, st->repaired, st->repaired_numbers, st->topic_hits_dropped,
 		st->sent_other_lang, st->sent_other_lang_none, st->model_gated, st->encoder_texts, st->encoder_cached, st->held_lines,
-		st->bytes_in, st->raw_bytes_in, st->bytes_out, st->chunks, st->customers_kept, st->customers_forgotten);
+		st->bytes_in, st->raw_bytes_in, st->bytes_out, st->chunks, st->customers_kept, st->customers_forgotten,
+		st->customers_forgotten_recent);
 	fprintf(fp, "\"rejects\":{");
 	for (int i = 1; i < SCRM_REJ__COUNT; i++)
 		fprintf(fp, "%s\"%s\":%" PRIu64, i > 1 ? "," : "", scrm_reject_name(i), st->rejects[i]);

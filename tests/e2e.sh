@@ -923,6 +923,12 @@ check "--max-customers: customers forgotten, at most 640 kept, the same events a
 	bash -c "test $(json_num "$T/mc1.json" customers_forgotten) -gt 0 && test $(json_num "$T/mc1.json" customers_kept) -le 640 &&
 		test $(json_num "$T/mc1.json" customers_forgotten) -eq $(json_num "$T/mc2.json" customers_forgotten) &&
 		cmp -s '$T/mc1/inbox.ndjson.zst' '$T/mc2/inbox.ndjson.zst'"
+# the stream spans minutes: everyone forgotten had written within 24 h, and the summary says so
+check "--max-customers: customers forgotten within a day are counted apart (all of them here)" \
+	test "$(json_num "$T/mc1.json" customers_forgotten_recent)" -eq "$(json_num "$T/mc1.json" customers_forgotten)"
+"$SCRM" run --no-progress --max-customers 640 "$T/many.ndjson" 2>"$T/mc-sum.err" >/dev/null
+check "--max-customers: the summary says windows restarted and what keeps them" \
+	grep -q "had written in the last 24 h: their 24 h windows started again too soon (a larger --max-customers keeps them)" "$T/mc-sum.err"
 "$SCRM" run -q --max-customers 0 --stats-json "$T/mc0.json" "$T/many.ndjson" >/dev/null
 check "--max-customers 0 keeps every customer" \
 	bash -c "test $(json_num "$T/mc0.json" customers_forgotten) -eq 0 && test $(json_num "$T/mc0.json" customers_kept) -gt 640"

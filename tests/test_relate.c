@@ -58,6 +58,7 @@ Test(relate, custtab_forgets_the_least_recently_active_quarter)
 	cr_assert_eq(t.forgotten, 0);
 	touch(&t, 99, 101 * HOUR); /* the 17th: keys 1, 2, 4 and 5 go */
 	cr_assert_eq(t.forgotten, 4);
+	cr_assert_eq(t.forgotten_recent, 0); /* their last words: 80 h and more before key 3's */
 	cr_assert_eq(t.used, 13);
 	const uint64_t gone[] = {1, 2, 4, 5};
 	for (size_t i = 0; i < 4; i++)
@@ -66,6 +67,36 @@ Test(relate, custtab_forgets_the_least_recently_active_quarter)
 		cr_assert_not_null(find(&t, k));
 	cr_assert_eq(find(&t, 3)->interactions, 2);
 	cr_assert_eq(touch(&t, 1, 102 * HOUR), 1); /* back: a new state */
+	scrm_custtab_free(&t);
+}
+
+/* Forgetting customers who wrote in the last 24 h (counted by the table's newest 4-hour
+ * bucket) is counted apart: their windows restart before they would have emptied. */
+Test(relate, custtab_counts_customers_forgotten_within_a_day)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 4, 8), 0);
+	/* keys 1-4 two days before, keys 5-8 within the last day (the newest at 100 h) */
+	for (uint64_t k = 1; k <= 4; k++)
+		touch(&t, k, (int64_t)(40 + k) * HOUR);
+	for (uint64_t k = 5; k <= 8; k++)
+		touch(&t, k, (int64_t)(76 + 6 * (k - 5)) * HOUR); /* 76, 82, 88, 94 h */
+	touch(&t, 8, 100 * HOUR);
+	touch(&t, 9, 100 * HOUR); /* full: forgets a quarter, keys 1 and 2, two days old */
+	cr_assert_eq(t.forgotten, 2);
+	cr_assert_eq(t.forgotten_recent, 0);
+	touch(&t, 10, 100 * HOUR);
+	touch(&t, 11, 100 * HOUR); /* full again: keys 3 and 4, still old */
+	cr_assert_eq(t.forgotten, 4);
+	cr_assert_eq(t.forgotten_recent, 0);
+	touch(&t, 12, 100 * HOUR);
+	touch(&t, 13, 100 * HOUR); /* keys 5 (76 h, bucket 19) and 6 (82 h, bucket 20) */
+	cr_assert_eq(t.forgotten, 6);
+	/* the newest bucket is 25 (100 h): buckets 20-25 are its 24 h, so key 6 is recent
+	 * and key 5, 24 h before it to the bucket, is not */
+	cr_assert_eq(t.forgotten_recent, 1);
+	cr_assert_null(find(&t, 5));
+	cr_assert_null(find(&t, 6));
 	scrm_custtab_free(&t);
 }
 
