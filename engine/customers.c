@@ -377,32 +377,14 @@ static const char *bad_text(const char *s, size_t n)
 	return NULL;
 }
 
-/* Room for @cap bytes of strings. */
-static int arena_reserve(struct build *b, size_t cap)
-{
-	if (cap <= b->acap)
-		return 0;
-	char *a = realloc(b->arena, cap);
-	if (!a)
-		return -ENOMEM;
-	b->arena = a;
-	b->acap = cap;
-	return 0;
-}
-
 /* Append s[0..n) and a NUL to the arena; its offset in *off. */
 static int arena_put(struct build *b, const char *s, size_t n, uint32_t *off)
 {
 	int rc;
 	if (b->alen + n + 1 > UINT32_MAX)
 		return -EFBIG;
-	if (b->alen + n + 1 > b->acap) {
-		size_t cap = b->acap ? b->acap : 4096;
-		while (cap < b->alen + n + 1)
-			cap *= 2;
-		if ((rc = arena_reserve(b, cap)))
-			return rc;
-	}
+	if ((rc = scrm_array_grow((void **)&b->arena, &b->acap, b->alen + n + 1, 1, 4096)))
+		return rc;
 	*off = (uint32_t)b->alen;
 	if (n)
 		memcpy(b->arena + b->alen, s, n);
@@ -972,8 +954,9 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 	/* and the customers (at most one a row) and their strings (each comes from a field
 	 * of the file, with at most 24 bytes more a row: "c:", the identities' headers and
 	 * NULs; what is left over is given back at the end) */
+	size_t strings = len + lines * 24 > UINT32_MAX ? UINT32_MAX : len + lines * 24;
 	if ((rc = slots_grow(&b, lines * (nch < 2 ? nch : 2))) || (rc = customers_reserve(&b, lines)) ||
-	    (rc = arena_reserve(&b, len + lines * 24 > UINT32_MAX ? UINT32_MAX : len + lines * 24)))
+	    (rc = scrm_array_grow((void **)&b.arena, &b.acap, strings, 1, strings)))
 		goto out_err;
 	while ((rc = csv_next(&b, &line, &bad)) == 1) {
 		if (bad || record_blank(&b))

@@ -1866,11 +1866,11 @@ static int write_text(struct gen *g, struct post *p, int kind, int lang, const s
 		       kind == K_OFFTOPIC || kind == K_CRISIS);
 	if (voiced) { /* her opener, after the @brand a reply starts with */
 		const char *op = vo->open.t[rng_below(&g->r, vo->open.n)];
-		if (*op && !strncmp(tpl, "{B} ", 4)) {
-			tx_expand(&x, "{B} ");
-			tpl += 4;
-		}
 		if (*op) {
+			if (!strncmp(tpl, "{B} ", 4)) {
+				tx_expand(&x, "{B} ");
+				tpl += 4;
+			}
 			tx_expand(&x, op);
 			tx_puts(&x, " ");
 		}

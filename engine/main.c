@@ -483,14 +483,15 @@ static int cmd_run(int argc, char **argv, bool replay)
 			if (parse_format(optarg, &cfg.format))
 				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2 or reddit");
 			break;
-		case OPT_MAXCUST:
+		case OPT_MAXCUST: { /* the syntax of `set max-customers` too */
+			uint64_t mc;
 			maxcust_set = true;
-			if (!strcmp(optarg, "0"))
-				cfg.max_customers = 0;
-			else if (parse_size(optarg, &cfg.max_customers) || cfg.max_customers > ((size_t)1 << 32))
+			if (scrm_rules_parse_count(optarg, strlen(optarg), (uint64_t)1 << 32, &mc))
 				return bad_opt(cmd, "--max-customers", optarg,
 					       "a number of customers such as 1000000 or 4M, or 0 for no limit");
+			cfg.max_customers = (size_t)mc;
 			break;
+		}
 		case OPT_MAXREC:
 			if (parse_size(optarg, &cfg.max_record) || cfg.max_record > ((size_t)1 << 30))
 				return bad_opt(cmd, "--max-record", optarg, "a size such as 1M or 65536, at most 1G"); /* README */
