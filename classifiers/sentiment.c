@@ -82,6 +82,8 @@ struct scrm_params {
 	double len_norm;    /* valences / (1 + len_norm * max(0, tokens - 12) / 12) */
 	double like_other;  /* multiplier on "like" when it is not the verb ("like a", "looks like") */
 	double gain;        /* multiplier on every valence (VADER's normalize() alpha = 15 / gain^2) */
+	double clauses;     /* 1: negation, boosters and idioms stop at a clause's end ("no glitz. Beautiful") */
+	double expletives;  /* 1: "damn good", "freaking love": the swear word boosts, not scores */
 };
 
 static const struct scrm_params scrm_default_params = {
@@ -100,6 +102,8 @@ static const struct scrm_params scrm_default_params = {
 	.len_norm = 0.5,     /* tuned on half A, grid {0, 0.25, 0.5, 0.75, 1} */
 	.like_other = 0.5,   /* tuned on half A, grid {0, 0.5, 1} */
 	.gain = 0.7,         /* tuned on half A, grid {0.7 .. 1.25} */
+	.clauses = 1.0,      /* written: a negation's scope ends with its sentence */
+	.expletives = 1.0,   /* written: VADER's BOOSTER_DICT has "fucking", not "freaking" */
 };
 
 static const struct param_name {
@@ -121,6 +125,8 @@ static const struct param_name {
 	{"len_norm", offsetof(struct scrm_params, len_norm)},
 	{"like_other", offsetof(struct scrm_params, like_other)},
 	{"gain", offsetof(struct scrm_params, gain)},
+	{"clauses", offsetof(struct scrm_params, clauses)},
+	{"expletives", offsetof(struct scrm_params, expletives)},
 };
 
 /* ------------------------------------------------------------ rule words ---- */
@@ -132,6 +138,8 @@ enum {
 	/* before a duration, these make it a timetable, not a wait ("opening hours") */
 	X_OPENING, X_BUSINESS, X_OFFICE, X_SERVICE, X_WORKING, X_OPERATING, X_STORE, X_SUPPORT, X_YOUR,
 	X_OUR, X_NORMAL, X_REGULAR, X_HOLIDAY, X_VISITING, X_CALL, X_CENTER, X_CENTRE, X_DESK,
+	/* swear words that intensify the word after them ("damn good") */
+	X_DAMN, X_DAMNED, X_FREAKING, X_FREAKIN, X_BLOODY, X_GODDAMN, X_GODDAMNED,
 	X__RULE
 };
 static const char *const rule_words[X__RULE] = {
@@ -145,6 +153,8 @@ static const char *const rule_words[X__RULE] = {
 	[X_YOUR] = "your", [X_OUR] = "our", [X_NORMAL] = "normal", [X_REGULAR] = "regular",
 	[X_HOLIDAY] = "holiday", [X_VISITING] = "visiting", [X_CALL] = "call", [X_CENTER] = "center",
 	[X_CENTRE] = "centre", [X_DESK] = "desk",
+	[X_DAMN] = "damn", [X_DAMNED] = "damned", [X_FREAKING] = "freaking", [X_FREAKIN] = "freakin",
+	[X_BLOODY] = "bloody", [X_GODDAMN] = "goddamn", [X_GODDAMNED] = "goddamned",
 };
 
 #define MAX_WORDS 700
@@ -536,11 +546,17 @@ static int reserve_scratch(scrm_sent *s, size_t n)
 	return 0;
 }
 
-/* A negation word ("not", "n't", "never", "no", "without" ...) among the three tokens
- * before i (VADER's window). */
-static int negated_at(const scrm_vader_tok *t, size_t i)
+/* Whether token k ends a clause, when the windows stop there (param clauses). */
+static inline int ends_clause(const struct scrm_params *p, const scrm_vader_tok *t, size_t k)
 {
-	for (size_t k = 1; k <= 3 && k <= i; k++)
+	return p->clauses != 0 && t[k].clause_end;
+}
+
+/* A negation word ("not", "n't", "never", "no", "without" ...) among the three tokens
+ * before i (VADER's window), in i's clause. */
+static int negated_at(const struct scrm_params *p, const scrm_vader_tok *t, size_t i)
+{
+	for (size_t k = 1; k <= 3 && k <= i && !ends_clause(p, t, i - k); k++)
 		if (t[i - k].neg || t[i - k].xid == X_NO)
 			return 1;
 	return 0;
@@ -548,7 +564,7 @@ static int negated_at(const scrm_vader_tok *t, size_t i)
 
 /* A domain word's valence with VADER's rules for a lexicon word: capitals, boosters
  * among the three tokens before it, negation. */
-static double domain_valence(const scrm_vader_text *x, size_t i, double base)
+static double domain_valence(const struct scrm_params *p, const scrm_vader_text *x, size_t i, double base)
 {
 	const scrm_vader_tok *t = x->tok;
 	double v = base;
@@ -557,10 +573,10 @@ static double domain_valence(const scrm_vader_text *x, size_t i, double base)
 	if (t[i].upper && x->is_cap_diff)
 		v += v > 0 ? C_INCR : -C_INCR;
 	static const double decay[4] = {0, 1.0, 0.95, 0.9};
-	for (size_t k = 1; k <= 3 && k <= i; k++)
+	for (size_t k = 1; k <= 3 && k <= i && !ends_clause(p, t, i - k); k++)
 		if (t[i - k].is_boost && !t[i - k].in_lex)
 			v += (v > 0 ? scrm_vader_tok_boost(&t[i - k]) : -scrm_vader_tok_boost(&t[i - k])) * decay[k];
-	if (negated_at(t, i))
+	if (negated_at(p, t, i))
 		v *= N_SCALAR;
 	return v;
 }
@@ -582,9 +598,19 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 	const scrm_domain_entry **src = s->src;
 	size_t n = x->n;
 	for (size_t i = 0; i < n; i++) {
-		s2[i] = x->sent[i];
+		s2[i] = p->clauses != 0 ? scrm_vader_clause_valence(x, i) : x->sent[i];
 		src[i] = NULL;
 	}
+	/* A swear word right before a word with a valence, in its clause, intensifies it
+	 * as a booster would ("damn good", "freaking love"); VADER scores it as a negative
+	 * word of its own. */
+	if (p->expletives != 0)
+		for (size_t i = 0; i + 1 < n; i++)
+			if (t[i].xid >= X_DAMN && t[i].xid <= X_GODDAMNED && !ends_clause(p, t, i) && s2[i + 1] != 0 &&
+			    !t[i + 1].mention) {
+				s2[i] = 0;
+				s2[i + 1] += s2[i + 1] > 0 ? SCRM_VADER_B_INCR : -SCRM_VADER_B_INCR;
+			}
 	for (size_t i = 0; i < n; i++) {
 		unsigned xid = t[i].xid;
 		if (t[i].mention) {
@@ -600,7 +626,7 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 				if (ph->w[0] != xid || i + ph->n > n)
 					continue;
 				size_t j = 1;
-				while (j < ph->n && t[i + j].xid == ph->w[j])
+				while (j < ph->n && t[i + j].xid == ph->w[j] && !ends_clause(p, t, i + j - 1))
 					j++;
 				if (j == ph->n)
 					hit = ph;
@@ -610,11 +636,11 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 				for (size_t j = i; j < last; j++)
 					s2[j] = 0;
 				double v = hit->e->valence * p->dom_scale;
-				if (negated_at(t, i))
+				if (negated_at(p, t, i))
 					v *= N_SCALAR;
 				s2[last] = v;
 				src[last] = hit->e;
-				if (i > 0 && t[i - 1].xid == X_NO && !t[i - 1].neg)
+				if (i > 0 && t[i - 1].xid == X_NO && !t[i - 1].neg && !ends_clause(p, t, i - 1))
 					s2[i - 1] = 0;
 				i = last;
 				continue;
@@ -642,15 +668,15 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 			__attribute__((fallthrough)); /* a wait is valued as a word */
 		case SCRM_DOMAIN_WORD:
 			if (t[i].in_lex && !t[i].is_boost)
-				v = t[i].val != 0 ? x->sent[i] * (e->valence * p->dom_scale) / t[i].val : 0;
+				v = t[i].val != 0 ? s2[i] * (e->valence * p->dom_scale) / t[i].val : 0;
 			else if (!t[i].in_lex)
-				v = domain_valence(x, i, e->valence * p->dom_scale);
+				v = domain_valence(p, x, i, e->valence * p->dom_scale);
 			break;
 		case SCRM_DOMAIN_ABSENCE:
-			v = negated_at(t, i) ? p->absence_neg : e->valence * p->dom_scale;
+			v = negated_at(p, t, i) ? p->absence_neg : e->valence * p->dom_scale;
 			break;
 		case SCRM_DOMAIN_FUNCTION:
-			v = negated_at(t, i) ? p->func_neg : 0;
+			v = negated_at(p, t, i) ? p->func_neg : 0;
 			break;
 		case SCRM_DOMAIN_PHRASE:
 			break;
@@ -658,7 +684,7 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 		s2[i] = v;
 		src[i] = e;
 		/* "no" as a determiner before a word we value, as VADER does before its own */
-		if (v != 0 && i > 0 && t[i - 1].xid == X_NO && src[i - 1] == NULL)
+		if (v != 0 && i > 0 && t[i - 1].xid == X_NO && src[i - 1] == NULL && !ends_clause(p, t, i - 1))
 			s2[i - 1] = 0;
 	}
 	if (p->but_pos != 0 && x->has_but) {

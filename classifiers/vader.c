@@ -404,6 +404,9 @@ static inline size_t space_len(const unsigned char *s, size_t n)
 
 static inline int ascii_punct(unsigned char c) { return byte_class[c] & C_PUNCT; }
 
+/* A byte that ends a clause when it ends a token ("glitz." "really?!" "fine;"). */
+static inline uint8_t clause_byte(unsigned char c) { return c == '.' || c == '!' || c == '?' || c == ';'; }
+
 /* ------------------------------------------------------------ the algorithm ---- */
 
 /* negated([word]) */
@@ -950,6 +953,7 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 
 		struct vtok *t = &v->tok[n++];
 		t->mention = a > s + start && a[-1] == '@';
+		t->clause_end = clause_byte(s[stop - 1]);
 		size_t tl = (size_t)(b - a);
 		t->len = (uint32_t)tl;
 		t->off = (uint32_t)(a - s);
@@ -1028,6 +1032,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 
 		struct vtok *t = &v->tok[n++];
 		t->mention = (uint8_t)mention;
+		t->clause_end = clause_byte(p[-1]);
 		t->off = (uint32_t)lo;
 		t->upper = (uint8_t)lower_token(v, a, b, &lo);
 		t->len = (uint32_t)(lo - t->off);
@@ -1101,6 +1106,22 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 	x->text = v->text;
 	x->low = v->low;
 	return 0;
+}
+
+double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i)
+{
+	const struct vtok *t = x->tok;
+	size_t n = x->n, b = i, e = i + 1;
+	/* sentiment_valence() looks at most 3 tokens back and 2 ahead */
+	while (b > 0 && i - b < 3 && !t[b - 1].clause_end)
+		b--;
+	while (e < n && e - i < 3 && !t[e - 1].clause_end)
+		e++;
+	if ((b == 0 || i - b == 3) && (e == n || e - i == 3))
+		return x->sent[i]; /* nothing out of reach is cut off */
+	if (!t[i].in_lex || t[i].is_boost || (i + 1 < e && t[i].id == W_KIND && t[i + 1].id == W_OF))
+		return 0;
+	return sentiment_valence(t + b, e - b, i - b, x->is_cap_diff);
 }
 
 void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out)

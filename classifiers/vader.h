@@ -110,6 +110,8 @@ typedef struct scrm_vader_tok {
 	uint32_t off, len; /* the token's bytes: see scrm_vader_token_key() */
 	uint8_t upper;     /* all capitals (str.isupper()) */
 	uint8_t mention;   /* the stripped token came right after an '@' ("@united") */
+	uint8_t clause_end; /* the token as written ends in '.', '!', '?' or ';' (not VADER's: the
+			     * scrm mode's clause-bounded windows, scrm_vader_clause_valence) */
 } scrm_vader_tok;
 
 /* nearbyint(y) in the default rounding mode (half to even) for |y| < 2^52, without the
@@ -143,6 +145,14 @@ void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *o
 
 /* score_valence() alone (punctuation emphasis, normalize, proportions, rounding). */
 void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scrm_sentiment *out);
+
+/*
+ * Token i's sentiment_valence() as if its clause were the whole text: the windows that
+ * look back (boosters, negation, "no", idioms, "least") and ahead ("no" before a word,
+ * idioms) stop at a token that ends a clause (scrm_vader_tok.clause_end). Equal to
+ * x->sent[i] when no such token is within reach.
+ */
+double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i);
 
 /* The lower-cased bytes (x->tok[i].len of them) of token i: in buf (for short ASCII
  * tokens) or in the scorer's scratch. */

@@ -43,6 +43,11 @@ static const char mini_lexicon[] = "problems\t-1.7\n"
 				   "no\t-1.2\n"
 				   "like\t1.5\n"
 				   "thanks\t1.9\n"
+				   "beautiful\t2.9\n"
+				   "love\t3.2\n"
+				   "rude\t-2.0\n"
+				   "damn\t-1.7\n"
+				   "freaking\t-1.8\n"
 				   "twicegood\t3.8\n"; /* made up, for the but-check quirk */
 
 static scrm_lexicon *mini(void)
@@ -226,6 +231,58 @@ Test(sentiment, but_questions_and_neutral_zone)
 	double raw = (1.0 * 0.74 * POS) / sqrt(pow(1.0 * 0.74 * POS, 2) + 15);
 	cr_assert(raw < 0.15 && raw >= 0.05);
 	cr_assert(o.compound > 0 && o.compound < 0.05, "%g", o.compound);
+	scrm_sent_free(s);
+	scrm_lexicon_free(lex);
+}
+
+Test(sentiment, clauses_and_swear_words)
+{
+	scrm_lexicon *lex = mini();
+	scrm_sent *s = scrm_sent_create(lex);
+	scrm_sent_explain ex;
+	/* VADER negates "beautiful" two tokens after "no", across the full stop */
+	const char *t = "no glitz. beautiful day";
+	cr_assert(NEAR(vader_of(s, t).compound, norm4(-1.2 + 2.9 * -0.74)), "%g", vader_of(s, t).compound);
+	scrm_sentiment o = scrm_of(s, t, &ex);
+	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * POS), "%g", term(&ex, "beautiful"));
+	cr_assert(NEAR(term(&ex, "no"), -1.2 * NEG));
+	cr_assert(NEAR(o.compound, norm4(2.9 * POS - 1.2 * NEG)), "%g", o.compound);
+	/* in one clause the negation stands; "!" and "?" end a clause too */
+	scrm_of(s, "no glitz beautiful day", &ex);
+	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * -0.74 * NEG));
+	scrm_of(s, "not now! beautiful day", &ex);
+	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * POS));
+	/* a booster stops there as well: "really." does not raise "good" */
+	scrm_of(s, "really. good", &ex);
+	cr_assert(NEAR(term(&ex, "good"), 1.9 * POS));
+	/* a domain word: "never got a refund" is an absence, "never. refund" is not */
+	scrm_of(s, "never got a refund", &ex);
+	cr_assert(NEAR(term(&ex, "refund"), -1.3 * NEG));
+	scrm_of(s, "never. refund", &ex);
+	cr_assert(ex.n == 1 && NEAR(term(&ex, "refund"), -0.6 * NEG), "%u terms", ex.n);
+
+	/* a swear word before a word with a valence is a booster, not a negative word */
+	o = scrm_of(s, "freaking love it", &ex);
+	cr_assert_eq(ex.n, 1);
+	cr_assert(NEAR(term(&ex, "love"), (3.2 + 0.293) * POS), "%g", term(&ex, "love"));
+	cr_assert(NEAR(o.compound, norm4((3.2 + 0.293) * POS)));
+	cr_assert(NEAR(vader_of(s, "freaking love it").compound, norm4(-1.8 + 3.2)));
+	scrm_of(s, "damn rude", &ex);
+	cr_assert_eq(ex.n, 1);
+	cr_assert(NEAR(term(&ex, "rude"), (-2.0 - 0.293) * NEG));
+	/* before a word without one, or at a clause's end, it is its own negative word */
+	scrm_of(s, "damn it", &ex);
+	cr_assert(ex.n == 1 && NEAR(term(&ex, "damn"), -1.7 * NEG));
+	scrm_of(s, "damn. good", &ex);
+	cr_assert(ex.n == 2 && NEAR(term(&ex, "damn"), -1.7 * NEG) && NEAR(term(&ex, "good"), 1.9 * POS));
+
+	/* both rules can be turned off (sent_accuracy --param) */
+	cr_assert_eq(scrm_sent_set_param(s, "clauses", 0), 0);
+	cr_assert_eq(scrm_sent_set_param(s, "expletives", 0), 0);
+	scrm_of(s, "no glitz. beautiful day", &ex);
+	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * -0.74 * NEG));
+	scrm_of(s, "freaking love it", &ex);
+	cr_assert(ex.n == 2 && NEAR(term(&ex, "freaking"), -1.8 * NEG) && NEAR(term(&ex, "love"), 3.2 * POS));
 	scrm_sent_free(s);
 	scrm_lexicon_free(lex);
 }
