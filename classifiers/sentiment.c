@@ -597,20 +597,10 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 	double *s2 = s->s2;
 	const scrm_domain_entry **src = s->src;
 	size_t n = x->n;
-	for (size_t i = 0; i < n; i++) {
-		s2[i] = p->clauses != 0 ? scrm_vader_clause_valence(x, i) : x->sent[i];
-		src[i] = NULL;
-	}
-	/* A swear word right before a word with a valence, in its clause, intensifies it
-	 * as a booster would ("damn good", "freaking love"); VADER scores it as a negative
-	 * word of its own. */
-	if (p->expletives != 0)
-		for (size_t i = 0; i + 1 < n; i++)
-			if (t[i].xid >= X_DAMN && t[i].xid <= X_GODDAMNED && !ends_clause(p, t, i) && s2[i + 1] != 0 &&
-			    !t[i + 1].mention) {
-				s2[i] = 0;
-				s2[i + 1] += s2[i + 1] > 0 ? SCRM_VADER_B_INCR : -SCRM_VADER_B_INCR;
-			}
+	memcpy(s2, x->sent, n * sizeof *s2);
+	memset(src, 0, n * sizeof *src);
+	if (p->clauses != 0)
+		scrm_vader_clause_valences(x, s2);
 	for (size_t i = 0; i < n; i++) {
 		unsigned xid = t[i].xid;
 		if (t[i].mention) {
@@ -619,6 +609,16 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 		}
 		if (!xid)
 			continue;
+		/* A swear word right before a word with a valence, in its clause, intensifies
+		 * it as a booster would ("damn good", "freaking love"); VADER scores it as a
+		 * negative word of its own. (s2[i + 1] is not yet changed by this loop.) */
+		if (xid >= X_DAMN && xid <= X_GODDAMNED && p->expletives != 0) {
+			if (i + 1 < n && !ends_clause(p, t, i) && s2[i + 1] != 0 && !t[i + 1].mention) {
+				s2[i] = 0;
+				s2[i + 1] += s2[i + 1] > 0 ? SCRM_VADER_B_INCR : -SCRM_VADER_B_INCR;
+			}
+			continue;
+		}
 		if (s->phrase_start[xid] && p->phrases != 0) {
 			const struct phrase *hit = NULL;
 			for (size_t k = 0; k < s->nphrases && !hit; k++) {

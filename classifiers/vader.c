@@ -496,7 +496,8 @@ static double least_check(double valence, const struct vtok *t, size_t i)
 }
 
 /* sentiment_valence() for a token known to be in the lexicon */
-static double sentiment_valence(const struct vtok *t, size_t n, size_t i, int is_cap_diff)
+__attribute__((always_inline)) static inline double sentiment_valence(const struct vtok *t, size_t n, size_t i,
+									int is_cap_diff)
 {
 	const struct vtok *item = &t[i];
 	double valence = item->val;
@@ -935,10 +936,10 @@ static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
 /* SentiText for plain ASCII text prepared by scan_ascii(): split() by the whitespace
  * bitmap, strip punctuation, lower(), isupper(), each token of up to 16 bytes handled
  * as two words. Returns the token count. */
-static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has_but)
+static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has_but, size_t *nclause)
 {
 	const unsigned char *s = (const unsigned char *)v->text;
-	size_t n = 0, nup = 0, start, stop;
+	size_t n = 0, nup = 0, ncl = 0, start, stop;
 	int but = 0;
 	scrm_bitruns r; /* the tokens: runs between whitespace (sentinel bits from len on) */
 	scrm_bitruns_init(&r, v->spaces, len / 64 + 1);
@@ -954,6 +955,7 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 		struct vtok *t = &v->tok[n++];
 		t->mention = a > s + start && a[-1] == '@';
 		t->clause_end = clause_byte(s[stop - 1]);
+		ncl += t->clause_end;
 		size_t tl = (size_t)(b - a);
 		t->len = (uint32_t)tl;
 		t->off = (uint32_t)(a - s);
@@ -981,16 +983,17 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 	}
 	*nupper = nup;
 	*has_but = but;
+	*nclause = ncl;
 	return n;
 }
 
 /* SentiText for any other text, already through replace_emoji(): tokens are lower-cased
  * into v->low one by one. */
 static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, unsigned *ep, unsigned *qm,
-			    size_t *nupper, int *has_but)
+			    size_t *nupper, int *has_but, size_t *nclause)
 {
 	const unsigned char *end = s + tl;
-	size_t n = 0, lo = 0, nup = 0;
+	size_t n = 0, lo = 0, nup = 0, ncl = 0;
 	unsigned ep_count = 0, qm_count = 0;
 	int but = 0;
 	const unsigned char *p = s;
@@ -1033,6 +1036,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 		struct vtok *t = &v->tok[n++];
 		t->mention = (uint8_t)mention;
 		t->clause_end = clause_byte(p[-1]);
+		ncl += t->clause_end;
 		t->off = (uint32_t)lo;
 		t->upper = (uint8_t)lower_token(v, a, b, &lo);
 		t->len = (uint32_t)(lo - t->off);
@@ -1044,6 +1048,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 	*qm = qm_count;
 	*nupper = nup;
 	*has_but = but;
+	*nclause = ncl;
 	return n;
 }
 
@@ -1053,7 +1058,7 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 		return -EINVAL;
 	memset(x, 0, sizeof *x);
 	const unsigned char *s = (const unsigned char *)text;
-	size_t n, nupper;
+	size_t n, nupper, nclause;
 	unsigned ep_count, qm_count;
 	int has_but, rc;
 	if (reserve((void **)&v->tok, &v->tok_cap, len / 2 + 2, sizeof *v->tok) < 0 ||
@@ -1077,9 +1082,12 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 		len = (size_t)tl;
 	}
 	if (rc)
-		n = tokenize_ascii(v, len, &nupper, &has_but);
+		n = tokenize_ascii(v, len, &nupper, &has_but, &nclause);
 	else
-		n = tokenize_utf8(v, (const unsigned char *)v->rep, len, &ep_count, &qm_count, &nupper, &has_but);
+		n = tokenize_utf8(v, (const unsigned char *)v->rep, len, &ep_count, &qm_count, &nupper, &has_but,
+				  &nclause);
+	if (n && v->tok[n - 1].clause_end)
+		nclause--; /* the last token's end cuts nothing off */
 	/* allcap_differential */
 	int is_cap_diff = nupper > 0 && nupper < n;
 
@@ -1100,6 +1108,7 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 	x->ep = ep_count;
 	x->qm = qm_count;
 	x->has_but = has_but;
+	x->nclause = nclause;
 	x->any = any;
 	x->is_cap_diff = is_cap_diff;
 	x->ascii = rc;
@@ -1108,7 +1117,7 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 	return 0;
 }
 
-double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i)
+static inline double clause_valence(const scrm_vader_text *x, size_t i)
 {
 	const struct vtok *t = x->tok;
 	size_t n = x->n, b = i, e = i + 1;
@@ -1122,6 +1131,23 @@ double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i)
 	if (!t[i].in_lex || t[i].is_boost || (i + 1 < e && t[i].id == W_KIND && t[i + 1].id == W_OF))
 		return 0;
 	return sentiment_valence(t + b, e - b, i - b, x->is_cap_diff);
+}
+
+double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i) { return clause_valence(x, i); }
+
+void scrm_vader_clause_valences(const scrm_vader_text *x, double *val)
+{
+	const struct vtok *t = x->tok;
+	size_t n = x->n;
+	if (!x->nclause)
+		return;
+	/* the tokens whose windows reach across a clause's end: from the one before it
+	 * (looking ahead two) to the third after it (looking back three) */
+	for (size_t k = 0; k + 1 < n; k++)
+		if (t[k].clause_end)
+			for (size_t i = k ? k - 1 : 0; i <= k + 3 && i < n; i++)
+				if (t[i].in_lex) /* else 0 in any window */
+					val[i] = clause_valence(x, i);
 }
 
 void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out)

@@ -130,6 +130,7 @@ typedef struct scrm_vader_text {
 	double *sent;              /* n valences of sentiment_valence(), before _but_check; the
 				    * scorer's scratch, writable, valid until its next call */
 	size_t n, nupper;          /* tokens; tokens that are all capitals */
+	size_t nclause;            /* tokens but the last that end a clause (clause_end) */
 	unsigned ep, qm;           /* '!' and '?' in the text */
 	int has_but, any, is_cap_diff, ascii;
 	const char *text, *low;    /* scratch the tokens point into (scrm_vader_token_key) */
@@ -153,6 +154,10 @@ void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scr
  * x->sent[i] when no such token is within reach.
  */
 double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i);
+
+/* val[i] = scrm_vader_clause_valence(x, i) for every token i whose windows reach a
+ * clause's end (the others are left as they are: x->sent[i] there). */
+void scrm_vader_clause_valences(const scrm_vader_text *x, double *val);
 
 /* The lower-cased bytes (x->tok[i].len of them) of token i: in buf (for short ASCII
  * tokens) or in the scorer's scratch. */
