@@ -529,6 +529,56 @@ static int dcmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The clause rule acts only at a clause's end: with '.', '!', '?' and ';' taken out of
+ * every text of every set, the scrm mode scores alike with and without it; with them
+ * in, it changes some texts (so the comparison is not vacuous). */
+Test(sentiment, clause_rule_acts_only_at_clause_ends, .timeout = 120)
+{
+	if (!have_corpora()) {
+		cr_skip_test("../shared/corpora not found (run from the repo root): clause property not checked");
+		return;
+	}
+	scrm_lexicon *lex = ref_lexicon();
+	scrm_sent *on = scrm_sent_create(lex), *off = scrm_sent_create(lex);
+	cr_assert_eq(scrm_sent_set_param(off, "clauses", 0), 0);
+	size_t texts = 0, changed = 0, stripped_changed = 0;
+	char *buf = NULL;
+	size_t cap = 0;
+	for (size_t si = 0; si < NSETS; si++) {
+		struct texts t;
+		load_set(&sets[si], &t);
+		for (size_t k = 0; k < t.n; k++, texts++) {
+			scrm_sentiment a, b;
+			cr_assert_eq(scrm_sent_score(on, SCRM_SENT_SCRM, t.text[k], t.len[k], &a, NULL), 0);
+			cr_assert_eq(scrm_sent_score(off, SCRM_SENT_SCRM, t.text[k], t.len[k], &b, NULL), 0);
+			changed += memcmp(&a, &b, sizeof a) != 0;
+			if (t.len[k] + 1 > cap) {
+				cap = 2 * (t.len[k] + 1);
+				buf = realloc(buf, cap);
+				cr_assert_not_null(buf);
+			}
+			size_t n = 0;
+			for (size_t i = 0; i < t.len[k]; i++)
+				if (!strchr(".!?;", t.text[k][i]) || !t.text[k][i])
+					buf[n++] = t.text[k][i];
+			cr_assert_eq(scrm_sent_score(on, SCRM_SENT_SCRM, buf, n, &a, NULL), 0);
+			cr_assert_eq(scrm_sent_score(off, SCRM_SENT_SCRM, buf, n, &b, NULL), 0);
+			if (memcmp(&a, &b, sizeof a) != 0 && stripped_changed++ < 5)
+				cr_log_error("%s: \"%.*s\" scores %g with the clause rule, %g without", sets[si].name,
+					     (int)n, buf, a.compound, b.compound);
+		}
+		free_set(&t);
+	}
+	printf("clause rule: changes %zu of %zu texts, none once '.!?;' are taken out (%zu)\n", changed, texts,
+	       stripped_changed);
+	cr_expect_eq(stripped_changed, 0);
+	cr_expect_gt(changed, texts / 100, "the clause rule changed only %zu of %zu texts", changed, texts);
+	free(buf);
+	scrm_sent_free(on);
+	scrm_sent_free(off);
+	scrm_lexicon_free(lex);
+}
+
 Test(sentiment, bench_texts_per_second, .timeout = 300)
 {
 	if (!getenv("SCRM_BENCH")) {
