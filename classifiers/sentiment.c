@@ -27,7 +27,13 @@
  *   8. the compound is squashed so that 0 < compound < dz_pos lands inside the unchanged
  *      +-0.05 neutral band (monotone; above dz_pos it is left alone, which keeps the
  *      Pearson r on VADER's own sets): VADER calls almost any text with one weak
- *      positive word positive, while about half of the tweets people label are neutral.
+ *      positive word positive, while about half of the tweets people label are neutral;
+ *   9. clauses: VADER's windows (boosters, negation, "no", idioms) and the rules above
+ *      that look at neighbours stop at a token that ends in '.', '!', '?' or ';' ("no
+ *      glitz. Beautiful day": "Beautiful" is not negated); a lexicon word next to one is
+ *      valued by VADER's own rules on its clause alone (scrm_vader_clause_valences);
+ *  10. expletives: "damn", "freaking", "bloody" ... right before a word with a valence
+ *      boost it as VADER's boosters do ("freaking love") instead of scoring negative.
  *
  * Results (bench/sent_accuracy, all dev rows): scrm beats vader on Pearson r on the four
  * vader-* sets and on accuracy, macro-recall and macro-F1 on semeval2017-4a, airline-
