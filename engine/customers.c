@@ -4,7 +4,10 @@
  *
  * DESIGN. One pass over the bytes: a small RFC 4180 record reader unescapes each record
  * into a scratch buffer, the header fixes what every column means, and each row is
- * checked and linked at once, so errors come out in line order. Everything the table
+ * checked and linked at once, so errors come out in line order. A file is read through
+ * a window (1 MiB, larger only for a record that does not fit): the reader stops at the
+ * window's end without a verdict, the window moves on, and the record is read again from
+ * its start, so the bytes of the file are never all in memory at once. Everything the table
  * keeps goes into one arena (offsets while it grows, pointers once it is final):
  *   - customers: an array in file order;
  *   - identities: open addressing (linear probing, load <= 1/2) on XXH3-64 of the
@@ -32,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -273,8 +277,14 @@ struct build {
 	size_t per_channel[SCRM_CUST_CH__COUNT];
 	struct idslot *ids;
 	size_t icap;
-	/* the record reader */
+	/* the record reader: [p, end) is the input still to read; all of it (eof), or a
+	 * window onto fd that more() moves and refills */
 	const char *p, *end;
+	bool eof;
+	int fd;
+	char *win;
+	size_t wcap, wread; /* its size; the most one read() asks for (the window asked for) */
+	uint64_t total;      /* bytes read from fd */
 	uint32_t line;       /* line of the next byte */
 	char *sb;            /* unescaped fields of the current record */
 	size_t slen, sbcap;
@@ -521,15 +531,22 @@ static int field_push(struct build *b, size_t off, bool quoted)
 	return 0;
 }
 
+/* csv_next(): the record may go on past the window's end: read more and call again. */
+#define CSV_MORE 2
+
 /*
  * Read one record into b->f / b->sb. Return: 1 with a record (*bad when it had a syntax
- * error, already reported; its fields are then not to be trusted), 0 at the end, -ENOMEM.
+ * error, already reported; its fields are then not to be trusted), 0 at the end, -ENOMEM,
+ * or CSV_MORE (before the end of the input only) when it reached the end of the window
+ * before it could tell: nothing is reported or consumed then.
  */
 static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 {
 	int rc;
 	if (b->p >= b->end)
-		return 0;
+		return b->eof ? 0 : CSV_MORE;
+	const char *start = b->p;
+	uint32_t start_line = b->line;
 	*rec_line = b->line;
 	*bad = false;
 	b->nf = 0;
@@ -543,6 +560,8 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 			b->p++;
 			for (;;) {
 				if (b->p >= b->end) {
+					if (!b->eof)
+						goto more;
 					errf(b, open_line, "a quoted field is never closed (a '\"' is missing)");
 					*bad = true;
 					if ((rc = field_push(b, off, true)))
@@ -551,6 +570,8 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 				}
 				char c = *b->p++;
 				if (c == '"') {
+					if (b->p >= b->end && !b->eof)
+						goto more; /* "" or the closing quote? */
 					if (b->p < b->end && *b->p == '"') {
 						b->p++;
 					} else {
@@ -562,8 +583,12 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 				if ((rc = sb_put(b, c)))
 					return rc;
 			}
+			if (!b->eof && *b->p == '\r' && b->p + 1 == b->end)
+				goto more;
 			bool ok = b->p >= b->end || *b->p == ',' || *b->p == '\n' ||
 				  (*b->p == '\r' && (b->p + 1 == b->end || b->p[1] == '\n'));
+			if (!ok && !b->eof && !memchr(b->p, '\n', (size_t)(b->end - b->p)))
+				goto more; /* the line's end, where reading goes on, is not in yet */
 			if (!ok) {
 				errf(b, b->line, "text after the closing '\"' of a quoted field (write a '\"' inside quotes as \"\")");
 				*bad = true;
@@ -579,6 +604,8 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 				if ((rc = sb_put(b, *b->p++)))
 					return rc;
 			}
+			if (b->p >= b->end && !b->eof)
+				goto more;
 			if (b->slen > off && b->sb[b->slen - 1] == '\r')
 				b->slen--; /* CRLF */
 		}
@@ -599,6 +626,60 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 		*bad = true;
 	}
 	return 1;
+more:
+	b->p = start;
+	b->line = start_line;
+	return CSV_MORE;
+}
+
+/*
+ * Move the window past what was read and fill the rest from fd (a window that is all one
+ * unfinished record doubles). Sets b->eof at the end of the file. 0, or -errno, -EFBIG
+ * past SCRM_CUSTOMERS_FILE_MAX (reported), -ENOMEM.
+ */
+static int more(struct build *b)
+{
+	if (b->fd < 0) {
+		b->eof = true;
+		return 0;
+	}
+	size_t keep = (size_t)(b->end - b->p);
+	if (keep && b->p != b->win)
+		memmove(b->win, b->p, keep);
+	if (keep == b->wcap) {
+		size_t cap = b->wcap ? b->wcap * 2 : 4096;
+		char *w = realloc(b->win, cap);
+		if (!w)
+			return -ENOMEM;
+		b->win = w;
+		b->wcap = cap;
+	}
+	ssize_t got;
+	size_t ask = b->wcap - keep < b->wread ? b->wcap - keep : b->wread;
+	while ((got = read(b->fd, b->win + keep, ask)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	b->total += (uint64_t)got;
+	if (b->total > SCRM_CUSTOMERS_FILE_MAX) {
+		errf(b, 1, "the export is larger than %u bytes", (unsigned)SCRM_CUSTOMERS_FILE_MAX);
+		return -EFBIG;
+	}
+	b->eof = got == 0;
+	b->p = b->win;
+	b->end = b->win + keep + (size_t)got;
+	return 0;
+}
+
+/* csv_next() through the window. */
+static int next_record(struct build *b, uint32_t *rec_line, bool *bad)
+{
+	for (;;) {
+		int rc = csv_next(b, rec_line, bad);
+		if (rc != CSV_MORE)
+			return rc;
+		if ((rc = more(b)))
+			return rc;
+	}
 }
 
 static bool record_blank(const struct build *b)
@@ -890,54 +971,47 @@ static void build_free(struct build *b)
 	free(b->sb);
 	free(b->f);
 	free(b->col);
+	free(b->win);
 }
 
-int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf, size_t len,
-			 char *err, size_t errlen)
+/*
+ * Build the table from b's input: [b->p, b->end) with b->eof (in memory), or the file
+ * b->fd of b->fsize bytes (0: not known) through a window. b is set up but for the
+ * scratch buffer; build_free() is the caller's.
+ */
+static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
 {
-	assert(out);
-	*out = NULL;
-	if (err && errlen)
-		err[0] = 0;
-	struct build b = {.name = name ? name : "<customers>", .err = err, .errlen = err ? errlen : 0, .line = 1};
+	struct build b = *pb; /* a copy the compiler can keep close; written back at the end */
 	int rc = 0;
-	if (len > SCRM_CUSTOMERS_FILE_MAX) {
-		errf(&b, 1, "the export is larger than %u bytes", (unsigned)SCRM_CUSTOMERS_FILE_MAX);
-		rc = -EFBIG;
-		goto out_err;
-	}
-	if (!buf) {
-		buf = "";
-		len = 0;
-	}
 	/* The scratch buffer exists from the start: field pointers are never NULL + 0. */
 	b.sb = malloc(1024);
 	if (!b.sb) {
 		rc = -ENOMEM;
-		goto out_err;
+		goto out;
 	}
 	b.sbcap = 1024;
-	b.p = buf;
-	b.end = buf + len;
-	b.p += scrm_utf8_bom(buf, len); /* the byte order mark spreadsheet programs write */
+	while (!b.eof && b.end - b.p < 3)
+		if ((rc = more(&b)))
+			goto out;
+	b.p += scrm_utf8_bom(b.p, (size_t)(b.end - b.p)); /* the byte order mark spreadsheet programs write */
 
 	uint32_t line;
 	bool bad;
 	for (;;) {
-		rc = csv_next(&b, &line, &bad);
+		rc = next_record(&b, &line, &bad);
 		if (rc < 0)
-			goto out_err;
+			goto out;
 		if (rc == 0) {
 			errf(&b, b.line, "empty file: expected a header line naming the columns (customer_id, ...)");
 			rc = -EINVAL;
-			goto out_err;
+			goto out;
 		}
 		if (!record_blank(&b))
 			break;
 	}
 	if (bad || (rc = header(&b, line))) {
 		rc = rc < 0 ? rc : -EINVAL;
-		goto out_err;
+		goto out;
 	}
 	/* Size the identity table once for a typical export (a row links one to three
 	 * identities, two most often) rather than rehash it again and again while it
@@ -946,35 +1020,40 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 	for (size_t i = 0; i < b.ncols; i++)
 		nch += b.col[i] >= COL_CH0;
 	/* the rows: lines that start with something else than a blank (a line inside a
-	 * quoted field may count too: an estimate), each at least one byte a column long */
+	 * quoted field may count too: an estimate), each at least one byte a column long;
+	 * counted in what is in memory, and for a file scaled up to the bytes it has left */
 	for (const char *q = b.p - 1; q && q + 1 < b.end; q = memchr(q + 1, '\n', (size_t)(b.end - q - 1)))
 		lines += !is_blank(q[1]);
-	size_t most = (size_t)(b.end - b.p) / (b.ncols + 1) + 1;
+	uint64_t seen = (uint64_t)(b.end - b.p), before = b.total - seen;
+	uint64_t rest = b.fd >= 0 && fsize > before ? fsize - before : seen, len = before + rest;
+	if (rest > seen && seen)
+		lines = (size_t)((double)lines * (double)rest / (double)seen);
+	size_t most = (size_t)(rest / (b.ncols + 1) + 1);
 	lines = lines < most ? lines : most;
 	/* and the customers (at most one a row) and their strings (each comes from a field
 	 * of the file, with at most 24 bytes more a row: "c:", the identities' headers and
 	 * NULs; what is left over is given back at the end) */
-	size_t strings = len + lines * 24 > UINT32_MAX ? UINT32_MAX : len + lines * 24;
+	size_t strings = len + lines * 24 > UINT32_MAX ? UINT32_MAX : (size_t)len + lines * 24;
 	if ((rc = slots_grow(&b, lines * (nch < 2 ? nch : 2))) || (rc = customers_reserve(&b, lines)) ||
 	    (rc = scrm_array_grow((void **)&b.arena, &b.acap, strings, 1, strings)))
-		goto out_err;
-	while ((rc = csv_next(&b, &line, &bad)) == 1) {
+		goto out;
+	while ((rc = next_record(&b, &line, &bad)) == 1) {
 		if (bad || record_blank(&b))
 			continue;
 		if ((rc = row(&b, line)))
-			goto out_err;
+			goto out;
 	}
 	if (rc < 0)
-		goto out_err;
+		goto out;
 	if (b.nerr) {
 		rc = -EINVAL;
-		goto out_err;
+		goto out;
 	}
 
 	scrm_customers *c = calloc(1, sizeof(*c));
 	if (!c) {
 		rc = -ENOMEM;
-		goto out_err;
+		goto out;
 	}
 	/* Final: the arena and the customers array give back what doubling left unused,
 	 * then offsets become pointers; the arena no longer moves. */
@@ -1004,69 +1083,84 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 	b.cust = NULL;
 	b.arena = NULL;
 	b.slots = NULL;
-	build_free(&b);
 	*out = c;
-	return 0;
-
-out_err:
-	if (rc == -ENOMEM && b.err && b.errused + 1 < b.errlen)
-		snprintf(b.err + b.errused, b.errlen - b.errused, "%s: out of memory\n", b.name);
-	else
-		err_finish(&b);
-	build_free(&b);
+out:
+	*pb = b;
 	return rc;
+}
+
+/* The end of a load: the message for an error, the build freed. */
+static int build_done(struct build *b, int rc)
+{
+	if (rc && rc != -EFBIG && rc != -EINVAL && rc != -ENOMEM && b->fd >= 0 && b->err && b->errused + 1 < b->errlen)
+		snprintf(b->err + b->errused, b->errlen - b->errused, "%s: %s\n", b->name, strerror(-rc));
+	else if (rc == -ENOMEM && b->err && b->errused + 1 < b->errlen)
+		snprintf(b->err + b->errused, b->errlen - b->errused, "%s: out of memory\n", b->name);
+	else if (rc)
+		err_finish(b);
+	build_free(b);
+	return rc;
+}
+
+int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf, size_t len,
+			 char *err, size_t errlen)
+{
+	assert(out);
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	struct build b = {.name = name ? name : "<customers>", .err = err, .errlen = err ? errlen : 0, .line = 1,
+			  .fd = -1, .eof = true};
+	if (len > SCRM_CUSTOMERS_FILE_MAX) {
+		errf(&b, 1, "the export is larger than %u bytes", (unsigned)SCRM_CUSTOMERS_FILE_MAX);
+		return build_done(&b, -EFBIG);
+	}
+	if (!buf) {
+		buf = "";
+		len = 0;
+	}
+	b.p = buf;
+	b.end = buf + len;
+	return build_done(&b, build_table(&b, len, out));
+}
+
+int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t window, char *err,
+			   size_t errlen)
+{
+	assert(out && fd >= 0);
+	*out = NULL;
+	if (err && errlen)
+		err[0] = 0;
+	struct build b = {.name = name ? name : "<customers>", .err = err, .errlen = err ? errlen : 0, .line = 1,
+			  .fd = fd};
+	b.win = malloc(window ? window : 1);
+	if (!b.win)
+		return build_done(&b, -ENOMEM);
+	b.wcap = b.wread = window ? window : 1;
+	b.p = b.end = b.win;
+	struct stat st;
+	uint64_t fsize = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	if (fsize > SCRM_CUSTOMERS_FILE_MAX) {
+		errf(&b, 1, "the export is larger than %u bytes", (unsigned)SCRM_CUSTOMERS_FILE_MAX);
+		return build_done(&b, -EFBIG);
+	}
+	return build_done(&b, build_table(&b, fsize, out));
 }
 
 int scrm_customers_load(scrm_customers **out, const char *path, char *err, size_t errlen)
 {
 	assert(out && path);
 	*out = NULL;
-	int rc = 0;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		rc = -errno;
-		goto out_msg;
+		int rc = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: %s\n", path, strerror(-rc));
+		return rc;
 	}
 	/* Read to EOF rather than trusting st_size: a pipe or /dev/stdin works too. */
-	for (;;) {
-		if (len == cap) {
-			if (cap > SCRM_CUSTOMERS_FILE_MAX) {
-				rc = -EFBIG;
-				goto out_close;
-			}
-			size_t ncap = cap ? cap * 2 : 65536;
-			char *n = realloc(buf, ncap);
-			if (!n) {
-				rc = -ENOMEM;
-				goto out_close;
-			}
-			buf = n;
-			cap = ncap;
-		}
-		ssize_t got = read(fd, buf + len, cap - len);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			goto out_close;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
+	int rc = scrm_customers_read_fd(out, path, fd, SCRM_CUSTOMERS_WINDOW, err, errlen);
 	close(fd);
-	rc = scrm_customers_parse(out, path, buf, len, err, errlen);
-	free(buf);
-	return rc;
-
-out_close:
-	close(fd);
-	free(buf);
-out_msg:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s\n", path, strerror(-rc));
 	return rc;
 }
 

@@ -148,11 +148,26 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 			 char *err, size_t errlen);
 
 /*
- * scrm_customers_load() - scrm_customers_parse() on the contents of the file @path.
+ * scrm_customers_load() - scrm_customers_parse() on the contents of the file @path,
+ * read through a window of SCRM_CUSTOMERS_WINDOW bytes (scrm_customers_read_fd()).
  * Return: as scrm_customers_parse(), or -errno when @path cannot be read (then @err
  * holds "PATH: reason\n").
  */
 int scrm_customers_load(scrm_customers **out, const char *path, char *err, size_t errlen);
+
+/* How much of a file scrm_customers_load() holds at a time (more for a longer record). */
+#define SCRM_CUSTOMERS_WINDOW ((size_t)1 << 20)
+
+/*
+ * scrm_customers_read_fd() - the same table from what @fd reads to its end (a file, a
+ * pipe), @window bytes at a time (at least 1; one read() asks for at most @window
+ * bytes, and the window grows for a record that does not fit):
+ * the same customers, identities and messages as scrm_customers_parse() on all of it.
+ * @name names it in messages. Return: as scrm_customers_load() (a read error: -errno,
+ * with "NAME: reason\n" in @err). @fd is not closed.
+ */
+int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t window, char *err,
+			   size_t errlen);
 
 /* scrm_customers_free() - release @c and everything it owns; NULL is a no-op. */
 void scrm_customers_free(scrm_customers *c);

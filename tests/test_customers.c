@@ -26,7 +26,54 @@
 
 static char errbuf[1 << 16];
 
-/* Parse a NUL-terminated export named "t.csv"; the return code in *rc. */
+/* Two tables hold the same customers and links (c and d may be NULL: then both are). */
+static void assert_same_table(const scrm_customers *c, const scrm_customers *d, const char *what)
+{
+	cr_assert_eq(c == NULL, d == NULL, "%s: a table on one side only", what);
+	if (!c)
+		return;
+	struct scrm_customers_stats a, b;
+	scrm_customers_stats(c, &a);
+	scrm_customers_stats(d, &b);
+	cr_assert(memcmp(&a, &b, sizeof a) == 0, "%s: other counts (%zu/%zu customers, %zu/%zu identities)", what,
+		  a.customers, b.customers, a.identities, b.identities);
+	for (size_t i = 0; i < scrm_customers_count(c); i++) {
+		const scrm_customer *x = scrm_customers_at(c, i), *y = scrm_customers_at(d, i);
+		cr_assert(strcmp(x->id, y->id) == 0 && strcmp(x->key, y->key) == 0 && strcmp(x->name, y->name) == 0 &&
+				  strcmp(x->tier, y->tier) == 0 && x->key_hash == y->key_hash && x->line == y->line &&
+				  x->index == y->index && x->id_len == y->id_len && x->name_len == y->name_len &&
+				  x->tier_len == y->tier_len && (x->ltv == y->ltv || (isnan(x->ltv) && isnan(y->ltv))),
+			  "%s: customer %zu differs", what, i);
+	}
+}
+
+/* The export read from a file descriptor through windows of a few sizes (so that the
+ * reader stops inside every kind of record, field and quote): the same table and the
+ * same messages as parsed in memory (rc, errbuf and c: that parse). */
+static void assert_windows_agree(const char *csv, size_t len, int rc, const scrm_customers *c)
+{
+	static const size_t windows[] = {1, 2, 3, 5, 16, 4096};
+	static char werr[sizeof errbuf];
+	FILE *f = tmpfile();
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(csv, 1, len, f), len);
+	cr_assert_eq(fflush(f), 0);
+	for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+		cr_assert_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+		scrm_customers *d = (scrm_customers *)0x1;
+		int wrc = scrm_customers_read_fd(&d, "t.csv", fileno(f), windows[w], werr, sizeof werr);
+		char what[64];
+		snprintf(what, sizeof what, "window %zu", windows[w]);
+		cr_assert_eq(wrc, rc, "%s: rc %d, in memory %d\n%s", what, wrc, rc, werr);
+		cr_assert_str_eq(werr, errbuf, "%s: other messages", what);
+		assert_same_table(c, wrc ? NULL : d, what);
+		scrm_customers_free(wrc ? NULL : d);
+	}
+	fclose(f);
+}
+
+/* Parse a NUL-terminated export named "t.csv"; the return code in *rc. Every export
+ * the tests parse is also read through windows (assert_windows_agree). */
 static scrm_customers *parse_rc(const char *csv, int *rc)
 {
 	scrm_customers *c = (scrm_customers *)0x1;
@@ -35,6 +82,7 @@ static scrm_customers *parse_rc(const char *csv, int *rc)
 		cr_assert_null(c, "no table on error");
 	else
 		cr_assert_str_empty(errbuf, "no message on success");
+	assert_windows_agree(csv, strlen(csv), *rc, c);
 	return c;
 }
 
@@ -149,6 +197,14 @@ Test(customers, syntax_errors)
 	assert_err_has("t.csv:2: a quoted field is never closed");
 	parse_bad("customer_id,name\nC1,\"Mira\"x\nC2,ok\n");
 	assert_err_has("t.csv:2: text after the closing '\"'");
+	/* the rest of such a line is skipped, commas and all; a lone CR after the quote is
+	 * text too (parse_rc() also reads these a byte at a time: the same messages) */
+	parse_bad("customer_id,name\nC1,\"Mira\"x,y,z\nC2,ok\n");
+	assert_err_has("t.csv:2: text after the closing '\"'");
+	cr_assert_null(strstr(errbuf, "the header has"), "%s", errbuf);
+	parse_bad("customer_id,name\nC1,\"Mira\"\rx,y\nC2,ok\r\n");
+	assert_err_has("t.csv:2: text after the closing '\"'");
+	cr_assert_null(strstr(errbuf, "the header has"), "%s", errbuf);
 	parse_bad("customer_id,name\nC1,Mi\"ra\n");
 	assert_err_has("t.csv:2: a '\"' inside an unquoted field");
 	parse_bad("customer_id,name\nC1\nC2,a,b\n");

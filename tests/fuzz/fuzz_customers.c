@@ -8,7 +8,10 @@
  *   - on success every customer has a non-empty id, key == "c:" + id and the key's
  *     hash, and the counts add up; every lookup (slices of the input, on every
  *     channel) returns NULL or one of the table's customers, whose index leads back
- *     to it.
+ *     to it;
+ *   - read from a file descriptor through a small window (1 to 8 bytes a read, by the
+ *     first byte), the same input gives the same return, the same messages and the same
+ *     customers (scrm_customers_read_fd() against scrm_customers_parse()).
  *   make fuzz && build-fuzz/fuzz/fuzz_customers -max_total_time=60 CORPUS_DIR
  */
 #include <errno.h>
@@ -16,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "customers.h"
@@ -40,6 +45,37 @@ static void check_messages(const char *err)
 	}
 }
 
+/* The same input through scrm_customers_read_fd(): the same outcome as parse's. */
+static void check_window(const uint8_t *data, size_t size, int rc, const char *err, const scrm_customers *c)
+{
+	static char werr[4096];
+	static int fd = -1;
+	if (fd < 0)
+		fd = memfd_create("fuzz_customers", 0);
+	CHECK(fd >= 0);
+	CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(write(fd, data, size) == (ssize_t)size && lseek(fd, 0, SEEK_SET) == 0);
+	scrm_customers *d = (scrm_customers *)1;
+	int wrc = scrm_customers_read_fd(&d, "f.csv", fd, size ? 1 + data[0] % 8 : 1, werr, sizeof werr);
+	CHECK(wrc == rc && strcmp(werr, err) == 0);
+	if (rc) {
+		CHECK(d == NULL);
+		return;
+	}
+	CHECK(d && scrm_customers_count(d) == scrm_customers_count(c));
+	for (size_t i = 0; i < scrm_customers_count(c); i++) {
+		const scrm_customer *x = scrm_customers_at(c, i), *y = scrm_customers_at(d, i);
+		CHECK(strcmp(x->id, y->id) == 0 && strcmp(x->name, y->name) == 0 && strcmp(x->tier, y->tier) == 0 &&
+		      x->line == y->line && x->key_hash == y->key_hash &&
+		      (x->ltv == y->ltv || (x->ltv != x->ltv && y->ltv != y->ltv)));
+	}
+	struct scrm_customers_stats a, b;
+	scrm_customers_stats(c, &a);
+	scrm_customers_stats(d, &b);
+	CHECK(memcmp(&a, &b, sizeof a) == 0);
+	scrm_customers_free(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char err[4096];
@@ -47,6 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	scrm_customers *c = (scrm_customers *)1;
 	int rc = scrm_customers_parse(&c, "f.csv", buf, size, err, sizeof(err));
 	CHECK(rc == 0 || rc == -EINVAL);
+	check_window(data, size, rc, err, c);
 	if (rc) {
 		CHECK(c == NULL);
 		check_messages(err);
