@@ -505,14 +505,9 @@ static long id_find(const struct build *b, const char *s, size_t n, uint64_t h, 
 
 static int sb_put(struct build *b, char c)
 {
-	if (b->slen == b->sbcap) {
-		size_t cap = b->sbcap ? b->sbcap * 2 : 1024;
-		char *n = realloc(b->sb, cap);
-		if (!n)
-			return -ENOMEM;
-		b->sb = n;
-		b->sbcap = cap;
-	}
+	int rc;
+	if (b->slen == b->sbcap && (rc = scrm_array_grow((void **)&b->sb, &b->sbcap, b->slen + 1, 1, 1024)))
+		return rc;
 	b->sb[b->slen++] = c;
 	return 0;
 }
@@ -646,14 +641,9 @@ static int more(struct build *b)
 	size_t keep = (size_t)(b->end - b->p);
 	if (keep && b->p != b->win)
 		memmove(b->win, b->p, keep);
-	if (keep == b->wcap) {
-		size_t cap = b->wcap ? b->wcap * 2 : 4096;
-		char *w = realloc(b->win, cap);
-		if (!w)
-			return -ENOMEM;
-		b->win = w;
-		b->wcap = cap;
-	}
+	int rc;
+	if (keep == b->wcap && (rc = scrm_array_grow((void **)&b->win, &b->wcap, keep + 1, 1, 4096)))
+		return rc;
 	ssize_t got;
 	size_t ask = b->wcap - keep < b->wread ? b->wcap - keep : b->wread;
 	while ((got = read(b->fd, b->win + keep, ask)) < 0)
