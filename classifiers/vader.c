@@ -1133,8 +1133,6 @@ static inline double clause_valence(const scrm_vader_text *x, size_t i)
 	return sentiment_valence(t + b, e - b, i - b, x->is_cap_diff);
 }
 
-double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i) { return clause_valence(x, i); }
-
 void scrm_vader_clause_valences(const scrm_vader_text *x, double *val)
 {
 	const struct vtok *t = x->tok;

@@ -111,7 +111,7 @@ typedef struct scrm_vader_tok {
 	uint8_t upper;     /* all capitals (str.isupper()) */
 	uint8_t mention;   /* the stripped token came right after an '@' ("@united") */
 	uint8_t clause_end; /* the token as written ends in '.', '!', '?' or ';' (not VADER's: the
-			     * scrm mode's clause-bounded windows, scrm_vader_clause_valence) */
+			     * scrm mode's clause-bounded windows, scrm_vader_clause_valences) */
 } scrm_vader_tok;
 
 /* nearbyint(y) in the default rounding mode (half to even) for |y| < 2^52, without the
@@ -148,15 +148,12 @@ void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *o
 void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scrm_sentiment *out);
 
 /*
- * Token i's sentiment_valence() as if its clause were the whole text: the windows that
- * look back (boosters, negation, "no", idioms, "least") and ahead ("no" before a word,
- * idioms) stop at a token that ends a clause (scrm_vader_tok.clause_end). Equal to
- * x->sent[i] when no such token is within reach.
+ * For every lexicon token i whose windows reach a clause's end: val[i] = its
+ * sentiment_valence() as if its clause were the whole text (the windows that look back:
+ * boosters, negation, "no", idioms, "least"; and ahead: "no" before a word, idioms,
+ * "kind of"; stop at a token that ends a clause, scrm_vader_tok.clause_end). The other
+ * values are left as they are (x->sent[i] is what they would be).
  */
-double scrm_vader_clause_valence(const scrm_vader_text *x, size_t i);
-
-/* val[i] = scrm_vader_clause_valence(x, i) for every token i whose windows reach a
- * clause's end (the others are left as they are: x->sent[i] there). */
 void scrm_vader_clause_valences(const scrm_vader_text *x, double *val);
 
 /* The lower-cased bytes (x->tok[i].len of them) of token i: in buf (for short ASCII
