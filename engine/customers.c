@@ -965,9 +965,9 @@ static void build_free(struct build *b)
 }
 
 /*
- * Build the table from b's input: [b->p, b->end) with b->eof (in memory), or the file
- * b->fd of b->fsize bytes (0: not known) through a window. b is set up but for the
- * scratch buffer; build_free() is the caller's.
+ * Build the table from b's input: [b->p, b->end) with b->eof (in memory; fsize: its
+ * length), or the file b->fd of fsize bytes (0: not known) through a window. b is set
+ * up but for the scratch buffer; build_free() is the caller's.
  */
 static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
 {
@@ -1014,8 +1014,8 @@ static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
 	 * counted in what is in memory, and for a file scaled up to the bytes it has left */
 	for (const char *q = b.p - 1; q && q + 1 < b.end; q = memchr(q + 1, '\n', (size_t)(b.end - q - 1)))
 		lines += !is_blank(q[1]);
-	uint64_t seen = (uint64_t)(b.end - b.p), before = b.total - seen;
-	uint64_t rest = b.fd >= 0 && fsize > before ? fsize - before : seen, len = before + rest;
+	uint64_t seen = (uint64_t)(b.end - b.p), before = b.fd >= 0 ? b.total - seen : 0;
+	uint64_t rest = b.fd >= 0 && fsize > before ? fsize - before : seen, len = b.fd >= 0 ? before + rest : fsize;
 	if (rest > seen && seen)
 		lines = (size_t)((double)lines * (double)rest / (double)seen);
 	size_t most = (size_t)(rest / (b.ncols + 1) + 1);
