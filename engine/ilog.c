@@ -113,6 +113,7 @@
 #include "le.h"
 
 #include <assert.h>
+#include <liburing.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -863,6 +864,8 @@ struct scrm_ilog {
 	ipart **parts; /* each on its own cache lines: written by different threads */
 	uint64_t truncated;
 	uint32_t truncated_parts;
+	struct io_uring *ring; /* scrm_ilog_sync_many(), made on its first use */
+	int ring_failed;       /* io_uring_queue_init() failed: one sync after the other */
 };
 
 void scrm_ilog_opts_default(scrm_ilog_opts *o)
@@ -1189,6 +1192,10 @@ static void log_free(scrm_ilog *log)
 		for (uint32_t i = 0; i < log->nparts; i++)
 			part_free(log->parts[i]);
 	free(log->parts);
+	if (log->ring) {
+		io_uring_queue_exit(log->ring);
+		free(log->ring);
+	}
 	if (log->dirfd >= 0)
 		close(log->dirfd);
 	if (log->lockfd >= 0)
@@ -1491,6 +1498,105 @@ int scrm_ilog_sync(scrm_ilog *log, uint32_t part)
 	if (part >= log->nparts)
 		return -EINVAL;
 	return part_sync(log, log->parts[part]);
+}
+
+/* The io_uring of scrm_ilog_sync_many(), NULL where there is none to be had. */
+#define SYNC_RING 64
+
+static struct io_uring *sync_ring(scrm_ilog *log)
+{
+	if (log->ring || log->ring_failed || log->o.no_uring)
+		return log->ring;
+	struct io_uring *r = malloc(sizeof *r);
+	if (!r || io_uring_queue_init(SYNC_RING, r, 0) < 0) {
+		free(r);
+		log->ring_failed = 1;
+		return NULL;
+	}
+	return log->ring = r;
+}
+
+static void drop_ring(scrm_ilog *log)
+{
+	log->ring_failed = 1;
+	if (log->ring) {
+		io_uring_queue_exit(log->ring);
+		free(log->ring);
+		log->ring = NULL;
+	}
+}
+
+int scrm_ilog_sync_many(scrm_ilog *log, const uint32_t *parts, size_t n)
+{
+	assert(log && (parts || !n));
+	for (size_t i = 0; i < n; i++)
+		if (parts[i] >= log->nparts)
+			return -EINVAL;
+	int first = 0;
+	size_t first_at = SIZE_MAX;
+#define NOTE(rc, at)                                                                                              \
+	do {                                                                                                      \
+		if ((rc) && (at) < first_at)                                                                      \
+			first = (rc), first_at = (at);                                                            \
+	} while (0)
+	for (size_t i = 0; i < n;) {
+		struct io_uring *ring = log->o.sync == SCRM_ILOG_SYNC_NEVER ? NULL : sync_ring(log);
+		if (!ring) { /* one after the other */
+			for (; i < n; i++)
+				NOTE(part_sync(log, log->parts[parts[i]]), i);
+			break;
+		}
+		/* up to SYNC_RING partitions that need a sync, submitted together */
+		size_t group = i, queued = 0;
+		for (; i < n && queued < SYNC_RING; i++) {
+			ipart *p = log->parts[parts[i]];
+			struct io_uring_sqe *sqe;
+			if (p->error || !p->unsynced || p->fd < 0 || !(sqe = io_uring_get_sqe(ring))) {
+				NOTE(part_sync(log, p), i); /* 0 when it needs none, or its error */
+				continue;
+			}
+			io_uring_prep_fsync(sqe, p->fd, IORING_FSYNC_DATASYNC);
+			io_uring_sqe_set_data64(sqe, i);
+			queued++;
+		}
+		int sub = 0;
+		while (queued && (sub = io_uring_submit(ring)) == -EINTR)
+			;
+		for (size_t done = 0; done < queued; done++) {
+			struct io_uring_cqe *cqe = NULL;
+			int w = sub < 0 ? sub : (size_t)sub < queued ? -EIO : 0;
+			while (!w && (w = io_uring_wait_cqe(ring, &cqe)) == -EINTR)
+				w = 0;
+			if (w < 0) {
+				/* the ring failed: this group is synced one after the other (what
+				 * already completed needs nothing), and so is everything after it */
+				drop_ring(log);
+				for (size_t k = group; k < i; k++)
+					if (!log->parts[parts[k]]->error)
+						NOTE(part_sync(log, log->parts[parts[k]]), k);
+				break;
+			}
+			size_t k = (size_t)io_uring_cqe_get_data64(cqe);
+			ipart *p = log->parts[parts[k]];
+			int res = cqe->res;
+			io_uring_cqe_seen(ring, cqe);
+			if (res == -EINVAL || res == -EOPNOTSUPP) {
+				/* a kernel without IORING_OP_FSYNC: fdatasync, now and from now on */
+				log->ring_failed = 1;
+				NOTE(part_sync(log, p), k);
+			} else if (res < 0) {
+				p->error = res;
+				NOTE(res, k);
+			} else {
+				p->unsynced = 0;
+				p->last_sync_ms = now_ms();
+			}
+		}
+		if (log->ring_failed)
+			drop_ring(log);
+	}
+#undef NOTE
+	return first;
 }
 
 int scrm_ilog_close(scrm_ilog *log)

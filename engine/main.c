@@ -105,7 +105,7 @@ static void usage(FILE *fp)
 	      "      --chunk-size SIZE  target bytes per batch (default 512K)\n"
 	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
 	      "      --rejects FILE     where quarantined lines go\n"
-	      "      --no-uring         read files with read(2) instead of io_uring\n"
+	      "      --no-uring         no io_uring: read files with read(2), sync the log one partition at a time\n"
 	      "      --stats[=SECS]     a stats line on stderr every SECS seconds (default 1)\n"
 	      "      --stats-json FILE  write the final statistics as JSON\n"
 	      "      --no-progress      no progress line even on a terminal\n"

@@ -1822,9 +1822,14 @@ static int log_chunk(pipeline *pl, chunk *c)
 	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc; p++)
 		if (touched >> p & 1)
 			rc = scrm_ilog_commit(pl->ilog, p);
-	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH; p++)
-		if (touched >> p & 1)
-			rc = scrm_ilog_sync(pl->ilog, p);
+	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH) { /* all of them at once */
+		uint32_t parts[SCRM_PARTITIONS];
+		size_t n = 0;
+		for (uint32_t p = 0; p < SCRM_PARTITIONS; p++)
+			if (touched >> p & 1)
+				parts[n++] = p;
+		rc = scrm_ilog_sync_many(pl->ilog, parts, n);
+	}
 	if (!rc)
 		pl->log_records += c->recs.len;
 	return rc;
@@ -2824,6 +2829,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		scrm_ilog_opts_default(&lo);
 		lo.sync = (scrm_ilog_sync_policy)cfg->log_sync;
 		lo.cut_seq = pl->resume_seq; /* what a crashed run wrote past its checkpoint */
+		lo.no_uring = cfg->no_uring;
 		if (cfg->log_interval_ms)
 			lo.interval_ms = cfg->log_interval_ms;
 		char err[1024];

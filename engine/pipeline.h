@@ -140,7 +140,7 @@ typedef struct scrm_pipeline_cfg {
 	   checkpoint says were consumed. log_from_start: read every input from its start
 	   anyway (everything else as above). */
 	bool log_from_start;
-	bool no_uring;             /* read files with read(2) */
+	bool no_uring;             /* read files with read(2), sync the log one partition at a time */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
 	int64_t from_ms, to_ms;    /* keep records with from <= ts < to (INT64_MIN/MAX: open) */

@@ -14,7 +14,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -365,6 +367,118 @@ Test(ilog, sync_policies_and_bad_appends)
 	for (uint32_t p = 0; p < 2; p++) {
 		check_part(dir, p, &exp[p], exp[p].n);
 		free(exp[p].v);
+	}
+	rm_rf(root);
+	free(root);
+}
+
+/* All of a file's bytes, for comparing two logs. */
+static char *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	char *b = NULL;
+	size_t cap = 0;
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 65536;
+			b = realloc(b, cap);
+			cr_assert_not_null(b);
+		}
+		size_t got = fread(b + *n, 1, cap - *n, f);
+		*n += got;
+		if (!got)
+			break;
+	}
+	fclose(f);
+	return b;
+}
+
+/* scrm_ilog_sync_many(): the partitions' fdatasyncs together through io_uring, and one
+ * after the other (o.no_uring), over more partitions than one io_uring round holds (64):
+ * both return 0, write the same bytes, and read back what was appended; bad partitions
+ * are refused; a partition's sticky error comes back whatever its place in the list,
+ * and the others are still synced (their records read back). */
+Test(ilog, sync_many_together_and_one_by_one)
+{
+	char *root = tmp_root(), dir[2][4096];
+	const uint32_t P = 70;
+	for (int mode = 0; mode < 2; mode++) {
+		cat_path(dir[mode], sizeof dir[mode], root, mode ? "one-by-one" : "together");
+		scrm_ilog_opts o;
+		scrm_ilog_opts_default(&o);
+		o.sync = SCRM_ILOG_SYNC_BATCH;
+		o.no_uring = mode;
+		scrm_ilog *log;
+		char err[512];
+		cr_assert_eq(scrm_ilog_open(&log, dir[mode], P, &o, err, sizeof err), 0, "%s", err);
+		expect *exp = calloc(P, sizeof *exp);
+		uint64_t rng = 99, seq = 0;
+		uint32_t all[P + 1];
+		for (uint32_t p = 0; p < P; p++)
+			all[p] = P - 1 - p; /* any order */
+		for (int batch = 0; batch < 6; batch++) {
+			for (int i = 0; i < 400; i++)
+				add_interaction(log, exp, splitmix64(&rng) % 5000, seq++, &rng);
+			for (uint32_t p = 0; p < P; p++)
+				cr_assert_eq(scrm_ilog_commit(log, p), 0);
+			cr_assert_eq(scrm_ilog_sync_many(log, all, P), 0, "batch %d", batch);
+			cr_assert_eq(scrm_ilog_sync_many(log, all, P), 0, "nothing left to sync");
+		}
+		cr_assert_eq(scrm_ilog_sync_many(log, NULL, 0), 0);
+		all[P] = P; /* out of range: refused before anything is synced */
+		cr_assert_eq(scrm_ilog_sync_many(log, all + 1, P), -EINVAL);
+		cr_assert_eq(scrm_ilog_close(log), 0);
+		for (uint32_t p = 0; p < P; p++) {
+			check_part(dir[mode], p, &exp[p], exp[p].n);
+			free(exp[p].v);
+		}
+		free(exp);
+	}
+	for (uint32_t p = 0; p < P; p++) {
+		char a[4200], b[4200];
+		seg_name(a, sizeof a, dir[0], p, 1);
+		seg_name(b, sizeof b, dir[1], p, 1);
+		size_t na, nb;
+		char *x = slurp(a, &na), *y = slurp(b, &nb);
+		cr_assert(na == nb && memcmp(x, y, na) == 0, "partition %u: the two ways wrote other bytes", p);
+		free(x);
+		free(y);
+	}
+
+	/* a sticky error: partition 1's block passes the file size limit (EFBIG) */
+	for (int mode = 0; mode < 2; mode++) {
+		char d[4096];
+		cat_path(d, sizeof d, root, mode ? "efbig-one-by-one" : "efbig-together");
+		scrm_ilog_opts o;
+		scrm_ilog_opts_default(&o);
+		o.no_uring = mode;
+		scrm_ilog *log;
+		char err[512];
+		cr_assert_eq(scrm_ilog_open(&log, d, 2, &o, err, sizeof err), 0, "%s", err);
+		expect exp[2] = {0};
+		uint64_t rng = 5, seq = 0;
+		for (uint64_t c = 0; exp[0].n < 3 || exp[1].n < 3; c++)
+			add_interaction(log, exp, c, seq++, &rng);
+		cr_assert_eq(scrm_ilog_commit(log, 0), 0);
+		struct rlimit old, lim;
+		cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+		lim = old;
+		lim.rlim_cur = 64; /* below anything a block adds to a segment */
+		signal(SIGXFSZ, SIG_IGN);
+		cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		int crc = scrm_ilog_commit(log, 1);
+		cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+		cr_assert_eq(crc, -EFBIG, "commit past the limit: %d", crc);
+		uint32_t order[2][2] = {{0, 1}, {1, 0}};
+		for (int k = 0; k < 2; k++)
+			cr_assert_eq(scrm_ilog_sync_many(log, order[k], 2), -EFBIG, "order %d", k);
+		cr_assert_eq(scrm_ilog_sync(log, 0), 0, "partition 0 is fine");
+		scrm_ilog_close(log);
+		check_part(d, 0, &exp[0], exp[0].n);
+		free(exp[0].v);
+		free(exp[1].v);
 	}
 	rm_rf(root);
 	free(root);
