@@ -283,7 +283,7 @@ struct build {
 	bool eof;
 	int fd;
 	char *win;
-	size_t wcap, wread; /* its size; the most one read() asks for (the window asked for) */
+	size_t wcap, wread; /* its size; the most one read() asks for (0: all it can hold) */
 	uint64_t total;      /* bytes read from fd */
 	uint32_t line;       /* line of the next byte */
 	char *sb;            /* unescaped fields of the current record */
@@ -629,8 +629,9 @@ more:
 
 /*
  * Move the window past what was read and fill the rest from fd (a window that is all one
- * unfinished record doubles). Sets b->eof at the end of the file. 0, or -errno, -EFBIG
- * past SCRM_CUSTOMERS_FILE_MAX (reported), -ENOMEM.
+ * unfinished record doubles, so a record of any length is read again only O(log length)
+ * times). Sets b->eof at the end of the file. 0, or -errno, -EFBIG past
+ * SCRM_CUSTOMERS_FILE_MAX (reported), -ENOMEM.
  */
 static int more(struct build *b)
 {
@@ -645,7 +646,7 @@ static int more(struct build *b)
 	if (keep == b->wcap && (rc = scrm_array_grow((void **)&b->win, &b->wcap, keep + 1, 1, 4096)))
 		return rc;
 	ssize_t got;
-	size_t ask = b->wcap - keep < b->wread ? b->wcap - keep : b->wread;
+	size_t ask = b->wread && b->wread < b->wcap - keep ? b->wread : b->wcap - keep;
 	while ((got = read(b->fd, b->win + keep, ask)) < 0)
 		if (errno != EINTR)
 			return -errno;
@@ -1114,7 +1115,7 @@ int scrm_customers_parse(scrm_customers **out, const char *name, const char *buf
 	return build_done(&b, build_table(&b, len, out));
 }
 
-int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t window, char *err,
+int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t read_max, char *err,
 			   size_t errlen)
 {
 	assert(out && fd >= 0);
@@ -1123,10 +1124,12 @@ int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_
 		err[0] = 0;
 	struct build b = {.name = name ? name : "<customers>", .err = err, .errlen = err ? errlen : 0, .line = 1,
 			  .fd = fd};
-	b.win = malloc(window ? window : 1);
+	/* a window smaller than the reads it is asked to take would only grow */
+	b.wcap = read_max && read_max < SCRM_CUSTOMERS_WINDOW ? read_max : SCRM_CUSTOMERS_WINDOW;
+	b.wread = read_max;
+	b.win = malloc(b.wcap);
 	if (!b.win)
 		return build_done(&b, -ENOMEM);
-	b.wcap = b.wread = window ? window : 1;
 	b.p = b.end = b.win;
 	struct stat st;
 	uint64_t fsize = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
@@ -1149,7 +1152,7 @@ int scrm_customers_load(scrm_customers **out, const char *path, char *err, size_
 		return rc;
 	}
 	/* Read to EOF rather than trusting st_size: a pipe or /dev/stdin works too. */
-	int rc = scrm_customers_read_fd(out, path, fd, SCRM_CUSTOMERS_WINDOW, err, errlen);
+	int rc = scrm_customers_read_fd(out, path, fd, 0, err, errlen);
 	close(fd);
 	return rc;
 }

@@ -160,13 +160,14 @@ int scrm_customers_load(scrm_customers **out, const char *path, char *err, size_
 
 /*
  * scrm_customers_read_fd() - the same table from what @fd reads to its end (a file, a
- * pipe), @window bytes at a time (at least 1; one read() asks for at most @window
- * bytes, and the window grows for a record that does not fit):
- * the same customers, identities and messages as scrm_customers_parse() on all of it.
+ * pipe), through a window of SCRM_CUSTOMERS_WINDOW bytes that doubles for a record that
+ * does not fit: the same customers, identities and messages as scrm_customers_parse()
+ * on all of it. One read() asks for at most @read_max bytes (0: as many as the window
+ * has room for; tests read a byte at a time so that the window ends everywhere).
  * @name names it in messages. Return: as scrm_customers_load() (a read error: -errno,
  * with "NAME: reason\n" in @err). @fd is not closed.
  */
-int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t window, char *err,
+int scrm_customers_read_fd(scrm_customers **out, const char *name, int fd, size_t read_max, char *err,
 			   size_t errlen);
 
 /* scrm_customers_free() - release @c and everything it owns; NULL is a no-op. */

@@ -47,12 +47,12 @@ static void assert_same_table(const scrm_customers *c, const scrm_customers *d, 
 	}
 }
 
-/* The export read from a file descriptor through windows of a few sizes (so that the
+/* The export read from a file descriptor a few bytes a read (so that the window
  * reader stops inside every kind of record, field and quote): the same table and the
  * same messages as parsed in memory (rc, errbuf and c: that parse). */
 static void assert_windows_agree(const char *csv, size_t len, int rc, const scrm_customers *c)
 {
-	static const size_t windows[] = {1, 2, 3, 5, 16, 4096};
+	static const size_t windows[] = {1, 2, 3, 5, 16, 4096, 0}; /* bytes a read; 0: a whole window */
 	static char werr[sizeof errbuf];
 	FILE *f = tmpfile();
 	cr_assert_not_null(f);
@@ -63,7 +63,7 @@ static void assert_windows_agree(const char *csv, size_t len, int rc, const scrm
 		scrm_customers *d = (scrm_customers *)0x1;
 		int wrc = scrm_customers_read_fd(&d, "t.csv", fileno(f), windows[w], werr, sizeof werr);
 		char what[64];
-		snprintf(what, sizeof what, "window %zu", windows[w]);
+		snprintf(what, sizeof what, "reads of %zu bytes", windows[w]);
 		cr_assert_eq(wrc, rc, "%s: rc %d, in memory %d\n%s", what, wrc, rc, werr);
 		cr_assert_str_eq(werr, errbuf, "%s: other messages", what);
 		assert_same_table(c, wrc ? NULL : d, what);
