@@ -834,20 +834,26 @@ static const uint8_t *idx_find(const idx_file *ix, uint64_t h, uint32_t *n)
 
 /* ---- the writer ---- */
 
+/* The records of one block and how they become its bytes (ilog.h). */
+struct scrm_ilog_builder {
+	uint8_t *raw; /* the records, framed */
+	size_t raw_len, raw_cap;
+	uint32_t nrec;
+	uint64_t *bh; /* the interactions' customers (sorted and unique once sealed) */
+	size_t nbh, bhcap;
+	ZSTD_CCtx *cctx;
+	int level;
+};
+
 typedef struct ipart {
 	int fd; /* the open segment, -1 if none */
 	uint32_t part;
 	uint64_t seg_seq;
 	uint64_t seg_size; /* bytes of whole blocks in the open segment */
 	uint64_t next_lsn;
-	uint8_t *raw; /* the current block's records */
-	size_t raw_len, raw_cap;
-	uint32_t nrec;
-	uint64_t *bh; /* the current block's customers */
-	size_t nbh, bhcap;
+	scrm_ilog_builder bb; /* the current block's records (scrm_ilog_append) */
 	uint8_t *out; /* block header + compressed data */
 	size_t out_cap;
-	ZSTD_CCtx *cctx;
 	ix_pair *ix; /* the open segment's (customer, block) pairs */
 	size_t nix, ixcap;
 	int unsynced;
@@ -1146,27 +1152,27 @@ static int add_customer_cb(void *ctx, const scrm_ilog_rec *r)
 	ipart *p = ctx;
 	if (r->kind != SCRM_ILOG_INTERACTION)
 		return 0;
-	if (scrm_array_grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256))
+	if (scrm_array_grow((void **)&p->bb.bh, &p->bb.bhcap, p->bb.nbh + 1, sizeof *p->bb.bh, 256))
 		return -ENOMEM;
-	p->bh[p->nbh++] = r->customer;
+	p->bb.bh[p->bb.nbh++] = r->customer;
 	return 0;
 }
 
 /* Add the (customer, off) pairs of block b (decoded) to p's index pairs. */
 static int ix_add_block(ipart *p, blk_reader *b, uint64_t off)
 {
-	p->nbh = 0;
+	p->bb.nbh = 0;
 	int rc = blk_each(b, add_customer_cb, p);
 	if (rc)
 		return rc;
-	if (p->nbh)
-		qsort(p->bh, p->nbh, sizeof *p->bh, u64_cmp);
-	if ((rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + p->nbh, sizeof *p->ix, 1024)))
+	if (p->bb.nbh)
+		qsort(p->bb.bh, p->bb.nbh, sizeof *p->bb.bh, u64_cmp);
+	if ((rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + p->bb.nbh, sizeof *p->ix, 1024)))
 		return rc;
-	for (size_t i = 0; i < p->nbh; i++)
-		if (i == 0 || p->bh[i] != p->bh[i - 1])
-			p->ix[p->nix++] = (ix_pair){p->bh[i], off};
-	p->nbh = 0;
+	for (size_t i = 0; i < p->bb.nbh; i++)
+		if (i == 0 || p->bb.bh[i] != p->bb.bh[i - 1])
+			p->ix[p->nix++] = (ix_pair){p->bb.bh[i], off};
+	p->bb.nbh = 0;
 	return 0;
 }
 
@@ -1176,9 +1182,9 @@ static void part_free(ipart *p)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
-	ZSTD_freeCCtx(p->cctx);
-	free(p->raw);
-	free(p->bh);
+	ZSTD_freeCCtx(p->bb.cctx);
+	free(p->bb.raw);
+	free(p->bb.bh);
 	free(p->out);
 	free(p->ix);
 	free(p);
@@ -1324,7 +1330,8 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 		p->part = i;
 		p->last_sync_ms = now_ms();
 		log->parts[i] = p;
-		if (!(p->cctx = ZSTD_createCCtx()))
+		p->bb.level = log->o.zstd_level;
+		if (!(p->bb.cctx = ZSTD_createCCtx()))
 			goto fail_oom;
 		size_t end = first;
 		while (end < nseg && segs[end].part == i)
@@ -1346,17 +1353,14 @@ fail:
 	return rc;
 }
 
-int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r)
+/* Frame record r at the end of b's records (any kind; its partition is the caller's
+ * to check). 0, -EINVAL, -EMSGSIZE, -E2BIG (the block would pass
+ * SCRM_ILOG_BLOCK_MAX), -ENOMEM. */
+static int bb_add(scrm_ilog_builder *b, const scrm_ilog_rec *r)
 {
-	assert(log && r);
-	if (part >= log->nparts)
-		return -EINVAL;
-	ipart *p = log->parts[part];
-	if (p->error)
-		return p->error;
 	size_t body;
 	if (r->kind == SCRM_ILOG_INTERACTION) {
-		if (scrm_ilog_part_of(r->customer, log->nparts) != part || (r->len && !r->data))
+		if (r->len && !r->data)
 			return -EINVAL;
 		if (r->len > SCRM_ILOG_PAYLOAD_MAX)
 			return -EMSGSIZE;
@@ -1377,41 +1381,141 @@ int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r)
 	} else {
 		return -EINVAL;
 	}
-	if (p->raw_len + FRAME + body > SCRM_ILOG_BLOCK_MAX)
+	if (b->raw_len + FRAME + body > SCRM_ILOG_BLOCK_MAX)
 		return -E2BIG;
-	int rc = scrm_array_grow((void **)&p->raw, &p->raw_cap, p->raw_len + FRAME + body, 1, 64 << 10);
+	int rc = scrm_array_grow((void **)&b->raw, &b->raw_cap, b->raw_len + FRAME + body, 1, 64 << 10);
 	if (rc)
 		return rc;
-	uint8_t *f = p->raw + p->raw_len, *b = f + FRAME;
+	uint8_t *f = b->raw + b->raw_len, *d = f + FRAME;
 	scrm_le_put32(f, (uint32_t)body);
-	b[0] = (uint8_t)r->kind;
+	d[0] = (uint8_t)r->kind;
 	if (r->kind == SCRM_ILOG_INTERACTION) {
-		if ((rc = scrm_array_grow((void **)&p->bh, &p->bhcap, p->nbh + 1, sizeof *p->bh, 256)))
+		if ((rc = scrm_array_grow((void **)&b->bh, &b->bhcap, b->nbh + 1, sizeof *b->bh, 256)))
 			return rc;
-		p->bh[p->nbh++] = r->customer;
-		scrm_le_put64(b + 1, r->customer);
-		scrm_le_put64(b + 9, (uint64_t)r->ts_ms);
-		scrm_le_put64(b + 17, r->seq);
+		b->bh[b->nbh++] = r->customer;
+		scrm_le_put64(d + 1, r->customer);
+		scrm_le_put64(d + 9, (uint64_t)r->ts_ms);
+		scrm_le_put64(d + 17, r->seq);
 		if (r->len)
-			memcpy(b + INTER_MIN, r->data, r->len);
+			memcpy(d + INTER_MIN, r->data, r->len);
 	} else {
-		scrm_le_put64(b + 1, r->commit);
-		scrm_le_put32(b + 9, r->ninputs);
+		scrm_le_put64(d + 1, r->commit);
+		scrm_le_put32(d + 9, r->ninputs);
 		size_t q = CKPT_MIN;
 		for (uint32_t i = 0; i < r->ninputs; i++) {
 			size_t k = r->inputs[i].input_len;
-			b[q] = (uint8_t)k;
-			b[q + 1] = (uint8_t)(k >> 8);
-			memcpy(b + q + 2, r->inputs[i].input, k);
-			scrm_le_put64(b + q + 2 + k, r->inputs[i].offset);
+			d[q] = (uint8_t)k;
+			d[q + 1] = (uint8_t)(k >> 8);
+			memcpy(d + q + 2, r->inputs[i].input, k);
+			scrm_le_put64(d + q + 2 + k, r->inputs[i].offset);
 			q += 2 + k + 8;
 		}
 		assert(q == body);
 	}
-	scrm_le_put32(f + 4, (uint32_t)XXH3_64bits(b, body));
-	p->raw_len += FRAME + body;
-	p->nrec++;
+	scrm_le_put32(f + 4, (uint32_t)XXH3_64bits(d, body));
+	b->raw_len += FRAME + body;
+	b->nrec++;
 	return 0;
+}
+
+/* The block of b's records (b->nrec > 0) into (*out)[at..at + *blen): header (but its
+ * LSN and its own checksum, part_write()'s), filter, compressed data; b->bh becomes its
+ * distinct customers, ascending (b->nbh of them). 0 or -ENOMEM. */
+static int bb_seal(scrm_ilog_builder *b, uint8_t **out, size_t *out_cap, size_t at, size_t *blen)
+{
+	size_t u = 0;
+	if (b->nbh) {
+		qsort(b->bh, b->nbh, sizeof *b->bh, u64_cmp);
+		for (size_t i = 0; i < b->nbh; i++)
+			if (i == 0 || b->bh[i] != b->bh[u - 1])
+				b->bh[u++] = b->bh[i];
+	}
+	b->nbh = u;
+	size_t flen = bloom_bytes(u);
+	size_t bound = ZSTD_compressBound(b->raw_len);
+	int rc = scrm_array_grow((void **)out, out_cap, at + BLK_HDR + flen + bound, 1, 64 << 10);
+	if (rc)
+		return rc;
+	uint8_t *h = *out + at, *filter = h + BLK_HDR, *data = filter + flen;
+	size_t clen = ZSTD_compressCCtx(b->cctx, data, bound, b->raw, b->raw_len, b->level);
+	if (ZSTD_isError(clen))
+		return -ENOMEM; /* with a bound-sized output only the workspace can fail */
+	memset(filter, 0, flen);
+	for (size_t i = 0; i < u; i++)
+		bloom_add(filter, (uint64_t)flen * 8, b->bh[i]);
+	memcpy(h, BLK_MAGIC, 4);
+	scrm_le_put32(h + 4, (uint32_t)clen);
+	scrm_le_put32(h + 8, (uint32_t)b->raw_len);
+	scrm_le_put32(h + 12, b->nrec);
+	scrm_le_put32(h + 16, (uint32_t)flen);
+	scrm_le_put32(h + 20, 0);
+	scrm_le_put64(h + 24, 0); /* the LSN: part_write() */
+	scrm_le_put64(h + 32, XXH3_64bits(data, clen));
+	scrm_le_put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
+	scrm_le_put64(h + 48, 0); /* the header's checksum: part_write() */
+	*blen = BLK_HDR + flen + clen;
+	return 0;
+}
+
+static void bb_reset(scrm_ilog_builder *b)
+{
+	b->raw_len = 0;
+	b->nrec = 0;
+	b->nbh = 0;
+}
+
+/* Write the sealed block h (blen bytes, nrec records, the distinct customers cust) as
+ * p's next block: its LSN and header checksum, a new segment first if it would pass
+ * segment_bytes, the write, the index pairs, the sync the policy asks for. */
+static int part_write(scrm_ilog *log, ipart *p, uint8_t *h, size_t blen, uint32_t nrec, const uint64_t *cust,
+		      size_t ncust)
+{
+	/* reserved before writing, so nothing can fail between the write and the bookkeeping */
+	int rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + ncust, sizeof *p->ix, 1024);
+	if (rc)
+		return rc;
+	scrm_le_put64(h + 24, p->next_lsn);
+	scrm_le_put64(h + 48, XXH3_64bits(h, 48));
+	if (p->seg_size > SEG_HDR && p->seg_size + blen > log->o.segment_bytes) {
+		rc = part_close_segment(log, p);
+		if (!rc)
+			rc = part_new_segment(log, p, p->seg_seq + 1);
+		if (rc) {
+			p->error = rc;
+			return rc;
+		}
+	}
+	rc = pwrite_all(p->fd, h, blen, p->seg_size);
+	if (rc) {
+		/* Cut the torn block so the file ends on a whole one; if even that fails,
+		 * recovery cuts it at the next open. */
+		int cut = ftruncate(p->fd, (off_t)p->seg_size);
+		(void)cut;
+		p->error = rc;
+		return rc;
+	}
+	for (size_t i = 0; i < ncust; i++)
+		p->ix[p->nix++] = (ix_pair){cust[i], p->seg_size};
+	p->seg_size += blen;
+	p->next_lsn += nrec;
+	p->unsynced = 1;
+	if (log->o.sync == SCRM_ILOG_SYNC_ALWAYS ||
+	    (log->o.sync == SCRM_ILOG_SYNC_INTERVAL && now_ms() - p->last_sync_ms >= log->o.interval_ms))
+		return part_sync(log, p);
+	return 0;
+}
+
+int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r)
+{
+	assert(log && r);
+	if (part >= log->nparts)
+		return -EINVAL;
+	ipart *p = log->parts[part];
+	if (p->error)
+		return p->error;
+	if (r->kind == SCRM_ILOG_INTERACTION && scrm_ilog_part_of(r->customer, log->nparts) != part)
+		return -EINVAL;
+	return bb_add(&p->bb, r);
 }
 
 int scrm_ilog_commit(scrm_ilog *log, uint32_t part)
@@ -1422,74 +1526,98 @@ int scrm_ilog_commit(scrm_ilog *log, uint32_t part)
 	ipart *p = log->parts[part];
 	if (p->error)
 		return p->error;
-	if (p->nrec == 0)
+	if (p->bb.nrec == 0)
 		return 0;
-	/* The block's distinct customers: its filter, and its index pairs (reserved
-	 * before writing, so nothing can fail between the write and the bookkeeping). */
-	size_t u = 0;
-	if (p->nbh) {
-		qsort(p->bh, p->nbh, sizeof *p->bh, u64_cmp);
-		for (size_t i = 0; i < p->nbh; i++)
-			if (i == 0 || p->bh[i] != p->bh[u - 1])
-				p->bh[u++] = p->bh[i];
-	}
-	p->nbh = u;
-	size_t flen = bloom_bytes(u);
-	size_t bound = ZSTD_compressBound(p->raw_len);
-	int rc = scrm_array_grow((void **)&p->out, &p->out_cap, BLK_HDR + flen + bound, 1, 64 << 10);
+	size_t blen;
+	int rc = bb_seal(&p->bb, &p->out, &p->out_cap, 0, &blen);
 	if (!rc)
-		rc = scrm_array_grow((void **)&p->ix, &p->ixcap, p->nix + u, sizeof *p->ix, 1024);
+		rc = part_write(log, p, p->out, blen, p->bb.nrec, p->bb.bh, p->bb.nbh);
+	if (!rc)
+		bb_reset(&p->bb);
+	return rc;
+}
+
+scrm_ilog_builder *scrm_ilog_builder_new(int zstd_level)
+{
+	scrm_ilog_builder *b = calloc(1, sizeof *b);
+	if (!b || !(b->cctx = ZSTD_createCCtx())) {
+		free(b);
+		return NULL;
+	}
+	b->level = zstd_level;
+	return b;
+}
+
+void scrm_ilog_builder_free(scrm_ilog_builder *b)
+{
+	if (!b)
+		return;
+	ZSTD_freeCCtx(b->cctx);
+	free(b->raw);
+	free(b->bh);
+	free(b);
+}
+
+int scrm_ilog_builder_add(scrm_ilog_builder *b, const scrm_ilog_rec *r)
+{
+	assert(b && r);
+	return bb_add(b, r);
+}
+
+int scrm_ilog_builder_seal(scrm_ilog_builder *b, scrm_buf *blocks, scrm_buf *custs, scrm_ilog_built *out)
+{
+	assert(b && blocks && custs && out);
+	memset(out, 0, sizeof *out);
+	out->off = blocks->len;
+	out->cust_off = custs->len;
+	if (!b->nrec)
+		return 0;
+	uint8_t *data = (uint8_t *)blocks->data;
+	size_t cap = blocks->cap, blen;
+	int rc = bb_seal(b, &data, &cap, blocks->len, &blen);
+	blocks->data = (char *)data;
+	blocks->cap = cap;
+	if (!rc)
+		rc = scrm_buf_reserve(custs, b->nbh * sizeof *b->bh);
 	if (rc)
 		return rc;
-	uint8_t *h = p->out, *filter = p->out + BLK_HDR, *data = filter + flen;
-	size_t clen = ZSTD_compressCCtx(p->cctx, data, bound, p->raw, p->raw_len, log->o.zstd_level);
-	if (ZSTD_isError(clen))
-		return -ENOMEM; /* with a bound-sized output only the workspace can fail */
-	memset(filter, 0, flen);
-	for (size_t i = 0; i < u; i++)
-		bloom_add(filter, (uint64_t)flen * 8, p->bh[i]);
-	memcpy(h, BLK_MAGIC, 4);
-	scrm_le_put32(h + 4, (uint32_t)clen);
-	scrm_le_put32(h + 8, (uint32_t)p->raw_len);
-	scrm_le_put32(h + 12, p->nrec);
-	scrm_le_put32(h + 16, (uint32_t)flen);
-	scrm_le_put32(h + 20, 0);
-	scrm_le_put64(h + 24, p->next_lsn);
-	scrm_le_put64(h + 32, XXH3_64bits(data, clen));
-	scrm_le_put64(h + 40, flen ? XXH3_64bits(filter, flen) : 0);
-	scrm_le_put64(h + 48, XXH3_64bits(h, 48));
-	size_t blen = BLK_HDR + flen + clen;
-
-	if (p->seg_size > SEG_HDR && p->seg_size + blen > log->o.segment_bytes) {
-		rc = part_close_segment(log, p);
-		if (!rc)
-			rc = part_new_segment(log, p, p->seg_seq + 1);
-		if (rc) {
-			p->error = rc;
-			return rc;
-		}
-	}
-	rc = pwrite_all(p->fd, p->out, blen, p->seg_size);
-	if (rc) {
-		/* Cut the torn block so the file ends on a whole one; if even that fails,
-		 * recovery cuts it at the next open. */
-		int cut = ftruncate(p->fd, (off_t)p->seg_size);
-		(void)cut;
-		p->error = rc;
-		return rc;
-	}
-	for (size_t i = 0; i < p->nbh; i++)
-		p->ix[p->nix++] = (ix_pair){p->bh[i], p->seg_size};
-	p->seg_size += blen;
-	p->next_lsn += p->nrec;
-	p->raw_len = 0;
-	p->nrec = 0;
-	p->nbh = 0;
-	p->unsynced = 1;
-	if (log->o.sync == SCRM_ILOG_SYNC_ALWAYS ||
-	    (log->o.sync == SCRM_ILOG_SYNC_INTERVAL && now_ms() - p->last_sync_ms >= log->o.interval_ms))
-		return part_sync(log, p);
+	memcpy(custs->data + custs->len, b->bh, b->nbh * sizeof *b->bh);
+	custs->len += b->nbh * sizeof *b->bh;
+	blocks->len += blen;
+	out->len = blen;
+	out->nrec = b->nrec;
+	out->ncust = b->nbh;
+	bb_reset(b);
 	return 0;
+}
+
+int scrm_ilog_commit_built(scrm_ilog *log, uint32_t part, const scrm_ilog_built *bl, scrm_buf *blocks,
+			   const scrm_buf *custs)
+{
+	assert(log && bl && blocks && custs);
+	if (part >= log->nparts)
+		return -EINVAL;
+	ipart *p = log->parts[part];
+	if (p->error)
+		return p->error;
+	if (!bl->nrec)
+		return 0;
+	if (p->bb.nrec || bl->len < BLK_HDR || bl->off + bl->len > blocks->len ||
+	    bl->cust_off + bl->ncust * sizeof(uint64_t) > custs->len)
+		return -EINVAL; /* records appended and not committed would come after it */
+	uint8_t *h = (uint8_t *)blocks->data + bl->off;
+	const uint64_t *cust = (const uint64_t *)(const void *)(custs->data + bl->cust_off);
+	if (memcmp(h, BLK_MAGIC, 4) != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < bl->ncust; i++)
+		if (scrm_ilog_part_of(cust[i], log->nparts) != part)
+			return -EINVAL;
+	return part_write(log, p, h, bl->len, bl->nrec, cust, bl->ncust);
+}
+
+int scrm_ilog_zstd_level(const scrm_ilog *log)
+{
+	return log->o.zstd_level;
 }
 
 int scrm_ilog_sync(scrm_ilog *log, uint32_t part)
@@ -1606,8 +1734,9 @@ int scrm_ilog_close(scrm_ilog *log)
 	int rc = 0;
 	for (uint32_t i = 0; i < log->nparts; i++) {
 		ipart *p = log->parts[i];
-		p->raw_len = 0; /* uncommitted records are not in the log */
-		p->nrec = 0;
+		p->bb.raw_len = 0; /* uncommitted records are not in the log */
+		p->bb.nrec = 0;
+		p->bb.nbh = 0;
 		int r = part_close_segment(log, p);
 		if (r && !rc)
 			rc = r;

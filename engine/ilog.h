@@ -41,6 +41,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 
 #define SCRM_ILOG_VERSION 1
 #define SCRM_ILOG_MAX_PARTS 4096          /* partitions per log */
@@ -202,6 +203,43 @@ int scrm_ilog_append(scrm_ilog *log, uint32_t part, const scrm_ilog_rec *r);
  * trusted); the file is cut back to its last whole block where possible.
  */
 int scrm_ilog_commit(scrm_ilog *log, uint32_t part);
+
+/*
+ * Blocks built away from the log: a scrm_ilog_builder (one per thread) frames records
+ * and compresses them into the bytes that scrm_ilog_append() + scrm_ilog_commit() would
+ * write for them (but the LSN and the header's own checksum, which only the log knows);
+ * scrm_ilog_commit_built() writes such a block as a partition's next one. So most of a
+ * commit's cost (zstd) can run on other threads than the one that writes the log, and
+ * the log is the same, byte for byte.
+ *
+ * scrm_ilog_builder_add() takes records as scrm_ilog_append() does (the same checks and
+ * errors, but the partition's: commit_built checks that every customer of the block
+ * belongs to the partition it is written to). scrm_ilog_builder_seal() turns the
+ * records added since the last seal into one block appended to @blocks (its customers,
+ * distinct and ascending, as uint64_t to @custs) and describes it in *out (nrec 0 and
+ * nothing appended when there were none). scrm_ilog_commit_built() writes the block *bl
+ * of @blocks / @custs (it fills in its LSN and checksum in @blocks) to @part, which must
+ * have no records appended and not committed: -EINVAL then, and for a block that is not
+ * one or a customer of another partition; else as scrm_ilog_commit(). A builder is used
+ * by one thread at a time; commit_built by the partition's writer, as commit.
+ */
+typedef struct scrm_ilog_builder scrm_ilog_builder;
+typedef struct scrm_ilog_built {
+	size_t off, len;      /* the block: blocks->data[off, off + len) */
+	size_t cust_off;      /* its customers: custs->data + cust_off, ncust uint64_t */
+	size_t ncust;
+	uint32_t nrec;        /* records; 0: no block */
+} scrm_ilog_built;
+
+scrm_ilog_builder *scrm_ilog_builder_new(int zstd_level); /* NULL: out of memory */
+void scrm_ilog_builder_free(scrm_ilog_builder *b);
+int scrm_ilog_builder_add(scrm_ilog_builder *b, const scrm_ilog_rec *r);
+int scrm_ilog_builder_seal(scrm_ilog_builder *b, scrm_buf *blocks, scrm_buf *custs, scrm_ilog_built *out);
+int scrm_ilog_commit_built(scrm_ilog *log, uint32_t part, const scrm_ilog_built *bl, scrm_buf *blocks,
+			   const scrm_buf *custs);
+
+/* The zstd level the log compresses with (for its builders). */
+int scrm_ilog_zstd_level(const scrm_ilog *log);
 
 /* fdatasync @part if it has commits not yet synced (any policy but NEVER). The batch
  * boundary of SCRM_ILOG_SYNC_BATCH. Threads: as commit. Return: 0 or -errno (sticky). */

@@ -484,6 +484,127 @@ Test(ilog, sync_many_together_and_one_by_one)
 	free(root);
 }
 
+/* Blocks built apart (scrm_ilog_builder, as the pipeline's workers build them) and
+ * written with scrm_ilog_commit_built(): the same log, byte for byte, as the same records
+ * appended and committed; checkpoints appended between them; the misuses refused. */
+Test(ilog, built_blocks_are_the_appended_ones)
+{
+	char *root = tmp_root(), dir[2][4096];
+	const uint32_t P = 5;
+	for (int mode = 0; mode < 2; mode++) {
+		cat_path(dir[mode], sizeof dir[mode], root, mode ? "built" : "appended");
+		scrm_ilog *log = open_log(dir[mode], P, 8192, NULL); /* small segments: rollovers */
+		scrm_ilog_builder *b = scrm_ilog_builder_new(scrm_ilog_zstd_level(log));
+		cr_assert_not_null(b);
+		scrm_buf blocks = {0}, custs = {0};
+		expect *exp = calloc(P, sizeof *exp);
+		uint64_t rng = 7, seq = 0;
+		for (int batch = 0; batch < 40; batch++) {
+			/* the batch's records, by partition, in order */
+			expect mine[5] = {0};
+			int n = 1 + (int)(splitmix64(&rng) % 90);
+			for (int i = 0; i < n; i++) {
+				uint64_t c = splitmix64(&rng) % 400;
+				uint32_t part = scrm_ilog_part_of(c, P);
+				if (mode == 0) {
+					add_interaction(log, exp, c, seq++, &rng);
+					continue;
+				}
+				/* the record add_interaction() makes (the same draws), kept in mine[]
+				 * for the builder and in exp[] for the check */
+				expect *e = &mine[part];
+				size_t before = exp[part].n;
+				exp_rec r = {.kind = SCRM_ILOG_INTERACTION, .customer = c, .seq = seq,
+					     .ts = 1424804145000 + (int64_t)seq * 1000};
+				static const char *chan[] = {"twitter", "email", "chat", "phone"};
+				int words = (int)(splitmix64(&rng) % 12);
+				int k = snprintf(r.data, sizeof r.data, "{\"id\":\"%" PRIu64 "\",\"channel\":\"%s\",\"text\":\"msg",
+						 seq, chan[seq % 4]);
+				for (int w = 0; w < words && k < 120; w++)
+					k += snprintf(r.data + k, sizeof r.data - (size_t)k, " w%u",
+						      (unsigned)(splitmix64(&rng) % 1000));
+				k += snprintf(r.data + k, sizeof r.data - (size_t)k, "\"}");
+				r.len = (size_t)k;
+				seq++;
+				exp_push(e, &r);
+				exp_push(&exp[part], &r);
+				cr_assert_eq(exp[part].n, before + 1);
+			}
+			if (mode == 1) {
+				blocks.len = custs.len = 0;
+				scrm_ilog_built bl[5];
+				for (uint32_t p = 0; p < P; p++) {
+					for (size_t i = 0; i < mine[p].n; i++) {
+						const exp_rec *r = &mine[p].v[i];
+						scrm_ilog_rec lr = {.kind = SCRM_ILOG_INTERACTION, .customer = r->customer,
+								    .ts_ms = r->ts, .seq = r->seq, .data = r->data, .len = r->len};
+						cr_assert_eq(scrm_ilog_builder_add(b, &lr), 0);
+					}
+					cr_assert_eq(scrm_ilog_builder_seal(b, &blocks, &custs, &bl[p]), 0);
+					cr_assert_eq(bl[p].nrec, mine[p].n);
+				}
+				for (uint32_t p = 0; p < P; p++)
+					cr_assert_eq(scrm_ilog_commit_built(log, p, &bl[p], &blocks, &custs), 0);
+				for (uint32_t p = 0; p < P; p++)
+					free(mine[p].v);
+			} else {
+				commit_all(log);
+			}
+			if (batch % 6 == 5) { /* a checkpoint of its own, appended and committed */
+				add_checkpoint(log, exp, 0, (uint64_t)batch);
+				cr_assert_eq(scrm_ilog_commit(log, 0), 0);
+			}
+		}
+		if (mode == 1) {
+			/* misuse: a partition with records appended and not committed, a customer of
+			 * another partition; an empty block is nothing */
+			scrm_ilog_rec lr = {.kind = SCRM_ILOG_INTERACTION, .customer = 0, .data = "{}", .len = 2};
+			uint32_t p0 = scrm_ilog_part_of(0, P), p1 = (p0 + 1) % P;
+			blocks.len = custs.len = 0;
+			scrm_ilog_built bl;
+			cr_assert_eq(scrm_ilog_builder_add(b, &lr), 0);
+			cr_assert_eq(scrm_ilog_builder_seal(b, &blocks, &custs, &bl), 0);
+			cr_assert_eq(scrm_ilog_commit_built(log, p1, &bl, &blocks, &custs), -EINVAL);
+			cr_assert_eq(scrm_ilog_append(log, p0, &lr), 0);
+			cr_assert_eq(scrm_ilog_commit_built(log, p0, &bl, &blocks, &custs), -EINVAL);
+			scrm_ilog_built none;
+			cr_assert_eq(scrm_ilog_builder_seal(b, &blocks, &custs, &none), 0);
+			cr_assert_eq(none.nrec, 0);
+			cr_assert_eq(scrm_ilog_commit_built(log, p1, &none, &blocks, &custs), 0);
+		}
+		cr_assert_eq(scrm_ilog_close(log), 0); /* the appended record is discarded */
+		scrm_ilog_builder_free(b);
+		scrm_buf_free(&blocks);
+		scrm_buf_free(&custs);
+		for (uint32_t p = 0; p < P; p++) {
+			check_part(dir[mode], p, &exp[p], exp[p].n);
+			free(exp[p].v);
+		}
+		free(exp);
+		vsum v;
+		cr_assert_eq(verify(dir[mode], &v), 0, "%s @ %" PRIu64 ": %s", v.first_path, v.first_bad, v.first_why);
+	}
+	/* the same files with the same bytes */
+	for (uint32_t p = 0; p < P; p++)
+		for (uint64_t seg = 1;; seg++) {
+			char a[4200], b[4200];
+			seg_name(a, sizeof a, dir[0], p, seg);
+			seg_name(b, sizeof b, dir[1], p, seg);
+			struct stat sa, sb;
+			int ea = stat(a, &sa), eb = stat(b, &sb);
+			cr_assert_eq(ea, eb, "%s / %s: one exists", a, b);
+			if (ea)
+				break;
+			size_t na, nb;
+			char *x = slurp(a, &na), *y = slurp(b, &nb);
+			cr_assert(na == nb && memcmp(x, y, na) == 0, "%s differs from %s", b, a);
+			free(x);
+			free(y);
+		}
+	rm_rf(root);
+	free(root);
+}
+
 /* ---- torn tail ---- */
 
 Test(ilog, torn_tail_every_length)
