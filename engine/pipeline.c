@@ -97,6 +97,9 @@ typedef struct chunk {
 	scrm_buf logbuf;          /* with a log: each record's event, in record order ... */
 	uint32_t *logoff;         /* ... record i is logbuf[logoff[i], logoff[i + 1]) */
 	size_t logoff_cap;
+	scrm_buf logblk, logcust; /* ... and the log's block of each partition, built by the
+				     worker (scrm_ilog_builder), written by the writer */
+	scrm_ilog_built lb[SCRM_PARTITIONS];
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t other_lang, other_lang_none; /* sentiment: texts in another language (sentiment.h) */
@@ -147,6 +150,9 @@ typedef struct worker {
 	scrm_clf_memo *memos;             /* one per record: work the classifiers share */
 	size_t items_cap;
 	ZSTD_CCtx *cctx;
+	scrm_ilog_builder *lbuild;        /* with a log: builds each chunk's blocks (lazily) */
+	uint32_t *lorder;                 /* with a log: record indices by partition */
+	size_t lorder_cap;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
 	unsigned pend_head, pend_len;
@@ -414,6 +420,8 @@ static void chunk_reset(chunk *c)
 	memset(c->route_events, 0, sizeof c->route_events);
 	c->alert_copies = 0;
 	c->logbuf.len = 0;
+	c->logblk.len = c->logcust.len = 0;
+	memset(c->lb, 0, sizeof c->lb);
 	atomic_store_explicit(&c->dup_done, 0, memory_order_relaxed);
 	c->acks = 0;
 }
@@ -1171,6 +1179,49 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
 	r->sla_due_ms = d.sla_ms >= 0 && r->ts_ms != SCRM_UNKNOWN_INT ? r->ts_ms + d.sla_ms : SCRM_UNKNOWN_INT;
 }
 
+/*
+ * With a log: each partition's block of the chunk's interactions, in input order (what
+ * the writer used to append and commit itself, built here so that the compression runs
+ * on the workers; the writer only writes them: log_chunk()).
+ */
+static int build_log_blocks(worker *wk, chunk *c)
+{
+	pipeline *pl = wk->pl;
+	size_t n = c->recs.len;
+	if (!wk->lbuild && !(wk->lbuild = scrm_ilog_builder_new(scrm_ilog_zstd_level(pl->ilog))))
+		return -ENOMEM;
+	int rc = scrm_array_grow((void **)&wk->lorder, &wk->lorder_cap, n ? n : 1, sizeof *wk->lorder, 1024);
+	if (rc)
+		return rc;
+	uint32_t start[SCRM_PARTITIONS + 1] = {0}, at[SCRM_PARTITIONS];
+	for (size_t i = 0; i < n; i++)
+		start[c->recs.v[i].partition + 1]++;
+	for (uint32_t p = 0; p < SCRM_PARTITIONS; p++)
+		start[p + 1] += start[p];
+	memcpy(at, start, sizeof at);
+	for (size_t i = 0; i < n; i++)
+		wk->lorder[at[c->recs.v[i].partition]++] = (uint32_t)i;
+	for (uint32_t p = 0; p < SCRM_PARTITIONS; p++) {
+		for (uint32_t k = start[p]; k < start[p + 1]; k++) {
+			uint32_t i = wk->lorder[k];
+			const scrm_record *r = &c->recs.v[i];
+			scrm_ilog_rec lr = {
+				.kind = SCRM_ILOG_INTERACTION,
+				.customer = r->cust_hash,
+				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
+				.seq = r->seq,
+				.data = c->logbuf.data + c->logoff[i],
+				.len = c->logoff[i + 1] - c->logoff[i],
+			};
+			if ((rc = scrm_ilog_builder_add(wk->lbuild, &lr)))
+				return rc;
+		}
+		if ((rc = scrm_ilog_builder_seal(wk->lbuild, &c->logblk, &c->logcust, &c->lb[p])))
+			return rc;
+	}
+	return 0;
+}
+
 /* Phase 2: events per route, one zstd frame (or plain text) per route. */
 static int emit_chunk(worker *wk, chunk *c)
 {
@@ -1211,6 +1262,9 @@ static int emit_chunk(worker *wk, chunk *c)
 			c->alert_copies++;
 		}
 	}
+	int rc;
+	if (pl->ilog && (rc = build_log_blocks(wk, c)))
+		return rc;
 	if (!pl->compress)
 		return 0;
 	for (size_t r = 0; r < nr; r++) {
@@ -1797,31 +1851,21 @@ static void reload_customers(pipeline *pl)
 /* ------------------------------------------------------------------ writer */
 
 /*
- * Append the chunk's interactions to the log (each to its customer's partition, in
- * input order), commit one block per touched partition, sync them (BATCH), then commit
- * a checkpoint of the inputs consumed so far to partition 0. Writer thread only.
+ * Write the chunk's interactions to the log: the block of each partition it touched
+ * (built by the worker: build_log_blocks(), the records in input order), sync them
+ * (BATCH); the checkpoint of the inputs consumed so far comes after the route outputs
+ * (log_checkpoint). Writer thread only.
  */
 static int log_chunk(pipeline *pl, chunk *c)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	uint64_t touched = 0;
 	int rc = 0;
-	for (size_t i = 0; i < c->recs.len && !rc; i++) {
-		const scrm_record *r = &c->recs.v[i];
-		scrm_ilog_rec lr = {
-			.kind = SCRM_ILOG_INTERACTION,
-			.customer = r->cust_hash,
-			.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
-			.seq = r->seq,
-			.data = c->logbuf.data + c->logoff[i],
-			.len = c->logoff[i + 1] - c->logoff[i],
-		};
-		rc = scrm_ilog_append(pl->ilog, r->partition, &lr);
-		touched |= 1ull << r->partition;
-	}
 	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc; p++)
-		if (touched >> p & 1)
-			rc = scrm_ilog_commit(pl->ilog, p);
+		if (c->lb[p].nrec) {
+			rc = scrm_ilog_commit_built(pl->ilog, p, &c->lb[p], &c->logblk, &c->logcust);
+			touched |= 1ull << p;
+		}
 	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH) { /* all of them at once */
 		uint32_t parts[SCRM_PARTITIONS];
 		size_t n = 0;
@@ -2391,6 +2435,8 @@ static void chunk_free(chunk *c)
 		scrm_buf_free(&c->out[r]);
 	scrm_buf_free(&c->rej);
 	scrm_buf_free(&c->logbuf);
+	scrm_buf_free(&c->logblk);
+	scrm_buf_free(&c->logcust);
 	free(c->logoff);
 }
 
@@ -2951,6 +2997,8 @@ out_free:
 		scrm_cues_free(wk->cues);
 		scrm_topics_scratch_free(wk->topics);
 		ZSTD_freeCCtx(wk->cctx);
+		scrm_ilog_builder_free(wk->lbuild);
+		free(wk->lorder);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 			scrm_buf_free(&wk->scratch[r]);
 		scrm_ring_destroy(&wk->in);
