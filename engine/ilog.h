@@ -24,7 +24,10 @@
  * Threads. A partition is written by one thread at a time; different partitions are
  * written concurrently by different threads with no lock (each partition's state,
  * buffers and compression context are its own; the log's shared fields are read-only
- * after open). scrm_ilog_open/close are called by one thread while no writer runs.
+ * after open), except scrm_ilog_sync_many(), which uses the log's one io_uring: one
+ * thread at a time may call it. A scrm_ilog_builder (blocks built apart) belongs to
+ * whichever thread uses it. scrm_ilog_open/close are called by one thread while no
+ * writer runs.
  * The readers (iterator, verify, history, checkpoint) open the files themselves and
  * share nothing; any number may run at once, also beside a writer (they see whole
  * blocks only, up to the size they found when they looked).
@@ -251,7 +254,8 @@ int scrm_ilog_sync(scrm_ilog *log, uint32_t part);
  * one transaction: ~4x faster than one after the other for 64 partitions, measured),
  * or, where io_uring is unavailable or o.no_uring is set, one after the other. Every
  * partition is synced even when one fails. The caller must own all @parts (the
- * pipeline's writer thread). Return: 0, or the first failed partition's -errno (each
+ * pipeline's writer thread), and no other thread may be in scrm_ilog_sync_many() (the
+ * log's io_uring is one). Return: 0, or the first failed partition's -errno (each
  * failure is sticky on its partition), -EINVAL for a partition out of range.
  */
 int scrm_ilog_sync_many(scrm_ilog *log, const uint32_t *parts, size_t n);
