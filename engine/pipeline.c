@@ -94,10 +94,7 @@ typedef struct chunk {
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t alert_copies;    /* events also written to the alerts route */
-	scrm_buf logbuf;          /* with a log: each record's event, in record order ... */
-	uint32_t *logoff;         /* ... record i is logbuf[logoff[i], logoff[i + 1]) */
-	size_t logoff_cap;
-	scrm_buf logblk, logcust; /* ... and the log's block of each partition, built by the
+	scrm_buf logblk, logcust; /* with a log: its block of each partition, built by the
 				     worker (scrm_ilog_builder), written by the writer */
 	scrm_ilog_built lb[SCRM_PARTITIONS];
 	scrm_buf rej;             /* reject lines (NDJSON) */
@@ -153,6 +150,11 @@ typedef struct worker {
 	scrm_ilog_builder *lbuild;        /* with a log: builds each chunk's blocks (lazily) */
 	uint32_t *lorder;                 /* with a log: record indices by partition */
 	size_t lorder_cap;
+	struct logref {                   /* with a log: where emit wrote record i's event */
+		uint32_t off, len;        /* (the payload: its bytes but the newline) */
+		scrm_buf *buf;            /* a route's scratch, or c->out[0] without zstd */
+	} *logref;
+	size_t logref_cap;
 	scrm_buf scratch[SCRM_MAX_ROUTES];
 	chunk *pending[PENDING];          /* FIFO of analyzed chunks awaiting acks */
 	unsigned pend_head, pend_len;
@@ -419,7 +421,6 @@ static void chunk_reset(chunk *c)
 	memset(c->skipped, 0, sizeof c->skipped);
 	memset(c->route_events, 0, sizeof c->route_events);
 	c->alert_copies = 0;
-	c->logbuf.len = 0;
 	c->logblk.len = c->logcust.len = 0;
 	memset(c->lb, 0, sizeof c->lb);
 	atomic_store_explicit(&c->dup_done, 0, memory_order_relaxed);
@@ -1205,13 +1206,14 @@ static int build_log_blocks(worker *wk, chunk *c)
 		for (uint32_t k = start[p]; k < start[p + 1]; k++) {
 			uint32_t i = wk->lorder[k];
 			const scrm_record *r = &c->recs.v[i];
+			const struct logref *lf = &wk->logref[i];
 			scrm_ilog_rec lr = {
 				.kind = SCRM_ILOG_INTERACTION,
 				.customer = r->cust_hash,
 				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
 				.seq = r->seq,
-				.data = c->logbuf.data + c->logoff[i],
-				.len = c->logoff[i + 1] - c->logoff[i],
+				.data = lf->buf->data + lf->off,
+				.len = lf->len,
 			};
 			if ((rc = scrm_ilog_builder_add(wk->lbuild, &lr)))
 				return rc;
@@ -1233,13 +1235,9 @@ static int emit_chunk(worker *wk, chunk *c)
 	}
 	if (c->silent)
 		return 0; /* state only: the log already holds these events */
-	if (pl->ilog && c->logoff_cap < c->recs.len + 1) {
-		uint32_t *lo = realloc(c->logoff, (c->recs.cap + 1) * sizeof *lo);
-		if (!lo)
-			return -ENOMEM;
-		c->logoff = lo;
-		c->logoff_cap = c->recs.cap + 1;
-	}
+	if (pl->ilog &&
+	    scrm_array_grow((void **)&wk->logref, &wk->logref_cap, c->recs.len ? c->recs.len : 1, sizeof *wk->logref, 1024))
+		return -ENOMEM;
 	for (size_t i = 0; i < c->recs.len; i++) {
 		scrm_record *r = &c->recs.v[i];
 		size_t route = pl->compress ? r->route : 0;
@@ -1247,13 +1245,9 @@ static int emit_chunk(worker *wk, chunk *c)
 		size_t before = dst->len;
 		if (scrm_event_write(dst, r, &c->arena, &pl->names))
 			return -ENOMEM;
-		if (pl->ilog) {
-			/* the interaction's payload: the event without its newline */
-			c->logoff[i] = (uint32_t)c->logbuf.len;
-			if (scrm_buf_append(&c->logbuf, dst->data + before, dst->len - before - 1))
-				return -ENOMEM;
-			c->logoff[i + 1] = (uint32_t)c->logbuf.len;
-		}
+		if (pl->ilog) /* the interaction's payload: the event without its newline,
+			       * read where it is by build_log_blocks() (before the zstd below) */
+			wk->logref[i] = (struct logref){(uint32_t)before, (uint32_t)(dst->len - before - 1), dst};
 		c->route_events[r->route]++;
 		if (r->alert && pl->compress && r->route != SCRM_TEAM_ALERTS) {
 			/* the copy for the alerts route (stdout gets the event once, "alert":true) */
@@ -1859,21 +1853,16 @@ static void reload_customers(pipeline *pl)
 static int log_chunk(pipeline *pl, chunk *c)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
-	uint64_t touched = 0;
+	uint32_t touched[SCRM_PARTITIONS];
+	size_t n = 0;
 	int rc = 0;
 	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc; p++)
 		if (c->lb[p].nrec) {
 			rc = scrm_ilog_commit_built(pl->ilog, p, &c->lb[p], &c->logblk, &c->logcust);
-			touched |= 1ull << p;
+			touched[n++] = p;
 		}
-	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH) { /* all of them at once */
-		uint32_t parts[SCRM_PARTITIONS];
-		size_t n = 0;
-		for (uint32_t p = 0; p < SCRM_PARTITIONS; p++)
-			if (touched >> p & 1)
-				parts[n++] = p;
-		rc = scrm_ilog_sync_many(pl->ilog, parts, n);
-	}
+	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH) /* all of them at once */
+		rc = scrm_ilog_sync_many(pl->ilog, touched, n);
 	if (!rc)
 		pl->log_records += c->recs.len;
 	return rc;
@@ -2434,10 +2423,8 @@ static void chunk_free(chunk *c)
 	for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 		scrm_buf_free(&c->out[r]);
 	scrm_buf_free(&c->rej);
-	scrm_buf_free(&c->logbuf);
 	scrm_buf_free(&c->logblk);
 	scrm_buf_free(&c->logcust);
-	free(c->logoff);
 }
 
 /* One empty zstd frame: a valid stream with no events. Says so on stderr if it fails. */
@@ -2999,6 +2986,7 @@ out_free:
 		ZSTD_freeCCtx(wk->cctx);
 		scrm_ilog_builder_free(wk->lbuild);
 		free(wk->lorder);
+		free(wk->logref);
 		for (int r = 0; r < SCRM_MAX_ROUTES; r++)
 			scrm_buf_free(&wk->scratch[r]);
 		scrm_ring_destroy(&wk->in);
