@@ -845,6 +845,21 @@ struct scrm_ilog_builder {
 	int level;
 };
 
+/* A builder's compression context and level; 0 or -ENOMEM. */
+static int bb_init(scrm_ilog_builder *b, int level)
+{
+	b->level = level;
+	return (b->cctx = ZSTD_createCCtx()) ? 0 : -ENOMEM;
+}
+
+/* What a builder holds (not the builder itself). */
+static void bb_release(scrm_ilog_builder *b)
+{
+	ZSTD_freeCCtx(b->cctx);
+	free(b->raw);
+	free(b->bh);
+}
+
 typedef struct ipart {
 	int fd; /* the open segment, -1 if none */
 	uint32_t part;
@@ -1182,9 +1197,7 @@ static void part_free(ipart *p)
 		return;
 	if (p->fd >= 0)
 		close(p->fd);
-	ZSTD_freeCCtx(p->bb.cctx);
-	free(p->bb.raw);
-	free(p->bb.bh);
+	bb_release(&p->bb);
 	free(p->out);
 	free(p->ix);
 	free(p);
@@ -1330,8 +1343,7 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 		p->part = i;
 		p->last_sync_ms = now_ms();
 		log->parts[i] = p;
-		p->bb.level = log->o.zstd_level;
-		if (!(p->bb.cctx = ZSTD_createCCtx()))
+		if (bb_init(&p->bb, log->o.zstd_level))
 			goto fail_oom;
 		size_t end = first;
 		while (end < nseg && segs[end].part == i)
@@ -1540,21 +1552,18 @@ int scrm_ilog_commit(scrm_ilog *log, uint32_t part)
 scrm_ilog_builder *scrm_ilog_builder_new(int zstd_level)
 {
 	scrm_ilog_builder *b = calloc(1, sizeof *b);
-	if (!b || !(b->cctx = ZSTD_createCCtx())) {
+	if (b && bb_init(b, zstd_level)) {
+		bb_release(b);
 		free(b);
-		return NULL;
+		b = NULL;
 	}
-	b->level = zstd_level;
 	return b;
 }
 
 void scrm_ilog_builder_free(scrm_ilog_builder *b)
 {
-	if (!b)
-		return;
-	ZSTD_freeCCtx(b->cctx);
-	free(b->raw);
-	free(b->bh);
+	if (b)
+		bb_release(b);
 	free(b);
 }
 
