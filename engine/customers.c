@@ -970,37 +970,36 @@ static void build_free(struct build *b)
  * length), or the file b->fd of fsize bytes (0: not known) through a window. b is set
  * up but for the scratch buffer; build_free() is the caller's.
  */
-static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
+static int build_table(struct build *b, uint64_t fsize, scrm_customers **out)
 {
-	struct build b = *pb; /* a copy the compiler can keep close; written back at the end */
 	int rc = 0;
 	/* The scratch buffer exists from the start: field pointers are never NULL + 0. */
-	b.sb = malloc(1024);
-	if (!b.sb) {
+	b->sb = malloc(1024);
+	if (!b->sb) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	b.sbcap = 1024;
-	while (!b.eof && b.end - b.p < 3)
-		if ((rc = more(&b)))
+	b->sbcap = 1024;
+	while (!b->eof && b->end - b->p < 3)
+		if ((rc = more(b)))
 			goto out;
-	b.p += scrm_utf8_bom(b.p, (size_t)(b.end - b.p)); /* the byte order mark spreadsheet programs write */
+	b->p += scrm_utf8_bom(b->p, (size_t)(b->end - b->p)); /* the byte order mark spreadsheet programs write */
 
 	uint32_t line;
 	bool bad;
 	for (;;) {
-		rc = next_record(&b, &line, &bad);
+		rc = next_record(b, &line, &bad);
 		if (rc < 0)
 			goto out;
 		if (rc == 0) {
-			errf(&b, b.line, "empty file: expected a header line naming the columns (customer_id, ...)");
+			errf(b, b->line, "empty file: expected a header line naming the columns (customer_id, ...)");
 			rc = -EINVAL;
 			goto out;
 		}
-		if (!record_blank(&b))
+		if (!record_blank(b))
 			break;
 	}
-	if (bad || (rc = header(&b, line))) {
+	if (bad || (rc = header(b, line))) {
 		rc = rc < 0 ? rc : -EINVAL;
 		goto out;
 	}
@@ -1008,35 +1007,35 @@ static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
 	 * identities, two most often) rather than rehash it again and again while it
 	 * fills; it doubles if it gets three quarters full. */
 	size_t nch = 0, lines = 0;
-	for (size_t i = 0; i < b.ncols; i++)
-		nch += b.col[i] >= COL_CH0;
+	for (size_t i = 0; i < b->ncols; i++)
+		nch += b->col[i] >= COL_CH0;
 	/* the rows: lines that start with something else than a blank (a line inside a
 	 * quoted field may count too: an estimate), each at least one byte a column long;
 	 * counted in what is in memory, and for a file scaled up to the bytes it has left */
-	for (const char *q = b.p - 1; q && q + 1 < b.end; q = memchr(q + 1, '\n', (size_t)(b.end - q - 1)))
+	for (const char *q = b->p - 1; q && q + 1 < b->end; q = memchr(q + 1, '\n', (size_t)(b->end - q - 1)))
 		lines += !is_blank(q[1]);
-	uint64_t seen = (uint64_t)(b.end - b.p), before = b.fd >= 0 ? b.total - seen : 0;
-	uint64_t rest = b.fd >= 0 && fsize > before ? fsize - before : seen, len = b.fd >= 0 ? before + rest : fsize;
+	uint64_t seen = (uint64_t)(b->end - b->p), before = b->fd >= 0 ? b->total - seen : 0;
+	uint64_t rest = b->fd >= 0 && fsize > before ? fsize - before : seen, len = b->fd >= 0 ? before + rest : fsize;
 	if (rest > seen && seen)
 		lines = (size_t)((double)lines * (double)rest / (double)seen);
-	size_t most = (size_t)(rest / (b.ncols + 1) + 1);
+	size_t most = (size_t)(rest / (b->ncols + 1) + 1);
 	lines = lines < most ? lines : most;
 	/* and the customers (at most one a row) and their strings (each comes from a field
 	 * of the file, with at most 24 bytes more a row: "c:", the identities' headers and
 	 * NULs; what is left over is given back at the end) */
 	size_t strings = len + lines * 24 > UINT32_MAX ? UINT32_MAX : (size_t)len + lines * 24;
-	if ((rc = slots_grow(&b, lines * (nch < 2 ? nch : 2))) || (rc = customers_reserve(&b, lines)) ||
-	    (rc = scrm_array_grow((void **)&b.arena, &b.acap, strings, 1, strings)))
+	if ((rc = slots_grow(b, lines * (nch < 2 ? nch : 2))) || (rc = customers_reserve(b, lines)) ||
+	    (rc = scrm_array_grow((void **)&b->arena, &b->acap, strings, 1, strings)))
 		goto out;
-	while ((rc = next_record(&b, &line, &bad)) == 1) {
-		if (bad || record_blank(&b))
+	while ((rc = next_record(b, &line, &bad)) == 1) {
+		if (bad || record_blank(b))
 			continue;
-		if ((rc = row(&b, line)))
+		if ((rc = row(b, line)))
 			goto out;
 	}
 	if (rc < 0)
 		goto out;
-	if (b.nerr) {
+	if (b->nerr) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -1048,35 +1047,34 @@ static int build_table(struct build *pb, uint64_t fsize, scrm_customers **out)
 	}
 	/* Final: the arena and the customers array give back what doubling left unused,
 	 * then offsets become pointers; the arena no longer moves. */
-	char *arena = b.alen ? realloc(b.arena, b.alen) : NULL;
+	char *arena = b->alen ? realloc(b->arena, b->alen) : NULL;
 	if (arena)
-		b.arena = arena, b.acap = b.alen;
-	scrm_customer *cus = b.ncust ? realloc(b.cust, b.ncust * sizeof(*cus)) : NULL;
+		b->arena = arena, b->acap = b->alen;
+	scrm_customer *cus = b->ncust ? realloc(b->cust, b->ncust * sizeof(*cus)) : NULL;
 	if (cus)
-		b.cust = cus;
-	for (size_t i = 0; i < b.ncust; i++) {
-		scrm_customer *cu = &b.cust[i];
-		const struct row *r = &b.rows[i];
-		cu->id = b.arena + r->id;
-		cu->key = b.arena + r->key;
-		cu->name = cu->name_len ? b.arena + r->name : "";
-		cu->tier = cu->tier_len ? b.arena + r->tier : "";
+		b->cust = cus;
+	for (size_t i = 0; i < b->ncust; i++) {
+		scrm_customer *cu = &b->cust[i];
+		const struct row *r = &b->rows[i];
+		cu->id = b->arena + r->id;
+		cu->key = b->arena + r->key;
+		cu->name = cu->name_len ? b->arena + r->name : "";
+		cu->tier = cu->tier_len ? b->arena + r->tier : "";
 		c->st.unlinked += r->nident == 0;
 	}
-	c->cust = b.cust;
-	c->ncust = b.ncust;
-	c->arena = b.arena;
-	c->slots = b.slots;
-	c->mask = b.scap - 1;
-	c->st.customers = b.ncust;
-	c->st.identities = b.nident;
-	memcpy(c->st.per_channel, b.per_channel, sizeof(c->st.per_channel));
-	b.cust = NULL;
-	b.arena = NULL;
-	b.slots = NULL;
+	c->cust = b->cust;
+	c->ncust = b->ncust;
+	c->arena = b->arena;
+	c->slots = b->slots;
+	c->mask = b->scap - 1;
+	c->st.customers = b->ncust;
+	c->st.identities = b->nident;
+	memcpy(c->st.per_channel, b->per_channel, sizeof(c->st.per_channel));
+	b->cust = NULL;
+	b->arena = NULL;
+	b->slots = NULL;
 	*out = c;
 out:
-	*pb = b;
 	return rc;
 }
 
