@@ -136,10 +136,9 @@ static void exp_push(expect *e, const exp_rec *r)
 	e->v[e->n++] = *r;
 }
 
-/* Append one interaction of customer c to its partition and remember it. */
-static void add_interaction(scrm_ilog *log, expect *per_part, uint64_t c, uint64_t seq, uint64_t *rng)
+/* An interaction of customer c with a payload drawn from rng. */
+static exp_rec make_interaction(uint64_t c, uint64_t seq, uint64_t *rng)
 {
-	uint32_t part = scrm_ilog_part_of(c, scrm_ilog_nparts(log));
 	exp_rec e = {.kind = SCRM_ILOG_INTERACTION, .customer = c, .seq = seq, .ts = 1424804145000 + (int64_t)seq * 1000};
 	static const char *chan[] = {"twitter", "email", "chat", "phone"};
 	int words = (int)(splitmix64(rng) % 12);
@@ -149,6 +148,14 @@ static void add_interaction(scrm_ilog *log, expect *per_part, uint64_t c, uint64
 		k += snprintf(e.data + k, sizeof e.data - (size_t)k, " w%u", (unsigned)(splitmix64(rng) % 1000));
 	k += snprintf(e.data + k, sizeof e.data - (size_t)k, "\"}");
 	e.len = (size_t)k;
+	return e;
+}
+
+/* Append one interaction of customer c to its partition and remember it. */
+static void add_interaction(scrm_ilog *log, expect *per_part, uint64_t c, uint64_t seq, uint64_t *rng)
+{
+	uint32_t part = scrm_ilog_part_of(c, scrm_ilog_nparts(log));
+	exp_rec e = make_interaction(c, seq, rng);
 	scrm_ilog_rec r = {.kind = SCRM_ILOG_INTERACTION, .customer = c, .ts_ms = e.ts, .seq = seq, .data = e.data, .len = e.len};
 	cr_assert_eq(scrm_ilog_append(log, part, &r), 0);
 	exp_push(&per_part[part], &e);
@@ -512,21 +519,9 @@ Test(ilog, built_blocks_are_the_appended_ones)
 				}
 				/* the record add_interaction() makes (the same draws), kept in mine[]
 				 * for the builder and in exp[] for the check */
-				expect *e = &mine[part];
 				size_t before = exp[part].n;
-				exp_rec r = {.kind = SCRM_ILOG_INTERACTION, .customer = c, .seq = seq,
-					     .ts = 1424804145000 + (int64_t)seq * 1000};
-				static const char *chan[] = {"twitter", "email", "chat", "phone"};
-				int words = (int)(splitmix64(&rng) % 12);
-				int k = snprintf(r.data, sizeof r.data, "{\"id\":\"%" PRIu64 "\",\"channel\":\"%s\",\"text\":\"msg",
-						 seq, chan[seq % 4]);
-				for (int w = 0; w < words && k < 120; w++)
-					k += snprintf(r.data + k, sizeof r.data - (size_t)k, " w%u",
-						      (unsigned)(splitmix64(&rng) % 1000));
-				k += snprintf(r.data + k, sizeof r.data - (size_t)k, "\"}");
-				r.len = (size_t)k;
-				seq++;
-				exp_push(e, &r);
+				exp_rec r = make_interaction(c, seq++, &rng);
+				exp_push(&mine[part], &r);
 				exp_push(&exp[part], &r);
 				cr_assert_eq(exp[part].n, before + 1);
 			}
