@@ -1203,6 +1203,18 @@ static void part_free(ipart *p)
 	free(p);
 }
 
+/* Give the io_uring of scrm_ilog_sync_many() back; syncs go one after the other from
+ * now on. */
+static void drop_ring(scrm_ilog *log)
+{
+	log->ring_failed = 1;
+	if (log->ring) {
+		io_uring_queue_exit(log->ring);
+		free(log->ring);
+		log->ring = NULL;
+	}
+}
+
 static void log_free(scrm_ilog *log)
 {
 	if (!log)
@@ -1211,10 +1223,7 @@ static void log_free(scrm_ilog *log)
 		for (uint32_t i = 0; i < log->nparts; i++)
 			part_free(log->parts[i]);
 	free(log->parts);
-	if (log->ring) {
-		io_uring_queue_exit(log->ring);
-		free(log->ring);
-	}
+	drop_ring(log);
 	if (log->dirfd >= 0)
 		close(log->dirfd);
 	if (log->lockfd >= 0)
@@ -1651,16 +1660,6 @@ static struct io_uring *sync_ring(scrm_ilog *log)
 		return NULL;
 	}
 	return log->ring = r;
-}
-
-static void drop_ring(scrm_ilog *log)
-{
-	log->ring_failed = 1;
-	if (log->ring) {
-		io_uring_queue_exit(log->ring);
-		free(log->ring);
-		log->ring = NULL;
-	}
 }
 
 int scrm_ilog_sync_many(scrm_ilog *log, const uint32_t *parts, size_t n)
