@@ -166,7 +166,7 @@ struct sw_slot {
 	uint8_t id, neg, is_boost;
 };
 
-#define TC_CAP 8192 /* power of two */
+#define TC_CAP 16384 /* power of two */
 
 struct tc_entry {
 	uint64_t k0, k1;        /* the word, zero-padded (scrm_lexicon_hash_words) */
@@ -181,6 +181,7 @@ struct scrm_vader {
 	const scrm_lexicon *lex;
 	locale_t loc; /* C.UTF-8 case tables for non-ASCII; (locale_t)0 if unavailable */
 	int ascii_emoji;
+	int slow_tokens; /* scrm_vader_set_slow_tokens(): no ASCII shortcut in tokenize_utf8 */
 	char *text; /* ASCII path: the text, padded (scan_ascii) */
 	size_t text_cap;
 	char *rep; /* the text with emoji replaced (replace_emoji) */
@@ -871,6 +872,20 @@ static const uint64_t hi_masks[17] = {
 };
 #undef M
 
+/* An ASCII token of up to 16 bytes as two zero-padded words: lower-case them in place
+ * and return str.isupper() of it (a capital letter and no small one). For bytes < 0x80:
+ * +0x3f sets the top bit from 'A' up, +0x25 from '[' up; +0x1f from 'a' up, +0x05 from
+ * '{' up; no carries between bytes. */
+static inline uint8_t lower_words(uint64_t *o0, uint64_t *o1)
+{
+	uint64_t up0 = (*o0 + 0x3f * ONES) & ~(*o0 + 0x25 * ONES) & HIGHS;
+	uint64_t up1 = (*o1 + 0x3f * ONES) & ~(*o1 + 0x25 * ONES) & HIGHS;
+	uint64_t lw = ((*o0 + 0x1f * ONES) & ~(*o0 + 0x05 * ONES)) | ((*o1 + 0x1f * ONES) & ~(*o1 + 0x05 * ONES));
+	*o0 |= up0 >> 2;
+	*o1 |= up1 >> 2;
+	return (uint8_t)(((up0 | up1) != 0) & ((lw & HIGHS) == 0));
+}
+
 /* negated()'s "n't" in word, for a word not in NEGATE */
 static int has_nt(const char *w, size_t n)
 {
@@ -965,13 +980,8 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 			memcpy(&o1, a + 8, 8);
 			o0 &= lo_masks[tl];
 			o1 &= hi_masks[tl];
-			/* for bytes < 0x80: +0x3f sets the top bit from 'A' up, +0x25 from '['
-			 * up; +0x1f from 'a' up, +0x05 from '{' up; no carries between bytes */
-			uint64_t up0 = (o0 + 0x3f * ONES) & ~(o0 + 0x25 * ONES) & HIGHS;
-			uint64_t up1 = (o1 + 0x3f * ONES) & ~(o1 + 0x25 * ONES) & HIGHS;
-			uint64_t lw = ((o0 + 0x1f * ONES) & ~(o0 + 0x05 * ONES)) | ((o1 + 0x1f * ONES) & ~(o1 + 0x05 * ONES));
-			t->upper = (uint8_t)(((up0 | up1) != 0) & ((lw & HIGHS) == 0));
-			classify_short(v, t, tl, o0 | up0 >> 2, o1 | up1 >> 2);
+			t->upper = lower_words(&o0, &o1);
+			classify_short(v, t, tl, o0, o1);
 		} else {
 			char *w = v->low + t->off;
 			lower_ascii(a, tl, w);
@@ -1038,10 +1048,36 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 		t->clause_end = clause_byte(p[-1]);
 		ncl += t->clause_end;
 		t->off = (uint32_t)lo;
-		t->upper = (uint8_t)lower_token(v, a, b, &lo);
-		t->len = (uint32_t)(lo - t->off);
+		size_t al = (size_t)(b - a);
+		uint64_t o0 = HIGHS, o1 = 0;
+		if (al <= 16 && (size_t)(a - s) + 16 <= v->rep_cap && lo + 16 <= v->low_cap && !v->slow_tokens) {
+			memcpy(&o0, a, 8); /* s is v->rep: 16 bytes from a are inside it */
+			memcpy(&o1, a + 8, 8);
+			o0 &= lo_masks[al];
+			o1 &= hi_masks[al];
+		}
+		if (!((o0 | o1) & HIGHS)) {
+			/* an ASCII token of up to 16 bytes, as tokenize_ascii() takes it; its
+			 * lower-cased bytes still go to v->low (16 stored, al kept) */
+			t->upper = lower_words(&o0, &o1);
+			memcpy(v->low + lo, &o0, 8);
+			memcpy(v->low + lo + 8, &o1, 8);
+			lo += al;
+			t->len = (uint32_t)al;
+			classify_short(v, t, al, o0, o1);
+		} else {
+			t->upper = (uint8_t)lower_token(v, a, b, &lo);
+			t->len = (uint32_t)(lo - t->off);
+			if (t->len <= 16 && t->off + 16 <= v->low_cap) {
+				/* 16 bytes of the lowered copy, masked to the token */
+				memcpy(&o0, v->low + t->off, 8);
+				memcpy(&o1, v->low + t->off + 8, 8);
+				classify_short(v, t, t->len, o0 & lo_masks[t->len], o1 & hi_masks[t->len]);
+			} else {
+				classify(v, t, v->low + t->off, t->len);
+			}
+		}
 		nup += t->upper;
-		classify(v, t, v->low + t->off, t->len);
 		but |= t->id == W_BUT;
 	}
 	*ep = ep_count;
@@ -1172,6 +1208,11 @@ const char *scrm_vader_token_key(const scrm_vader_text *x, size_t i, char buf[16
 		return x->low + t->off;
 	lower_ascii((const unsigned char *)x->text + t->off, t->len, buf);
 	return buf;
+}
+
+void scrm_vader_set_slow_tokens(scrm_vader *v, int on)
+{
+	v->slow_tokens = on != 0;
 }
 
 int scrm_vader_set_extra_words(scrm_vader *v, const char *const *words, size_t n)

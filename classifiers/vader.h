@@ -168,4 +168,9 @@ const char *scrm_vader_token_key(const scrm_vader_text *x, size_t i, char buf[16
  */
 int scrm_vader_set_extra_words(scrm_vader *v, const char *const *words, size_t n);
 
+/* Tests: with @on, the UTF-8 tokenizer lower-cases every token code point by code point
+ * (lower_token) instead of taking a short ASCII token eight bytes at a time; the scores
+ * must not change (vader/differential_fast_path_and_cache). */
+void scrm_vader_set_slow_tokens(scrm_vader *v, int on);
+
 #endif

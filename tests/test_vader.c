@@ -824,7 +824,24 @@ Test(vader, differential_fast_path_and_cache, .timeout = 120)
 		scrm_sentiment s;
 		cr_assert_eq(scrm_vader_score(v, buf, n + 2, &s), 0);
 		cr_expect(same_sentiment(&s, &first[k]), "fast and UTF-8 paths differ on \"%.*s\"", (int)n, buf);
+		scrm_vader_set_slow_tokens(v, 1);
+		cr_assert_eq(scrm_vader_score(v, buf, n + 2, &s), 0);
+		scrm_vader_set_slow_tokens(v, 0);
+		cr_expect(same_sentiment(&s, &first[k]), "fast and slow UTF-8 tokens differ on \"%.*s\"", (int)n, buf);
 	}
+	/* and every text, ASCII or not, with the UTF-8 tokenizer's ASCII tokens taken code
+	 * point by code point */
+	scrm_vader *slow = scrm_vader_create(lex);
+	cr_assert(slow);
+	scrm_vader_set_slow_tokens(slow, 1);
+	uint64_t st3 = 0x5eed5eed5eedULL;
+	for (size_t k = 0; k < NTEXT; k++) {
+		size_t n = gen_text(&st3, buf, sizeof buf - 2);
+		scrm_sentiment s;
+		cr_assert_eq(scrm_vader_score(slow, buf, n, &s), 0);
+		cr_expect(same_sentiment(&s, &first[k]), "slow UTF-8 tokens differ on \"%.*s\"", (int)n, buf);
+	}
+	scrm_vader_free(slow);
 	for (size_t k = NTEXT; k-- > 0;) {
 		uint64_t st2 = seeds[k];
 		size_t n = gen_text(&st2, buf, sizeof buf - 2);
