@@ -11,7 +11,8 @@
  *
  * Invariants (a violation traps): every call succeeds; sentiment values are finite, pos /
  * neu / neg in [0, 1] and compound in [-1, 1]; both modes score the text again to the same
- * values; topic ids and terms are in range; cue ranges lie inside the text; the cues
+ * values, and VADER's to the values of a scorer that takes every token of a UTF-8 text code
+ * point by code point (scrm_vader_set_slow_tokens); topic ids and terms are in range; cue ranges lie inside the text; the cues
  * scanned for in the topics scan (as the rules database's guests, topics.h) give the same
  * hits as their own scan, and the topics the same ids; mentions lie inside the text; the
  * classifiers' labels are in range and their explanations NUL-terminated within
@@ -46,6 +47,7 @@ static struct {
 	int ready;
 	scrm_lexicon *lex;
 	scrm_sent *sent;
+	scrm_vader *vslow; /* the UTF-8 tokenizer without its ASCII shortcut */
 	scrm_topics *topics;
 	scrm_topics_scratch *ts;
 	scrm_topics *topics_guest;      /* the same rules with the cues as guests */
@@ -65,6 +67,8 @@ static void init(void)
 		CHECK(scrm_lexicon_load_mem(&g.lex, mini, sizeof mini - 1, "mini", NULL, 0, NULL, err, sizeof err) == 0);
 	}
 	CHECK((g.sent = scrm_sent_create(g.lex)) != NULL);
+	CHECK((g.vslow = scrm_vader_create(g.lex)) != NULL);
+	scrm_vader_set_slow_tokens(g.vslow, 1);
 	scrm_rules *r = NULL;
 	if (scrm_rules_load(&r, "bench/rules-bench.scrm", err, sizeof err) &&
 	    scrm_rules_load(&r, "corpora/sample/rules.scrm", err, sizeof err))
@@ -112,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(scrm_sent_score(g.sent, SCRM_SENT_VADER, text, size, &v2, NULL) == 0);
 	CHECK(scrm_sent_score(g.sent, SCRM_SENT_SCRM, text, size, &m2, NULL) == 0);
 	CHECK(memcmp(&v, &v2, sizeof v) == 0 && memcmp(&m, &m2, sizeof m) == 0);
+	scrm_sentiment vs;
+	CHECK(scrm_vader_score(g.vslow, text, size, &vs) == 0);
+	CHECK(memcmp(&v, &vs, sizeof v) == 0);
 
 	/* A text in another language's symbols (--sentiment-langs): bounded by the buffer,
 	 * valid UTF-8 made of tokens each followed by one space, the same when taken again
