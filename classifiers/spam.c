@@ -105,6 +105,7 @@ struct scan {
 	const char *ow[REPEAT_WORDS]; /* else the words themselves, hashed only if ... */
 	uint8_t on[REPEAT_WORDS];
 	uint8_t first[64]; /* ... as many share a first byte as the repeat flag needs */
+	uint8_t most;      /* the largest count in first[] */
 	uint32_t nh;
 	int want_top; /* the counts are wanted: top_repeat exactly, not only the flag */
 	uint32_t kwords;
@@ -205,7 +206,8 @@ static inline void scan_word(struct scan *st, const char *w, size_t n)
 			/* its first byte, ASCII lower-cased, survives ordinary_hash()'s folding */
 			unsigned char f = (unsigned char)w[0];
 			f |= (unsigned char)((unsigned)(f - 'A') < 26u ? 0x20 : 0);
-			st->first[f & 63]++;
+			uint8_t c = ++st->first[f & 63]; /* at most REPEAT_WORDS */
+			st->most = c > st->most ? c : st->most;
 			st->ow[st->nh] = w;
 			st->on[st->nh++] = (uint8_t)(n < 255 ? n : 255);
 		}
@@ -259,6 +261,7 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	st.o = 0;
 	st.want_key = key != NULL;
 	st.want_top = counts != NULL;
+	st.most = 0;
 	if (!st.want_top)
 		memset(st.first, 0, sizeof st.first);
 	st.end = text + len;
@@ -282,10 +285,8 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	if (!st.want_top) {
 		/* Only the flag: top_repeat >= 4 and twice it >= the words. Repeats share their
 		 * first byte, so unless that many do, no word is hashed. */
-		uint32_t need = c.words < 8 ? 4 : (c.words + 1) / 2, most = 0;
-		for (unsigned b = 0; b < 64; b++)
-			most = st.first[b] > most ? st.first[b] : most;
-		if (most < need)
+		uint32_t need = c.words < 8 ? 4 : (c.words + 1) / 2;
+		if (st.most < need)
 			nh = 0;
 		for (uint32_t a = 0; a < nh; a++)
 			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
