@@ -146,8 +146,9 @@ static uint64_t ordinary_hash(const char *w, size_t n, const char *end)
 	return word_hash(lw, m);
 }
 
-/* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key. */
-static inline void scan_word(struct scan *st, const char *w, size_t n)
+/* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key.
+ * Inlined into the word loops (gcc called it: ~6% more time per text). */
+static inline __attribute__((always_inline)) void scan_word(struct scan *st, const char *w, size_t n)
 {
 	bool link = is_link(w, n);
 	if (st->want_key && st->o < sizeof st->buf - 1) {
