@@ -627,7 +627,7 @@ static bool set_has(const uint64_t set[2], unsigned char c) { return c < 128 && 
 
 static unsigned set_count(const uint64_t set[2])
 {
-	return (unsigned)(__builtin_popcountll(set[0]) + __builtin_popcountll(set[1]));
+	return (unsigned)(scrm_popcount64(set[0]) + scrm_popcount64(set[1]));
 }
 
 /* Whether the regex s[0, len) is anchored on one byte (struct bytepat); its reading in
@@ -2273,10 +2273,10 @@ static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 				uint32_t w = (uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, a), u));
 				uint32_t starts = w & ~((w << 1) | (uint32_t)in);
 				while (k < s->npos && p[k].end <= i + 16) {
-					uint32_t c = words + (uint32_t)__builtin_popcount(starts & ((1u << (p[k].end - i)) - 1));
+					uint32_t c = words + (uint32_t)scrm_popcount64(starts & ((1u << (p[k].end - i)) - 1));
 					p[k++].word = c ? c - 1 : 0;
 				}
-				words += (uint32_t)__builtin_popcount(starts);
+				words += (uint32_t)scrm_popcount64(starts);
 				in = w >> 15 & 1;
 				i += 16;
 				continue;

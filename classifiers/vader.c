@@ -27,6 +27,7 @@
  */
 #include "vader.h"
 #include "bitruns.h"
+#include "swar.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -775,9 +776,9 @@ static int scan_ascii(scrm_vader *v, const unsigned char *s, size_t len, int che
 			scan16(t + w * 64 + k * 16, &sp, &hi, &ex, &qu);
 			bits |= (uint64_t)sp << (16 * k);
 			hi_any |= hi;
-			if (ex | qu) { /* rare; popcount is a libgcc call without -mpopcnt */
-				ep_count += (unsigned)__builtin_popcount(ex);
-				qm_count += (unsigned)__builtin_popcount(qu);
+			if (ex | qu) {
+				ep_count += scrm_popcount64(ex);
+				qm_count += scrm_popcount64(qu);
 			}
 		}
 		v->spaces[w] = bits;

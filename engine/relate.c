@@ -3,6 +3,7 @@
 
 #include "customers.h"
 #include "influence.h"
+#include "swar.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -306,7 +307,7 @@ void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
 	unsigned bits = 0;
 	for (int d = 0; d < SCRM_CUST_D_BUCKETS; d++)
 		bits |= s->chan_d[d];
-	v->channels_7d = (uint32_t)__builtin_popcount(bits);
+	v->channels_7d = (uint32_t)scrm_popcount64(bits);
 	v->sent_avg = s->sent_avg;
 	v->sent_n = s->sent_n;
 }

@@ -30,6 +30,16 @@ static inline uint64_t scrm_lower8(uint64_t v)
 	return v | (ge_a & ~gt_z & ~v & high) >> 2;
 }
 
+/* The set bits of x, inline: without -mpopcnt (the x86-64 baseline) __builtin_popcount
+ * is a call into libgcc. */
+static inline unsigned scrm_popcount64(uint64_t x)
+{
+	x -= (x >> 1) & UINT64_C(0x5555555555555555);
+	x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+	x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+	return (unsigned)((x * SCRM_ONES) >> 56);
+}
+
 /* The 8 bytes at p. */
 static inline uint64_t scrm_load8(const void *p)
 {

@@ -430,3 +430,21 @@ Test(spam, word_scan_matches_the_bytewise_reading_on_corpora)
 	cr_log_info("spam: %zu corpus lines read as the byte-by-byte scan reads them", lines);
 	cr_assert_gt(lines, 20000);
 }
+
+/* swar.h's popcount against the compiler's, on every single bit, runs of ones and
+ * pseudo-random words. */
+Test(spam, swar_popcount)
+{
+	cr_expect_eq(scrm_popcount64(0), 0);
+	cr_expect_eq(scrm_popcount64(~UINT64_C(0)), 64);
+	for (unsigned b = 0; b < 64; b++) {
+		cr_expect_eq(scrm_popcount64(UINT64_C(1) << b), 1);
+		cr_expect_eq(scrm_popcount64(~UINT64_C(0) >> b), 64 - b);
+	}
+	uint64_t x = UINT64_C(0x9E3779B97F4A7C15);
+	for (int i = 0; i < 100000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t v = i & 1 ? x : x & (x >> 3);
+		cr_assert_eq(scrm_popcount64(v), (unsigned)__builtin_popcountll(v), "%016llx", (unsigned long long)v);
+	}
+}
