@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scaling.sh - the pipeline's throughput at 1, 2, 4, 8 and 16 workers (issue 2), in one run
 # on one machine: wall time, records per second, speed-up over -j1, records per
-# CPU-second, peak RSS, and whether every -j wrote byte-identical outputs.
+# CPU-second, peak RSS, and whether every -j wrote byte-identical outputs; then each
+# stage's busy CPU per record, how busy the reader and the relate threads are (the
+# single-threaded stages that cap the scaling) and the rings' stall counts.
 #
 # Usage: bench/scaling.sh [SCRM]              (make bench-scaling; default build/scrm)
 #        carry/scaling.sh                      (on the device machine: bench/device-pack.sh
@@ -68,6 +70,7 @@ for cfg in $CONFIGS; do
 		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 	} | tee -a "$report"
 	base_wall="" base_hash=""
+	stages="" # the second table: where the time went at each -j
 	for j in $JOBS; do
 		best=""
 		for _ in $(seq "$R"); do
@@ -89,6 +92,31 @@ for cfg in $CONFIGS; do
 			-v rss="$(num "$D/best.json" peak_rss_kb)" 'BEGIN{
 			printf "| %d | %d | %.3f s | %.0f | %.2fx | %.0f%% | %.0f | %.2f | %.0f | %s |\n",
 				j, p, w, n / w, bw / w, 100 * bw / w / j, rps, u + s, rss / 1024, same }' | tee -a "$report"
+		# busy CPU per record of each stage, and how full the single-threaded ones
+		# are (busy / wall: near 100% is the stage that stops the scaling)
+		row="| $j |"
+		for st in read analyze relate emit write; do
+			b=$(grep -o "\"$st\":{[^}]*}" "$D/best.json" | grep -o '"busy_s":[-0-9.e]*' | sed 's/.*://')
+			row="$row $(awk -v b="${b:-0}" -v n="$N" 'BEGIN{printf "%.3f", b / n * 1e6}') |"
+			case $st in
+			read) rb=$b ;;
+			relate) lb=$b ;;
+			esac
+		done
+		row="$row $(awk -v r="${rb:-0}" -v l="${lb:-0}" -v w="$best" \
+			-v p="$(num "$D/best.json" relate_threads)" 'BEGIN{printf "%.0f%% | %.0f%%", 100 * r / w, 100 * l / p / w}') |"
+		for k in pool_empty worker_input_full relate_wait writer_wait sleeps; do
+			row="$row $(num "$D/best.json" "$k") |"
+		done
+		stages="$stages$row"$'\n'
 	done
+	{
+		echo
+		echo "busy CPU per record (µs) by stage, the reader's and each relate thread's share of the wall time, and the rings' stalls ($cfg):"
+		echo
+		echo "| -j | read | analyze | relate | emit | write | reader busy | relate busy per thread | pool empty | worker input full | relate wait | writer wait | sleeps |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		printf '%s' "$stages"
+	} | tee -a "$report"
 done
 echo "(table also in $report)"
