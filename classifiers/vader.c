@@ -609,15 +609,14 @@ static void score_valence(const double *sent, size_t n, unsigned ep_count, unsig
 {
 	double compound = 0.0, pos = 0.0, neg = 0.0, neu = 0.0;
 	if (n) {
-		/* one pass, without branches on the signs (which a text's words make random):
-		 * each sum still adds its terms in the reference's order, and the +0.0 added
-		 * in place of a skipped term changes no sum (pos_sum never holds -0.0) */
+		/* Each sum adds its terms in the reference's order, but only the nonzero ones
+		 * (picked out 64 at a time without a branch; most tokens are zero): adding a
+		 * zero, or the +0.0 keep_if() gives for a term of the other sign, changes no
+		 * sum, since none ever holds -0.0 (each starts at +0.0, and nonzero terms that
+		 * cancel give +0.0). No branch on the signs either: a text's words make them
+		 * random. */
 		double sum_s = 0.0, pos_sum = 0.0, neg_sum = 0.0;
 		size_t valued = 0;
-		/* Only the nonzero terms go through the sums, whose adds wait on each other:
-		 * adding a zero changes none of them (none is ever -0.0: each starts at +0.0,
-		 * and a sum of nonzero terms that cancel is +0.0), and most tokens are zero.
-		 * Picked out 64 at a time without a branch. */
 		for (size_t b = 0; b < n; b += 64) {
 			double nz[64];
 			size_t m = 0, e = n - b < 64 ? n - b : 64;
@@ -887,6 +886,16 @@ static const uint64_t hi_masks[17] = {
 };
 #undef M
 
+/* A token of n <= 16 bytes at p, with 16 bytes readable there, as two zero-padded
+ * little-endian words. */
+static inline void load_masked(const void *p, size_t n, uint64_t *o0, uint64_t *o1)
+{
+	memcpy(o0, p, 8);
+	memcpy(o1, (const char *)p + 8, 8);
+	*o0 &= lo_masks[n];
+	*o1 &= hi_masks[n];
+}
+
 /* An ASCII token of up to 16 bytes as two zero-padded words: lower-case them in place
  * and return str.isupper() of it (a capital letter and no small one). For bytes < 0x80:
  * +0x3f sets the top bit from 'A' up, +0x25 from '[' up; +0x1f from 'a' up, +0x05 from
@@ -946,12 +955,17 @@ __attribute__((always_inline)) static inline void classify_short(scrm_vader *v, 
 	t->facts = e->f;
 }
 
-/* The same for a token of any length at w (no constant word is longer than 16 bytes). */
-static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n)
+/* The same for a token of any length at w, @room bytes readable from w (no constant
+ * word is longer than 16 bytes; a short token with 16 readable bytes is loaded as two
+ * words, else copied). */
+static void classify(scrm_vader *v, struct vtok *t, const char *w, size_t n, size_t room)
 {
 	if (n <= 16) {
 		uint64_t w0, w1;
-		load_words(w, n, &w0, &w1);
+		if (room >= 16)
+			load_masked(w, n, &w0, &w1);
+		else
+			load_words(w, n, &w0, &w1);
 		classify_short(v, t, n, w0, w1);
 		return;
 	}
@@ -991,17 +1005,14 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 		t->off = (uint32_t)(a - s);
 		if (tl <= 16) {
 			uint64_t o0, o1;
-			memcpy(&o0, a, 8);
-			memcpy(&o1, a + 8, 8);
-			o0 &= lo_masks[tl];
-			o1 &= hi_masks[tl];
+			load_masked(a, tl, &o0, &o1);
 			t->upper = lower_words(&o0, &o1);
 			classify_short(v, t, tl, o0, o1);
 		} else {
 			char *w = v->low + t->off;
 			lower_ascii(a, tl, w);
 			t->upper = (uint8_t)ascii_isupper(a, tl, w);
-			classify(v, t, w, tl);
+			classify(v, t, w, tl, v->low_cap - t->off);
 		}
 		nup += t->upper;
 		but |= t->id == W_BUT;
@@ -1065,12 +1076,8 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 		t->off = (uint32_t)lo;
 		size_t al = (size_t)(b - a);
 		uint64_t o0 = HIGHS, o1 = 0;
-		if (al <= 16 && (size_t)(a - s) + 16 <= v->rep_cap && lo + 16 <= v->low_cap && !v->slow_tokens) {
-			memcpy(&o0, a, 8); /* s is v->rep: 16 bytes from a are inside it */
-			memcpy(&o1, a + 8, 8);
-			o0 &= lo_masks[al];
-			o1 &= hi_masks[al];
-		}
+		if (al <= 16 && (size_t)(a - s) + 16 <= v->rep_cap && lo + 16 <= v->low_cap && !v->slow_tokens)
+			load_masked(a, al, &o0, &o1); /* s is v->rep: 16 bytes from a are inside it */
 		if (!((o0 | o1) & HIGHS)) {
 			/* an ASCII token of up to 16 bytes, as tokenize_ascii() takes it; its
 			 * lower-cased bytes still go to v->low (16 stored, al kept) */
@@ -1083,14 +1090,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 		} else {
 			t->upper = (uint8_t)lower_token(v, a, b, &lo);
 			t->len = (uint32_t)(lo - t->off);
-			if (t->len <= 16 && t->off + 16 <= v->low_cap) {
-				/* 16 bytes of the lowered copy, masked to the token */
-				memcpy(&o0, v->low + t->off, 8);
-				memcpy(&o1, v->low + t->off + 8, 8);
-				classify_short(v, t, t->len, o0 & lo_masks[t->len], o1 & hi_masks[t->len]);
-			} else {
-				classify(v, t, v->low + t->off, t->len);
-			}
+			classify(v, t, v->low + t->off, t->len, v->low_cap - t->off);
 		}
 		nup += t->upper;
 		but |= t->id == W_BUT;
