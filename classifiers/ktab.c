@@ -7,6 +7,8 @@
 
 #define WAYS 4
 
+_Static_assert(sizeof(scrm_ktab_slot) * WAYS == 128, "a set is two cache lines");
+
 struct scrm_ktab {
 	scrm_ktab_slot *s;
 	size_t sets; /* power of two */

@@ -16,10 +16,12 @@
 typedef struct scrm_ktab_slot {
 	uint64_t key;   /* nonzero; 0 marks an empty slot */
 	int64_t ts;     /* the stamp eviction compares (the caller's last update time) */
-	uint64_t a;     /* payload, the caller's */
-	double w;
+	union {         /* payload, the caller's: */
+		uint64_t a; /* a number (the near-duplicate window) */
+		double w;   /* or a weight (the network weights) */
+	};
 	uint32_t n;
-} scrm_ktab_slot;
+} scrm_ktab_slot; /* 32 bytes: a set of 4 is two cache lines */
 
 typedef struct scrm_ktab scrm_ktab;
 

@@ -1433,6 +1433,8 @@ static void dup_barrier(pipeline *pl, chunk *c)
 /* How many records ahead the relate thread starts loading the table entries it will
  * touch (customer windows, near-duplicate and network sets: megabytes, read at random). */
 #define RELATE_AHEAD 8
+/* ... and how many ahead the customer state found through those keys */
+#define RELATE_NEAR 4
 
 /* A score 0-100 as the event writes it (an influence classifier's, rounded half up and
  * clamped; for v > 0 as lround() rounds, without its call). */
@@ -1506,6 +1508,10 @@ static void *relate_main(void *arg)
 					const scrm_record *a = &c->recs.v[c->pidx[i + RELATE_AHEAD]];
 					scrm_custtab_prefetch(pl->custs[a->partition], a->cust_hash);
 					scrm_ktab_prefetch(pl->net[a->partition], a->cust_hash);
+				}
+				if (i + RELATE_NEAR < e && !rt->error) { /* its keys are in by now */
+					const scrm_record *a = &c->recs.v[c->pidx[i + RELATE_NEAR]];
+					scrm_custtab_prefetch_state(pl->custs[a->partition], a->cust_hash);
 				}
 				/* Mentions made by the posts before this one, in input order. */
 				for (; mi < me && (c->midx[mi] >> 3) < idx; mi++) {

@@ -56,8 +56,14 @@ int scrm_custtab_init(scrm_custtab *t, size_t initial, size_t max)
 	while (cap * 3 < initial * 4)
 		cap *= 2;
 	t->slots = scrm_table_zalloc(cap, sizeof *t->slots);
-	if (!t->slots)
+	t->keys = scrm_table_zalloc(cap, sizeof *t->keys);
+	if (!t->slots || !t->keys) {
+		free(t->slots);
+		free(t->keys);
+		t->slots = NULL;
+		t->keys = NULL;
 		return -ENOMEM;
+	}
 	t->cap = cap;
 	t->used = 0;
 	t->max = max;
@@ -70,32 +76,45 @@ void scrm_custtab_free(scrm_custtab *t)
 	if (!t)
 		return;
 	free(t->slots);
+	free(t->keys);
 	t->slots = NULL;
+	t->keys = NULL;
 	t->cap = t->used = 0;
 }
 
 /* The first slot @key probes in a table of @cap (a power of two). */
 static size_t home_of(uint64_t key, size_t cap) { return (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1); }
 
-static scrm_cust_state *probe(scrm_cust_state *slots, size_t cap, uint64_t key)
+/* The slot of @key, or the empty one where it would go: the probe reads only keys[] (eight
+ * slots to a cache line, against a third of a line each in slots[]). */
+static size_t probe(const uint64_t *keys, size_t cap, uint64_t key)
 {
 	size_t i = home_of(key, cap);
-	while (slots[i].key && slots[i].key != key)
+	while (keys[i] && keys[i] != key)
 		i = (i + 1) & (cap - 1);
-	return &slots[i];
+	return i;
 }
 
 /* The table rehashed into @cap slots. */
 static int rebuild(scrm_custtab *t, size_t cap)
 {
 	scrm_cust_state *n = scrm_table_zalloc(cap, sizeof *n);
-	if (!n)
+	uint64_t *nk = scrm_table_zalloc(cap, sizeof *nk);
+	if (!n || !nk) {
+		free(n);
+		free(nk);
 		return -ENOMEM;
+	}
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key)
-			*probe(n, cap, t->slots[i].key) = t->slots[i];
+		if (t->keys[i]) {
+			size_t j = probe(nk, cap, t->keys[i]);
+			nk[j] = t->keys[i];
+			n[j] = t->slots[i];
+		}
 	free(t->slots);
+	free(t->keys);
 	t->slots = n;
+	t->keys = nk;
 	t->cap = cap;
 	return 0;
 }
@@ -107,16 +126,18 @@ static void remove_at(scrm_custtab *t, size_t i)
 	size_t mask = t->cap - 1, j = i;
 	for (;;) {
 		j = (j + 1) & mask;
-		if (!t->slots[j].key)
+		if (!t->keys[j])
 			break;
-		size_t h = home_of(t->slots[j].key, t->cap);
+		size_t h = home_of(t->keys[j], t->cap);
 		/* the entry at j stays where it is if its home lies cyclically in (i, j] */
 		if (i <= j ? (i < h && h <= j) : (i < h || h <= j))
 			continue;
 		t->slots[i] = t->slots[j];
+		t->keys[i] = t->keys[j];
 		i = j;
 	}
 	t->slots[i].key = 0;
+	t->keys[i] = 0;
 	t->used--;
 }
 
@@ -191,15 +212,15 @@ static int forget(scrm_custtab *t)
 		return -ENOMEM;
 	int32_t newest = INT32_MIN;
 	for (size_t i = 0; i < t->cap; i++)
-		if (t->slots[i].key) {
-			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->slots[i].key};
+		if (t->keys[i]) {
+			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->keys[i]};
 			newest = t->slots[i].hbucket > newest ? t->slots[i].hbucket : newest;
 		}
 	age_select(a, n, k - 1); /* a[0..k): the k oldest */
 	for (size_t i = 0; i < k; i++) {
 		/* in the newest 24 h window: one of its SCRM_CUST_H_BUCKETS buckets */
 		t->forgotten_recent += a[i].hb != INT32_MIN && (int64_t)a[i].hb > (int64_t)newest - SCRM_CUST_H_BUCKETS;
-		remove_at(t, (size_t)(probe(t->slots, t->cap, a[i].key) - t->slots));
+		remove_at(t, probe(t->keys, t->cap, a[i].key));
 	}
 	free(a);
 	t->forgotten += k;
@@ -210,7 +231,14 @@ void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key)
 {
 	if (!key)
 		key = 1;
-	const char *s = (const char *)&t->slots[home_of(key, t->cap)];
+	__builtin_prefetch(&t->keys[home_of(key, t->cap)], 0);
+}
+
+void scrm_custtab_prefetch_state(const scrm_custtab *t, uint64_t key)
+{
+	if (!key)
+		key = 1;
+	const char *s = (const char *)&t->slots[probe(t->keys, t->cap, key)];
 	for (size_t o = 0; o < sizeof(scrm_cust_state); o += 64)
 		__builtin_prefetch(s + o, 1);
 	__builtin_prefetch(s + sizeof(scrm_cust_state) - 1, 1);
@@ -220,9 +248,9 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 {
 	if (!key)
 		key = 1;
-	scrm_cust_state *s = probe(t->slots, t->cap, key);
-	if (s->key)
-		return s;
+	size_t i = probe(t->keys, t->cap, key);
+	if (t->keys[i])
+		return &t->slots[i];
 	bool moved = false;
 	if (t->max && t->used >= t->max) {
 		if (forget(t))
@@ -235,9 +263,11 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 		moved = true;
 	}
 	if (moved)
-		s = probe(t->slots, t->cap, key);
+		i = probe(t->keys, t->cap, key);
+	scrm_cust_state *s = &t->slots[i];
 	memset(s, 0, sizeof *s);
 	s->key = key;
+	t->keys[i] = key;
 	s->hbucket = s->dbucket = INT32_MIN;
 	t->used++;
 	return s;

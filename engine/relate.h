@@ -88,6 +88,7 @@ void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v);
 
 typedef struct scrm_custtab {
 	scrm_cust_state *slots;
+	uint64_t *keys; /* slots[i].key, apart: what a lookup probes */
 	size_t cap;   /* power of two */
 	size_t used;
 	size_t max;   /* customers kept at most, 0 no limit (scrm_custtab_get) */
@@ -116,7 +117,10 @@ void scrm_custtab_free(scrm_custtab *t);
  */
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key);
 
-/* Start loading the state of @key's slot (its first probe) into the cache. */
+/* Start loading the keys @key's lookup probes first into the cache (a lookup some
+ * records ahead), and, fewer records ahead, the state of its slot (found through the
+ * keys, which the first call has brought in by then). */
 void scrm_custtab_prefetch(const scrm_custtab *t, uint64_t key);
+void scrm_custtab_prefetch_state(const scrm_custtab *t, uint64_t key);
 
 #endif

@@ -189,3 +189,36 @@ Test(relate, custtab_matches_a_reference_under_random_load)
 		scrm_custtab_free(&t);
 	}
 }
+
+/* The probe array (keys[]) mirrors the states' keys through growth, forgetting and the
+ * moves removal makes in a cluster: every kept customer is found by her key with her
+ * own count, and the prefetch calls (any key) change nothing. 2,000 keys at random
+ * through a table of at most 300: it forgets a quarter about every 75 new keys. */
+Test(relate, custtab_keys_follow_the_states)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 4, 300), 0);
+	uint32_t count[2000] = {0};
+	uint64_t x = 88172645463325252ull;
+	for (int step = 0; step < 40000; step++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t k = 1 + x % 2000;
+		scrm_custtab_prefetch(&t, k * 0x10000);
+		scrm_custtab_prefetch_state(&t, k * 0x10000);
+		size_t forgotten = t.forgotten;
+		const scrm_cust_state *had = find(&t, k * 0x10000);
+		uint32_t n = touch(&t, k * 0x10000, (int64_t)step * HOUR / 8);
+		count[k - 1] = had ? count[k - 1] + 1 : 1;
+		cr_assert_eq(n, count[k - 1], "step %d key %lu", step, (unsigned long)k);
+		if (t.forgotten != forgotten || step % 997 == 0) {
+			size_t used = 0;
+			for (size_t i = 0; i < t.cap; i++) {
+				cr_assert_eq(t.keys[i], t.slots[i].key, "slot %zu", i);
+				used += t.keys[i] != 0;
+			}
+			cr_assert_eq(used, t.used);
+		}
+	}
+	cr_assert_gt(t.forgotten, 1000);
+	scrm_custtab_free(&t);
+}
