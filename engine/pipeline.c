@@ -993,6 +993,7 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 
 	const char *p = c->data, *end = c->data + c->len;
 	uint64_t off = info->base_offset, lineno = info->base_line;
+	unsigned li = 0; /* the next line end the chunker recorded */
 	while (p < end) {
 		/* An oversize line the chunker cut out of the middle of this chunk. */
 		while (oi < info->n_oversize && info->oversize[oi].offset == off) {
@@ -1006,7 +1007,7 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			off += ov->length + 1;
 			lineno++;
 		}
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *nl = li < info->n_lines ? c->data + info->line_end[li++] : memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
@@ -2243,6 +2244,7 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		}
 		c->info.n_oversize = keep;
 		d->info.n_oversize = moved;
+		c->info.n_lines = d->info.n_lines = 0; /* the worker finds them */
 		d->info.oversize_dropped = 0;
 		d->info.base_offset = c->info.base_offset + cut + gap_b;
 		d->info.base_line = c->info.base_line + lines_before_cut + gap_l;
@@ -2376,6 +2378,7 @@ static int reader_run(pipeline *pl)
 						lines++;
 					memmove(c->data, c->data + cut, c->len - cut);
 					c->len -= cut;
+					c->info.n_lines = 0; /* the worker finds them */
 					c->info.base_offset = skip;
 					c->info.base_line += lines + gap_l;
 					pl->skipped_bytes += cut;

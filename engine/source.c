@@ -929,6 +929,8 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			c->line_off += len + 1;
 			c->line_no++;
 			done = w;
+			if (info->n_lines < SCRM_CHUNK_LINES && w - 1 <= UINT32_MAX)
+				info->line_end[info->n_lines++] = (uint32_t)(w - 1);
 		}
 	}
 	*donep = done;
@@ -973,6 +975,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 		info = &dummy;
 	info->n_oversize = 0;
 	info->oversize_dropped = 0;
+	info->n_lines = 0;
 	info->base_offset = c->line_off;
 	info->base_line = c->line_no;
 	info->end_offset = c->line_off;

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 typedef struct scrm_source scrm_source;
@@ -81,6 +82,7 @@ void scrm_source_close(scrm_source *s);
 typedef struct scrm_chunker scrm_chunker;
 
 #define SCRM_CHUNK_MAX_OVERSIZE 16
+#define SCRM_CHUNK_LINES 4096 /* line ends a chunk records (scrm_chunk_info) */
 
 typedef struct scrm_oversize {
 	unsigned long long offset; /* byte offset of the line's first byte */
@@ -98,6 +100,11 @@ typedef struct scrm_chunk_info {
 	unsigned n_oversize;            /* oversize lines skipped before/inside this chunk */
 	scrm_oversize oversize[SCRM_CHUNK_MAX_OVERSIZE];
 	unsigned long long oversize_dropped; /* more than SCRM_CHUNK_MAX_OVERSIZE: only counted */
+	/* Where the chunk's first n_lines lines end: the offset in the chunk of each one's
+	 * '\n', in order (the chunker finds them anyway; the worker need not look again).
+	 * Lines past SCRM_CHUNK_LINES, and past 4 GiB into a chunk, are not recorded. */
+	unsigned n_lines;
+	uint32_t line_end[SCRM_CHUNK_LINES];
 } scrm_chunk_info;
 
 /* Create a chunker over `src` (borrowed). `max_record` >= 1. Returns 0 or -ENOMEM. */

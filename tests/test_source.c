@@ -697,8 +697,18 @@ static void check_chunker(scrm_source *src, const ref_split *r, size_t in_len, s
 		cr_assert_lt(ki, r->nkept);
 		cr_assert_eq(info.base_offset, r->kept[ki].off, "%s: base_offset", what);
 		cr_assert_eq(info.base_line, r->kept[ki].line, "%s: base_line", what);
+		/* the line ends it records: the first SCRM_CHUNK_LINES '\n' of the chunk */
+		unsigned nl = 0;
 		for (ssize_t i = 0; i < n; i++)
-			ki += buf[i] == '\n';
+			if (buf[i] == '\n') {
+				if (nl < SCRM_CHUNK_LINES) {
+					cr_assert_lt(nl, info.n_lines, "%s: line end %zd not recorded", what, i);
+					cr_assert_eq(info.line_end[nl], (uint32_t)i, "%s: line end %u", what, nl);
+				}
+				nl++;
+				ki++;
+			}
+		cr_assert_eq(info.n_lines, nl < SCRM_CHUNK_LINES ? nl : SCRM_CHUNK_LINES, "%s: line ends", what);
 		if (buf[n - 1] != '\n') {
 			/* Only the stream's last line may lack its '\n'. */
 			ended_unterminated = true;

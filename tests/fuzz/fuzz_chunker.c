@@ -204,8 +204,14 @@ static void run(const unsigned char *stream, size_t n, const unsigned char *ref_
 		CHECK(ki < r.nkept);
 		CHECK(info.base_offset == r.kept[ki].off);
 		CHECK(info.base_line == r.kept[ki].line);
+		unsigned nl = 0; /* the line ends recorded: the chunk's first '\n's */
 		for (ssize_t i = 0; i < got; i++)
-			ki += buf[i] == '\n';
+			if (buf[i] == '\n') {
+				CHECK(nl >= SCRM_CHUNK_LINES || (nl < info.n_lines && info.line_end[nl] == (uint32_t)i));
+				nl++;
+				ki++;
+			}
+		CHECK(info.n_lines == (nl < SCRM_CHUNK_LINES ? nl : SCRM_CHUNK_LINES));
 		if (buf[got - 1] != '\n') {
 			unterminated = true;
 			ki++;
