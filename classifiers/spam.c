@@ -251,6 +251,59 @@ static void space_bitmap(const unsigned char *t, size_t len, uint64_t *sp)
 	sp[len / 64] = m | ~UINT64_C(0) << (len % 64); /* and the sentinel bits */
 }
 
+/* The near-duplicate key of the key text buf[0..o) of @kwords words: none under four. */
+static uint64_t key_of_text(const char *buf, size_t o, uint32_t kwords)
+{
+	if (kwords < 4)
+		return 0;
+	uint64_t k = XXH3_64bits(buf, o);
+	return k ? k : 1;
+}
+
+/* The most repeated of the ordinary words' hashes h[0..nh) (nh <= 64): counts in an
+ * open-addressing table of 128 slots, whose used bits are the only part that needs
+ * clearing. */
+static uint32_t top_repeat(const uint64_t *h, uint32_t nh)
+{
+	uint32_t top = 0;
+	unsigned __int128 used = 0; /* in a register: no branch on which half, no wait for
+				     * a store as with an array */
+	uint64_t slot_h[128];
+	uint8_t slot_n[128];
+	for (uint32_t a = 0; a < nh; a++) {
+		uint32_t x = (uint32_t)(h[a] >> 57);
+		while (((used >> x) & 1) && slot_h[x] != h[a])
+			x = (x + 1) & 127;
+		if (!((used >> x) & 1)) {
+			used |= (unsigned __int128)1 << x;
+			slot_h[x] = h[a];
+			slot_n[x] = 0;
+		}
+		if (++slot_n[x] > top)
+			top = slot_n[x];
+	}
+	return top;
+}
+
+/* The signals the counts make. */
+static unsigned flags_of(const scrm_spam_counts *c)
+{
+	uint32_t plain = c->words - c->links - c->hashtags - c->mentions;
+	unsigned f = 0;
+	if (c->links >= 3 || (c->links >= 1 && c->hashtags >= 2 && plain <= 1))
+		f |= SCRM_SPAM_LINKS;
+	if (c->hashtags >= 3 && plain <= 2)
+		f |= SCRM_SPAM_HASHTAGS;
+	if (c->mentions >= 5)
+		f |= SCRM_SPAM_MENTIONS;
+	if (c->top_repeat >= 4 && 2 * c->top_repeat >= c->words)
+		f |= SCRM_SPAM_REPEAT;
+	return f;
+}
+
+/* The repeat flag needs one word to be this many of the words. */
+static uint32_t repeat_need(uint32_t words) { return words < 8 ? 4 : (words + 1) / 2; }
+
 /* One pass over the words for both: the structural signals and (when @key) the
  * near-duplicate key. The words come from the space bitmap (no branch per byte), or for
  * a text over BITMAP_MAX bytes from next_word(). */
@@ -286,50 +339,210 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	if (!st.want_top) {
 		/* Only the flag: top_repeat >= 4 and twice it >= the words. Repeats share their
 		 * first byte, so unless that many do, no word is hashed. */
-		uint32_t need = c.words < 8 ? 4 : (c.words + 1) / 2;
+		uint32_t need = repeat_need(c.words);
 		if (st.most < need)
 			nh = 0;
 		for (uint32_t a = 0; a < nh; a++)
 			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
 	}
-	size_t o = st.o;
-	const char *buf = st.buf;
-	if (key) {
-		uint64_t k = kwords < 4 ? 0 : XXH3_64bits(buf, o);
-		*key = kwords < 4 ? 0 : k ? k : 1;
-	}
-	/* The most repeated ordinary word: counts in an open-addressing table of 128 slots
-	 * (at most 64 words), whose used bits are the only part that needs clearing. */
-	unsigned __int128 used = 0; /* in a register: no branch on which half, no wait for
-				     * a store as with an array */
-	uint64_t slot_h[128];
-	uint8_t slot_n[128];
-	for (uint32_t a = 0; a < nh; a++) {
-		uint32_t x = (uint32_t)(h[a] >> 57);
-		while (((used >> x) & 1) && slot_h[x] != h[a])
-			x = (x + 1) & 127;
-		if (!((used >> x) & 1)) {
-			used |= (unsigned __int128)1 << x;
-			slot_h[x] = h[a];
-			slot_n[x] = 0;
-		}
-		if (++slot_n[x] > c.top_repeat)
-			c.top_repeat = slot_n[x];
-	}
-	uint32_t plain = c.words - c.links - c.hashtags - c.mentions;
-	unsigned f = 0;
-	if (c.links >= 3 || (c.links >= 1 && c.hashtags >= 2 && plain <= 1))
-		f |= SCRM_SPAM_LINKS;
-	if (c.hashtags >= 3 && plain <= 2)
-		f |= SCRM_SPAM_HASHTAGS;
-	if (c.mentions >= 5)
-		f |= SCRM_SPAM_MENTIONS;
-	if (c.top_repeat >= 4 && 2 * c.top_repeat >= c.words)
-		f |= SCRM_SPAM_REPEAT;
+	if (key)
+		*key = key_of_text(st.buf, st.o, kwords);
+	c.top_repeat = top_repeat(h, nh);
 	if (counts)
 		*counts = c;
-	return f;
+	return flags_of(&c);
 }
+
+#ifdef __SSE2__
+/* ------------------------------------------------- the whole-text pass (SSE2) ---- */
+
+/* What signals_text() reads of 64 bytes of a text: bit i for byte i. */
+struct text_block {
+	uint64_t sp;   /* the six ASCII spaces; every bit from the text's end on */
+	uint64_t kp;   /* bytes the key keeps: letters, bytes >= 0x80 */
+	uint64_t at;   /* '@' */
+	uint64_t hash; /* '#' */
+	uint64_t hw;   /* 'h', 'w' in either case: where a link may start */
+};
+#define TEXT_BLOCKS (BITMAP_MAX / 64 + 2) /* one past the text's end */
+
+/* The bits of t[@skip..16) into *m from bit @sh on, and the lowered copy of t[0..16)
+ * (letters lower-cased, spaces as ' ') into low[0..16). */
+static inline void bits16(struct text_block *m, const unsigned char *t, unsigned sh, char *low, unsigned skip)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)t), d9 = _mm_sub_epi8(x, _mm_set1_epi8(9));
+	__m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+				  _mm_cmpeq_epi8(_mm_min_epu8(d9, _mm_set1_epi8(4)), d9));
+	__m128i du = _mm_sub_epi8(x, _mm_set1_epi8('A'));
+	__m128i up = _mm_cmpeq_epi8(_mm_min_epu8(du, _mm_set1_epi8(25)), du);
+	__m128i l = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+	__m128i dl = _mm_sub_epi8(l, _mm_set1_epi8('a'));
+	__m128i kept = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
+				    _mm_cmplt_epi8(x, _mm_setzero_si128()));
+	__m128i hw = _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('h')), _mm_cmpeq_epi8(l, _mm_set1_epi8('w')));
+	_mm_storeu_si128((__m128i *)low, _mm_or_si128(_mm_andnot_si128(sp, l), _mm_and_si128(sp, _mm_set1_epi8(' '))));
+	m->sp |= (uint64_t)((unsigned)_mm_movemask_epi8(sp) >> skip) << sh;
+	m->kp |= (uint64_t)((unsigned)_mm_movemask_epi8(kept) >> skip) << sh;
+	m->at |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('@'))) >> skip) << sh;
+	m->hash |= (uint64_t)((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('#'))) >> skip) << sh;
+	m->hw |= (uint64_t)((unsigned)_mm_movemask_epi8(hw) >> skip) << sh;
+}
+
+/* The first space at or after byte p (the sentinel bits make one). */
+static inline size_t space_from(const struct text_block *b, size_t p)
+{
+	size_t w = p / 64;
+	uint64_t x = b[w].sp & (~UINT64_C(0) << (p % 64));
+	while (!x)
+		x = b[++w].sp;
+	return w * 64 + (size_t)__builtin_ctzll(x);
+}
+
+/* Bytes [a, e) out of the key. */
+static inline void drop_from_key(struct text_block *b, size_t a, size_t e)
+{
+	for (size_t i = a; i < e;) {
+		size_t w = i / 64, stop = (w + 1) * 64 < e ? (w + 1) * 64 : e;
+		unsigned lo = (unsigned)(i % 64), n = (unsigned)(stop - i);
+		b[w].kp &= ~((n == 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1) << lo);
+		i = stop;
+	}
+}
+
+/*
+ * signals() with the key, for a text of up to BITMAP_MAX bytes, from bit arrays of the
+ * whole text instead of word by word: the words are the runs between spaces, their
+ * counts popcounts of where they start; only words that may be left out of the key
+ * (an '@' or a possible link first, or the first word, "RT") are looked at one by one.
+ * A word keeps a place in the key when a kept byte is left in it: adding its start bit
+ * to the bits of its other bytes carries through the word to its end only when there
+ * is none. The key is then the kept bytes and those ends, copied run by run. -1 when
+ * the key would pass signals()'s 1,023 bytes (the caller then runs signals()).
+ */
+static int signals_text(const char *text, size_t len, uint64_t *key)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	struct text_block b[TEXT_BLOCKS];
+	char low[BITMAP_MAX + 160]; /* the lowered copy (bits16) */
+	size_t nw = len / 64 + 1;   /* blocks holding bits 0..len */
+	memset(b, 0, (nw + 1) * sizeof b[0]);
+	size_t i = 0;
+	for (; i + 16 <= len; i += 16)
+		bits16(&b[i / 64], t + i, (unsigned)(i % 64), low + i, 0);
+	if (i < len && len >= 16) { /* the last bytes: the text's last 16, those before skipped */
+		bits16(&b[i / 64], t + len - 16, (unsigned)(i % 64), low + len - 16, (unsigned)(16 - (len - i)));
+	} else if (i < len) { /* a short text, from a zeroed copy (a NUL is nothing of the above) */
+		unsigned char tail[16] = {0};
+		memcpy(tail, t, len);
+		bits16(&b[0], tail, 0, low, 0);
+	}
+	b[len / 64].sp |= ~UINT64_C(0) << (len % 64);
+	b[nw].sp = ~UINT64_C(0);
+	memset(low + len, ' ', 16); /* the last word's end */
+
+	uint64_t st[TEXT_BLOCKS], en[TEXT_BLOCKS], two[TEXT_BLOCKS];
+	scrm_spam_counts c = {0};
+	uint64_t prev = 1; /* before the text: a space */
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t s = b[w].sp, before = s << 1 | prev, after = s >> 1 | b[w + 1].sp << 63;
+		prev = s >> 63;
+		st[w] = ~s & before;     /* a word starts */
+		en[w] = s & ~before;     /* the space (or the end) just after a word */
+		two[w] = st[w] & ~after; /* a word of two bytes or more starts */
+		c.words += (uint32_t)scrm_popcount64(st[w]);
+	}
+	/* one by one, the few words that may be out of the key or counted apart: "RT"
+	 * first, @words (mentions when two bytes or more), #words, links */
+	for (size_t w = 0; w < nw; w++)
+		if (st[w]) {
+			size_t p = w * 64 + (size_t)__builtin_ctzll(st[w]);
+			if (space_from(b, p) - p == 2 && (t[p] | 0x20) == 'r' && (t[p + 1] | 0x20) == 't')
+				drop_from_key(b, p, p + 2);
+			break;
+		}
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t cand = st[w] & (b[w].at | b[w].hash | b[w].hw);
+		while (cand) {
+			unsigned bit = (unsigned)__builtin_ctzll(cand);
+			size_t p = w * 64 + bit;
+			cand &= cand - 1;
+			if (t[p] == '#') {
+				c.hashtags += (unsigned)(two[w] >> bit) & 1;
+				continue;
+			}
+			size_t e = space_from(b, p);
+			if (t[p] == '@') {
+				c.mentions += (unsigned)(two[w] >> bit) & 1;
+				drop_from_key(b, p, e);
+			} else if (is_link(text + p, e - p)) {
+				c.links++;
+				drop_from_key(b, p, e);
+				two[w] &= ~(UINT64_C(1) << bit); /* not an ordinary word */
+			}
+		}
+	}
+	/* the key's places: the kept bytes, and the ends of words that keep one */
+	uint64_t keep[TEXT_BLOCKS];
+	uint32_t kwords = 0;
+	uint64_t carry = 0;
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t y = ~b[w].sp & ~b[w].kp; /* word bytes the key drops */
+		unsigned __int128 sum = (unsigned __int128)y + st[w] + carry;
+		carry = (uint64_t)(sum >> 64);
+		uint64_t stop = (uint64_t)sum & ~y; /* where each start's carry stopped */
+		uint64_t sep = en[w] & ~stop;       /* ... not at its word's end: it keeps a byte */
+		keep[w] = b[w].kp | sep;
+		kwords += (uint32_t)scrm_popcount64(sep);
+	}
+	/* at most one place a byte (and the end): past signals()'s buffer only when long */
+	const size_t kmax = sizeof ((struct scan *)0)->buf - 1;
+	if (len + 1 > kmax) {
+		size_t klen = 0;
+		for (size_t w = 0; w < nw; w++)
+			klen += (size_t)scrm_popcount64(keep[w]);
+		if (klen > kmax)
+			return -1;
+	}
+	char buf[sizeof ((struct scan *)0)->buf + 64];
+	size_t o = 0;
+	if (kwords >= 4)
+		for (size_t w = 0; w < nw; w++)
+			for (uint64_t m = keep[w]; m;) {
+				unsigned a = (unsigned)__builtin_ctzll(m);
+				uint64_t inv = ~(m >> a);
+				unsigned r = inv ? (unsigned)__builtin_ctzll(inv) : 64 - a;
+				const char *src = low + w * 64 + a;
+				for (unsigned k = 0; k < r; k += 16)
+					_mm_storeu_si128((__m128i *)(buf + o + k), _mm_loadu_si128((const __m128i *)(src + k)));
+				o += r;
+				m &= r == 64 ? 0 : ~(((UINT64_C(1) << r) - 1) << a);
+			}
+	*key = key_of_text(buf, o, kwords);
+	/* the repeat flag: the first 64 ordinary words (two bytes or more, no hashtag,
+	 * mention or link), hashed only if as many as it needs share a first byte */
+	uint32_t need = repeat_need(c.words);
+	if (c.words - c.links - c.hashtags - c.mentions >= need) { /* else too few of them */
+		uint8_t firsts[64] = {0}, most = 0;
+		uint32_t pos[REPEAT_WORDS], n = 0;
+		for (size_t w = 0; w < nw && n < REPEAT_WORDS; w++)
+			for (uint64_t m = two[w] & ~b[w].at & ~b[w].hash; m && n < REPEAT_WORDS; m &= m - 1) {
+				uint32_t p = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+				uint8_t f = ++firsts[(unsigned char)low[p] & 63];
+				most = f > most ? f : most;
+				pos[n++] = p;
+			}
+		if (most >= need) {
+			uint64_t h[REPEAT_WORDS];
+			for (uint32_t a = 0; a < n; a++) {
+				size_t wl = space_from(b, pos[a]) - pos[a];
+				h[a] = ordinary_hash(text + pos[a], wl < 255 ? wl : 255, text + len);
+			}
+			c.top_repeat = top_repeat(h, n);
+		}
+	}
+	return (int)flags_of(&c);
+}
+#endif
 
 unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
 {
@@ -339,7 +552,7 @@ unsigned scrm_spam_scan(const char *text, size_t len, scrm_spam_counts *counts)
 uint64_t scrm_spam_text_key(const char *text, size_t len)
 {
 	uint64_t k;
-	signals(text, len, NULL, &k);
+	scrm_spam_signals(text, len, &k);
 	return k;
 }
 
@@ -357,6 +570,13 @@ size_t scrm_spam_reply_prefix(const char *text, size_t len)
 
 unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key)
 {
+#ifdef __SSE2__
+	if (key && len <= BITMAP_MAX) {
+		int f = signals_text(text, len, key);
+		if (f >= 0)
+			return (unsigned)f;
+	}
+#endif
 	return signals(text, len, NULL, key);
 }
 
@@ -388,4 +608,9 @@ uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t s
 	e->ts = ts_ms;
 	*first_seq = e->a;
 	return e->n++;
+}
+
+unsigned scrm_spam_signals_wordwise(const char *text, size_t len, uint64_t *key)
+{
+	return signals(text, len, NULL, key);
 }

@@ -70,6 +70,10 @@ uint64_t scrm_spam_text_key(const char *text, size_t len);
  * scrm_spam_text_key()'s key in *key unless @key is NULL. */
 unsigned scrm_spam_signals(const char *text, size_t len, uint64_t *key);
 
+/* The same, always word by word (scrm_spam_signals() reads a text of up to 4,096 bytes
+ * as a whole, 16 bytes at a time): for tests that compare the two. */
+unsigned scrm_spam_signals_wordwise(const char *text, size_t len, uint64_t *key);
+
 /*
  * scrm_spam_reply_prefix() - the bytes of @text taken by a reply's opening @handles (and
  * the spaces after them): "@a @b thanks" -> 6. X puts the thread's participants there

@@ -366,9 +366,37 @@ static void same_signals(const char *t, size_t n)
 		  "'%.*s': flags %u/%u words %u/%u links %u/%u hashtags %u/%u mentions %u/%u top %u/%u key %016llx/%016llx",
 		  (int)n, t, fb, fa, b.words, a.words, b.links, a.links, b.hashtags, a.hashtags, b.mentions, a.mentions,
 		  b.top_repeat, a.top_repeat, (unsigned long long)kb, (unsigned long long)ka);
-	uint64_t k2;
+	uint64_t k2, k3;
 	cr_assert_eq(scrm_spam_signals(t, n, &k2), fa);
 	cr_assert_eq(k2, ka);
+	cr_assert_eq(scrm_spam_signals_wordwise(t, n, &k3), fa);
+	cr_assert_eq(k3, ka);
+}
+
+/* Texts made to fall between the whole-text pass's shortcuts: links that repeat (no
+ * ordinary words, so no repeated_text however many), "RT" only as the first word, an
+ * @word or #word of one byte, a word that keeps no byte, words across the 64-byte
+ * blocks, and a key just under and over its 1,023 bytes. */
+Test(spam, whole_text_pass_edge_cases)
+{
+	static char big[1200];
+	const char *texts[] = {
+		"http://x http://x http://x http://x buy now ok fine",
+		"www.a.b www.a.b www.a.b www.a.b WWW.A.B one two three four",
+		"RT @a: buy buy buy buy", "ok RT buy buy buy buy", "rT x y z w", "RTT x y z w",
+		"@ # @@ ## @a #b !!! ... 123 ok", "buy!!! buy... BUY buy? now",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bb cc dd ee",
+		"x                                                              @handle_across_the_block y z w",
+		"\xc2\xa0" "buy\xc2\xa0" "buy buy buy", "h w H W hw wh http ht www", "",
+	};
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		same_signals(texts[i], strlen(texts[i]));
+	cr_assert_eq(scrm_spam_scan(texts[0], strlen(texts[0]), NULL), SCRM_SPAM_LINKS);
+	for (size_t n = 1000; n < 1100; n += 3) { /* "ab " words: the key is the text */
+		for (size_t k = 0; k < n; k++)
+			big[k] = k % 3 == 2 ? ' ' : (char)('a' + k % 3);
+		same_signals(big, n);
+	}
 }
 
 /* Random texts of links and their near misses, every ASCII space, letters in both cases,

@@ -135,7 +135,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	unsigned spam = scrm_spam_scan(text, size, NULL);
 	CHECK((spam & ~(unsigned)(SCRM_SPAM_LINKS | SCRM_SPAM_HASHTAGS | SCRM_SPAM_MENTIONS | SCRM_SPAM_REPEAT)) == 0);
-	(void)scrm_spam_text_key(text, size);
+	/* the whole-text pass against the word-by-word one: flags and key */
+	uint64_t key, wkey;
+	unsigned fast = scrm_spam_signals(text, size, &key);
+	CHECK(fast == scrm_spam_signals_wordwise(text, size, &wkey) && key == wkey);
+	CHECK(fast == spam && key == scrm_spam_text_key(text, size));
 
 	scrm_mention men[SCRM_MENTIONS_MAX];
 	size_t nm = scrm_mentions_scan(text, size, "twitter", 7, "me", 2, (int)(size & 1), men);
