@@ -193,7 +193,10 @@ struct scrm_sent {
 	size_t nwords;
 	char *wbuf;
 	int16_t single[MAX_WORDS + 1]; /* xid -> domain entry index, -1 none */
-	uint8_t phrase_start[MAX_WORDS + 1];
+	/* the phrases by first word: those that start with word xid are phrases[phrase_at[xid]
+	 * .. phrase_at[xid] + phrase_n[xid]), in the domain lexicon's order (the first that
+	 * matches wins) */
+	uint8_t phrase_at[MAX_WORDS + 1], phrase_n[MAX_WORDS + 1];
 	struct phrase *phrases;
 	size_t nphrases;
 	double *s2; /* scrm valences */
@@ -260,12 +263,24 @@ static int build_tables(scrm_sent *s)
 		}
 		if (ph.n == 0 || (ph.n > 1) != (e->kind == SCRM_DOMAIN_PHRASE))
 			return -EINVAL;
-		if (ph.n == 1) {
+		if (ph.n == 1)
 			s->single[ph.w[0]] = (int16_t)k;
-		} else {
-			s->phrase_start[ph.w[0]] = 1;
+		else
 			s->phrases[s->nphrases++] = ph;
-		}
+	}
+	if (s->nphrases > UINT8_MAX)
+		return -EINVAL;
+	/* grouped by first word, each group in the lexicon's order (a stable sort) */
+	for (size_t k = 1; k < s->nphrases; k++) {
+		struct phrase ph = s->phrases[k];
+		size_t j = k;
+		for (; j > 0 && s->phrases[j - 1].w[0] > ph.w[0]; j--)
+			s->phrases[j] = s->phrases[j - 1];
+		s->phrases[j] = ph;
+	}
+	for (size_t k = s->nphrases; k-- > 0;) {
+		s->phrase_at[s->phrases[k].w[0]] = (uint8_t)k;
+		s->phrase_n[s->phrases[k].w[0]]++;
 	}
 	return scrm_vader_set_extra_words(s->v, s->words, s->nwords);
 }
@@ -625,11 +640,11 @@ static void scrm_valences(scrm_sent *s, const scrm_vader_text *x, int *any)
 			}
 			continue;
 		}
-		if (s->phrase_start[xid] && p->phrases != 0) {
+		if (s->phrase_n[xid] && p->phrases != 0) {
 			const struct phrase *hit = NULL;
-			for (size_t k = 0; k < s->nphrases && !hit; k++) {
+			for (size_t k = s->phrase_at[xid]; k < (size_t)s->phrase_at[xid] + s->phrase_n[xid] && !hit; k++) {
 				const struct phrase *ph = &s->phrases[k];
-				if (ph->w[0] != xid || i + ph->n > n)
+				if (i + ph->n > n)
 					continue;
 				size_t j = 1;
 				while (j < ph->n && t[i + j].xid == ph->w[j] && !ends_clause(p, t, i + j - 1))
