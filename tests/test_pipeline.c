@@ -312,6 +312,60 @@ Test(pipeline, event_integers_are_printfs)
 	scrm_buf_free(&b);
 }
 
+/* An event's strings (here its text and author name) escaped as scrm_json_put_str()
+ * escapes valid UTF-8: 20,000 random strings of 0-120 bytes of ASCII, every control byte,
+ * quotes, backslashes and 2-4 byte characters, so that escapes fall at every offset of
+ * the writer's 16- and 8-byte steps and its tail. */
+Test(pipeline, event_strings_escape_as_json_put_str)
+{
+	scrm_event_names nm;
+	const char *routes[] = {"inbox"}, *inputs[] = {"in"};
+	cr_assert_eq(scrm_event_names_init(&nm, routes, 1, inputs, 1, NULL), 0);
+	static const char *const pieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\t", "\x01", "\x1f", "\x7f", "/",
+					     "\xc3\xa9", "\xe2\x80\xa8", "\xf0\x9f\x98\x80", "abcdefgh", "0123456789abcdef"};
+	scrm_buf arena = {0}, out = {0}, want = {0};
+	char text[160];
+	uint64_t x = 0x9E3779B97F4A7C15u;
+	for (int t = 0; t < 20000; t++) {
+		size_t n = 0, cap = (size_t)(t % 121);
+		for (;;) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			const char *pc = pieces[x % (sizeof pieces / sizeof pieces[0])];
+			size_t l = strlen(pc);
+			if (n + l > cap)
+				break;
+			memcpy(text + n, pc, l);
+			n += l;
+		}
+		if (t % 7 == 0 && n < cap)
+			text[n++] = '\0'; /* a NUL byte: \u0000 */
+		scrm_record r;
+		scrm_record_init(&r);
+		arena.len = 0;
+		r.text = scrm_buf_add_str(&arena, text, n);
+		size_t half = n / 2; /* at a character's start: the writer takes valid UTF-8 */
+		while (half > 0 && ((unsigned char)text[half] & 0xC0) == 0x80)
+			half--;
+		r.author_name = scrm_buf_add_str(&arena, text, half);
+		out.len = 0;
+		cr_assert_eq(scrm_event_write(&out, &r, &arena, &nm), 0);
+		want.len = 0;
+		cr_assert_eq(scrm_buf_append(&want, "\"text\":", 7), 0);
+		cr_assert_eq(scrm_json_put_str(&want, text, n), 0);
+		cr_assert(memmem(out.data, out.len, want.data, want.len), "%.*s not in %.*s", (int)want.len, want.data,
+			  (int)out.len, out.data);
+		want.len = 0;
+		cr_assert_eq(scrm_buf_append(&want, "\"name\":", 7), 0);
+		cr_assert_eq(scrm_json_put_str(&want, text, half), 0);
+		cr_assert(memmem(out.data, out.len, want.data, want.len), "%.*s not in %.*s", (int)want.len, want.data,
+			  (int)out.len, out.data);
+	}
+	scrm_buf_free(&arena);
+	scrm_buf_free(&out);
+	scrm_buf_free(&want);
+	scrm_event_names_free(&nm);
+}
+
 /* The digits of an event's scores (compound to 4 decimals, pos / neu / neg to 3, rounded
  * half away from zero, trailing zeros dropped, one kept) as the digit-by-digit writer
  * printed them, for every value the writer can be asked for in [-1, 1]. */
