@@ -412,8 +412,8 @@ static inline void drop_from_key(struct text_block *b, size_t a, size_t e)
 /*
  * signals() with the key, for a text of up to BITMAP_MAX bytes, from bit arrays of the
  * whole text instead of word by word: the words are the runs between spaces, their
- * counts popcounts of where they start; only words that may be left out of the key
- * (an '@' or a possible link first, or the first word, "RT") are looked at one by one.
+ * count a popcount of where they start; only the words that start with '@', '#' or a
+ * possible link, and the first (an "RT"), are looked at one by one.
  * A word keeps a place in the key when a kept byte is left in it: adding its start bit
  * to the bits of its other bytes carries through the word to its end only when there
  * is none. The key is then the kept bytes and those ends, copied run by run. -1 when
