@@ -146,6 +146,28 @@ static uint64_t ordinary_hash(const char *w, size_t n, const char *end)
 	return word_hash(lw, m);
 }
 
+#ifdef __SSE2__
+/* Of 16 bytes x: the key's lowering (ASCII letters lower-cased, the rest as it is) into
+ * *low, and which bytes the key keeps (letters, bytes >= 0x80: key_of[] nonzero). */
+static inline __m128i key_bytes16(__m128i x, __m128i *low)
+{
+	__m128i du = _mm_sub_epi8(x, _mm_set1_epi8('A'));
+	__m128i up = _mm_cmpeq_epi8(_mm_min_epu8(du, _mm_set1_epi8(25)), du);
+	__m128i l = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
+	__m128i dl = _mm_sub_epi8(l, _mm_set1_epi8('a'));
+	*low = l;
+	return _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
+			    _mm_cmplt_epi8(x, _mm_setzero_si128()));
+}
+
+/* Which of 16 bytes x are one of the six ASCII spaces (space_of[]). */
+static inline __m128i spaces16(__m128i x)
+{
+	__m128i d9 = _mm_sub_epi8(x, _mm_set1_epi8(9));
+	return _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(_mm_min_epu8(d9, _mm_set1_epi8(4)), d9));
+}
+#endif
+
 /* One word, w[0..n) (n >= 1): its counts, its repeat hash and its part of the key.
  * Inlined into the word loops (gcc called it: ~6% more time per text). */
 static inline __attribute__((always_inline)) void scan_word(struct scan *st, const char *w, size_t n)
@@ -163,12 +185,7 @@ static inline __attribute__((always_inline)) void scan_word(struct scan *st, con
 			 * >= 0x80) come first ("thanks!"): all of it stored at once, the end
 			 * advanced past what is kept (the rest is overwritten or past the end) */
 			if (n <= 16 && (size_t)(st->end - w) >= 16 && o + 16 <= sizeof st->buf - 1) {
-				__m128i x = _mm_loadu_si128((const __m128i *)w), du = _mm_sub_epi8(x, _mm_set1_epi8('A'));
-				__m128i up = _mm_cmpeq_epi8(_mm_min_epu8(du, _mm_set1_epi8(25)), du);
-				__m128i l = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
-				__m128i dl = _mm_sub_epi8(l, _mm_set1_epi8('a'));
-				__m128i kept = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
-							    _mm_cmplt_epi8(l, _mm_setzero_si128()));
+				__m128i l, kept = key_bytes16(_mm_loadu_si128((const __m128i *)w), &l);
 				unsigned km = (unsigned)_mm_movemask_epi8(kept) & ((1u << n) - 1);
 				if (!(km & (km + 1))) {
 					_mm_storeu_si128((__m128i *)(buf + o), l);
@@ -225,13 +242,7 @@ static void space_bitmap(const unsigned char *t, size_t len, uint64_t *sp)
 	size_t i = 0;
 	uint64_t m = 0;
 #ifdef __SSE2__
-	const __m128i sp20 = _mm_set1_epi8(' '), nine = _mm_set1_epi8(9), four = _mm_set1_epi8(4);
-#define SPACES16(p)                                                                                                    \
-	({                                                                                                             \
-		__m128i x_ = _mm_loadu_si128((const __m128i *)(p)), d_ = _mm_sub_epi8(x_, nine);                       \
-		(uint64_t)(uint16_t)_mm_movemask_epi8(                                                                 \
-		    _mm_or_si128(_mm_cmpeq_epi8(x_, sp20), _mm_cmpeq_epi8(_mm_min_epu8(d_, four), d_)));                \
-	})
+#define SPACES16(p) ((uint64_t)(uint16_t)_mm_movemask_epi8(spaces16(_mm_loadu_si128((const __m128i *)(p)))))
 	for (; i + 64 <= len; i += 64)
 		sp[i / 64] = SPACES16(t + i) | SPACES16(t + i + 16) << 16 | SPACES16(t + i + 32) << 32 |
 			     SPACES16(t + i + 48) << 48;
@@ -370,15 +381,7 @@ struct text_block {
  * (letters lower-cased, spaces as ' ') into low[0..16). */
 static inline void bits16(struct text_block *m, const unsigned char *t, unsigned sh, char *low, unsigned skip)
 {
-	__m128i x = _mm_loadu_si128((const __m128i *)t), d9 = _mm_sub_epi8(x, _mm_set1_epi8(9));
-	__m128i sp = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
-				  _mm_cmpeq_epi8(_mm_min_epu8(d9, _mm_set1_epi8(4)), d9));
-	__m128i du = _mm_sub_epi8(x, _mm_set1_epi8('A'));
-	__m128i up = _mm_cmpeq_epi8(_mm_min_epu8(du, _mm_set1_epi8(25)), du);
-	__m128i l = _mm_or_si128(x, _mm_and_si128(up, _mm_set1_epi8(0x20)));
-	__m128i dl = _mm_sub_epi8(l, _mm_set1_epi8('a'));
-	__m128i kept = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(dl, _mm_set1_epi8(25)), dl),
-				    _mm_cmplt_epi8(x, _mm_setzero_si128()));
+	__m128i x = _mm_loadu_si128((const __m128i *)t), sp = spaces16(x), l, kept = key_bytes16(x, &l);
 	__m128i hw = _mm_or_si128(_mm_cmpeq_epi8(l, _mm_set1_epi8('h')), _mm_cmpeq_epi8(l, _mm_set1_epi8('w')));
 	_mm_storeu_si128((__m128i *)low, _mm_or_si128(_mm_andnot_si128(sp, l), _mm_and_si128(sp, _mm_set1_epi8(' '))));
 	m->sp |= (uint64_t)((unsigned)_mm_movemask_epi8(sp) >> skip) << sh;
