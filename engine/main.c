@@ -151,6 +151,10 @@ static void usage(FILE *fp)
 	      "                         options given here win over the file's settings\n"
 	      "      --rules-cache DIR  keep the compiled topic databases in DIR and load them from there\n"
 	      "                         when the same patterns come again (`set rules-cache = DIR`)\n"
+	      "run only:\n"
+	      "  -f, --follow           keep reading the last input as it grows, like tail -F (a file\n"
+	      "                         renamed away or truncated: its name is read again from its\n"
+	      "                         start); until SIGINT or SIGTERM, which drain and flush\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -426,6 +430,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"zstd-level", required_argument, 0, OPT_ZLEVEL},
 		{"rejects", required_argument, 0, OPT_REJECTS},
 		{"no-uring", no_argument, 0, OPT_NOURING},
+		{"follow", no_argument, 0, 'f'},
 		{"stats", optional_argument, 0, OPT_STATS},
 		{"stats-json", required_argument, 0, OPT_STATSJSON},
 		{"no-progress", no_argument, 0, OPT_NOPROGRESS},
@@ -466,7 +471,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	optind = 1;
 	int c;
 	long v;
-	while ((c = getopt_long(argc, argv, "o:j:p:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:j:p:qfh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': cfg.out_dir = optarg; break;
 		case 'j':
@@ -508,6 +513,13 @@ static int cmd_run(int argc, char **argv, bool replay)
 			break;
 		case OPT_REJECTS: cfg.rejects_path = optarg; break;
 		case OPT_NOURING: cfg.no_uring = true; break;
+		case 'f':
+			if (replay) {
+				fprintf(stderr, "scrm replay: --follow is a run option (scrm run --follow FILE)\n");
+				return 2;
+			}
+			cfg.follow = true;
+			break;
 		case OPT_STATS:
 			cfg.stats_interval = 1.0;
 			if (optarg) {

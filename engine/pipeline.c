@@ -72,6 +72,9 @@ typedef struct chunk {
 	uint64_t seq;
 	uint32_t in_index;
 	bool end;                 /* end-of-stream marker */
+	/* with a log and --follow, for the followed input: which file the chunk is from
+	 * (file_id()) and its first bytes (head_of(); 0: not known yet), for the checkpoint */
+	uint64_t fid, fhd;
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
 	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
 	_Atomic unsigned dup_done; /* relate threads done with the chunk's near-duplicates */
@@ -242,6 +245,8 @@ struct pipeline {
 	uint64_t rebuilt, skipped_bytes;  /* records streamed back from the log; input bytes skipped */
 	scrm_ilog_input *ckpt;            /* the checkpoint's entries (ckpt_setup) */
 	size_t nckpt;
+	size_t ckpt_follow;               /* --follow: the followed input's fid: entry (its fhd:
+					     entry next), which each chunk of it sets; 0: none */
 	char *ckpt_names;
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
@@ -1633,21 +1638,36 @@ static uint64_t head_of(const unsigned char *b, size_t n)
 	return (uint64_t)n << 48 | (XXH3_64bits(b, n) & ((UINT64_C(1) << 48) - 1));
 }
 
+/* The first bytes (up to 512) of the file at @path: how many, or -1 if unreadable. */
+static ssize_t read_head(const char *path, unsigned char (*b)[512])
+{
+	ssize_t got = -1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		got = pread(fd, *b, sizeof *b, 0);
+		close(fd);
+	}
+	return got;
+}
+
 /* Input i's first bytes (up to 512) into pl->in_head[i] (the checkpoint's fhd:PATH; 0 if
  * it has none or cannot be read); true when @was, an earlier run's fingerprint, no
  * longer matches them (the file was truncated and written again). One read. */
 static bool head_changed(pipeline *pl, size_t i, uint64_t was)
 {
 	unsigned char b[512];
-	ssize_t got = -1;
-	int fd = open(pl->cfg->inputs[i], O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		got = pread(fd, b, sizeof b, 0);
-		close(fd);
-	}
+	ssize_t got = read_head(pl->cfg->inputs[i], &b);
 	pl->in_head[i] = got > 0 ? head_of(b, (size_t)got) : 0;
 	size_t n = (size_t)(was >> 48);
 	return was && (got < (ssize_t)n || head_of(b, n) != was);
+}
+
+/* The fingerprint head_changed() keeps of the file at @path now (0: empty or unreadable). */
+static uint64_t file_head(const char *path)
+{
+	unsigned char b[512];
+	ssize_t got = read_head(path, &b);
+	return got > 0 ? head_of(b, (size_t)got) : 0;
 }
 
 /* The input a checkpoint entry for the path name[0..n) stands for: the j-th entry of a
@@ -1915,9 +1935,13 @@ static int ckpt_setup(pipeline *pl)
 	 * one truncated and written again, from its start. Last, after the entries
 	 * log_checkpoint() rewrites; an older scrm ignores them. */
 	for (size_t k = 0; pl->in_fid && k < cfg->n_inputs; k++) {
+		/* the followed file's entries change with the file (a rotation): always there */
+		bool followed = cfg->follow && k + 1 == cfg->n_inputs && pl->in_regular[k];
+		if (followed)
+			pl->ckpt_follow = e;
 		for (int h = 0; h < 2; h++) {
 			uint64_t v = h ? pl->in_head[k] : pl->in_fid[k];
-			if (!v)
+			if (!v && !followed)
 				continue;
 			size_t l = strlen(cfg->inputs[k]);
 			memcpy(o, h ? "fhd:" : "fid:", 4);
@@ -1947,6 +1971,10 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 	pl->done_at[c->in_index] = c->held ? c->held_off : c->info.end_offset;
 	for (uint32_t k = 0; k < cfg->n_inputs; k++)
 		in[1 + k].offset = pl->done_at[k];
+	if (pl->ckpt_follow && c->in_index + 1 == cfg->n_inputs) {
+		in[pl->ckpt_follow].offset = c->fid;
+		in[pl->ckpt_follow + 1].offset = c->fhd;
+	}
 	size_t at = 1 + cfg->n_inputs;
 	if (cfg->out_dir)
 		for (size_t r = 0; r < pl->n_routes; r++)
@@ -2124,6 +2152,10 @@ typedef struct reader_state {
 	bool paced_started;
 	int64_t pace_ts0;
 	uint64_t pace_wall0;
+	/* the followed input's file, for its chunks (chunk.fid, .fhd): need_head until its
+	 * first bytes were seen, after it was opened again */
+	uint64_t fid, fhd;
+	bool need_head;
 } reader_state;
 
 static chunk *reader_get_chunk(reader_state *rs)
@@ -2225,6 +2257,8 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		d->len = c->len - cut;
 		d->in_index = c->in_index;
 		d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
+		d->fid = c->fid;
+		d->fhd = c->fhd;
 		d->info = c->info;
 		unsigned keep = 0, moved = 0;
 		uint64_t gap_b = 0, gap_l = 0;
@@ -2276,13 +2310,18 @@ static int reader_run(pipeline *pl)
 	}
 	scrm_source_opts sopts = {.no_uring = cfg->no_uring, .watch_stop = cfg->stop_fd >= 0,
 				  .stop_fd = cfg->stop_fd};
+	/* --follow: the last input, when it is a named file (stdin streams anyway) */
+	ptrdiff_t follow_i = cfg->follow && cfg->n_inputs && strcmp(cfg->inputs[cfg->n_inputs - 1], "-")
+				     ? (ptrdiff_t)cfg->n_inputs - 1
+				     : -1;
+	bool reopened = false; /* the followed file's name opened again: from its start */
 	/* Input -1 (with a resume): the log's own interactions, to rebuild the state. */
 	for (ptrdiff_t i = pl->resume ? -1 : 0; i < (ptrdiff_t)cfg->n_inputs && !err && !should_stop(pl); i++) {
 		char msg[512];
 		scrm_source *src = NULL;
 		scrm_chunker *ck = NULL;
 		bool silent = i < 0;
-		uint64_t skip = silent ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
+		uint64_t skip = silent || reopened ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
 		if (skip == UINT64_MAX)
 			continue; /* consumed whole by an earlier run */
 		int rc;
@@ -2295,6 +2334,7 @@ static int reader_run(pipeline *pl)
 				snprintf(msg, sizeof msg, "%s: %s", cfg->log_dir, strerror(-rc));
 			}
 		} else {
+			sopts.follow = i == follow_i;
 			rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
 		}
 		if (rc == -ECANCELED)
@@ -2306,6 +2346,19 @@ static int reader_run(pipeline *pl)
 		}
 		if (scrm_source_uses_uring(src))
 			atomic_store(&pl->uring, true);
+		if (i == follow_i && pl->in_fid) {
+			struct stat sb;
+			if (!reopened) { /* as the checkpoint's setup saw it */
+				rs.fid = pl->in_fid[i];
+				rs.fhd = pl->in_head[i];
+				rs.need_head = !rs.fhd;
+			} else {
+				rs.fid = scrm_source_file_stat(src, &sb) == 0 ? file_id(&sb) : 0;
+				rs.fhd = 0;
+				rs.need_head = true;
+			}
+		}
+		reopened = false;
 		rc = scrm_chunker_create(&ck, src, silent ? rebuild_max_record(pl) : cfg->max_record);
 		if (rc) {
 			scrm_source_close(src);
@@ -2317,9 +2370,11 @@ static int reader_run(pipeline *pl)
 			if (should_stop(pl))
 				break;
 			chunk *c = reader_get_chunk(&rs);
-			uint64_t t0 = now_ns();
+			uint64_t t0 = now_ns(), w0 = scrm_source_waited_ns(src);
 			ssize_t n = scrm_chunker_next(ck, c->data, c->cap, &c->info);
-			atomic_fetch_add_explicit(&pl->rd_ns, now_ns() - t0, memory_order_relaxed);
+			/* waiting for a followed file to grow is not reading */
+			atomic_fetch_add_explicit(&pl->rd_ns, now_ns() - t0 - (scrm_source_waited_ns(src) - w0),
+						  memory_order_relaxed);
 			if (n == -ECANCELED) {
 				/* Stopped by a signal while waiting for input: the lines
 				 * already delivered are drained; a partial line is dropped. */
@@ -2392,6 +2447,14 @@ static int reader_run(pipeline *pl)
 				n = (ssize_t)c->len;
 			}
 			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
+			if (i == follow_i && pl->in_fid) {
+				if (rs.need_head) { /* the file has bytes now: its first ones */
+					rs.fhd = file_head(cfg->inputs[i]);
+					rs.need_head = !rs.fhd;
+				}
+				c->fid = rs.fid;
+				c->fhd = rs.fhd;
+			}
 			if (cfg->speed > 0 && n > 0 && !silent)
 				reader_send_paced(&rs, c);
 			else
@@ -2401,8 +2464,15 @@ static int reader_run(pipeline *pl)
 		}
 
 		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
+		/* a followed file that was truncated or renamed away: its name again */
+		const char *why = i == follow_i ? scrm_source_follow_end(src) : NULL;
 		scrm_chunker_free(ck);
 		scrm_source_close(src);
+		if (why && !err && !should_stop(pl)) {
+			fprintf(stderr, "scrm: %s: %s; reading it from its start\n", cfg->inputs[i], why);
+			reopened = true;
+			i--;
+		}
 	}
 	if (err)
 		set_fatal(pl, err);

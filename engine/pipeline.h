@@ -141,6 +141,9 @@ typedef struct scrm_pipeline_cfg {
 	   anyway (everything else as above). */
 	bool log_from_start;
 	bool no_uring;             /* read files with read(2), sync the log one partition at a time */
+	bool follow;               /* the last input, a named file: read on as it grows, and open
+				      its name again after a rotation or truncation, until stopped
+				      (scrm_source_opts.follow) */
 	/* replay */
 	double speed;              /* > 0: pace at recorded time x speed; 0: as fast as possible */
 	int64_t from_ms, to_ms;    /* keep records with from <= ts < to (INT64_MIN/MAX: open) */

@@ -15,7 +15,7 @@
  * Every opened source peeks at its first 4 bytes: a zstd frame or skippable-frame
  * magic wraps it in a ZSTD_DStream decompressor that writes straight into the caller's
  * buffer, a gzip, bzip2 or xz magic in the same kind of loop over codec.h's stepping
- * decoders; otherwise the peeked bytes are handed out first, merged into the next read.
+ * decoders; otherwise the peeked bytes are handed out first, by themselves.
  *
  * The chunker reads into the caller's buffer right after the carried partial line, so
  * bulk data is copied once (by the kernel). Only the partial last line (at most
@@ -43,7 +43,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -113,10 +115,76 @@ typedef struct fd_source {
 	bool own_fd;  /* false for stdin */
 	bool regular; /* a short read means end of file, so fill the whole buffer */
 	bool uring;
-	int stop_fd;  /* >= 0: end the stream when it becomes readable (pipes only) */
-	unsigned long long off; /* file offset of the next io_uring read */
+	int stop_fd;  /* >= 0: end the stream when it becomes readable (pipes, followed files) */
+	unsigned long long off; /* file offset of the next read (we opened it at 0) */
 	struct io_uring ring;
+	/* Following (scrm_source_opts.follow): armed once the codec is detected. */
+	bool follow;
+	const char *follow_end; /* why following ended (the source is at its end then) */
+	int ino_fd;   /* inotify on the file, or -1: wake by timer */
+	dev_t dev;    /* the file we have open */
+	ino_t ino;
+	unsigned long long waited_ns; /* in follow_wait()'s polls */
 } fd_source;
+
+/* How long a followed file's wait sleeps before it checks for a truncation or a new
+ * file under the name (with inotify, which wakes it when data is written), or between
+ * looks at the size (without). */
+#define FOLLOW_CHECK_MS 1000
+#define FOLLOW_POLL_MS 250
+
+/*
+ * Wait at a followed file's end until there is more to read (1), it was truncated or
+ * another file took its name (0: follow_end says which; the old file's bytes were all
+ * read by then), or stop_fd became readable (-ECANCELED). Other failures -errno.
+ */
+static int follow_wait(fd_source *f)
+{
+	for (;;) {
+		struct stat fs, ps;
+		if (fstat(f->fd, &fs) < 0)
+			return -errno;
+		if ((unsigned long long)fs.st_size > f->off)
+			return 1;
+		if ((unsigned long long)fs.st_size < f->off) {
+			f->follow_end = "truncated";
+			return 0;
+		}
+		/* rotated: the name now stands for another file (or for none yet: then the
+		 * old one may still be written, so it is read on) */
+		if (stat(f->base.name, &ps) == 0 && (ps.st_dev != f->dev || ps.st_ino != f->ino)) {
+			f->follow_end = "replaced by a new file";
+			return 0;
+		}
+		struct pollfd p[2];
+		nfds_t np = 0;
+		int stop_at = -1, ino_at = -1;
+		if (f->stop_fd >= 0) {
+			stop_at = (int)np;
+			p[np++] = (struct pollfd){.fd = f->stop_fd, .events = POLLIN};
+		}
+		if (f->ino_fd >= 0) {
+			ino_at = (int)np;
+			p[np++] = (struct pollfd){.fd = f->ino_fd, .events = POLLIN};
+		}
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int n = poll(p, np, f->ino_fd >= 0 ? FOLLOW_CHECK_MS : FOLLOW_POLL_MS);
+		int e = errno;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		f->waited_ns += (unsigned long long)((t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+		if (n < 0 && e != EINTR)
+			return -e;
+		if (stop_at >= 0 && p[stop_at].revents)
+			return -ECANCELED;
+		if (ino_at >= 0 && p[ino_at].revents) {
+			/* what happened is looked up above; the events only woke us */
+			char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+			while (read(f->ino_fd, ev, sizeof ev) > 0) {
+			}
+		}
+	}
+}
 
 static ssize_t uring_read_once(fd_source *f, void *buf, size_t len)
 {
@@ -186,8 +254,20 @@ static ssize_t fd_read(scrm_source *s, void *buf, size_t cap)
 			/* Hand out what arrived; the error repeats on the next call. */
 			return got ? (ssize_t)got : n;
 		}
-		if (n == 0)
+		if (n == 0) {
+			/* a followed file's end: wait for more, unless something is in hand */
+			if (f->follow && !got && !f->follow_end) {
+				int w = follow_wait(f);
+				if (w > 0)
+					continue;
+				if (w < 0) {
+					snprintf(s->errmsg, sizeof s->errmsg, "%s: following it: %s", s->name,
+						 strerror(-w));
+					return w;
+				}
+			}
 			break;
+		}
 		got += (size_t)n;
 		f->off += (unsigned long long)n;
 		s->raw_bytes += (unsigned long long)n;
@@ -208,6 +288,8 @@ static void fd_close(scrm_source *s)
 	fd_source *f = (fd_source *)s;
 	if (f->uring)
 		io_uring_queue_exit(&f->ring);
+	if (f->ino_fd >= 0)
+		close(f->ino_fd);
 	if (f->own_fd)
 		close(f->fd);
 	free(s->name);
@@ -285,6 +367,7 @@ static int fd_source_open(scrm_source **out, const char *path, const scrm_source
 		goto close_fd;
 	}
 	f->fd = fd;
+	f->ino_fd = -1;
 	f->own_fd = !is_stdin;
 	f->regular = S_ISREG(st.st_mode);
 	f->stop_fd = (!f->regular && opts && opts->watch_stop) ? opts->stop_fd : -1;
@@ -298,6 +381,20 @@ static int fd_source_open(scrm_source **out, const char *path, const scrm_source
 		(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 		if (!is_stdin && !(opts && opts->no_uring))
 			(void)fd_uring_setup(f, opts);
+		if (!is_stdin && opts && opts->follow) {
+			f->dev = st.st_dev;
+			f->ino = st.st_ino;
+			if (opts->watch_stop)
+				f->stop_fd = opts->stop_fd;
+			/* without a watch (no inotify, or its limits reached) a timer wakes us */
+			f->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+			if (f->ino_fd >= 0 &&
+			    inotify_add_watch(f->ino_fd, path, IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVE_SELF |
+								     IN_DELETE_SELF) < 0) {
+				close(f->ino_fd);
+				f->ino_fd = -1;
+			}
+		}
 	}
 	*out = &f->base;
 	return 0;
@@ -701,16 +798,25 @@ static int detect_codec(scrm_source **sp)
 int scrm_source_open(scrm_source **out, const char *path, const scrm_source_opts *opts,
 		     char *err, size_t errlen)
 {
-	scrm_source *s;
+	scrm_source *s = NULL;
 	*out = NULL;
 	int rc = fd_source_open(&s, path, opts, err, errlen);
 	if (rc < 0)
 		return rc;
-	rc = detect_codec(&s);
-	if (rc < 0) {
+	fd_source *f = (fd_source *)s;
+	/* Following: an empty file's first bytes are waited for, since the codec is told
+	 * from them; the wait at the end is armed after that look. */
+	bool follow = f->regular && strcmp(path, "-") && opts && opts->follow;
+	struct stat st;
+	if (follow && fstat(f->fd, &st) == 0 && st.st_size == 0 && (rc = follow_wait(f)) < 0) {
+		set_err(err, errlen, "%s: %s", s->name, -rc);
+		goto close_s;
+	}
+	if (!f->follow_end && (rc = detect_codec(&s)) < 0) {
 		set_err(err, errlen, "%s: %s", s->ops->name(s), -rc);
 		goto close_s;
 	}
+	f->follow = follow;
 	*out = s;
 	return 0;
 
@@ -777,18 +883,15 @@ ssize_t scrm_source_read(scrm_source *s, void *buf, size_t cap)
 		return -EINVAL;
 	if (cap > SSIZE_MAX)
 		cap = SSIZE_MAX;
-	size_t k = 0;
 	if (s->peek_pos < s->peek_len) {
-		k = s->peek_len - s->peek_pos < cap ? s->peek_len - s->peek_pos : cap;
+		size_t k = s->peek_len - s->peek_pos < cap ? s->peek_len - s->peek_pos : cap;
 		memcpy(buf, s->peek + s->peek_pos, k);
 		s->peek_pos += (unsigned)k;
-		if (k == cap)
-			return (ssize_t)k;
+		/* by themselves: reading on could wait, on a pipe or a followed file that has
+		 * nothing more yet, with a whole line in hand */
+		return (ssize_t)k;
 	}
-	ssize_t n = s->ops->read(s, (char *)buf + k, cap - k);
-	if (n < 0)
-		return k ? (ssize_t)k : n; /* the error repeats on the next call */
-	return (ssize_t)k + n;
+	return s->ops->read(s, buf, cap);
 }
 
 const char *scrm_source_name(const scrm_source *s)
@@ -809,6 +912,34 @@ bool scrm_source_uses_uring(const scrm_source *s)
 unsigned long long scrm_source_raw_bytes(const scrm_source *s)
 {
 	return s->ops->raw_bytes(s);
+}
+
+/* The file descriptor source under any codec layers; NULL for memory and streams. */
+static const fd_source *fd_below(const scrm_source *s)
+{
+	while (s && s->ops != &fd_ops)
+		s = (s->ops == &zstd_ops || s->ops == &codec_ops) ? ((const layer_source *)s)->inner : NULL;
+	return (const fd_source *)s;
+}
+
+const char *scrm_source_follow_end(const scrm_source *s)
+{
+	const fd_source *f = fd_below(s);
+	return f ? f->follow_end : NULL;
+}
+
+unsigned long long scrm_source_waited_ns(const scrm_source *s)
+{
+	const fd_source *f = fd_below(s);
+	return f ? f->waited_ns : 0;
+}
+
+int scrm_source_file_stat(const scrm_source *s, struct stat *st)
+{
+	const fd_source *f = fd_below(s);
+	if (!f || !f->own_fd)
+		return -ENOTSUP;
+	return fstat(f->fd, st) < 0 ? -errno : 0;
 }
 
 void scrm_source_close(scrm_source *s)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 typedef struct scrm_source scrm_source;
@@ -26,6 +27,8 @@ typedef struct scrm_source_opts {
 	bool watch_stop;  /* pipes and terminals also watch stop_fd: */
 	int stop_fd;      /* once it is readable, reads return -ECANCELED, so a signal
 			     handler can stop a reader blocked on stdin */
+	bool follow;      /* a named regular file: at its end, wait for it to grow (tail -F);
+			     see scrm_source_follow_end() */
 } scrm_source_opts;
 
 /* Open `path` ("-" is stdin). Detects zstd by magic and decompresses transparently.
@@ -67,6 +70,29 @@ bool scrm_source_uses_uring(const scrm_source *s);
 
 /* Bytes read from the underlying file so far (compressed bytes for .zst). */
 unsigned long long scrm_source_raw_bytes(const scrm_source *s);
+
+/*
+ * Following a file (scrm_source_opts.follow, a named regular file only; stdin and pipes
+ * stream anyway). The read that reaches the file's end waits until it grows: an inotify
+ * watch wakes it (where inotify is missing, a 250 ms timer), and once a second it also
+ * checks whether the file was truncated (its size is below what was read) or another
+ * file now has its name (rotated: renamed away and created again, or deleted). Either
+ * ends this source, after the old file's last bytes, as an end of stream; then
+ * scrm_source_follow_end() says why and the caller opens the name again. A file that is
+ * empty when opened is waited on before its first bytes are looked at (zstd and the
+ * other codecs are detected from them). stop_fd (watch_stop) ends a wait with -ECANCELED.
+ */
+
+/* Why a followed source ended ("truncated", "replaced by a new file"), or NULL if it
+ * has not (or is not followed). */
+const char *scrm_source_follow_end(const scrm_source *s);
+
+/* Nanoseconds a followed source has waited for its file to grow, in all. */
+unsigned long long scrm_source_waited_ns(const scrm_source *s);
+
+/* The followed file's identity as fstat() gives it (device and inode), for a caller
+ * that tells files apart; -ENOTSUP for a source that is not a named file. */
+int scrm_source_file_stat(const scrm_source *s, struct stat *st);
 
 /* Close and free. Accepts NULL. */
 void scrm_source_close(scrm_source *s);

@@ -1329,6 +1329,54 @@ check "... without a log (or from stdin) it is rejected as bad_json, with its of
 	bash -c "grep -q '\"reason\":\"bad_json\"' '$T/tail/n/out/rejects.ndjson' && grep -q '\"offset\":$((cut_at - 57))' '$T/tail/n/out2/rejects.ndjson' &&
 		test \$(wc -l <'$T/tail/n/out/rejects.ndjson') -eq 1"
 
+# --- --follow: a file read as it grows, through a rotation and a truncation, then resumed --
+mkdir -p "$T/fol"
+"$SCRM" gen --count 260 --seed 21 >"$T/fol/all"
+fol_lines() { sed -n "$1,$2p" "$T/fol/all"; }
+fol_events() { zstdcat "$T/fol/out/inbox.ndjson.zst" 2>/dev/null | wc -l; }
+fol_wait() { # fol_wait N: until N events are out (at most 15 s)
+	local k
+	for k in $(seq 150); do [ "$(fol_events)" -ge "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+fol_lines 1 100 >"$T/fol/live"
+(cd "$T/fol" && exec "$SCRM" run -f -q -j2 -o out --log log --stats-json s.json live 2>err) &
+fol_pid=$!
+fol_wait 100; f1=$(fol_events)
+line101=$(fol_lines 101 101)
+printf '%s' "${line101:0:70}" >>"$T/fol/live" # a writer half-way through a line
+sleep 1.2; f2=$(fol_events)
+{ printf '%s\n' "${line101:70}"; fol_lines 102 150; } >>"$T/fol/live"
+fol_wait 150; f3=$(fol_events)
+mv "$T/fol/live" "$T/fol/live.1"
+fol_lines 151 160 >>"$T/fol/live.1" # the writer still had the old file open
+fol_lines 161 200 >"$T/fol/live"
+fol_wait 200; f4=$(fol_events)
+cp "$T/fol/live" "$T/fol/live.2" && : >"$T/fol/live" # logrotate's copytruncate
+sleep 1.2
+fol_lines 201 230 >>"$T/fol/live"
+fol_wait 230; f5=$(fol_events)
+kill -TERM $fol_pid; wait $fol_pid; fol_rc=$?
+check "run --follow: lines as they are appended ($f1, $f2 with half a line, $f3), a rotation ($f4), a copytruncate ($f5), SIGTERM drains and exits 143" \
+	bash -c "test $f1 -eq 100 && test $f2 -eq 100 && test $f3 -eq 150 && test $f4 -eq 200 && test $f5 -eq 230 && test $fol_rc -eq 143 &&
+		grep -q 'live: replaced by a new file; reading it from its start' '$T/fol/err' &&
+		grep -q 'live: truncated; reading it from its start' '$T/fol/err'"
+fol_ids() { zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'; }
+"$SCRM" run -q -o "$T/fol/ref" "$T/fol/all"
+fol_ids "$T/fol/ref/inbox.ndjson.zst" >"$T/fol/ids.ref"
+head -n 230 "$T/fol/ids.ref" >"$T/fol/ids.want"
+fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got"
+fol_busy=$(grep -o '"read":{[^}]*}' "$T/fol/s.json" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
+check "... every line once, in order; waiting is not counted as reading (read busy $fol_busy s of $(json_num "$T/fol/s.json" wall_s) s)" \
+	bash -c "cmp -s '$T/fol/ids.want' '$T/fol/ids.got' && awk -v b='$fol_busy' 'BEGIN{exit !(b < 1.0)}'"
+# the next run on the log, not following: the new file under the name (after the rotation
+# and the truncation) goes on from the checkpoint, not from its start
+fol_lines 231 260 >>"$T/fol/live"
+(cd "$T/fol" && "$SCRM" run -q -j2 -o out --log log --stats-json s2.json live)
+fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got2"
+check "... resumed after them: only the lines appended since ($(json_num "$T/fol/s2.json" lines) lines, $(fol_events) events)" \
+	bash -c "test $(json_num "$T/fol/s2.json" lines) -eq 30 && cmp -s '$T/fol/ids.ref' '$T/fol/ids.got2'"
+check "--follow is a run option: replay refuses it" bash -c "! '$SCRM' replay -f '$T/fol/all' 2>'$T/fol/e' && grep -q 'follow is a run option' '$T/fol/e'"
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -268,9 +269,12 @@ Test(source, uring_denied_falls_back_with_one_notice)
 		char err[256];
 		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
 		cr_assert(!scrm_source_uses_uring(s));
-		char buf[64];
-		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 12);
-		cr_assert_eq(memcmp(buf, text, 12), 0);
+		bytes got = {0};
+		size_t cap = 64;
+		cr_assert_eq(read_all(s, &got, &cap, 1), 0);
+		cr_assert_eq(got.len, 12);
+		cr_assert_eq(memcmp(got.p, text, 12), 0);
+		bytes_free(&got);
 		scrm_source_close(s);
 	}
 	fflush(stderr);
@@ -316,7 +320,9 @@ Test(source, char_device_uses_read2)
 	cr_assert(!scrm_source_uses_uring(s));
 	char buf[1000];
 	memset(buf, 1, sizeof buf);
-	cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 1000);
+	/* the 4 peeked bytes come first, by themselves; then reads fill the buffer */
+	cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 4);
+	cr_assert_eq(scrm_source_read(s, buf + 4, sizeof buf - 4), 996);
 	for (size_t i = 0; i < sizeof buf; i++)
 		cr_assert_eq(buf[i], 0);
 	cr_assert_eq(scrm_source_raw_bytes(s), 1000); /* the 4 peeked bytes included */
@@ -1290,4 +1296,155 @@ Test(chunker, target_limits_chunk_size_but_not_line_size)
 	scrm_source_close(s);
 	free(buf);
 	free(in);
+}
+
+/* ---- following a file (scrm_source_opts.follow) ---- */
+
+static void append_bytes(const char *path, const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static void append_file(const char *path, const char *text)
+{
+	append_bytes(path, text, strlen(text));
+}
+
+/* Read once into a fresh buffer and compare with @want. */
+static void read_expect(scrm_source *s, const char *want)
+{
+	char buf[256];
+	ssize_t n = scrm_source_read(s, buf, sizeof buf);
+	cr_assert_eq(n, (ssize_t)strlen(want), "read %zd bytes, want \"%s\"", n, want);
+	cr_assert(!memcmp(buf, want, (size_t)n));
+}
+
+typedef struct {
+	const char *path;
+	const void *data;
+	size_t len;
+	int delay_ms;
+} later_append;
+
+static void *append_later(void *arg)
+{
+	later_append *a = arg;
+	usleep((useconds_t)a->delay_ms * 1000);
+	append_bytes(a->path, a->data, a->len);
+	return NULL;
+}
+
+Test(source, follow_reads_growth_truncation_and_rotation)
+{
+	int stop[2];
+	cr_assert_eq(pipe(stop), 0);
+	for (int uring = 0; uring < 2; uring++) {
+		char *path = write_temp("a1\n", 3);
+		scrm_source_opts o = {.no_uring = !uring, .quiet = true, .watch_stop = true, .stop_fd = stop[0],
+				      .follow = true};
+		scrm_source *s;
+		char err[256];
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		read_expect(s, "a1\n");
+		/* appended before the read: no wait */
+		append_file(path, "a2\n");
+		read_expect(s, "a2\n");
+		/* appended while the read waits at the end: the watch wakes it */
+		pthread_t t;
+		later_append la = {path, "a3\n", 3, 150};
+		cr_assert_eq(pthread_create(&t, NULL, append_later, &la), 0);
+		read_expect(s, "a3\n");
+		pthread_join(t, NULL);
+		cr_assert_null(scrm_source_follow_end(s));
+		struct stat st1, st2;
+		cr_assert_eq(scrm_source_file_stat(s, &st1), 0);
+		cr_assert_eq(stat(path, &st2), 0);
+		cr_assert_eq(st1.st_ino, st2.st_ino);
+
+		/* truncated (copytruncate): the end, and why */
+		cr_assert_eq(truncate(path, 0), 0);
+		append_file(path, "b\n");
+		char buf[64];
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0);
+		cr_assert_str_eq(scrm_source_follow_end(s), "truncated");
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0, "stays at its end");
+		scrm_source_close(s);
+
+		/* renamed away and created again: the old file's last bytes first, then the end */
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		read_expect(s, "b\n");
+		char old[300];
+		snprintf(old, sizeof old, "%s.1", path);
+		cr_assert_eq(rename(path, old), 0);
+		append_file(old, "b2\n"); /* the writer still had the old file open */
+		append_file(path, "c\n");
+		read_expect(s, "b2\n");
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0);
+		cr_assert_str_eq(scrm_source_follow_end(s), "replaced by a new file");
+		scrm_source_close(s);
+
+		/* deleted and not yet created again: the old file is read on meanwhile */
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		read_expect(s, "c\n");
+		cr_assert_eq(unlink(path), 0);
+		la = (later_append){path, "d\n", 2, 1500}; /* after a check of the name */
+		cr_assert_eq(pthread_create(&t, NULL, append_later, &la), 0);
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0);
+		cr_assert_str_eq(scrm_source_follow_end(s), "replaced by a new file");
+		pthread_join(t, NULL);
+		scrm_source_close(s);
+
+		/* the stop pipe ends a wait, not as an end of stream */
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		read_expect(s, "d\n");
+		cr_assert_eq(write(stop[1], "x", 1), 1);
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), -ECANCELED);
+		cr_assert_null(scrm_source_follow_end(s));
+		scrm_source_close(s);
+		/* ... also the wait of an empty file's open for its first bytes */
+		cr_assert_eq(truncate(path, 0), 0);
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), -ECANCELED);
+		cr_assert_eq(read(stop[0], buf, 1), 1);
+
+		/* an empty file: open waits for its first bytes, and detects zstd from them */
+		bytes z = zstd_frame("z1\nz2\n", 6, 1);
+		la = (later_append){path, z.p, z.len, 150};
+		cr_assert_eq(pthread_create(&t, NULL, append_later, &la), 0);
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		pthread_join(t, NULL);
+		read_expect(s, "z1\nz2\n");
+		scrm_source_close(s);
+		bytes_free(&z);
+
+		unlink(old);
+		unlink(path);
+		free(path);
+	}
+	close(stop[0]);
+	close(stop[1]);
+}
+
+Test(source, follow_is_off_for_stdin_and_unfollowed_files)
+{
+	char *path = write_temp("x\n", 2);
+	scrm_source_opts o = {.quiet = true};
+	scrm_source *s;
+	char err[256], buf[16];
+	cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+	read_expect(s, "x\n");
+	cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0, "an end without waiting");
+	cr_assert_null(scrm_source_follow_end(s));
+	cr_assert_eq(scrm_source_waited_ns(s), 0);
+	struct stat st;
+	cr_assert_eq(scrm_source_file_stat(s, &st), 0);
+	scrm_source_close(s);
+	cr_assert_eq(scrm_source_open_mem(&s, "m\n", 2, NULL), 0);
+	cr_assert_eq(scrm_source_file_stat(s, &st), -ENOTSUP);
+	cr_assert_null(scrm_source_follow_end(s));
+	scrm_source_close(s);
+	unlink(path);
+	free(path);
 }
