@@ -2322,6 +2322,7 @@ static int reader_run(pipeline *pl)
 		scrm_chunker *ck = NULL;
 		bool silent = i < 0;
 		uint64_t skip = silent || reopened ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
+		bool followed = !silent && i == follow_i; /* (both -1: the log is never followed) */
 		if (skip == UINT64_MAX)
 			continue; /* consumed whole by an earlier run */
 		int rc;
@@ -2334,7 +2335,7 @@ static int reader_run(pipeline *pl)
 				snprintf(msg, sizeof msg, "%s: %s", cfg->log_dir, strerror(-rc));
 			}
 		} else {
-			sopts.follow = i == follow_i;
+			sopts.follow = followed;
 			rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
 		}
 		if (rc == -ECANCELED)
@@ -2346,7 +2347,7 @@ static int reader_run(pipeline *pl)
 		}
 		if (scrm_source_uses_uring(src))
 			atomic_store(&pl->uring, true);
-		if (i == follow_i && pl->in_fid) {
+		if (followed && pl->in_fid) {
 			struct stat sb;
 			if (!reopened) { /* as the checkpoint's setup saw it */
 				rs.fid = pl->in_fid[i];
@@ -2447,7 +2448,7 @@ static int reader_run(pipeline *pl)
 				n = (ssize_t)c->len;
 			}
 			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
-			if (i == follow_i && pl->in_fid) {
+			if (followed && pl->in_fid) {
 				if (rs.need_head) { /* the file has bytes now: its first ones */
 					rs.fhd = file_head(cfg->inputs[i]);
 					rs.need_head = !rs.fhd;
@@ -2465,7 +2466,7 @@ static int reader_run(pipeline *pl)
 
 		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
 		/* a followed file that was truncated or renamed away: its name again */
-		const char *why = i == follow_i ? scrm_source_follow_end(src) : NULL;
+		const char *why = followed ? scrm_source_follow_end(src) : NULL;
 		scrm_chunker_free(ck);
 		scrm_source_close(src);
 		if (why && !err && !should_stop(pl)) {
