@@ -10,9 +10,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "eval.h"
@@ -47,6 +49,26 @@ static void on_hup(int sig)
 {
 	(void)sig;
 	g_reload = 1;
+}
+
+/* --follow: a file not there yet is waited for (a service that has not started writing
+ * it), as tail -F does. 0 once it is there (or cannot be looked at: the open says why),
+ * -1 if a signal stopped the wait. */
+static int wait_to_appear(const char *path, int stop_fd)
+{
+	struct stat sb;
+	bool said = false;
+	while (stat(path, &sb) < 0 && errno == ENOENT) {
+		if (!said) {
+			fprintf(stderr, "scrm: %s: not there yet; waiting for it (--follow)\n", path);
+			said = true;
+		}
+		if (g_stop)
+			return -1;
+		struct pollfd p = {.fd = stop_fd, .events = POLLIN};
+		(void)poll(&p, stop_fd >= 0 ? 1 : 0, 250);
+	}
+	return 0;
 }
 
 /* The pipeline's customers_reload: the export given by --customers, loaded again. */
@@ -154,7 +176,8 @@ static void usage(FILE *fp)
 	      "run only:\n"
 	      "  -f, --follow           keep reading the last input as it grows, like tail -F (a file\n"
 	      "                         renamed away or truncated: its name is read again from its\n"
-	      "                         start); until SIGINT or SIGTERM, which drain and flush\n"
+	      "                         start; one not there yet is waited for); until SIGINT or\n"
+	      "                         SIGTERM, which drain and flush\n"
 	      "replay only:\n"
 	      "      --speed X|max      recorded pace times X (default 1); max: as fast as possible\n"
 	      "      --from TIME        skip records before TIME (RFC 3339 or ms since epoch)\n"
@@ -901,6 +924,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		fclose(sj);
+	}
+	if (cfg.follow && strcmp(cfg.inputs[cfg.n_inputs - 1], "-") &&
+	    wait_to_appear(cfg.inputs[cfg.n_inputs - 1], cfg.stop_fd) < 0) {
+		rc = 128 + g_stop;
+		goto out;
 	}
 	scrm_run_stats st;
 	rc = scrm_pipeline_run(&cfg, &st);

@@ -1376,6 +1376,19 @@ fol_lines 231 260 >>"$T/fol/live"
 fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got2"
 check "... resumed after them: only the lines appended since ($(json_num "$T/fol/s2.json" lines) lines, $(fol_events) events)" \
 	bash -c "test $(json_num "$T/fol/s2.json" lines) -eq 30 && cmp -s '$T/fol/ids.ref' '$T/fol/ids.got2'"
+# a file not there yet is waited for; a signal during that wait stops at once
+(cd "$T/fol" && exec "$SCRM" run -f -q -o out-later later 2>err-later) &
+fol_pid=$!
+sleep 0.6
+fol_lines 1 5 >"$T/fol/later"
+for k in $(seq 100); do [ "$(zstdcat "$T/fol/out-later/inbox.ndjson.zst" 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.1; done
+kill -INT $fol_pid; wait $fol_pid; fol_rc=$?
+(cd "$T/fol" && exec "$SCRM" run -f -q -o out-never never 2>err-never) &
+fol_pid=$!
+sleep 0.6; kill -TERM $fol_pid; wait $fol_pid; fol_rc2=$?
+check "--follow waits for a file that is not there yet ($(zstdcat "$T/fol/out-later/inbox.ndjson.zst" | wc -l) events, rc $fol_rc); stopped while waiting: rc $fol_rc2, no outputs" \
+	bash -c "grep -q 'later: not there yet; waiting for it' '$T/fol/err-later' && test \$(zstdcat '$T/fol/out-later/inbox.ndjson.zst' | wc -l) -eq 5 &&
+		test $fol_rc -eq 130 && test $fol_rc2 -eq 143 && test ! -e '$T/fol/out-never'"
 check "--follow is a run option: replay refuses it" bash -c "! '$SCRM' replay -f '$T/fol/all' 2>'$T/fol/e' && grep -q 'follow is a run option' '$T/fol/e'"
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
