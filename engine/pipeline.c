@@ -75,6 +75,8 @@ typedef struct chunk {
 	/* with a log and --follow, for the followed input: which file the chunk is from
 	 * (file_id()) and its first bytes (head_of(); 0: not known yet), for the checkpoint */
 	uint64_t fid, fhd;
+	bool last_of_file;        /* the end of a followed file that was rotated or truncated:
+				     its unfinished last line will not grow, so it is not held */
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
 	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
 	_Atomic unsigned dup_done; /* relate threads done with the chunk's near-duplicates */
@@ -955,7 +957,8 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
  */
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
-	return pl->done_at && !c->silent && pl->in_regular[c->in_index]; /* both set up with a log */
+	/* both set up with a log */
+	return pl->done_at && !c->silent && pl->in_regular[c->in_index] && !c->last_of_file;
 }
 
 /* An oversize line that is the input's unfinished last line (too long so far, maybe
@@ -2259,6 +2262,8 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
 		d->fid = c->fid;
 		d->fhd = c->fhd;
+		d->last_of_file = c->last_of_file; /* (the end is in the second piece) */
+		c->last_of_file = false;
 		d->info = c->info;
 		unsigned keep = 0, moved = 0;
 		uint64_t gap_b = 0, gap_l = 0;
@@ -2401,6 +2406,8 @@ static int reader_run(pipeline *pl)
 			c->len = (size_t)n;
 			c->in_index = silent ? 0 : (uint32_t)i;
 			c->silent = silent;
+			/* a followed file's end: a rotation or truncation ended it (hold_tail) */
+			c->last_of_file = followed && scrm_chunker_eof(ck) && scrm_source_follow_end(src);
 			if (skip && (c->info.base_offset < skip || (c->info.n_oversize && c->info.oversize[0].offset < skip))) {
 				/* resumed: drop what an earlier run consumed (whole lines). skip is
 				 * a stream offset; the chunk's bytes lack the oversize lines the

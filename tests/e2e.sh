@@ -1376,6 +1376,19 @@ fol_lines 231 260 >>"$T/fol/live"
 fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got2"
 check "... resumed after them: only the lines appended since ($(json_num "$T/fol/s2.json" lines) lines, $(fol_events) events)" \
 	bash -c "test $(json_num "$T/fol/s2.json" lines) -eq 30 && cmp -s '$T/fol/ids.ref' '$T/fol/ids.got2'"
+# with a log, the unfinished last line of a followed file that is rotated is rejected, not
+# held (no later run reads that file again)
+mkdir -p "$T/fol/h"
+{ fol_lines 1 3; printf '%s' "$(fol_lines 4 4 | head -c 60)"; } >"$T/fol/h/live"
+(cd "$T/fol/h" && exec "$SCRM" run -f -q -o out --log log live 2>err) &
+fol_pid=$!
+sleep 0.6
+mv "$T/fol/h/live" "$T/fol/h/live.1" && fol_lines 5 6 >"$T/fol/h/live"
+for k in $(seq 100); do [ "$(zstdcat "$T/fol/h/out/inbox.ndjson.zst" 2>/dev/null | wc -l)" -ge 5 ] && break; sleep 0.1; done
+kill -INT $fol_pid; wait $fol_pid
+check "... a rotated file's unfinished last line is rejected as bad_json, not held ($(zstdcat "$T/fol/h/out/inbox.ndjson.zst" | wc -l) events, $(lines "$T/fol/h/out/rejects.ndjson") reject)" \
+	bash -c "test \$(zstdcat '$T/fol/h/out/inbox.ndjson.zst' | wc -l) -eq 5 && test \$(wc -l <'$T/fol/h/out/rejects.ndjson') -eq 1 &&
+		grep -q '\"reason\":\"bad_json\"' '$T/fol/h/out/rejects.ndjson' && ! grep -q 'left unread' '$T/fol/h/err'"
 # a file not there yet is waited for; a signal during that wait stops at once
 (cd "$T/fol" && exec "$SCRM" run -f -q -o out-later later 2>err-later) &
 fol_pid=$!
