@@ -2,13 +2,15 @@
 """Crash/resume stress: interrupted and resumed scrm runs against one uninterrupted run.
 
     SCRM=build/scrm STRESS_DIR=/tmp/scrm-stress tests/stress_resume.py [SECONDS] [SEED]
+    (STRESS_MODES=follow,kill: only these kinds of round)
 
 Each round generates input (random schema, injected bad lines, oversize lines, CRLF, BOMs,
 invalid UTF-8, 1-3 files, plain or zstd), picks random options (-j, -p, --chunk-size, --max-customers,
 --max-record, rules, customers, --rejects, ...) and compares every route's events, the
 rejects and the interaction log of one uninterrupted run (A) with a run killed 1-3 times
 (SIGKILL/SIGINT/SIGTERM) and run again, or fed by appending (B; half the time a stage
-ends inside a line, as a writer caught mid-line leaves it). A divergence is kept
+ends inside a line, as a writer caught mid-line leaves it), or followed (`run -f`) while
+its last input grows piece by piece, the follower killed and started again meanwhile. A divergence is kept
 under STRESS_DIR/findings/r<seed> with its command; driver.log lists every round. Not
 part of `make check` (it runs for minutes); the session of 2026-12-05 found two resume
 bugs with it (README "Interaction log").
@@ -281,7 +283,8 @@ def one_round(seed):
     trig = rng.random() < TRIG_P
     opts, max_record = pick_opts(rng, cust, trig)
     files, zst = write_inputs(rng, rdir, data, max_record, trig)
-    mode = rng.choice(['kill', 'kill', 'kill', 'append', 'append_kill'])
+    mode = rng.choice(os.environ['STRESS_MODES'].split(',') if os.environ.get('STRESS_MODES')
+                      else ['kill', 'kill', 'kill', 'append', 'append_kill', 'follow'])
     rej_path = 'rej.ndjson' if '--rejects' in opts else 'out/rejects.ndjson'
     names = [n + ('.zst' if zst else '') for n, _ in files]
     cmd = [SCRM] + opts + names
@@ -320,6 +323,36 @@ def one_round(seed):
             events.append('%s %.3f %s rc=%s' % (signal.Signals(sig).name, delay, st, krc))
             if st == 'finished' and krc != 0:
                 events.append('ERR ' + kerr[-300:])
+    elif mode == 'follow':
+        # run -f while the last input grows piece by piece (cut anywhere, also inside a
+        # line or a UTF-8 sequence), the follower killed and started again 0-2 times
+        # meanwhile and stopped at the end; the final run below reads what it left
+        for n, b in files[:-1]:
+            put(B, n, b)
+        last_n, last_b = files[-1]
+        bounds = [0] + sorted(set(rng.randrange(0, len(last_b) + 1) for _ in range(rng.randrange(2, 12)))) + [len(last_b)]
+        put(B, last_n, last_b[:bounds[1]])
+        fcmd = cmd + ['-f']
+        def start():
+            return subprocess.Popen(fcmd, cwd=B, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        def stop(p, sig):
+            if p.poll() is not None:
+                events.append('ERR follower exited rc=%s %s' % (p.returncode, p.stderr.read().decode('utf-8', 'replace')[-300:]))
+                return
+            p.send_signal(sig)
+            p.communicate(timeout=120)
+            events.append('follow %s rc=%s' % (signal.Signals(sig).name, p.returncode))
+        p = start()
+        kill_at = set(rng.sample(range(1, len(bounds) - 1), min(rng.randrange(0, 3), len(bounds) - 2)))
+        for k in range(1, len(bounds) - 1):
+            time.sleep(rng.uniform(0, 0.3))
+            if k in kill_at:
+                stop(p, rng.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGINT, signal.SIGTERM]))
+                p = start()
+            put(B, last_n, last_b[bounds[k]:bounds[k + 1]], append=True)
+        time.sleep(rng.uniform(0.05, 1.0))
+        stop(p, rng.choice([signal.SIGKILL, signal.SIGINT, signal.SIGTERM]))
+        events.append('pieces=%d' % (len(bounds) - 1))
     else:
         # append pattern: split the concatenated stream at a line boundary in file k
         # simple: choose a file index; earlier files whole, that file cut at line K, later files absent...
