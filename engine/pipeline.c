@@ -16,6 +16,7 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -72,11 +73,12 @@ typedef struct chunk {
 	uint64_t seq;
 	uint32_t in_index;
 	bool end;                 /* end-of-stream marker */
-	/* with a log and --follow, for the followed input: which file the chunk is from
-	 * (file_id()) and its first bytes (head_of(); 0: not known yet), for the checkpoint */
+	/* with a log, for a regular input: which file the chunk is from (file_id()) and its
+	 * first bytes (head_of(); 0: not known yet), for the checkpoint (the name may stand
+	 * for another file after a rotation) */
 	uint64_t fid, fhd;
-	bool last_of_file;        /* the end of a followed file that was rotated or truncated:
-				     its unfinished last line will not grow, so it is not held */
+	bool last_of_file;        /* the end of a file that was rotated away or truncated: its
+				     unfinished last line will not grow, so it is not held */
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
 	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
 	_Atomic unsigned dup_done; /* relate threads done with the chunk's near-duplicates */
@@ -247,8 +249,13 @@ struct pipeline {
 	uint64_t rebuilt, skipped_bytes;  /* records streamed back from the log; input bytes skipped */
 	scrm_ilog_input *ckpt;            /* the checkpoint's entries (ckpt_setup) */
 	size_t nckpt;
-	size_t ckpt_follow;               /* --follow: the followed input's fid: entry (its fhd:
-					     entry next), which each chunk of it sets; 0: none */
+	size_t *ckpt_id_at;               /* per input: its fid: entry (its fhd: entry next),
+					     which each chunk of it sets (the file it came from
+					     changes with a rotation); 0: none (not a regular file) */
+	/* per input, resumed: the file the checkpoint counted, found beside a new one under
+	 * the name (rotated while no run was reading it: rotated_away()); NULL: none */
+	char **resume_old;
+	uint64_t *resume_old_off, *resume_old_fid, *resume_old_fhd;
 	char *ckpt_names;
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
@@ -1695,6 +1702,50 @@ static uint64_t file_id(const struct stat *sb)
 	return h ? h : 1;
 }
 
+/*
+ * Input i's file as the checkpoint counted it (@fid, @fhd) where a rotation put it: a
+ * regular file in the same directory with that identity and, when known, those first
+ * bytes (an inode number is reused once its file is deleted). Sets pl->resume_old[i]
+ * (allocating the per-input arrays); false if there is none. Setup only.
+ */
+static bool rotated_away(pipeline *pl, size_t i, uint64_t fid, uint64_t fhd)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	size_t ni = cfg->n_inputs;
+	if (!pl->resume_old &&
+	    (!(pl->resume_old = calloc(ni, sizeof *pl->resume_old)) ||
+	     !(pl->resume_old_off = calloc(3 * ni, sizeof *pl->resume_old_off))))
+		return false; /* (freed with the pipeline) out of memory: read from the start as before */
+	pl->resume_old_fid = pl->resume_old_off + ni;
+	pl->resume_old_fhd = pl->resume_old_off + 2 * ni;
+	const char *path = cfg->inputs[i], *slash = strrchr(path, '/');
+	char dir[4096];
+	int dl = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) : snprintf(dir, sizeof dir, ".");
+	if (dl < 0 || (size_t)dl >= sizeof dir)
+		return false;
+	if (slash && slash == path)
+		strcpy(dir, "/");
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	struct dirent *de;
+	char cand[8192];
+	while (!pl->resume_old[i] && (de = readdir(d))) {
+		struct stat sb;
+		int cl = snprintf(cand, sizeof cand, "%s/%s", dir, de->d_name);
+		if (cl < 0 || (size_t)cl >= sizeof cand || stat(cand, &sb) || !S_ISREG(sb.st_mode) || file_id(&sb) != fid)
+			continue;
+		unsigned char b[512];
+		ssize_t got = read_head(cand, &b);
+		size_t n = (size_t)(fhd >> 48);
+		if (fhd && (got < (ssize_t)n || head_of(b, n) != fhd))
+			continue;
+		pl->resume_old[i] = strdup(cand);
+	}
+	closedir(d);
+	return pl->resume_old[i] != NULL;
+}
+
 static int resume_setup(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -1809,7 +1860,16 @@ static int resume_setup(pipeline *pl)
 			why = "a new file under that name";
 		else if (rewritten)
 			why = "its first bytes changed: truncated and written again";
-		if (why) {
+		bool renamed = was_fid[i] && was_fid[i] != pl->in_fid[i];
+		if (renamed && pl->resume_in[i] != UINT64_MAX && rotated_away(pl, i, was_fid[i], was_head[i])) {
+			fprintf(stderr, "scrm: %s: a new file under that name; the file the log's checkpoint counted "
+					"is %s now: read from byte %" PRIu64 " to its end, then %s from its start\n",
+				cfg->inputs[i], pl->resume_old[i], pl->resume_in[i], cfg->inputs[i]);
+			pl->resume_old_off[i] = pl->resume_in[i];
+			pl->resume_old_fid[i] = was_fid[i];
+			pl->resume_old_fhd[i] = was_head[i];
+			pl->resume_in[i] = 0;
+		} else if (why) {
 			fprintf(stderr, "scrm: %s: not the file the log's checkpoint counted (%s): read from its start\n",
 				cfg->inputs[i], why);
 			pl->resume_in[i] = 0;
@@ -1937,15 +1997,16 @@ static int ckpt_setup(pipeline *pl)
 	 * (fhd:PATH, head_changed()): a resumed run reads another file under the same name, or
 	 * one truncated and written again, from its start. Last, after the entries
 	 * log_checkpoint() rewrites; an older scrm ignores them. */
+	if (pl->in_fid && !(pl->ckpt_id_at = calloc(cfg->n_inputs ? cfg->n_inputs : 1, sizeof *pl->ckpt_id_at)))
+		return -ENOMEM;
 	for (size_t k = 0; pl->in_fid && k < cfg->n_inputs; k++) {
-		/* the followed file's entries change with the file (a rotation): always there */
-		bool followed = cfg->follow && k + 1 == cfg->n_inputs && pl->in_regular[k];
-		if (followed)
-			pl->ckpt_follow = e;
+		/* a regular input's entries change with the file its chunks come from (a
+		 * rotation): always both, set by each chunk (log_checkpoint()) */
+		if (!pl->in_regular[k])
+			continue;
+		pl->ckpt_id_at[k] = e;
 		for (int h = 0; h < 2; h++) {
 			uint64_t v = h ? pl->in_head[k] : pl->in_fid[k];
-			if (!v && !followed)
-				continue;
 			size_t l = strlen(cfg->inputs[k]);
 			memcpy(o, h ? "fhd:" : "fid:", 4);
 			memcpy(o + 4, cfg->inputs[k], l);
@@ -1974,9 +2035,10 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 	pl->done_at[c->in_index] = c->held ? c->held_off : c->info.end_offset;
 	for (uint32_t k = 0; k < cfg->n_inputs; k++)
 		in[1 + k].offset = pl->done_at[k];
-	if (pl->ckpt_follow && c->in_index + 1 == cfg->n_inputs) {
-		in[pl->ckpt_follow].offset = c->fid;
-		in[pl->ckpt_follow + 1].offset = c->fhd;
+	size_t id_at = pl->ckpt_id_at ? pl->ckpt_id_at[c->in_index] : 0;
+	if (id_at) {
+		in[id_at].offset = c->fid;
+		in[id_at + 1].offset = c->fhd;
 	}
 	size_t at = 1 + cfg->n_inputs;
 	if (cfg->out_dir)
@@ -2320,14 +2382,17 @@ static int reader_run(pipeline *pl)
 				     ? (ptrdiff_t)cfg->n_inputs - 1
 				     : -1;
 	bool reopened = false; /* the followed file's name opened again: from its start */
+	bool old_done = false; /* input i's rotated-away file (pl->resume_old) was read */
 	/* Input -1 (with a resume): the log's own interactions, to rebuild the state. */
 	for (ptrdiff_t i = pl->resume ? -1 : 0; i < (ptrdiff_t)cfg->n_inputs && !err && !should_stop(pl); i++) {
 		char msg[512];
 		scrm_source *src = NULL;
 		scrm_chunker *ck = NULL;
 		bool silent = i < 0;
-		uint64_t skip = silent || reopened ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
-		bool followed = !silent && i == follow_i; /* (both -1: the log is never followed) */
+		/* resumed after a rotation: the rest of the file the checkpoint counted first */
+		const char *old = !silent && !old_done && pl->resume_old ? pl->resume_old[i] : NULL;
+		uint64_t skip = old ? pl->resume_old_off[i] : silent || reopened ? 0 : pl->resume_in ? pl->resume_in[i] : 0;
+		bool followed = !old && !silent && i == follow_i; /* (both -1: the log is never followed) */
 		if (skip == UINT64_MAX)
 			continue; /* consumed whole by an earlier run */
 		int rc;
@@ -2341,7 +2406,7 @@ static int reader_run(pipeline *pl)
 			}
 		} else {
 			sopts.follow = followed;
-			rc = scrm_source_open(&src, cfg->inputs[i], &sopts, msg, sizeof msg);
+			rc = scrm_source_open(&src, old ? old : cfg->inputs[i], &sopts, msg, sizeof msg);
 		}
 		if (rc == -ECANCELED)
 			break; /* stopped while open() peeked at a pipe for the zstd magic */
@@ -2352,12 +2417,16 @@ static int reader_run(pipeline *pl)
 		}
 		if (scrm_source_uses_uring(src))
 			atomic_store(&pl->uring, true);
-		if (followed && pl->in_fid) {
+		if (!silent && pl->in_fid) { /* the file its chunks come from, for the checkpoint */
 			struct stat sb;
-			if (!reopened) { /* as the checkpoint's setup saw it */
+			if (old) { /* as the checkpoint counted it */
+				rs.fid = pl->resume_old_fid[i];
+				rs.fhd = pl->resume_old_fhd[i];
+				rs.need_head = false;
+			} else if (!reopened) { /* as the checkpoint's setup saw it */
 				rs.fid = pl->in_fid[i];
 				rs.fhd = pl->in_head[i];
-				rs.need_head = !rs.fhd;
+				rs.need_head = pl->in_regular[i] && !rs.fhd;
 			} else {
 				rs.fid = scrm_source_file_stat(src, &sb) == 0 ? file_id(&sb) : 0;
 				rs.fhd = 0;
@@ -2406,8 +2475,8 @@ static int reader_run(pipeline *pl)
 			c->len = (size_t)n;
 			c->in_index = silent ? 0 : (uint32_t)i;
 			c->silent = silent;
-			/* a followed file's end: a rotation or truncation ended it (hold_tail) */
-			c->last_of_file = followed && scrm_chunker_eof(ck) && scrm_source_follow_end(src);
+			/* the end of a file rotated away or truncated (hold_tail) */
+			c->last_of_file = scrm_chunker_eof(ck) && (old || (followed && scrm_source_follow_end(src)));
 			if (skip && (c->info.base_offset < skip || (c->info.n_oversize && c->info.oversize[0].offset < skip))) {
 				/* resumed: drop what an earlier run consumed (whole lines). skip is
 				 * a stream offset; the chunk's bytes lack the oversize lines the
@@ -2455,7 +2524,7 @@ static int reader_run(pipeline *pl)
 				n = (ssize_t)c->len;
 			}
 			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
-			if (followed && pl->in_fid) {
+			if (!silent && pl->in_fid) {
 				if (rs.need_head) { /* the file has bytes now: its first ones */
 					rs.fhd = file_head(cfg->inputs[i]);
 					rs.need_head = !rs.fhd;
@@ -2480,6 +2549,11 @@ static int reader_run(pipeline *pl)
 			fprintf(stderr, "scrm: %s: %s; reading it from its start\n", cfg->inputs[i], why);
 			reopened = true;
 			i--;
+		} else if (old && !err) { /* now the file under the name, from its start */
+			old_done = true;
+			i--;
+		} else {
+			old_done = false;
 		}
 	}
 	if (err)
@@ -3104,6 +3178,11 @@ out_free:
 	free(pl->in_regular);
 	free(pl->in_fid);
 	free(pl->in_head);
+	for (size_t k = 0; pl->resume_old && k < cfg->n_inputs; k++)
+		free(pl->resume_old[k]);
+	free(pl->resume_old);
+	free(pl->resume_old_off);
+	free(pl->ckpt_id_at);
 	if (pl->log_lockfd >= 0)
 		close(pl->log_lockfd);
 	free(pl->ckpt);

@@ -1403,6 +1403,38 @@ check "--follow waits for a file that is not there yet ($(zstdcat "$T/fol/out-la
 	bash -c "grep -q 'later: not there yet; waiting for it' '$T/fol/err-later' && test \$(zstdcat '$T/fol/out-later/inbox.ndjson.zst' | wc -l) -eq 5 &&
 		test $fol_rc -eq 130 && test $fol_rc2 -eq 143 && test ! -e '$T/fol/out-never'"
 check "--follow is a run option: replay refuses it" bash -c "! '$SCRM' replay -f '$T/fol/all' 2>'$T/fol/e' && grep -q 'follow is a run option' '$T/fol/e'"
+# --- a rotation while no run was reading: the rest of the file the checkpoint counted first --
+mkdir -p "$T/rot"
+"$SCRM" gen --count 30000 --seed 22 >"$T/rot/all"
+"$SCRM" run -q -o "$T/rot/ref" "$T/rot/all"
+rot_ids() { zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'; }
+rot_ids "$T/rot/ref/inbox.ndjson.zst" >"$T/rot/ids.ref"
+RARGS="-q -j2 --chunk-size 16K -o out --log log"
+head -n 100 "$T/rot/all" >"$T/rot/live"
+(cd "$T/rot" && "$SCRM" run $RARGS live)
+sed -n 101,25000p "$T/rot/all" >>"$T/rot/live" # written before the rotation, not read yet
+mv "$T/rot/live" "$T/rot/live.1"
+sed -n 25001,29000p "$T/rot/all" >"$T/rot/live"
+# killed while it reads the rotated file; the next run goes on there
+(cd "$T/rot" && { "$SCRM" run $RARGS live 2>err1 & p=$!; sleep 0.4; kill -9 $p; wait $p; } 2>/dev/null)
+(cd "$T/rot" && "$SCRM" run $RARGS live 2>err2)
+rot_ids "$T/rot/out/inbox.ndjson.zst" >"$T/rot/ids.got"
+head -n 29000 "$T/rot/ids.ref" >"$T/rot/ids.want"
+check "rotated while stopped: the rest of live.1 from the checkpoint, then the new live, each line once in order, also across a kill -9 ($(lines "$T/rot/ids.got") events)" \
+	bash -c "cmp -s '$T/rot/ids.want' '$T/rot/ids.got' &&
+		grep -q 'live: a new file under that name; the file the log.s checkpoint counted is ./live.1 now: read from byte' '$T/rot/err2'"
+sed -n 29001,29010p "$T/rot/all" >>"$T/rot/live"
+(cd "$T/rot" && "$SCRM" run $RARGS --stats-json s3.json live 2>err3)
+check "... the checkpoint then names the new file: the next run reads only its 10 new lines ($(json_num "$T/rot/s3.json" lines))" \
+	bash -c "test $(json_num "$T/rot/s3.json" lines) -eq 10 && ! grep -q 'new file' '$T/rot/err3'"
+rm "$T/rot/live.1"
+sed -n 29011,29020p "$T/rot/all" >>"$T/rot/live"
+mv "$T/rot/live" "$T/rot/live.2"
+sed -n 29021,29030p "$T/rot/all" >"$T/rot/live"
+rm "$T/rot/live.2"
+(cd "$T/rot" && "$SCRM" run $RARGS --stats-json s4.json live 2>err4)
+check "... a rotated file that is gone: the new one from its start, said on stderr ($(json_num "$T/rot/s4.json" lines) lines)" \
+	bash -c "test $(json_num "$T/rot/s4.json" lines) -eq 10 && grep -q 'not the file the log.s checkpoint counted (a new file under that name): read from its start' '$T/rot/err4'"
 # --- resume past oversize lines: the checkpoint counts the lines the chunker cut out ------
 # (it once saved the chunk's kept bytes as the input offset: the next run re-read lines,
 # logged them twice and quarantined the tail of an oversize line as bad JSON)
