@@ -1712,10 +1712,10 @@ static bool rotated_away(pipeline *pl, size_t i, uint64_t fid, uint64_t fhd)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	size_t ni = cfg->n_inputs;
-	if (!pl->resume_old &&
-	    (!(pl->resume_old = calloc(ni, sizeof *pl->resume_old)) ||
-	     !(pl->resume_old_off = calloc(3 * ni, sizeof *pl->resume_old_off))))
-		return false; /* (freed with the pipeline) out of memory: read from the start as before */
+	if (!pl->resume_old_off && !(pl->resume_old_off = calloc(3 * ni, sizeof *pl->resume_old_off)))
+		return false; /* out of memory: read from the start as before */
+	if (!pl->resume_old && !(pl->resume_old = calloc(ni, sizeof *pl->resume_old)))
+		return false; /* (both freed with the pipeline) */
 	pl->resume_old_fid = pl->resume_old_off + ni;
 	pl->resume_old_fhd = pl->resume_old_off + 2 * ni;
 	const char *path = cfg->inputs[i], *slash = strrchr(path, '/');
