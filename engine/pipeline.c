@@ -1848,18 +1848,13 @@ static int resume_setup(pipeline *pl)
 	}
 	/* A file that is not the one the checkpoint counted is read from its start, not from
 	 * the old file's offset: a new file under the same name (rotated), or the same file
-	 * with other first bytes (truncated and written again: logrotate's copytruncate) */
+	 * with other first bytes (truncated and written again: logrotate's copytruncate).
+	 * When the counted file was rotated and is still beside the new one, the rest of it
+	 * is read first (also when the runs before had not begun it: offset 0). */
 	for (size_t i = 0; i < cfg->n_inputs; i++) {
 		if (!pl->in_regular[i])
 			continue;
 		bool rewritten = head_changed(pl, i, was_head[i]); /* sets in_head[i] for this run */
-		if (!pl->resume_in[i])
-			continue;
-		const char *why = NULL;
-		if (was_fid[i] && was_fid[i] != pl->in_fid[i])
-			why = "a new file under that name";
-		else if (rewritten)
-			why = "its first bytes changed: truncated and written again";
 		bool renamed = was_fid[i] && was_fid[i] != pl->in_fid[i];
 		if (renamed && pl->resume_in[i] != UINT64_MAX && rotated_away(pl, i, was_fid[i], was_head[i])) {
 			fprintf(stderr, "scrm: %s: a new file under that name; the file the log's checkpoint counted "
@@ -1869,7 +1864,14 @@ static int resume_setup(pipeline *pl)
 			pl->resume_old_fid[i] = was_fid[i];
 			pl->resume_old_fhd[i] = was_head[i];
 			pl->resume_in[i] = 0;
-		} else if (why) {
+			continue;
+		}
+		if (!pl->resume_in[i])
+			continue;
+		const char *why = renamed ? "a new file under that name"
+				: rewritten ? "its first bytes changed: truncated and written again"
+					    : NULL;
+		if (why) {
 			fprintf(stderr, "scrm: %s: not the file the log's checkpoint counted (%s): read from its start\n",
 				cfg->inputs[i], why);
 			pl->resume_in[i] = 0;
