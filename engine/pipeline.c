@@ -1648,6 +1648,14 @@ static uint64_t head_of(const unsigned char *b, size_t n)
 	return (uint64_t)n << 48 | (XXH3_64bits(b, n) & ((UINT64_C(1) << 48) - 1));
 }
 
+/* Whether the first @got bytes at b (-1: unreadable) still start as the fingerprint @was
+ * says (head_of() of the first was >> 48 bytes); 0, an unknown fingerprint, matches. */
+static bool head_matches(const unsigned char *b, ssize_t got, uint64_t was)
+{
+	size_t n = (size_t)(was >> 48);
+	return !was || (got >= (ssize_t)n && head_of(b, n) == was);
+}
+
 /* The first bytes (up to 512) of the file at @path: how many, or -1 if unreadable. */
 static ssize_t read_head(const char *path, unsigned char (*b)[512])
 {
@@ -1668,8 +1676,7 @@ static bool head_changed(pipeline *pl, size_t i, uint64_t was)
 	unsigned char b[512];
 	ssize_t got = read_head(pl->cfg->inputs[i], &b);
 	pl->in_head[i] = got > 0 ? head_of(b, (size_t)got) : 0;
-	size_t n = (size_t)(was >> 48);
-	return was && (got < (ssize_t)n || head_of(b, n) != was);
+	return !head_matches(b, got, was);
 }
 
 /* The fingerprint head_changed() keeps of the file at @path now (0: empty or unreadable). */
@@ -1736,9 +1743,7 @@ static bool rotated_away(pipeline *pl, size_t i, uint64_t fid, uint64_t fhd)
 		if (cl < 0 || (size_t)cl >= sizeof cand || stat(cand, &sb) || !S_ISREG(sb.st_mode) || file_id(&sb) != fid)
 			continue;
 		unsigned char b[512];
-		ssize_t got = read_head(cand, &b);
-		size_t n = (size_t)(fhd >> 48);
-		if (fhd && (got < (ssize_t)n || head_of(b, n) != fhd))
+		if (!head_matches(b, read_head(cand, &b), fhd))
 			continue;
 		pl->resume_old[i] = strdup(cand);
 	}

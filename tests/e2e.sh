@@ -1361,11 +1361,10 @@ check "run --follow: lines as they are appended ($f1, $f2 with half a line, $f3)
 	bash -c "test $f1 -eq 100 && test $f2 -eq 100 && test $f3 -eq 150 && test $f4 -eq 200 && test $f5 -eq 230 && test $fol_rc -eq 143 &&
 		grep -q 'live: replaced by a new file; reading it from its start' '$T/fol/err' &&
 		grep -q 'live: truncated; reading it from its start' '$T/fol/err'"
-fol_ids() { zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'; }
 "$SCRM" run -q -o "$T/fol/ref" "$T/fol/all"
-fol_ids "$T/fol/ref/inbox.ndjson.zst" >"$T/fol/ids.ref"
+event_ids "$T/fol/ref/inbox.ndjson.zst" >"$T/fol/ids.ref"
 head -n 230 "$T/fol/ids.ref" >"$T/fol/ids.want"
-fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got"
+event_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got"
 fol_busy=$(grep -o '"read":{[^}]*}' "$T/fol/s.json" | grep -o '"busy_s":[0-9.]*' | cut -d: -f2)
 check "... every line once, in order; waiting is not counted as reading (read busy $fol_busy s of $(json_num "$T/fol/s.json" wall_s) s)" \
 	bash -c "cmp -s '$T/fol/ids.want' '$T/fol/ids.got' && awk -v b='$fol_busy' 'BEGIN{exit !(b < 1.0)}'"
@@ -1373,7 +1372,7 @@ check "... every line once, in order; waiting is not counted as reading (read bu
 # and the truncation) goes on from the checkpoint, not from its start
 fol_lines 231 260 >>"$T/fol/live"
 (cd "$T/fol" && "$SCRM" run -q -j2 -o out --log log --stats-json s2.json live)
-fol_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got2"
+event_ids "$T/fol/out/inbox.ndjson.zst" >"$T/fol/ids.got2"
 check "... resumed after them: only the lines appended since ($(json_num "$T/fol/s2.json" lines) lines, $(fol_events) events)" \
 	bash -c "test $(json_num "$T/fol/s2.json" lines) -eq 30 && cmp -s '$T/fol/ids.ref' '$T/fol/ids.got2'"
 # with a log, the unfinished last line of a followed file that is rotated is rejected, not
@@ -1407,8 +1406,7 @@ check "--follow is a run option: replay refuses it" bash -c "! '$SCRM' replay -f
 mkdir -p "$T/rot"
 "$SCRM" gen --count 30000 --seed 22 >"$T/rot/all"
 "$SCRM" run -q -o "$T/rot/ref" "$T/rot/all"
-rot_ids() { zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'; }
-rot_ids "$T/rot/ref/inbox.ndjson.zst" >"$T/rot/ids.ref"
+event_ids "$T/rot/ref/inbox.ndjson.zst" >"$T/rot/ids.ref"
 RARGS="-q -j2 --chunk-size 16K -o out --log log"
 head -n 100 "$T/rot/all" >"$T/rot/live"
 (cd "$T/rot" && "$SCRM" run $RARGS live)
@@ -1418,7 +1416,7 @@ sed -n 25001,29000p "$T/rot/all" >"$T/rot/live"
 # killed while it reads the rotated file; the next run goes on there
 (cd "$T/rot" && { "$SCRM" run $RARGS live 2>err1 & p=$!; sleep 0.4; kill -9 $p; wait $p; } 2>/dev/null)
 (cd "$T/rot" && "$SCRM" run $RARGS live 2>err2)
-rot_ids "$T/rot/out/inbox.ndjson.zst" >"$T/rot/ids.got"
+event_ids "$T/rot/out/inbox.ndjson.zst" >"$T/rot/ids.got"
 head -n 29000 "$T/rot/ids.ref" >"$T/rot/ids.want"
 check "rotated while stopped: the rest of live.1 from the checkpoint, then the new live, each line once in order, also across a kill -9 ($(lines "$T/rot/ids.got") events)" \
 	bash -c "cmp -s '$T/rot/ids.want' '$T/rot/ids.got' &&

@@ -18,6 +18,9 @@ lines() { wc -l <"$1" | tr -d ' '; }
 id_routes() { # id_routes FILE -> each event's "id" and "route", in order, on one line
 	grep -o '"id":"[^"]*"\|"route":"[^"]*"' "$1" | paste -sd' '
 }
+event_ids() { # event_ids FILE.ndjson.zst -> each event's "id", in order, a line each
+	zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'
+}
 json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
 	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
 }
