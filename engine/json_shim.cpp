@@ -1888,7 +1888,7 @@ extern "C" const char *scrm_reject_name(enum scrm_reject r)
 {
 	static const char *const names[SCRM_REJ__COUNT] = {
 		"none",        "bad_json", "bad_utf8",  "missing_text", "missing_id",
-		"unknown_schema", "api_error", "oversize", "too_deep",
+		"unknown_schema", "api_error", "oversize", "too_deep", "bad_csv",
 	};
 	return (unsigned)r < SCRM_REJ__COUNT ? names[r] : "invalid";
 }

@@ -122,7 +122,8 @@ static void usage(FILE *fp)
 	      "                         (default: events as NDJSON on stdout, rejects on stderr)\n"
 	      "  -j, --jobs N           analyze workers (default: online cores)\n"
 	      "  -p, --partition-threads N  relate/act threads (default: ceil(N/4))\n"
-	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record)\n"
+	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record),\n"
+	      "                         or csv: every input is CSV (else only those named *.csv)\n"
 	      "      --max-record SIZE  longest accepted line (default 1M)\n"
 	      "      --chunk-size SIZE  target bytes per batch (default 512K)\n"
 	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
@@ -508,8 +509,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 			cfg.relate_threads = (int)v;
 			break;
 		case OPT_FORMAT:
-			if (parse_format(optarg, &cfg.format))
-				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2 or reddit");
+			cfg.csv = strcmp(optarg, "csv") == 0;
+			if (cfg.csv)
+				cfg.format = SCRM_FORMAT_AUTO; /* (a rebuild from the log reads NDJSON) */
+			else if (parse_format(optarg, &cfg.format))
+				return bad_opt(cmd, "--format", optarg, "auto, scrm, twitter-v1, twitter-v2, reddit or csv");
 			break;
 		case OPT_MAXCUST: { /* the syntax of `set max-customers` too */
 			uint64_t mc;

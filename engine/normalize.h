@@ -37,6 +37,7 @@ enum scrm_reject {
 	SCRM_REJ_API_ERROR,      /* an API error body ({"errors":[...]} without data) */
 	SCRM_REJ_OVERSIZE,       /* line longer than the configured maximum (set by the chunker) */
 	SCRM_REJ_TOO_DEEP,       /* nesting deeper than the parser allows */
+	SCRM_REJ_BAD_CSV,        /* a CSV row that is not well-formed (csv.h; detail: why) */
 	SCRM_REJ__COUNT
 };
 

@@ -36,6 +36,7 @@
 #include <zstd.h>
 
 #include "buf.h"
+#include "csv.h"
 #include "event.h"
 #include "ilog.h"
 #include "logstream.h"
@@ -80,6 +81,7 @@ typedef struct chunk {
 	bool last_of_file;        /* the end of a file that was rotated away or truncated: its
 				     unfinished last line will not grow, so it is not held */
 	bool silent;              /* state rebuild from the log: analyzed and related, never emitted */
+	const scrm_csv_map *csv;  /* a CSV input's columns (its header), NULL: NDJSON */
 	const scrm_customers *custs; /* the CRM table this chunk resolves with (one per chunk) */
 	_Atomic unsigned dup_done; /* relate threads done with the chunk's near-duplicates */
 	char *data;               /* input bytes, cap + SCRM_PADDING allocated */
@@ -130,6 +132,8 @@ typedef struct worker {
 	scrm_ring to_writer;
 	scrm_normalizer *norm;
 	scrm_normalizer *norm_auto;       /* for the log's events when --format is forced */
+	scrm_normalizer *norm_csv;        /* CSV rows, as canonical JSON (any_csv) */
+	scrm_buf csv_json;                /* a CSV row's JSON line */
 	scrm_sent *sent;                  /* NULL without a lexicon */
 	char *symbols;                    /* a text in another language's emoji and emoticons
 					     (scrm_sent_symbols), pl->sent_max bytes */
@@ -238,6 +242,9 @@ struct pipeline {
 					     far (the checkpoint's in:PATH; UINT64_MAX all, from a
 					     checkpoint of an older scrm) */
 	uint64_t held;                    /* writer: such lines (hold_tail) */
+	bool any_csv;                     /* an input is CSV (in_csv()) */
+	scrm_csv_map **csv_maps;          /* reader: the CSV headers read, freed at the end */
+	size_t n_csv_maps, csv_maps_cap;
 	bool *in_regular;                 /* with a log: per input, a regular file (stat at start:
 					     only those are resumed and hold their last line) */
 	uint64_t *in_fid;                 /* ... and which file: file_id() (the checkpoint's
@@ -962,6 +969,56 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
  * or from stdin, a pipe or anything but a regular file, which a later run never resumes,
  * it is rejected as any other bad line.
  */
+/* Whether input i is CSV (csv.h): by --format csv, or by its name. */
+static bool in_csv(const scrm_pipeline_cfg *cfg, size_t i)
+{
+	return cfg->csv || scrm_csv_named(cfg->inputs[i]);
+}
+
+/* Where the record at p ends: its '\n' (NULL: at end); a CSV chunk's at a '\n' outside
+ * quotes. */
+static const char *record_end(const chunk *c, const char *p, const char *end)
+{
+	if (!c->csv)
+		return memchr(p, '\n', (size_t)(end - p));
+	scrm_csv_scan cs = {0};
+	return scrm_csv_end(&cs, p, (size_t)(end - p));
+}
+
+/* A record's line breaks inside quotes (CSV), for the next record's line number. */
+static unsigned long long inner_breaks(const chunk *c, const char *p, size_t len)
+{
+	unsigned long long k = 0;
+	if (c->csv)
+		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + len - q))); q++)
+			k++;
+	return k;
+}
+
+/* Normalize the record p[0, len) of chunk c: a JSON line, or a CSV row (as its JSON).
+ * 0, -ENOMEM, or 1 for a CSV row whose quote is never closed (bad_csv). */
+static int normalize_record(worker *wk, chunk *c, const char *p, size_t len, scrm_norm_result *res, char *why,
+			    size_t whylen)
+{
+	if (!c->csv)
+		return scrm_normalize_line(c->silent && wk->norm_auto ? wk->norm_auto : wk->norm, p, len, &c->recs,
+					   &c->arena, res);
+	*res = (scrm_norm_result){0};
+	if (scrm_csv_blank(p, len)) {
+		res->skip = SCRM_SKIP_EMPTY;
+		return 0;
+	}
+	int rc = scrm_csv_to_json(c->csv, p, len, &wk->csv_json, why, whylen);
+	if (rc < 0)
+		return rc;
+	if (rc) {
+		res->reject = SCRM_REJ_BAD_CSV;
+		res->detail = why;
+		return rc == 2 ? 1 : 0;
+	}
+	return scrm_normalize_line(wk->norm_csv, wk->csv_json.data, wk->csv_json.len, &c->recs, &c->arena, res);
+}
+
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
 	/* both set up with a log */
@@ -1022,15 +1079,26 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			off += ov->length + 1;
 			lineno++;
 		}
-		const char *nl = li < info->n_lines ? c->data + info->line_end[li++] : memchr(p, '\n', (size_t)(end - p));
+		const char *nl = li < info->n_lines ? c->data + info->line_end[li++] : record_end(c, p, end);
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
-		int rc = scrm_normalize_line(c->silent && wk->norm_auto ? wk->norm_auto : wk->norm, p, len, &c->recs,
-					     &c->arena, &res);
-		if (rc)
+		char why[128];
+		int rc = normalize_record(wk, c, p, len, &res, why, sizeof why);
+		if (rc < 0)
 			return rc;
-		if (!nl && (res.reject == SCRM_REJ_BAD_JSON || res.reject == SCRM_REJ_BAD_UTF8) && hold_tail(pl, c)) {
+		const char *nl1;
+		if (rc == 1 && (!nl || !hold_tail(pl, c)) && (nl1 = memchr(p, '\n', len))) {
+			/* A quote that opens and never closes ran the row on to the input's end:
+			 * reject its first line alone and read the lines after it as rows again
+			 * (their ends found anew). */
+			nl = nl1;
+			len = (size_t)(nl - p);
+			li = info->n_lines;
+		}
+		if (!nl &&
+		    (res.reject == SCRM_REJ_BAD_JSON || res.reject == SCRM_REJ_BAD_UTF8 || res.reject == SCRM_REJ_BAD_CSV) &&
+		    hold_tail(pl, c)) {
 			c->held = true;
 			c->held_off = off;
 			c->held_line = lineno;
@@ -1081,7 +1149,7 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 		}
 		c->recs.len = keep;
 		off += len + 1;
-		lineno++;
+		lineno += 1 + inner_breaks(c, p, len);
 		p += len + 1;
 	}
 	for (; oi < info->n_oversize; oi++) {
@@ -2219,6 +2287,8 @@ typedef struct reader_state {
 	uint64_t next_seq;
 	chunk *spare;
 	scrm_normalizer *pace_norm; /* replay pacing: timestamps of lines */
+	scrm_normalizer *pace_norm_csv; /* ... of CSV rows */
+	scrm_buf pace_json;
 	scrm_recvec pace_recs;
 	scrm_buf pace_arena;
 	bool paced_started;
@@ -2249,13 +2319,67 @@ static void reader_send(reader_state *rs, chunk *c)
 	scrm_ring_push(&pl->workers[c->seq % (uint64_t)pl->nw].in, c);
 }
 
+/*
+ * The first chunk of the CSV input @name: its first record is the header. Make its
+ * column map (kept in pl->csv_maps until the end), say which columns are ignored, and
+ * cut the header out of the chunk (the rows' positions stay those of the file). 0, or
+ * -EINVAL (said on stderr: the header is not usable), -ENOMEM.
+ */
+static int csv_header(pipeline *pl, chunk *c, const char *name, const scrm_csv_map **out)
+{
+	if (c->info.n_oversize && c->info.oversize[0].offset == c->info.base_offset) {
+		fprintf(stderr, "scrm: %s: line %llu: the CSV header is longer than --max-record (%zu bytes)\n", name,
+			c->info.base_line, pl->cfg->max_record);
+		return -EINVAL;
+	}
+	scrm_csv_scan cs = {0};
+	const char *nl = scrm_csv_end(&cs, c->data, c->len);
+	size_t hl = nl ? (size_t)(nl - c->data) : c->len;
+	char msg[512];
+	scrm_csv_map *m = NULL;
+	int rc = scrm_csv_header(&m, c->data, hl, msg, sizeof msg);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc) {
+		fprintf(stderr, "scrm: %s: line %llu: %s\n", name, c->info.base_line, msg);
+		return rc;
+	}
+	if (pl->n_csv_maps == pl->csv_maps_cap &&
+	    scrm_array_grow((void **)&pl->csv_maps, &pl->csv_maps_cap, pl->n_csv_maps + 1, sizeof *pl->csv_maps, 4)) {
+		scrm_csv_map_free(m);
+		return -ENOMEM;
+	}
+	pl->csv_maps[pl->n_csv_maps++] = m;
+	if (*msg)
+		fprintf(stderr, "scrm: %s: %s\n", name, msg);
+	size_t cut = nl ? hl + 1 : hl;
+	memmove(c->data, c->data + cut, c->len - cut);
+	c->len -= cut;
+	c->info.base_offset += cut;
+	c->info.base_line += 1 + cs.nl;
+	c->info.n_lines = 0; /* the worker finds them */
+	*out = m;
+	return 0;
+}
+
 /* Timestamp of the first record of a line, for pacing (SCRM_UNKNOWN_INT if none). */
-static int64_t line_ts(reader_state *rs, const char *p, size_t len)
+static int64_t line_ts(reader_state *rs, const chunk *c, const char *p, size_t len)
 {
 	scrm_norm_result res;
 	rs->pace_recs.len = 0;
 	rs->pace_arena.len = 0;
-	if (scrm_normalize_line(rs->pace_norm, p, len, &rs->pace_recs, &rs->pace_arena, &res))
+	scrm_normalizer *nz = rs->pace_norm;
+	if (c->csv) { /* a CSV row: its JSON line */
+		char why[128];
+		if (!rs->pace_norm_csv && !(rs->pace_norm_csv = scrm_normalizer_create(SCRM_FORMAT_SCRM)))
+			return SCRM_UNKNOWN_INT;
+		if (scrm_csv_blank(p, len) || scrm_csv_to_json(c->csv, p, len, &rs->pace_json, why, sizeof why))
+			return SCRM_UNKNOWN_INT;
+		nz = rs->pace_norm_csv;
+		p = rs->pace_json.data;
+		len = rs->pace_json.len;
+	}
+	if (scrm_normalize_line(nz, p, len, &rs->pace_recs, &rs->pace_arena, &res))
 		return SCRM_UNKNOWN_INT;
 	return rs->pace_recs.len ? rs->pace_recs.v[0].ts_ms : SCRM_UNKNOWN_INT;
 }
@@ -2289,9 +2413,9 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		size_t cut = c->len;
 		uint64_t lines_before_cut = 0;
 		while (p < end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			const char *nl = record_end(c, p, end);
 			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-			int64_t ts = line_ts(rs, p, len);
+			int64_t ts = line_ts(rs, c, p, len);
 			if (ts != SCRM_UNKNOWN_INT && in_window(pl->cfg, ts)) {
 				if (!rs->paced_started) {
 					rs->paced_started = true;
@@ -2312,8 +2436,8 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 					break;
 				}
 			}
+			lines_before_cut += 1 + inner_breaks(c, p, len);
 			p += len + 1;
-			lines_before_cut++;
 		}
 		if (have_due)
 			sleep_until_ns(pl, first_due);
@@ -2329,6 +2453,7 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		d->len = c->len - cut;
 		d->in_index = c->in_index;
 		d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
+		d->csv = c->csv;
 		d->fid = c->fid;
 		d->fhd = c->fhd;
 		d->last_of_file = c->last_of_file; /* (the end is in the second piece) */
@@ -2448,6 +2573,10 @@ static int reader_run(pipeline *pl)
 			break;
 		}
 		scrm_chunker_set_target(ck, cfg->chunk_size);
+		/* a CSV input: its first record is the header, read before any row */
+		bool csv = !silent && in_csv(cfg, (size_t)i), need_header = csv;
+		const scrm_csv_map *map = NULL;
+		scrm_chunker_set_csv(ck, csv);
 		for (;;) {
 			if (should_stop(pl))
 				break;
@@ -2482,6 +2611,22 @@ static int reader_run(pipeline *pl)
 			c->len = (size_t)n;
 			c->in_index = silent ? 0 : (uint32_t)i;
 			c->silent = silent;
+			if (need_header) {
+				need_header = false;
+				if ((rc = csv_header(pl, c, old ? old : cfg->inputs[i], &map))) {
+					rs.spare = c;
+					err = rc;
+					break;
+				}
+				if (!c->len && !c->info.n_oversize) {
+					rs.spare = c;
+					if (scrm_chunker_eof(ck))
+						break;
+					continue;
+				}
+				n = (ssize_t)c->len;
+			}
+			c->csv = map;
 			/* the end of a file rotated away or truncated (hold_tail) */
 			c->last_of_file = scrm_chunker_eof(ck) && (old || (followed && scrm_source_follow_end(src)));
 			if (skip && (c->info.base_offset < skip || (c->info.n_oversize && c->info.oversize[0].offset < skip))) {
@@ -2573,8 +2718,10 @@ static int reader_run(pipeline *pl)
 		scrm_ring_push(&pl->workers[e->seq % (uint64_t)pl->nw].in, e);
 	}
 	scrm_normalizer_free(rs.pace_norm);
+	scrm_normalizer_free(rs.pace_norm_csv);
 	scrm_recvec_free(&rs.pace_recs);
 	scrm_buf_free(&rs.pace_arena);
+	scrm_buf_free(&rs.pace_json);
 	return err;
 }
 
@@ -2912,6 +3059,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		memset(c->data + cap, 0, SCRM_PADDING);
 		scrm_ring_try_push(&pl->free_ring, c);
 	}
+	for (size_t i = 0; i < cfg->n_inputs; i++)
+		pl->any_csv |= in_csv(cfg, i);
 	for (int w = 0; w < pl->nw; w++) {
 		worker *wk = &pl->workers[w];
 		wk->pl = pl;
@@ -2920,6 +3069,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		wk->norm = scrm_normalizer_create(cfg->format);
 		if (pl->resume && cfg->format != SCRM_FORMAT_AUTO && !(wk->norm_auto = scrm_normalizer_create(SCRM_FORMAT_AUTO)))
 			wk->norm = NULL; /* reported as out of memory below */
+		if (pl->any_csv && !(wk->norm_csv = scrm_normalizer_create(SCRM_FORMAT_SCRM)))
+			wk->norm = NULL;
 		wk->cctx = ZSTD_createCCtx();
 		wk->sent = cfg->lexicon ? scrm_sent_create(cfg->lexicon) : NULL;
 		wk->symbols = cfg->lexicon && !pl->sent_langs.all ? malloc(pl->sent_max) : NULL;
@@ -3133,6 +3284,8 @@ out_free:
 		worker *wk = &pl->workers[w];
 		scrm_normalizer_free(wk->norm);
 		scrm_normalizer_free(wk->norm_auto);
+		scrm_normalizer_free(wk->norm_csv);
+		scrm_buf_free(&wk->csv_json);
 		scrm_sent_free(wk->sent);
 		free(wk->symbols);
 		scrm_classifier_free(wk->clf[0]);
@@ -3183,6 +3336,9 @@ out_free:
 	free(pl->resume_in);
 	free(pl->done_at);
 	free(pl->in_regular);
+	for (size_t k = 0; k < pl->n_csv_maps; k++)
+		scrm_csv_map_free(pl->csv_maps[k]);
+	free(pl->csv_maps);
 	free(pl->in_fid);
 	free(pl->in_head);
 	for (size_t k = 0; pl->resume_old && k < cfg->n_inputs; k++)

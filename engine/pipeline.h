@@ -63,6 +63,8 @@ typedef struct scrm_pipeline_cfg {
 	size_t max_record;         /* longest accepted line */
 	int zstd_level;            /* compression level of the route files */
 	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
+	bool csv;                  /* every input is CSV (csv.h; --format csv); else those
+				      named *.csv[.zst|.gz|.bz2|.xz] */
 	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored in the
 				        sentiment_modes (borrowed: must outlive the run) */
 	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */

@@ -32,6 +32,7 @@
 #include "source.h"
 
 #include "codec.h"
+#include "csv.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -960,6 +961,13 @@ struct scrm_chunker {
 	unsigned long long line_no;
 	bool skipping;                /* the current line is oversize: drop to its '\n' */
 	unsigned long long skip_len;  /* bytes of it dropped so far */
+	/* CSV (scrm_chunker_set_csv): a record ends at a '\n' outside quotes; cs scans the
+	 * current one. An oversize record is dropped to the next '\n' wherever it is (a quote
+	 * never closed costs at most --max-record bytes); skip_nl counts the line breaks
+	 * inside its quotes before that. */
+	bool csv;
+	scrm_csv_scan cs;
+	unsigned long long skip_nl;
 	bool eof;
 	bool started; /* the stream's first bytes were read (and checked: wide_encoding) */
 	int err; /* sticky source error */
@@ -969,6 +977,11 @@ struct scrm_chunker {
 void scrm_chunker_set_target(scrm_chunker *c, size_t target)
 {
 	c->target = target;
+}
+
+void scrm_chunker_set_csv(scrm_chunker *c, bool csv)
+{
+	c->csv = csv;
 }
 
 int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record)
@@ -1014,7 +1027,8 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 	size_t done = *donep, w = *wp;
 	size_t r = w, end = w + n;
 	while (r < end) {
-		char *nl = memchr(buf + r, '\n', end - r);
+		char *nl = c->csv && !c->skipping ? (char *)scrm_csv_end(&c->cs, buf + r, end - r)
+						   : memchr(buf + r, '\n', end - r);
 		size_t seg = (nl ? (size_t)(nl - buf) : end) - r;
 		if (c->skipping) {
 			c->skip_len += seg;
@@ -1024,7 +1038,8 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			chunk_report(info, c->line_off, c->line_no, c->skip_len, 0);
 			c->skipping = false;
 			c->line_off += c->skip_len + 1;
-			c->line_no++;
+			c->line_no += 1 + c->skip_nl;
+			c->skip_nl = 0;
 			r++;
 			if (done == 0) {
 				info->base_offset = c->line_off;
@@ -1033,17 +1048,53 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			continue;
 		}
 		size_t len = (w - done) + seg;
+		if (len > c->max_record && c->csv) {
+			/* A CSV record this long is most likely a quote that never closes:
+			 * unless it is one long line, its first line goes on alone (the worker
+			 * rejects it as bad_csv, with its bytes) and the lines after it are read
+			 * as records again, so one stray quote loses no row. */
+			if (w != r) { /* the record in one piece: buf[done, w + seg) */
+				memmove(buf + w, buf + r, end - r);
+				end -= r - w;
+				r = w;
+			}
+			char *nl1 = memchr(buf + done, '\n', w + seg - done);
+			c->cs = (scrm_csv_scan){0};
+			if (nl1) {
+				size_t len1 = (size_t)(nl1 - buf) - done;
+				r = (size_t)(nl1 - buf) + 1;
+				if (len1 <= c->max_record) {
+					w = done = r;
+					if (info->n_lines < SCRM_CHUNK_LINES && w - 1 <= UINT32_MAX)
+						info->line_end[info->n_lines++] = (uint32_t)(w - 1);
+				} else {
+					w = done;
+					chunk_report(info, c->line_off, c->line_no, len1, 0);
+				}
+				c->line_off += len1 + 1;
+				c->line_no++;
+				if (done == 0) {
+					info->base_offset = c->line_off;
+					info->base_line = c->line_no;
+				}
+				continue;
+			}
+			/* one line: dropped to its end below, as any oversize line */
+		}
 		if (len > c->max_record) {
 			w = done;
 			r += seg;
 			if (!nl) {
 				c->skipping = true;
 				c->skip_len = len;
+				c->skip_nl = c->cs.nl;
+				c->cs = (scrm_csv_scan){0};
 				break;
 			}
 			chunk_report(info, c->line_off, c->line_no, len, 0);
 			c->line_off += len + 1;
-			c->line_no++;
+			c->line_no += 1 + c->cs.nl;
+			c->cs = (scrm_csv_scan){0};
 			r++;
 			if (done == 0) {
 				info->base_offset = c->line_off;
@@ -1058,7 +1109,8 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 		r += take;
 		if (nl) {
 			c->line_off += len + 1;
-			c->line_no++;
+			c->line_no += 1 + c->cs.nl; /* (CSV: the line breaks inside its quotes) */
+			c->cs = (scrm_csv_scan){0};
 			done = w;
 			if (info->n_lines < SCRM_CHUNK_LINES && w - 1 <= UINT32_MAX)
 				info->line_end[info->n_lines++] = (uint32_t)(w - 1);

@@ -136,6 +136,12 @@ typedef struct scrm_chunk_info {
 /* Create a chunker over `src` (borrowed). `max_record` >= 1. Returns 0 or -ENOMEM. */
 int scrm_chunker_create(scrm_chunker **out, scrm_source *src, size_t max_record);
 
+/* Cut the stream at CSV record ends (csv.h: a '\n' inside a quoted field does not end a
+ * record) instead of at every '\n'. Line numbers still count physical lines (the one a
+ * record starts on); line_end[] and the oversize reports are then records. Set it before
+ * the first scrm_chunker_next(). */
+void scrm_chunker_set_csv(scrm_chunker *c, bool csv);
+
 /* Fill `buf` (capacity `cap`, which must be > max_record; the caller also leaves
  * SCRM_PADDING bytes after cap) with the next chunk. Returns the chunk length (> 0),
  * 0 when no line was delivered, or -errno from the source. A chunk may carry oversize

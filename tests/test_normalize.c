@@ -1163,7 +1163,7 @@ Test(normalize, validate)
 Test(normalize, names)
 {
 	static const char *rej[] = {"none", "bad_json", "bad_utf8", "missing_text", "missing_id",
-				    "unknown_schema", "api_error", "oversize", "too_deep"};
+				    "unknown_schema", "api_error", "oversize", "too_deep", "bad_csv"};
 	static const char *skip[] = {"none", "delete", "limit", "warning", "withheld", "control", "empty"};
 	for (int i = 0; i < SCRM_REJ__COUNT; i++)
 		cr_assert_str_eq(scrm_reject_name((enum scrm_reject)i), rej[i]);

@@ -1,0 +1,512 @@
+/*
+ * csv.c - CSV input for the offline channels: the header's column map, a row as a
+ * canonical JSON line, and where a record ends in a stream (csv.h).
+ */
+#include "csv.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The canonical fields a column can give (C_IGNORE: none). */
+enum col {
+	C_IGNORE,
+	C_ID, C_CHANNEL, C_TEXT, C_TS, C_DIRECTION,
+	C_CONVERSATION, C_IN_REPLY_TO, C_RETWEET_OF, C_QUOTE_OF, C_LANG, C_PLACE,
+	C_AUTHOR_ID, C_HANDLE, C_NAME, C_FOLLOWERS, C_VERIFIED,
+	C_RETWEETS, C_LIKES, C_REPLIES, C_QUOTES,
+	C__COUNT
+};
+
+/* What a field becomes in the JSON line. */
+enum kind { K_STR, K_TS, K_INT, K_BOOL };
+
+static const struct {
+	const char *key; /* its key in the canonical schema (inside author/metrics for those) */
+	enum kind kind;
+} fields[C__COUNT] = {
+	[C_ID] = {"id", K_STR},
+	[C_CHANNEL] = {"channel", K_STR},
+	[C_TEXT] = {"text", K_STR},
+	[C_TS] = {"ts", K_TS},
+	[C_DIRECTION] = {"direction", K_STR},
+	[C_CONVERSATION] = {"conversation", K_STR},
+	[C_IN_REPLY_TO] = {"in_reply_to", K_STR},
+	[C_RETWEET_OF] = {"retweet_of", K_STR},
+	[C_QUOTE_OF] = {"quote_of", K_STR},
+	[C_LANG] = {"lang", K_STR},
+	[C_PLACE] = {"place", K_STR},
+	[C_AUTHOR_ID] = {"id", K_STR},
+	[C_HANDLE] = {"handle", K_STR},
+	[C_NAME] = {"name", K_STR},
+	[C_FOLLOWERS] = {"followers", K_INT},
+	[C_VERIFIED] = {"verified", K_BOOL},
+	[C_RETWEETS] = {"retweets", K_INT},
+	[C_LIKES] = {"likes", K_INT},
+	[C_REPLIES] = {"replies", K_INT},
+	[C_QUOTES] = {"quotes", K_INT},
+};
+
+/* Header names, compared case-insensitively. */
+static const struct {
+	const char *name;
+	enum col col;
+} names[] = {
+	{"id", C_ID},
+	{"channel", C_CHANNEL},
+	{"text", C_TEXT}, {"body", C_TEXT}, {"message", C_TEXT},
+	{"ts", C_TS}, {"time", C_TS}, {"timestamp", C_TS}, {"date", C_TS}, {"created_at", C_TS},
+	{"direction", C_DIRECTION},
+	{"conversation", C_CONVERSATION}, {"thread", C_CONVERSATION},
+	{"in_reply_to", C_IN_REPLY_TO},
+	{"retweet_of", C_RETWEET_OF},
+	{"quote_of", C_QUOTE_OF},
+	{"lang", C_LANG},
+	{"place", C_PLACE},
+	{"author_id", C_AUTHOR_ID}, {"author.id", C_AUTHOR_ID},
+	{"author_handle", C_HANDLE}, {"author.handle", C_HANDLE}, {"handle", C_HANDLE},
+	{"author_name", C_NAME}, {"author.name", C_NAME}, {"name", C_NAME},
+	{"followers", C_FOLLOWERS}, {"author_followers", C_FOLLOWERS}, {"author.followers", C_FOLLOWERS},
+	{"verified", C_VERIFIED}, {"author_verified", C_VERIFIED}, {"author.verified", C_VERIFIED},
+	{"retweets", C_RETWEETS}, {"metrics_retweets", C_RETWEETS}, {"metrics.retweets", C_RETWEETS},
+	{"likes", C_LIKES}, {"metrics_likes", C_LIKES}, {"metrics.likes", C_LIKES},
+	{"replies", C_REPLIES}, {"metrics_replies", C_REPLIES}, {"metrics.replies", C_REPLIES},
+	{"quotes", C_QUOTES}, {"metrics_quotes", C_QUOTES}, {"metrics.quotes", C_QUOTES},
+};
+
+struct scrm_csv_map {
+	size_t ncols;
+	uint8_t col[]; /* enum col of each column */
+};
+
+void scrm_csv_map_free(scrm_csv_map *m)
+{
+	free(m);
+}
+
+size_t scrm_csv_columns(const scrm_csv_map *m)
+{
+	return m->ncols;
+}
+
+/* ------------------------------------------------------------------ fields ---- */
+
+struct fld {
+	const char *p; /* between the quotes for a quoted field ("" still doubled) */
+	size_t n;
+	bool q;
+};
+
+/*
+ * The field at rec[*pos, len): 1, with *pos past it and its ',' and *last set when it
+ * ends the record; 0 when it is not well-formed, with the reason in *why; -1 for a quoted
+ * field that is never closed.
+ */
+static int next_field(const char *rec, size_t len, size_t *pos, struct fld *f, bool *last, const char **why)
+{
+	size_t i = *pos;
+	if (i < len && rec[i] == '"') {
+		size_t s = ++i;
+		for (;;) {
+			const char *q = i < len ? memchr(rec + i, '"', len - i) : NULL;
+			if (!q) {
+				*why = "a quoted field is never closed (a '\"' is missing)";
+				return -1;
+			}
+			i = (size_t)(q - rec) + 1;
+			if (i < len && rec[i] == '"') {
+				i++;
+				continue;
+			}
+			break;
+		}
+		*f = (struct fld){rec + s, i - 1 - s, true};
+		if (i < len && rec[i] != ',') {
+			*why = "text after the closing '\"' of a quoted field (write a '\"' inside quotes as \"\")";
+			return 0;
+		}
+		*last = i == len;
+		*pos = *last ? i : i + 1;
+		return 1;
+	}
+	const char *c = i < len ? memchr(rec + i, ',', len - i) : NULL;
+	size_t e = c ? (size_t)(c - rec) : len;
+	if (e > i && memchr(rec + i, '"', e - i)) {
+		*why = "a '\"' inside an unquoted field (quote the whole field and write '\"' as \"\")";
+		return 0;
+	}
+	*f = (struct fld){rec + i, e - i, false};
+	*last = !c;
+	*pos = c ? e + 1 : len;
+	return 1;
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* An unquoted field without its surrounding blanks (a quoted one is taken as written). */
+static struct fld trimmed(struct fld f)
+{
+	if (f.q)
+		return f;
+	while (f.n && is_blank(f.p[0]))
+		f.p++, f.n--;
+	while (f.n && is_blank(f.p[f.n - 1]))
+		f.n--;
+	return f;
+}
+
+/* A quoted field's value: "" as ". @dst holds at least f.n bytes. */
+static size_t undouble(struct fld f, char *dst)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < f.n; i++) {
+		dst[k++] = f.p[i];
+		if (f.q && f.p[i] == '"')
+			i++;
+	}
+	return k;
+}
+
+static size_t drop_cr(const char *rec, size_t len)
+{
+	return len && rec[len - 1] == '\r' ? len - 1 : len;
+}
+
+/* ------------------------------------------------------------------ header ---- */
+
+static enum col col_of(const char *s, size_t n)
+{
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i].name) == n && !strncasecmp(names[i].name, s, n))
+			return names[i].col;
+	return C__COUNT; /* unknown */
+}
+
+/* The header names that give column @c, for messages: "text (or body, message)". */
+static void col_names(enum col c, char *dst, size_t cap)
+{
+	size_t k = 0;
+	int seen = 0;
+	dst[0] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof names[0] && k < cap; i++) {
+		if (names[i].col != c || strchr(names[i].name, '.'))
+			continue;
+		int w = snprintf(dst + k, cap - k, "%s%s", seen == 0 ? "" : seen == 1 ? " (or " : ", ", names[i].name);
+		if (w < 0)
+			break;
+		k += (size_t)w;
+		seen++;
+	}
+	if (seen > 1 && k < cap)
+		snprintf(dst + k, cap - k, ")");
+}
+
+int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, size_t msglen)
+{
+	*out = NULL;
+	msg[0] = '\0';
+	size_t bom = scrm_utf8_bom(rec, len);
+	rec += bom;
+	len = drop_cr(rec, len - bom);
+	size_t ncols = 0, pos = 0;
+	bool last = false;
+	const char *why;
+	struct fld f;
+	while (!last) {
+		if (next_field(rec, len, &pos, &f, &last, &why) <= 0) {
+			snprintf(msg, msglen, "the CSV header is not well-formed: %s", why);
+			return -EINVAL;
+		}
+		ncols++;
+	}
+	scrm_csv_map *m = calloc(1, sizeof *m + ncols);
+	if (!m)
+		return -ENOMEM;
+	m->ncols = ncols;
+	char name[64];
+	size_t where[C__COUNT] = {0}, nk = 0;
+	int e = 0;
+	pos = 0;
+	for (size_t j = 0; j < ncols; j++) {
+		next_field(rec, len, &pos, &f, &last, &why);
+		f = trimmed(f);
+		size_t n = f.n < sizeof name ? undouble(f, name) : sizeof name; /* (longer: no known name) */
+		enum col c = n < sizeof name ? col_of(name, n) : C__COUNT;
+		if (c == C__COUNT) {
+			if (n >= 2 && !strncasecmp(name, "x_", 2))
+				continue;
+			/* ignored: say so, in one notice */
+			int w = snprintf(msg + nk, msglen > nk ? msglen - nk : 0, "%s'%.*s'", nk ? ", " : "ignoring column ",
+					 (int)(n < sizeof name ? n : 32), n ? f.p : "");
+			if (w > 0)
+				nk += (size_t)w;
+			continue;
+		}
+		if (where[c]) {
+			bool au = c >= C_AUTHOR_ID && c <= C_VERIFIED;
+			snprintf(msg, msglen, "the CSV header gives the %s%s field twice (columns %zu and %zu)",
+				 au ? "author " : "", fields[c].key, where[c], j + 1);
+			e = -EINVAL;
+			break;
+		}
+		where[c] = j + 1;
+		m->col[j] = (uint8_t)c;
+	}
+	static const enum col required[] = {C_ID, C_CHANNEL, C_TEXT};
+	for (size_t i = 0; !e && i < sizeof required / sizeof required[0]; i++) {
+		if (where[required[i]])
+			continue;
+		char alts[96];
+		col_names(required[i], alts, sizeof alts);
+		snprintf(msg, msglen, "the CSV header has no %s column (id, channel and text are required)", alts);
+		e = -EINVAL;
+	}
+	if (e) {
+		free(m);
+		return e;
+	}
+	if (nk && nk + 40 < msglen)
+		snprintf(msg + nk, msglen - nk, " (not a field of the scrm schema; x_* columns are ignored silently)");
+	*out = m;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ a row ---- */
+
+static int put(scrm_buf *b, const char *s, size_t n)
+{
+	return scrm_buf_append(b, s, n);
+}
+
+static int puts_(scrm_buf *b, const char *s)
+{
+	return put(b, s, strlen(s));
+}
+
+/* The field as a JSON string (quotes included). */
+static int put_json_str(scrm_buf *b, struct fld f)
+{
+	/* at most 6 bytes per byte (\u00XX), and the quotes */
+	if (f.n > (SIZE_MAX - 2) / 6 || scrm_buf_reserve(b, 6 * f.n + 2))
+		return -ENOMEM;
+	char *d = b->data + b->len;
+	*d++ = '"';
+	for (size_t i = 0; i < f.n; i++) {
+		unsigned char c = (unsigned char)f.p[i];
+		if (c == '"') {
+			if (f.q)
+				i++; /* "" */
+			*d++ = '\\';
+			*d++ = '"';
+		} else if (c == '\\') {
+			*d++ = '\\';
+			*d++ = '\\';
+		} else if (c < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			*d++ = '\\';
+			if (c == '\n') {
+				*d++ = 'n';
+			} else if (c == '\r') {
+				*d++ = 'r';
+			} else if (c == '\t') {
+				*d++ = 't';
+			} else {
+				memcpy(d, "u00", 3);
+				d += 3;
+				*d++ = hex[c >> 4];
+				*d++ = hex[c & 15];
+			}
+		} else {
+			*d++ = (char)c;
+		}
+	}
+	*d++ = '"';
+	b->len = (size_t)(d - b->data);
+	return 0;
+}
+
+/* An integer as JSON writes one: -?(0|[1-9][0-9]*). */
+static bool json_int(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-';
+	if (i == n)
+		return false;
+	if (s[i] == '0')
+		return i + 1 == n;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool word_is(struct fld f, const char *w)
+{
+	return !f.q && f.n == strlen(w) && !strncasecmp(f.p, w, f.n);
+}
+
+/* One field's "key":value. */
+static int put_field(scrm_buf *b, enum col c, struct fld f, bool *first)
+{
+	int rc;
+	if ((rc = puts_(b, *first ? "\"" : ",\"")) || (rc = puts_(b, fields[c].key)) || (rc = puts_(b, "\":")))
+		return rc;
+	*first = false;
+	switch (fields[c].kind) {
+	case K_TS:
+	case K_INT:
+		if (!f.q && json_int(f.p, f.n))
+			return put(b, f.p, f.n);
+		break; /* a string: the normalizer says what is wrong with it */
+	case K_BOOL:
+		if (word_is(f, "true") || word_is(f, "yes") || word_is(f, "1"))
+			return puts_(b, "true");
+		if (word_is(f, "false") || word_is(f, "no") || word_is(f, "0"))
+			return puts_(b, "false");
+		break;
+	case K_STR:
+		break;
+	}
+	return put_json_str(b, f);
+}
+
+int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_buf *out, char *why, size_t whylen)
+{
+	struct fld v[C__COUNT];
+	bool have[C__COUNT] = {false};
+	len = drop_cr(rec, len);
+	size_t pos = 0, n = 0;
+	bool last = false;
+	const char *w;
+	struct fld f;
+	while (!last) {
+		int ok = next_field(rec, len, &pos, &f, &last, &w);
+		if (ok <= 0) {
+			snprintf(why, whylen, "%s", w);
+			return ok < 0 ? 2 : 1;
+		}
+		if (n < m->ncols && m->col[n] != C_IGNORE) {
+			f = m->col[n] == C_TEXT ? f : trimmed(f); /* the text as written */
+			if (f.n) {
+				v[m->col[n]] = f;
+				have[m->col[n]] = true;
+			}
+		}
+		n++;
+	}
+	if (n != m->ncols) {
+		snprintf(why, whylen, "%zu field%s, the header has %zu", n, n == 1 ? "" : "s", m->ncols);
+		return 1;
+	}
+	out->len = 0;
+	int rc = puts_(out, "{");
+	bool first = true;
+	for (int c = C_ID; !rc && c <= C_PLACE; c++)
+		if (have[c])
+			rc = put_field(out, (enum col)c, v[c], &first);
+	if (!have[C_CHANNEL] && !rc) /* the column is there but empty: a string the normalizer refuses */
+		rc = put_field(out, C_CHANNEL, (struct fld){"", 0, false}, &first);
+	for (int g = 0; g < 2 && !rc; g++) {
+		int lo = g ? C_RETWEETS : C_AUTHOR_ID, hi = g ? C_QUOTES : C_VERIFIED;
+		bool any = false;
+		for (int c = lo; c <= hi; c++)
+			any |= have[c];
+		if (!any)
+			continue;
+		bool fi = true;
+		rc = puts_(out, g ? ",\"metrics\":{" : ",\"author\":{");
+		for (int c = lo; c <= hi && !rc; c++)
+			if (have[c])
+				rc = put_field(out, (enum col)c, v[c], &fi);
+		if (!rc)
+			rc = puts_(out, "}");
+	}
+	if (!rc)
+		rc = puts_(out, "}");
+	return rc ? -ENOMEM : 0;
+}
+
+bool scrm_csv_blank(const char *rec, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!is_blank(rec[i]) && rec[i] != '\r')
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------- record ends ---- */
+
+enum { S_START, S_UNQ, S_Q, S_QQ };
+
+const char *scrm_csv_end(scrm_csv_scan *s, const char *p, size_t n)
+{
+	const char *e = p + n;
+	uint8_t st = s->st;
+	while (p < e) {
+		if (st == S_START || st == S_UNQ) {
+			/* no quote before the line's end: the record ends there */
+			const char *nl = memchr(p, '\n', (size_t)(e - p));
+			const char *stop = nl ? nl : e;
+			const char *q = memchr(p, '"', (size_t)(stop - p));
+			if (!q) {
+				if (nl) {
+					s->st = S_START;
+					return nl;
+				}
+				s->st = e[-1] == ',' ? S_START : S_UNQ;
+				return NULL;
+			}
+			/* up to the quote: it opens a quoted field only at a field's start */
+			if (q > p)
+				st = q[-1] == ',' ? S_START : S_UNQ;
+			p = q + 1;
+			st = st == S_START ? S_Q : S_UNQ;
+			continue;
+		}
+		if (st == S_Q) { /* to the closing quote, counting the line breaks on the way */
+			const char *q = memchr(p, '"', (size_t)(e - p)), *lim = q ? q : e;
+			for (const char *x = p; (x = memchr(x, '\n', (size_t)(lim - x))); x++)
+				s->nl++;
+			if (!q) {
+				p = e;
+				break;
+			}
+			p = q + 1;
+			st = S_QQ;
+			continue;
+		}
+		/* S_QQ: a quote inside a quoted field (""), or the field's end */
+		char ch = *p++;
+		if (ch == '"') {
+			st = S_Q;
+		} else if (ch == ',') {
+			st = S_START;
+		} else if (ch == '\n') {
+			s->st = S_START;
+			return p - 1;
+		} else {
+			st = S_UNQ; /* text after the closing quote: the row is bad_csv */
+		}
+	}
+	s->st = st;
+	return NULL;
+}
+
+bool scrm_csv_named(const char *name)
+{
+	static const char *const codecs[] = {".zst", ".gz", ".bz2", ".xz"};
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
+		size_t k = strlen(codecs[i]);
+		if (n > k && !strcasecmp(name + n - k, codecs[i])) {
+			n -= k;
+			break;
+		}
+	}
+	return n > 4 && !strncasecmp(name + n - 4, ".csv", 4);
+}
