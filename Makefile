@@ -250,7 +250,7 @@ deps:
 demo: deps data/lexicons/vader_lexicon.txt
 	$(MAKE) all
 	rm -rf demo-out
-	$(SCRM) run --rules corpora/sample/rules.scrm --customers corpora/sample/customers.csv --intent cues --action cues -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson
+	$(SCRM) run --rules corpora/sample/rules.scrm --customers corpora/sample/customers.csv --intent cues --action cues -o demo-out corpora/sample/firehose.ndjson corpora/sample/mixed.ndjson corpora/sample/calls.csv
 	@echo "--- first two events routed to support (zstdcat demo-out/support.ndjson.zst | head -n 2):"
 	@zstdcat demo-out/support.ndjson.zst | head -n 2
 	@echo "--- the P0 alert (zstdcat demo-out/alerts.ndjson.zst):"

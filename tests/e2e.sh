@@ -656,6 +656,90 @@ if [ -f corpora/sample/firehose.ndjson ]; then
 	check "mixed sample: the delete notice is skipped" test "$(json_num "$T/smix.json" delete)" -eq 1
 fi
 
+# --- CSV input for the offline channels (calls, e-mails, chats as CSV) -------------------
+if [ -f corpora/sample/calls.csv ]; then
+	"$SCRM" run -q -j2 --customers corpora/sample/customers.csv -o "$T/csvs" corpora/sample/calls.csv 2>"$T/csvs.err"
+	check "CSV sample: a phone call and an e-mail are filed under the customers the CRM export gives their number and address" \
+		bash -c "zstdcat '$T/csvs/inbox.ndjson.zst' | grep -q '\"id\":\"call-1001\".*\"key\":\"c:2977580182\",\"known\":true' &&
+			 test \$(zstdcat '$T/csvs/inbox.ndjson.zst' | grep -c '\"id\":\"\\(em-2001\\|call-1002\\)\".*\"key\":\"c:3792741665\"') -eq 2"
+	check "CSV sample: the row with a stray quote is quarantined as bad_csv at its offset and line" \
+		grep -q '"offset":1159,"line":11,"reason":"bad_csv","detail":"text after the closing' "$T/csvs/rejects.ndjson"
+	check "CSV sample: its x_agent column is ignored silently" bash -c "! grep -q 'ignoring column' '$T/csvs.err'"
+	printf 'id,channel,text,mood\n1,email,hi,ok\n' >"$T/mood.csv"
+	"$SCRM" run -q "$T/mood.csv" >"$T/mood.out" 2>"$T/mood.err"
+	check "CSV: a column that is no field is named in a notice, and the row is read" \
+		bash -c "grep -q \"mood.csv: ignoring column 'mood'\" '$T/mood.err' && test \$(wc -l <'$T/mood.out') -eq 1"
+	# generated records as CSV (CRLF, a byte-order mark, quoted texts over two lines, "")
+	# read as the same records in NDJSON are
+	"$SCRM" gen --count 4000 --seed 11 --format scrm -o "$T/csv-g.ndjson"
+	python3 tests/ndjson2csv.py "$T/csv-g.ndjson" "$T/g.csv" "$T/g2.ndjson" "$T/g.pos"
+	"$SCRM" run -q -j2 --chunk-size 16K "$T/g.csv" >"$T/g-csv.out"
+	"$SCRM" run -q -j2 --chunk-size 16K "$T/g2.ndjson" >"$T/g-json.out"
+	noinput() { sed 's/,"input":{[^}]*}//' "$1"; }
+	check "CSV: 4000 rows give the events their records give as NDJSON" \
+		bash -c "test \$(wc -l <'$T/g-csv.out') -eq 4000 && cmp -s <($(declare -f noinput); noinput '$T/g-csv.out') <($(declare -f noinput); noinput '$T/g-json.out')"
+	check "CSV: each event's input offset and line are its row's in the file (rows over two lines counted)" \
+		python3 -c "
+import json, sys
+pos = dict((l.split('\t')[0], (int(l.split('\t')[1]), int(l.split('\t')[2]))) for l in open('$T/g.pos') if l.strip())
+bad = [d['id'] for d in map(json.loads, open('$T/g-csv.out')) if pos[d['id']] != (d['input']['offset'], d['input']['line'])]
+sys.exit(1 if bad or len(pos) != 4000 else 0)"
+	for j in 1 4; do "$SCRM" run -q -j$j --chunk-size 16K "$T/g.csv" >"$T/g-csv-j$j.out"; done
+	check "CSV: -j1, -j2 and -j4 give byte-identical events" \
+		bash -c "cmp -s '$T/g-csv.out' '$T/g-csv-j1.out' && cmp -s '$T/g-csv.out' '$T/g-csv-j4.out'"
+	zstd -q -c "$T/g.csv" >"$T/g.csv.zst"
+	"$SCRM" run -q -j2 "$T/g.csv.zst" >"$T/g-zst.out"
+	"$SCRM" run -q -j2 --format csv - <"$T/g.csv" >"$T/g-stdin.out"
+	check "CSV: calls.csv.zst by its name, and stdin with --format csv, read as the plain file" \
+		bash -c "cmp -s <(sed 's/\"file\":\"[^\"]*\"//' '$T/g-csv.out') <(sed 's/\"file\":\"[^\"]*\"//' '$T/g-zst.out') &&
+			 cmp -s <(sed 's/\"file\":\"[^\"]*\"//' '$T/g-csv.out') <(sed 's/\"file\":\"[^\"]*\"//' '$T/g-stdin.out')"
+	printf 'id,channel,subject\r\n1,email,hi\r\n' >"$T/nohdr.csv"
+	"$SCRM" run -q "$T/nohdr.csv" >/dev/null 2>"$T/nohdr.err"
+	rc=$?
+	check "CSV: a header without a text column stops the run (exit $rc), naming the file, the line and the columns" \
+		bash -c "test $rc -eq 1 && grep -q 'nohdr.csv: line 1: the CSV header has no text (or body, message) column' '$T/nohdr.err'"
+	# resumed from a log: after new rows were appended, and after kill -9
+	mkdir -p "$T/csvr/u" "$T/csvr/r" "$T/csvr/k"
+	cp "$T/g.csv" "$T/csvr/u/in.csv"
+	head -c "$(sed -n 2001p "$T/g.pos" | cut -f2)" "$T/g.csv" >"$T/csvr/r/in.csv"
+	CARGS="-q -j2 --chunk-size 16K -o out --log log"
+	(cd "$T/csvr/u" && "$SCRM" run $CARGS in.csv)
+	(cd "$T/csvr/r" && "$SCRM" run $CARGS in.csv)
+	tail -c +"$(( $(sed -n 2001p "$T/g.pos" | cut -f2) + 1 ))" "$T/g.csv" >>"$T/csvr/r/in.csv"
+	(cd "$T/csvr/r" && "$SCRM" run $CARGS --stats-json s2.json in.csv)
+	# kill -9 while it reads (a larger file: the first run must not be over yet)
+	"$SCRM" gen --count 60000 --seed 12 --format scrm -o "$T/csv-k.ndjson"
+	python3 tests/ndjson2csv.py "$T/csv-k.ndjson" "$T/csvr/k/in.csv" "$T/csv-k2.ndjson" "$T/csv-k.pos"
+	mkdir -p "$T/csvr/ku"
+	cp "$T/csvr/k/in.csv" "$T/csvr/ku/in.csv"
+	(cd "$T/csvr/ku" && "$SCRM" run $CARGS in.csv)
+	for d in 0.4 0.8; do
+		(cd "$T/csvr/k" && exec "$SCRM" run $CARGS in.csv 2>/dev/null) &
+		kpid=$!
+		sleep $d
+		kill -9 $kpid 2>/dev/null
+		wait $kpid 2>/dev/null
+	done
+	(cd "$T/csvr/k" && "$SCRM" run $CARGS --stats-json s3.json in.csv 2>/dev/null)
+	same_csv_out() { cmp -s <(zstdcat "$1/out/inbox.ndjson.zst") <(zstdcat "$2/out/inbox.ndjson.zst"); }
+	check "CSV resumed: the second run reads only the 2000 appended rows, and the events equal one run's" \
+		bash -c "test \$(grep -o '\"records_in\":[0-9]*' '$T/csvr/r/s2.json' | cut -d: -f2) -eq 2000 &&
+			 $(declare -f same_csv_out); same_csv_out '$T/csvr/u' '$T/csvr/r'"
+	check "CSV resumed after kill -9 (x2): the events equal one run's (the last run read $(grep -o '"records_in":[0-9]*' "$T/csvr/k/s3.json" | cut -d: -f2) of 60000 rows)" \
+		bash -c "$(declare -f same_csv_out); same_csv_out '$T/csvr/ku' '$T/csvr/k'"
+	# a paced replay reads the rows' times through the same map
+	printf 'id,ts,channel,text\r\n' >"$T/paced.csv"
+	for i in 0 1 2 3 4; do printf 'r%d,%d,chat,"message\r\nnumber %d"\r\n' $i $((1767603600000 + i * 1000)) $i; done >>"$T/paced.csv"
+	"$SCRM" run -q "$T/paced.csv" >"$T/paced-csv-run.out"
+	start=$(date +%s%N)
+	"$SCRM" replay -q --speed 10 "$T/paced.csv" >"$T/paced-csv.out"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	check "CSV replay --speed 10 paces 4 s of rows into ~0.4 s (took ${ms} ms) and emits a run's events" \
+		bash -c "test $ms -ge 350 -a $ms -lt 3000 && test \$(wc -l <'$T/paced-csv-run.out') -eq 5 && cmp -s '$T/paced-csv-run.out' '$T/paced-csv.out'"
+else
+	skip "CSV input" "corpora/sample/calls.csv absent"
+fi
+
 # --- eval: benchmark classifiers on a labelled TSV ----------------------------------------
 printf 'good\t1.9\nbad\t-2.5\n' >"$T/eval-lex.txt"
 printf 'id\ttext\tlabel\n1\tgood day\tpositive\n2\tbad day\tnegative\n3\tmeh\tneutral\n4\tgood grief\tnegative\n' \
