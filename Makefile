@@ -206,6 +206,9 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_re_boundary -max_total_time=$(FUZZ_SECONDS) -max_len=64 build-fuzz/corpus-re
 	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
 	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
+	@mkdir -p build-fuzz/corpus-csv && cp corpora/sample/calls.csv build-fuzz/corpus-csv/seed-calls && \
+	  printf '\10\40\7id,channel,text\r\n1,a,"x\r\ny ""z"""\r\n2,b,"never\n3,c,ok\n' > build-fuzz/corpus-csv/seed-runaway
+	build-fuzz/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-csv
 	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed && cp tests/fuzz/regress/linear-* build-fuzz/corpus-linear/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_linear_model -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build-fuzz/corpus-linear
 	@mkdir -p build-fuzz/corpus-route && cp tests/fuzz/regress/route-* build-fuzz/corpus-route/ 2>/dev/null || true
