@@ -113,6 +113,12 @@ tsan:
 	  build-tsan/tests/tsan_stress build-tsan/stress/in.ndjson build-tsan/stress \
 	  corpora/sample/rules.scrm $(or $(wildcard ../shared/corpora/lexicons/vader/vader_lexicon.txt),-) \
 	  build-tsan/stress/customers.csv
+	# CSV inputs: each file's header map, made by the reader, read by four workers
+	build-tsan/scrm gen --count 4000 --seed 4 --format scrm > build-tsan/stress/canon.ndjson
+	python3 tests/ndjson2csv.py build-tsan/stress/canon.ndjson build-tsan/stress/in.csv build-tsan/stress/csv.ndjson build-tsan/stress/csv.pos
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/scrm run -q -j4 --chunk-size 16K \
+	  --customers corpora/sample/customers.csv -o build-tsan/stress/csv corpora/sample/calls.csv build-tsan/stress/in.csv
+	@echo "tsan: CSV inputs (a header map per file, made by the reader) on 4 workers: clean"
 	# linear models with an auxiliary model, loaded once and shared by four workers
 	printf 'id\ttext\tlabel\n1\tmy refund never came\t1\n2\tlove the new playlist\t0\n3\tthe app keeps crashing\t1\n' \
 	  > build-tsan/stress/aux.tsv
