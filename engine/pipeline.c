@@ -2327,9 +2327,9 @@ static void reader_send(reader_state *rs, chunk *c)
  */
 static int csv_header(pipeline *pl, chunk *c, const char *name, const scrm_csv_map **out)
 {
-	if (c->info.n_oversize && c->info.oversize[0].offset == c->info.base_offset) {
+	if (c->info.n_oversize && c->info.oversize[0].offset == 0) { /* (every open reads from 0) */
 		fprintf(stderr, "scrm: %s: line %llu: the CSV header is longer than --max-record (%zu bytes)\n", name,
-			c->info.base_line, pl->cfg->max_record);
+			c->info.oversize[0].line, pl->cfg->max_record);
 		return -EINVAL;
 	}
 	scrm_csv_scan cs = {0};
@@ -2618,12 +2618,6 @@ static int reader_run(pipeline *pl)
 					err = rc;
 					break;
 				}
-				if (!c->len && !c->info.n_oversize) {
-					rs.spare = c;
-					if (scrm_chunker_eof(ck))
-						break;
-					continue;
-				}
 				n = (ssize_t)c->len;
 			}
 			c->csv = map;
@@ -2667,13 +2661,13 @@ static int reader_run(pipeline *pl)
 					c->info.base_line += lines + gap_l;
 					pl->skipped_bytes += cut;
 				}
-				if (!c->len && !c->info.n_oversize) {
-					rs.spare = c;
-					if (scrm_chunker_eof(ck))
-						break;
-					continue;
-				}
 				n = (ssize_t)c->len;
+			}
+			if (!c->len && !c->info.n_oversize) { /* all of it was a header, or consumed before */
+				rs.spare = c;
+				if (scrm_chunker_eof(ck))
+					break;
+				continue;
 			}
 			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
 			if (!silent && pl->in_fid) {

@@ -2,12 +2,15 @@
  * pipeline.h - the multi-core pipeline: listen -> analyze -> relate -> act -> emit.
  *
  * DESIGN. Threads and what they own:
- *   reader      opens the inputs (source.h), cuts them into chunks of whole lines and
+ *   reader      opens the inputs (source.h), cuts them into chunks of whole lines (of
+ *               whole records for a CSV input, whose header the reader reads into a
+ *               column map the chunks point at: csv.h) and
  *               hands chunk k to analyze worker k mod N. Chunks come from a fixed pool:
  *               when every chunk is in flight the reader waits (backpressure), so
  *               memory is bounded by pool size x chunk size, whatever the input rate.
  *   worker w    (N of them, -j N) phase 1: parses and normalizes every line of its
- *               chunks (normalize.h), quarantines bad lines, hashes the customer key,
+ *               chunks (normalize.h; a CSV row as the canonical JSON line its map
+ *               makes of it), quarantines bad lines, hashes the customer key,
  *               and gives every relate thread the chunk with the list of its records.
  *               Phase 2, once every relate thread has acknowledged the chunk:
  *               serializes the routed events and compresses one zstd frame per route.

@@ -698,6 +698,11 @@ sys.exit(1 if bad or len(pos) != 4000 else 0)"
 	rc=$?
 	check "CSV: a header without a text column stops the run (exit $rc), naming the file, the line and the columns" \
 		bash -c "test $rc -eq 1 && grep -q 'nohdr.csv: line 1: the CSV header has no text (or body, message) column' '$T/nohdr.err'"
+	{ printf 'id,channel,text'; for i in $(seq 1 40); do printf ',x_col%d' $i; done; printf '\n1,email,hi'; for i in $(seq 1 40); do printf ','; done; printf '\n'; } >"$T/longhdr.csv"
+	"$SCRM" run -q --max-record 200 "$T/longhdr.csv" >/dev/null 2>"$T/longhdr.err"
+	rc=$?
+	check "CSV: a header longer than --max-record stops the run (exit $rc), not read from the next line" \
+		bash -c "test $rc -eq 1 && grep -q 'longhdr.csv: line 1: the CSV header is longer than --max-record (200 bytes)' '$T/longhdr.err'"
 	# resumed from a log: after new rows were appended, and after kill -9
 	mkdir -p "$T/csvr/u" "$T/csvr/r" "$T/csvr/k"
 	cp "$T/g.csv" "$T/csvr/u/in.csv"
@@ -713,13 +718,7 @@ sys.exit(1 if bad or len(pos) != 4000 else 0)"
 	mkdir -p "$T/csvr/ku"
 	cp "$T/csvr/k/in.csv" "$T/csvr/ku/in.csv"
 	(cd "$T/csvr/ku" && "$SCRM" run $CARGS in.csv)
-	for d in 0.4 0.8; do
-		(cd "$T/csvr/k" && exec "$SCRM" run $CARGS in.csv 2>/dev/null) &
-		kpid=$!
-		sleep $d
-		kill -9 $kpid 2>/dev/null
-		wait $kpid 2>/dev/null
-	done
+	killed_runs "$T/csvr/k" "0.4 0.8" run $CARGS in.csv
 	(cd "$T/csvr/k" && "$SCRM" run $CARGS --stats-json s3.json in.csv 2>/dev/null)
 	same_csv_out() { cmp -s <(zstdcat "$1/out/inbox.ndjson.zst") <(zstdcat "$2/out/inbox.ndjson.zst"); }
 	check "CSV resumed: the second run reads only the 2000 appended rows, and the events equal one run's" \
@@ -1179,13 +1178,7 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	check "resume after a stop: the log holds each interaction once, as the uninterrupted run's" same_log "$T/res/u" "$T/res/r"
 	# kill -9 at three moments (wherever they land: mid-batch, between log and outputs, or
 	# after the end), then the same command: the outcome must not depend on where it died
-	for d in 0.3 0.6 1.0; do
-		(cd "$T/res/k" && exec "$SCRM" run $RARGS in.ndjson 2>/dev/null) &
-		kpid=$!
-		sleep $d
-		kill -9 $kpid 2>/dev/null
-		wait $kpid 2>/dev/null
-	done
+	killed_runs "$T/res/k" "0.3 0.6 1.0" run $RARGS in.ndjson
 	(cd "$T/res/k" && "$SCRM" run $RARGS in.ndjson 2>/dev/null)
 	check "resume after kill -9 (x3): every route's events equal an uninterrupted run's" same_outputs "$T/res/u" "$T/res/k"
 	check "resume after kill -9 (x3): the log holds each interaction once" same_log "$T/res/u" "$T/res/k"

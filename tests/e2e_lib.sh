@@ -21,6 +21,17 @@ id_routes() { # id_routes FILE -> each event's "id" and "route", in order, on on
 event_ids() { # event_ids FILE.ndjson.zst -> each event's "id", in order, a line each
 	zstdcat "$1" | grep -o '^{"v":1,"seq":[0-9]*,"id":"[^"]*"' | sed 's/.*"id":"//;s/"$//'
 }
+killed_runs() { # killed_runs DIR "DELAYS" ARGS...: in DIR, "$SCRM" ARGS killed -9 after each delay in turn
+	local dir=$1 delays=$2 d kpid
+	shift 2
+	for d in $delays; do
+		(cd "$dir" && exec "$SCRM" "$@" 2>/dev/null) &
+		kpid=$!
+		sleep "$d"
+		kill -9 $kpid 2>/dev/null
+		wait $kpid 2>/dev/null
+	done
+}
 json_num() { # json_num FILE KEY  -> first numeric value of "KEY":
 	grep -o "\"$2\":[0-9.]*" "$1" | head -1 | cut -d: -f2
 }
