@@ -25,29 +25,31 @@ enum col {
 enum kind { K_STR, K_TS, K_INT, K_BOOL };
 
 static const struct {
-	const char *key; /* its key in the canonical schema (inside author/metrics for those) */
+	char key[16]; /* its key in the canonical schema (inside author/metrics for those),
+		       * zero-padded: copied 16 bytes at a time */
 	enum kind kind;
+	uint8_t klen;
 } fields[C__COUNT] = {
-	[C_ID] = {"id", K_STR},
-	[C_CHANNEL] = {"channel", K_STR},
-	[C_TEXT] = {"text", K_STR},
-	[C_TS] = {"ts", K_TS},
-	[C_DIRECTION] = {"direction", K_STR},
-	[C_CONVERSATION] = {"conversation", K_STR},
-	[C_IN_REPLY_TO] = {"in_reply_to", K_STR},
-	[C_RETWEET_OF] = {"retweet_of", K_STR},
-	[C_QUOTE_OF] = {"quote_of", K_STR},
-	[C_LANG] = {"lang", K_STR},
-	[C_PLACE] = {"place", K_STR},
-	[C_AUTHOR_ID] = {"id", K_STR},
-	[C_HANDLE] = {"handle", K_STR},
-	[C_NAME] = {"name", K_STR},
-	[C_FOLLOWERS] = {"followers", K_INT},
-	[C_VERIFIED] = {"verified", K_BOOL},
-	[C_RETWEETS] = {"retweets", K_INT},
-	[C_LIKES] = {"likes", K_INT},
-	[C_REPLIES] = {"replies", K_INT},
-	[C_QUOTES] = {"quotes", K_INT},
+	[C_ID] = {"id", K_STR, 2},
+	[C_CHANNEL] = {"channel", K_STR, 7},
+	[C_TEXT] = {"text", K_STR, 4},
+	[C_TS] = {"ts", K_TS, 2},
+	[C_DIRECTION] = {"direction", K_STR, 9},
+	[C_CONVERSATION] = {"conversation", K_STR, 12},
+	[C_IN_REPLY_TO] = {"in_reply_to", K_STR, 11},
+	[C_RETWEET_OF] = {"retweet_of", K_STR, 10},
+	[C_QUOTE_OF] = {"quote_of", K_STR, 8},
+	[C_LANG] = {"lang", K_STR, 4},
+	[C_PLACE] = {"place", K_STR, 5},
+	[C_AUTHOR_ID] = {"id", K_STR, 2},
+	[C_HANDLE] = {"handle", K_STR, 6},
+	[C_NAME] = {"name", K_STR, 4},
+	[C_FOLLOWERS] = {"followers", K_INT, 9},
+	[C_VERIFIED] = {"verified", K_BOOL, 8},
+	[C_RETWEETS] = {"retweets", K_INT, 8},
+	[C_LIKES] = {"likes", K_INT, 5},
+	[C_REPLIES] = {"replies", K_INT, 7},
+	[C_QUOTES] = {"quotes", K_INT, 6},
 };
 
 /* Header names, compared case-insensitively. */
@@ -150,15 +152,18 @@ static bool is_blank(char c)
 }
 
 /* An unquoted field without its surrounding blanks (a quoted one is taken as written). */
-static struct fld trimmed(struct fld f)
+static void trim_field(struct fld *f)
 {
-	if (f.q)
-		return f;
-	while (f.n && is_blank(f.p[0]))
-		f.p++, f.n--;
-	while (f.n && is_blank(f.p[f.n - 1]))
-		f.n--;
-	return f;
+	if (f->q)
+		return;
+	const char *p = f->p;
+	size_t n = f->n;
+	while (n && is_blank(p[0]))
+		p++, n--;
+	while (n && is_blank(p[n - 1]))
+		n--;
+	f->p = p;
+	f->n = n;
 }
 
 /* A quoted field's value: "" as ". @dst holds at least f.n bytes. */
@@ -235,7 +240,7 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, 
 	pos = 0;
 	for (size_t j = 0; j < ncols; j++) {
 		next_field(rec, len, &pos, &f, &last, &why);
-		f = trimmed(f);
+		trim_field(&f);
 		size_t n = f.n < sizeof name ? undouble(f, name) : sizeof name; /* (longer: no known name) */
 		enum col c = n < sizeof name ? col_of(name, n) : C__COUNT;
 		if (c == C__COUNT) {
@@ -279,56 +284,49 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, 
 
 /* ------------------------------------------------------------------ a row ---- */
 
-static int put(scrm_buf *b, const char *s, size_t n)
-{
-	return scrm_buf_append(b, s, n);
-}
+/* Bytes a JSON string cannot hold as they are: '"', '\\' and the controls. */
+static const uint8_t needs_escape[256] = {
+	[0 ... 31] = 1, ['"'] = 1, ['\\'] = 1,
+};
 
-static int puts_(scrm_buf *b, const char *s)
+/* The field as a JSON string, quotes included, at d (room: 6 bytes a byte, and 2);
+ * returns the end. Runs without anything to escape are copied whole. */
+static char *put_json_str(char *d, const struct fld *f)
 {
-	return put(b, s, strlen(s));
-}
-
-/* The field as a JSON string (quotes included). */
-static int put_json_str(scrm_buf *b, struct fld f)
-{
-	/* at most 6 bytes per byte (\u00XX), and the quotes */
-	if (f.n > (SIZE_MAX - 2) / 6 || scrm_buf_reserve(b, 6 * f.n + 2))
-		return -ENOMEM;
-	char *d = b->data + b->len;
+	static const char hex[] = "0123456789abcdef";
+	const char *p = f->p, *e = f->p + f->n;
 	*d++ = '"';
-	for (size_t i = 0; i < f.n; i++) {
-		unsigned char c = (unsigned char)f.p[i];
+	for (;;) {
+		const char *q = p;
+		while (q < e && !needs_escape[(unsigned char)*q])
+			q++;
+		memcpy(d, p, (size_t)(q - p));
+		d += q - p;
+		if (q == e)
+			break;
+		unsigned char c = (unsigned char)*q++;
+		*d++ = '\\';
 		if (c == '"') {
-			if (f.q)
-				i++; /* "" */
-			*d++ = '\\';
+			q += f->q; /* "" in a quoted field */
 			*d++ = '"';
 		} else if (c == '\\') {
 			*d++ = '\\';
-			*d++ = '\\';
-		} else if (c < 0x20) {
-			static const char hex[] = "0123456789abcdef";
-			*d++ = '\\';
-			if (c == '\n') {
-				*d++ = 'n';
-			} else if (c == '\r') {
-				*d++ = 'r';
-			} else if (c == '\t') {
-				*d++ = 't';
-			} else {
-				memcpy(d, "u00", 3);
-				d += 3;
-				*d++ = hex[c >> 4];
-				*d++ = hex[c & 15];
-			}
+		} else if (c == '\n') {
+			*d++ = 'n';
+		} else if (c == '\r') {
+			*d++ = 'r';
+		} else if (c == '\t') {
+			*d++ = 't';
 		} else {
-			*d++ = (char)c;
+			memcpy(d, "u00", 3);
+			d[3] = hex[c >> 4];
+			d[4] = hex[c & 15];
+			d += 5;
 		}
+		p = q;
 	}
 	*d++ = '"';
-	b->len = (size_t)(d - b->data);
-	return 0;
+	return d;
 }
 
 /* An integer as JSON writes one: -?(0|[1-9][0-9]*). */
@@ -345,34 +343,44 @@ static bool json_int(const char *s, size_t n)
 	return true;
 }
 
-static bool word_is(struct fld f, const char *w)
+static bool word_is(const struct fld *f, const char *w)
 {
-	return !f.q && f.n == strlen(w) && !strncasecmp(f.p, w, f.n);
+	return !f->q && f->n == strlen(w) && !strncasecmp(f->p, w, f->n);
 }
 
-/* One field's "key":value. */
-static int put_field(scrm_buf *b, enum col c, struct fld f, bool *first)
+static char *put_lit(char *d, const char *s, size_t n)
 {
-	int rc;
-	if ((rc = puts_(b, *first ? "\"" : ",\"")) || (rc = puts_(b, fields[c].key)) || (rc = puts_(b, "\":")))
-		return rc;
+	memcpy(d, s, n);
+	return d + n;
+}
+#define PUT_LIT(d, s) put_lit(d, s, sizeof s - 1)
+
+/* One field's "key":value at d (after a ',' unless *first); returns the end. */
+static char *put_field(char *d, enum col c, const struct fld *f, bool *first)
+{
+	if (!*first)
+		*d++ = ',';
 	*first = false;
+	*d++ = '"';
+	memcpy(d, fields[c].key, sizeof fields[c].key); /* (room: 40 bytes a field) */
+	d += fields[c].klen;
+	d = PUT_LIT(d, "\":");
 	switch (fields[c].kind) {
 	case K_TS:
 	case K_INT:
-		if (!f.q && json_int(f.p, f.n))
-			return put(b, f.p, f.n);
+		if (!f->q && json_int(f->p, f->n))
+			return put_lit(d, f->p, f->n);
 		break; /* a string: the normalizer says what is wrong with it */
 	case K_BOOL:
 		if (word_is(f, "true") || word_is(f, "yes") || word_is(f, "1"))
-			return puts_(b, "true");
+			return PUT_LIT(d, "true");
 		if (word_is(f, "false") || word_is(f, "no") || word_is(f, "0"))
-			return puts_(b, "false");
+			return PUT_LIT(d, "false");
 		break;
 	case K_STR:
 		break;
 	}
-	return put_json_str(b, f);
+	return put_json_str(d, f);
 }
 
 int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_buf *out, char *why, size_t whylen)
@@ -391,7 +399,8 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 			return ok < 0 ? 2 : 1;
 		}
 		if (n < m->ncols && m->col[n] != C_IGNORE) {
-			f = m->col[n] == C_TEXT ? f : trimmed(f); /* the text as written */
+			if (m->col[n] != C_TEXT) /* the text as written */
+				trim_field(&f);
 			if (f.n) {
 				v[m->col[n]] = f;
 				have[m->col[n]] = true;
@@ -403,15 +412,19 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 		snprintf(why, whylen, "%zu field%s, the header has %zu", n, n == 1 ? "" : "s", m->ncols);
 		return 1;
 	}
-	out->len = 0;
-	int rc = puts_(out, "{");
+	/* room for it all: each value at most 6 bytes a byte and its quotes, each key and
+	 * its punctuation at most 32 bytes, the braces */
+	if (len > (SIZE_MAX - 64 * C__COUNT) / 6 || scrm_buf_reserve(out, 6 * len + 40 * C__COUNT + 64))
+		return -ENOMEM;
+	char *d = out->data;
 	bool first = true;
-	for (int c = C_ID; !rc && c <= C_PLACE; c++)
+	*d++ = '{';
+	for (int c = C_ID; c <= C_PLACE; c++)
 		if (have[c])
-			rc = put_field(out, (enum col)c, v[c], &first);
-	if (!have[C_CHANNEL] && !rc) /* the column is there but empty: a string the normalizer refuses */
-		rc = put_field(out, C_CHANNEL, (struct fld){"", 0, false}, &first);
-	for (int g = 0; g < 2 && !rc; g++) {
+			d = put_field(d, (enum col)c, &v[c], &first);
+	if (!have[C_CHANNEL]) /* the column is there but empty: a string the normalizer refuses */
+		d = put_field(d, C_CHANNEL, &(struct fld){"", 0, false}, &first);
+	for (int g = 0; g < 2; g++) {
 		int lo = g ? C_RETWEETS : C_AUTHOR_ID, hi = g ? C_QUOTES : C_VERIFIED;
 		bool any = false;
 		for (int c = lo; c <= hi; c++)
@@ -419,16 +432,15 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 		if (!any)
 			continue;
 		bool fi = true;
-		rc = puts_(out, g ? ",\"metrics\":{" : ",\"author\":{");
-		for (int c = lo; c <= hi && !rc; c++)
+		d = g ? PUT_LIT(d, ",\"metrics\":{") : PUT_LIT(d, ",\"author\":{");
+		for (int c = lo; c <= hi; c++)
 			if (have[c])
-				rc = put_field(out, (enum col)c, v[c], &fi);
-		if (!rc)
-			rc = puts_(out, "}");
+				d = put_field(d, (enum col)c, &v[c], &fi);
+		*d++ = '}';
 	}
-	if (!rc)
-		rc = puts_(out, "}");
-	return rc ? -ENOMEM : 0;
+	*d++ = '}';
+	out->len = (size_t)(d - out->data);
+	return 0;
 }
 
 bool scrm_csv_blank(const char *rec, size_t len)
