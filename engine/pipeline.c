@@ -957,18 +957,6 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
 	r->linked_out = 1;
 }
 
-/*
- * A file's last line without its newline that is not JSON yet is, with an interaction
- * log, most likely a record still being written: a writer appending to the file was
- * read mid-line. Rejecting it would lose the record (the next run resumes after it and
- * rejects its other half too). So it is left unread: the checkpoint ends before it, the
- * next run over the same file (resumed from the log) reads it whole, and this run says
- * so on stderr and counts it (`held_lines`). The same for such a line that is already
- * longer than --max-record: the next run rejects it whole, once; and for one that stops
- * inside a UTF-8 sequence (bad_utf8: simdjson checks the encoding first). Without a log,
- * or from stdin, a pipe or anything but a regular file, which a later run never resumes,
- * it is rejected as any other bad line.
- */
 /* Whether input i is CSV (csv.h): by --format csv, or by its name. */
 static bool in_csv(const scrm_pipeline_cfg *cfg, size_t i)
 {
@@ -1019,6 +1007,18 @@ static int normalize_record(worker *wk, chunk *c, const char *p, size_t len, scr
 	return scrm_normalize_line(wk->norm_csv, wk->csv_json.data, wk->csv_json.len, &c->recs, &c->arena, res);
 }
 
+/*
+ * A file's last line without its newline that is not JSON yet is, with an interaction
+ * log, most likely a record still being written: a writer appending to the file was
+ * read mid-line. Rejecting it would lose the record (the next run resumes after it and
+ * rejects its other half too). So it is left unread: the checkpoint ends before it, the
+ * next run over the same file (resumed from the log) reads it whole, and this run says
+ * so on stderr and counts it (`held_lines`). The same for such a line that is already
+ * longer than --max-record: the next run rejects it whole, once; and for one that stops
+ * inside a UTF-8 sequence (bad_utf8: simdjson checks the encoding first). Without a log,
+ * or from stdin, a pipe or anything but a regular file, which a later run never resumes,
+ * it is rejected as any other bad line.
+ */
 static bool hold_tail(const pipeline *pl, const chunk *c)
 {
 	/* both set up with a log */
