@@ -673,6 +673,15 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
 		cfg.stop_fd = g_stop_pipe[0];
+	/* SIGINT/SIGTERM from here on stop the run as any run (a signal during the setup:
+	 * rules, lexicons, models, is seen before the pipeline starts) */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
 	scrm_routes *routes = NULL;
@@ -890,13 +899,6 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.encoder = NULL;
 	}
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	cfg.stop = &g_stop;
 	cfg.brands = brands;
 	cfg.n_brands = n_brands;
@@ -929,8 +931,9 @@ static int cmd_run(int argc, char **argv, bool replay)
 		}
 		fclose(sj);
 	}
-	if (cfg.follow && strcmp(cfg.inputs[cfg.n_inputs - 1], "-") &&
-	    wait_to_appear(cfg.inputs[cfg.n_inputs - 1], cfg.stop_fd) < 0) {
+	if ((cfg.follow && strcmp(cfg.inputs[cfg.n_inputs - 1], "-") &&
+	     wait_to_appear(cfg.inputs[cfg.n_inputs - 1], cfg.stop_fd) < 0) ||
+	    g_stop) { /* stopped before anything was read or written */
 		rc = 128 + g_stop;
 		goto out;
 	}
