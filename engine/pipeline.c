@@ -1088,10 +1088,12 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 		if (rc < 0)
 			return rc;
 		const char *nl1;
-		if (rc == 1 && (!nl || !hold_tail(pl, c)) && (nl1 = memchr(p, '\n', len))) {
+		if (rc == 1 && (nl || !hold_tail(pl, c)) && (nl1 = memchr(p, '\n', len))) {
 			/* A quote that opens and never closes ran the row on to the input's end:
 			 * reject its first line alone and read the lines after it as rows again
-			 * (their ends found anew). */
+			 * (their ends found anew). Not the input's unfinished end that a later run
+			 * reads whole (hold_tail: a row still being written, its quoted text so
+			 * far over several lines). */
 			nl = nl1;
 			len = (size_t)(nl - p);
 			li = info->n_lines;
