@@ -2,10 +2,11 @@
 """Crash/resume stress: interrupted and resumed scrm runs against one uninterrupted run.
 
     SCRM=build/scrm STRESS_DIR=/tmp/scrm-stress tests/stress_resume.py [SECONDS] [SEED]
-    (STRESS_MODES=follow,kill: only these kinds of round)
+    (STRESS_MODES=follow,kill: only these kinds of round; STRESS_CSV=1: inputs as CSV only)
 
 Each round generates input (random schema, injected bad lines, oversize lines, CRLF, BOMs,
-invalid UTF-8, 1-3 files, plain or zstd), picks random options (-j, -p, --chunk-size, --max-customers,
+invalid UTF-8, 1-3 files, plain or zstd; canonical records half the time as CSV, with
+texts over two lines), picks random options (-j, -p, --chunk-size, --max-customers,
 --max-record, rules, customers, --rejects, ...) and compares every route's events, the
 rejects and the interaction log of one uninterrupted run (A) with a run killed 1-3 times
 (SIGKILL/SIGINT/SIGTERM) and run again, or fed by appending (B; half the time a stage
@@ -17,7 +18,7 @@ under STRESS_DIR/findings/r<seed> with its command; driver.log lists every round
 part of `make check` (it runs for minutes); the session of 2026-12-05 found two resume
 bugs with it (README "Interaction log").
 """
-import json, os, random, re, shutil, signal, subprocess, sys, time
+import csv, io, json, os, random, re, shutil, signal, subprocess, sys, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.environ.get('STRESS_DIR', '/tmp/scrm-stress')
@@ -119,6 +120,8 @@ def gen_input(rng, rdir):
     count = rng.randrange(2000, 20001)
     seed = rng.randrange(1, 10**9)
     fmt = rng.choice(['twitter-v1', 'twitter-v1', 'twitter-v2', 'reddit', 'scrm', 'mixed'])
+    if os.environ.get('STRESS_CSV') == '1':  # CSV rounds only (canonical records)
+        fmt = 'scrm'
     cust = rng.random() < 0.6
     args = []
     if fmt == 'mixed':
@@ -142,6 +145,36 @@ def gen_input(rng, rdir):
     return data, cust, args
 
 
+CSV_COLS = ['id', 'ts', 'channel', 'direction', 'text', 'author_id', 'handle', 'name', 'followers',
+            'verified', 'conversation', 'in_reply_to', 'lang', 'likes', 'x_note']
+
+
+def csv_line(cells):
+    buf = io.StringIO(newline='')
+    csv.writer(buf, lineterminator='').writerow(cells)
+    return buf.getvalue().encode('utf-8', 'surrogatepass')  # (a lone surrogate: the bytes it was)
+
+
+def csv_row(ln, rng):
+    """A canonical JSON line as a CSV row (no line end; now and then its text over two
+    lines); anything else (a bad line the mutation made) as it is."""
+    try:
+        r = json.loads(ln)
+    except (ValueError, RecursionError):
+        return ln
+    if not isinstance(r, dict):
+        return ln
+    if isinstance(r.get('text'), str) and rng.random() < 0.1:
+        r['text'] += rng.choice(['\nsecond line', '\r\nand "quoted"', '\n'])
+    a = r.get('author') if isinstance(r.get('author'), dict) else {}
+    m = r.get('metrics') if isinstance(r.get('metrics'), dict) else {}
+    vals = [r.get('id'), r.get('ts'), r.get('channel'), r.get('direction'), r.get('text'), a.get('id'),
+            a.get('handle'), a.get('name'), a.get('followers'), a.get('verified'), r.get('conversation'),
+            r.get('in_reply_to'), r.get('lang'), m.get('likes'), 'n']
+    cells = ['' if v is None else ('true' if v is True else 'false' if v is False else str(v)) for v in vals]
+    return csv_line(cells)
+
+
 def clean_object(line):
     try:
         return line[:1] == b'{' and line[-1:] == b'}' and isinstance(json.loads(line), dict)
@@ -149,11 +182,13 @@ def clean_object(line):
         return False
 
 
-def write_inputs(rng, rdir, data, max_record, trig):
+def write_inputs(rng, rdir, data, max_record, trig, as_csv):
     lines = data.split(b'\n')
     if lines and lines[-1] == b'':
         lines.pop()
     lines = mutate(lines, rng, max_record, trig)
+    if as_csv:  # the canonical records as CSV rows: each file gets the header below
+        lines = [csv_row(ln, rng) for ln in lines]
     crlf_rate = rng.choice([0.0, 0.0, 0.05, 1.0])
     out = []
     for ln in lines:
@@ -169,16 +204,21 @@ def write_inputs(rng, rdir, data, max_record, trig):
     files = []
     for k in range(nfiles):
         chunk = out[bounds[k]:bounds[k + 1]]
+        if as_csv:
+            if chunk and chunk[0].startswith(b'\xef\xbb\xbf'):
+                chunk[0] = chunk[0][3:]
+            chunk = [(b'\xef\xbb\xbf' if k == 0 and rng.random() < 0.3 else b'') + csv_line(CSV_COLS) +
+                     (b'\r' if crlf_rate == 1.0 else b'')] + chunk
         blob = b'\n'.join(chunk) + b'\n'
         if rng.random() < 0.1:
             blob = blob[:-1]  # last line without newline
         if k > 0 and rng.random() < 0.3:
             blob = b'\xef\xbb\xbf' + blob
-        name = 'in%d.ndjson' % k
+        name = 'in%d.%s' % (k, 'csv' if as_csv else 'ndjson')
         files.append((name, blob))
     zst = rng.random() < 0.15
     with open(rdir + '/inputs_desc.txt', 'w') as f:
-        f.write('crlf_rate=%s nfiles=%d zst=%s\n' % (crlf_rate, nfiles, zst))
+        f.write('crlf_rate=%s nfiles=%d zst=%s csv=%s\n' % (crlf_rate, nfiles, zst, as_csv))
     return files, zst
 
 
@@ -285,7 +325,11 @@ def one_round(seed):
     data, cust, genargs = gen_input(rng, rdir)
     trig = rng.random() < TRIG_P
     opts, max_record = pick_opts(rng, cust, trig)
-    files, zst = write_inputs(rng, rdir, data, max_record, trig)
+    # canonical records as CSV now and then (not rotated: a rotated CSV file starts
+    # with its own header, which the reference's one file does not have in the middle)
+    as_csv = (len(genargs) == 1 and '--format scrm' in genargs[0] and
+              (rng.random() < 0.5 or os.environ.get('STRESS_CSV') == '1'))
+    files, zst = write_inputs(rng, rdir, data, max_record, trig, as_csv)
     mode = rng.choice(os.environ['STRESS_MODES'].split(',') if os.environ.get('STRESS_MODES')
                       else ['kill', 'kill', 'kill', 'append', 'append_kill', 'follow'])
     rej_path = 'rej.ndjson' if '--rejects' in opts else 'out/rejects.ndjson'
@@ -399,7 +443,7 @@ def one_round(seed):
             # append_kill: the last file rotated after the killed run, at a line's end it
             # had not reached yet (maybe), the rest of its lines going to the new file
             rot_at = None
-            if mode == 'append_kill' and s == stages - 1 and rng.random() < 0.5:
+            if mode == 'append_kill' and s == stages - 1 and not as_csv and rng.random() < 0.5:
                 kl, bl = len(files) - 1, files[-1][1]
                 ends = [i + 1 for i in range(written[kl], len(bl)) if bl[i:i + 1] == b'\n']
                 if ends and (written[kl] == 0 or bl[written[kl] - 1:written[kl]] == b'\n'):
@@ -413,7 +457,8 @@ def one_round(seed):
                 # between, which the killed run may not have made, and the file in the
                 # middle is one no checkpoint ever named)
                 if (s > 0 and t > written[k] and b[written[k] - 1:written[k]] == b'\n' and
-                        not (rot_at is not None and k == len(files) - 1) and rng.random() < ROTATE_P):
+                        not (rot_at is not None and k == len(files) - 1) and not as_csv and
+                        rng.random() < ROTATE_P):
                     path = B + '/' + n + ('.zst' if zst else '')
                     os.rename(path, path + '.%d' % s)
                     rotated = True
