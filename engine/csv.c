@@ -80,6 +80,7 @@ static const struct {
 };
 
 struct scrm_csv_map {
+	const char *channel; /* --csv-channel (borrowed), NULL: none */
 	size_t ncols;
 	uint8_t col[]; /* enum col of each column */
 };
@@ -212,7 +213,69 @@ static void col_names(enum col c, char *dst, size_t cap)
 		snprintf(dst + k, cap - k, ")");
 }
 
-int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, size_t msglen)
+/* The next "NAME=FIELD" pair of a --csv-columns list at *p: its trimmed parts; false at
+ * the end. */
+static bool next_pair(const char **p, const char **name, size_t *nn, const char **field, size_t *fn)
+{
+	const char *s = *p;
+	while (*s == ',' || is_blank(*s))
+		s++;
+	if (!*s)
+		return false;
+	const char *e = s;
+	while (*e && *e != ',')
+		e++;
+	*p = e;
+	const char *eq = memchr(s, '=', (size_t)(e - s));
+	struct fld a = {s, eq ? (size_t)(eq - s) : (size_t)(e - s), false}, b = {eq ? eq + 1 : e, eq ? (size_t)(e - eq - 1) : 0, false};
+	trim_field(&a);
+	trim_field(&b);
+	*name = a.p, *nn = a.n, *field = b.p, *fn = b.n;
+	return true;
+}
+
+/* The field a FIELD of --csv-columns names: a column name of the table above, or "-" or
+ * x_... (ignored: C_IGNORE); C__COUNT when it is none. */
+static enum col field_named(const char *s, size_t n)
+{
+	if ((n == 1 && s[0] == '-') || (n >= 2 && !strncasecmp(s, "x_", 2)))
+		return C_IGNORE;
+	return col_of(s, n);
+}
+
+int scrm_csv_opts_check(const scrm_csv_opts *o, char *msg, size_t msglen)
+{
+	const char *p = o && o->columns ? o->columns : "", *nm, *fd;
+	size_t nn, fn;
+	while (next_pair(&p, &nm, &nn, &fd, &fn)) {
+		if (!nn || !fn || field_named(fd, fn) == C__COUNT) {
+			snprintf(msg, msglen,
+				 "--csv-columns: '%.*s' is not HEADER=FIELD with FIELD a column name the CSV input knows "
+				 "(id, channel, text, ts, direction, handle, name, ... as README lists), or - or x_... to ignore it",
+				 (int)(p - nm), nm);
+			return -EINVAL;
+		}
+	}
+	if (o && o->channel && !*o->channel) {
+		snprintf(msg, msglen, "--csv-channel: an empty channel name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The field the user's --csv-columns gives the header name s[0, n); C__COUNT + 1: none. */
+static int user_col(const scrm_csv_opts *o, const char *s, size_t n)
+{
+	const char *p = o && o->columns ? o->columns : "", *nm, *fd;
+	size_t nn, fn;
+	while (next_pair(&p, &nm, &nn, &fd, &fn))
+		if (nn == n && !strncasecmp(nm, s, n))
+			return field_named(fd, fn);
+	return C__COUNT + 1;
+}
+
+int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_csv_opts *o, char *msg,
+		    size_t msglen)
 {
 	*out = NULL;
 	msg[0] = '\0';
@@ -242,9 +305,12 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, 
 		next_field(rec, len, &pos, &f, &last, &why);
 		trim_field(&f);
 		size_t n = f.n < sizeof name ? undouble(f, name) : sizeof name; /* (longer: no known name) */
-		enum col c = n < sizeof name ? col_of(name, n) : C__COUNT;
+		int uc = n < sizeof name ? user_col(o, name, n) : C__COUNT + 1;
+		enum col c = uc <= C__COUNT ? (enum col)uc : n < sizeof name ? col_of(name, n) : C__COUNT;
+		if (c == C_IGNORE)
+			continue; /* --csv-columns NAME=- */
 		if (c == C__COUNT) {
-			if (n >= 2 && !strncasecmp(name, "x_", 2))
+			if (f.n >= 2 && !strncasecmp(f.p, "x_", 2))
 				continue;
 			/* ignored: say so, in one notice */
 			int w = snprintf(msg + nk, msglen > nk ? msglen - nk : 0, "%s'%.*s'", nk ? ", " : "ignoring column ",
@@ -264,12 +330,16 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, 
 		m->col[j] = (uint8_t)c;
 	}
 	static const enum col required[] = {C_ID, C_CHANNEL, C_TEXT};
+	m->channel = o ? o->channel : NULL;
 	for (size_t i = 0; !e && i < sizeof required / sizeof required[0]; i++) {
-		if (where[required[i]])
+		if (where[required[i]] || (required[i] == C_CHANNEL && m->channel))
 			continue;
 		char alts[96];
 		col_names(required[i], alts, sizeof alts);
-		snprintf(msg, msglen, "the CSV header has no %s column (id, channel and text are required)", alts);
+		snprintf(msg, msglen,
+			 "the CSV header has no %s column (id, channel and text are required; --csv-columns "
+			 "names other headers, --csv-channel gives a channel to all rows)",
+			 alts);
 		e = -EINVAL;
 	}
 	if (e) {
@@ -422,8 +492,9 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 	for (int c = C_ID; c <= C_PLACE; c++)
 		if (have[c])
 			d = put_field(d, (enum col)c, &v[c], &first);
-	if (!have[C_CHANNEL]) /* the column is there but empty: a string the normalizer refuses */
-		d = put_field(d, C_CHANNEL, &(struct fld){"", 0, false}, &first);
+	if (!have[C_CHANNEL]) /* --csv-channel; else an empty string the normalizer refuses */
+		d = put_field(d, C_CHANNEL, &(struct fld){m->channel ? m->channel : "", m->channel ? strlen(m->channel) : 0, false},
+			      &first);
 	for (int g = 0; g < 2; g++) {
 		int lo = g ? C_RETWEETS : C_AUTHOR_ID, hi = g ? C_QUOTES : C_VERIFIED;
 		bool any = false;

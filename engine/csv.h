@@ -47,14 +47,31 @@
 
 typedef struct scrm_csv_map scrm_csv_map;
 
+/* What the user says of her exports (`--csv-columns`, `--csv-channel`). */
+typedef struct scrm_csv_opts {
+	/* "Ticket ID=id,Requester email=handle,Internal note=-": header names (any case)
+	 * given a field (a column name of the table above) or ignored ("-", "x_..."), before the
+	 * names above are tried. NULL: none. */
+	const char *columns;
+	/* The channel of a row without one (no channel column, or an empty cell): an export
+	 * of one channel. NULL: the column is required. Borrowed by every map made with it. */
+	const char *channel;
+} scrm_csv_opts;
+
+/* Whether @o is usable: 0, or -EINVAL with the reason in @msg (a pair that is not
+ * NAME=FIELD with a known FIELD, an empty channel). */
+int scrm_csv_opts_check(const scrm_csv_opts *o, char *msg, size_t msglen);
+
 /*
  * scrm_csv_header() - make the column map of the header record @rec (@len bytes, without
- * its line break; a leading byte-order mark and a final CR are skipped).
+ * its line break; a leading byte-order mark and a final CR are skipped), with @o (NULL:
+ * none).
  * Return: 0 and the map in *out, with @msg holding a notice naming the ignored columns
  * (or ""); -EINVAL with the reason in @msg (a required column missing, a column given
  * twice, a header that is not well-formed CSV); -ENOMEM.
  */
-int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, char *msg, size_t msglen);
+int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_csv_opts *o, char *msg,
+		    size_t msglen);
 
 void scrm_csv_map_free(scrm_csv_map *m);
 

@@ -124,6 +124,9 @@ static void usage(FILE *fp)
 	      "  -p, --partition-threads N  relate/act threads (default: ceil(N/4))\n"
 	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record),\n"
 	      "                         or csv: every input is CSV (else only those named *.csv)\n"
+	      "      --csv-columns LIST CSV header names given a field: \"Ticket ID=id,Requester=handle,\n"
+	      "                         Note=-\" (- ignores the column; README lists the fields)\n"
+	      "      --csv-channel NAME the channel of CSV rows without one (an export of one channel)\n"
 	      "      --max-record SIZE  longest accepted line (default 1M)\n"
 	      "      --chunk-size SIZE  target bytes per batch (default 512K)\n"
 	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
@@ -280,6 +283,7 @@ enum {
 	OPT_LEXICON, OPT_EMOJI, OPT_RULES, OPT_RULES_CACHE, OPT_SENTIMENT, OPT_DUPWIN, OPT_MAXCUST, OPT_INTENT, OPT_INTENT_MODEL,
 	OPT_ACTION, OPT_ACTION_MODEL, OPT_CUSTOMERS, OPT_LOG, OPT_FSYNC, OPT_FROM_START, OPT_BRAND,
 	OPT_SENT_MODEL, OPT_SENT_LANGS, OPT_ENCODER, OPT_MODEL_TOPICS, OPT_DIRECT, OPT_INFLUENCE,
+	OPT_CSV_COLUMNS, OPT_CSV_CHANNEL,
 };
 
 #define MAX_BRANDS 64
@@ -449,6 +453,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		{"jobs", required_argument, 0, 'j'},
 		{"partition-threads", required_argument, 0, 'p'},
 		{"format", required_argument, 0, OPT_FORMAT},
+		{"csv-columns", required_argument, 0, OPT_CSV_COLUMNS},
+		{"csv-channel", required_argument, 0, OPT_CSV_CHANNEL},
 		{"max-record", required_argument, 0, OPT_MAXREC},
 		{"chunk-size", required_argument, 0, OPT_CHUNK},
 		{"zstd-level", required_argument, 0, OPT_ZLEVEL},
@@ -507,6 +513,12 @@ static int cmd_run(int argc, char **argv, bool replay)
 			if (parse_int(optarg, 1, SCRM_MAX_RELATE, &v))
 				return bad_opt(cmd, "-p", optarg, "a whole number of relate threads, 1 to " XSTR(SCRM_MAX_RELATE));
 			cfg.relate_threads = (int)v;
+			break;
+		case OPT_CSV_COLUMNS:
+			cfg.csv_opts.columns = optarg;
+			break;
+		case OPT_CSV_CHANNEL:
+			cfg.csv_opts.channel = optarg;
 			break;
 		case OPT_FORMAT:
 			cfg.csv = strcmp(optarg, "csv") == 0;
@@ -660,6 +672,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	if (cfg.relate_threads < 0)
 		cfg.relate_threads = (cfg.workers + 3) / 4;
+	char csv_msg[512];
+	if (scrm_csv_opts_check(&cfg.csv_opts, csv_msg, sizeof csv_msg)) {
+		fprintf(stderr, "scrm %s: %s\n", cmd, csv_msg);
+		return 2;
+	}
 	static const char *const stdin_only[] = {"-"};
 	cfg.inputs = (const char *const *)(argv + optind);
 	cfg.n_inputs = (size_t)(argc - optind);

@@ -2339,7 +2339,7 @@ static int csv_header(pipeline *pl, chunk *c, const char *name, const scrm_csv_m
 	size_t hl = nl ? (size_t)(nl - c->data) : c->len;
 	char msg[512];
 	scrm_csv_map *m = NULL;
-	int rc = scrm_csv_header(&m, c->data, hl, msg, sizeof msg);
+	int rc = scrm_csv_header(&m, c->data, hl, &pl->cfg->csv_opts, msg, sizeof msg);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc) {

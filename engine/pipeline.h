@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "lexicon.h"
+#include "csv.h"
 #include "normalize.h"
 #include "topics.h"
 
@@ -68,6 +69,7 @@ typedef struct scrm_pipeline_cfg {
 	enum scrm_format format;   /* forced schema or SCRM_FORMAT_AUTO */
 	bool csv;                  /* every input is CSV (csv.h; --format csv); else those
 				      named *.csv[.zst|.gz|.bz2|.xz] */
+	scrm_csv_opts csv_opts;    /* --csv-columns, --csv-channel (csv.h) */
 	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored in the
 				        sentiment_modes (borrowed: must outlive the run) */
 	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */

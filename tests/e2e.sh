@@ -703,6 +703,16 @@ sys.exit(1 if bad or len(pos) != 4000 else 0)"
 	rc=$?
 	check "CSV: a header longer than --max-record stops the run (exit $rc), not read from the next line" \
 		bash -c "test $rc -eq 1 && grep -q 'longhdr.csv: line 1: the CSV header is longer than --max-record (200 bytes)' '$T/longhdr.err'"
+	# an export with its own header names, of one channel: --csv-columns, --csv-channel
+	printf 'Ticket ID,Created,Requester email,Subject,Description,Internal note\r\n7,2026-01-05T10:00:00Z,ann@example.com,Refund,"My refund never came, still waiting",call her\r\n' >"$T/zd.csv"
+	"$SCRM" run -q --csv-columns 'Ticket ID=id,Created=ts,Requester email=handle,Description=text,Internal note=-,Subject=x_subject' \
+		--csv-channel email "$T/zd.csv" >"$T/zd.out" 2>"$T/zd.err"
+	"$SCRM" run -q --csv-columns 'Ticket ID=ticket' "$T/zd.csv" >/dev/null 2>"$T/zd2.err"
+	rc=$?
+	check "CSV: --csv-columns names an export's own headers and --csv-channel its channel; a wrong field is a usage error (exit $rc)" \
+		bash -c "grep -q '\"id\":\"7\",\"ts\":\"2026-01-05T10:00:00Z\",\"channel\":\"email\"' '$T/zd.out' &&
+			 grep -q '\"handle\":\"ann@example.com\"' '$T/zd.out' && test ! -s '$T/zd.err' &&
+			 test $rc -eq 2 && grep -q \"csv-columns: 'Ticket ID=ticket' is not HEADER=FIELD\" '$T/zd2.err'"
 	# a row still being written, its quoted text so far over two lines: left for the next
 	# run (with a log), which reads it whole
 	mkdir -p "$T/csvh"

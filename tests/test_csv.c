@@ -18,7 +18,7 @@
 static scrm_csv_map *header(const char *h, char *msg, size_t cap)
 {
 	scrm_csv_map *m = NULL;
-	int rc = scrm_csv_header(&m, h, strlen(h), msg, cap);
+	int rc = scrm_csv_header(&m, h, strlen(h), NULL, msg, cap);
 	cr_assert_eq(rc, 0, "header %s: %d %s", h, rc, msg);
 	return m;
 }
@@ -26,7 +26,7 @@ static scrm_csv_map *header(const char *h, char *msg, size_t cap)
 static int header_err(const char *h, char *msg, size_t cap)
 {
 	scrm_csv_map *m = (scrm_csv_map *)1;
-	int rc = scrm_csv_header(&m, h, strlen(h), msg, cap);
+	int rc = scrm_csv_header(&m, h, strlen(h), NULL, msg, cap);
 	cr_assert_null(m);
 	return rc;
 }
@@ -68,9 +68,10 @@ Test(csv, header_columns_aliases_and_notices)
 
 	/* required columns, a field given twice, a header that is not CSV */
 	cr_assert_eq(header_err("id,channel,subject", msg, sizeof msg), -EINVAL);
-	cr_assert_str_eq(msg, "the CSV header has no text (or body, message) column (id, channel and text are required)");
+	cr_assert_str_eq(msg, "the CSV header has no text (or body, message) column (id, channel and text are required; "
+			      "--csv-columns names other headers, --csv-channel gives a channel to all rows)");
 	cr_assert_eq(header_err("text,channel", msg, sizeof msg), -EINVAL);
-	cr_assert_str_eq(msg, "the CSV header has no id column (id, channel and text are required)");
+	cr_assert(!strncmp(msg, "the CSV header has no id column (", 33), "%s", msg);
 	cr_assert_eq(header_err("id,channel,text,body", msg, sizeof msg), -EINVAL);
 	cr_assert_str_eq(msg, "the CSV header gives the text field twice (columns 3 and 4)");
 	cr_assert_eq(header_err("id,channel,text,handle,author.handle", msg, sizeof msg), -EINVAL);
@@ -78,6 +79,49 @@ Test(csv, header_columns_aliases_and_notices)
 	cr_assert_eq(header_err("id,\"channel,text", msg, sizeof msg), -EINVAL);
 	cr_assert_str_eq(msg, "the CSV header is not well-formed: a quoted field is never closed (a '\"' is missing)");
 	cr_assert_eq(header_err("", msg, sizeof msg), -EINVAL);
+}
+
+/* --csv-columns and --csv-channel: an export with its own header names, of one channel */
+Test(csv, user_columns_and_channel)
+{
+	char msg[512], j[512];
+	scrm_csv_opts o = {.columns = " Ticket ID = id,Requester email=handle , Description=text,Internal note=-,"
+				      "Subject=x_subject,created=ts",
+			   .channel = "email"};
+	cr_assert_eq(scrm_csv_opts_check(&o, msg, sizeof msg), 0, "%s", msg);
+	scrm_csv_map *m = NULL;
+	const char *h = "ticket id,Created,Requester Email,Subject,Description,Internal note,Status";
+	cr_assert_eq(scrm_csv_header(&m, h, strlen(h), &o, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_str_eq(msg, "ignoring column 'Status' (not a field of the scrm schema; x_* columns are ignored silently)");
+	cr_assert_eq(row(m, "7,2026-01-05T10:00:00Z,ann@example.com,Refund,\"My refund, still waiting\",call her,open", j,
+			 sizeof j),
+		     0);
+	cr_assert_str_eq(j, "{\"id\":\"7\",\"text\":\"My refund, still waiting\",\"ts\":\"2026-01-05T10:00:00Z\","
+			    "\"channel\":\"email\",\"author\":{\"handle\":\"ann@example.com\"}}");
+	scrm_csv_map_free(m);
+	/* a channel column wins where it has a value; the default fills the empty cells */
+	h = "id,channel,text";
+	cr_assert_eq(scrm_csv_header(&m, h, strlen(h), &o, msg, sizeof msg), 0);
+	cr_assert_eq(row(m, "1,chat,hi", j, sizeof j), 0);
+	cr_assert_str_eq(j, "{\"id\":\"1\",\"channel\":\"chat\",\"text\":\"hi\"}");
+	cr_assert_eq(row(m, "2,,hi", j, sizeof j), 0);
+	cr_assert_str_eq(j, "{\"id\":\"2\",\"text\":\"hi\",\"channel\":\"email\"}");
+	scrm_csv_map_free(m);
+	/* a mapping onto a field the header also gives: twice */
+	scrm_csv_opts o2 = {.columns = "Body=text"};
+	h = "id,channel,text,body";
+	cr_assert_eq(scrm_csv_header(&m, h, strlen(h), &o2, msg, sizeof msg), -EINVAL);
+	cr_assert_str_eq(msg, "the CSV header gives the text field twice (columns 3 and 4)");
+	/* what the check refuses */
+	static const struct {
+		const char *columns, *channel;
+	} bad[] = {{"Ticket=idd", NULL}, {"Ticket", NULL}, {"=id", NULL}, {"a=id,b=", NULL}, {NULL, ""}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		scrm_csv_opts ob = {bad[i].columns, bad[i].channel};
+		cr_assert_eq(scrm_csv_opts_check(&ob, msg, sizeof msg), -EINVAL, "%zu", i);
+		cr_assert(msg[0]);
+	}
+	cr_assert_eq(scrm_csv_opts_check(NULL, msg, sizeof msg), 0);
 }
 
 Test(csv, rows_as_json)

@@ -131,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char msg[256], why[128];
 			if (!header_done) {
 				header_done = true;
-				int rc = scrm_csv_header(&map, buf + at, len, msg, sizeof msg);
+				int rc = scrm_csv_header(&map, buf + at, len, NULL, msg, sizeof msg);
 				CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
 				CHECK(rc != -EINVAL || (msg[0] && !map));
 				CHECK(rc || scrm_csv_columns(map) >= 3);
