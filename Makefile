@@ -213,7 +213,8 @@ fuzz-run: fuzz
 	@mkdir -p build-fuzz/corpus-tsv && printf 'id\ttext\n1\ta\\tb\\\\c\n2\tshort\textra\n\n' > build-fuzz/corpus-tsv/seed
 	build-fuzz/fuzz/fuzz_tsv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-tsv
 	@mkdir -p build-fuzz/corpus-csv && cp corpora/sample/calls.csv build-fuzz/corpus-csv/seed-calls && \
-	  printf '\10\40\7id,channel,text\r\n1,a,"x\r\ny ""z"""\r\n2,b,"never\n3,c,ok\n' > build-fuzz/corpus-csv/seed-runaway
+	  printf '\10\40\7id,channel,text\r\n1,a,"x\r\ny ""z"""\r\n2,b,"never\n3,c,ok\n' > build-fuzz/corpus-csv/seed-runaway && \
+	  printf '\10\40\11Ticket=id,Body=text,Note=-\nTicket,Body,Note,channel\n1,"a\nb",x,email\n' > build-fuzz/corpus-csv/seed-columns
 	build-fuzz/fuzz/fuzz_csv -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-csv
 	@mkdir -p build-fuzz/corpus-linear && printf 'scrmLIN' > build-fuzz/corpus-linear/seed && cp tests/fuzz/regress/linear-* build-fuzz/corpus-linear/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_linear_model -max_total_time=$(FUZZ_SECONDS) -max_len=70000 build-fuzz/corpus-linear

@@ -63,6 +63,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 
+	/* byte 2 odd: the stream's first line is also a --csv-columns list (and "fuzz" the
+	 * --csv-channel), checked, and used for the header when it passes */
+	char cols[256];
+	scrm_csv_opts opts = {0}, *op = NULL;
+	if (data[2] & 1) {
+		size_t k = 0;
+		for (; k < n && k < sizeof cols - 1 && s[k] != '\n'; k++)
+			cols[k] = s[k] ? s[k] : ' ';
+		cols[k] = '\0';
+		opts = (scrm_csv_opts){.columns = cols, .channel = (data[2] & 2) ? "fuzz" : NULL};
+		char m[512];
+		int rc = scrm_csv_opts_check(&opts, m, sizeof m);
+		CHECK(rc == 0 || (rc == -EINVAL && m[0]));
+		op = rc == 0 ? &opts : NULL;
+	}
+
 	/* the chunker, and each row through the map (a stream that starts like a compressed
 	 * one is decoded by the source: fuzz_chunker covers that) */
 	const unsigned char *u = (const unsigned char *)s;
@@ -131,10 +147,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char msg[256], why[128];
 			if (!header_done) {
 				header_done = true;
-				int rc = scrm_csv_header(&map, buf + at, len, NULL, msg, sizeof msg);
+				int rc = scrm_csv_header(&map, buf + at, len, op, msg, sizeof msg);
 				CHECK(rc == 0 || rc == -EINVAL || rc == -ENOMEM);
 				CHECK(rc != -EINVAL || (msg[0] && !map));
-				CHECK(rc || scrm_csv_columns(map) >= 3);
+				CHECK(rc || scrm_csv_columns(map) >= (op && op->channel ? 2 : 3));
 			} else if (map && !scrm_csv_blank(buf + at, len)) {
 				int rc = scrm_csv_to_json(map, buf + at, len, &json, why, sizeof why);
 				CHECK(rc >= 0 || rc == -ENOMEM);
