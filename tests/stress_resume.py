@@ -175,6 +175,25 @@ def csv_row(ln, rng):
     return csv_line(cells)
 
 
+def csv_record_ends(blob):
+    """The offsets just past each '\n' that ends a CSV record (not inside quotes; quotes
+    open only at a field's start), as scrm's chunker finds them."""
+    ends, st = set(), 0  # field start, unquoted, quoted, quote in quoted
+    for i, c in enumerate(blob):
+        if c == 10 and st != 2:
+            ends.add(i + 1)
+            st = 0
+        elif st == 0:
+            st = 2 if c == 34 else 0 if c == 44 else 1
+        elif st == 1:
+            st = 0 if c == 44 else 1
+        elif st == 2:
+            st = 3 if c == 34 else 2
+        else:
+            st = 2 if c == 34 else 0 if c == 44 else 1
+    return ends
+
+
 def clean_object(line):
     try:
         return line[:1] == b'{' and line[-1:] == b'}' and isinstance(json.loads(line), dict)
@@ -325,11 +344,26 @@ def one_round(seed):
     data, cust, genargs = gen_input(rng, rdir)
     trig = rng.random() < TRIG_P
     opts, max_record = pick_opts(rng, cust, trig)
-    # canonical records as CSV now and then (not rotated: a rotated CSV file starts
-    # with its own header, which the reference's one file does not have in the middle)
+    # canonical records as CSV now and then (a CSV file rotated at a record's end: the
+    # new file starts with the header, as a rotated export would)
     as_csv = (len(genargs) == 1 and '--format scrm' in genargs[0] and
               (rng.random() < 0.5 or os.environ.get('STRESS_CSV') == '1'))
     files, zst = write_inputs(rng, rdir, data, max_record, trig, as_csv)
+    ends_of = {}
+    def at_end(k, off):
+        """Whether files[k] may be cut (rotated) at byte off: a line's end, for CSV a record's."""
+        b = files[k][1]
+        if off <= 0 or b[off - 1:off] != b'\n':
+            return False
+        if not as_csv:
+            return True
+        if k not in ends_of:
+            ends_of[k] = csv_record_ends(b)
+        return off in ends_of[k] and off > min(ends_of[k])  # (not inside the header)
+    def header_of(k):
+        b = files[k][1]
+        return b[:min(csv_record_ends(b))] if as_csv else b''
+
     mode = rng.choice(os.environ['STRESS_MODES'].split(',') if os.environ.get('STRESS_MODES')
                       else ['kill', 'kill', 'kill', 'append', 'append_kill', 'follow'])
     rej_path = 'rej.ndjson' if '--rejects' in opts else 'out/rejects.ndjson'
@@ -443,10 +477,10 @@ def one_round(seed):
             # append_kill: the last file rotated after the killed run, at a line's end it
             # had not reached yet (maybe), the rest of its lines going to the new file
             rot_at = None
-            if mode == 'append_kill' and s == stages - 1 and not as_csv and rng.random() < 0.5:
+            if mode == 'append_kill' and s == stages - 1 and rng.random() < 0.5:
                 kl, bl = len(files) - 1, files[-1][1]
-                ends = [i + 1 for i in range(written[kl], len(bl)) if bl[i:i + 1] == b'\n']
-                if ends and (written[kl] == 0 or bl[written[kl] - 1:written[kl]] == b'\n'):
+                ends = [i + 1 for i in range(written[kl], len(bl)) if bl[i:i + 1] == b'\n' and at_end(kl, i + 1)]
+                if ends and (written[kl] == 0 or at_end(kl, written[kl])):
                     rot_at = rng.choice(ends)
                     targets[kl] = rot_at
             for k, (n, b) in enumerate(files):
@@ -456,13 +490,14 @@ def one_round(seed):
                 # (not the file rotated after the kill too: twice with no checkpoint
                 # between, which the killed run may not have made, and the file in the
                 # middle is one no checkpoint ever named)
-                if (s > 0 and t > written[k] and b[written[k] - 1:written[k]] == b'\n' and
-                        not (rot_at is not None and k == len(files) - 1) and not as_csv and
-                        rng.random() < ROTATE_P):
+                if (s > 0 and t > written[k] and at_end(k, written[k]) and
+                        not (rot_at is not None and k == len(files) - 1) and rng.random() < ROTATE_P):
                     path = B + '/' + n + ('.zst' if zst else '')
                     os.rename(path, path + '.%d' % s)
                     rotated = True
                     events.append('rotated %s at byte %d' % (n, written[k]))
+                    if as_csv:
+                        put(B, n, header_of(k))
                 if s == 0 or t > written[k]:
                     put(B, n, b[written[k]:t], append=True)
                 written[k] = t
@@ -476,7 +511,7 @@ def one_round(seed):
                     n, b = files[-1]
                     path = B + '/' + n + ('.zst' if zst else '')
                     os.rename(path, path + '.old')
-                    put(B, n, b[rot_at:])
+                    put(B, n, header_of(len(files) - 1) + b[rot_at:])
                     written[-1] = len(b)
                     rotated = True
                     events.append('rotated %s at byte %d after the kill' % (n, rot_at))
