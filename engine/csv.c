@@ -81,6 +81,7 @@ static const struct {
 
 struct scrm_csv_map {
 	const char *channel; /* --csv-channel (borrowed), NULL: none */
+	size_t channel_len;
 	size_t ncols;
 	uint8_t col[]; /* enum col of each column */
 };
@@ -331,6 +332,7 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_
 	}
 	static const enum col required[] = {C_ID, C_CHANNEL, C_TEXT};
 	m->channel = o ? o->channel : NULL;
+	m->channel_len = m->channel ? strlen(m->channel) : 0;
 	for (size_t i = 0; !e && i < sizeof required / sizeof required[0]; i++) {
 		if (where[required[i]] || (required[i] == C_CHANNEL && m->channel))
 			continue;
@@ -482,9 +484,10 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 		snprintf(why, whylen, "%zu field%s, the header has %zu", n, n == 1 ? "" : "s", m->ncols);
 		return 1;
 	}
-	/* room for it all: each value at most 6 bytes a byte and its quotes, each key and
-	 * its punctuation at most 32 bytes, the braces */
-	if (len > (SIZE_MAX - 64 * C__COUNT) / 6 || scrm_buf_reserve(out, 6 * len + 40 * C__COUNT + 64))
+	/* room for it all: each value at most 6 bytes a byte and its quotes (the row's, and
+	 * --csv-channel's), each key and its punctuation at most 40 bytes, the braces */
+	size_t vals = len + m->channel_len;
+	if (vals < len || vals > (SIZE_MAX - 64 * C__COUNT) / 6 || scrm_buf_reserve(out, 6 * vals + 40 * C__COUNT + 64))
 		return -ENOMEM;
 	char *d = out->data;
 	bool first = true;
@@ -493,8 +496,7 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 		if (have[c])
 			d = put_field(d, (enum col)c, &v[c], &first);
 	if (!have[C_CHANNEL]) /* --csv-channel; else an empty string the normalizer refuses */
-		d = put_field(d, C_CHANNEL, &(struct fld){m->channel ? m->channel : "", m->channel ? strlen(m->channel) : 0, false},
-			      &first);
+		d = put_field(d, C_CHANNEL, &(struct fld){m->channel ? m->channel : "", m->channel_len, false}, &first);
 	for (int g = 0; g < 2; g++) {
 		int lo = g ? C_RETWEETS : C_AUTHOR_ID, hi = g ? C_QUOTES : C_VERIFIED;
 		bool any = false;
