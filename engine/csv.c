@@ -298,7 +298,7 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_
 	if (!m)
 		return -ENOMEM;
 	m->ncols = ncols;
-	char name[64];
+	char name[1024]; /* (a longer header name is only ever ignored, with a notice) */
 	size_t where[C__COUNT] = {0}, nk = 0;
 	int e = 0;
 	pos = 0;
@@ -314,8 +314,8 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_
 			if (f.n >= 2 && !strncasecmp(f.p, "x_", 2))
 				continue;
 			/* ignored: say so, in one notice */
-			int w = snprintf(msg + nk, msglen > nk ? msglen - nk : 0, "%s'%.*s'", nk ? ", " : "ignoring column ",
-					 (int)(n < sizeof name ? n : 32), n ? f.p : "");
+			int w = snprintf(msg + nk, msglen > nk ? msglen - nk : 0, "%s'%.*s%s'", nk ? ", " : "ignoring column ",
+					 (int)(n < 64 ? n : 60), n < sizeof name ? name : f.p, n < 64 ? "" : "...");
 			if (w > 0)
 				nk += (size_t)w;
 			continue;
@@ -417,7 +417,7 @@ static bool json_int(const char *s, size_t n)
 
 static bool word_is(const struct fld *f, const char *w)
 {
-	return !f->q && f->n == strlen(w) && !strncasecmp(f->p, w, f->n);
+	return f->n == strlen(w) && !strncasecmp(f->p, w, f->n);
 }
 
 static char *put_lit(char *d, const char *s, size_t n)
@@ -440,7 +440,7 @@ static char *put_field(char *d, enum col c, const struct fld *f, bool *first)
 	switch (fields[c].kind) {
 	case K_TS:
 	case K_INT:
-		if (!f->q && json_int(f->p, f->n))
+		if (json_int(f->p, f->n)) /* (quoted or not: quotes are only CSV's syntax) */
 			return put_lit(d, f->p, f->n);
 		break; /* a string: the normalizer says what is wrong with it */
 	case K_BOOL:
@@ -487,6 +487,7 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 	/* room for it all: each value at most 6 bytes a byte and its quotes (the row's, and
 	 * --csv-channel's), each key and its punctuation at most 40 bytes, the braces */
 	size_t vals = len + m->channel_len;
+	out->len = 0; /* (written from its start) */
 	if (vals < len || vals > (SIZE_MAX - 64 * C__COUNT) / 6 || scrm_buf_reserve(out, 6 * vals + 40 * C__COUNT + 64))
 		return -ENOMEM;
 	char *d = out->data;
@@ -519,7 +520,7 @@ int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_bu
 bool scrm_csv_blank(const char *rec, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (!is_blank(rec[i]) && rec[i] != '\r')
+		if (!is_blank(rec[i]) && rec[i] != '\r' && rec[i] != ',')
 			return false;
 	return true;
 }
@@ -546,8 +547,9 @@ const char *scrm_csv_end(scrm_csv_scan *s, const char *p, size_t n)
 				s->st = e[-1] == ',' ? S_START : S_UNQ;
 				return NULL;
 			}
-			/* up to the quote: it opens a quoted field only at a field's start */
-			if (q > p)
+			/* up to the quote: it opens a quoted field only at a field's start (after
+			 * a ',', or after nothing but a byte-order mark: the file's first bytes) */
+			if (q > p && !(st == S_START && q - p == 3 && !memcmp(p, "\xEF\xBB\xBF", 3)))
 				st = q[-1] == ',' ? S_START : S_UNQ;
 			p = q + 1;
 			st = st == S_START ? S_Q : S_UNQ;

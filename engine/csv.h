@@ -28,8 +28,9 @@
  *
  * A ROW becomes one canonical JSON line (scrm_csv_to_json()) that the canonical
  * normalizer then reads, so every field means exactly what it means in NDJSON input: an
- * empty cell is an absent field; followers, the metrics and an all-digit ts are numbers;
- * verified is true/false (also yes/no, 1/0); a value of the wrong kind rejects the row as
+ * empty cell is an absent field; followers, the metrics and an all-digit ts are numbers
+ * (quoted or not); verified is true/false (also yes/no, 1/0); a value of the wrong kind
+ * rejects the row as
  * unknown_schema naming the field. A row that is not well-formed CSV (a quote never
  * closed, text after a closing quote, a quote inside an unquoted field, more or fewer
  * fields than the header) is bad_csv, with the reason.
@@ -89,7 +90,8 @@ size_t scrm_csv_columns(const scrm_csv_map *m);
 int scrm_csv_to_json(const scrm_csv_map *m, const char *rec, size_t len, scrm_buf *out, char *why,
 		     size_t whylen);
 
-/* Whether a row holds nothing but blanks (an empty line): skipped as empty. */
+/* Whether a row holds nothing but blanks and commas (an empty line, a spreadsheet's
+ * empty row): skipped as empty. */
 bool scrm_csv_blank(const char *rec, size_t len);
 
 /*

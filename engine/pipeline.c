@@ -964,13 +964,21 @@ static bool in_csv(const scrm_pipeline_cfg *cfg, size_t i)
 }
 
 /* Where the record at p ends: its '\n' (NULL: at end); a CSV chunk's at a '\n' outside
- * quotes. */
-static const char *record_end(const chunk *c, const char *p, const char *end)
+ * quotes, or, as the chunker cut it (source.c, chunk_scan), at its first line's end when
+ * it is longer than max_record: where the chunker's record ends were not kept (past
+ * SCRM_CHUNK_LINES, after a cut) the two must agree. @gap is where the chunker cut an
+ * oversize line out of the chunk after p (else end): a CSV record that runs into it was
+ * longer than max_record in the file, so it is its first line. */
+static const char *record_end(const chunk *c, const char *p, const char *gap, const char *end, size_t max_record)
 {
 	if (!c->csv)
 		return memchr(p, '\n', (size_t)(end - p));
 	scrm_csv_scan cs = {0};
-	return scrm_csv_end(&cs, p, (size_t)(end - p));
+	const char *nl = scrm_csv_end(&cs, p, (size_t)(gap - p)), *l1;
+	size_t len = (size_t)((nl ? nl : gap) - p);
+	if ((len > max_record || (!nl && gap < end)) && (l1 = memchr(p, '\n', len)))
+		return l1;
+	return nl;
 }
 
 /* A record's line breaks inside quotes (CSV), for the next record's line number. */
@@ -1079,7 +1087,11 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			off += ov->length + 1;
 			lineno++;
 		}
-		const char *nl = li < info->n_lines ? c->data + info->line_end[li++] : record_end(c, p, end);
+		const char *gap = oi < info->n_oversize && info->oversize[oi].offset > off
+					  ? p + (info->oversize[oi].offset - off)
+					  : end;
+		const char *nl = li < info->n_lines ? c->data + info->line_end[li++]
+						    : record_end(c, p, gap < end ? gap : end, end, cfg->max_record);
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
@@ -1087,20 +1099,21 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 		int rc = normalize_record(wk, c, p, len, &res, why, sizeof why);
 		if (rc < 0)
 			return rc;
+		/* The input's unfinished end, left for a later run that reads it whole: a line
+		 * without its newline, or a CSV row cut inside its quoted lines (not one that
+		 * ends in a line break: that input is taken as finished). */
+		bool holdable = !nl && hold_tail(pl, c) && !(c->csv && len && p[len - 1] == '\n');
 		const char *nl1;
-		if (rc == 1 && (nl || !hold_tail(pl, c)) && (nl1 = memchr(p, '\n', len))) {
+		if (rc == 1 && !holdable && (nl1 = memchr(p, '\n', len))) {
 			/* A quote that opens and never closes ran the row on to the input's end:
 			 * reject its first line alone and read the lines after it as rows again
-			 * (their ends found anew). Not the input's unfinished end that a later run
-			 * reads whole (hold_tail: a row still being written, its quoted text so
-			 * far over several lines). */
+			 * (their ends found anew). */
 			nl = nl1;
 			len = (size_t)(nl - p);
 			li = info->n_lines;
 		}
-		if (!nl &&
-		    (res.reject == SCRM_REJ_BAD_JSON || res.reject == SCRM_REJ_BAD_UTF8 || res.reject == SCRM_REJ_BAD_CSV) &&
-		    hold_tail(pl, c)) {
+		if (holdable &&
+		    (res.reject == SCRM_REJ_BAD_JSON || res.reject == SCRM_REJ_BAD_UTF8 || res.reject == SCRM_REJ_BAD_CSV)) {
 			c->held = true;
 			c->held_off = off;
 			c->held_line = lineno;
@@ -2266,7 +2279,9 @@ static void *writer_main(void *arg)
 				") has no newline and is %s: left unread for the next run with this log, "
 				"which reads it from there\n",
 				pl->cfg->inputs[c->in_index], c->held_line, c->held_len, c->held_off,
-				c->held_oversize ? "longer than --max-record so far" : "not complete JSON");
+				c->held_oversize ? "longer than --max-record so far"
+				: c->csv	 ? "a CSV row cut short"
+						 : "not complete JSON");
 		}
 		for (int i = 0; i < SCRM_REJ__COUNT; i++)
 			pl->rejects[i] += c->rejects[i];
@@ -2414,8 +2429,13 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		bool have_due = false;
 		size_t cut = c->len;
 		uint64_t lines_before_cut = 0;
-		while (p < end) {
-			const char *nl = record_end(c, p, end);
+		/* A CSV chunk with an oversize line cut out of it goes whole, paced by its first
+		 * row: its records' ends past the cut are the worker's to find (record_end). */
+		bool whole = false;
+		for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
+			whole |= c->info.oversize[k].offset > c->info.base_offset;
+		while (p < end && !(whole && have_due)) {
+			const char *nl = record_end(c, p, end, end, pl->cfg->max_record);
 			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			int64_t ts = line_ts(rs, c, p, len);
 			if (ts != SCRM_UNKNOWN_INT && in_window(pl->cfg, ts)) {

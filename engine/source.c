@@ -962,12 +962,10 @@ struct scrm_chunker {
 	bool skipping;                /* the current line is oversize: drop to its '\n' */
 	unsigned long long skip_len;  /* bytes of it dropped so far */
 	/* CSV (scrm_chunker_set_csv): a record ends at a '\n' outside quotes; cs scans the
-	 * current one. An oversize record is dropped to the next '\n' wherever it is (a quote
-	 * never closed costs at most --max-record bytes); skip_nl counts the line breaks
-	 * inside its quotes before that. */
+	 * current one. A record over max_record goes out as its first line alone (see
+	 * chunk_scan), or is dropped to its line's end when it is one long line. */
 	bool csv;
 	scrm_csv_scan cs;
-	unsigned long long skip_nl;
 	bool eof;
 	bool started; /* the stream's first bytes were read (and checked: wide_encoding) */
 	int err; /* sticky source error */
@@ -1038,8 +1036,7 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			chunk_report(info, c->line_off, c->line_no, c->skip_len, 0);
 			c->skipping = false;
 			c->line_off += c->skip_len + 1;
-			c->line_no += 1 + c->skip_nl;
-			c->skip_nl = 0;
+			c->line_no++;
 			r++;
 			if (done == 0) {
 				info->base_offset = c->line_off;
@@ -1087,13 +1084,12 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			if (!nl) {
 				c->skipping = true;
 				c->skip_len = len;
-				c->skip_nl = c->cs.nl;
-				c->cs = (scrm_csv_scan){0};
+				c->cs = (scrm_csv_scan){0}; /* (CSV: one long line, no break in it) */
 				break;
 			}
 			chunk_report(info, c->line_off, c->line_no, len, 0);
 			c->line_off += len + 1;
-			c->line_no += 1 + c->cs.nl;
+			c->line_no++;
 			c->cs = (scrm_csv_scan){0};
 			r++;
 			if (done == 0) {
@@ -1130,7 +1126,7 @@ static bool json_lead(unsigned char ch)
  * optional byte-order mark, a first unit that is '{', '[' or white space with NUL high
  * bytes (no UTF-8 JSON line has a NUL byte). Else NULL: a garbage first line that only
  * starts like a byte-order mark is one bad line, not a wide file. */
-static const char *wide_encoding(const unsigned char *p, size_t n)
+static const char *wide_encoding(const unsigned char *p, size_t n, bool csv)
 {
 	/* a UTF-32 mark is enough on its own (a first read from a pipe may end after it):
 	 * FF FE 00 00 as UTF-16 would be a mark and a NUL character, never JSON */
@@ -1147,6 +1143,11 @@ static const char *wide_encoding(const unsigned char *p, size_t n)
 	if (n >= 2 && json_lead(p[0]) && !p[1])
 		return "UTF-16LE";
 	if (n >= 2 && !p[0] && json_lead(p[1]))
+		return "UTF-16BE";
+	/* CSV starts with a header name: any character beside a NUL byte (text has none) */
+	if (csv && n >= 2 && p[0] && !p[1])
+		return "UTF-16LE";
+	if (csv && n >= 2 && !p[0] && p[1])
 		return "UTF-16BE";
 	return NULL;
 }
@@ -1215,7 +1216,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 		const char *wide;
 		bool first = !c->started;
 		c->started = true;
-		if (first && (wide = wide_encoding((unsigned char *)buf + w, (size_t)n))) {
+		if (first && (wide = wide_encoding((unsigned char *)buf + w, (size_t)n, c->csv))) {
 			/* every line would be bad JSON: one clear error instead */
 			snprintf(c->src->errmsg, sizeof c->src->errmsg,
 				 "%s: the input is %s, not UTF-8 (convert it: iconv -f %s -t UTF-8)",

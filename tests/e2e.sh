@@ -724,6 +724,31 @@ sys.exit(1 if bad or len(pos) != 4000 else 0)"
 		bash -c "grep -q '\"held_lines\":1' '$T/csvh/s1.json' && grep -q '\"records_in\":2' '$T/csvh/s2.json' &&
 			 zstdcat '$T/csvh/out/inbox.ndjson.zst' | grep -q '\"id\":\"2\".*\"text\":\"second, still\\\\nbeing written\"' &&
 			 test ! -s '$T/csvh/out/rejects.ndjson'"
+	# a stray quote right after the header, with a small --max-record (the worker finds
+	# the record ends the chunker's cut left it: they must agree), and one in front of an
+	# oversize line the chunker cut out
+	{ printf 'id,channel,text\n2,chat,"unclosed\n'; for i in $(seq 3 12); do printf '%d,chat,hello number %d\n' $i $i; done
+	  printf '13,chat,"quoted"\n14,chat,last\n'; } >"$T/rs1.csv"
+	"$SCRM" run -q --max-record 100 "$T/rs1.csv" >"$T/rs1.out" 2>"$T/rs1.err"
+	{ printf 'id,channel,text\n2,chat,"unclosed\n3,chat,'; head -c 200 /dev/zero | tr '\0' y; printf '\n4,chat,"x"\n5,chat,after\n'; } >"$T/gap.csv"
+	"$SCRM" run -q --max-record 100 "$T/gap.csv" >"$T/gap.out" 2>"$T/gap.err"
+	check "CSV: a stray quote costs its own line only, right after the header and before a line cut out as oversize" \
+		bash -c "test \$(grep -c '\"v\":1' '$T/rs1.out') -eq 12 && grep -q '\"line\":2,\"reason\":\"bad_csv\".*\"raw\":\"2,chat,\\\\\"unclosed\"}' '$T/rs1.err' &&
+			 grep -q '\"id\":\"4\".*\"offset\":241,\"line\":4' '$T/gap.out' && grep -q '\"id\":\"5\".*\"offset\":252,\"line\":5' '$T/gap.out' &&
+			 grep -q '\"offset\":33,\"line\":3,\"reason\":\"oversize\"' '$T/gap.err'"
+	# a finished file (it ends in a line break) with a stray quote near its end: rejected
+	# at its line, the rows after it read, with a log too (not held run after run)
+	mkdir -p "$T/csvq"
+	printf 'id,channel,text\n1,email,first\n2,chat,"oops stray\n3,chat,third\n4,chat,fourth\n' >"$T/csvq/in.csv"
+	(cd "$T/csvq" && "$SCRM" run -q -o out --log log --stats-json s1.json in.csv 2>/dev/null)
+	check "CSV: with a log, a finished file's stray quote near its end is rejected, not held, and the rows after it are read" \
+		bash -c "grep -q '\"records_in\":3' '$T/csvq/s1.json' && grep -q '\"held_lines\":0' '$T/csvq/s1.json' &&
+			 grep -q '\"line\":3,\"reason\":\"bad_csv\"' '$T/csvq/out/rejects.ndjson'"
+	printf 'id,channel,text\r\n1,email,hi\r\n' | iconv -f UTF-8 -t UTF-16LE >"$T/wide.csv"
+	"$SCRM" run -q "$T/wide.csv" >/dev/null 2>"$T/wide.err"
+	rc=$?
+	check "CSV: a UTF-16 export is refused (exit $rc) with the iconv command that converts it" \
+		bash -c "test $rc -eq 1 && grep -q 'wide.csv: the input is UTF-16LE, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)' '$T/wide.err'"
 	# resumed from a log: after new rows were appended, and after kill -9
 	mkdir -p "$T/csvr/u" "$T/csvr/r" "$T/csvr/k"
 	cp "$T/g.csv" "$T/csvr/u/in.csv"

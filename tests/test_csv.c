@@ -123,6 +123,19 @@ Test(csv, user_columns_and_channel)
 	}
 	cr_assert_eq(scrm_csv_opts_check(NULL, msg, sizeof msg), 0);
 
+	/* a header name of a survey's length can be mapped too */
+	char longname[300], cols[400], hdr[400];
+	memset(longname, 'q', 280);
+	longname[280] = '\0';
+	snprintf(cols, sizeof cols, "%s=text", longname);
+	snprintf(hdr, sizeof hdr, "id,channel,%s", longname);
+	scrm_csv_opts o4 = {.columns = cols};
+	cr_assert_eq(scrm_csv_opts_check(&o4, msg, sizeof msg), 0);
+	cr_assert_eq(scrm_csv_header(&m, hdr, strlen(hdr), &o4, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(row(m, "1,chat,hello", j, sizeof j), 0);
+	cr_assert_str_eq(j, "{\"id\":\"1\",\"channel\":\"chat\",\"text\":\"hello\"}");
+	scrm_csv_map_free(m);
+
 	/* a --csv-channel far longer than the row: the JSON still fits (ASan watches) */
 	char *big = malloc(20001);
 	memset(big, '"', 20000);
@@ -174,9 +187,16 @@ Test(csv, rows_as_json)
 	cr_assert_eq(row(m, "c-8,,chat,,\"never closed,,,,,,,\nc-9,,chat", j, sizeof j), 2);
 	cr_assert_str_eq(j, "a quoted field is never closed (a '\"' is missing)");
 
+	/* quoting is only CSV's syntax: quoted numbers and booleans are numbers and booleans */
+	cr_assert_eq(row(m, "\"c-9\",\"1767607200000\",chat,,hi,,\"12\",\"true\",,\"0\",,", j, sizeof j), 0);
+	cr_assert_str_eq(j, "{\"id\":\"c-9\",\"channel\":\"chat\",\"text\":\"hi\",\"ts\":1767607200000,"
+			    "\"author\":{\"followers\":12,\"verified\":true},\"metrics\":{\"likes\":0}}");
+
 	cr_assert(scrm_csv_blank("", 0));
 	cr_assert(scrm_csv_blank(" \t\r", 3));
-	cr_assert(!scrm_csv_blank(",", 1));
+	cr_assert(scrm_csv_blank(",", 1)); /* a spreadsheet's empty row */
+	cr_assert(scrm_csv_blank(" , ,\r", 5));
+	cr_assert(!scrm_csv_blank(",x,", 3));
 	scrm_csv_map_free(m);
 }
 
@@ -462,6 +482,24 @@ Test(csv, chunker_runaway_quote_loses_no_row)
 	const char *p = s + 16, *e = scrm_csv_end(&cs, p, n - 16);
 	cr_assert_not_null(e); /* (without --max-record the quote runs on to "two) */
 	cr_assert_gt(e - p, 64);
+}
+
+/* A byte-order mark before a quoted first header name: the quote still opens the field
+ * (the mark is the file's first bytes, not a field's text). */
+Test(csv, byte_order_mark_then_quote)
+{
+	const char s[] = "\xEF\xBB\xBF\"te\nxt\",id,channel,text\r\n\"a\nb\",1,chat,hi\r\n";
+	scrm_csv_scan cs = {0};
+	const char *e = scrm_csv_end(&cs, s, sizeof s - 1);
+	cr_assert_not_null(e);
+	cr_assert_eq(e - s, (ptrdiff_t)strlen("\xEF\xBB\xBF\"te\nxt\",id,channel,text\r"));
+	cr_assert_eq(cs.nl, 1);
+	char msg[256];
+	scrm_csv_map *m = NULL;
+	cr_assert_eq(scrm_csv_header(&m, s, (size_t)(e - s), NULL, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(scrm_csv_columns(m), 4);
+	cr_assert_str_eq(msg, "ignoring column 'te\nxt' (not a field of the scrm schema; x_* columns are ignored silently)");
+	scrm_csv_map_free(m);
 }
 
 Test(csv, named)
