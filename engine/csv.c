@@ -547,9 +547,8 @@ const char *scrm_csv_end(scrm_csv_scan *s, const char *p, size_t n)
 				s->st = e[-1] == ',' ? S_START : S_UNQ;
 				return NULL;
 			}
-			/* up to the quote: it opens a quoted field only at a field's start (after
-			 * a ',', or after nothing but a byte-order mark: the file's first bytes) */
-			if (q > p && !(st == S_START && q - p == 3 && !memcmp(p, "\xEF\xBB\xBF", 3)))
+			/* up to the quote: it opens a quoted field only at a field's start */
+			if (q > p)
 				st = q[-1] == ',' ? S_START : S_UNQ;
 			p = q + 1;
 			st = st == S_START ? S_Q : S_UNQ;

@@ -100,6 +100,8 @@ bool scrm_csv_blank(const char *rec, size_t len);
  * scrm_csv_end() on each piece in order: it returns the record's '\n' or NULL (the
  * record goes on in the next piece; the scan keeps where it was). nl counts the line
  * breaks inside the record's quoted fields so far. After a record end, zero it again.
+ * A file's byte-order mark is the caller's to step over (else the quote of a quoted
+ * first field after it would not open the field).
  */
 typedef struct scrm_csv_scan {
 	uint8_t st;

@@ -2350,7 +2350,8 @@ static int csv_header(pipeline *pl, chunk *c, const char *name, const scrm_csv_m
 		return -EINVAL;
 	}
 	scrm_csv_scan cs = {0};
-	const char *nl = scrm_csv_end(&cs, c->data, c->len);
+	size_t bom = scrm_utf8_bom(c->data, c->len);
+	const char *nl = scrm_csv_end(&cs, c->data + bom, c->len - bom);
 	size_t hl = nl ? (size_t)(nl - c->data) : c->len;
 	char msg[512];
 	scrm_csv_map *m = NULL;

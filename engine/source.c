@@ -33,6 +33,7 @@
 
 #include "codec.h"
 #include "csv.h"
+#include "utf8.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -1025,7 +1026,9 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 	size_t done = *donep, w = *wp;
 	size_t r = w, end = w + n;
 	while (r < end) {
-		char *nl = c->csv && !c->skipping ? (char *)scrm_csv_end(&c->cs, buf + r, end - r)
+		/* (CSV: the stream's byte-order mark is not part of the header's first field) */
+		size_t bom = c->csv && c->line_off == 0 && r == 0 ? scrm_utf8_bom(buf, end) : 0;
+		char *nl = c->csv && !c->skipping ? (char *)scrm_csv_end(&c->cs, buf + r + bom, end - r - bom)
 						   : memchr(buf + r, '\n', end - r);
 		size_t seg = (nl ? (size_t)(nl - buf) : end) - r;
 		if (c->skipping) {
