@@ -350,6 +350,10 @@ def one_round(seed):
               (rng.random() < 0.5 or os.environ.get('STRESS_CSV') == '1'))
     files, zst = write_inputs(rng, rdir, data, max_record, trig, as_csv)
     ends_of = {}
+    def csv_ends(k):
+        if k not in ends_of:
+            ends_of[k] = csv_record_ends(files[k][1])
+        return ends_of[k]
     def at_end(k, off):
         """Whether files[k] may be cut (rotated) at byte off: a line's end, for CSV a record's."""
         b = files[k][1]
@@ -357,9 +361,7 @@ def one_round(seed):
             return False
         if not as_csv:
             return True
-        if k not in ends_of:
-            ends_of[k] = csv_record_ends(b)
-        return off in ends_of[k] and off > min(ends_of[k])  # (not inside the header)
+        return off in csv_ends(k) and off > min(csv_ends(k))  # (not inside the header)
     def header_of(k):
         b = files[k][1]
         return b[:min(csv_record_ends(b))] if as_csv else b''
@@ -469,6 +471,12 @@ def one_round(seed):
                         if not zst and len(body) > 2 and rng.random() < 0.5 and clean_object(body):
                             start += rng.randrange(1, len(body) - 1)
                             events.append('mid-line cut in %s line %d' % (n, li + 1))
+                        if as_csv and start > 0 and not at_end(fi, start):
+                            # a CSV stage ends at a record's end: a file that ends in a line
+                            # break is taken as finished (README), so one cut inside a
+                            # row's quoted lines is what --follow is for
+                            later = [e for e in csv_ends(fi) if e > start]
+                            start = min(later) if later else len(files[fi][1])
                         targets.append(start)
                     else:
                         targets.append(0)
