@@ -2636,11 +2636,14 @@ static int reader_run(pipeline *pl)
 			c->silent = silent;
 			if (need_header) {
 				need_header = false;
+				size_t had = c->len;
 				if ((rc = csv_header(pl, c, old ? old : cfg->inputs[i], &map))) {
 					rs.spare = c;
 					err = rc;
 					break;
 				}
+				/* the header was read too (bytes_in counts it) */
+				atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)(had - c->len), memory_order_relaxed);
 				n = (ssize_t)c->len;
 			}
 			c->csv = map;
