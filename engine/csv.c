@@ -235,11 +235,17 @@ static bool next_pair(const char **p, const char **name, size_t *nn, const char 
 	return true;
 }
 
+/* A name of extra data, x_...: a column ignored silently. */
+static bool is_extra(const char *s, size_t n)
+{
+	return n >= 2 && !strncasecmp(s, "x_", 2);
+}
+
 /* The field a FIELD of --csv-columns names: a column name of the table above, or "-" or
  * x_... (ignored: C_IGNORE); C__COUNT when it is none. */
 static enum col field_named(const char *s, size_t n)
 {
-	if ((n == 1 && s[0] == '-') || (n >= 2 && !strncasecmp(s, "x_", 2)))
+	if ((n == 1 && s[0] == '-') || is_extra(s, n))
 		return C_IGNORE;
 	return col_of(s, n);
 }
@@ -311,7 +317,7 @@ int scrm_csv_header(scrm_csv_map **out, const char *rec, size_t len, const scrm_
 		if (c == C_IGNORE)
 			continue; /* --csv-columns NAME=- */
 		if (c == C__COUNT) {
-			if (f.n >= 2 && !strncasecmp(f.p, "x_", 2))
+			if (is_extra(f.p, f.n))
 				continue;
 			/* ignored: say so, in one notice */
 			int w = snprintf(msg + nk, msglen > nk ? msglen - nk : 0, "%s'%.*s%s'", nk ? ", " : "ignoring column ",
@@ -581,6 +587,18 @@ const char *scrm_csv_end(scrm_csv_scan *s, const char *p, size_t n)
 	}
 	s->st = st;
 	return NULL;
+}
+
+const char *scrm_csv_record_end(const char *p, const char *stop, size_t max_record)
+{
+	scrm_csv_scan cs = {0};
+	const char *nl = scrm_csv_end(&cs, p, (size_t)(stop - p)), *l1;
+	size_t len = (size_t)((nl ? nl : stop) - p);
+	/* longer than max_record, or cut at a line's end while inside quotes: the chunker
+	 * took its first line alone */
+	if ((len > max_record || (!nl && len && p[len - 1] == '\n')) && (l1 = memchr(p, '\n', len)))
+		return l1;
+	return nl;
 }
 
 bool scrm_csv_named(const char *name)

@@ -110,6 +110,17 @@ typedef struct scrm_csv_scan {
 
 const char *scrm_csv_end(scrm_csv_scan *s, const char *p, size_t n);
 
+/*
+ * scrm_csv_record_end() - where the record that starts at @p ends as the chunker in CSV
+ * mode cut it (source.c, chunk_scan), for a reader of its chunk that lost the chunker's
+ * record ends. @stop is where the data stops being the input's next bytes: the chunk's
+ * end, or where the chunker cut an oversize line out of it. Its '\n' outside quotes, or
+ * its first line's end when it is longer than @max_record or still inside quotes at a
+ * line's end at @stop (the chunker took that first line alone); NULL when it runs to
+ * @stop unfinished (the input's last bytes).
+ */
+const char *scrm_csv_record_end(const char *p, const char *stop, size_t max_record);
+
 /* Whether the input named @name is CSV by its name: "*.csv", also followed by a
  * compression suffix (.zst, .gz, .bz2, .xz). */
 bool scrm_csv_named(const char *name);

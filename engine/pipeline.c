@@ -963,22 +963,13 @@ static bool in_csv(const scrm_pipeline_cfg *cfg, size_t i)
 	return cfg->csv || scrm_csv_named(cfg->inputs[i]);
 }
 
-/* Where the record at p ends: its '\n' (NULL: at end); a CSV chunk's at a '\n' outside
- * quotes, or, as the chunker cut it (source.c, chunk_scan), at its first line's end when
- * it is longer than max_record: where the chunker's record ends were not kept (past
- * SCRM_CHUNK_LINES, after a cut) the two must agree. @gap is where the chunker cut an
- * oversize line out of the chunk after p (else end): a CSV record that runs into it was
- * longer than max_record in the file, so it is its first line. */
-static const char *record_end(const chunk *c, const char *p, const char *gap, const char *end, size_t max_record)
+/* Where the record at p ends: its '\n' (NULL: at end); a CSV chunk's as the chunker cut
+ * it (scrm_csv_record_end(): where the chunker's record ends were not kept, past
+ * SCRM_CHUNK_LINES or after a cut, the two must agree). @stop: where the chunker cut an
+ * oversize line out of the chunk after p, else end. */
+static const char *record_end(const chunk *c, const char *p, const char *stop, const char *end, size_t max_record)
 {
-	if (!c->csv)
-		return memchr(p, '\n', (size_t)(end - p));
-	scrm_csv_scan cs = {0};
-	const char *nl = scrm_csv_end(&cs, p, (size_t)(gap - p)), *l1;
-	size_t len = (size_t)((nl ? nl : gap) - p);
-	if ((len > max_record || (!nl && gap < end)) && (l1 = memchr(p, '\n', len)))
-		return l1;
-	return nl;
+	return c->csv ? scrm_csv_record_end(p, stop, max_record) : memchr(p, '\n', (size_t)(end - p));
 }
 
 /* A record's line breaks inside quotes (CSV), for the next record's line number. */
@@ -1087,11 +1078,11 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			off += ov->length + 1;
 			lineno++;
 		}
-		const char *gap = oi < info->n_oversize && info->oversize[oi].offset > off
-					  ? p + (info->oversize[oi].offset - off)
-					  : end;
+		const char *stop = oi < info->n_oversize && info->oversize[oi].offset > off
+					   ? p + (info->oversize[oi].offset - off)
+					   : end;
 		const char *nl = li < info->n_lines ? c->data + info->line_end[li++]
-						    : record_end(c, p, gap < end ? gap : end, end, cfg->max_record);
+						    : record_end(c, p, stop < end ? stop : end, end, cfg->max_record);
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
@@ -1100,9 +1091,10 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 		if (rc < 0)
 			return rc;
 		/* The input's unfinished end, left for a later run that reads it whole: a line
-		 * without its newline, or a CSV row cut inside its quoted lines (not one that
-		 * ends in a line break: that input is taken as finished). */
-		bool holdable = !nl && hold_tail(pl, c) && !(c->csv && len && p[len - 1] == '\n');
+		 * without its newline, or a CSV row cut inside its quoted lines (one that ends
+		 * in a line break is not unfinished: record_end() gave its first line, the
+		 * input is taken as finished). */
+		bool holdable = !nl && hold_tail(pl, c);
 		const char *nl1;
 		if (rc == 1 && !holdable && (nl1 = memchr(p, '\n', len))) {
 			/* A quote that opens and never closes ran the row on to the input's end:

@@ -10,6 +10,8 @@
  *     report), delivers bytes equal to the stream's at each chunk's base offset, numbers
  *     physical lines (base_line is 1 + the '\n' before base_offset), records only '\n'
  *     bytes as record ends, and no record it delivers is longer than max_record;
+ *   - scrm_csv_record_end() from each record's start finds the end the chunker cut it at
+ *     (the rule a worker applies where the chunker's record ends were not kept);
  *   - the header parses (0) or is refused (-EINVAL) with a message; each delivered row
  *     then converts to JSON (0) or is bad_csv (1, 2) with a reason, and the JSON it
  *     writes always parses (the canonical normalizer never says bad_json of it).
@@ -27,6 +29,7 @@
 #include "normalize.h"
 #include "record.h"
 #include "source.h"
+#include "utf8.h"
 #include "fuzz.h"
 
 static unsigned long long count_nl(const char *p, size_t n)
@@ -135,12 +138,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t at = 0;
 		for (unsigned li = 0; at < (size_t)got; li++) {
 			const char *nl;
+			/* the worker's rule for a record end it must find itself agrees with
+			 * the chunker's (where no oversize line was cut out of the chunk) */
+			const char *mine = inner_oversize ? NULL
+						: scrm_csv_record_end(buf + at, buf + got, max_record);
+			/* (not the stream's first record after a byte-order mark: the header,
+			 * which no worker scans again) */
+			bool bom_header = info.base_offset == 0 && at == 0 && scrm_utf8_bom(buf, (size_t)got);
 			if (li < info.n_lines) {
 				CHECK(info.line_end[li] < (size_t)got && buf[info.line_end[li]] == '\n');
 				nl = buf + info.line_end[li];
+				CHECK(inner_oversize || bom_header || mine == nl);
 			} else {
-				scrm_csv_scan cs = {0};
-				nl = scrm_csv_end(&cs, buf + at, (size_t)got - at);
+				nl = inner_oversize ? scrm_csv_record_end(buf + at, buf + got, max_record) : mine;
 			}
 			size_t len = (size_t)((nl ? nl : buf + got) - (buf + at));
 			CHECK(len <= max_record);
