@@ -1078,11 +1078,15 @@ __attribute__((noinline)) static int analyze_chunk(worker *wk, chunk *c)
 			off += ov->length + 1;
 			lineno++;
 		}
-		const char *stop = oi < info->n_oversize && info->oversize[oi].offset > off
-					   ? p + (info->oversize[oi].offset - off)
-					   : end;
-		const char *nl = li < info->n_lines ? c->data + info->line_end[li++]
-						    : record_end(c, p, stop < end ? stop : end, end, cfg->max_record);
+		const char *nl;
+		if (li < info->n_lines) {
+			nl = c->data + info->line_end[li++];
+		} else { /* (CSV: the data stops being the input's at a cut-out line) */
+			const char *stop = oi < info->n_oversize && info->oversize[oi].offset > off
+						   ? p + (info->oversize[oi].offset - off)
+						   : end;
+			nl = record_end(c, p, stop < end ? stop : end, end, cfg->max_record);
+		}
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		size_t first = c->recs.len;
 		scrm_norm_result res;
