@@ -1079,7 +1079,7 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 				}
 				continue;
 			}
-			/* one line: dropped to its end below, as any oversize line */
+			/* one line: dropped to its end below, as any oversize line (cs is clear) */
 		}
 		if (len > c->max_record) {
 			w = done;
@@ -1087,13 +1087,11 @@ static void chunk_scan(scrm_chunker *c, char *buf, size_t *donep, size_t *wp, si
 			if (!nl) {
 				c->skipping = true;
 				c->skip_len = len;
-				c->cs = (scrm_csv_scan){0}; /* (CSV: one long line, no break in it) */
 				break;
 			}
 			chunk_report(info, c->line_off, c->line_no, len, 0);
 			c->line_off += len + 1;
 			c->line_no++;
-			c->cs = (scrm_csv_scan){0};
 			r++;
 			if (done == 0) {
 				info->base_offset = c->line_off;
