@@ -10,6 +10,7 @@
  */
 #include "rules.h"
 #include "classifier.h"
+#include "csv.h"
 #include "sentiment.h"
 #include "utf8.h"
 
@@ -726,11 +727,11 @@ static const char *const settings[] = {"lexicon", "emoji-lexicon", "sentiment", 
 				       "intent", "intent-model", "action", "action-model",
 				       "default-route", "default-priority", "default-sla", "brands", "sentiment-model",
 				       "rules-cache", "encoder", "model-topics", "direct-channels", "influence",
-				       "max-customers"};
+				       "max-customers", "csv-columns", "csv-channel"};
 #define SETTINGS_LIST                                                                         \
 	"lexicon, emoji-lexicon, sentiment, sentiment-langs, dup-window, intent, intent-model, action, action-model, " \
 	"default-route, default-priority, default-sla, brands, sentiment-model, rules-cache, encoder, model-topics, " \
-	"direct-channels, influence, max-customers"
+	"direct-channels, influence, max-customers, csv-columns, csv-channel"
 
 static bool known_setting(const char *k, size_t n)
 {
@@ -838,6 +839,18 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 		return classifier_named(SCRM_TASK_INFLUENCE, v, vn)
 			       ? NULL
 			       : "expected an influence classifier such as formula (scrm eval --list shows them)";
+	if (eqn(k, kn, "csv-columns")) { /* --csv-columns's syntax (csv.h) */
+		char col[4096], msg[512];
+		if (vn >= sizeof col)
+			return "too long";
+		memcpy(col, v, vn);
+		col[vn] = 0;
+		scrm_csv_opts o = {.columns = col};
+		return scrm_csv_opts_check(&o, msg, sizeof msg)
+			       ? "expected HEADER=FIELD pairs separated by commas, FIELD a column the CSV input knows "
+				 "(id, channel, text, ts, handle, name, ...) or - to ignore the header"
+			       : NULL;
+	}
 	if (eqn(k, kn, "default-priority"))
 		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";
 	if (eqn(k, kn, "default-route")) {

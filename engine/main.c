@@ -125,8 +125,10 @@ static void usage(FILE *fp)
 	      "      --format F         auto|scrm|twitter-v1|twitter-v2|reddit (default auto, per record),\n"
 	      "                         or csv: every input is CSV (else only those named *.csv)\n"
 	      "      --csv-columns LIST CSV header names given a field: \"Ticket ID=id,Requester=handle,\n"
-	      "                         Note=-\" (- ignores the column; README lists the fields)\n"
-	      "      --csv-channel NAME the channel of CSV rows without one (an export of one channel)\n"
+	      "                         Note=-\" (- ignores the column; README lists the fields;\n"
+	      "                         also `set csv-columns` in the rules file)\n"
+	      "      --csv-channel NAME the channel of CSV rows without one (an export of one channel;\n"
+	      "                         also `set csv-channel`)\n"
 	      "      --max-record SIZE  longest accepted line (default 1M)\n"
 	      "      --chunk-size SIZE  target bytes per batch (default 512K)\n"
 	      "      --zstd-level L     compression level of route files (default 1; negative = faster)\n"
@@ -760,6 +762,11 @@ static int cmd_run(int argc, char **argv, bool replay)
 		uint64_t mcv;
 		if (mc && !scrm_rules_parse_count(mc, strlen(mc), (uint64_t)1 << 32, &mcv)) /* checked at load */
 			cfg.max_customers = (size_t)mcv;
+		/* the CSV exports' columns and channel, unless given as options (checked at load) */
+		if (!cfg.csv_opts.columns)
+			cfg.csv_opts.columns = scrm_rules_get(rules, "csv-columns", NULL);
+		if (!cfg.csv_opts.channel)
+			cfg.csv_opts.channel = scrm_rules_get(rules, "csv-channel", NULL);
 		rc = 2;
 	}
 	if (infl_name && !(cfg.influence = scrm_classifier_find(SCRM_TASK_INFLUENCE, infl_name))) {

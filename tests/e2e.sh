@@ -713,6 +713,20 @@ sys.exit(1 if bad or len(pos) != 4000 else 0)"
 		bash -c "grep -q '\"id\":\"7\",\"ts\":\"2026-01-05T10:00:00Z\",\"channel\":\"email\"' '$T/zd.out' &&
 			 grep -q '\"handle\":\"ann@example.com\"' '$T/zd.out' && test ! -s '$T/zd.err' &&
 			 test $rc -eq 2 && grep -q \"csv-columns: 'Ticket ID=ticket' is not HEADER=FIELD\" '$T/zd2.err'"
+	# the same from the rules file (`set csv-columns`, `set csv-channel`); an option wins
+	printf 'set csv-columns = "Ticket ID=id,Created=ts,Requester email=handle,Description=text,Internal note=-,Subject=x_subject"\nset csv-channel = email\n' >"$T/zd.scrm"
+	"$SCRM" run -q --rules "$T/zd.scrm" --intent none --action none "$T/zd.csv" >"$T/zd3.out" 2>"$T/zd3.err"
+	echo '# no settings' >"$T/zd0.scrm"
+	"$SCRM" run -q --rules "$T/zd0.scrm" --csv-columns 'Ticket ID=id,Created=ts,Requester email=handle,Description=text,Internal note=-,Subject=x_subject' \
+		--csv-channel email --intent none --action none "$T/zd.csv" >"$T/zd4.out" 2>/dev/null
+	"$SCRM" run -q --rules "$T/zd.scrm" --csv-channel phone --intent none --action none "$T/zd.csv" >"$T/zd5.out" 2>/dev/null
+	printf 'set csv-columns = Ticket ID=ticket\n' >"$T/zdbad.scrm"
+	"$SCRM" check "$T/zdbad.scrm" >/dev/null 2>"$T/zdbad.err"
+	rc=$?
+	check "CSV: set csv-columns / csv-channel in the rules file read an export as the options do; an option wins; scrm check catches a wrong field (exit $rc)" \
+		bash -c "test -s '$T/zd3.out' && cmp -s '$T/zd3.out' '$T/zd4.out' && test ! -s '$T/zd3.err' &&
+			 grep -q '\"channel\":\"phone\"' '$T/zd5.out' && test $rc -eq 1 &&
+			 grep -q 'zdbad.scrm:1:19: csv-columns: expected HEADER=FIELD pairs' '$T/zdbad.err'"
 	# a row still being written, its quoted text so far over two lines: left for the next
 	# run (with a log), which reads it whole
 	mkdir -p "$T/csvh"

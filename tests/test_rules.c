@@ -89,6 +89,10 @@ Test(rules, settings_lookup_paths_and_errors)
 	cr_assert(strstr(err, "v.scrm:6:21: max-customers: expected a number of customers such as 1000000 or 4M, "
 			      "or 0 for no limit, not 'lots'"),
 		  "%s", err);
+	const char *badc = "set csv-channel = email\nset csv-columns = Ticket ID=ticket\n";
+	cr_assert_eq(scrm_rules_parse(&r, "c.scrm", badc, strlen(badc), err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "c.scrm:2:19: csv-columns: expected HEADER=FIELD pairs separated by commas"), "%s", err);
+	cr_assert(strstr(err, "not 'Ticket ID=ticket'"), "%s", err);
 	static const struct { const char *s; uint64_t v; } counts[] = {
 		{"0", 0}, {"640", 640}, {"4k", 4096}, {"4M", 4u << 20}, {"4G", (uint64_t)4 << 30}, {"4294967296", (uint64_t)1 << 32},
 	};
@@ -114,8 +118,11 @@ Test(rules, settings_lookup_paths_and_errors)
 	static const char *const baddur[] = {"", "h", "-1", "1x", "1 h", "99999999999999999999", "9223372036854775807d"};
 	for (size_t k = 0; k < sizeof baddur / sizeof baddur[0]; k++)
 		cr_assert_eq(scrm_rules_parse_duration(baddur[k], strlen(baddur[k]), &ms), -EINVAL, "'%s'", baddur[k]);
-	const char *goodv = "set sentiment = both\nset dup-window = 90s\nset intent = linear\nset action = none\n";
+	const char *goodv = "set sentiment = both\nset dup-window = 90s\nset intent = linear\nset action = none\n"
+			    "set csv-columns = \"Ticket ID=id, Requester email=handle,Note=-\"\nset csv-channel = email\n";
 	cr_assert_eq(scrm_rules_parse(&r, "g.scrm", goodv, strlen(goodv), err, sizeof err), 0, "%s", err);
+	cr_assert_str_eq(scrm_rules_get(r, "csv-columns", NULL), "Ticket ID=id, Requester email=handle,Note=-");
+	cr_assert_str_eq(scrm_rules_get(r, "csv-channel", NULL), "email");
 	scrm_rules_free(r);
 }
 
