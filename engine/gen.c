@@ -3004,6 +3004,67 @@ static char *put_scrm(char *p, const struct post *s)
 	return p;
 }
 
+/* The canonical record as a CSV row (csv.h's column names, in this order); an absent
+ * field is an empty cell. */
+#define SCRM_CSV_HEADER                                                                        \
+	"id,ts,channel,direction,text,author_id,handle,name,followers,verified,conversation,"  \
+	"in_reply_to,retweet_of,lang,retweets,likes,replies,quotes\r\n"
+
+static char *put_csv(char *p, const char *s, size_t n);
+
+static char *put_csv_id(char *p, int channel, uint64_t id)
+{
+	p = put_cstr(p, channel_prefix[channel]);
+	return put_u64(p, id);
+}
+
+static char *put_scrm_csv(char *p, const struct post *s)
+{
+	p = put_csv_id(p, s->channel, s->id);
+	*p++ = ',';
+	p = put_iso_time(p, s->ts_ms, true);
+	*p++ = ',';
+	p = put_cstr(p, channel_name[s->channel]);
+	*p++ = ',';
+	p = put_cstr(p, s->by_brand ? "out" : "in");
+	*p++ = ',';
+	p = put_csv(p, s->tx.s, s->tx.len);
+	*p++ = ',';
+	p = put_u64(p, s->au.id);
+	*p++ = ',';
+	const char *h = s->channel == CH_EMAIL ? s->au.email : s->channel == CH_PHONE ? s->au.phone : s->au.handle;
+	p = put_csv(p, h, strlen(h));
+	*p++ = ',';
+	p = put_csv(p, s->au.name, strlen(s->au.name));
+	*p++ = ',';
+	bool social = s->channel == CH_TWITTER || s->channel == CH_FACEBOOK;
+	if (social)
+		p = put_u64(p, s->au.followers);
+	*p++ = ',';
+	p = put_cstr(p, social && s->au.verified ? "true" : "false");
+	*p++ = ',';
+	p = put_csv_id(p, s->channel, s->conv_id ? s->conv_id : s->id);
+	*p++ = ',';
+	if (s->reply_id)
+		p = put_csv_id(p, s->channel, s->reply_id);
+	*p++ = ',';
+	if (s->rt)
+		p = put_csv_id(p, CH_TWITTER, s->rt->id);
+	*p++ = ',';
+	p = put_cstr(p, lang_tag[s->lang]);
+	if (s->channel == CH_EMAIL || s->channel == CH_CHAT || s->channel == CH_PHONE) {
+		PUT(p, ",,,,\r");
+		return p;
+	}
+	const uint64_t m[4] = {s->retweets, s->likes, s->replies, s->quotes};
+	for (int k = 0; k < 4; k++) {
+		*p++ = ',';
+		p = put_u64(p, m[k]);
+	}
+	*p++ = '\r';
+	return p;
+}
+
 /* ------------------------------------------------------------------------------ */
 /* Driver                                                                           */
 
@@ -3028,6 +3089,8 @@ static int check_opts(const scrm_gen_opts *o)
 		return -EINVAL;
 	if (o->format != SCRM_FORMAT_TWITTER_V1 && o->format != SCRM_FORMAT_TWITTER_V2 &&
 	    o->format != SCRM_FORMAT_REDDIT && o->format != SCRM_FORMAT_SCRM)
+		return -EINVAL;
+	if (o->csv && o->format != SCRM_FORMAT_SCRM)
 		return -EINVAL;
 	if (!(o->rate > 0.0) || !isfinite(o->rate) || o->rate > 1e9)
 		return -EINVAL;
@@ -3078,10 +3141,17 @@ int scrm_gen_write(int fd, const scrm_gen_opts *o)
 	g->burst_start = 500 + rng_below(&g->r, 2500);
 	g->burst_end = g->burst_start + 400 + rng_below(&g->r, 800);
 
+	if (o->csv) {
+		memcpy(g->buf, SCRM_CSV_HEADER, sizeof SCRM_CSV_HEADER - 1);
+		g->len = sizeof SCRM_CSV_HEADER - 1;
+	}
 	for (g->rec = 0; g->rec < o->count; g->rec++) {
 		next_post(g);
 		char *p = g->buf + g->len;
-		switch (o->format) {
+		switch (o->csv ? -1 : (int)o->format) {
+		case -1:
+			p = put_scrm_csv(p, &g->cur);
+			break;
 		case SCRM_FORMAT_TWITTER_V1:
 			p = put_v1_tweet(g, p, &g->cur, true);
 			break;
@@ -3300,7 +3370,7 @@ out_free:
 /* Command line                                                                     */
 
 static const char gen_usage[] =
-	"usage: scrm gen [--count N] [--seed S] [--format twitter-v1|twitter-v2|reddit|scrm]\n"
+	"usage: scrm gen [--count N] [--seed S] [--format twitter-v1|twitter-v2|reddit|scrm|csv]\n"
 	"                [--start ISO8601] [--rate R] [--authors N] [-o FILE]\n"
 	"                [--customers FILE]\n"
 	"\n"
@@ -3311,7 +3381,8 @@ static const char gen_usage[] =
 	"  --seed S       random seed, 0..2^64-1 (default 1)\n"
 	"  --format F     twitter-v1 (default; X API v1.1 stream tweets), twitter-v2\n"
 	"                 (filtered-stream lines), reddit (Pushshift comments and\n"
-	"                 submissions), scrm (the canonical schema, several channels)\n"
+	"                 submissions), scrm (the canonical schema, several channels),\n"
+	"                 csv (the same records as scrm, as CSV rows under a header)\n"
 	"  --start T      time of the first record, e.g. 2026-01-05T09:00:00Z (default),\n"
 	"                 2026-01-05T10:00:00.250+01:00 or 2026-01-05\n"
 	"  --rate R       mean records per simulated second (default 50; x20 in bursts)\n"
@@ -3537,10 +3608,11 @@ int scrm_gen_main(int argc, char **argv)
 				o.format = SCRM_FORMAT_TWITTER_V2;
 			else if (strcmp(val, "reddit") == 0)
 				o.format = SCRM_FORMAT_REDDIT;
-			else if (strcmp(val, "scrm") == 0)
+			else if (strcmp(val, "scrm") == 0 || strcmp(val, "csv") == 0)
 				o.format = SCRM_FORMAT_SCRM;
 			else
-				return bad_value(name, val, "expected twitter-v1, twitter-v2, reddit or scrm");
+				return bad_value(name, val, "expected twitter-v1, twitter-v2, reddit, scrm or csv");
+			o.csv = strcmp(val, "csv") == 0;
 		} else if (strcmp(name, "--start") == 0) {
 			int64_t ms;
 			if (parse_iso(val, &ms))

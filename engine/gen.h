@@ -57,6 +57,8 @@
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 #include "record.h"
 
 #ifdef __cplusplus
@@ -81,6 +83,8 @@ typedef struct scrm_gen_opts {
 	int64_t start_ms;        /* timestamp of the first record, ms since the epoch */
 	double rate;             /* mean records per simulated second (> 0) */
 	uint32_t authors;        /* author population; 0 means max(1000, 2 * count) */
+	bool csv;                /* with SCRM_FORMAT_SCRM: the same records as CSV rows (a header
+				  * naming the canonical columns, RFC 4180 quoting, CRLF) */
 } scrm_gen_opts;
 
 /*
@@ -109,7 +113,8 @@ typedef struct scrm_gen_author_info {
 void scrm_gen_opts_default(scrm_gen_opts *o);
 
 /*
- * Write `o->count` NDJSON records (each ending in '\n') to `fd` with large write(2)s,
+ * Write `o->count` NDJSON records (each ending in '\n'; with o->csv a header line and
+ * `o->count` CSV rows, each ending in CRLF) to `fd` with large write(2)s,
  * retrying on EINTR and short writes. Does not close `fd`.
  * Returns 0, or -errno: -EINVAL for bad options (`o` NULL, rate not in (0, 1e9], a
  * format other than the four above, start_ms before the snowflake epoch
@@ -159,7 +164,7 @@ int scrm_gen_customers_write(int fd, const scrm_gen_opts *o);
 
 /*
  * `scrm gen [options]`; argv[0] is "gen". Options:
- *   --count N  --seed S  --format twitter-v1|twitter-v2|reddit|scrm
+ *   --count N  --seed S  --format twitter-v1|twitter-v2|reddit|scrm|csv
  *   --start ISO8601 (2026-01-05T09:00:00Z, fractional seconds and +hh:mm allowed,
  *   or a bare date)  --rate R  --authors N  -o FILE  --customers FILE  --help
  * (also --opt=value). Writes to stdout unless -o is given; messages go to stderr.

@@ -669,6 +669,15 @@ if [ -f corpora/sample/calls.csv ]; then
 	"$SCRM" run -q "$T/mood.csv" >"$T/mood.out" 2>"$T/mood.err"
 	check "CSV: a column that is no field is named in a notice, and the row is read" \
 		bash -c "grep -q \"mood.csv: ignoring column 'mood'\" '$T/mood.err' && test \$(wc -l <'$T/mood.out') -eq 1"
+	# `scrm gen --format csv`: the scrm format's records as rows, the same events
+	"$SCRM" gen --count 5000 --seed 12 --format csv -o "$T/gen.csv"
+	"$SCRM" gen --count 5000 --seed 12 --format scrm -o "$T/gen-csv.ndjson"
+	"$SCRM" run -q -j1 --rules corpora/sample/rules.scrm "$T/gen.csv" 2>/dev/null | sed 's/,"input":{[^}]*}//' >"$T/gen-c1.out"
+	"$SCRM" run -q -j4 --rules corpora/sample/rules.scrm "$T/gen.csv" 2>/dev/null | sed 's/,"input":{[^}]*}//' >"$T/gen-c4.out"
+	"$SCRM" run -q -j2 --rules corpora/sample/rules.scrm "$T/gen-csv.ndjson" 2>/dev/null | sed 's/,"input":{[^}]*}//' >"$T/gen-n.out"
+	check "CSV: scrm gen --format csv writes the scrm format's records as rows: the same 5000 events, the same at -j1 and -j4" \
+		bash -c "test \$(wc -l <'$T/gen-c1.out') -eq 5000 && cmp -s '$T/gen-c1.out' '$T/gen-n.out' &&
+			 cmp -s '$T/gen-c1.out' '$T/gen-c4.out' && test \$(head -c 3 '$T/gen.csv') = id,"
 	# generated records as CSV (CRLF, a byte-order mark, quoted texts over two lines, "")
 	# read as the same records in NDJSON are
 	"$SCRM" gen --count 4000 --seed 11 --format scrm -o "$T/csv-g.ndjson"

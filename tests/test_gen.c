@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "gen.h"
 #include "normalize.h"
 
@@ -808,4 +809,110 @@ Test(gen, start_and_rate_shape_the_timestamps)
 	int sec = mm * 60 + ss;
 	cr_assert(sec >= 88 && sec <= 102, "20000 records at 200/s end at +%d s", sec);
 	free(buf);
+}
+
+/* ---- CSV: the scrm records as rows ---- */
+
+static bool same_str(const scrm_buf *a, scrm_str x, const scrm_buf *b, scrm_str y)
+{
+	if (scrm_str_present(x) != scrm_str_present(y))
+		return false;
+	return !scrm_str_present(x) ||
+	       (x.len == y.len && memcmp(scrm_str_ptr(a, x), scrm_str_ptr(b, y), x.len) == 0);
+}
+
+Test(gen, csv_rows_are_the_scrm_records)
+{
+	scrm_gen_opts o;
+	scrm_gen_opts_default(&o);
+	o.format = SCRM_FORMAT_SCRM;
+	o.count = 6000;
+	o.seed = 41;
+	size_t jn, cn;
+	char *js = gen_mem(&o, &jn);
+	o.csv = true;
+	char *cs = gen_mem(&o, &cn);
+	const char *hdr = "id,ts,channel,direction,text,author_id,handle,name,followers,verified,conversation,"
+			  "in_reply_to,retweet_of,lang,retweets,likes,replies,quotes\r\n";
+	cr_assert(cn > strlen(hdr) && !memcmp(cs, hdr, strlen(hdr)));
+
+	char msg[256], why[128];
+	scrm_csv_map *m = NULL;
+	cr_assert_eq(scrm_csv_header(&m, cs, strlen(hdr) - 2, NULL, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_str_eq(msg, ""); /* every column known */
+	scrm_normalizer *nz = scrm_normalizer_create(SCRM_FORMAT_SCRM);
+	cr_assert_not_null(nz);
+	scrm_recvec rj = {0}, rc = {0};
+	scrm_buf aj = {0}, ac = {0}, json = {0};
+	scrm_norm_result res;
+	const char *jp = js, *cp = cs + strlen(hdr), *je = js + jn, *ce = cs + cn;
+	size_t rows = 0, quoted = 0, offline = 0, retweets = 0, replies = 0;
+	while (jp < je) {
+		const char *jl = memchr(jp, '\n', (size_t)(je - jp));
+		cr_assert_not_null(jl);
+		scrm_csv_scan sc = {0};
+		const char *cl = scrm_csv_end(&sc, cp, (size_t)(ce - cp));
+		cr_assert_not_null(cl, "row %zu has no end", rows);
+		cr_assert(cl > cp && cl[-1] == '\r', "row %zu ends in CRLF", rows);
+		quoted += memchr(cp, '"', (size_t)(cl - cp)) != NULL;
+		rj.len = rc.len = 0;
+		cr_assert_eq(scrm_normalize_line(nz, jp, (size_t)(jl - jp), &rj, &aj, &res), 0);
+		cr_assert_eq(res.reject, SCRM_REJ_NONE);
+		cr_assert_eq(scrm_csv_to_json(m, cp, (size_t)(cl - cp), &json, why, sizeof why), 0, "row %zu: %s", rows,
+			     why);
+		cr_assert_eq(scrm_normalize_line(nz, json.data, json.len, &rc, &ac, &res), 0);
+		cr_assert_eq(res.reject, SCRM_REJ_NONE, "row %zu: %s", rows, res.detail);
+		cr_assert_eq(rj.len, 1);
+		cr_assert_eq(rc.len, 1);
+		const scrm_record *a = &rj.v[0], *b = &rc.v[0];
+		cr_assert_eq(a->ts_ms, b->ts_ms, "row %zu", rows);
+		cr_assert_eq(a->direction, b->direction, "row %zu", rows);
+		cr_assert_eq(a->flags, b->flags, "row %zu", rows);
+		cr_assert_eq(a->followers, b->followers, "row %zu", rows);
+		cr_assert_eq(a->verified, b->verified, "row %zu", rows);
+		cr_assert_eq(a->retweets, b->retweets, "row %zu", rows);
+		cr_assert_eq(a->likes, b->likes, "row %zu", rows);
+		cr_assert_eq(a->replies, b->replies, "row %zu", rows);
+		cr_assert_eq(a->quotes, b->quotes, "row %zu", rows);
+		cr_assert(same_str(&aj, a->id, &ac, b->id), "row %zu", rows);
+		cr_assert(same_str(&aj, a->channel, &ac, b->channel), "row %zu", rows);
+		cr_assert(same_str(&aj, a->text, &ac, b->text), "row %zu", rows);
+		cr_assert(same_str(&aj, a->author_id, &ac, b->author_id), "row %zu", rows);
+		cr_assert(same_str(&aj, a->author_handle, &ac, b->author_handle), "row %zu", rows);
+		cr_assert(same_str(&aj, a->author_name, &ac, b->author_name), "row %zu", rows);
+		cr_assert(same_str(&aj, a->conversation, &ac, b->conversation), "row %zu", rows);
+		cr_assert(same_str(&aj, a->in_reply_to, &ac, b->in_reply_to), "row %zu", rows);
+		cr_assert(same_str(&aj, a->retweet_of, &ac, b->retweet_of), "row %zu", rows);
+		cr_assert(same_str(&aj, a->lang, &ac, b->lang), "row %zu", rows);
+		offline += a->likes == SCRM_UNKNOWN_INT;
+		retweets += scrm_str_present(a->retweet_of);
+		replies += scrm_str_present(a->in_reply_to);
+		rows++;
+		jp = jl + 1;
+		cp = cl + 1;
+		aj.len = 0;
+		ac.len = 0;
+	}
+	cr_assert_eq(cp, ce, "no rows after the last record");
+	cr_assert_eq(rows, 6000);
+	/* the rows exercise what CSV must get right: quoted cells, empty ones, links */
+	cr_assert(quoted > 300 && offline > 300 && retweets > 100 && replies > 300,
+		  "quoted %zu offline %zu retweets %zu replies %zu", quoted, offline, retweets, replies);
+
+	/* a header alone for --count 0; CSV is a view of the scrm format only */
+	o.count = 0;
+	char *empty = gen_mem(&o, &cn);
+	cr_assert_str_eq(empty, hdr);
+	o.format = SCRM_FORMAT_TWITTER_V1;
+	cr_assert_eq(scrm_gen_write(1, &o), -EINVAL);
+	free(empty);
+	scrm_buf_free(&json);
+	scrm_buf_free(&aj);
+	scrm_buf_free(&ac);
+	scrm_recvec_free(&rj);
+	scrm_recvec_free(&rc);
+	scrm_normalizer_free(nz);
+	scrm_csv_map_free(m);
+	free(js);
+	free(cs);
 }
