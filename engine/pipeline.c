@@ -2607,8 +2607,21 @@ static int reader_run(pipeline *pl)
 						  memory_order_relaxed);
 			if (n == -ECANCELED) {
 				/* Stopped by a signal while waiting for input: the lines
-				 * already delivered are drained; a partial line is dropped. */
+				 * already delivered are drained; a partial line is not read
+				 * (a --log run's checkpoint stops before it), and stderr says so. */
 				rs.spare = c;
+				unsigned long long poff, pline, pq;
+				unsigned long long pn = scrm_chunker_pending(ck, &poff, &pline, &pq);
+				if (pn && !silent) {
+					char q[96] = "";
+					if (pq)
+						snprintf(q, sizeof q, ": a CSV quote opened there is still open %llu line%s later",
+							 pq, pq > 1 ? "s" : "");
+					fprintf(stderr, "scrm: %s: stopped while line %llu (%llu bytes so far at byte %llu) was "
+							"unfinished%s: left unread%s\n",
+						cfg->inputs[i], pline, pn, poff, q,
+						cfg->log_dir ? " for the next run with this log, which reads it from there" : "");
+				}
 				break;
 			}
 			if (n < 0) {

@@ -1247,6 +1247,15 @@ unsigned long long scrm_chunker_offset(const scrm_chunker *c)
 	return c->line_off + (c->skipping ? c->skip_len : 0);
 }
 
+unsigned long long scrm_chunker_pending(const scrm_chunker *c, unsigned long long *off, unsigned long long *line,
+					unsigned long long *quoted_lines)
+{
+	*off = c->line_off;
+	*line = c->line_no;
+	*quoted_lines = c->csv && !c->skipping ? c->cs.nl : 0;
+	return c->carry_len + (c->skipping ? c->skip_len : 0);
+}
+
 void scrm_chunker_free(scrm_chunker *c)
 {
 	if (!c)

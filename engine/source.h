@@ -161,6 +161,14 @@ void scrm_chunker_set_target(scrm_chunker *c, size_t target);
 /* Total bytes delivered or skipped so far (the stream offset reached). */
 unsigned long long scrm_chunker_offset(const scrm_chunker *c);
 
+/* The bytes the chunker holds undelivered: a line (CSV: a record) not finished yet, as a
+ * followed file or a pipe may leave it when the run stops. Returns their count (an
+ * oversize line being dropped counts too), with where they start: the stream offset and
+ * the 1-based line, and (CSV) how many line breaks inside an open quote they hold
+ * (lines a stray quote keeps back). 0: nothing pending. */
+unsigned long long scrm_chunker_pending(const scrm_chunker *c, unsigned long long *off, unsigned long long *line,
+					unsigned long long *quoted_lines);
+
 void scrm_chunker_free(scrm_chunker *c);
 
 #endif

@@ -1547,6 +1547,28 @@ sleep 0.6; kill -TERM $fol_pid; wait $fol_pid; fol_rc2=$?
 check "--follow waits for a file that is not there yet ($(zstdcat "$T/fol/out-later/inbox.ndjson.zst" | wc -l) events, rc $fol_rc); stopped while waiting: rc $fol_rc2, no outputs" \
 	bash -c "grep -q 'later: not there yet; waiting for it' '$T/fol/err-later' && test \$(zstdcat '$T/fol/out-later/inbox.ndjson.zst' | wc -l) -eq 5 &&
 		test $fol_rc -eq 130 && test $fol_rc2 -eq 143 && test ! -e '$T/fol/out-never'"
+# stopped while a line (a CSV record) was unfinished: stderr says which, and with a log
+# the next run reads it from there (a stray quote's first line then rejected, the rows
+# behind it read)
+mkdir -p "$T/fol/q"
+printf 'id,channel,text\n1,phone,one\n2,phone,"stray\n3,phone,three\n' >"$T/fol/q/live.csv"
+(cd "$T/fol/q" && exec "$SCRM" run -f -q -o out --log log live.csv 2>err) &
+fol_pid=$!
+for k in $(seq 100); do [ "$(zstdcat "$T/fol/q/out/inbox.ndjson.zst" 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.1; done
+printf '4,phone,four\n' >>"$T/fol/q/live.csv"
+sleep 0.6; kill -INT $fol_pid; wait $fol_pid; fol_rc=$?
+(cd "$T/fol/q" && "$SCRM" run -q -o out --log log live.csv 2>err2)
+printf '{"id":"h1","channel":"chat","text":"hello"}\n{"id":"h2","chan' >"$T/fol/q/live.ndjson"
+(cd "$T/fol/q" && exec "$SCRM" run -f -q -o out-n live.ndjson 2>err-n) &
+fol_pid=$!
+for k in $(seq 100); do [ "$(zstdcat "$T/fol/q/out-n/inbox.ndjson.zst" 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.1; done
+kill -TERM $fol_pid; wait $fol_pid
+check "--follow stopped inside an unfinished record says so (CSV: the open quote; NDJSON: the half line), and the next run with the log reads it (rc $fol_rc, $(zstdcat "$T/fol/q/out/inbox.ndjson.zst" | wc -l) events)" \
+	bash -c "test $fol_rc -eq 130 &&
+		grep -Eq 'live.csv: stopped while line 3 \\((42 bytes so far at byte 28\\) was unfinished: a CSV quote opened there is still open 3|29 bytes so far at byte 28\\) was unfinished: a CSV quote opened there is still open 2) lines later: left unread for the next run with this log' '$T/fol/q/err' &&
+		test \$(zstdcat '$T/fol/q/out/inbox.ndjson.zst' | grep -c '\"id\":\"[134]\"') -eq 3 &&
+		grep -q '\"line\":3,\"reason\":\"bad_csv\"' '$T/fol/q/out/rejects.ndjson' &&
+		grep -q 'live.ndjson: stopped while line 2 (16 bytes so far at byte 44) was unfinished: left unread\$' '$T/fol/q/err-n'"
 check "--follow is a run option: replay refuses it" bash -c "! '$SCRM' replay -f '$T/fol/all' 2>'$T/fol/e' && grep -q 'follow is a run option' '$T/fol/e'"
 # --- a rotation while no run was reading: the rest of the file the checkpoint counted first --
 mkdir -p "$T/rot"
