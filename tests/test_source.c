@@ -1252,6 +1252,47 @@ Test(chunker, source_error_is_returned)
 	bytes_free(&z);
 }
 
+/* What the chunker holds when the stream stops short (a followed file, a pipe, here a
+ * damaged stream): the unfinished line, or the CSV record behind an open quote. */
+Test(chunker, pending_is_the_unfinished_record)
+{
+	unsigned long long off, line, q;
+	bytes z = zstd_frame("one\ntwo\nthr", 11, 1);
+	bytes_add(&z, "\x28\xB5\x2F\xFD\xff\xff\xff\xff\xff\xff", 10);
+	scrm_source *s;
+	cr_assert_eq(scrm_source_open_mem(&s, z.p, z.len, NULL), 0);
+	scrm_chunker *c;
+	cr_assert_eq(scrm_chunker_create(&c, s, 64), 0);
+	char buf[128 + SCRM_PADDING];
+	scrm_chunk_info info;
+	cr_assert_eq(scrm_chunker_pending(c, &off, &line, &q), 0);
+	cr_assert_eq(scrm_chunker_next(c, buf, 128, &info), 8);
+	cr_assert_eq(scrm_chunker_next(c, buf, 128, &info), -EBADMSG);
+	cr_assert_eq(scrm_chunker_pending(c, &off, &line, &q), 3); /* "thr" */
+	cr_assert_eq(off, 8);
+	cr_assert_eq(line, 3);
+	cr_assert_eq(q, 0);
+	scrm_chunker_free(c);
+	scrm_source_close(s);
+	bytes_free(&z);
+
+	const char *csv = "id,channel,text\n1,a,x\n2,a,\"open\n3,a,y\n4,a,z\n";
+	z = zstd_frame(csv, strlen(csv), 1);
+	bytes_add(&z, "\x28\xB5\x2F\xFD\xff\xff\xff\xff\xff\xff", 10);
+	cr_assert_eq(scrm_source_open_mem(&s, z.p, z.len, NULL), 0);
+	cr_assert_eq(scrm_chunker_create(&c, s, 64), 0);
+	scrm_chunker_set_csv(c, true);
+	cr_assert_eq(scrm_chunker_next(c, buf, 128, &info), 22); /* the header and row 1 */
+	cr_assert_eq(scrm_chunker_next(c, buf, 128, &info), -EBADMSG);
+	cr_assert_eq(scrm_chunker_pending(c, &off, &line, &q), strlen(csv) - 22);
+	cr_assert_eq(off, 22);
+	cr_assert_eq(line, 3);
+	cr_assert_eq(q, 3); /* the rows 3 and 4 behind the open quote, and its own line break */
+	scrm_chunker_free(c);
+	scrm_source_close(s);
+	bytes_free(&z);
+}
+
 /* With a target, chunks stay near the target; a line longer than the target (but within
  * max_record) still arrives whole, and the concatenation is the input. */
 Test(chunker, target_limits_chunk_size_but_not_line_size)
