@@ -55,9 +55,8 @@
 #ifndef SCRM_GEN_H
 #define SCRM_GEN_H
 
-#include <stdint.h>
-
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -117,7 +116,7 @@ void scrm_gen_opts_default(scrm_gen_opts *o);
  * `o->count` CSV rows, each ending in CRLF) to `fd` with large write(2)s,
  * retrying on EINTR and short writes. Does not close `fd`.
  * Returns 0, or -errno: -EINVAL for bad options (`o` NULL, rate not in (0, 1e9], a
- * format other than the four above, start_ms before the snowflake epoch
+ * format other than the four above, csv with a format other than SCRM, start_ms before the snowflake epoch
  * 2010-11-04T01:42:54.657Z or after 2070-01-01), -ENOMEM, or the error of write(2)
  * (-EPIPE when the reader went away, -ENOSPC, ...). On error some records may already
  * have been written. Timestamps stop advancing at 2080-07-10 (41-bit snowflakes).
