@@ -275,6 +275,24 @@ fail:
 	return rc;
 }
 
+/* For a directory without a meta file (or with an empty one): -EBADMSG with the reason
+ * when segment files are there all the same (a damaged log, not a new one), else 0. */
+static int orphan_segments(const char *dir, char *err, size_t errlen)
+{
+	seg_ref *segs = NULL;
+	size_t nseg = 0;
+	if (list_segments(dir, UINT32_MAX, &segs, &nseg))
+		return 0; /* no directory: a new log */
+	free(segs);
+	if (!nseg)
+		return 0;
+	scrm_set_err(err, errlen,
+		"%s: %s is missing or empty, but the directory holds %zu segment file%s: a damaged log, not a new one "
+		"(restore %s, or move the directory away to start a new log)",
+		dir, META_NAME, nseg, nseg == 1 ? "" : "s", META_NAME);
+	return -EBADMSG;
+}
+
 /* nparts of the log in dir. -ENOENT: not a log (no meta, or an empty one). */
 static int meta_read(const char *dir, uint32_t *nparts, char *err, size_t errlen)
 {
@@ -283,6 +301,8 @@ static int meta_read(const char *dir, uint32_t *nparts, char *err, size_t errlen
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
+		if (e == ENOENT && orphan_segments(dir, err, errlen))
+			return -EBADMSG;
 		if (e == ENOENT)
 			scrm_set_err(err, errlen, "%s: not an interaction log (no %s)", dir, META_NAME);
 		else
@@ -293,8 +313,12 @@ static int meta_read(const char *dir, uint32_t *nparts, char *err, size_t errlen
 	struct stat st;
 	int rc = fstat(fd, &st) ? -errno : 0;
 	if (!rc && st.st_size == 0) {
-		scrm_set_err(err, errlen, "%s: not an interaction log (empty %s)", dir, META_NAME);
-		rc = -ENOENT;
+		if (orphan_segments(dir, err, errlen)) {
+			rc = -EBADMSG;
+		} else {
+			scrm_set_err(err, errlen, "%s: not an interaction log (empty %s)", dir, META_NAME);
+			rc = -ENOENT;
+		}
 	} else if (!rc && st.st_size != META_SIZE) {
 		scrm_set_err(err, errlen, "%s: bad size %lld (want %d)", path, (long long)st.st_size, META_SIZE);
 		rc = -EINVAL;
@@ -1315,6 +1339,9 @@ int scrm_ilog_open(scrm_ilog **out, const char *dir, uint32_t nparts, const scrm
 	}
 	char path[PATH_CAP];
 	snprintf(path, sizeof path, "%s/" META_NAME, dir);
+	struct stat mst;
+	if ((stat(path, &mst) || mst.st_size == 0) && (rc = orphan_segments(dir, err, errlen)))
+		goto fail; /* segments without their meta: never taken for a new log */
 	if ((log->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 		rc = -errno;
 		scrm_set_err(err, errlen, "%s: cannot create: %s", path, strerror(errno));
@@ -1825,6 +1852,10 @@ int scrm_ilog_iter_next(scrm_ilog_iter *it, scrm_ilog_rec *r)
 			r->lsn = it->b.first_lsn + it->ri++;
 			return 1;
 		}
+		if (it->nseg == 0) { /* every writer makes a partition's first segment */
+			seg_path(path, it->dir, it->part, 1, "");
+			return iter_fail(it, -EBADMSG, path, 0, "missing: the partition has no segment");
+		}
 		if (it->cur == it->nseg)
 			return 0;
 		seg_ref s = it->segs[it->cur];
@@ -1834,10 +1865,12 @@ int scrm_ilog_iter_next(scrm_ilog_iter *it, scrm_ilog_rec *r)
 			int rc = seg_open(path, s.part, s.seq, it->nparts, O_RDONLY, &it->fd, &it->fsize, &base, &why);
 			if (rc)
 				return iter_fail(it, rc == -EINVAL ? -EBADMSG : rc, path, 0, why);
-			if (it->have_expect && base != it->expect_lsn)
-				return iter_fail(it, -EBADMSG, path, 0, "segment base LSN does not follow the previous segment");
-			if (it->cur > 0 && s.seq != it->segs[it->cur - 1].seq + 1)
+			if (it->cur == 0 ? s.seq != 1 : s.seq != it->segs[it->cur - 1].seq + 1)
 				return iter_fail(it, -EBADMSG, path, 0, "a segment is missing before this one");
+			if (base != (it->have_expect ? it->expect_lsn : 0))
+				return iter_fail(it, -EBADMSG, path, 0,
+						 it->have_expect ? "segment base LSN does not follow the previous segment"
+								 : "the first segment's base LSN is not 0");
 			it->expect_lsn = base;
 			it->have_expect = 1;
 			it->off = SEG_HDR;
@@ -1981,7 +2014,8 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 			seg_path(path, dir, s.part, s.seq, "");
 			v.part.segments++;
 			int last = si + 1 == nseg || segs[si + 1].part != part;
-			if (!first && s.seq != prev_seq + 1)
+			bool gap = first ? s.seq != 1 : s.seq != prev_seq + 1;
+			if (gap)
 				problem(&v, part, path, 0, "segments missing before this one");
 			prev_seq = s.seq;
 			int fd;
@@ -1994,8 +2028,9 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 				continue;
 			}
 			v.part.bytes += fsize;
-			if (!first && base != expect_lsn)
-				problem(&v, part, path, 0, "segment base LSN does not follow the previous segment");
+			if (base != expect_lsn && !gap) /* (after a gap it cannot follow) */
+				problem(&v, part, path, 0, first ? "the first segment's base LSN is not 0"
+								  : "segment base LSN does not follow the previous segment");
 			first = 0;
 			idx_file ix;
 			seg_path(ipath, dir, s.part, s.seq, ".idx");
@@ -2055,6 +2090,10 @@ long scrm_ilog_verify(const char *dir, scrm_ilog_report_fn fn, void *ctx, char *
 			}
 			close(fd);
 		}
+		if (!v.part.segments) {
+			seg_path(path, dir, part, 1, "");
+			problem(&v, part, path, 0, "missing: the partition has no segment (every writer makes its first)");
+		}
 		if (fn)
 			fn(ctx, &v.part);
 	}
@@ -2106,12 +2145,23 @@ int scrm_ilog_history(const char *dir, uint64_t customer, scrm_ilog_rec_fn fn, v
 	char path[PATH_CAP], ipath[PATH_CAP];
 	int bad = 0;
 	rc = 0;
+	if (nseg == 0) { /* every writer makes a partition's first segment */
+		seg_path(path, dir, h.part, 1, "");
+		scrm_set_err(err, errlen, "%s: missing: the customer's partition has no segment", path);
+		bad = -EBADMSG;
+	}
 	for (size_t i = 0; i < nseg && !rc; i++) {
 		seg_path(path, dir, h.part, segs[i].seq, "");
 		int fd;
 		uint64_t fsize, base, from = SEG_HDR;
 		const char *why = "";
 		int r = seg_open(path, h.part, segs[i].seq, nparts, O_RDONLY, &fd, &fsize, &base, &why);
+		if (!r && (i == 0 ? segs[i].seq != 1 || base != 0 : segs[i].seq != segs[i - 1].seq + 1)) {
+			/* an interaction of hers may have been in the lost segments */
+			if (!bad)
+				scrm_set_err(err, errlen, "%s: a segment is missing before this one", path);
+			bad = -EBADMSG;
+		}
 		if (r) {
 			if (!bad)
 				scrm_set_err(err, errlen, "%s: %s", path, r == -EBADMSG || r == -EINVAL ? why : strerror(-r));
@@ -2213,12 +2263,39 @@ static int ckpt_cb(void *ctx, const scrm_ilog_rec *r)
 	return 0;
 }
 
+/* Whether partition part (its segments segs[0..n)) holds more than one block: only a
+ * log whose first batch never reached its checkpoint may lack one, and that batch wrote
+ * at most one block to each partition. Reads at most one block header per segment. */
+static bool more_than_one_block(const char *dir, const seg_ref *segs, size_t n)
+{
+	int blocks = 0;
+	for (size_t i = 0; i < n && blocks < 2; i++) {
+		char path[PATH_CAP];
+		seg_path(path, dir, segs[i].part, segs[i].seq, "");
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0)
+			continue;
+		uint8_t h[BLK_HDR];
+		if (!fstat(fd, &st) && (uint64_t)st.st_size > SEG_HDR) {
+			blocks++;
+			if (pread_all(fd, h, BLK_HDR, SEG_HDR) == 0 && !memcmp(h, BLK_MAGIC, 4)) {
+				uint64_t end = SEG_HDR + BLK_HDR + (uint64_t)scrm_le_get32(h + 16) + scrm_le_get32(h + 4);
+				if ((uint64_t)st.st_size > end)
+					blocks++; /* something after its first block */
+			}
+		}
+		close(fd);
+	}
+	return blocks > 1;
+}
+
 int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, char *err, size_t errlen)
 {
 	assert(dir && out);
 	*out = NULL;
 	uint32_t nparts;
-	int rc = meta_read(dir, &nparts, err, errlen);
+	int rc = meta_read(dir, &nparts, err, errlen); /* -EBADMSG for segments without it */
 	if (rc)
 		return rc;
 	seg_ref *segs;
@@ -2281,6 +2358,25 @@ int scrm_ilog_checkpoint_latest(const char *dir, scrm_ilog_checkpoint **out, cha
 		end = start;
 	}
 	blk_reader_free(&b);
+	if (!rc && !best) {
+		/* None: a first batch that never reached its checkpoint (at most one block
+		 * in each partition, which the caller cuts), or checkpoints lost (partition
+		 * 0's segments damaged or gone) from a log that held more */
+		for (size_t e = nseg; e > 0 && !rc;) {
+			size_t st = e;
+			while (st > 0 && segs[st - 1].part == segs[e - 1].part)
+				st--;
+			if (more_than_one_block(dir, segs + st, e - st)) {
+				scrm_set_err(err, errlen,
+					"%s: no checkpoint in the log, though partition %" PRIu32 " holds more than one "
+					"batch of interactions: its checkpoints (partition 0's segments) are damaged or "
+					"missing; refusing to cut the log (`scrm log verify %s` shows what is wrong)",
+					dir, segs[e - 1].part, dir);
+				rc = -EBADMSG;
+			}
+			e = st;
+		}
+	}
 	free(segs);
 	if (rc) {
 		if (rc == -ENOMEM)

@@ -672,6 +672,13 @@ static int cmd_run(int argc, char **argv, bool replay)
 		fprintf(stderr, "scrm replay: --from must be before --to (the window keeps records with from <= ts < to)\n");
 		return 2;
 	}
+	if (cfg.log_dir && cfg.max_record > SCRM_LOG_MAX_RECORD) {
+		/* an event is at most ~6x its record (a CSV cell's control bytes escaped) plus
+		 * its analysis, and the log keeps each whole: SCRM_ILOG_PAYLOAD_MAX */
+		fprintf(stderr, "scrm %s: with --log, --max-record is at most 2M: the log keeps every event whole, "
+				"and one interaction holds at most 16 MiB\n", cmd);
+		return 2;
+	}
 	if (cfg.relate_threads < 0)
 		cfg.relate_threads = (cfg.workers + 3) / 4;
 	char csv_msg[512];

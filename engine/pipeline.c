@@ -70,6 +70,12 @@
 #define OUT_CAP 4
 #endif
 
+/* One block of the interaction log a chunk writes (chunk.lbs). */
+struct logblock {
+	uint32_t part;
+	scrm_ilog_built b;
+};
+
 typedef struct chunk {
 	uint64_t seq;
 	uint32_t in_index;
@@ -103,9 +109,11 @@ typedef struct chunk {
 	scrm_buf out[SCRM_MAX_ROUTES]; /* per route: a zstd frame, or plain NDJSON */
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t alert_copies;    /* events also written to the alerts route */
-	scrm_buf logblk, logcust; /* with a log: its block of each partition, built by the
-				     worker (scrm_ilog_builder), written by the writer */
-	scrm_ilog_built lb[SCRM_PARTITIONS];
+	scrm_buf logblk, logcust; /* with a log: its blocks, built by the worker
+				     (scrm_ilog_builder), written by the writer */
+	struct logblock *lbs;     /* the blocks, in partition order: one per partition it
+				     touched, more where one would pass SCRM_ILOG_BLOCK_MAX */
+	size_t nlbs, lbs_cap;
 	scrm_buf rej;             /* reject lines (NDJSON) */
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t other_lang, other_lang_none; /* sentiment: texts in another language (sentiment.h) */
@@ -443,7 +451,7 @@ static void chunk_reset(chunk *c)
 	memset(c->route_events, 0, sizeof c->route_events);
 	c->alert_copies = 0;
 	c->logblk.len = c->logcust.len = 0;
-	memset(c->lb, 0, sizeof c->lb);
+	c->nlbs = 0;
 	atomic_store_explicit(&c->dup_done, 0, memory_order_relaxed);
 	c->acks = 0;
 }
@@ -1298,23 +1306,36 @@ static int build_log_blocks(worker *wk, chunk *c)
 	for (size_t i = 0; i < n; i++)
 		wk->lorder[at[c->recs.v[i].partition]++] = (uint32_t)i;
 	for (uint32_t p = 0; p < SCRM_PARTITIONS; p++) {
-		for (uint32_t k = start[p]; k < start[p + 1]; k++) {
-			uint32_t i = wk->lorder[k];
-			const scrm_record *r = &c->recs.v[i];
-			const struct logref *lf = &wk->logref[i];
-			scrm_ilog_rec lr = {
-				.kind = SCRM_ILOG_INTERACTION,
-				.customer = r->cust_hash,
-				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
-				.seq = r->seq,
-				.data = lf->buf->data + lf->off,
-				.len = lf->len,
-			};
-			if ((rc = scrm_ilog_builder_add(wk->lbuild, &lr)))
+		for (uint32_t k = start[p]; k <= start[p + 1]; k++) {
+			bool last = k == start[p + 1];
+			scrm_ilog_rec lr = {.kind = SCRM_ILOG_INTERACTION};
+			if (!last) {
+				const scrm_record *r = &c->recs.v[wk->lorder[k]];
+				const struct logref *lf = &wk->logref[wk->lorder[k]];
+				lr.customer = r->cust_hash;
+				lr.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms;
+				lr.seq = r->seq;
+				lr.data = lf->buf->data + lf->off;
+				lr.len = lf->len;
+			}
+			/* the partition's last record in, or the block full (many small
+			 * events of one customer in a large chunk): seal it */
+			rc = last ? 0 : scrm_ilog_builder_add(wk->lbuild, &lr);
+			if (rc && rc != -E2BIG)
 				return rc;
+			if (last || rc == -E2BIG) {
+				if ((rc = scrm_array_grow((void **)&c->lbs, &c->lbs_cap, c->nlbs + 1, sizeof *c->lbs, 16)))
+					return rc;
+				struct logblock *lb = &c->lbs[c->nlbs];
+				lb->part = p;
+				if ((rc = scrm_ilog_builder_seal(wk->lbuild, &c->logblk, &c->logcust, &lb->b)))
+					return rc;
+				if (lb->b.nrec)
+					c->nlbs++;
+				if (!last && (rc = scrm_ilog_builder_add(wk->lbuild, &lr))) /* into the next */
+					return rc;
+			}
 		}
-		if ((rc = scrm_ilog_builder_seal(wk->lbuild, &c->logblk, &c->logcust, &c->lb[p])))
-			return rc;
 	}
 	return 0;
 }
@@ -2032,11 +2053,12 @@ static int log_chunk(pipeline *pl, chunk *c)
 	uint32_t touched[SCRM_PARTITIONS];
 	size_t n = 0;
 	int rc = 0;
-	for (uint32_t p = 0; p < SCRM_PARTITIONS && !rc; p++)
-		if (c->lb[p].nrec) {
-			rc = scrm_ilog_commit_built(pl->ilog, p, &c->lb[p], &c->logblk, &c->logcust);
-			touched[n++] = p;
-		}
+	for (size_t k = 0; k < c->nlbs && !rc; k++) {
+		const struct logblock *lb = &c->lbs[k];
+		rc = scrm_ilog_commit_built(pl->ilog, lb->part, &lb->b, &c->logblk, &c->logcust);
+		if (!n || touched[n - 1] != lb->part) /* (in partition order) */
+			touched[n++] = lb->part;
+	}
 	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH) /* all of them at once */
 		rc = scrm_ilog_sync_many(pl->ilog, touched, n);
 	if (!rc)
@@ -2142,6 +2164,30 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 	return rc;
 }
 
+/* After the rebuild: the interactions read back from the log must be as many as its
+ * checkpoint counts, or every later seq and customer count is off (segments cut or lost
+ * since: damage, which recovery cannot tell from a crash's torn tail). false: the run
+ * stops (-EIO) before writing anything. Writer thread only. */
+static bool rebuild_check(pipeline *pl)
+{
+	pl->rebuild_checked = true;
+	if (pl->rebuilt == pl->resume_seq)
+		return true;
+	fprintf(stderr, "scrm: interaction log %s: rebuilding state read %" PRIu64
+			" interactions back where its checkpoint counts %" PRIu64 "; stopping before writing anything",
+		pl->cfg->log_dir, pl->rebuilt, pl->resume_seq);
+	if (pl->rebuild_oversize)
+		fprintf(stderr, " (%" PRIu64 " logged events were longer than this run reads back, "
+				"8 x --max-record + 64 KiB: the log was written with a larger "
+				"--max-record; run again with it)\n",
+			pl->rebuild_oversize);
+	else
+		fprintf(stderr, " (`scrm log verify` checks the log)\n");
+	set_fatal(pl, -EIO);
+	pl->writer_stopped = true;
+	return false;
+}
+
 static void *writer_main(void *arg)
 {
 	pipeline *pl = arg;
@@ -2169,27 +2215,10 @@ static void *writer_main(void *arg)
 			scrm_ring_push(&pl->free_ring, c);
 			continue;
 		}
-		if (!c->silent && pl->resume && !pl->rebuild_checked && !pl->writer_stopped) {
-			/* The first live chunk: its seqs continue the rebuilt count, which must
-			 * be the checkpoint's, or every later seq and customer count is off. */
-			pl->rebuild_checked = true;
-			if (pl->rebuilt != pl->resume_seq) {
-				fprintf(stderr, "scrm: interaction log %s: rebuilding state read %" PRIu64
-						" interactions back where its checkpoint counts %" PRIu64
-						"; stopping before writing anything",
-					pl->cfg->log_dir, pl->rebuilt, pl->resume_seq);
-				if (pl->rebuild_oversize)
-					fprintf(stderr, " (%" PRIu64 " logged events were longer than this run reads back, "
-							"8 x --max-record + 64 KiB: the log was written with a larger "
-							"--max-record; run again with it)\n",
-						pl->rebuild_oversize);
-				else
-					fprintf(stderr, " (`scrm log verify` checks the log)\n");
-				set_fatal(pl, -EIO);
-				pl->writer_stopped = true;
-				scrm_ring_push(&pl->free_ring, c);
-				continue;
-			}
+		if (!c->silent && pl->resume && !pl->rebuild_checked && !pl->writer_stopped && !rebuild_check(pl)) {
+			/* the first live chunk: its seqs continue the rebuilt count */
+			scrm_ring_push(&pl->free_ring, c);
+			continue;
 		}
 		if (pl->writer_stopped) {
 			/* After a failure the outputs end at the last whole chunk before it:
@@ -2289,6 +2318,10 @@ static void *writer_main(void *arg)
 		atomic_fetch_add_explicit(&pl->wr_ns, now_ns() - t0, memory_order_relaxed);
 		scrm_ring_push(&pl->free_ring, c);
 	}
+	/* a run with nothing new to read: the log it rebuilt from is checked all the same
+	 * (unless a signal cut the rebuild short) */
+	if (pl->resume && !pl->rebuild_checked && !pl->writer_stopped && !(pl->cfg->stop && *pl->cfg->stop))
+		rebuild_check(pl);
 	atomic_store(&pl->done, 1);
 	return NULL;
 }
@@ -2759,6 +2792,7 @@ static int reader_run(pipeline *pl)
 static void chunk_free(chunk *c)
 {
 	free(c->data);
+	free(c->lbs);
 	scrm_recvec_free(&c->recs);
 	scrm_buf_free(&c->arena);
 	free(c->pidx);

@@ -54,6 +54,10 @@
 #define SCRM_MAX_RELOADS 64 /* replaced customer tables still in use by batches in flight */
 
 #define SCRM_MAX_DIRECT 64 /* scrm_pipeline_cfg.direct_channels */
+/* The longest record (--max-record) a run with an interaction log reads: its event, at
+ * most 6x the record plus 64 KiB of analysis, fits one interaction (ilog.h
+ * SCRM_ILOG_PAYLOAD_MAX, 16 MiB). */
+#define SCRM_LOG_MAX_RECORD ((size_t)2 << 20)
 
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */

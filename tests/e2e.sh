@@ -1654,6 +1654,42 @@ check "damaged log: resume exits non-zero" test $? -ne 0
 check "damaged log: it says how many interactions came back against the checkpoint" \
 	grep -q 'rebuilding state read [0-9]* interactions back where its checkpoint counts 300' "$T/dmg/err"
 check "damaged log: the outputs are left as they were" cmp -s "$T/dmg/before.zst" "$T/dmg/out/inbox.ndjson.zst"
+# ... also when there is nothing new to read (the check used to wait for a live batch)
+(cd "$T/dmg" && "$SCRM" run -q -o out --log log in.ndjson) 2>"$T/dmg/err2"
+dmg_rc=$?
+# a meta file gone, or partition 0 (the checkpoints) gone: refused, never taken for a new
+# log whose interactions would all be cut
+mkdir -p "$T/dmg2"
+"$SCRM" gen --count 2000 --seed 14 >"$T/dmg2/in.ndjson"
+(cd "$T/dmg2" && "$SCRM" run -q -o out --log log --chunk-size 64K in.ndjson)
+cp -r "$T/dmg2/log" "$T/dmg2/log.orig"
+rm "$T/dmg2/log/ilog.meta"
+(cd "$T/dmg2" && "$SCRM" run -q -o out --log log in.ndjson) 2>"$T/dmg2/err1"
+dmg_rc1=$?
+dmg_meta=$(ls "$T/dmg2/log" | grep -c meta)
+rm -rf "$T/dmg2/log" && cp -r "$T/dmg2/log.orig" "$T/dmg2/log" && rm "$T/dmg2/log"/p0000-*
+(cd "$T/dmg2" && "$SCRM" run -q -o out --log log in.ndjson) 2>"$T/dmg2/err2"
+dmg_rc2=$?
+check "damaged log: nothing new to read (rc $dmg_rc), ilog.meta gone (rc $dmg_rc1), partition 0 gone (rc $dmg_rc2): each refused, the interactions kept" \
+	bash -c "test $dmg_rc -eq 1 && grep -q 'rebuilding state read [0-9]* interactions back where its checkpoint counts 300' '$T/dmg/err2' &&
+		test $dmg_rc1 -eq 1 && grep -q 'ilog.meta is missing or empty, but the directory holds 64 segment files' '$T/dmg2/err1' &&
+		test $dmg_meta -eq 0 &&
+		test $dmg_rc2 -eq 1 && grep -q 'no checkpoint in the log, though partition [0-9]* holds more than one batch' '$T/dmg2/err2' &&
+		test \$('$SCRM' log dump '$T/dmg2/log' | grep -vc commit) -gt 1900"
+# many small events of one customer in a large chunk: the log splits her partition's
+# interactions into blocks of at most 64 MiB (it failed with "Argument list too long")
+mkdir -p "$T/big"
+python3 -c "
+print('id,channel,text,handle')
+for i in range(120000): print(f'{i},chat,b,ann')" >"$T/big/one.csv"
+(cd "$T/big" && "$SCRM" run -q -o out --log log --chunk-size 4M --intent none --action none one.csv) 2>"$T/big/err"
+big_rc=$?
+"$SCRM" run -q --log "$T/big/log2" --max-record 3M "$T/big/one.csv" 2>"$T/big/err2"
+big_rc2=$?
+check "--log: 120000 events of one customer in one 4M chunk are logged in several blocks (rc $big_rc); --max-record over 2M with --log is refused (rc $big_rc2)" \
+	bash -c "test $big_rc -eq 0 && test \$(zstdcat '$T/big/out/inbox.ndjson.zst' | wc -l) -eq 120000 &&
+		test \$('$SCRM' log dump '$T/big/log' | grep -vc commit) -eq 120000 && '$SCRM' log verify '$T/big/log' >/dev/null &&
+		test $big_rc2 -eq 2 && grep -q 'with --log, --max-record is at most 2M' '$T/big/err2'"
 
 # --- a reply's opening @handles are its addressees, not mention spam -----------------------
 printf '%s\n' '{"id_str":"5","full_text":"@a @b @c @d @e thanks, fixed now","in_reply_to_status_id_str":"4","user":{"id_str":"2","screen_name":"z"}}' \

@@ -1274,6 +1274,108 @@ Test(ilog, damaged_closed_segment)
 	free(root);
 }
 
+/* ---- damage that must never pass for a new log or a crash ---- */
+
+static void rm_segments(const char *dir, uint32_t part, uint64_t from, uint64_t to)
+{
+	char seg[4096];
+	for (uint64_t q = from; q <= to; q++) {
+		seg_name(seg, sizeof seg, dir, part, q);
+		unlink(seg);
+		strcat(seg, ".idx");
+		unlink(seg);
+	}
+}
+
+Test(ilog, damage_is_not_a_new_log)
+{
+	char *root = tmp_root(), dir[4096], d2[4096], path[4096], err[1024];
+	cat_path(dir, sizeof dir, root, "log");
+	const uint32_t P = 2;
+	expect exp[2] = {0};
+	uint64_t rng = 11, seq = 0;
+	scrm_ilog_checkpoint *c;
+	scrm_ilog *log = open_log(dir, P, 2048, NULL);
+	/* a first batch without its checkpoint: one block per partition, cut as a crash's */
+	for (int i = 0; i < 30; i++)
+		add_interaction(log, exp, 100 + (uint64_t)(i % 6), seq++, &rng);
+	commit_all(log);
+	cr_assert_eq(scrm_ilog_checkpoint_latest(dir, &c, err, sizeof err), -ENOENT, "%s", err);
+	for (uint64_t commit = 1; commit <= 30; commit++) {
+		for (int i = 0; i < 12; i++)
+			add_interaction(log, exp, 100 + (uint64_t)(i % 6), seq++, &rng);
+		add_checkpoint(log, exp, 0, commit);
+		commit_all(log);
+	}
+	cr_assert_eq(scrm_ilog_close(log), 0);
+	cr_assert_geq(count_files(dir, ".seg"), 6);
+	uint64_t cust1 = 100;
+	while (scrm_ilog_part_of(cust1, P) != 1)
+		cust1++;
+
+	/* partition 0's segments (the checkpoints) gone: refused, not cut as a crash */
+	cat_path(d2, sizeof d2, root, "nop0");
+	copy_dir(dir, d2);
+	rm_segments(d2, 0, 1, 1000);
+	cr_assert_eq(scrm_ilog_checkpoint_latest(d2, &c, err, sizeof err), -EBADMSG);
+	cr_assert(strstr(err, "no checkpoint in the log, though partition 1 holds more than one batch"), "%s", err);
+
+	/* ilog.meta gone: refused by every reader and by the writer, which makes none */
+	cat_path(d2, sizeof d2, root, "nometa");
+	copy_dir(dir, d2);
+	cat_path(path, sizeof path, d2, "ilog.meta");
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(scrm_ilog_checkpoint_latest(d2, &c, err, sizeof err), -EBADMSG);
+	cr_assert(strstr(err, "ilog.meta is missing or empty, but the directory holds"), "%s", err);
+	cr_assert_lt(scrm_ilog_verify(d2, NULL, NULL, err, sizeof err), 0);
+	scrm_ilog_opts o;
+	scrm_ilog_opts_default(&o);
+	cr_assert_eq(scrm_ilog_open(&log, d2, P, &o, err, sizeof err), -EBADMSG);
+	cr_assert(strstr(err, "a damaged log, not a new one"), "%s", err);
+	cr_assert_neq(access(path, F_OK), 0, "no new meta beside the old segments");
+	FILE *f = fopen(path, "w"); /* an empty one, as a crash while creating it leaves */
+	cr_assert(f && fclose(f) == 0);
+	cr_assert_eq(scrm_ilog_checkpoint_latest(d2, &c, err, sizeof err), -EBADMSG);
+
+	/* a partition's first segment gone: verify, the iterator and history all say so */
+	cat_path(d2, sizeof d2, root, "nofirst");
+	copy_dir(dir, d2);
+	rm_segments(d2, 1, 1, 1);
+	vsum v;
+	cr_assert_geq(verify(d2, &v), 1);
+	cr_assert(strstr(v.first_why, "segments missing before this one"), "%s", v.first_why);
+	scrm_ilog_iter *it;
+	cr_assert_eq(scrm_ilog_iter_open(&it, d2, 1, err, sizeof err), 0, "%s", err);
+	scrm_ilog_rec r;
+	cr_assert_eq(scrm_ilog_iter_next(it, &r), -EBADMSG);
+	cr_assert(strstr(scrm_ilog_iter_error(it), "a segment is missing before this one"), "%s",
+		  scrm_ilog_iter_error(it));
+	scrm_ilog_iter_free(it);
+	hits h = {.customer = cust1};
+	cr_assert_eq(scrm_ilog_history(d2, cust1, hit_cb, &h, err, sizeof err), -EBADMSG);
+	cr_assert(strstr(err, "a segment is missing before this one"), "%s", err);
+
+	/* all of a partition's segments gone */
+	cat_path(d2, sizeof d2, root, "nopart");
+	copy_dir(dir, d2);
+	rm_segments(d2, 1, 1, 1000);
+	cr_assert_geq(verify(d2, &v), 1);
+	cr_assert(strstr(v.first_why, "the partition has no segment"), "%s", v.first_why);
+	cr_assert_eq(scrm_ilog_iter_open(&it, d2, 1, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(scrm_ilog_iter_next(it, &r), -EBADMSG);
+	scrm_ilog_iter_free(it);
+	h = (hits){.customer = cust1};
+	cr_assert_eq(scrm_ilog_history(d2, cust1, hit_cb, &h, err, sizeof err), -EBADMSG);
+	cr_assert_eq(h.n, 0);
+
+	/* the log itself is clean, and a crash's first batch alone is still cut */
+	cr_assert_eq(verify(dir, &v), 0);
+	for (uint32_t p = 0; p < P; p++)
+		free(exp[p].v);
+	rm_rf(root);
+	free(root);
+}
+
 /* ---- cut_seq: what a crashed run wrote past its last checkpoint ---- */
 
 Test(ilog, cut_seq_drops_blocks_past_the_checkpoint)
