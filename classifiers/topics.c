@@ -1164,6 +1164,21 @@ out:
 }
 
 /* Contradiction check: try every assignment of the topic's distinct leaves. */
+/* The first NEAR of @t equal to near @k (the same distance and leaves): one variable
+ * for the same NEAR written twice. */
+static uint32_t near_canon(const scrm_topics *t, uint32_t k)
+{
+	const struct near *b = &t->nears[k];
+	for (uint32_t i = 0; i < k; i++) {
+		const struct near *a = &t->nears[i];
+		if (a->n == b->n && a->a_n == b->a_n && a->b_n == b->b_n &&
+		    !memcmp(t->near_pat + a->a_off, t->near_pat + b->a_off, a->a_n * sizeof *t->near_pat) &&
+		    !memcmp(t->near_pat + a->b_off, t->near_pat + b->b_off, a->b_n * sizeof *t->near_pat))
+			return i;
+	}
+	return k;
+}
+
 static bool never_matches(const scrm_topics *t, const struct topic *tp)
 {
 	uint32_t var_key[16];
@@ -1177,6 +1192,17 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 		uint32_t keys[64];
 		uint32_t nk = 0;
 		if (k == OP_NEAR) {
+			/* a variable of its own too: whether its A and B were near enough is
+			 * free (under a negation, "never near" must not read as "never") */
+			uint32_t v = 0, key = near_canon(t, ops[i].arg);
+			while (v < nvars && !(var_kind[v] == OP_NEAR && var_key[v] == key))
+				v++;
+			if (v == nvars) {
+				if (nvars == 16)
+					return false;
+				var_kind[nvars] = OP_NEAR;
+				var_key[nvars++] = key;
+			}
 			const struct near *nr = &t->nears[ops[i].arg];
 			for (uint32_t j = 0; j < nr->a_n + nr->b_n && nk < 64; j++)
 				keys[nk++] = t->near_pat[nr->a_off + j];
@@ -1223,8 +1249,12 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 				st[sp++] = m >> v & 1;
 				break;
 			case OP_NEAR: {
-				/* Over-approximation: some A leaf and some B leaf matched. */
+				/* Some A leaf and some B leaf matched, and (its own variable)
+				 * they were near enough. */
 				const struct near *nr = &t->nears[o->arg];
+				uint32_t vn = 0, key = near_canon(t, o->arg);
+				while (!(var_kind[vn] == OP_NEAR && var_key[vn] == key))
+					vn++;
 				uint8_t a = 0, bb = 0;
 				for (uint32_t j = 0; j < nr->a_n + nr->b_n; j++) {
 					for (v = 0; v < nvars; v++)
@@ -1237,7 +1267,7 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 							bb = 1;
 					}
 				}
-				st[sp++] = a && bb;
+				st[sp++] = a && bb && (m >> vn & 1);
 				break;
 			}
 			case OP_NOT: st[sp - 1] = !st[sp - 1]; break;

@@ -993,7 +993,9 @@ Test(topics, never_matches)
 			      "topic g: -x\n"
 			      "topic h: Refund -REFUND\n"
 			      "topic i: #Sale -#sale\n"
-			      "topic j: Refund\n");
+			      "topic j: Refund\n"
+			      "topic k: refund waiting -(refund NEAR/2 waiting)\n"
+			      "topic l: x NEAR/3 y -(x NEAR/3 y)\n");
 	cr_assert_eq(scrm_topics_never_matches(f.t, 7), 1, "terms differing in case only are one term");
 	cr_assert_eq(scrm_topics_never_matches(f.t, 8), 1);
 	cr_assert_eq(scrm_topics_never_matches(f.t, 9), 0);
@@ -1006,6 +1008,12 @@ Test(topics, never_matches)
 	cr_assert_eq(scrm_topics_never_matches(f.t, 5), 1);
 	cr_assert_eq(scrm_topics_never_matches(f.t, 6), 0);
 	cr_assert_str_eq(match(&f, "nothing here"), "d,g"); /* pattern-free topics still run */
+	/* both words, but not near each other: it matches, so no warning (a NEAR under a
+	 * negation is not "both words"); the very same NEAR negated still contradicts */
+	cr_assert_eq(scrm_topics_never_matches(f.t, 10), 0);
+	cr_assert_str_eq(match(&f, "refund is due and I am still here after weeks waiting"), "d,g,j,k");
+	cr_assert_str_eq(match(&f, "refund still waiting"), "d,g,j");
+	cr_assert_eq(scrm_topics_never_matches(f.t, 11), 1);
 	fx_free(&f);
 }
 
