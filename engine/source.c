@@ -127,6 +127,8 @@ typedef struct fd_source {
 	dev_t dev;    /* the file we have open */
 	ino_t ino;
 	unsigned long long waited_ns; /* in follow_wait()'s polls */
+	unsigned long long rotated_ms; /* another file under the name, seen at (monotonic ms)
+					  with the old one at its end; 0: not seen */
 } fd_source;
 
 /* How long a followed file's wait sleeps before it checks for a truncation or a new
@@ -134,6 +136,18 @@ typedef struct fd_source {
  * looks at the size (without). */
 #define FOLLOW_CHECK_MS 1000
 #define FOLLOW_POLL_MS 250
+/* After a rotation (another file under the name), the old file is read on while its
+ * writer may still append to it (logrotate's `create`: until the application reopens):
+ * the new file is taken once it holds data, or once the old one has been still this
+ * long. */
+#define FOLLOW_ROTATE_MS 5000
+
+static unsigned long long mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (unsigned long long)t.tv_sec * 1000u + (unsigned long long)t.tv_nsec / 1000000u;
+}
 
 /*
  * Wait at a followed file's end until there is more to read (1), it was truncated or
@@ -146,17 +160,31 @@ static int follow_wait(fd_source *f)
 		struct stat fs, ps;
 		if (fstat(f->fd, &fs) < 0)
 			return -errno;
-		if ((unsigned long long)fs.st_size > f->off)
+		if ((unsigned long long)fs.st_size > f->off) {
+			f->rotated_ms = 0; /* still written: read on, wherever the name points */
 			return 1;
+		}
 		if ((unsigned long long)fs.st_size < f->off) {
 			f->follow_end = "truncated";
 			return 0;
 		}
 		/* rotated: the name now stands for another file (or for none yet: then the
-		 * old one may still be written, so it is read on) */
+		 * old one may still be written, so it is read on). The old one's writer may
+		 * not have moved yet: it is left once the new file holds data (the writer
+		 * reopened; what it wrote to the old one before is there by now: one more
+		 * look at its size) or once it has been still for FOLLOW_ROTATE_MS. */
 		if (stat(f->base.name, &ps) == 0 && (ps.st_dev != f->dev || ps.st_ino != f->ino)) {
-			f->follow_end = "replaced by a new file";
-			return 0;
+			unsigned long long now = mono_ms();
+			if (!f->rotated_ms)
+				f->rotated_ms = now;
+			if (ps.st_size > 0 || now - f->rotated_ms >= FOLLOW_ROTATE_MS) {
+				if (fstat(f->fd, &fs) < 0)
+					return -errno;
+				if ((unsigned long long)fs.st_size > f->off)
+					return 1;
+				f->follow_end = "replaced by a new file";
+				return 0;
+			}
 		}
 		struct pollfd p[2];
 		nfds_t np = 0;

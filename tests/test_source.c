@@ -1425,6 +1425,27 @@ Test(source, follow_reads_growth_truncation_and_rotation)
 		cr_assert_str_eq(scrm_source_follow_end(s), "replaced by a new file");
 		scrm_source_close(s);
 
+		/* renamed and created again empty while the writer still appends to the old
+		 * file (logrotate's create, before the application reopens): the old file is
+		 * read on, past a check of the name, until the new one holds data */
+		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
+		read_expect(s, "c\n");
+		char old2[300];
+		snprintf(old2, sizeof old2, "%s.2", path);
+		cr_assert_eq(rename(path, old2), 0);
+		int nfd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		cr_assert_geq(nfd, 0);
+		close(nfd);
+		la = (later_append){old2, "c2\n", 3, 1300}; /* after a check of the name */
+		cr_assert_eq(pthread_create(&t, NULL, append_later, &la), 0);
+		read_expect(s, "c2\n");
+		pthread_join(t, NULL);
+		append_file(path, "c\n"); /* the writer reopened */
+		cr_assert_eq(scrm_source_read(s, buf, sizeof buf), 0);
+		cr_assert_str_eq(scrm_source_follow_end(s), "replaced by a new file");
+		scrm_source_close(s);
+		unlink(old2);
+
 		/* deleted and not yet created again: the old file is read on meanwhile */
 		cr_assert_eq(scrm_source_open(&s, path, &o, err, sizeof err), 0, "%s", err);
 		read_expect(s, "c\n");
