@@ -373,7 +373,22 @@ static int fd_source_open(scrm_source **out, const char *path, const scrm_source
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *name = is_stdin ? "<stdin>" : path;
 	int rc;
-	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	/* A named pipe's open() waits for a writer, deaf to the stop pipe: opened without
+	 * waiting, then blocking again; its first read polls the stop pipe and waits for
+	 * the writer (a pipe that never had one reports no hang-up: no early end). */
+	struct stat pst;
+	bool fifo = !is_stdin && opts && opts->watch_stop && opts->stop_fd >= 0 && stat(path, &pst) == 0 &&
+		    S_ISFIFO(pst.st_mode);
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC | (fifo ? O_NONBLOCK : 0));
+	if (fd >= 0 && fifo) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			rc = -errno;
+			close(fd);
+			set_err(err, errlen, "%s: %s", path, -rc);
+			return rc;
+		}
+	}
 	if (fd < 0) {
 		rc = -errno;
 		set_err(err, errlen, "%s: %s", path, -rc);

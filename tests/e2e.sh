@@ -129,6 +129,23 @@ rc=$?
 waited=$(( ($(date +%s%N) - t0) / 1000000 ))
 exec 3>&-
 check "SIGINT stops a run blocked on stdin at once (${waited} ms, rc $rc)" test $rc -eq 130 -a $waited -lt 2000
+# a named pipe given as the input, no writer yet: its open() waited for one, deaf to signals
+mkfifo "$T/fifo2"
+"$SCRM" run -q -o "$T/fifo2.out" "$T/fifo2" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+t0=$(date +%s%N)
+for k in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { exec 3>"$T/fifo2"; exec 3>&-; } # (unblock a stuck run)
+wait $pid
+rc=$?
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+"$SCRM" gen --count 50 --seed 2 >"$T/fifo2.in"
+(sleep 0.3; cat "$T/fifo2.in" >"$T/fifo2") &
+"$SCRM" run -q -o "$T/fifo2.out2" "$T/fifo2"
+check "SIGTERM stops a run waiting for a named pipe's writer (${waited} ms, rc $rc); with a writer it reads the pipe" \
+	bash -c "test $rc -eq 143 -a $waited -lt 3000 && test \$(zstdcat '$T/fifo2.out2/inbox.ndjson.zst' | wc -l) -eq 50"
 printf '{"id":"h1","channel":"chat","ts":0,"text":"first","author":{"handle":"u"}}\n{"id":"h2","channel":"chat","ts":3600000,"text":"an hour later","author":{"handle":"u"}}\n' >"$T/hour.ndjson"
 "$SCRM" replay -q --speed 1 "$T/hour.ndjson" >"$T/hour.out" &
 pid=$!
