@@ -602,13 +602,18 @@ uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t s
 {
 	int fresh;
 	scrm_ktab_slot *e = scrm_ktab_get(w, key, &fresh);
-	if (!fresh && ts_ms < e->ts)
-		ts_ms = e->ts;
-	if (fresh || ts_ms - e->ts > window_ms) {
+	if (!fresh && ts_ms <= INT64_MIN / 2)
+		ts_ms = e->ts; /* no time (the caller's INT64_MIN / 2): as at the burst's last */
+	/* how far from the burst's newest copy, either way: input newest first (a search
+	 * export) is as far apart as oldest first */
+	int64_t gap = fresh ? 0 : ts_ms >= e->ts ? ts_ms - e->ts : e->ts - ts_ms;
+	if (fresh || gap > window_ms) {
 		e->n = 0; /* first sighting, or the last burst is over: start a new one */
 		e->a = seq;
+		e->ts = ts_ms;
+	} else if (ts_ms > e->ts) {
+		e->ts = ts_ms;
 	}
-	e->ts = ts_ms;
 	*first_seq = e->a;
 	return e->n++;
 }

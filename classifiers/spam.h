@@ -95,8 +95,11 @@ void scrm_dupwin_free(scrm_dupwin *w);
  * long as each comes within @window_ms of the previous one (a session window: a retweet
  * storm that keeps going stays one burst). Returns how many earlier posts of the current
  * burst the window holds (0: first sighting, or the previous copy is older than the
- * window), and the sequence number of the burst's first post in *first_seq. A post
- * older than the key's last one (out-of-order input) counts as at that last time.
+ * window), and the sequence number of the burst's first post in *first_seq. Out-of-order
+ * input: a post older than the burst's newest copy is in the burst when within
+ * @window_ms of it, else it starts a new burst (input newest first, as a search export
+ * comes, gives the bursts oldest first would); a post without a time (@ts_ms <=
+ * INT64_MIN / 2) counts as at the burst's newest.
  */
 uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t seq, int64_t window_ms,
 			 uint64_t *first_seq);

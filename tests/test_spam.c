@@ -146,6 +146,23 @@ Test(spam, window_bursts)
 	cr_assert_eq(scrm_dupwin_see(w, 42, 1000 + 30 * min, 14, 10 * min, &first), 0); /* gap > window */
 	cr_assert_eq(first, 14);
 	cr_assert_eq(scrm_dupwin_see(w, 43, 0, 15, 10 * min, &first), 0);
+	/* newest first (a search export): copies days apart are no burst, as oldest first;
+	 * copies minutes apart are one */
+	const int64_t day = 24 * 60 * min;
+	for (int k = 0; k < 4; k++)
+		cr_assert_eq(scrm_dupwin_see(w, 44, (40 - 10 * k) * day, 20 + (uint64_t)k, 10 * min, &first), 0, "%d", k);
+	for (int k = 0; k < 4; k++) {
+		cr_assert_eq(scrm_dupwin_see(w, 45, 50 * day - 3 * k * min, 30 + (uint64_t)k, 10 * min, &first),
+			     (uint32_t)k);
+		cr_assert_eq(first, 30);
+	}
+	/* ... a copy older than the newest by more than the window starts a new burst, and the
+	 * next, within the window of the newest copy, is in the new one */
+	cr_assert_eq(scrm_dupwin_see(w, 45, 49 * day, 40, 10 * min, &first), 0);
+	cr_assert_eq(first, 40);
+	/* a copy without a time counts as at the burst's newest */
+	cr_assert_eq(scrm_dupwin_see(w, 45, INT64_MIN / 2, 41, 10 * min, &first), 1);
+	cr_assert_eq(first, 40);
 	scrm_dupwin_free(w);
 	scrm_dupwin_free(NULL);
 }
