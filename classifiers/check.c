@@ -287,6 +287,11 @@ int scrm_check_main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (argv[1][0] == '-' && argv[1][1]) { /* an option it does not know, not a file */
+		fprintf(stderr, "scrm check: unknown option '%s'\n", argv[1]);
+		usage(stderr);
+		return 2;
+	}
 	static char err[ERR_CAP]; /* `scrm check` is a one-shot command: no threads */
 	const char *path = argv[1];
 	scrm_rules *r = NULL;

@@ -217,8 +217,9 @@ typedef struct scrm_clf_config {
 						     keep each text's output, the pipeline not) */
 } scrm_clf_config;
 
-/* 0 if @spec is "NAME=MODEL" with a usable auxiliary model name (linear.h), else -EINVAL
- * with why in @err (the file is read at training). */
+/* 0 if @spec is "NAME=MODEL" with a usable auxiliary model name (linear.h) and MODEL a
+ * file that is there (it is read at training), else -EINVAL or stat()'s -errno with why
+ * in @err. */
 int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen);
 
 enum scrm_clf_flags {

@@ -201,7 +201,16 @@ int scrm_clf_aux_spec_check(const char *spec, char *err, size_t errlen)
 {
 	char name[SCRM_LINEAR_AUX_NAME_MAX + 1];
 	const char *path;
-	return split_aux_spec(spec, name, &path, err, errlen);
+	int rc = split_aux_spec(spec, name, &path, err, errlen);
+	struct stat st;
+	if (!rc && stat(path, &st) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "auxiliary model '%s': %s: %s", name, path, strerror(errno));
+	} else if (!rc && !S_ISREG(st.st_mode)) {
+		rc = -EINVAL;
+		snprintf(err, errlen, "auxiliary model '%s': %s: not a model file", name, path);
+	}
+	return rc;
 }
 
 /* Read the model file of "NAME=MODEL" and attach it to @m under NAME. */

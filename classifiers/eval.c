@@ -274,7 +274,7 @@ int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t
 	size_t n = 0;
 	int ret = 0;
 	for (size_t p = 0; p < npaths && !ret; p++) {
-		FILE *fp = fopen(paths[p], "rb");
+		FILE *fp = scrm_fopen_input(paths[p]);
 		if (!fp) {
 			fprintf(stderr, "%s: %s: %s\n", prog, paths[p], strerror(errno));
 			ret = 1;
@@ -381,7 +381,7 @@ static void list_labels(FILE *fp, scrm_task task)
  */
 static int dataset_load(dataset *d, const struct opts *o)
 {
-	FILE *fp = fopen(d->path, "rb");
+	FILE *fp = scrm_fopen_input(d->path);
 	if (!fp) {
 		fprintf(stderr, "scrm eval: %s: %s\n", d->path, strerror(errno));
 		return 1;
@@ -410,8 +410,7 @@ static int dataset_load(dataset *d, const struct opts *o)
 	if (tcol < 0 || lcol < 0) {
 		fprintf(stderr, "scrm eval: %s: no column '%s' (%s; columns:", d->path,
 			tcol < 0 ? o->text_col : o->label_col, tcol < 0 ? "--text-col" : "--label-col");
-		for (size_t i = 0; i < scrm_tsv_ncols(t); i++)
-			fprintf(stderr, " %s", scrm_tsv_colname(t, i));
+		scrm_tsv_print_columns(stderr, t);
 		fputs(")\n", stderr);
 		ret = 2;
 		goto out;

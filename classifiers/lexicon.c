@@ -7,6 +7,7 @@
 #include "lexicon.h"
 #include "utf8.h"
 
+#include "buf.h"
 #include <assert.h>
 #include <errno.h>
 #include <math.h>
@@ -564,7 +565,7 @@ fail_lex:
 static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
 	int rc;
-	FILE *f = fopen(path, "rb");
+	FILE *f = scrm_fopen_input(path);
 	if (!f) {
 		rc = -errno;
 		errf(err, errlen, "%s: %s", path, strerror(errno));
@@ -619,6 +620,15 @@ int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *
 	if (emoji_path && (rc = read_file(emoji_path, &eb, &el, err, errlen)) < 0)
 		goto out_lex;
 	rc = scrm_lexicon_load_mem(out, lb, ll, lexicon_path, eb, el, emoji_path, err, errlen);
+	if (rc == 0 && scrm_lexicon_size(*out) == 0) {
+		/* (the reference takes an empty file as an empty dict; a file given to score
+		 * with is a mistake: every text would come out neutral) */
+		scrm_lexicon_free(*out);
+		*out = NULL;
+		errf(err, errlen, "%s: no lexicon entries (expected word<TAB>valence lines, VADER's or AFINN's format)",
+		     lexicon_path);
+		rc = -EINVAL;
+	}
 	free(eb);
 out_lex:
 	free(lb);

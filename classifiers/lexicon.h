@@ -54,9 +54,11 @@ enum scrm_lexicon_format {
 /*
  * Load a word lexicon and, if emoji_path is not NULL, an emoji description lexicon.
  * On success returns 0 and stores a new lexicon in *out (free it with
- * scrm_lexicon_free). On failure returns -errno (-ENOENT, -EINVAL for a bad line,
- * -ENOMEM ...), leaves *out NULL and writes a NUL-terminated message such as
- * "lex.txt:12: expected a number in field 2, got 'x'" into err (if errlen > 0).
+ * scrm_lexicon_free). On failure returns -errno (-ENOENT, -EISDIR, -EINVAL for a bad
+ * line or a word file without any entry, -ENOMEM ...), leaves *out NULL and writes a
+ * NUL-terminated message such as "lex.txt:12: expected a number in field 2, got 'x'"
+ * into err (if errlen > 0). (scrm_lexicon_load_mem() takes an empty word list, as the
+ * reference does.)
  */
 int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *emoji_path, char *err,
 		      size_t errlen);

@@ -68,6 +68,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -883,6 +884,26 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 		scrm_set_err(err, errlen, "%s: out of memory", path);
 		return rc;
 	}
+	/* a symbolic link's target is what is replaced; a device or pipe is written in place */
+	char dst[PATH_MAX];
+	int where = scrm_out_path(path, dst, sizeof dst);
+	if (where < 0) {
+		free(b);
+		scrm_set_err(err, errlen, "%s: %s", path, strerror(-where));
+		return where;
+	}
+	if (where == 0) {
+		FILE *fp = fopen(path, "wb");
+		size_t wr = fp ? fwrite(b, 1, len, fp) : 0;
+		int werr = !fp ? errno : wr != len ? (errno ? errno : EIO) : 0;
+		if (fp && fclose(fp) != 0 && !werr)
+			werr = errno;
+		free(b);
+		if (werr)
+			scrm_set_err(err, errlen, "%s: write failed: %s", path, strerror(werr));
+		return -werr;
+	}
+	path = dst;
 	size_t pl = strlen(path);
 	char *tmp = malloc(pl + 5);
 	if (!tmp) {

@@ -18,6 +18,7 @@
  * ignored) and reported on stderr with their line number; nothing is skipped.
  * Exit: 0; 1 on an I/O error; 2 on a usage error or an unloadable lexicon.
  */
+#include "buf.h"
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -134,9 +135,10 @@ int scrm_score_main(int argc, char **argv)
 	scrm_tsv *t = NULL;
 	char *line = NULL;
 	size_t cap = 0;
-	FILE *in = strcmp(in_path, "-") ? fopen(in_path, "rb") : stdin;
+	FILE *in = strcmp(in_path, "-") ? scrm_fopen_input(in_path) : stdin;
 	if (!in) {
 		fprintf(stderr, "scrm score: %s: %s\n", in_path, strerror(errno));
+		rc = 1; /* unreadable input */
 		goto out;
 	}
 	if (!(s = scrm_sent_create(lex))) {
@@ -168,8 +170,7 @@ int scrm_score_main(int argc, char **argv)
 		const char *missing = named_text && tcol < 0 ? text_col : named_id && icol < 0 ? id_col : NULL;
 		if (missing) {
 			fprintf(stderr, "scrm score: %s: no column '%s' (columns:", in_path, missing);
-			for (size_t k = 0; k < scrm_tsv_ncols(t); k++)
-				fprintf(stderr, " %s", scrm_tsv_colname(t, k));
+			scrm_tsv_print_columns(stderr, t);
 			fputs(")\n", stderr);
 			rc = 2;
 			goto out;

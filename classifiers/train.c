@@ -131,7 +131,7 @@ static int rows_push(rows *r, const char *s, size_t len, uint32_t gold)
 /* Returns 0 or an exit code after printing why. */
 static int load(rows *r, const char *path, scrm_task task, const char *text_col, const char *label_col)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = scrm_fopen_input(path);
 	if (!fp) {
 		fprintf(stderr, "scrm train: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -153,8 +153,7 @@ static int load(rows *r, const char *path, scrm_task task, const char *text_col,
 	if (tcol < 0 || lcol < 0) {
 		fprintf(stderr, "scrm train: %s: no column '%s' (%s; columns:", path, tcol < 0 ? text_col : label_col,
 			tcol < 0 ? "--text-col" : "--label-col");
-		for (size_t i = 0; i < scrm_tsv_ncols(t); i++)
-			fprintf(stderr, " %s", scrm_tsv_colname(t, i));
+		scrm_tsv_print_columns(stderr, t);
 		fputs(")\n", stderr);
 		ret = 2;
 		goto out;
@@ -210,7 +209,7 @@ static int cmp_u64(const void *a, const void *b)
  * Returns 0 or an exit code after printing why. */
 static int exclude_texts(rows *r, const char *path, const char *text_col)
 {
-	FILE *fp = fopen(path, "rb");
+	FILE *fp = scrm_fopen_input(path);
 	if (!fp) {
 		fprintf(stderr, "scrm train: --exclude %s: %s\n", path, strerror(errno));
 		return 1;

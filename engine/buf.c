@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int scrm_buf_reserve(scrm_buf *b, size_t extra)
 {
@@ -151,4 +153,43 @@ out:
 	free(buf);
 	fclose(fp);
 	return rc;
+}
+
+FILE *scrm_fopen_input(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	if (fp && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		errno = EISDIR;
+		return NULL;
+	}
+	return fp;
+}
+
+int scrm_out_path(const char *path, char *out, size_t outlen)
+{
+	struct stat st;
+	if (snprintf(out, outlen, "%s", path) >= (int)outlen)
+		return -ENAMETOOLONG;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 1 : -errno;
+	if (S_ISLNK(st.st_mode)) {
+		/* the link's target, made absolute against the link's directory */
+		char t[PATH_MAX];
+		ssize_t n = readlink(path, t, sizeof t - 1);
+		if (n < 0)
+			return -errno;
+		t[n] = 0;
+		const char *slash = strrchr(path, '/');
+		int k = t[0] == '/' || !slash ? snprintf(out, outlen, "%s", t)
+					       : snprintf(out, outlen, "%.*s/%s", (int)(slash - path), path, t);
+		if (k < 0 || (size_t)k >= outlen)
+			return -ENAMETOOLONG;
+		if (stat(out, &st) != 0)
+			return errno == ENOENT ? 1 : -errno; /* a dangling link: its target is made */
+	}
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return S_ISREG(st.st_mode) ? 1 : 0;
 }

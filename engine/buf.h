@@ -12,6 +12,7 @@
 #define SCRM_BUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -72,6 +73,23 @@ void *scrm_table_zalloc(size_t n, size_t size);
  * file, or larger than @max), -EIO, -ENOMEM; with "PATH: why" in @err.
  */
 int scrm_read_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *err, size_t errlen);
+
+/*
+ * scrm_fopen_input() - fopen(@path, "rb") for an input that is read through: a file, a
+ * pipe, a device, but not a directory (fopen() opens one, and its first read fails with a
+ * misleading error). Return: the stream, or NULL with errno set (EISDIR for a directory).
+ */
+FILE *scrm_fopen_input(const char *path);
+
+/*
+ * scrm_out_path() - where an output file written aside and then renamed into place
+ * ("PATH.tmp", then rename) must go for @path: @path itself when it is a regular file
+ * or absent, the file a symbolic link points at (so the link stays a link), written in
+ * place instead when @path (or the link's target) is a device or a pipe (/dev/stdout:
+ * a rename would replace the node). Return: 1 rename onto @out, 0 write @path in place,
+ * -errno (-EISDIR for a directory, -ENAMETOOLONG).
+ */
+int scrm_out_path(const char *path, char *out, size_t outlen);
 
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);

@@ -24,6 +24,7 @@
  * so any population size costs O(1) memory.
  */
 #include "gen.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -3508,7 +3510,23 @@ static int bad_value(const char *opt, const char *val, const char *why)
  * `scrm gen | scrm run --customers F` never sees half a file. */
 static int write_customers_file(const char *path, const scrm_gen_opts *o)
 {
-	char tmp[4096];
+	char tmp[4096], dst[4096];
+	/* a symbolic link's target is what is replaced; a device or pipe is written in place */
+	int where = scrm_out_path(path, dst, sizeof dst);
+	if (where < 0) {
+		fprintf(stderr, "scrm gen: %s: %s\n", path, strerror(-where));
+		return where;
+	}
+	if (where == 0) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		int rc = fd < 0 ? -errno : scrm_gen_customers_write(fd, o);
+		if (fd >= 0 && close(fd) < 0 && !rc)
+			rc = -errno;
+		if (rc)
+			fprintf(stderr, "scrm gen: %s: %s\n", path, strerror(-rc));
+		return rc;
+	}
+	path = dst;
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		fprintf(stderr, "scrm gen: %s: %s\n", path, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
@@ -3635,6 +3653,14 @@ int scrm_gen_main(int argc, char **argv)
 		}
 	}
 
+	struct stat cs, os;
+	if (cust_path && out_path &&
+	    (!strcmp(cust_path, out_path) ||
+	     (stat(cust_path, &cs) == 0 && stat(out_path, &os) == 0 && cs.st_dev == os.st_dev && cs.st_ino == os.st_ino))) {
+		fprintf(stderr, "scrm gen: --customers and -o name the same file (%s): the stream would overwrite the "
+				"export\nTry 'scrm gen --help'.\n", cust_path);
+		return 2;
+	}
 	if (cust_path && write_customers_file(cust_path, &o))
 		return 1;
 	int fd = STDOUT_FILENO;

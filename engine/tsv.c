@@ -274,3 +274,27 @@ int scrm_tsv_warn_shape(const scrm_tsv *t, const char *who, const char *path, ui
 			n == 1 ? "" : "s", t->ncols, t->extra ? "extra ignored" : "the missing ones read as empty");
 	return 1;
 }
+
+void scrm_tsv_print_columns(FILE *f, const scrm_tsv *t)
+{
+	size_t n = scrm_tsv_ncols(t);
+	for (size_t i = 0; i < n && i < 32; i++) {
+		const unsigned char *c = (const unsigned char *)scrm_tsv_colname(t, i);
+		size_t len = strlen((const char *)c), k = 0;
+		fputc(' ', f);
+		while (k < len && k < 64) {
+			int valid;
+			size_t step = scrm_utf8_step(c + k, len - k, &valid);
+			if (valid && (step > 1 || (c[k] >= 0x20 && c[k] < 0x7f)))
+				fwrite(c + k, 1, step, f); /* printable ASCII, or a whole UTF-8 character */
+			else
+				for (size_t j = 0; j < step; j++)
+					fprintf(f, "\\x%02X", c[k + j]);
+			k += step;
+		}
+		if (k < len)
+			fputs("...", f);
+	}
+	if (n > 32)
+		fprintf(f, " ... (%zu columns)", n);
+}

@@ -50,6 +50,11 @@ size_t scrm_tsv_ncols(const scrm_tsv *t);
 /* The name of column @i (unescaped), or "" for headerless files. */
 const char *scrm_tsv_colname(const scrm_tsv *t, size_t i);
 
+/* The header's column names for an error message, each after a space: bytes that are
+ * not printable ASCII or UTF-8 as \xHH, a name cut after 64 bytes, at most 32 names (a
+ * binary file's "header" stays one readable line). */
+void scrm_tsv_print_columns(FILE *f, const scrm_tsv *t);
+
 /* Index of the column named @name, or -1. */
 long scrm_tsv_col(const scrm_tsv *t, const char *name);
 

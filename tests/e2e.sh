@@ -827,6 +827,43 @@ else
 	skip "CSV input" "corpora/sample/calls.csv absent"
 fi
 
+# --- the offline commands' errors: clear, with the right exit code; outputs kept in their kind
+mkdir -p "$T/cli/adir"
+printf 'text\tlabel\nso good\tpositive\nso bad\tnegative\nit is\tneutral\n' >"$T/cli/lab.tsv"
+: >"$T/cli/empty.lex"
+head -c 300 "$SCRM" >"$T/cli/garbage.bin"
+cli_lex=$(ls data/lexicons/vader_lexicon.txt ../shared/corpora/lexicons/vader/vader_lexicon.txt 2>/dev/null | head -n 1)
+"$SCRM" score --lexicon "$cli_lex" "$T/cli/adir" >"$T/cli/o1" 2>"$T/cli/e1"; cli1=$?
+"$SCRM" score --lexicon "$cli_lex" "$T/cli/nope.tsv" >/dev/null 2>"$T/cli/e2"; cli2=$?
+"$SCRM" score --lexicon "$T/cli/empty.lex" "$T/cli/lab.tsv" >/dev/null 2>"$T/cli/e3"; cli3=$?
+"$SCRM" train --task sentiment --lexicon "$cli_lex" --data "$T/cli/lab.tsv" -o "$T/cli/m.model" --aux foo="$T/cli/nope.model" \
+	>/dev/null 2>"$T/cli/e4"; cli4=$?
+"$SCRM" check --bogus >/dev/null 2>"$T/cli/e5"; cli5=$?
+"$SCRM" gen --count 5 -o "$T/cli/g.ndjson" --customers "$T/cli/g.ndjson" 2>"$T/cli/e6"; cli6=$?
+"$SCRM" train --task sentiment --lexicon "$cli_lex" --data "$T/cli/garbage.bin" -o "$T/cli/m.model" >/dev/null 2>"$T/cli/e7"; cli7=$?
+check "offline commands: a directory (rc $cli1), a missing input (rc $cli2), an empty lexicon (rc $cli3), a missing --aux model (rc $cli4), an unknown check option (rc $cli5), -o and --customers on one file (rc $cli6), a binary 'header' (rc $cli7)" \
+	bash -c "test $cli1 -eq 1 && grep -q 'adir: Is a directory' '$T/cli/e1' && test ! -s '$T/cli/o1' &&
+		test $cli2 -eq 1 && grep -q 'nope.tsv: No such file' '$T/cli/e2' &&
+		test $cli3 -eq 2 && grep -q 'empty.lex: no lexicon entries' '$T/cli/e3' &&
+		test $cli4 -eq 2 && grep -q \"auxiliary model 'foo': .*nope.model: No such file\" '$T/cli/e4' &&
+		test $cli5 -eq 2 && grep -q \"unknown option '--bogus'\" '$T/cli/e5' &&
+		test $cli6 -eq 2 && grep -q 'name the same file' '$T/cli/e6' && test ! -e '$T/cli/g.ndjson' &&
+		test $cli7 -eq 2 && grep -q 'columns: .x7FELF' '$T/cli/e7' && ! grep -q \"\$(printf '\\x01')\" '$T/cli/e7'"
+# outputs written aside and renamed: a symbolic link stays a link (its target is
+# replaced), a named pipe stays a pipe (written through)
+echo old >"$T/cli/real.model"
+ln -s real.model "$T/cli/link.model"
+"$SCRM" train --task sentiment --lexicon "$cli_lex" --data "$T/cli/lab.tsv" -o "$T/cli/link.model" >/dev/null 2>&1; cli8=$?
+mkfifo "$T/cli/crm.pipe"
+timeout 20 cat "$T/cli/crm.pipe" >"$T/cli/crm.csv" &
+cli_cat=$!
+timeout 20 "$SCRM" gen --count 50 --seed 3 -o "$T/cli/g2.ndjson" --customers "$T/cli/crm.pipe" 2>/dev/null; cli9=$?
+wait $cli_cat
+"$SCRM" gen --count 50 --seed 3 -o "$T/cli/g3.ndjson" --customers "$T/cli/crm3.csv"
+check "train -o through a symbolic link keeps the link (rc $cli8); gen --customers into a named pipe writes through it (rc $cli9)" \
+	bash -c "test $cli8 -eq 0 && test -L '$T/cli/link.model' && test \$(stat -c %s '$T/cli/real.model') -gt 1000 &&
+		test $cli9 -eq 0 && test -p '$T/cli/crm.pipe' && cmp -s '$T/cli/crm.csv' '$T/cli/crm3.csv'"
+
 # --- eval: benchmark classifiers on a labelled TSV ----------------------------------------
 printf 'good\t1.9\nbad\t-2.5\n' >"$T/eval-lex.txt"
 printf 'id\ttext\tlabel\n1\tgood day\tpositive\n2\tbad day\tnegative\n3\tmeh\tneutral\n4\tgood grief\tnegative\n' \
