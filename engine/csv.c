@@ -408,17 +408,35 @@ static char *put_json_str(char *d, const struct fld *f)
 }
 
 /* An integer as JSON writes one: -?(0|[1-9][0-9]*). */
-static bool json_int(const char *s, size_t n)
+static size_t digits(const char *s, size_t i, size_t n)
 {
-	size_t i = n && s[0] == '-';
-	if (i == n)
+	size_t j = i;
+	while (j < n && s[j] >= '0' && s[j] <= '9')
+		j++;
+	return j - i;
+}
+
+/* Whether s[0, n) is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?):
+ * written as one, the canonical normalizer reads it as it reads NDJSON's (an integer; a
+ * fraction or 1e400 as JSON input gets them). */
+static bool json_number(const char *s, size_t n)
+{
+	size_t i = n && s[0] == '-', d = digits(s, i, n);
+	if (!d || (s[i] == '0' && d > 1))
 		return false;
-	if (s[i] == '0')
-		return i + 1 == n;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
+	i += d;
+	if (i < n && s[i] == '.') {
+		if (!(d = digits(s, i + 1, n)))
 			return false;
-	return true;
+		i += 1 + d;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i += 1 + (i + 1 < n && (s[i + 1] == '+' || s[i + 1] == '-'));
+		if (!(d = digits(s, i, n)))
+			return false;
+		i += d;
+	}
+	return i == n;
 }
 
 static bool word_is(const struct fld *f, const char *w)
@@ -446,7 +464,7 @@ static char *put_field(char *d, enum col c, const struct fld *f, bool *first)
 	switch (fields[c].kind) {
 	case K_TS:
 	case K_INT:
-		if (json_int(f->p, f->n)) /* (quoted or not: quotes are only CSV's syntax) */
+		if (json_number(f->p, f->n)) /* (quoted or not: quotes are only CSV's syntax) */
 			return put_lit(d, f->p, f->n);
 		break; /* a string: the normalizer says what is wrong with it */
 	case K_BOOL:

@@ -256,6 +256,24 @@ Test(csv, rows_normalized)
 	cr_assert_eq(scrm_normalize_line(nz, json.data, json.len, &rv, &arena, &res), 0);
 	cr_assert_eq(res.reject, SCRM_REJ_UNKNOWN_SCHEMA);
 	cr_assert(strstr(res.detail, "followers"), "%s", res.detail);
+	/* a number no integer holds: read as NDJSON reads it, null and flagged */
+	rv.len = 0;
+	const char *r7 = "e-7,2026-01-05,email,in,hello,,,,,1e400";
+	cr_assert_eq(scrm_csv_to_json(m, r7, strlen(r7), &json, why, sizeof why), 0);
+	cr_assert(memmem(json.data, json.len, "\"followers\":1e400", 17), "%.*s", (int)json.len, json.data);
+	cr_assert_eq(scrm_normalize_line(nz, json.data, json.len, &rv, &arena, &res), 0);
+	cr_assert_eq(res.reject, SCRM_REJ_NONE);
+	cr_assert_eq(rv.len, 1);
+	cr_assert(rv.v[0].flags & SCRM_REC_REPAIRED_NUMBER);
+	cr_assert_eq(rv.v[0].followers, SCRM_UNKNOWN_INT);
+	static const char *const notnum[] = {"1.", ".5", "01", "1e", "1e+", "--1", "0x10", "1,5"};
+	for (size_t k = 0; k < sizeof notnum / sizeof notnum[0]; k++) {
+		char row[64];
+		snprintf(row, sizeof row, "e-8,,email,in,hello,,,,,\"%s\"", notnum[k]);
+		cr_assert_eq(scrm_csv_to_json(m, row, strlen(row), &json, why, sizeof why), 0);
+		cr_assert(memmem(json.data, json.len, "\"followers\":\"", 13), "%s: %.*s", notnum[k], (int)json.len,
+			  json.data); /* a string: the normalizer's reject */
+	}
 	/* invalid UTF-8 in a cell: repaired, as in NDJSON input */
 	rv.len = 0;
 	const char *r6 = "e-6,,email,in,caf\xC3 ok,,,,,";
