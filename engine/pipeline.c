@@ -1513,8 +1513,9 @@ static void act_record(pipeline *pl, scrm_record *r, scrm_cust_state *cs, const 
 			return; /* a reply with no case waiting (a follow-up, or a case already answered) */
 		r->case_event = SCRM_CASE_CLOSED;
 		r->case_open_seq = cs->case_seq;
-		if (r->ts_ms != SCRM_UNKNOWN_INT && cs->case_opened_ms != SCRM_UNKNOWN_INT)
-			r->case_ttfr_ms = r->ts_ms - cs->case_opened_ms;
+		if (r->ts_ms != SCRM_UNKNOWN_INT && cs->case_opened_ms != SCRM_UNKNOWN_INT) /* (a reply
+			 * stamped before the message, clocks that disagree: answered at once) */
+			r->case_ttfr_ms = r->ts_ms > cs->case_opened_ms ? r->ts_ms - cs->case_opened_ms : 0;
 		r->case_sla_met = cs->case_due_ms == SCRM_UNKNOWN_INT || r->ts_ms == SCRM_UNKNOWN_INT
 					  ? -1
 					  : r->ts_ms <= cs->case_due_ms;

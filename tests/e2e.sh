@@ -1794,6 +1794,11 @@ check "loop: a follow-up while a case is open is routed by customer.open_case" \
 check "loop: the second reply closes the second case late: 7200 s, SLA missed" \
 	test -n "$(loop_field b2 '"case":{"event":"closed","opened_seq":2,"ttfr_s":7200.0,"sla_met":false}')"
 check "loop: a reply with no case waiting closes nothing" test -z "$(loop_field b3 '"case"')"
+printf '%s\n' '{"id":"m1","channel":"twitter","ts":"2026-03-01T10:00:00Z","text":"@acme my order never arrived, unacceptable","author":{"handle":"max"}}' \
+	'{"id":"r1","channel":"twitter","ts":"2026-03-01T09:00:00Z","text":"@max so sorry","author":{"handle":"acme"},"in_reply_to":"m1"}' >"$T/loop2.ndjson"
+check "loop: a reply stamped before the message (clocks that disagree) answers at once: ttfr 0" \
+	bash -c "'$SCRM' run -q --rules '$T/loop.scrm' --intent cues --brand @acme '$T/loop2.ndjson' | grep '\"id\":\"r1\"' |
+		grep -q '\"case\":{\"event\":\"closed\",\"opened_seq\":0,\"ttfr_s\":0.0,\"sla_met\":true}'"
 out_ok=1
 for id in b1 b2 b3 o1; do
 	[ -n "$(loop_field $id '"action_needed":{"value":false,"confidence":1.0,')" ] &&
