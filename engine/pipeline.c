@@ -15,6 +15,7 @@
  */
 #include "pipeline.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -2494,7 +2495,14 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		}
 		if (have_due)
 			sleep_until_ns(pl, first_due);
-		if (cut >= c->len || should_stop(pl)) {
+		if (have_due && should_stop(pl) && now_ns() < first_due) {
+			/* stopped while it waited for this piece's first record: the records not
+			 * due yet are not sent (with --log the next run starts at them) */
+			assert(!rs->spare); /* (c came from reader_get_chunk(), which took it) */
+			rs->spare = c;
+			return;
+		}
+		if (cut >= c->len) {
 			reader_send(rs, c);
 			return;
 		}
