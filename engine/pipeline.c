@@ -2044,8 +2044,9 @@ static void reload_customers(pipeline *pl)
 /* ------------------------------------------------------------------ writer */
 
 /*
- * Write the chunk's interactions to the log: the block of each partition it touched
- * (built by the worker: build_log_blocks(), the records in input order), sync them
+ * Write the chunk's interactions to the log: the blocks of each partition it touched
+ * (one, or more past SCRM_ILOG_BLOCK_MAX; built by the worker: build_log_blocks(), the
+ * records in input order), sync them
  * (BATCH); the checkpoint of the inputs consumed so far comes after the route outputs
  * (log_checkpoint). Writer thread only.
  */

@@ -139,7 +139,8 @@ typedef struct scrm_pipeline_cfg {
 	/* The interaction log (ilog.h), NULL: none. Every routed event is appended, as its
 	   customer's interaction, to the log partition of its customer (SCRM_PARTITIONS
 	   partitions, so the log is the same for any -j/-p), one block per partition per
-	   batch, before the batch reaches the route outputs; then a checkpoint of how far
+	   batch (more past 64 MiB), before the batch reaches the route outputs; then a
+	   checkpoint of how far
 	   each input was consumed. log_sync is a scrm_ilog_sync_policy. */
 	const char *log_dir;
 	int log_sync;
