@@ -709,6 +709,38 @@ static scrm_str put2(ctx &c, sv a, sv b) noexcept
 	return str_since(c, off);
 }
 
+/* A Reddit reference (parent_id, link_id): a fullname string as given, or (some Pushshift
+ * dumps) the id as an integer, the base-36 id written in decimal: then its fullname is
+ * made, "t3_" when it is the submission @link (a top-level comment), else @kind. */
+template <int N>
+static bool reddit_ref(const fields<N> &f, int k, const char *kind, const sv *link, char (&buf)[24], sv &out) noexcept
+{
+	if (!f.has(k))
+		return false;
+	element e = f.v(k);
+	if (e.type() == element_type::STRING)
+		return str_of(e, out) && !out.empty();
+	uint64_t v;
+	if (e.type() == element_type::INT64) {
+		int64_t i;
+		if (e.get_int64().get(i) != SUCCESS || i < 0)
+			return false;
+		v = (uint64_t)i;
+	} else if (e.type() != element_type::UINT64 || e.get_uint64().get(v) != SUCCESS) {
+		return false;
+	}
+	char d[16], *p = d + sizeof d;
+	do
+		*--p = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
+	while (v /= 36);
+	size_t n = (size_t)(d + sizeof d - p);
+	bool sub = link && link->size() == 3 + n && link->substr(3) == sv(p, n);
+	memcpy(buf, sub ? "t3_" : kind, 3);
+	memcpy(buf + 3, p, n);
+	out = sv(buf, 3 + n);
+	return true;
+}
+
 static scrm_str put_opt(ctx &c, bool present, sv s) noexcept
 {
 	return present && !s.empty() ? put(c, s) : k_none;
@@ -1128,8 +1160,11 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 	if (f.has(P_CREATED_UTC) && secs_ms(f.v(P_CREATED_UTC), v) && ts_ok(v))
 		r->ts_ms = v;
 	if (comment) {
-		r->in_reply_to = put_opt(c, get_str(f, P_PARENT_ID, s), s);
-		r->conversation = put_opt(c, get_str(f, P_LINK_ID, s), s);
+		sv link;
+		char lbuf[24], pbuf[24];
+		bool has_link = reddit_ref(f, P_LINK_ID, "t3_", nullptr, lbuf, link);
+		r->in_reply_to = put_opt(c, reddit_ref(f, P_PARENT_ID, "t1_", has_link ? &link : nullptr, pbuf, s), s);
+		r->conversation = put_opt(c, has_link, link);
 	} else {
 		r->conversation = r->id;
 	}

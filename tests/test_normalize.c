@@ -609,6 +609,31 @@ Test(normalize, reddit_comment)
 	h_free(h);
 }
 
+/* Pushshift dumps that give parent_id as an integer (the base-36 id in decimal, found by
+ * review in the firehose corpus: 677 of 936 comments lost their reply link) */
+Test(normalize, reddit_numeric_parent)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	/* 433 = base-36 "c1", a comment; 13368 = "abc", the submission (a top-level comment) */
+	run_str(h, "{\"id\":\"c2\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":433,\"body\":\"x\"}");
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 0)->in_reply_to, "t1_c1");
+	assert_str(h, rec(h, 0)->conversation, "t3_abc");
+	run_str(h, "{\"id\":\"c3\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":13368,\"body\":\"x\"}");
+	assert_str(h, rec(h, 1)->in_reply_to, "t3_abc");
+	run_str(h, "{\"id\":\"c4\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":13368,\"parent_id\":0,\"body\":\"x\"}");
+	assert_str(h, rec(h, 2)->in_reply_to, "t1_0");
+	assert_str(h, rec(h, 2)->conversation, "t3_abc");
+	/* what is no id is no link, as before: negative, fractional, or a null */
+	run_str(h, "{\"id\":\"c5\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":-5,\"body\":\"x\"}");
+	assert_str(h, rec(h, 3)->in_reply_to, NULL);
+	run_str(h, "{\"id\":\"c6\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":null,\"body\":\"x\"}");
+	assert_str(h, rec(h, 4)->in_reply_to, NULL);
+	run_str(h, "{\"id\":\"c7\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":18446744073709551615,\"body\":\"x\"}");
+	assert_str(h, rec(h, 5)->in_reply_to, "t1_3w5e11264sgsf");
+	h_free(h);
+}
+
 /* Reddit's API / PRAW wrapping, {"kind":"t1","data":{...}}: the same record as the flat
  * object (found by review: it was taken for X v2 and rejected as a tweet without text). */
 Test(normalize, reddit_api_thing)
