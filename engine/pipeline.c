@@ -1672,7 +1672,7 @@ static void *relate_main(void *arg)
 					};
 					scrm_cust_view v;
 					if (r->linked_out) /* the brand's reply: hers to read, not her own words */
-						scrm_cust_state_view(cs, &v);
+						scrm_cust_state_view_at(cs, r->ts_ms, &v);
 					else
 						scrm_cust_state_add(cs, &u, &v);
 					r->cust_count = cs->interactions;

@@ -342,35 +342,70 @@ void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v)
 	v->sent_n = s->sent_n;
 }
 
+/* The ring slot a record of bucket @b counts in: its own, once the clock @newest has
+ * moved to it (a newer bucket moves the clock, clearing the slots it passes), or -1
+ * when @b is older than the ring holds. A record without a time (@b INT32_MIN) counts
+ * in the newest bucket; with no clock yet, in slot 0, leaving the clock to the first
+ * timed record (which then keeps it). */
+static int place(int32_t *newest, int32_t b, uint16_t *const *rings, int nr, int n)
+{
+	if (b == INT32_MIN)
+		return *newest == INT32_MIN ? 0 : (int)slot(*newest, n);
+	if (*newest == INT32_MIN || b > *newest)
+		return (int)slot(advance(newest, b, rings, nr, n), n);
+	return (int64_t)*newest - b < n ? (int)slot(b, n) : -1;
+}
+
+/* The hour and day buckets of a time; INT32_MIN for none. */
+static void buckets_of(int64_t ts_ms, int32_t *hb, int32_t *db)
+{
+	*hb = ts_ms == SCRM_UNKNOWN_INT ? INT32_MIN : bucket_of(ts_ms, SCRM_CUST_H_BUCKET_MS);
+	*db = ts_ms == SCRM_UNKNOWN_INT ? INT32_MIN : bucket_of(ts_ms, SCRM_CUST_D_BUCKET_MS);
+}
+
 void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cust_view *v)
 {
 	s->interactions++;
 	int32_t hb, db;
-	if (u->ts_ms == SCRM_UNKNOWN_INT) {
-		hb = s->hbucket == INT32_MIN ? 0 : s->hbucket;
-		db = s->dbucket == INT32_MIN ? 0 : s->dbucket;
-	} else {
-		hb = bucket_of(u->ts_ms, SCRM_CUST_H_BUCKET_MS);
-		db = bucket_of(u->ts_ms, SCRM_CUST_D_BUCKET_MS);
-	}
+	buckets_of(u->ts_ms, &hb, &db);
 	/* the hour clock runs inter_h and the intent rows, the day clock inter_d and chan_d */
 	uint16_t *hour_rings[1 + SCRM_CUST_INTENTS] = {s->inter_h};
 	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
 		hour_rings[1 + i] = s->intent_h[i];
 	uint16_t *day_rings[2] = {s->inter_d, s->chan_d};
-	unsigned h = slot(advance(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS),
-			  SCRM_CUST_H_BUCKETS);
-	unsigned d = slot(advance(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS), SCRM_CUST_D_BUCKETS);
-	bump(&s->inter_h[h]);
-	bump(&s->inter_d[d]);
-	s->chan_d[d] |= u->channel_bit;
-	if (u->intent >= 0 && u->intent < SCRM_CUST_INTENTS)
-		bump(&s->intent_h[u->intent][h]);
+	int h = place(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
+	int d = place(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS);
+	if (h >= 0) { /* (an older record than the window holds counts in none of it) */
+		bump(&s->inter_h[h]);
+		if (u->intent >= 0 && u->intent < SCRM_CUST_INTENTS)
+			bump(&s->intent_h[u->intent][h]);
+	}
+	if (d >= 0) {
+		bump(&s->inter_d[d]);
+		s->chan_d[d] |= u->channel_bit;
+	}
 	if (u->has_sentiment) {
 		s->sent_avg = s->sent_n ? SCRM_CUST_SENT_ALPHA * u->sentiment + (1 - SCRM_CUST_SENT_ALPHA) * s->sent_avg
 					: u->sentiment;
 		if (s->sent_n < UINT16_MAX)
 			s->sent_n++;
 	}
+	scrm_cust_state_view(s, v);
+}
+
+void scrm_cust_state_view_at(scrm_cust_state *s, int64_t ts_ms, scrm_cust_view *v)
+{
+	int32_t hb, db;
+	buckets_of(ts_ms, &hb, &db);
+	uint16_t *hour_rings[1 + SCRM_CUST_INTENTS] = {s->inter_h};
+	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
+		hour_rings[1 + i] = s->intent_h[i];
+	uint16_t *day_rings[2] = {s->inter_d, s->chan_d};
+	/* the clocks move to a later time (what fell out of the windows by then is cleared);
+	 * an earlier time or none leaves them */
+	if (hb != INT32_MIN && s->hbucket != INT32_MIN && hb > s->hbucket)
+		advance(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
+	if (db != INT32_MIN && s->dbucket != INT32_MIN && db > s->dbucket)
+		advance(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS);
 	scrm_cust_state_view(s, v);
 }

@@ -30,8 +30,10 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena);
  * by the record's own timestamp (event time, not wall-clock time, so a replay routes as
  * the live run did). A count covers the bucket the record falls in and the earlier ones
  * of the window: "24 h" is the last 20 to 24 hours, "7 d" the last 6 to 7 days. Records
- * without a timestamp count in the customer's latest bucket. Time never runs backwards
- * for a customer: a record older than the newest bucket counts there too.
+ * without a timestamp count in the customer's latest bucket. A record older than her
+ * newest counts in its own bucket while the window still holds it, and in none of the
+ * window when it is older than that (an input read after a later one: by event time, not
+ * by the order the files were read in).
  */
 #define SCRM_CUST_H_BUCKETS 6
 #define SCRM_CUST_H_BUCKET_MS (4 * 3600 * 1000LL)
@@ -85,6 +87,10 @@ uint16_t scrm_cust_channel_bit(const char *name, size_t len);
 
 /* The windows as they stand (for a brand's reply, which does not count in them). */
 void scrm_cust_state_view(const scrm_cust_state *s, scrm_cust_view *v);
+
+/* The windows as they stand at @ts_ms (SCRM_UNKNOWN_INT: now): for a brand's reply days
+ * after her last message, what fell out of them by then is cleared first. */
+void scrm_cust_state_view_at(scrm_cust_state *s, int64_t ts_ms, scrm_cust_view *v);
 
 typedef struct scrm_custtab {
 	scrm_cust_state *slots;

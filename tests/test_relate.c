@@ -222,3 +222,48 @@ Test(relate, custtab_keys_follow_the_states)
 	cr_assert_gt(t.forgotten, 1000);
 	scrm_custtab_free(&t);
 }
+
+/* The windows count by event time, whatever the order the records come in. */
+static scrm_cust_view add_at(scrm_cust_state *s, int64_t ts_ms, int intent)
+{
+	scrm_cust_update u = {.ts_ms = ts_ms, .intent = intent, .channel_bit = 1};
+	scrm_cust_view v;
+	scrm_cust_state_add(s, &u, &v);
+	return v;
+}
+
+Test(relate, windows_by_event_time)
+{
+	scrm_custtab tab, *t = &tab;
+	cr_assert_eq(scrm_custtab_init(t, 64, 0), 0);
+	const int64_t jan1 = 1767225600000LL, day = 24 * HOUR; /* 2026-01-01T00:00:00Z */
+	const int64_t U = SCRM_UNKNOWN_INT;
+	/* a first message without a time stays in her windows when a timed one follows */
+	scrm_cust_state *a = scrm_custtab_get(t, 1);
+	cr_assert_eq(add_at(a, U, -1).interactions_24h, 1);
+	cr_assert_eq(add_at(a, jan1 + 10 * HOUR, -1).interactions_24h, 2);
+	cr_assert_eq(add_at(a, U, -1).interactions_24h, 3);
+	/* older calls read after a later tweet: only what the windows hold by event time */
+	scrm_cust_state *b = scrm_custtab_get(t, 2);
+	scrm_cust_view v = add_at(b, jan1 + 9 * day, 0);
+	cr_assert(v.interactions_24h == 1 && v.interactions_7d == 1 && v.intents_24h[0] == 1);
+	for (int k = 0; k < 3; k++) {
+		v = add_at(b, jan1 + k * day, 0);
+		cr_assert(v.interactions_24h == 1 && v.interactions_7d == 1 && v.intents_24h[0] == 1, "day %d: %u %u", k,
+			  v.interactions_24h, v.interactions_7d);
+	}
+	v = add_at(b, jan1 + 9 * day - 6 * HOUR, 0); /* 6 h earlier: in both windows */
+	cr_assert(v.interactions_24h == 2 && v.interactions_7d == 2 && v.intents_24h[0] == 2);
+	v = add_at(b, jan1 + 5 * day, 0); /* 4 days earlier: in the 7 days only */
+	cr_assert(v.interactions_24h == 2 && v.interactions_7d == 3);
+	cr_assert_eq(b->interactions, 6);
+	/* a brand's reply days later reads the windows as they stand then */
+	scrm_cust_state *c = scrm_custtab_get(t, 3);
+	for (int k = 0; k < 3; k++)
+		add_at(c, jan1 + k * HOUR, 1);
+	scrm_cust_state_view_at(c, jan1 + 9 * day, &v);
+	cr_assert(v.interactions_24h == 0 && v.interactions_7d == 0 && v.intents_24h[1] == 0);
+	scrm_cust_state_view_at(c, jan1 - day, &v); /* an earlier time leaves them */
+	cr_assert_eq(v.interactions_7d, 0);
+	scrm_custtab_free(t);
+}
