@@ -954,12 +954,19 @@ static void link_outbound(const scrm_customers *custs, scrm_record *r, const scr
 		p++;
 	if (p == n || t[p] != '@')
 		return;
+	/* X handles are letters, digits and '_'; other channels' also hold '.' and '-'
+	 * (Instagram's ann.smith, Reddit's ann-r), though not as their last character: a
+	 * sentence's full stop after the handle */
+	const char *ch = scrm_str_ptr(arena, r->channel);
+	bool x = (r->channel.len == 7 && !strncasecmp(ch, "twitter", 7)) || (r->channel.len == 1 && (*ch | 32) == 'x');
 	size_t s = ++p;
-	while (p < n && p - s < 64 && (isalnum((unsigned char)t[p]) || t[p] == '_'))
+	while (p < n && p - s < 64 &&
+	       (isalnum((unsigned char)t[p]) || t[p] == '_' || (!x && (t[p] == '.' || t[p] == '-'))))
 		p++;
+	while (p > s && (t[p - 1] == '.' || t[p - 1] == '-'))
+		p--;
 	if (p == s)
 		return;
-	const char *ch = scrm_str_ptr(arena, r->channel);
 	const scrm_customer *cu = custs ? scrm_customers_find(custs, ch, r->channel.len, t + s, p - s) : NULL;
 	r->cust = cu;
 	r->cust_hash = cu ? cu->key_hash : scrm_customers_prospect_hash(ch, r->channel.len, t + s, p - s);

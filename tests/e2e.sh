@@ -1797,6 +1797,18 @@ check "loop: the second reply closes the second case late: 7200 s, SLA missed" \
 check "loop: a reply with no case waiting closes nothing" test -z "$(loop_field b3 '"case"')"
 printf '%s\n' '{"id":"m1","channel":"twitter","ts":"2026-03-01T10:00:00Z","text":"@acme my order never arrived, unacceptable","author":{"handle":"max"}}' \
 	'{"id":"r1","channel":"twitter","ts":"2026-03-01T09:00:00Z","text":"@max so sorry","author":{"handle":"acme"},"in_reply_to":"m1"}' >"$T/loop2.ndjson"
+# a reply's @handle on channels whose handles hold '.' and '-' (not as their last
+# character: a full stop after it)
+printf 'customer_id,name,tier,twitter,instagram,reddit\nC1,Ann,gold,ann,ann.smith,ann-r\nC2,Bo,gold,ann_s,ann,\n' >"$T/loop3.csv"
+printf '%s\n' '{"id":"i1","channel":"instagram","ts":"2026-03-01T10:00:00Z","text":"my order never arrived, unacceptable","author":{"handle":"ann.smith"}}' \
+	'{"id":"i2","channel":"instagram","ts":"2026-03-01T10:30:00Z","text":"@ann.smith so sorry","author":{"handle":"acme"}}' \
+	'{"id":"d1","channel":"reddit","ts":"2026-03-01T10:00:00Z","text":"my order never arrived, unacceptable","author":{"handle":"ann-r"}}' \
+	'{"id":"d2","channel":"reddit","ts":"2026-03-01T10:30:00Z","text":"@ann-r. So sorry","author":{"handle":"acme"}}' \
+	'{"id":"t2","channel":"twitter","ts":"2026-03-01T10:40:00Z","text":"@ann.smith is not her X handle","author":{"handle":"acme"}}' >"$T/loop3.ndjson"
+"$SCRM" run -q --rules "$T/loop.scrm" --intent cues --brand @acme --customers "$T/loop3.csv" "$T/loop3.ndjson" >"$T/loop3.out"
+check "loop: replies to @ann.smith (instagram) and @ann-r. (reddit) are filed under her and close her cases; on X @ann.smith is @ann" \
+	bash -c "test \$(grep -c '\"key\":\"c:C1\"' '$T/loop3.out') -eq 5 &&
+		test \$(grep -c '\"event\":\"closed\"' '$T/loop3.out') -eq 2"
 check "loop: a reply stamped before the message (clocks that disagree) answers at once: ttfr 0" \
 	bash -c "'$SCRM' run -q --rules '$T/loop.scrm' --intent cues --brand @acme '$T/loop2.ndjson' | grep '\"id\":\"r1\"' |
 		grep -q '\"case\":{\"event\":\"closed\",\"opened_seq\":0,\"ttfr_s\":0.0,\"sla_met\":true}'"
