@@ -3227,11 +3227,13 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 			goto out_free;
 		}
 	}
-	/* each logical partition keeps its share of the customers (at least one) */
-	size_t per_part = cfg->max_customers ? (cfg->max_customers + SCRM_PARTITIONS - 1) / SCRM_PARTITIONS : 0;
+	/* each logical partition keeps its share of the customers, the shares adding up to
+	 * the limit (the first max % 64 partitions one more), at least one each */
+	size_t per_part = cfg->max_customers / SCRM_PARTITIONS, extra = cfg->max_customers % SCRM_PARTITIONS;
 	for (int p = 0; p < SCRM_PARTITIONS; p++) {
+		size_t share = per_part + ((size_t)p < extra);
 		if (!(pl->custs[p] = calloc(1, sizeof *pl->custs[p])) ||
-		    scrm_custtab_init(pl->custs[p], 64, per_part)) {
+		    scrm_custtab_init(pl->custs[p], 64, cfg->max_customers ? (share ? share : 1) : 0)) {
 			rc = -ENOMEM;
 			goto out_free;
 		}

@@ -1138,6 +1138,10 @@ check "--max-customers: customers forgotten within a day are counted apart (all 
 "$SCRM" run --no-progress --max-customers 640 "$T/many.ndjson" 2>"$T/mc-sum.err" >/dev/null
 check "--max-customers: the summary says windows restarted and what keeps them" \
 	grep -q "had written in the last 24 h: their 24 h windows started again too soon (a larger --max-customers keeps them)" "$T/mc-sum.err"
+"$SCRM" run -q --max-customers 100 --stats-json "$T/mc100.json" "$T/many.ndjson" >/dev/null
+"$SCRM" run -q --max-customers 1 --stats-json "$T/mc1c.json" "$T/many.ndjson" >/dev/null
+check "--max-customers not a multiple of the 64 partitions: 100 kept at most (shares add up to it); 1 keeps one a partition" \
+	bash -c "test $(json_num "$T/mc100.json" customers_kept) -eq 100 && test $(json_num "$T/mc1c.json" customers_kept) -eq 64"
 "$SCRM" run -q --max-customers 0 --stats-json "$T/mc0.json" "$T/many.ndjson" >/dev/null
 check "--max-customers 0 keeps every customer" \
 	bash -c "test $(json_num "$T/mc0.json" customers_forgotten) -eq 0 && test $(json_num "$T/mc0.json" customers_kept) -gt 640"
