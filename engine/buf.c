@@ -193,3 +193,35 @@ int scrm_out_path(const char *path, char *out, size_t outlen)
 		return -EISDIR;
 	return S_ISREG(st.st_mode) ? 1 : 0;
 }
+
+/* @path with its directory resolved (the name itself may not exist yet), or as given
+ * when its directory does not exist either. */
+static void canon_path(const char *path, char *out, size_t cap)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (realpath(dir, real))
+		snprintf(out, cap, "%s/%s", real, base);
+	else
+		snprintf(out, cap, "%s", path);
+}
+
+bool scrm_same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	bool ha = stat(a, &sa) == 0, hb = stat(b, &sb) == 0;
+	if (ha && hb)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (ha != hb)
+		return false;
+	char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+	canon_path(a, ca, sizeof ca);
+	canon_path(b, cb, sizeof cb);
+	return !strcmp(ca, cb);
+}

@@ -11,6 +11,7 @@
 #ifndef SCRM_BUF_H
 #define SCRM_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -90,6 +91,10 @@ FILE *scrm_fopen_input(const char *path);
  * -errno (-EISDIR for a directory, -ENAMETOOLONG).
  */
 int scrm_out_path(const char *path, char *out, size_t outlen);
+
+/* Whether paths @a and @b name one file: both there and one inode, or (neither there
+ * yet) one place by name, their directories resolved. */
+bool scrm_same_file(const char *a, const char *b);
 
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);

@@ -32,6 +32,7 @@
 #include "sentiment.h"
 #include "topics.h"
 #include "normalize.h"
+#include "buf.h"
 #include "pipeline.h"
 
 #ifndef SCRM_VERSION
@@ -86,6 +87,8 @@ static scrm_customers *reload_customers_file(void *ctx)
 	return c;
 }
 static int g_stop_pipe[2] = {-1, -1};  /* written by the handler: wakes a blocked reader */
+/* Which of stdin, stdout and stderr the process was started without (bit fd). */
+static unsigned g_closed_std;
 
 static void on_signal(int sig)
 {
@@ -697,6 +700,15 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.inputs = stdin_only;
 		cfg.n_inputs = 1;
 	}
+	if (!cfg.out_dir && (g_closed_std & 2)) {
+		fprintf(stderr, "scrm %s: standard output is closed, and without -o DIR the events go there\n", cmd);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg.n_inputs && (g_closed_std & 1); i++)
+		if (!strcmp(cfg.inputs[i], "-")) {
+			fprintf(stderr, "scrm %s: -: standard input is closed\n", cmd);
+			return 1;
+		}
 	if (pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
 		cfg.stop_fd = g_stop_pipe[0];
 	/* SIGINT/SIGTERM from here on stop the run as any run (a signal during the setup:
@@ -954,6 +966,36 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 
 	if (cfg.stats_json) { /* found unwritable now, not after the whole run */
+		/* not an input, the rejects file or a route output: it replaces what it names */
+		struct stat sj_st;
+		bool special = stat(cfg.stats_json, &sj_st) == 0 && !S_ISREG(sj_st.st_mode); /* /dev/stderr */
+		const char *clash = NULL;
+		for (size_t i = 0; i < cfg.n_inputs && !special && !clash; i++)
+			if (strcmp(cfg.inputs[i], "-") && scrm_same_file(cfg.stats_json, cfg.inputs[i]))
+				clash = "an input";
+		char rej[4096];
+		if (cfg.rejects_path || cfg.out_dir)
+			snprintf(rej, sizeof rej, "%s%s", cfg.rejects_path ? cfg.rejects_path : cfg.out_dir,
+				 cfg.rejects_path ? "" : "/rejects.ndjson");
+		if (!special && !clash && (cfg.rejects_path || cfg.out_dir) && scrm_same_file(cfg.stats_json, rej))
+			clash = "the rejects file";
+		size_t sl = strlen(cfg.stats_json);
+		if (!special && !clash && cfg.out_dir && sl > 11 && !strcmp(cfg.stats_json + sl - 11, ".ndjson.zst")) {
+			char dir[4096];
+			const char *slash = strrchr(cfg.stats_json, '/');
+			snprintf(dir, sizeof dir, "%.*s/x", slash ? (int)(slash - cfg.stats_json) : 1,
+				 slash ? cfg.stats_json : ".");
+			char od[4096];
+			snprintf(od, sizeof od, "%s/x", cfg.out_dir);
+			if (scrm_same_file(dir, od))
+				clash = "a route output's name in -o DIR";
+		}
+		if (clash) {
+			fprintf(stderr, "scrm %s: --stats-json %s is %s: writing it would replace it; name another file\n",
+				cmd, cfg.stats_json, clash);
+			rc = 2;
+			goto out;
+		}
 		FILE *sj = fopen(cfg.stats_json, "a");
 		if (!sj) {
 			fprintf(stderr, "scrm %s: cannot write %s: %s\n", cmd, cfg.stats_json, strerror(errno));
@@ -1086,8 +1128,25 @@ out:
 	return rc;
 }
 
+/* A standard descriptor started closed is opened on /dev/null, so that no file or pipe
+ * scrm opens lands on it (an internal pipe taken for stdin hung a run, `scrm run <&-`);
+ * reading a closed stdin is then refused (cmd_run). */
+static void guard_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			g_closed_std |= 1u << fd;
+			int n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+			if (n >= 0 && n != fd) { /* (open takes the lowest free: fd itself) */
+				dup2(n, fd);
+				close(n);
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
+	guard_std_fds();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -2833,11 +2834,64 @@ static int write_empty_frame(scrm_sink *sk)
 	return rc;
 }
 
+/*
+ * The files this run writes, against its inputs and one another, before any is opened:
+ * an output opened for writing empties the file (an input would be read empty: `-o out
+ * out/rejects.ndjson` lost the quarantined lines), and two outputs on one file interleave
+ * (--rejects onto a route's zstd file). -EINVAL with the reason on stderr.
+ */
+static int check_outputs(pipeline *pl)
+{
+	const scrm_pipeline_cfg *cfg = pl->cfg;
+	enum { MAXO = SCRM_MAX_ROUTES + 1 }; /* (--stats-json: main.c checks it) */
+	char *outs[MAXO];
+	const char *what[MAXO];
+	size_t no = 0;
+	int rc = 0;
+	for (size_t r = 0; cfg->out_dir && r < pl->n_routes && r < SCRM_MAX_ROUTES; r++) {
+		if (asprintf(&outs[no], "%s/%s.ndjson.zst", cfg->out_dir, pl->route_names[r]) < 0)
+			goto oom;
+		what[no++] = "a route output";
+	}
+	if (cfg->rejects_path || cfg->out_dir) {
+		if (cfg->rejects_path ? !(outs[no] = strdup(cfg->rejects_path))
+				      : asprintf(&outs[no], "%s/rejects.ndjson", cfg->out_dir) < 0)
+			goto oom;
+		what[no++] = "the rejects file";
+	}
+	for (size_t o = 0; o < no && !rc; o++) {
+		struct stat st;
+		if (stat(outs[o], &st) == 0 && !S_ISREG(st.st_mode))
+			continue; /* /dev/stderr, a pipe: written as they are, nothing emptied */
+		for (size_t i = 0; i < cfg->n_inputs && !rc; i++)
+			if (strcmp(cfg->inputs[i], "-") && scrm_same_file(outs[o], cfg->inputs[i])) {
+				fprintf(stderr, "scrm: %s is also an input (%s %s): writing it would empty it; name "
+						"another output\n", cfg->inputs[i], what[o], outs[o]);
+				rc = -EINVAL;
+			}
+		for (size_t k = o + 1; k < no && !rc; k++)
+			if (scrm_same_file(outs[o], outs[k])) {
+				fprintf(stderr, "scrm: %s and %s are one file (%s): name another\n", what[o], what[k],
+					outs[k]);
+				rc = -EINVAL;
+			}
+	}
+	for (size_t o = 0; o < no; o++)
+		free(outs[o]);
+	return rc;
+oom:
+	for (size_t o = 0; o < no; o++)
+		free(outs[o]);
+	return -ENOMEM;
+}
+
 static int open_outputs(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
 	char path[4096], err[512];
-	int rc;
+	int rc = check_outputs(pl);
+	if (rc)
+		return rc;
 	if (cfg->out_dir) {
 		if (mkdir(cfg->out_dir, 0755) != 0 && errno != EEXIST) {
 			rc = -errno;

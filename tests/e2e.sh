@@ -160,6 +160,30 @@ check "the stopped replay emitted the record that was due, not the one an hour l
 	bash -c "test \$(wc -l <'$T/hour.out') -eq 1 && grep -q '\"id\":\"h1\"' '$T/hour.out'"
 
 # --- clear errors ------------------------------------------------------------------
+# an output that is an input, or two outputs on one file: refused before anything is
+# emptied (the quarantined lines read back from DIR were lost, exit 0)
+mkdir -p "$T/clob"
+printf '{"id":"1","channel":"chat","text":"hi"}\nnot json\n' >"$T/clob/in.ndjson"
+"$SCRM" run -q -o "$T/clob/out" "$T/clob/in.ndjson"
+cp "$T/clob/out/rejects.ndjson" "$T/clob/rej.before"
+"$SCRM" run -q -o "$T/clob/out" "$T/clob/out/rejects.ndjson" 2>"$T/clob/e1"; clob1=$?
+"$SCRM" run -q --rejects "$T/clob/in.ndjson" -o "$T/clob/o2" "$T/clob/in.ndjson" 2>"$T/clob/e2"; clob2=$?
+"$SCRM" run -q --rejects "$T/clob/o3/inbox.ndjson.zst" -o "$T/clob/o3" "$T/clob/in.ndjson" 2>"$T/clob/e3"; clob3=$?
+"$SCRM" run -q -o "$T/clob/o4" --stats-json "$T/clob/in.ndjson" "$T/clob/in.ndjson" 2>"$T/clob/e4"; clob4=$?
+"$SCRM" run -q -o "$T/clob/out" --stats-json "$T/clob/out/rejects.ndjson" "$T/clob/in.ndjson" 2>"$T/clob/e5"; clob5=$?
+check "outputs onto inputs or onto each other are refused, nothing emptied (rc $clob1 $clob2 $clob3 $clob4 $clob5)" \
+	bash -c "test $clob1 -eq 1 && grep -q 'is also an input (the rejects file' '$T/clob/e1' &&
+		cmp -s '$T/clob/rej.before' '$T/clob/out/rejects.ndjson' &&
+		test $clob2 -eq 1 && test $clob3 -eq 1 && grep -q 'a route output and the rejects file are one file' '$T/clob/e3' &&
+		test $clob4 -eq 2 && test $clob5 -eq 2 && test \$(wc -l <'$T/clob/in.ndjson') -eq 2"
+# a run started with stdin or stdout closed: a clear error, not a hang on an inner pipe
+timeout 20 "$SCRM" run -q <&- 2>"$T/clob/e6"; clob6=$?
+timeout 20 "$SCRM" run -q "$T/clob/in.ndjson" >&- 2>"$T/clob/e7"; clob7=$?
+timeout 20 "$SCRM" run -q -o "$T/clob/o8" "$T/clob/in.ndjson" <&- >&-; clob8=$?
+check "stdin closed (rc $clob6) or stdout closed without -o (rc $clob7): a clear error; with files and -o such a run works (rc $clob8)" \
+	bash -c "test $clob6 -eq 1 && grep -q 'standard input is closed' '$T/clob/e6' &&
+		test $clob7 -eq 1 && grep -q 'standard output is closed' '$T/clob/e7' && test $clob8 -eq 0 &&
+		test \$(zstdcat '$T/clob/o8/inbox.ndjson.zst' | wc -l) -eq 1"
 "$SCRM" run -q -o "$T/oe" /nonexistent/input.ndjson 2>"$T/err1"
 check "missing input exits 1" test $? -eq 1
 check "missing input is named" grep -q "/nonexistent/input.ndjson" "$T/err1"
