@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
-	"$CC" -std=c11 -D_GNU_SOURCE -I"$ROOT/classifiers" -I"$ROOT/engine" "$TMP/check.c" "$ROOT/classifiers/lexicon.c" \
+	"$CC" -std=c11 -D_GNU_SOURCE -I"$ROOT/classifiers" -I"$ROOT/engine" "$TMP/check.c" "$ROOT/classifiers/lexicon.c" "$ROOT/engine/buf.c" \
 		"$ROOT/engine/utf8.c" -lm \
 		-o "$TMP/check"
 	if [ -n "$EMOJI_OUT" ]; then
