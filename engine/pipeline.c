@@ -1297,6 +1297,21 @@ static void route_record(const pipeline *pl, scrm_record *r, const scrm_buf *are
  * the writer used to append and commit itself, built here so that the compression runs
  * on the workers; the writer only writes them: log_chunk()).
  */
+/* The records added to the worker's builder so far as a block of partition @p, appended
+ * to the chunk's list (none when there are none). */
+static int seal_log_block(worker *wk, chunk *c, uint32_t p)
+{
+	int rc = scrm_array_grow((void **)&c->lbs, &c->lbs_cap, c->nlbs + 1, sizeof *c->lbs, 16);
+	if (rc)
+		return rc;
+	struct logblock *lb = &c->lbs[c->nlbs];
+	if ((rc = scrm_ilog_builder_seal(wk->lbuild, &c->logblk, &c->logcust, &lb->b)))
+		return rc;
+	lb->part = p;
+	c->nlbs += lb->b.nrec > 0;
+	return 0;
+}
+
 static int build_log_blocks(worker *wk, chunk *c)
 {
 	pipeline *pl = wk->pl;
@@ -1315,36 +1330,25 @@ static int build_log_blocks(worker *wk, chunk *c)
 	for (size_t i = 0; i < n; i++)
 		wk->lorder[at[c->recs.v[i].partition]++] = (uint32_t)i;
 	for (uint32_t p = 0; p < SCRM_PARTITIONS; p++) {
-		for (uint32_t k = start[p]; k <= start[p + 1]; k++) {
-			bool last = k == start[p + 1];
-			scrm_ilog_rec lr = {.kind = SCRM_ILOG_INTERACTION};
-			if (!last) {
-				const scrm_record *r = &c->recs.v[wk->lorder[k]];
-				const struct logref *lf = &wk->logref[wk->lorder[k]];
-				lr.customer = r->cust_hash;
-				lr.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms;
-				lr.seq = r->seq;
-				lr.data = lf->buf->data + lf->off;
-				lr.len = lf->len;
-			}
-			/* the partition's last record in, or the block full (many small
-			 * events of one customer in a large chunk): seal it */
-			rc = last ? 0 : scrm_ilog_builder_add(wk->lbuild, &lr);
-			if (rc && rc != -E2BIG)
+		for (uint32_t k = start[p]; k < start[p + 1]; k++) {
+			const scrm_record *r = &c->recs.v[wk->lorder[k]];
+			const struct logref *lf = &wk->logref[wk->lorder[k]];
+			scrm_ilog_rec lr = {
+				.kind = SCRM_ILOG_INTERACTION,
+				.customer = r->cust_hash,
+				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
+				.seq = r->seq,
+				.data = lf->buf->data + lf->off,
+				.len = lf->len,
+			};
+			rc = scrm_ilog_builder_add(wk->lbuild, &lr);
+			if (rc == -E2BIG && !(rc = seal_log_block(wk, c, p))) /* full: many small events */
+				rc = scrm_ilog_builder_add(wk->lbuild, &lr); /* of one customer: the next block */
+			if (rc)
 				return rc;
-			if (last || rc == -E2BIG) {
-				if ((rc = scrm_array_grow((void **)&c->lbs, &c->lbs_cap, c->nlbs + 1, sizeof *c->lbs, 16)))
-					return rc;
-				struct logblock *lb = &c->lbs[c->nlbs];
-				lb->part = p;
-				if ((rc = scrm_ilog_builder_seal(wk->lbuild, &c->logblk, &c->logcust, &lb->b)))
-					return rc;
-				if (lb->b.nrec)
-					c->nlbs++;
-				if (!last && (rc = scrm_ilog_builder_add(wk->lbuild, &lr))) /* into the next */
-					return rc;
-			}
 		}
+		if ((rc = seal_log_block(wk, c, p)))
+			return rc;
 	}
 	return 0;
 }

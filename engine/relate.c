@@ -356,6 +356,22 @@ static int place(int32_t *newest, int32_t b, uint16_t *const *rings, int nr, int
 	return (int64_t)*newest - b < n ? (int)slot(b, n) : -1;
 }
 
+/* The rings each clock runs: the hour clock inter_h and the intent rows, the day clock
+ * inter_d and chan_d. */
+struct rings {
+	uint16_t *hour[1 + SCRM_CUST_INTENTS];
+	uint16_t *day[2];
+};
+
+static void rings_of(scrm_cust_state *s, struct rings *g)
+{
+	g->hour[0] = s->inter_h;
+	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
+		g->hour[1 + i] = s->intent_h[i];
+	g->day[0] = s->inter_d;
+	g->day[1] = s->chan_d;
+}
+
 /* The hour and day buckets of a time; INT32_MIN for none. */
 static void buckets_of(int64_t ts_ms, int32_t *hb, int32_t *db)
 {
@@ -368,13 +384,10 @@ void scrm_cust_state_add(scrm_cust_state *s, const scrm_cust_update *u, scrm_cus
 	s->interactions++;
 	int32_t hb, db;
 	buckets_of(u->ts_ms, &hb, &db);
-	/* the hour clock runs inter_h and the intent rows, the day clock inter_d and chan_d */
-	uint16_t *hour_rings[1 + SCRM_CUST_INTENTS] = {s->inter_h};
-	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
-		hour_rings[1 + i] = s->intent_h[i];
-	uint16_t *day_rings[2] = {s->inter_d, s->chan_d};
-	int h = place(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
-	int d = place(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS);
+	struct rings g;
+	rings_of(s, &g);
+	int h = place(&s->hbucket, hb, g.hour, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
+	int d = place(&s->dbucket, db, g.day, 2, SCRM_CUST_D_BUCKETS);
 	if (h >= 0) { /* (an older record than the window holds counts in none of it) */
 		bump(&s->inter_h[h]);
 		if (u->intent >= 0 && u->intent < SCRM_CUST_INTENTS)
@@ -397,15 +410,13 @@ void scrm_cust_state_view_at(scrm_cust_state *s, int64_t ts_ms, scrm_cust_view *
 {
 	int32_t hb, db;
 	buckets_of(ts_ms, &hb, &db);
-	uint16_t *hour_rings[1 + SCRM_CUST_INTENTS] = {s->inter_h};
-	for (int i = 0; i < SCRM_CUST_INTENTS; i++)
-		hour_rings[1 + i] = s->intent_h[i];
-	uint16_t *day_rings[2] = {s->inter_d, s->chan_d};
-	/* the clocks move to a later time (what fell out of the windows by then is cleared);
-	 * an earlier time or none leaves them */
-	if (hb != INT32_MIN && s->hbucket != INT32_MIN && hb > s->hbucket)
-		advance(&s->hbucket, hb, hour_rings, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
-	if (db != INT32_MIN && s->dbucket != INT32_MIN && db > s->dbucket)
-		advance(&s->dbucket, db, day_rings, 2, SCRM_CUST_D_BUCKETS);
+	struct rings g;
+	rings_of(s, &g);
+	/* the clocks move to a later time (what fell out of the windows by then is cleared;
+	 * advance() leaves them at an earlier one); no time, or no clock yet, leaves them */
+	if (hb != INT32_MIN && s->hbucket != INT32_MIN)
+		advance(&s->hbucket, hb, g.hour, 1 + SCRM_CUST_INTENTS, SCRM_CUST_H_BUCKETS);
+	if (db != INT32_MIN && s->dbucket != INT32_MIN)
+		advance(&s->dbucket, db, g.day, 2, SCRM_CUST_D_BUCKETS);
 	scrm_cust_state_view(s, v);
 }
