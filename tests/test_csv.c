@@ -176,16 +176,23 @@ Test(csv, rows_as_json)
 	cr_assert_str_eq(j, "{\"id\":\"c-3\",\"text\":\"hello\",\"channel\":\"\"}");
 
 	/* rows that are not well-formed */
-	cr_assert_eq(row(m, "c-4,,chat,,hello", j, sizeof j), 1);
-	cr_assert_str_eq(j, "5 fields, the header has 12");
-	cr_assert_eq(row(m, "c-5,,chat,,hello,,,,,,,,", j, sizeof j), 1);
-	cr_assert_str_eq(j, "13 fields, the header has 12");
-	cr_assert_eq(row(m, "c-6,,chat,,a 5\" screen,,,,,,,", j, sizeof j), 1);
-	cr_assert_str_eq(j, "a '\"' inside an unquoted field (quote the whole field and write '\"' as \"\")");
-	cr_assert_eq(row(m, "c-7,,chat,,\"quoted\" then,,,,,,,", j, sizeof j), 1);
-	cr_assert_str_eq(j, "text after the closing '\"' of a quoted field (write a '\"' inside quotes as \"\")");
-	cr_assert_eq(row(m, "c-8,,chat,,\"never closed,,,,,,,\nc-9,,chat", j, sizeof j), 2);
-	cr_assert_str_eq(j, "a quoted field is never closed (a '\"' is missing)");
+	static const struct {
+		const char *row;
+		int rc;
+		const char *why;
+	} bad[] = {
+		{"c-4,,chat,,hello", 1, "5 fields, the header has 12"},
+		{"c-5,,chat,,hello,,,,,,,,", 1, "13 fields, the header has 12"},
+		{"c-6,,chat,,a 5\" screen,,,,,,,", 1,
+		 "a '\"' inside an unquoted field (quote the whole field and write '\"' as \"\")"},
+		{"c-7,,chat,,\"quoted\" then,,,,,,,", 1,
+		 "text after the closing '\"' of a quoted field (write a '\"' inside quotes as \"\")"},
+		{"c-8,,chat,,\"never closed,,,,,,,\nc-9,,chat", 2, "a quoted field is never closed (a '\"' is missing)"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		cr_assert_eq(row(m, bad[k].row, j, sizeof j), bad[k].rc, "%s", bad[k].row);
+		cr_assert_str_eq(j, bad[k].why);
+	}
 
 	/* quoting is only CSV's syntax: quoted numbers and booleans are numbers and booleans */
 	cr_assert_eq(row(m, "\"c-9\",\"1767607200000\",chat,,hi,,\"12\",\"true\",,\"0\",,", j, sizeof j), 0);
