@@ -1660,6 +1660,15 @@ int scrm_ilog_commit_built(scrm_ilog *log, uint32_t part, const scrm_ilog_built 
 	return part_write(log, p, h, bl->len, bl->nrec, cust, bl->ncust);
 }
 
+bool scrm_ilog_would_roll(const scrm_ilog *log, uint32_t part, size_t blen)
+{
+	assert(log);
+	if (part >= log->nparts)
+		return false;
+	const ipart *p = log->parts[part];
+	return p->seg_size > SEG_HDR && p->seg_size + blen > log->o.segment_bytes;
+}
+
 int scrm_ilog_zstd_level(const scrm_ilog *log)
 {
 	return log->o.zstd_level;

@@ -241,6 +241,13 @@ int scrm_ilog_builder_seal(scrm_ilog_builder *b, scrm_buf *blocks, scrm_buf *cus
 int scrm_ilog_commit_built(scrm_ilog *log, uint32_t part, const scrm_ilog_built *bl, scrm_buf *blocks,
 			   const scrm_buf *custs);
 
+/* Whether a block of @blen bytes committed to @part now would start a new segment
+ * (the current one holds a block and would pass opts.segment_bytes). Recovery's cut of
+ * what was written past the last checkpoint (opts.cut_seq) reads each partition's last
+ * segment only: a writer that leaves several batches without a checkpoint writes one
+ * before a block that would start a segment. Threads: as commit. */
+bool scrm_ilog_would_roll(const scrm_ilog *log, uint32_t part, size_t blen);
+
 /* The zstd level the log compresses with (for its builders). */
 int scrm_ilog_zstd_level(const scrm_ilog *log);
 

@@ -72,6 +72,10 @@
 #define OUT_CAP 4
 #endif
 
+/* The most records (lines) one batch takes from the reader: a chunk of more is sent as
+ * several (reader_send_bounded()), so what a batch holds is bounded by its lines too. */
+#define BATCH_RECORDS SCRM_CHUNK_LINES
+
 /* One block of the interaction log a chunk writes (chunk.lbs). */
 struct logblock {
 	uint32_t part;
@@ -274,6 +278,12 @@ struct pipeline {
 	char **resume_old;
 	uint64_t *resume_old_off, *resume_old_fid, *resume_old_fhd;
 	char *ckpt_names;
+	uint64_t ckpt_bytes;              /* about how long one checkpoint is (ckpt_setup) */
+	uint64_t ckpt_since;              /* writer: input bytes of the batches since the last
+					     checkpoint written, */
+	bool ckpt_pending;                /* ... whether their state is not in one yet
+					     (log_checkpoint()), */
+	bool ckpt_any;                    /* ... and whether this run wrote one */
 	bool writer_stopped;              /* writer-local: outputs end at the last good chunk */
 	_Atomic int fatal;                /* -errno of the first fatal error */
 	_Atomic int done;
@@ -2138,7 +2148,31 @@ static int ckpt_setup(pipeline *pl)
 		}
 	}
 	pl->nckpt = e;
+	for (size_t k = 0; k < e; k++)
+		pl->ckpt_bytes += pl->ckpt[k].input_len + 12;
 	return 0;
+}
+
+/* A checkpoint this long is written after each batch; a longer one (over ~1,000 inputs:
+ * each lists them all) at most once per as many input bytes as it has. */
+#define CKPT_EVERY_BATCH (64u << 10)
+
+/* Write the checkpoint pl->ckpt holds: the state after the last batch written. */
+static int ckpt_write(pipeline *pl)
+{
+	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = pl->ckpt,
+			    .ninputs = (uint32_t)pl->nckpt};
+	int rc = scrm_ilog_append(pl->ilog, 0, &ck);
+	if (!rc)
+		rc = scrm_ilog_commit(pl->ilog, 0);
+	if (!rc && pl->cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
+		rc = scrm_ilog_sync(pl->ilog, 0);
+	if (!rc) {
+		pl->ckpt_pending = false;
+		pl->ckpt_any = true;
+		pl->ckpt_since = 0;
+	}
+	return rc;
 }
 
 /*
@@ -2148,7 +2182,15 @@ static int ckpt_setup(pipeline *pl)
  * chunk's to its last line (or to the unfinished line it left unread, hold_tail). A
  * resumed run starts from exactly this state, and reads what was appended to any input
  * since. (Inputs before the chunk's were once saved as whole, UINT64_MAX: lines
- * appended to them later were never read.) Writer thread only.
+ * appended to them later were never read.)
+ *
+ * Each checkpoint lists every input, so with thousands of small inputs (a batch each)
+ * the log grew with their square (20,000 one-record files wrote 5.9 GB of it). A
+ * checkpoint longer than CKPT_EVERY_BATCH is therefore written once the batches since
+ * the last one read as many input bytes as it has, after the run's first batch, and at
+ * the run's end (writer_main()); a crash redoes the batches since (recovery cuts their
+ * interactions, the resumed run their outputs), as it redoes one batch otherwise.
+ * Writer thread only.
  */
 static int log_checkpoint(pipeline *pl, chunk *c)
 {
@@ -2169,14 +2211,27 @@ static int log_checkpoint(pipeline *pl, chunk *c)
 			in[at++].offset = scrm_sink_bytes(pl->route_sink[r]);
 	if (cfg->out_dir || cfg->rejects_path)
 		in[at].offset = pl->rej_sink ? scrm_sink_bytes(pl->rej_sink) : 0;
-	scrm_ilog_rec ck = {.kind = SCRM_ILOG_CHECKPOINT, .commit = ++pl->log_commit, .inputs = in,
-			    .ninputs = (uint32_t)pl->nckpt};
-	int rc = scrm_ilog_append(pl->ilog, 0, &ck);
-	if (!rc)
-		rc = scrm_ilog_commit(pl->ilog, 0);
-	if (!rc && cfg->log_sync == SCRM_ILOG_SYNC_BATCH)
-		rc = scrm_ilog_sync(pl->ilog, 0);
-	return rc;
+	pl->ckpt_pending = true;
+	pl->ckpt_since += c->len;
+	if (pl->ckpt_any && pl->ckpt_bytes > CKPT_EVERY_BATCH && pl->ckpt_since < pl->ckpt_bytes)
+		return 0;
+	return ckpt_write(pl);
+}
+
+/* Before the chunk's blocks go to the log: a checkpoint left pending is written first
+ * when one of them would start a segment (scrm_ilog_would_roll(): recovery cuts the
+ * interactions past the last checkpoint in a partition's last segment only). */
+static int log_checkpoint_before(pipeline *pl, const chunk *c)
+{
+	if (!pl->ckpt_pending)
+		return 0;
+	size_t run = 0; /* (a partition's blocks follow each other: their bytes so far) */
+	for (size_t k = 0; k < c->nlbs; k++) {
+		run = (k && c->lbs[k - 1].part == c->lbs[k].part ? run : 0) + c->lbs[k].b.len;
+		if (scrm_ilog_would_roll(pl->ilog, c->lbs[k].part, run))
+			return ckpt_write(pl);
+	}
+	return 0;
 }
 
 /* After the rebuild: the interactions read back from the log must be as many as its
@@ -2245,7 +2300,7 @@ static void *writer_main(void *arg)
 		 * interaction is in the log (synced per the policy). */
 		int rc = 0;
 		const char *what = NULL;
-		if (pl->ilog && (rc = log_chunk(pl, c)))
+		if (pl->ilog && ((rc = log_checkpoint_before(pl, c)) || (rc = log_chunk(pl, c))))
 			what = "the interaction log";
 		/* Rejects first, then each route; the first failed write stops all
 		 * output and the chunk is not counted as written: the files this chunk
@@ -2332,6 +2387,14 @@ static void *writer_main(void *arg)
 		atomic_fetch_add_explicit(&pl->wr_chunks, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&pl->wr_ns, now_ns() - t0, memory_order_relaxed);
 		scrm_ring_push(&pl->free_ring, c);
+	}
+	/* the last batches' checkpoint, when log_checkpoint() left it pending */
+	int rc;
+	if (pl->ilog && pl->ckpt_pending && !pl->writer_stopped && (rc = ckpt_write(pl))) {
+		if (!atomic_load(&pl->fatal))
+			fprintf(stderr, "scrm: writing the interaction log's checkpoint: %s\n", strerror(-rc));
+		set_fatal(pl, rc);
+		pl->writer_stopped = true;
 	}
 	/* a run with nothing new to read: the log it rebuilt from is checked all the same
 	 * (unless a signal cut the rebuild short) */
@@ -2461,6 +2524,100 @@ static void sleep_until_ns(pipeline *pl, uint64_t t)
 	}
 }
 
+/* Split chunk c at byte @cut (a record's start; @lines: the input lines in c before
+ * it): the rest moves to a fresh chunk from the pool, with its own input position, which
+ * is returned; c keeps the line ends the chunker recorded before the cut. Oversize lines
+ * the chunker cut out before the cut point stay with the first piece (and shift the
+ * second piece's offset and line number). */
+static chunk *split_chunk(reader_state *rs, chunk *c, size_t cut, uint64_t lines_before_cut)
+{
+	chunk *d = reader_get_chunk(rs);
+	memcpy(d->data, c->data + cut, c->len - cut);
+	d->len = c->len - cut;
+	d->in_index = c->in_index;
+	d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
+	d->csv = c->csv;
+	d->fid = c->fid;
+	d->fhd = c->fhd;
+	d->last_of_file = c->last_of_file; /* (the end is in the second piece) */
+	c->last_of_file = false;
+	d->info = c->info;
+	unsigned keep = 0, moved = 0;
+	uint64_t gap_b = 0, gap_l = 0;
+	for (unsigned i = 0; i < c->info.n_oversize; i++) {
+		scrm_oversize ov = c->info.oversize[i];
+		bool before = ov.offset < c->info.base_offset ||
+			      ov.offset - c->info.base_offset - gap_b <= cut;
+		if (before) {
+			if (ov.offset >= c->info.base_offset) {
+				gap_b += ov.length + 1;
+				gap_l++;
+			}
+			c->info.oversize[keep++] = ov;
+		} else {
+			d->info.oversize[moved++] = ov;
+		}
+	}
+	c->info.n_oversize = keep;
+	d->info.n_oversize = moved;
+	unsigned kept = 0; /* c's recorded line ends before the cut */
+	while (kept < c->info.n_lines && c->info.line_end[kept] < cut)
+		kept++;
+	c->info.n_lines = kept;
+	d->info.n_lines = 0; /* the worker finds them */
+	d->info.oversize_dropped = 0;
+	d->info.base_offset = c->info.base_offset + cut + gap_b;
+	d->info.base_line = c->info.base_line + lines_before_cut + gap_l;
+	c->info.end_offset = d->info.base_offset;
+	c->len = cut;
+	return d;
+}
+
+/* A chunk of more than BATCH_RECORDS records goes as several batches: what a batch
+ * makes (records, events, reject lines) grows with its records, not its bytes, and the
+ * pool keeps every buffer at its largest, so a chunk of 1-byte lines (~260,000 in
+ * 512 KiB, each a reject line of ~150 bytes) held ~40 MB per pooled chunk. A CSV chunk
+ * with an oversize line cut out of it goes whole (as in reader_send_paced()). */
+static void reader_send_bounded(reader_state *rs, chunk *c)
+{
+	const size_t max_record = rs->pl->cfg->max_record;
+	for (;;) {
+		bool whole = false;
+		for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
+			whole |= c->info.oversize[k].offset > c->info.base_offset;
+		size_t cut = c->len;
+		if (whole) {
+			/* as it is */
+		} else if (c->info.n_lines == SCRM_CHUNK_LINES) {
+			cut = (size_t)c->info.line_end[SCRM_CHUNK_LINES - 1] + 1;
+		} else if (c->info.n_lines == 0 && c->len <= UINT32_MAX) {
+			/* cut or split before (a header, a resumed run's skip): find them */
+			const char *p = c->data, *end = c->data + c->len;
+			unsigned k = 0;
+			while (p < end && k < SCRM_CHUNK_LINES) {
+				const char *nl = record_end(c, p, end, end, max_record);
+				if (!nl)
+					break;
+				c->info.line_end[k++] = (uint32_t)(nl - c->data);
+				p = nl + 1;
+			}
+			c->info.n_lines = k;
+			if (k == SCRM_CHUNK_LINES)
+				cut = (size_t)(p - c->data);
+		}
+		if (cut >= c->len) {
+			reader_send(rs, c);
+			return;
+		}
+		uint64_t lines = 0; /* (CSV: with the line breaks inside quotes) */
+		for (const char *q = c->data; (q = memchr(q, '\n', (size_t)(c->data + cut - q))); q++)
+			lines++;
+		chunk *d = split_chunk(rs, c, cut, lines);
+		reader_send(rs, c);
+		c = d;
+	}
+}
+
 /* Replay at recorded pace: send the chunk in pieces, each released when the wall
  * clock reaches the scheduled time of its first line (ts scaled by 1/speed). */
 static void reader_send_paced(reader_state *rs, chunk *c)
@@ -2479,7 +2636,12 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		bool whole = false;
 		for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
 			whole |= c->info.oversize[k].offset > c->info.base_offset;
+		unsigned recs = 0;
 		while (p < end && !(whole && have_due)) {
+			if (recs++ == BATCH_RECORDS) { /* a batch's records are bounded, as unpaced */
+				cut = (size_t)(p - c->data);
+				break;
+			}
 			const char *nl = record_end(c, p, end, end, pl->cfg->max_record);
 			size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
 			int64_t ts = line_ts(rs, c, p, len);
@@ -2519,44 +2681,8 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 			reader_send(rs, c);
 			return;
 		}
-		/* Split: the rest moves to a fresh chunk, with its own input position.
-		 * Oversize lines the chunker cut out before the cut point stay with the
-		 * first piece (and shift the second piece's offset and line number). */
-		chunk *d = reader_get_chunk(rs);
-		memcpy(d->data, c->data + cut, c->len - cut);
-		d->len = c->len - cut;
-		d->in_index = c->in_index;
-		d->silent = c->silent; /* a pooled chunk keeps a rebuild's flag otherwise */
-		d->csv = c->csv;
-		d->fid = c->fid;
-		d->fhd = c->fhd;
-		d->last_of_file = c->last_of_file; /* (the end is in the second piece) */
-		c->last_of_file = false;
-		d->info = c->info;
-		unsigned keep = 0, moved = 0;
-		uint64_t gap_b = 0, gap_l = 0;
-		for (unsigned i = 0; i < c->info.n_oversize; i++) {
-			scrm_oversize ov = c->info.oversize[i];
-			bool before = ov.offset < c->info.base_offset ||
-				      ov.offset - c->info.base_offset - gap_b <= cut;
-			if (before) {
-				if (ov.offset >= c->info.base_offset) {
-					gap_b += ov.length + 1;
-					gap_l++;
-				}
-				c->info.oversize[keep++] = ov;
-			} else {
-				d->info.oversize[moved++] = ov;
-			}
-		}
-		c->info.n_oversize = keep;
-		d->info.n_oversize = moved;
-		c->info.n_lines = d->info.n_lines = 0; /* the worker finds them */
-		d->info.oversize_dropped = 0;
-		d->info.base_offset = c->info.base_offset + cut + gap_b;
-		d->info.base_line = c->info.base_line + lines_before_cut + gap_l;
-		c->info.end_offset = d->info.base_offset;
-		c->len = cut;
+		/* Split: the rest moves to a fresh chunk (split_chunk). */
+		chunk *d = split_chunk(rs, c, cut, lines_before_cut);
 		reader_send(rs, c);
 		c = d;
 	}
@@ -2771,7 +2897,7 @@ static int reader_run(pipeline *pl)
 			if (cfg->speed > 0 && n > 0 && !silent)
 				reader_send_paced(&rs, c);
 			else
-				reader_send(&rs, c);
+				reader_send_bounded(&rs, c);
 			if (scrm_chunker_eof(ck))
 				break;
 		}

@@ -686,6 +686,19 @@ check "peak RSS with 256K chunks on 100 MB input ($((big_kb / 1024)) MiB) stays 
 	test "$big_kb" -lt $((rss_cap_mb * 1024))
 check "peak RSS does not grow with input (${q_kb} KiB for 26 MB, ${big_kb} KiB for 104 MB)" \
 	test "$big_kb" -lt $((q_kb + q_kb / 4))
+# Memory is bounded by a batch's lines too: a 512 KiB chunk of 1-byte lines is ~260,000
+# records or reject lines, so the reader sends at most 4,096 lines a batch (1M tiny lines
+# peaked at 266 MiB before; the same outputs as 4 KiB chunks).
+python3 -c "import sys; sys.stdout.write(''.join('x\n' if i % 3 else '{\"channel\":\"email\",\"id\":\"%d\",\"text\":\"a\"}\n' % i for i in range(1000000)))" >"$T/tiny.ndjson"
+"$SCRM" run -q -j2 --max-customers 4096 -o "$T/otiny" --stats-json "$T/stiny.json" "$T/tiny.ndjson"
+"$SCRM" run -q -j2 --max-customers 4096 --chunk-size 4K -o "$T/otiny4k" "$T/tiny.ndjson"
+tiny_kb=$(json_num "$T/stiny.json" peak_rss_kb)
+check "1M lines of 1 to 46 bytes: peak RSS $((tiny_kb / 1024)) MiB under $((rss_cap_mb * 2)) MiB" \
+	test "$tiny_kb" -lt $((rss_cap_mb * 2 * 1024))
+check "1M tiny lines: 666,666 rejects and 333,334 events, as with 4 KiB chunks" \
+	bash -c "test \$(wc -l <'$T/otiny/rejects.ndjson') -eq 666666 && cmp -s '$T/otiny/rejects.ndjson' '$T/otiny4k/rejects.ndjson' &&
+		test \$(zstdcat '$T/otiny/inbox.ndjson.zst' | wc -l) -eq 333334 &&
+		cmp -s <(zstdcat '$T/otiny/inbox.ndjson.zst') <(zstdcat '$T/otiny4k/inbox.ndjson.zst')"
 
 # --- the bundled sample (README's first command) --------------------------------------
 if [ -f corpora/sample/firehose.ndjson ]; then
@@ -1366,6 +1379,28 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 else
 	skip "resume" "$SHARED/corpora/lexicons absent"
 fi
+
+# --- --log over thousands of small inputs: a checkpoint lists every input, so a long one --
+# is written once per as many input bytes as it has, not after every batch (each file is a
+# batch: 20,000 one-record files wrote 5.9 GB of log, their square); resume stays exact
+mkdir -p "$T/many/in" "$T/many/u" "$T/many/k"
+"$SCRM" gen --count 2000 --seed 8 -o "$T/many/all.ndjson"
+(cd "$T/many/in" && split -l 1 -d -a 4 --additional-suffix=.ndjson ../all.ndjson f)
+(cd "$T/many/u" && "$SCRM" run -q -j2 -o out --log log ../in/f*.ndjson)
+many_ck=$("$SCRM" log verify "$T/many/u/log" | awk '$1 == "total" { print $6 }')
+many_kb=$(du -sk "$T/many/u/log" | cut -f1)
+check "--log over 2,000 one-record files: $many_ck checkpoints (not one a file), a log of $many_kb KiB" \
+	test "${many_ck:-0}" -ge 2 -a "${many_ck:-0}" -lt 100 -a "$many_kb" -lt 8192
+killed_runs "$T/many/k" "0.5 1.2" run -q -j2 -o out --log log ../in/f*.ndjson
+(cd "$T/many/k" && "$SCRM" run -q -j2 -o out --log log ../in/f*.ndjson 2>/dev/null)
+many_same() {
+	for f in "$T"/many/u/out/*.ndjson.zst; do
+		cmp -s <(zstdcat "$f") <(zstdcat "$T/many/k/out/${f##*/}") || return 1
+	done
+	cmp -s "$T/many/u/out/rejects.ndjson" "$T/many/k/out/rejects.ndjson" &&
+		cmp -s <("$SCRM" log dump "$T/many/u/log" | grep -v '"checkpoint"') <("$SCRM" log dump "$T/many/k/log" | grep -v '"checkpoint"')
+}
+check "... resumed after kill -9 (x2): the same events, rejects and logged interactions" many_same
 
 # --- a paced replay resumed from a log: the chunks it splits for pacing are live records --
 # (a split once took a pooled chunk that kept the log rebuild's "silent" flag: its
