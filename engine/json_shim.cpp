@@ -878,7 +878,8 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 
 	if (!v1_id(f, P_ID_STR, P_ID, idb, id))
 		return reject(c, SCRM_REJ_MISSING_ID, "tweet without id_str or id");
-	if (get_obj(f, P_RETWEETED_STATUS, rso)) {
+	bool rt_obj = get_obj(f, P_RETWEETED_STATUS, rso);
+	if (rt_obj) {
 		/* A retweet's own text is "RT @user: " plus a cut-off copy: use the original's. */
 		post_fields rs;
 		scan(rso, k_post, rs);
@@ -897,7 +898,9 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 		return reject(c, SCRM_REJ_MISSING_TEXT, "empty text");
 	if (trunc)
 		flags |= SCRM_REC_TRUNCATED;
-	if (v1_quote(f, qb, q_id))
+	/* A retweet quotes nothing itself: X copies a quoted original's quoted_status_id_str
+	 * onto some of its retweets only (as v2, where the quote is the original's). */
+	if (!rt_obj && v1_quote(f, qb, q_id))
 		flags |= SCRM_REC_QUOTE;
 
 	scrm_record *r = push(c, SCRM_SCHEMA_TWITTER_V1, flags);
@@ -1001,8 +1004,9 @@ static void v2_refs_of(const post_fields &t, v2_refs &rf) noexcept
 	}
 }
 
-/* Normalize one tweet of a page; returns SCRM_REJ_NONE or why it was unusable. */
-static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
+/* Normalize one tweet of a page; returns SCRM_REJ_NONE or why it was unusable.
+ * @page_refs: a tweet of the page has referenced_tweets (it was asked for). */
+static enum scrm_reject norm_v2_tweet(ctx &c, element te, bool page_refs) noexcept
 {
 	post_fields t;
 	object to, rto, pm;
@@ -1010,6 +1014,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 	sv id, text, s;
 	uint8_t flags = 0;
 	int64_t ms;
+	bool manual = false; /* a manual retweet: a tweet of its own, with its own counts */
 
 	if (te.get_object().get(to) != SUCCESS)
 		return SCRM_REJ_UNKNOWN_SCHEMA;
@@ -1029,7 +1034,10 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 		else
 			flags |= SCRM_REC_TRUNCATED;
 	} else if (rt_prefix(text)) {
-		flags |= SCRM_REC_RETWEET; /* a page without referenced_tweets: a repost by its text */
+		/* a repost by its text: on a page with referenced_tweets a manual one (X's own
+		 * would reference its original), else maybe X's, whose counts are not its own */
+		flags |= SCRM_REC_RETWEET;
+		manual = page_refs || t.has(P_REFERENCED_TWEETS);
 	}
 	if (!rf.quote_of.empty())
 		flags |= SCRM_REC_QUOTE;
@@ -1054,7 +1062,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te) noexcept
 	}
 	if (get_str(t, P_CREATED_AT, s) && scrm_parse_time(s.data(), s.size(), &ms) == 0 && ts_ok(ms))
 		r->ts_ms = ms;
-	if (!(flags & SCRM_REC_RETWEET) && get_obj(t, P_PUBLIC_METRICS, pm))
+	if ((!(flags & SCRM_REC_RETWEET) || manual) && get_obj(t, P_PUBLIC_METRICS, pm))
 		v2_metrics(c, r, pm); /* a retweet's are the original's, as in v1 */
 	size_t off = c.arena->len;
 	arena_text(c, text, true);
@@ -1090,10 +1098,17 @@ static int norm_v2(ctx &c, const post_fields &f)
 			ix_build(c.n->tweets, a);
 	}
 	if (f.v(P_DATA).type() == element_type::OBJECT) {
-		first = norm_v2_tweet(c, f.v(P_DATA));
+		first = norm_v2_tweet(c, f.v(P_DATA), false);
 	} else if (f.v(P_DATA).get_array().get(a) == SUCCESS) {
+		bool refs = false;
 		for (element te : a) {
-			enum scrm_reject why = norm_v2_tweet(c, te);
+			object to;
+			element ignored;
+			if (!refs && te.get_object().get(to) == SUCCESS && to.at_key("referenced_tweets").get(ignored) == SUCCESS)
+				refs = true;
+		}
+		for (element te : a) {
+			enum scrm_reject why = norm_v2_tweet(c, te, refs);
 			if (first == SCRM_REJ_NONE)
 				first = why;
 		}
@@ -1163,7 +1178,14 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 		sv link;
 		char lbuf[24], pbuf[24];
 		bool has_link = reddit_ref(f, P_LINK_ID, "t3_", nullptr, lbuf, link);
-		r->in_reply_to = put_opt(c, reddit_ref(f, P_PARENT_ID, "t1_", has_link ? &link : nullptr, pbuf, s), s);
+		bool has_parent = reddit_ref(f, P_PARENT_ID, "t1_", has_link ? &link : nullptr, pbuf, s);
+		/* the newer Pushshift API gives a top-level comment "parent_id": null: it
+		 * answers the submission */
+		if (!has_parent && has_link && f.has(P_PARENT_ID) && is_null(f, P_PARENT_ID)) {
+			s = link;
+			has_parent = true;
+		}
+		r->in_reply_to = put_opt(c, has_parent, s);
 		r->conversation = put_opt(c, has_link, link);
 	} else {
 		r->conversation = r->id;
@@ -1200,6 +1222,22 @@ template <int N> static bool scrm_opt_str(ctx &c, const fields<N> &f, int k, scr
 	return true;
 }
 
+/* An optional id field: as scrm_opt_str(), and a non-negative integer is taken as its
+ * decimal digits (a database export's numeric ids, as a CSV row's are read). */
+template <int N> static bool scrm_opt_id(ctx &c, const fields<N> &f, int k, scrm_str &dst) noexcept
+{
+	sv s;
+	char buf[24];
+	if (is_null(f, k))
+		return true;
+	if (f.v(k).type() == element_type::STRING)
+		return scrm_opt_str(c, f, k, dst);
+	if (!id_of(f.v(k), buf, s))
+		return false;
+	dst = put(c, s);
+	return true;
+}
+
 template <int N> static bool scrm_opt_int(const fields<N> &f, int k, int64_t &dst) noexcept
 {
 	if (is_null(f, k))
@@ -1229,8 +1267,8 @@ static const char *scrm_author(ctx &c, scrm_record *r, const post_fields &f) noe
 	if (!get_obj(f, P_AUTHOR, o))
 		return "scrm: \"author\" must be an object";
 	scan(o, k_user, u);
-	if (!scrm_opt_str(c, u, U_ID, r->author_id))
-		return "scrm: \"author.id\" must be a string";
+	if (!scrm_opt_id(c, u, U_ID, r->author_id))
+		return "scrm: \"author.id\" must be a string or a non-negative integer";
 	if (!scrm_opt_str(c, u, U_HANDLE, r->author_handle))
 		return "scrm: \"author.handle\" must be a string";
 	if (!scrm_opt_str(c, u, U_NAME, r->author_name))
@@ -1294,14 +1332,14 @@ static const char *scrm_direction(scrm_record *r, const post_fields &f) noexcept
 /* The optional string fields, in the order of the spec. */
 static const char *scrm_strings(ctx &c, scrm_record *r, const post_fields &f) noexcept
 {
-	if (!scrm_opt_str(c, f, P_CONVERSATION, r->conversation))
-		return "scrm: \"conversation\" must be a string";
-	if (!scrm_opt_str(c, f, P_IN_REPLY_TO, r->in_reply_to))
-		return "scrm: \"in_reply_to\" must be a string";
-	if (!scrm_opt_str(c, f, P_RETWEET_OF, r->retweet_of))
-		return "scrm: \"retweet_of\" must be a string";
-	if (!scrm_opt_str(c, f, P_QUOTE_OF, r->quote_of))
-		return "scrm: \"quote_of\" must be a string";
+	if (!scrm_opt_id(c, f, P_CONVERSATION, r->conversation))
+		return "scrm: \"conversation\" must be a string or a non-negative integer";
+	if (!scrm_opt_id(c, f, P_IN_REPLY_TO, r->in_reply_to))
+		return "scrm: \"in_reply_to\" must be a string or a non-negative integer";
+	if (!scrm_opt_id(c, f, P_RETWEET_OF, r->retweet_of))
+		return "scrm: \"retweet_of\" must be a string or a non-negative integer";
+	if (!scrm_opt_id(c, f, P_QUOTE_OF, r->quote_of))
+		return "scrm: \"quote_of\" must be a string or a non-negative integer";
 	if (!scrm_opt_str(c, f, P_LANG, r->lang))
 		return "scrm: \"lang\" must be a string";
 	if (!scrm_opt_str(c, f, P_PLACE, r->place))
@@ -1318,12 +1356,13 @@ static const char *scrm_strings(ctx &c, scrm_record *r, const post_fields &f) no
 static int norm_scrm(ctx &c, const post_fields &f) noexcept
 {
 	sv id, channel, text;
+	char idb[24];
 	const char *err;
 
 	if (is_null(f, P_ID))
 		return reject(c, SCRM_REJ_MISSING_ID, "scrm: no \"id\"");
-	if (!get_str(f, P_ID, id))
-		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "scrm: \"id\" must be a string");
+	if (f.v(P_ID).type() == element_type::STRING ? !get_str(f, P_ID, id) : !id_of(f.v(P_ID), idb, id))
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "scrm: \"id\" must be a string or a non-negative integer");
 	if (id.empty())
 		return reject(c, SCRM_REJ_MISSING_ID, "scrm: empty \"id\"");
 	if (!get_nstr(f, P_CHANNEL, channel))
@@ -1432,16 +1471,16 @@ static bool reddit_thing(const post_fields &f, post_fields &inner) noexcept
  * ...]}}: one record per t1/t3 child, as a v2 page gives one per tweet ("more" stubs and
  * other kinds are paging, skipped). The line reports its first unusable post, with
  * nrec > 0 when others were kept; no post at all is a control line. */
-static int norm_reddit_listing(ctx &c, const post_fields &f) noexcept
+/* The posts of a Listing's children, in order, each comment followed by its replies
+ * (a comment's `replies`: a Listing of its own, or "" when it has none), depth first. */
+struct listing_state {
+	enum scrm_reject first;
+	const char *first_detail;
+	size_t posts;
+};
+
+static void reddit_children(ctx &c, array a, listing_state &st) noexcept
 {
-	object d;
-	element ch;
-	array a;
-	if (!get_obj(f, P_DATA, d) || d.at_key("children").get(ch) != SUCCESS || ch.get_array().get(a) != SUCCESS)
-		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "a Reddit Listing without data.children");
-	enum scrm_reject first = SCRM_REJ_NONE;
-	const char *first_detail = nullptr;
-	size_t posts = 0;
 	for (element e : a) {
 		object o;
 		post_fields cf, inner;
@@ -1451,24 +1490,79 @@ static int norm_reddit_listing(ctx &c, const post_fields &f) noexcept
 		sv kind;
 		if (!get_str(cf, P_KIND, kind) || (kind != "t1" && kind != "t3"))
 			continue; /* "more" and the like */
-		posts++;
+		st.posts++;
 		if (!reddit_thing(cf, inner)) {
 			c.res->reject = SCRM_REJ_UNKNOWN_SCHEMA;
 			c.res->detail = "a Listing child of kind t1/t3 that is not a Reddit post";
 		} else {
 			norm_reddit(c, inner);
 		}
-		if (c.res->reject != SCRM_REJ_NONE && first == SCRM_REJ_NONE) {
-			first = c.res->reject;
-			first_detail = c.res->detail;
+		if (c.res->reject != SCRM_REJ_NONE && st.first == SCRM_REJ_NONE) {
+			st.first = c.res->reject;
+			st.first_detail = c.res->detail;
 		}
 		c.res->reject = SCRM_REJ_NONE;
+		object d, rd;
+		element rep, rch;
+		array ra;
+		if (get_obj(cf, P_DATA, d) && d.at_key("replies").get(rep) == SUCCESS && rep.get_object().get(rd) == SUCCESS &&
+		    rd.at_key("data").get(rep) == SUCCESS && rep.at_key("children").get(rch) == SUCCESS &&
+		    rch.get_array().get(ra) == SUCCESS)
+			reddit_children(c, ra, st);
 	}
-	if (!posts) {
+}
+
+/* A Listing: a record per t1/t3 child and per reply nested in one; the line reports the
+ * first unusable post. A Listing of none (only `more` stubs) is skipped as control. */
+static int norm_reddit_listing(ctx &c, const post_fields &f, listing_state &st) noexcept
+{
+	object d;
+	element ch;
+	array a;
+	if (!get_obj(f, P_DATA, d) || d.at_key("children").get(ch) != SUCCESS || ch.get_array().get(a) != SUCCESS)
+		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "a Reddit Listing without data.children");
+	reddit_children(c, a, st);
+	return 0;
+}
+
+static int listing_end(ctx &c, const listing_state &st) noexcept
+{
+	if (!st.posts) {
 		c.res->skip = SCRM_SKIP_CONTROL;
 		return 0;
 	}
-	return first != SCRM_REJ_NONE ? reject(c, first, first_detail) : 0;
+	return st.first != SCRM_REJ_NONE ? reject(c, st.first, st.first_detail) : 0;
+}
+
+/* A whole thread as Reddit's API gives it (/comments/ID.json): an array of Listings, the
+ * submission's and its comments'. -1: not such an array. */
+static int norm_reddit_thread(ctx &c, array a) noexcept
+{
+	listing_state st{SCRM_REJ_NONE, nullptr, 0};
+	size_t n = 0;
+	for (element e : a) {
+		object o;
+		post_fields f;
+		sv kind;
+		if (e.get_object().get(o) != SUCCESS)
+			return -1;
+		scan(o, k_post, f);
+		if (!get_str(f, P_KIND, kind) || kind != "Listing" || !f.has(P_DATA))
+			return -1;
+		n++;
+	}
+	if (!n)
+		return -1;
+	for (element e : a) {
+		object o;
+		post_fields f;
+		if (e.get_object().get(o) != SUCCESS) /* (checked above) */
+			continue;
+		scan(o, k_post, f);
+		if (norm_reddit_listing(c, f, st) < 0 || c.res->reject != SCRM_REJ_NONE)
+			return 0;
+	}
+	return listing_end(c, st);
 }
 
 static int dispatch(ctx &c, element root)
@@ -1477,6 +1571,12 @@ static int dispatch(ctx &c, element root)
 	post_fields f, inner;
 	enum scrm_format fmt = c.n->format;
 
+	array top;
+	if ((fmt == SCRM_FORMAT_AUTO || fmt == SCRM_FORMAT_REDDIT) && root.get_array().get(top) == SUCCESS) {
+		int rc = norm_reddit_thread(c, top);
+		if (rc >= 0)
+			return rc;
+	}
 	if (root.get_object().get(o) != SUCCESS)
 		return reject(c, SCRM_REJ_UNKNOWN_SCHEMA, "not a JSON object");
 	scan(o, k_post, f);
@@ -1485,8 +1585,12 @@ static int dispatch(ctx &c, element root)
 	    !is_scrm(f)) {
 		if (reddit_thing(f, inner))
 			return norm_reddit(c, inner);
-		if (kind == "Listing")
-			return norm_reddit_listing(c, f);
+		if (kind == "Listing") {
+			listing_state st{SCRM_REJ_NONE, nullptr, 0};
+			if (norm_reddit_listing(c, f, st) || c.res->reject != SCRM_REJ_NONE)
+				return 0;
+			return listing_end(c, st);
+		}
 		if (kind.size() == 2 && kind[0] == 't' && kind[1] >= '1' && kind[1] <= '9')
 			return reject(c, SCRM_REJ_UNKNOWN_SCHEMA,
 				      "a Reddit API object that is not a post: only kind t1 (comment), t3 "

@@ -446,6 +446,38 @@ Test(normalize, retweet_by_its_text)
 	r = rec(h, h->rv.len - 1);
 	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
 	cr_assert_eq(r->retweets, U);
+	/* ... but on a page where referenced_tweets was asked for (a tweet has them), one by
+	 * its text is a manual retweet: its counts are its own, as in v1.1 (found by review) */
+	run_str(h, "{\"data\":[{\"id\":\"13\",\"text\":\"hello\",\"referenced_tweets\":[{\"type\":\"replied_to\",\"id\":\"9\"}]},"
+		   "{\"id\":\"14\",\"text\":\"RT @kim: hi\",\"public_metrics\":{\"retweet_count\":4,\"like_count\":12}}]}");
+	assert_ok(h, 2);
+	r = rec(h, h->rv.len - 1);
+	assert_str(h, r->id, "14");
+	cr_assert_eq(r->flags, SCRM_REC_RETWEET);
+	cr_assert_eq(r->retweets, 4);
+	cr_assert_eq(r->likes, 12);
+	h_free(h);
+}
+
+/* A v1.1 retweet of a quote tweet quotes nothing itself: X copies the original's
+ * quoted_status_id_str onto some retweets only, so it gave quote_of sometimes (found by
+ * review: 64 of the corpus's such retweets flagged quote, 10 not); v2 never does. */
+Test(normalize, v1_retweet_of_a_quote_quotes_nothing)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"id_str\":\"300\",\"text\":\"RT @bob: so true\",\"user\":{\"screen_name\":\"ann\"},"
+		   "\"is_quote_status\":true,\"quoted_status_id_str\":\"100\",\"retweeted_status\":{\"id_str\":\"200\","
+		   "\"text\":\"so true\",\"is_quote_status\":true,\"quoted_status_id_str\":\"100\",\"user\":{\"screen_name\":\"bob\"}}}");
+	assert_ok(h, 1);
+	cr_assert_eq(rec(h, 0)->flags, SCRM_REC_RETWEET);
+	assert_str(h, rec(h, 0)->quote_of, NULL);
+	assert_str(h, rec(h, 0)->retweet_of, "200");
+	/* a quote tweet of its own keeps it */
+	run_str(h, "{\"id_str\":\"301\",\"text\":\"so true\",\"user\":{\"screen_name\":\"ann\"},"
+		   "\"is_quote_status\":true,\"quoted_status_id_str\":\"100\"}");
+	assert_ok(h, 1);
+	cr_assert_eq(rec(h, 1)->flags, SCRM_REC_QUOTE);
+	assert_str(h, rec(h, 1)->quote_of, "100");
 	h_free(h);
 }
 
@@ -624,11 +656,13 @@ Test(normalize, reddit_numeric_parent)
 	run_str(h, "{\"id\":\"c4\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":13368,\"parent_id\":0,\"body\":\"x\"}");
 	assert_str(h, rec(h, 2)->in_reply_to, "t1_0");
 	assert_str(h, rec(h, 2)->conversation, "t3_abc");
-	/* what is no id is no link, as before: negative, fractional, or a null */
+	/* what is no id is no link, as before: negative or fractional */
 	run_str(h, "{\"id\":\"c5\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":-5,\"body\":\"x\"}");
 	assert_str(h, rec(h, 3)->in_reply_to, NULL);
+	/* but a null parent_id is how the newer Pushshift API gives a top-level comment (252
+	 * of the corpus's comments, found by review): it answers the submission */
 	run_str(h, "{\"id\":\"c6\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":null,\"body\":\"x\"}");
-	assert_str(h, rec(h, 4)->in_reply_to, NULL);
+	assert_str(h, rec(h, 4)->in_reply_to, "t3_abc");
 	run_str(h, "{\"id\":\"c7\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":18446744073709551615,\"body\":\"x\"}");
 	assert_str(h, rec(h, 5)->in_reply_to, "t1_3w5e11264sgsf");
 	h_free(h);
@@ -677,6 +711,39 @@ Test(normalize, reddit_api_thing)
 	assert_str(h, h->rv.v[before].id, "t1_a");
 	assert_str(h, h->rv.v[before + 1].id, "t3_c");
 	cr_assert_eq(h->rv.v[before + 1].sub, 1);
+	/* a comment's replies, a Listing of their own, follow it, depth first (found by
+	 * review: they were dropped without a count) */
+	before = h->rv.len;
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"body\":\"top\",\"id\":\"c1\",\"author\":\"a\",\"subreddit\":\"x\","
+		   "\"parent_id\":\"t3_s\",\"link_id\":\"t3_s\",\"replies\":{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"body\":\"nested\",\"id\":\"c2\",\"author\":\"b\",\"subreddit\":\"x\","
+		   "\"parent_id\":\"t1_c1\",\"link_id\":\"t3_s\",\"replies\":{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"body\":\"deeper\",\"id\":\"c3\",\"parent_id\":\"t1_c2\",\"subreddit\":\"x\"}},"
+		   "{\"kind\":\"more\",\"data\":{}}]}}}}]}}}},"
+		   "{\"kind\":\"t1\",\"data\":{\"body\":\"second\",\"id\":\"c4\",\"subreddit\":\"x\",\"replies\":\"\"}}]}}");
+	cr_assert_eq(h->res.nrec, 4);
+	cr_assert_eq(h->res.reject, SCRM_REJ_NONE);
+	assert_str(h, h->rv.v[before].id, "t1_c1");
+	assert_str(h, h->rv.v[before + 1].id, "t1_c2");
+	assert_str(h, h->rv.v[before + 1].in_reply_to, "t1_c1");
+	assert_str(h, h->rv.v[before + 2].id, "t1_c3");
+	assert_str(h, h->rv.v[before + 3].id, "t1_c4");
+	cr_assert_eq(h->rv.v[before + 3].sub, 3);
+	/* a whole thread as the API gives it (/comments/ID.json): an array of two Listings,
+	 * the submission's and its comments' */
+	before = h->rv.len;
+	run_str(h, "[{\"kind\":\"Listing\",\"data\":{\"children\":[{\"kind\":\"t3\",\"data\":{\"title\":\"My order\","
+		   "\"id\":\"s\",\"subreddit\":\"x\"}}]}},{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"body\":\"same\",\"id\":\"c9\",\"parent_id\":\"t3_s\",\"subreddit\":\"x\"}}]}}]");
+	cr_assert_eq(h->res.nrec, 2);
+	assert_str(h, h->rv.v[before].id, "t3_s");
+	assert_str(h, h->rv.v[before + 1].id, "t1_c9");
+	/* any other array is no record */
+	run_str(h, "[{\"kind\":\"Listing\",\"data\":{\"children\":[]}},1]");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	run_str(h, "[]");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
 	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[{\"kind\":\"more\",\"data\":{}}]}}");
 	cr_assert_eq(h->res.skip, SCRM_SKIP_CONTROL);
 	cr_assert_eq(h->res.nrec, 0);
@@ -811,6 +878,36 @@ Test(normalize, scrm_errors)
 			  h->res.detail);
 		cr_assert_eq(h->rv.len, 0);
 		cr_assert_eq(h->arena.len, alen, "a reject leaves the arena as it was");
+	}
+	h_free(h);
+}
+
+/* A canonical record's ids may be non-negative integers (a database export's), read as
+ * their digits, as a CSV row's are (found by review: NDJSON rejected what CSV took). */
+Test(normalize, scrm_numeric_ids)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"id\":7,\"channel\":\"chat\",\"text\":\"x\",\"in_reply_to\":6,\"conversation\":5,"
+		   "\"retweet_of\":18446744073709551615,\"quote_of\":0,\"author\":{\"id\":12,\"handle\":\"k\"}}");
+	assert_ok(h, 1);
+	const scrm_record *r = rec(h, 0);
+	assert_str(h, r->id, "7");
+	assert_str(h, r->in_reply_to, "6");
+	assert_str(h, r->conversation, "5");
+	assert_str(h, r->retweet_of, "18446744073709551615");
+	assert_str(h, r->quote_of, "0");
+	assert_str(h, r->author_id, "12");
+	static const char *const bad[] = {
+		"{\"id\":-7,\"channel\":\"chat\",\"text\":\"x\"}",
+		"{\"id\":1.5,\"channel\":\"chat\",\"text\":\"x\"}",
+		"{\"id\":true,\"channel\":\"chat\",\"text\":\"x\"}",
+		"{\"id\":\"a\",\"channel\":\"chat\",\"text\":\"x\",\"in_reply_to\":-1}",
+		"{\"id\":\"a\",\"channel\":\"chat\",\"text\":\"x\",\"author\":{\"id\":2.5}}",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		run_str(h, bad[i]);
+		assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+		cr_assert(strstr(h->res.detail, "non-negative integer"), "%s: %s", bad[i], h->res.detail);
 	}
 	h_free(h);
 }
