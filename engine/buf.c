@@ -212,6 +212,13 @@ static void canon_path(const char *path, char *out, size_t cap)
 		snprintf(out, cap, "%s", path);
 }
 
+bool scrm_same_file_fd(const char *path, int fd)
+{
+	struct stat sp, sf;
+	return stat(path, &sp) == 0 && fstat(fd, &sf) == 0 && S_ISREG(sp.st_mode) && sp.st_dev == sf.st_dev &&
+	       sp.st_ino == sf.st_ino;
+}
+
 bool scrm_same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;

@@ -96,6 +96,10 @@ int scrm_out_path(const char *path, char *out, size_t outlen);
  * yet) one place by name, their directories resolved. */
 bool scrm_same_file(const char *a, const char *b);
 
+/* Whether the regular file at @path is the one open on descriptor @fd (standard output
+ * redirected to it, say); false for anything but a regular file. */
+bool scrm_same_file_fd(const char *path, int fd);
+
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);
 

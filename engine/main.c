@@ -965,14 +965,44 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.reload_ctx = (void *)customers_path;
 	}
 
+	/* the files it reads besides its inputs: no output may name one (check_outputs()) */
+	const char *rfiles[8], *rwhat[8];
+	size_t nread = 0;
+	const char *const reads[8][2] = {
+		{rules_path, "rules file"},		{customers_path, "CRM export"},
+		{lexicon_path, "lexicon"},		{emoji_path, "emoji lexicon"},
+		{encoder_path, "encoder"},		{cfg.clf_model[0], "intent model"},
+		{cfg.clf_model[1], "action model"},	{cfg.sentiment_model, "sentiment model"},
+	};
+	for (size_t k = 0; k < 8; k++)
+		if (reads[k][0]) {
+			rfiles[nread] = reads[k][0];
+			rwhat[nread++] = reads[k][1];
+		}
+	cfg.read_files = rfiles;
+	cfg.read_what = rwhat;
+	cfg.n_read_files = nread;
+
 	if (cfg.stats_json) { /* found unwritable now, not after the whole run */
-		/* not an input, the rejects file or a route output: it replaces what it names */
+		/* not an input, a file it reads, the rejects file, a route output, or where the
+		 * events and messages go: it replaces what it names */
 		struct stat sj_st;
-		bool special = stat(cfg.stats_json, &sj_st) == 0 && !S_ISREG(sj_st.st_mode); /* /dev/stderr */
+		bool existed = stat(cfg.stats_json, &sj_st) == 0;
+		bool special = existed && !S_ISREG(sj_st.st_mode); /* /dev/stderr on a terminal */
 		const char *clash = NULL;
+		char clashbuf[64];
 		for (size_t i = 0; i < cfg.n_inputs && !special && !clash; i++)
 			if (strcmp(cfg.inputs[i], "-") && scrm_same_file(cfg.stats_json, cfg.inputs[i]))
 				clash = "an input";
+		for (size_t k = 0; k < nread && !special && !clash; k++)
+			if (scrm_same_file(cfg.stats_json, rfiles[k])) {
+				snprintf(clashbuf, sizeof clashbuf, "the %s this run reads", rwhat[k]);
+				clash = clashbuf;
+			}
+		if (!clash && !cfg.out_dir && scrm_same_file_fd(cfg.stats_json, STDOUT_FILENO))
+			clash = "standard output, where the events go";
+		if (!clash && scrm_same_file_fd(cfg.stats_json, STDERR_FILENO))
+			clash = "standard error, where the summary and messages go";
 		char rej[4096];
 		if (cfg.rejects_path || cfg.out_dir)
 			snprintf(rej, sizeof rej, "%s%s", cfg.rejects_path ? cfg.rejects_path : cfg.out_dir,
@@ -1003,6 +1033,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		fclose(sj);
+		if (!existed) /* written at the end: a run stopped before it leaves no empty file */
+			unlink(cfg.stats_json);
 	}
 	if ((cfg.follow && strcmp(cfg.inputs[cfg.n_inputs - 1], "-") &&
 	     wait_to_appear(cfg.inputs[cfg.n_inputs - 1], cfg.stop_fd) < 0) ||

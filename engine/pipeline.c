@@ -2999,6 +2999,18 @@ static int check_outputs(pipeline *pl)
 						"another output\n", cfg->inputs[i], what[o], outs[o]);
 				rc = -EINVAL;
 			}
+		for (size_t k = 0; k < cfg->n_read_files && !rc; k++)
+			if (scrm_same_file(outs[o], cfg->read_files[k])) {
+				fprintf(stderr, "scrm: %s is the %s this run reads (%s %s): writing it would empty it; "
+						"name another output\n", cfg->read_files[k], cfg->read_what[k], what[o],
+					outs[o]);
+				rc = -EINVAL;
+			}
+		if (!rc && !cfg->out_dir && scrm_same_file_fd(outs[o], STDOUT_FILENO)) {
+			fprintf(stderr, "scrm: %s %s is standard output, where the events go: name another file\n",
+				what[o], outs[o]);
+			rc = -EINVAL;
+		}
 		for (size_t k = o + 1; k < no && !rc; k++)
 			if (scrm_same_file(outs[o], outs[k])) {
 				fprintf(stderr, "scrm: %s and %s are one file (%s): name another\n", what[o], what[k],

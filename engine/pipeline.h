@@ -62,6 +62,11 @@
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */
 	size_t n_inputs;
+	/* Files the run reads besides its inputs (the rules file, the CRM export, lexicons,
+	 * models, the encoder), and what each is: an output that names one is refused. */
+	const char *const *read_files;
+	const char *const *read_what;
+	size_t n_read_files;
 	const char *out_dir;       /* NULL: events as NDJSON on stdout */
 	const char *rejects_path;  /* NULL: <out_dir>/rejects.ndjson, or stderr without out_dir */
 	int workers;               /* analyze workers (>= 1) */

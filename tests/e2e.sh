@@ -176,6 +176,32 @@ check "outputs onto inputs or onto each other are refused, nothing emptied (rc $
 		cmp -s '$T/clob/rej.before' '$T/clob/out/rejects.ndjson' &&
 		test $clob2 -eq 1 && test $clob3 -eq 1 && grep -q 'a route output and the rejects file are one file' '$T/clob/e3' &&
 		test $clob4 -eq 2 && test $clob5 -eq 2 && test \$(wc -l <'$T/clob/in.ndjson') -eq 2"
+# ... nor onto a file the run reads (the CRM export, rules, a lexicon), standard output
+# while the events go there, or standard error (found by review: each was replaced, exit 0)
+cp corpora/sample/customers.csv "$T/clob/c.csv"
+printf 'topic greet: hi\n' >"$T/clob/r.scrm"
+printf 'hi\t2.0\n' >"$T/clob/lex.txt"
+RUNC=(-q --customers "$T/clob/c.csv" --rules "$T/clob/r.scrm" --lexicon "$T/clob/lex.txt")
+"$SCRM" run "${RUNC[@]}" -o "$T/clob/o9" --stats-json "$T/clob/c.csv" "$T/clob/in.ndjson" 2>"$T/clob/e9"; clob9=$?
+"$SCRM" run "${RUNC[@]}" --rejects "$T/clob/r.scrm" "$T/clob/in.ndjson" >/dev/null 2>"$T/clob/e10"; clob10=$?
+"$SCRM" run "${RUNC[@]}" -o "$T/clob/o11" --stats-json "$T/clob/lex.txt" "$T/clob/in.ndjson" 2>"$T/clob/e11"; clob11=$?
+"$SCRM" run -q --stats-json /dev/stdout "$T/clob/in.ndjson" >"$T/clob/ev12" 2>"$T/clob/e12"; clob12=$?
+"$SCRM" run -q --stats-json /dev/stderr "$T/clob/in.ndjson" >/dev/null 2>"$T/clob/e13"; clob13=$?
+"$SCRM" run -q --rejects /dev/stdout "$T/clob/in.ndjson" >"$T/clob/ev14" 2>"$T/clob/e14"; clob14=$?
+"$SCRM" run -q -o "$T/clob/o15" --stats-json /dev/stdout "$T/clob/in.ndjson" >"$T/clob/st15"; clob15=$?
+check "outputs onto the CRM export, rules, lexicon, stdout or stderr refused (rc $clob9 $clob10 $clob11 $clob12 $clob13 $clob14); -o with --stats-json /dev/stdout works (rc $clob15)" \
+	bash -c "test $clob9 -eq 2 && grep -q 'is the CRM export this run reads' '$T/clob/e9' &&
+		test $clob10 -eq 1 && grep -q 'is the rules file this run reads' '$T/clob/e10' &&
+		test $clob11 -eq 2 && grep -q 'is the lexicon this run reads' '$T/clob/e11' &&
+		test $clob12 -eq 2 && grep -q 'standard output, where the events go' '$T/clob/e12' &&
+		test $clob13 -eq 2 && grep -q 'standard error' '$T/clob/e13' &&
+		test $clob14 -eq 1 && grep -q 'standard output, where the events go' '$T/clob/e14' &&
+		cmp -s corpora/sample/customers.csv '$T/clob/c.csv' && test \$(wc -l <'$T/clob/r.scrm') -eq 1 &&
+		test \$(wc -l <'$T/clob/lex.txt') -eq 1 &&
+		test $clob15 -eq 0 && grep -q '\"events_out\":1,' '$T/clob/st15'"
+# a --stats-json run stopped before it began leaves no empty file behind
+timeout -s INT 1 "$SCRM" run -q -f -o "$T/clob/o16" --stats-json "$T/clob/s16.json" "$T/clob/notyet.ndjson" 2>/dev/null
+check "a run stopped before it began leaves no empty --stats-json file" test ! -e "$T/clob/s16.json"
 # a run started with stdin or stdout closed: a clear error, not a hang on an inner pipe
 timeout 20 "$SCRM" run -q <&- 2>"$T/clob/e6"; clob6=$?
 timeout 20 "$SCRM" run -q "$T/clob/in.ndjson" >&- 2>"$T/clob/e7"; clob7=$?
