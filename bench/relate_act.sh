@@ -46,7 +46,7 @@ run_cfg() { # run_cfg NAME ARGS...
 		"$SCRM" run -q -j "$J" --lexicon "$LEX" --intent cues --action cues -o "$D/out" \
 			--stats-json "$D/s.json" "$@" "$corpus"
 		local cpu
-		cpu=$(awk -v u="$(num "$D/s.json" cpu_user_s)" -v s="$(num "$D/s.json" cpu_sys_s)" 'BEGIN{print u+s}')
+		cpu=$(awk -v u="$(num "$D/s.json" cpu_user_s)" -v s="$(num "$D/s.json" cpu_sys_s)" -v t="$(num "$D/s.json" setup_cpu_s)" 'BEGIN{print u+s+t}')
 		if [ -z "$best" ] || awk -v a="$cpu" -v b="$best" 'BEGIN{exit !(a < b)}'; then
 			best=$cpu
 			cp "$D/s.json" "$bestjson"

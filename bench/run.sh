@@ -79,7 +79,10 @@ for j in $JOBS; do
 	best=${BEST[$j]}
 	med=$(printf '%s\n' ${WALLS[$j]} | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
 	f="$D/best-j$j.json"
-	recs=$(num "$f" records_in); cu=$(num "$f" cpu_user_s); cs=$(num "$f" cpu_sys_s)
+	recs=$(num "$f" records_in); cu=$(num "$f" cpu_user_s)
+	# the whole process's CPU, setup (rules, lexicons) included, as the figures in
+	# BENCHMARKS.md have always been (the summary's cpu covers the run alone since 2026-12-07)
+	cs=$(awk -v a="$(num "$f" cpu_sys_s)" -v b="$(num "$f" setup_cpu_s)" 'BEGIN{print a+b}')
 	rss=$(num "$f" peak_rss_kb); bo=$(num "$f" bytes_out)
 	REC_S[$j]=$(awk -v r="$recs" -v w="$best" 'BEGIN{printf "%.0f", r/w}')
 	awk -v j="$j" -v w="$best" -v m="$med" -v b="$bytes" -v r="$recs" -v cu="$cu" -v cs="$cs" -v rss="$rss" -v bo="$bo" \
@@ -108,7 +111,7 @@ if [ -f "$LEX/vader_lexicon.txt" ]; then
 		rm -rf "$out"
 		"$SCRM" run -q --no-progress -o "$out" -j 1 $NOCLF --lexicon "$LEX/vader_lexicon.txt" \
 			--emoji-lexicon "$LEX/emoji_utf8_lexicon.txt" --stats-json "$D/st.json" "$corpus"
-		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
+		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" -v s="$(num "$D/st.json" setup_cpu_s)" 'BEGIN{print a+b+s}')
 		if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
 			best=$c; cp "$D/st.json" "$D/sent.json"
 		fi
@@ -158,7 +161,7 @@ else
 			rm -rf "$out"
 			"$SCRM" run -q --no-progress -o "$out" -j "$j" $NOCLF --rules "$RULES" "${lexopt[@]}" \
 				--sentiment both --stats-json "$D/st.json" "$corpus"
-			c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
+			c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" -v s="$(num "$D/st.json" setup_cpu_s)" 'BEGIN{print a+b+s}')
 			if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
 				best=$c; cp "$D/st.json" "$D/analysis-j$j.json"
 			fi
@@ -188,7 +191,7 @@ for lv in $LEVELS; do
 	for _ in $(seq "$R"); do
 		rm -rf "$out"
 		"$SCRM" run -q --no-progress -o "$out" -j 1 $NOCLF --zstd-level="$lv" --stats-json "$D/st.json" "$corpus"
-		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" 'BEGIN{print a+b}')
+		c=$(awk -v a="$(num "$D/st.json" cpu_user_s)" -v b="$(num "$D/st.json" cpu_sys_s)" -v s="$(num "$D/st.json" setup_cpu_s)" 'BEGIN{print a+b+s}')
 		if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN{exit !(a<b)}'; then
 			best=$c; cp "$D/st.json" "$D/lv.json"
 		fi

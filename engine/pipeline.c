@@ -294,6 +294,8 @@ struct pipeline {
 	int gate;
 	/* reader stats */
 	_Atomic uint64_t rd_bytes, rd_raw, rd_ns, rd_chunks;
+	uint64_t records_in;              /* writer: records of the batches written */
+	double cpu0_user, cpu0_sys;       /* the process's CPU when the run began */
 	_Atomic bool uring;
 	/* writer stats */
 	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
@@ -2358,6 +2360,7 @@ static void *writer_main(void *arg)
 			ev += c->route_events[r];
 		}
 		pl->alert_copies += c->alert_copies;
+		pl->records_in += c->recs.len;
 		pl->lines += c->lines;
 		pl->rejected += c->rejected;
 		pl->repaired += c->repaired;
@@ -2437,6 +2440,8 @@ static chunk *reader_get_chunk(reader_state *rs)
 static void reader_send(reader_state *rs, chunk *c)
 {
 	pipeline *pl = rs->pl;
+	if (!c->silent) /* (the log a resumed run streams back is no input) */
+		atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)c->len, memory_order_relaxed);
 	c->seq = rs->next_seq++;
 	c->end = false;
 	atomic_fetch_add_explicit(&pl->rd_chunks, 1, memory_order_seq_cst); /* before the push: see reload_customers() */
@@ -2885,7 +2890,6 @@ static int reader_run(pipeline *pl)
 					break;
 				continue;
 			}
-			atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)n, memory_order_relaxed);
 			if (!silent && pl->in_fid) {
 				if (rs.need_head) { /* the file has bytes now: its first ones */
 					rs.fhd = file_head(cfg->inputs[i]);
@@ -2902,7 +2906,8 @@ static int reader_run(pipeline *pl)
 				break;
 		}
 
-		atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
+		if (!silent)
+			atomic_fetch_add_explicit(&pl->rd_raw, scrm_source_raw_bytes(src), memory_order_relaxed);
 		/* a followed file that was truncated or renamed away: its name again */
 		const char *why = followed ? scrm_source_follow_end(src) : NULL;
 		scrm_chunker_free(ck);
@@ -3151,7 +3156,6 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->write = (scrm_stage_stats){st->events_out, st->bytes_out, atomic_load(&pl->wr_ns), 1};
 	for (int w = 0; w < pl->nw; w++) {
 		worker *wk = &pl->workers[w];
-		st->records_in += atomic_load(&wk->records);
 		st->analyze.records += atomic_load(&wk->records);
 		st->analyze.bytes += atomic_load(&wk->bytes);
 		st->analyze.busy_ns += atomic_load(&wk->ns_analyze);
@@ -3166,8 +3170,10 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 		st->encoder_cached += hits;
 		st->encoder_texts += misses;
 	}
-	/* the records streamed back from the log were analyzed again, but they are not new */
-	st->records_in -= pl->rebuilt < st->records_in ? pl->rebuilt : st->records_in;
+	/* the records of the batches written (after an error, the clean prefix the outputs
+	 * hold); the records streamed back from the log were analyzed again, not emitted */
+	st->records_in = pl->records_in;
+	st->emit.records -= pl->rebuilt < st->emit.records ? pl->rebuilt : st->emit.records;
 	st->analyze.threads = st->emit.threads = (uint64_t)pl->nw;
 	for (int t = 0; t < pl->np; t++) {
 		relate *rt = &pl->relates[t];
@@ -3184,8 +3190,10 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->wall_s = (double)(now_ns() - t_start) / 1e9;
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
-		st->cpu_user_s = tv_s(ru.ru_utime);
-		st->cpu_sys_s = tv_s(ru.ru_stime);
+		/* over the same time as wall_s; what came before is setup */
+		st->cpu_user_s = tv_s(ru.ru_utime) - pl->cpu0_user;
+		st->cpu_sys_s = tv_s(ru.ru_stime) - pl->cpu0_sys;
+		st->setup_cpu_s = pl->cpu0_user + pl->cpu0_sys;
 		st->peak_rss_kb = ru.ru_maxrss;
 	}
 }
@@ -3225,6 +3233,11 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	int rc = 0;
 	pl->cfg = cfg;
 	pl->log_lockfd = -1;
+	struct rusage ru0;
+	if (getrusage(RUSAGE_SELF, &ru0) == 0) {
+		pl->cpu0_user = tv_s(ru0.ru_utime);
+		pl->cpu0_sys = tv_s(ru0.ru_stime);
+	}
 	pthread_mutex_init(&pl->gate_mu, NULL);
 	pthread_cond_init(&pl->gate_cv, NULL);
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;

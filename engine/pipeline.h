@@ -231,7 +231,9 @@ typedef struct scrm_run_stats {
 	uint64_t stalls_write;          /* writer waited for the next finished chunk */
 	uint64_t sleeps;                /* futex sleeps over all threads */
 	double wall_s;
-	double cpu_user_s, cpu_sys_s;
+	double cpu_user_s, cpu_sys_s;   /* over wall_s: the run itself */
+	double setup_cpu_s;             /* CPU the process spent before the run began (loading the
+					   rules, CRM export, lexicons, models) */
 	long peak_rss_kb;
 	int workers, relate_threads;
 	bool uring;                     /* at least one input was read with io_uring */

@@ -96,10 +96,11 @@ void scrm_run_stats_print(const scrm_run_stats *st, void *vfp)
 		", relate-wait %" PRIu64 ", writer-wait %" PRIu64 ", sleeps %" PRIu64 "\n",
 		st->stalls_pool, st->stalls_in, st->stalls_relate, st->stalls_write, st->sleeps);
 	fprintf(fp, "  wall %.3f s, %.1f MB/s, %.0f records/s; cpu %.3f s (user %.3f, sys %.3f), %.0f records/cpu-s; "
-		"peak RSS %.1f MiB; -j %d, %d relate\n",
+		"setup before it %.3f s cpu; peak RSS %.1f MiB; -j %d, %d relate\n",
 		st->wall_s, st->wall_s > 0 ? st->bytes_in / 1e6 / st->wall_s : 0.0,
 		st->wall_s > 0 ? st->records_in / st->wall_s : 0.0, cpu, st->cpu_user_s, st->cpu_sys_s,
-		cpu > 0 ? st->records_in / cpu : 0.0, st->peak_rss_kb / 1024.0, st->workers, st->relate_threads);
+		cpu > 0 ? st->records_in / cpu : 0.0, st->setup_cpu_s, st->peak_rss_kb / 1024.0, st->workers,
+		st->relate_threads);
 }
 
 static void json_stage(FILE *fp, const char *name, const scrm_stage_stats *s, const char *sep)
@@ -147,8 +148,9 @@ int scrm_run_stats_write_json(const scrm_run_stats *st, const char *path)
 		",\"relate_wait\":%" PRIu64 ",\"writer_wait\":%" PRIu64 ",\"sleeps\":%" PRIu64 "},",
 		st->stalls_pool, st->stalls_in, st->stalls_relate, st->stalls_write, st->sleeps);
 	fprintf(fp, "\"wall_s\":%.6f,\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"records_per_cpu_s\":%.1f,"
-		"\"peak_rss_kb\":%ld,\"workers\":%d,\"relate_threads\":%d,\"uring\":%s,\"interrupted\":%s}\n",
-		st->wall_s, st->cpu_user_s, st->cpu_sys_s, cpu > 0 ? st->records_in / cpu : 0.0,
+		"\"setup_cpu_s\":%.6f,\"peak_rss_kb\":%ld,\"workers\":%d,\"relate_threads\":%d,\"uring\":%s,"
+		"\"interrupted\":%s}\n",
+		st->wall_s, st->cpu_user_s, st->cpu_sys_s, cpu > 0 ? st->records_in / cpu : 0.0, st->setup_cpu_s,
 		st->peak_rss_kb, st->workers, st->relate_threads, st->uring ? "true" : "false",
 		st->interrupted ? "true" : "false");
 	if (fclose(fp) != 0)

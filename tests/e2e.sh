@@ -1359,6 +1359,12 @@ if [ -f "$SHARED/corpora/lexicons/vader/vader_lexicon.txt" ]; then
 	(cd "$T/res/r" && "$SCRM" run $RARGS --stats-json s2.json in.ndjson)
 	check "resume: the second run rebuilt state from 9000 logged interactions and read only the new lines" \
 		test "$(json_num "$T/res/r/s2.json" log_rebuilt)" -eq 9000 -a "$(json_num "$T/res/r/s2.json" records_in)" -eq 11000
+	# its bytes in are the new lines' (not the log it streamed back), its emit stage the
+	# events it wrote (found by review)
+	res_new=$(($(stat -c %s "$T/res/r/in.ndjson") - $(json_num "$T/res/r/s2.json" skipped_bytes)))
+	check "resume: bytes in ($(json_num "$T/res/r/s2.json" bytes_in)) are the new lines' ($res_new), emit's records the 11000 events" \
+		bash -c "test $(json_num "$T/res/r/s2.json" bytes_in) -eq $res_new &&
+			grep -q '\"emit\":{\"threads\":2,\"records\":11000,' '$T/res/r/s2.json'"
 	same_outputs() { # same_outputs DIR_A DIR_B: every route's events identical
 		for t in support pr marketing sales product alerts drop inbox replies; do
 			cmp -s <(zstdcat "$1/out/$t.ndjson.zst") <(zstdcat "$2/out/$t.ndjson.zst") || return 1

@@ -14,6 +14,19 @@ timeout 30 "$SCRM" run -q -j2 -o "$T/ofull" --rejects /dev/full --chunk-size 64K
 check "rejects on a full device (ENOSPC) exits 1" test $? -eq 1
 check "ENOSPC: route file still ends on a whole frame" zstd -q -t "$T/ofull/inbox.ndjson.zst"
 check "ENOSPC is named" grep -q "No space left" "$T/full.err"
+# the counts describe the clean prefix the outputs hold, the same whatever -j (records in
+# counted the batches analyzed before the error: 52,138 | 54,489 | 64,431 at -j1/2/4)
+for j in 1 4; do
+	rm -rf "$T/ofullj"
+	timeout 30 "$SCRM" run -q -j$j -o "$T/ofullj" --rejects /dev/full --chunk-size 64K --stats-json "$T/full$j.json" \
+		"$T/mixed.ndjson" 2>/dev/null
+	full_ev[$j]=$(zstdcat "$T/ofullj/inbox.ndjson.zst" | wc -l)
+done
+check "ENOSPC: records in = events out = events in the file, at -j1 and -j4 (${full_ev[1]}, ${full_ev[4]})" \
+	bash -c "for j in 1 4; do r=\$(grep -o '\"records_in\":[0-9]*' '$T/full'\$j.json | cut -d: -f2);
+		e=\$(grep -o '\"events_out\":[0-9]*' '$T/full'\$j.json | cut -d: -f2);
+		test \"\$r\" = \"\$e\" || exit 1; done; test ${full_ev[1]} -eq ${full_ev[4]} &&
+		test \$(grep -o '\"events_out\":[0-9]*' '$T/full1.json' | cut -d: -f2) -eq ${full_ev[1]}"
 timeout 30 "$SCRM" run -q -o "$T/odir" --rejects "$T/in.ndjson/x" "$T/in.ndjson" 2>/dev/null
 check "rejects under a regular file (ENOTDIR) exits 1" test $? -eq 1
 zstd -q -c "$T/in.ndjson" >"$T/in.zst"
