@@ -942,6 +942,10 @@ static int cmd_run(int argc, char **argv, bool replay)
 		cfg.encoder = NULL;
 	}
 
+	/* the progress line, on a terminal's stderr, is no use on the terminal the events
+	 * scroll through (it was glued to them) */
+	if (cfg.progress && !cfg.out_dir && isatty(STDOUT_FILENO))
+		cfg.progress = false;
 	cfg.stop = &g_stop;
 	cfg.brands = brands;
 	cfg.n_brands = n_brands;

@@ -210,6 +210,9 @@ struct pipeline {
 	scrm_waiter reader_wait, writer_wait;
 	scrm_sink *route_sink[SCRM_MAX_ROUTES];
 	scrm_sink *rej_sink;
+	bool rej_tty;                     /* rejects go to stderr, where the progress line is:
+					     written under term_mu, the line cleared first */
+	pthread_mutex_t term_mu;
 	scrm_event_names names;
 	const char *route_names[SCRM_MAX_ROUTES];
 	size_t n_routes;
@@ -2314,7 +2317,13 @@ static void *writer_main(void *arg)
 		if (!rc && c->rej.len && pl->rej_sink) {
 			before[reached] = scrm_sink_bytes(pl->rej_sink);
 			wrote[reached] = pl->rej_sink;
+			if (pl->rej_tty) {
+				pthread_mutex_lock(&pl->term_mu);
+				fputs("\r\033[K", stderr);
+			}
 			rc = scrm_sink_write(pl->rej_sink, c->rej.data, c->rej.len);
+			if (pl->rej_tty)
+				pthread_mutex_unlock(&pl->term_mu);
 			what = scrm_sink_name(pl->rej_sink);
 			reached += !rc;
 		}
@@ -3083,6 +3092,7 @@ static int open_outputs(pipeline *pl)
 						    : scrm_sink_open_file(&pl->rej_sink, path, err, sizeof err);
 	} else {
 		rc = scrm_sink_open_fd(&pl->rej_sink, STDERR_FILENO, "<stderr>");
+		pl->rej_tty = cfg->progress;
 		snprintf(err, sizeof err, "cannot use stderr");
 	}
 	if (rc) {
@@ -3198,23 +3208,38 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	}
 }
 
+/* The progress line (stderr on a terminal): rewritten in place, cleared to its end. */
 static void print_progress(pipeline *pl, uint64_t t_start, bool final)
 {
 	double s = (double)(now_ns() - t_start) / 1e9;
 	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
-	fprintf(stderr, "\rscrm: %.1f s  %" PRIu64 " events  %.1f MB read  %.1f MB/s  %.0f events/s   %s",
+	pthread_mutex_lock(&pl->term_mu);
+	fprintf(stderr, "\rscrm: %.1f s  %" PRIu64 " events  %.1f MB read  %.1f MB/s  %.0f events/s\033[K%s",
 		s, ev, b / 1e6, s > 0 ? b / 1e6 / s : 0.0, s > 0 ? ev / s : 0.0, final ? "\n" : "");
+	pthread_mutex_unlock(&pl->term_mu);
 }
 
-static void print_interval(pipeline *pl, uint64_t t_start)
+/* A --stats line: counts since the start, rates averaged since then and over the last
+ * interval (a followed input that went quiet shows 0 there). Over the progress line,
+ * when there is one. */
+static void print_interval(pipeline *pl, uint64_t t_start, uint64_t *last_ns, uint64_t *last_b, uint64_t *last_ev)
 {
-	double s = (double)(now_ns() - t_start) / 1e9;
+	uint64_t now = now_ns();
+	double s = (double)(now - t_start) / 1e9, dt = (double)(now - *last_ns) / 1e9;
 	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
 	uint64_t ob = atomic_load_explicit(&pl->wr_bytes, memory_order_relaxed);
-	fprintf(stderr, "scrm: stats t=%.1fs read=%.1fMB events=%" PRIu64 " written=%.1fMB %.1fMB/s %.0f events/s\n",
-		s, b / 1e6, ev, ob / 1e6, s > 0 ? b / 1e6 / s : 0.0, s > 0 ? ev / s : 0.0);
+	pthread_mutex_lock(&pl->term_mu);
+	fprintf(stderr,
+		"%sscrm: stats t=%.1fs read=%.1fMB events=%" PRIu64 " written=%.1fMB %.1fMB/s %.0f events/s"
+		" (last %.1fs: %.1fMB/s %.0f events/s)\n",
+		pl->cfg->progress ? "\r\033[K" : "", s, b / 1e6, ev, ob / 1e6, s > 0 ? b / 1e6 / s : 0.0,
+		s > 0 ? ev / s : 0.0, dt, dt > 0 ? (b - *last_b) / 1e6 / dt : 0.0, dt > 0 ? (ev - *last_ev) / dt : 0.0);
+	pthread_mutex_unlock(&pl->term_mu);
+	*last_ns = now;
+	*last_b = b;
+	*last_ev = ev;
 }
 
 static void *reader_thread(void *arg)
@@ -3239,6 +3264,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		pl->cpu0_sys = tv_s(ru0.ru_stime);
 	}
 	pthread_mutex_init(&pl->gate_mu, NULL);
+	pthread_mutex_init(&pl->term_mu, NULL);
 	pthread_cond_init(&pl->gate_cv, NULL);
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
@@ -3520,11 +3546,19 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 
 	/* The calling thread reports progress while the pipeline runs; the timed join
 	 * returns as soon as the writer (the last stage) is done. */
-	uint64_t last_interval = t_start;
+	/* --stats: a line every interval on the clock of the start (not the 100 ms tick's) */
+	const uint64_t interval = cfg->stats_interval > 0 ? (uint64_t)(cfg->stats_interval * 1e9) : 0;
+	uint64_t next_interval = t_start + interval, last_ns = t_start, last_b = 0, last_ev = 0;
 	for (;;) {
+		uint64_t wake = now_ns() + 100000000ull;
+		if (interval && next_interval < wake)
+			wake = next_interval;
+		/* the join's deadline is on the realtime clock: now there plus what is left */
+		uint64_t now = now_ns(), left = wake > now ? wake - now : 0;
 		struct timespec dl;
 		clock_gettime(CLOCK_REALTIME, &dl);
-		dl.tv_nsec += 100000000;
+		dl.tv_sec += (time_t)(left / 1000000000ull);
+		dl.tv_nsec += (long)(left % 1000000000ull);
 		if (dl.tv_nsec >= 1000000000) {
 			dl.tv_sec++;
 			dl.tv_nsec -= 1000000000;
@@ -3538,9 +3572,11 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		reclaim_customers(pl, false);
 		if (cfg->progress)
 			print_progress(pl, t_start, false);
-		if (cfg->stats_interval > 0 && now_ns() - last_interval >= (uint64_t)(cfg->stats_interval * 1e9)) {
-			last_interval = now_ns();
-			print_interval(pl, t_start);
+		if (interval && now_ns() >= next_interval) {
+			print_interval(pl, t_start, &last_ns, &last_b, &last_ev);
+			next_interval += interval;
+			if (next_interval <= now_ns()) /* fell behind (a stopped process): from now */
+				next_interval = now_ns() + interval;
 		}
 	}
 	if (cfg->progress)
@@ -3643,6 +3679,7 @@ out_free:
 	free(pl->ckpt_names);
 	scrm_event_names_free(&pl->names);
 	pthread_mutex_destroy(&pl->gate_mu);
+	pthread_mutex_destroy(&pl->term_mu);
 	pthread_cond_destroy(&pl->gate_cv);
 	free(pl);
 	return rc;

@@ -94,6 +94,32 @@ start=$(date +%s%N)
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "replay --speed 10 paces 4 s of records into ~0.4 s (took ${ms} ms)" test $ms -ge 350 -a $ms -lt 3000
 check "paced replay emits every record" test "$(lines "$T/paced.out")" -eq 5
+# --stats=SECS keeps its own clock (it was rounded up to the 100 ms tick: 0.15 s gave a
+# line every 0.2 s), and the progress line is never glued to events or rejects
+for i in $(seq 0 15); do
+	printf '{"id":"s%d","channel":"chat","ts":%d,"text":"message %d","author":{"handle":"u%d"}}\n' \
+		$i $((1767603600000 + i * 1000)) $i $i
+done >"$T/paced16.ndjson"
+"$SCRM" replay -q --speed 10 --stats=0.15 "$T/paced16.ndjson" 2>"$T/st15.err" >/dev/null
+check "--stats=0.15: a line every 0.15 s ($(grep -c 'scrm: stats' "$T/st15.err") lines up to $(grep -o 't=[0-9.]*' "$T/st15.err" | tail -1))" \
+	python3 -c "
+import re, sys
+t = [float(x) for x in re.findall(r't=([0-9.]+)s', open('$T/st15.err').read())]
+sys.exit(not (t and t[-1] >= 1.0 and len(t) >= t[-1] / 0.15 - 1))"
+if command -v script >/dev/null; then
+	{ head -n 200 "$T/in.ndjson"; for i in $(seq 40); do echo '{bad'; done; head -n 200 "$T/in.ndjson"; } >"$T/tty.ndjson"
+	script -qc "'$SCRM' run -j2 --chunk-size 4K '$T/tty.ndjson' >/dev/null" /dev/null >"$T/tty1.log" 2>&1
+	script -qc "'$SCRM' run -j2 '$T/tty.ndjson'" /dev/null >"$T/tty2.log" 2>&1
+	check "on a terminal: each reject starts a line of its own, no progress line among events on it" \
+		python3 -c "
+import sys
+a = open('$T/tty1.log', 'rb').read(); b = open('$T/tty2.log', 'rb').read()
+at = [i for i in range(len(a)) if a.startswith(b'{\"input\"', i)]
+ok = len(at) == 40 and all(i == 0 or a[i - 1:i] == b'\\n' or a[:i].endswith(b'\\x1b[K') for i in at)
+sys.exit(not (ok and b'events/s' not in b and b.count(b'\"v\":1') == 400))"
+else
+	skip "progress line on a terminal" "no script(1) to make one"
+fi
 "$SCRM" replay -q --speed max --from 1767603601000 --to 1767603603000 "$T/paced.ndjson" >"$T/window.out"
 check "replay --from/--to keeps the window" test "$(lines "$T/window.out")" -eq 2
 check "window starts at r1" grep -q '"id":"r1"' "$T/window.out"
