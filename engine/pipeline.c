@@ -2787,6 +2787,8 @@ static int reader_run(pipeline *pl)
 			break;
 		}
 		scrm_chunker_set_target(ck, cfg->chunk_size);
+		struct stat fsb; /* a regular file, not followed: chunks filled to the target */
+		scrm_chunker_set_fill(ck, !followed && scrm_source_file_stat(src, &fsb) == 0 && S_ISREG(fsb.st_mode));
 		/* a CSV input: its first record is the header, read before any row */
 		bool csv = !silent && in_csv(cfg, (size_t)i), need_header = csv;
 		const scrm_csv_map *map = NULL;

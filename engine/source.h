@@ -150,6 +150,12 @@ void scrm_chunker_set_csv(scrm_chunker *c, bool csv);
  * end: only scrm_chunker_eof() says the stream has ended. */
 ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_info *info);
 
+/* The source never makes a read wait (a regular file, not followed): a chunk whose reads
+ * the oversize reports cut short goes on reading to the target (a small --max-record made
+ * small chunks). Else a chunk ends with the first read that completes a line, so a pipe or
+ * a followed file is not held until more arrives. Default false. */
+void scrm_chunker_set_fill(scrm_chunker *c, bool fill);
+
 /* True once the source reached its end (everything has been delivered). */
 bool scrm_chunker_eof(const scrm_chunker *c);
 

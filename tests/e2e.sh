@@ -28,6 +28,12 @@ check "stats-json counts records" test "$(json_num "$T/st2.json" records_in)" -e
 check "outputs identical -j1 vs -j2" cmp -s "$T/o1/inbox.ndjson.zst" "$T/o2/inbox.ndjson.zst"
 check "outputs identical -j1 vs -j4" cmp -s "$T/o1/inbox.ndjson.zst" "$T/o4/inbox.ndjson.zst"
 check "rejects identical -j1 vs -j4" cmp -s "$T/o1/rejects.ndjson" "$T/o4/rejects.ndjson"
+# an archive made with zstd --long (the Pushshift dumps: --long=31) asks for a window
+# beyond zstd's default 128 MiB: it was refused as corrupt
+head -n 500 "$T/in.ndjson" | zstd -q --long=28 -c >"$T/long.ndjson.zst"
+"$SCRM" run -q -o "$T/olong" "$T/long.ndjson.zst" 2>"$T/long.err"
+check "a zstd --long=28 archive is read (rc $?, $(zstdcat "$T/olong/inbox.ndjson.zst" 2>/dev/null | wc -l) events)" \
+	bash -c "test \$(zstdcat '$T/olong/inbox.ndjson.zst' | wc -l) -eq 500 && test ! -s '$T/long.err'"
 check "events carry the schema version and route" \
 	bash -c "zstdcat '$T/o1/inbox.ndjson.zst' | head -1 | grep -q '^{\"v\":1,\"seq\":0,.*\"route\":\"inbox\"'"
 
