@@ -249,11 +249,80 @@ struct parser {
 	uint16_t near;
 	uint8_t wildcard, reflags;
 	int depth;
+	const char *col_ls, *col_at; /* col_of(): the line and place last asked for */
+	uint32_t col;
+	/* the topics' and cues' names so far, for the duplicate check (a scan of every
+	 * earlier statement made 60,000 topics take 30 s): statement index + 1 by name
+	 * hash, open addressing; names_upto statements are in it */
+	uint32_t *names;
+	size_t names_cap, names_n, names_upto;
 };
 
-static uint32_t col_of(const struct parser *ps, const char *at)
+static uint64_t name_hash(const char *s, size_t n)
 {
-	return scrm_rules_col(ps->ls, at, 1);
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The topic or cue named s[0, n) defined before, or NULL. */
+static const scrm_rules_stmt *find_name(struct parser *ps, const char *s, size_t n)
+{
+	scrm_rules *r = ps->r;
+	for (; ps->names_upto < r->nstmts; ps->names_upto++) {
+		const scrm_rules_stmt *o = &r->stmts[ps->names_upto];
+		if (o->kind != SCRM_STMT_TOPIC && o->kind != SCRM_STMT_CUE)
+			continue;
+		if (2 * (ps->names_n + 1) > ps->names_cap) {
+			size_t cap = ps->names_cap ? 2 * ps->names_cap : 256;
+			uint32_t *t = calloc(cap, sizeof *t);
+			if (!t) {
+				ps->oom = ps->failed = true;
+				return NULL;
+			}
+			for (size_t k = 0; k < ps->names_cap; k++) {
+				if (!ps->names[k])
+					continue;
+				const char *nm = r->stmts[ps->names[k] - 1].name;
+				size_t h = (size_t)name_hash(nm, strlen(nm)) & (cap - 1);
+				while (t[h])
+					h = (h + 1) & (cap - 1);
+				t[h] = ps->names[k];
+			}
+			free(ps->names);
+			ps->names = t;
+			ps->names_cap = cap;
+		}
+		size_t h = (size_t)name_hash(o->name, strlen(o->name)) & (ps->names_cap - 1);
+		while (ps->names[h])
+			h = (h + 1) & (ps->names_cap - 1);
+		ps->names[h] = ps->names_upto + 1;
+		ps->names_n++;
+	}
+	if (!ps->names_cap)
+		return NULL;
+	for (size_t h = (size_t)name_hash(s, n) & (ps->names_cap - 1); ps->names[h]; h = (h + 1) & (ps->names_cap - 1)) {
+		const scrm_rules_stmt *o = &r->stmts[ps->names[h] - 1];
+		if (strlen(o->name) == n && !memcmp(o->name, s, n))
+			return o;
+	}
+	return NULL;
+}
+
+/* The column of @at in the current line: counted on from the last one asked for when it
+ * is further on (a scan from the line's start for every token made long lines quadratic:
+ * 26 s for one line of 40,000 words, found by review). */
+static uint32_t col_of(struct parser *ps, const char *at)
+{
+	if (ps->col_ls != ps->ls || !ps->col_at || at < ps->col_at) {
+		ps->col_ls = ps->ls;
+		ps->col_at = ps->ls;
+		ps->col = 1;
+	}
+	ps->col = scrm_rules_col(ps->col_at, at, ps->col);
+	ps->col_at = at;
+	return ps->col;
 }
 
 static void perror_at(struct parser *ps, const char *at, const char *fmt, ...)
@@ -634,41 +703,123 @@ static int32_t parse_near(struct parser *ps)
 	return i;
 }
 
+/*
+ * An AND or OR chain ("a b c ...", "a OR b OR c ...") as a tree. Up to CHAIN_LEFT
+ * operands it leans left, ((a AND b) AND c), as it always has (scrm check prints it so);
+ * a longer one is split in halves above that, so the tree's depth grows with the log of
+ * its length: a topic of 200,000 words in a row made a tree as deep, and every walk of it
+ * (the compiler's, the checks') overflowed the stack (found by review: SIGSEGV).
+ * @ops: the operands, @cols: the column of the operator before each (cols[0] unused).
+ */
+#define CHAIN_LEFT 64
+
+static int32_t chain_tree(struct parser *ps, scrm_rules_node_kind kind, const int32_t *ops, const uint32_t *cols,
+			  size_t lo, size_t hi, uint32_t line)
+{
+	if (hi - lo <= CHAIN_LEFT) {
+		int32_t a = ops[lo];
+		for (size_t k = lo + 1; k < hi; k++)
+			a = binary(ps, kind, a, ops[k], line, cols[k]);
+		return a;
+	}
+	size_t mid = lo + (hi - lo) / 2;
+	int32_t a = chain_tree(ps, kind, ops, cols, lo, mid, line);
+	int32_t b = chain_tree(ps, kind, ops, cols, mid, hi, line);
+	return binary(ps, kind, a, b, line, cols[mid]);
+}
+
+struct chain {
+	int32_t *ops, sops[16];
+	uint32_t *cols, scols[16];
+	size_t n, cap;
+};
+
+static bool chain_add(struct parser *ps, struct chain *c, int32_t op, uint32_t col)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap * 2;
+		int32_t *o = malloc(cap * sizeof *o);
+		uint32_t *k = malloc(cap * sizeof *k);
+		if (!o || !k) {
+			free(o);
+			free(k);
+			ps->oom = ps->failed = true;
+			return false;
+		}
+		memcpy(o, c->ops, c->n * sizeof *o);
+		memcpy(k, c->cols, c->n * sizeof *k);
+		if (c->ops != c->sops) {
+			free(c->ops);
+			free(c->cols);
+		}
+		c->ops = o;
+		c->cols = k;
+		c->cap = cap;
+	}
+	c->ops[c->n] = op;
+	c->cols[c->n++] = col;
+	return true;
+}
+
+static int32_t chain_end(struct parser *ps, struct chain *c, scrm_rules_node_kind kind, bool ok)
+{
+	int32_t res = ok ? chain_tree(ps, kind, c->ops, c->cols, 0, c->n, ps->line) : -1;
+	if (c->ops != c->sops) {
+		free(c->ops);
+		free(c->cols);
+	}
+	return res;
+}
+
 static int32_t parse_and(struct parser *ps)
 {
 	int32_t a = parse_near(ps);
+	if (a < 0)
+		return -1;
+	struct chain c = {.ops = NULL, .n = 0, .cap = 16};
+	c.ops = c.sops;
+	c.cols = c.scols;
+	chain_add(ps, &c, a, 0);
 	for (;;) {
-		if (a < 0)
-			return -1;
 		const char *at = ps->tpos;
 		if (ps->t == T_AND) {
 			lex(ps);
 			if (!starts_operand(ps->t)) {
 				perror_at(ps, at, "AND needs an operand on each side");
-				return -1;
+				return chain_end(ps, &c, SCRM_NODE_AND, false);
 			}
 		} else if (!starts_operand(ps->t)) {
-			return a;
+			return chain_end(ps, &c, SCRM_NODE_AND, true);
 		}
+		uint32_t col = col_of(ps, at);
 		int32_t b = parse_near(ps);
-		a = binary(ps, SCRM_NODE_AND, a, b, ps->line, col_of(ps, at));
+		if (b < 0 || !chain_add(ps, &c, b, col))
+			return chain_end(ps, &c, SCRM_NODE_AND, false);
 	}
 }
 
 static int32_t parse_or(struct parser *ps)
 {
 	int32_t a = parse_and(ps);
-	while (a >= 0 && ps->t == T_OR) {
+	if (a < 0)
+		return -1;
+	struct chain c = {.ops = NULL, .n = 0, .cap = 16};
+	c.ops = c.sops;
+	c.cols = c.scols;
+	chain_add(ps, &c, a, 0);
+	while (ps->t == T_OR) {
 		const char *at = ps->tpos;
+		uint32_t col = col_of(ps, at);
 		lex(ps);
 		if (!starts_operand(ps->t)) {
 			perror_at(ps, at, "OR needs an operand on each side");
-			return -1;
+			return chain_end(ps, &c, SCRM_NODE_OR, false);
 		}
 		int32_t b = parse_and(ps);
-		a = binary(ps, SCRM_NODE_OR, a, b, ps->line, col_of(ps, at));
+		if (b < 0 || !chain_add(ps, &c, b, col))
+			return chain_end(ps, &c, SCRM_NODE_OR, false);
 	}
-	return a;
+	return chain_end(ps, &c, SCRM_NODE_OR, true);
 }
 
 static int32_t parse_query(struct parser *ps, const char *start)
@@ -889,14 +1040,12 @@ static void parse_line(struct parser *ps)
 			perror_at(ps, c, "expected ':' after the %s name", topic ? "topic" : "cue");
 			return;
 		}
-		for (uint32_t i = 0; i < r->nstmts; i++) {
-			const scrm_rules_stmt *o = &r->stmts[i];
-			if ((o->kind == SCRM_STMT_TOPIC || o->kind == SCRM_STMT_CUE) &&
-			    strlen(o->name) == (size_t)(ne - ns) && !memcmp(o->name, ns, (size_t)(ne - ns))) {
-				perror_at(ps, ns, "duplicate name '%.*s' (first defined at line %u)", (int)(ne - ns),
-					  ns, o->line);
-				return;
-			}
+		const scrm_rules_stmt *o = find_name(ps, ns, (size_t)(ne - ns));
+		if (ps->oom)
+			return;
+		if (o) {
+			perror_at(ps, ns, "duplicate name '%.*s' (first defined at line %u)", (int)(ne - ns), ns, o->line);
+			return;
 		}
 		int32_t root = parse_query(ps, c + 1);
 		if (root < 0 && !ps->partial)
@@ -1039,9 +1188,12 @@ static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_
 		ps.le = ps.ls + line_len(ps.ls);
 		ps.failed = false;
 		parse_line(&ps);
-		if (ps.oom)
+		if (ps.oom) {
+			free(ps.names);
 			goto fail_oom;
+		}
 	}
+	free(ps.names);
 	if (ps.nerrors) {
 		if (partial)
 			*out = r;

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -2025,4 +2026,63 @@ Test(topics, why_leaves_out_what_did_not_hold)
 	cr_assert_str_eq(why(&f, "b d e f"), "t5=b|d|e|f");
 	cr_assert_str_eq(why(&f, "refund x y"), "");
 	fx_free(&f);
+}
+
+/* A chain of 100,000 terms ("a b c ...", "a OR b OR ...") in one topic: its tree was as
+ * deep as the chain, and the compiler's walk overflowed the stack (found by review: SIGSEGV
+ * in scrm check and run at 200,000 on the default 8 MiB stack). Parsed, compiled and
+ * matched here on a 256 KiB thread stack; a chain of up to 64 keeps its left-leaning form. */
+struct long_chain {
+	const char *op;
+	int ok;
+	char err[1024];
+};
+
+static void *long_chain_main(void *arg)
+{
+	struct long_chain *lc = arg;
+	enum { N = 100000 };
+	size_t cap = (size_t)N * 12 + 64, o = 0;
+	char *src = malloc(cap);
+	if (!src)
+		return NULL;
+	o += (size_t)snprintf(src + o, cap - o, "topic long:");
+	for (int i = 0; i < N; i++)
+		o += (size_t)snprintf(src + o, cap - o, " %s w%d", i ? lc->op : "", i % 1000);
+	snprintf(src + o, cap - o, "\n");
+	char *err = lc->err;
+	scrm_rules *r = NULL;
+	scrm_topics *t = NULL;
+	scrm_topics_scratch *s = NULL;
+	scrm_topic_hits h;
+	if (scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof lc->err) == 0 &&
+	    scrm_topics_compile(&t, r, err, sizeof lc->err) == 0 && scrm_topics_scratch_create(&s, t) == 0) {
+		/* an OR matches any one word; the AND chain of w0..w999 needs them all */
+		const char *text = *lc->op ? "w7" : "w1 w2";
+		lc->ok = scrm_topics_match(s, text, strlen(text), NULL, 0, NULL, 0, &h) == 0 && h.n == (*lc->op ? 1 : 0);
+	}
+	scrm_topics_scratch_free(s);
+	scrm_topics_free(t);
+	scrm_rules_free(r);
+	free(src);
+	return NULL;
+}
+
+Test(rules, a_chain_of_100000_terms_on_a_small_stack, .timeout = 120)
+{
+	static const char *const ops[] = {"OR", ""};
+	for (int k = 0; k < 2; k++) {
+		struct long_chain lc = {ops[k], 0, ""};
+		pthread_attr_t a;
+		pthread_t th;
+		cr_assert_eq(pthread_attr_init(&a), 0);
+		cr_assert_eq(pthread_attr_setstacksize(&a, 256 << 10), 0);
+		cr_assert_eq(pthread_create(&th, &a, long_chain_main, &lc), 0);
+		cr_assert_eq(pthread_join(th, NULL), 0);
+		pthread_attr_destroy(&a);
+		cr_assert(lc.ok, "chain joined by '%s': %s", ops[k], lc.err);
+	}
+	/* short chains keep their form */
+	expect_tree("a b c", "((a AND b) AND c)");
+	expect_tree("a OR b OR c", "((a OR b) OR c)");
 }
