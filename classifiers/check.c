@@ -208,6 +208,20 @@ static int load_fails(const char *what, const char *path, char *msg, size_t cap)
 			snprintf(msg, cap, "lexicon: %s", e[0] ? e : strerror(-rc));
 		return rc != 0;
 	}
+	if (!strcmp(what, "emoji-lexicon")) { /* read as run reads it beside the word lexicon */
+		uint8_t *data = NULL;
+		size_t len = 0;
+		int rc = scrm_read_file(path, (size_t)1 << 30, &data, &len, e, sizeof e);
+		if (!rc) {
+			scrm_lexicon *lex = NULL;
+			rc = scrm_lexicon_load_mem(&lex, "", 0, "", (const char *)data, len, path, e, sizeof e);
+			scrm_lexicon_free(lex);
+		}
+		free(data);
+		if (rc)
+			snprintf(msg, cap, "emoji-lexicon: %s", e[0] ? e : strerror(-rc));
+		return rc != 0;
+	}
 	size_t wl = strlen(what) - strlen("-model");
 	if (strcmp(what + wl, "-model") != 0)
 		return 0;
@@ -255,6 +269,16 @@ static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsig
 			at_setting(r, line, msg, err, cap);
 			errors++;
 		}
+	}
+	/* what needs a lexicon when the file names none: run stops unless --lexicon gives one */
+	static const char *const need_lex[] = {"emoji-lexicon", "sentiment", "sentiment-langs"};
+	for (size_t i = 0; i < sizeof need_lex / sizeof need_lex[0] && !scrm_rules_get(r, "lexicon", NULL); i++) {
+		if (!scrm_rules_get(r, need_lex[i], &line))
+			continue;
+		snprintf(msg, sizeof msg, "warning: %s needs a lexicon: set lexicon here, or scrm run needs --lexicon",
+			 need_lex[i]);
+		at_setting(r, line, msg, err, cap);
+		(*warnings)++;
 	}
 	static const char *const clf[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};
 	static const scrm_task task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};

@@ -437,6 +437,15 @@ static void lex(struct parser *ps)
 	const char *q = ps->p;
 	while (q < ps->le && !ends_term(*q))
 		q++;
+	/* A no-break space (U+00A0, what text pasted from a web page or a word processor
+	 * often has between words) is no separator: the words and an OR around it would
+	 * be one term that never matches, so it is an error where it is (found by review). */
+	const char *nb = memmem(ps->p, (size_t)(q - ps->p), "\xC2\xA0", 2);
+	if (nb) {
+		perror_at(ps, nb, "a no-break space (U+00A0) inside a term: write a plain space there");
+		ps->t = T_EOL;
+		return;
+	}
 	ps->p = q;
 	ps->te = q;
 	size_t n = (size_t)(q - ps->ts);
@@ -494,13 +503,19 @@ static void lex(struct parser *ps)
 		if (kn == 4 && !memcmp(s, "from", 4)) {
 			if (v < q && *v == '@')
 				v++;
+			/* Reddit's u/kim or /u/kim: the record's handle is kim (the CRM export's
+			 * identities drop the prefix too; found by review: never matched) */
+			else if (q - v > 3 && v[0] == '/' && (v[1] == 'u' || v[1] == 'U') && v[2] == '/')
+				v += 3;
+			else if (q - v > 2 && (v[0] == 'u' || v[0] == 'U') && v[1] == '/')
+				v += 2;
 			if (v == q) {
 				perror_at(ps, s, "from: needs a handle");
 				ps->t = T_EOL;
 				return;
 			}
 			/* any author handle, as the record carries it: an X handle, an e-mail
-			 * address (ann@example.com), kim.doe, u/kim, +15551234 (the word ends
+			 * address (ann@example.com), kim.doe, kim (u/kim), +15551234 (the word ends
 			 * at white space, a parenthesis or a quote) */
 			ps->ts = v;
 			ps->t = T_FROM;
@@ -1002,6 +1017,20 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 				 "(id, channel, text, ts, handle, name, ...) or - to ignore the header"
 			       : NULL;
 	}
+	if (eqn(k, kn, "brands") || eqn(k, kn, "direct-channels")) { /* main.c's MAX_BRANDS */
+		size_t names = 0;
+		for (size_t i = 0; i < vn;) {
+			while (i < vn && (v[i] == ' ' || v[i] == ',' || v[i] == '\t'))
+				i++;
+			size_t st = i + (i < vn && v[i] == '@');
+			while (i < vn && v[i] != ' ' && v[i] != ',' && v[i] != '\t')
+				i++;
+			names += i > st;
+		}
+		if (names > SCRM_RULES_MAX_NAMES)
+			return k[0] == 'b' ? "at most 64 brand handles" : "at most 64 channels";
+		return NULL;
+	}
 	if (eqn(k, kn, "default-priority"))
 		return vn == 2 && v[0] == 'P' && v[1] >= '0' && v[1] <= '3' ? NULL : "expected P0, P1, P2 or P3";
 	if (eqn(k, kn, "default-route")) {
@@ -1142,7 +1171,16 @@ static void parse_line(struct parser *ps)
 		}
 		kn = cl;
 	}
-	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)", (int)kn, kw);
+	/* the whole word as written (a non-ASCII letter or a no-break space cut it short:
+	 * "tópic" said 't', "route" + U+00A0 said 'route') */
+	const char *we = kw + kn;
+	while (we < ps->le && !is_space(*we) && *we != ':' && !(we[0] == '\xC2' && we + 1 < ps->le && we[1] == '\xA0'))
+		we++;
+	if (we < ps->le - 1 && we[0] == '\xC2' && we[1] == '\xA0') {
+		perror_at(ps, we, "a no-break space (U+00A0) after '%.*s': write a plain space there", (int)(we - kw), kw);
+		return;
+	}
+	perror_at(ps, kw, "unknown keyword '%.*s' (expected topic, cue, set, route or drop)", (int)(we - kw), kw);
 }
 
 static int parse_impl(scrm_rules **out, const char *file, const char *buf, size_t len, char *err, size_t errlen,
@@ -1223,6 +1261,7 @@ static int load_impl(scrm_rules **out, const char *path, char *err, size_t errle
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
 	int rc = 0;
+	errno = 0;
 	while (buf) {
 		size_t n = fread(buf + len, 1, cap - len, fp);
 		len += n;
@@ -1240,8 +1279,8 @@ static int load_impl(scrm_rules **out, const char *path, char *err, size_t errle
 	if (!buf) {
 		rc = -ENOMEM;
 	} else if (ferror(fp)) {
-		rc = -EIO;
-		append(err, errlen, "%s: read error\n", path);
+		rc = errno ? -errno : -EIO; /* EISDIR: a directory (it said "read error") */
+		append(err, errlen, "%s: %s\n", path, strerror(-rc));
 	}
 	fclose(fp);
 	if (!rc)

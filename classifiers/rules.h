@@ -107,6 +107,7 @@ extern "C" {
 
 #define SCRM_RULES_NAME_MAX 64
 #define SCRM_RULES_DEPTH_MAX 64 /* parenthesis / negation nesting */
+#define SCRM_RULES_MAX_NAMES 64 /* handles of `set brands`, channels of `set direct-channels` */
 
 typedef enum scrm_rules_node_kind {
 	SCRM_NODE_TERM,    /* text: the word(s), wildcard set for a trailing '*' */

@@ -162,7 +162,10 @@ struct scrm_topics {
 };
 
 struct pos {
-	uint32_t pat, end, word; /* word: index of the last word of the match */
+	uint32_t pat, end;
+	int32_t word; /* index of the last word the match ends in or after; -1: before the
+			 first word (an emoji or ":(" that starts the text: it was taken as in
+			 word 0, one word too near the words after it) */
 };
 
 struct scrm_topics_scratch {
@@ -2285,7 +2288,7 @@ static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 	bool in = false;
 	for (size_t i = 0; i <= len && k < s->npos;) {
 		while (k < s->npos && p[k].end <= i)
-			p[k++].word = words ? words - 1 : 0;
+			p[k++].word = (int32_t)words - 1;
 		if (i == len || k == s->npos)
 			break;
 		if (i + 16 <= len) {
@@ -2304,7 +2307,7 @@ static void assign_words(scrm_topics_scratch *s, const char *text, size_t len)
 				uint32_t starts = w & ~((w << 1) | (uint32_t)in);
 				while (k < s->npos && p[k].end <= i + 16) {
 					uint32_t c = words + (uint32_t)scrm_popcount64(starts & ((1u << (p[k].end - i)) - 1));
-					p[k++].word = c ? c - 1 : 0;
+					p[k++].word = (int32_t)c - 1;
 				}
 				words += (uint32_t)scrm_popcount64(starts);
 				in = w >> 15 & 1;
@@ -2576,6 +2579,10 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	s->words_done = false;
 	if (handle && hlen && handle[0] == '@')
 		handle++, hlen--;
+	else if (handle && hlen > 3 && handle[0] == '/' && (handle[1] | 0x20) == 'u' && handle[2] == '/')
+		handle += 3, hlen -= 3; /* Reddit's /u/kim, as from:u/kim is kim (rules.c) */
+	else if (handle && hlen > 2 && (handle[0] | 0x20) == 'u' && handle[1] == '/')
+		handle += 2, hlen -= 2;
 	for (uint32_t i = 0; i < t->nalways; i++)
 		add_cand(s, t->always[i]);
 	if (t->fmap) {

@@ -291,7 +291,7 @@ enum {
 	OPT_CSV_COLUMNS, OPT_CSV_CHANNEL,
 };
 
-#define MAX_BRANDS 64
+#define MAX_BRANDS SCRM_RULES_MAX_NAMES
 _Static_assert(MAX_BRANDS <= SCRM_MAX_DIRECT, "--direct-channels takes at most MAX_BRANDS names");
 
 /* Add the names of @list ("@a, b c": brand handles, a leading '@' dropped, or channels)
@@ -374,12 +374,13 @@ static int apply_settings(const char *cmd, const scrm_rules *rules, const char *
 		if (scrm_rules_resolve_path(rules, v, lexbuf, cap))
 			goto toolong;
 		*lexicon_path = lexbuf;
-		/* the emoji lexicon goes with the word lexicon it was set beside */
-		if (!*emoji_path && (v = scrm_rules_get(rules, "emoji-lexicon", &line))) {
-			if (scrm_rules_resolve_path(rules, v, emojibuf, cap))
-				goto toolong;
-			*emoji_path = emojibuf;
-		}
+	}
+	/* whatever gave the word lexicon (--lexicon wins over `set lexicon`, not over this:
+	 * it was dropped without a word, found by review) */
+	if (!*emoji_path && (v = scrm_rules_get(rules, "emoji-lexicon", &line))) {
+		if (scrm_rules_resolve_path(rules, v, emojibuf, cap))
+			goto toolong;
+		*emoji_path = emojibuf;
 	}
 	if (!*modes_set && (v = scrm_rules_get(rules, "sentiment", &line))) {
 		if (parse_modes(v, modes)) {
@@ -793,7 +794,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		goto out;
 	}
 	if (emoji_path && !lexicon_path) {
-		fprintf(stderr, "scrm %s: --emoji-lexicon needs --lexicon\n", cmd);
+		fprintf(stderr, "scrm %s: an emoji lexicon (--emoji-lexicon or `set emoji-lexicon`) needs a lexicon "
+				"(--lexicon FILE or `set lexicon` in the rules)\n", cmd);
 		goto out;
 	}
 	if (cfg.sentiment_model && (!lexicon_path || (cfg.sentiment_modes && !(cfg.sentiment_modes & (1u << SCRM_SENT_SCRM))))) {

@@ -944,6 +944,11 @@ Test(topics, from_any_handle)
 	cr_assert_str_eq(match3(&f, "refund please", "kim.doe", NULL), "dot");
 	cr_assert_str_eq(match3(&f, "refund please", "kimxdoe", NULL), "");
 	cr_assert_str_eq(match3(&f, "x", "u/kim", NULL), "any");
+	/* ... and a Reddit record's handle, which has no u/ (found by review: from:u/kim, as
+	 * README writes it, never matched one) */
+	cr_assert_str_eq(match3(&f, "x", "kim", NULL), "any");
+	cr_assert_str_eq(match3(&f, "x", "/u/Kim", NULL), "any");
+	cr_assert_str_eq(match3(&f, "x", "kimu", NULL), "");
 	cr_assert_str_eq(match3(&f, "x", "+15551234", NULL), "any");
 	cr_assert_str_eq(match3(&f, "x", "x-y", NULL), "");
 	fx_free(&f);
@@ -2085,4 +2090,51 @@ Test(rules, a_chain_of_100000_terms_on_a_small_stack, .timeout = 120)
 	/* short chains keep their form */
 	expect_tree("a b c", "((a AND b) AND c)");
 	expect_tree("a OR b OR c", "((a OR b) OR c)");
+}
+
+/* A NEAR operand with no word in it (an emoji, ":(") that starts the text was taken as in
+ * the first word, one word nearer the words after it than it is (found by review:
+ * "😡 x refund" matched 😡 NEAR/0 refund). */
+Test(topics, near_of_a_no_word_operand_at_the_start)
+{
+	struct fx f = fx_make("topic angry: 😡 NEAR/0 refund\n"
+			      "topic sad: \":(\" NEAR/0 refund\n"
+			      "topic one: 😡 NEAR/1 refund\n");
+	cr_assert_str_eq(match(&f, "😡 x refund"), "one");
+	cr_assert_str_eq(match(&f, ":( x refund"), "");
+	cr_assert_str_eq(match(&f, "a 😡 x refund"), "one");
+	cr_assert_str_eq(match(&f, "😡 refund"), "angry,one");
+	cr_assert_str_eq(match(&f, ":( refund"), "sad");
+	cr_assert_str_eq(match(&f, "refund 😡"), "angry,one");
+	cr_assert_str_eq(match(&f, "refund x y 😡"), "");
+	fx_free(&f);
+}
+
+/* Found by review: a no-break space (U+00A0, pasted from a web page) glued words and an OR
+ * into one term that never matched, without a word; a keyword it or a non-ASCII letter
+ * cut short was named wrongly; 70 brands passed the loader (and scrm check) but stopped
+ * scrm run. */
+Test(rules, no_break_spaces_long_lists_and_keywords)
+{
+	expect_error("topic d:\xc2\xa0refund\xc2\xa0OR return\n",
+		     "t.scrm:1:9: a no-break space (U+00A0) inside a term: write a plain space there");
+	expect_error("topic d: refund OR\xc2\xa0return\n",
+		     "t.scrm:1:19: a no-break space (U+00A0) inside a term: write a plain space there");
+	expect_error("route\xc2\xa0support when true\n",
+		     "t.scrm:1:6: a no-break space (U+00A0) after 'route': write a plain space there");
+	expect_error("t\xc3\xb3pic a: x\n", "t.scrm:1:1: unknown keyword 't\xc3\xb3pic' (expected topic, cue, set, route or drop)");
+	char src[1024];
+	size_t o = (size_t)snprintf(src, sizeof src, "set brands =");
+	for (int i = 0; i < 65; i++)
+		o += (size_t)snprintf(src + o, sizeof src - o, " @b%d,", i);
+	snprintf(src + o, sizeof src - o, "\n");
+	scrm_rules *r = NULL;
+	char err[4096];
+	cr_assert_eq(scrm_rules_parse(&r, "t.scrm", src, strlen(src), err, sizeof err), -EINVAL);
+	cr_assert(strstr(err, "t.scrm:1:14: brands: at most 64 brand handles"), "%s", err);
+	src[strlen(src) - 7] = '\n'; /* 64 of them */
+	src[strlen(src) - 6] = 0;
+	scrm_rules_free(parse_ok(src));
+	/* quoted, a no-break space is the phrase's own byte, as before */
+	scrm_rules_free(parse_ok("topic p: \"on\xc2\xa0hold\"\n"));
 }
