@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "classifier.h"
+#include "clf_cues.h"
 #include "lexicon.h"
 #include "linear.h"
 #include "normalize.h"
@@ -296,6 +297,23 @@ static unsigned check_settings(const scrm_rules *r, char *err, size_t cap, unsig
 	return errors;
 }
 
+/* Whether `scrm run` with this file's settings alone has a classifier that reads the cue
+ * lists (engine/main.c: `cues` unless the file names one, `linear` for a model alone). */
+static bool uses_cues(const scrm_rules *r)
+{
+	static const char *const key[2][2] = {{"intent", "intent-model"}, {"action", "action-model"}};
+	static const scrm_task task[2] = {SCRM_TASK_INTENT, SCRM_TASK_ACTION};
+	for (int k = 0; k < 2; k++) {
+		const char *name = scrm_rules_get(r, key[k][0], NULL);
+		if (!name)
+			name = scrm_rules_get(r, key[k][1], NULL) ? "linear" : "cues";
+		const scrm_classifier_desc *d = strcmp(name, "none") ? scrm_classifier_find(task[k], name) : NULL;
+		if (d && (d->flags & SCRM_CLF_USES_CUES))
+			return true;
+	}
+	return false;
+}
+
 int scrm_check_main(int argc, char **argv)
 {
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -337,7 +355,13 @@ int scrm_check_main(int argc, char **argv)
 	if (route_rc)
 		fputs(err, stderr);
 	err[0] = 0;
-	if (scrm_topics_compile_rules(&t, r, NULL, NULL, err, sizeof(err)) != 0) {
+	/* With the cue lists as guests when the file's classifiers read them, as `scrm run`
+	 * compiles it: so what check stores in the rules cache is what run loads (found by
+	 * review: run, with the default cues classifiers, missed it and compiled again). */
+	scrm_topics_guest guest, *gp = NULL;
+	if (uses_cues(r) && scrm_cues_guest(&guest) == 0)
+		gp = &guest;
+	if (scrm_topics_compile_rules(&t, r, NULL, gp, err, sizeof(err)) != 0) {
 		fputs(err, stderr);
 		goto out;
 	}

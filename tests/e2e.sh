@@ -497,6 +497,11 @@ check "a run from the rules cache gives the same events" \
 "$SCRM" check "$T/topics-rc.scrm" >"$T/rc2.txt" 2>&1
 check "set rules-cache: scrm check stores, then loads (relative to the rules file)" \
 	bash -c "grep -q 'stored in the rules cache' '$T/rc1.txt' && grep -q 'loaded from the rules cache' '$T/rc2.txt' && test -d '$T/cache.d'"
+# ... and what check stored is what a run with the file's own settings loads (the default
+# cues classifiers' lists are in the database: check left them out, so run compiled again)
+"$SCRM" run -q --rules "$T/topics-rc.scrm" "$T/in.ndjson" >/dev/null
+check "set rules-cache: a run loads what scrm check stored ($(ls "$T/cache.d" | wc -l) file)" \
+	test "$(ls "$T/cache.d" | grep -c '^topics-.*\.hsdb$')" -eq 1
 check "events carry topics and cues" \
 	test "$(zstdcat "$T/ot1/inbox.ndjson.zst" | grep -c '"topics":\[.*\],"cues":\[')" -eq 3000
 check "a brand mention matches its topic" \
