@@ -2339,7 +2339,18 @@ static bool in_list(const uint32_t *l, uint32_t n, uint32_t v)
 	return false;
 }
 
+/* eval_near(), and the patterns of the pair that was near (the first found, in end
+ * order) into *pa and *pb when they are not NULL. */
+static bool eval_near_pair(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len,
+			   uint32_t *pa, uint32_t *pb);
+
 static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len)
+{
+	return eval_near_pair(s, nr, text, len, NULL, NULL);
+}
+
+static bool eval_near_pair(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len,
+			   uint32_t *pa, uint32_t *pb)
 {
 	const scrm_topics *t = s->t;
 	const uint32_t *al = t->near_pat + nr->a_off, *bl = t->near_pat + nr->b_off;
@@ -2359,21 +2370,34 @@ static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char 
 	 * occurrence against the other side's. O(occurrences), where all pairs were
 	 * O(occurrences^2). */
 	int64_t last_a = INT64_MIN, last_b = INT64_MIN, need;
+	uint32_t last_a_pat = 0, last_b_pat = 0;
 	for (uint32_t i = 0; i < s->npos; i++) {
 		const struct pos *q = &s->pos[i];
 		bool is_a = in_list(al, nr->a_n, q->pat), is_b = in_list(bl, nr->b_n, q->pat);
 		if (!is_a && !is_b)
 			continue;
-		if (is_a && is_b)
-			return true; /* one occurrence is both sides: no words between (x NEAR/n x) */
+		if (is_a && is_b) { /* one occurrence is both sides: no words between (x NEAR/n x) */
+			if (pa)
+				*pa = *pb = q->pat;
+			return true;
+		}
 		int64_t e = q->word, st = e - t->pats[q->pat].nwords + 1;
 		need = st - 1 - (int64_t)nr->n;
-		if ((is_a && last_b != INT64_MIN && last_b >= need) || (is_b && last_a != INT64_MIN && last_a >= need))
+		if ((is_a && last_b != INT64_MIN && last_b >= need) || (is_b && last_a != INT64_MIN && last_a >= need)) {
+			if (pa) {
+				*pa = is_a ? q->pat : last_a_pat;
+				*pb = is_b ? q->pat : last_b_pat;
+			}
 			return true;
-		if (is_a)
+		}
+		if (is_a) {
 			last_a = e;
-		if (is_b)
+			last_a_pat = q->pat;
+		}
+		if (is_b) {
 			last_b = e;
+			last_b_pat = q->pat;
+		}
 	}
 	return false;
 }
@@ -2500,13 +2524,17 @@ static void explain_topic(scrm_topics_scratch *s, const struct topic *tp, uint16
 			break;
 		}
 		case OP_NEAR: {
+			/* the pair that was near, not every leaf of its sides that matched
+			 * somewhere (found by review: "alpha x y gamma beta" explained
+			 * (alpha OR beta) NEAR/1 gamma with alpha too) */
 			const struct near *nr = &t->nears[o->arg];
-			uint8_t v = eval_near(s, nr, s->text, s->len);
+			uint32_t pa = 0, pb = 0;
+			uint8_t v = eval_near_pair(s, nr, s->text, s->len, &pa, &pb);
 			xs[sp] = xn;
-			for (uint32_t k = 0; v && k < nr->a_n + nr->b_n; k++) {
-				uint32_t p = t->near_pat[k < nr->a_n ? nr->a_off + k : nr->b_off + k - nr->a_n];
-				if (pat_matched(s, p))
-					xt[xn++] = p;
+			if (v) {
+				xt[xn++] = pa;
+				if (pb != pa)
+					xt[xn++] = pb;
 			}
 			st[sp++] = v;
 			break;
