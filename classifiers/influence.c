@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 
 static uint8_t pct(double x)
@@ -108,9 +109,18 @@ uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, s
 	size_t n = 0;
 	if (handle && hlen && handle[0] == '@')
 		handle++, hlen--;
+	/* as the CRM export's identities are read (customers.c): the channel in any case,
+	 * and Reddit's u/kim or /u/kim is kim (found by review: "Twitter" and "twitter", or
+	 * "u/kim" and "kim", were two prospects) */
+	if (clen == 6 && !strncasecmp(channel, "reddit", 6) && handle) {
+		if (hlen > 3 && handle[0] == '/' && (handle[1] | 0x20) == 'u' && handle[2] == '/')
+			handle += 3, hlen -= 3;
+		else if (hlen > 2 && (handle[0] | 0x20) == 'u' && handle[1] == '/')
+			handle += 2, hlen -= 2;
+	}
 	size_t l = clen < 64 ? clen : 64;
-	if (l)
-		memcpy(buf, channel, l);
+	for (size_t i = 0; i < l; i++)
+		buf[i] = (channel[i] >= 'A' && channel[i] <= 'Z') ? (char)(channel[i] + 32) : channel[i];
 	n = l;
 	buf[n++] = ':';
 	buf[n++] = 'h';

@@ -16,9 +16,11 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena)
 {
 	char buf[320];
 	size_t n = 0;
-	if (scrm_str_present(r->channel)) {
+	if (scrm_str_present(r->channel)) { /* in any case, as scrm_handle_key() */
 		size_t l = r->channel.len < 64 ? r->channel.len : 64;
-		memcpy(buf, scrm_str_ptr(arena, r->channel), l);
+		const char *c = scrm_str_ptr(arena, r->channel);
+		for (size_t i = 0; i < l; i++)
+			buf[i] = (c[i] >= 'A' && c[i] <= 'Z') ? (char)(c[i] + 32) : c[i];
 		n = l;
 	}
 	buf[n++] = ':';

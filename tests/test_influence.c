@@ -104,6 +104,13 @@ Test(influence, mentions_and_their_weights)
 	scrm_mention m[SCRM_MENTIONS_MAX];
 	cr_assert_eq(key("@SkyVista"), key("skyvista")); /* '@' and case do not matter */
 	cr_assert_neq(key("skyvista"), scrm_handle_key("reddit", 6, "skyvista", 8));
+	/* the channel's case, and Reddit's u/, as the CRM export's identities are read (found
+	 * by review: "Twitter" and "twitter", "u/kim" and "kim" were two prospects) */
+	cr_assert_eq(scrm_handle_key("Twitter", 7, "Kim", 3), key("kim"));
+	cr_assert_eq(scrm_handle_key("REDDIT", 6, "u/kim", 5), scrm_handle_key("reddit", 6, "kim", 3));
+	cr_assert_eq(scrm_handle_key("reddit", 6, "/U/kim", 6), scrm_handle_key("reddit", 6, "kim", 3));
+	cr_assert_neq(scrm_handle_key("twitter", 7, "u/kim", 5), key("kim")); /* only on Reddit */
+	cr_assert_neq(scrm_handle_key("reddit", 6, "u/", 2), scrm_handle_key("reddit", 6, "", 0));
 
 	cr_assert_eq(scan("RT @brand: big news via @partner", NULL, 0, m), 2);
 	cr_assert_eq(m[0].key, key("brand"));
