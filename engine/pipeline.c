@@ -1674,7 +1674,7 @@ static void *relate_main(void *arg)
 					break;
 				scrm_record *r = &c->recs.v[idx];
 				r->seq = base + idx;
-				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get(pl->custs[r->partition], r->cust_hash);
+				scrm_cust_state *cs = rt->error ? NULL : scrm_custtab_get_at(pl->custs[r->partition], r->cust_hash, r->ts_ms);
 				if (!cs) {
 					if (!rt->error)
 						fprintf(stderr, "scrm: relate thread %d: customer table: %s\n",

@@ -206,7 +206,9 @@ static void age_select(struct age *a, size_t n, size_t k)
 
 /* Forget the oldest quarter of a full table (scrm_custtab_get), in place: the table
  * keeps its slots, so forgetting writes no fresh pages. */
-static int forget(scrm_custtab *t)
+static int32_t bucket_of(int64_t ts, int64_t width);
+
+static int forget(scrm_custtab *t, int64_t ts_ms)
 {
 	size_t n = 0, k = t->used / 4 ? t->used / 4 : 1;
 	struct age *a = malloc(t->used * sizeof *a);
@@ -218,6 +220,10 @@ static int forget(scrm_custtab *t)
 			a[n++] = (struct age){t->slots[i].case_open != 0, t->slots[i].hbucket, t->keys[i]};
 			newest = t->slots[i].hbucket > newest ? t->slots[i].hbucket : newest;
 		}
+	if (ts_ms != SCRM_UNKNOWN_INT) { /* the message that makes it forget */
+		int32_t hb = bucket_of(ts_ms, SCRM_CUST_H_BUCKET_MS);
+		newest = hb > newest ? hb : newest;
+	}
 	age_select(a, n, k - 1); /* a[0..k): the k oldest */
 	for (size_t i = 0; i < k; i++) {
 		/* in the newest 24 h window: one of its SCRM_CUST_H_BUCKETS buckets */
@@ -248,6 +254,11 @@ void scrm_custtab_prefetch_state(const scrm_custtab *t, uint64_t key)
 
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 {
+	return scrm_custtab_get_at(t, key, SCRM_UNKNOWN_INT);
+}
+
+scrm_cust_state *scrm_custtab_get_at(scrm_custtab *t, uint64_t key, int64_t ts_ms)
+{
 	if (!key)
 		key = 1;
 	size_t i = probe(t->keys, t->cap, key);
@@ -255,7 +266,7 @@ scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key)
 		return &t->slots[i];
 	bool moved = false;
 	if (t->max && t->used >= t->max) {
-		if (forget(t))
+		if (forget(t, ts_ms))
 			return NULL;
 		moved = true;
 	}

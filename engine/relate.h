@@ -123,6 +123,11 @@ void scrm_custtab_free(scrm_custtab *t);
  */
 scrm_cust_state *scrm_custtab_get(scrm_custtab *t, uint64_t key);
 
+/* scrm_custtab_get() for a message at @ts_ms (SCRM_UNKNOWN_INT: none), which counts as the
+ * partition's newest when it makes the table forget (forgotten_recent: the 24 h before
+ * it, where the table's own newest was used, a few too many counted). */
+scrm_cust_state *scrm_custtab_get_at(scrm_custtab *t, uint64_t key, int64_t ts_ms);
+
 /* Start loading the keys @key's lookup probes first into the cache (a lookup some
  * records ahead), and, fewer records ahead, the state of its slot (found through the
  * keys, which the first call has brought in by then). */

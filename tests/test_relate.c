@@ -100,6 +100,31 @@ Test(relate, custtab_counts_customers_forgotten_within_a_day)
 	scrm_custtab_free(&t);
 }
 
+/* The message that makes the table forget counts as the partition's newest (found by
+ * review: the table's own newest was used, so a message days after everyone in it
+ * counted customers of the day before it as recent). */
+Test(relate, custtab_forgotten_recent_counts_from_the_message_that_forgets)
+{
+	scrm_custtab t;
+	cr_assert_eq(scrm_custtab_init(&t, 4, 4), 0);
+	for (uint64_t k = 1; k <= 4; k++)
+		touch(&t, k, (int64_t)k * HOUR); /* hours 1-4 */
+	scrm_cust_state *s = scrm_custtab_get_at(&t, 5, 200 * HOUR); /* days later: forgets key 1 */
+	cr_assert_not_null(s);
+	cr_assert_eq(t.forgotten, 1);
+	cr_assert_eq(t.forgotten_recent, 0);
+	cr_assert_null(find(&t, 1));
+	scrm_custtab_free(&t);
+	/* ... as the table's newest did where it was the newer: key 1 is within its 24 h */
+	cr_assert_eq(scrm_custtab_init(&t, 4, 4), 0);
+	for (uint64_t k = 1; k <= 4; k++)
+		touch(&t, k, (int64_t)k * HOUR);
+	cr_assert_not_null(scrm_custtab_get_at(&t, 5, 0));
+	cr_assert_eq(t.forgotten, 1);
+	cr_assert_eq(t.forgotten_recent, 1);
+	scrm_custtab_free(&t);
+}
+
 /* Customers with an open case are forgotten last; in one bucket, by key. */
 Test(relate, custtab_keeps_open_cases_and_breaks_ties_by_key)
 {
