@@ -15,7 +15,10 @@
  * Prints (stdout): rows and skipped rows, the label counts, the training time, the
  * training accuracy (the written model, loaded back through the classifier's create,
  * classifying the training rows: a check that the file round-trips, not an estimate of
- * accuracy on new data: use `scrm eval --folds K` for that) and the model's size.
+ * accuracy on new data: use `scrm eval --folds K` for that) and the model's size. A device
+ * or a named pipe as -o is written in place and cannot be read back: the model is trained
+ * into a private temporary file, checked from there, then copied to it; with the model on
+ * standard output the report goes to stderr.
  *
  * Exit: 0; 1 I/O or runtime error (unreadable data, model not writable); 2 usage error,
  * unknown task or classifier, a rule-based classifier, a missing column, an unknown gold
@@ -24,6 +27,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +277,27 @@ out:
 	return ret;
 }
 
+/* Copy the model file at @from to @to, a device or a named pipe, in place. Returns 0 or 1
+ * (an I/O error, said on stderr). */
+static int copy_model(const char *from, const char *to)
+{
+	char err[512];
+	uint8_t *b;
+	size_t len;
+	if (scrm_linear_read_file(from, &b, &len, err, sizeof err)) {
+		fprintf(stderr, "scrm train: %s\n", err);
+		return 1;
+	}
+	FILE *fp = fopen(to, "wb");
+	int werr = !fp ? errno : fwrite(b, 1, len, fp) != len ? (errno ? errno : EIO) : 0;
+	if (fp && fclose(fp) != 0 && !werr)
+		werr = errno;
+	free(b);
+	if (werr)
+		fprintf(stderr, "scrm train: %s: write failed: %s\n", to, strerror(werr));
+	return werr ? 1 : 0;
+}
+
 enum { OPT_TASK = 256, OPT_DATA, OPT_CLF, OPT_TEXTCOL, OPT_LABELCOL, OPT_LEX, OPT_EMOJI, OPT_RULES, OPT_FEATURES, OPT_AUX, OPT_EXCLUDE, OPT_ENCODER, OPT_HELP };
 
 int scrm_train_main(int argc, char **argv)
@@ -373,6 +398,7 @@ int scrm_train_main(int argc, char **argv)
 	scrm_topics_scratch *ts = NULL;
 	scrm_topic_hits *hits = NULL;
 	rows r = {0};
+	char tmpdir[PATH_MAX] = "", tmpmodel[PATH_MAX + 8];
 	int want_sent = (d->flags & (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_NEEDS_LEXICON)) != 0;
 	if (want_sent && !(lexpath = scrm_lexicon_path(lexpath, err, sizeof err))) {
 		fprintf(stderr, "scrm train: %s\n", err);
@@ -442,11 +468,27 @@ int scrm_train_main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* A device or a named pipe (-o /dev/stdout, a FIFO) is written in place and cannot be
+	 * read back (opening a FIFO to read would wait for a second writer forever): the
+	 * model is trained into a private file, checked from there, then copied to -o. */
+	const char *model = out;
+	char dst[PATH_MAX];
+	if (scrm_out_path(out, dst, sizeof dst) == 0) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(tmpdir, sizeof tmpdir, "%s/scrm-train-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(tmpdir)) {
+			fprintf(stderr, "scrm train: %s: %s\n", tmpdir, strerror(errno));
+			tmpdir[0] = 0;
+			goto out;
+		}
+		snprintf(tmpmodel, sizeof tmpmodel, "%s/model", tmpdir);
+		model = tmpmodel;
+	}
 	scrm_clf_config cfg = {
-		.lexicon = lex, .topics = topics, .model_path = out, .features = features, .aux = aux, .n_aux = n_aux,
-		.encoder = enc, .encoder_cache = enc_cache};
+		.lexicon = lex, .topics = topics, .model_path = model, .features = features, .aux = aux,
+		.n_aux = n_aux, .encoder = enc, .encoder_cache = enc_cache};
 	double t0 = now_s();
-	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, out, err, sizeof err);
+	int rc = scrm_classifier_train(d, &cfg, items, r.gold, r.n, model, err, sizeof err);
 	double secs = now_s() - t0;
 	if (rc) {
 		fprintf(stderr, "scrm train: %s\n", err[0] ? err : strerror(-rc));
@@ -454,7 +496,7 @@ int scrm_train_main(int argc, char **argv)
 		goto out;
 	}
 	if ((rc = scrm_classifier_create(&inst, d, &cfg, err, sizeof err))) {
-		fprintf(stderr, "scrm train: reading back %s: %s\n", out, err);
+		fprintf(stderr, "scrm train: reading back %s: %s\n", model, err);
 		goto out;
 	}
 	scrm_clf_out o[256];
@@ -468,30 +510,41 @@ int scrm_train_main(int argc, char **argv)
 		for (size_t j = 0; j < m; j++)
 			correct += o[j].label == r.gold[i + j];
 	}
+	struct stat st;
+	long long size = stat(model, &st) == 0 ? (long long)st.st_size : -1LL;
+	if (model != out && copy_model(model, out))
+		goto out;
+	/* with the model on standard output (-o /dev/stdout), the report goes to stderr */
+	struct stat so;
+	FILE *rep = stat(out, &st) == 0 && fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev &&
+			    st.st_ino == so.st_ino ? stderr : stdout;
 	size_t nl;
 	const char *const *labels = scrm_task_labels(task, &nl);
-	printf("task %s, classifier %s: %zu rows of %s (text '%s', gold '%s')", task_name, clf, r.n, data, text_col,
-	       label_col);
+	fprintf(rep, "task %s, classifier %s: %zu rows of %s (text '%s', gold '%s')", task_name, clf, r.n, data,
+		text_col, label_col);
 	if (r.skipped)
-		printf("; %" PRIu64 " rows without a gold label skipped", r.skipped);
-	printf("\nlabels:");
+		fprintf(rep, "; %" PRIu64 " rows without a gold label skipped", r.skipped);
+	fprintf(rep, "\nlabels:");
 	for (size_t k = 0; k < nl; k++) {
 		size_t cnt = 0;
 		for (size_t i = 0; i < r.n; i++)
 			cnt += r.gold[i] == k;
-		printf("%s %s %zu", k ? "," : "", labels[k], cnt);
+		fprintf(rep, "%s %s %zu", k ? "," : "", labels[k], cnt);
 	}
-	struct stat st;
-	printf("\nlexicon %s\ntraining time %.3f s\ntraining accuracy %.4f (%" PRIu64 " of %zu; on the training rows)\n"
-	       "model %s (%lld bytes)\n",
-	       lexpath ? lexpath : "(none)", secs, (double)correct / (double)r.n, correct, r.n, out,
-	       stat(out, &st) == 0 ? (long long)st.st_size : -1LL);
+	fprintf(rep,
+		"\nlexicon %s\ntraining time %.3f s\ntraining accuracy %.4f (%" PRIu64 " of %zu; on the training rows)\n"
+		"model %s (%lld bytes)\n",
+		lexpath ? lexpath : "(none)", secs, (double)correct / (double)r.n, correct, r.n, out, size);
 	ret = 0;
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "scrm train: stdout: %s\n", strerror(errno));
 		ret = 1;
 	}
 out:
+	if (tmpdir[0]) {
+		unlink(tmpmodel);
+		rmdir(tmpdir);
+	}
 	scrm_classifier_free(inst);
 	scrm_topics_scratch_free(ts);
 	free(hits);

@@ -1129,6 +1129,23 @@ check "train: a rule-based classifier exits 2" test $? -eq 2
 "$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
 	-o "$T/no-such-dir/m.model" >/dev/null 2>&1
 check "train: an unwritable model path exits 1" test $? -eq 1
+# a device or a named pipe is written in place: the model is checked from a private copy
+# (a FIFO cannot be read back; train hung on it), the report leaves standard output to it
+mkfifo "$T/train.pipe"
+mkdir "$T/train-tmp"
+timeout 20 cat "$T/train.pipe" >"$T/train-pipe.model" &
+tr_cat=$!
+TMPDIR="$T/train-tmp" timeout 20 "$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint \
+	--lexicon "$T/eval-lex.txt" -o "$T/train.pipe" >/dev/null 2>"$T/train-pipe.err"; tr1=$?
+wait $tr_cat
+"$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
+	-o /dev/null >/dev/null 2>&1; tr2=$?
+TMPDIR="$T/train-tmp" "$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint \
+	--lexicon "$T/eval-lex.txt" -o /dev/stdout 2>"$T/train-stdout.err" | cat >"$T/train-stdout.model"; tr3=${PIPESTATUS[0]}
+check "train -o a named pipe (rc $tr1), /dev/null (rc $tr2), /dev/stdout (rc $tr3): the model written through, the report on stderr" \
+	bash -c "test $tr1 -eq 0 && test $tr2 -eq 0 && test $tr3 -eq 0 && test -p '$T/train.pipe' &&
+		cmp -s '$T/train-pipe.model' '$T/complaint.model' && cmp -s '$T/train-stdout.model' '$T/complaint.model' &&
+		grep -q '^training accuracy 1.0000' '$T/train-stdout.err' && test -z \"\$(ls -A '$T/train-tmp')\""
 "$SCRM" eval --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
 	--classifier linear --model "$T/complaint.model" --json >"$T/train-eval.json" 2>"$T/train-eval.err"
 check "eval --model with the trained model exits 0" test $? -eq 0
