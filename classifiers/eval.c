@@ -98,6 +98,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -265,6 +266,21 @@ int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const cha
 		return 2;
 	}
 	list[(*n)++] = spec;
+	return 0;
+}
+
+int scrm_cli_output_clash(const char *prog, const char *opt, const char *out, const char *const *in,
+			  const char *const *in_opt, size_t n)
+{
+	struct stat st;
+	if (!out || (stat(out, &st) == 0 && !S_ISREG(st.st_mode)))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (in[i] && scrm_same_file(out, in[i])) {
+			fprintf(stderr, "%s: %s %s is also %s %s: writing it would replace it; name another output\n",
+				prog, opt, out, in_opt[i], in[i]);
+			return 1;
+		}
 	return 0;
 }
 
@@ -1427,6 +1443,18 @@ int scrm_eval_main(int argc, char **argv)
 		fprintf(stderr, "scrm eval: %s\n", err);
 		goto out;
 	}
+	/* --predictions onto a file eval reads would empty it (the labelled data, say):
+	 * refused before anything is read */
+	const char *in[7 + SCRM_LINEAR_MAX_AUX] = {o.data, o.train, o.model, lexpath, o.emoji, o.rules, o.encoder};
+	const char *in_opt[7 + SCRM_LINEAR_MAX_AUX] = {"--data",	  "--train", "--model",  "--lexicon",
+						       "--emoji-lexicon", "--rules", "--encoder"};
+	size_t nin = 7;
+	for (unsigned i = 0; i < o.n_aux; i++) {
+		in[nin] = strchr(o.aux[i], '=') + 1; /* checked by scrm_cli_aux_add() */
+		in_opt[nin++] = "--aux";
+	}
+	if (scrm_cli_output_clash("scrm eval", "--predictions", o.predictions, in, in_opt, nin))
+		goto out;
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, o.emoji, err, sizeof err)) {
 		fprintf(stderr, "scrm eval: %s\n", err);
 		goto out;

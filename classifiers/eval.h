@@ -41,4 +41,15 @@ int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t
  */
 int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const char *spec);
 
+/*
+ * scrm_cli_output_clash() - whether output @out (given with option @opt, e.g. "-o") names
+ * one of the files the command reads, @in[0..n) (NULL entries skipped; @in_opt[i] is the
+ * option that named it, e.g. "--data"): writing the output would then replace that input.
+ * A device or a named pipe (/dev/stdout) is written through and replaces nothing. (An
+ * --aux "NAME=MODEL" is passed as its MODEL.) Start-up only.
+ * Return: 1 after saying so on stderr (prefixed with @prog; the caller exits 2), else 0.
+ */
+int scrm_cli_output_clash(const char *prog, const char *opt, const char *out, const char *const *in,
+			  const char *const *in_opt, size_t n);
+
 #endif

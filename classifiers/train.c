@@ -404,6 +404,22 @@ int scrm_train_main(int argc, char **argv)
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}
+	/* -o onto a file train reads would replace it (the labelled data, say): refused
+	 * before anything is read */
+	const char *in[5 + 8 + SCRM_LINEAR_MAX_AUX] = {data, lexpath, emoji, rules_path, encpath};
+	const char *in_opt[5 + 8 + SCRM_LINEAR_MAX_AUX] = {"--data", "--lexicon", "--emoji-lexicon", "--rules",
+							   "--encoder"};
+	size_t nin = 5;
+	for (unsigned i = 0; i < n_excl; i++) {
+		in[nin] = excl[i];
+		in_opt[nin++] = "--exclude";
+	}
+	for (unsigned i = 0; i < n_aux; i++) {
+		in[nin] = strchr(aux[i], '=') + 1; /* checked by scrm_cli_aux_add() */
+		in_opt[nin++] = "--aux";
+	}
+	if (scrm_cli_output_clash("scrm train", "-o", out, in, in_opt, nin))
+		goto out;
 	if (lexpath && scrm_lexicon_load(&lex, lexpath, emoji, err, sizeof err)) {
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;

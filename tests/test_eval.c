@@ -66,9 +66,10 @@ static void teardown(void)
 
 TestSuite(eval, .init = setup, .fini = teardown);
 
-/* scrm_eval_main(argv) with stdout/stderr into out.txt/err.txt, read back into
- * out_text/err_text. argv ends with NULL; argv[0] is "eval". */
-static int run(const char **argv)
+/* main_fn(argv) (scrm_eval_main, scrm_train_main) with stdout/stderr into
+ * out.txt/err.txt, read back into out_text/err_text. argv ends with NULL; argv[0] is the
+ * command's name. */
+static int run_main(int (*main_fn)(int, char **), const char **argv)
 {
 	int argc = 0;
 	while (argv[argc])
@@ -82,7 +83,7 @@ static int run(const char **argv)
 	dup2(fe, 2);
 	close(fo);
 	close(fe);
-	int rc = scrm_eval_main(argc, (char **)argv);
+	int rc = main_fn(argc, (char **)argv);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);
@@ -96,6 +97,16 @@ static int run(const char **argv)
 	err_text = read_file(err_path, &n);
 	cr_assert(out_text && err_text);
 	return rc;
+}
+
+static int run(const char **argv)
+{
+	return run_main(scrm_eval_main, argv);
+}
+
+static int run_train(const char **argv)
+{
+	return run_main(scrm_train_main, argv);
 }
 
 /* The number after the last of keys[], each searched after the previous one in the JSON
@@ -324,6 +335,63 @@ Test(eval, usage_errors)
 	cr_assert(strstr(out_text, "sentiment (labels: negative, neutral, positive)"), "%s", out_text);
 	cr_assert(strstr(out_text, "  vader "), "%s", out_text);
 	cr_assert(strstr(out_text, "intent (labels: question"), "%s", out_text);
+}
+
+/* An output that names a file the command reads (the labelled data, a --train file, a
+ * model, a lexicon) is refused with exit 2 before anything is written: the file is kept. A
+ * device is written through and replaces nothing. */
+Test(eval, outputs_onto_inputs_are_refused)
+{
+	put("d.tsv", six_rows);
+	put("m.model", "not read: refused before\n");
+	char data[128], model[128], dot[160];
+	path_in(data, sizeof data, "d.tsv");
+	path_in(model, sizeof model, "m.model");
+	snprintf(dot, sizeof dot, "%s/./d.tsv", dir); /* another name for the same file */
+	const char *t1[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "-o", dot, NULL};
+	cr_assert_eq(run_train(t1), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --data"), "%s", err_text);
+	const char *t2[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "-o", lex_path, NULL};
+	cr_assert_eq(run_train(t2), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --lexicon"), "%s", err_text);
+	char aux[160];
+	snprintf(aux, sizeof aux, "a=%s", model);
+	const char *t3[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--aux", aux,
+			    "-o", model, NULL};
+	cr_assert_eq(run_train(t3), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --aux"), "%s", err_text);
+	put("x.tsv", "text\nnot in d.tsv\n");
+	char excl[128];
+	path_in(excl, sizeof excl, "x.tsv");
+	const char *t4[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--exclude", excl,
+			    "-o", excl, NULL};
+	cr_assert_eq(run_train(t4), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --exclude"), "%s", err_text);
+	const char *t5[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--exclude", excl,
+			    "-o", model, NULL};
+	cr_assert_eq(run_train(t5), 0, "%s", err_text); /* -o elsewhere: trained */
+
+	const char *e1[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--classifier",
+			    "vader", "--predictions", dot, NULL};
+	cr_assert_eq(run(e1), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "--predictions"), "%s", err_text);
+	cr_assert(strstr(err_text, "is also --data"), "%s", err_text);
+	cr_assert_str_eq(out_text, "", "no report");
+	const char *e2[] = {"eval", "--task", "sentiment", "--data", lex_path, "--lexicon", lex_path, "--text-col",
+			    "x", "--train", data, "--classifier", "linear", "--predictions", data, NULL};
+	cr_assert_eq(run(e2), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --train"), "%s", err_text);
+	const char *e3[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--classifier",
+			    "linear", "--model", model, "--predictions", model, NULL};
+	cr_assert_eq(run(e3), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "is also --model"), "%s", err_text);
+	size_t n;
+	char *kept = read_file(data, &n);
+	cr_assert_str_eq(kept, six_rows, "the labelled data was replaced");
+	free(kept);
+	const char *e4[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--classifier",
+			    "vader", "--predictions", "/dev/null", NULL};
+	cr_assert_eq(run(e4), 0, "%s", err_text);
 }
 
 Test(eval, folds_with_only_rule_based_classifiers_is_a_note)
