@@ -178,6 +178,7 @@ typedef struct row {
 
 typedef struct dataset {
 	const char *path;
+	scrm_cli_input *in; /* path's bytes, when task labels has read them already */
 	row *rows;
 	size_t n, cap;
 	char *arena;
@@ -284,15 +285,58 @@ int scrm_cli_output_clash(const char *prog, const char *opt, const char *out, co
 	return 0;
 }
 
-int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col)
+FILE *scrm_cli_input_open(scrm_cli_input *in, int again)
+{
+	if (in->kept)
+		return fmemopen(in->kept, in->kept_len, "rb");
+	FILE *fp = scrm_fopen_input(in->path);
+	struct stat st;
+	if (!fp || !again || (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode)))
+		return fp;
+	scrm_buf b = {0};
+	int e = 0;
+	for (;;) {
+		if (scrm_buf_reserve(&b, 1 << 16)) {
+			e = ENOMEM;
+			break;
+		}
+		size_t got = fread(b.data + b.len, 1, b.cap - b.len - SCRM_PADDING, fp);
+		b.len += got;
+		if (got == 0) {
+			e = ferror(fp) ? EIO : 0;
+			break;
+		}
+	}
+	fclose(fp);
+	if (e) {
+		scrm_buf_free(&b);
+		errno = e;
+		return NULL;
+	}
+	in->kept = b.data;
+	in->kept_len = b.len;
+	return fmemopen(in->kept, in->kept_len, "rb");
+}
+
+void scrm_cli_input_free(scrm_cli_input *in)
+{
+	if (!in)
+		return;
+	free(in->kept);
+	in->kept = NULL;
+	in->kept_len = 0;
+}
+
+int scrm_task_labels_from_tsv(const char *prog, scrm_cli_input *ins, size_t npaths, const char *label_col)
 {
 	char *names[SCRM_TASK_MAX_LABELS];
 	size_t n = 0;
 	int ret = 0;
 	for (size_t p = 0; p < npaths && !ret; p++) {
-		FILE *fp = scrm_fopen_input(paths[p]);
+		const char *path = ins[p].path;
+		FILE *fp = scrm_cli_input_open(&ins[p], 1);
 		if (!fp) {
-			fprintf(stderr, "%s: %s: %s\n", prog, paths[p], strerror(errno));
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 			ret = 1;
 			break;
 		}
@@ -301,10 +345,10 @@ int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t
 		long lcol = rc ? -1 : scrm_tsv_col(t, label_col);
 		if (rc || lcol < 0) {
 			if (rc)
-				fprintf(stderr, "%s: %s: %s\n", prog, paths[p],
+				fprintf(stderr, "%s: %s: %s\n", prog, path,
 					rc == -ENODATA ? "empty file (no header line)" : strerror(-rc));
 			else
-				fprintf(stderr, "%s: %s: no column '%s' (--label-col)\n", prog, paths[p], label_col);
+				fprintf(stderr, "%s: %s: no column '%s' (--label-col)\n", prog, path, label_col);
 			ret = rc && rc != -ENODATA ? 1 : 2;
 		}
 		while (!ret && (rc = scrm_tsv_next(t)) == 1) {
@@ -325,7 +369,7 @@ int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t
 				continue;
 			if (n == SCRM_TASK_MAX_LABELS) {
 				fprintf(stderr, "%s: %s:%" PRIu64 ": more than %d distinct labels in column '%s'\n", prog,
-					paths[p], scrm_tsv_line(t), SCRM_TASK_MAX_LABELS, label_col);
+					path, scrm_tsv_line(t), SCRM_TASK_MAX_LABELS, label_col);
 				ret = 2;
 			} else if (!(names[n] = strndup(g, len))) {
 				ret = 1;
@@ -334,7 +378,7 @@ int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t
 			}
 		}
 		if (!ret && (rc < 0 || ferror(fp))) {
-			fprintf(stderr, "%s: %s: %s\n", prog, paths[p], strerror(rc < 0 ? -rc : EIO));
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(rc < 0 ? -rc : EIO));
 			ret = 1;
 		}
 		scrm_tsv_free(t);
@@ -397,7 +441,7 @@ static void list_labels(FILE *fp, scrm_task task)
  */
 static int dataset_load(dataset *d, const struct opts *o)
 {
-	FILE *fp = scrm_fopen_input(d->path);
+	FILE *fp = scrm_cli_input_open(d->in, 0);
 	if (!fp) {
 		fprintf(stderr, "scrm eval: %s: %s\n", d->path, strerror(errno));
 		return 1;
@@ -1431,7 +1475,8 @@ int scrm_eval_main(int argc, char **argv)
 	scrm_encoder_cache *enc_cache = NULL;
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
-	dataset data = {.path = o.data}, tdata = {.path = o.train};
+	scrm_cli_input inputs[2] = {{.path = o.data}, {.path = o.train}};
+	dataset data = {.path = o.data, .in = &inputs[0]}, tdata = {.path = o.train, .in = &inputs[1]};
 	analysis an = {0}, tan = {0};
 	result res[MAX_CLF];
 	memset(res, 0, sizeof res);
@@ -1470,9 +1515,8 @@ int scrm_eval_main(int argc, char **argv)
 		goto out;
 	}
 	if (o.task == SCRM_TASK_LABELS) {
-		const char *paths[2] = {o.data, o.train};
 		if ((ret = o.model ? labels_from_model(o.model)
-				   : scrm_task_labels_from_tsv("scrm eval", paths, o.train ? 2 : 1, o.label_col)))
+				   : scrm_task_labels_from_tsv("scrm eval", inputs, o.train ? 2 : 1, o.label_col)))
 			goto out;
 		ret = 2;
 	}
@@ -1485,6 +1529,8 @@ int scrm_eval_main(int argc, char **argv)
 		if ((ret = dataset_load(&tdata, &to)))
 			goto out;
 	}
+	scrm_cli_input_free(&inputs[0]); /* the rows hold what they need */
+	scrm_cli_input_free(&inputs[1]);
 	ret = 1;
 	int arc = analyze(&data, &an, topics, lex, want_sent);
 	if (!arc && tdata.n)
@@ -1664,6 +1710,8 @@ out:
 	free(tan.sent);
 	dataset_free(&data);
 	dataset_free(&tdata);
+	scrm_cli_input_free(&inputs[0]);
+	scrm_cli_input_free(&inputs[1]);
 	scrm_topics_free(topics);
 	scrm_rules_free(rules);
 	scrm_lexicon_free(lex);

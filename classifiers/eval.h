@@ -6,6 +6,9 @@
 #ifndef SCRM_EVAL_H
 #define SCRM_EVAL_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /*
  * scrm_eval_main() - argv[0] is "eval". Prints the report (text, or one JSON object
  * with --json) on stdout, diagnostics on stderr. Uses getopt (resets it first).
@@ -25,13 +28,38 @@ int scrm_eval_main(int argc, char **argv);
 int scrm_train_main(int argc, char **argv);
 
 /*
+ * A TSV input of scrm train / scrm eval, which may be read twice at start-up: task
+ * `labels` takes its label set from the file (scrm_task_labels_from_tsv()) before the
+ * rows are loaded. A regular file is opened again; a pipe or a device (`--data <(cmd)`)
+ * cannot be read again, so the first read keeps its bytes here and the second reads
+ * them from memory. Zero-initialize with .path set; free with scrm_cli_input_free().
+ */
+typedef struct scrm_cli_input {
+	const char *path;
+	char *kept;       /* a non-regular input's bytes (NULL: none kept), kept_len of them */
+	size_t kept_len;
+} scrm_cli_input;
+
+/*
+ * scrm_cli_input_open() - a stream over @in's bytes: the kept ones if any, else @in->path
+ * opened (scrm_fopen_input()); with @again (another read will follow), a pipe's or a
+ * device's bytes are first read whole into @in. Return: the stream (fclose() it), or NULL
+ * with errno set.
+ */
+FILE *scrm_cli_input_open(scrm_cli_input *in, int again);
+
+/* Free @in's kept bytes (a later open reads @in->path again); NULL is ignored. */
+void scrm_cli_input_free(scrm_cli_input *in);
+
+/*
  * scrm_task_labels_from_tsv() - the label set of task `labels` (classifier.h): the
- * distinct non-empty values (spaces trimmed) of column @label_col in the TSV files
- * @paths[0..npaths), sorted by bytes, given to scrm_task_set_labels(). Start-up only.
+ * distinct non-empty values (spaces trimmed) of column @label_col in the TSV inputs
+ * @ins[0..npaths) (opened with scrm_cli_input_open(..., 1): a pipe stays readable for the
+ * rows), sorted by bytes, given to scrm_task_set_labels(). Start-up only.
  * Return: 0, or an exit code (1 I/O, 2 bad data: a missing column, fewer than 2 or more
  * than SCRM_TASK_MAX_LABELS labels) after printing why, prefixed with @prog.
  */
-int scrm_task_labels_from_tsv(const char *prog, const char *const *paths, size_t npaths, const char *label_col);
+int scrm_task_labels_from_tsv(const char *prog, scrm_cli_input *ins, size_t npaths, const char *label_col);
 
 /*
  * scrm_cli_aux_add() - one `--aux NAME=MODEL` option of scrm train / scrm eval: check

@@ -133,9 +133,10 @@ static int rows_push(rows *r, const char *s, size_t len, uint32_t gold)
 }
 
 /* Returns 0 or an exit code after printing why. */
-static int load(rows *r, const char *path, scrm_task task, const char *text_col, const char *label_col)
+static int load(rows *r, scrm_cli_input *in, scrm_task task, const char *text_col, const char *label_col)
 {
-	FILE *fp = scrm_fopen_input(path);
+	const char *path = in->path;
+	FILE *fp = scrm_cli_input_open(in, 0);
 	if (!fp) {
 		fprintf(stderr, "scrm train: %s: %s\n", path, strerror(errno));
 		return 1;
@@ -398,6 +399,7 @@ int scrm_train_main(int argc, char **argv)
 	scrm_topics_scratch *ts = NULL;
 	scrm_topic_hits *hits = NULL;
 	rows r = {0};
+	scrm_cli_input input = {.path = data};
 	char tmpdir[PATH_MAX] = "", tmpmodel[PATH_MAX + 8];
 	int want_sent = (d->flags & (SCRM_CLF_USES_SENTIMENT | SCRM_CLF_NEEDS_LEXICON)) != 0;
 	if (want_sent && !(lexpath = scrm_lexicon_path(lexpath, err, sizeof err))) {
@@ -436,11 +438,11 @@ int scrm_train_main(int argc, char **argv)
 		fprintf(stderr, "scrm train: %s\n", err);
 		goto out;
 	}
-	if (task == SCRM_TASK_LABELS &&
-	    (ret = scrm_task_labels_from_tsv("scrm train", (const char *const[]){data}, 1, label_col)))
+	if (task == SCRM_TASK_LABELS && (ret = scrm_task_labels_from_tsv("scrm train", &input, 1, label_col)))
 		goto out;
-	if ((ret = load(&r, data, task, text_col, label_col)))
+	if ((ret = load(&r, &input, task, text_col, label_col)))
 		goto out;
+	scrm_cli_input_free(&input); /* the rows hold what they need */
 	for (unsigned i = 0; i < n_excl; i++)
 		if ((ret = exclude_texts(&r, excl[i], text_col)))
 			goto out;
@@ -557,6 +559,7 @@ int scrm_train_main(int argc, char **argv)
 		ret = 1;
 	}
 out:
+	scrm_cli_input_free(&input);
 	if (tmpdir[0]) {
 		unlink(tmpmodel);
 		rmdir(tmpdir);

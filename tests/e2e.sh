@@ -1045,6 +1045,14 @@ check "eval --task labels: linear trained on the rows gets all 24 right" grep -q
 "$SCRM" train --task labels --data "$T/lab.tsv" --label-col topic --lexicon "$T/intent-lex.txt" -o "$T/lab.model" \
 	>"$T/lab-train.out"
 check "train --task labels names its 3 labels" grep -q 'card_arrival 8, exchange_rate 8, top_up 8' "$T/lab-train.out"
+# from a pipe: the label set and then the rows come from one read (a second open found it empty)
+"$SCRM" eval --task labels --data <(cat "$T/lab.tsv") --train <(cat "$T/lab.tsv") --label-col topic \
+	--lexicon "$T/intent-lex.txt" --json >"$T/lab-pipe.json" 2>"$T/lab-pipe.err"; lp1=$?
+"$SCRM" train --task labels --data <(cat "$T/lab.tsv") --label-col topic --lexicon "$T/intent-lex.txt" \
+	-o "$T/lab-pipe.model" >/dev/null 2>>"$T/lab-pipe.err"; lp2=$?
+check "task labels with --data and --train from pipes: eval (rc $lp1) and train (rc $lp2) as from the file" \
+	bash -c "test $lp1 -eq 0 && test $lp2 -eq 0 && grep -q '\"correct\":24,' '$T/lab-pipe.json' &&
+		cmp -s '$T/lab-pipe.model' '$T/lab.model'"
 head -n 4 "$T/lab.tsv" >"$T/lab-other.tsv"
 printf 'z1\twhere is my refund\trefund\n' >>"$T/lab-other.tsv"
 "$SCRM" eval --task labels --data "$T/lab-other.tsv" --model "$T/lab.model" --label-col topic \
