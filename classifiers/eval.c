@@ -436,6 +436,35 @@ static void list_labels(FILE *fp, scrm_task task)
 		fprintf(fp, "%s%s", i ? ", " : "", labels[i]);
 }
 
+int scrm_gold_read(scrm_gold_reader *gr, const char *g, size_t len, uint64_t line, double *num)
+{
+	int label = scrm_task_label_parse(gr->task, g, len);
+	double v;
+	if (!gr->decided) {
+		gr->numeric = gr->task == SCRM_TASK_SENTIMENT && label < 0 && parse_number(g, &v) == 0;
+		gr->decided = 1;
+		gr->first_line = line;
+	}
+	if (gr->numeric) {
+		if (parse_number(g, &v)) {
+			fprintf(stderr,
+				"%s: %s:%" PRIu64 ": gold '%s' in column '%s' is not a number (the column is numeric: "
+				"line %" PRIu64 " holds one)\n",
+				gr->prog, gr->path, line, g, gr->col, gr->first_line);
+			return -1;
+		}
+		*num = v;
+		return v > 0 ? SCRM_SENT_POSITIVE : v < 0 ? SCRM_SENT_NEGATIVE : SCRM_SENT_NEUTRAL;
+	}
+	if (label < 0) {
+		fprintf(stderr, "%s: %s:%" PRIu64 ": unknown label '%s' in column '%s' for task %s (labels: ", gr->prog,
+			gr->path, line, g, gr->col, scrm_task_name(gr->task));
+		list_labels(stderr, gr->task);
+		fputs(gr->task == SCRM_TASK_SENTIMENT ? "; or a numeric gold column)\n" : ")\n", stderr);
+	}
+	return label;
+}
+
 /*
  * Read @d->path. Returns 0, or an exit code (1 I/O, 2 bad data) after printing why.
  */
@@ -477,8 +506,8 @@ static int dataset_load(dataset *d, const struct opts *o)
 	}
 	if (o->folds && icol < 0)
 		fprintf(stderr, "scrm eval: %s: no column '%s': folds are split by line number\n", d->path, o->id_col);
-	int decided = 0;
-	uint64_t first_line = 0, warned = 0;
+	scrm_gold_reader gr = {.prog = "scrm eval", .path = d->path, .col = o->label_col, .task = o->task};
+	uint64_t warned = 0;
 	char num[24];
 	while ((rc = scrm_tsv_next(t)) == 1) {
 		size_t glen, tlen, ilen;
@@ -493,33 +522,12 @@ static int dataset_load(dataset *d, const struct opts *o)
 			continue;
 		}
 		row r = {0};
-		int label = scrm_task_label_parse(o->task, g, glen);
-		double v;
-		if (!decided && o->task == SCRM_TASK_SENTIMENT && label < 0 && parse_number(g, &v) == 0)
-			d->numeric = 1;
-		if (!decided) {
-			decided = 1;
-			first_line = line;
-		}
-		if (d->numeric) {
-			if (parse_number(g, &v)) {
-				fprintf(stderr,
-					"scrm eval: %s:%" PRIu64 ": gold '%s' in column '%s' is not a number (the column "
-					"is numeric: line %" PRIu64 " holds one)\n",
-					d->path, line, g, o->label_col, first_line);
-				ret = 2;
-				goto out;
-			}
-			r.num = v;
-			label = v > 0 ? SCRM_SENT_POSITIVE : v < 0 ? SCRM_SENT_NEGATIVE : SCRM_SENT_NEUTRAL;
-		} else if (label < 0) {
-			fprintf(stderr, "scrm eval: %s:%" PRIu64 ": unknown label '%s' in column '%s' for task %s (labels: ",
-				d->path, line, g, o->label_col, scrm_task_name(o->task));
-			list_labels(stderr, o->task);
-			fputs(o->task == SCRM_TASK_SENTIMENT ? "; or a numeric gold column)\n" : ")\n", stderr);
+		int label = scrm_gold_read(&gr, g, glen, line, &r.num);
+		if (label < 0) {
 			ret = 2;
 			goto out;
 		}
+		d->numeric = gr.numeric;
 		r.gold = (uint32_t)label;
 		const char *text = scrm_tsv_field(t, (size_t)tcol, &tlen);
 		if (arena_put(d, text, tlen, &r.off)) {

@@ -7,7 +7,10 @@
 #define SCRM_EVAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "classifier.h"
 
 /*
  * scrm_eval_main() - argv[0] is "eval". Prints the report (text, or one JSON object
@@ -26,6 +29,28 @@ int scrm_eval_main(int argc, char **argv);
  * a gold label the task does not have, or an unloadable lexicon.
  */
 int scrm_train_main(int argc, char **argv);
+
+/*
+ * How scrm eval and scrm train read the gold column: the task's label names
+ * (scrm_task_label_parse()); for sentiment the gold may instead be numeric (a mean
+ * rating): the file's first non-empty gold value decides, and a numeric column's values
+ * are classed by sign as SOURCES.md derives label_sign3 (> 0 positive, < 0 negative, 0
+ * neutral). One per file: set the first four fields, the rest zero.
+ */
+typedef struct scrm_gold_reader {
+	const char *prog, *path, *col; /* for the messages: "PROG: PATH:LINE: ... column 'COL'" */
+	scrm_task task;
+	int decided, numeric;          /* the column has been looked at; it holds numbers */
+	uint64_t first_line;           /* the line that decided */
+} scrm_gold_reader;
+
+/*
+ * scrm_gold_read() - the label index of the non-empty gold value @g (@len bytes,
+ * NUL-terminated) on line @line; in a numeric column its number goes into *@num.
+ * Return: the label, or -1 after saying why on stderr (exit 2: a value that is no label of
+ * the task, or no number in a numeric column).
+ */
+int scrm_gold_read(scrm_gold_reader *gr, const char *g, size_t len, uint64_t line, double *num);
 
 /*
  * A TSV input of scrm train / scrm eval, which may be read twice at start-up: task

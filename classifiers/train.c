@@ -6,8 +6,9 @@
  *              [--label-col NAME] [--lexicon F]
  *
  * The input is read as `scrm eval` reads it (tsv.h; gold values are the task's label
- * names, ASCII case-insensitive, plus 0/1 and false/true for the yes/no tasks; empty gold
- * is skipped; an unknown one is an error naming FILE:LINE). Each row gets what the
+ * names, ASCII case-insensitive, plus 0/1 and false/true for the yes/no tasks, or for
+ * sentiment a numeric column classed by sign: scrm_gold_read(); empty gold is skipped;
+ * an unknown one is an error naming FILE:LINE). Each row gets what the
  * pipeline's analyze stage would give a classifier: both sentiment modes when the
  * classifier reads sentiment (then a lexicon is required: --lexicon, else $SCRM_LEXICON,
  * else data/lexicons/vader_lexicon.txt). The default classifier is `linear`.
@@ -93,6 +94,7 @@ typedef struct rows {
 	uint32_t *gold;
 	size_t n, cap;
 	uint64_t skipped;
+	int numeric; /* sentiment gold read as numbers, classed by sign (scrm_gold_read()) */
 } rows;
 
 static void rows_free(rows *r)
@@ -155,6 +157,7 @@ static int load(rows *r, scrm_cli_input *in, scrm_task task, const char *text_co
 		goto out;
 	}
 	long tcol = scrm_tsv_col(t, text_col), lcol = scrm_tsv_col(t, label_col);
+	scrm_gold_reader gr = {.prog = "scrm train", .path = path, .col = label_col, .task = task};
 	if (tcol < 0 || lcol < 0) {
 		fprintf(stderr, "scrm train: %s: no column '%s' (%s; columns:", path, tcol < 0 ? text_col : label_col,
 			tcol < 0 ? "--text-col" : "--label-col");
@@ -173,18 +176,13 @@ static int load(rows *r, scrm_cli_input *in, scrm_task task, const char *text_co
 			r->skipped++;
 			continue;
 		}
-		int label = scrm_task_label_parse(task, g, glen);
+		double num;
+		int label = scrm_gold_read(&gr, g, glen, scrm_tsv_line(t), &num);
 		if (label < 0) {
-			size_t nl;
-			const char *const *labels = scrm_task_labels(task, &nl);
-			fprintf(stderr, "scrm train: %s:%" PRIu64 ": unknown label '%s' in column '%s' for task %s (labels: ",
-				path, scrm_tsv_line(t), g, label_col, scrm_task_name(task));
-			for (size_t i = 0; i < nl; i++)
-				fprintf(stderr, "%s%s", i ? ", " : "", labels[i]);
-			fputs(")\n", stderr);
 			ret = 2;
 			goto out;
 		}
+		r->numeric = gr.numeric;
 		const char *text = scrm_tsv_field(t, (size_t)tcol, &tlen);
 		if ((rc = rows_push(r, text, tlen, (uint32_t)label)))
 			break;
@@ -538,8 +536,8 @@ int scrm_train_main(int argc, char **argv)
 			    st.st_ino == so.st_ino ? stderr : stdout;
 	size_t nl;
 	const char *const *labels = scrm_task_labels(task, &nl);
-	fprintf(rep, "task %s, classifier %s: %zu rows of %s (text '%s', gold '%s')", task_name, clf, r.n, data,
-		text_col, label_col);
+	fprintf(rep, "task %s, classifier %s: %zu rows of %s (text '%s', gold '%s'%s)", task_name, clf, r.n, data,
+		text_col, label_col, r.numeric ? ", numeric: classes by sign" : "");
 	if (r.skipped)
 		fprintf(rep, "; %" PRIu64 " rows without a gold label skipped", r.skipped);
 	fprintf(rep, "\nlabels:");

@@ -273,6 +273,41 @@ Test(eval, numeric_gold_gives_pearson_r)
 	cr_assert(strstr(err_text, "m.tsv:3: gold 'negative' in column 'label' is not a number"), "%s", err_text);
 }
 
+/* scrm train reads numeric sentiment gold as eval does (classes by sign), not as an unknown
+ * label: 2.5 positive, -1.0 and -0.5 negative, 0 neutral, the empty one skipped. */
+Test(eval, train_takes_numeric_gold_as_eval_does)
+{
+	put("n.tsv", "id\ttext\tmean_rating\n"
+		     "1\tgood\t2.5\n"
+		     "2\tbad\t-1.0\n"
+		     "3\tmeh\t0\n"
+		     "4\tgood\t-0.5\n"
+		     "5\tok\t\n");
+	char data[128], model[128];
+	path_in(data, sizeof data, "n.tsv");
+	path_in(model, sizeof model, "n.model");
+	const char *argv[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path,
+			      "--label-col", "mean_rating", "-o", model, NULL};
+	cr_assert_eq(run_train(argv), 0, "%s", err_text);
+	cr_assert(strstr(out_text, "4 rows of"), "%s", out_text);
+	cr_assert(strstr(out_text, "numeric: classes by sign"), "%s", out_text);
+	cr_assert(strstr(out_text, "1 rows without a gold label skipped"), "%s", out_text);
+	cr_assert(strstr(out_text, "labels: negative 2, neutral 1, positive 1"), "%s", out_text);
+	/* a word in the numeric column: the same error as eval's, with its line */
+	put("m.tsv", "text\tlabel\ngood\t1.5\nbad\tnegative\n");
+	path_in(data, sizeof data, "m.tsv");
+	const char *argv2[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "-o", model, NULL};
+	cr_assert_eq(run_train(argv2), 2);
+	cr_assert(strstr(err_text, "scrm train: "), "%s", err_text);
+	cr_assert(strstr(err_text, "m.tsv:3: gold 'negative' in column 'label' is not a number"), "%s", err_text);
+	/* a label the task lacks is still an error naming the line */
+	put("u.tsv", "text\tlabel\ngood\tpositive\nbad\tpositve\n");
+	path_in(data, sizeof data, "u.tsv");
+	cr_assert_eq(run_train(argv2), 2);
+	cr_assert(strstr(err_text, "u.tsv:3: unknown label 'positve' in column 'label' for task sentiment"), "%s",
+		  err_text);
+}
+
 Test(eval, unknown_label_is_an_error_naming_file_and_line)
 {
 	put("u.tsv", "id\ttext\tlabel\n1\tgood\tpositive\n2\tbad\tnegative\n3\tgood\tpositve\n4\tbad\tnegative\n");
