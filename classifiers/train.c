@@ -8,7 +8,8 @@
  * The input is read as `scrm eval` reads it (tsv.h; gold values are the task's label
  * names, ASCII case-insensitive, plus 0/1 and false/true for the yes/no tasks, or for
  * sentiment a numeric column classed by sign: scrm_gold_read(); empty gold is skipped;
- * an unknown one is an error naming FILE:LINE). Each row gets what the
+ * an unknown one is an error naming FILE:LINE; a row with more or fewer fields than the
+ * header is used and reported, scrm_tsv_warn_shape()). Each row gets what the
  * pipeline's analyze stage would give a classifier: both sentiment modes when the
  * classifier reads sentiment (then a lexicon is required: --lexicon, else $SCRM_LEXICON,
  * else data/lexicons/vader_lexicon.txt). The default classifier is `linear`.
@@ -166,9 +167,11 @@ static int load(rows *r, scrm_cli_input *in, scrm_task task, const char *text_co
 		ret = 2;
 		goto out;
 	}
+	uint64_t warned = 0;
 	while ((rc = scrm_tsv_next(t)) == 1) {
 		size_t glen, tlen;
 		const char *g = scrm_tsv_field(t, (size_t)lcol, &glen);
+		scrm_tsv_warn_shape(t, "scrm train", path, &warned);
 		size_t sp = 0;
 		while (sp < glen && (g[sp] == ' ' || g[sp] == '\t'))
 			sp++;

@@ -308,6 +308,30 @@ Test(eval, train_takes_numeric_gold_as_eval_does)
 		  err_text);
 }
 
+/* Rows with more or fewer fields than the header are reported by train as by eval (they
+ * are used: extra fields ignored, missing ones empty), not silently cut. */
+Test(eval, train_reports_misshapen_rows)
+{
+	put("s.tsv", "id\tlabel\ttext\n"
+		     "1\tpositive\tgood\tday\n"
+		     "2\tnegative\tbad\n"
+		     "3\tneutral\n");
+	char data[128], model[128];
+	path_in(data, sizeof data, "s.tsv");
+	path_in(model, sizeof model, "s.model");
+	const char *argv[] = {"train", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "-o", model, NULL};
+	cr_assert_eq(run_train(argv), 0, "%s", err_text);
+	cr_assert(strstr(err_text, "scrm train: "), "%s", err_text);
+	cr_assert(strstr(err_text, "s.tsv:2: 4 fields, header has 3 (extra ignored)"), "%s", err_text);
+	cr_assert(strstr(err_text, "s.tsv:4: 2 fields, header has 3 (the missing ones read as empty)"), "%s", err_text);
+	cr_assert(strstr(out_text, "3 rows of"), "%s", out_text);
+	/* eval says the same of the same file */
+	const char *e[] = {"eval", "--task", "sentiment", "--data", data, "--lexicon", lex_path, "--classifier", "vader",
+			   NULL};
+	cr_assert_eq(run(e), 0, "%s", err_text);
+	cr_assert(strstr(err_text, "s.tsv:2: 4 fields, header has 3 (extra ignored)"), "%s", err_text);
+}
+
 Test(eval, unknown_label_is_an_error_naming_file_and_line)
 {
 	put("u.tsv", "id\ttext\tlabel\n1\tgood\tpositive\n2\tbad\tnegative\n3\tgood\tpositve\n4\tbad\tnegative\n");
