@@ -421,7 +421,8 @@ static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const cha
 	int vrc = check_utf8(buf, len, name, err, errlen);
 	if (vrc)
 		return vrc;
-	const char *p = buf, *end = buf + len, *line;
+	/* a file saved on Windows starts with a byte-order mark: not part of the first word */
+	const char *p = buf + scrm_utf8_bom(buf, len), *end = buf + len, *line;
 	size_t lineno = 0, llen;
 	while ((line = next_line(&p, end, &llen))) {
 		struct field f[5];
@@ -504,7 +505,7 @@ static int parse_emoji(scrm_lexicon *lex, const char *buf, size_t len, const cha
 	int vrc = check_utf8(buf, len, name, err, errlen);
 	if (vrc)
 		return vrc;
-	const char *p = buf, *end = buf + len, *line;
+	const char *p = buf + scrm_utf8_bom(buf, len), *end = buf + len, *line; /* as in parse_words() */
 	size_t lineno = 0, llen;
 	while ((line = next_line(&p, end, &llen))) {
 		struct field f[3];

@@ -8,9 +8,10 @@
  * Input: a TSV in the corpora format (tsv.h) whose header has the text column (default
  * "text"); ids come from the id column (default "id") or, without one, the line number.
  * A file whose first line has no "text" column is read as plain text: every line (the
- * first too) is one text, as written (no TSV escapes), the id is its line number
- * (--plain forces this even when the first line looks like a header); a column named
- * with --text-col or --id-col that the header lacks is an error. Output on stdout:
+ * first too, after a leading byte-order mark) is one text, as written (no TSV escapes),
+ * the id is its line number (--plain forces this even when the first line looks like a
+ * header); a column named with --text-col or --id-col that the header lacks is an error.
+ * Output on stdout:
  *   id<TAB>neg<TAB>neu<TAB>pos<TAB>compound
  * with a header line, numbers printed as Python prints floats (shortest repr: "0.0",
  * "0.344"), so the output of --mode vader compares byte for byte with the reference
@@ -31,6 +32,7 @@
 #include "score.h"
 #include "sentiment.h"
 #include "tsv.h"
+#include "utf8.h"
 
 
 
@@ -189,8 +191,10 @@ int scrm_score_main(int argc, char **argv)
 				len--;
 			if (len && line[len - 1] == '\r')
 				len--;
+			/* the byte-order mark a Windows editor puts first is not part of the text */
+			size_t bom = lineno == 0 ? scrm_utf8_bom(line, len) : 0;
 			int idlen = snprintf(num, sizeof num, "%" PRIu64, ++lineno);
-			src = scrm_sent_score(s, mode, line, len, &sv, NULL);
+			src = scrm_sent_score(s, mode, line + bom, len - bom, &sv, NULL);
 			if (!src)
 				src = emit(stdout, num, (size_t)idlen, &sv);
 		}

@@ -989,6 +989,17 @@ check "train -o through a symbolic link keeps the link (rc $cli8); gen --custome
 	bash -c "test $cli8 -eq 0 && test -L '$T/cli/link.model' && test \$(stat -c %s '$T/cli/real.model') -gt 1000 &&
 		test $cli9 -eq 0 && test -p '$T/cli/crm.pipe' && cmp -s '$T/cli/crm.csv' '$T/cli/crm3.csv'"
 
+# --- score: plain text from a Windows editor; output errors --------------------------------
+printf 'good\t1.9\nbad\t-2.5\n' >"$T/score-lex.txt"
+printf '\357\273\277good day\r\nbad day\r\n' >"$T/score-bom.txt"
+printf 'good day\nbad day\n' >"$T/score-nobom.txt"
+"$SCRM" score --mode vader --lexicon "$T/score-lex.txt" "$T/score-nobom.txt" >"$T/score-nobom.tsv"
+"$SCRM" score --mode vader --plain --lexicon "$T/score-lex.txt" "$T/score-bom.txt" >"$T/score-bom1.tsv"
+"$SCRM" score --mode vader --lexicon "$T/score-lex.txt" "$T/score-bom.txt" >"$T/score-bom2.tsv"
+check "score: a leading byte-order mark is not part of a plain text's first word (--plain and detected)" \
+	bash -c "grep -q '^1	.*	0.4404\$' '$T/score-nobom.tsv' && cmp -s '$T/score-bom1.tsv' '$T/score-nobom.tsv' &&
+		cmp -s '$T/score-bom2.tsv' '$T/score-nobom.tsv'"
+
 # --- eval: benchmark classifiers on a labelled TSV ----------------------------------------
 printf 'good\t1.9\nbad\t-2.5\n' >"$T/eval-lex.txt"
 printf 'id\ttext\tlabel\n1\tgood day\tpositive\n2\tbad day\tnegative\n3\tmeh\tneutral\n4\tgood grief\tnegative\n' \

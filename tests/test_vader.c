@@ -529,6 +529,32 @@ Test(vader, lexicon_vader_format)
 	scrm_lexicon_free(lex);
 }
 
+/* A file saved on Windows starts with a byte-order mark: the first entry is still found
+ * under its own key (the mark was kept in it, so "good" was not in the lexicon), in both
+ * formats and in the emoji lexicon. */
+Test(vader, lexicon_byte_order_mark_skipped)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	double v;
+	cr_assert_eq(load_mem(&lex, "\xEF\xBB\xBFgood\t1.9\t0.9\t[1, 2]\nbad\t-2.5\n", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_size(lex), 2);
+	cr_expect(scrm_lexicon_find(lex, "good", 4, &v) && v == 1.9);
+	scrm_lexicon_free(lex);
+	cr_assert_eq(load_mem(&lex, "\xEF\xBB\xBF" "abandon\t-2\nbreathtaking\t5\n", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_AFINN);
+	cr_expect(scrm_lexicon_find(lex, "abandon", 7, &v) && v == -2.0);
+	scrm_lexicon_free(lex);
+	static const char emoji[] = "\xEF\xBB\xBF\xF0\x9F\x98\x80\tgrinning face\n";
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, "good\t1.9\n", 8, "l", emoji, sizeof emoji - 1, "e", err, sizeof err),
+		     0, "%s", err);
+	size_t dl;
+	const char *d = scrm_lexicon_emoji(lex, 0x1F600, &dl);
+	cr_expect(d && dl == 13 && !memcmp(d, "grinning face", 13), "U+1F600 not found: its line had the mark");
+	cr_expect_eq(scrm_lexicon_emoji_unreachable(lex), 0);
+	scrm_lexicon_free(lex);
+}
+
 Test(vader, lexicon_afinn_format)
 {
 	char err[256];
