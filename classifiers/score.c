@@ -66,10 +66,11 @@ static void put_pyfloat(FILE *fp, double v)
 		fputs(".0", fp);
 }
 
+/* One output line. Returns 0, or -errno of a failed write (the stream's error flag is
+ * looked at once, after the line: errno is then still the failed write's). */
 static int emit(FILE *out, const char *id, size_t idlen, const scrm_sentiment *s)
 {
-	if (scrm_tsv_write_escaped(out, id, idlen))
-		return -EIO;
+	(void)scrm_tsv_write_escaped(out, id, idlen);
 	fputc('\t', out);
 	put_pyfloat(out, s->neg);
 	fputc('\t', out);
@@ -78,7 +79,8 @@ static int emit(FILE *out, const char *id, size_t idlen, const scrm_sentiment *s
 	put_pyfloat(out, s->pos);
 	fputc('\t', out);
 	put_pyfloat(out, s->compound);
-	return fputc('\n', out) == EOF ? -EIO : 0;
+	fputc('\n', out);
+	return ferror(out) ? -(errno ? errno : EIO) : 0;
 }
 
 enum { OPT_MODE = 256, OPT_LEX, OPT_EMOJI, OPT_TEXTCOL, OPT_IDCOL, OPT_PLAIN, OPT_HELP };
@@ -182,10 +184,10 @@ int scrm_score_main(int argc, char **argv)
 	uint64_t lineno = 0, warned = 0;
 	char num[24];
 	scrm_sentiment sv;
-	int src = 0;
+	int src = 0, orc = 0; /* scoring, output */
 	if (tcol < 0) {
 		/* Plain text: every line (the first one too) is one text, its id the line number. */
-		for (; n >= 0 && !src; n = getline(&line, &cap, in)) {
+		for (; n >= 0 && !src && !orc; n = getline(&line, &cap, in)) {
 			size_t len = (size_t)n;
 			if (len && line[len - 1] == '\n')
 				len--;
@@ -196,11 +198,11 @@ int scrm_score_main(int argc, char **argv)
 			int idlen = snprintf(num, sizeof num, "%" PRIu64, ++lineno);
 			src = scrm_sent_score(s, mode, line + bom, len - bom, &sv, NULL);
 			if (!src)
-				src = emit(stdout, num, (size_t)idlen, &sv);
+				orc = emit(stdout, num, (size_t)idlen, &sv);
 		}
 	} else {
 		int trc = 0;
-		while (!src && (trc = scrm_tsv_next(t)) == 1) {
+		while (!src && !orc && (trc = scrm_tsv_next(t)) == 1) {
 			size_t len, idlen;
 			const char *text = scrm_tsv_field(t, (size_t)tcol, &len), *id;
 			scrm_tsv_warn_shape(t, "scrm score", in_path, &warned);
@@ -212,10 +214,15 @@ int scrm_score_main(int argc, char **argv)
 			}
 			src = scrm_sent_score(s, mode, text, len, &sv, NULL);
 			if (!src)
-				src = emit(stdout, id, idlen, &sv);
+				orc = emit(stdout, id, idlen, &sv);
 		}
-		if (!src && trc < 0)
+		if (!src && !orc && trc < 0)
 			src = trc;
+	}
+	if (orc) { /* the output's error, not the input's: /dev/full says ENOSPC */
+		fprintf(stderr, "scrm score: stdout: %s\n", strerror(-orc));
+		rc = 1;
+		goto out;
 	}
 	if (src || ferror(in)) {
 		fprintf(stderr, "scrm score: %s: %s\n", in_path, strerror(src ? -src : EIO));

@@ -999,6 +999,16 @@ printf 'good day\nbad day\n' >"$T/score-nobom.txt"
 check "score: a leading byte-order mark is not part of a plain text's first word (--plain and detected)" \
 	bash -c "grep -q '^1	.*	0.4404\$' '$T/score-nobom.tsv' && cmp -s '$T/score-bom1.tsv' '$T/score-nobom.tsv' &&
 		cmp -s '$T/score-bom2.tsv' '$T/score-nobom.tsv'"
+if [ -w /dev/full ]; then
+	for i in $(seq 2000); do echo "good day number $i"; done >"$T/score-many.txt"
+	"$SCRM" score --lexicon "$T/score-lex.txt" "$T/score-many.txt" >/dev/full 2>"$T/score-full.err"; sf1=$?
+	"$SCRM" score --lexicon "$T/score-lex.txt" "$T/score-nobom.txt" >/dev/full 2>>"$T/score-full.err"; sf2=$?
+	check "score onto a full disk (rc $sf1, $sf2): the error names the output and its cause, not the input" \
+		bash -c "test $sf1 -eq 1 && test $sf2 -eq 1 && test \$(grep -c '^scrm score: stdout: No space left on device\$' '$T/score-full.err') -eq 2 &&
+			! grep -q 'score-many' '$T/score-full.err'"
+else
+	skip "score onto /dev/full" "no /dev/full"
+fi
 
 # --- eval: benchmark classifiers on a labelled TSV ----------------------------------------
 printf 'good\t1.9\nbad\t-2.5\n' >"$T/eval-lex.txt"
