@@ -827,7 +827,7 @@ static int train_model(const scrm_classifier_desc *d, const scrm_clf_config *cfg
 	*secs += now_s() - t0;
 	if (rc) {
 		fprintf(stderr, "scrm eval: training %s: %s\n", d->name, err[0] ? err : strerror(-rc));
-		return 1;
+		return rc == -EINVAL ? 2 : 1; /* as scrm train: options the model cannot have (--features, --aux) */
 	}
 	return 0;
 }

@@ -549,6 +549,33 @@ static void assert_empty_dir(const char *p)
 	cr_assert_eq(system(cmd), 0, "%s is not empty: model files left behind", p);
 }
 
+/* Options the trained model cannot have are a usage error in eval's training as in
+ * scrm train: 2^24 slots x 20 labels is more than the 2^28 cells a model may hold. */
+Test(eval, training_option_errors_exit_2_as_in_train)
+{
+	char text[2048] = "id\ttext\tlabel\n";
+	for (int i = 0; i < 40; i++) {
+		size_t l = strlen(text);
+		snprintf(text + l, sizeof text - l, "%d\tword%d text\tl%d\n", i, i % 20, i % 20);
+	}
+	put("l20.tsv", text);
+	char data[128], tmp[128], model[128];
+	path_in(data, sizeof data, "l20.tsv");
+	path_in(model, sizeof model, "l20.model");
+	private_tmp(tmp, sizeof tmp);
+	const char *e[] = {"eval", "--task", "labels", "--data", data, "--lexicon", lex_path, "--folds", "2",
+			   "--features=dim=24", NULL};
+	cr_assert_eq(run(e), 2, "%s", err_text);
+	cr_assert(strstr(err_text, "20 labels (2..1024, and 2^D x K <= 2^28)"), "%s", err_text);
+	const char *e2[] = {"eval", "--task", "labels", "--data", data, "--lexicon", lex_path, "--train", data,
+			    "--features=dim=24", NULL};
+	cr_assert_eq(run(e2), 2, "%s", err_text);
+	const char *t[] = {"train", "--task", "labels", "--data", data, "--lexicon", lex_path, "--features=dim=24",
+			   "-o", model, NULL};
+	cr_assert_eq(run_train(t), 2, "%s", err_text);
+	assert_empty_dir(tmp);
+}
+
 /* --train: the train file's gold is yes, yes, no -> majority "yes"; the data's gold is
  * 1 0 0 1 0 (0/1 read as no/yes), every prediction is yes:
  *   accuracy 2/5; yes: P = 2/5, R = 2/2 = 1, F1 = 2(0.4)(1)/1.4 = 4/7;
