@@ -81,7 +81,8 @@
  * JSON: "bootstrap":N at the top and per classifier "accuracy_ci95":[lo,hi],
  * "macro_f1_ci95":[lo,hi], "macro_f1_higher_than":{OTHER: share of resamples}; with
  * numeric gold also "pearson_r_ci95" and "pearson_r_higher_than", among the classifiers
- * that have a Pearson r). They
+ * that have a Pearson r, over the resamples on which r is defined: null, and "undefined"
+ * in the text, when it is defined on none). They
  * measure the sampling of the rows only: with --folds the models are not retrained per
  * resample.
  *
@@ -969,8 +970,12 @@ static double per_s(const result *r, size_t n)
 static void put_boot(FILE *fp, const char *metric, const double ci[2], const double *higher, const result *res,
 		     size_t nres, size_t c, int r_only)
 {
-	fprintf(fp, ",\"%s_ci95\":[", metric), put_num(fp, ci[0]);
-	fputc(',', fp), put_num(fp, ci[1]), fputc(']', fp);
+	if (isfinite(ci[0])) {
+		fprintf(fp, ",\"%s_ci95\":[", metric), put_num(fp, ci[0]);
+		fputc(',', fp), put_num(fp, ci[1]), fputc(']', fp);
+	} else {
+		fprintf(fp, ",\"%s_ci95\":null", metric); /* r undefined on every resample */
+	}
 	if (!higher)
 		return;
 	fprintf(fp, ",\"%s_higher_than\":{", metric);
@@ -989,7 +994,12 @@ static void put_pairs(FILE *fp, const char *metric, const double *higher, const 
 {
 	for (size_t a = 0; a < nres; a++)
 		for (size_t b = a + 1; b < nres; b++)
-			if (!r_only || (res[a].has_r && res[b].has_r))
+			if (r_only && (!res[a].has_r || !res[b].has_r))
+				continue;
+			else if (isnan(higher[a * nres + b]))
+				fprintf(fp, "\n  %s of %s and %s: not compared (never both defined on a resample)", metric,
+					res[a].d->name, res[b].d->name);
+			else
 				fprintf(fp, "\n  %s of %s above %s's in %.1f%% of resamples, below in %.1f%%", metric,
 					res[a].d->name, res[b].d->name, 100 * higher[a * nres + b],
 					100 * higher[b * nres + a]);
@@ -1150,7 +1160,10 @@ static void print_text(FILE *fp, const struct opts *o, const dataset *d, const a
 			}
 			const double *ci = m == 2 ? bs->r[c] : m ? bs->f1[c] : bs->acc[c];
 			char cell[48];
-			snprintf(cell, sizeof cell, "%.3f..%.3f", ci[0], ci[1]);
+			if (isfinite(ci[0]))
+				snprintf(cell, sizeof cell, "%.3f..%.3f", ci[0], ci[1]);
+			else
+				snprintf(cell, sizeof cell, "undefined");
 			fprintf(fp, "%*s", cw, cell);
 		}
 	}

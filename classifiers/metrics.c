@@ -139,24 +139,39 @@ static void resample(uint32_t *w, size_t n, uint64_t *x)
 	}
 }
 
-/* The 95% percentile interval of v[0..B) (sorted in place) into ci. */
+/* The 95% percentile interval of the values of v[0..B) that are defined (not NaN: a
+ * resample without a Pearson r) into ci, NaN when none is; v is reordered. */
 static void interval(double *v, uint32_t B, double ci[2])
 {
-	qsort(v, B, sizeof *v, cmp_double);
-	ci[0] = v[(size_t)floor(0.025 * B)];
-	ci[1] = v[(size_t)ceil(0.975 * B) - 1];
+	uint32_t m = 0;
+	for (uint32_t b = 0; b < B; b++)
+		if (!isnan(v[b]))
+			v[m++] = v[b];
+	if (m == 0) {
+		ci[0] = ci[1] = NAN;
+		return;
+	}
+	qsort(v, m, sizeof *v, cmp_double);
+	ci[0] = v[(size_t)floor(0.025 * m)];
+	ci[1] = v[(size_t)ceil(0.975 * m) - 1];
 }
 
-/* higher[a * nclf + o]: the share of the B resamples in which v[a] > v[o] (v per
- * classifier, B values each, in resample order). */
+/* higher[a * nclf + o]: the share of the resamples in which v[a] > v[o], among those where
+ * both are defined (not NaN), NaN when there is none (v per classifier, B values each, in
+ * resample order). */
 static void paired(const double *v, size_t nclf, uint32_t B, double *higher)
 {
 	for (size_t a = 0; a < nclf; a++)
 		for (size_t o = 0; o < nclf; o++) {
-			uint32_t wins = 0;
-			for (uint32_t b = 0; b < B; b++)
-				wins += v[a * B + b] > v[o * B + b];
-			higher[a * nclf + o] = (double)wins / B;
+			uint32_t wins = 0, both = 0;
+			for (uint32_t b = 0; b < B; b++) {
+				double x = v[a * B + b], y = v[o * B + b];
+				if (isnan(x) || isnan(y))
+					continue;
+				both++;
+				wins += x > y;
+			}
+			higher[a * nclf + o] = both ? (double)wins / both : NAN;
 		}
 }
 
@@ -230,8 +245,9 @@ int scrm_bootstrap_pearson(const double *gold, const double *const *score, size_
 				for (uint32_t k = 0; k < w[i]; k++)
 					scrm_pearson_add(&p, score[c][i], gold[i]);
 			double r;
-			(void)scrm_pearson_r(&p, &r); /* undefined (a constant resample): 0 */
-			rv[c * B + b] = r;
+			/* undefined (a resample whose gold or score is constant): left out, as
+			   counting it as 0 would put an interval around a value that has none */
+			rv[c * B + b] = scrm_pearson_r(&p, &r) == 0 ? r : NAN;
 		}
 	}
 	if (higher)

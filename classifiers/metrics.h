@@ -108,7 +108,10 @@ int scrm_bootstrap(size_t k, const uint32_t *gold, const uint32_t *const *pred, 
 /*
  * scrm_bootstrap_pearson() - the same for Pearson's r of each classifier's @score[c][n]
  * against numeric @gold[n]: r_ci[c] = {lo, hi}; higher[a * nclf + b] = the share of
- * resamples in which a's r exceeds b's. A resample on which r is undefined counts as 0.
+ * resamples in which a's r exceeds b's. A resample on which r is undefined (its gold or
+ * the score constant) is left out: the interval is over the resamples with an r, and
+ * {NaN, NaN} when none has one (r is undefined, as scrm_pearson_r() says of all rows); a
+ * share is over the resamples where both have one, NaN when none.
  * With the same @seed and @n it draws the same resamples as scrm_bootstrap().
  * Return: 0; -EINVAL (n < 2, B < 2, nclf == 0); -ENOMEM.
  */

@@ -258,6 +258,24 @@ Test(eval, numeric_gold_gives_pearson_r)
 	double sh = NUM("\"vader\":", "\"pearson_r_higher_than\":{\"scrm\":");
 	cr_assert(sh >= 0 && sh <= 1);
 
+	/* gold without variance: r is undefined, and so is its bootstrap interval (it was
+	 * [0,0]: the undefined resamples counted as r = 0) */
+	put("c.tsv", "id\ttext\tr\n1\tgood\t1\n2\tbad\t1\n3\tmeh\t1\n");
+	char cdata[128];
+	path_in(cdata, sizeof cdata, "c.tsv");
+	const char *argvc[] = {"eval",	      "--task",	   "sentiment", "--data",      cdata, "--classifier",
+			       "vader",	      "--classifier", "scrm",	   "--lexicon",   lex_path, "--label-col",
+			       "r",	      "--bootstrap", "100",	   "--json",	  NULL};
+	cr_assert_eq(run(argvc), 0, "%s", err_text);
+	cr_assert(strstr(out_text, "\"pearson_r\":null"), "%s", out_text);
+	cr_assert(strstr(out_text, "\"pearson_r_ci95\":null"), "%s", out_text);
+	cr_assert(strstr(out_text, "\"pearson_r_higher_than\":{\"scrm\":null}"), "%s", out_text);
+	cr_assert_eq(run((const char *[]){"eval", "--task", "sentiment", "--data", cdata, "--classifier", "vader",
+					  "--lexicon", lex_path, "--label-col", "r", "--bootstrap", "100", NULL}),
+		     0, "%s", err_text);
+	cr_assert(strstr(out_text, "pearson r 95% CI"), "%s", out_text);
+	cr_assert_null(strstr(out_text, "0.000..0.000"), "%s", out_text);
+
 	/* the same file by its categorical column: no Pearson r */
 	const char *argv2[] = {"eval",     "--task",  "sentiment",     "--data", data, "--classifier", "vader",
 			       "--lexicon", lex_path, "--label-col", "label_sign3", "--json", NULL};

@@ -319,3 +319,23 @@ Test(metrics, bootstrap_pearson)
 	cr_assert_eq(higher[1 * 3 + 0], 0.0);
 	cr_assert_eq(scrm_bootstrap_pearson(gold, sc, 3, 1, 500, 3, ci, NULL), -EINVAL);
 }
+
+/* A resample on which r is undefined (its gold constant) is left out, not counted as
+ * r = 0. Gold 0, 0, 1 with the score equal to it: about a third of the resamples miss the
+ * 1 or hold only it, and every other one has r = 1 exactly, so the interval is [1, 1] (it
+ * was [0, 1]). Gold without variance: r is undefined on every resample, and so is the
+ * interval and the comparison (NaN; they were [0, 0] and 0). */
+Test(metrics, bootstrap_pearson_leaves_undefined_resamples_out)
+{
+	static const double gold[3] = {0, 0, 1}, flat[3] = {2, 2, 2}, other[3] = {0.5, -1, 3};
+	const double *sc[2] = {gold, other};
+	double ci[2][2], higher[4];
+	cr_assert_eq(scrm_bootstrap_pearson(gold, sc, 2, 3, 1000, 5, ci, higher), 0);
+	cr_assert_eq(ci[0][0], 1.0, "[%g, %g]", ci[0][0], ci[0][1]);
+	cr_assert_eq(ci[0][1], 1.0, "[%g, %g]", ci[0][0], ci[0][1]);
+	cr_assert(higher[0 * 2 + 1] >= 0 && higher[0 * 2 + 1] <= 1, "%g", higher[1]);
+	cr_assert_eq(scrm_bootstrap_pearson(flat, sc, 2, 3, 1000, 5, ci, higher), 0);
+	for (int c = 0; c < 2; c++)
+		cr_assert(isnan(ci[c][0]) && isnan(ci[c][1]), "classifier %d: [%g, %g]", c, ci[c][0], ci[c][1]);
+	cr_assert(isnan(higher[0 * 2 + 1]) && isnan(higher[1 * 2 + 0]), "%g %g", higher[1], higher[2]);
+}
