@@ -892,8 +892,8 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 		scrm_set_err(err, errlen, "%s: %s", path, strerror(-where));
 		return where;
 	}
-	if (where == 0) {
-		FILE *fp = fopen(path, "wb");
+	if (where == 0) { /* (appending: a descriptor's file is not truncated, scrm_out_path) */
+		FILE *fp = fopen(path, "ab");
 		size_t wr = fp ? fwrite(b, 1, len, fp) : 0;
 		int werr = !fp ? errno : wr != len ? (errno ? errno : EIO) : 0;
 		if (fp && fclose(fp) != 0 && !werr)

@@ -290,7 +290,7 @@ static int copy_model(const char *from, const char *to)
 		fprintf(stderr, "scrm train: %s\n", err);
 		return 1;
 	}
-	FILE *fp = fopen(to, "wb");
+	FILE *fp = fopen(to, "ab"); /* in place, appending (scrm_out_path) */
 	int werr = !fp ? errno : fwrite(b, 1, len, fp) != len ? (errno ? errno : EIO) : 0;
 	if (fp && fclose(fp) != 0 && !werr)
 		werr = errno;

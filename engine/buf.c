@@ -167,11 +167,22 @@ FILE *scrm_fopen_input(const char *path)
 	return fp;
 }
 
+/* A name of an open descriptor (/dev/stdout, /dev/fd/N, /proc/self/fd/N): what it names is
+ * the descriptor's file, written in place even when that is a regular file (stdout
+ * redirected: a rename beside /proc/self/fd/1 cannot be made). */
+static bool fd_name(const char *p)
+{
+	return !strcmp(p, "/dev/stdout") || !strcmp(p, "/dev/stderr") || !strncmp(p, "/dev/fd/", 8) ||
+	       !strncmp(p, "/proc/self/fd/", 14);
+}
+
 int scrm_out_path(const char *path, char *out, size_t outlen)
 {
 	struct stat st;
 	if (snprintf(out, outlen, "%s", path) >= (int)outlen)
 		return -ENAMETOOLONG;
+	if (fd_name(path))
+		return stat(path, &st) != 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 1 : -errno;
 	if (S_ISLNK(st.st_mode)) {

@@ -87,8 +87,10 @@ FILE *scrm_fopen_input(const char *path);
  * ("PATH.tmp", then rename) must go for @path: @path itself when it is a regular file
  * or absent, the file a symbolic link points at (so the link stays a link), written in
  * place instead when @path (or the link's target) is a device or a pipe (/dev/stdout:
- * a rename would replace the node). Return: 1 rename onto @out, 0 write @path in place,
- * -errno (-EISDIR for a directory, -ENAMETOOLONG).
+ * a rename would replace the node), or names an open descriptor (/dev/stdout, /dev/fd/N,
+ * /proc/self/fd/N, whatever file is behind it: write it appending, so `>> file` is not
+ * truncated). Return: 1 rename onto @out, 0 write @path in place, -errno (-EISDIR for a
+ * directory, -ENAMETOOLONG).
  */
 int scrm_out_path(const char *path, char *out, size_t outlen);
 

@@ -3518,7 +3518,7 @@ static int write_customers_file(const char *path, const scrm_gen_opts *o)
 		return where;
 	}
 	if (where == 0) {
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC); /* (scrm_out_path) */
 		int rc = fd < 0 ? -errno : scrm_gen_customers_write(fd, o);
 		if (fd >= 0 && close(fd) < 0 && !rc)
 			rc = -errno;

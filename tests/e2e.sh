@@ -1175,6 +1175,19 @@ check "train -o a named pipe (rc $tr1), /dev/null (rc $tr2), /dev/stdout (rc $tr
 	bash -c "test $tr1 -eq 0 && test $tr2 -eq 0 && test $tr3 -eq 0 && test -p '$T/train.pipe' &&
 		cmp -s '$T/train-pipe.model' '$T/complaint.model' && cmp -s '$T/train-stdout.model' '$T/complaint.model' &&
 		grep -q '^training accuracy 1.0000' '$T/train-stdout.err' && test -z \"\$(ls -A '$T/train-tmp')\""
+# ... and standard output redirected to a file, or appended to one (it tried to write
+# /proc/self/fd/1.tmp, exit 1); gen --customers /dev/stdout the same
+echo first >"$T/train-app.model"
+TMPDIR="$T/train-tmp" "$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint \
+	--lexicon "$T/eval-lex.txt" -o /dev/stdout >"$T/train-redir.model" 2>/dev/null; tr4=$?
+TMPDIR="$T/train-tmp" "$SCRM" train --task complaint --data "$T/train.tsv" --label-col complaint \
+	--lexicon "$T/eval-lex.txt" -o /dev/stdout >>"$T/train-app.model" 2>/dev/null; tr5=$?
+"$SCRM" gen --count 20 --seed 3 -o /dev/null --customers /dev/stdout >"$T/gen-cust.csv"; tr6=$?
+"$SCRM" gen --count 20 --seed 3 -o /dev/null --customers "$T/gen-cust2.csv"
+check "train -o /dev/stdout into a file (rc $tr4), appended (rc $tr5); gen --customers /dev/stdout into a file (rc $tr6)" \
+	bash -c "test $tr4 -eq 0 && cmp -s '$T/train-redir.model' '$T/complaint.model' && test $tr5 -eq 0 &&
+		cmp -s <(tail -c +7 '$T/train-app.model') '$T/complaint.model' && test \"\$(head -n 1 '$T/train-app.model')\" = first &&
+		test $tr6 -eq 0 && cmp -s '$T/gen-cust.csv' '$T/gen-cust2.csv'"
 "$SCRM" eval --task complaint --data "$T/train.tsv" --label-col complaint --lexicon "$T/eval-lex.txt" \
 	--classifier linear --model "$T/complaint.model" --json >"$T/train-eval.json" 2>"$T/train-eval.err"
 check "eval --model with the trained model exits 0" test $? -eq 0
