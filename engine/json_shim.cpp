@@ -278,7 +278,7 @@ static inline __attribute__((always_inline)) int key_find(const keytab &t, sv k)
 	X(TS, "ts") X(CHANNEL, "channel") X(DIRECTION, "direction")                      \
 	X(CONVERSATION, "conversation") X(IN_REPLY_TO, "in_reply_to")                    \
 	X(RETWEET_OF, "retweet_of") X(QUOTE_OF, "quote_of") X(PLACE, "place")            \
-	X(METRICS, "metrics") X(KIND, "kind")
+	X(METRICS, "metrics") X(KIND, "kind") X(FLAGS, "flags")
 
 /* Keys of a user object: v1 user, v2 includes.users entry, canonical author. */
 #define USER_KEYS(X)                                                                     \
@@ -1348,6 +1348,23 @@ static const char *scrm_strings(ctx &c, scrm_record *r, const post_fields &f) no
 		r->flags |= SCRM_REC_RETWEET;
 	if (scrm_str_present(r->quote_of))
 		r->flags |= SCRM_REC_QUOTE;
+	/* An event's flags, as it reads back (a resumed run rebuilds its state from the
+	 * logged events: a manual retweet, flagged by its text alone, came back as a post of
+	 * its own, found by review); other flags are the engine's to set */
+	if (!is_null(f, P_FLAGS)) {
+		array a;
+		if (f.v(P_FLAGS).get_array().get(a) != SUCCESS)
+			return "scrm: \"flags\" must be an array of strings";
+		for (element e : a) {
+			sv fl;
+			if (!str_of(e, fl))
+				return "scrm: \"flags\" must be an array of strings";
+			if (fl == "retweet")
+				r->flags |= SCRM_REC_RETWEET;
+			else if (fl == "quote")
+				r->flags |= SCRM_REC_QUOTE;
+		}
+	}
 	return nullptr;
 }
 

@@ -1554,6 +1554,23 @@ many_same() {
 }
 check "... resumed after kill -9 (x2): the same events, rejects and logged interactions" many_same
 
+# --- resume rebuilds a manual retweet as a retweet (its flag read back from the log) -----
+# (found by review: "RT @zara: ..." without retweeted_status came back as her own complaint,
+# and the brand's reply then closed a case that never was)
+mkdir -p "$T/rtres"
+printf 'set brands = AcmeCo\nroute replies when direction = out priority P3\nroute inbox when retweet priority P3\nroute support when intent = complaint priority P1 sla 1h\n' >"$T/rtres/r.scrm"
+echo '{"created_at":"Mon Jan 05 10:00:00 +0000 2026","id_str":"201","text":"RT @zara: @AcmeCo worst service ever, still waiting on my refund","user":{"id_str":"77","screen_name":"eve_r"},"lang":"en"}' >"$T/rtres/p1.ndjson"
+echo '{"created_at":"Mon Jan 05 10:30:00 +0000 2026","id_str":"202","text":"@eve_r hi Eve, anything we can help with?","user":{"id_str":"1","screen_name":"AcmeCo"},"lang":"en"}' >"$T/rtres/p2.ndjson"
+cat "$T/rtres/p1.ndjson" "$T/rtres/p2.ndjson" >"$T/rtres/all.ndjson"
+"$SCRM" run -q --rules "$T/rtres/r.scrm" --log "$T/rtres/l1" "$T/rtres/all.ndjson" | tail -n 1 >"$T/rtres/u.out"
+cp "$T/rtres/p1.ndjson" "$T/rtres/pp.ndjson"
+"$SCRM" run -q --rules "$T/rtres/r.scrm" --log "$T/rtres/l2" "$T/rtres/pp.ndjson" >/dev/null
+cat "$T/rtres/p2.ndjson" >>"$T/rtres/pp.ndjson"
+"$SCRM" run -q --rules "$T/rtres/r.scrm" --log "$T/rtres/l2" "$T/rtres/pp.ndjson" >"$T/rtres/r.out"
+check "resume: a manual retweet is rebuilt as a retweet (the reply after it: no open case, as uninterrupted)" \
+	bash -c "grep -q '\"open_case\":false' '$T/rtres/u.out' &&
+		cmp -s <(sed 's/,\"input\":.*//' '$T/rtres/u.out') <(sed 's/,\"input\":.*//' '$T/rtres/r.out')"
+
 # --- a paced replay resumed from a log: the chunks it splits for pacing are live records --
 # (a split once took a pooled chunk that kept the log rebuild's "silent" flag: its
 # records updated state but reached no output, no log and no count)

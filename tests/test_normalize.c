@@ -912,6 +912,24 @@ Test(normalize, scrm_numeric_ids)
 	h_free(h);
 }
 
+/* An event's "flags" read back as a canonical record: retweet and quote (a resumed run
+ * rebuilds its state from logged events; a manual retweet lost its flag, found by review) */
+Test(normalize, scrm_flags_read_back)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"id\":\"1\",\"channel\":\"twitter\",\"text\":\"RT @z: hi\",\"flags\":[\"retweet\",\"duplicate\"]}");
+	assert_ok(h, 1);
+	cr_assert_eq(rec(h, 0)->flags, SCRM_REC_RETWEET);
+	run_str(h, "{\"id\":\"2\",\"channel\":\"twitter\",\"text\":\"so true\",\"quote_of\":\"9\",\"flags\":[\"quote\"]}");
+	cr_assert_eq(rec(h, 1)->flags, SCRM_REC_QUOTE);
+	run_str(h, "{\"id\":\"3\",\"channel\":\"chat\",\"text\":\"x\",\"flags\":[]}");
+	cr_assert_eq(rec(h, 2)->flags, 0);
+	run_str(h, "{\"id\":\"4\",\"channel\":\"chat\",\"text\":\"x\",\"flags\":\"retweet\"}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	cr_assert(strstr(h->res.detail, "flags"), "%s", h->res.detail);
+	h_free(h);
+}
+
 /* Times outside the years 0000-9999 (RFC 3339's range): an error in the scrm schema,
  * unknown in the social ones; the ends of the range are kept. */
 Test(normalize, time_range)
