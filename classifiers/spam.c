@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -112,8 +113,25 @@ struct scan {
 	size_t o;
 	int want_key;
 	const char *end; /* the text's end: 8-byte loads stop before it */
-	char buf[1024];  /* the key's text */
+	/* The key's text, hashed on in xs when it passes the buffer (a key of over 1,023
+	 * bytes was cut there, so long texts alike in their first ~1,000 letters were
+	 * near-duplicates: found by review); XXH3 of the pieces streamed is XXH3 of the
+	 * whole, so a key that fits is hashed as before. */
+	bool streamed;
+	XXH3_state_t xs;
+	char buf[1024];
 };
+
+/* The key buffer is full: its text goes into the streamed hash. Cold: texts of over
+ * ~1,000 bytes of kept letters. */
+static __attribute__((noinline, cold)) void key_flush(struct scan *st, size_t o)
+{
+	if (!st->streamed) {
+		XXH3_64bits_reset(&st->xs);
+		st->streamed = true;
+	}
+	XXH3_64bits_update(&st->xs, st->buf, o);
+}
 
 /* An ordinary word's identity for the repeat count, w[0..n) (n >= 2), the text ending at
  * @end: lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one. */
@@ -173,13 +191,14 @@ static inline __m128i spaces16(__m128i x)
 static inline __attribute__((always_inline)) void scan_word(struct scan *st, const char *w, size_t n)
 {
 	bool link = is_link(w, n);
-	if (st->want_key && st->o < sizeof st->buf - 1) {
+	if (st->want_key) {
 		bool rt = st->c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
 		if (!rt && w[0] != '@' && !link) {
 			/* o grows by at most one a byte: as many bytes as there is room left fit
 			 * unchecked (dropped bytes can leave room for more: then another round) */
 			char *buf = st->buf;
 			size_t before = st->o, o = st->o, k = 0;
+			bool kept_any = false; /* a byte was kept before a flush of the buffer */
 #ifdef __SSE2__
 			/* a word of up to 16 bytes whose kept bytes (letters, lower-cased, and bytes
 			 * >= 0x80) come first ("thanks!"): all of it stored at once, the end
@@ -194,7 +213,12 @@ static inline __attribute__((always_inline)) void scan_word(struct scan *st, con
 				}
 			}
 #endif
-			while (k < n && o < sizeof st->buf - 1) {
+			while (k < n) {
+				if (o >= sizeof st->buf - 1) {
+					key_flush(st, o);
+					kept_any |= o > before;
+					before = o = 0;
+				}
 				size_t room = sizeof st->buf - 1 - o, lim = k + (n - k < room ? n - k : room);
 				for (; k < lim; k++) {
 					unsigned char ch = key_of[(unsigned char)w[k]];
@@ -202,10 +226,13 @@ static inline __attribute__((always_inline)) void scan_word(struct scan *st, con
 					o += ch != 0;
 				}
 			}
-			if (o > before) {
+			if (o > before || kept_any) {
 				st->kwords++;
-				if (o < sizeof st->buf - 1)
-					buf[o++] = ' ';
+				if (o >= sizeof st->buf - 1) {
+					key_flush(st, o);
+					o = 0;
+				}
+				buf[o++] = ' ';
 			}
 			st->o = o;
 		}
@@ -218,6 +245,8 @@ static inline __attribute__((always_inline)) void scan_word(struct scan *st, con
 	} else if (w[0] == '@' && n > 1) {
 		st->c.mentions++;
 	} else if (st->nh < REPEAT_WORDS && n >= 2) {
+		if (st->nh == REPEAT_WORDS - 1)
+			st->c.rep_words = st->c.words; /* the last one the count sees */
 		if (st->want_top) {
 			st->h[st->nh++] = ordinary_hash(w, n, st->end);
 		} else {
@@ -307,7 +336,7 @@ static unsigned flags_of(const scrm_spam_counts *c)
 		f |= SCRM_SPAM_HASHTAGS;
 	if (c->mentions >= 5)
 		f |= SCRM_SPAM_MENTIONS;
-	if (c->top_repeat >= 4 && 2 * c->top_repeat >= c->words)
+	if (c->top_repeat >= 4 && 2 * c->top_repeat >= c->rep_words)
 		f |= SCRM_SPAM_REPEAT;
 	return f;
 }
@@ -324,6 +353,7 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	memset(&st.c, 0, sizeof st.c);
 	st.nh = st.kwords = 0;
 	st.o = 0;
+	st.streamed = false;
 	st.want_key = key != NULL;
 	st.want_top = counts != NULL;
 	st.most = 0;
@@ -347,17 +377,24 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	scrm_spam_counts c = st.c;
 	uint64_t *h = st.h;
 	uint32_t nh = st.nh, kwords = st.kwords;
+	if (nh < REPEAT_WORDS)
+		c.rep_words = c.words;
 	if (!st.want_top) {
 		/* Only the flag: top_repeat >= 4 and twice it >= the words. Repeats share their
 		 * first byte, so unless that many do, no word is hashed. */
-		uint32_t need = repeat_need(c.words);
+		uint32_t need = repeat_need(c.rep_words);
 		if (st.most < need)
 			nh = 0;
 		for (uint32_t a = 0; a < nh; a++)
 			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
 	}
-	if (key)
+	if (key && st.streamed) { /* (kwords >= 4: over 1,000 bytes of them) */
+		XXH3_64bits_update(&st.xs, st.buf, st.o);
+		uint64_t k = XXH3_64bits_digest(&st.xs);
+		*key = k ? k : 1;
+	} else if (key) {
 		*key = key_of_text(st.buf, st.o, kwords);
+	}
 	c.top_repeat = top_repeat(h, nh);
 	if (counts)
 		*counts = c;
@@ -523,8 +560,8 @@ static int signals_text(const char *text, size_t len, uint64_t *key)
 	*key = key_of_text(buf, o, kwords);
 	/* the repeat flag: the first 64 ordinary words (two bytes or more, no hashtag,
 	 * mention or link), hashed only if as many as it needs share a first byte */
-	uint32_t need = repeat_need(c.words);
-	if (c.words - c.links - c.hashtags - c.mentions >= need) { /* else too few of them */
+	c.rep_words = c.words;
+	if (c.words - c.links - c.hashtags - c.mentions >= 4) { /* else too few of them */
 		uint8_t firsts[64] = {0}, most = 0;
 		uint32_t pos[REPEAT_WORDS], n = 0;
 		for (size_t w = 0; w < nw && n < REPEAT_WORDS; w++)
@@ -534,6 +571,15 @@ static int signals_text(const char *text, size_t len, uint64_t *key)
 				most = f > most ? f : most;
 				pos[n++] = p;
 			}
+		if (n == REPEAT_WORDS) { /* the words that start up to the last one counted */
+			size_t wl = pos[n - 1] / 64, bit = pos[n - 1] % 64;
+			uint32_t k = 0;
+			for (size_t w = 0; w < wl; w++)
+				k += (uint32_t)scrm_popcount64(st[w]);
+			k += (uint32_t)scrm_popcount64(st[wl] & (bit == 63 ? ~UINT64_C(0) : (UINT64_C(2) << bit) - 1));
+			c.rep_words = k;
+		}
+		uint32_t need = repeat_need(c.rep_words);
 		if (most >= need) {
 			uint64_t h[REPEAT_WORDS];
 			for (uint32_t a = 0; a < n; a++) {
@@ -604,15 +650,28 @@ uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t s
 	scrm_ktab_slot *e = scrm_ktab_get(w, key, &fresh);
 	if (!fresh && ts_ms <= INT64_MIN / 2)
 		ts_ms = e->ts; /* no time (the caller's INT64_MIN / 2): as at the burst's last */
-	/* how far from the burst's newest copy, either way: input newest first (a search
-	 * export) is as far apart as oldest first */
-	int64_t gap = fresh ? 0 : ts_ms >= e->ts ? ts_ms - e->ts : e->ts - ts_ms;
-	if (fresh || gap > window_ms) {
+	/* A copy joins the burst when it is within the window of its newest copy after it,
+	 * or of its oldest before it: input newest first (a search export) gives the bursts
+	 * oldest first does (measured from the newest alone, a newest-first burst ended once
+	 * it spanned one window: found by review). A burst of copies without a time so far
+	 * takes the first timed one. */
+	int64_t oldest = e->ts - (int64_t)e->back;
+	bool joins = !fresh && (e->ts <= INT64_MIN / 2 ||
+				(ts_ms <= e->ts ? ts_ms >= oldest - window_ms : ts_ms - e->ts <= window_ms));
+	if (!joins) {
 		e->n = 0; /* first sighting, or the last burst is over: start a new one */
 		e->a = seq;
 		e->ts = ts_ms;
-	} else if (ts_ms > e->ts) {
+		e->back = 0;
+	} else if (e->ts <= INT64_MIN / 2) {
 		e->ts = ts_ms;
+	} else if (ts_ms > e->ts) {
+		uint64_t b = (uint64_t)e->back + (uint64_t)(ts_ms - e->ts);
+		e->back = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b; /* (a burst over 49 days) */
+		e->ts = ts_ms;
+	} else if (ts_ms < oldest) {
+		uint64_t b = (uint64_t)(e->ts - ts_ms);
+		e->back = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
 	}
 	*first_seq = e->a;
 	return e->n++;

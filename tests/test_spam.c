@@ -163,6 +163,21 @@ Test(spam, window_bursts)
 	/* a copy without a time counts as at the burst's newest */
 	cr_assert_eq(scrm_dupwin_see(w, 45, INT64_MIN / 2, 41, 10 * min, &first), 1);
 	cr_assert_eq(first, 40);
+	/* newest first, copies 6 min apart over 30 min: one burst, measured from its oldest
+	 * copy so far (found by review: it ended once it spanned one window) */
+	for (int k = 0; k < 6; k++)
+		cr_assert_eq(scrm_dupwin_see(w, 46, 60 * day - 6 * k * min, 50 + (uint64_t)k, 10 * min, &first),
+			     (uint32_t)k, "%d", k);
+	cr_assert_eq(first, 50);
+	/* a copy between the oldest and the newest is in it; one past the oldest by more
+	 * than the window is not */
+	cr_assert_eq(scrm_dupwin_see(w, 46, 60 * day - 7 * min, 56, 10 * min, &first), 6);
+	cr_assert_eq(scrm_dupwin_see(w, 46, 60 * day - 41 * min, 57, 10 * min, &first), 0);
+	/* a burst of a copy without a time takes the first timed one */
+	cr_assert_eq(scrm_dupwin_see(w, 47, INT64_MIN / 2, 60, 10 * min, &first), 0);
+	cr_assert_eq(scrm_dupwin_see(w, 47, 5 * day, 61, 10 * min, &first), 1);
+	cr_assert_eq(scrm_dupwin_see(w, 47, 5 * day + min, 62, 10 * min, &first), 2);
+	cr_assert_eq(first, 60);
 	scrm_dupwin_free(w);
 	scrm_dupwin_free(NULL);
 }
@@ -269,31 +284,28 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 	scrm_spam_counts c = {0};
 	uint64_t h[REPEAT_WORDS];
 	uint32_t nh = 0;
-	char buf[1024]; /* the key's text */
+	/* the key's text, whole (it was cut at 1,023 bytes: long texts alike in their first
+	 * ~1,000 letters were near-duplicates, found by review) */
+	char *buf = malloc(2 * len + 2);
+	cr_assert_not_null(buf);
 	size_t o = 0;
 	uint32_t kwords = 0;
 	size_t i = 0, n;
 	const char *w;
 	while ((w = next_word(text, len, &i, &n))) {
 		bool link = is_link(w, n);
-		if (key && o < sizeof buf - 1) {
+		if (key) {
 			bool rt = c.words == 0 && n == 2 && (w[0] == 'R' || w[0] == 'r') && (w[1] == 'T' || w[1] == 't');
 			if (!rt && w[0] != '@' && !link) {
-				/* o grows by at most one a byte: as many bytes as there is room left fit
-				 * unchecked (dropped bytes can leave room for more: then another round) */
-				size_t before = o, k = 0;
-				while (k < n && o < sizeof buf - 1) {
-					size_t room = sizeof buf - 1 - o, lim = k + (n - k < room ? n - k : room);
-					for (; k < lim; k++) {
-						unsigned char ch = key_of[(unsigned char)w[k]];
-						buf[o] = (char)ch;
-						o += ch != 0;
-					}
+				size_t before = o;
+				for (size_t k = 0; k < n; k++) {
+					unsigned char ch = key_of[(unsigned char)w[k]];
+					buf[o] = (char)ch;
+					o += ch != 0;
 				}
 				if (o > before) {
 					kwords++;
-					if (o < sizeof buf - 1)
-						buf[o++] = ' ';
+					buf[o++] = ' ';
 				}
 			}
 		}
@@ -305,6 +317,8 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		} else if (w[0] == '@' && n > 1) {
 			c.mentions++;
 		} else if (nh < REPEAT_WORDS && n >= 2) {
+			if (nh == REPEAT_WORDS - 1) /* the words up to the last one counted */
+				c.rep_words = c.words;
 			/* lower-cased, trailing punctuation dropped: "buy", "BUY", "buy!" are one */
 			char lw[40] = {0};
 			size_t m = n < 32 ? n : 32;
@@ -324,6 +338,7 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		uint64_t k = kwords < 4 ? 0 : XXH3_64bits(buf, o);
 		*key = kwords < 4 ? 0 : k ? k : 1;
 	}
+	free(buf);
 	/* The most repeated ordinary word: counts in an open-addressing table of 128 slots
 	 * (at most 64 words), whose used bits are the only part that needs clearing. */
 	uint64_t used[2] = {0, 0};
@@ -349,7 +364,9 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		f |= SCRM_SPAM_HASHTAGS;
 	if (c.mentions >= 5)
 		f |= SCRM_SPAM_MENTIONS;
-	if (c.top_repeat >= 4 && 2 * c.top_repeat >= c.words)
+	if (nh < REPEAT_WORDS)
+		c.rep_words = c.words;
+	if (c.top_repeat >= 4 && 2 * c.top_repeat >= c.rep_words)
 		f |= SCRM_SPAM_REPEAT;
 	if (counts)
 		*counts = c;
@@ -491,5 +508,47 @@ Test(spam, swar_popcount)
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		uint64_t v = i & 1 ? x : x & (x >> 3);
 		cr_assert_eq(scrm_popcount64(v), (unsigned)__builtin_popcountll(v), "%016llx", (unsigned long long)v);
+	}
+}
+
+/* Two long texts alike in their first ~1,200 letters and apart at the end are no
+ * near-duplicates (found by review: the key was cut at 1,023 bytes); the same text twice,
+ * on either pass, is. */
+Test(spam, long_texts_differ_by_their_ends)
+{
+	char a[2000], b[2000];
+	size_t n = 0;
+	while (n < 1200)
+		n += (size_t)snprintf(a + n, sizeof a - n, "we waited for the order again and ");
+	memcpy(b, a, n);
+	size_t na = n + (size_t)snprintf(a + n, sizeof a - n, "please refund my money");
+	size_t nb = n + (size_t)snprintf(b + n, sizeof b - n, "I want to cancel my account");
+	uint64_t ka, kb, ka2, ka3;
+	scrm_spam_signals(a, na, &ka);
+	scrm_spam_signals(b, nb, &kb);
+	scrm_spam_signals_wordwise(a, na, &ka2);
+	ka3 = scrm_spam_text_key(a, na);
+	cr_assert_neq(ka, 0);
+	cr_assert_neq(ka, kb);
+	cr_assert_eq(ka, ka2);
+	cr_assert_eq(ka, ka3);
+}
+
+/* A text of one word repeated, however long, is repeated_text (found by review: from 129
+ * words on the 64 counted could never be half of them); a long text whose words only
+ * start with repeats, then vary, is judged on the words up to the 64th counted. */
+Test(spam, repeated_text_of_any_length)
+{
+	for (int words = 10; words <= 1500; words = words < 200 ? words + 1 : words * 2) {
+		size_t cap = (size_t)words * 8 + 64, n = 0;
+		char *t = malloc(cap);
+		cr_assert_not_null(t);
+		for (int i = 0; i < words; i++)
+			n += (size_t)snprintf(t + n, cap - n, "%sfollow", i ? " " : "");
+		uint64_t key;
+		cr_assert(scrm_spam_signals(t, n, &key) & SCRM_SPAM_REPEAT, "%d words", words);
+		cr_assert(scrm_spam_signals_wordwise(t, n, &key) & SCRM_SPAM_REPEAT, "%d words", words);
+		same_signals(t, n);
+		free(t);
 	}
 }
