@@ -381,7 +381,7 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	size_t cust_bound = cust ? 6u * (cust->key_len + cust->tier_len) + 64 : 0;
 	size_t rule_bound = r->routed && names->rules_json ? names->rules_json_len[rule_idx] : 0;
 	size_t bound = 1024 + cust_bound + rule_bound + 2 * (6 * SCRM_CLF_WHY_MAX + 96) + sent_bound + 2 * names->topics_bound + names->terms_bound + route_len + input_len + names->topics_bound + str_bound(r->id) + str_bound(r->channel) +
-		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) +
+		       str_bound(r->conversation) + str_bound(r->in_reply_to) + str_bound(r->retweet_of) + str_bound(r->retweet_author) +
 		       str_bound(r->quote_of) + 2 * str_bound(r->lang) + str_bound(r->author_id) +
 		       str_bound(r->author_handle) + str_bound(r->author_name) + str_bound(r->place) +
 		       str_bound(r->text);
@@ -419,6 +419,10 @@ int scrm_event_write(scrm_buf *out, const scrm_record *r, const scrm_buf *arena,
 	if (scrm_str_present(r->retweet_of)) {
 		o = PUT_LIT(o, ",\"retweet_of\":");
 		o = put_arena_str(o, arena, r->retweet_of);
+	}
+	if (scrm_str_present(r->retweet_author)) {
+		o = PUT_LIT(o, ",\"retweet_author\":");
+		o = put_arena_str(o, arena, r->retweet_author);
 	}
 	if (scrm_str_present(r->quote_of)) {
 		o = PUT_LIT(o, ",\"quote_of\":");

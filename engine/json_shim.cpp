@@ -278,7 +278,7 @@ static inline __attribute__((always_inline)) int key_find(const keytab &t, sv k)
 	X(TS, "ts") X(CHANNEL, "channel") X(DIRECTION, "direction")                      \
 	X(CONVERSATION, "conversation") X(IN_REPLY_TO, "in_reply_to")                    \
 	X(RETWEET_OF, "retweet_of") X(QUOTE_OF, "quote_of") X(PLACE, "place")            \
-	X(METRICS, "metrics") X(KIND, "kind") X(FLAGS, "flags")
+	X(METRICS, "metrics") X(KIND, "kind") X(FLAGS, "flags") X(RETWEET_AUTHOR, "retweet_author")
 
 /* Keys of a user object: v1 user, v2 includes.users entry, canonical author. */
 #define USER_KEYS(X)                                                                     \
@@ -871,8 +871,8 @@ static bool v1_quote(const post_fields &f, char (&buf)[24], sv &s) noexcept
 static int norm_v1(ctx &c, const post_fields &f) noexcept
 {
 	char idb[24], rtb[24], qb[24], rpb[24];
-	sv id, text, rt_id, q_id, rp_id, s;
-	bool trunc, rt_known = false;
+	sv id, text, rt_id, q_id, rp_id, s, rt_author;
+	bool trunc, rt_known = false, rt_has_author = false;
 	uint8_t flags = 0;
 	object rso, uo;
 
@@ -888,6 +888,12 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 		if (v1_id(rs, P_ID_STR, P_ID, rtb, rt_id)) {
 			flags |= SCRM_REC_RETWEET;
 			rt_known = true;
+		}
+		object ruo; /* whom it reposts: the network part credits her (influence.h) */
+		if (get_obj(rs, P_USER, ruo)) {
+			user_fields ru;
+			scan(ruo, k_user, ru);
+			rt_has_author = get_nstr(ru, U_SCREEN_NAME, rt_author);
 		}
 	} else if (!v1_text(f, text, trunc)) {
 		return reject(c, SCRM_REJ_MISSING_TEXT, "tweet without text");
@@ -910,6 +916,7 @@ static int norm_v1(ctx &c, const post_fields &f) noexcept
 	r->channel = put(c, "twitter");
 	if (rt_known)
 		r->retweet_of = put(c, rt_id);
+	r->retweet_author = put_opt(c, rt_has_author, rt_author);
 	if (flags & SCRM_REC_QUOTE)
 		r->quote_of = put(c, q_id);
 	/* v1.1 has no conversation id: the parent stands in for it (a reply joins its
@@ -1011,10 +1018,11 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te, bool page_refs) noexce
 	post_fields t;
 	object to, rto, pm;
 	v2_refs rf;
-	sv id, text, s;
+	sv id, text, s, rt_author;
 	uint8_t flags = 0;
 	int64_t ms;
 	bool manual = false; /* a manual retweet: a tweet of its own, with its own counts */
+	bool rt_has_author = false;
 
 	if (te.get_object().get(to) != SUCCESS)
 		return SCRM_REJ_UNKNOWN_SCHEMA;
@@ -1033,6 +1041,15 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te, bool page_refs) noexce
 			text = full;
 		else
 			flags |= SCRM_REC_TRUNCATED;
+		/* whom it reposts (includes.tweets' author_id, then includes.users): the network
+		 * part credits her, as "RT @x:" does (influence.h) */
+		sv aid;
+		object ruo;
+		if (rt.has(P_AUTHOR_ID) && get_nstr(rt, P_AUTHOR_ID, aid) && ix_find(c.n->users, aid, ruo)) {
+			user_fields ru;
+			scan(ruo, k_user, ru);
+			rt_has_author = get_nstr(ru, U_USERNAME, rt_author);
+		}
 	} else if (rt_prefix(text)) {
 		/* a repost by its text: on a page with referenced_tweets a manual one (X's own
 		 * would reference its original), else maybe X's, whose counts are not its own */
@@ -1048,6 +1065,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te, bool page_refs) noexce
 	r->id = put(c, id);
 	r->channel = put(c, "twitter");
 	r->retweet_of = put_opt(c, true, rf.retweet_of);
+	r->retweet_author = put_opt(c, rt_has_author, rt_author);
 	r->quote_of = put_opt(c, true, rf.quote_of);
 	r->in_reply_to = put_opt(c, true, rf.reply_to);
 	/* Default-fields pages have no conversation_id: fall back as for v1. */
@@ -1340,6 +1358,8 @@ static const char *scrm_strings(ctx &c, scrm_record *r, const post_fields &f) no
 		return "scrm: \"retweet_of\" must be a string or a non-negative integer";
 	if (!scrm_opt_id(c, f, P_QUOTE_OF, r->quote_of))
 		return "scrm: \"quote_of\" must be a string or a non-negative integer";
+	if (!scrm_opt_str(c, f, P_RETWEET_AUTHOR, r->retweet_author))
+		return "scrm: \"retweet_author\" must be a string";
 	if (!scrm_opt_str(c, f, P_LANG, r->lang))
 		return "scrm: \"lang\" must be a string";
 	if (!scrm_opt_str(c, f, P_PLACE, r->place))

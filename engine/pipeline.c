@@ -749,6 +749,25 @@ static int analyze_records(worker *wk, chunk *c)
 			if (cu)
 				m[k].key = cu->key_hash;
 		}
+		/* A native retweet's text is the original's, without its "RT @x:": whom it
+		 * reposts counts as that would (weight 2; found by review: no credit at all) */
+		if (scrm_str_present(r->retweet_author) && r->retweet_author.len) {
+			const char *h = scrm_str_ptr(&c->arena, r->retweet_author);
+			size_t hl = r->retweet_author.len, cl = scrm_str_present(r->channel) ? r->channel.len : 0;
+			const scrm_customer *cu = c->custs ? scrm_customers_find(c->custs, ch, cl, h, hl) : NULL;
+			uint64_t key = cu ? cu->key_hash : scrm_handle_key(ch, cl, h, hl);
+			size_t j = 0;
+			while (j < n && m[j].key != key)
+				j++;
+			bool own = self && r->author_handle.len == hl && !strncasecmp(self, h, hl);
+			if (own) {
+				/* her own post reposted: no credit, as a mention of herself */
+			} else if (j < n) {
+				m[j].weight = m[j].weight < 2.0f ? 2.0f : m[j].weight;
+			} else if (n < SCRM_MENTIONS_MAX) {
+				m[n++] = (scrm_mention){.key = key, .weight = 2.0f, .at = 0};
+			}
+		}
 		if (n) {
 			r->mentions = scrm_buf_add_str(&c->arena, m, n * sizeof m[0]);
 			if (!scrm_str_present(r->mentions))

@@ -14,7 +14,7 @@ void scrm_record_init(scrm_record *r)
 	r->case_ttfr_ms = SCRM_UNKNOWN_INT;
 	r->case_sla_met = -1;
 	r->id = r->channel = r->conversation = r->in_reply_to = SCRM_STR_NONE;
-	r->retweet_of = r->quote_of = r->lang = r->author_id = SCRM_STR_NONE;
+	r->retweet_of = r->quote_of = r->retweet_author = r->lang = r->author_id = SCRM_STR_NONE;
 	r->author_handle = r->author_name = r->place = r->text = SCRM_STR_NONE;
 	r->topic_ids = r->topic_terms = r->sent_terms = SCRM_STR_NONE;
 	r->clf_why[0] = r->clf_why[1] = r->mentions = SCRM_STR_NONE;

@@ -80,6 +80,8 @@ typedef struct scrm_record {
 	scrm_str in_reply_to;   /* id of the post this one answers */
 	scrm_str retweet_of;    /* id of the reposted post */
 	scrm_str quote_of;      /* id of the quoted post */
+	scrm_str retweet_author; /* a native retweet: the reposted post's author's handle, no '@'
+				    (its text is the original's, without "RT @x:") */
 	scrm_str lang;          /* language tag as given by the source */
 	scrm_str author_id;     /* platform user id */
 	scrm_str author_handle; /* screen name / username / Reddit author, no '@' */

@@ -548,6 +548,19 @@ check "influence: 3 mentions give the brand network 20, reach 43, authority 100 
 	bash -c "grep '\"id\":\"b1\"' '$T/net.out' | grep -q '\"influence\":{\"score\":37,\"reach\":43,\"engagement\":0,\"authority\":100,\"network\":20}'"
 check "influence: a fan nobody mentions has network 0" \
 	bash -c "grep '\"id\":\"n3\"' '$T/net.out' | grep -q '\"reach\":14,\"engagement\":0,\"authority\":0,\"network\":0}'"
+# a native retweet (its text the original's, without "RT @bob:") credits the author it
+# reposts as a text retweet does, 2 each (found by review: no credit): v2 and v1.1
+{
+	echo '{"data":{"id":"100","text":"my flight got cancelled again","author_id":"1","created_at":"2026-01-05T09:00:00.000Z"},"includes":{"users":[{"id":"1","username":"bob"}]}}'
+	for u in 2:carol 3:dave; do
+		echo '{"data":{"id":"10'"${u%%:*}"'","text":"RT @bob: my flight got cancelled again","author_id":"'"${u%%:*}"'","created_at":"2026-01-05T09:00:0'"${u%%:*}"'.000Z","referenced_tweets":[{"type":"retweeted","id":"100"}]},"includes":{"users":[{"id":"'"${u%%:*}"'","username":"'"${u#*:}"'"},{"id":"1","username":"bob"}],"tweets":[{"id":"100","text":"my flight got cancelled again","author_id":"1"}]}}'
+	done
+	echo '{"created_at":"Mon Jan 05 09:00:05 +0000 2026","id_str":"105","text":"RT @bob: x","user":{"id_str":"4","screen_name":"erin"},"retweeted_status":{"id_str":"100","text":"my flight got cancelled again","user":{"id_str":"1","screen_name":"bob"}}}'
+	echo '{"data":{"id":"106","text":"hello","author_id":"1","created_at":"2026-01-05T09:00:06.000Z"},"includes":{"users":[{"id":"1","username":"bob"}]}}'
+} >"$T/netrt.ndjson"
+"$SCRM" run -q -j2 "$T/netrt.ndjson" >"$T/netrt.out"
+check "influence: three native retweets (v2, v2, v1.1) give the reposted author network 28 (w = 6)" \
+	bash -c "grep '\"id\":\"106\"' '$T/netrt.out' | grep -q '\"network\":28}' && test \$(grep -c '\"retweet_author\":\"bob\"' '$T/netrt.out') -eq 3"
 
 # --- intent and action_needed in the events -----------------------------------------------
 "$SCRM" run -q --intent cues --action cues "$T/spam.ndjson" >"$T/intent.out"

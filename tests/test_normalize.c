@@ -391,6 +391,7 @@ Test(normalize, v1_retweet_of_extended)
 	assert_str(h, r->conversation, "926169539640000000");
 	assert_str(h, r->author_id, "42"); /* the retweeter, not the original author */
 	assert_str(h, r->author_handle, "rter");
+	assert_str(h, r->retweet_author, "orig"); /* whom it reposts (network credit) */
 	assert_str(h, r->author_name, "R T");
 	assert_str(h, r->lang, "en");
 	cr_assert_eq(r->followers, 5);
@@ -879,6 +880,29 @@ Test(normalize, scrm_errors)
 		cr_assert_eq(h->rv.len, 0);
 		cr_assert_eq(h->arena.len, alen, "a reject leaves the arena as it was");
 	}
+	h_free(h);
+}
+
+/* Whom a native retweet reposts (its text is the original's, without "RT @x:"): v2 by
+ * includes.tweets' author_id and includes.users, and a canonical record's field (found by
+ * review: the network part gave the reposted author no credit). */
+Test(normalize, retweet_author)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"data\":{\"id\":\"101\",\"text\":\"RT @bob: x\",\"author_id\":\"2\",\"referenced_tweets\":"
+		   "[{\"type\":\"retweeted\",\"id\":\"100\"}]},\"includes\":{\"users\":[{\"id\":\"2\",\"username\":\"carol\"},"
+		   "{\"id\":\"1\",\"username\":\"bob\"}],\"tweets\":[{\"id\":\"100\",\"text\":\"my flight\",\"author_id\":\"1\"}]}}");
+	assert_ok(h, 1);
+	assert_str(h, rec(h, 0)->retweet_author, "bob");
+	assert_str(h, rec(h, 0)->author_handle, "carol");
+	/* the original not on the page: unknown */
+	run_str(h, "{\"data\":{\"id\":\"102\",\"text\":\"RT @bob: x\",\"author_id\":\"2\",\"referenced_tweets\":"
+		   "[{\"type\":\"retweeted\",\"id\":\"100\"}]}}");
+	assert_str(h, rec(h, 1)->retweet_author, NULL);
+	run_str(h, "{\"id\":\"3\",\"channel\":\"twitter\",\"text\":\"x\",\"retweet_of\":\"9\",\"retweet_author\":\"bob\"}");
+	assert_str(h, rec(h, 2)->retweet_author, "bob");
+	run_str(h, "{\"id\":\"4\",\"channel\":\"twitter\",\"text\":\"x\",\"retweet_author\":5}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
 	h_free(h);
 }
 
