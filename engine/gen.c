@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -3653,12 +3654,18 @@ int scrm_gen_main(int argc, char **argv)
 		}
 	}
 
-	struct stat cs, os;
-	if (cust_path && out_path &&
-	    (!strcmp(cust_path, out_path) ||
-	     (stat(cust_path, &cs) == 0 && stat(out_path, &os) == 0 && cs.st_dev == os.st_dev && cs.st_ino == os.st_ino))) {
+	/* (by the file, or by the name it will have: ./x and x, before either exists) */
+	if (cust_path && out_path && strcmp(out_path, "-") && scrm_same_file(cust_path, out_path)) {
 		fprintf(stderr, "scrm gen: --customers and -o name the same file (%s): the stream would overwrite the "
 				"export\nTry 'scrm gen --help'.\n", cust_path);
+		return 2;
+	}
+	/* The ids are X's, the time in 41 bits of milliseconds: a rate so low that the stream
+	 * would pass 2080 froze the time there and took the ids past 2^63 (found by review). */
+	if (o.count && (double)o.count / o.rate * 2000.0 > (double)(TS_MAX - o.start_ms)) {
+		fprintf(stderr, "scrm gen: --rate %g over --count %" PRIu64 " records would run past 2080, where X's ids end: "
+				"a larger --rate, a smaller --count or an earlier --start\nTry 'scrm gen --help'.\n",
+			o.rate, o.count);
 		return 2;
 	}
 	if (cust_path && write_customers_file(cust_path, &o))

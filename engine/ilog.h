@@ -138,6 +138,10 @@ typedef struct scrm_ilog_input {
  * @lsn is set by readers: the record's position in its partition (0, 1, 2, ...).
  * Pointers in a record read back live until the next call on the reader that gave it.
  */
+/* An interaction's ts_ms when its message had no time (logs written before 2026-12-07's
+ * twenty-second session have 0 there). */
+#define SCRM_ILOG_NO_TIME INT64_MIN
+
 typedef struct scrm_ilog_rec {
 	scrm_ilog_kind kind;
 	uint64_t lsn;

@@ -1075,6 +1075,7 @@ out:
 struct who_ctx {
 	const scrm_customers *customers;
 	const char *channel;
+	bool channel_set; /* --channel given */
 };
 
 static int resolve_who(void *ctx, const char *who, uint64_t *hash)
@@ -1104,9 +1105,9 @@ static int resolve_who(void *ctx, const char *who, uint64_t *hash)
 	const char *ch = w->channel, *id = who;
 	if (who[0] == '@') {
 		id = who + 1;
-	} else if (strchr(who, '@')) {
-		ch = "email";
-	} else if (!w->customers) {
+	} else if (strchr(who, '@') && !w->channel_set) {
+		ch = "email"; /* (an e-mail-shaped handle of another channel: --channel names it) */
+	} else if (!w->customers && !w->channel_set) {
 		return -EINVAL;
 	}
 	if (w->customers) {
@@ -1125,7 +1126,7 @@ static int resolve_who(void *ctx, const char *who, uint64_t *hash)
 
 static int cmd_history(int argc, char **argv)
 {
-	struct who_ctx w = {NULL, "twitter"};
+	struct who_ctx w = {NULL, "twitter", false};
 	const char *cpath = NULL;
 	char **args = calloc((size_t)argc + 1, sizeof *args);
 	if (!args)
@@ -1142,9 +1143,9 @@ static int cmd_history(int argc, char **argv)
 		else if (i > 0 && !strncmp(argv[i], "--customers=", 12))
 			cpath = argv[i] + 12; /* the --opt=VALUE form, as --log= */
 		else if (i > 0 && !strcmp(argv[i], "--channel"))
-			w.channel = argv[++i];
+			w.channel = argv[++i], w.channel_set = true;
 		else if (i > 0 && !strncmp(argv[i], "--channel=", 10))
-			w.channel = argv[i] + 10;
+			w.channel = argv[i] + 10, w.channel_set = true;
 		else
 			args[n++] = argv[i];
 	}

@@ -1370,7 +1370,7 @@ static int build_log_blocks(worker *wk, chunk *c)
 			scrm_ilog_rec lr = {
 				.kind = SCRM_ILOG_INTERACTION,
 				.customer = r->cust_hash,
-				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? 0 : r->ts_ms,
+				.ts_ms = r->ts_ms == SCRM_UNKNOWN_INT ? SCRM_ILOG_NO_TIME : r->ts_ms,
 				.seq = r->seq,
 				.data = lf->buf->data + lf->off,
 				.len = lf->len,

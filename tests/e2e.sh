@@ -1584,6 +1584,36 @@ check "resume: a manual retweet is rebuilt as a retweet (the reply after it: no 
 	bash -c "grep -q '\"open_case\":false' '$T/rtres/u.out' &&
 		cmp -s <(sed 's/,\"input\":.*//' '$T/rtres/u.out') <(sed 's/,\"input\":.*//' '$T/rtres/r.out')"
 
+# --- the log's CLIs: a cut tail, times unknown, an e-mail-shaped handle, a non-UTF-8 path --
+# (found by review: verify said "0 problems" for a partition cut at a whole block, where a
+# resumed run refused the log; untimed interactions showed as 1970-01-01; --channel was
+# ignored for a WHO with an '@' inside; dump wrote a path's bytes raw, invalid JSON)
+mkdir -p "$T/lcli"
+"$SCRM" gen --count 3000 --seed 11 -o "$T/lcli/a.ndjson"
+"$SCRM" gen --count 3000 --seed 12 -o "$T/lcli/b.ndjson"
+cp "$T/lcli/a.ndjson" "$T/lcli/in.ndjson"
+"$SCRM" run -q --log "$T/lcli/log" "$T/lcli/in.ndjson" >/dev/null
+for f in "$T"/lcli/log/p*.seg; do echo "$(stat -c %s "$f") $f"; done >"$T/lcli/sizes1"
+cat "$T/lcli/b.ndjson" >>"$T/lcli/in.ndjson"
+"$SCRM" run -q --log "$T/lcli/log" "$T/lcli/in.ndjson" >/dev/null
+"$SCRM" log verify "$T/lcli/log" >/dev/null 2>&1; lv1=$?
+cut_one=$(while read -r sz f; do case $f in */p0000-*) continue ;; esac
+	if [ "$(stat -c %s "$f")" -gt "$sz" ]; then truncate -s "$sz" "$f"; rm -f "$f.idx"; echo "$f"; break; fi
+done <"$T/lcli/sizes1")
+"$SCRM" log verify "$T/lcli/log" >"$T/lcli/verify.out" 2>&1; lv2=$?
+check "log verify: a partition cut back a whole batch (${cut_one##*/}) is a problem (rc $lv1, then $lv2)" \
+	bash -c "test $lv1 -eq 0 && test -n '$cut_one' && test $lv2 -eq 1 &&
+		grep -q 'where its latest checkpoint counts 6000: segments lost or cut' '$T/lcli/verify.out'"
+printf '{"id":"u1","channel":"chat","text":"no time here","author":{"handle":"cleo@chat.example"}}\n{"id":"u2","channel":"chat","ts":"2026-01-05T10:00:00Z","text":"later","author":{"handle":"cleo@chat.example"}}\n' \
+	>"$T/lcli/$(printf 'bad\xffname').ndjson"
+"$SCRM" run -q --log "$T/lcli/log2" "$T/lcli/$(printf 'bad\xffname').ndjson" >/dev/null
+"$SCRM" history --log "$T/lcli/log2" --channel chat cleo@chat.example >"$T/lcli/hist.out" 2>&1; lh=$?
+"$SCRM" log dump "$T/lcli/log2" >"$T/lcli/dump.out"
+check "history: --channel with an e-mail-shaped handle (rc $lh), an untimed interaction as '?'; dump: valid JSON, ts null" \
+	bash -c "test $lh -eq 0 && grep -q '2 interactions' '$T/lcli/hist.out' && grep -q '^? .*no time here' '$T/lcli/hist.out' &&
+		! grep -q '1970' '$T/lcli/hist.out' && python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\")]' '$T/lcli/dump.out' &&
+		grep -q '\"ts\":null' '$T/lcli/dump.out' && grep -q 'bad\\\\u00ffname' '$T/lcli/dump.out'"
+
 # --- a paced replay resumed from a log: the chunks it splits for pacing are live records --
 # (a split once took a pooled chunk that kept the log rebuild's "silent" flag: its
 # records updated state but reached no output, no log and no count)
