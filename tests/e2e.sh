@@ -987,6 +987,13 @@ check "offline commands: a directory (rc $cli1), a missing input (rc $cli2), an 
 		test $cli5 -eq 2 && grep -q \"unknown option '--bogus'\" '$T/cli/e5' &&
 		test $cli6 -eq 2 && grep -q 'name the same file' '$T/cli/e6' && test ! -e '$T/cli/g.ndjson' &&
 		test $cli7 -eq 2 && grep -q 'columns: .x7FELF' '$T/cli/e7' && ! grep -q \"\$(printf '\\x01')\" '$T/cli/e7'"
+# ... by another spelling of the name too, before either exists; and a --rate so low the
+# stream would pass 2080 (X's ids end there: the time froze and ids passed 2^63)
+(cd "$T/cli" && "$SCRM" gen --count 5 -o g2.ndjson --customers ./g2.ndjson 2>e8); cli8=$?
+"$SCRM" gen --count 8000 --rate 1e-300 -o /dev/null 2>"$T/cli/e9"; cli9=$?
+check "gen: -o x --customers ./x (rc $cli8), --rate past 2080 (rc $cli9): usage errors" \
+	bash -c "test $cli8 -eq 2 && grep -q 'name the same file' '$T/cli/e8' && test ! -e '$T/cli/g2.ndjson' &&
+		test $cli9 -eq 2 && grep -q 'would run past 2080' '$T/cli/e9'"
 # outputs written aside and renamed: a symbolic link stays a link (its target is
 # replaced), a named pipe stays a pipe (written through)
 echo old >"$T/cli/real.model"
