@@ -74,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #define HEADER_SIZE 64
@@ -892,8 +893,13 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 		scrm_set_err(err, errlen, "%s: %s", path, strerror(-where));
 		return where;
 	}
-	if (where == 0) { /* (appending: a descriptor's file is not truncated, scrm_out_path) */
-		FILE *fp = fopen(path, "ab");
+	if (where == 0) { /* in place (scrm_out_fd: a descriptor's own position, appending) */
+		int fd = scrm_out_fd(path);
+		FILE *fp = fd >= 0 ? fdopen(fd, "ab") : NULL;
+		if (fd < 0)
+			errno = -fd;
+		else if (!fp)
+			close(fd);
 		size_t wr = fp ? fwrite(b, 1, len, fp) : 0;
 		int werr = !fp ? errno : wr != len ? (errno ? errno : EIO) : 0;
 		if (fp && fclose(fp) != 0 && !werr)

@@ -290,7 +290,12 @@ static int copy_model(const char *from, const char *to)
 		fprintf(stderr, "scrm train: %s\n", err);
 		return 1;
 	}
-	FILE *fp = fopen(to, "ab"); /* in place, appending (scrm_out_path) */
+	int fd = scrm_out_fd(to); /* in place (scrm_out_path): the descriptor's own position */
+	FILE *fp = fd >= 0 ? fdopen(fd, "ab") : NULL;
+	if (fd < 0)
+		errno = -fd;
+	else if (!fp)
+		close(fd);
 	int werr = !fp ? errno : fwrite(b, 1, len, fp) != len ? (errno ? errno : EIO) : 0;
 	if (fp && fclose(fp) != 0 && !werr)
 		werr = errno;

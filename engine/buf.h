@@ -102,6 +102,16 @@ bool scrm_same_file(const char *a, const char *b);
  * redirected to it, say); false for anything but a regular file. */
 bool scrm_same_file_fd(const char *path, int fd);
 
+/* Whether @path names descriptor @fd: /dev/stdout, /dev/fd/N, /proc/self/fd/N by name, or
+ * the same file (a pipe, a terminal, a regular file) by device and inode. */
+bool scrm_names_fd(const char *path, int fd);
+
+/* A descriptor to write @path in place (scrm_out_path() returned 0): a name of an open
+ * descriptor (/dev/stdout) is that descriptor duplicated, sharing its file position (what
+ * is written after it through the descriptor goes after it), else @path opened to write,
+ * appending. -errno on failure. */
+int scrm_out_fd(const char *path);
+
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);
 

@@ -3519,8 +3519,8 @@ static int write_customers_file(const char *path, const scrm_gen_opts *o)
 		return where;
 	}
 	if (where == 0) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC); /* (scrm_out_path) */
-		int rc = fd < 0 ? -errno : scrm_gen_customers_write(fd, o);
+		int fd = scrm_out_fd(path); /* (its position shared: the stream follows it) */
+		int rc = fd < 0 ? fd : scrm_gen_customers_write(fd, o);
 		if (fd >= 0 && close(fd) < 0 && !rc)
 			rc = -errno;
 		if (rc)

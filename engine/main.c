@@ -1005,7 +1005,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 				snprintf(clashbuf, sizeof clashbuf, "the %s this run reads", rwhat[k]);
 				clash = clashbuf;
 			}
-		if (!clash && !cfg.out_dir && scrm_same_file_fd(cfg.stats_json, STDOUT_FILENO))
+		if (!clash && !cfg.out_dir && scrm_names_fd(cfg.stats_json, STDOUT_FILENO))
 			clash = "standard output, where the events go";
 		if (!clash && scrm_same_file_fd(cfg.stats_json, STDERR_FILENO))
 			clash = "standard error, where the summary and messages go";

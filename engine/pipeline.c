@@ -2389,6 +2389,11 @@ static void *writer_main(void *arg)
 		}
 		pl->alert_copies += c->alert_copies;
 		pl->records_in += c->recs.len;
+		/* the input bytes of the batches written (after an error, the clean prefix; not
+		 * the log a resumed run streams back, nor a last line left for the next run) */
+		atomic_fetch_add_explicit(&pl->rd_bytes,
+					  (uint64_t)c->len - (c->held && !c->held_oversize ? c->held_len : 0),
+					  memory_order_relaxed);
 		pl->lines += c->lines;
 		pl->rejected += c->rejected;
 		pl->repaired += c->repaired;
@@ -2468,8 +2473,6 @@ static chunk *reader_get_chunk(reader_state *rs)
 static void reader_send(reader_state *rs, chunk *c)
 {
 	pipeline *pl = rs->pl;
-	if (!c->silent) /* (the log a resumed run streams back is no input) */
-		atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)c->len, memory_order_relaxed);
 	c->seq = rs->next_seq++;
 	c->end = false;
 	atomic_fetch_add_explicit(&pl->rd_chunks, 1, memory_order_seq_cst); /* before the push: see reload_customers() */
@@ -3025,6 +3028,14 @@ static int check_outputs(pipeline *pl)
 		what[no++] = "the rejects file";
 	}
 	for (size_t o = 0; o < no && !rc; o++) {
+		/* standard output, where the events go, whatever it is (| jq, a terminal: the
+		 * lines were mixed into the events, found by review) */
+		if (!cfg->out_dir && scrm_names_fd(outs[o], STDOUT_FILENO)) {
+			fprintf(stderr, "scrm: %s %s is standard output, where the events go: name another file\n",
+				what[o], outs[o]);
+			rc = -EINVAL;
+			break;
+		}
 		struct stat st;
 		if (stat(outs[o], &st) == 0 && !S_ISREG(st.st_mode))
 			continue; /* /dev/stderr, a pipe: written as they are, nothing emptied */
@@ -3041,11 +3052,6 @@ static int check_outputs(pipeline *pl)
 					outs[o]);
 				rc = -EINVAL;
 			}
-		if (!rc && !cfg->out_dir && scrm_same_file_fd(outs[o], STDOUT_FILENO)) {
-			fprintf(stderr, "scrm: %s %s is standard output, where the events go: name another file\n",
-				what[o], outs[o]);
-			rc = -EINVAL;
-		}
 		for (size_t k = o + 1; k < no && !rc; k++)
 			if (scrm_same_file(outs[o], outs[k])) {
 				fprintf(stderr, "scrm: %s and %s are one file (%s): name another\n", what[o], what[k],

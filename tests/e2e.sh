@@ -231,6 +231,12 @@ check "outputs onto the CRM export, rules, lexicon, stdout or stderr refused (rc
 		cmp -s corpora/sample/customers.csv '$T/clob/c.csv' && test \$(wc -l <'$T/clob/r.scrm') -eq 1 &&
 		test \$(wc -l <'$T/clob/lex.txt') -eq 1 &&
 		test $clob15 -eq 0 && grep -q '\"events_out\":1,' '$T/clob/st15'"
+# ... also when standard output is a pipe (| jq) and not a file
+"$SCRM" run -q --stats-json /dev/stdout "$T/clob/in.ndjson" 2>"$T/clob/e17" | cat >"$T/clob/ev17"; clob17=${PIPESTATUS[0]}
+"$SCRM" run -q --rejects /dev/fd/1 "$T/clob/in.ndjson" 2>"$T/clob/e18" | cat >"$T/clob/ev18"; clob18=${PIPESTATUS[0]}
+check "--stats-json /dev/stdout (rc $clob17) or --rejects /dev/fd/1 (rc $clob18) into a pipe the events go to: refused" \
+	bash -c "test $clob17 -eq 2 && grep -q 'standard output, where the events go' '$T/clob/e17' && test ! -s '$T/clob/ev17' &&
+		test $clob18 -eq 1 && grep -q 'standard output, where the events go' '$T/clob/e18' && test ! -s '$T/clob/ev18'"
 # a --stats-json run stopped before it began leaves no empty file behind
 timeout -s INT 1 "$SCRM" run -q -f -o "$T/clob/o16" --stats-json "$T/clob/s16.json" "$T/clob/notyet.ndjson" 2>/dev/null
 check "a run stopped before it began leaves no empty --stats-json file" test ! -e "$T/clob/s16.json"
@@ -1204,6 +1210,12 @@ TMPDIR="$T/train-tmp" "$SCRM" train --task complaint --data "$T/train.tsv" --lab
 	--lexicon "$T/eval-lex.txt" -o /dev/stdout >>"$T/train-app.model" 2>/dev/null; tr5=$?
 "$SCRM" gen --count 20 --seed 3 -o /dev/null --customers /dev/stdout >"$T/gen-cust.csv"; tr6=$?
 "$SCRM" gen --count 20 --seed 3 -o /dev/null --customers "$T/gen-cust2.csv"
+# the export, then the stream, into one redirected stdout (the stream overwrote the export)
+"$SCRM" gen --count 20 --seed 3 --customers /dev/stdout >"$T/gen-both.txt"
+"$SCRM" gen --count 20 --seed 3 >"$T/gen-stream.txt"
+check "gen --customers /dev/stdout > file: the export whole, then the stream" \
+	bash -c "cmp -s <(head -c \$(stat -c %s '$T/gen-cust2.csv') '$T/gen-both.txt') '$T/gen-cust2.csv' &&
+		cmp -s <(tail -c +\$((\$(stat -c %s '$T/gen-cust2.csv') + 1)) '$T/gen-both.txt') '$T/gen-stream.txt'"
 check "train -o /dev/stdout into a file (rc $tr4), appended (rc $tr5); gen --customers /dev/stdout into a file (rc $tr6)" \
 	bash -c "test $tr4 -eq 0 && cmp -s '$T/train-redir.model' '$T/complaint.model' && test $tr5 -eq 0 &&
 		cmp -s <(tail -c +7 '$T/train-app.model') '$T/complaint.model' && test \"\$(head -n 1 '$T/train-app.model')\" = first &&

@@ -22,11 +22,12 @@ for j in 1 4; do
 		"$T/mixed.ndjson" 2>/dev/null
 	full_ev[$j]=$(zstdcat "$T/ofullj/inbox.ndjson.zst" | wc -l)
 done
-check "ENOSPC: records in = events out = events in the file, at -j1 and -j4 (${full_ev[1]}, ${full_ev[4]})" \
+check "ENOSPC: records in = events out = events in the file, and the same bytes in, at -j1 and -j4 (${full_ev[1]}, ${full_ev[4]})" \
 	bash -c "for j in 1 4; do r=\$(grep -o '\"records_in\":[0-9]*' '$T/full'\$j.json | cut -d: -f2);
 		e=\$(grep -o '\"events_out\":[0-9]*' '$T/full'\$j.json | cut -d: -f2);
 		test \"\$r\" = \"\$e\" || exit 1; done; test ${full_ev[1]} -eq ${full_ev[4]} &&
-		test \$(grep -o '\"events_out\":[0-9]*' '$T/full1.json' | cut -d: -f2) -eq ${full_ev[1]}"
+		test \$(grep -o '\"events_out\":[0-9]*' '$T/full1.json' | cut -d: -f2) -eq ${full_ev[1]} &&
+		test \"\$(grep -o '\"bytes_in\":[0-9]*' '$T/full1.json')\" = \"\$(grep -o '\"bytes_in\":[0-9]*' '$T/full4.json')\""
 timeout 30 "$SCRM" run -q -o "$T/odir" --rejects "$T/in.ndjson/x" "$T/in.ndjson" 2>/dev/null
 check "rejects under a regular file (ENOTDIR) exits 1" test $? -eq 1
 zstd -q -c "$T/in.ndjson" >"$T/in.zst"
