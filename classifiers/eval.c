@@ -271,6 +271,18 @@ int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const cha
 	return 0;
 }
 
+int scrm_cli_tmpdir(const char *prog, const char *what, char *dir, size_t cap)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, cap, "%s/scrm-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", what);
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		dir[0] = 0;
+		return -1;
+	}
+	return 0;
+}
+
 int scrm_cli_output_clash(const char *prog, const char *opt, const char *out, const char *const *in,
 			  const char *const *in_opt, size_t n)
 {
@@ -1566,15 +1578,8 @@ int scrm_eval_main(int argc, char **argv)
 		fprintf(stderr, "scrm eval: sentence encoder: %s\n", strerror(-arc));
 		goto out;
 	}
-	if ((o.folds || o.train) && trainable) {
-		const char *tmp = getenv("TMPDIR");
-		snprintf(tmpdir, sizeof tmpdir, "%s/scrm-eval-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(tmpdir)) {
-			fprintf(stderr, "scrm eval: %s: %s\n", tmpdir, strerror(errno));
-			tmpdir[0] = 0;
-			goto out;
-		}
-	}
+	if ((o.folds || o.train) && trainable && scrm_cli_tmpdir("scrm eval", "eval", tmpdir, sizeof tmpdir))
+		goto out;
 
 	size_t k;
 	scrm_task_labels(o.task, &k);

@@ -105,4 +105,9 @@ int scrm_cli_aux_add(const char *prog, const char **list, unsigned *n, const cha
 int scrm_cli_output_clash(const char *prog, const char *opt, const char *out, const char *const *in,
 			  const char *const *in_opt, size_t n);
 
+/* scrm_cli_tmpdir() - a private directory $TMPDIR/scrm-@what-XXXXXX (else under /tmp) into
+ * @dir[cap] for the files a command writes aside; -1 after saying why on stderr (prefixed
+ * with @prog), @dir then empty. The caller removes what it put there, then the directory. */
+int scrm_cli_tmpdir(const char *prog, const char *what, char *dir, size_t cap);
+
 #endif

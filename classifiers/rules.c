@@ -776,6 +776,16 @@ static bool chain_add(struct parser *ps, struct chain *c, int32_t op, uint32_t c
 	return true;
 }
 
+/* A chain of the operand @first (its inline arrays for the first 16). */
+static void chain_start(struct parser *ps, struct chain *c, int32_t first)
+{
+	c->ops = c->sops;
+	c->cols = c->scols;
+	c->n = 0;
+	c->cap = 16;
+	chain_add(ps, c, first, 0);
+}
+
 static int32_t chain_end(struct parser *ps, struct chain *c, scrm_rules_node_kind kind, bool ok)
 {
 	int32_t res = ok ? chain_tree(ps, kind, c->ops, c->cols, 0, c->n, ps->line) : -1;
@@ -791,10 +801,8 @@ static int32_t parse_and(struct parser *ps)
 	int32_t a = parse_near(ps);
 	if (a < 0)
 		return -1;
-	struct chain c = {.ops = NULL, .n = 0, .cap = 16};
-	c.ops = c.sops;
-	c.cols = c.scols;
-	chain_add(ps, &c, a, 0);
+	struct chain c;
+	chain_start(ps, &c, a);
 	for (;;) {
 		const char *at = ps->tpos;
 		if (ps->t == T_AND) {
@@ -818,10 +826,8 @@ static int32_t parse_or(struct parser *ps)
 	int32_t a = parse_and(ps);
 	if (a < 0)
 		return -1;
-	struct chain c = {.ops = NULL, .n = 0, .cap = 16};
-	c.ops = c.sops;
-	c.cols = c.scols;
-	chain_add(ps, &c, a, 0);
+	struct chain c;
+	chain_start(ps, &c, a);
 	while (ps->t == T_OR) {
 		const char *at = ps->tpos;
 		uint32_t col = col_of(ps, at);

@@ -498,13 +498,8 @@ int scrm_train_main(int argc, char **argv)
 	const char *model = out;
 	char dst[PATH_MAX];
 	if (scrm_out_path(out, dst, sizeof dst) == 0) {
-		const char *tmp = getenv("TMPDIR");
-		snprintf(tmpdir, sizeof tmpdir, "%s/scrm-train-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (!mkdtemp(tmpdir)) {
-			fprintf(stderr, "scrm train: %s: %s\n", tmpdir, strerror(errno));
-			tmpdir[0] = 0;
+		if (scrm_cli_tmpdir("scrm train", "train", tmpdir, sizeof tmpdir))
 			goto out;
-		}
 		snprintf(tmpmodel, sizeof tmpmodel, "%s/model", tmpdir);
 		model = tmpmodel;
 	}
