@@ -219,9 +219,11 @@ void scrm_nettab_free(scrm_nettab *t)
 	scrm_ktab_free(t);
 }
 
+/* (A weight of mentions without a time, stamped INT64_MIN / 2 by the caller, counts as at
+ * the newest: it decayed whole at the first timed read, found by review.) */
 static double decayed(const scrm_ktab_slot *s, int64_t ts)
 {
-	if (ts <= s->ts)
+	if (ts <= s->ts || s->ts <= INT64_MIN / 2)
 		return s->w;
 	return s->w * exp2(-(double)(ts - s->ts) / (double)SCRM_NET_HALF_LIFE_MS);
 }

@@ -152,6 +152,15 @@ Test(influence, network_weights_decay_and_are_bounded)
 	cr_assert_float_eq(scrm_nettab_weight(t, k, day), 3.0, 1e-12);
 	scrm_nettab_add(t, k, 0, 1.0);                                    /* late: counts at day */
 	cr_assert_float_eq(scrm_nettab_weight(t, k, day), 4.0, 1e-12);
+	/* mentions without a time (the caller's INT64_MIN / 2) count as at the newest: whole
+	 * at the first timed read, then decaying from the first timed one (found by review:
+	 * they had decayed to nothing) */
+	uint64_t u = key("untimed");
+	scrm_nettab_add(t, u, INT64_MIN / 2, 1.0);
+	scrm_nettab_add(t, u, INT64_MIN / 2, 1.0);
+	cr_assert_float_eq(scrm_nettab_weight(t, u, 5 * day), 2.0, 1e-12);
+	scrm_nettab_add(t, u, 5 * day, 1.0);
+	cr_assert_float_eq(scrm_nettab_weight(t, u, 6 * day), 1.5, 1e-12);
 	scrm_nettab_free(t);
 
 	/* 64 slots = 16 sets of 4: a fifth key in one set evicts the one updated longest ago */
