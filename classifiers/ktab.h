@@ -21,7 +21,7 @@ typedef struct scrm_ktab_slot {
 		double w;   /* or a weight (the network weights) */
 	};
 	uint32_t n;
-	uint32_t back; /* the near-duplicate window's: ms from the burst's oldest copy to ts */
+	uint32_t back; /* the near-duplicate window's: from the burst's oldest copy to ts (spam.c back_of) */
 } scrm_ktab_slot; /* 32 bytes: a set of 4 is two cache lines */
 _Static_assert(sizeof(scrm_ktab_slot) == 32, "four slots to two cache lines");
 

@@ -388,10 +388,10 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		for (uint32_t a = 0; a < nh; a++)
 			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
 	}
-	if (key && st.streamed) { /* (kwords >= 4: over 1,000 bytes of them) */
+	if (key && st.streamed) { /* (as key_of_text(): none under four words, however long) */
 		XXH3_64bits_update(&st.xs, st.buf, st.o);
 		uint64_t k = XXH3_64bits_digest(&st.xs);
-		*key = k ? k : 1;
+		*key = kwords < 4 ? 0 : k ? k : 1;
 	} else if (key) {
 		*key = key_of_text(st.buf, st.o, kwords);
 	}
@@ -643,6 +643,23 @@ void scrm_dupwin_free(scrm_dupwin *w)
 	scrm_ktab_free(w);
 }
 
+/* A burst's span (newest - oldest) in a slot's 32 bits: milliseconds below 2^31 (24.8
+ * days), else seconds, rounded up, with the top bit set (a span of up to 68 years; in
+ * milliseconds alone it stopped at 49.7 days and a longer newest-first burst split,
+ * found by review). */
+static uint32_t back_of(uint64_t ms)
+{
+	if (ms < (UINT64_C(1) << 31))
+		return (uint32_t)ms;
+	uint64_t s = (ms + 999) / 1000;
+	return 0x80000000u | (uint32_t)(s < 0x7fffffff ? s : 0x7fffffff);
+}
+
+static int64_t back_ms(uint32_t b)
+{
+	return b & 0x80000000u ? (int64_t)(b & 0x7fffffffu) * 1000 : (int64_t)b;
+}
+
 uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t seq, int64_t window_ms,
 			 uint64_t *first_seq)
 {
@@ -655,7 +672,7 @@ uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t s
 	 * oldest first does (measured from the newest alone, a newest-first burst ended once
 	 * it spanned one window: found by review). A burst of copies without a time so far
 	 * takes the first timed one. */
-	int64_t oldest = e->ts - (int64_t)e->back;
+	int64_t oldest = e->ts - back_ms(e->back);
 	bool joins = !fresh && (e->ts <= INT64_MIN / 2 ||
 				(ts_ms <= e->ts ? ts_ms >= oldest - window_ms : ts_ms - e->ts <= window_ms));
 	if (!joins) {
@@ -666,12 +683,10 @@ uint32_t scrm_dupwin_see(scrm_dupwin *w, uint64_t key, int64_t ts_ms, uint64_t s
 	} else if (e->ts <= INT64_MIN / 2) {
 		e->ts = ts_ms;
 	} else if (ts_ms > e->ts) {
-		uint64_t b = (uint64_t)e->back + (uint64_t)(ts_ms - e->ts);
-		e->back = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b; /* (a burst over 49 days) */
+		e->back = back_of((uint64_t)back_ms(e->back) + (uint64_t)(ts_ms - e->ts));
 		e->ts = ts_ms;
 	} else if (ts_ms < oldest) {
-		uint64_t b = (uint64_t)(e->ts - ts_ms);
-		e->back = b > UINT32_MAX ? UINT32_MAX : (uint32_t)b;
+		e->back = back_of((uint64_t)(e->ts - ts_ms));
 	}
 	*first_seq = e->a;
 	return e->n++;

@@ -759,7 +759,14 @@ static int analyze_records(worker *wk, chunk *c)
 			size_t j = 0;
 			while (j < n && m[j].key != key)
 				j++;
-			bool own = self && r->author_handle.len == hl && !strncasecmp(self, h, hl);
+			/* her own post reposted: by key, as her handle and the CRM read it ("@dave"
+			 * and "Dave" are one; found by review) */
+			bool own = false;
+			if (self) {
+				const scrm_customer *su =
+					c->custs ? scrm_customers_find(c->custs, ch, cl, self, r->author_handle.len) : NULL;
+				own = (su ? su->key_hash : scrm_handle_key(ch, cl, self, r->author_handle.len)) == key;
+			}
 			if (own) {
 				/* her own post reposted: no credit, as a mention of herself */
 			} else if (j < n) {
@@ -3033,7 +3040,7 @@ static int check_outputs(pipeline *pl)
 		if (!cfg->out_dir && scrm_names_fd(outs[o], STDOUT_FILENO)) {
 			fprintf(stderr, "scrm: %s %s is standard output, where the events go: name another file\n",
 				what[o], outs[o]);
-			rc = -EINVAL;
+			rc = SCRM_PIPELINE_CLASH;
 			break;
 		}
 		struct stat st;
@@ -3043,20 +3050,20 @@ static int check_outputs(pipeline *pl)
 			if (strcmp(cfg->inputs[i], "-") && scrm_same_file(outs[o], cfg->inputs[i])) {
 				fprintf(stderr, "scrm: %s is also an input (%s %s): writing it would empty it; name "
 						"another output\n", cfg->inputs[i], what[o], outs[o]);
-				rc = -EINVAL;
+				rc = SCRM_PIPELINE_CLASH;
 			}
 		for (size_t k = 0; k < cfg->n_read_files && !rc; k++)
 			if (scrm_same_file(outs[o], cfg->read_files[k])) {
 				fprintf(stderr, "scrm: %s is the %s this run reads (%s %s): writing it would empty it; "
 						"name another output\n", cfg->read_files[k], cfg->read_what[k], what[o],
 					outs[o]);
-				rc = -EINVAL;
+				rc = SCRM_PIPELINE_CLASH;
 			}
 		for (size_t k = o + 1; k < no && !rc; k++)
 			if (scrm_same_file(outs[o], outs[k])) {
 				fprintf(stderr, "scrm: %s and %s are one file (%s): name another\n", what[o], what[k],
 					outs[k]);
-				rc = -EINVAL;
+				rc = SCRM_PIPELINE_CLASH;
 			}
 	}
 	for (size_t o = 0; o < no; o++)

@@ -31,6 +31,7 @@
 #ifndef SCRM_PIPELINE_H
 #define SCRM_PIPELINE_H
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -58,6 +59,11 @@
  * most 6x the record plus 64 KiB of analysis, fits one interaction (ilog.h
  * SCRM_ILOG_PAYLOAD_MAX, 16 MiB). */
 #define SCRM_LOG_MAX_RECORD ((size_t)2 << 20)
+
+/* What scrm_pipeline_run() returns when an output would replace an input, a file the run
+ * reads, another output or standard output with the events: refused before anything is
+ * written, a usage error (exit 2). */
+#define SCRM_PIPELINE_CLASH (-ENOTUNIQ)
 
 typedef struct scrm_pipeline_cfg {
 	const char *const *inputs; /* paths; "-" is stdin */

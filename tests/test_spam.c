@@ -552,3 +552,47 @@ Test(spam, repeated_text_of_any_length)
 		free(t);
 	}
 }
+
+/* A key of fewer than four words is none, however long (found by review: a key streamed
+ * past 1,023 bytes was made from one 1,200-letter word), on both passes. */
+Test(spam, long_keys_of_few_words_are_none)
+{
+	static char t[2000];
+	memset(t, 'x', 1200);
+	uint64_t k1 = 7, k2 = 7;
+	scrm_spam_signals(t, 1200, &k1);
+	scrm_spam_signals_wordwise(t, 1200, &k2);
+	cr_assert_eq(k1, 0);
+	cr_assert_eq(k2, 0);
+	memset(t, 'a', 500);
+	t[500] = ' ';
+	memset(t + 501, 'b', 500);
+	t[1001] = ' ';
+	memset(t + 1002, 'c', 500);
+	scrm_spam_signals(t, 1502, &k1);
+	cr_assert_eq(k1, 0);
+	t[1502] = ' ';
+	memset(t + 1503, 'd', 10); /* a fourth word: a key */
+	scrm_spam_signals(t, 1513, &k1);
+	scrm_spam_signals_wordwise(t, 1513, &k2);
+	cr_assert_neq(k1, 0);
+	cr_assert_eq(k1, k2);
+}
+
+/* A newest-first burst of copies 30 days apart, with a 30-day window, is one burst as
+ * oldest first is (found by review: the span stopped at 49.7 days and it split). */
+Test(spam, newest_first_bursts_over_months)
+{
+	scrm_dupwin *w = scrm_dupwin_create(100);
+	uint64_t first;
+	const int64_t day = 86400000;
+	for (int k = 0; k < 8; k++)
+		cr_assert_eq(scrm_dupwin_see(w, 9, 400 * day - 30 * k * day, 100 + (uint64_t)k, 30 * day, &first),
+			     (uint32_t)k, "%d", k);
+	cr_assert_eq(first, 100);
+	/* past the oldest (210 days before the newest) by more than the window: a new one */
+	cr_assert_eq(scrm_dupwin_see(w, 9, 400 * day - 241 * day, 200, 30 * day, &first), 0);
+	for (int k = 0; k < 8; k++)
+		cr_assert_eq(scrm_dupwin_see(w, 10, 30 * k * day, 300 + (uint64_t)k, 30 * day, &first), (uint32_t)k);
+	scrm_dupwin_free(w);
+}
