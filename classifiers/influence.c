@@ -103,6 +103,14 @@ void scrm_influence_combine(scrm_influence *o)
 	o->score = (uint8_t)lround(s > 100 ? 100 : s);
 }
 
+size_t scrm_channel_lower(const char *channel, size_t clen, char *out)
+{
+	size_t l = clen < 64 ? clen : 64;
+	for (size_t i = 0; i < l; i++)
+		out[i] = (channel[i] >= 'A' && channel[i] <= 'Z') ? (char)(channel[i] + 32) : channel[i];
+	return l;
+}
+
 uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, size_t hlen)
 {
 	char buf[320];
@@ -113,19 +121,14 @@ uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, s
 	 * and Reddit's u/kim or /u/kim is kim (found by review: "Twitter" and "twitter", or
 	 * "u/kim" and "kim", were two prospects) */
 	if (clen == 6 && !strncasecmp(channel, "reddit", 6) && handle) {
-		if (hlen > 3 && handle[0] == '/' && (handle[1] | 0x20) == 'u' && handle[2] == '/')
-			handle += 3, hlen -= 3;
-		else if (hlen > 2 && (handle[0] | 0x20) == 'u' && handle[1] == '/')
-			handle += 2, hlen -= 2;
+		size_t u = scrm_reddit_user_prefix(handle, hlen);
+		handle += u, hlen -= u;
 	}
-	size_t l = clen < 64 ? clen : 64;
-	for (size_t i = 0; i < l; i++)
-		buf[i] = (channel[i] >= 'A' && channel[i] <= 'Z') ? (char)(channel[i] + 32) : channel[i];
-	n = l;
+	n = scrm_channel_lower(channel, clen, buf);
 	buf[n++] = ':';
 	buf[n++] = 'h';
 	buf[n++] = ':';
-	l = hlen < 240 ? hlen : 240;
+	size_t l = hlen < 240 ? hlen : 240;
 	for (size_t i = 0; i < l; i++) {
 		char c = handle[i];
 		buf[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;

@@ -59,11 +59,24 @@ typedef struct scrm_mention {
 	uint32_t at;      /* where the handle (without '@') is in the text: offset << 4 | length */
 } scrm_mention;
 
+/* How long Reddit's user prefix of handle h[0, n) is: 3 for "/u/", 2 for "u/" (either
+ * case), else 0 (a Reddit record's handle has none: "u/kim" is kim). */
+static inline size_t scrm_reddit_user_prefix(const char *h, size_t n)
+{
+	if (n > 3 && h[0] == '/' && (h[1] | 0x20) == 'u' && h[2] == '/')
+		return 3;
+	return n > 2 && (h[0] | 0x20) == 'u' && h[1] == '/' ? 2 : 0;
+}
+
+/* Channel @channel[0, clen) lower-cased (ASCII; at most 64 bytes) into @out: how many. */
+size_t scrm_channel_lower(const char *channel, size_t clen, char *out);
+
 /*
  * scrm_handle_key() - the key of (channel, handle): XXH3-64 of
- * "<channel>:h:<lower-cased handle>", the prospect key of that author (relate.h), so a
- * handle's network weight lives in the partition of its own posts (the pipeline maps a
- * CRM customer's handles to her customer key). A leading '@' is ignored.
+ * "<channel>:h:<lower-cased handle>", the channel lower-cased, the prospect key of that
+ * author (relate.h), so a handle's network weight lives in the partition of its own
+ * posts (the pipeline maps a CRM customer's handles to her customer key). A leading '@'
+ * is ignored, and on Reddit its user prefix (scrm_reddit_user_prefix()).
  */
 uint64_t scrm_handle_key(const char *channel, size_t clen, const char *handle, size_t hlen);
 

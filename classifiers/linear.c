@@ -74,7 +74,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #define HEADER_SIZE 64
@@ -893,21 +892,12 @@ int scrm_linear_save(const scrm_linear *m, const char *path, char *err, size_t e
 		scrm_set_err(err, errlen, "%s: %s", path, strerror(-where));
 		return where;
 	}
-	if (where == 0) { /* in place (scrm_out_fd: a descriptor's own position, appending) */
-		int fd = scrm_out_fd(path);
-		FILE *fp = fd >= 0 ? fdopen(fd, "ab") : NULL;
-		if (fd < 0)
-			errno = -fd;
-		else if (!fp)
-			close(fd);
-		size_t wr = fp ? fwrite(b, 1, len, fp) : 0;
-		int werr = !fp ? errno : wr != len ? (errno ? errno : EIO) : 0;
-		if (fp && fclose(fp) != 0 && !werr)
-			werr = errno;
+	if (where == 0) { /* in place: a device, a pipe, a descriptor's name */
+		int werr = scrm_write_in_place(path, b, len);
 		free(b);
 		if (werr)
-			scrm_set_err(err, errlen, "%s: write failed: %s", path, strerror(werr));
-		return -werr;
+			scrm_set_err(err, errlen, "%s: write failed: %s", path, strerror(-werr));
+		return werr;
 	}
 	path = dst;
 	size_t pl = strlen(path);

@@ -10,10 +10,12 @@
  */
 #include "rules.h"
 #include "classifier.h"
+#include "influence.h"
 #include "csv.h"
 #include "sentiment.h"
 #include "utf8.h"
 
+#include <xxhash.h>
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -260,10 +262,7 @@ struct parser {
 
 static uint64_t name_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-	return h;
+	return XXH3_64bits(s, n);
 }
 
 /* The topic or cue named s[0, n) defined before, or NULL. */
@@ -505,10 +504,8 @@ static void lex(struct parser *ps)
 				v++;
 			/* Reddit's u/kim or /u/kim: the record's handle is kim (the CRM export's
 			 * identities drop the prefix too; found by review: never matched) */
-			else if (q - v > 3 && v[0] == '/' && (v[1] == 'u' || v[1] == 'U') && v[2] == '/')
-				v += 3;
-			else if (q - v > 2 && (v[0] == 'u' || v[0] == 'U') && v[1] == '/')
-				v += 2;
+			else
+				v += scrm_reddit_user_prefix(v, (size_t)(q - v));
 			if (v == q) {
 				perror_at(ps, s, "from: needs a handle");
 				ps->t = T_EOL;
@@ -980,6 +977,24 @@ static bool classifier_named(scrm_task task, const char *v, size_t vn)
 
 /* What is wrong with the value of a setting whose syntax is fixed, or NULL: the file is
  * checked before anything runs (scrm check too), not when the engine reads it. */
+const char *scrm_rules_next_name(const char *s, const char *end, size_t *n)
+{
+	for (;;) {
+		while (s < end && (*s == ' ' || *s == ',' || *s == '\t'))
+			s++;
+		if (s == end)
+			return NULL;
+		s += *s == '@';
+		const char *e = s;
+		while (e < end && *e != ' ' && *e != ',' && *e != '\t')
+			e++;
+		if (e > s) {
+			*n = (size_t)(e - s);
+			return s;
+		}
+	}
+}
+
 static const char *bad_setting_value(const char *k, size_t kn, const char *v, size_t vn)
 {
 	if (eqn(k, kn, "sentiment"))
@@ -1024,15 +1039,9 @@ static const char *bad_setting_value(const char *k, size_t kn, const char *v, si
 			       : NULL;
 	}
 	if (eqn(k, kn, "brands") || eqn(k, kn, "direct-channels")) { /* main.c's MAX_BRANDS */
-		size_t names = 0;
-		for (size_t i = 0; i < vn;) {
-			while (i < vn && (v[i] == ' ' || v[i] == ',' || v[i] == '\t'))
-				i++;
-			size_t st = i + (i < vn && v[i] == '@');
-			while (i < vn && v[i] != ' ' && v[i] != ',' && v[i] != '\t')
-				i++;
-			names += i > st;
-		}
+		size_t names = 0, nl;
+		for (const char *p = v, *e = v + vn; (p = scrm_rules_next_name(p, e, &nl)); p += nl)
+			names++;
 		if (names > SCRM_RULES_MAX_NAMES)
 			return k[0] == 'b' ? "at most 64 brand handles" : "at most 64 channels";
 		return NULL;
@@ -1179,10 +1188,11 @@ static void parse_line(struct parser *ps)
 	}
 	/* the whole word as written (a non-ASCII letter or a no-break space cut it short:
 	 * "tópic" said 't', "route" + U+00A0 said 'route') */
-	const char *we = kw + kn;
-	while (we < ps->le && !is_space(*we) && *we != ':' && !(we[0] == '\xC2' && we + 1 < ps->le && we[1] == '\xA0'))
+	const char *we = kw + kn, *nb;
+	while (we < ps->le && !is_space(*we) && *we != ':')
 		we++;
-	if (we < ps->le - 1 && we[0] == '\xC2' && we[1] == '\xA0') {
+	if ((nb = memmem(kw, (size_t)(we - kw), "\xC2\xA0", 2))) {
+		we = nb;
 		perror_at(ps, we, "a no-break space (U+00A0) after '%.*s': write a plain space there", (int)(we - kw), kw);
 		return;
 	}

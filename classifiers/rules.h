@@ -109,6 +109,11 @@ extern "C" {
 #define SCRM_RULES_DEPTH_MAX 64 /* parenthesis / negation nesting */
 #define SCRM_RULES_MAX_NAMES 64 /* handles of `set brands`, channels of `set direct-channels` */
 
+/* The next name of a list such as `set brands`'s ("@a, b c": separated by spaces, commas
+ * or tabs, a leading '@' dropped) in s[.., end): its start and *n bytes, or NULL at the
+ * end. */
+const char *scrm_rules_next_name(const char *s, const char *end, size_t *n);
+
 typedef enum scrm_rules_node_kind {
 	SCRM_NODE_TERM,    /* text: the word(s), wildcard set for a trailing '*' */
 	SCRM_NODE_PHRASE,  /* text: the phrase as written between the quotes */

@@ -291,13 +291,17 @@ static void space_bitmap(const unsigned char *t, size_t len, uint64_t *sp)
 	sp[len / 64] = m | ~UINT64_C(0) << (len % 64); /* and the sentinel bits */
 }
 
-/* The near-duplicate key of the key text buf[0..o) of @kwords words: none under four. */
+/* The near-duplicate key of a key text of @kwords words whose XXH3 is @h: none under
+ * four, never 0 else. */
+static uint64_t key_of_hash(uint64_t h, uint32_t kwords)
+{
+	return kwords < 4 ? 0 : h ? h : 1;
+}
+
+/* ... of the key text buf[0..o) (not hashed under four words). */
 static uint64_t key_of_text(const char *buf, size_t o, uint32_t kwords)
 {
-	if (kwords < 4)
-		return 0;
-	uint64_t k = XXH3_64bits(buf, o);
-	return k ? k : 1;
+	return kwords < 4 ? 0 : key_of_hash(XXH3_64bits(buf, o), kwords);
 }
 
 /* The most repeated of the ordinary words' hashes h[0..nh) (nh <= 64): counts in an
@@ -388,10 +392,9 @@ static unsigned signals(const char *text, size_t len, scrm_spam_counts *counts, 
 		for (uint32_t a = 0; a < nh; a++)
 			h[a] = ordinary_hash(st.ow[a], st.on[a], st.end);
 	}
-	if (key && st.streamed) { /* (as key_of_text(): none under four words, however long) */
+	if (key && st.streamed) { /* (none under four words, however long) */
 		XXH3_64bits_update(&st.xs, st.buf, st.o);
-		uint64_t k = XXH3_64bits_digest(&st.xs);
-		*key = kwords < 4 ? 0 : k ? k : 1;
+		*key = key_of_hash(XXH3_64bits_digest(&st.xs), kwords);
 	} else if (key) {
 		*key = key_of_text(st.buf, st.o, kwords);
 	}

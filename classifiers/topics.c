@@ -23,6 +23,7 @@
  * span is [last word - words in pattern + 1, last word].
  */
 #include "topics.h"
+#include "influence.h"
 #include "re_boundary.h"
 #include "swar.h"
 
@@ -2339,16 +2340,8 @@ static bool in_list(const uint32_t *l, uint32_t n, uint32_t v)
 	return false;
 }
 
-/* eval_near(), and the patterns of the pair that was near (the first found, in end
- * order) into *pa and *pb when they are not NULL. */
-static bool eval_near_pair(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len,
-			   uint32_t *pa, uint32_t *pb);
-
-static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len)
-{
-	return eval_near_pair(s, nr, text, len, NULL, NULL);
-}
-
+/* Whether NEAR @nr holds, and the patterns of the pair that was near (the first found, in
+ * end order) into *pa and *pb when they are not NULL. */
 static bool eval_near_pair(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len,
 			   uint32_t *pa, uint32_t *pb)
 {
@@ -2400,6 +2393,11 @@ static bool eval_near_pair(scrm_topics_scratch *s, const struct near *nr, const 
 		}
 	}
 	return false;
+}
+
+static bool eval_near(scrm_topics_scratch *s, const struct near *nr, const char *text, size_t len)
+{
+	return eval_near_pair(s, nr, text, len, NULL, NULL);
 }
 
 /* a[0..an) equals the string b, ASCII case folded (no strlen: most differ at once) */
@@ -2607,10 +2605,10 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	s->words_done = false;
 	if (handle && hlen && handle[0] == '@')
 		handle++, hlen--;
-	else if (handle && hlen > 3 && handle[0] == '/' && (handle[1] | 0x20) == 'u' && handle[2] == '/')
-		handle += 3, hlen -= 3; /* Reddit's /u/kim, as from:u/kim is kim (rules.c) */
-	else if (handle && hlen > 2 && (handle[0] | 0x20) == 'u' && handle[1] == '/')
-		handle += 2, hlen -= 2;
+	else if (handle) { /* Reddit's u/kim, as from:u/kim is kim (rules.c) */
+		size_t u = scrm_reddit_user_prefix(handle, hlen);
+		handle += u, hlen -= u;
+	}
 	for (uint32_t i = 0; i < t->nalways; i++)
 		add_cand(s, t->always[i]);
 	if (t->fmap) {

@@ -290,18 +290,10 @@ static int copy_model(const char *from, const char *to)
 		fprintf(stderr, "scrm train: %s\n", err);
 		return 1;
 	}
-	int fd = scrm_out_fd(to); /* in place (scrm_out_path): the descriptor's own position */
-	FILE *fp = fd >= 0 ? fdopen(fd, "ab") : NULL;
-	if (fd < 0)
-		errno = -fd;
-	else if (!fp)
-		close(fd);
-	int werr = !fp ? errno : fwrite(b, 1, len, fp) != len ? (errno ? errno : EIO) : 0;
-	if (fp && fclose(fp) != 0 && !werr)
-		werr = errno;
+	int werr = scrm_write_in_place(to, b, len);
 	free(b);
 	if (werr)
-		fprintf(stderr, "scrm train: %s: write failed: %s\n", to, strerror(werr));
+		fprintf(stderr, "scrm train: %s: write failed: %s\n", to, strerror(-werr));
 	return werr ? 1 : 0;
 }
 

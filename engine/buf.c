@@ -168,16 +168,9 @@ FILE *scrm_fopen_input(const char *path)
 	return fp;
 }
 
-/* A name of an open descriptor (/dev/stdout, /dev/fd/N, /proc/self/fd/N): what it names is
- * the descriptor's file, written in place even when that is a regular file (stdout
- * redirected: a rename beside /proc/self/fd/1 cannot be made). */
-static bool fd_name(const char *p)
-{
-	return !strcmp(p, "/dev/stdout") || !strcmp(p, "/dev/stderr") || !strncmp(p, "/dev/fd/", 8) ||
-	       !strncmp(p, "/proc/self/fd/", 14);
-}
-
-/* The descriptor a name of one means (fd_name()), or -1. */
+/* The descriptor a name of an open one (/dev/stdout, /dev/fd/N, /proc/self/fd/N) means, or
+ * -1: what it names is the descriptor's file, written in place even when that is a regular
+ * file (stdout redirected: a rename beside /proc/self/fd/1 cannot be made). */
 static int fd_of_name(const char *p)
 {
 	const char *d = !strcmp(p, "/dev/stdout") ? "1" : !strcmp(p, "/dev/stderr") ? "2"
@@ -205,6 +198,26 @@ int scrm_out_fd(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+int scrm_write_in_place(const char *path, const void *b, size_t len)
+{
+	int fd = scrm_out_fd(path);
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	for (size_t done = 0; done < len && !rc;) {
+		ssize_t w = write(fd, (const char *)b + done, len - done);
+		if (w > 0)
+			done += (size_t)w;
+		else if (w < 0 && errno != EINTR)
+			rc = -errno;
+		else if (w == 0)
+			rc = -EIO;
+	}
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
 bool scrm_names_fd(const char *path, int fd)
 {
 	int n = fd_of_name(path);
@@ -219,7 +232,7 @@ int scrm_out_path(const char *path, char *out, size_t outlen)
 	struct stat st;
 	if (snprintf(out, outlen, "%s", path) >= (int)outlen)
 		return -ENAMETOOLONG;
-	if (fd_name(path))
+	if (fd_of_name(path) >= 0)
 		return stat(path, &st) != 0 ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
 	if (lstat(path, &st) != 0)
 		return errno == ENOENT ? 1 : -errno;

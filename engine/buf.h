@@ -112,6 +112,9 @@ bool scrm_names_fd(const char *path, int fd);
  * appending. -errno on failure. */
 int scrm_out_fd(const char *path);
 
+/* Write b[0, len) to @path in place (scrm_out_fd()). 0, or -errno. */
+int scrm_write_in_place(const char *path, const void *b, size_t len);
+
 /* printf into err[errlen] (both may be NULL/0: then nothing): a function's error message. */
 __attribute__((format(printf, 3, 4))) void scrm_set_err(char *err, size_t errlen, const char *fmt, ...);
 

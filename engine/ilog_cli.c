@@ -7,8 +7,8 @@
  * top-level string fields of it (channel, direction, route, priority, text) for its
  * table, with a small JSON walker that never trusts the payload to be well-formed.
  */
+#include "event.h"
 #include "ilog.h"
-#include "utf8.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -19,33 +19,16 @@
 
 /* ---- output helpers ---- */
 
-/* A JSON string of s[0, n): a byte that is not UTF-8 (an input path's, say) as \u00XX,
- * as an event's input.file writes it (it was written raw: invalid JSON, found by review). */
+/* A JSON string of s[0, n), as the events write theirs (scrm_json_put_str(): a byte that
+ * is not UTF-8, an input path's say, as \u00XX; it was written raw, invalid JSON). */
 static void json_str(FILE *f, const char *s, size_t n)
 {
-	fputc('"', f);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t k = scrm_utf8_char((const unsigned char *)s + i, n - i);
-			if (k) {
-				fwrite(s + i, 1, k, f);
-				i += k;
-			} else {
-				fprintf(f, "\\u%04x", c);
-				i++;
-			}
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-		i++;
-	}
-	fputc('"', f);
+	scrm_buf b = {0};
+	if (scrm_json_put_str(&b, s, n) == 0)
+		fwrite(b.data, 1, b.len, f);
+	else
+		fputs("null", f);
+	scrm_buf_free(&b);
 }
 
 /* An interaction as one NDJSON line (the format `log dump` and `history --json` share). */

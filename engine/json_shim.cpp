@@ -1045,7 +1045,7 @@ static enum scrm_reject norm_v2_tweet(ctx &c, element te, bool page_refs) noexce
 		 * part credits her, as "RT @x:" does (influence.h) */
 		sv aid;
 		object ruo;
-		if (rt.has(P_AUTHOR_ID) && get_nstr(rt, P_AUTHOR_ID, aid) && ix_find(c.n->users, aid, ruo)) {
+		if (get_nstr(rt, P_AUTHOR_ID, aid) && ix_find(c.n->users, aid, ruo)) {
 			user_fields ru;
 			scan(ruo, k_user, ru);
 			rt_has_author = get_nstr(ru, U_USERNAME, rt_author);

@@ -299,25 +299,18 @@ _Static_assert(MAX_BRANDS <= SCRM_MAX_DIRECT, "--direct-channels takes at most M
  * caller). */
 static int add_names(const char *list, const char **names, size_t *n, char **store)
 {
-	char *copy = strdup(list);
+	size_t len = strlen(list), nl;
+	char *copy = malloc(len + 1), *o = copy;
 	if (!copy)
 		return -ENOMEM;
 	*store = copy;
-	for (char *p = copy; *p;) {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			*p++ = 0;
-		if (!*p)
-			break;
-		char *h = p[0] == '@' ? p + 1 : p;
-		while (*p && *p != ' ' && *p != ',' && *p != '\t')
-			p++;
-		if (*p)
-			*p++ = 0;
-		if (!*h)
-			continue;
+	for (const char *p = list; (p = scrm_rules_next_name(p, list + len, &nl)); p += nl) {
 		if (*n == MAX_BRANDS)
 			return -E2BIG;
-		names[(*n)++] = h;
+		memcpy(o, p, nl);
+		o[nl] = 0;
+		names[(*n)++] = o;
+		o += nl + 1;
 	}
 	return 0;
 }

@@ -296,12 +296,15 @@ struct pipeline {
 	pthread_cond_t gate_cv;
 	int gate;
 	/* reader stats */
-	_Atomic uint64_t rd_bytes, rd_raw, rd_ns, rd_chunks;
-	uint64_t records_in;              /* writer: records of the batches written */
+	_Atomic uint64_t rd_raw, rd_ns, rd_chunks;
 	double cpu0_user, cpu0_sys;       /* the process's CPU when the run began */
 	_Atomic bool uring;
 	/* writer stats */
 	_Atomic uint64_t wr_events, wr_bytes, wr_ns, wr_chunks;
+	/* the input of the batches written: bytes (a CSV header's too, counted when read;
+	 * the progress line reads it) and records */
+	_Atomic uint64_t in_bytes;
+	uint64_t records_in;
 	uint64_t route_events[SCRM_MAX_ROUTES];
 	uint64_t lines, rejected, repaired, repaired_num, filtered, hits_dropped;
 	uint64_t other_lang, other_lang_none;
@@ -2398,7 +2401,7 @@ static void *writer_main(void *arg)
 		pl->records_in += c->recs.len;
 		/* the input bytes of the batches written (after an error, the clean prefix; not
 		 * the log a resumed run streams back, nor a last line left for the next run) */
-		atomic_fetch_add_explicit(&pl->rd_bytes,
+		atomic_fetch_add_explicit(&pl->in_bytes,
 					  (uint64_t)c->len - (c->held && !c->held_oversize ? c->held_len : 0),
 					  memory_order_relaxed);
 		pl->lines += c->lines;
@@ -2567,6 +2570,16 @@ static void sleep_until_ns(pipeline *pl, uint64_t t)
 	}
 }
 
+/* A CSV chunk with an oversize line cut out of it: its records' ends past the cut are the
+ * worker's to find (record_end()), so it goes whole, never split. */
+static bool csv_cut_inside(const chunk *c)
+{
+	for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
+		if (c->info.oversize[k].offset > c->info.base_offset)
+			return true;
+	return false;
+}
+
 /* Split chunk c at byte @cut (a record's start; @lines: the input lines in c before
  * it): the rest moves to a fresh chunk from the pool, with its own input position, which
  * is returned; c keeps the line ends the chunker recorded before the cut. Oversize lines
@@ -2625,11 +2638,8 @@ static void reader_send_bounded(reader_state *rs, chunk *c)
 {
 	const size_t max_record = rs->pl->cfg->max_record;
 	for (;;) {
-		bool whole = false;
-		for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
-			whole |= c->info.oversize[k].offset > c->info.base_offset;
 		size_t cut = c->len;
-		if (whole) {
+		if (csv_cut_inside(c)) {
 			/* as it is */
 		} else if (c->info.n_lines == SCRM_CHUNK_LINES) {
 			cut = (size_t)c->info.line_end[SCRM_CHUNK_LINES - 1] + 1;
@@ -2674,11 +2684,9 @@ static void reader_send_paced(reader_state *rs, chunk *c)
 		bool have_due = false;
 		size_t cut = c->len;
 		uint64_t lines_before_cut = 0;
-		/* A CSV chunk with an oversize line cut out of it goes whole, paced by its first
-		 * row: its records' ends past the cut are the worker's to find (record_end). */
-		bool whole = false;
-		for (unsigned k = 0; c->csv && k < c->info.n_oversize; k++)
-			whole |= c->info.oversize[k].offset > c->info.base_offset;
+		/* a CSV chunk with an oversize line cut out of it goes whole, paced by its first
+		 * row (csv_cut_inside()) */
+		bool whole = csv_cut_inside(c);
 		unsigned recs = 0;
 		while (p < end && !(whole && have_due)) {
 			if (recs++ == BATCH_RECORDS) { /* a batch's records are bounded, as unpaced */
@@ -2878,7 +2886,7 @@ static int reader_run(pipeline *pl)
 					break;
 				}
 				/* the header was read too (bytes_in counts it) */
-				atomic_fetch_add_explicit(&pl->rd_bytes, (uint64_t)(had - c->len), memory_order_relaxed);
+				atomic_fetch_add_explicit(&pl->in_bytes, (uint64_t)(had - c->len), memory_order_relaxed);
 				n = (ssize_t)c->len;
 			}
 			c->csv = map;
@@ -3191,7 +3199,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 	st->filtered = pl->filtered;
 	memcpy(st->rejects, pl->rejects, sizeof st->rejects);
 	memcpy(st->skipped, pl->skipped, sizeof st->skipped);
-	st->bytes_in = atomic_load(&pl->rd_bytes);
+	st->bytes_in = atomic_load(&pl->in_bytes);
 	st->raw_bytes_in = atomic_load(&pl->rd_raw);
 	st->chunks = atomic_load(&pl->rd_chunks);
 	st->bytes_out = atomic_load(&pl->wr_bytes);
@@ -3246,7 +3254,7 @@ static void collect_stats(pipeline *pl, scrm_run_stats *st, uint64_t t_start)
 static void print_progress(pipeline *pl, uint64_t t_start, bool final)
 {
 	double s = (double)(now_ns() - t_start) / 1e9;
-	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
+	uint64_t b = atomic_load_explicit(&pl->in_bytes, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
 	pthread_mutex_lock(&pl->term_mu);
 	fprintf(stderr, "\rscrm: %.1f s  %" PRIu64 " events  %.1f MB read  %.1f MB/s  %.0f events/s\033[K%s",
@@ -3261,7 +3269,7 @@ static void print_interval(pipeline *pl, uint64_t t_start, uint64_t *last_ns, ui
 {
 	uint64_t now = now_ns();
 	double s = (double)(now - t_start) / 1e9, dt = (double)(now - *last_ns) / 1e9;
-	uint64_t b = atomic_load_explicit(&pl->rd_bytes, memory_order_relaxed);
+	uint64_t b = atomic_load_explicit(&pl->in_bytes, memory_order_relaxed);
 	uint64_t ev = atomic_load_explicit(&pl->wr_events, memory_order_relaxed);
 	uint64_t ob = atomic_load_explicit(&pl->wr_bytes, memory_order_relaxed);
 	pthread_mutex_lock(&pl->term_mu);
@@ -3584,11 +3592,11 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	const uint64_t interval = cfg->stats_interval > 0 ? (uint64_t)(cfg->stats_interval * 1e9) : 0;
 	uint64_t next_interval = t_start + interval, last_ns = t_start, last_b = 0, last_ev = 0;
 	for (;;) {
-		uint64_t wake = now_ns() + 100000000ull;
+		uint64_t now = now_ns(), wake = now + 100000000ull;
 		if (interval && next_interval < wake)
 			wake = next_interval;
 		/* the join's deadline is on the realtime clock: now there plus what is left */
-		uint64_t now = now_ns(), left = wake > now ? wake - now : 0;
+		uint64_t left = wake > now ? wake - now : 0;
 		struct timespec dl;
 		clock_gettime(CLOCK_REALTIME, &dl);
 		dl.tv_sec += (time_t)(left / 1000000000ull);

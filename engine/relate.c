@@ -16,13 +16,8 @@ uint64_t scrm_customer_hash(const scrm_record *r, const scrm_buf *arena)
 {
 	char buf[320];
 	size_t n = 0;
-	if (scrm_str_present(r->channel)) { /* in any case, as scrm_handle_key() */
-		size_t l = r->channel.len < 64 ? r->channel.len : 64;
-		const char *c = scrm_str_ptr(arena, r->channel);
-		for (size_t i = 0; i < l; i++)
-			buf[i] = (c[i] >= 'A' && c[i] <= 'Z') ? (char)(c[i] + 32) : c[i];
-		n = l;
-	}
+	if (scrm_str_present(r->channel)) /* in any case, as scrm_handle_key() */
+		n = scrm_channel_lower(scrm_str_ptr(arena, r->channel), r->channel.len, buf);
 	buf[n++] = ':';
 	scrm_str who = r->author_handle;
 	char tag = 'h';
@@ -204,10 +199,14 @@ static void age_select(struct age *a, size_t n, size_t k)
 	}
 }
 
+static int32_t bucket_of(int64_t ts, int64_t width)
+{
+	int64_t b = ts >= 0 ? ts / width : -((-ts + width - 1) / width);
+	return b < INT32_MIN + 1 ? INT32_MIN + 1 : b > INT32_MAX ? INT32_MAX : (int32_t)b;
+}
+
 /* Forget the oldest quarter of a full table (scrm_custtab_get), in place: the table
  * keeps its slots, so forgetting writes no fresh pages. */
-static int32_t bucket_of(int64_t ts, int64_t width);
-
 static int forget(scrm_custtab *t, int64_t ts_ms)
 {
 	size_t n = 0, k = t->used / 4 ? t->used / 4 : 1;
@@ -284,12 +283,6 @@ scrm_cust_state *scrm_custtab_get_at(scrm_custtab *t, uint64_t key, int64_t ts_m
 	s->hbucket = s->dbucket = INT32_MIN;
 	t->used++;
 	return s;
-}
-
-static int32_t bucket_of(int64_t ts, int64_t width)
-{
-	int64_t b = ts >= 0 ? ts / width : -((-ts + width - 1) / width);
-	return b < INT32_MIN + 1 ? INT32_MIN + 1 : b > INT32_MAX ? INT32_MAX : (int32_t)b;
 }
 
 static unsigned slot(int64_t b, int n)
