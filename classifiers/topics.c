@@ -23,6 +23,7 @@
  * span is [last word - words in pattern + 1, last word].
  */
 #include "topics.h"
+#include "buf.h"
 #include "influence.h"
 #include "re_boundary.h"
 #include "swar.h"
@@ -30,6 +31,7 @@
 #include <assert.h>
 #include <emmintrin.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <hs.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -128,6 +130,7 @@ struct scrm_topics {
 	hs_database_t *db;   /* the patterns, ids 0..npats-1, and the guests' (topics.h), GUEST_BASE + their ids */
 	hs_database_t *gaps; /* the phrases again, any whitespace between their words */
 	uint32_t nguest;     /* guest expressions in db (0: none) */
+	uint32_t guest_lim;  /* 1 + the largest guest id */
 	hs_scratch_t *proto;
 	struct pattern *pats;
 	uint32_t npats, cappats;
@@ -1510,12 +1513,18 @@ static bool truth_tables(scrm_topics *t)
  * The compiled-database cache (scrm_topics_compile_cached). A file per database pair,
  * named by a 128-bit hash of everything the compile depends on: this format's version,
  * Hyperscan's version and this CPU's platform (hs_populate_platform), and each pattern's
- * expression, flags and whether the gaps database holds it. The file is a header, the two
- * serialized databases and a checksum over them; one that does not check out is compiled
- * again and replaced. Written under a temporary name and renamed, so a reader never sees
- * half a file, and a failed write only costs the next run its compile.
+ * expression, flags and whether the gaps database holds it. The file is a header (the
+ * magic, the key itself, the pattern and guest counts, the two lengths), a checksum over
+ * the header and the two serialized databases, then the databases; one that does not
+ * check out (another key's file under this name, a database of another mode or of
+ * patterns it does not hold) is compiled again and replaced. Read only when it is a
+ * regular file. Written under a temporary name and renamed, so a reader never sees half
+ * a file, and a failed write only costs the next run its compile.
  */
-#define CACHE_MAGIC "SCRM-TOPICS-HSDB-2\n" /* 2: regexes of one byte are not in the database */
+#define CACHE_MAGIC "SCRM-TOPICS-HSDB-3\n" /* 3: the key and counts in the header */
+
+/* The header after the magic: key[2], npats, nguest, the two lengths. */
+enum { CACHE_HDR = 6 };
 
 static bool cache_key(const scrm_topics *t, const scrm_topics_guest *g, uint64_t key[2])
 {
@@ -1548,36 +1557,75 @@ static bool cache_key(const scrm_topics *t, const scrm_topics_guest *g, uint64_t
 	return true;
 }
 
-static int cache_load(scrm_topics *t, const char *path)
+/* The checksum of a cache file: its header words and the two databases. */
+static uint64_t cache_sum(const uint64_t hdr[CACHE_HDR], const char *b0, const char *b1)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	XXH3_state_t *st = XXH3_createState();
+	if (!st)
+		return 0;
+	XXH3_64bits_reset(st);
+	XXH3_64bits_update(st, hdr, CACHE_HDR * sizeof hdr[0]);
+	XXH3_64bits_update(st, b0, hdr[4]);
+	XXH3_64bits_update(st, b1 ? b1 : "", hdr[5]);
+	uint64_t sum = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return sum;
+}
+
+/* A deserialized database fit for this scrm: block mode (a streaming one scans nothing). */
+static bool block_mode(const hs_database_t *db)
+{
+	char *info = NULL;
+	bool ok = hs_database_info(db, &info) == HS_SUCCESS && info && strstr(info, "Mode: BLOCK");
+	free(info);
+	return ok;
+}
+
+/* Load the cache file @path of @key into t->db and t->gaps: 0, or a negative errno
+ * (-EINVAL: not a file of this key, or damaged). */
+static int cache_load(scrm_topics *t, const char *path, const uint64_t key[2])
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block */
+	if (fd < 0)
 		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
 	char magic[sizeof CACHE_MAGIC];
-	uint64_t len[2], sum;
+	uint64_t hdr[CACHE_HDR], sum;
 	char *blob = NULL;
 	int rc = -EINVAL;
-	struct stat st;
-	if (fstat(fileno(f), &st) != 0 || fread(magic, 1, sizeof magic, f) != sizeof magic ||
-	    memcmp(magic, CACHE_MAGIC, sizeof magic) || fread(len, sizeof len[0], 2, f) != 2 ||
-	    fread(&sum, sizeof sum, 1, f) != 1 || len[0] == 0 || len[0] > (uint64_t)st.st_size ||
-	    len[1] > (uint64_t)st.st_size ||
-	    sizeof magic + sizeof len + sizeof sum + len[0] + len[1] != (uint64_t)st.st_size)
+	const uint64_t fixed = sizeof magic + sizeof hdr + sizeof sum;
+	if (fread(magic, 1, sizeof magic, f) != sizeof magic || memcmp(magic, CACHE_MAGIC, sizeof magic) ||
+	    fread(hdr, sizeof hdr[0], CACHE_HDR, f) != CACHE_HDR || fread(&sum, sizeof sum, 1, f) != 1 ||
+	    hdr[0] != key[0] || hdr[1] != key[1] || hdr[2] != t->npats || hdr[3] != t->nguest || hdr[4] == 0 ||
+	    hdr[4] > (uint64_t)st.st_size || hdr[5] > (uint64_t)st.st_size ||
+	    fixed + hdr[4] + hdr[5] != (uint64_t)st.st_size)
 		goto out; /* the lengths must add up to the file's size before anything is allocated */
-	blob = malloc(len[0] + len[1]);
+	blob = malloc(hdr[4] + hdr[5]);
 	if (!blob) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (fread(blob, 1, len[0] + len[1], f) != len[0] + len[1] || fgetc(f) != EOF ||
-	    XXH3_64bits(blob, len[0] + len[1]) != sum)
+	if (fread(blob, 1, hdr[4] + hdr[5], f) != hdr[4] + hdr[5] || fgetc(f) != EOF ||
+	    cache_sum(hdr, blob, blob + hdr[4]) != sum)
 		goto out;
-	if (hs_deserialize_database(blob, len[0], &t->db) != HS_SUCCESS) {
+	if (hs_deserialize_database(blob, hdr[4], &t->db) != HS_SUCCESS) {
 		t->db = NULL;
 		goto out;
 	}
-	if (len[1] && hs_deserialize_database(blob + len[0], len[1], &t->gaps) != HS_SUCCESS) {
+	if (hdr[5] && hs_deserialize_database(blob + hdr[4], hdr[5], &t->gaps) != HS_SUCCESS)
+		t->gaps = NULL;
+	if (!block_mode(t->db) || (hdr[5] && (!t->gaps || !block_mode(t->gaps)))) {
 		hs_free_database(t->db);
+		hs_free_database(t->gaps);
 		t->db = t->gaps = NULL;
 		goto out;
 	}
@@ -1588,7 +1636,7 @@ out:
 	return rc;
 }
 
-static int cache_store(const scrm_topics *t, const char *path)
+static int cache_store(const scrm_topics *t, const char *path, const uint64_t key[2])
 {
 	char *b[2] = {NULL, NULL};
 	size_t n[2] = {0, 0};
@@ -1597,24 +1645,17 @@ static int cache_store(const scrm_topics *t, const char *path)
 		free(b[0]);
 		return -ENOMEM;
 	}
-	XXH3_state_t *st = XXH3_createState();
-	uint64_t len[2] = {n[0], n[1]}, sum = 0;
-	if (st) {
-		XXH3_64bits_reset(st);
-		XXH3_64bits_update(st, b[0], n[0]);
-		XXH3_64bits_update(st, b[1] ? b[1] : "", n[1]);
-		sum = XXH3_64bits_digest(st);
-		XXH3_freeState(st);
-	}
+	uint64_t hdr[CACHE_HDR] = {key[0], key[1], t->npats, t->nguest, n[0], n[1]};
+	uint64_t sum = cache_sum(hdr, b[0], b[1]);
 	char tmp[4160];
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%p", path, (long)getpid(), (const void *)t);
-	int rc = -ENOMEM;
-	FILE *f = st ? fopen(tmp, "wb") : NULL;
-	if (st && !f)
+	int rc = -EIO;
+	FILE *f = fopen(tmp, "wb");
+	if (!f)
 		rc = -errno;
 	if (f) {
 		bool ok = fwrite(CACHE_MAGIC, 1, sizeof CACHE_MAGIC, f) == sizeof CACHE_MAGIC &&
-			  fwrite(len, sizeof len[0], 2, f) == 2 && fwrite(&sum, sizeof sum, 1, f) == 1 &&
+			  fwrite(hdr, sizeof hdr[0], CACHE_HDR, f) == CACHE_HDR && fwrite(&sum, sizeof sum, 1, f) == 1 &&
 			  fwrite(b[0], 1, n[0], f) == n[0] && (!n[1] || fwrite(b[1], 1, n[1], f) == n[1]);
 		ok &= fclose(f) == 0;
 		rc = ok && rename(tmp, path) == 0 ? 0 : -EIO;
@@ -1645,7 +1686,7 @@ int scrm_topics_compile_rules(scrm_topics **out, const scrm_rules *r, const char
 	    scrm_rules_resolve_path(r, v, buf, sizeof buf) == 0)
 		cache_dir = buf;
 	bool no_dir = false;
-	if (cache_dir && *cache_dir && mkdir(cache_dir, 0755) != 0 && errno != EEXIST) {
+	if (cache_dir && *cache_dir && scrm_mkdir_parents(cache_dir) != 0 && errno != EEXIST) {
 		cache_dir = NULL; /* no cache; the compile itself goes on */
 		no_dir = true;
 	}
@@ -1764,13 +1805,16 @@ static int compile(scrm_topics **out, const scrm_rules *r, const char *cache_dir
 			ids[ndb + i] = GUEST_BASE + guest->ids[i];
 		}
 		t->nguest = ng_max;
+		for (uint32_t i = 0; i < ng_max; i++)
+			if (guest->ids[i] >= t->guest_lim)
+				t->guest_lim = guest->ids[i] + 1;
 		uint64_t key[2] = {0, 0};
 		char path[4096];
 		bool cached = cache_dir && *cache_dir && cache_key(t, guest, key) &&
 			      snprintf(path, sizeof path, "%s/topics-%016llx%016llx.hsdb", cache_dir,
 				       (unsigned long long)key[0], (unsigned long long)key[1]) < (int)sizeof path;
 		hs_error_t he = HS_SUCCESS;
-		if (cached && cache_load(t, path) == 0) {
+		if (cached && cache_load(t, path, key) == 0) {
 			t->cache = SCRM_TOPICS_CACHE_HIT;
 		} else {
 			hs_compile_error_t *ce = NULL;
@@ -1796,7 +1840,7 @@ static int compile(scrm_topics **out, const scrm_rules *r, const char *cache_dir
 				hs_free_compile_error(ce);
 			}
 			if (he == HS_SUCCESS && cached)
-				t->cache = cache_store(t, path) == 0 ? SCRM_TOPICS_CACHE_STORED : SCRM_TOPICS_CACHE_FAILED;
+				t->cache = cache_store(t, path, key) == 0 ? SCRM_TOPICS_CACHE_STORED : SCRM_TOPICS_CACHE_FAILED;
 		}
 		free(exprs);
 		free(flags);
@@ -2118,8 +2162,10 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 {
 	(void)flags;
 	scrm_topics_scratch *s = ctx;
-	if (id >= GUEST_BASE)
-		return s->guest_fn ? s->guest_fn(s->guest_ctx, id - GUEST_BASE, to) : 0;
+	if (id >= s->t->npats) /* a guest's, or none of ours (the cache checks for that too) */
+		return id >= GUEST_BASE && id - GUEST_BASE < s->t->guest_lim && s->guest_fn
+			       ? s->guest_fn(s->guest_ctx, id - GUEST_BASE, to)
+			       : 0;
 	const struct pattern *p = &s->t->pats[id];
 	return hit(s, id, p->fixed ? (size_t)(to - p->fixed) : (size_t)from, (size_t)to);
 }

@@ -294,3 +294,25 @@ bool scrm_same_file(const char *a, const char *b)
 	canon_path(b, cb, sizeof cb);
 	return !strcmp(ca, cb);
 }
+
+int scrm_mkdir_parents(const char *dir)
+{
+	char p[4096];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof p) {
+		errno = n ? ENAMETOOLONG : ENOENT;
+		return -1;
+	}
+	memcpy(p, dir, n + 1);
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			p[i] = '/';
+			return -1;
+		}
+		p[i] = '/';
+	}
+	return mkdir(p, 0755);
+}

@@ -124,4 +124,11 @@ static inline const char *scrm_str_ptr(const scrm_buf *arena, scrm_str s)
 	return arena->data + s.off;
 }
 
+/*
+ * scrm_mkdir_parents() - mkdir -p: the directory @dir and any missing parents (`-o out
+ * --log out/log` before out exists).
+ * Return: 0, or -1 with errno (EEXIST when it was there already).
+ */
+int scrm_mkdir_parents(const char *dir);
+
 #endif

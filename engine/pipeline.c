@@ -1776,30 +1776,6 @@ static uint64_t log_max_record(const pipeline *pl)
 	return pl->log_max_record > pl->cfg->max_record ? pl->log_max_record : pl->cfg->max_record;
 }
 
-/* mkdir -p: the directory and any missing parents (`-o out --log out/log` before out
- * exists). 0, or -1 with errno (EEXIST when it was there already). */
-static int mkdir_parents(const char *dir)
-{
-	char p[4096];
-	size_t n = strlen(dir);
-	if (n == 0 || n >= sizeof p) {
-		errno = n ? ENAMETOOLONG : ENOENT;
-		return -1;
-	}
-	memcpy(p, dir, n + 1);
-	for (size_t i = 1; i < n; i++) {
-		if (p[i] != '/')
-			continue;
-		p[i] = 0;
-		if (mkdir(p, 0755) && errno != EEXIST) {
-			p[i] = '/';
-			return -1;
-		}
-		p[i] = '/';
-	}
-	return mkdir(p, 0755);
-}
-
 /* A fingerprint of the n bytes at b: n in the top 16 bits, a hash of them below. */
 static uint64_t head_of(const unsigned char *b, size_t n)
 {
@@ -1917,7 +1893,7 @@ static int resume_setup(pipeline *pl)
 	/* Lock the log before anything reads its checkpoint or touches an output: a second
 	 * process on the same log must stop here, not after cutting the outputs back to the
 	 * checkpoint it read (the log's own lock, in scrm_ilog_open(), comes later). */
-	if (mkdir_parents(cfg->log_dir) && errno != EEXIST) {
+	if (scrm_mkdir_parents(cfg->log_dir) && errno != EEXIST) {
 		int e = errno;
 		fprintf(stderr, "scrm: interaction log: %s: cannot create: %s\n", cfg->log_dir, strerror(e));
 		return -e;

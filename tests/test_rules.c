@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include <hs.h>
+#include <xxhash.h>
 
 #include "rules.h"
 #include "topics.h"
@@ -837,9 +838,10 @@ Test(topics, compiled_database_cache)
 		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
 	scrm_topics_free(t);
 	/* a header whose lengths do not add up to the file's size (the main database's
-	 * length set to 2 GiB: the 20 bytes of the magic line and its NUL, then that length) */
+	 * length set to 2 GiB: the 20 bytes of the magic line and its NUL, the key's 16 bytes
+	 * and the two counts' 16, then that length) */
 	snprintf(cmd, sizeof cmd,
-		 "for f in %s/topics-*.hsdb; do { head -c 20 $f; printf '\\0\\0\\0\\200\\0\\0\\0\\0'; tail -c +29 $f; } > $f.x && mv $f.x $f; done",
+		 "for f in %s/topics-*.hsdb; do { head -c 52 $f; printf '\\0\\0\\0\\200\\0\\0\\0\\0'; tail -c +61 $f; } > $f.x && mv $f.x $f; done",
 		 dir);
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
@@ -855,10 +857,36 @@ Test(topics, compiled_database_cache)
 	scrm_topics_free(t);
 	snprintf(cmd, sizeof cmd, "test $(ls %s | wc -l) = 2", dir);
 	cr_assert_eq(system(cmd), 0, "one file per set of patterns, no temporary left");
+	/* another set's file under this one's name (whole and checksummed, but of 1 pattern
+	 * where 4 are wanted): compiled again, the right answers */
+	snprintf(cmd, sizeof cmd, "cd %s && a=$(ls -t | head -1) && b=$(ls -t | tail -1) && cp $a $b", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	for (int i = 0; i < 5; i++)
+		cr_assert_str_eq(ids_of(t, texts[i]), want[i], "text %d", i);
+	scrm_topics_free(t);
+	/* a FIFO under the name: not waited on, replaced */
+	snprintf(cmd, sizeof cmd, "cd %s && for f in topics-*.hsdb; do rm $f && mkfifo $f; done", dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_HIT);
+	scrm_topics_free(t);
 	cr_assert_eq(scrm_topics_compile_cached(&t, r2, "/nonexistent/scrm-cache", err, sizeof(err)), 0);
 	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_FAILED);
 	cr_assert_str_eq(ids_of(t, "a refund"), "0,");
 	scrm_topics_free(t);
+	/* `set rules-cache` naming directories not there yet: all made */
+	char deep[600];
+	snprintf(deep, sizeof deep, "set rules-cache = %s/a/b/c\ntopic x: refund\n", dir);
+	scrm_rules *r4 = parse_ok(deep);
+	cr_assert_eq(scrm_topics_compile_rules(&t, r4, NULL, NULL, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	scrm_rules_free(r4);
 	/* `set rules-cache` naming a directory that cannot be made: said, not silent */
 	scrm_rules *r3 = parse_ok("set rules-cache = /proc/scrm-no-such-dir\ntopic x: refund\n");
 	cr_assert_eq(scrm_topics_compile_rules(&t, r3, NULL, NULL, err, sizeof(err)), 0, "%s", err);
@@ -868,6 +896,68 @@ Test(topics, compiled_database_cache)
 	scrm_rules_free(r2);
 	scrm_rules_free(r);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* A cache file of the right key, counts and checksum that holds a streaming-mode database
+ * (which scans nothing in block mode) is compiled again, not loaded. */
+Test(topics, cache_refuses_a_streaming_database)
+{
+	char dir[] = "/tmp/scrm-topics-cache-XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	scrm_rules *r = parse_ok("topic x: refund\n");
+	char err[4096], path[512], cmd[600];
+	scrm_topics *t = NULL;
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED);
+	scrm_topics_free(t);
+	snprintf(cmd, sizeof cmd, "ls %s/topics-*.hsdb > %s.name", dir, dir);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(path, sizeof path, "%s.name", dir);
+	FILE *nf = fopen(path, "r");
+	cr_assert_not_null(nf);
+	cr_assert_not_null(fgets(path, sizeof path, nf));
+	fclose(nf);
+	path[strcspn(path, "\n")] = 0;
+	/* the file: 20 bytes of magic, six header words (key, key, patterns, guests, the two
+	 * lengths), the checksum of the words and the databases, the databases */
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	char magic[20];
+	uint64_t hdr[6], sum;
+	cr_assert_eq(fread(magic, 1, 20, f), 20);
+	cr_assert_eq(fread(hdr, 8, 6, f), 6);
+	cr_assert_eq(fread(&sum, 8, 1, f), 1);
+	fclose(f);
+	cr_assert_eq(hdr[2], 1, "one pattern");
+	cr_assert_eq(hdr[5], 0, "no phrases database");
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+	cr_assert_eq(hs_compile("refund", HS_FLAG_CASELESS, HS_MODE_STREAM, NULL, &db, &ce), HS_SUCCESS);
+	char *blob = NULL;
+	size_t n = 0;
+	cr_assert_eq(hs_serialize_database(db, &blob, &n), HS_SUCCESS);
+	hs_free_database(db);
+	hdr[4] = n;
+	char *all = malloc(sizeof hdr + n);
+	memcpy(all, hdr, sizeof hdr);
+	memcpy(all + sizeof hdr, blob, n);
+	sum = XXH3_64bits(all, sizeof hdr + n);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	fwrite(magic, 1, 20, f);
+	fwrite(hdr, 8, 6, f);
+	fwrite(&sum, 8, 1, f);
+	fwrite(blob, 1, n, f);
+	cr_assert_eq(fclose(f), 0);
+	free(all);
+	free(blob);
+	cr_assert_eq(scrm_topics_compile_cached(&t, r, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(scrm_topics_cache_state(t), SCRM_TOPICS_CACHE_STORED, "state %d", scrm_topics_cache_state(t));
+	cr_assert_str_eq(ids_of(t, "a refund"), "0,");
+	scrm_topics_free(t);
+	scrm_rules_free(r);
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s.name", dir, dir);
 	cr_assert_eq(system(cmd), 0);
 }
 
