@@ -216,6 +216,11 @@ static int load_fails(const char *what, const char *path, char *msg, size_t cap)
 		if (!rc) {
 			scrm_lexicon *lex = NULL;
 			rc = scrm_lexicon_load_mem(&lex, "", 0, "", (const char *)data, len, path, e, sizeof e);
+			if (!rc && scrm_lexicon_emoji_size(lex) + scrm_lexicon_emoji_unreachable(lex) == 0) {
+				snprintf(e, sizeof e, "%.900s: no emoji lexicon entries (expected emoji<TAB>description lines)",
+					 path); /* as scrm_lexicon_load() says it */
+				rc = -EINVAL;
+			}
 			scrm_lexicon_free(lex);
 		}
 		free(data);

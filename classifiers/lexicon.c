@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -414,6 +415,23 @@ static const char *next_line(const char **p, const char *end, size_t *len)
 	return line;
 }
 
+/* A bare CR inside a stripped line: a file with CR-only (old Mac) line endings, which
+ * would otherwise load as one line whose later entries sit unread in its last field. */
+static int cr_inside(const char *line, size_t n, const char *name, size_t lineno, char *err, size_t errlen)
+{
+	while (n && is_ws((unsigned char)*line)) /* stripped as split_line() strips */
+		line++, n--;
+	while (n && is_ws((unsigned char)line[n - 1]))
+		n--;
+	if (memchr(line, '\r', n)) {
+		errf(err, errlen, "%s:%zu: a CR inside the line (a file with CR-only line endings?)", name, lineno);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The word list. Every line is read as VADER's (token, mean, then optional std and
+ * ratings); the file is AFINN's when every entry is word<TAB>integer. */
 static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const char *name, char *err,
 		       size_t errlen)
 {
@@ -424,58 +442,45 @@ static int parse_words(scrm_lexicon *lex, const char *buf, size_t len, const cha
 	/* a file saved on Windows starts with a byte-order mark: not part of the first word */
 	const char *p = buf + scrm_utf8_bom(buf, len), *end = buf + len, *line;
 	size_t lineno = 0, llen;
+	bool afinn = true, any = false;
 	while ((line = next_line(&p, end, &llen))) {
 		struct field f[5];
 		lineno++;
 		size_t nf = split_line(line, llen, f, 4);
 		if (nf == 0)
 			continue;
-		if (lex->format == SCRM_LEXICON_EMPTY) {
-			double tmp;
-			lex->format = (nf == 2 && parse_int(f[1].p, f[1].n, &tmp) == 0) ? SCRM_LEXICON_AFINN
-											: SCRM_LEXICON_VADER;
-		}
-		const char *fmt = lex->format == SCRM_LEXICON_AFINN ? "AFINN" : "VADER";
+		if ((vrc = cr_inside(line, llen, name, lineno, err, errlen)) < 0)
+			return vrc;
 		if (nf < 2) {
-			errf(err, errlen, "%s:%zu: expected TAB-separated fields (%s format), got '%s'", name,
-			     lineno, fmt, snip(f[0].p, f[0].n, sn, sizeof sn));
+			errf(err, errlen, "%s:%zu: expected TAB-separated fields (word<TAB>valence, VADER's or AFINN's format), got '%s'",
+			     name, lineno, snip(f[0].p, f[0].n, sn, sizeof sn));
 			return -EINVAL;
 		}
 		double v, sd;
-		if (lex->format == SCRM_LEXICON_AFINN) {
-			if (nf != 2) {
-				errf(err, errlen, "%s:%zu: expected 2 fields word<TAB>integer (AFINN format, as line 1)",
-				     name, lineno);
-				return -EINVAL;
-			}
-			if (parse_int(f[1].p, f[1].n, &v) < 0) {
-				errf(err, errlen, "%s:%zu: expected an integer in field 2, got '%s'", name, lineno,
-				     snip(f[1].p, f[1].n, sn, sizeof sn));
-				return -EINVAL;
-			}
-		} else {
-			if (parse_double(f[1].p, f[1].n, &v) < 0) {
-				errf(err, errlen, "%s:%zu: expected a number (mean valence) in field 2, got '%s'", name,
-				     lineno, snip(f[1].p, f[1].n, sn, sizeof sn));
-				return -EINVAL;
-			}
-			if (nf >= 3 && parse_double(f[2].p, f[2].n, &sd) < 0) {
-				errf(err, errlen, "%s:%zu: expected a number (std dev) in field 3, got '%s'", name,
-				     lineno, snip(f[2].p, f[2].n, sn, sizeof sn));
-				return -EINVAL;
-			}
+		if (parse_double(f[1].p, f[1].n, &v) < 0) {
+			errf(err, errlen, "%s:%zu: expected a number (mean valence) in field 2, got '%s'", name, lineno,
+			     snip(f[1].p, f[1].n, sn, sizeof sn));
+			return -EINVAL;
+		}
+		if (nf >= 3 && parse_double(f[2].p, f[2].n, &sd) < 0) {
+			errf(err, errlen, "%s:%zu: expected a number (std dev) in field 3, got '%s'", name, lineno,
+			     snip(f[2].p, f[2].n, sn, sizeof sn));
+			return -EINVAL;
 		}
 		if (fabs(v) > SCRM_LEXICON_MAX_VALENCE) {
 			errf(err, errlen, "%s:%zu: valence %g is out of range (at most %g either way)", name, lineno, v,
 			     (double)SCRM_LEXICON_MAX_VALENCE);
 			return -EINVAL;
 		}
+		afinn &= nf == 2 && parse_int(f[1].p, f[1].n, &sd) == 0;
+		any = true;
 		int rc = lex_put(lex, f[0].p, f[0].n, v);
 		if (rc < 0) {
 			errf(err, errlen, "%s:%zu: %s", name, lineno, strerror(-rc));
 			return rc;
 		}
 	}
+	lex->format = !any ? SCRM_LEXICON_EMPTY : afinn ? SCRM_LEXICON_AFINN : SCRM_LEXICON_VADER;
 	return 0;
 }
 
@@ -519,8 +524,16 @@ static int parse_emoji(scrm_lexicon *lex, const char *buf, size_t len, const cha
 			return -EINVAL;
 		}
 		/* further fields are ignored: the reference keeps fields [0:2] */
+		if ((vrc = cr_inside(line, llen, name, lineno, err, errlen)) < 0)
+			return vrc;
 		size_t used;
 		uint32_t cp = utf8_decode1((const unsigned char *)f[0].p, f[0].n, &used);
+		if (used == f[0].n && cp < 128 && (((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9'))) {
+			errf(err, errlen,
+			     "%s:%zu: key '%s' is an ASCII letter or digit: it would replace that character inside every word (is this the word lexicon?)",
+			     name, lineno, snip(f[0].p, f[0].n, sn, sizeof sn));
+			return -EINVAL;
+		}
 		if (used != f[0].n) {
 			lex->eunreachable++;
 			continue;
@@ -621,7 +634,12 @@ int scrm_lexicon_load(scrm_lexicon **out, const char *lexicon_path, const char *
 	if (emoji_path && (rc = read_file(emoji_path, &eb, &el, err, errlen)) < 0)
 		goto out_lex;
 	rc = scrm_lexicon_load_mem(out, lb, ll, lexicon_path, eb, el, emoji_path, err, errlen);
-	if (rc == 0 && scrm_lexicon_size(*out) == 0) {
+	if (rc == 0 && emoji_path && scrm_lexicon_emoji_size(*out) + scrm_lexicon_emoji_unreachable(*out) == 0) {
+		scrm_lexicon_free(*out); /* as for the words below */
+		*out = NULL;
+		errf(err, errlen, "%s: no emoji lexicon entries (expected emoji<TAB>description lines)", emoji_path);
+		rc = -EINVAL;
+	} else if (rc == 0 && scrm_lexicon_size(*out) == 0) {
 		/* (the reference takes an empty file as an empty dict; a file given to score
 		 * with is a mistake: every text would come out neutral) */
 		scrm_lexicon_free(*out);

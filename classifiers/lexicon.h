@@ -3,8 +3,8 @@
  * loaded once and shared read-only by every analyze worker.
  *
  * DESIGN. A lexicon is data, never code: the project does not ship one (see
- * scripts/fetch-lexicons.sh). Two word-list formats are read, detected per file from its
- * first non-blank line:
+ * scripts/fetch-lexicons.sh). Two word-list formats are read; a file is AFINN's when every
+ * entry is word<TAB>integer, else VADER's (every line is read by VADER's rules):
  *
  *   VADER  token<TAB>mean<TAB>std<TAB>ratings   (cjhutto/vaderSentiment vader_lexicon.txt)
  *          fields past the second are optional; when present, std must be a number.
@@ -16,12 +16,16 @@
  * lower-cased tokens, so a key with capitals never matches) and a duplicate key
  * replaces the earlier value. Each line is stripped of surrounding ASCII whitespace
  * (CR included) before it is split on TAB; blank lines are skipped. Any other bad
- * line is a load error "path:line: why"; so is a file that is not UTF-8.
+ * line is a load error "path:line: why"; so is a file that is not UTF-8, and a CR
+ * inside a line (CR-only line endings, which the reference reads as one line).
  *
  * The emoji file is emoji<TAB>description. The reference replaces each *code point*
  * of the text found in this table by its description, so only keys that are a single
  * code point can ever match; longer keys (ZWJ sequences, keycaps, flags) are loaded,
  * counted in scrm_lexicon_emoji_unreachable() and otherwise ignored, as in the reference.
+ * A key that is an ASCII letter or digit is a load error (the reference would replace
+ * that letter inside every word: the word lexicon given as the emoji one), and so is,
+ * in scrm_lexicon_load(), an emoji file without entries.
  *
  * Both tables are open-addressing hash tables (linear probing, load <= 1/2): the word
  * table keyed by the key's bytes with scrm_lexicon_hash(), the emoji table by code point.

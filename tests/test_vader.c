@@ -576,6 +576,51 @@ Test(vader, lexicon_afinn_format)
 	}
 }
 
+/* A file is AFINN's only when every entry is word<TAB>integer: VADER's fields past the
+ * second are optional, so a file of word<TAB>number lines, or one whose first line looks
+ * like AFINN's, is VADER's (both were refused as bad AFINN lines). */
+Test(vader, lexicon_format_from_every_line)
+{
+	char err[256];
+	scrm_lexicon *lex;
+	double v;
+	cr_assert_eq(load_mem(&lex, "good\t2\nbad\t-1.5\n", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_VADER);
+	cr_expect(scrm_lexicon_find(lex, "bad", 3, &v) && v == -1.5);
+	scrm_lexicon_free(lex);
+	cr_assert_eq(load_mem(&lex, "\n\n\ngood\t3\nbad\t-3\t0.5\n", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_VADER);
+	cr_expect(scrm_lexicon_find(lex, "bad", 3, &v) && v == -3.0);
+	scrm_lexicon_free(lex);
+	cr_assert_eq(load_mem(&lex, "good\t3\r\nbad\t-3\r\n", err, sizeof err), 0, "%s", err);
+	cr_expect_eq(scrm_lexicon_format(lex), SCRM_LEXICON_AFINN);
+	scrm_lexicon_free(lex);
+	/* an emoji file: a letter as key (the word lexicon given as the emoji one), CR-only
+	 * lines, no entries at all (scrm_lexicon_load) */
+	static const char wrong[] = "$:\t-1.5\t0.8\t[]\nl\t2.0\t0.5\t[]\n";
+	cr_expect_eq(scrm_lexicon_load_mem(&lex, "a\t1\n", 4, "l", wrong, sizeof wrong - 1, "e.txt", err, sizeof err),
+		     -EINVAL);
+	cr_expect_str_eq(err, "e.txt:2: key 'l' is an ASCII letter or digit: it would replace that character inside "
+			      "every word (is this the word lexicon?)");
+	static const char cr[] = "\xF0\x9F\x98\x80\tgrinning face\r\xF0\x9F\x98\x81\tbeaming face\r";
+	cr_expect_eq(scrm_lexicon_load_mem(&lex, "a\t1\n", 4, "l", cr, sizeof cr - 1, "e.txt", err, sizeof err), -EINVAL);
+	cr_expect_str_eq(err, "e.txt:1: a CR inside the line (a file with CR-only line endings?)");
+	char path[] = "/tmp/scrm_lexXXXXXX", epath[] = "/tmp/scrm_emoXXXXXX";
+	int fd = mkstemp(path), efd = mkstemp(epath);
+	cr_assert(fd >= 0 && efd >= 0);
+	cr_assert_eq(write(fd, "good\t2\n", 7), 7);
+	close(fd);
+	close(efd);
+	lex = NULL;
+	cr_expect_eq(scrm_lexicon_load(&lex, path, epath, err, sizeof err), -EINVAL);
+	cr_expect_null(lex);
+	char want[128];
+	snprintf(want, sizeof want, "%s: no emoji lexicon entries (expected emoji<TAB>description lines)", epath);
+	cr_expect_str_eq(err, want);
+	unlink(path);
+	unlink(epath);
+}
+
 Test(vader, lexicon_errors_name_the_line)
 {
 	static const struct {
@@ -583,9 +628,10 @@ Test(vader, lexicon_errors_name_the_line)
 	} bad[] = {
 		{"good\t1.9\t0.9\t[]\nbad\tx\t0.5\t[]\n", "t.txt:2: expected a number (mean valence) in field 2, got 'x'"},
 		{"good\t1.9\t0.9\t[]\nbad\t-1\tnan\t[]\n", "t.txt:2: expected a number (std dev) in field 3, got 'nan'"},
-		{"good\n", "t.txt:1: expected TAB-separated fields (VADER format), got 'good'"},
-		{"a\t1\n\nb\t2\t3\n", "t.txt:3: expected 2 fields word<TAB>integer (AFINN format, as line 1)"},
-		{"a\t1\nb\t2.5\n", "t.txt:2: expected an integer in field 2, got '2.5'"},
+		{"good\n", "t.txt:1: expected TAB-separated fields (word<TAB>valence, VADER's or AFINN's format), got 'good'"},
+		{"a\t1\nb\tx\n", "t.txt:2: expected a number (mean valence) in field 2, got 'x'"},
+		/* CR-only line endings: one line to the reference, whose later entries were lost */
+		{"good\t2.0\t0.5\t[1]\rbad\t-2.0\t0.5\t[1]\r", "t.txt:1: a CR inside the line (a file with CR-only line endings?)"},
 		{"a\t1\nb\t\xff\n", "t.txt:2: not valid UTF-8"},
 		{"good\tinf\t1\t[]\n", "t.txt:1: expected a number (mean valence) in field 2, got 'inf'"},
 		/* found by fuzz_lexicon: a valence that overflows float in the explanation */
@@ -604,7 +650,7 @@ Test(vader, lexicon_errors_name_the_line)
 	cr_expect_eq(scrm_lexicon_load(&lex, "/nonexistent/lex.txt", NULL, err, sizeof err), -ENOENT);
 	cr_expect_str_eq(err, "/nonexistent/lex.txt: No such file or directory");
 	/* an emoji file with no TAB */
-	cr_expect_eq(scrm_lexicon_load_mem(&lex, "a\t1\n", 4, "l", "x\ty\n:)\n", 7, "e.txt", err, sizeof err), -EINVAL);
+	cr_expect_eq(scrm_lexicon_load_mem(&lex, "a\t1\n", 4, "l", "%\ty\n:)\n", 7, "e.txt", err, sizeof err), -EINVAL);
 	cr_expect_str_eq(err, "e.txt:2: expected emoji<TAB>description, got ':)'");
 	/* a file on disk: the path is in the message */
 	char path[] = "/tmp/scrm_lexXXXXXX";
@@ -614,7 +660,7 @@ Test(vader, lexicon_errors_name_the_line)
 	close(fd);
 	cr_expect_eq(scrm_lexicon_load(&lex, path, NULL, err, sizeof err), -EINVAL);
 	char want[128];
-	snprintf(want, sizeof want, "%s:2: expected TAB-separated fields (VADER format), got 'broken'", path);
+	snprintf(want, sizeof want, "%s:2: expected TAB-separated fields (word<TAB>valence, VADER's or AFINN's format), got 'broken'", path);
 	cr_expect_str_eq(err, want);
 	unlink(path);
 }
@@ -652,13 +698,14 @@ Test(vader, lexicon_empty_and_duplicates)
 	cr_expect_null(scrm_lexicon_emoji(lex, 0x1F44D, &dl));
 	scrm_lexicon_free(lex);
 	scrm_lexicon_free(NULL);
-	/* fuzz regression: an ASCII "emoji" with an empty description ("z<TAB><TAB>x": fields
-	 * [0:2] are "z" and ""). "goodz" becomes "good " as in the reference. */
-	cr_assert_eq(scrm_lexicon_load_mem(&lex, "good\t1.9\t1\t[]", 13, "l", "z\t\tx\n", 5, "e", err, sizeof err), 0,
+	/* fuzz regression: an ASCII "emoji" with an empty description ("%<TAB><TAB>x": fields
+	 * [0:2] are "%" and ""). "good%" becomes "good " as in the reference. (A letter as
+	 * key is refused: test lexicon_format_from_every_line.) */
+	cr_assert_eq(scrm_lexicon_load_mem(&lex, "good\t1.9\t1\t[]", 13, "l", "%\t\tx\n", 5, "e", err, sizeof err), 0,
 		     "%s", err);
 	cr_expect_eq(scrm_lexicon_emoji_size(lex), 1);
 	vd = scrm_vader_create(lex);
-	cr_assert_eq(scrm_vader_score(vd, "goodz", 5, &s), 0);
+	cr_assert_eq(scrm_vader_score(vd, "good%", 5, &s), 0);
 	cr_expect_eq(s.compound, 0.4404);
 	scrm_vader_free(vd);
 	scrm_lexicon_free(lex);
