@@ -1170,122 +1170,200 @@ out:
 	return ok;
 }
 
-/* Contradiction check: try every assignment of the topic's distinct leaves. */
-/* The first NEAR of @t equal to near @k (the same distance and leaves): one variable
- * for the same NEAR written twice. */
+/* The first NEAR of @t equal to near @k (the same distance and leaves, either side first:
+ * NEAR holds in either order): one variable for the same NEAR written twice. */
 static uint32_t near_canon(const scrm_topics *t, uint32_t k)
 {
 	const struct near *b = &t->nears[k];
+	const uint32_t *np = t->near_pat;
 	for (uint32_t i = 0; i < k; i++) {
 		const struct near *a = &t->nears[i];
-		if (a->n == b->n && a->a_n == b->a_n && a->b_n == b->b_n &&
-		    !memcmp(t->near_pat + a->a_off, t->near_pat + b->a_off, a->a_n * sizeof *t->near_pat) &&
-		    !memcmp(t->near_pat + a->b_off, t->near_pat + b->b_off, a->b_n * sizeof *t->near_pat))
+		if (a->n != b->n)
+			continue;
+		if (a->a_n == b->a_n && a->b_n == b->b_n && !memcmp(np + a->a_off, np + b->a_off, a->a_n * sizeof *np) &&
+		    !memcmp(np + a->b_off, np + b->b_off, a->b_n * sizeof *np))
+			return i;
+		if (a->a_n == b->b_n && a->b_n == b->a_n && !memcmp(np + a->a_off, np + b->b_off, a->a_n * sizeof *np) &&
+		    !memcmp(np + a->b_off, np + b->a_off, a->b_n * sizeof *np))
 			return i;
 	}
 	return k;
 }
 
+/*
+ * Contradiction check: a search for an assignment of the topic's distinct leaves (terms,
+ * from:, lang:, and each NEAR's "near enough") that satisfies it, with at most one lang:
+ * and one from: true. The query is evaluated in three values (false, true, unknown) under
+ * the leaves set so far, so a branch stops as soon as the query is settled, and only a
+ * leaf the unsettled part depends on is set next (true first). A query the search cannot settle within SAT_STEPS op evaluations is not shown
+ * never to match.
+ */
+#define SAT_STEPS 2000000
+enum { F3 = 0, T3 = 1, U3 = 2 };
+
+struct sat {
+	const struct op *ops;
+	uint32_t nops;
+	const uint32_t *opvar;  /* per op: its leaf's variable (a NEAR: its own) */
+	const uint32_t *nearv;  /* per NEAR op (by op index): its leaves' variables, a side then b */
+	const uint32_t *nearv_off;
+	const struct near *nears;
+	const uint8_t *kind;
+	uint32_t nvars;
+	uint8_t *val, *st;
+	uint8_t *node;          /* per op: the value of its subquery in the last evaluation */
+	const uint32_t *start;  /* per op: the first op of its subquery */
+	long steps;
+};
+
+static uint8_t and3(uint8_t a, uint8_t b) { return a == F3 || b == F3 ? F3 : a == T3 && b == T3 ? T3 : U3; }
+static uint8_t or3(uint8_t a, uint8_t b) { return a == T3 || b == T3 ? T3 : a == F3 && b == F3 ? F3 : U3; }
+
+static uint8_t sat_eval(struct sat *s)
+{
+	uint32_t sp = 0;
+	s->steps -= s->nops;
+	for (uint32_t i = 0; i < s->nops; i++) {
+		const struct op *o = &s->ops[i];
+		switch (o->code) {
+		case OP_TERM:
+		case OP_FROM:
+		case OP_LANG: s->st[sp++] = s->val[s->opvar[i]]; break;
+		case OP_NEAR: {
+			const struct near *nr = &s->nears[o->arg];
+			const uint32_t *lv = s->nearv + s->nearv_off[i];
+			uint8_t a = F3, b = F3;
+			for (uint32_t j = 0; j < nr->a_n; j++)
+				a = or3(a, s->val[lv[j]]);
+			for (uint32_t j = 0; j < nr->b_n; j++)
+				b = or3(b, s->val[lv[nr->a_n + j]]);
+			s->st[sp++] = and3(and3(a, b), s->val[s->opvar[i]]);
+			break;
+		}
+		case OP_NOT: s->st[sp - 1] = s->st[sp - 1] == U3 ? U3 : (uint8_t)!s->st[sp - 1]; break;
+		case OP_AND: sp--; s->st[sp - 1] = and3(s->st[sp - 1], s->st[sp]); break;
+		case OP_OR: sp--; s->st[sp - 1] = or3(s->st[sp - 1], s->st[sp]); break;
+		}
+		s->node[i] = s->st[sp - 1];
+	}
+	return sp ? s->st[0] : T3;
+}
+
+/* A variable not yet set that the unsettled subquery ending at op @i depends on. */
+static uint32_t sat_pick(const struct sat *s, uint32_t i)
+{
+	for (;;) {
+		const struct op *o = &s->ops[i];
+		switch (o->code) {
+		case OP_NOT: i--; continue;
+		case OP_AND:
+		case OP_OR: {
+			uint32_t left = s->start[i - 1] - 1;
+			i = s->node[left] == U3 ? left : i - 1;
+			continue;
+		}
+		case OP_NEAR: { /* a side, b side, near enough: the first one unsettled */
+			const struct near *nr = &s->nears[o->arg];
+			const uint32_t *lv = s->nearv + s->nearv_off[i];
+			uint8_t a = F3;
+			for (uint32_t j = 0; j < nr->a_n; j++)
+				a = or3(a, s->val[lv[j]]);
+			uint32_t from = a == U3 ? 0 : nr->a_n, to = a == U3 ? nr->a_n : nr->a_n + nr->b_n;
+			for (uint32_t j = from; j < to; j++)
+				if (s->val[lv[j]] == U3)
+					return lv[j];
+			return s->opvar[i];
+		}
+		default: return s->opvar[i];
+		}
+	}
+}
+
+/* 1: satisfiable from here (or not settled within the budget), 0: not. */
+static int sat_search(struct sat *s)
+{
+	if (s->steps < 0)
+		return 1;
+	uint8_t r = sat_eval(s);
+	if (r != U3)
+		return r == T3;
+	uint32_t v = sat_pick(s, s->nops - 1);
+	bool one = s->kind[v] == OP_LANG || s->kind[v] == OP_FROM; /* one value each */
+	bool taken = false;
+	for (uint32_t w = 0; one && w < s->nvars && !taken; w++)
+		taken = w != v && s->kind[w] == s->kind[v] && s->val[w] == T3;
+	if (!taken) {
+		s->val[v] = T3;
+		if (sat_search(s))
+			return 1;
+	}
+	s->val[v] = F3;
+	int rc = sat_search(s);
+	s->val[v] = U3;
+	return rc;
+}
+
+/* The variable of leaf (@kind, @key), added when new. */
+static uint32_t sat_var(uint32_t *var_key, uint8_t *var_kind, uint32_t *nvars, uint8_t kind, uint32_t key)
+{
+	uint32_t v = 0;
+	while (v < *nvars && !(var_kind[v] == kind && var_key[v] == key))
+		v++;
+	if (v == *nvars) {
+		var_kind[v] = kind;
+		var_key[v] = key;
+		++*nvars;
+	}
+	return v;
+}
+
 static bool never_matches(const scrm_topics *t, const struct topic *tp)
 {
-	uint32_t var_key[16];
-	uint8_t var_kind[16];
-	uint32_t nvars = 0;
 	const struct op *ops = t->ops + tp->op_off;
-	for (uint32_t i = 0; i < tp->op_n; i++) {
+	uint32_t n = tp->op_n, nleaves = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (ops[i].code == OP_NEAR)
+			nleaves += t->nears[ops[i].arg].a_n + t->nears[ops[i].arg].b_n;
+	size_t cap = (size_t)n + nleaves + 1;
+	uint32_t *var_key = malloc(cap * sizeof *var_key), *opvar = malloc(n * sizeof *opvar),
+		 *nearv = malloc((nleaves + 1) * sizeof *nearv), *nearv_off = malloc(n * sizeof *nearv_off);
+	uint8_t *var_kind = malloc(cap), *val = malloc(cap), *st = malloc(n + 1), *node = malloc(n + 1);
+	uint32_t *start = malloc((n + 1) * sizeof *start);
+	bool never = false;
+	if (!var_key || !opvar || !nearv || !nearv_off || !var_kind || !val || !st || !node || !start || !n)
+		goto out; /* out of memory (or nothing to check): not shown */
+	uint32_t nvars = 0, nl = 0;
+	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = ops[i].code;
-		if (k != OP_TERM && k != OP_FROM && k != OP_LANG && k != OP_NEAR)
-			continue;
-		uint32_t keys[64];
-		uint32_t nk = 0;
-		if (k == OP_NEAR) {
+		start[i] = k == OP_NOT ? start[i - 1] : k == OP_AND || k == OP_OR ? start[start[i - 1] - 1] : i;
+		if (k == OP_TERM || k == OP_FROM || k == OP_LANG) {
+			opvar[i] = sat_var(var_key, var_kind, &nvars, k, ops[i].arg);
+		} else if (k == OP_NEAR) {
 			/* a variable of its own too: whether its A and B were near enough is
 			 * free (under a negation, "never near" must not read as "never") */
-			uint32_t v = 0, key = near_canon(t, ops[i].arg);
-			while (v < nvars && !(var_kind[v] == OP_NEAR && var_key[v] == key))
-				v++;
-			if (v == nvars) {
-				if (nvars == 16)
-					return false;
-				var_kind[nvars] = OP_NEAR;
-				var_key[nvars++] = key;
-			}
+			opvar[i] = sat_var(var_key, var_kind, &nvars, OP_NEAR, near_canon(t, ops[i].arg));
 			const struct near *nr = &t->nears[ops[i].arg];
-			for (uint32_t j = 0; j < nr->a_n + nr->b_n && nk < 64; j++)
-				keys[nk++] = t->near_pat[nr->a_off + j];
-			k = OP_TERM;
-		} else {
-			keys[nk++] = ops[i].arg;
-		}
-		for (uint32_t j = 0; j < nk; j++) {
-			uint32_t v = 0;
-			while (v < nvars && !(var_kind[v] == k && var_key[v] == keys[j]))
-				v++;
-			if (v == nvars) {
-				if (nvars == 16)
-					return false;
-				var_kind[nvars] = k;
-				var_key[nvars++] = keys[j];
-			}
+			nearv_off[i] = nl;
+			for (uint32_t j = 0; j < nr->a_n + nr->b_n; j++)
+				nearv[nl++] = sat_var(var_key, var_kind, &nvars, OP_TERM, t->near_pat[nr->a_off + j]);
 		}
 	}
-	if (tp->op_n > 512)
-		return false;
-	for (uint32_t m = 0; m < (1u << nvars); m++) {
-		/* lang: and from: hold one value each: at most one of each kind true. */
-		int nlang = 0, nfrom = 0;
-		for (uint32_t v = 0; v < nvars; v++)
-			if (m >> v & 1) {
-				nlang += var_kind[v] == OP_LANG;
-				nfrom += var_kind[v] == OP_FROM;
-			}
-		if (nlang > 1 || nfrom > 1)
-			continue;
-		uint8_t st[512];
-		uint32_t sp = 0;
-		for (uint32_t i = 0; i < tp->op_n; i++) {
-			const struct op *o = &ops[i];
-			uint32_t v;
-			switch (o->code) {
-			case OP_TERM:
-			case OP_FROM:
-			case OP_LANG:
-				for (v = 0; v < nvars; v++)
-					if (var_kind[v] == o->code && var_key[v] == o->arg)
-						break;
-				st[sp++] = m >> v & 1;
-				break;
-			case OP_NEAR: {
-				/* Some A leaf and some B leaf matched, and (its own variable)
-				 * they were near enough. */
-				const struct near *nr = &t->nears[o->arg];
-				uint32_t vn = 0, key = near_canon(t, o->arg);
-				while (!(var_kind[vn] == OP_NEAR && var_key[vn] == key))
-					vn++;
-				uint8_t a = 0, bb = 0;
-				for (uint32_t j = 0; j < nr->a_n + nr->b_n; j++) {
-					for (v = 0; v < nvars; v++)
-						if (var_kind[v] == OP_TERM && var_key[v] == t->near_pat[nr->a_off + j])
-							break;
-					if (v < nvars && (m >> v & 1)) {
-						if (j < nr->a_n)
-							a = 1;
-						else
-							bb = 1;
-					}
-				}
-				st[sp++] = a && bb && (m >> vn & 1);
-				break;
-			}
-			case OP_NOT: st[sp - 1] = !st[sp - 1]; break;
-			case OP_AND: sp--; st[sp - 1] = st[sp - 1] && st[sp]; break;
-			case OP_OR: sp--; st[sp - 1] = st[sp - 1] || st[sp]; break;
-			}
-		}
-		if (st[0])
-			return false;
-	}
-	return true;
+	memset(val, U3, nvars);
+	struct sat s = {.ops = ops, .nops = n, .opvar = opvar, .nearv = nearv, .nearv_off = nearv_off,
+			.nears = t->nears, .kind = var_kind, .nvars = nvars, .val = val, .st = st, .node = node,
+			.start = start, .steps = SAT_STEPS};
+	never = sat_search(&s) == 0;
+out:
+	free(var_key);
+	free(opvar);
+	free(nearv);
+	free(nearv_off);
+	free(var_kind);
+	free(val);
+	free(st);
+	free(node);
+	free(start);
+	return never;
 }
 
 /* The main database's flags of @p: SINGLEMATCH only where the first match settles it

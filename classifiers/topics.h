@@ -207,8 +207,9 @@ const char *scrm_topics_term_text(const scrm_topics *t, uint32_t pat);
 
 /*
  * scrm_topics_never_matches() - 1 if topic/cue @id can be shown never to match: a
- * contradiction such as `a -a` or `lang:en lang:fr` (checked by trying every assignment
- * of its distinct leaves, for topics with at most 16 of them; 0 = not shown).
+ * contradiction such as `a -a` or `lang:en lang:fr` (a search over assignments of its
+ * distinct leaves that stops where the query is settled, within a budget of steps; 0 =
+ * not shown).
  */
 int scrm_topics_never_matches(const scrm_topics *t, uint16_t id);
 

@@ -1078,6 +1078,75 @@ Test(topics, hits_overflow_and_names)
 	fx_free(&f);
 }
 
+/* The contradiction check against the queries' own matching: random queries over three
+ * words, two languages and two authors (no NEAR: "satisfiable" is then "some record
+ * matches"), each checked on all 48 records those leaves make. A query shown never to
+ * match must match none; one that matches none must be shown (the search settles these
+ * small queries within its budget). Also: long conjunctions and disjunctions are shown
+ * at once (every assignment of 17 and more leaves was not tried before). */
+static void rnd_query(uint64_t *g, char *out, size_t cap, int depth)
+{
+	static const char *const leaf[] = {"a", "b", "c", "lang:en", "lang:fr", "from:x", "from:y"};
+	*g = *g * 6364136223846793005ULL + 1442695040888963407ULL;
+	unsigned r = (unsigned)(*g >> 33);
+	if (depth == 0 || r % 3 == 0) {
+		snprintf(out, cap, "%s%s", r / 3 % 4 == 0 ? "-" : "", leaf[r / 12 % 7]);
+		return;
+	}
+	char x[512], y[512];
+	rnd_query(g, x, sizeof x, depth - 1);
+	rnd_query(g, y, sizeof y, depth - 1);
+	snprintf(out, cap, "%s(%s %s %s)", r / 3 % 5 == 0 ? "-" : "", x, r / 15 % 2 ? "OR" : "", y);
+}
+
+Test(topics, never_matches_as_no_record_matches)
+{
+	uint64_t g = 2026;
+	for (int round = 0; round < 6; round++) {
+		char *src = malloc(64 * 1024);
+		size_t o = 0;
+		for (int q = 0; q < 50; q++) {
+			char buf[2048];
+			rnd_query(&g, buf, sizeof buf, 3);
+			if (buf[0] == '-' && !strchr(buf, '('))
+				o += (size_t)snprintf(src + o, 64 * 1024 - o, "topic q%d: a %s\n", q, buf);
+			else
+				o += (size_t)snprintf(src + o, 64 * 1024 - o, "topic q%d: %s\n", q, buf);
+		}
+		struct fx f = fx_make(src);
+		int matched[50] = {0};
+		static const char *const langs[] = {"en", "fr", "de"}, *const who[] = {"x", "y"};
+		for (int m = 0; m < 8; m++)
+			for (int l = 0; l < 3; l++)
+				for (int w = 0; w < 2; w++) {
+					char text[32];
+					snprintf(text, sizeof text, "%s %s %s .", m & 1 ? "a" : "", m & 2 ? "b" : "",
+						 m & 4 ? "c" : "");
+					const char *hit = match3(&f, text, who[w], langs[l]);
+					for (const char *p = hit; *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : p + strlen(p))
+						matched[atoi(p + 1)] = 1;
+				}
+		for (int q = 0; q < 50; q++)
+			cr_expect_eq(scrm_topics_never_matches(f.t, (uint16_t)q), !matched[q], "round %d query %d: %s",
+				     round, q, scrm_topics_name(f.t, (uint16_t)q));
+		fx_free(&f);
+		free(src);
+	}
+	struct fx f = fx_make("topic a: (w1 OR w2 OR w3 OR w4 OR w5 OR w6 OR w7 OR w8 OR w9 OR w10 OR w11 OR w12 OR w13 "
+			      "OR w14 OR w15 OR w16 OR w17 OR w18 OR w19 OR w20 OR w21 OR w22 OR w23 OR w24 OR w25 OR w26 "
+			      "OR w27 OR w28 OR w29 OR w30) lang:en lang:es\n"
+			      "topic b: x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11 x12 x13 x14 x15 x16 x17 -x1\n"
+			      "topic c: (a NEAR/3 b) -(b NEAR/3 a)\n"
+			      "topic d: x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11 x12 x13 x14 x15 x16 x17 -(x18 OR x19)\n"
+			      "topic e: (a NEAR/3 b) -(b NEAR/4 a)\n");
+	cr_expect_eq(scrm_topics_never_matches(f.t, 0), 1);
+	cr_expect_eq(scrm_topics_never_matches(f.t, 1), 1);
+	cr_expect_eq(scrm_topics_never_matches(f.t, 2), 1, "NEAR holds in either order");
+	cr_expect_eq(scrm_topics_never_matches(f.t, 3), 0);
+	cr_expect_eq(scrm_topics_never_matches(f.t, 4), 0);
+	fx_free(&f);
+}
+
 Test(topics, never_matches)
 {
 	struct fx f = fx_make("topic a: x -x\n"
