@@ -1222,6 +1222,29 @@ static int on_any(unsigned id, unsigned long long from, unsigned long long to, u
 	return 0;
 }
 
+/* Combining marks are inside words: a Devanagari vowel sign or virama, a decomposed
+ * accent, a joiner. A term does not match the start of a longer word (`कम` in `कमाई`,
+ * `cafe` in `cafe` + U+0301), and NEAR counts a word with marks as one word. */
+Test(topics, combining_marks_inside_words)
+{
+	struct fx f = fx_make("topic kam: कम\n"
+			      "topic cafe: cafe\n"
+			      "topic tag: #cafe\n"
+			      "topic near1: रिफंड NEAR/1 मिला\n"
+			      "topic mila: मिला\n");
+	cr_assert_str_eq(match(&f, "कमाई बढ़ी"), "");
+	cr_assert_str_eq(match(&f, "कम पैसा"), "kam");
+	cr_assert_str_eq(match(&f, "cafe\xCC\x81 tomorrow"), "");
+	cr_assert_str_eq(match(&f, "#cafe\xCC\x81 tomorrow"), "");
+	cr_assert_str_eq(match(&f, "the cafe, tomorrow #cafe"), "cafe,tag");
+	cr_assert_str_eq(match(&f, "रिफंड जल्दी मिला"), "near1,mila");
+	cr_assert_str_eq(match(&f, "रिफंड किताब मिला"), "near1,mila");
+	cr_assert_str_eq(match(&f, "रिफंड एक दो मिला"), "mila");
+	cr_assert_str_eq(match(&f, "मिलाकर"), "", "a term ending in a mark is bounded too");
+	cr_assert_str_eq(match(&f, "cafe\xE2\x80\x8D"), "", "a joiner is inside the word");
+	fx_free(&f);
+}
+
 Test(topics, word_table_is_hyperscans)
 {
 	/* Boundaries are checked outside Hyperscan: they must agree with its UCP \w everywhere. */
