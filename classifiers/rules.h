@@ -55,7 +55,8 @@
  * TERM is a run of bytes other than space, tab, ( ) and ". Terms, phrases, hashtags and
  * mentions match case-insensitively (Unicode case folding where they have non-ASCII
  * letters; an all-ASCII one folds ASCII only, so `k` does not match the Kelvin sign) and
- * the words of a phrase match with any run of spaces, tabs and line breaks between them;
+ * the words of a phrase match with any run of spaces (Unicode's too: no-break, thin,
+ * ideographic), tabs and line breaks between them;
  * all are word-bounded with
  * Unicode word characters (exactly Hyperscan's UCP \w: letters, digits, '_'), so
  * `refund` does not match "refunded", `café` does not match "cafés", and a boundary
@@ -67,7 +68,9 @@
  * inside hashtags and mentions (`skyvista` matches "#SkyVista"), as PowerTrack's
  * tokenized keyword match does; `#skyvista` matches only the hashtag (not "#skyvistadown",
  * not "x#skyvista"). The words of a PHRASE match in order, separated in the text by one or
- * more spaces, tabs, CRs or LFs ("still no" matches "Still  NO", not "still, no");
+ * more spaces, tabs, CRs or LFs, or the Unicode spaces U+00A0, U+1680, U+2000..U+200A,
+ * U+2028, U+2029, U+202F, U+205F, U+3000 ("still no" matches "Still  NO" and "still" NBSP
+ * "no", not "still, no");
  * punctuation inside a phrase word must match exactly ("haven't had").
  * /REGEX/ is a Hyperscan (PCRE-subset) pattern in UTF-8 mode, flags i (caseless),
  * s (dot matches newline), m (multi-line); its \w and \b are ASCII (Hyperscan refuses \b

@@ -2398,44 +2398,91 @@ static int byte_scan(scrm_topics_scratch *s, const char *text, size_t len)
  * already reported by the main pass.
  */
 /* The 16 bytes at @p: the bits of their spaces; *ctl: whether one is a TAB, CR or LF. */
-static inline unsigned spaces16(const char *p, unsigned *ctl)
+static inline unsigned spaces16(const char *p, unsigned *ctl, unsigned *lead)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)p);
 	__m128i c = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
 				 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
 	*ctl = (unsigned)_mm_movemask_epi8(c);
+	/* the bytes that may start a Unicode space (gap_len() above 1): 0xC2, 0xE1..0xE3;
+	 * none where all 16 are ASCII */
+	*lead = 0;
+	if (_mm_movemask_epi8(v)) {
+		__m128i l = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xC2)),
+					 _mm_cmpeq_epi8(_mm_min_epu8(_mm_max_epu8(v, _mm_set1_epi8((char)0xE1)),
+								     _mm_set1_epi8((char)0xE3)),
+							v));
+		*lead = (unsigned)_mm_movemask_epi8(l);
+	}
 	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')));
 }
 
-/* Whether @t has a TAB, CR or LF, or two spaces in a row. */
+/* The length of the gap at t[i] between a phrase's words in a text: 1 for a space, TAB,
+ * CR or LF; 2 or 3 for a Unicode space (U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029,
+ * U+202F, U+205F, U+3000: a pasted or typeset text's no-break and thin spaces); else 0. */
+static size_t uni_gap_len(const unsigned char *t, size_t i, size_t n);
+
+static inline size_t gap_len(const char *text, size_t i, size_t n)
+{
+	unsigned char c = (unsigned char)text[i];
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+		return 1;
+	return c < 0xC2 ? 0 : uni_gap_len((const unsigned char *)text, i, n);
+}
+
+static size_t uni_gap_len(const unsigned char *t, size_t i, size_t n)
+{
+	unsigned char c = t[i];
+	if (c == 0xC2)
+		return i + 1 < n && t[i + 1] == 0xA0 ? 2 : 0;
+	if ((c != 0xE1 && c != 0xE2 && c != 0xE3) || i + 2 >= n)
+		return 0;
+	unsigned b = t[i + 1], d = t[i + 2];
+	if (c == 0xE1)
+		return b == 0x9A && d == 0x80 ? 3 : 0;
+	if (c == 0xE3)
+		return b == 0x80 && d == 0x80 ? 3 : 0;
+	return (b == 0x80 && (d <= 0x8A || d == 0xA8 || d == 0xA9 || d == 0xAF)) || (b == 0x81 && d == 0x9F) ? 3 : 0;
+}
+
+/* Whether one of the bytes @lead (bits from t + @at) starts a Unicode space. */
+static bool uni_space_at(const char *t, size_t n, size_t at, unsigned lead)
+{
+	for (; lead; lead &= lead - 1)
+		if (uni_gap_len((const unsigned char *)t, at + (size_t)__builtin_ctz(lead), n))
+			return true;
+	return false;
+}
+
+/* Whether @t has a TAB, CR or LF, two spaces in a row, or a Unicode space. */
 static bool odd_spaces(const char *t, size_t n)
 {
 	bool prev = false; /* the byte before t[i] is a space */
 	size_t i = 0;
 	unsigned carry = 0, ctl; /* carry bit 0: the byte before this block is a space */
 	for (; i + 16 <= n; i += 16) {
-		unsigned sp = spaces16(t + i, &ctl);
+		unsigned lead, sp = spaces16(t + i, &ctl, &lead);
 		if (ctl | (sp & (sp << 1 | carry)))
+			return true;
+		if (lead && uni_space_at(t, n, i, lead))
 			return true;
 		carry = sp >> 15;
 	}
 	if (i < n && n >= 16) {
 		/* The last 16 bytes, overlapping what the loop saw: the pair across their first
 		 * byte lies within the bytes before i, which the loop has checked. */
-		unsigned sp = spaces16(t + n - 16, &ctl);
-		return (ctl | (sp & sp << 1)) != 0;
+		unsigned lead, sp = spaces16(t + n - 16, &ctl, &lead);
+		return (ctl | (sp & sp << 1)) != 0 || (lead && uni_space_at(t, n, n - 16, lead));
 	}
 	prev = carry != 0;
 	for (; i < n; i++) {
 		char c = t[i];
-		if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && prev))
+		if (c == '\t' || c == '\n' || c == '\r' || (c == ' ' && prev) || gap_len(t, i, n) > 1)
 			return true;
 		prev = c == ' ';
 	}
 	return false;
 }
-
-static bool is_gap(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 static int on_gap_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags,
 			void *ctx)
@@ -2468,10 +2515,11 @@ static int scan_gaps(scrm_topics_scratch *s, const char *text, size_t len)
 	size_t k = 0;
 	for (size_t i = 0; i < len;) {
 		s->map[k] = (uint32_t)i;
-		if (is_gap(text[i])) {
+		size_t g = gap_len(text, i, len);
+		if (g) {
 			s->norm[k++] = ' ';
-			while (i < len && is_gap(text[i]))
-				i++;
+			for (i += g; i < len && (g = gap_len(text, i, len)); i += g)
+				;
 		} else {
 			s->norm[k++] = text[i++];
 		}

@@ -1245,6 +1245,31 @@ Test(topics, combining_marks_inside_words)
 	fx_free(&f);
 }
 
+/* A phrase's words may be apart by Unicode spaces too (a no-break space pasted from a
+ * web page, a thin space, the ideographic space), in short texts and in long ones
+ * (found by the 16-byte blocks and by the bytes after them); other characters led by
+ * the same bytes (a curly quote, an ellipsis, U+3001) are no gap. */
+Test(topics, phrases_across_unicode_spaces)
+{
+	struct fx f = fx_make("topic p: \"still no\"\n");
+	static const char *const gap[] = {"\xC2\xA0", "\xE2\x80\xAF", "\xE3\x80\x80", "\xE2\x80\x89", "\xE1\x9A\x80",
+					  "\xE2\x80\xA8", "\xE2\x81\x9F", " \xC2\xA0 "};
+	static const char *const no_gap[] = {"\xE2\x80\x99", "\xE2\x80\xA6", "\xE3\x80\x81", "\xC2\xA9", "\xE2\x80\x8B"};
+	char text[256];
+	for (size_t k = 0; k < sizeof gap / sizeof gap[0]; k++)
+		for (int pad = 0; pad <= 36; pad += 12) {
+			snprintf(text, sizeof text, "%.*sstill%sno refund", pad, "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx ", gap[k]);
+			cr_expect_str_eq(match(&f, text), "p", "gap %zu pad %d", k, pad);
+		}
+	for (size_t k = 0; k < sizeof no_gap / sizeof no_gap[0]; k++)
+		for (int pad = 0; pad <= 36; pad += 12) {
+			snprintf(text, sizeof text, "%.*sstill%sno refund", pad, "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx ", no_gap[k]);
+			cr_expect_str_eq(match(&f, text), "", "not a gap %zu pad %d", k, pad);
+		}
+	cr_expect_str_eq(match(&f, "still\xC2"), "", "a lead byte at the end");
+	fx_free(&f);
+}
+
 Test(topics, word_table_is_hyperscans)
 {
 	/* Boundaries are checked outside Hyperscan: they must agree with its UCP \w everywhere. */
