@@ -316,3 +316,8 @@ int scrm_mkdir_parents(const char *dir)
 	}
 	return mkdir(p, 0755);
 }
+
+bool scrm_output_is_input(const char *path, const char *input)
+{
+	return strcmp(input, "-") ? scrm_same_file(path, input) : scrm_same_file_fd(path, STDIN_FILENO);
+}

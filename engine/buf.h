@@ -102,6 +102,10 @@ bool scrm_same_file(const char *a, const char *b);
  * redirected to it, say); false for anything but a regular file. */
 bool scrm_same_file_fd(const char *path, int fd);
 
+/* Whether output @path is input @input: the same file, or for "-" (standard input) the
+ * regular file standard input was redirected from. */
+bool scrm_output_is_input(const char *path, const char *input);
+
 /* Whether @path names descriptor @fd: /dev/stdout, /dev/fd/N, /proc/self/fd/N by name, or
  * the same file (a pipe, a terminal, a regular file) by device and inode. */
 bool scrm_names_fd(const char *path, int fd);

@@ -991,8 +991,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 		const char *clash = NULL;
 		char clashbuf[64];
 		for (size_t i = 0; i < cfg.n_inputs && !special && !clash; i++)
-			if (strcmp(cfg.inputs[i], "-") && scrm_same_file(cfg.stats_json, cfg.inputs[i]))
-				clash = "an input";
+			if (scrm_output_is_input(cfg.stats_json, cfg.inputs[i]))
+				clash = strcmp(cfg.inputs[i], "-") ? "an input" : "the file standard input comes from";
 		for (size_t k = 0; k < nread && !special && !clash; k++)
 			if (scrm_same_file(cfg.stats_json, rfiles[k])) {
 				snprintf(clashbuf, sizeof clashbuf, "the %s this run reads", rwhat[k]);

@@ -3031,9 +3031,13 @@ static int check_outputs(pipeline *pl)
 		if (stat(outs[o], &st) == 0 && !S_ISREG(st.st_mode))
 			continue; /* /dev/stderr, a pipe: written as they are, nothing emptied */
 		for (size_t i = 0; i < cfg->n_inputs && !rc; i++)
-			if (strcmp(cfg->inputs[i], "-") && scrm_same_file(outs[o], cfg->inputs[i])) {
-				fprintf(stderr, "scrm: %s is also an input (%s %s): writing it would empty it; name "
-						"another output\n", cfg->inputs[i], what[o], outs[o]);
+			if (scrm_output_is_input(outs[o], cfg->inputs[i])) {
+				if (strcmp(cfg->inputs[i], "-"))
+					fprintf(stderr, "scrm: %s is also an input (%s %s): writing it would empty it; name "
+							"another output\n", cfg->inputs[i], what[o], outs[o]);
+				else
+					fprintf(stderr, "scrm: %s %s is the file standard input comes from: writing it would "
+							"empty it; name another output\n", what[o], outs[o]);
 				rc = SCRM_PIPELINE_CLASH;
 			}
 		for (size_t k = 0; k < cfg->n_read_files && !rc; k++)

@@ -203,11 +203,17 @@ cp "$T/clob/out/rejects.ndjson" "$T/clob/rej.before"
 "$SCRM" run -q --rejects "$T/clob/o3/inbox.ndjson.zst" -o "$T/clob/o3" "$T/clob/in.ndjson" 2>"$T/clob/e3"; clob3=$?
 "$SCRM" run -q -o "$T/clob/o4" --stats-json "$T/clob/in.ndjson" "$T/clob/in.ndjson" 2>"$T/clob/e4"; clob4=$?
 "$SCRM" run -q -o "$T/clob/out" --stats-json "$T/clob/out/rejects.ndjson" "$T/clob/in.ndjson" 2>"$T/clob/e5"; clob5=$?
-check "outputs onto inputs or onto each other are refused, nothing emptied (rc $clob1 $clob2 $clob3 $clob4 $clob5)" \
+# ... and so is the file standard input comes from (found by review: emptied, exit 0)
+"$SCRM" run -q -o "$T/clob/out" - <"$T/clob/out/rejects.ndjson" 2>"$T/clob/e6"; clob6=$?
+"$SCRM" run -q --rejects "$T/clob/in.ndjson" - <"$T/clob/in.ndjson" >/dev/null 2>"$T/clob/e7"; clob7=$?
+"$SCRM" run -q --stats-json "$T/clob/in.ndjson" - <"$T/clob/in.ndjson" >/dev/null 2>"$T/clob/e8"; clob8=$?
+check "outputs onto inputs or onto each other are refused, nothing emptied (rc $clob1 $clob2 $clob3 $clob4 $clob5 $clob6 $clob7 $clob8)" \
 	bash -c "test $clob1 -eq 2 && grep -q 'is also an input (the rejects file' '$T/clob/e1' &&
 		cmp -s '$T/clob/rej.before' '$T/clob/out/rejects.ndjson' &&
 		test $clob2 -eq 2 && test $clob3 -eq 2 && grep -q 'a route output and the rejects file are one file' '$T/clob/e3' &&
-		test $clob4 -eq 2 && test $clob5 -eq 2 && test \$(wc -l <'$T/clob/in.ndjson') -eq 2"
+		test $clob4 -eq 2 && test $clob5 -eq 2 && test \$(wc -l <'$T/clob/in.ndjson') -eq 2 &&
+		test $clob6 -eq 2 && grep -q 'the rejects file .*rejects.ndjson is the file standard input comes from' '$T/clob/e6' &&
+		test $clob7 -eq 2 && test $clob8 -eq 2 && grep -q 'is the file standard input comes from' '$T/clob/e8'"
 # ... nor onto a file the run reads (the CRM export, rules, a lexicon), standard output
 # while the events go there, or standard error (found by review: each was replaced, exit 0)
 cp corpora/sample/customers.csv "$T/clob/c.csv"
