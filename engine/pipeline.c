@@ -2185,6 +2185,18 @@ static int ckpt_write(pipeline *pl)
 	return rc;
 }
 
+/* After a failed write: each of the @n outputs @wrote reached in this batch cut back to
+ * where it was before it (@before), so that every file ends on the same whole batch. */
+static void rollback_outputs(scrm_sink *const *wrote, const uint64_t *before, size_t n)
+{
+	for (size_t o = 0; o < n; o++) {
+		int rb = scrm_sink_rollback(wrote[o], before[o]);
+		if (rb && rb != -ESPIPE)
+			fprintf(stderr, "scrm: cutting %s back to its last whole batch: %s\n", scrm_sink_name(wrote[o]),
+				strerror(-rb));
+	}
+}
+
 /*
  * The chunk's checkpoint, committed (and synced under BATCH) to partition 0 once its
  * interactions are in the log and its events in the outputs (entries: ckpt_setup(); the
@@ -2346,12 +2358,7 @@ static void *writer_main(void *arg)
 			}
 		}
 		if (rc) {
-			for (size_t o = 0; o < reached; o++) {
-				int rb = scrm_sink_rollback(wrote[o], before[o]);
-				if (rb && rb != -ESPIPE)
-					fprintf(stderr, "scrm: cutting %s back to its last whole batch: %s\n",
-						scrm_sink_name(wrote[o]), strerror(-rb));
-			}
+			rollback_outputs(wrote, before, reached);
 			/* A reader that went away (| head) is not worth a message. */
 			if (!atomic_load(&pl->fatal) && rc != -EPIPE)
 				fprintf(stderr, "scrm: writing %s: %s\n", what, strerror(-rc));
@@ -2361,6 +2368,9 @@ static void *writer_main(void *arg)
 			continue;
 		}
 		if (pl->ilog && (rc = log_checkpoint(pl, c))) {
+			/* not counted, so not in the outputs either (a resumed run cuts them back
+			 * to the last checkpoint all the same) */
+			rollback_outputs(wrote, before, reached);
 			if (!atomic_load(&pl->fatal))
 				fprintf(stderr, "scrm: writing the interaction log's checkpoint: %s\n", strerror(-rc));
 			set_fatal(pl, rc);

@@ -73,3 +73,40 @@ int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*fn)(void *), v
 		return EAGAIN;
 	return real(t, a, fn, arg);
 }
+
+/* $FAIL_PWRITE=SUBSTR and $FAIL_PWRITE_N=N: the N-th pwrite (1-based) to a file whose path
+ * holds SUBSTR fails with ENOSPC (the interaction log's partition 0, where the checkpoints
+ * go: "p0000-"). */
+#include <string.h>
+#include <sys/types.h>
+static ssize_t fail_pwrite(int fd)
+{
+	static int calls;
+	const char *pat = getenv("FAIL_PWRITE"), *n = getenv("FAIL_PWRITE_N");
+	if (!pat || !n)
+		return 0;
+	char lk[64], path[4096];
+	snprintf(lk, sizeof lk, "/proc/self/fd/%d", fd);
+	ssize_t l = readlink(lk, path, sizeof path - 1);
+	if (l <= 0)
+		return 0;
+	path[l] = 0;
+	if (!strstr(path, pat) || __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST) != atoi(n))
+		return 0;
+	errno = ENOSPC;
+	return -1;
+}
+ssize_t pwrite(int fd, const void *b, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+	return fail_pwrite(fd) ? -1 : real(fd, b, len, off);
+}
+ssize_t pwrite64(int fd, const void *b, size_t len, off_t off)
+{
+	static ssize_t (*real)(int, const void *, size_t, off_t);
+	if (!real)
+		real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite64");
+	return fail_pwrite(fd) ? -1 : real(fd, b, len, off);
+}
