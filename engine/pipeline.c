@@ -3100,8 +3100,10 @@ static int open_outputs(pipeline *pl)
 			 * gets an event, or a disk that fills before its first batch, still
 			 * leaves a file that decompresses (frames concatenate). */
 			if (pl->compress && scrm_sink_bytes(pl->route_sink[r]) == 0 &&
-			    (rc = write_empty_frame(pl->route_sink[r])))
+			    (rc = write_empty_frame(pl->route_sink[r]))) {
+				unlink(path); /* a file cut short there (0 bytes) does not decompress */
 				return rc;
+			}
 		}
 	} else {
 		rc = scrm_sink_open_fd(&pl->route_sink[0], STDOUT_FILENO, "<stdout>");

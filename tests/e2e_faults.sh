@@ -93,6 +93,14 @@ else
 	skip "worker ENOMEM" "cannot build tests/fault_alloc.c (needs jemalloc)"
 fi
 
+# --- a disk full before the first batch: no route file cut short (a 0-byte file that is
+# not zstd was left where the empty frame could not be written; found by review)
+printf '{"id":"1","channel":"chat","text":"hi"}\n' >"$T/one.ndjson"
+# (stderr through a pipe: a file there would be held to the limit too)
+( trap '' XFSZ; ulimit -f 0; "$SCRM" run -q -o "$T/oxf" "$T/one.ndjson" ) 2>&1 | cat >"$T/xf.err"; xf_rc=${PIPESTATUS[0]}
+check "no room for a route's first frame: exit 1, named, no file cut short (rc $xf_rc)" \
+	bash -c "test $xf_rc -eq 1 && grep -q 'inbox.ndjson.zst' '$T/xf.err' && ! test -e '$T/oxf/inbox.ndjson.zst'"
+
 # --- a file that fills in the middle of a batch: every output ends on the same batch ------
 # (the routes written before the failing one once kept the failed batch, so the files held
 # more events than the summary counted, and an empty route was left as a 0-byte file)
