@@ -1048,7 +1048,8 @@ static int cmd_run(int argc, char **argv, bool replay)
 	int jrc = 0;
 	if (cfg.stats_json && (jrc = scrm_run_stats_write_json(&st, cfg.stats_json)))
 		fprintf(stderr, "scrm: cannot write %s: %s\n", cfg.stats_json, strerror(-jrc));
-	rc = rc == SCRM_PIPELINE_CLASH ? 2 : rc || jrc ? 1 : g_stop ? 128 + g_stop : 0;
+	/* (-EINTR with a stop: an output's open() waited for a FIFO's reader when it came) */
+	rc = rc == SCRM_PIPELINE_CLASH ? 2 : rc == -EINTR && g_stop && !jrc ? 128 + g_stop : rc || jrc ? 1 : g_stop ? 128 + g_stop : 0;
 out:
 	for (int k = 0; k < 3; k++)
 		scrm_classifier_free(probes[k]);

@@ -3073,6 +3073,10 @@ oom:
 	return -ENOMEM;
 }
 
+/* An output's open() cut short by SIGINT/SIGTERM (a FIFO waiting for its reader): a stop,
+ * not an error to report (-EINTR goes back; the caller exits as for the signal). */
+static bool stopped_open(const scrm_pipeline_cfg *cfg, int rc) { return rc == -EINTR && cfg->stop && *cfg->stop; }
+
 static int open_outputs(pipeline *pl)
 {
 	const scrm_pipeline_cfg *cfg = pl->cfg;
@@ -3093,7 +3097,9 @@ static int open_outputs(pipeline *pl)
 				     ? scrm_sink_open_file_at(&pl->route_sink[r], path, pl->resume_out[r], err, sizeof err)
 				     : scrm_sink_open_file(&pl->route_sink[r], path, err, sizeof err);
 			if (rc) {
-				fprintf(stderr, "scrm: %s%s\n", err, rc == -ESTALE ? " (cannot resume; move the log away)" : "");
+				if (!stopped_open(cfg, rc))
+					fprintf(stderr, "scrm: %s%s\n", err,
+						rc == -ESTALE ? " (cannot resume; move the log away)" : "");
 				return rc;
 			}
 			/* A new file starts as a valid (empty) zstd stream: a route that never
@@ -3130,7 +3136,8 @@ static int open_outputs(pipeline *pl)
 		snprintf(err, sizeof err, "cannot use stderr");
 	}
 	if (rc) {
-		fprintf(stderr, "scrm: %s\n", err);
+		if (!stopped_open(cfg, rc))
+			fprintf(stderr, "scrm: %s\n", err);
 		return rc;
 	}
 	return 0;

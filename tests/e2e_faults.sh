@@ -160,6 +160,14 @@ sleep 0.5; kill -INT $pid; wait $pid; rc=$?
 check "SIGINT on stdin exits 130" test $rc -eq 130
 check "SIGINT does not quarantine the half-received last line" test "$(lines "$T/osp/rejects.ndjson")" -eq 0
 kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+# an output FIFO with no reader yet: SIGINT is a stop, not an error (exit 1 and
+# "Interrupted system call" before; found by review)
+mkdir -p "$T/ofifo" && mkfifo "$T/ofifo/rejects.ndjson"
+timeout 10 "$SCRM" run -q -j2 -o "$T/ofifo" "$T/in.ndjson" 2>"$T/ofifo.err" &
+pid=$!
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?
+check "SIGINT while an output FIFO waits for its reader exits 130, no error (got $rc)" \
+	bash -c "test $rc -eq 130 && ! grep -q 'Interrupted' '$T/ofifo.err'"
 
 # --- outputs and positions ------------------------------------------------------------------
 : >"$T/empty.ndjson"
