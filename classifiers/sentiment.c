@@ -767,19 +767,17 @@ static int explain(scrm_sent *s, const scrm_vader_text *x, const double *val,
 		   const scrm_domain_entry *const *src, scrm_sent_explain *ex)
 {
 	ex->n = ex->more = 0;
+	double sum[SCRM_SENT_EXPLAIN_MAX];
 	for (size_t i = 0; i < x->n; i++) {
 		if (val[i] == 0)
 			continue;
-		if (ex->n == SCRM_SENT_EXPLAIN_MAX) {
-			ex->more++;
-			continue;
-		}
-		scrm_sent_term *tm = &ex->term[ex->n];
+		const char *word;
+		size_t len;
 		if (src && src[i]) {
-			tm->word = src[i]->text;
-			tm->len = (uint16_t)strlen(src[i]->text);
+			word = src[i]->text;
+			len = strlen(src[i]->text);
 		} else {
-			size_t len = x->tok[i].len;
+			len = x->tok[i].len;
 			if (!s->key[i]) {
 				char buf[16];
 				s->key[i] = intern(s, scrm_vader_token_key(x, i, buf), len);
@@ -788,12 +786,28 @@ static int explain(scrm_sent *s, const scrm_vader_text *x, const double *val,
 					return -ENOMEM;
 				}
 			}
-			tm->word = s->key[i];
-			tm->len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+			word = s->key[i];
 		}
-		tm->valence = (float)val[i];
+		/* a word said again adds to its entry (interned and static texts: one pointer
+		 * for one text), so the 16 entries are 16 words, not the first 16 mentions */
+		uint32_t k = 0;
+		while (k < ex->n && ex->term[k].word != word)
+			k++;
+		if (k < ex->n) {
+			sum[k] += val[i];
+			continue;
+		}
+		if (ex->n == SCRM_SENT_EXPLAIN_MAX) {
+			ex->more++;
+			continue;
+		}
+		ex->term[k].word = word;
+		ex->term[k].len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+		sum[k] = val[i];
 		ex->n++;
 	}
+	for (uint32_t k = 0; k < ex->n; k++)
+		ex->term[k].valence = (float)sum[k];
 	return 0;
 }
 

@@ -43,8 +43,9 @@ typedef struct scrm_sent_term {
 } scrm_sent_term;
 
 typedef struct scrm_sent_explain {
-	uint32_t n;    /* terms stored, in text order */
-	uint32_t more; /* nonzero-valence terms past the first SCRM_SENT_EXPLAIN_MAX, not stored */
+	uint32_t n;    /* terms stored, in order of first mention; a term said again adds its
+			* contribution to its entry */
+	uint32_t more; /* mentions of terms past the first SCRM_SENT_EXPLAIN_MAX, not stored */
 	scrm_sent_term term[SCRM_SENT_EXPLAIN_MAX];
 } scrm_sent_explain;
 

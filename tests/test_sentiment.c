@@ -334,9 +334,38 @@ Test(sentiment, explain_order_cap_and_pointers)
 	for (int k = 0; k < 20; k++)
 		strcat(many, "good ");
 	cr_assert_eq(scrm_sent_score(s, SCRM_SENT_VADER, many, strlen(many), &o, &ex), 0);
+	cr_assert_eq(ex.n, 1, "a word said again adds to its entry");
+	cr_assert_eq(ex.more, 0);
+	cr_assert_eq(ex.term[0].word, good, "one interned copy per word");
+	cr_assert(NEAR(ex.term[0].valence, 20 * 1.9));
+	/* the cap counts words, not mentions: 16 "bad" and a "good" after them (the good
+	 * one was lost), then 20 other words in a lexicon of their own */
+	char mix[256] = "";
+	for (int k = 0; k < 16; k++)
+		strcat(mix, "bad ");
+	strcat(mix, "good");
+	cr_assert_eq(scrm_sent_score(s, SCRM_SENT_VADER, mix, strlen(mix), &o, &ex), 0);
+	cr_assert_eq(ex.n, 2);
+	cr_assert(memcmp(ex.term[1].word, "good", 4) == 0 && NEAR(ex.term[1].valence, 1.9));
+	cr_assert(NEAR(ex.term[0].valence, 16 * -2.5));
+	char wl[1024] = "", txt[512] = "";
+	for (int k = 0; k < 20; k++) {
+		char e[32];
+		snprintf(e, sizeof e, "w%c%c\t1.5\t0.5\t[]\n", 'a' + k, 'a' + k);
+		strcat(wl, e);
+		snprintf(e, sizeof e, "w%c%c w%c%c ", 'a' + k, 'a' + k, 'a' + k, 'a' + k);
+		strcat(txt, e);
+	}
+	scrm_lexicon *lex20 = NULL;
+	char err[256];
+	cr_assert_eq(scrm_lexicon_load_mem(&lex20, wl, strlen(wl), "w", NULL, 0, NULL, err, sizeof err), 0, "%s", err);
+	scrm_sent *s20 = scrm_sent_create(lex20);
+	cr_assert_eq(scrm_sent_score(s20, SCRM_SENT_VADER, txt, strlen(txt), &o, &ex), 0);
 	cr_assert_eq(ex.n, SCRM_SENT_EXPLAIN_MAX);
-	cr_assert_eq(ex.more, 20 - SCRM_SENT_EXPLAIN_MAX);
-	cr_assert_eq(ex.term[5].word, good, "one interned copy per word");
+	cr_assert_eq(ex.more, 2 * (20 - SCRM_SENT_EXPLAIN_MAX), "the mentions of the words left out");
+	cr_assert(NEAR(ex.term[15].valence, 3.0));
+	scrm_sent_free(s20);
+	scrm_lexicon_free(lex20);
 	/* the same through both modes at once */
 	scrm_sentiment v2, s2, v1, s1;
 	scrm_sent_explain e1, e2;
