@@ -712,6 +712,19 @@ static int classify_records(worker *wk, chunk *c)
 	return 0;
 }
 
+/* Where a text longer than @max bytes is cut for sentiment: after its last white space
+ * within the first @max bytes, else at the last UTF-8 character boundary there. */
+static size_t sent_cut(const char *text, size_t max)
+{
+	for (size_t i = max; i > 0; i--)
+		if (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n' || text[i - 1] == '\r')
+			return i;
+	size_t i = max;
+	while (i > 0 && ((unsigned char)text[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
 /*
  * Analysis of a chunk's records, one analyzer at a time over the whole chunk: each pass
  * keeps its own tables hot (the Hyperscan database, the lexicon and word cache) instead
@@ -790,8 +803,9 @@ static int analyze_records(worker *wk, chunk *c)
 		if (!scrm_str_present(r->text))
 			continue;
 		const char *text = scrm_str_ptr(&c->arena, r->text);
-		/* VADER's "but" rule is quadratic in tokens: bound the text. */
-		size_t tl = r->text.len < pl->sent_max ? r->text.len : pl->sent_max;
+		/* VADER's "but" rule is quadratic in tokens: bound the text, at the last white
+		 * space before the bound (a word, or a UTF-8 character, is never cut in two) */
+		size_t tl = r->text.len < pl->sent_max ? r->text.len : sent_cut(text, pl->sent_max);
 		/* A text in a language the lexicon does not read: its emoji and emoticons only. */
 		if (wk->symbols && scrm_str_present(r->lang) &&
 		    !scrm_sent_lang_scored(&pl->sent_langs, scrm_str_ptr(&c->arena, r->lang), r->lang.len)) {
