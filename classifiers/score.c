@@ -170,8 +170,12 @@ int scrm_score_main(int argc, char **argv)
 		tcol = scrm_tsv_col(t, text_col);
 		icol = scrm_tsv_col(t, id_col);
 		/* Only the default 'text' falls back to plain text: a column the user named
-		 * and the file lacks is a mistake to report, not a format to guess. */
-		const char *missing = named_text && tcol < 0 ? text_col : named_id && icol < 0 ? id_col : NULL;
+		 * and the file lacks is a mistake to report, not a format to guess; and a
+		 * header that holds the --id-col named is a TSV's, so it needs its text column. */
+		const char *missing = named_text && tcol < 0 ? text_col
+				      : named_id && icol < 0 ? id_col
+				      : named_id && tcol < 0 ? text_col
+							     : NULL;
 		if (missing) {
 			fprintf(stderr, "scrm score: %s: no column '%s' (columns:", in_path, missing);
 			scrm_tsv_print_columns(stderr, t);

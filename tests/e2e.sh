@@ -423,6 +423,12 @@ PY
 	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --text-col body "$T/notext.tsv" >"$T/nt.tsv" 2>"$T/nt.err"
 	check "score --text-col NAME on a file without that column exits 2 and names the columns" \
 		bash -c "test $? -eq 2 && grep -q \"no column 'body' (columns: text)\" '$T/nt.err'"
+	# ... and --id-col that the header holds, without a text column (the header was
+	# scored as a text and every row with its id; found by review)
+	printf 'msg_id\tbody\n1\tgood\n' >"$T/noid.tsv"
+	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" --id-col msg_id "$T/noid.tsv" >"$T/ni.tsv" 2>"$T/ni.err"
+	check "score --id-col on a TSV without a text column exits 2 and names the columns" \
+		bash -c "test $? -eq 2 && grep -q \"no column 'text' (columns: msg_id body)\" '$T/ni.err'"
 	printf 'I love it\nso bad\n' >"$T/plain.txt"
 	"$SCRM" score --mode vader --lexicon "$LEX/vader_lexicon.txt" "$T/plain.txt" >"$T/nt.tsv"
 	check "score on a file whose first line names no text column reads every line as text" test "$(lines "$T/nt.tsv")" -eq 3
