@@ -409,6 +409,34 @@ static inline int ascii_punct(unsigned char c) { return byte_class[c] & C_PUNCT;
 /* A byte that ends a clause when it ends a token ("glitz." "really?!" "fine;"). */
 static inline uint8_t clause_byte(unsigned char c) { return c == '.' || c == '!' || c == '?' || c == ';'; }
 
+/* Whether the token [a, e) ends its clause: its last byte is one of clause_byte()'s, or
+ * is after closing quotes and brackets ("glitz.\"", "working.)", "done.\u201d"). */
+static __attribute__((noinline)) uint8_t clause_closed(const unsigned char *a, const unsigned char *e)
+{
+	while (e > a) {
+		unsigned char c = e[-1];
+		if (c == '"' || c == '\'' || c == ')' || c == ']' || c == '}')
+			e--;
+		else if (e - a >= 3 && e[-3] == 0xE2 && e[-2] == 0x80 && (c == 0x9D || c == 0x99)) /* \u201d \u2019 */
+			e -= 3;
+		else if (e - a >= 2 && e[-2] == 0xC2 && c == 0xBB) /* \u00bb */
+			e -= 2;
+		else
+			break;
+	}
+	return e > a && clause_byte(e[-1]);
+}
+
+static inline uint8_t clause_end_of(const unsigned char *a, const unsigned char *e)
+{
+	unsigned char c = e[-1];
+	if (clause_byte(c))
+		return 1;
+	if (c == '"' || c == '\'' || c == ')' || c == ']' || c == '}' || c == 0x9D || c == 0x99 || c == 0xBB)
+		return clause_closed(a, e);
+	return 0;
+}
+
 /* ------------------------------------------------------------ the algorithm ---- */
 
 /* negated([word]) */
@@ -998,7 +1026,7 @@ static size_t tokenize_ascii(scrm_vader *v, size_t len, size_t *nupper, int *has
 
 		struct vtok *t = &v->tok[n++];
 		t->mention = a > s + start && a[-1] == '@';
-		t->clause_end = clause_byte(s[stop - 1]);
+		t->clause_end = clause_end_of(s + start, s + stop);
 		ncl += t->clause_end;
 		size_t tl = (size_t)(b - a);
 		t->len = (uint32_t)tl;
@@ -1039,7 +1067,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 			p += sl;
 			continue;
 		}
-		const unsigned char *a = p;
+		const unsigned char *a = p, *a0 = p;
 		while (p < end) {
 			uint8_t c = byte_class[*p];
 			if (c & (C_SPACE | C_USPACE | C_EMPH)) {
@@ -1071,7 +1099,7 @@ static size_t tokenize_utf8(scrm_vader *v, const unsigned char *s, size_t tl, un
 
 		struct vtok *t = &v->tok[n++];
 		t->mention = (uint8_t)mention;
-		t->clause_end = clause_byte(p[-1]);
+		t->clause_end = clause_end_of(a0, p);
 		ncl += t->clause_end;
 		t->off = (uint32_t)lo;
 		size_t al = (size_t)(b - a);
