@@ -252,6 +252,17 @@ Test(sentiment, clauses_and_swear_words)
 	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * -0.74 * NEG));
 	scrm_of(s, "not now! beautiful day", &ex);
 	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * POS));
+	/* and so does one before closing quotes or brackets, ASCII or not (negated across
+	 * them before: found by review) */
+	static const char *const closed[] = {"no glitz.\" beautiful day", "no glitz.) beautiful day",
+					     "no glitz.'\") beautiful day", "no glitz.\xE2\x80\x9D beautiful day",
+					     "no glitz!\xC2\xBB beautiful day", "no \xC3\xA9glitz.\xE2\x80\x99 beautiful day"};
+	for (size_t k = 0; k < sizeof closed / sizeof closed[0]; k++) {
+		scrm_of(s, closed[k], &ex);
+		cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * POS), "case %zu: %g", k, term(&ex, "beautiful"));
+	}
+	scrm_of(s, "no glitz\" beautiful day", &ex);
+	cr_assert(NEAR(term(&ex, "beautiful"), 2.9 * -0.74 * NEG), "a quote alone ends nothing");
 	/* a booster stops there as well: "really." does not raise "good" */
 	scrm_of(s, "really. good", &ex);
 	cr_assert(NEAR(term(&ex, "good"), 1.9 * POS));
