@@ -195,6 +195,8 @@ struct scrm_vader {
 	size_t sent_cap;
 	uint64_t *spaces; /* ASCII path: bit i set when byte i of v->text is whitespace */
 	size_t spaces_cap;
+	void *but; /* but_check_long()'s scratch: its value table, then its heaps */
+	size_t but_cap;
 	uint64_t sw_bloom[16]; /* bit (hash >> 54) set for each constant word */
 	struct sw_slot sw[SW_CAP];
 	/* What classify_short() found for recently seen words, direct-mapped by hash:
@@ -281,6 +283,7 @@ void scrm_vader_free(scrm_vader *v)
 	free(v->tok);
 	free(v->sent);
 	free(v->spaces);
+	free(v->but);
 	free(v);
 }
 
@@ -558,15 +561,134 @@ __attribute__((always_inline)) static inline double sentiment_valence(const stru
 	return least_check(valence, t, i);
 }
 
+/* Texts of more tokens than this take but_check_long(); scrm_vader_set_but_linear_from(). */
+static size_t but_linear_from = 256;
+
+void scrm_vader_set_but_linear_from(size_t n) { but_linear_from = n; }
+
+/*
+ * _but_check() in O(n log n) for long texts: the same result as the reference's loop
+ * (below), which looks each value up by equality in the list as it stands, so every
+ * step scans from the start. A value of 0 is left out (scaled, it stays equal to itself:
+ * the list compares the same). Every other value keeps a min-heap of the positions that
+ * hold it; a step takes the first position of its value, scales it and moves it to the
+ * heap of the new value. The values' table (open addressing by the value's bits) and the
+ * heaps (grown by copying within the scratch) come from v->but. 0, or -ENOMEM.
+ */
+struct but_slot {
+	uint64_t key; /* the value's bits; 0: empty (+0.0 is never a key) */
+	uint32_t off, len, cap; /* its heap: positions at heap[off .. off + len) */
+};
+
+static int but_check_long(scrm_vader *v, size_t n, size_t bi, double *sent)
+{
+	size_t tcap = 16;
+	while (tcap < 4 * n)
+		tcap *= 2;
+	/* every heap's copies: at most 2n pushes into at most 2n heaps, each doubling from 4 */
+	size_t hcap = 24 * n + 64;
+	size_t need = tcap * sizeof(struct but_slot) + hcap * sizeof(uint32_t);
+	if (need > v->but_cap) {
+		void *nb = realloc(v->but, need);
+		if (!nb)
+			return -ENOMEM;
+		v->but = nb;
+		v->but_cap = need;
+	}
+	struct but_slot *tab = v->but;
+	uint32_t *heap = (uint32_t *)(tab + tcap);
+	size_t used = 0;
+	memset(tab, 0, tcap * sizeof *tab);
+	/* the slot of value @x, made when new */
+#define BUT_SLOT(x, out)                                                                                 \
+	do {                                                                                               \
+		uint64_t key_;                                                                             \
+		double x_ = (x);                                                                           \
+		memcpy(&key_, &x_, sizeof key_);                                                           \
+		size_t h_ = (size_t)((key_ * 0x9E3779B97F4A7C15ull) >> 32) & (tcap - 1);                 \
+		while (tab[h_].key && tab[h_].key != key_)                                                 \
+			h_ = (h_ + 1) & (tcap - 1);                                                        \
+		tab[h_].key = key_;                                                                        \
+		(out) = &tab[h_];                                                                          \
+	} while (0)
+	for (size_t j = 0; j < 2 * n; j++) {
+		/* j < n: position j goes into its value's heap; then step j - n */
+		size_t i = j < n ? j : j - n;
+		double s = sent[i];
+		if (s == 0)
+			continue;
+		struct but_slot *e;
+		BUT_SLOT(s, e);
+		uint32_t at;
+		if (j >= n) { /* the step: the first position holding s */
+			at = heap[e->off];
+			if (at == bi)
+				continue; /* neither before nor after the "but": unchanged */
+			/* pop the least position */
+			uint32_t last = heap[e->off + --e->len];
+			size_t c = 0;
+			while (e->len) {
+				size_t l = 2 * c + 1, m = c;
+				uint32_t *hp = heap + e->off;
+				if (l < e->len && hp[l] < (m == c ? last : hp[m]))
+					m = l;
+				if (l + 1 < e->len && hp[l + 1] < (m == c ? last : hp[m]))
+					m = l + 1;
+				if (m == c)
+					break;
+				hp[c] = hp[m];
+				c = m;
+			}
+			if (e->len)
+				heap[e->off + c] = last;
+			double ns = at < bi ? s * 0.5 : s * 1.5;
+			sent[at] = ns;
+			if (ns == 0)
+				continue;
+			BUT_SLOT(ns, e);
+		} else {
+			at = (uint32_t)i;
+		}
+		/* push @at into e's heap */
+		if (e->len == e->cap) {
+			uint32_t ncap = e->cap ? 2 * e->cap : 4;
+			assert(used + ncap <= hcap); /* hcap bounds every copy */
+			memcpy(heap + used, heap + e->off, e->len * sizeof *heap);
+			e->off = (uint32_t)used;
+			e->cap = ncap;
+			used += ncap;
+		}
+		uint32_t *hp = heap + e->off;
+		size_t c = e->len++;
+		while (c && hp[(c - 1) / 2] > at) {
+			hp[c] = hp[(c - 1) / 2];
+			c = (c - 1) / 2;
+		}
+		hp[c] = at;
+	}
+#undef BUT_SLOT
+	return 0;
+}
+
 /* _but_check(), including its sentiments.index(value) quirk: the value at position k
  * is looked up by equality, so it is the first equal value that gets scaled. */
-static void but_check(const struct vtok *t, size_t n, double *sent)
+static void but_check(scrm_vader *v, const struct vtok *t, size_t n, double *sent)
 {
 	size_t bi;
 	for (bi = 0; bi < n && t[bi].id != W_BUT; bi++)
 		;
 	if (bi == n)
 		return;
+	if (n > but_linear_from && n < UINT32_MAX / 32) {
+		int rc = but_check_long(v, n, bi, sent);
+		if (v->but_cap > ((size_t)4 << 20)) { /* a text of ~100,000 words: not kept */
+			free(v->but);
+			v->but = NULL;
+			v->but_cap = 0;
+		}
+		if (rc == 0)
+			return;
+	}
 	for (size_t k = 0; k < n; k++) {
 		double s = sent[k];
 		size_t si = 0;
@@ -1181,6 +1303,7 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 		any |= sent[i] != 0;
 	}
 	x->tok = t;
+	x->v = v;
 	x->sent = sent;
 	x->n = n;
 	x->nupper = nupper;
@@ -1235,7 +1358,7 @@ void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *o
 		return;
 	}
 	if (x->has_but)
-		but_check(x->tok, x->n, sent);
+		but_check(x->v, x->tok, x->n, sent);
 	score_valence(sent, x->n, x->ep, x->qm, out);
 }
 

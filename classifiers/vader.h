@@ -135,6 +135,7 @@ typedef struct scrm_vader_text {
 	unsigned ep, qm;           /* '!' and '?' in the text */
 	int has_but, any, is_cap_diff, ascii;
 	const char *text, *low;    /* scratch the tokens point into (scrm_vader_token_key) */
+	scrm_vader *v;             /* the scorer (its scratch for scrm_vader_finish) */
 } scrm_vader_text;
 
 /* Tokenize and value every token (polarity_scores() up to _but_check). Returns 0,
@@ -144,6 +145,10 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
 /* _but_check() on sent (n values, modified in place; x->sent or a copy of it) and the
  * reference's rounding into *out. */
 void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out);
+
+/* For tests: texts of more than @n tokens take the O(n log n) form of _but_check (256
+ * unless set; SIZE_MAX: never). Both give the same values. Not thread-safe. */
+void scrm_vader_set_but_linear_from(size_t n);
 
 /* score_valence() alone (punctuation emphasis, normalize, proportions, rounding). */
 void scrm_vader_sift(const double *sent, size_t n, unsigned ep, unsigned qm, scrm_sentiment *out);

@@ -803,8 +803,8 @@ static int analyze_records(worker *wk, chunk *c)
 		if (!scrm_str_present(r->text))
 			continue;
 		const char *text = scrm_str_ptr(&c->arena, r->text);
-		/* VADER's "but" rule is quadratic in tokens: bound the text, at the last white
-		 * space before the bound (a word, or a UTF-8 character, is never cut in two) */
+		/* The scorer's scratch grows with the text: bound it, at the last white space
+		 * before the bound (a word, or a UTF-8 character, is never cut in two) */
 		size_t tl = r->text.len < pl->sent_max ? r->text.len : sent_cut(text, pl->sent_max);
 		/* A text in a language the lexicon does not read: its emoji and emoticons only. */
 		if (wk->symbols && scrm_str_present(r->lang) &&
@@ -3324,7 +3324,7 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 	pl->nw = cfg->workers < 1 ? 1 : cfg->workers > SCRM_MAX_WORKERS ? SCRM_MAX_WORKERS : cfg->workers;
 	pl->np = cfg->relate_threads < 1 ? 1 : cfg->relate_threads > SCRM_MAX_RELATE ? SCRM_MAX_RELATE : cfg->relate_threads;
 	pl->compress = cfg->out_dir != NULL;
-	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : 16384;
+	pl->sent_max = cfg->sentiment_max_text ? cfg->sentiment_max_text : (size_t)256 << 10;
 	if (cfg->sentiment_langs)
 		pl->sent_langs = *cfg->sentiment_langs;
 	else

@@ -87,7 +87,7 @@ typedef struct scrm_pipeline_cfg {
 	scrm_csv_opts csv_opts;    /* --csv-columns, --csv-channel (csv.h) */
 	const scrm_lexicon *lexicon; /* NULL: no sentiment; else every record is scored in the
 				        sentiment_modes (borrowed: must outlive the run) */
-	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 16 KiB) */
+	size_t sentiment_max_text; /* score at most this many bytes of a text (0: 256 KiB) */
 	unsigned sentiment_modes;  /* with a lexicon: bit 1 << scrm_sent_mode per mode scored
 				      (0: the scrm mode only); the scrm mode is the primary one
 				      (routing, `why`) when scored, else vader */

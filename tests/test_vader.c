@@ -932,3 +932,64 @@ Test(vader, differential_fast_path_and_cache, .timeout = 120)
 	scrm_vader_free(v);
 	scrm_lexicon_free(lex);
 }
+
+/* _but_check's O(n log n) form for long texts gives the very values of the reference's
+ * loop (which looks each value up by equality as the list stands): random texts of 65 to
+ * 600 tokens over words whose valences meet again when halved or scaled by 1.5 (1 and 2,
+ * 0.5, 0.75, 1.5, 2.25, 3, 4.5 and their negatives), with "but", negations, boosters and
+ * capitals, scored both ways, bit for bit; and a text that took the loop 20 s. */
+Test(vader, but_check_long_texts_as_the_loop)
+{
+	static const char lexsrc[] = "waa\t1.0\nwbb\t2.0\nwcc\t0.5\nwdd\t1.5\nwee\t3.0\nwff\t0.75\nwgg\t4.5\nwhh\t2.25\n"
+				     "wii\t-1.0\nwjj\t-2.0\nwkk\t-0.5\nwll\t-1.5\nwmm\t-3.0\nwnn\t-0.75\n";
+	static const char *const other[] = {"but", "BUT", "not", "very", "WAA", "Wbb", "x", "the", "kind", "of", "never"};
+	char err[256];
+	scrm_lexicon *lex = NULL;
+	cr_assert_eq(load_mem(&lex, lexsrc, err, sizeof err), 0, "%s", err);
+	scrm_vader *v = scrm_vader_create(lex);
+	uint64_t g = 77;
+	char *text = malloc(8192);
+	unsigned differ = 0, longs = 0;
+	for (int round = 0; round < 400; round++) {
+		g = g * 6364136223846793005ULL + 1442695040888963407ULL;
+		size_t ntok = 65 + (size_t)(g >> 33) % 536, o = 0;
+		for (size_t k = 0; k < ntok && o < 8000; k++) {
+			g = g * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned r = (unsigned)(g >> 35);
+			const char *w;
+			char wb[8];
+			if (r % 3 == 0) {
+				w = other[r / 3 % (sizeof other / sizeof other[0])];
+			} else {
+				snprintf(wb, sizeof wb, "w%c%c", 'a' + r / 3 % 14, 'a' + r / 3 % 14);
+				w = wb;
+			}
+			o += (size_t)snprintf(text + o, 8192 - o, "%s%s", k ? " " : "", w);
+		}
+		scrm_sentiment a, b;
+		scrm_vader_set_but_linear_from(SIZE_MAX);
+		cr_assert_eq(scrm_vader_score(v, text, o, &a), 0);
+		scrm_vader_set_but_linear_from(0);
+		cr_assert_eq(scrm_vader_score(v, text, o, &b), 0);
+		longs += strstr(text, "but") != NULL;
+		if (memcmp(&a, &b, sizeof a) && differ++ < 3)
+			fprintf(stderr, "round %d: loop %.4f/%.3f/%.3f/%.3f, heaps %.4f/%.3f/%.3f/%.3f\n", round, a.compound,
+				a.neg, a.neu, a.pos, b.compound, b.neg, b.neu, b.pos);
+	}
+	cr_expect_eq(differ, 0);
+	cr_expect_gt(longs, 300, "most texts hold a but");
+	/* 100,000 tokens after a "but": the loop's minutes, now quick (not timed here) */
+	size_t big = 100000 * 4 + 8;
+	char *t2 = malloc(big);
+	size_t o = (size_t)snprintf(t2, big, "but");
+	for (int k = 0; k < 100000; k++)
+		o += (size_t)snprintf(t2 + o, big - o, " w%c%c", 'a' + k % 14, 'a' + k % 14);
+	scrm_vader_set_but_linear_from(256);
+	scrm_sentiment c;
+	cr_assert_eq(scrm_vader_score(v, t2, o, &c), 0);
+	cr_expect(c.compound > 0.99, "%g", c.compound);
+	free(t2);
+	free(text);
+	scrm_vader_free(v);
+	scrm_lexicon_free(lex);
+}
