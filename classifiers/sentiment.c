@@ -431,7 +431,9 @@ size_t scrm_sent_symbols(const scrm_lexicon *lex, const char *text, size_t len, 
 				i++;
 				continue;
 			}
-			/* an ASCII token between white space (or the text's ends) */
+			/* an ASCII token between white space (or the text's ends): one glued to
+			 * a character before it ("é:)") is not whole */
+			bool starts = i == 0 || s[i - 1] == ' ' || (s[i - 1] >= '\t' && s[i - 1] <= '\r');
 			size_t j = i;
 			bool mark = false;
 			while (j < len && s[j] < 0x80 && s[j] != ' ' && !(s[j] >= '\t' && s[j] <= '\r'))
@@ -439,7 +441,7 @@ size_t scrm_sent_symbols(const scrm_lexicon *lex, const char *text, size_t len, 
 			bool whole = j == len || s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r');
 			char low[16];
 			double val;
-			if (mark && whole && j - i <= sizeof low) {
+			if (mark && starts && whole && j - i <= sizeof low) {
 				for (size_t k = i; k < j; k++)
 					low[k - i] = (char)ascii_lower(s[k]);
 				if (scrm_lexicon_find(lex, low, j - i, &val) && o + (j - i) + 1 <= cap) {

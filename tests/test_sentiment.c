@@ -747,6 +747,10 @@ Test(sentiment, symbols_of_a_text)
 	cr_assert_eq(n, strlen(":) \xf0\x9f\x98\x8d <3 :D \xf0\x9f\x91\x8e "));
 	cr_assert(!memcmp(out, ":) \xf0\x9f\x98\x8d <3 :D \xf0\x9f\x91\x8e ", n), "%.*s", (int)n, out);
 	cr_assert_eq(scrm_sent_symbols(lex, "die happy", 9, out, sizeof out), 0);
+	/* glued to a character before it, ASCII or not, an emoticon is no token of its own
+	 * ("\xc3\xa9:)" was found: review) */
+	cr_assert_eq(scrm_sent_symbols(lex, "tr\xc3\xa8s bien \xc3\xa9:)", 15, out, sizeof out), 0);
+	cr_assert_eq(scrm_sent_symbols(lex, "\xf0\x9f\x98\x8d:)", 6, out, sizeof out), 5);
 	cr_assert_eq(scrm_sent_symbols(lex, "", 0, out, sizeof out), 0);
 	/* a symbol that does not fit is left out; invalid UTF-8 is skipped */
 	cr_assert_eq(scrm_sent_symbols(lex, ":) \xf0\x9f\x98\x8d", 7, out, 4), 3);
