@@ -195,6 +195,39 @@ static void at_setting(const scrm_rules *r, uint32_t line, const char *msg, char
 	fputs(err, stderr);
 }
 
+/* A '*' inside a phrase is the character itself, not the wildcard (which ends a bare
+ * term only): say so where a phrase holds one. Returns the warnings printed. */
+static unsigned warn_phrase_stars(const scrm_rules *r)
+{
+	unsigned n = 0;
+	for (uint32_t i = 0; i < scrm_rules_stmt_count(r); i++) {
+		const scrm_rules_stmt *st = scrm_rules_stmt_at(r, i);
+		if ((st->kind != SCRM_STMT_TOPIC && st->kind != SCRM_STMT_CUE) || st->root < 0)
+			continue;
+		int32_t stack[128];
+		int sp = 0;
+		stack[sp++] = st->root;
+		while (sp) {
+			const scrm_rules_node *nd = scrm_rules_node_at(r, stack[--sp]);
+			if (nd->kind == SCRM_NODE_PHRASE && memchr(nd->text, '*', nd->len)) {
+				char msg[320], err[1024] = "";
+				snprintf(msg, sizeof msg,
+					 "warning: a '*' inside a phrase matches the character '*' (the wildcard ends "
+					 "a bare term only: \"%.200s\")",
+					 nd->text);
+				scrm_rules_format_error(r, nd->line, nd->col, msg, err, sizeof err);
+				fputs(err, stderr);
+				n++;
+			}
+			if (nd->b >= 0 && sp < 128) /* the left side first */
+				stack[sp++] = nd->b;
+			if (nd->a >= 0 && sp < 128)
+				stack[sp++] = nd->a;
+		}
+	}
+	return n;
+}
+
 /* Load the file of setting @what (a word lexicon or a linear model) as scrm run would;
  * 0 if that works, else 1 with why in @msg. (The emoji lexicon loads only beside a word
  * lexicon: opening it is all that is checked.) */
@@ -399,6 +432,7 @@ int scrm_check_main(int argc, char **argv)
 	scrm_route_lint(rt, r, err, sizeof(err), &lc);
 	fputs(err, stderr);
 	warnings += lc.warnings;
+	warnings += warn_phrase_stars(r);
 	for (uint32_t id = 0; id < scrm_topics_count(t); id++) {
 		if (!scrm_topics_never_matches(t, (uint16_t)id))
 			continue;

@@ -454,6 +454,13 @@ zstd -q -c corpora/sample/firehose.ndjson >"$T/fh.ndjson.zst"
 "$SCRM" check corpora/sample/rules.scrm --sample "$T/fh.ndjson.zst" >"$T/checks.txt" 2>&1
 check "scrm check --sample reads a compressed sample's texts and reports the regexes' part" \
 	grep -qE "of 400 sample texts, [0-9]+ bytes each on average: [0-9]+ ns per text; its 3 regexes add -?[0-9]+ ns" "$T/checks.txt"
+# a '*' inside a phrase is the character: check points at it (it was silent), and
+# contradictions of 17 and more terms are found (at most 16 were tried)
+printf 'topic wild: "refund* now"\ntopic ok: refund* "still no"\ntopic c: x1 x2 x3 x4 x5 x6 x7 x8 x9 x10 x11 x12 x13 x14 x15 x16 x17 -x3\n' >"$T/star.rules"
+"$SCRM" check "$T/star.rules" >/dev/null 2>"$T/star.err"
+check "scrm check: a '*' inside a phrase and a contradiction of 17 terms are warned about, nothing else" \
+	bash -c "test $? -eq 0 && grep -q \"star.rules:1:13: warning: a '\\*' inside a phrase\" '$T/star.err' &&
+		grep -q \"star.rules:3:1: warning: topic 'c' can never match\" '$T/star.err' && test \$(grep -c warning: '$T/star.err') -eq 2"
 printf 'topic ok: refund\ntopic broken: (refund OR\n' >"$T/bad.rules"
 "$SCRM" check "$T/bad.rules" >"$T/checkbad.txt" 2>&1
 check "scrm check rejects a bad rule (exit 1)" test $? -eq 1
