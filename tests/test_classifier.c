@@ -199,11 +199,12 @@ Test(classifier, vader_labels_scores_confidence_and_why)
 	cr_assert_eq(out[2].label, SCRM_SENT_NEUTRAL);
 	cr_assert_float_eq(out[2].confidence, 1.0, 1e-9);
 	cr_assert_str_eq(out[2].why, "compound 0.0000");
-	/* many terms: whole terms only, within the buffer */
+	/* a word said again is one term, its mentions added; whole terms only, within the
+	 * buffer */
 	size_t wl = strlen(out[3].why);
 	cr_assert_lt(wl, SCRM_CLF_WHY_MAX);
 	cr_assert(out[3].why[wl - 1] >= '0' && out[3].why[wl - 1] <= '9', "ends with a whole term: %s", out[3].why);
-	cr_assert(strstr(out[3].why, "good +1.90, bad -2.50"), "%s", out[3].why);
+	cr_assert(strstr(out[3].why, "good +9.50, bad -12.50"), "%s", out[3].why);
 	for (int i = 0; i < 4; i++)
 		cr_assert(out[i].confidence >= 0 && out[i].confidence <= 1);
 
