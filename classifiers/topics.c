@@ -334,21 +334,27 @@ static const uint8_t ascii_word[128] = {
 	['a'] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
 
+/* Whether @cp lies in one of the @n sorted inclusive ranges @r. */
+static bool in_ranges(const uint32_t (*r)[2], size_t n, uint32_t cp)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cp < r[mid][0])
+			hi = mid;
+		else if (cp > r[mid][1])
+			lo = mid + 1;
+		else
+			return true;
+	}
+	return false;
+}
+
 int scrm_topics_is_word_cp(uint32_t cp)
 {
 	if (cp < 0x80)
 		return ascii_word[cp];
-	size_t lo = 0, hi = sizeof(word_ranges) / sizeof(word_ranges[0]);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cp < word_ranges[mid][0])
-			hi = mid;
-		else if (cp > word_ranges[mid][1])
-			lo = mid + 1;
-		else
-			return 1;
-	}
-	return 0;
+	return in_ranges(word_ranges, sizeof(word_ranges) / sizeof(word_ranges[0]), cp);
 }
 
 /*
@@ -429,19 +435,7 @@ static const uint32_t mark_ranges[][2] = {
 
 static bool is_mark_cp(uint32_t cp)
 {
-	if (cp < 0x300)
-		return false;
-	size_t lo = 0, hi = sizeof(mark_ranges) / sizeof(mark_ranges[0]);
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (cp < mark_ranges[mid][0])
-			hi = mid;
-		else if (cp > mark_ranges[mid][1])
-			lo = mid + 1;
-		else
-			return true;
-	}
-	return false;
+	return cp >= 0x300 && in_ranges(mark_ranges, sizeof(mark_ranges) / sizeof(mark_ranges[0]), cp);
 }
 
 /* A code point of a word for boundaries and NEAR's word counts: UCP \w or a mark. */
