@@ -1899,6 +1899,11 @@ static error_code parse_repair(ctx &c, const char *p, size_t len, element &root,
 {
 	simdjson::dom::parser &ps = c.n->parser;
 	error_code err = ps.parse(p, len, false).get(root);
+	/* simdjson reports a string left open or a control character in one before the bytes
+	 * that are not UTF-8: a line with both is a bad_utf8 line too (it was bad_json) */
+	if (err && err != simdjson::UTF8_ERROR && err != simdjson::MEMALLOC && err != simdjson::DEPTH_ERROR &&
+	    !simdjson::validate_utf8(p, len))
+		err = simdjson::UTF8_ERROR;
 	first = err;
 	int repaired = 0;
 	if (err == simdjson::UTF8_ERROR) {

@@ -1101,8 +1101,14 @@ Test(normalize, utf8_repair)
 	run_str(h, "[\"\xff\",]");
 	assert_reject(h, SCRM_REJ_BAD_UTF8);
 	cr_assert_eq(h->res.repaired, 0);
-	/* simdjson reports an unclosed string before the bad byte in it: bad JSON. */
+	/* simdjson reports an unclosed string, or a control character in one, before the bad
+	 * byte in it: still bad UTF-8, as README says (it was bad_json: found by review) */
 	run_str(h, "{\"a\":\"\xff");
+	assert_reject(h, SCRM_REJ_BAD_UTF8);
+	cr_assert(strstr(h->res.detail, "invalid UTF-8 (repaired), and then: ") == h->res.detail, "%s", h->res.detail);
+	run_str(h, "{\"a\":\"x\t\xff\"}");
+	assert_reject(h, SCRM_REJ_BAD_UTF8);
+	run_str(h, "{\"a\":\"x\t\"}");
 	assert_reject(h, SCRM_REJ_BAD_JSON);
 
 	/* The next clean line is not marked repaired. */
