@@ -1256,12 +1256,15 @@ template <int N> static bool scrm_opt_id(ctx &c, const fields<N> &f, int k, scrm
 	return true;
 }
 
+/* An integer field of the canonical schema: a whole number, also written as a double
+ * (3.0, 1e3: pandas writes integer columns with gaps so), as the other schemas read it. */
 template <int N> static bool scrm_opt_int(const fields<N> &f, int k, int64_t &dst) noexcept
 {
 	if (is_null(f, k))
 		return true;
 	element_type t = f.v(k).type();
-	return (t == element_type::INT64 || t == element_type::UINT64) && int_of(f.v(k), dst);
+	return (t == element_type::INT64 || t == element_type::UINT64 || t == element_type::DOUBLE) &&
+	       int_of(f.v(k), dst);
 }
 
 /* scrm_opt_int() of a count: a negative one as put_count() reads it. */
@@ -1326,7 +1329,7 @@ static const char *scrm_ts(scrm_record *r, const post_fields &f) noexcept
 	if (t == element_type::NULL_VALUE)
 		return nullptr;
 	if (get_str(f, P_TS, s) ? scrm_parse_time(s.data(), s.size(), &ms) == 0
-				: (t == element_type::INT64 && int_of(f.v(P_TS), ms))) {
+				: ((t == element_type::INT64 || t == element_type::DOUBLE) && int_of(f.v(P_TS), ms))) {
 		if (!ts_ok(ms))
 			return "scrm: \"ts\" is outside the years 0000 to 9999";
 		r->ts_ms = ms;

@@ -906,6 +906,28 @@ Test(normalize, retweet_author)
 	h_free(h);
 }
 
+/* The canonical schema's counts and its integer ts may be whole numbers written as
+ * doubles (3.0, 1e3: pandas writes integer columns with gaps so), as v1.1's are (the
+ * whole line was unknown_schema; found by review); a fraction is still an error. */
+Test(normalize, scrm_whole_doubles)
+{
+	harness *h = h_new(SCRM_FORMAT_AUTO);
+	run_str(h, "{\"id\":\"a\",\"channel\":\"email\",\"text\":\"t\",\"author\":{\"followers\":3.0},"
+		   "\"metrics\":{\"likes\":-2.0,\"retweets\":1e3,\"replies\":0.0},\"ts\":1767607200000.0}");
+	assert_ok(h, 1);
+	scrm_record *r = rec(h, 0);
+	cr_assert_eq(r->followers, 3);
+	cr_assert_eq(r->likes, -2);
+	cr_assert_eq(r->retweets, 1000);
+	cr_assert_eq(r->replies, 0);
+	cr_assert_eq(r->ts_ms, 1767607200000LL);
+	run_str(h, "{\"id\":\"b\",\"channel\":\"email\",\"text\":\"t\",\"author\":{\"followers\":3.5}}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	run_str(h, "{\"id\":\"c\",\"channel\":\"email\",\"text\":\"t\",\"ts\":1767607200000.5}");
+	assert_reject(h, SCRM_REJ_UNKNOWN_SCHEMA);
+	h_free(h);
+}
+
 /* A canonical record's ids may be non-negative integers (a database export's), read as
  * their digits, as a CSV row's are (found by review: NDJSON rejected what CSV took). */
 Test(normalize, scrm_numeric_ids)
