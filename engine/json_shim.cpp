@@ -1524,13 +1524,22 @@ static void reddit_children(ctx &c, array a, listing_state &st) noexcept
 	for (element e : a) {
 		object o;
 		post_fields cf, inner;
-		if (e.get_object().get(o) != SUCCESS)
-			continue;
-		scan(o, k_post, cf);
 		sv kind;
-		if (!get_str(cf, P_KIND, kind) || (kind != "t1" && kind != "t3"))
-			continue; /* "more" and the like */
+		if (e.get_object().get(o) == SUCCESS)
+			scan(o, k_post, cf);
+		bool post = e.type() == element_type::OBJECT && get_str(cf, P_KIND, kind);
+		if (post && kind == "more")
+			continue; /* a stub for comments not on the page */
 		st.posts++;
+		if (!post || (kind != "t1" && kind != "t3")) {
+			/* a subreddit (t5), an account (t2), a message (t4), or no thing at all:
+			 * unusable, reported as the line's first such (it vanished unrecorded) */
+			if (st.first == SCRM_REJ_NONE) {
+				st.first = SCRM_REJ_UNKNOWN_SCHEMA;
+				st.first_detail = "a Listing child that is not a Reddit comment or submission (kind t1/t3)";
+			}
+			continue;
+		}
 		if (!reddit_thing(cf, inner)) {
 			c.res->reject = SCRM_REJ_UNKNOWN_SCHEMA;
 			c.res->detail = "a Listing child of kind t1/t3 that is not a Reddit post";

@@ -712,6 +712,21 @@ Test(normalize, reddit_api_thing)
 	assert_str(h, h->rv.v[before].id, "t1_a");
 	assert_str(h, h->rv.v[before + 1].id, "t3_c");
 	cr_assert_eq(h->rv.v[before + 1].sub, 1);
+	/* a child of another kind (a subreddit, t5), not an object, or without a kind: the
+	 * line reports it (they vanished unrecorded; found by review); a Listing of those
+	 * alone is no control line either */
+	before = h->rv.len;
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":["
+		   "{\"kind\":\"t1\",\"data\":{\"subreddit\":\"x\",\"body\":\"b\",\"id\":\"c1\"}},"
+		   "{\"kind\":\"t5\",\"data\":{}},7,{\"data\":{\"id\":\"c2\",\"body\":\"no kind\"}}]}}");
+	cr_assert_eq(h->res.nrec, 1);
+	cr_assert_eq(h->res.reject, SCRM_REJ_UNKNOWN_SCHEMA);
+	assert_str(h, h->rv.v[before].id, "t1_c1");
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[{\"kind\":\"t5\",\"data\":{}}]}}");
+	cr_assert_eq(h->res.reject, SCRM_REJ_UNKNOWN_SCHEMA);
+	cr_assert_eq(h->res.skip, SCRM_SKIP_NONE);
+	run_str(h, "{\"kind\":\"Listing\",\"data\":{\"children\":[{\"kind\":\"more\",\"data\":{}}]}}");
+	cr_assert_eq(h->res.skip, SCRM_SKIP_CONTROL);
 	/* a comment's replies, a Listing of their own, follow it, depth first (found by
 	 * review: they were dropped without a count) */
 	before = h->rv.len;
