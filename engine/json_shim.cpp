@@ -712,14 +712,10 @@ static scrm_str put2(ctx &c, sv a, sv b) noexcept
 /* A Reddit reference (parent_id, link_id): a fullname string as given, or (some Pushshift
  * dumps) the id as an integer, the base-36 id written in decimal: then its fullname is
  * made, "t3_" when it is the submission @link (a top-level comment), else @kind. */
-template <int N>
-static bool reddit_ref(const fields<N> &f, int k, const char *kind, const sv *link, char (&buf)[24], sv &out) noexcept
+/* A Reddit id given as a non-negative integer (the base-36 id written in decimal) as its
+ * base-36 digits, in @d; false for anything else. */
+static bool reddit_b36(element e, char (&d)[16], sv &out) noexcept
 {
-	if (!f.has(k))
-		return false;
-	element e = f.v(k);
-	if (e.type() == element_type::STRING)
-		return str_of(e, out) && !out.empty();
 	uint64_t v;
 	if (e.type() == element_type::INT64) {
 		int64_t i;
@@ -729,15 +725,30 @@ static bool reddit_ref(const fields<N> &f, int k, const char *kind, const sv *li
 	} else if (e.type() != element_type::UINT64 || e.get_uint64().get(v) != SUCCESS) {
 		return false;
 	}
-	char d[16], *p = d + sizeof d;
+	char *p = d + sizeof d;
 	do
 		*--p = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36];
 	while (v /= 36);
-	size_t n = (size_t)(d + sizeof d - p);
-	bool sub = link && link->size() == 3 + n && link->substr(3) == sv(p, n);
+	out = sv(p, (size_t)(d + sizeof d - p));
+	return true;
+}
+
+template <int N>
+static bool reddit_ref(const fields<N> &f, int k, const char *kind, const sv *link, char (&buf)[24], sv &out) noexcept
+{
+	if (!f.has(k))
+		return false;
+	element e = f.v(k);
+	if (e.type() == element_type::STRING)
+		return str_of(e, out) && !out.empty();
+	char d[16];
+	sv b;
+	if (!reddit_b36(e, d, b))
+		return false;
+	bool sub = link && link->size() == 3 + b.size() && link->substr(3) == b;
 	memcpy(buf, sub ? "t3_" : kind, 3);
-	memcpy(buf + 3, p, n);
-	out = sv(buf, 3 + n);
+	memcpy(buf + 3, b.data(), b.size());
+	out = sv(buf, 3 + b.size());
 	return true;
 }
 
@@ -1172,7 +1183,8 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 	/* The id is the fullname: `name` when given, else the kind prefix plus `id`. */
 	sv name, id;
 	has_name = get_nstr(f, P_NAME, name);
-	if (!has_name && !(f.has(P_ID) && id_of(f.v(P_ID), buf, id)))
+	char b36[16]; /* an integer id is the base-36 id in decimal, as parent_id's (reddit_ref) */
+	if (!has_name && !(f.has(P_ID) && (reddit_b36(f.v(P_ID), b36, id) || id_of(f.v(P_ID), buf, id))))
 		return reject(c, SCRM_REJ_MISSING_ID, "reddit post without id or name");
 
 	scrm_record *r = push(c, SCRM_SCHEMA_REDDIT, 0);

@@ -666,6 +666,12 @@ Test(normalize, reddit_numeric_parent)
 	assert_str(h, rec(h, 4)->in_reply_to, "t3_abc");
 	run_str(h, "{\"id\":\"c7\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":\"t3_abc\",\"parent_id\":18446744073709551615,\"body\":\"x\"}");
 	assert_str(h, rec(h, 5)->in_reply_to, "t1_3w5e11264sgsf");
+	/* an integer id is made base-36 as an integer parent_id is, so the reply finds it
+	 * (t1_12345 and a reply to t1_9ix: found by review) */
+	run_str(h, "{\"id\":12345,\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":1,\"body\":\"parent\"}");
+	assert_str(h, rec(h, 6)->id, "t1_9ix");
+	run_str(h, "{\"id\":\"abc\",\"subreddit\":\"s\",\"author\":\"u\",\"link_id\":1,\"parent_id\":12345,\"body\":\"reply\"}");
+	assert_str(h, rec(h, 7)->in_reply_to, "t1_9ix");
 	h_free(h);
 }
 
