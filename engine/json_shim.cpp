@@ -381,18 +381,27 @@ template <int N> static bool is_null(const fields<N> &f, int k) noexcept
 	return !f.has(k) || f.v(k).type() == element_type::NULL_VALUE;
 }
 
-/* An integer count. Integral doubles are taken (some producers write 3.0). */
+/* An integer count. Integral doubles are taken (some producers write 3.0). One beyond
+ * 64 bits (above INT64_MAX, stored as uint64, or a double out of range) is read as
+ * SCRM_UNKNOWN_INT, which put_count() and put_signed() flag as repaired_number (it was
+ * clamped to INT64_MAX, unflagged). */
 static bool int_of(element e, int64_t &v) noexcept
 {
 	switch (e.type()) {
 	case element_type::INT64:
 		return e.get_int64().get(v) == SUCCESS;
 	case element_type::UINT64:
-		v = INT64_MAX; /* only above INT64_MAX is a value stored as uint64 */
+		v = SCRM_UNKNOWN_INT; /* only above INT64_MAX is a value stored as uint64 */
 		return true;
 	case element_type::DOUBLE: {
 		double d;
-		if (e.get_double().get(d) != SUCCESS || !(d > -9.2e18 && d < 9.2e18) || d != std::floor(d))
+		if (e.get_double().get(d) != SUCCESS)
+			return false;
+		if (!(d > -9.2e18 && d < 9.2e18)) {
+			v = SCRM_UNKNOWN_INT;
+			return true;
+		}
+		if (d != std::floor(d))
 			return false;
 		v = (int64_t)d;
 		return true;
@@ -769,6 +778,17 @@ static void put_count(ctx &c, scrm_record *r, int64_t v, int64_t &dst) noexcept
 	}
 	r->flags |= SCRM_REC_REPAIRED_NUMBER;
 	c.res->repaired |= SCRM_REPAIR_NUMBER;
+}
+
+/* A signed integer (Reddit's score, a canonical record's likes): one beyond 64 bits
+ * (SCRM_UNKNOWN_INT from int_of) is unknown and flagged repaired_number. */
+static void put_signed(ctx &c, scrm_record *r, int64_t v, int64_t &dst) noexcept
+{
+	dst = v;
+	if (v == SCRM_UNKNOWN_INT) {
+		r->flags |= SCRM_REC_REPAIRED_NUMBER;
+		c.res->repaired |= SCRM_REPAIR_NUMBER;
+	}
 }
 
 template <int N> static void get_count(ctx &c, scrm_record *r, const fields<N> &f, int k, int64_t &dst) noexcept
@@ -1221,7 +1241,7 @@ static int norm_reddit(ctx &c, const post_fields &f) noexcept
 		r->conversation = r->id;
 	}
 	if (get_int(f, P_SCORE, v))
-		r->likes = v;
+		put_signed(c, r, v, r->likes);
 	get_count(c, r, f, P_NUM_COMMENTS, r->replies);
 	size_t off = c.arena->len;
 	if (comment) {
@@ -1324,8 +1344,11 @@ static const char *scrm_metrics(ctx &c, scrm_record *r, const post_fields &f) no
 	scan(o, k_metric, m);
 	if (!scrm_opt_count(c, r, m, M_RETWEETS, r->retweets))
 		return "scrm: \"metrics.retweets\" must be an integer";
-	if (!scrm_opt_int(m, M_LIKES, r->likes))
+	int64_t likes = SCRM_UNKNOWN_INT;
+	if (!scrm_opt_int(m, M_LIKES, likes))
 		return "scrm: \"metrics.likes\" must be an integer";
+	if (!is_null(m, M_LIKES))
+		put_signed(c, r, likes, r->likes);
 	if (!scrm_opt_count(c, r, m, M_REPLIES, r->replies))
 		return "scrm: \"metrics.replies\" must be an integer";
 	if (!scrm_opt_count(c, r, m, M_QUOTES, r->quotes))

@@ -1206,7 +1206,16 @@ Test(normalize, number_repair)
 	assert_ok(h, 1);
 	r = rec(h, 1);
 	cr_assert_eq(r->followers, SCRM_UNKNOWN_INT);
-	cr_assert_eq(r->likes, INT64_MAX); /* above INT64_MAX, as int_of() caps it */
+	/* above INT64_MAX (a uint64) too, flagged (it was capped to INT64_MAX, unflagged:
+	 * found by review) */
+	cr_assert_eq(r->likes, SCRM_UNKNOWN_INT);
+	cr_assert_eq(r->flags, SCRM_REC_REPAIRED_NUMBER);
+	size_t at = h->rv.len;
+	run_str(h, "{\"id_str\":\"b\",\"text\":\"t\",\"user\":{\"screen_name\":\"x\",\"followers_count\":9223372036854775808}}");
+	cr_assert(rec(h, at)->followers == SCRM_UNKNOWN_INT && rec(h, at)->flags == SCRM_REC_REPAIRED_NUMBER);
+	run_str(h, "{\"id\":\"r\",\"body\":\"x\",\"subreddit\":\"s\",\"score\":1e300}");
+	cr_assert(rec(h, at + 1)->likes == SCRM_UNKNOWN_INT && rec(h, at + 1)->flags == SCRM_REC_REPAIRED_NUMBER);
+	h->rv.len = at; /* (the records below are counted from 2) */
 	/* the limits themselves parse as they are: no repair */
 	run_str(h, "{\"id\":\"n3\",\"channel\":\"chat\",\"text\":\"t\",\"a\":-9223372036854775808,"
 		   "\"b\":18446744073709551615,\"c\":1.7976931348623157e308}");
