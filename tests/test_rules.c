@@ -1242,6 +1242,7 @@ Test(topics, combining_marks_inside_words)
 	cr_assert_str_eq(match(&f, "रिफंड एक दो मिला"), "mila");
 	cr_assert_str_eq(match(&f, "मिलाकर"), "", "a term ending in a mark is bounded too");
 	cr_assert_str_eq(match(&f, "cafe\xE2\x80\x8D"), "", "a joiner is inside the word");
+	cr_assert_str_eq(match(&f, "cafe\xEF\xB8\x8F is open"), "cafe", "a variation selector is not");
 	fx_free(&f);
 }
 
