@@ -967,7 +967,7 @@ static void parse_rule(struct parser *ps, const scrm_rules_stmt *st)
 		if (ru.cond < 0)
 			return;
 	}
-	bool sla_given = false;
+	bool sla_given = false, acted = false; /* acted: a priority, sla or alert read */
 	while (ps->t != T_EOL) {
 		const char *at = ps->tpos;
 		if (tok_is(ps, "priority")) {
@@ -1026,11 +1026,17 @@ static void parse_rule(struct parser *ps, const scrm_rules_stmt *st)
 		} else if (ps->t == T_RPAREN && ru.cond >= 0) {
 			perror_at(ps, at, "unbalanced ')': no matching '('");
 			return;
+		} else if (acted && (tok_is(ps, "and") || tok_is(ps, "or") || tok_is(ps, "not"))) {
+			/* ("expected and, or, ..." for an 'and' read as self-contradicting: review) */
+			perror_at(ps, at, "'%.*s' after priority, sla or alert: the condition comes before them", tok_len(ps),
+				  at);
+			return;
 		} else {
 			perror_at(ps, at, "unexpected '%.*s': expected %spriority, sla or alert", tok_len(ps), at,
-				  ru.cond >= 0 ? "and, or, " : "when, ");
+				  ru.cond >= 0 && !acted ? "and, or, " : ru.cond >= 0 ? "" : "when, ");
 			return;
 		}
+		acted = true;
 		lex(ps);
 		if (ps->failed)
 			return;

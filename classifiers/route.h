@@ -21,7 +21,8 @@
  * `set default-sla = DURATION` (default: none); its `why.rule` is "default".
  *
  * Priority and SLA of a rule. `priority P0`..`P3` (P0 most urgent) and `sla DURATION`
- * (90s, 15m, 4h, 2d, 500ms, at most 366d; the event's sla_due is its timestamp plus the SLA) are
+ * (90s, 15m, 4h, 2d, 500ms, at most 366d; a bare number is seconds; `sla 0` is due at
+ * once; the event's sla_due is its timestamp plus the SLA) are
  * optional: a rule without them takes default-priority and default-sla, except that an
  * event routed to `drop` (by a rule, or as the default route) has no SLA unless its rule
  * gives one (nobody answers spam).
@@ -39,7 +40,8 @@
  * support 0, pr 1, marketing 2, sales 3, product 4, alerts 5, drop 6, inbox 7
  * (SCRM_TEAM_*). Any other name used by a rule or by default-route is a team too, with
  * ids from 8 in order of first use in the file. There is no declaration: `scrm check`
- * lists the teams and warns about a name one typo away from a default team.
+ * lists the teams and warns about a name one typo away from a default team (two for
+ * names of six letters or more: `suppose` for `support`).
  *
  * Missing values. A field can be missing for an event: no sentiment computed, no intent
  * classifier, followers or verification not given by the source, the tier and ltv of a
@@ -86,8 +88,9 @@
  *   topic = NAME, topic != NAME   the event matched listening topic NAME (declared in the
  *                                 file by `topic NAME:`; a cue name is an error)
  *   cue = NAME, cue != NAME       the event matched cue NAME (declared by `cue NAME:`)
- *   sentiment                     number: scrm-mode compound, -1..1
- *   sentiment.pos/.neg/.neu       numbers: scrm-mode proportions, 0..1
+ *   sentiment                     number: the primary mode's compound (scrm unless
+ *                                 --sentiment vader), -1..1
+ *   sentiment.pos/.neg/.neu       numbers: the primary mode's proportions, 0..1
  *   intent = LABEL, != LABEL      question complaint praise purchase churn suggestion
  *                                 spam other (classifier.h)
  *   intent.p                      number: the intent's confidence, 0..1
@@ -138,7 +141,7 @@
  * (`spam.links` implies `spam`). Identical conditions are case (2) with one group each.
  * This is sound (a reported rule really never fires) but not complete.
  * Also reported: a rule whose condition is `false` (never fires), `alert` on a rule that
- * routes to alerts, a team one typo away from a default team (warnings), and the topics
+ * routes to alerts, a team a typo or two away from a default team (warnings), and the topics
  * that no rule uses (info, only when the file has routing rules).
  *
  * ---- Lifecycle and threads -----------------------------------------------------------------

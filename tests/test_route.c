@@ -144,6 +144,10 @@ Test(route, parse_errors_and_columns)
 	expect_error("route pr when spam or verified)", "t.scrm:5:31: unbalanced ')': no matching '('");
 	expect_error("route pr when ()", "t.scrm:5:15: empty parentheses");
 	expect_error("route pr when spam foo", "t.scrm:5:20: unexpected 'foo': expected and, or, priority, sla or alert");
+	/* a condition after the actions: said so (the message offered 'and' while refusing it) */
+	expect_error("route pr when spam priority P1 and channel = chat",
+		     "t.scrm:5:32: 'and' after priority, sla or alert: the condition comes before them");
+	expect_error("route pr when spam sla 1h foo", "t.scrm:5:27: unexpected 'foo': expected priority, sla or alert");
 	expect_error("route pr spam", "t.scrm:5:10: unexpected 'spam': expected when, priority, sla or alert");
 	expect_error("drop support when spam", "t.scrm:5:6: unexpected 'support': expected when, priority, sla or alert");
 	expect_error("route pr when priority P1", "t.scrm:5:15: expected a condition, not 'priority'");
