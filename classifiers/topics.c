@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1282,6 +1283,29 @@ static uint32_t near_canon(const scrm_topics *t, uint32_t k)
 	return k;
 }
 
+/* The primary subtag's length of a language code: up to its first '-' or '_'. */
+static size_t lang_primary(const char *v, size_t n)
+{
+	size_t p = 0;
+	while (p < n && v[p] != '-' && v[p] != '_')
+		p++;
+	return p;
+}
+
+/* Whether lang: value @p is the primary subtag of value @c (en of en-GB). */
+static bool lang_primary_of(const char *p, const char *c)
+{
+	size_t pn = strlen(p), cn = strlen(c), cp = lang_primary(c, cn);
+	return lang_primary(p, pn) == pn && cp < cn && cp == pn && strncasecmp(p, c, pn) == 0;
+}
+
+/* Whether lang: values @a and @b can both hold for one record: the same code, or one
+ * the other's primary subtag (lang:en and lang:en-gb, for en-GB). */
+static bool langs_nest(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0 || lang_primary_of(a, b) || lang_primary_of(b, a);
+}
+
 /*
  * Contradiction check: a search for an assignment of the topic's distinct leaves (terms,
  * from:, lang:, and each NEAR's "near enough") that satisfies it, with at most one lang:
@@ -1301,6 +1325,8 @@ struct sat {
 	const uint32_t *nearv_off;
 	const struct near *nears;
 	const uint8_t *kind;
+	const uint32_t *key;   /* per variable: its leaf's key (lang: a string index) */
+	char *const *strs;     /* the topics' from:/lang: values */
 	uint32_t nvars;
 	uint8_t *val, *st;
 	uint8_t *node;          /* per op: the value of its subquery in the last evaluation */
@@ -1371,6 +1397,33 @@ static uint32_t sat_pick(const struct sat *s, uint32_t i)
 	}
 }
 
+/* Whether setting from:/lang: leaf @v to @x contradicts the leaves set so far: a record
+ * has one author and one language, and a language with a region is its primary one too
+ * (en-GB is en: lang:en-gb true with lang:en false cannot be). */
+static bool field_conflict(const struct sat *s, uint32_t v, uint8_t x)
+{
+	uint8_t k = s->kind[v];
+	if (k != OP_LANG && k != OP_FROM)
+		return false;
+	for (uint32_t w = 0; w < s->nvars; w++) {
+		if (w == v || s->kind[w] != k || s->val[w] == U3)
+			continue;
+		if (k == OP_FROM) {
+			if (x == T3 && s->val[w] == T3)
+				return true;
+			continue;
+		}
+		const char *a = s->strs[s->key[v]], *b = s->strs[s->key[w]];
+		if (x == T3 && s->val[w] == T3 && !langs_nest(a, b))
+			return true;
+		if (x == T3 && s->val[w] == F3 && lang_primary_of(b, a))
+			return true;
+		if (x == F3 && s->val[w] == T3 && lang_primary_of(a, b))
+			return true;
+	}
+	return false;
+}
+
 /* 1: satisfiable from here (or not settled within the budget), 0: not. */
 static int sat_search(struct sat *s)
 {
@@ -1380,17 +1433,15 @@ static int sat_search(struct sat *s)
 	if (r != U3)
 		return r == T3;
 	uint32_t v = sat_pick(s, s->nops - 1);
-	bool one = s->kind[v] == OP_LANG || s->kind[v] == OP_FROM; /* one value each */
-	bool taken = false;
-	for (uint32_t w = 0; one && w < s->nvars && !taken; w++)
-		taken = w != v && s->kind[w] == s->kind[v] && s->val[w] == T3;
-	if (!taken) {
+	int rc = 0;
+	if (!field_conflict(s, v, T3)) {
 		s->val[v] = T3;
-		if (sat_search(s))
-			return 1;
+		rc = sat_search(s);
 	}
-	s->val[v] = F3;
-	int rc = sat_search(s);
+	if (!rc && !field_conflict(s, v, F3)) {
+		s->val[v] = F3;
+		rc = sat_search(s);
+	}
 	s->val[v] = U3;
 	return rc;
 }
@@ -1442,7 +1493,7 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 	}
 	memset(val, U3, nvars);
 	struct sat s = {.ops = ops, .nops = n, .opvar = opvar, .nearv = nearv, .nearv_off = nearv_off,
-			.nears = t->nears, .kind = var_kind, .nvars = nvars, .val = val, .st = st, .node = node,
+			.nears = t->nears, .kind = var_kind, .key = var_key, .strs = t->strs, .nvars = nvars, .val = val, .st = st, .node = node,
 			.start = start, .steps = SAT_STEPS};
 	never = sat_search(&s) == 0;
 out:
@@ -2878,8 +2929,14 @@ int scrm_topics_match_why(scrm_topics_scratch *s, const char *text, size_t len, 
 	if (t->fmap) {
 		if (handle && hlen)
 			mark_field(s, handle, hlen, 0);
-		if (lang && llen)
+		if (lang && llen) {
 			mark_field(s, lang, llen, 1);
+			/* lang:pt is Portuguese wherever spoken: pt-BR, pt_PT too (a region after
+			 * '-' or '_', as --sentiment-langs reads it); lang:pt-br that one only */
+			size_t p = lang_primary(lang, llen);
+			if (p < llen)
+				mark_field(s, lang, p, 1);
+		}
 	}
 	if (t->db && len > UINT32_MAX) {
 		rc = -EINVAL;

@@ -1079,18 +1079,19 @@ Test(topics, hits_overflow_and_names)
 }
 
 /* The contradiction check against the queries' own matching: random queries over three
- * words, two languages and two authors (no NEAR: "satisfiable" is then "some record
- * matches"), each checked on all 48 records those leaves make. A query shown never to
+ * words, three languages (en, fr, en-gb: lang:en holds for en-GB too) and two authors
+ * (no NEAR: "satisfiable" is then "some record matches"), each checked on all 96
+ * records those leaves make (a third author and language: neither x nor y, neither). A query shown never to
  * match must match none; one that matches none must be shown (the search settles these
  * small queries within its budget). Also: long conjunctions and disjunctions are shown
  * at once (every assignment of 17 and more leaves was not tried before). */
 static void rnd_query(uint64_t *g, char *out, size_t cap, int depth)
 {
-	static const char *const leaf[] = {"a", "b", "c", "lang:en", "lang:fr", "from:x", "from:y"};
+	static const char *const leaf[] = {"a", "b", "c", "lang:en", "lang:fr", "from:x", "from:y", "lang:en-gb"};
 	*g = *g * 6364136223846793005ULL + 1442695040888963407ULL;
 	unsigned r = (unsigned)(*g >> 33);
 	if (depth == 0 || r % 3 == 0) {
-		snprintf(out, cap, "%s%s", r / 3 % 4 == 0 ? "-" : "", leaf[r / 12 % 7]);
+		snprintf(out, cap, "%s%s", r / 3 % 4 == 0 ? "-" : "", leaf[r / 12 % 8]);
 		return;
 	}
 	char x[512], y[512];
@@ -1115,10 +1116,10 @@ Test(topics, never_matches_as_no_record_matches)
 		}
 		struct fx f = fx_make(src);
 		int matched[50] = {0};
-		static const char *const langs[] = {"en", "fr", "de"}, *const who[] = {"x", "y"};
+		static const char *const langs[] = {"en", "fr", "de", "en-GB"}, *const who[] = {"x", "y", "z"};
 		for (int m = 0; m < 8; m++)
-			for (int l = 0; l < 3; l++)
-				for (int w = 0; w < 2; w++) {
+			for (int l = 0; l < 4; l++)
+				for (int w = 0; w < 3; w++) {
 					char text[32];
 					snprintf(text, sizeof text, "%s %s %s .", m & 1 ? "a" : "", m & 2 ? "b" : "",
 						 m & 4 ? "c" : "");
@@ -1144,6 +1145,21 @@ Test(topics, never_matches_as_no_record_matches)
 	cr_expect_eq(scrm_topics_never_matches(f.t, 2), 1, "NEAR holds in either order");
 	cr_expect_eq(scrm_topics_never_matches(f.t, 3), 0);
 	cr_expect_eq(scrm_topics_never_matches(f.t, 4), 0);
+	fx_free(&f);
+	/* a language and its regions: lang:pt holds for pt-BR and pt_PT, lang:pt-br for
+	 * pt-BR alone; lang:en lang:en-gb can hold at once, lang:en-us lang:en-gb cannot */
+	f = fx_make("topic pt: lang:pt\ntopic br: lang:PT-br\ntopic both: lang:en lang:en-gb\n"
+		    "topic two: lang:en-us lang:en-gb\n");
+	cr_expect_str_eq(match3(&f, "x", "u", "pt-BR"), "pt,br");
+	cr_expect_str_eq(match3(&f, "x", "u", "pt_PT"), "pt");
+	cr_expect_str_eq(match3(&f, "x", "u", "pt"), "pt");
+	cr_expect_str_eq(match3(&f, "x", "u", "ptx"), "");
+	cr_expect_str_eq(match3(&f, "x", "u", "en-GB"), "both");
+	cr_expect_eq(scrm_topics_never_matches(f.t, 2), 0);
+	cr_expect_eq(scrm_topics_never_matches(f.t, 3), 1);
+	fx_free(&f);
+	f = fx_make("topic sub: lang:en-gb -lang:en\n");
+	cr_expect_eq(scrm_topics_never_matches(f.t, 0), 1, "en-GB is en");
 	fx_free(&f);
 }
 
