@@ -431,14 +431,17 @@ size_t scrm_sent_symbols(const scrm_lexicon *lex, const char *text, size_t len, 
 				i++;
 				continue;
 			}
-			/* an ASCII token between white space (or the text's ends): one glued to
-			 * a character before it ("é:)") is not whole */
+			/* an ASCII token between white space, Unicode's too (French writes
+			 * "Merci\u00a0:)"), or the text's ends: one glued to a character before
+			 * it ("é:)") is not whole */
 			bool starts = i == 0 || s[i - 1] == ' ' || (s[i - 1] >= '\t' && s[i - 1] <= '\r');
+			for (size_t b = 2; !starts && b <= 3 && b <= i; b++) /* U+00A0 .. U+3000 */
+				starts = scrm_vader_space_len(text + i - b, b) == b;
 			size_t j = i;
 			bool mark = false;
 			while (j < len && s[j] < 0x80 && s[j] != ' ' && !(s[j] >= '\t' && s[j] <= '\r'))
 				mark |= emoticon_char(s[j++]) != 0;
-			bool whole = j == len || s[j] == ' ' || (s[j] >= '\t' && s[j] <= '\r');
+			bool whole = j == len || scrm_vader_space_len(text + j, len - j) > 0;
 			char low[16];
 			double val;
 			if (mark && starts && whole && j - i <= sizeof low) {

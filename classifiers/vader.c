@@ -407,6 +407,11 @@ static inline size_t space_len(const unsigned char *s, size_t n)
 	return uni_space(cp) ? used : 0;
 }
 
+size_t scrm_vader_space_len(const char *s, size_t n)
+{
+	return n ? space_len((const unsigned char *)s, n) : 0;
+}
+
 static inline int ascii_punct(unsigned char c) { return byte_class[c] & C_PUNCT; }
 
 /* A byte that ends a clause when it ends a token ("glitz." "really?!" "fine;"). */

@@ -146,6 +146,11 @@ int scrm_vader_analyze(scrm_vader *v, const char *text, size_t len, scrm_vader_t
  * reference's rounding into *out. */
 void scrm_vader_finish(const scrm_vader_text *x, double *sent, scrm_sentiment *out);
 
+/* The bytes of the white space character at s[0..n) as the reference splits on it
+ * (Python's str.split(): ASCII white space, U+00A0, U+2000..U+200A, U+202F, U+3000, ...),
+ * or 0. */
+size_t scrm_vader_space_len(const char *s, size_t n);
+
 /* For tests: texts of more than @n tokens take the O(n log n) form of _but_check (256
  * unless set; SIZE_MAX: never). Both give the same values. Not thread-safe. */
 void scrm_vader_set_but_linear_from(size_t n);

@@ -713,13 +713,15 @@ static int classify_records(worker *wk, chunk *c)
 }
 
 /* Where a text longer than @max bytes is cut for sentiment: after its last white space
- * within the first @max bytes, else at the last UTF-8 character boundary there. */
+ * within the first @max bytes when one is among their last 256 (a word is not cut in
+ * two), else at the last UTF-8 character boundary there (a text of emoji without spaces
+ * keeps its first @max bytes, not the few before an early space). */
 static size_t sent_cut(const char *text, size_t max)
 {
-	for (size_t i = max; i > 0; i--)
+	for (size_t i = max; i > 0 && i + 256 > max; i--)
 		if (text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n' || text[i - 1] == '\r')
 			return i;
-	size_t i = max;
+	size_t i = max; /* text[max] is there: the text is longer */
 	while (i > 0 && ((unsigned char)text[i] & 0xC0) == 0x80)
 		i--;
 	return i;
@@ -805,7 +807,7 @@ static int analyze_records(worker *wk, chunk *c)
 		const char *text = scrm_str_ptr(&c->arena, r->text);
 		/* The scorer's scratch grows with the text: bound it, at the last white space
 		 * before the bound (a word, or a UTF-8 character, is never cut in two) */
-		size_t tl = r->text.len < pl->sent_max ? r->text.len : sent_cut(text, pl->sent_max);
+		size_t tl = r->text.len <= pl->sent_max ? r->text.len : sent_cut(text, pl->sent_max);
 		/* A text in a language the lexicon does not read: its emoji and emoticons only. */
 		if (wk->symbols && scrm_str_present(r->lang) &&
 		    !scrm_sent_lang_scored(&pl->sent_langs, scrm_str_ptr(&c->arena, r->lang), r->lang.len)) {

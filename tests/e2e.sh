@@ -499,11 +499,13 @@ if [ -f "$VLEX/vader_lexicon.txt" ] && [ -f "$VLEX/emoji_utf8_lexicon.txt" ]; th
 	# ("hopeless" cut to "hope" scored +0.44 at the 16 KiB run scored before; found by
 	# review); one of 16 KiB is scored whole, as score does
 	python3 -c "print('{\"id\":\"c1\",\"channel\":\"chat\",\"text\":\"' + 'x ' * 131070 + 'hopeless\"}')
-print('{\"id\":\"c2\",\"channel\":\"chat\",\"text\":\"' + 'x ' * 8190 + 'hopeless\"}')" >"$T/cut.ndjson"
+print('{\"id\":\"c2\",\"channel\":\"chat\",\"text\":\"' + 'x ' * 8190 + 'hopeless\"}')
+print('{\"id\":\"c3\",\"channel\":\"chat\",\"text\":\"yy ' + 'x ' * 131066 + 'wonderful\"}')" >"$T/cut.ndjson"
 	"$SCRM" run -q --lexicon "$VLEX/vader_lexicon.txt" --sentiment vader "$T/cut.ndjson" >"$T/cut.out"
-	check "sentiment of a text over 256 KiB: cut at a white space (no half word scored); of 16 KiB: whole" \
+	check "sentiment of a text over 256 KiB: cut at a white space (no half word scored); of 16 KiB and of 256 KiB exactly: whole" \
 		bash -c "grep '\"c1\"' '$T/cut.out' | grep -q '\"mode\":\"vader\",\"compound\":0.0,' &&
-			grep '\"c2\"' '$T/cut.out' | grep -q '\"mode\":\"vader\",\"compound\":-0.4588,'"
+			grep '\"c2\"' '$T/cut.out' | grep -q '\"mode\":\"vader\",\"compound\":-0.4588,' &&
+			grep '\"c3\"' '$T/cut.out' | grep -q '\"mode\":\"vader\",\"compound\":0.5719,'"
 else
 	skip "scrm check: emoji lexicons" "$SHARED/corpora/lexicons/vader absent"
 fi

@@ -751,6 +751,10 @@ Test(sentiment, symbols_of_a_text)
 	 * ("\xc3\xa9:)" was found: review) */
 	cr_assert_eq(scrm_sent_symbols(lex, "tr\xc3\xa8s bien \xc3\xa9:)", 15, out, sizeof out), 0);
 	cr_assert_eq(scrm_sent_symbols(lex, "\xf0\x9f\x98\x8d:)", 6, out, sizeof out), 5);
+	/* but a Unicode space before or after one is white space (French "Merci\u00a0:)",
+	 * "Super\u202f:D": the reference splits there too; found by review) */
+	cr_assert_eq(scrm_sent_symbols(lex, "Merci\xC2\xA0:)", 9, out, sizeof out), 3);
+	cr_assert_eq(scrm_sent_symbols(lex, "Super\xE2\x80\xAF:D\xE3\x80\x80ok", 15, out, sizeof out), 3);
 	cr_assert_eq(scrm_sent_symbols(lex, "", 0, out, sizeof out), 0);
 	/* a symbol that does not fit is left out; invalid UTF-8 is skipped */
 	cr_assert_eq(scrm_sent_symbols(lex, ":) \xf0\x9f\x98\x8d", 7, out, 4), 3);
