@@ -441,6 +441,8 @@ static bool is_mark_cp(uint32_t cp)
 	return cp >= 0x300 && in_ranges(mark_ranges, sizeof(mark_ranges) / sizeof(mark_ranges[0]), cp);
 }
 
+static inline size_t gap_len(const char *text, size_t i, size_t n);
+
 /* A code point of a word for boundaries and NEAR's word counts: UCP \w or a mark. */
 static bool in_word(uint32_t cp) { return scrm_topics_is_word_cp(cp) || is_mark_cp(cp); }
 
@@ -849,16 +851,24 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 	bool is_byte = false; /* a regex found by one byte (struct bytepat) */
 	switch (n->kind) {
 	case SCRM_NODE_TERM:
-	case SCRM_NODE_PHRASE:
-		while (len && (*s == ' ' || *s == '\t'))
-			s++, len--;
-		while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
+	case SCRM_NODE_PHRASE: {
+		/* words apart by spaces, TABs or Unicode spaces, as in the text (gap_len) */
+		size_t g;
+		while (len && (g = gap_len(s, 0, len)))
+			s += g, len -= g;
+		while (len) { /* and the gap that ends it, if one does */
+			size_t st = len - 1;
+			while (st > 0 && len - st < 3 && ((unsigned char)s[st] & 0xC0) == 0x80)
+				st--;
+			if (st + gap_len(s, st, len) != len)
+				break;
+			len = st;
+		}
 		lb = edge_needs_boundary(s, len, false);
 		rb = !n->wildcard && edge_needs_boundary(s, len, true);
 		for (size_t i = 0; i < len;) {
 			size_t j = i;
-			while (j < len && s[j] != ' ' && s[j] != '\t')
+			while (j < len && !gap_len(s, j, len))
 				j++;
 			sb_literal(&e, s + i, j - i);
 			lit += j - i;
@@ -869,11 +879,12 @@ static uint32_t leaf_pattern(struct build *b, const scrm_rules_node *n)
 			sb_puts(&e, "\\ ");
 			multi = true;
 			lit++;
-			while (j < len && (s[j] == ' ' || s[j] == '\t'))
-				j++;
+			while (j < len && (g = gap_len(s, j, len)))
+				j += g;
 			i = j;
 		}
 		break;
+	}
 	case SCRM_NODE_HASHTAG:
 	case SCRM_NODE_MENTION:
 		lb = LB_WORD;
@@ -2485,6 +2496,8 @@ static size_t uni_gap_len(const unsigned char *t, size_t i, size_t n)
 	if ((c != 0xE1 && c != 0xE2 && c != 0xE3) || i + 2 >= n)
 		return 0;
 	unsigned b = t[i + 1], d = t[i + 2];
+	if ((d & 0xC0) != 0x80) /* not a continuation byte: no character of these */
+		return 0;
 	if (c == 0xE1)
 		return b == 0x9A && d == 0x80 ? 3 : 0;
 	if (c == 0xE3)

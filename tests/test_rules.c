@@ -1284,6 +1284,15 @@ Test(topics, phrases_across_unicode_spaces)
 			cr_expect_str_eq(match(&f, text), "", "not a gap %zu pad %d", k, pad);
 		}
 	cr_expect_str_eq(match(&f, "still\xC2"), "", "a lead byte at the end");
+	cr_expect_str_eq(match(&f, "still\xE2\x80 no"), "", "a broken sequence is no space (it took the ASCII byte)");
+	fx_free(&f);
+	/* a Unicode space inside the rule's phrase separates its words as in the text (the
+	 * phrase held it as a literal: found by review) */
+	f = fx_make("topic q: \"a still\xC2\xA0no\xE3\x80\x80\"\n");
+	cr_expect_str_eq(match(&f, "a still no"), "q");
+	cr_expect_str_eq(match(&f, "a  still\xC2\xA0no"), "q");
+	cr_expect_str_eq(match(&f, "a\tstill\xE2\x80\x89no."), "q");
+	cr_expect_str_eq(match(&f, "a stillno"), "");
 	fx_free(&f);
 }
 
