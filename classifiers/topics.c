@@ -1457,17 +1457,30 @@ static int sat_search(struct sat *s)
 	return rc;
 }
 
+/* The distinct leaves of a query, found by (kind, key) through an open-addressing table
+ * (a linear search made the check quadratic in a topic's terms). */
+struct sat_vars {
+	uint32_t *key;
+	uint8_t *kind;
+	uint32_t n;
+	uint32_t *slot; /* variable + 1; 0: empty */
+	size_t mask;
+};
+
 /* The variable of leaf (@kind, @key), added when new. */
-static uint32_t sat_var(uint32_t *var_key, uint8_t *var_kind, uint32_t *nvars, uint8_t kind, uint32_t key)
+static uint32_t sat_var(struct sat_vars *vs, uint8_t kind, uint32_t key)
 {
-	uint32_t v = 0;
-	while (v < *nvars && !(var_kind[v] == kind && var_key[v] == key))
-		v++;
-	if (v == *nvars) {
-		var_kind[v] = kind;
-		var_key[v] = key;
-		++*nvars;
+	uint64_t h = ((uint64_t)kind << 32 | key) * 0x9E3779B97F4A7C15ull;
+	size_t x = (size_t)(h >> 32) & vs->mask;
+	for (; vs->slot[x]; x = (x + 1) & vs->mask) {
+		uint32_t v = vs->slot[x] - 1;
+		if (vs->kind[v] == kind && vs->key[v] == key)
+			return v;
 	}
+	uint32_t v = vs->n++;
+	vs->kind[v] = kind;
+	vs->key[v] = key;
+	vs->slot[x] = v + 1;
 	return v;
 }
 
@@ -1483,29 +1496,33 @@ static bool never_matches(const scrm_topics *t, const struct topic *tp)
 		 *nearv = malloc((nleaves + 1) * sizeof *nearv), *nearv_off = malloc(n * sizeof *nearv_off);
 	uint8_t *var_kind = malloc(cap), *val = malloc(cap), *st = malloc(n + 1), *node = malloc(n + 1);
 	uint32_t *start = malloc((n + 1) * sizeof *start);
+	size_t scap = 16;
+	while (scap < 2 * cap)
+		scap *= 2;
+	struct sat_vars vs = {.key = var_key, .kind = var_kind, .slot = calloc(scap, sizeof(uint32_t)), .mask = scap - 1};
 	bool never = false;
-	if (!var_key || !opvar || !nearv || !nearv_off || !var_kind || !val || !st || !node || !start || !n)
+	if (!var_key || !opvar || !nearv || !nearv_off || !var_kind || !val || !st || !node || !start || !vs.slot || !n)
 		goto out; /* out of memory (or nothing to check): not shown */
-	uint32_t nvars = 0, nl = 0;
+	uint32_t nl = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t k = ops[i].code;
 		start[i] = k == OP_NOT ? start[i - 1] : k == OP_AND || k == OP_OR ? start[start[i - 1] - 1] : i;
 		if (k == OP_TERM || k == OP_FROM || k == OP_LANG) {
-			opvar[i] = sat_var(var_key, var_kind, &nvars, k, ops[i].arg);
+			opvar[i] = sat_var(&vs, k, ops[i].arg);
 		} else if (k == OP_NEAR) {
 			/* a variable of its own too: whether its A and B were near enough is
 			 * free (under a negation, "never near" must not read as "never") */
-			opvar[i] = sat_var(var_key, var_kind, &nvars, OP_NEAR, near_canon(t, ops[i].arg));
+			opvar[i] = sat_var(&vs, OP_NEAR, near_canon(t, ops[i].arg));
 			const struct near *nr = &t->nears[ops[i].arg];
 			nearv_off[i] = nl;
 			for (uint32_t j = 0; j < nr->a_n + nr->b_n; j++)
-				nearv[nl++] = sat_var(var_key, var_kind, &nvars, OP_TERM, t->near_pat[nr->a_off + j]);
+				nearv[nl++] = sat_var(&vs, OP_TERM, t->near_pat[nr->a_off + j]);
 		}
 	}
-	memset(val, U3, nvars);
+	memset(val, U3, vs.n);
 	struct sat s = {.ops = ops, .nops = n, .opvar = opvar, .nearv = nearv, .nearv_off = nearv_off,
-			.nears = t->nears, .kind = var_kind, .key = var_key, .strs = t->strs, .nvars = nvars, .val = val, .st = st, .node = node,
-			.start = start, .steps = SAT_STEPS};
+			.nears = t->nears, .kind = var_kind, .key = var_key, .strs = t->strs, .nvars = vs.n, .val = val,
+			.st = st, .node = node, .start = start, .steps = SAT_STEPS};
 	never = sat_search(&s) == 0;
 out:
 	free(var_key);
@@ -1517,6 +1534,7 @@ out:
 	free(st);
 	free(node);
 	free(start);
+	free(vs.slot);
 	return never;
 }
 
