@@ -1033,7 +1033,7 @@ static void parse_rule(struct parser *ps, const scrm_rules_stmt *st)
 			return;
 		} else {
 			perror_at(ps, at, "unexpected '%.*s': expected %spriority, sla or alert", tok_len(ps), at,
-				  ru.cond >= 0 && !acted ? "and, or, " : ru.cond >= 0 ? "" : "when, ");
+				  acted ? "" : ru.cond >= 0 ? "and, or, " : "when, ");
 			return;
 		}
 		acted = true;

@@ -148,6 +148,7 @@ Test(route, parse_errors_and_columns)
 	expect_error("route pr when spam priority P1 and channel = chat",
 		     "t.scrm:5:32: 'and' after priority, sla or alert: the condition comes before them");
 	expect_error("route pr when spam sla 1h foo", "t.scrm:5:27: unexpected 'foo': expected priority, sla or alert");
+	expect_error("route pr priority P1 foo", "t.scrm:5:22: unexpected 'foo': expected priority, sla or alert");
 	expect_error("route pr spam", "t.scrm:5:10: unexpected 'spam': expected when, priority, sla or alert");
 	expect_error("drop support when spam", "t.scrm:5:6: unexpected 'support': expected when, priority, sla or alert");
 	expect_error("route pr when priority P1", "t.scrm:5:15: expected a condition, not 'priority'");
