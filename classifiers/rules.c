@@ -422,7 +422,8 @@ static void lex(struct parser *ps)
 			case 's': ps->reflags |= SCRM_RE_DOTALL; break;
 			case 'm': ps->reflags |= SCRM_RE_MULTILINE; break;
 			default:
-				perror_at(ps, q, "unknown regex flag '%c' (expected i, s or m)", *q);
+				perror_at(ps, q, "unknown regex flag '%c' (expected i, s or m; a '/' inside a regex ends it: write it \\/)",
+					  *q);
 				ps->t = T_EOL;
 				return;
 			}

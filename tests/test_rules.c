@@ -249,7 +249,8 @@ Test(rules, errors_with_line_and_column)
 	expect_error("topic a: \"still no\n", "t.scrm:1:10: unterminated phrase: missing '\"'");
 	expect_error("topic a: \"  \"\n", "t.scrm:1:10: empty phrase");
 	expect_error("topic a: /abc\n", "t.scrm:1:10: unterminated regex: missing closing '/'");
-	expect_error("topic a: /abc/x\n", "t.scrm:1:15: unknown regex flag 'x' (expected i, s or m)");
+	expect_error("topic a: /abc/x\n",
+		     "t.scrm:1:15: unknown regex flag 'x' (expected i, s or m; a '/' inside a regex ends it: write it \\/)");
 	expect_error("topic a: x - y\n", "t.scrm:1:12: '-' must be followed by what it negates");
 	expect_error("topic a: # x\n", "t.scrm:1:10: empty hashtag");
 	expect_error("topic a: #sky-vista\n", "t.scrm:1:14: unexpected '-' in hashtag");
