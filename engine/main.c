@@ -714,6 +714,17 @@ static int cmd_run(int argc, char **argv, bool replay)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (customers_path) {
+		/* SIGHUP reloads the export: from here on, so one during the setup (the export,
+		 * rules and models loading) is a reload once the stream starts, not the default
+		 * action's exit 129 (found by review) */
+		struct sigaction hup;
+		memset(&hup, 0, sizeof hup);
+		hup.sa_handler = on_hup;
+		sigemptyset(&hup.sa_mask);
+		hup.sa_flags = SA_RESTART;
+		sigaction(SIGHUP, &hup, NULL);
+	}
 	scrm_rules *rules = NULL;
 	scrm_topics *topics = NULL;
 	scrm_routes *routes = NULL;
@@ -875,6 +886,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 			goto out;
 		}
 		cfg.customers = customers;
+		cfg.customers_owned = true; /* freed by the pipeline once a reload replaces it */
 		if (!quiet) { /* what the export gave, before the stream starts */
 			struct scrm_customers_stats cs;
 			scrm_customers_stats(customers, &cs);
@@ -953,12 +965,6 @@ static int cmd_run(int argc, char **argv, bool replay)
 	cfg.direct_channels = direct;
 	cfg.n_direct_channels = n_direct;
 	if (customers_path) {
-		struct sigaction hup;
-		memset(&hup, 0, sizeof hup);
-		hup.sa_handler = on_hup;
-		sigemptyset(&hup.sa_mask);
-		hup.sa_flags = SA_RESTART;
-		sigaction(SIGHUP, &hup, NULL);
 		cfg.reload = &g_reload;
 		cfg.customers_reload = reload_customers_file;
 		cfg.reload_ctx = (void *)customers_path;
@@ -1043,6 +1049,7 @@ static int cmd_run(int argc, char **argv, bool replay)
 	}
 	scrm_run_stats st;
 	rc = scrm_pipeline_run(&cfg, &st);
+	customers = NULL; /* the pipeline's now (cfg.customers_owned): freed by it */
 	if (!quiet)
 		scrm_run_stats_print(&st, stderr);
 	int jrc = 0;

@@ -236,6 +236,8 @@ struct pipeline {
 	 * swapped out (every later chunk sees the new one) and freed once the writer has
 	 * popped that many: by then no chunk can point into it (reclaim_customers()). */
 	scrm_customers *owned;
+	scrm_customers **first; /* the caller's table when it gave it (customers_owned), until retired */
+	uint64_t reload_sent;   /* rd_chunks at the last reload (a reload waits for a batch read since) */
 	struct {
 		scrm_customers *table;
 		uint64_t until; /* free when popped_chunks >= until */
@@ -2082,11 +2084,17 @@ static void reload_customers(pipeline *pl)
 	 * this load of the count is analysed after the store, so it sees the new table. */
 	atomic_store_explicit(&pl->customers, fresh, memory_order_seq_cst);
 	uint64_t sent = atomic_load_explicit(&pl->rd_chunks, memory_order_seq_cst);
-	if (pl->owned) {
-		pl->retired[pl->nretired].table = pl->owned;
+	scrm_customers *old = pl->owned;
+	if (!old && pl->first && *pl->first) { /* the caller's, given to the run */
+		old = *pl->first;
+		*pl->first = NULL;
+	}
+	if (old) {
+		pl->retired[pl->nretired].table = old;
 		pl->retired[pl->nretired++].until = sent;
 	}
 	pl->owned = fresh;
+	pl->reload_sent = sent;
 }
 
 /* ------------------------------------------------------------------ writer */
@@ -3306,7 +3314,7 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
+static int pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st, scrm_customers **first)
 {
 	uint64_t t_start = now_ns();
 	pipeline *pl = calloc(1, sizeof *pl);
@@ -3314,6 +3322,8 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		return -ENOMEM;
 	int rc = 0;
 	pl->cfg = cfg;
+	pl->first = first;
+	pl->reload_sent = UINT64_MAX;
 	pl->log_lockfd = -1;
 	struct rusage ru0;
 	if (getrusage(RUSAGE_SELF, &ru0) == 0) {
@@ -3622,7 +3632,12 @@ int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
 		}
 		if (pthread_timedjoin_np(wr, NULL, &dl) == 0)
 			break;
-		if (cfg->reload && *cfg->reload && cfg->customers_reload) {
+		/* A reload waits until a batch was read since the last one: while the stream
+		 * stands (a stalled reader of the output), SIGHUPs come to one reload, not a
+		 * table kept per signal (65 tables, 1.6 GB: found by review) */
+		if (cfg->reload && *cfg->reload && cfg->customers_reload &&
+		    (pl->reload_sent == UINT64_MAX ||
+		     atomic_load_explicit(&pl->rd_chunks, memory_order_seq_cst) != pl->reload_sent)) {
 			*cfg->reload = 0;
 			reload_customers(pl);
 		}
@@ -3739,5 +3754,16 @@ out_free:
 	pthread_mutex_destroy(&pl->term_mu);
 	pthread_cond_destroy(&pl->gate_cv);
 	free(pl);
+	return rc;
+}
+
+int scrm_pipeline_run(const scrm_pipeline_cfg *cfg, scrm_run_stats *st)
+{
+	/* the caller's table, when it gives it: the run retires it at the first reload (and
+	 * frees it with the others), or it is freed here (found by review: a reloaded
+	 * stream kept the first table for good, a third table's worth of memory) */
+	scrm_customers *first = cfg->customers_owned ? (scrm_customers *)cfg->customers : NULL;
+	int rc = pipeline_run(cfg, st, &first);
+	scrm_customers_free(first);
 	return rc;
 }

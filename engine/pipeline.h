@@ -128,8 +128,11 @@ typedef struct scrm_pipeline_cfg {
 	   With rules the route files are the teams (scrm_route_team_name), at most
 	   SCRM_MAX_ROUTES. Borrowed: must outlive the run. */
 	const struct scrm_routes *routes;
-	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed. */
+	/* The CRM export (customers.h), NULL: every author is a prospect. Borrowed, unless
+	   customers_owned: then the run frees it (once a reload replaces it and no batch
+	   uses it any more, or at its end), whatever scrm_pipeline_run() returns. */
 	const struct scrm_customers *customers;
+	bool customers_owned;
 	/* The brand's own handles (no '@'; ASCII case-insensitive): their posts are outbound
 	   (direction "out"), as are records marked so. An outbound reply that starts with
 	   an @handle is filed under that customer and closes her open case. */
