@@ -1451,6 +1451,10 @@ check "history c:C1: her 4 interactions in time order" \
 check "history @Kim resolves through the CRM export to the same customer" cmp -s "$T/hist-c1.ndjson" "$T/hist-kim.ndjson"
 SCRM_LOG="$T/ilog" "$SCRM" history --json c:C1 >"$T/hist-c1b.ndjson"
 check "history c:KEY needs no export (and --log defaults to \$SCRM_LOG)" cmp -s "$T/hist-c1.ndjson" "$T/hist-c1b.ndjson"
+printf 'customer_id,twitter\nC2,someone_else\n' >"$T/kim-gone.csv"
+"$SCRM" history --log "$T/ilog" --customers "$T/kim-gone.csv" --json c:C1 >"$T/hist-c1c.ndjson" 2>&1
+check "history c:KEY with an export that no longer lists her: what the log holds (was 'unknown customer')" \
+	cmp -s "$T/hist-c1.ndjson" "$T/hist-c1c.ndjson"
 env -u SCRM_LOG "$SCRM" history c:C1 >/dev/null 2>"$T/hist-nolog.err"
 check "history without --log or SCRM_LOG is a usage error that says so" \
 	bash -c "test $? -eq 2 && grep -q 'no log: give --log DIR or set SCRM_LOG' '$T/hist-nolog.err'"
