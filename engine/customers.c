@@ -584,8 +584,14 @@ static int csv_next(struct build *b, uint32_t *rec_line, bool *bad)
 				  (*b->p == '\r' && (b->p + 1 == b->end || b->p[1] == '\n'));
 			if (!ok && !b->eof && !memchr(b->p, '\n', (size_t)(b->end - b->p)))
 				goto more; /* the line's end, where reading goes on, is not in yet */
-			if (!ok) {
+			if (!ok && open_line != b->line) /* where the quote opened: a '"' missing there */
+				errf(b, open_line,
+				     "a quoted field opened here runs to line %u, where text follows its closing '\"' (a '\"' "
+				     "missing on this line?)",
+				     b->line);
+			else if (!ok)
 				errf(b, b->line, "text after the closing '\"' of a quoted field (write a '\"' inside quotes as \"\")");
+			if (!ok) {
 				*bad = true;
 				while (b->p < b->end && *b->p != '\n')
 					b->p++;

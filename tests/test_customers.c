@@ -207,6 +207,10 @@ Test(customers, syntax_errors)
 	cr_assert_null(strstr(errbuf, "the header has"), "%s", errbuf);
 	parse_bad("customer_id,name\nC1,Mi\"ra\n");
 	assert_err_has("t.csv:2: a '\"' inside an unquoted field");
+	/* a quote missing on line 2: the field closes at line 4's first quote, and the error
+	 * names line 2 (it named line 4: found by review) */
+	parse_bad("customer_id,name,twitter\n1,\"Bob Jr,bob\n2,Ann,ann\n3,\"Cy\",cy\n");
+	assert_err_has("t.csv:2: a quoted field opened here runs to line 4");
 	parse_bad("customer_id,name\nC1\nC2,a,b\n");
 	assert_err_has("t.csv:2: 1 field, the header has 2");
 	assert_err_has("t.csv:3: 3 fields, the header has 2");
