@@ -1491,6 +1491,18 @@ check "log: an unusable log directory is an error (exit 1) naming it" \
 check "log: -o DIR --log DIR/log creates both when neither exists" \
 	bash -c "test $? -eq 0 && test -f '$T/new-out/log/ilog.meta' && zstd -q -t '$T/new-out/inbox.ndjson.zst'"
 
+# an export whose first row holds a 1 MB note of short lines (then 50,000 rows, 11 MB):
+# the tables are sized for its rows, not for the note's lines (found by review: 1,082
+# MB peak for such a 100 MB export)
+python3 -c "
+print('customer_id,twitter,x_notes')
+print('C0,u0,\"' + 'a\n' * 500000 + '\"')
+for i in range(1, 50000): print('C%d,u%d,%s' % (i, i, 'n' * 200))" >"$T/notes.csv"
+"$SCRM" run -q --customers "$T/notes.csv" --stats-json "$T/notes.json" "$T/one.ndjson" >/dev/null 2>&1 ||
+	"$SCRM" run -q --customers "$T/notes.csv" --stats-json "$T/notes.json" /dev/null >/dev/null 2>&1
+check "an export with a 1 MB multi-line note loads in under 64 MiB ($(json_num "$T/notes.json" peak_rss_kb) KiB)" \
+	test "$(json_num "$T/notes.json" peak_rss_kb)" -lt 65536
+
 # --- SIGHUP reloads the CRM export without stopping the stream ---------------------------
 printf 'customer_id,chat\nC1,amy\n' >"$T/hup.csv"
 rm -f "$T/hup.fifo"; mkfifo "$T/hup.fifo"
