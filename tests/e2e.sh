@@ -1498,8 +1498,7 @@ python3 -c "
 print('customer_id,twitter,x_notes')
 print('C0,u0,\"' + 'a\n' * 500000 + '\"')
 for i in range(1, 50000): print('C%d,u%d,%s' % (i, i, 'n' * 200))" >"$T/notes.csv"
-"$SCRM" run -q --customers "$T/notes.csv" --stats-json "$T/notes.json" "$T/one.ndjson" >/dev/null 2>&1 ||
-	"$SCRM" run -q --customers "$T/notes.csv" --stats-json "$T/notes.json" /dev/null >/dev/null 2>&1
+"$SCRM" run -q --customers "$T/notes.csv" --stats-json "$T/notes.json" /dev/null >/dev/null 2>&1
 check "an export with a 1 MB multi-line note loads in under 64 MiB ($(json_num "$T/notes.json" peak_rss_kb) KiB)" \
 	test "$(json_num "$T/notes.json" peak_rss_kb)" -lt 65536
 
