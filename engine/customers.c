@@ -674,6 +674,13 @@ static int next_record(struct build *b, uint32_t *rec_line, bool *bad)
 		int rc = csv_next(b, rec_line, bad);
 		if (rc != CSV_MORE)
 			return rc;
+		/* a record is a customer's row: one past 16 MiB is a quote never closed (the
+		 * window held the rest of a 1 GiB file for it: found by review) */
+		if ((size_t)(b->end - b->p) > SCRM_CUSTOMERS_RECORD_MAX) {
+			errf(b, b->line, "a record of more than %u MiB from here on (a quoted field never closed?)",
+			     (unsigned)(SCRM_CUSTOMERS_RECORD_MAX >> 20));
+			return -EINVAL;
+		}
 		if ((rc = more(b)))
 			return rc;
 	}

@@ -76,6 +76,8 @@ extern "C" {
 
 /* Largest export accepted, in bytes (offsets inside the table are 32-bit). */
 #define SCRM_CUSTOMERS_FILE_MAX (UINT32_C(1) << 30)
+/* A record (a row, quoted line breaks and all) longer than this is an error. */
+#define SCRM_CUSTOMERS_RECORD_MAX ((size_t)16 << 20)
 
 /* The identity channels, in the order of scrm_customers_channel_name(). */
 enum scrm_cust_channel {

@@ -1502,6 +1502,16 @@ for i in range(1, 50000): print('C%d,u%d,%s' % (i, i, 'n' * 200))" >"$T/notes.cs
 check "an export with a 1 MB multi-line note loads in under 64 MiB ($(json_num "$T/notes.json" peak_rss_kb) KiB)" \
 	test "$(json_num "$T/notes.json" peak_rss_kb)" -lt 65536
 
+# a quote never closed early in a 20 MB export: an error at its line once the record
+# passes 16 MiB, not the rest of the file held in memory (found by review: 2.1 GB for 1 GiB)
+python3 -c "
+print('customer_id,twitter,x_notes')
+print('C0,u0,\"never closed')
+for i in range(1, 400000): print('C%d,u%d,%s' % (i, i, 'n' * 40))" >"$T/stray.csv"
+"$SCRM" run -q --customers "$T/stray.csv" /dev/null >/dev/null 2>"$T/stray.err"; stray_rc=$?
+check "an export with a quote never closed: exit 2 at its line (rc $stray_rc)" \
+	bash -c "test $stray_rc -eq 2 && grep -q 'stray.csv:2: a record of more than 16 MiB' '$T/stray.err'"
+
 # --- SIGHUP reloads the CRM export without stopping the stream ---------------------------
 printf 'customer_id,chat\nC1,amy\n' >"$T/hup.csv"
 rm -f "$T/hup.fifo"; mkfifo "$T/hup.fifo"
