@@ -24,6 +24,7 @@
 #include "buf.h"
 
 #include "influence.h"
+#include "source.h"
 #include "utf8.h"
 
 #include <assert.h>
@@ -725,6 +726,8 @@ static int header(struct build *b, uint32_t line)
 			role = COL_CH0 + ch;
 		else if (n >= 2 && lower(s[0]) == 'x' && s[1] == '_')
 			role = COL_IGNORE;
+		else if (n == 0 && i + 1 == b->ncols && i > 0)
+			role = COL_IGNORE; /* a trailing comma, as spreadsheets write: no column */
 		if (role < 0) {
 			errf(b, line, "unknown column %s (expected customer_id, name, tier, lifetime_value, a channel: "
 				      "twitter, facebook, instagram, reddit, email, phone, chat, forum, review, or x_*)",
@@ -993,9 +996,15 @@ static int build_table(struct build *b, uint64_t fsize, scrm_customers **out)
 		goto out;
 	}
 	b->sbcap = 1024;
-	while (!b->eof && b->end - b->p < 3)
+	while (!b->eof && b->end - b->p < 4)
 		if ((rc = more(b)))
 			goto out;
+	const char *wide = scrm_wide_encoding((const unsigned char *)b->p, (size_t)(b->end - b->p), true);
+	if (wide) { /* a spreadsheet's "Unicode text": one clear error, not bytes as column names */
+		errf(b, 1, "the export is %s, not UTF-8 (convert it: iconv -f %s -t UTF-8)", wide, wide);
+		rc = -EINVAL;
+		goto out;
+	}
 	b->p += scrm_utf8_bom(b->p, (size_t)(b->end - b->p)); /* the byte order mark spreadsheet programs write */
 
 	uint32_t line;

@@ -1019,7 +1019,7 @@ struct scrm_chunker {
 	bool csv;
 	scrm_csv_scan cs;
 	bool eof;
-	bool started; /* the stream's first bytes were read (and checked: wide_encoding) */
+	bool started; /* the stream's first bytes were read (and checked: scrm_wide_encoding) */
 	int err; /* sticky source error */
 	size_t target; /* bytes per fill when whole lines fit (0: fill the buffer) */
 	bool fill;     /* scrm_chunker_set_fill() */
@@ -1184,7 +1184,7 @@ static bool json_lead(unsigned char ch)
  * optional byte-order mark, a first unit that is '{', '[' or white space with NUL high
  * bytes (no UTF-8 JSON line has a NUL byte). Else NULL: a garbage first line that only
  * starts like a byte-order mark is one bad line, not a wide file. */
-static const char *wide_encoding(const unsigned char *p, size_t n, bool csv)
+const char *scrm_wide_encoding(const unsigned char *p, size_t n, bool csv)
 {
 	/* a UTF-32 mark is enough on its own (a first read from a pipe may end after it):
 	 * FF FE 00 00 as UTF-16 would be a mark and a NUL character, never JSON */
@@ -1284,7 +1284,7 @@ ssize_t scrm_chunker_next(scrm_chunker *c, char *buf, size_t cap, scrm_chunk_inf
 		const char *wide;
 		bool first = !c->started;
 		c->started = true;
-		if (first && (wide = wide_encoding((unsigned char *)buf + w, (size_t)n, c->csv))) {
+		if (first && (wide = scrm_wide_encoding((unsigned char *)buf + w, (size_t)n, c->csv))) {
 			/* every line would be bad JSON: one clear error instead */
 			snprintf(c->src->errmsg, sizeof c->src->errmsg,
 				 "%s: the input is %s, not UTF-8 (convert it: iconv -f %s -t UTF-8)",

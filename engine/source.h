@@ -177,4 +177,9 @@ unsigned long long scrm_chunker_pending(const scrm_chunker *c, unsigned long lon
 
 void scrm_chunker_free(scrm_chunker *c);
 
+/* The wide encoding (UTF-16LE/BE, UTF-32LE/BE) bytes p[0, n) start in, as iconv names
+ * it, or NULL: a byte-order mark, or NUL bytes beside the first JSON character (with
+ * @csv: beside any first character, a header name). */
+const char *scrm_wide_encoding(const unsigned char *p, size_t n, bool csv);
+
 #endif

@@ -191,6 +191,17 @@ Test(customers, crlf_bom_and_blank_lines)
 	scrm_customers_free(c);
 }
 
+/* A trailing comma on every line, as spreadsheets write: the last, nameless column is
+ * none (it was "unknown column ''"); a nameless column elsewhere is still an error. */
+Test(customers, trailing_comma_column)
+{
+	scrm_customers *c = parse_ok("customer_id,twitter,\n1,ann,\n2,bob,\n");
+	cr_assert_str_eq(find_id(c, "twitter", "bob"), "2");
+	scrm_customers_free(c);
+	parse_bad("customer_id,,twitter\n1,x,ann\n");
+	assert_err_has("t.csv:1: unknown column ''");
+}
+
 Test(customers, syntax_errors)
 {
 	parse_bad("customer_id,name\nC1,\"never closed\nC2,x\n");
@@ -542,6 +553,13 @@ Test(customers, load_from_file)
 	char want[128];
 	snprintf(want, sizeof(want), "%s:1: unknown column 'bogus'", path);
 	assert_err_has(want);
+	/* a UTF-16 export (a spreadsheet's "Unicode text"): one error naming iconv (its bytes
+	 * were read as column names: found by review) */
+	f = fopen(path, "w");
+	fwrite("\xFF\xFE" "c\0u\0s\0t\0,\0t\0\n\0", 1, 16, f);
+	fclose(f);
+	cr_assert_eq(scrm_customers_load(&c, path, errbuf, sizeof(errbuf)), -EINVAL);
+	assert_err_has("the export is UTF-16LE, not UTF-8 (convert it: iconv -f UTF-16LE -t UTF-8)");
 	unlink(path);
 	cr_assert_eq(scrm_customers_load(&c, path, errbuf, sizeof(errbuf)), -ENOENT);
 	cr_assert_null(c);
