@@ -223,6 +223,7 @@ fuzz-run: fuzz
 	build-fuzz/fuzz/fuzz_route -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-route
 	@mkdir -p build-fuzz/corpus-customers && printf 'customer_id,name,tier,lifetime_value,twitter,email,phone,x_notes\r\nC1,"Hart, Mira",gold,12.5,@Mira,"a@x.example; b@x.example",+1 (555) 010-0001,"say ""hi"""\r\nC2,Bob,,,bob,,,\r\n' > build-fuzz/corpus-customers/seed
 	@printf '\xef\xbb\xbfcustomer_id,reddit,facebook,instagram,chat,forum,review\nK1,u/bob,fb,ig,ch,fo,rv\nK1,/u/Bob,,,,,\n' > build-fuzz/corpus-customers/seed-dup
+	@cp tests/fuzz/regress/customers-* build-fuzz/corpus-customers/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_customers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-customers
 	@mkdir -p build-fuzz/corpus-ilog && cp tests/fuzz/regress/ilog-* build-fuzz/corpus-ilog/ 2>/dev/null || true
 	build-fuzz/fuzz/fuzz_ilog -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-ilog

@@ -996,7 +996,7 @@ static int build_table(struct build *b, uint64_t fsize, scrm_customers **out)
 		goto out;
 	}
 	b->sbcap = 1024;
-	while (!b->eof && b->end - b->p < 4)
+	while (!b->eof && b->end - b->p < 8) /* what scrm_wide_encoding() looks at, and a mark */
 		if ((rc = more(b)))
 			goto out;
 	const char *wide = scrm_wide_encoding((const unsigned char *)b->p, (size_t)(b->end - b->p), true);
