@@ -435,14 +435,21 @@ static __attribute__((noinline)) uint8_t clause_closed(const unsigned char *a, c
 	return e > a && clause_byte(e[-1]);
 }
 
+/* The bytes a token that ends its clause may end in: clause_byte()'s, and the closing
+ * quotes and brackets (ASCII, and the last bytes of U+2019, U+201D, U+00BB). */
+static const uint64_t clause_last[4] = {
+	1ull << '!' | 1ull << '"' | 1ull << '\'' | 1ull << ')' | 1ull << '.' | 1ull << ';' | 1ull << '?',
+	1ull << (']' - 64) | 1ull << ('}' - 64),
+	1ull << (0x99 - 128) | 1ull << (0x9D - 128) | 1ull << (0xBB - 128),
+	0,
+};
+
 static inline uint8_t clause_end_of(const unsigned char *a, const unsigned char *e)
 {
 	unsigned char c = e[-1];
-	if (clause_byte(c))
-		return 1;
-	if (c == '"' || c == '\'' || c == ')' || c == ']' || c == '}' || c == 0x9D || c == 0x99 || c == 0xBB)
-		return clause_closed(a, e);
-	return 0;
+	if (!(clause_last[c >> 6] >> (c & 63) & 1)) /* nearly every token: one test */
+		return 0;
+	return clause_byte(c) ? 1 : clause_closed(a, e);
 }
 
 /* ------------------------------------------------------------ the algorithm ---- */
